@@ -1,0 +1,57 @@
+//! What every Sans-IO protocol machine of this workspace shares.
+//!
+//! The protocol crates never read a clock, never draw from an ambient random
+//! source and never touch a socket. They are driven from outside:
+//!
+//! - [`Instant`] and [`Duration`]: a monotonic point in time, passed into every
+//!   `handle_*` and `poll_*` call. The crate never asks what time it is.
+//!   Behind the `std` feature, [`StdClock`] converts `std::time::Instant`.
+//! - [`SeededRng`]: the one random source a machine owns, seeded by the caller
+//!   (from the OS in the binaries, from a constant in tests), so every test run
+//!   is reproducible. It implements [`rand_core::Rng`], so any code that takes
+//!   a `rand_core` generator accepts it.
+//! - [`checksum`]: the Internet checksum (RFC 1071) and its incremental update
+//!   (RFC 1624), used by the IP translator, the PPPoE data path (TCP MSS
+//!   clamping) and the ICMPv6/UDP codecs.
+//! - [`Transmit`]: one datagram a machine wants sent, and where.
+//!
+//! # Example
+//!
+//! ```
+//! use proto_core::{checksum, Duration, Instant, SeededRng, Transmit};
+//! use rand_core::Rng;
+//!
+//! let start = Instant::ZERO;
+//! let deadline = start + Duration::from_secs(3);
+//! assert_eq!(deadline - start, Duration::from_secs(3));
+//!
+//! let mut rng = SeededRng::from_u64(7);
+//! let xid = rng.next_u32();
+//! assert_eq!(SeededRng::from_u64(7).next_u32(), xid); // same seed, same draw
+//!
+//! let mut header = [0x45u8, 0x00, 0x00, 0x1c, 0x00, 0x00];
+//! let c = checksum::checksum(&header);
+//! header[4..6].copy_from_slice(&c.to_be_bytes());
+//! assert!(checksum::verify(&header));
+//!
+//! let t = Transmit { destination: "peer", payload: vec![1, 2, 3] };
+//! assert_eq!(t.payload.len(), 3);
+//! ```
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod checksum;
+mod rng;
+mod time;
+mod transmit;
+
+pub use rand_core;
+pub use rng::SeededRng;
+#[cfg(feature = "std")]
+pub use time::StdClock;
+pub use time::{Duration, Instant};
+pub use transmit::Transmit;
