@@ -1,0 +1,3 @@
+//! ppp-proto (being written).
+#![no_std]
+#![forbid(unsafe_code)]

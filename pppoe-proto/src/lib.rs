@@ -1,0 +1,3 @@
+//! pppoe-proto (being written).
+#![no_std]
+#![forbid(unsafe_code)]

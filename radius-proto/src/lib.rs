@@ -1,0 +1,3 @@
+//! radius-proto (being written).
+#![no_std]
+#![forbid(unsafe_code)]
