@@ -1,3 +1,9 @@
 //! dhcpv4-proto (being written).
 #![no_std]
 #![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod wire;
