@@ -80,6 +80,15 @@ pub enum Error {
         /// Bytes given.
         available: usize,
     },
+    /// A PPP frame longer than the session's MTU allows (or shorter than its
+    /// 2-byte protocol field).
+    #[error("PPP frame of {length} bytes does not fit MTU {mtu}")]
+    OverMtu {
+        /// PPP frame length (protocol field included).
+        length: usize,
+        /// The session's MTU.
+        mtu: u16,
+    },
     /// Dropped: the destination MAC is neither ours nor (where allowed) broadcast.
     #[error("dropped: destination MAC is not ours")]
     NotForUs,
@@ -126,7 +135,7 @@ pub enum Error {
 }
 
 /// How many variants [`Error`] has (the size of [`DropCounts`]).
-const KINDS: usize = 22;
+const KINDS: usize = 23;
 
 impl Error {
     /// A dense index per variant, ignoring the fields.
@@ -154,6 +163,7 @@ impl Error {
             Error::UnknownService => 19,
             Error::Full => 20,
             Error::InvalidState => 21,
+            Error::OverMtu { .. } => 22,
         }
     }
 }

@@ -7,7 +7,11 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod client;
 mod error;
+pub mod session;
 pub mod wire;
 
+pub use client::{Client, ClientConfig, ClientEvent, ClientState, DownReason, FailReason};
 pub use error::{DropCounts, Error};
+pub use session::SessionFramer;

@@ -35,7 +35,11 @@ fn every_discovery_frame_round_trips() {
             .iter()
             .map(|r| DiscoveryFrame::parse(r).unwrap().pppoe.code)
             .collect();
-        assert_eq!(&codes[..4], &[Code::Padi, Code::Pado, Code::Padr, Code::Pads], "{name}");
+        assert_eq!(
+            &codes[..4],
+            &[Code::Padi, Code::Pado, Code::Padr, Code::Pads],
+            "{name}"
+        );
         assert!(codes[4..].iter().all(|&c| c == Code::Padt), "{name}");
     }
     assert!(total >= 30);
@@ -71,7 +75,9 @@ fn reference_session_details() {
     assert_eq!(padt.pppoe.session_id, 1);
     assert_eq!(
         padt.pppoe.error(),
-        Some(Tag::GenericError(b"RP-PPPoE: Child pppd process terminated"))
+        Some(Tag::GenericError(
+            b"RP-PPPoE: Child pppd process terminated"
+        ))
     );
 }
 
@@ -99,8 +105,14 @@ fn userspace_client_sends_no_host_uniq_and_a_padt() {
         .map(|r| DiscoveryFrame::parse(r).unwrap())
         .collect();
     let from_client = padts.iter().find(|f| f.ethernet.src == CLIENT).unwrap();
-    assert!(matches!(from_client.pppoe.error(), Some(Tag::GenericError(_))));
+    assert!(matches!(
+        from_client.pppoe.error(),
+        Some(Tag::GenericError(_))
+    ));
     assert!(from_client.pppoe.ac_cookie().is_some());
     let from_ac = padts.iter().find(|f| f.ethernet.src == AC).unwrap();
-    assert_eq!(from_ac.pppoe.error().map(|t| t.ty()), Some(TagType::GenericError));
+    assert_eq!(
+        from_ac.pppoe.error().map(|t| t.ty()),
+        Some(TagType::GenericError)
+    );
 }

@@ -75,8 +75,8 @@ impl<'a> DiscoveryRepr<'a> {
         {
             return Err(Error::TagNotAddable { tag: ty });
         }
-        let may_repeat = !ty.is_single_valued()
-            || (ty == TagType::ServiceName && self.code == Code::Pado);
+        let may_repeat =
+            !ty.is_single_valued() || (ty == TagType::ServiceName && self.code == Code::Pado);
         if !may_repeat && self.tags.iter().any(|t| t.ty() == ty) {
             return Err(Error::DuplicateTag { tag: ty });
         }

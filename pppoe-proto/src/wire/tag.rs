@@ -261,9 +261,8 @@ impl<'a> Tag<'a> {
     /// returns the bytes written.
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Error> {
         let n = self.buffer_len();
-        let len = u16::try_from(self.value_len()).map_err(|_| Error::TagNotAddable {
-            tag: self.ty(),
-        })?;
+        let len =
+            u16::try_from(self.value_len()).map_err(|_| Error::TagNotAddable { tag: self.ty() })?;
         let available = buf.len();
         let b = buf.get_mut(..n).ok_or(Error::BufferTooSmall {
             needed: n,
@@ -344,7 +343,9 @@ mod tests {
 
     #[test]
     fn tag_types_round_trip() {
-        for v in [0u16, 0x101, 0x102, 0x103, 0x104, 0x105, 0x110, 0x120, 0x201, 0x202, 0x203, 0x999] {
+        for v in [
+            0u16, 0x101, 0x102, 0x103, 0x104, 0x105, 0x110, 0x120, 0x201, 0x202, 0x203, 0x999,
+        ] {
             assert_eq!(u16::from(TagType::from(v)), v);
         }
     }

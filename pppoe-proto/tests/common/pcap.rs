@@ -13,7 +13,11 @@ pub fn frames(bytes: &[u8]) -> Vec<&[u8]> {
     };
     let u32_at = |b: &[u8], at: usize| {
         let w: [u8; 4] = b[at..at + 4].try_into().unwrap();
-        if le { u32::from_le_bytes(w) } else { u32::from_be_bytes(w) }
+        if le {
+            u32::from_le_bytes(w)
+        } else {
+            u32::from_be_bytes(w)
+        }
     };
     assert_eq!(u32_at(bytes, 20), 1, "link type Ethernet");
     let mut out = Vec::new();
@@ -32,11 +36,26 @@ pub fn frames(bytes: &[u8]) -> Vec<&[u8]> {
 /// Every golden capture shipped in tests/data, by name.
 pub fn captures() -> Vec<(&'static str, &'static [u8])> {
     vec![
-        ("pppoe-auth-nak-chap-to-pap", include_bytes!("../data/pppoe-auth-nak-chap-to-pap.pcap")),
-        ("pppoe-chap-bad-password", include_bytes!("../data/pppoe-chap-bad-password.pcap")),
-        ("pppoe-chap-ipcp-ipv6cp", include_bytes!("../data/pppoe-chap-ipcp-ipv6cp.pcap")),
+        (
+            "pppoe-auth-nak-chap-to-pap",
+            include_bytes!("../data/pppoe-auth-nak-chap-to-pap.pcap"),
+        ),
+        (
+            "pppoe-chap-bad-password",
+            include_bytes!("../data/pppoe-chap-bad-password.pcap"),
+        ),
+        (
+            "pppoe-chap-ipcp-ipv6cp",
+            include_bytes!("../data/pppoe-chap-ipcp-ipv6cp.pcap"),
+        ),
         ("pppoe-pap", include_bytes!("../data/pppoe-pap.pcap")),
-        ("pppoe-service-name", include_bytes!("../data/pppoe-service-name.pcap")),
-        ("pppoe-userspace-client-chap", include_bytes!("../data/pppoe-userspace-client-chap.pcap")),
+        (
+            "pppoe-service-name",
+            include_bytes!("../data/pppoe-service-name.pcap"),
+        ),
+        (
+            "pppoe-userspace-client-chap",
+            include_bytes!("../data/pppoe-userspace-client-chap.pcap"),
+        ),
     ]
 }
