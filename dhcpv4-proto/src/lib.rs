@@ -6,4 +6,6 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod lease;
+pub mod server;
 pub mod wire;
