@@ -185,6 +185,7 @@ impl Pool {
     /// Whether `a` may be given to `client` now. `strict` also refuses
     /// addresses that have a record for another client, even expired (so a
     /// returning device finds its address again).
+    #[allow(clippy::too_many_arguments)]
     pub fn available(
         &self,
         a: Ipv4Addr,
