@@ -6,6 +6,8 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "std")]
+pub mod file_store;
 pub mod lease;
 pub mod server;
 pub mod wire;

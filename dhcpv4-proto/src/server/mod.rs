@@ -32,7 +32,7 @@ use proto_core::{Duration, Instant, Transmit};
 use crate::lease::{Lease, LeaseStore};
 use crate::wire;
 
-pub(crate) use pool::{Offer, Pool};
+pub(crate) use pool::{Offer, Pool, fnv1a};
 pub use pool::{PoolConfig, Reservation, ReservationKey};
 
 /// The server's configuration.
