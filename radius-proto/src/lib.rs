@@ -7,7 +7,10 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod client;
 pub mod crypto;
+pub mod dict;
+pub mod dynauth;
 mod error;
 pub mod wire;
 

@@ -1,0 +1,745 @@
+//! The NAS side: sends Access-Requests and Accounting-Requests to one or
+//! more RADIUS servers and matches their answers.
+//!
+//! - **Identifiers** (RFC 2865 §3): the machine stands for one UDP socket,
+//!   whose 256 Identifiers are shared by all requests in flight. The 257th
+//!   request is refused with [`Error::IdentifiersExhausted`]: back-pressure
+//!   the caller must respect (queue, or wait for an answer).
+//! - **Retransmission** (RFC 2865 §2.5, RFC 5080 §2.2.1): an unanswered
+//!   request is sent again after [`ClientConfig::timeout`], up to
+//!   [`ClientConfig::max_tries`] times per server. An Access-Request is
+//!   repeated byte for byte (same Identifier and Request Authenticator);
+//!   an Accounting-Request carries an updated Acct-Delay-Time (RFC 2866 §5.2)
+//!   and, since its attributes changed, a new Identifier when one is free.
+//! - **Failover** (accel-ppp's `fail-timeout`, `max-fail`, `weight`): when
+//!   a server has used up its tries the request moves to the next server; a
+//!   server that failed `max_fail` requests in a row is *dead* for
+//!   `fail_timeout` and skipped, then comes back. New requests are spread
+//!   over live servers by smooth weighted round-robin.
+//! - **Answers** are accepted only from the server the request was sent to,
+//!   with the expected Code, a correct Response Authenticator, and (by
+//!   default, the Blast-RADIUS mitigation) a correct Message-Authenticator on
+//!   every Access-Accept/Reject/Challenge. Anything else is dropped:
+//!   [`Client::handle_input`] returns [`Dropped`] and counts it in [`Stats`].
+//!   Late and duplicate answers find no request and are dropped too.
+//!
+//! Drain order: after every `handle_*` call or command, drain
+//! [`Client::poll_transmit`], then [`Client::poll_event`], until `None`; read
+//! [`Client::poll_timeout`] last.
+
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+use core::net::SocketAddr;
+
+use proto_core::{Duration, Instant, SeededRng, Transmit};
+use rand_core::Rng;
+
+use crate::crypto::{self, MessageAuth, Secret};
+use crate::error::Error;
+use crate::wire::{Attribute, Code, HEADER_LEN, Header, MAX_PACKET_LEN, Packet, Value, attr};
+
+/// The most servers a client may be configured with.
+pub const MAX_SERVERS: usize = 32;
+
+/// One RADIUS server.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Where Access-Requests go (port 1812).
+    pub auth_addr: SocketAddr,
+    /// Where Accounting-Requests go (port 1813).
+    pub acct_addr: SocketAddr,
+    /// The shared secret.
+    pub secret: Secret,
+    /// Relative share of new requests (≥ 1).
+    pub weight: u32,
+    /// Requests that must fail in a row before the server is marked dead (≥ 1).
+    pub max_fail: u32,
+    /// How long a dead server is skipped.
+    pub fail_timeout: Duration,
+}
+
+impl ServerConfig {
+    /// A server with weight 1, `max_fail` 1 and a 60 s `fail_timeout`.
+    pub fn new(auth_addr: SocketAddr, acct_addr: SocketAddr, secret: Secret) -> Self {
+        ServerConfig {
+            auth_addr,
+            acct_addr,
+            secret,
+            weight: 1,
+            max_fail: 1,
+            fail_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The client's configuration.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// The servers, 1..=[`MAX_SERVERS`].
+    pub servers: Vec<ServerConfig>,
+    /// Time to wait for an answer before sending again (default 3 s).
+    pub timeout: Duration,
+    /// Transmissions per server, at least 1 (default 3).
+    pub max_tries: u32,
+    /// Drop Access-Accept/Reject/Challenge without a valid
+    /// Message-Authenticator (default `true`; turning it off re-opens
+    /// Blast-RADIUS, CVE-2024-3596).
+    pub require_message_authenticator: bool,
+}
+
+impl ClientConfig {
+    /// Defaults around the given servers.
+    pub fn new(servers: Vec<ServerConfig>) -> Self {
+        ClientConfig {
+            servers,
+            timeout: Duration::from_secs(3),
+            max_tries: 3,
+            require_message_authenticator: true,
+        }
+    }
+}
+
+/// Names one request from submission to its answer or timeout.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash, PartialOrd, Ord)]
+pub struct RequestHandle(pub u64);
+
+/// Acct-Status-Type (RFC 2866 §5.1).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub enum AcctStatusType {
+    /// Start (1).
+    Start,
+    /// Stop (2).
+    Stop,
+    /// Interim-Update (3).
+    InterimUpdate,
+    /// Accounting-On (7).
+    AccountingOn,
+    /// Accounting-Off (8).
+    AccountingOff,
+}
+
+impl AcctStatusType {
+    /// The wire value.
+    pub fn value(self) -> u32 {
+        match self {
+            AcctStatusType::Start => 1,
+            AcctStatusType::Stop => 2,
+            AcctStatusType::InterimUpdate => 3,
+            AcctStatusType::AccountingOn => 7,
+            AcctStatusType::AccountingOff => 8,
+        }
+    }
+}
+
+/// Usage counters of one session (64-bit octet counts are sent as
+/// Acct-*-Octets plus Acct-*-Gigawords, RFC 2869 §5.1).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Counters {
+    /// Octets received from the user.
+    pub input_octets: u64,
+    /// Octets sent to the user.
+    pub output_octets: u64,
+    /// Packets received from the user.
+    pub input_packets: u32,
+    /// Packets sent to the user.
+    pub output_packets: u32,
+}
+
+/// What one Accounting-Request reports. The machine adds Acct-Status-Type,
+/// the fields given here and Acct-Delay-Time; `extra` carries the rest
+/// (NAS-IP-Address, NAS-Port, Framed-IP-Address, ...) and must not contain
+/// Acct-Delay-Time.
+#[derive(Clone, Copy, Debug)]
+pub struct AccountingRecord<'a> {
+    /// Acct-Status-Type.
+    pub status: AcctStatusType,
+    /// Acct-Session-Id (omitted when empty, e.g. for Accounting-On).
+    pub session_id: &'a [u8],
+    /// User-Name.
+    pub user_name: Option<&'a [u8]>,
+    /// Acct-Session-Time in seconds.
+    pub session_time: Option<u32>,
+    /// Octet and packet counters.
+    pub counters: Option<Counters>,
+    /// Acct-Terminate-Cause (RFC 2866 §5.10), for Stop.
+    pub terminate_cause: Option<u32>,
+    /// Event-Timestamp, seconds since 1970 (the caller knows the wall clock).
+    pub event_timestamp: Option<u32>,
+    /// Any further attributes.
+    pub extra: &'a [Attribute<'a>],
+}
+
+impl<'a> AccountingRecord<'a> {
+    /// A record with only the status and session id.
+    pub fn new(status: AcctStatusType, session_id: &'a [u8]) -> Self {
+        AccountingRecord {
+            status,
+            session_id,
+            user_name: None,
+            session_time: None,
+            counters: None,
+            terminate_cause: None,
+            event_timestamp: None,
+            extra: &[],
+        }
+    }
+}
+
+/// Why an incoming datagram was dropped. The machine's state is unchanged.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
+pub enum Dropped {
+    /// Not a well-formed RADIUS packet.
+    #[error("malformed: {0}")]
+    Malformed(Error),
+    /// No request in flight with this Identifier: a late or duplicate answer.
+    #[error("no request with this identifier (late or duplicate)")]
+    UnknownIdentifier,
+    /// From an address the request was not sent to.
+    #[error("from an address the request was not sent to")]
+    WrongSource,
+    /// A Code that does not answer the request.
+    #[error("code does not answer the request")]
+    UnexpectedCode,
+    /// The Response Authenticator is wrong (wrong secret or forged).
+    #[error("bad response authenticator")]
+    BadAuthenticator,
+    /// An Access-* answer without the required Message-Authenticator.
+    #[error("missing Message-Authenticator")]
+    MissingMessageAuthenticator,
+    /// A Message-Authenticator that does not verify.
+    #[error("bad Message-Authenticator")]
+    BadMessageAuthenticator,
+}
+
+/// Counters of what the machine did and dropped.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Stats {
+    /// Requests sent for the first time.
+    pub requests: u64,
+    /// Retransmissions (same server).
+    pub retransmissions: u64,
+    /// Moves of a request to another server.
+    pub failovers: u64,
+    /// Requests no server answered.
+    pub timeouts: u64,
+    /// Answers accepted.
+    pub responses: u64,
+    /// Dropped: malformed.
+    pub malformed: u64,
+    /// Dropped: late or duplicate (unknown Identifier).
+    pub late_or_duplicate: u64,
+    /// Dropped: wrong source address.
+    pub wrong_source: u64,
+    /// Dropped: unexpected Code.
+    pub unexpected_code: u64,
+    /// Dropped: bad Response Authenticator.
+    pub bad_authenticator: u64,
+    /// Dropped: missing Message-Authenticator.
+    pub missing_message_authenticator: u64,
+    /// Dropped: bad Message-Authenticator.
+    pub bad_message_authenticator: u64,
+}
+
+/// What the machine tells the application.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Event {
+    /// A verified answer: Access-Accept/Reject/Challenge or
+    /// Accounting-Response. `packet` holds its bytes; read it with
+    /// [`Response::packet`].
+    Response(Response),
+    /// No server answered the request.
+    Timeout {
+        /// The request.
+        handle: RequestHandle,
+    },
+    /// A server failed `max_fail` requests in a row and is skipped until
+    /// `until`.
+    ServerDead {
+        /// Index in [`ClientConfig::servers`].
+        server: usize,
+        /// When it is tried again.
+        until: Instant,
+    },
+    /// A server that was dead answered again.
+    ServerAlive {
+        /// Index in [`ClientConfig::servers`].
+        server: usize,
+    },
+}
+
+/// A verified answer.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Response {
+    /// The request it answers.
+    pub handle: RequestHandle,
+    /// The server that answered.
+    pub server: usize,
+    /// Its Code.
+    pub code: Code,
+    /// The packet bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl Response {
+    /// The parsed packet (verified and parsed once already, so this succeeds).
+    pub fn packet(&self) -> Result<Packet<'_>, Error> {
+        Packet::parse(&self.bytes)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Access,
+    Accounting,
+}
+
+#[derive(Debug)]
+struct Pending {
+    handle: RequestHandle,
+    kind: Kind,
+    /// The caller's attributes, encoded.
+    attrs: Vec<u8>,
+    password: Option<Secret>,
+    server: usize,
+    tried: u64,
+    tries: u32,
+    deadline: Instant,
+    created: Instant,
+    authenticator: [u8; 16],
+    bytes: Vec<u8>,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct ServerState {
+    fail_count: u32,
+    dead_until: Option<Instant>,
+    current: i64,
+}
+
+/// The RADIUS client machine. See the [module docs](self).
+#[derive(Debug)]
+pub struct Client {
+    config: ClientConfig,
+    rng: SeededRng,
+    servers: Vec<ServerState>,
+    slots: Vec<Option<Pending>>,
+    outstanding: usize,
+    next_id: u8,
+    next_handle: u64,
+    transmits: VecDeque<Transmit<SocketAddr>>,
+    events: VecDeque<Event>,
+    stats: Stats,
+}
+
+fn encode_attrs(attrs: &[Attribute<'_>], out: &mut Vec<u8>) -> Result<(), Error> {
+    for a in attrs {
+        a.check()?;
+        let at = out.len();
+        out.resize(at + a.buffer_len(), 0);
+        a.emit(&mut out[at..]);
+    }
+    Ok(())
+}
+
+impl Client {
+    /// A client; `rng` supplies Request Authenticators and Identifiers.
+    pub fn new(config: ClientConfig, mut rng: SeededRng) -> Result<Self, Error> {
+        if config.servers.is_empty() || config.servers.len() > MAX_SERVERS {
+            return Err(Error::Config {
+                what: "need 1..=32 servers",
+            });
+        }
+        if config.servers.iter().any(|s| s.weight == 0 || s.max_fail == 0) {
+            return Err(Error::Config {
+                what: "weight and max_fail must be at least 1",
+            });
+        }
+        if config.max_tries == 0 || config.timeout.is_zero() {
+            return Err(Error::Config {
+                what: "max_tries and timeout must be positive",
+            });
+        }
+        let next_id = (rng.next_u32() & 0xff) as u8;
+        Ok(Client {
+            servers: alloc::vec![ServerState::default(); config.servers.len()],
+            config,
+            rng,
+            slots: (0..256).map(|_| None).collect(),
+            outstanding: 0,
+            next_id,
+            next_handle: 1,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            stats: Stats::default(),
+        })
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Requests in flight (at most 256).
+    pub fn outstanding(&self) -> usize {
+        self.outstanding
+    }
+
+    /// Whether server `i` is currently marked dead.
+    pub fn is_dead(&self, i: usize, now: Instant) -> bool {
+        self.servers
+            .get(i)
+            .and_then(|s| s.dead_until)
+            .is_some_and(|t| t > now)
+    }
+
+    /// Sends an Access-Request with `attributes`, plus User-Password hidden
+    /// with the chosen server's secret when `password` is given, plus a
+    /// Message-Authenticator. For CHAP, put CHAP-Password (see
+    /// [`crypto::chap_password`]) and CHAP-Challenge in `attributes`.
+    pub fn authenticate(
+        &mut self,
+        now: Instant,
+        attributes: &[Attribute<'_>],
+        password: Option<&[u8]>,
+    ) -> Result<RequestHandle, Error> {
+        if password.is_some_and(|p| p.len() > crypto::MAX_PASSWORD_LEN) {
+            return Err(Error::PasswordTooLong);
+        }
+        let mut attrs = Vec::new();
+        encode_attrs(attributes, &mut attrs)?;
+        self.submit(now, Kind::Access, attrs, password.map(Secret::new))
+    }
+
+    /// Sends an Accounting-Request for `record`.
+    pub fn account(&mut self, now: Instant, record: &AccountingRecord<'_>) -> Result<RequestHandle, Error> {
+        let mut list: Vec<Attribute<'_>> = Vec::new();
+        list.push(Attribute::integer(attr::ACCT_STATUS_TYPE, record.status.value()));
+        if !record.session_id.is_empty() {
+            list.push(Attribute::bytes(attr::ACCT_SESSION_ID, record.session_id));
+        }
+        if let Some(u) = record.user_name {
+            list.push(Attribute::bytes(attr::USER_NAME, u));
+        }
+        if let Some(t) = record.session_time {
+            list.push(Attribute::integer(attr::ACCT_SESSION_TIME, t));
+        }
+        if let Some(c) = record.counters {
+            list.push(Attribute::integer(attr::ACCT_INPUT_OCTETS, c.input_octets as u32));
+            list.push(Attribute::integer(attr::ACCT_INPUT_GIGAWORDS, (c.input_octets >> 32) as u32));
+            list.push(Attribute::integer(attr::ACCT_OUTPUT_OCTETS, c.output_octets as u32));
+            list.push(Attribute::integer(attr::ACCT_OUTPUT_GIGAWORDS, (c.output_octets >> 32) as u32));
+            list.push(Attribute::integer(attr::ACCT_INPUT_PACKETS, c.input_packets));
+            list.push(Attribute::integer(attr::ACCT_OUTPUT_PACKETS, c.output_packets));
+        }
+        if let Some(t) = record.terminate_cause {
+            list.push(Attribute::integer(attr::ACCT_TERMINATE_CAUSE, t));
+        }
+        if let Some(t) = record.event_timestamp {
+            list.push(Attribute::new(attr::EVENT_TIMESTAMP, Value::Time(t)));
+        }
+        let mut attrs = Vec::new();
+        encode_attrs(&list, &mut attrs)?;
+        encode_attrs(record.extra, &mut attrs)?;
+        if record.extra.iter().any(|a| a.typ == attr::ACCT_DELAY_TIME) {
+            return Err(Error::Config {
+                what: "Acct-Delay-Time is the machine's to set",
+            });
+        }
+        self.submit(now, Kind::Accounting, attrs, None)
+    }
+
+    /// Forgets a request in flight (its answer will be dropped as late).
+    pub fn cancel(&mut self, handle: RequestHandle) -> Result<(), Error> {
+        let id = self
+            .slots
+            .iter()
+            .position(|s| s.as_ref().is_some_and(|p| p.handle == handle))
+            .ok_or(Error::UnknownHandle)?;
+        self.slots[id] = None;
+        self.outstanding -= 1;
+        Ok(())
+    }
+
+    fn alloc_id(&mut self) -> Option<u8> {
+        for k in 0..256u16 {
+            let id = self.next_id.wrapping_add(k as u8);
+            if self.slots[usize::from(id)].is_none() {
+                self.next_id = id.wrapping_add(1);
+                return Some(id);
+            }
+        }
+        None
+    }
+
+    fn submit(&mut self, now: Instant, kind: Kind, attrs: Vec<u8>, password: Option<Secret>) -> Result<RequestHandle, Error> {
+        // Size check up front: header, attributes, User-Password (≤130),
+        // Message-Authenticator (18), Acct-Delay-Time (6).
+        let extra = password.as_ref().map_or(0, |p| 2 + p.expose().len().div_ceil(16).max(1) * 16);
+        if HEADER_LEN + attrs.len() + extra + 18 + 6 > MAX_PACKET_LEN {
+            return Err(Error::TooBig);
+        }
+        if self.outstanding >= 256 {
+            return Err(Error::IdentifiersExhausted);
+        }
+        let id = self.alloc_id().ok_or(Error::IdentifiersExhausted)?;
+        let server = self.select(now, 0).ok_or(Error::Config { what: "no server" })?;
+        let handle = RequestHandle(self.next_handle);
+        self.next_handle += 1;
+        let mut p = Pending {
+            handle,
+            kind,
+            attrs,
+            password,
+            server,
+            tried: 1 << server,
+            tries: 1,
+            deadline: now + self.config.timeout,
+            created: now,
+            authenticator: [0; 16],
+            bytes: Vec::new(),
+        };
+        self.encode(&mut p, id, now);
+        self.send(&p);
+        self.slots[usize::from(id)] = Some(p);
+        self.outstanding += 1;
+        self.stats.requests += 1;
+        Ok(handle)
+    }
+
+    /// Smooth weighted round-robin over live servers not in `tried`; a dead
+    /// one (the soonest back) only when no live one is left.
+    fn select(&mut self, now: Instant, tried: u64) -> Option<usize> {
+        let mut total = 0i64;
+        let mut best: Option<usize> = None;
+        for i in 0..self.servers.len() {
+            if tried & (1 << i) != 0 {
+                continue;
+            }
+            let w = i64::from(self.config.servers[i].weight);
+            let s = &mut self.servers[i];
+            if s.dead_until.is_some_and(|t| t <= now) {
+                // Its fail_timeout is over: it comes back.
+                s.dead_until = None;
+                s.fail_count = 0;
+            }
+            if s.dead_until.is_some() {
+                continue;
+            }
+            s.current += w;
+            total += w;
+            if best.is_none_or(|b| self.servers[b].current < self.servers[i].current) {
+                best = Some(i);
+            }
+        }
+        if let Some(b) = best {
+            self.servers[b].current -= total;
+            return Some(b);
+        }
+        (0..self.servers.len())
+            .filter(|i| tried & (1 << i) == 0)
+            .min_by_key(|&i| self.servers[i].dead_until)
+    }
+
+    fn encode(&mut self, p: &mut Pending, id: u8, now: Instant) {
+        let s = &self.config.servers[p.server];
+        let secret = s.secret.expose();
+        let mut b = Vec::with_capacity(HEADER_LEN + p.attrs.len() + 48);
+        b.extend_from_slice(&[0, id, 0, 0]);
+        b.extend_from_slice(&[0; 16]);
+        b.extend_from_slice(&p.attrs);
+        match p.kind {
+            Kind::Access => {
+                self.rng.fill_bytes(&mut p.authenticator);
+                b[0] = Code::AccessRequest.into();
+                b[4..20].copy_from_slice(&p.authenticator);
+                if let Some(pw) = &p.password {
+                    // Length checked in `authenticate`.
+                    if let Ok(h) = crypto::hide_password(pw.expose(), secret, &p.authenticator) {
+                        b.push(attr::USER_PASSWORD);
+                        b.push(h.len() as u8 + 2);
+                        b.extend_from_slice(&h);
+                    }
+                }
+                b.push(attr::MESSAGE_AUTHENTICATOR);
+                b.push(18);
+                b.extend_from_slice(&[0; 16]);
+                let n = b.len() as u16;
+                b[2..4].copy_from_slice(&n.to_be_bytes());
+                crypto::sign_message_authenticator(&mut b, &p.authenticator, secret);
+            }
+            Kind::Accounting => {
+                b[0] = Code::AccountingRequest.into();
+                let delay = (now - p.created).as_secs().min(u64::from(u32::MAX)) as u32;
+                b.push(attr::ACCT_DELAY_TIME);
+                b.push(6);
+                b.extend_from_slice(&delay.to_be_bytes());
+                let n = b.len() as u16;
+                b[2..4].copy_from_slice(&n.to_be_bytes());
+                crypto::sign_request_zero(&mut b, secret);
+                p.authenticator.copy_from_slice(&b[4..20]);
+            }
+        }
+        p.bytes = b;
+    }
+
+    fn send(&mut self, p: &Pending) {
+        let s = &self.config.servers[p.server];
+        let destination = match p.kind {
+            Kind::Access => s.auth_addr,
+            Kind::Accounting => s.acct_addr,
+        };
+        self.transmits.push_back(Transmit {
+            destination,
+            payload: p.bytes.clone(),
+        });
+    }
+
+    fn drop_with(&mut self, why: Dropped) -> Result<(), Dropped> {
+        let c = &mut self.stats;
+        match why {
+            Dropped::Malformed(_) => c.malformed += 1,
+            Dropped::UnknownIdentifier => c.late_or_duplicate += 1,
+            Dropped::WrongSource => c.wrong_source += 1,
+            Dropped::UnexpectedCode => c.unexpected_code += 1,
+            Dropped::BadAuthenticator => c.bad_authenticator += 1,
+            Dropped::MissingMessageAuthenticator => c.missing_message_authenticator += 1,
+            Dropped::BadMessageAuthenticator => c.bad_message_authenticator += 1,
+        }
+        Err(why)
+    }
+
+    /// One datagram received on the socket from `from`.
+    pub fn handle_input(&mut self, _now: Instant, from: SocketAddr, datagram: &[u8]) -> Result<(), Dropped> {
+        let h = match Header::parse(datagram) {
+            Ok(h) => h,
+            Err(e) => return self.drop_with(Dropped::Malformed(e)),
+        };
+        let bytes = &datagram[..usize::from(h.length)];
+        let id = usize::from(h.identifier);
+        let Some(p) = &self.slots[id] else {
+            return self.drop_with(Dropped::UnknownIdentifier);
+        };
+        let s = &self.config.servers[p.server];
+        let (expected_from, code_ok) = match p.kind {
+            Kind::Access => (
+                s.auth_addr,
+                matches!(h.code, Code::AccessAccept | Code::AccessReject | Code::AccessChallenge),
+            ),
+            Kind::Accounting => (s.acct_addr, h.code == Code::AccountingResponse),
+        };
+        if from != expected_from {
+            return self.drop_with(Dropped::WrongSource);
+        }
+        if !code_ok {
+            return self.drop_with(Dropped::UnexpectedCode);
+        }
+        let secret = s.secret.expose();
+        if !crypto::verify_response(bytes, &p.authenticator, secret) {
+            return self.drop_with(Dropped::BadAuthenticator);
+        }
+        let ma = crypto::verify_message_authenticator(bytes, &p.authenticator, secret);
+        match ma {
+            MessageAuth::Invalid => return self.drop_with(Dropped::BadMessageAuthenticator),
+            MessageAuth::Absent if p.kind == Kind::Access && self.config.require_message_authenticator => {
+                return self.drop_with(Dropped::MissingMessageAuthenticator);
+            }
+            _ => {}
+        }
+        if let Err(e) = Packet::parse(bytes) {
+            return self.drop_with(Dropped::Malformed(e));
+        }
+        let Some(p) = self.slots[id].take() else {
+            return self.drop_with(Dropped::UnknownIdentifier);
+        };
+        self.outstanding -= 1;
+        self.stats.responses += 1;
+        let st = &mut self.servers[p.server];
+        st.fail_count = 0;
+        if st.dead_until.take().is_some() {
+            self.events.push_back(Event::ServerAlive { server: p.server });
+        }
+        self.events.push_back(Event::Response(Response {
+            handle: p.handle,
+            server: p.server,
+            code: h.code,
+            bytes: bytes.to_vec(),
+        }));
+        Ok(())
+    }
+
+    /// Retransmits, fails over and times out requests whose deadline has
+    /// passed. Harmless when called early or twice.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        for id in 0..256usize {
+            let due = self.slots[id].as_ref().is_some_and(|p| p.deadline <= now);
+            if !due {
+                continue;
+            }
+            let Some(mut p) = self.slots[id].take() else { continue };
+            if p.tries < self.config.max_tries {
+                p.tries += 1;
+                p.deadline = now + self.config.timeout;
+                self.stats.retransmissions += 1;
+                let new_id = match p.kind {
+                    Kind::Access => id as u8,
+                    Kind::Accounting => {
+                        // New attributes (Acct-Delay-Time), new Identifier
+                        // when one is free (RFC 2866 §5.2).
+                        let nid = self.alloc_id().unwrap_or(id as u8);
+                        self.encode(&mut p, nid, now);
+                        nid
+                    }
+                };
+                self.send(&p);
+                self.slots[usize::from(new_id)] = Some(p);
+                continue;
+            }
+            // This server used up its tries.
+            let st = &mut self.servers[p.server];
+            st.fail_count += 1;
+            if st.fail_count >= self.config.servers[p.server].max_fail && st.dead_until.is_none() {
+                let until = now + self.config.servers[p.server].fail_timeout;
+                st.dead_until = Some(until);
+                self.events.push_back(Event::ServerDead {
+                    server: p.server,
+                    until,
+                });
+            }
+            match self.select(now, p.tried) {
+                Some(next) => {
+                    p.server = next;
+                    p.tried |= 1 << next;
+                    p.tries = 1;
+                    p.deadline = now + self.config.timeout;
+                    self.stats.failovers += 1;
+                    self.encode(&mut p, id as u8, now);
+                    self.send(&p);
+                    self.slots[id] = Some(p);
+                }
+                None => {
+                    self.outstanding -= 1;
+                    self.stats.timeouts += 1;
+                    self.events.push_back(Event::Timeout { handle: p.handle });
+                }
+            }
+        }
+    }
+
+    /// The next datagram to send.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit<SocketAddr>> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`Client::handle_timeout`] must next be called.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.slots.iter().flatten().map(|p| p.deadline).min()
+    }
+}
