@@ -1,0 +1,381 @@
+//! The client machine against an in-memory server on a simulated clock:
+//! retransmission at exact instants, failover, Identifier back-pressure, a
+//! link that loses and duplicates, accounting delay, and the CoA listener.
+
+mod common;
+
+use std::net::SocketAddr;
+
+use common::{MemServer, addr};
+use proto_core::{Duration, Instant, SeededRng};
+use radius_proto::client::{
+    AccountingRecord, AcctStatusType, Client, ClientConfig, Counters, Dropped, Event, RequestHandle, ServerConfig,
+};
+use radius_proto::dict::AccessReply;
+use radius_proto::wire::{Attribute, Code, Header, Packet, Value, attr};
+use radius_proto::{Error, Secret, crypto};
+
+const SECRET: &[u8] = b"s3cret";
+
+fn server(i: u16) -> ServerConfig {
+    ServerConfig::new(addr(1812 + 10 * i), addr(1813 + 10 * i), Secret::new(SECRET))
+}
+
+fn client(n: u16) -> Client {
+    let mut cfg = ClientConfig::new((0..n).map(server).collect());
+    cfg.timeout = Duration::from_secs(3);
+    cfg.max_tries = 3;
+    Client::new(cfg, SeededRng::from_u64(1)).unwrap()
+}
+
+fn server_index(a: SocketAddr) -> usize {
+    usize::from((a.port() - 1812) / 10)
+}
+
+fn user() -> [Attribute<'static>; 2] {
+    [Attribute::bytes(attr::USER_NAME, b"alice"), Attribute::integer(attr::NAS_PORT, 7)]
+}
+
+/// Drives the client until `end`, delivering each transmit to
+/// `servers[i]` (None = a server that never answers). Returns what was sent
+/// (time, server, bytes) and the events (time, event).
+#[allow(clippy::type_complexity)]
+fn drive(
+    c: &mut Client,
+    servers: &mut [Option<MemServer>],
+    mut now: Instant,
+    end: Instant,
+) -> (Vec<(Instant, usize, Vec<u8>)>, Vec<(Instant, Event)>) {
+    let mut sent = Vec::new();
+    let mut events = Vec::new();
+    for _ in 0..10_000 {
+        while let Some(t) = c.poll_transmit() {
+            let i = server_index(t.destination);
+            sent.push((now, i, t.payload.clone()));
+            if let Some(Some(s)) = servers.get_mut(i) {
+                if let Some(a) = s.answer(&t.payload) {
+                    let _ = c.handle_input(now, t.destination, &a);
+                }
+            }
+        }
+        while let Some(e) = c.poll_event() {
+            events.push((now, e));
+        }
+        match c.poll_timeout() {
+            Some(t) if t <= end => {
+                now = now.max(t);
+                c.handle_timeout(now);
+            }
+            _ => break,
+        }
+    }
+    (sent, events)
+}
+
+#[test]
+fn pap_accept_reply_is_typed_and_reject_is_reported() {
+    let mut c = client(1);
+    let mut servers = [Some(MemServer::new(SECRET))];
+    let t0 = Instant::ZERO;
+    let h = c.authenticate(t0, &[Attribute::bytes(attr::USER_NAME, b"alice")], Some(b"wonderland")).unwrap();
+    let (_, ev) = drive(&mut c, &mut servers, t0, Instant::from_secs(100));
+    let Event::Response(r) = &ev[0].1 else { panic!("{ev:?}") };
+    assert_eq!((r.handle, r.code), (h, Code::AccessAccept));
+    let reply = AccessReply::from_packet(&r.packet().unwrap());
+    assert_eq!(reply.framed_ip, Some([192, 0, 2, 7].into()));
+    assert_eq!(reply.acct_interim_interval, Some(300));
+    assert_eq!((reply.rp_upstream_kbps, reply.rp_downstream_kbps), (Some(1000), Some(8000)));
+
+    c.authenticate(t0, &[Attribute::bytes(attr::USER_NAME, b"alice")], Some(b"nope")).unwrap();
+    let (_, ev) = drive(&mut c, &mut servers, t0, Instant::from_secs(100));
+    assert!(matches!(&ev[0].1, Event::Response(r) if r.code == Code::AccessReject));
+    assert_eq!(c.outstanding(), 0);
+}
+
+#[test]
+fn chap_accept_and_reject() {
+    let mut c = client(1);
+    let mut servers = [Some(MemServer::new(SECRET))];
+    for (pw, code) in [(&b"wonderland"[..], Code::AccessAccept), (b"bad", Code::AccessReject)] {
+        let challenge = [7u8; 16];
+        let chap = crypto::chap_password(42, pw, &challenge);
+        let attrs = [
+            Attribute::bytes(attr::USER_NAME, b"alice"),
+            Attribute::bytes(attr::CHAP_PASSWORD, &chap),
+            Attribute::bytes(attr::CHAP_CHALLENGE, &challenge),
+        ];
+        c.authenticate(Instant::ZERO, &attrs, None).unwrap();
+        let (_, ev) = drive(&mut c, &mut servers, Instant::ZERO, Instant::from_secs(100));
+        assert!(matches!(&ev[0].1, Event::Response(r) if r.code == code), "{ev:?}");
+    }
+}
+
+#[test]
+fn retransmits_at_exact_instants_then_times_out() {
+    let mut c = client(1);
+    let mut servers = [None];
+    let h = c.authenticate(Instant::ZERO, &user(), Some(b"pw")).unwrap();
+    assert_eq!(c.poll_timeout(), Some(Instant::from_secs(3)));
+    let (sent, ev) = drive(&mut c, &mut servers, Instant::ZERO, Instant::from_secs(100));
+    let times: Vec<_> = sent.iter().map(|s| s.0).collect();
+    assert_eq!(times, [Instant::ZERO, Instant::from_secs(3), Instant::from_secs(6)]);
+    // Access-Request retransmissions are byte-identical.
+    assert!(sent.iter().all(|s| s.2 == sent[0].2));
+    assert_eq!(ev.len(), 2);
+    assert!(matches!(ev[0], (t, Event::ServerDead { server: 0, .. }) if t == Instant::from_secs(9)));
+    assert_eq!(ev[1], (Instant::from_secs(9), Event::Timeout { handle: h }));
+    assert_eq!(c.stats().retransmissions, 2);
+    assert_eq!(c.stats().timeouts, 1);
+    assert_eq!(c.poll_timeout(), None);
+    // Early and repeated timeouts are harmless.
+    c.handle_timeout(Instant::from_secs(1));
+    c.handle_timeout(Instant::from_secs(1));
+    assert!(c.poll_transmit().is_none());
+}
+
+#[test]
+fn failover_to_the_live_server_and_dead_server_comes_back() {
+    let mut c = client(2);
+    let mut servers = [None, Some(MemServer::new(SECRET))];
+    let h = c.authenticate(Instant::ZERO, &user(), Some(b"wonderland")).unwrap();
+    let (sent, ev) = drive(&mut c, &mut servers, Instant::ZERO, Instant::from_secs(100));
+    let to: Vec<_> = sent.iter().map(|s| (s.0, s.1)).collect();
+    assert_eq!(
+        to,
+        [
+            (Instant::ZERO, 0),
+            (Instant::from_secs(3), 0),
+            (Instant::from_secs(6), 0),
+            (Instant::from_secs(9), 1)
+        ]
+    );
+    assert!(matches!(ev[0].1, Event::ServerDead { server: 0, until } if until == Instant::from_secs(69)));
+    assert!(matches!(&ev[1].1, Event::Response(r) if r.handle == h && r.server == 1 && r.code == Code::AccessAccept));
+    assert_eq!(c.stats().failovers, 1);
+    // While 0 is dead, new requests go straight to 1.
+    for k in 0..4 {
+        let t = Instant::from_secs(10 + k);
+        c.authenticate(t, &user(), Some(b"wonderland")).unwrap();
+        let (sent, _) = drive(&mut c, &mut servers, t, t);
+        assert_eq!(sent.iter().map(|s| s.1).collect::<Vec<_>>(), [1]);
+    }
+    assert!(c.is_dead(0, Instant::from_secs(68)));
+    assert!(!c.is_dead(0, Instant::from_secs(69)));
+    // After fail_timeout it is tried again (weighted round-robin gives it
+    // its share).
+    let mut chosen = Vec::new();
+    for k in 0..4 {
+        let t = Instant::from_secs(70 + k);
+        c.authenticate(t, &user(), Some(b"wonderland")).unwrap();
+        let first = c.poll_transmit().unwrap();
+        chosen.push(server_index(first.destination));
+        let _ = c.cancel(RequestHandle(u64::MAX)); // unknown: error, no effect
+        drive(&mut c, &mut servers, t, t);
+    }
+    assert!(chosen.contains(&0), "{chosen:?}");
+}
+
+#[test]
+fn weights_share_new_requests() {
+    let mut cfg = ClientConfig::new(vec![server(0), server(1)]);
+    cfg.servers[0].weight = 3;
+    let mut c = Client::new(cfg, SeededRng::from_u64(2)).unwrap();
+    let mut count = [0usize; 2];
+    for _ in 0..40 {
+        c.authenticate(Instant::ZERO, &user(), None).unwrap();
+        count[server_index(c.poll_transmit().unwrap().destination)] += 1;
+    }
+    assert_eq!(count, [30, 10]);
+}
+
+#[test]
+fn identifier_exhaustion_is_back_pressure() {
+    let mut c = client(1);
+    let mut handles = Vec::new();
+    for _ in 0..256 {
+        handles.push(c.authenticate(Instant::ZERO, &user(), None).unwrap());
+    }
+    assert_eq!(c.outstanding(), 256);
+    assert_eq!(c.authenticate(Instant::ZERO, &user(), None), Err(Error::IdentifiersExhausted));
+    let rec = AccountingRecord::new(AcctStatusType::Start, b"s1");
+    assert_eq!(c.account(Instant::ZERO, &rec), Err(Error::IdentifiersExhausted));
+    // Every Identifier is distinct.
+    let mut ids: Vec<u8> = std::iter::from_fn(|| c.poll_transmit()).map(|t| t.payload[1]).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 256);
+    // An answer frees one.
+    c.cancel(handles[5]).unwrap();
+    assert!(c.authenticate(Instant::ZERO, &user(), None).is_ok());
+    assert_eq!(c.authenticate(Instant::ZERO, &user(), None), Err(Error::IdentifiersExhausted));
+}
+
+#[test]
+fn accounting_delay_time_grows_and_identifier_changes() {
+    let mut c = client(1);
+    let rec = AccountingRecord {
+        user_name: Some(b"alice"),
+        session_time: Some(60),
+        counters: Some(Counters {
+            input_octets: (5 << 32) + 1234,
+            output_octets: 99,
+            input_packets: 10,
+            output_packets: 11,
+        }),
+        event_timestamp: Some(1_700_000_000),
+        ..AccountingRecord::new(AcctStatusType::InterimUpdate, b"sess-1")
+    };
+    c.account(Instant::ZERO, &rec).unwrap();
+    let mut sent = vec![c.poll_transmit().unwrap().payload];
+    let mut now = Instant::ZERO;
+    for _ in 0..2 {
+        now = c.poll_timeout().unwrap();
+        c.handle_timeout(now);
+        sent.push(c.poll_transmit().unwrap().payload);
+    }
+    let delays: Vec<u32> = sent
+        .iter()
+        .map(|b| Packet::parse(b).unwrap().get(attr::ACCT_DELAY_TIME).unwrap().as_u32().unwrap())
+        .collect();
+    assert_eq!(delays, [0, 3, 6]);
+    let ids: Vec<u8> = sent.iter().map(|b| b[1]).collect();
+    assert!(ids[0] != ids[1] && ids[1] != ids[2]);
+    // Every version is signed and carries the counters with Gigawords.
+    for b in &sent {
+        assert!(crypto::verify_request_zero(b, SECRET));
+        let p = Packet::parse(b).unwrap();
+        assert_eq!(p.get(attr::ACCT_INPUT_GIGAWORDS), Some(&Value::Integer(5)));
+        assert_eq!(p.get(attr::ACCT_INPUT_OCTETS), Some(&Value::Integer(1234)));
+        assert_eq!(p.get(attr::ACCT_STATUS_TYPE), Some(&Value::Integer(3)));
+        assert_eq!(p.get(attr::EVENT_TIMESTAMP), Some(&Value::Time(1_700_000_000)));
+    }
+    // A late answer to the first transmission finds no request.
+    let mut srv = MemServer::new(SECRET);
+    let late = srv.answer(&sent[0]).unwrap();
+    assert_eq!(c.handle_input(now, addr(1813), &late), Err(Dropped::UnknownIdentifier));
+    // The answer to the latest one is accepted, once; its duplicate is dropped.
+    let a = srv.answer(&sent[2]).unwrap();
+    assert_eq!(c.handle_input(now, addr(1813), &a), Ok(()));
+    assert_eq!(c.handle_input(now, addr(1813), &a), Err(Dropped::UnknownIdentifier));
+    assert_eq!(c.stats().late_or_duplicate, 2);
+    assert!(matches!(c.poll_event(), Some(Event::Response(r)) if r.code == Code::AccountingResponse));
+}
+
+#[test]
+fn forged_or_unsigned_answers_are_dropped_and_counted() {
+    let mut c = client(1);
+    c.authenticate(Instant::ZERO, &user(), Some(b"wonderland")).unwrap();
+    let req = c.poll_transmit().unwrap().payload;
+    // A server with the wrong secret.
+    let mut wrong = MemServer::new(b"other");
+    wrong.secret = b"other".to_vec();
+    // It cannot even verify our Message-Authenticator; forge an answer as it would.
+    let mut r = Packet::new(Code::AccessAccept, req[1], req[4..20].try_into().unwrap()).to_vec().unwrap();
+    crypto::sign_response(&mut r, &req[4..20].try_into().unwrap(), b"other");
+    assert_eq!(c.handle_input(Instant::ZERO, addr(1812), &r), Err(Dropped::BadAuthenticator));
+    // Right secret but no Message-Authenticator: refused (Blast-RADIUS).
+    let mut r = Packet::new(Code::AccessAccept, req[1], [0; 16]).to_vec().unwrap();
+    crypto::sign_response(&mut r, &req[4..20].try_into().unwrap(), SECRET);
+    assert_eq!(c.handle_input(Instant::ZERO, addr(1812), &r), Err(Dropped::MissingMessageAuthenticator));
+    // From the wrong port, with a wrong code, garbage.
+    assert_eq!(c.handle_input(Instant::ZERO, addr(9), &r), Err(Dropped::WrongSource));
+    let mut wrong_code = r.clone();
+    wrong_code[0] = 5;
+    assert_eq!(c.handle_input(Instant::ZERO, addr(1812), &wrong_code), Err(Dropped::UnexpectedCode));
+    assert!(matches!(c.handle_input(Instant::ZERO, addr(1812), &[1, 2, 3]), Err(Dropped::Malformed(_))));
+    let s = *c.stats();
+    assert_eq!(
+        (s.bad_authenticator, s.missing_message_authenticator, s.wrong_source, s.unexpected_code, s.malformed),
+        (1, 1, 1, 1, 1)
+    );
+    assert_eq!(c.outstanding(), 1);
+    assert!(c.poll_event().is_none());
+    // A bad Message-Authenticator with a correct Response Authenticator.
+    let mut srv = MemServer::new(SECRET);
+    let mut good = srv.answer(&req).unwrap();
+    let at = crypto::find_message_authenticator(&good).unwrap();
+    good[at] ^= 1;
+    crypto::sign_response(&mut good, &req[4..20].try_into().unwrap(), SECRET);
+    assert_eq!(c.handle_input(Instant::ZERO, addr(1812), &good), Err(Dropped::BadMessageAuthenticator));
+
+    // Only an explicit opt-out accepts an answer without Message-Authenticator.
+    let mut cfg = ClientConfig::new(vec![server(0)]);
+    cfg.require_message_authenticator = false;
+    let mut c = Client::new(cfg, SeededRng::from_u64(3)).unwrap();
+    c.authenticate(Instant::ZERO, &user(), Some(b"wonderland")).unwrap();
+    let req = c.poll_transmit().unwrap().payload;
+    let mut srv = MemServer::new(SECRET);
+    srv.add_ma = false;
+    let a = srv.answer(&req).unwrap();
+    assert_eq!(c.handle_input(Instant::ZERO, addr(1812), &a), Ok(()));
+}
+
+/// A link that loses and duplicates datagrams (both directions) from a seed.
+#[test]
+fn lossy_duplicating_link_converges_and_bounds_hold() {
+    use rand_core::Rng;
+    for seed in 0..20u64 {
+        let mut rng = SeededRng::from_u64(seed);
+        let mut c = client(2);
+        let mut servers = [MemServer::new(SECRET), MemServer::new(SECRET)];
+        let mut now = Instant::ZERO;
+        let mut handles = Vec::new();
+        for k in 0..40 {
+            let h = if k % 3 == 0 {
+                c.account(now, &AccountingRecord::new(AcctStatusType::Start, b"x")).unwrap()
+            } else {
+                c.authenticate(now, &user(), Some(b"wonderland")).unwrap()
+            };
+            handles.push(h);
+        }
+        let mut done = std::collections::HashSet::new();
+        for _ in 0..1000 {
+            while let Some(t) = c.poll_transmit() {
+                if rng.next_u32() % 10 < 3 {
+                    continue; // request lost
+                }
+                let i = server_index(t.destination);
+                if let Some(a) = servers[i].answer(&t.payload) {
+                    let copies = if rng.next_u32() % 10 < 2 { 2 } else { 1 };
+                    for _ in 0..copies {
+                        if rng.next_u32() % 10 < 3 {
+                            continue; // answer lost
+                        }
+                        let _ = c.handle_input(now, t.destination, &a);
+                    }
+                }
+            }
+            while let Some(e) = c.poll_event() {
+                let h = match e {
+                    Event::Response(r) => r.handle,
+                    Event::Timeout { handle } => handle,
+                    _ => continue,
+                };
+                assert!(done.insert(h), "answered twice: {h:?}");
+            }
+            assert!(c.outstanding() <= 256);
+            match c.poll_timeout() {
+                Some(t) => {
+                    now = t;
+                    c.handle_timeout(now);
+                }
+                None => break,
+            }
+        }
+        assert_eq!(done.len(), handles.len(), "seed {seed}");
+        assert_eq!(c.outstanding(), 0);
+        assert!(now < Instant::from_secs(3 * 3 * 2 + 1));
+    }
+}
+
+#[test]
+fn every_access_request_carries_a_valid_message_authenticator() {
+    let mut c = client(1);
+    c.authenticate(Instant::ZERO, &user(), None).unwrap();
+    let b = c.poll_transmit().unwrap().payload;
+    let h = Header::parse(&b).unwrap();
+    assert_eq!(
+        crypto::verify_message_authenticator(&b, &h.authenticator, SECRET),
+        crypto::MessageAuth::Valid
+    );
+}
