@@ -6,6 +6,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod client;
 #[cfg(feature = "std")]
 pub mod file_store;
 pub mod lease;

@@ -11,7 +11,9 @@ fn lease(d: u8, secs: u64) -> Lease {
         address: Ipv4Addr::new(192, 0, 2, d),
         client: vec![1, 2, 0, 0, 0, 0, d],
         hardware: vec![2, 0, 0, 0, 0, d],
-        hostname: d.is_multiple_of(2).then(|| format!("host-{d}").into_bytes()),
+        hostname: d
+            .is_multiple_of(2)
+            .then(|| format!("host-{d}").into_bytes()),
         expires: Instant::from_secs(secs),
         state: LeaseState::Bound,
     }

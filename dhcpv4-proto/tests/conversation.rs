@@ -1,0 +1,450 @@
+//! Our client against our server, in memory, on a simulated clock, over a
+//! link that loses, duplicates and reorders.
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use dhcpv4_proto::client::{
+    Client, ClientConfig, ClientDestination, ClientEvent, ClientState, LostReason,
+};
+use dhcpv4_proto::lease::MemoryStore;
+use dhcpv4_proto::server::{PoolConfig, Server, ServerConfig};
+use dhcpv4_proto::wire::{Message, MessageType};
+use proptest::prelude::*;
+use proto_core::{Duration, Instant, SeededRng};
+use rand_core::Rng;
+
+const SID: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
+
+fn server(lease: u64, max_leases: usize) -> Server {
+    let mut p = PoolConfig::new(
+        1,
+        Ipv4Addr::new(192, 0, 2, 0),
+        24,
+        Ipv4Addr::new(192, 0, 2, 10),
+        Ipv4Addr::new(192, 0, 2, 250),
+        Some(SID),
+    );
+    p.mtu = Some(1400);
+    p.domain = Some(b"example.net".to_vec());
+    p.max_leases = max_leases;
+    let mut c = ServerConfig::new(SID, vec![p]);
+    c.lease_time = Duration::from_secs(lease);
+    Server::new(c, Instant::ZERO).unwrap()
+}
+
+fn client(n: u8, seed: u64) -> Client {
+    Client::new(
+        ClientConfig::new([2, 0, 0, 0, 1, n]),
+        SeededRng::from_u64(seed),
+        Instant::ZERO,
+    )
+}
+
+#[derive(Clone, Copy)]
+struct Link {
+    loss: u32, // per mille
+    dup: u32,  // per mille
+    jitter_ms: u32,
+}
+
+enum To {
+    Server,
+    Clients,
+}
+
+/// Runs until `until`; returns every client event with its time.
+struct Sim {
+    now: Instant,
+    server: Server,
+    store: MemoryStore,
+    clients: Vec<Client>,
+    queue: Vec<(Instant, u64, To, Vec<u8>)>,
+    seq: u64,
+    rng: SeededRng,
+    link: Link,
+    events: Vec<(Instant, usize, ClientEvent)>,
+    server_up: bool,
+    steps: usize,
+}
+
+impl Sim {
+    fn new(server: Server, clients: Vec<Client>, link: Link, seed: u64) -> Sim {
+        let mut s = Sim {
+            now: Instant::ZERO,
+            server,
+            store: MemoryStore::default(),
+            clients,
+            queue: Vec::new(),
+            seq: 0,
+            rng: SeededRng::from_u64(seed),
+            link,
+            events: Vec::new(),
+            server_up: true,
+            steps: 0,
+        };
+        for i in 0..s.clients.len() {
+            s.drain_client(i);
+        }
+        s
+    }
+
+    fn send(&mut self, to: To, payload: Vec<u8>) {
+        if self.rng.below(1000) < self.link.loss {
+            return;
+        }
+        let copies = if self.rng.below(1000) < self.link.dup {
+            2
+        } else {
+            1
+        };
+        for _ in 0..copies {
+            let delay =
+                Duration::from_millis(1 + u64::from(self.rng.below(self.link.jitter_ms + 1)));
+            self.seq += 1;
+            let to2 = match to {
+                To::Server => To::Server,
+                To::Clients => To::Clients,
+            };
+            self.queue
+                .push((self.now + delay, self.seq, to2, payload.clone()));
+        }
+    }
+
+    fn drain_client(&mut self, i: usize) {
+        while let Some(t) = self.clients[i].poll_transmit() {
+            if let ClientDestination::Unicast(a) = t.destination {
+                assert_eq!(a, SID);
+            }
+            self.send(To::Server, t.payload);
+        }
+        while let Some(e) = self.clients[i].poll_event() {
+            self.events.push((self.now, i, e));
+        }
+    }
+
+    fn drain_server(&mut self) {
+        self.server.commit_to(&mut self.store).unwrap();
+        while let Some(t) = self.server.poll_transmit() {
+            self.send(To::Clients, t.payload);
+        }
+        while self.server.poll_event().is_some() {}
+    }
+
+    fn run(&mut self, until: Instant) {
+        while self.now < until {
+            self.steps += 1;
+            assert!(self.steps < 200_000, "livelock");
+            let next_pkt = self.queue.iter().map(|q| (q.0, q.1)).min();
+            let next_timer = self
+                .clients
+                .iter()
+                .filter_map(Client::poll_timeout)
+                .chain(self.server.poll_timeout())
+                .min();
+            let t = match (next_pkt, next_timer) {
+                (Some((p, _)), Some(tm)) => p.min(tm),
+                (Some((p, _)), None) => p,
+                (None, Some(tm)) => tm,
+                (None, None) => until,
+            };
+            if t > until {
+                self.now = until;
+                break;
+            }
+            self.now = self.now.max(t);
+            if let Some((p, seq)) = next_pkt
+                && p <= self.now
+            {
+                let idx = self.queue.iter().position(|q| q.1 == seq).unwrap();
+                let (_, _, to, payload) = self.queue.swap_remove(idx);
+                match to {
+                    To::Server if self.server_up => {
+                        let _ = self.server.handle_input(self.now, 1, &payload);
+                        self.drain_server();
+                    }
+                    To::Server => {}
+                    To::Clients => {
+                        for i in 0..self.clients.len() {
+                            let _ = self.clients[i].handle_input(self.now, &payload);
+                            self.drain_client(i);
+                        }
+                    }
+                }
+                continue;
+            }
+            for i in 0..self.clients.len() {
+                self.clients[i].handle_timeout(self.now);
+                self.drain_client(i);
+            }
+            self.server.handle_timeout(self.now);
+            self.drain_server();
+        }
+    }
+
+    /// Current address of each bound client.
+    fn addresses(&self) -> Vec<Option<Ipv4Addr>> {
+        self.clients
+            .iter()
+            .map(|c| c.binding().map(|b| b.address))
+            .collect()
+    }
+}
+
+/// No two clients hold the same address at any moment.
+fn assert_unique(events: &[(Instant, usize, ClientEvent)]) {
+    let mut holder: BTreeMap<Ipv4Addr, usize> = BTreeMap::new();
+    let mut held: BTreeMap<usize, Ipv4Addr> = BTreeMap::new();
+    for (_, i, e) in events {
+        match e {
+            ClientEvent::Bound(b) | ClientEvent::Renewed(b) => {
+                if let Some(old) = held.insert(*i, b.address) {
+                    holder.remove(&old);
+                }
+                if let Some(other) = holder.insert(b.address, *i) {
+                    assert_eq!(other, *i, "{} held by two clients", b.address);
+                }
+            }
+            ClientEvent::Lost { .. } => {
+                if let Some(old) = held.remove(i) {
+                    holder.remove(&old);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn clean_link_binds_with_options_and_renews_at_t1() {
+    let mut sim = Sim::new(
+        server(1000, 64),
+        vec![client(1, 1)],
+        Link {
+            loss: 0,
+            dup: 0,
+            jitter_ms: 0,
+        },
+        1,
+    );
+    sim.run(Instant::from_secs(1));
+    let (t, _, ClientEvent::Bound(b)) = sim.events[0].clone() else {
+        panic!("{:?}", sim.events)
+    };
+    assert!(t < Instant::from_millis(10));
+    assert_eq!(b.router, vec![SID]);
+    assert_eq!(b.dns, vec![SID]);
+    assert_eq!(b.mtu, Some(1400));
+    assert_eq!(b.domain.as_deref(), Some(&b"example.net"[..]));
+    assert_eq!(b.mask, Some(Ipv4Addr::new(255, 255, 255, 0)));
+    assert_eq!(b.lease, Duration::from_secs(1000));
+    sim.run(Instant::from_secs(3000));
+    let renewals: Vec<Instant> = sim
+        .events
+        .iter()
+        .filter(|(_, _, e)| matches!(e, ClientEvent::Renewed(r) if r.address == b.address))
+        .map(|(t, _, _)| *t)
+        .collect();
+    // T1 = 500 s after each renewal request.
+    assert!(renewals.len() >= 5, "{renewals:?}");
+    let first = renewals[0].saturating_duration_since(Instant::from_secs(500));
+    assert!(first < Duration::from_millis(10), "{:?}", renewals[0]);
+}
+
+#[test]
+fn discover_backoff_is_exact() {
+    // A client alone: its retransmission instants follow 4, 8, 16, 32, 64,
+    // 64 s, each ±1 s drawn from the same seeded stream.
+    let seed = 42;
+    let mut c = client(1, seed);
+    let mut mirror = SeededRng::from_u64(seed);
+    let _xid = mirror.next_u32();
+    let first = c.poll_transmit().unwrap();
+    assert_eq!(first.destination, ClientDestination::Broadcast);
+    let mut t = Instant::ZERO;
+    for base in [4u64, 8, 16, 32, 64, 64, 64] {
+        let j = u64::from(mirror.below(2001));
+        let expect = t + Duration::from_millis(base * 1000 + j) - Duration::from_secs(1);
+        assert_eq!(c.poll_timeout(), Some(expect));
+        // Early and repeated calls do nothing.
+        c.handle_timeout(expect - Duration::from_millis(1));
+        assert!(c.poll_transmit().is_none());
+        c.handle_timeout(expect);
+        let m = Message::parse(&c.poll_transmit().unwrap().payload).unwrap();
+        assert_eq!(m.message_type, MessageType::Discover);
+        assert_eq!(u64::from(m.secs), expect.since_origin().as_secs());
+        t = expect;
+    }
+}
+
+#[test]
+fn renewing_and_rebinding_schedule_is_exact_then_lost() {
+    let mut sim = Sim::new(
+        server(1000, 64),
+        vec![client(1, 3)],
+        Link {
+            loss: 0,
+            dup: 0,
+            jitter_ms: 0,
+        },
+        2,
+    );
+    sim.run(Instant::from_secs(1));
+    let start = sim
+        .events
+        .iter()
+        .find_map(|(t, _, e)| matches!(e, ClientEvent::Bound(_)).then_some(*t))
+        .unwrap();
+    let _ = start;
+    // The lease counts from the DISCOVER at time 0.
+    sim.server_up = false;
+    let mut sends = Vec::new();
+    let mut c = std::mem::replace(&mut sim.clients[0], client(9, 9));
+    while let Some(t) = c.poll_timeout() {
+        if t > Instant::from_secs(1001) {
+            break;
+        }
+        c.handle_timeout(t);
+        while let Some(x) = c.poll_transmit() {
+            sends.push((t, x.destination));
+        }
+        while let Some(e) = c.poll_event() {
+            if let ClientEvent::Lost { reason } = e {
+                assert_eq!(reason, LostReason::Expired);
+                assert_eq!(t, Instant::from_secs(1000));
+                assert_eq!(c.state(), ClientState::Selecting);
+                sends.push((t, ClientDestination::Unicast(Ipv4Addr::UNSPECIFIED)));
+            }
+        }
+        if c.state() == ClientState::Selecting {
+            break;
+        }
+    }
+    let ms = |t: Instant| t.as_nanos() / 1_000_000;
+    let got: Vec<(u64, bool)> = sends
+        .iter()
+        .map(|(t, d)| {
+            (
+                ms(*t),
+                matches!(d, ClientDestination::Unicast(a) if *a == SID),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (500_000, true), // T1: unicast to the server
+            (687_500, true), // half of the 375 s to T2
+            (781_250, true),
+            (841_250, true),    // the 60 s minimum
+            (875_000, false),   // T2: broadcast
+            (937_500, false),   // half of the 125 s left
+            (997_500, false),   // the 60 s minimum
+            (1_000_000, false), // expiry: Lost, then a new DISCOVER
+            (1_000_000, false),
+        ]
+    );
+}
+
+#[test]
+fn decline_then_release_then_same_address_again() {
+    let mut sim = Sim::new(
+        server(3600, 64),
+        vec![client(1, 5)],
+        Link {
+            loss: 0,
+            dup: 0,
+            jitter_ms: 5,
+        },
+        3,
+    );
+    sim.run(Instant::from_secs(1));
+    let a = sim.addresses()[0].unwrap();
+    sim.clients[0].decline(sim.now).unwrap();
+    sim.drain_client(0);
+    sim.run(Instant::from_secs(20));
+    let b = sim.addresses()[0].unwrap();
+    assert_ne!(a, b, "a declined address is quarantined");
+    sim.clients[0].release(sim.now).unwrap();
+    sim.drain_client(0);
+    sim.run(Instant::from_secs(21));
+    assert_eq!(sim.addresses()[0], None);
+    assert_eq!(sim.clients[0].poll_timeout(), None);
+    sim.clients[0].restart(sim.now);
+    sim.drain_client(0);
+    sim.run(Instant::from_secs(30));
+    assert_eq!(sim.addresses()[0], Some(b), "same address after release");
+    assert!(sim.clients[0].release(sim.now).is_ok());
+    assert!(sim.clients[0].release(sim.now).is_err());
+}
+
+#[test]
+fn init_reboot_gets_last_address_or_nak_leads_to_discover() {
+    let mut sim = Sim::new(
+        server(3600, 64),
+        vec![client(1, 5)],
+        Link {
+            loss: 0,
+            dup: 0,
+            jitter_ms: 0,
+        },
+        3,
+    );
+    sim.run(Instant::from_secs(1));
+    let a = sim.addresses()[0].unwrap();
+    // Reboot with the last address: ACKed at once.
+    let mut cfg = ClientConfig::new([2, 0, 0, 0, 1, 1]);
+    cfg.last_address = Some(a);
+    sim.clients[0] = Client::new(cfg.clone(), SeededRng::from_u64(8), sim.now);
+    assert_eq!(sim.clients[0].state(), ClientState::InitReboot);
+    sim.drain_client(0);
+    sim.run(Instant::from_secs(2));
+    assert_eq!(sim.addresses()[0], Some(a));
+    // A wrong-network address: NAK, Lost, then a normal DISCOVER binds.
+    cfg.last_address = Some(Ipv4Addr::new(198, 51, 100, 7));
+    sim.clients[0] = Client::new(cfg, SeededRng::from_u64(9), sim.now);
+    sim.drain_client(0);
+    let before = sim.events.len();
+    sim.run(Instant::from_secs(3));
+    let evs: Vec<_> = sim.events[before..].iter().map(|e| e.2.clone()).collect();
+    assert!(matches!(
+        evs[0],
+        ClientEvent::Lost {
+            reason: LostReason::Nak
+        }
+    ));
+    assert!(matches!(&evs[1], ClientEvent::Bound(b) if b.address == a));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn lossy_link_converges_without_duplicates(
+        seed in any::<u64>(),
+        n in 1usize..8,
+        loss in 0u32..300,
+        dup in 0u32..300,
+        jitter in 0u32..3000,
+    ) {
+        let clients = (0..n).map(|i| client(i as u8, seed ^ i as u64)).collect();
+        let mut sim = Sim::new(server(600, 64), clients, Link { loss, dup, jitter_ms: jitter }, seed);
+        sim.run(Instant::from_secs(3600));
+        assert_unique(&sim.events);
+        // Everyone ends bound (a lease lost to the link is re-acquired).
+        let addrs = sim.addresses();
+        let bound: Vec<_> = addrs.iter().flatten().collect();
+        let mut dedup = bound.clone();
+        dedup.sort();
+        dedup.dedup();
+        prop_assert_eq!(dedup.len(), bound.len());
+        // Bounds hold.
+        prop_assert!(sim.server.offer_count() <= 1024);
+        prop_assert!(sim.server.leases().count() <= 64);
+        if loss < 200 {
+            prop_assert_eq!(bound.len(), n, "{:?}", addrs);
+        }
+        // Every held address is durable in the store.
+        for a in bound {
+            prop_assert!(sim.store.leases.contains_key(a));
+        }
+    }
+}
