@@ -48,6 +48,7 @@ struct Link {
     jitter_ms: u32,
 }
 
+#[derive(Clone, Copy)]
 enum To {
     Server,
     Clients,
@@ -102,10 +103,7 @@ impl Sim {
             let delay =
                 Duration::from_millis(1 + u64::from(self.rng.below(self.link.jitter_ms + 1)));
             self.seq += 1;
-            let to2 = match to {
-                To::Server => To::Server,
-                To::Clients => To::Clients,
-            };
+            let to2 = to;
             self.queue
                 .push((self.now + delay, self.seq, to2, payload.clone()));
         }
