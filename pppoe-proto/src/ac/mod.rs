@@ -1,0 +1,592 @@
+//! The PPPoE access-concentrator machine (RFC 2516 §5, RFC 4638).
+//!
+//! - **PADI → PADO** (§5.2), stateless: the PADO carries the AC-Name, the
+//!   Service-Name the host asked for followed by every other offered service,
+//!   the Host-Uniq and Relay-Session-Id echoed, an AC-Cookie (see
+//!   [`cookie`](self#cookies)) and, when the host asked for it and
+//!   [`AcConfig::ppp_max_payload`] allows, PPP-Max-Payload. Nothing is stored:
+//!   a PADI flood cannot fill memory. PADIs are rate-limited per client MAC
+//!   and overall ([`AcConfig::padi_rate_per_mac`], [`AcConfig::padi_rate_total`]);
+//!   a PADI for a service not offered, or arriving while all sessions are in
+//!   use, gets no PADO (§5.2: an AC that cannot serve the PADI does not
+//!   answer). Those are drops, counted.
+//! - **PADR → PADS** (§5.3, §5.4). <a id="cookies"></a>The AC-Cookie must be
+//!   one we issued to this MAC for this Host-Uniq within the last one to two
+//!   [`AcConfig::cookie_rotation`] periods (HMAC-MD5 under a rotating secret;
+//!   current and previous secret accepted). A PADR without a valid cookie is
+//!   **dropped and counted** ([`Error::BadCookie`]), as accel-ppp does;
+//!   rp-pppoe instead answers a PADS with Generic-Error ("Bad cookie"), which
+//!   gives a forger a reflected answer for each forged PADR, so we stay
+//!   silent. A PADR for a service not offered gets a PADS with
+//!   Service-Name-Error; a PADR over [`AcConfig::max_sessions`] or
+//!   [`AcConfig::max_sessions_per_mac`] gets a PADS with AC-System-Error (as
+//!   accel-ppp and rp-pppoe do); both are reported as
+//!   [`AcEvent::Refused`]. Otherwise the session is **admitted
+//!   automatically** (within the bounds; authentication is PPP's business,
+//!   after the PADS, as in accel-ppp and rp-pppoe): a session id is
+//!   allocated, the PADS sent and [`AcEvent::SessionUp`] reported. Tables
+//!   are charged only then.
+//! - **Repeated PADR** from the same MAC with the same Host-Uniq while its
+//!   session exists (the host lost our PADS and retransmits): the same PADS
+//!   again, no second session.
+//! - **Session ids** are unique per AC in 1..=0xFFFE, handed out by a
+//!   rotating cursor so a released id is reused as late as possible, and
+//!   never while its session exists.
+//! - **PADT** (§5.5): [`Ac::close`] sends one and reports
+//!   [`AcEvent::SessionDown`]; a PADT from the session's MAC with its id
+//!   ends it the same way.
+//!
+//! The machine has no timers of its own ([`Ac::poll_timeout`] gives the next
+//! cookie-secret rotation, which also happens lazily on input).
+
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::vec::Vec;
+
+use proto_core::rand_core::Rng;
+use proto_core::{Duration, Instant, SeededRng, Transmit};
+
+use crate::session::SessionFramer;
+use crate::wire::{
+    Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag, TagType,
+};
+use crate::{DropCounts, Error};
+
+mod cookie;
+mod limit;
+
+pub use cookie::COOKIE_LEN;
+pub use limit::RateLimit;
+
+/// The highest session id (RFC 2516 §4: 0xFFFF is reserved).
+pub const MAX_SESSION_ID: u16 = 0xfffe;
+
+/// How the AC serves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AcConfig {
+    /// The AC's MAC address.
+    pub mac: EthernetAddress,
+    /// The 802.1Q TCI of the link, if it is a VLAN.
+    pub vlan: Option<u16>,
+    /// The AC-Name (RFC 2516: a unique string identifying this AC).
+    pub ac_name: Vec<u8>,
+    /// Offered Service-Names. Empty: any requested service is served (the
+    /// PADO echoes what was asked).
+    pub services: Vec<Vec<u8>>,
+    /// Most sessions at once (at most [`MAX_SESSION_ID`]).
+    pub max_sessions: u16,
+    /// Most sessions one client MAC may hold.
+    pub max_sessions_per_mac: u16,
+    /// PADI rate per client MAC.
+    pub padi_rate_per_mac: RateLimit,
+    /// PADI rate over all clients.
+    pub padi_rate_total: RateLimit,
+    /// Slots in the per-MAC rate-limit table (constant memory).
+    pub rate_table_slots: usize,
+    /// How often the cookie secret rotates; a cookie is accepted for one to
+    /// two periods.
+    pub cookie_rotation: Duration,
+    /// RFC 4638: the largest PPP-Max-Payload this AC supports (e.g. 1500 on
+    /// a link with a 1508-byte MTU); `None` ignores the tag (MTU 1492).
+    pub ppp_max_payload: Option<u16>,
+    /// Longest Host-Uniq kept for a session; a PADR with a longer one is
+    /// dropped ([`Error::BadTagLength`]). Hosts use 4 to 16 bytes.
+    pub max_host_uniq_len: usize,
+}
+
+impl AcConfig {
+    /// Defaults: any service, 4096 sessions, 1 per MAC, PADIs 1/s (burst 3)
+    /// per MAC and 200/s (burst 400) overall, 1024 rate slots, cookie
+    /// rotation 60 s, no PPP-Max-Payload, Host-Uniq up to 64 bytes.
+    pub fn new(mac: EthernetAddress, ac_name: &[u8]) -> Self {
+        AcConfig {
+            mac,
+            vlan: None,
+            ac_name: ac_name.to_vec(),
+            services: Vec::new(),
+            max_sessions: 4096,
+            max_sessions_per_mac: 1,
+            padi_rate_per_mac: RateLimit {
+                per_second: 1,
+                burst: 3,
+            },
+            padi_rate_total: RateLimit {
+                per_second: 200,
+                burst: 400,
+            },
+            rate_table_slots: 1024,
+            cookie_rotation: Duration::from_secs(60),
+            ppp_max_payload: None,
+            max_host_uniq_len: 64,
+        }
+    }
+}
+
+/// Why a PADR was answered with an error PADS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefuseReason {
+    /// Service-Name not offered (PADS with Service-Name-Error).
+    UnknownService,
+    /// [`AcConfig::max_sessions`] reached (PADS with AC-System-Error).
+    MaxSessions,
+    /// [`AcConfig::max_sessions_per_mac`] reached (PADS with AC-System-Error).
+    MaxSessionsPerMac,
+}
+
+/// How a session ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AcDownReason {
+    /// [`Ac::close`]: we sent the PADT.
+    Closed,
+    /// The host sent a PADT; the text of its error tag, if any.
+    PeerTerminated(Option<Vec<u8>>),
+}
+
+/// What the AC reports to the application.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AcEvent {
+    /// A session was admitted and its PADS sent: PPP may start.
+    SessionUp {
+        /// The new session id.
+        session_id: u16,
+        /// The host's MAC.
+        client_mac: EthernetAddress,
+        /// The Service-Name the host asked for.
+        service_name: Vec<u8>,
+        /// RFC 4638 value agreed (the smaller of the host's and ours).
+        ppp_max_payload: Option<u16>,
+    },
+    /// A session ended and its id is free again.
+    SessionDown {
+        /// The session id.
+        session_id: u16,
+        /// The host's MAC.
+        client_mac: EthernetAddress,
+        /// Why.
+        reason: AcDownReason,
+    },
+    /// A PADR with a valid cookie was refused with an error PADS.
+    Refused {
+        /// The host's MAC.
+        client_mac: EthernetAddress,
+        /// Why.
+        reason: RefuseReason,
+    },
+}
+
+/// One session, as the AC keeps it (also what a PADS retransmission needs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AcSession {
+    /// The host's MAC.
+    pub client_mac: EthernetAddress,
+    /// The host's Host-Uniq (empty when it sent none).
+    pub host_uniq: Vec<u8>,
+    /// The Relay-Session-Id to echo, if a relay added one.
+    pub relay_session_id: Option<Vec<u8>>,
+    /// The Service-Name asked for.
+    pub service_name: Vec<u8>,
+    /// RFC 4638 value agreed.
+    pub ppp_max_payload: Option<u16>,
+}
+
+/// The access-concentrator machine (see the module docs).
+#[derive(Debug)]
+pub struct Ac {
+    config: AcConfig,
+    rng: SeededRng,
+    cookies: cookie::CookieJar,
+    limiter: limit::PadiLimiter,
+    sessions: BTreeMap<u16, AcSession>,
+    by_client: BTreeMap<(EthernetAddress, Vec<u8>), u16>,
+    per_mac: BTreeMap<EthernetAddress, u16>,
+    next_id: u16,
+    transmits: VecDeque<Transmit<EthernetAddress>>,
+    events: VecDeque<AcEvent>,
+    drops: DropCounts,
+}
+
+impl Ac {
+    /// An AC ready to answer PADIs. `rng` keys the cookies and the
+    /// rate-table hash.
+    ///
+    /// [`Error::TagNotAddable`] when the AC-Name or a Service-Name is longer
+    /// than 255 bytes.
+    pub fn new(mut config: AcConfig, mut rng: SeededRng, now: Instant) -> Result<Self, Error> {
+        if config.ac_name.len() > 255 {
+            return Err(Error::TagNotAddable {
+                tag: TagType::AcName,
+            });
+        }
+        if config.services.iter().any(|s| s.len() > 255) || config.services.len() > 16 {
+            return Err(Error::TagNotAddable {
+                tag: TagType::ServiceName,
+            });
+        }
+        config.max_sessions = config.max_sessions.min(MAX_SESSION_ID);
+        let cookies = cookie::CookieJar::new(config.cookie_rotation, &mut rng, now);
+        let limiter = limit::PadiLimiter::new(
+            config.padi_rate_per_mac,
+            config.padi_rate_total,
+            config.rate_table_slots,
+            rng.next_u64(),
+            now,
+        );
+        Ok(Ac {
+            config,
+            rng,
+            cookies,
+            limiter,
+            sessions: BTreeMap::new(),
+            by_client: BTreeMap::new(),
+            per_mac: BTreeMap::new(),
+            next_id: 1,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            drops: DropCounts::default(),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &AcConfig {
+        &self.config
+    }
+
+    /// The counters of dropped input, per reason.
+    pub fn drops(&self) -> &DropCounts {
+        &self.drops
+    }
+
+    /// Sessions in use.
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// One session.
+    pub fn session(&self, session_id: u16) -> Option<&AcSession> {
+        self.sessions.get(&session_id)
+    }
+
+    /// The data-path framer of a session.
+    pub fn session_framer(&self, session_id: u16) -> Option<SessionFramer> {
+        self.sessions.get(&session_id).map(|s| {
+            SessionFramer::new(self.config.mac, s.client_mac, session_id)
+                .with_vlan(self.config.vlan)
+                .with_ppp_max_payload(s.ppp_max_payload)
+        })
+    }
+
+    fn ethernet(&self, dst: EthernetAddress) -> EthernetRepr {
+        EthernetRepr {
+            vlan: self.config.vlan,
+            ..EthernetRepr::discovery(dst, self.config.mac)
+        }
+    }
+
+    fn send(&mut self, dst: EthernetAddress, payload: Vec<u8>) {
+        self.transmits.push_back(Transmit {
+            destination: dst,
+            payload,
+        });
+    }
+
+    fn offers(&self, service: &[u8]) -> bool {
+        self.config.services.is_empty()
+            || service.is_empty()
+            || self.config.services.iter().any(|s| s == service)
+    }
+
+    fn agreed_max_payload(&self, asked: Option<u16>) -> Option<u16> {
+        match (asked, self.config.ppp_max_payload) {
+            (Some(a), Some(ours)) => Some(a.min(ours)),
+            _ => None,
+        }
+    }
+
+    /// One received Ethernet frame (ethertype 0x8863; without FCS).
+    ///
+    /// `Err` means the frame was dropped (malformed, not ours, over a rate
+    /// limit, bad cookie…): counted per reason, state unchanged.
+    pub fn handle_input(&mut self, now: Instant, frame: &[u8]) -> Result<(), Error> {
+        self.cookies.rotate(&mut self.rng, now);
+        let r = self.input(now, frame);
+        if let Err(e) = r {
+            self.drops.count(e);
+        }
+        r
+    }
+
+    fn input(&mut self, now: Instant, frame: &[u8]) -> Result<(), Error> {
+        let f = DiscoveryFrame::parse(frame)?;
+        if f.ethernet.vlan.map(|t| t & 0x0fff) != self.config.vlan.map(|t| t & 0x0fff) {
+            return Err(Error::NotForUs);
+        }
+        let src = f.ethernet.src;
+        let dst = f.ethernet.dst;
+        let to_us = dst == self.config.mac;
+        match f.pppoe.code {
+            Code::Padi if to_us || dst.is_broadcast() => self.padi(now, src, &f.pppoe),
+            Code::Padr | Code::Padt if to_us => {
+                if !src.is_unicast() {
+                    return Err(Error::WrongPeer);
+                }
+                if f.pppoe.code == Code::Padr {
+                    self.padr(src, &f.pppoe)
+                } else {
+                    self.padt(src, &f.pppoe)
+                }
+            }
+            Code::Padi | Code::Padr | Code::Padt => Err(Error::NotForUs),
+            code => Err(Error::UnexpectedCode(code)),
+        }
+    }
+
+    fn padi(
+        &mut self,
+        now: Instant,
+        src: EthernetAddress,
+        p: &DiscoveryRepr<'_>,
+    ) -> Result<(), Error> {
+        if !src.is_unicast() {
+            return Err(Error::WrongPeer);
+        }
+        if p.session_id != 0 {
+            return Err(Error::WrongSessionId(p.session_id));
+        }
+        let service = p.service_name().ok_or(Error::MissingTag {
+            tag: TagType::ServiceName,
+        })?;
+        if !self.offers(service) {
+            return Err(Error::UnknownService);
+        }
+        if self.sessions.len() >= usize::from(self.config.max_sessions) {
+            return Err(Error::Full);
+        }
+        if !self.limiter.allow(src, now) {
+            return Err(Error::RateLimited);
+        }
+        let host_uniq = p.host_uniq();
+        let cookie = self.cookies.issue(src, host_uniq.unwrap_or(&[]));
+        let mut o = DiscoveryRepr::new(Code::Pado, 0);
+        // Names were bounded in `new` and a PADO may repeat Service-Name:
+        // these pushes cannot fail (at most 21 tags of at most 255 bytes,
+        // echoed values come from a packet that already fit).
+        let _ = o.push(Tag::AcName(&self.config.ac_name));
+        let _ = o.push(Tag::ServiceName(service));
+        for s in &self.config.services {
+            if s.as_slice() != service {
+                let _ = o.push(Tag::ServiceName(s));
+            }
+        }
+        if let Some(h) = host_uniq {
+            let _ = o.push(Tag::HostUniq(h));
+        }
+        let _ = o.push(Tag::AcCookie(&cookie));
+        if let Some(r) = p.relay_session_id() {
+            let _ = o.push(Tag::RelaySessionId(r));
+        }
+        if let Some(m) = self.agreed_max_payload(p.ppp_max_payload()) {
+            let _ = o.push(Tag::PppMaxPayload(m));
+        }
+        let bytes = DiscoveryFrame::new(self.ethernet(src), o).to_vec();
+        self.send(src, bytes);
+        Ok(())
+    }
+
+    fn pads_for(&self, session_id: u16, s: &AcSession) -> Vec<u8> {
+        let mut o = DiscoveryRepr::new(Code::Pads, session_id);
+        let _ = o.push(Tag::ServiceName(&s.service_name));
+        let _ = o.push(Tag::AcName(&self.config.ac_name));
+        if !s.host_uniq.is_empty() {
+            let _ = o.push(Tag::HostUniq(&s.host_uniq));
+        }
+        if let Some(r) = &s.relay_session_id {
+            let _ = o.push(Tag::RelaySessionId(r));
+        }
+        if let Some(m) = s.ppp_max_payload {
+            let _ = o.push(Tag::PppMaxPayload(m));
+        }
+        DiscoveryFrame::new(self.ethernet(s.client_mac), o).to_vec()
+    }
+
+    fn refuse(&mut self, src: EthernetAddress, p: &DiscoveryRepr<'_>, reason: RefuseReason) {
+        let mut o = DiscoveryRepr::new(Code::Pads, 0);
+        let _ = o.push(Tag::ServiceName(p.service_name().unwrap_or(&[])));
+        let _ = o.push(Tag::AcName(&self.config.ac_name));
+        if let Some(h) = p.host_uniq() {
+            let _ = o.push(Tag::HostUniq(h));
+        }
+        if let Some(r) = p.relay_session_id() {
+            let _ = o.push(Tag::RelaySessionId(r));
+        }
+        let _ = o.push(match reason {
+            RefuseReason::UnknownService => Tag::ServiceNameError(b"Service not offered"),
+            RefuseReason::MaxSessions => Tag::AcSystemError(b"No free sessions"),
+            RefuseReason::MaxSessionsPerMac => {
+                Tag::AcSystemError(b"Too many sessions for this MAC")
+            }
+        });
+        let bytes = DiscoveryFrame::new(self.ethernet(src), o).to_vec();
+        self.send(src, bytes);
+        self.events.push_back(AcEvent::Refused {
+            client_mac: src,
+            reason,
+        });
+    }
+
+    fn padr(&mut self, src: EthernetAddress, p: &DiscoveryRepr<'_>) -> Result<(), Error> {
+        if p.session_id != 0 {
+            return Err(Error::WrongSessionId(p.session_id));
+        }
+        let host_uniq = p.host_uniq().unwrap_or(&[]);
+        let cookie = p.ac_cookie().ok_or(Error::BadCookie)?;
+        if !self.cookies.verify(src, host_uniq, cookie) {
+            return Err(Error::BadCookie);
+        }
+        if host_uniq.len() > self.config.max_host_uniq_len {
+            return Err(Error::BadTagLength {
+                tag: TagType::HostUniq,
+                length: host_uniq.len() as u16,
+                expected: self.config.max_host_uniq_len as u16,
+            });
+        }
+        let service = p.service_name().ok_or(Error::MissingTag {
+            tag: TagType::ServiceName,
+        })?;
+        // A retransmitted PADR: the same PADS again.
+        if let Some(&id) = self.by_client.get(&(src, host_uniq.to_vec())) {
+            if let Some(s) = self.sessions.get(&id) {
+                let bytes = self.pads_for(id, s);
+                self.send(src, bytes);
+            }
+            return Ok(());
+        }
+        if !self.offers(service) {
+            self.refuse(src, p, RefuseReason::UnknownService);
+            return Ok(());
+        }
+        if self.sessions.len() >= usize::from(self.config.max_sessions) {
+            self.refuse(src, p, RefuseReason::MaxSessions);
+            return Ok(());
+        }
+        let mine = self.per_mac.get(&src).copied().unwrap_or(0);
+        if mine >= self.config.max_sessions_per_mac {
+            self.refuse(src, p, RefuseReason::MaxSessionsPerMac);
+            return Ok(());
+        }
+        let Some(id) = self.allocate_id() else {
+            self.refuse(src, p, RefuseReason::MaxSessions);
+            return Ok(());
+        };
+        let s = AcSession {
+            client_mac: src,
+            host_uniq: host_uniq.to_vec(),
+            relay_session_id: p.relay_session_id().map(<[u8]>::to_vec),
+            service_name: service.to_vec(),
+            ppp_max_payload: self.agreed_max_payload(p.ppp_max_payload()),
+        };
+        let bytes = self.pads_for(id, &s);
+        self.send(src, bytes);
+        self.events.push_back(AcEvent::SessionUp {
+            session_id: id,
+            client_mac: src,
+            service_name: s.service_name.clone(),
+            ppp_max_payload: s.ppp_max_payload,
+        });
+        self.by_client.insert((src, s.host_uniq.clone()), id);
+        *self.per_mac.entry(src).or_insert(0) += 1;
+        self.sessions.insert(id, s);
+        Ok(())
+    }
+
+    /// The next free id at or after the cursor, wrapping in 1..=0xFFFE.
+    fn allocate_id(&mut self) -> Option<u16> {
+        let mut id = self.next_id;
+        for _ in 0..MAX_SESSION_ID {
+            if !self.sessions.contains_key(&id) {
+                self.next_id = if id >= MAX_SESSION_ID { 1 } else { id + 1 };
+                return Some(id);
+            }
+            id = if id >= MAX_SESSION_ID { 1 } else { id + 1 };
+        }
+        None
+    }
+
+    fn release(&mut self, session_id: u16) -> Option<AcSession> {
+        let s = self.sessions.remove(&session_id)?;
+        self.by_client.remove(&(s.client_mac, s.host_uniq.clone()));
+        if let Some(n) = self.per_mac.get_mut(&s.client_mac) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.per_mac.remove(&s.client_mac);
+            }
+        }
+        Some(s)
+    }
+
+    fn padt(&mut self, src: EthernetAddress, p: &DiscoveryRepr<'_>) -> Result<(), Error> {
+        let s = self
+            .sessions
+            .get(&p.session_id)
+            .ok_or(Error::WrongSessionId(p.session_id))?;
+        if s.client_mac != src {
+            return Err(Error::WrongPeer);
+        }
+        let text = p.error().and_then(|t| t.value()).map(<[u8]>::to_vec);
+        self.release(p.session_id);
+        self.events.push_back(AcEvent::SessionDown {
+            session_id: p.session_id,
+            client_mac: src,
+            reason: AcDownReason::PeerTerminated(text),
+        });
+        Ok(())
+    }
+
+    /// Ends a session: a PADT (with `reason` in a Generic-Error tag when not
+    /// empty) goes to the host and [`AcEvent::SessionDown`] reports it.
+    /// [`Error::WrongSessionId`] when no such session exists.
+    pub fn close(&mut self, _now: Instant, session_id: u16, reason: &[u8]) -> Result<(), Error> {
+        let s = self
+            .release(session_id)
+            .ok_or(Error::WrongSessionId(session_id))?;
+        let mut o = DiscoveryRepr::new(Code::Padt, session_id);
+        if !s.host_uniq.is_empty() {
+            let _ = o.push(Tag::HostUniq(&s.host_uniq));
+        }
+        if let Some(r) = &s.relay_session_id {
+            let _ = o.push(Tag::RelaySessionId(r));
+        }
+        if !reason.is_empty() && reason.len() <= 1024 {
+            let _ = o.push(Tag::GenericError(reason));
+        }
+        let bytes = DiscoveryFrame::new(self.ethernet(s.client_mac), o).to_vec();
+        self.send(s.client_mac, bytes);
+        self.events.push_back(AcEvent::SessionDown {
+            session_id,
+            client_mac: s.client_mac,
+            reason: AcDownReason::Closed,
+        });
+        Ok(())
+    }
+
+    /// Rotates the cookie secret when due; early or repeated calls are fine.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.cookies.rotate(&mut self.rng, now);
+    }
+
+    /// The next frame to send. Drain before [`Self::poll_event`].
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit<EthernetAddress>> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event for the application.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<AcEvent> {
+        self.events.pop_front()
+    }
+
+    /// The next cookie-secret rotation; read it last.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        Some(self.cookies.next_rotation())
+    }
+}
