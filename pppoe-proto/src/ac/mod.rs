@@ -2,15 +2,14 @@
 //!
 //! - **PADI → PADO** (§5.2), stateless: the PADO carries the AC-Name, the
 //!   Service-Name the host asked for followed by every other offered service,
-//!   the Host-Uniq and Relay-Session-Id echoed, an AC-Cookie (see
-//!   [`cookie`](self#cookies)) and, when the host asked for it and
+//!   the Host-Uniq and Relay-Session-Id echoed, an AC-Cookie (see below) and, when the host asked for it and
 //!   [`AcConfig::ppp_max_payload`] allows, PPP-Max-Payload. Nothing is stored:
 //!   a PADI flood cannot fill memory. PADIs are rate-limited per client MAC
 //!   and overall ([`AcConfig::padi_rate_per_mac`], [`AcConfig::padi_rate_total`]);
 //!   a PADI for a service not offered, or arriving while all sessions are in
 //!   use, gets no PADO (§5.2: an AC that cannot serve the PADI does not
 //!   answer). Those are drops, counted.
-//! - **PADR → PADS** (§5.3, §5.4). <a id="cookies"></a>The AC-Cookie must be
+//! - **PADR → PADS** (§5.3, §5.4). The AC-Cookie must be
 //!   one we issued to this MAC for this Host-Uniq within the last one to two
 //!   [`AcConfig::cookie_rotation`] periods (HMAC-MD5 under a rotating secret;
 //!   current and previous secret accepted). A PADR without a valid cookie is
@@ -80,7 +79,8 @@ pub struct AcConfig {
     pub padi_rate_per_mac: RateLimit,
     /// PADI rate over all clients.
     pub padi_rate_total: RateLimit,
-    /// Slots in the per-MAC rate-limit table (constant memory).
+    /// Slots in the per-MAC rate-limit table (constant memory; clamped to
+    /// 1..=65536, 16 bytes each).
     pub rate_table_slots: usize,
     /// How often the cookie secret rotates; a cookie is accepted for one to
     /// two periods.
@@ -226,7 +226,7 @@ impl Ac {
         let limiter = limit::PadiLimiter::new(
             config.padi_rate_per_mac,
             config.padi_rate_total,
-            config.rate_table_slots,
+            config.rate_table_slots.clamp(1, 65_536),
             rng.next_u64(),
             now,
         );
@@ -445,7 +445,7 @@ impl Ac {
             return Err(Error::BadTagLength {
                 tag: TagType::HostUniq,
                 length: host_uniq.len() as u16,
-                expected: self.config.max_host_uniq_len as u16,
+                expected: self.config.max_host_uniq_len.min(usize::from(u16::MAX)) as u16,
             });
         }
         let service = p.service_name().ok_or(Error::MissingTag {
