@@ -68,6 +68,9 @@ alice	Cleartext-Password := "wonderland"
 	Delegated-IPv6-Prefix = 2001:db8:100::/56,
 	Message-Authenticator = 0x00
 
+bob	Cleartext-Password := "builder"
+	Framed-IP-Address = 192.0.2.8
+
 DEFAULT	Auth-Type := Reject
 	Reply-Message = "denied",
 	Message-Authenticator = 0x00
@@ -318,6 +321,19 @@ fn freeradius_pap_chap_reply_and_accounting() {
         assert_eq!(code_of(&nas.auth(&a, None)), Some(code), "{}", r.log());
     }
     assert_eq!(nas.client.stats().bad_authenticator, 0);
+
+    // FreeRADIUS 3.2.1 adds no Message-Authenticator to an Access-Accept
+    // unless configured to (bob's entry does not): by default we drop it
+    // (Blast-RADIUS mitigation) and the request times out...
+    let e = nas.auth(&user(b"bob"), Some(b"builder"));
+    assert!(matches!(e, Event::Timeout { .. }), "{e:?}");
+    assert!(nas.client.stats().missing_message_authenticator >= 1);
+    // ...and only an explicit opt-out accepts it.
+    let mut cfg = ClientConfig::new(vec![ServerConfig::new(r.auth, r.acct, Secret::new(SECRET.as_bytes()))]);
+    cfg.require_message_authenticator = false;
+    let mut lax = Nas::new(cfg.servers.clone(), StdDuration::from_millis(500), 2);
+    lax.client = Client::new(cfg, SeededRng::from_u64(1)).unwrap();
+    assert_eq!(code_of(&lax.auth(&user(b"bob"), Some(b"builder"))), Some(Code::AccessAccept));
 
     // Accounting Start, Interim, Stop.
     let extra = [
