@@ -49,6 +49,7 @@ mod registry;
 use std::io;
 use std::path::Path;
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -72,13 +73,35 @@ impl Netns {
     pub fn name(&self) -> &str {
         &self.name
     }
+
+    /// Runs `f` inside this namespace; see [`in_namespace`].
+    pub fn enter<T: Send>(&self, f: impl FnOnce() -> T + Send) -> io::Result<T> {
+        in_namespace(&self.name, f)
+    }
+}
+
+/// Runs `f` on a thread that has joined the named network namespace (one
+/// made by a [`Testbed`] or by a script), and returns its result. Sockets
+/// opened inside `f` stay in that namespace after it returns, so a test can
+/// drive a socket in a namespace from its own thread.
+pub fn in_namespace<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> io::Result<T> {
+    let file = std::fs::File::open(format!("/var/run/netns/{name}"))
+        .map_err(|e| annotate(e, &format!("namespace {name}")))?;
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET)
+                .map_err(io::Error::from)?;
+            Ok(f())
+        })
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }
 
 /// The namespaces, veth pairs, processes and captures of one test.
 pub struct Testbed {
     registry: Arc<Mutex<Registry>>,
     dir: tempfile::TempDir,
-    next_ns: usize,
     tag: String,
 }
 
@@ -113,7 +136,6 @@ impl Testbed {
         Some(Testbed {
             registry,
             dir,
-            next_ns: 0,
             tag: label.to_owned(),
         })
     }
@@ -127,8 +149,13 @@ impl Testbed {
     /// Makes a new namespace with its loopback up. `hint` is only for
     /// messages; the real name is unique to this test process.
     pub fn namespace(&mut self, hint: &str) -> io::Result<Netns> {
-        let name = format!("{}{}", registry::ns_prefix(), self.next_ns);
-        self.next_ns += 1;
+        // Unique across every testbed of this process (tests run in parallel).
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "{}{}",
+            registry::ns_prefix(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
         // Record before creating, so a failure half-way is still cleaned up.
         self.lock().namespaces.push(name.clone());
         run(Command::new("ip").args(["netns", "add", &name]))

@@ -1,0 +1,209 @@
+//! Raw Ethernet frames on one interface through an `AF_PACKET` socket: how
+//! PPPoE discovery and session frames reach userspace on every Linux kernel,
+//! with or without PPP support.
+#![allow(unsafe_code)]
+
+use std::ffi::CString;
+use std::io;
+use std::mem;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::time::Duration;
+
+/// `ETH_P_ALL`: every protocol (for a socket that demultiplexes itself).
+pub const ETH_P_ALL: u16 = 0x0003;
+/// PPPoE Discovery stage (RFC 2516).
+pub const ETH_P_PPP_DISC: u16 = 0x8863;
+/// PPPoE Session stage (RFC 2516).
+pub const ETH_P_PPP_SES: u16 = 0x8864;
+
+/// An `AF_PACKET`/`SOCK_RAW` socket bound to one interface and one
+/// ethertype: frames are read and written whole, Ethernet header included.
+#[derive(Debug)]
+pub struct PacketSocket {
+    fd: OwnedFd,
+    ifindex: i32,
+    mac: [u8; 6],
+}
+
+impl PacketSocket {
+    /// Opens a socket on `ifname` (in the calling thread's network
+    /// namespace) that receives frames of `ethertype` ([`ETH_P_ALL`] for all).
+    ///
+    /// Needs `CAP_NET_RAW`.
+    pub fn open(ifname: &str, ethertype: u16) -> io::Result<PacketSocket> {
+        let name = CString::new(ifname).map_err(|_| {
+            io::Error::new(io::ErrorKind::InvalidInput, "interface name has a NUL byte")
+        })?;
+        // SAFETY: `name` is a valid NUL-terminated string that outlives the call.
+        let ifindex = unsafe { libc::if_nametoindex(name.as_ptr()) };
+        if ifindex == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no interface `{ifname}` in this network namespace"),
+            ));
+        }
+        let ifindex =
+            i32::try_from(ifindex).map_err(|_| io::Error::other("interface index out of range"))?;
+        let protocol = i32::from(ethertype.to_be());
+        // SAFETY: plain syscall with constant arguments; the result is checked.
+        let raw = unsafe {
+            libc::socket(
+                libc::AF_PACKET,
+                libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+                protocol,
+            )
+        };
+        if raw < 0 {
+            let e = io::Error::last_os_error();
+            return Err(io::Error::new(
+                e.kind(),
+                format!("AF_PACKET socket (needs CAP_NET_RAW): {e}"),
+            ));
+        }
+        // SAFETY: `raw` is a fresh descriptor we own; OwnedFd closes it once.
+        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+
+        let mut addr = sockaddr_ll(ifindex, ethertype);
+        // SAFETY: `addr` is a valid sockaddr_ll and the length passed is its size.
+        let rc = unsafe {
+            libc::bind(
+                fd.as_raw_fd(),
+                (&raw const addr).cast::<libc::sockaddr>(),
+                size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+            )
+        };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // The bound address reports the interface's hardware address.
+        let mut len = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+        // SAFETY: `addr` has room for `len` bytes; the kernel writes at most that.
+        let rc = unsafe {
+            libc::getsockname(
+                fd.as_raw_fd(),
+                (&raw mut addr).cast::<libc::sockaddr>(),
+                &mut len,
+            )
+        };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if addr.sll_halen != 6 {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("`{ifname}` is not an Ethernet interface"),
+            ));
+        }
+        let mut mac = [0u8; 6];
+        mac.copy_from_slice(&addr.sll_addr[..6]);
+        Ok(PacketSocket { fd, ifindex, mac })
+    }
+
+    /// The interface's MAC address.
+    pub fn mac(&self) -> [u8; 6] {
+        self.mac
+    }
+
+    /// The interface's index.
+    pub fn ifindex(&self) -> i32 {
+        self.ifindex
+    }
+
+    /// Sends one whole Ethernet frame.
+    pub fn send(&self, frame: &[u8]) -> io::Result<()> {
+        // SAFETY: the pointer and length describe `frame`, which outlives the call.
+        let n = unsafe { libc::send(self.fd.as_raw_fd(), frame.as_ptr().cast(), frame.len(), 0) };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if n as usize != frame.len() {
+            return Err(io::Error::other(format!(
+                "short send: {n} of {} bytes",
+                frame.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Waits up to `timeout` (`None`: forever) for a frame that arrived on
+    /// the interface (our own outgoing frames, which packet sockets also see,
+    /// are skipped) and copies it into `buf`; `Ok(None)` on timeout. A frame
+    /// longer than `buf` is truncated to it.
+    pub fn recv(&self, buf: &mut [u8], timeout: Option<Duration>) -> io::Result<Option<usize>> {
+        let deadline = timeout.map(|t| std::time::Instant::now() + t);
+        loop {
+            let wait = match deadline {
+                None => -1,
+                Some(d) => {
+                    let left = d.saturating_duration_since(std::time::Instant::now());
+                    // Round up so a sub-millisecond wait does not spin.
+                    i32::try_from(left.as_micros().div_ceil(1000)).unwrap_or(i32::MAX)
+                }
+            };
+            if !poll_readable(self.fd.as_raw_fd(), wait)? {
+                return Ok(None);
+            }
+            let mut from = sockaddr_ll(0, 0);
+            let mut len = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+            // SAFETY: `buf` and `from` are valid for the lengths given; the
+            // kernel writes at most those many bytes.
+            let n = unsafe {
+                libc::recvfrom(
+                    self.fd.as_raw_fd(),
+                    buf.as_mut_ptr().cast(),
+                    buf.len(),
+                    libc::MSG_DONTWAIT,
+                    (&raw mut from).cast::<libc::sockaddr>(),
+                    &mut len,
+                )
+            };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::WouldBlock || e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            if from.sll_pkttype == libc::PACKET_OUTGOING {
+                continue;
+            }
+            return Ok(Some(n as usize));
+        }
+    }
+}
+
+impl AsRawFd for PacketSocket {
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
+
+fn sockaddr_ll(ifindex: i32, ethertype: u16) -> libc::sockaddr_ll {
+    // SAFETY: sockaddr_ll is plain old data; all-zero is a valid value.
+    let mut addr: libc::sockaddr_ll = unsafe { mem::zeroed() };
+    addr.sll_family = libc::AF_PACKET as u16;
+    addr.sll_protocol = ethertype.to_be();
+    addr.sll_ifindex = ifindex;
+    addr
+}
+
+/// `poll(2)` for readability; false on timeout.
+fn poll_readable(fd: RawFd, timeout_ms: i32) -> io::Result<bool> {
+    let mut pfd = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    loop {
+        // SAFETY: one valid pollfd, count 1.
+        let rc = unsafe { libc::poll(&mut pfd, 1, timeout_ms) };
+        if rc < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        return Ok(rc > 0);
+    }
+}

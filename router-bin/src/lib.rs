@@ -1,0 +1,7 @@
+//! The glue between the Sans-IO protocol machines and a Linux host: raw
+//! sockets, and (as they arrive) the `router` and `bng` binaries.
+//!
+//! This is the only crate of the workspace with `unsafe` code, confined to
+//! [`afpacket`], each block with the reason it is sound.
+
+pub mod afpacket;
