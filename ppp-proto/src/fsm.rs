@@ -775,7 +775,6 @@ pub(crate) fn finish_len(pkt: &mut [u8]) {
 }
 
 /// Builds a control packet with `data`.
-#[allow(dead_code)]
 pub(crate) fn build(code: Code, id: u8, data: &[u8]) -> Vec<u8> {
     let mut pkt = Vec::with_capacity(4 + data.len());
     pkt.put_u8(code.to_u8());

@@ -1,0 +1,153 @@
+//! IPv6CP's policy (RFC 5072 §4.1), both roles (they are symmetric).
+//!
+//! We request an Interface-Identifier: the configured one (a client's
+//! previous identifier, so its link-local address stays stable across
+//! reconnects; a concentrator's fixed `::1`) or a random non-zero one. The
+//! peer's identifier must be non-zero and differ from ours; otherwise we Nak
+//! with a new random suggestion, and we Nak a request without the option with
+//! a suggestion (§4.1). A Nak of ours is taken unless it is zero or the
+//! peer's own identifier.
+
+use alloc::vec::Vec;
+use rand_core::Rng;
+
+use proto_core::SeededRng;
+
+use crate::fsm::{Policy, Verdict};
+use crate::wire::cp::ConfigOption;
+use crate::wire::ipv6cp::Ipv6cpOption;
+use crate::wire::protocol;
+
+/// IPv6CP negotiation state.
+#[derive(Debug, Clone)]
+pub struct Ipv6cpPolicy {
+    want: Option<u64>,
+    local: u64,
+    requesting: bool,
+    peer: u64,
+    seen: bool,
+}
+
+impl Ipv6cpPolicy {
+    /// Requests `ifid` when given and non-zero, else a random identifier.
+    pub fn new(ifid: Option<u64>) -> Self {
+        Ipv6cpPolicy {
+            want: ifid.filter(|&i| i != 0),
+            local: 0,
+            requesting: true,
+            peer: 0,
+            seen: false,
+        }
+    }
+
+    /// Our identifier as negotiated.
+    pub fn local(&self) -> u64 {
+        self.local
+    }
+
+    /// The peer's identifier as negotiated.
+    pub fn peer(&self) -> u64 {
+        self.peer
+    }
+
+    fn random(&self, rng: &mut SeededRng) -> u64 {
+        loop {
+            let v = rng.next_u64();
+            if v != 0 && v != self.local && v != self.peer {
+                return v;
+            }
+        }
+    }
+}
+
+impl Policy for Ipv6cpPolicy {
+    type Opt<'a> = Ipv6cpOption<'a>;
+    const PROTOCOL: u16 = protocol::IPV6CP;
+
+    fn reset(&mut self, rng: &mut SeededRng) {
+        self.requesting = true;
+        self.local = match self.want {
+            Some(w) => w,
+            None => self.random(rng),
+        };
+    }
+
+    fn write_request(&self, out: &mut Vec<u8>) {
+        if self.requesting {
+            Ipv6cpOption::InterfaceIdentifier(self.local).emit(out);
+        }
+    }
+
+    fn begin_peer_request(&mut self) {
+        self.seen = false;
+    }
+
+    fn peer_option(&mut self, opt: &Ipv6cpOption<'_>, rng: &mut SeededRng) -> Verdict<Ipv6cpOption<'static>> {
+        match opt {
+            Ipv6cpOption::InterfaceIdentifier(p) => {
+                self.seen = true;
+                if *p == 0 || *p == self.local {
+                    Verdict::Nak(Ipv6cpOption::InterfaceIdentifier(self.random(rng)))
+                } else {
+                    self.peer = *p;
+                    Verdict::Ack
+                }
+            }
+            Ipv6cpOption::Unknown { .. } => Verdict::Reject,
+        }
+    }
+
+    fn peer_missing(&mut self, rng: &mut SeededRng, nak: &mut Vec<u8>) {
+        if !self.seen {
+            Ipv6cpOption::InterfaceIdentifier(self.random(rng)).emit(nak);
+        }
+    }
+
+    fn nak_received(&mut self, opt: &Ipv6cpOption<'_>, rng: &mut SeededRng) {
+        if let Ipv6cpOption::InterfaceIdentifier(s) = opt {
+            self.local = if *s != 0 && *s != self.peer {
+                *s
+            } else {
+                self.random(rng)
+            };
+        }
+    }
+
+    fn reject_received(&mut self, opt: &Ipv6cpOption<'_>) {
+        if let Ipv6cpOption::InterfaceIdentifier(_) = opt {
+            self.requesting = false;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_and_collision_are_naked_with_a_fresh_suggestion() {
+        let mut p = Ipv6cpPolicy::new(Some(1));
+        let mut rng = SeededRng::from_u64(1);
+        p.reset(&mut rng);
+        assert_eq!(p.local(), 1);
+        for bad in [0, 1] {
+            match p.peer_option(&Ipv6cpOption::InterfaceIdentifier(bad), &mut rng) {
+                Verdict::Nak(Ipv6cpOption::InterfaceIdentifier(s)) => assert!(s != 0 && s != 1),
+                v => panic!("{v:?}"),
+            }
+        }
+        assert_eq!(
+            p.peer_option(&Ipv6cpOption::InterfaceIdentifier(7), &mut rng),
+            Verdict::Ack
+        );
+        p.begin_peer_request();
+        let mut nak = Vec::new();
+        p.peer_missing(&mut rng, &mut nak);
+        assert_eq!(nak.len(), 10);
+        // A Nak of ours to zero is not taken.
+        p.nak_received(&Ipv6cpOption::InterfaceIdentifier(0), &mut rng);
+        assert_ne!(p.local(), 0);
+        p.nak_received(&Ipv6cpOption::InterfaceIdentifier(42), &mut rng);
+        assert_eq!(p.local(), 42);
+    }
+}

@@ -1,0 +1,412 @@
+//! Peer against authenticator, in memory, on a simulated clock.
+
+mod common;
+
+use common::*;
+use ppp_proto::wire::protocol;
+use ppp_proto::{AuthMethods, Credential, DownReason, Event, Phase, Role};
+use proto_core::{Duration, Instant};
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+#[test]
+fn chap_bring_up_reaches_ipv4_and_ipv6() {
+    let mut p = Pair::new(peer_config(), ac_config(), 1);
+    p.open();
+    assert!(p.run_until(secs(10), Pair::both_up));
+    // Everything happened within a few link round trips, no retransmission.
+    assert!(p.now < Instant::from_millis(50), "{:?}", p.now);
+    let up = p
+        .peer_events
+        .iter()
+        .find_map(|(_, e)| match e {
+            Event::Ipv4Up { local, peer, dns } => Some((*local, *peer, *dns)),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(up, (PEER_ADDR, AC_ADDR, [Some(DNS1), Some(DNS2)]));
+    let (user, cred) = p.ac_events.iter().find_map(|(_, e)| cred_user(e)).unwrap();
+    assert_eq!(user, USER);
+    assert!(matches!(cred, Credential::ChapMd5 { challenge, response, .. } if challenge.len() == 16 && response.len() == 16));
+    let v6 = |evs: &[(Instant, Event)]| {
+        evs.iter()
+            .find_map(|(_, e)| match e {
+                Event::Ipv6Up {
+                    local_ifid,
+                    peer_ifid,
+                } => Some((*local_ifid, *peer_ifid)),
+                _ => None,
+            })
+            .unwrap()
+    };
+    let (pl, pp) = v6(&p.peer_events);
+    let (al, ap) = v6(&p.ac_events);
+    assert_eq!((pl, pp), (ap, al));
+    assert_eq!(al, 1);
+    assert_ne!(pl, 0);
+    assert_eq!(p.peer.phase(), Phase::Network);
+    assert_eq!(p.ac.phase(), Phase::Network);
+    assert!(p.peer_has(|e| matches!(e, Event::AuthSucceeded { message } if message == b"Access granted")));
+    assert!(p.peer_has(|e| matches!(e, Event::LinkUp { mtu: 1492 })));
+    assert_eq!(p.peer.counters().total(), 0);
+    assert_eq!(p.ac.counters().total(), 0);
+}
+
+#[test]
+fn pap_bring_up() {
+    let mut ac = ac_config();
+    if let Role::Authenticator(a) = &mut ac.role {
+        a.methods = AuthMethods {
+            chap_md5: false,
+            pap: true,
+        };
+    }
+    let mut p = Pair::new(peer_config(), ac, 2);
+    p.open();
+    assert!(p.run_until(secs(10), Pair::both_up));
+    let (user, cred) = p.ac_events.iter().find_map(|(_, e)| cred_user(e)).unwrap();
+    assert_eq!(user, USER);
+    assert_eq!(
+        cred,
+        &Credential::Pap {
+            password: PASS.into()
+        }
+    );
+}
+
+#[test]
+fn peer_refusing_chap_naks_towards_pap() {
+    let mut peer = peer_config();
+    if let Role::Peer(c) = &mut peer.role {
+        c.accept = AuthMethods {
+            chap_md5: false,
+            pap: true,
+        };
+    }
+    let mut p = Pair::new(peer, ac_config(), 3);
+    p.open();
+    assert!(p.run_until(secs(10), Pair::both_up));
+    assert!(p.ac_events.iter().any(|(_, e)| matches!(cred_user(e), Some((_, Credential::Pap { .. })))));
+    // The peer sent an LCP Configure-Nak.
+    assert!(!p.sent(Side::Peer, protocol::LCP, 3).is_empty());
+}
+
+#[test]
+fn wrong_pap_password_fails_on_both_sides() {
+    let mut ac = ac_config();
+    if let Role::Authenticator(a) = &mut ac.role {
+        a.methods = AuthMethods {
+            chap_md5: false,
+            pap: true,
+        };
+    }
+    let mut p = Pair::new(peer_config(), ac, 4);
+    p.verdict = Verdict::Secret(b"other");
+    p.open();
+    assert!(p.run_until(secs(30), |p| p.peer_down().is_some() && p.ac_down().is_some()));
+    assert_eq!(p.peer_down(), Some(DownReason::AuthFailed));
+    assert_eq!(p.ac_down(), Some(DownReason::AuthFailed));
+    assert!(p.peer_has(|e| matches!(e, Event::AuthFailed { message } if message == b"Access denied")));
+    assert!(!p.peer_has(|e| matches!(e, Event::Ipv4Up { .. })));
+    assert_eq!(p.peer.phase(), Phase::Dead);
+}
+
+#[test]
+fn wrong_chap_response_fails_on_both_sides() {
+    let mut p = Pair::new(peer_config(), ac_config(), 5);
+    p.verdict = Verdict::Secret(b"other");
+    p.open();
+    assert!(p.run_until(secs(30), |p| p.peer_down().is_some() && p.ac_down().is_some()));
+    assert_eq!(p.peer_down(), Some(DownReason::AuthFailed));
+    assert_eq!(p.ac_down(), Some(DownReason::AuthFailed));
+    // CHAP Failure (code 4) was sent.
+    assert_eq!(p.sent(Side::Ac, protocol::CHAP, 4).len(), 1);
+}
+
+#[test]
+fn authenticator_application_never_answers() {
+    let mut p = Pair::new(peer_config(), ac_config(), 6);
+    p.verdict = Verdict::Silent;
+    p.open();
+    assert!(p.run_until(secs(120), |p| p.peer_down().is_some() && p.ac_down().is_some()));
+    // The peer gives up first (its 30 s run from LCP up); the
+    // authenticator's own 30 s for the application would end it otherwise.
+    assert_eq!(p.peer_down(), Some(DownReason::AuthTimeout));
+    assert!(matches!(
+        p.ac_down(),
+        Some(DownReason::PeerTerminated | DownReason::AuthTimeout)
+    ));
+    assert!(!p.peer_has(|e| matches!(e, Event::Ipv4Up { .. })));
+}
+
+#[test]
+fn authenticator_gives_up_when_the_application_never_answers() {
+    let mut peer = peer_config();
+    // A patient peer: its own limit is far away.
+    peer.lcp.timers.max_configure = 100;
+    let mut p = Pair::new(peer, ac_config(), 6);
+    p.verdict = Verdict::Silent;
+    p.open();
+    assert!(p.run_until(secs(120), |p| p.ac_down().is_some()));
+    assert_eq!(p.ac_down(), Some(DownReason::AuthTimeout));
+}
+
+#[test]
+fn pap_peer_retransmits_at_exact_instants_then_gives_up() {
+    let mut ac = ac_config();
+    if let Role::Authenticator(a) = &mut ac.role {
+        a.methods = AuthMethods {
+            chap_md5: false,
+            pap: true,
+        };
+    }
+    let mut p = Pair::new(peer_config(), ac, 7);
+    p.open();
+    assert!(p.run_until(secs(5), |p| p.peer.phase() == Phase::Authenticate));
+    // From now on the authenticator is silent.
+    p.mute = Some(Side::Ac);
+    assert!(p.run_until(secs(120), |p| p.peer_down().is_some()));
+    let reqs = p.sent(Side::Peer, protocol::PAP, 1);
+    assert_eq!(reqs.len(), 10);
+    let t0 = reqs[0];
+    for (k, t) in reqs.iter().enumerate() {
+        assert_eq!(*t, t0 + secs(3 * k as u64));
+    }
+    assert_eq!(p.peer_down(), Some(DownReason::AuthTimeout));
+    // Given up at the 10th request + 3 s, then LCP Terminate-Request
+    // (2 of them, 3 s apart) before Dead.
+    let terms = p.sent(Side::Peer, protocol::LCP, 5);
+    assert_eq!(terms, [t0 + secs(30), t0 + secs(33)]);
+    let down_at = p.peer_events.iter().find(|(_, e)| matches!(e, Event::Down { .. })).unwrap().0;
+    assert_eq!(down_at, t0 + secs(36));
+}
+
+#[test]
+fn lcp_configure_request_retransmits_every_3s_until_max_configure() {
+    let mut p = Pair::new(peer_config(), ac_config(), 8);
+    p.cut = true;
+    p.open();
+    assert!(p.run_until(secs(60), |p| p.peer_down().is_some()));
+    let reqs = p.sent(Side::Peer, protocol::LCP, 1);
+    let want: Vec<Instant> = (0..10).map(|k| Instant::from_secs(3 * k)).collect();
+    assert_eq!(reqs, want);
+    // Identifier kept on retransmission.
+    let ids: Vec<u8> = p
+        .log
+        .iter()
+        .filter(|(_, s, f)| *s == Side::Peer && f[..3] == [0xc0, 0x21, 1])
+        .map(|(_, _, f)| f[3])
+        .collect();
+    assert!(ids.iter().all(|&i| i == ids[0]));
+    assert_eq!(p.peer_down(), Some(DownReason::NegotiationFailed));
+    let down_at = p.peer_events.iter().find(|(_, e)| matches!(e, Event::Down { .. })).unwrap().0;
+    assert_eq!(down_at, Instant::from_secs(30));
+}
+
+#[test]
+fn lcp_terminate_from_the_peer() {
+    let mut p = Pair::new(peer_config(), ac_config(), 9);
+    p.open();
+    assert!(p.run_until(secs(10), Pair::both_up));
+    let t = p.now;
+    p.peer.close(p.now, &mut p.peer_rng);
+    assert!(p.run_until(secs(30), |p| p.peer_down().is_some() && p.ac_down().is_some()));
+    assert_eq!(p.peer_down(), Some(DownReason::LocalClose));
+    assert_eq!(p.ac_down(), Some(DownReason::PeerTerminated));
+    assert!(p.peer_has(|e| matches!(e, Event::Ipv4Down)));
+    assert!(p.ac_has(|e| matches!(e, Event::Ipv6Down)));
+    // The closer is Dead after the Terminate-Ack; the other side after one
+    // restart interval in Stopping (RFC 1661 zrc).
+    let peer_down = p.peer_events.iter().find(|(_, e)| matches!(e, Event::Down { .. })).unwrap().0;
+    let ac_down = p.ac_events.iter().find(|(_, e)| matches!(e, Event::Down { .. })).unwrap().0;
+    assert!(peer_down < t + secs(1));
+    assert_eq!(ac_down, t + Duration::from_millis(1) + secs(3));
+    assert_eq!(p.peer.phase(), Phase::Dead);
+    assert_eq!(p.ac.phase(), Phase::Dead);
+}
+
+#[test]
+fn lcp_terminate_from_the_authenticator() {
+    let mut p = Pair::new(peer_config(), ac_config(), 10);
+    p.open();
+    assert!(p.run_until(secs(10), Pair::both_up));
+    p.ac.close(p.now, &mut p.ac_rng);
+    assert!(p.run_until(secs(30), |p| p.peer_down().is_some() && p.ac_down().is_some()));
+    assert_eq!(p.ac_down(), Some(DownReason::LocalClose));
+    assert_eq!(p.peer_down(), Some(DownReason::PeerTerminated));
+}
+
+#[test]
+fn echoes_are_answered_while_the_link_works() {
+    let mut p = Pair::new(peer_config(), ac_config(), 11);
+    p.open();
+    assert!(p.run_until(secs(100), |p| p.now >= Instant::from_secs(95)));
+    assert!(p.peer_down().is_none() && p.ac_down().is_none());
+    let reqs = p.sent(Side::Peer, protocol::LCP, 9).len();
+    let replies = p.sent(Side::Ac, protocol::LCP, 10).len();
+    // (The last step may have sent one more echo whose reply is in flight.)
+    assert!(reqs >= 9 && replies + 1 >= reqs, "{reqs} {replies}");
+    // Both directions.
+    let (reqs, replies) = (p.sent(Side::Ac, protocol::LCP, 9).len(), p.sent(Side::Peer, protocol::LCP, 10).len());
+    assert!(reqs >= 9 && replies + 1 >= reqs, "{reqs} {replies}");
+}
+
+#[test]
+fn echo_keepalive_failure_brings_the_link_down() {
+    let mut p = Pair::new(peer_config(), ac_config(), 11);
+    p.open();
+    assert!(p.run_until(secs(5), Pair::both_up));
+    let up = p
+        .peer_events
+        .iter()
+        .find(|(_, e)| matches!(e, Event::LinkUp { .. }))
+        .unwrap()
+        .0;
+    // The authenticator dies silently.
+    p.mute = Some(Side::Ac);
+    assert!(p.run_until(secs(200), |p| p.peer_down().is_some()));
+    assert_eq!(p.peer_down(), Some(DownReason::EchoTimeout));
+    // lcp-echo-interval 10, lcp-echo-failure 3: three unanswered echoes
+    // 10 s apart, the link declared dead at the fourth tick; then two
+    // Terminate-Requests 3 s apart and Dead.
+    let echoes = p.sent(Side::Peer, protocol::LCP, 9);
+    assert_eq!(echoes, [up + secs(10), up + secs(20), up + secs(30)]);
+    let terms = p.sent(Side::Peer, protocol::LCP, 5);
+    assert_eq!(terms, [up + secs(40), up + secs(43)]);
+    let down_at = p.peer_events.iter().find(|(_, e)| matches!(e, Event::Down { .. })).unwrap().0;
+    assert_eq!(down_at, up + secs(46));
+}
+
+#[test]
+fn ipv6cp_protocol_reject_keeps_ipv4_up() {
+    let mut ac = ac_config();
+    ac.ipv6 = false;
+    let mut p = Pair::new(peer_config(), ac, 12);
+    p.open();
+    assert!(p.run_until(secs(10), |p| p.peer_has(|e| matches!(e, Event::Ipv4Up { .. }))
+        && p.peer_has(|e| matches!(e, Event::ProtocolRejected { protocol: 0x8057 }))));
+    assert!(p.run_until(secs(60), |p| p.now >= Instant::from_secs(60)));
+    assert!(p.peer_down().is_none() && p.ac_down().is_none());
+    assert!(!p.peer_has(|e| matches!(e, Event::Ipv6Up { .. })));
+    assert_eq!(p.peer.phase(), Phase::Network);
+    assert_eq!(p.peer.ipv6cp_state(), None);
+    // Only one IPv6CP Configure-Request went out.
+    assert_eq!(p.sent(Side::Peer, protocol::IPV6CP, 1).len(), 1);
+}
+
+#[test]
+fn ipv6cp_protocol_reject_ends_the_session_when_ipv6_is_required() {
+    let mut ac = ac_config();
+    ac.ipv6 = false;
+    let mut peer = peer_config();
+    peer.ipv6_required = true;
+    let mut p = Pair::new(peer, ac, 13);
+    p.open();
+    assert!(p.run_until(secs(30), |p| p.peer_down().is_some()));
+    assert_eq!(p.peer_down(), Some(DownReason::Ipv6Lost));
+}
+
+fn ipv6cp_terminate(required: bool) -> Pair {
+    let mut peer = peer_config();
+    peer.ipv6_required = required;
+    let mut p = Pair::new(peer, ac_config(), 14);
+    p.open();
+    assert!(p.run_until(secs(10), Pair::both_up));
+    // An IPv6CP Terminate-Request from the concentrator.
+    let now = p.now;
+    p.peer
+        .handle_input(now, &[0x80, 0x57, 5, 0x77, 0, 4], &mut p.peer_rng)
+        .unwrap();
+    p.drain();
+    let t = p.now;
+    p.run_until(secs(60), |p| p.now >= t + secs(20));
+    p
+}
+
+#[test]
+fn ipv6cp_terminate_request_keeps_the_link_up() {
+    let p = ipv6cp_terminate(false);
+    assert!(p.peer_has(|e| matches!(e, Event::Ipv6Down)));
+    assert!(p.peer_down().is_none());
+    assert_eq!(p.peer.phase(), Phase::Network);
+    assert_eq!(p.peer.ipcp_state(), Some(ppp_proto::fsm::State::Opened));
+    // The Terminate-Ack went out.
+    assert_eq!(p.sent(Side::Peer, protocol::IPV6CP, 6).len(), 1);
+}
+
+#[test]
+fn ipv6cp_terminate_request_ends_the_session_when_ipv6_is_required() {
+    let p = ipv6cp_terminate(true);
+    assert_eq!(p.peer_down(), Some(DownReason::Ipv6Lost));
+}
+
+#[test]
+fn lower_down_reports_down_at_once() {
+    let mut p = Pair::new(peer_config(), ac_config(), 15);
+    p.open();
+    assert!(p.run_until(secs(10), Pair::both_up));
+    let now = p.now;
+    p.peer.lower_down(now, &mut p.peer_rng);
+    p.drain();
+    assert_eq!(p.peer_down(), Some(DownReason::LowerDown));
+    assert!(p.peer_has(|e| matches!(e, Event::Ipv4Down)));
+    assert_eq!(p.peer.poll_timeout(), None);
+}
+
+#[test]
+fn looped_back_link_is_detected() {
+    // The peer talks to itself.
+    let mut s = ppp_proto::Session::new(peer_config(), Instant::ZERO);
+    let mut rng = proto_core::SeededRng::from_u64(16);
+    let mut now = Instant::ZERO;
+    s.open(now, &mut rng);
+    let mut down = None;
+    for _ in 0..200 {
+        while let Some(t) = s.poll_transmit() {
+            let _ = s.handle_input(now, &t.payload, &mut rng);
+        }
+        while let Some(e) = s.poll_event() {
+            if let Event::Down { reason } = e {
+                down = Some(reason);
+            }
+        }
+        if down.is_some() {
+            break;
+        }
+        match s.poll_timeout() {
+            Some(t) => now = t,
+            None => break,
+        }
+        s.handle_timeout(now, &mut rng);
+    }
+    assert_eq!(down, Some(DownReason::LoopedBack));
+}
+
+#[test]
+fn unknown_protocol_gets_protocol_reject_and_garbage_is_counted() {
+    let mut p = Pair::new(peer_config(), ac_config(), 17);
+    p.open();
+    assert!(p.run_until(secs(10), Pair::both_up));
+    let now = p.now;
+    // CCP (0x80fd) Configure-Request: Protocol-Reject.
+    p.peer
+        .handle_input(now, &[0x80, 0xfd, 1, 1, 0, 4], &mut p.peer_rng)
+        .unwrap();
+    let t = p.peer.poll_transmit().unwrap();
+    assert_eq!(&t.payload[..3], &[0xc0, 0x21, 8]);
+    assert_eq!(&t.payload[6..8], &[0x80, 0xfd]);
+    // Garbage is dropped and counted.
+    assert!(p.peer.handle_input(now, &[0xc0], &mut p.peer_rng).is_err());
+    assert!(p.peer.handle_input(now, &[0xc0, 0x21, 1, 1, 0, 99], &mut p.peer_rng).is_err());
+    assert!(p.peer.handle_input(now, &[0x00, 0x21, 0x45], &mut p.peer_rng).is_err());
+    assert_eq!(p.peer.counters().total(), 3);
+    assert_eq!(p.peer.phase(), Phase::Network);
+    // An unknown LCP code gets a Code-Reject.
+    p.peer
+        .handle_input(now, &[0xc0, 0x21, 0x42, 1, 0, 4], &mut p.peer_rng)
+        .unwrap();
+    let t = p.peer.poll_transmit().unwrap();
+    assert_eq!(&t.payload[..3], &[0xc0, 0x21, 7]);
+}
