@@ -1,0 +1,64 @@
+//! The PPPoE access concentrator's input path: after one session was set up
+//! (so PADT and repeated-PADR paths are reachable), feed arbitrary frames
+//! and clock steps. Must never panic, never exceed its session bound, and
+//! only ever emit frames that parse.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use pppoe_proto::ac::RateLimit;
+use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
+use pppoe_proto::{Ac, AcConfig};
+use proto_core::{Duration, Instant, SeededRng};
+
+const AC_MAC: EthernetAddress = EthernetAddress([2, 0, 0, 0, 0, 2]);
+const HOST: EthernetAddress = EthernetAddress([2, 0, 0, 0, 0, 1]);
+
+fn frame(dst: EthernetAddress, code: Code, tags: &[Tag]) -> Vec<u8> {
+    let mut p = DiscoveryRepr::new(code, 0);
+    for t in tags {
+        p.push(*t).unwrap();
+    }
+    DiscoveryFrame::new(EthernetRepr::discovery(dst, HOST), p).to_vec()
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut cfg = AcConfig::new(AC_MAC, b"ac");
+    cfg.services = vec![b"internet".to_vec()];
+    cfg.max_sessions = 4;
+    cfg.max_sessions_per_mac = 2;
+    cfg.ppp_max_payload = Some(1500);
+    cfg.padi_rate_per_mac = RateLimit { per_second: 100, burst: 100 };
+    let mut now = Instant::ZERO;
+    let mut ac = Ac::new(cfg, SeededRng::from_u64(2), now).unwrap();
+    ac.handle_input(now, &frame(EthernetAddress::BROADCAST, Code::Padi, &[Tag::ServiceName(b""), Tag::HostUniq(b"h")]))
+        .unwrap();
+    let pado = ac.poll_transmit().unwrap().payload;
+    let cookie = DiscoveryFrame::parse(&pado).unwrap().pppoe.ac_cookie().unwrap().to_vec();
+    ac.handle_input(now, &frame(AC_MAC, Code::Padr, &[Tag::ServiceName(b""), Tag::HostUniq(b"h"), Tag::AcCookie(&cookie)]))
+        .unwrap();
+    assert_eq!(ac.session_count(), 1);
+    while ac.poll_transmit().is_some() {}
+    while ac.poll_event().is_some() {}
+
+    let mut rest = data;
+    while rest.len() >= 2 {
+        let len = usize::from(u16::from_be_bytes([rest[0], rest[1]]));
+        rest = &rest[2..];
+        if len == 0 {
+            now += Duration::from_secs(7);
+            ac.handle_timeout(now);
+        } else {
+            let f = &rest[..len.min(rest.len())];
+            rest = &rest[f.len()..];
+            let before = ac.session_count();
+            if ac.handle_input(now, f).is_err() {
+                assert_eq!(before, ac.session_count());
+            }
+        }
+        assert!(ac.session_count() <= 4);
+        while let Some(t) = ac.poll_transmit() {
+            assert!(DiscoveryFrame::parse(&t.payload).is_ok());
+        }
+        while ac.poll_event().is_some() {}
+    }
+});
