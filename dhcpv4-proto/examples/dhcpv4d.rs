@@ -1,0 +1,237 @@
+//! `dhcpv4d`: the server machine on a real UDP socket bound to one
+//! interface, with leases in a journal file. Used by the real-peer tests.
+//!
+//! ```text
+//! cargo run -p dhcpv4-proto --example dhcpv4d -- dhcpv4d.toml
+//! ```
+//!
+//! ```toml
+//! interface = "eth1"
+//! server_id = "192.0.2.1"
+//! lease_file = "/var/lib/dhcpv4d/leases"
+//! lease_time = 43200          # seconds, optional
+//!
+//! [pool]
+//! network = "192.0.2.0"
+//! prefix_len = 24
+//! range = ["192.0.2.100", "192.0.2.199"]
+//! router = "192.0.2.1"        # optional
+//! dns = ["192.0.2.1"]         # optional, defaults to the router
+//! domain = "lan.example"      # optional
+//! mtu = 1400                  # optional
+//! exclude = [["192.0.2.150", "192.0.2.159"]]   # optional
+//! reservations = [{ mac = "02:00:00:00:00:09", address = "192.0.2.50" }]
+//! ```
+//!
+//! Replies to clients without an address are broadcast to
+//! 255.255.255.255:68 on the interface (`SO_BINDTODEVICE`, `SO_BROADCAST`);
+//! a reply for `ciaddr` or a relay is unicast. Leases are appended to the
+//! journal and fsynced before any ACK leaves (several requests received
+//! together share one fsync). Lease times are kept on a clock counted from
+//! the UNIX epoch, so they survive a restart.
+
+use std::io::{self, Write};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use dhcpv4_proto::file_store::FileStore;
+use dhcpv4_proto::lease::LeaseStore;
+use dhcpv4_proto::server::{
+    Destination, PoolConfig, Reservation, ReservationKey, Server, ServerConfig, ServerEvent,
+};
+use proto_core::{Duration, Instant};
+use serde::Deserialize;
+use socket2::{Domain, Protocol, Socket, Type};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Config {
+    interface: String,
+    server_id: Ipv4Addr,
+    lease_file: PathBuf,
+    lease_time: Option<u64>,
+    pool: PoolToml,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PoolToml {
+    network: Ipv4Addr,
+    prefix_len: u8,
+    range: [Ipv4Addr; 2],
+    router: Option<Ipv4Addr>,
+    dns: Option<Vec<Ipv4Addr>>,
+    domain: Option<String>,
+    mtu: Option<u16>,
+    exclude: Option<Vec<[Ipv4Addr; 2]>>,
+    max_leases: Option<usize>,
+    reservations: Option<Vec<ReservationToml>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReservationToml {
+    mac: String,
+    address: Ipv4Addr,
+}
+
+fn parse_mac(s: &str) -> Result<Vec<u8>, String> {
+    let v: Result<Vec<u8>, _> = s.split(':').map(|h| u8::from_str_radix(h, 16)).collect();
+    v.map_err(|e| format!("bad MAC `{s}`: {e}"))
+}
+
+/// Our clock: nanoseconds since the UNIX epoch at start, then monotonic.
+struct Clock {
+    base: Duration,
+    start: std::time::Instant,
+}
+
+impl Clock {
+    fn new() -> Clock {
+        Clock {
+            base: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default(),
+            start: std::time::Instant::now(),
+        }
+    }
+    fn now(&self) -> Instant {
+        Instant::ZERO + self.base + self.start.elapsed()
+    }
+}
+
+fn server_config(cfg: &Config) -> Result<ServerConfig, String> {
+    let p = &cfg.pool;
+    let mut pool = PoolConfig::new(1, p.network, p.prefix_len, p.range[0], p.range[1], p.router);
+    pool.dns = p.dns.clone().unwrap_or_default();
+    pool.domain = p.domain.clone().map(String::into_bytes);
+    pool.mtu = p.mtu;
+    pool.exclusions = p.exclude.iter().flatten().map(|r| (r[0], r[1])).collect();
+    if let Some(m) = p.max_leases {
+        pool.max_leases = m;
+    }
+    for r in p.reservations.iter().flatten() {
+        pool.reservations.push(Reservation {
+            key: ReservationKey::Hardware(parse_mac(&r.mac)?),
+            address: r.address,
+        });
+    }
+    let mut sc = ServerConfig::new(cfg.server_id, vec![pool]);
+    if let Some(t) = cfg.lease_time {
+        sc.lease_time = Duration::from_secs(t);
+    }
+    Ok(sc)
+}
+
+fn socket(interface: &str) -> io::Result<UdpSocket> {
+    let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+    s.set_reuse_address(true)?;
+    s.set_broadcast(true)?;
+    s.bind_device(Some(interface.as_bytes()))?;
+    s.bind(&SocketAddr::from((Ipv4Addr::UNSPECIFIED, 67)).into())?;
+    Ok(s.into())
+}
+
+fn run() -> Result<(), String> {
+    let path = std::env::args()
+        .nth(1)
+        .ok_or("usage: dhcpv4d CONFIG.toml")?;
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+    let cfg: Config = toml::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
+    let clock = Clock::new();
+    let mut server = Server::new(server_config(&cfg)?, clock.now()).map_err(|e| e.to_string())?;
+    let (mut store, report) = FileStore::open(&cfg.lease_file)
+        .map_err(|e| format!("{}: {e}", cfg.lease_file.display()))?;
+    if report.bad_count > 0 {
+        eprintln!(
+            "lease file {}: {} corrupt line(s) dropped (first at line {:?}); {} records kept",
+            cfg.lease_file.display(),
+            report.bad_count,
+            report.bad_lines.first(),
+            report.records
+        );
+    }
+    let leases = store.load().map_err(|e| e.to_string())?;
+    let ignored = server.restore(leases);
+    let sock = socket(&cfg.interface).map_err(|e| format!("socket on {}: {e}", cfg.interface))?;
+    println!(
+        "ready on {} ({} leases restored, {ignored} outside the pool)",
+        cfg.interface, report.records
+    );
+    let mut buf = vec![0u8; 2048];
+    loop {
+        let now = clock.now();
+        let wait = server
+            .poll_timeout()
+            .map_or(Duration::from_secs(1), |t| t.saturating_duration_since(now))
+            .clamp(Duration::from_millis(1), Duration::from_secs(1));
+        sock.set_read_timeout(Some(wait))
+            .map_err(|e| e.to_string())?;
+        match sock.recv_from(&mut buf) {
+            Ok((n, _)) => {
+                let _ = server.handle_input(clock.now(), 1, &buf[..n]);
+                // Take what else is queued now, and commit it in one write.
+                sock.set_nonblocking(true).map_err(|e| e.to_string())?;
+                for _ in 0..63 {
+                    match sock.recv_from(&mut buf) {
+                        Ok((n, _)) => {
+                            let _ = server.handle_input(clock.now(), 1, &buf[..n]);
+                        }
+                        Err(_) => break,
+                    }
+                }
+                sock.set_nonblocking(false).map_err(|e| e.to_string())?;
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
+            Err(e) => eprintln!("recv: {e}"),
+        }
+        server.handle_timeout(clock.now());
+        if let Err(e) = server.commit_to(&mut store) {
+            eprintln!("lease store write failed, replies dropped: {e}");
+        }
+        while let Some(t) = server.poll_transmit() {
+            let to = match t.destination {
+                Destination::Unicast { address, .. } => address,
+                Destination::Broadcast { .. } | Destination::Link { .. } => {
+                    SocketAddrV4::new(Ipv4Addr::BROADCAST, 68)
+                }
+            };
+            if let Err(e) = sock.send_to(&t.payload, to) {
+                eprintln!("send to {to}: {e}");
+            }
+        }
+        while let Some(e) = server.poll_event() {
+            match e {
+                ServerEvent::Leased(l) => println!(
+                    "leased {} to {} host {}",
+                    l.address,
+                    hex(&l.client),
+                    String::from_utf8_lossy(l.hostname.as_deref().unwrap_or(b"-"))
+                ),
+                ServerEvent::Released(a) => println!("released {a}"),
+                ServerEvent::Declined(a) => println!("declined {a}"),
+                ServerEvent::Refused { reason, .. } => println!("refused: {reason:?}"),
+            }
+        }
+        let _ = io::stdout().flush();
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("dhcpv4d: {e}");
+        std::process::exit(1);
+    }
+}
