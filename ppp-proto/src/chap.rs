@@ -9,8 +9,10 @@
 //!   implemented.
 //! - [`ChapPeer`]: answers every Challenge with MD5(Identifier ‖ secret ‖
 //!   challenge) and our name; Success/Failure must carry the Identifier of
-//!   our last Response. It gives up when no Success/Failure arrived within
-//!   restart × Max-Configure.
+//!   our last Response. It repeats its Response every restart interval
+//!   while no answer came (the Success may have been lost; the authenticator
+//!   answers a repeated Response again), and gives up when no
+//!   Success/Failure arrived within restart × Max-Configure of LCP opening.
 
 use alloc::vec::Vec;
 use proto_core::{Duration, Instant, SeededRng};
@@ -34,6 +36,9 @@ fn total(t: &Timers) -> Duration {
 #[derive(Debug, Clone)]
 pub struct ChapPeer {
     responded: Option<u8>,
+    response: [u8; 16],
+    /// When to retransmit the Response if no Success/Failure came.
+    resend: Option<Instant>,
     deadline: Option<Instant>,
 }
 
@@ -41,17 +46,33 @@ impl ChapPeer {
     pub(crate) fn start(now: Instant, t: &Timers) -> Self {
         ChapPeer {
             responded: None,
+            response: [0; 16],
+            resend: None,
             deadline: Some(now + total(t)),
         }
     }
 
     /// When to call [`ChapPeer::handle_timeout`].
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.deadline
+        match (self.resend, self.deadline) {
+            (Some(r), Some(d)) => Some(r.min(d)),
+            (r, d) => r.or(d),
+        }
+    }
+
+    fn send_response(&self, identifier: u8, user: &[u8], sink: &mut dyn Sink) {
+        let resp = ChapPacket::Response {
+            identifier,
+            value: &self.response,
+            name: user,
+        };
+        sink.send(protocol::CHAP, resp.to_vec());
     }
 
     pub(crate) fn handle(
         &mut self,
+        now: Instant,
+        t: &Timers,
         pkt: &ChapPacket<'_>,
         user: &[u8],
         secret: &Secret,
@@ -61,14 +82,12 @@ impl ChapPeer {
             ChapPacket::Challenge {
                 identifier, value, ..
             } => {
-                let r = chap_md5_response(identifier, secret.expose(), value);
-                let resp = ChapPacket::Response {
-                    identifier,
-                    value: &r,
-                    name: user,
-                };
-                sink.send(protocol::CHAP, resp.to_vec());
+                self.response = chap_md5_response(identifier, secret.expose(), value);
+                self.send_response(identifier, user, sink);
                 self.responded = Some(identifier);
+                if self.deadline.is_some() {
+                    self.resend = Some(now + t.restart);
+                }
                 Ok(AuthOutcome::None)
             }
             ChapPacket::Success {
@@ -79,11 +98,13 @@ impl ChapPeer {
                 identifier,
                 message,
             } => {
-                if self.deadline.is_none() {
-                    return Err(Error::Unexpected { what: "CHAP result" });
-                }
                 if self.responded != Some(identifier) {
                     return Err(Error::BadIdentifier { what: "CHAP result" });
+                }
+                self.resend = None;
+                if self.deadline.is_none() && matches!(pkt, ChapPacket::Success { .. }) {
+                    // A duplicate, or the answer to a re-challenge.
+                    return Ok(AuthOutcome::None);
                 }
                 self.deadline = None;
                 Ok(if matches!(pkt, ChapPacket::Success { .. }) {
@@ -98,14 +119,24 @@ impl ChapPeer {
         }
     }
 
-    pub(crate) fn handle_timeout(&mut self, now: Instant) -> AuthOutcome {
+    pub(crate) fn handle_timeout(&mut self, now: Instant, t: &Timers, user: &[u8], sink: &mut dyn Sink) -> AuthOutcome {
         match self.deadline {
             Some(d) if d <= now => {
                 self.deadline = None;
-                AuthOutcome::Timeout
+                self.resend = None;
+                return AuthOutcome::Timeout;
             }
-            _ => AuthOutcome::None,
+            _ => {}
         }
+        // The Success may have been lost: repeat the Response, and the
+        // authenticator repeats its answer (RFC 1994 §4.2).
+        if let (Some(r), Some(id)) = (self.resend, self.responded)
+            && r <= now
+        {
+            self.send_response(id, user, sink);
+            self.resend = Some(now + t.restart);
+        }
+        AuthOutcome::None
     }
 }
 

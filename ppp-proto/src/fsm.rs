@@ -14,7 +14,9 @@
 //! §5.2–5.4): any Reject makes a Configure-Reject listing only the rejected
 //! options; otherwise any Nak makes a Configure-Nak with the suggestions;
 //! otherwise a Configure-Ack echoing the request. After Max-Failure
-//! Configure-Naks without an Ack, Naks become Rejects (§4.6).
+//! Configure-Naks without an Ack, Naks become Rejects (§4.6); a
+//! retransmitted request (same Identifier) is not counted again, so a lossy
+//! link does not turn a converging negotiation into Rejects.
 //!
 //! The state table is in `src/states.txt` (and below); actions are reported
 //! to a [`Sink`] in table order, packets as they are sent.
@@ -220,6 +222,9 @@ pub struct Fsm<P> {
     req_id: u8,
     /// Our outstanding Configure-Request has been acknowledged.
     acked: bool,
+    /// Identifier of the last peer Configure-Request we Nak'd (a
+    /// retransmission of it does not count against Max-Failure again).
+    nak_id: Option<u8>,
     deadline: Option<Instant>,
     timers: Timers,
     /// The protocol's policy.
@@ -240,6 +245,7 @@ impl<P: Policy> Fsm<P> {
             id: 0,
             req_id: 0,
             acked: false,
+            nak_id: None,
             deadline: None,
             timers,
             policy,
@@ -283,11 +289,13 @@ impl<P: Policy> Fsm<P> {
             if matches!(self.state, State::Starting | State::Closed | State::Stopped) {
                 self.policy.reset(rng);
                 self.failure_count = 0;
+                self.nak_id = None;
             }
             self.id = self.id.wrapping_add(1);
             self.req_id = self.id;
-            self.acked = false;
         }
+        // A retransmission (same Identifier) awaits an Ack again.
+        self.acked = false;
         let mut pkt = Vec::with_capacity(32);
         pkt.extend_from_slice(&[Code::ConfigureRequest.to_u8(), self.req_id, 0, 0]);
         self.policy.write_request(&mut pkt);
@@ -580,10 +588,12 @@ impl<P: Policy> Fsm<P> {
         let send_reply = |me: &mut Self, sink: &mut dyn Sink| {
             if good {
                 me.failure_count = 0;
+                me.nak_id = None;
                 me.act(sink, Action::Sca);
             } else {
-                if reply.first() == Some(&Code::ConfigureNak.to_u8()) {
+                if reply.first() == Some(&Code::ConfigureNak.to_u8()) && me.nak_id != Some(id) {
                     me.failure_count = me.failure_count.saturating_add(1);
+                    me.nak_id = Some(id);
                 }
                 me.act(sink, Action::Scn);
             }

@@ -198,6 +198,8 @@ pub struct Session {
     extra_id: u8,
     ipv4_rejected: bool,
     ipv6_rejected: bool,
+    /// Ipv4Up was reported (and Ipv4Down not yet).
+    ipv4_up: bool,
     tx: VecDeque<Vec<u8>>,
     events: VecDeque<Event>,
     layer: Layer,
@@ -224,6 +226,7 @@ impl Session {
             extra_id: 0,
             ipv4_rejected: false,
             ipv6_rejected: false,
+            ipv4_up: false,
             tx: VecDeque::new(),
             events: VecDeque::new(),
             layer: Layer::new(),
@@ -449,7 +452,7 @@ impl Session {
                 a.handle(now, &t, &PapPacket::parse(f.payload)?, &mut out)?
             }
             (Auth::ChapPeer(c), protocol::CHAP, Role::Peer(p)) => {
-                c.handle(&ChapPacket::parse(f.payload)?, &p.user, &p.password, &mut out)?
+                c.handle(now, &t, &ChapPacket::parse(f.payload)?, &p.user, &p.password, &mut out)?
             }
             (Auth::ChapAuthenticator(a), protocol::CHAP, _) => {
                 a.handle(now, &t, &ChapPacket::parse(f.payload)?, &mut out)?
@@ -527,7 +530,7 @@ impl Session {
         }
         let outcome = match (&mut self.auth, &self.config.role) {
             (Auth::PapPeer(p), Role::Peer(c)) => p.handle_timeout(now, &t, &c.user, &c.password, &mut out),
-            (Auth::ChapPeer(c), _) => c.handle_timeout(now),
+            (Auth::ChapPeer(c), Role::Peer(p)) => c.handle_timeout(now, &t, &p.user, &mut out),
             (Auth::PapAuthenticator(a), _) => a.handle_timeout(now),
             (Auth::ChapAuthenticator(a), Role::Authenticator(c)) => {
                 a.handle_timeout(now, &t, &c.name, &mut out)
@@ -636,16 +639,31 @@ impl Session {
                 (protocol::LCP, Action::Tld) => self.lcp_down(),
                 (protocol::LCP, Action::Tlf) => self.finish(),
                 (protocol::IPCP, Action::Tlu) => {
-                    if let Some(n) = &self.ipcp {
+                    let mut out = Out {
+                        tx: &mut self.tx,
+                        layer: &mut self.layer,
+                    };
+                    if let Some(n) = &mut self.ipcp {
                         let p = &n.policy;
-                        self.events.push_back(Event::Ipv4Up {
-                            local: p.local(),
-                            peer: p.peer(),
-                            dns: p.dns(),
-                        });
+                        if p.local().is_unspecified() || p.peer().is_unspecified() {
+                            // No usable address was agreed (the other side
+                            // rejected IP-Address): IPv4 is not possible.
+                            n.close(now, &mut out);
+                        } else {
+                            self.ipv4_up = true;
+                            self.events.push_back(Event::Ipv4Up {
+                                local: p.local(),
+                                peer: p.peer(),
+                                dns: p.dns(),
+                            });
+                        }
                     }
                 }
-                (protocol::IPCP, Action::Tld) => self.events.push_back(Event::Ipv4Down),
+                (protocol::IPCP, Action::Tld) => {
+                    if core::mem::take(&mut self.ipv4_up) {
+                        self.events.push_back(Event::Ipv4Down);
+                    }
+                }
                 (protocol::IPV6CP, Action::Tlu) => {
                     if let Some(n) = &self.ipv6cp {
                         self.events.push_back(Event::Ipv6Up {
