@@ -1,0 +1,6 @@
+//! Shared by the integration tests: the real rp-pppoe + pppd VM of
+//! `../shared/peers/pppoe-vm/`, and a blocking driver that runs a Sans-IO
+//! machine over an AF_PACKET socket.
+#![allow(dead_code)] // each test binary uses a different part
+
+pub mod pppoe_vm;
