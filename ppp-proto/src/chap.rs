@@ -52,7 +52,7 @@ impl ChapPeer {
         }
     }
 
-    /// When to call [`ChapPeer::handle_timeout`].
+    /// When this machine's timer next fires (the session handles it).
     pub fn poll_timeout(&self) -> Option<Instant> {
         match (self.resend, self.deadline) {
             (Some(r), Some(d)) => Some(r.min(d)),
@@ -99,7 +99,9 @@ impl ChapPeer {
                 message,
             } => {
                 if self.responded != Some(identifier) {
-                    return Err(Error::BadIdentifier { what: "CHAP result" });
+                    return Err(Error::BadIdentifier {
+                        what: "CHAP result",
+                    });
                 }
                 self.resend = None;
                 if self.deadline.is_none() && matches!(pkt, ChapPacket::Success { .. }) {
@@ -119,7 +121,13 @@ impl ChapPeer {
         }
     }
 
-    pub(crate) fn handle_timeout(&mut self, now: Instant, t: &Timers, user: &[u8], sink: &mut dyn Sink) -> AuthOutcome {
+    pub(crate) fn handle_timeout(
+        &mut self,
+        now: Instant,
+        t: &Timers,
+        user: &[u8],
+        sink: &mut dyn Sink,
+    ) -> AuthOutcome {
         match self.deadline {
             Some(d) if d <= now => {
                 self.deadline = None;
@@ -184,7 +192,7 @@ impl ChapAuthenticator {
         sink.send(protocol::CHAP, pkt.to_vec());
     }
 
-    /// When to call [`ChapAuthenticator::handle_timeout`].
+    /// When this machine's timer next fires (the session handles it).
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.deadline
     }
@@ -232,7 +240,16 @@ impl ChapAuthenticator {
         }
     }
 
-    pub(crate) fn decide(&mut self, accept: bool, message: &[u8], sink: &mut dyn Sink) -> Result<(), Error> {
+    pub(crate) fn reply_capacity(&self) -> usize {
+        self.reply.capacity()
+    }
+
+    pub(crate) fn decide(
+        &mut self,
+        accept: bool,
+        message: &[u8],
+        sink: &mut dyn Sink,
+    ) -> Result<(), Error> {
         if self.state != Verdict::Pending {
             return Err(Error::InvalidState {
                 what: "no pending CHAP response",
@@ -256,7 +273,13 @@ impl ChapAuthenticator {
         Ok(())
     }
 
-    pub(crate) fn handle_timeout(&mut self, now: Instant, t: &Timers, name: &[u8], sink: &mut dyn Sink) -> AuthOutcome {
+    pub(crate) fn handle_timeout(
+        &mut self,
+        now: Instant,
+        t: &Timers,
+        name: &[u8],
+        sink: &mut dyn Sink,
+    ) -> AuthOutcome {
         match self.deadline {
             Some(d) if d <= now => {}
             _ => return AuthOutcome::None,

@@ -184,8 +184,11 @@ pub trait Policy {
     /// A Configure-Request from the peer is about to be judged.
     fn begin_peer_request(&mut self) {}
     /// The verdict for one option of the peer's Configure-Request.
-    fn peer_option(&mut self, opt: &Self::Opt<'_>, rng: &mut SeededRng)
-    -> Verdict<Self::Opt<'static>>;
+    fn peer_option(
+        &mut self,
+        opt: &Self::Opt<'_>,
+        rng: &mut SeededRng,
+    ) -> Verdict<Self::Opt<'static>>;
     /// Appends Nak suggestions for options we need but the peer left out.
     fn peer_missing(&mut self, _rng: &mut SeededRng, _nak: &mut Vec<u8>) {}
     /// Our request was acknowledged.
@@ -503,10 +506,7 @@ impl<P: Policy> Fsm<P> {
                         let mut ours = Vec::with_capacity(32);
                         self.policy.write_request(&mut ours);
                         let ours = Options::parse(&ours)?;
-                        if !opts
-                            .iter()
-                            .all(|r| ours.iter().any(|o| o.bytes == r.bytes))
-                        {
+                        if !opts.iter().all(|r| ours.iter().any(|o| o.bytes == r.bytes)) {
                             return Err(Error::MismatchedOptions { what });
                         }
                     }
@@ -537,7 +537,9 @@ impl<P: Policy> Fsm<P> {
                     return Ok(Received::ProtocolReject(protocol));
                 }
             }
-            CpBody::EchoRequest { .. } | CpBody::EchoReply { .. } | CpBody::DiscardRequest { .. } => {
+            CpBody::EchoRequest { .. }
+            | CpBody::EchoReply { .. }
+            | CpBody::DiscardRequest { .. } => {
                 if self.state == State::Opened {
                     self.act(sink, Action::Ser);
                     if let Some(reply) = self.policy.rxr(&pkt) {

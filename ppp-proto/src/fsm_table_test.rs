@@ -19,7 +19,11 @@ impl Policy for TestPolicy {
     fn write_request(&self, out: &mut Vec<u8>) {
         LcpOption::Mru(1500).emit(out);
     }
-    fn peer_option(&mut self, opt: &LcpOption<'_>, _: &mut SeededRng) -> Verdict<LcpOption<'static>> {
+    fn peer_option(
+        &mut self,
+        opt: &LcpOption<'_>,
+        _: &mut SeededRng,
+    ) -> Verdict<LcpOption<'static>> {
         match opt {
             LcpOption::Mru(1500) => Verdict::Ack,
             LcpOption::Mru(_) => Verdict::Nak(LcpOption::Mru(1500)),
@@ -108,7 +112,10 @@ fn fire(f: &mut Fsm<TestPolicy>, event: &str, sink: &mut Recorder) {
     };
     let r = f.handle_packet(now, pkt, &mut rng, sink);
     if matches!(f.state, State::Initial | State::Starting) {
-        assert!(r.is_err(), "{event}: packets are dropped before the lower layer is up");
+        assert!(
+            r.is_err(),
+            "{event}: packets are dropped before the lower layer is up"
+        );
     }
 }
 
@@ -150,7 +157,9 @@ fn table() -> Vec<Vec<String>> {
     let text = include_str!("states.txt");
     let mut rows: Vec<Vec<String>> = vec![Vec::new(); EVENTS.len()];
     for line in text.lines() {
-        let Some((ev, cells)) = line.split_once('|') else { continue };
+        let Some((ev, cells)) = line.split_once('|') else {
+            continue;
+        };
         let ev = ev.trim();
         if let Some(i) = EVENTS.iter().position(|e| *e == ev) {
             rows[i].extend(cells.split_whitespace().map(String::from));
@@ -262,9 +271,10 @@ fn replies_must_match_the_outstanding_request() {
     f.handle_packet(now, &[2, 5, 0, 8, 1, 4, 5, 0xdc], &mut rng, &mut sink)
         .unwrap();
     assert_eq!(f.state(), State::AckRcvd);
-    assert!(f
-        .handle_packet(now, &[2, 5, 0, 8, 1, 4, 5, 0xdc], &mut rng, &mut sink)
-        .is_err());
+    assert!(
+        f.handle_packet(now, &[2, 5, 0, 8, 1, 4, 5, 0xdc], &mut rng, &mut sink)
+            .is_err()
+    );
     assert_eq!(f.state(), State::AckRcvd);
 }
 
@@ -275,8 +285,13 @@ fn reject_beats_nak_beats_ack_and_max_failure_turns_naks_into_rejects() {
     let now = Instant::from_secs(1);
     // MRU 1000 (Nak) + PFC (Reject): only the Reject, with only PFC.
     let mut sink = Recorder::default();
-    f.handle_packet(now, &[1, 7, 0, 10, 1, 4, 3, 0xe8, 7, 2], &mut rng, &mut sink)
-        .unwrap();
+    f.handle_packet(
+        now,
+        &[1, 7, 0, 10, 1, 4, 3, 0xe8, 7, 2],
+        &mut rng,
+        &mut sink,
+    )
+    .unwrap();
     assert_eq!(sink.sent, [vec![4, 7, 0, 6, 7, 2]]);
     // MRU 1000 alone: a Nak suggesting 1500, Max-Failure (5) times…
     for i in 0..5u8 {

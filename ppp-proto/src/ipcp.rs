@@ -95,7 +95,11 @@ impl IpcpPolicy {
     }
 }
 
-fn nak_or_ack(got: Ipv4Addr, want: Option<Ipv4Addr>, make: fn(Ipv4Addr) -> IpcpOption<'static>) -> Verdict<IpcpOption<'static>> {
+fn nak_or_ack(
+    got: Ipv4Addr,
+    want: Option<Ipv4Addr>,
+    make: fn(Ipv4Addr) -> IpcpOption<'static>,
+) -> Verdict<IpcpOption<'static>> {
     match want {
         Some(w) if w == got => Verdict::Ack,
         Some(w) => Verdict::Nak(make(w)),
@@ -132,13 +136,19 @@ impl Policy for IpcpPolicy {
         }
     }
 
-    fn peer_option(&mut self, opt: &IpcpOption<'_>, _rng: &mut SeededRng) -> Verdict<IpcpOption<'static>> {
+    fn peer_option(
+        &mut self,
+        opt: &IpcpOption<'_>,
+        _rng: &mut SeededRng,
+    ) -> Verdict<IpcpOption<'static>> {
         match (self.assign, opt) {
             (Some(a), IpcpOption::IpAddress(got)) => {
                 self.seen_addr = true;
                 nak_or_ack(*got, Some(a.peer), IpcpOption::IpAddress)
             }
-            (Some(a), IpcpOption::PrimaryDns(got)) => nak_or_ack(*got, a.dns1, IpcpOption::PrimaryDns),
+            (Some(a), IpcpOption::PrimaryDns(got)) => {
+                nak_or_ack(*got, a.dns1, IpcpOption::PrimaryDns)
+            }
             (Some(a), IpcpOption::SecondaryDns(got)) => {
                 nak_or_ack(*got, a.dns2, IpcpOption::SecondaryDns)
             }
@@ -223,8 +233,14 @@ mod tests {
         c.reset(&mut rng);
         let mut req = Vec::new();
         c.write_request(&mut req);
-        assert_eq!(req, [3, 6, 0, 0, 0, 0, 129, 6, 0, 0, 0, 0, 131, 6, 0, 0, 0, 0]);
-        c.nak_received(&IpcpOption::IpAddress(Ipv4Addr::new(192, 0, 2, 10)), &mut rng);
+        assert_eq!(
+            req,
+            [3, 6, 0, 0, 0, 0, 129, 6, 0, 0, 0, 0, 131, 6, 0, 0, 0, 0]
+        );
+        c.nak_received(
+            &IpcpOption::IpAddress(Ipv4Addr::new(192, 0, 2, 10)),
+            &mut rng,
+        );
         c.reject_received(&IpcpOption::SecondaryDns(Ipv4Addr::UNSPECIFIED));
         let mut req = Vec::new();
         c.write_request(&mut req);

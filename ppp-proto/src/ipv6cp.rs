@@ -82,7 +82,11 @@ impl Policy for Ipv6cpPolicy {
         self.seen = false;
     }
 
-    fn peer_option(&mut self, opt: &Ipv6cpOption<'_>, rng: &mut SeededRng) -> Verdict<Ipv6cpOption<'static>> {
+    fn peer_option(
+        &mut self,
+        opt: &Ipv6cpOption<'_>,
+        rng: &mut SeededRng,
+    ) -> Verdict<Ipv6cpOption<'static>> {
         match opt {
             Ipv6cpOption::InterfaceIdentifier(p) => {
                 self.seen = true;

@@ -233,7 +233,11 @@ impl Policy for LcpPolicy {
         self.peer_auth = None;
     }
 
-    fn peer_option(&mut self, opt: &LcpOption<'_>, rng: &mut SeededRng) -> Verdict<LcpOption<'static>> {
+    fn peer_option(
+        &mut self,
+        opt: &LcpOption<'_>,
+        rng: &mut SeededRng,
+    ) -> Verdict<LcpOption<'static>> {
         match opt {
             LcpOption::Mru(m) if *m < MIN_MRU => Verdict::Nak(LcpOption::Mru(self.want_mru)),
             LcpOption::Mru(m) => {
@@ -371,14 +375,23 @@ mod tests {
         let mut p = peer();
         let mut rng = SeededRng::from_u64(1);
         let ms = LcpOption::AuthProtocol(AuthProtocol::Chap { algorithm: 0x81 });
-        assert_eq!(p.peer_option(&ms, &mut rng), Verdict::Nak(AuthMethod::ChapMd5.option()));
+        assert_eq!(
+            p.peer_option(&ms, &mut rng),
+            Verdict::Nak(AuthMethod::ChapMd5.option())
+        );
         let eap = LcpOption::AuthProtocol(AuthProtocol::Other {
             protocol: protocol::EAP,
             data: &[],
         });
-        assert_eq!(p.peer_option(&eap, &mut rng), Verdict::Nak(AuthMethod::ChapMd5.option()));
+        assert_eq!(
+            p.peer_option(&eap, &mut rng),
+            Verdict::Nak(AuthMethod::ChapMd5.option())
+        );
         p.methods.chap_md5 = false;
-        assert_eq!(p.peer_option(&eap, &mut rng), Verdict::Nak(AuthMethod::Pap.option()));
+        assert_eq!(
+            p.peer_option(&eap, &mut rng),
+            Verdict::Nak(AuthMethod::Pap.option())
+        );
         p.methods.pap = false;
         assert_eq!(p.peer_option(&eap, &mut rng), Verdict::Reject);
     }

@@ -32,7 +32,13 @@ pub struct PapPeer {
 
 impl PapPeer {
     /// Starts: sends the first Authenticate-Request.
-    pub(crate) fn start(now: Instant, t: &Timers, user: &[u8], password: &Secret, sink: &mut dyn Sink) -> Self {
+    pub(crate) fn start(
+        now: Instant,
+        t: &Timers,
+        user: &[u8],
+        password: &Secret,
+        sink: &mut dyn Sink,
+    ) -> Self {
         let mut p = PapPeer {
             id: 0,
             tries_left: t.max_configure.max(1),
@@ -42,7 +48,14 @@ impl PapPeer {
         p
     }
 
-    fn send(&mut self, now: Instant, t: &Timers, user: &[u8], password: &Secret, sink: &mut dyn Sink) {
+    fn send(
+        &mut self,
+        now: Instant,
+        t: &Timers,
+        user: &[u8],
+        password: &Secret,
+        sink: &mut dyn Sink,
+    ) {
         self.id = self.id.wrapping_add(1);
         self.tries_left = self.tries_left.saturating_sub(1);
         self.deadline = Some(now + t.restart);
@@ -54,7 +67,7 @@ impl PapPeer {
         sink.send(protocol::PAP, pkt.to_vec());
     }
 
-    /// When to call [`PapPeer::handle_timeout`].
+    /// When this machine's timer next fires (the session handles it).
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.deadline
     }
@@ -142,7 +155,7 @@ impl PapAuthenticator {
         }
     }
 
-    /// When to call [`PapAuthenticator::handle_timeout`].
+    /// When this machine's timer next fires (the session handles it).
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.deadline
     }
@@ -189,7 +202,16 @@ impl PapAuthenticator {
     }
 
     /// The application's verdict.
-    pub(crate) fn decide(&mut self, accept: bool, message: &[u8], sink: &mut dyn Sink) -> Result<(), Error> {
+    pub(crate) fn reply_capacity(&self) -> usize {
+        self.reply.capacity()
+    }
+
+    pub(crate) fn decide(
+        &mut self,
+        accept: bool,
+        message: &[u8],
+        sink: &mut dyn Sink,
+    ) -> Result<(), Error> {
         if self.state != Verdict::Pending {
             return Err(Error::InvalidState {
                 what: "no pending PAP request",

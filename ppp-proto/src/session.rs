@@ -18,6 +18,7 @@ use core::net::Ipv4Addr;
 use bytes::BufMut;
 use proto_core::{Instant, SeededRng, Transmit};
 
+use crate::Error;
 use crate::auth::{AuthOutcome, Credential};
 use crate::chap::{ChapAuthenticator, ChapPeer};
 use crate::config::{Config, Role};
@@ -29,7 +30,6 @@ use crate::pap::{PapAuthenticator, PapPeer};
 use crate::wire::chap::ChapPacket;
 use crate::wire::pap::PapPacket;
 use crate::wire::{PppFrame, protocol};
-use crate::Error;
 
 /// The link phases of RFC 1661 §3.2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,7 +176,10 @@ impl Sink for Out<'_> {
     }
 
     fn action(&mut self, protocol: u16, action: Action) {
-        if matches!(action, Action::Tlu | Action::Tld | Action::Tls | Action::Tlf) {
+        if matches!(
+            action,
+            Action::Tlu | Action::Tld | Action::Tls | Action::Tlf
+        ) {
             // Processed after every automaton call; at most a handful queue up.
             let _ = self.layer.push_back((protocol, action));
         }
@@ -213,7 +216,12 @@ impl Session {
             Role::Peer(p) => (false, p.accept),
             Role::Authenticator(a) => (true, a.methods),
         };
-        let lcp = LcpPolicy::new(config.lcp.mru, authenticator, methods, config.lcp.timers.max_failure);
+        let lcp = LcpPolicy::new(
+            config.lcp.mru,
+            authenticator,
+            methods,
+            config.lcp.timers.max_failure,
+        );
         Session {
             lcp: Fsm::new(lcp, config.lcp.timers),
             config,
@@ -271,6 +279,27 @@ impl Session {
         &self.counters
     }
 
+    /// Bytes this session holds: the machine itself plus the heap blocks
+    /// it owns (queue capacity, names and secrets, a stored PAP/CHAP
+    /// answer). Allocator overhead per block is not included.
+    pub fn memory_footprint(&self) -> usize {
+        let role = match &self.config.role {
+            Role::Peer(p) => p.user.capacity() + p.password.expose().len(),
+            Role::Authenticator(a) => a.name.capacity(),
+        };
+        let auth = match &self.auth {
+            Auth::PapAuthenticator(a) => a.reply_capacity(),
+            Auth::ChapAuthenticator(a) => a.reply_capacity(),
+            _ => 0,
+        };
+        size_of::<Self>()
+            + role
+            + auth
+            + self.tx.capacity() * size_of::<Vec<u8>>()
+            + self.tx.iter().map(Vec::capacity).sum::<usize>()
+            + self.events.capacity() * size_of::<Event>()
+    }
+
     // ----- commands ----------------------------------------------------------
 
     /// The lower layer is up (PPPoE session established): LCP starts.
@@ -319,17 +348,33 @@ impl Session {
 
     /// Authenticator: accept the pending [`Event::AuthRequest`], sending
     /// `message` in the Success/Authenticate-Ack; the Network phase starts.
-    pub fn accept(&mut self, now: Instant, rng: &mut SeededRng, message: &[u8]) -> Result<(), Error> {
+    pub fn accept(
+        &mut self,
+        now: Instant,
+        rng: &mut SeededRng,
+        message: &[u8],
+    ) -> Result<(), Error> {
         self.verdict(now, rng, true, message)
     }
 
     /// Authenticator: refuse the pending [`Event::AuthRequest`]; the link
     /// closes after the Failure/Authenticate-Nak.
-    pub fn reject(&mut self, now: Instant, rng: &mut SeededRng, message: &[u8]) -> Result<(), Error> {
+    pub fn reject(
+        &mut self,
+        now: Instant,
+        rng: &mut SeededRng,
+        message: &[u8],
+    ) -> Result<(), Error> {
         self.verdict(now, rng, false, message)
     }
 
-    fn verdict(&mut self, now: Instant, rng: &mut SeededRng, accept: bool, message: &[u8]) -> Result<(), Error> {
+    fn verdict(
+        &mut self,
+        now: Instant,
+        rng: &mut SeededRng,
+        accept: bool,
+        message: &[u8],
+    ) -> Result<(), Error> {
         if self.phase != Phase::Authenticate {
             return Err(Error::InvalidState {
                 what: "no authentication in progress",
@@ -362,7 +407,12 @@ impl Session {
     /// One received PPP frame. Malformed, unexpected or foreign frames are
     /// dropped with an `Err` (counted in [`Session::counters`]), state
     /// unchanged.
-    pub fn handle_input(&mut self, now: Instant, frame: &[u8], rng: &mut SeededRng) -> Result<(), Error> {
+    pub fn handle_input(
+        &mut self,
+        now: Instant,
+        frame: &[u8],
+        rng: &mut SeededRng,
+    ) -> Result<(), Error> {
         let r = self.input(now, frame, rng);
         if let Err(e) = &r {
             let c = &mut self.counters.dropped[e.kind_index()];
@@ -402,9 +452,13 @@ impl Session {
             protocol::PAP | protocol::CHAP => self.auth_input(now, f, rng),
             protocol::IPCP | protocol::IPV6CP if self.phase == Phase::Network => {
                 let r = if f.protocol == protocol::IPCP {
-                    self.ipcp.as_mut().map(|n| n.handle_packet(now, f.payload, rng, &mut out))
+                    self.ipcp
+                        .as_mut()
+                        .map(|n| n.handle_packet(now, f.payload, rng, &mut out))
                 } else {
-                    self.ipv6cp.as_mut().map(|n| n.handle_packet(now, f.payload, rng, &mut out))
+                    self.ipv6cp
+                        .as_mut()
+                        .map(|n| n.handle_packet(now, f.payload, rng, &mut out))
                 };
                 match r {
                     Some(r) => r.map(|_| ()),
@@ -440,7 +494,12 @@ impl Session {
         out.send(protocol::LCP, pkt);
     }
 
-    fn auth_input(&mut self, now: Instant, f: PppFrame<'_>, rng: &mut SeededRng) -> Result<(), Error> {
+    fn auth_input(
+        &mut self,
+        now: Instant,
+        f: PppFrame<'_>,
+        rng: &mut SeededRng,
+    ) -> Result<(), Error> {
         let t = self.config.lcp.timers;
         let mut out = Out {
             tx: &mut self.tx,
@@ -451,9 +510,14 @@ impl Session {
             (Auth::PapAuthenticator(a), protocol::PAP, _) => {
                 a.handle(now, &t, &PapPacket::parse(f.payload)?, &mut out)?
             }
-            (Auth::ChapPeer(c), protocol::CHAP, Role::Peer(p)) => {
-                c.handle(now, &t, &ChapPacket::parse(f.payload)?, &p.user, &p.password, &mut out)?
-            }
+            (Auth::ChapPeer(c), protocol::CHAP, Role::Peer(p)) => c.handle(
+                now,
+                &t,
+                &ChapPacket::parse(f.payload)?,
+                &p.user,
+                &p.password,
+                &mut out,
+            )?,
             (Auth::ChapAuthenticator(a), protocol::CHAP, _) => {
                 a.handle(now, &t, &ChapPacket::parse(f.payload)?, &mut out)?
             }
@@ -481,9 +545,9 @@ impl Session {
                 self.close_with(now, DownReason::AuthFailed);
             }
             AuthOutcome::Timeout => self.close_with(now, DownReason::AuthTimeout),
-            AuthOutcome::Request { user, credential } => {
-                self.events.push_back(Event::AuthRequest { user, credential })
-            }
+            AuthOutcome::Request { user, credential } => self
+                .events
+                .push_back(Event::AuthRequest { user, credential }),
         }
     }
 
@@ -529,7 +593,9 @@ impl Session {
             n.handle_timeout(now, rng, &mut out);
         }
         let outcome = match (&mut self.auth, &self.config.role) {
-            (Auth::PapPeer(p), Role::Peer(c)) => p.handle_timeout(now, &t, &c.user, &c.password, &mut out),
+            (Auth::PapPeer(p), Role::Peer(c)) => {
+                p.handle_timeout(now, &t, &c.user, &c.password, &mut out)
+            }
             (Auth::ChapPeer(c), Role::Peer(p)) => c.handle_timeout(now, &t, &p.user, &mut out),
             (Auth::PapAuthenticator(a), _) => a.handle_timeout(now),
             (Auth::ChapAuthenticator(a), Role::Authenticator(c)) => {
@@ -659,10 +725,8 @@ impl Session {
                         }
                     }
                 }
-                (protocol::IPCP, Action::Tld) => {
-                    if core::mem::take(&mut self.ipv4_up) {
-                        self.events.push_back(Event::Ipv4Down);
-                    }
+                (protocol::IPCP, Action::Tld) if core::mem::take(&mut self.ipv4_up) => {
+                    self.events.push_back(Event::Ipv4Down)
                 }
                 (protocol::IPV6CP, Action::Tlu) => {
                     if let Some(n) = &self.ipv6cp {
@@ -698,15 +762,17 @@ impl Session {
         };
         self.auth = match &self.config.role {
             Role::Peer(p) => match self.lcp.policy.auth_to_perform() {
-                Some(AuthMethod::Pap) => Auth::PapPeer(PapPeer::start(now, &t, &p.user, &p.password, &mut out)),
+                Some(AuthMethod::Pap) => {
+                    Auth::PapPeer(PapPeer::start(now, &t, &p.user, &p.password, &mut out))
+                }
                 Some(AuthMethod::ChapMd5) => Auth::ChapPeer(ChapPeer::start(now, &t)),
                 None => Auth::None,
             },
             Role::Authenticator(a) => match self.lcp.policy.auth_requested() {
                 Some(AuthMethod::Pap) => Auth::PapAuthenticator(PapAuthenticator::start(now, &t)),
-                Some(AuthMethod::ChapMd5) => {
-                    Auth::ChapAuthenticator(ChapAuthenticator::start(now, &t, &a.name, rng, &mut out))
-                }
+                Some(AuthMethod::ChapMd5) => Auth::ChapAuthenticator(ChapAuthenticator::start(
+                    now, &t, &a.name, rng, &mut out,
+                )),
                 None if a.methods.preferred().is_some() => {
                     self.close_with(now, DownReason::AuthRefused);
                     return;
@@ -734,7 +800,9 @@ impl Session {
         if let Some(mut n) = self.ipv6cp.take() {
             n.down(&mut out);
         }
-        self.phase = if matches!(self.lcp.state(), State::Closing | State::Stopping) || self.reason.is_some() {
+        self.phase = if matches!(self.lcp.state(), State::Closing | State::Stopping)
+            || self.reason.is_some()
+        {
             Phase::Terminate
         } else {
             Phase::Establish
@@ -745,8 +813,14 @@ impl Session {
         self.phase = Phase::Network;
         let t = self.config.lcp.timers;
         let (ipcp, ifid) = match &self.config.role {
-            Role::Peer(p) => (Some(IpcpPolicy::client(p.ipv4_hint, p.request_dns)), p.ipv6_ifid),
-            Role::Authenticator(a) => (a.ipv4.map(|asg| IpcpPolicy::server(a.local_ipv4, asg)), a.ipv6_ifid),
+            Role::Peer(p) => (
+                Some(IpcpPolicy::client(p.ipv4_hint, p.request_dns)),
+                p.ipv6_ifid,
+            ),
+            Role::Authenticator(a) => (
+                a.ipv4.map(|asg| IpcpPolicy::server(a.local_ipv4, asg)),
+                a.ipv6_ifid,
+            ),
         };
         let mut out = Out {
             tx: &mut self.tx,
@@ -793,7 +867,8 @@ impl Session {
             }
             _ => return,
         }
-        self.events.push_back(Event::ProtocolRejected { protocol: p });
+        self.events
+            .push_back(Event::ProtocolRejected { protocol: p });
         if p == protocol::IPV6CP && self.config.ipv6_required {
             self.close_with(now, DownReason::Ipv6Lost);
         } else {
@@ -809,7 +884,14 @@ impl Session {
         let alive = |s: Option<State>| {
             matches!(
                 s,
-                Some(State::ReqSent | State::AckRcvd | State::AckSent | State::Opened | State::Stopping | State::Closing)
+                Some(
+                    State::ReqSent
+                        | State::AckRcvd
+                        | State::AckSent
+                        | State::Opened
+                        | State::Stopping
+                        | State::Closing
+                )
             )
         };
         if !alive(self.ipcp_state()) && !alive(self.ipv6cp_state()) {

@@ -29,7 +29,9 @@ fn chap_bring_up_reaches_ipv4_and_ipv6() {
     assert_eq!(up, (PEER_ADDR, AC_ADDR, [Some(DNS1), Some(DNS2)]));
     let (user, cred) = p.ac_events.iter().find_map(|(_, e)| cred_user(e)).unwrap();
     assert_eq!(user, USER);
-    assert!(matches!(cred, Credential::ChapMd5 { challenge, response, .. } if challenge.len() == 16 && response.len() == 16));
+    assert!(
+        matches!(cred, Credential::ChapMd5 { challenge, response, .. } if challenge.len() == 16 && response.len() == 16)
+    );
     let v6 = |evs: &[(Instant, Event)]| {
         evs.iter()
             .find_map(|(_, e)| match e {
@@ -48,7 +50,9 @@ fn chap_bring_up_reaches_ipv4_and_ipv6() {
     assert_ne!(pl, 0);
     assert_eq!(p.peer.phase(), Phase::Network);
     assert_eq!(p.ac.phase(), Phase::Network);
-    assert!(p.peer_has(|e| matches!(e, Event::AuthSucceeded { message } if message == b"Access granted")));
+    assert!(p.peer_has(
+        |e| matches!(e, Event::AuthSucceeded { message } if message == b"Access granted")
+    ));
     assert!(p.peer_has(|e| matches!(e, Event::LinkUp { mtu: 1492 })));
     assert_eq!(p.peer.counters().total(), 0);
     assert_eq!(p.ac.counters().total(), 0);
@@ -88,7 +92,11 @@ fn peer_refusing_chap_naks_towards_pap() {
     let mut p = Pair::new(peer, ac_config(), 3);
     p.open();
     assert!(p.run_until(secs(10), Pair::both_up));
-    assert!(p.ac_events.iter().any(|(_, e)| matches!(cred_user(e), Some((_, Credential::Pap { .. })))));
+    assert!(
+        p.ac_events
+            .iter()
+            .any(|(_, e)| matches!(cred_user(e), Some((_, Credential::Pap { .. }))))
+    );
     // The peer sent an LCP Configure-Nak.
     assert!(!p.sent(Side::Peer, protocol::LCP, 3).is_empty());
 }
@@ -105,10 +113,13 @@ fn wrong_pap_password_fails_on_both_sides() {
     let mut p = Pair::new(peer_config(), ac, 4);
     p.verdict = Verdict::Secret(b"other");
     p.open();
-    assert!(p.run_until(secs(30), |p| p.peer_down().is_some() && p.ac_down().is_some()));
+    assert!(p.run_until(secs(30), |p| p.peer_down().is_some()
+        && p.ac_down().is_some()));
     assert_eq!(p.peer_down(), Some(DownReason::AuthFailed));
     assert_eq!(p.ac_down(), Some(DownReason::AuthFailed));
-    assert!(p.peer_has(|e| matches!(e, Event::AuthFailed { message } if message == b"Access denied")));
+    assert!(
+        p.peer_has(|e| matches!(e, Event::AuthFailed { message } if message == b"Access denied"))
+    );
     assert!(!p.peer_has(|e| matches!(e, Event::Ipv4Up { .. })));
     assert_eq!(p.peer.phase(), Phase::Dead);
 }
@@ -118,7 +129,8 @@ fn wrong_chap_response_fails_on_both_sides() {
     let mut p = Pair::new(peer_config(), ac_config(), 5);
     p.verdict = Verdict::Secret(b"other");
     p.open();
-    assert!(p.run_until(secs(30), |p| p.peer_down().is_some() && p.ac_down().is_some()));
+    assert!(p.run_until(secs(30), |p| p.peer_down().is_some()
+        && p.ac_down().is_some()));
     assert_eq!(p.peer_down(), Some(DownReason::AuthFailed));
     assert_eq!(p.ac_down(), Some(DownReason::AuthFailed));
     // CHAP Failure (code 4) was sent.
@@ -130,7 +142,8 @@ fn authenticator_application_never_answers() {
     let mut p = Pair::new(peer_config(), ac_config(), 6);
     p.verdict = Verdict::Silent;
     p.open();
-    assert!(p.run_until(secs(120), |p| p.peer_down().is_some() && p.ac_down().is_some()));
+    assert!(p.run_until(secs(120), |p| p.peer_down().is_some()
+        && p.ac_down().is_some()));
     // The peer gives up first (its 30 s run from LCP up); the
     // authenticator's own 30 s for the application would end it otherwise.
     assert_eq!(p.peer_down(), Some(DownReason::AuthTimeout));
@@ -179,7 +192,12 @@ fn pap_peer_retransmits_at_exact_instants_then_gives_up() {
     // (2 of them, 3 s apart) before Dead.
     let terms = p.sent(Side::Peer, protocol::LCP, 5);
     assert_eq!(terms, [t0 + secs(30), t0 + secs(33)]);
-    let down_at = p.peer_events.iter().find(|(_, e)| matches!(e, Event::Down { .. })).unwrap().0;
+    let down_at = p
+        .peer_events
+        .iter()
+        .find(|(_, e)| matches!(e, Event::Down { .. }))
+        .unwrap()
+        .0;
     assert_eq!(down_at, t0 + secs(36));
 }
 
@@ -201,7 +219,12 @@ fn lcp_configure_request_retransmits_every_3s_until_max_configure() {
         .collect();
     assert!(ids.iter().all(|&i| i == ids[0]));
     assert_eq!(p.peer_down(), Some(DownReason::NegotiationFailed));
-    let down_at = p.peer_events.iter().find(|(_, e)| matches!(e, Event::Down { .. })).unwrap().0;
+    let down_at = p
+        .peer_events
+        .iter()
+        .find(|(_, e)| matches!(e, Event::Down { .. }))
+        .unwrap()
+        .0;
     assert_eq!(down_at, Instant::from_secs(30));
 }
 
@@ -212,15 +235,26 @@ fn lcp_terminate_from_the_peer() {
     assert!(p.run_until(secs(10), Pair::both_up));
     let t = p.now;
     p.peer.close(p.now, &mut p.peer_rng);
-    assert!(p.run_until(secs(30), |p| p.peer_down().is_some() && p.ac_down().is_some()));
+    assert!(p.run_until(secs(30), |p| p.peer_down().is_some()
+        && p.ac_down().is_some()));
     assert_eq!(p.peer_down(), Some(DownReason::LocalClose));
     assert_eq!(p.ac_down(), Some(DownReason::PeerTerminated));
     assert!(p.peer_has(|e| matches!(e, Event::Ipv4Down)));
     assert!(p.ac_has(|e| matches!(e, Event::Ipv6Down)));
     // The closer is Dead after the Terminate-Ack; the other side after one
     // restart interval in Stopping (RFC 1661 zrc).
-    let peer_down = p.peer_events.iter().find(|(_, e)| matches!(e, Event::Down { .. })).unwrap().0;
-    let ac_down = p.ac_events.iter().find(|(_, e)| matches!(e, Event::Down { .. })).unwrap().0;
+    let peer_down = p
+        .peer_events
+        .iter()
+        .find(|(_, e)| matches!(e, Event::Down { .. }))
+        .unwrap()
+        .0;
+    let ac_down = p
+        .ac_events
+        .iter()
+        .find(|(_, e)| matches!(e, Event::Down { .. }))
+        .unwrap()
+        .0;
     assert!(peer_down < t + secs(1));
     assert_eq!(ac_down, t + Duration::from_millis(1) + secs(3));
     assert_eq!(p.peer.phase(), Phase::Dead);
@@ -233,7 +267,8 @@ fn lcp_terminate_from_the_authenticator() {
     p.open();
     assert!(p.run_until(secs(10), Pair::both_up));
     p.ac.close(p.now, &mut p.ac_rng);
-    assert!(p.run_until(secs(30), |p| p.peer_down().is_some() && p.ac_down().is_some()));
+    assert!(p.run_until(secs(30), |p| p.peer_down().is_some()
+        && p.ac_down().is_some()));
     assert_eq!(p.ac_down(), Some(DownReason::LocalClose));
     assert_eq!(p.peer_down(), Some(DownReason::PeerTerminated));
 }
@@ -249,7 +284,10 @@ fn echoes_are_answered_while_the_link_works() {
     // (The last step may have sent one more echo whose reply is in flight.)
     assert!(reqs >= 9 && replies + 1 >= reqs, "{reqs} {replies}");
     // Both directions.
-    let (reqs, replies) = (p.sent(Side::Ac, protocol::LCP, 9).len(), p.sent(Side::Peer, protocol::LCP, 10).len());
+    let (reqs, replies) = (
+        p.sent(Side::Ac, protocol::LCP, 9).len(),
+        p.sent(Side::Peer, protocol::LCP, 10).len(),
+    );
     assert!(reqs >= 9 && replies + 1 >= reqs, "{reqs} {replies}");
 }
 
@@ -275,7 +313,12 @@ fn echo_keepalive_failure_brings_the_link_down() {
     assert_eq!(echoes, [up + secs(10), up + secs(20), up + secs(30)]);
     let terms = p.sent(Side::Peer, protocol::LCP, 5);
     assert_eq!(terms, [up + secs(40), up + secs(43)]);
-    let down_at = p.peer_events.iter().find(|(_, e)| matches!(e, Event::Down { .. })).unwrap().0;
+    let down_at = p
+        .peer_events
+        .iter()
+        .find(|(_, e)| matches!(e, Event::Down { .. }))
+        .unwrap()
+        .0;
     assert_eq!(down_at, up + secs(46));
 }
 
@@ -285,8 +328,11 @@ fn ipv6cp_protocol_reject_keeps_ipv4_up() {
     ac.ipv6 = false;
     let mut p = Pair::new(peer_config(), ac, 12);
     p.open();
-    assert!(p.run_until(secs(10), |p| p.peer_has(|e| matches!(e, Event::Ipv4Up { .. }))
-        && p.peer_has(|e| matches!(e, Event::ProtocolRejected { protocol: 0x8057 }))));
+    assert!(p.run_until(
+        secs(10),
+        |p| p.peer_has(|e| matches!(e, Event::Ipv4Up { .. }))
+            && p.peer_has(|e| matches!(e, Event::ProtocolRejected { protocol: 0x8057 }))
+    ));
     assert!(p.run_until(secs(60), |p| p.now >= Instant::from_secs(60)));
     assert!(p.peer_down().is_none() && p.ac_down().is_none());
     assert!(!p.peer_has(|e| matches!(e, Event::Ipv6Up { .. })));
@@ -399,8 +445,16 @@ fn unknown_protocol_gets_protocol_reject_and_garbage_is_counted() {
     assert_eq!(&t.payload[6..8], &[0x80, 0xfd]);
     // Garbage is dropped and counted.
     assert!(p.peer.handle_input(now, &[0xc0], &mut p.peer_rng).is_err());
-    assert!(p.peer.handle_input(now, &[0xc0, 0x21, 1, 1, 0, 99], &mut p.peer_rng).is_err());
-    assert!(p.peer.handle_input(now, &[0x00, 0x21, 0x45], &mut p.peer_rng).is_err());
+    assert!(
+        p.peer
+            .handle_input(now, &[0xc0, 0x21, 1, 1, 0, 99], &mut p.peer_rng)
+            .is_err()
+    );
+    assert!(
+        p.peer
+            .handle_input(now, &[0x00, 0x21, 0x45], &mut p.peer_rng)
+            .is_err()
+    );
     assert_eq!(p.peer.counters().total(), 3);
     assert_eq!(p.peer.phase(), Phase::Network);
     // An unknown LCP code gets a Code-Reject.

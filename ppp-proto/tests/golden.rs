@@ -22,7 +22,11 @@ const CAPTURES: [&str; 6] = [
 /// The Ethernet frames of a classic little-endian pcap file.
 fn pcap_frames(bytes: &[u8]) -> Vec<&[u8]> {
     assert_eq!(&bytes[..4], &[0xd4, 0xc3, 0xb2, 0xa1], "little-endian pcap");
-    assert_eq!(u32::from_le_bytes(bytes[20..24].try_into().unwrap()), 1, "Ethernet");
+    assert_eq!(
+        u32::from_le_bytes(bytes[20..24].try_into().unwrap()),
+        1,
+        "Ethernet"
+    );
     let mut frames = Vec::new();
     let mut i = 24;
     while i + 16 <= bytes.len() {

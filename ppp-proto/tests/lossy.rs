@@ -24,10 +24,8 @@ proptest! {
         pap in any::<bool>(),
     ) {
         let mut ac = ac_config();
-        if pap {
-            if let ppp_proto::Role::Authenticator(a) = &mut ac.role {
-                a.methods.chap_md5 = false;
-            }
+        if let (true, ppp_proto::Role::Authenticator(a)) = (pap, &mut ac.role) {
+            a.methods.chap_md5 = false;
         }
         let mut p = Pair::new(peer_config(), ac, seed);
         p.impair = Impair { loss, dup, jitter_ms };

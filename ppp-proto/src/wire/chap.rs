@@ -123,9 +123,8 @@ impl<'a> ChapPacket<'a> {
 
     fn data_len(&self) -> usize {
         match self {
-            ChapPacket::Challenge { value, name, .. } | ChapPacket::Response { value, name, .. } => {
-                1 + value.len().min(255) + name.len()
-            }
+            ChapPacket::Challenge { value, name, .. }
+            | ChapPacket::Response { value, name, .. } => 1 + value.len().min(255) + name.len(),
             ChapPacket::Success { message, .. } | ChapPacket::Failure { message, .. } => {
                 message.len()
             }
@@ -147,7 +146,8 @@ impl<'a> ChapPacket<'a> {
         };
         put_header(out, code, self.identifier(), self.data_len());
         match self {
-            ChapPacket::Challenge { value, name, .. } | ChapPacket::Response { value, name, .. } => {
+            ChapPacket::Challenge { value, name, .. }
+            | ChapPacket::Response { value, name, .. } => {
                 let v = &value[..value.len().min(255)];
                 out.put_u8(v.len() as u8);
                 out.put_slice(v);
@@ -208,7 +208,10 @@ mod tests {
             ChapPacket::parse(&[1, 1, 0, 6, 5, 1]),
             Err(Error::Truncated { field: "Value" })
         );
-        assert_eq!(ChapPacket::parse(&[5, 1, 0, 4]), Err(Error::UnknownCode { code: 5 }));
+        assert_eq!(
+            ChapPacket::parse(&[5, 1, 0, 4]),
+            Err(Error::UnknownCode { code: 5 })
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use bytes::BufMut;
 
-use super::{be_u16, be_u32, be_u8, put_header, split_header, take};
+use super::{be_u8, be_u16, be_u32, put_header, split_header, take};
 use crate::Error;
 
 /// A control-protocol code.
@@ -352,7 +352,13 @@ mod tests {
         round_trip(&[6, 2, 0, 4], true);
         round_trip(&[7, 3, 0, 8, 99, 1, 0, 4], true);
         let p = round_trip(&[8, 4, 0, 8, 0x80, 0x57, 1, 2], true);
-        assert!(matches!(p.body, CpBody::ProtocolReject { protocol: 0x8057, .. }));
+        assert!(matches!(
+            p.body,
+            CpBody::ProtocolReject {
+                protocol: 0x8057,
+                ..
+            }
+        ));
         round_trip(&[9, 0, 0, 8, 1, 2, 3, 4], true);
         round_trip(&[10, 0, 0, 9, 1, 2, 3, 4, 5], true);
         round_trip(&[11, 0, 0, 8, 1, 2, 3, 4], true);

@@ -63,9 +63,7 @@ impl<'a> ConfigOption<'a> for IpcpOption<'a> {
             }
             kind::IP_ADDRESS => IpcpOption::IpAddress(addr(data, "IP-Address")?),
             kind::PRIMARY_DNS => IpcpOption::PrimaryDns(addr(data, "Primary-DNS-Address")?),
-            kind::SECONDARY_DNS => {
-                IpcpOption::SecondaryDns(addr(data, "Secondary-DNS-Address")?)
-            }
+            kind::SECONDARY_DNS => IpcpOption::SecondaryDns(addr(data, "Secondary-DNS-Address")?),
             _ => IpcpOption::Unknown { kind: k, data },
         })
     }
@@ -83,9 +81,7 @@ impl<'a> ConfigOption<'a> for IpcpOption<'a> {
     fn data_len(&self) -> usize {
         match self {
             IpcpOption::IpCompressionProtocol { data, .. } => 2 + data.len(),
-            IpcpOption::IpAddress(_) | IpcpOption::PrimaryDns(_) | IpcpOption::SecondaryDns(_) => {
-                4
-            }
+            IpcpOption::IpAddress(_) | IpcpOption::PrimaryDns(_) | IpcpOption::SecondaryDns(_) => 4,
             IpcpOption::Unknown { data, .. } => data.len(),
         }
     }
@@ -127,19 +123,27 @@ mod tests {
             rt(&[3, 6, 192, 0, 2, 1]),
             IpcpOption::IpAddress(Ipv4Addr::new(192, 0, 2, 1))
         );
-        assert_eq!(rt(&[129, 6, 0, 0, 0, 0]), IpcpOption::PrimaryDns(Ipv4Addr::UNSPECIFIED));
+        assert_eq!(
+            rt(&[129, 6, 0, 0, 0, 0]),
+            IpcpOption::PrimaryDns(Ipv4Addr::UNSPECIFIED)
+        );
         assert_eq!(
             rt(&[131, 6, 198, 51, 100, 54]),
             IpcpOption::SecondaryDns(Ipv4Addr::new(198, 51, 100, 54))
         );
-        assert!(matches!(rt(&[130, 6, 1, 2, 3, 4]), IpcpOption::Unknown { kind: 130, .. }));
+        assert!(matches!(
+            rt(&[130, 6, 1, 2, 3, 4]),
+            IpcpOption::Unknown { kind: 130, .. }
+        ));
     }
 
     #[test]
     fn wrong_lengths_name_the_option() {
         assert_eq!(
             IpcpOption::parse(3, &[1, 2, 3]),
-            Err(Error::BadLength { field: "IP-Address" })
+            Err(Error::BadLength {
+                field: "IP-Address"
+            })
         );
         assert_eq!(
             IpcpOption::parse(2, &[1]),

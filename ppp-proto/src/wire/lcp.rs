@@ -179,19 +179,31 @@ mod tests {
             rt(&[3, 5, 0xc2, 0x23, 5]),
             LcpOption::AuthProtocol(AuthProtocol::CHAP_MD5)
         );
-        assert_eq!(rt(&[3, 4, 0xc0, 0x23]), LcpOption::AuthProtocol(AuthProtocol::Pap));
+        assert_eq!(
+            rt(&[3, 4, 0xc0, 0x23]),
+            LcpOption::AuthProtocol(AuthProtocol::Pap)
+        );
         assert!(matches!(
             rt(&[3, 4, 0xc2, 0x27]),
-            LcpOption::AuthProtocol(AuthProtocol::Other { protocol: 0xc227, .. })
+            LcpOption::AuthProtocol(AuthProtocol::Other {
+                protocol: 0xc227,
+                ..
+            })
         ));
         assert!(matches!(
             rt(&[3, 5, 0xc0, 0x23, 1]),
-            LcpOption::AuthProtocol(AuthProtocol::Other { protocol: 0xc023, .. })
+            LcpOption::AuthProtocol(AuthProtocol::Other {
+                protocol: 0xc023,
+                ..
+            })
         ));
         assert_eq!(rt(&[5, 6, 1, 2, 3, 4]), LcpOption::MagicNumber(0x01020304));
         assert_eq!(rt(&[7, 2]), LcpOption::Pfc);
         assert_eq!(rt(&[8, 2]), LcpOption::Acfc);
-        assert!(matches!(rt(&[13, 3, 6]), LcpOption::Unknown { kind: 13, .. }));
+        assert!(matches!(
+            rt(&[13, 3, 6]),
+            LcpOption::Unknown { kind: 13, .. }
+        ));
     }
 
     #[test]
@@ -212,6 +224,9 @@ mod tests {
                 field: "Authentication-Protocol"
             })
         );
-        assert_eq!(LcpOption::parse(7, &[0]), Err(Error::BadLength { field: "PFC" }));
+        assert_eq!(
+            LcpOption::parse(7, &[0]),
+            Err(Error::BadLength { field: "PFC" })
+        );
     }
 }

@@ -99,10 +99,7 @@ pub(crate) fn take<'a>(
 
 /// Splits a packet with a (code, identifier, length) header into the header
 /// values and the data the Length field covers (bytes past it are padding).
-pub(crate) fn split_header<'a>(
-    buf: &'a [u8],
-    min_len: u16,
-) -> Result<(u8, u8, &'a [u8]), Error> {
+pub(crate) fn split_header(buf: &[u8], min_len: u16) -> Result<(u8, u8, &[u8]), Error> {
     let (i, code) = be_u8(buf, "code")?;
     let (i, identifier) = be_u8(i, "identifier")?;
     let (i, length) = be_u16(i, "length")?;
@@ -151,6 +148,9 @@ mod tests {
             split_header(&[1, 1, 0, 9, 0], 4),
             Err(Error::Truncated { field: "data" })
         );
-        assert_eq!(split_header(&[1, 1, 0, 5, 7, 99], 4), Ok((1, 1, &[7u8][..])));
+        assert_eq!(
+            split_header(&[1, 1, 0, 5, 7, 99], 4),
+            Ok((1, 1, &[7u8][..]))
+        );
     }
 }

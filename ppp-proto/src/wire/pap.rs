@@ -158,10 +158,7 @@ impl<'a> PapPacket<'a> {
         let (code, len) = match self {
             PapPacket::AuthenticateRequest {
                 peer_id, password, ..
-            } => (
-                1,
-                2 + peer_id.len().min(255) + password.len().min(255),
-            ),
+            } => (1, 2 + peer_id.len().min(255) + password.len().min(255)),
             PapPacket::AuthenticateAck { message, .. } => (2, 1 + message.len().min(255)),
             PapPacket::AuthenticateNak { message, .. } => (3, 1 + message.len().min(255)),
         };
@@ -218,6 +215,9 @@ mod tests {
             PapPacket::parse(&[2, 7, 0, 6, 0, 1]),
             Err(Error::BadLength { field: "length" })
         );
-        assert_eq!(PapPacket::parse(&[4, 7, 0, 4]), Err(Error::UnknownCode { code: 4 }));
+        assert_eq!(
+            PapPacket::parse(&[4, 7, 0, 4]),
+            Err(Error::UnknownCode { code: 4 })
+        );
     }
 }

@@ -139,9 +139,16 @@ impl Pair {
                         } else {
                             Duration::ZERO
                         };
-                        let to = if side == Side::Peer { Side::Ac } else { Side::Peer };
-                        self.inflight
-                            .push_back((self.now + self.latency + jitter, to, t.payload.clone()));
+                        let to = if side == Side::Peer {
+                            Side::Ac
+                        } else {
+                            Side::Peer
+                        };
+                        self.inflight.push_back((
+                            self.now + self.latency + jitter,
+                            to,
+                            t.payload.clone(),
+                        ));
                     }
                 }
             }
@@ -183,17 +190,25 @@ impl Pair {
     pub fn step(&mut self) -> bool {
         self.drain();
         let next_arrival = self.inflight.iter().map(|x| x.0).min();
-        let next = [next_arrival, self.peer.poll_timeout(), self.ac.poll_timeout()]
-            .into_iter()
-            .flatten()
-            .min();
+        let next = [
+            next_arrival,
+            self.peer.poll_timeout(),
+            self.ac.poll_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         let Some(next) = next else { return false };
         self.now = self.now.max(next);
         // Deliver in arrival order (stable for equal times).
         let mut due: Vec<(Instant, Side, Vec<u8>)> = Vec::new();
         let mut keep = VecDeque::new();
         for x in self.inflight.drain(..) {
-            if x.0 <= self.now { due.push(x) } else { keep.push_back(x) }
+            if x.0 <= self.now {
+                due.push(x)
+            } else {
+                keep.push_back(x)
+            }
         }
         self.inflight = keep;
         due.sort_by_key(|x| x.0);
@@ -257,7 +272,10 @@ impl Pair {
         self.log
             .iter()
             .filter(|(_, s, f)| {
-                *s == side && f.len() >= 3 && u16::from_be_bytes([f[0], f[1]]) == protocol && f[2] == code
+                *s == side
+                    && f.len() >= 3
+                    && u16::from_be_bytes([f[0], f[1]]) == protocol
+                    && f[2] == code
             })
             .map(|(t, _, _)| *t)
             .collect()
