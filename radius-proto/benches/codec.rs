@@ -4,7 +4,9 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use proto_core::{Instant, SeededRng};
-use radius_proto::client::{AccountingRecord, AcctStatusType, Client, ClientConfig, Counters, ServerConfig};
+use radius_proto::client::{
+    AccountingRecord, AcctStatusType, Client, ClientConfig, Counters, ServerConfig,
+};
 use radius_proto::wire::{Attribute, Packet, Value, attr};
 use radius_proto::{Secret, crypto};
 use std::hint::black_box;
@@ -27,7 +29,11 @@ fn client() -> Client {
     let a = "127.0.0.1:1812".parse().unwrap();
     let b = "127.0.0.1:1813".parse().unwrap();
     Client::new(
-        ClientConfig::new(vec![ServerConfig::new(a, b, Secret::new(&b"testing123"[..]))]),
+        ClientConfig::new(vec![ServerConfig::new(
+            a,
+            b,
+            Secret::new(&b"testing123"[..]),
+        )]),
         SeededRng::from_u64(1),
     )
     .unwrap()
@@ -36,7 +42,9 @@ fn client() -> Client {
 fn benches(c: &mut Criterion) {
     let attrs = access_attrs();
     let mut cl = client();
-    let h = cl.authenticate(Instant::ZERO, &attrs, Some(b"secret-password")).unwrap();
+    let h = cl
+        .authenticate(Instant::ZERO, &attrs, Some(b"secret-password"))
+        .unwrap();
     let access = cl.poll_transmit().unwrap().payload;
     cl.cancel(h).unwrap();
     let rec = AccountingRecord {
@@ -56,15 +64,20 @@ fn benches(c: &mut Criterion) {
     let acct = cl.poll_transmit().unwrap().payload;
     cl.cancel(h).unwrap();
 
-    c.bench_function("encode Access-Request (hide password, Message-Authenticator)", |b| {
-        let mut cl = client();
-        b.iter(|| {
-            let h = cl.authenticate(Instant::ZERO, black_box(&attrs), Some(b"secret-password")).unwrap();
-            let t = cl.poll_transmit().unwrap();
-            cl.cancel(h).unwrap();
-            black_box(t)
-        })
-    });
+    c.bench_function(
+        "encode Access-Request (hide password, Message-Authenticator)",
+        |b| {
+            let mut cl = client();
+            b.iter(|| {
+                let h = cl
+                    .authenticate(Instant::ZERO, black_box(&attrs), Some(b"secret-password"))
+                    .unwrap();
+                let t = cl.poll_transmit().unwrap();
+                cl.cancel(h).unwrap();
+                black_box(t)
+            })
+        },
+    );
     c.bench_function("encode Accounting-Request (authenticator)", |b| {
         let mut cl = client();
         b.iter(|| {
@@ -77,23 +90,37 @@ fn benches(c: &mut Criterion) {
     c.bench_function("decode Access-Request (parse)", |b| {
         b.iter(|| black_box(Packet::parse(black_box(&access)).unwrap()))
     });
-    c.bench_function("decode Access-Request (parse + verify MA + recover password)", |b| {
-        b.iter(|| {
-            let p = Packet::parse(black_box(&access)).unwrap();
-            let ok = crypto::verify_message_authenticator(&access, &p.authenticator, b"testing123");
-            let pw = crypto::recover_password(p.get(attr::USER_PASSWORD).unwrap().as_bytes().unwrap(), b"testing123", &p.authenticator);
-            black_box((ok, pw.is_ok()))
-        })
-    });
+    c.bench_function(
+        "decode Access-Request (parse + verify MA + recover password)",
+        |b| {
+            b.iter(|| {
+                let p = Packet::parse(black_box(&access)).unwrap();
+                let ok =
+                    crypto::verify_message_authenticator(&access, &p.authenticator, b"testing123");
+                let pw = crypto::recover_password(
+                    p.get(attr::USER_PASSWORD).unwrap().as_bytes().unwrap(),
+                    b"testing123",
+                    &p.authenticator,
+                );
+                black_box((ok, pw.is_ok()))
+            })
+        },
+    );
     c.bench_function("decode Accounting-Request (parse)", |b| {
         b.iter(|| black_box(Packet::parse(black_box(&acct)).unwrap()))
     });
-    c.bench_function("decode Accounting-Request (parse + verify authenticator)", |b| {
-        b.iter(|| {
-            let p = Packet::parse(black_box(&acct)).unwrap();
-            black_box((p.attributes.len(), crypto::verify_request_zero(&acct, b"testing123")))
-        })
-    });
+    c.bench_function(
+        "decode Accounting-Request (parse + verify authenticator)",
+        |b| {
+            b.iter(|| {
+                let p = Packet::parse(black_box(&acct)).unwrap();
+                black_box((
+                    p.attributes.len(),
+                    crypto::verify_request_zero(&acct, b"testing123"),
+                ))
+            })
+        },
+    );
     c.bench_function("emit parsed Accounting-Request", |b| {
         let p = Packet::parse(&acct).unwrap();
         let mut buf = [0u8; 4096];

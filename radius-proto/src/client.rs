@@ -349,7 +349,11 @@ impl Client {
                 what: "need 1..=32 servers",
             });
         }
-        if config.servers.iter().any(|s| s.weight == 0 || s.max_fail == 0) {
+        if config
+            .servers
+            .iter()
+            .any(|s| s.weight == 0 || s.max_fail == 0)
+        {
             return Err(Error::Config {
                 what: "weight and max_fail must be at least 1",
             });
@@ -411,9 +415,16 @@ impl Client {
     }
 
     /// Sends an Accounting-Request for `record`.
-    pub fn account(&mut self, now: Instant, record: &AccountingRecord<'_>) -> Result<RequestHandle, Error> {
+    pub fn account(
+        &mut self,
+        now: Instant,
+        record: &AccountingRecord<'_>,
+    ) -> Result<RequestHandle, Error> {
         let mut list: Vec<Attribute<'_>> = Vec::new();
-        list.push(Attribute::integer(attr::ACCT_STATUS_TYPE, record.status.value()));
+        list.push(Attribute::integer(
+            attr::ACCT_STATUS_TYPE,
+            record.status.value(),
+        ));
         if !record.session_id.is_empty() {
             list.push(Attribute::bytes(attr::ACCT_SESSION_ID, record.session_id));
         }
@@ -424,12 +435,30 @@ impl Client {
             list.push(Attribute::integer(attr::ACCT_SESSION_TIME, t));
         }
         if let Some(c) = record.counters {
-            list.push(Attribute::integer(attr::ACCT_INPUT_OCTETS, c.input_octets as u32));
-            list.push(Attribute::integer(attr::ACCT_INPUT_GIGAWORDS, (c.input_octets >> 32) as u32));
-            list.push(Attribute::integer(attr::ACCT_OUTPUT_OCTETS, c.output_octets as u32));
-            list.push(Attribute::integer(attr::ACCT_OUTPUT_GIGAWORDS, (c.output_octets >> 32) as u32));
-            list.push(Attribute::integer(attr::ACCT_INPUT_PACKETS, c.input_packets));
-            list.push(Attribute::integer(attr::ACCT_OUTPUT_PACKETS, c.output_packets));
+            list.push(Attribute::integer(
+                attr::ACCT_INPUT_OCTETS,
+                c.input_octets as u32,
+            ));
+            list.push(Attribute::integer(
+                attr::ACCT_INPUT_GIGAWORDS,
+                (c.input_octets >> 32) as u32,
+            ));
+            list.push(Attribute::integer(
+                attr::ACCT_OUTPUT_OCTETS,
+                c.output_octets as u32,
+            ));
+            list.push(Attribute::integer(
+                attr::ACCT_OUTPUT_GIGAWORDS,
+                (c.output_octets >> 32) as u32,
+            ));
+            list.push(Attribute::integer(
+                attr::ACCT_INPUT_PACKETS,
+                c.input_packets,
+            ));
+            list.push(Attribute::integer(
+                attr::ACCT_OUTPUT_PACKETS,
+                c.output_packets,
+            ));
         }
         if let Some(t) = record.terminate_cause {
             list.push(Attribute::integer(attr::ACCT_TERMINATE_CAUSE, t));
@@ -471,10 +500,18 @@ impl Client {
         None
     }
 
-    fn submit(&mut self, now: Instant, kind: Kind, attrs: Vec<u8>, password: Option<Secret>) -> Result<RequestHandle, Error> {
+    fn submit(
+        &mut self,
+        now: Instant,
+        kind: Kind,
+        attrs: Vec<u8>,
+        password: Option<Secret>,
+    ) -> Result<RequestHandle, Error> {
         // Size check up front: header, attributes, User-Password (≤130),
         // Message-Authenticator (18), Acct-Delay-Time (6).
-        let extra = password.as_ref().map_or(0, |p| 2 + p.expose().len().div_ceil(16).max(1) * 16);
+        let extra = password
+            .as_ref()
+            .map_or(0, |p| 2 + p.expose().len().div_ceil(16).max(1) * 16);
         if HEADER_LEN + attrs.len() + extra + 18 + 6 > MAX_PACKET_LEN {
             return Err(Error::TooBig);
         }
@@ -482,7 +519,9 @@ impl Client {
             return Err(Error::IdentifiersExhausted);
         }
         let id = self.alloc_id().ok_or(Error::IdentifiersExhausted)?;
-        let server = self.select(now, 0).ok_or(Error::Config { what: "no server" })?;
+        let server = self
+            .select(now, 0)
+            .ok_or(Error::Config { what: "no server" })?;
         let handle = RequestHandle(self.next_handle);
         self.next_handle += 1;
         let mut p = Pending {
@@ -609,7 +648,12 @@ impl Client {
     }
 
     /// One datagram received on the socket from `from`.
-    pub fn handle_input(&mut self, _now: Instant, from: SocketAddr, datagram: &[u8]) -> Result<(), Dropped> {
+    pub fn handle_input(
+        &mut self,
+        _now: Instant,
+        from: SocketAddr,
+        datagram: &[u8],
+    ) -> Result<(), Dropped> {
         let h = match Header::parse(datagram) {
             Ok(h) => h,
             Err(e) => return self.drop_with(Dropped::Malformed(e)),
@@ -623,7 +667,10 @@ impl Client {
         let (expected_from, code_ok) = match p.kind {
             Kind::Access => (
                 s.auth_addr,
-                matches!(h.code, Code::AccessAccept | Code::AccessReject | Code::AccessChallenge),
+                matches!(
+                    h.code,
+                    Code::AccessAccept | Code::AccessReject | Code::AccessChallenge
+                ),
             ),
             Kind::Accounting => (s.acct_addr, h.code == Code::AccountingResponse),
         };
@@ -640,7 +687,9 @@ impl Client {
         let ma = crypto::verify_message_authenticator(bytes, &p.authenticator, secret);
         match ma {
             MessageAuth::Invalid => return self.drop_with(Dropped::BadMessageAuthenticator),
-            MessageAuth::Absent if p.kind == Kind::Access && self.config.require_message_authenticator => {
+            MessageAuth::Absent
+                if p.kind == Kind::Access && self.config.require_message_authenticator =>
+            {
                 return self.drop_with(Dropped::MissingMessageAuthenticator);
             }
             _ => {}
@@ -656,7 +705,8 @@ impl Client {
         let st = &mut self.servers[p.server];
         st.fail_count = 0;
         if st.dead_until.take().is_some() {
-            self.events.push_back(Event::ServerAlive { server: p.server });
+            self.events
+                .push_back(Event::ServerAlive { server: p.server });
         }
         self.events.push_back(Event::Response(Response {
             handle: p.handle,
@@ -675,7 +725,9 @@ impl Client {
             if !due {
                 continue;
             }
-            let Some(mut p) = self.slots[id].take() else { continue };
+            let Some(mut p) = self.slots[id].take() else {
+                continue;
+            };
             if p.tries < self.config.max_tries {
                 p.tries += 1;
                 p.deadline = now + self.config.timeout;

@@ -104,7 +104,10 @@ pub fn sign_request_zero(packet: &mut [u8], secret: &[u8]) {
 /// Disconnect-Request.
 pub fn verify_request_zero(packet: &[u8], secret: &[u8]) -> bool {
     packet.len() >= HEADER_LEN
-        && ct_eq(&authenticator_over(packet, &[0; 16], secret), &packet[4..20])
+        && ct_eq(
+            &authenticator_over(packet, &[0; 16], secret),
+            &packet[4..20],
+        )
 }
 
 /// The largest User-Password (RFC 2865 §5.2).
@@ -113,7 +116,11 @@ pub const MAX_PASSWORD_LEN: usize = 128;
 /// Hides a User-Password (RFC 2865 §5.2): pad with NULs to a multiple of 16
 /// (at least 16), then `c(i) = p(i) xor MD5(S + c(i-1))` with
 /// `c(0) = Request Authenticator`.
-pub fn hide_password(password: &[u8], secret: &[u8], request_auth: &[u8; 16]) -> Result<Vec<u8>, Error> {
+pub fn hide_password(
+    password: &[u8],
+    secret: &[u8],
+    request_auth: &[u8; 16],
+) -> Result<Vec<u8>, Error> {
     if password.len() > MAX_PASSWORD_LEN {
         return Err(Error::PasswordTooLong);
     }
@@ -133,8 +140,12 @@ pub fn hide_password(password: &[u8], secret: &[u8], request_auth: &[u8; 16]) ->
 
 /// Recovers a hidden User-Password, stripping the NUL padding; the value must
 /// be 16..=128 octets, a multiple of 16.
-pub fn recover_password(hidden: &[u8], secret: &[u8], request_auth: &[u8; 16]) -> Result<Secret, Error> {
-    if hidden.is_empty() || hidden.len() % 16 != 0 || hidden.len() > MAX_PASSWORD_LEN {
+pub fn recover_password(
+    hidden: &[u8],
+    secret: &[u8],
+    request_auth: &[u8; 16],
+) -> Result<Secret, Error> {
+    if hidden.is_empty() || !hidden.len().is_multiple_of(16) || hidden.len() > MAX_PASSWORD_LEN {
         return Err(Error::BadLength {
             attr: crate::error::AttrName::std(attr::USER_PASSWORD),
             length: hidden.len(),

@@ -128,8 +128,14 @@ impl SessionSelector {
     /// The selector of a parsed request.
     pub fn from_packet(p: &Packet<'_>) -> Self {
         SessionSelector {
-            user_name: p.get(attr::USER_NAME).and_then(Value::as_bytes).map(<[u8]>::to_vec),
-            acct_session_id: p.get(attr::ACCT_SESSION_ID).and_then(Value::as_bytes).map(<[u8]>::to_vec),
+            user_name: p
+                .get(attr::USER_NAME)
+                .and_then(Value::as_bytes)
+                .map(<[u8]>::to_vec),
+            acct_session_id: p
+                .get(attr::ACCT_SESSION_ID)
+                .and_then(Value::as_bytes)
+                .map(<[u8]>::to_vec),
             framed_ip: p.get(attr::FRAMED_IP_ADDRESS).and_then(Value::as_ipv4),
             nas_port: p.get(attr::NAS_PORT).and_then(Value::as_u32),
         }
@@ -137,7 +143,10 @@ impl SessionSelector {
 
     /// Whether no identification attribute is present.
     pub fn is_empty(&self) -> bool {
-        self.user_name.is_none() && self.acct_session_id.is_none() && self.framed_ip.is_none() && self.nas_port.is_none()
+        self.user_name.is_none()
+            && self.acct_session_id.is_none()
+            && self.framed_ip.is_none()
+            && self.nas_port.is_none()
     }
 }
 
@@ -290,7 +299,12 @@ impl DynAuthServer {
     }
 
     /// One datagram received from `from`.
-    pub fn handle_input(&mut self, now: Instant, from: SocketAddr, datagram: &[u8]) -> Result<(), Dropped> {
+    pub fn handle_input(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        datagram: &[u8],
+    ) -> Result<(), Dropped> {
         self.expire(now);
         let h = match Header::parse(datagram) {
             Ok(h) => h,
@@ -320,11 +334,9 @@ impl DynAuthServer {
             Ok(p) => p,
             Err(e) => return self.drop_with(Dropped::Malformed(e)),
         };
-        if let Some(c) = self
-            .cache
-            .iter()
-            .find(|c| c.from == from && c.identifier == h.identifier && c.authenticator == h.authenticator)
-        {
+        if let Some(c) = self.cache.iter().find(|c| {
+            c.from == from && c.identifier == h.identifier && c.authenticator == h.authenticator
+        }) {
             if let Some(a) = &c.answer {
                 self.transmits.push_back(Transmit {
                     destination: from,
@@ -348,7 +360,12 @@ impl DynAuthServer {
             until: now + self.config.cache_time,
         });
         if selector.is_empty() {
-            self.answer(client, from, bytes, Answer::Nak(ErrorCause::MISSING_ATTRIBUTE));
+            self.answer(
+                client,
+                from,
+                bytes,
+                Answer::Nak(ErrorCause::MISSING_ATTRIBUTE),
+            );
             return Ok(());
         }
         let handle = self.next_handle;

@@ -1,5 +1,98 @@
-//! RADIUS for a PPPoE access concentrator: the codec, dictionaries, the
-//! crypto, the NAS-side client machine and the CoA/Disconnect listener.
+//! RADIUS for a PPPoE access concentrator (the NAS side): the codec,
+//! dictionaries, the crypto, a client machine for authentication and
+//! accounting with retransmission and server failover, and the
+//! CoA/Disconnect listener. Sans-IO: no sockets, no clock, no ambient
+//! randomness; `#![no_std]` with `alloc`.
+//!
+//! # What is implemented
+//!
+//! - **RFC 2865** (RADIUS): packet format (20..=4096 octets), Access-Request,
+//!   -Accept, -Reject, -Challenge, all §5 attributes, Vendor-Specific in the
+//!   §5.26 layout with sub-attributes, User-Password hiding (§5.2, up to 128
+//!   octets), CHAP-Password/CHAP-Challenge, Request and Response
+//!   Authenticators; the §7 examples are tests, byte for byte.
+//! - **RFC 2866** (accounting): Accounting-Request/-Response, its
+//!   authenticator, Start/Interim-Update/Stop/Accounting-On/-Off, and
+//!   Acct-Delay-Time updated on every retransmission.
+//! - **RFC 2869**: Acct-Input/Output-Gigawords, Event-Timestamp,
+//!   Acct-Interim-Interval, EAP-Message (passed through as octets),
+//!   Message-Authenticator.
+//! - **RFC 3579 §3.2**: Message-Authenticator (HMAC-MD5) on every
+//!   Access-Request we send, and *required* on every Access-Accept/Reject/
+//!   Challenge we accept unless [`client::ClientConfig::require_message_authenticator`]
+//!   is explicitly turned off (the Blast-RADIUS mitigation, CVE-2024-3596).
+//! - **RFC 3162, RFC 6911, RFC 4818**: Framed-IPv6-Prefix,
+//!   Framed-Interface-Id, Framed-IPv6-Address, DNS-Server-IPv6-Address,
+//!   Delegated-IPv6-Prefix and friends.
+//! - **RFC 5176**: Disconnect-/CoA-Request/ACK/NAK with Error-Cause, as a
+//!   listener on the NAS ([`dynauth`]).
+//! - **Dictionaries** ([`dict`]): the standard attributes built in, Roaring
+//!   Penguin (RP-Upstream/Downstream-Speed-Limit) and Cisco-AVPair out of the
+//!   box, and a loader for FreeRADIUS dictionary files.
+//!
+//! Not implemented: the server role for Access/Accounting (the tests carry a
+//! small one), proxying, Status-Server (RFC 5997), RADIUS over TCP/TLS
+//! (RFC 6613/6614), extended attributes (RFC 6929: kept as raw octets),
+//! tagged tunnel attributes (RFC 2868: kept as octets/integers), EAP itself
+//! (EAP-Message is passed through).
+//!
+//! # The machines' shape
+//!
+//! [`client::Client`] and [`dynauth::DynAuthServer`] follow the workspace's
+//! one shape: `handle_input(now, from, datagram)` returns `Err(Dropped)` for
+//! peer garbage (counted, state unchanged), `handle_timeout(now)`, commands
+//! such as `authenticate`/`account`/`respond`, and `#[must_use]` outputs.
+//! **Drain order:** after each `handle_*` call or command, drain
+//! `poll_transmit` and then `poll_event` until each returns `None`, and read
+//! `poll_timeout` last. Randomness (Request Authenticators, Identifiers) comes
+//! from the [`proto_core::SeededRng`] passed in. Every table a peer can grow
+//! is bounded: 256 outstanding Identifiers per client (then
+//! [`Error::IdentifiersExhausted`]), `max_pending` and `cache_size` in the
+//! listener. Secrets are [`Secret`]s, whose `Debug` prints `<redacted>`.
+//!
+//! # Example
+//!
+//! ```
+//! use proto_core::{Instant, SeededRng};
+//! use radius_proto::client::{Client, ClientConfig, Event, ServerConfig};
+//! use radius_proto::wire::{Attribute, Code, Packet, attr};
+//! use radius_proto::{Secret, crypto};
+//!
+//! let server = "127.0.0.1:1812".parse().unwrap();
+//! let acct = "127.0.0.1:1813".parse().unwrap();
+//! let cfg = ClientConfig::new(vec![ServerConfig::new(server, acct, Secret::new(&b"s3cret"[..]))]);
+//! let mut nas = Client::new(cfg, SeededRng::from_u64(7)).unwrap();
+//!
+//! let now = Instant::ZERO;
+//! let user = [Attribute::bytes(attr::USER_NAME, b"alice")];
+//! let handle = nas.authenticate(now, &user, Some(b"wonderland")).unwrap();
+//! let request = nas.poll_transmit().unwrap();
+//! assert_eq!(request.destination, server);
+//! assert!(nas.poll_event().is_none());
+//! assert_eq!(nas.poll_timeout(), Some(now + proto_core::Duration::from_secs(3)));
+//!
+//! // What a server answers (here built by hand): an Access-Accept with a
+//! // Message-Authenticator, signed with the shared secret.
+//! let req = Packet::parse(&request.payload).unwrap();
+//! let mut accept = Packet::new(Code::AccessAccept, req.identifier, req.authenticator);
+//! accept.attributes.push(Attribute::bytes(attr::MESSAGE_AUTHENTICATOR, &[0; 16]));
+//! let mut bytes = accept.to_vec().unwrap();
+//! crypto::sign_message_authenticator(&mut bytes, &req.authenticator, b"s3cret");
+//! crypto::sign_response(&mut bytes, &req.authenticator, b"s3cret");
+//!
+//! nas.handle_input(now, server, &bytes).unwrap();
+//! while let Some(t) = nas.poll_transmit() { let _ = t; }
+//! match nas.poll_event() {
+//!     Some(Event::Response(r)) => {
+//!         assert_eq!((r.handle, r.code), (handle, Code::AccessAccept));
+//!     }
+//!     other => panic!("{other:?}"),
+//! }
+//! // A duplicate of the answer is dropped and counted.
+//! assert!(nas.handle_input(now, server, &bytes).is_err());
+//! assert_eq!(nas.stats().late_or_duplicate, 1);
+//! assert_eq!(nas.poll_timeout(), None);
+//! ```
 #![no_std]
 #![forbid(unsafe_code)]
 

@@ -9,7 +9,8 @@ use std::net::SocketAddr;
 use common::{MemServer, addr};
 use proto_core::{Duration, Instant, SeededRng};
 use radius_proto::client::{
-    AccountingRecord, AcctStatusType, Client, ClientConfig, Counters, Dropped, Event, RequestHandle, ServerConfig,
+    AccountingRecord, AcctStatusType, Client, ClientConfig, Counters, Dropped, Event,
+    RequestHandle, ServerConfig,
 };
 use radius_proto::dict::AccessReply;
 use radius_proto::wire::{Attribute, Code, Header, Packet, Value, attr};
@@ -18,7 +19,11 @@ use radius_proto::{Error, Secret, crypto};
 const SECRET: &[u8] = b"s3cret";
 
 fn server(i: u16) -> ServerConfig {
-    ServerConfig::new(addr(1812 + 10 * i), addr(1813 + 10 * i), Secret::new(SECRET))
+    ServerConfig::new(
+        addr(1812 + 10 * i),
+        addr(1813 + 10 * i),
+        Secret::new(SECRET),
+    )
 }
 
 fn client(n: u16) -> Client {
@@ -33,7 +38,10 @@ fn server_index(a: SocketAddr) -> usize {
 }
 
 fn user() -> [Attribute<'static>; 2] {
-    [Attribute::bytes(attr::USER_NAME, b"alice"), Attribute::integer(attr::NAS_PORT, 7)]
+    [
+        Attribute::bytes(attr::USER_NAME, b"alice"),
+        Attribute::integer(attr::NAS_PORT, 7),
+    ]
 }
 
 /// Drives the client until `end`, delivering each transmit to
@@ -52,10 +60,10 @@ fn drive(
         while let Some(t) = c.poll_transmit() {
             let i = server_index(t.destination);
             sent.push((now, i, t.payload.clone()));
-            if let Some(Some(s)) = servers.get_mut(i) {
-                if let Some(a) = s.answer(&t.payload) {
-                    let _ = c.handle_input(now, t.destination, &a);
-                }
+            if let Some(Some(s)) = servers.get_mut(i)
+                && let Some(a) = s.answer(&t.payload)
+            {
+                let _ = c.handle_input(now, t.destination, &a);
             }
         }
         while let Some(e) = c.poll_event() {
@@ -77,16 +85,32 @@ fn pap_accept_reply_is_typed_and_reject_is_reported() {
     let mut c = client(1);
     let mut servers = [Some(MemServer::new(SECRET))];
     let t0 = Instant::ZERO;
-    let h = c.authenticate(t0, &[Attribute::bytes(attr::USER_NAME, b"alice")], Some(b"wonderland")).unwrap();
+    let h = c
+        .authenticate(
+            t0,
+            &[Attribute::bytes(attr::USER_NAME, b"alice")],
+            Some(b"wonderland"),
+        )
+        .unwrap();
     let (_, ev) = drive(&mut c, &mut servers, t0, Instant::from_secs(100));
-    let Event::Response(r) = &ev[0].1 else { panic!("{ev:?}") };
+    let Event::Response(r) = &ev[0].1 else {
+        panic!("{ev:?}")
+    };
     assert_eq!((r.handle, r.code), (h, Code::AccessAccept));
     let reply = AccessReply::from_packet(&r.packet().unwrap());
     assert_eq!(reply.framed_ip, Some([192, 0, 2, 7].into()));
     assert_eq!(reply.acct_interim_interval, Some(300));
-    assert_eq!((reply.rp_upstream_kbps, reply.rp_downstream_kbps), (Some(1000), Some(8000)));
+    assert_eq!(
+        (reply.rp_upstream_kbps, reply.rp_downstream_kbps),
+        (Some(1000), Some(8000))
+    );
 
-    c.authenticate(t0, &[Attribute::bytes(attr::USER_NAME, b"alice")], Some(b"nope")).unwrap();
+    c.authenticate(
+        t0,
+        &[Attribute::bytes(attr::USER_NAME, b"alice")],
+        Some(b"nope"),
+    )
+    .unwrap();
     let (_, ev) = drive(&mut c, &mut servers, t0, Instant::from_secs(100));
     assert!(matches!(&ev[0].1, Event::Response(r) if r.code == Code::AccessReject));
     assert_eq!(c.outstanding(), 0);
@@ -96,7 +120,10 @@ fn pap_accept_reply_is_typed_and_reject_is_reported() {
 fn chap_accept_and_reject() {
     let mut c = client(1);
     let mut servers = [Some(MemServer::new(SECRET))];
-    for (pw, code) in [(&b"wonderland"[..], Code::AccessAccept), (b"bad", Code::AccessReject)] {
+    for (pw, code) in [
+        (&b"wonderland"[..], Code::AccessAccept),
+        (b"bad", Code::AccessReject),
+    ] {
         let challenge = [7u8; 16];
         let chap = crypto::chap_password(42, pw, &challenge);
         let attrs = [
@@ -106,7 +133,10 @@ fn chap_accept_and_reject() {
         ];
         c.authenticate(Instant::ZERO, &attrs, None).unwrap();
         let (_, ev) = drive(&mut c, &mut servers, Instant::ZERO, Instant::from_secs(100));
-        assert!(matches!(&ev[0].1, Event::Response(r) if r.code == code), "{ev:?}");
+        assert!(
+            matches!(&ev[0].1, Event::Response(r) if r.code == code),
+            "{ev:?}"
+        );
     }
 }
 
@@ -118,11 +148,16 @@ fn retransmits_at_exact_instants_then_times_out() {
     assert_eq!(c.poll_timeout(), Some(Instant::from_secs(3)));
     let (sent, ev) = drive(&mut c, &mut servers, Instant::ZERO, Instant::from_secs(100));
     let times: Vec<_> = sent.iter().map(|s| s.0).collect();
-    assert_eq!(times, [Instant::ZERO, Instant::from_secs(3), Instant::from_secs(6)]);
+    assert_eq!(
+        times,
+        [Instant::ZERO, Instant::from_secs(3), Instant::from_secs(6)]
+    );
     // Access-Request retransmissions are byte-identical.
     assert!(sent.iter().all(|s| s.2 == sent[0].2));
     assert_eq!(ev.len(), 2);
-    assert!(matches!(ev[0], (t, Event::ServerDead { server: 0, .. }) if t == Instant::from_secs(9)));
+    assert!(
+        matches!(ev[0], (t, Event::ServerDead { server: 0, .. }) if t == Instant::from_secs(9))
+    );
     assert_eq!(ev[1], (Instant::from_secs(9), Event::Timeout { handle: h }));
     assert_eq!(c.stats().retransmissions, 2);
     assert_eq!(c.stats().timeouts, 1);
@@ -137,7 +172,9 @@ fn retransmits_at_exact_instants_then_times_out() {
 fn failover_to_the_live_server_and_dead_server_comes_back() {
     let mut c = client(2);
     let mut servers = [None, Some(MemServer::new(SECRET))];
-    let h = c.authenticate(Instant::ZERO, &user(), Some(b"wonderland")).unwrap();
+    let h = c
+        .authenticate(Instant::ZERO, &user(), Some(b"wonderland"))
+        .unwrap();
     let (sent, ev) = drive(&mut c, &mut servers, Instant::ZERO, Instant::from_secs(100));
     let to: Vec<_> = sent.iter().map(|s| (s.0, s.1)).collect();
     assert_eq!(
@@ -149,8 +186,12 @@ fn failover_to_the_live_server_and_dead_server_comes_back() {
             (Instant::from_secs(9), 1)
         ]
     );
-    assert!(matches!(ev[0].1, Event::ServerDead { server: 0, until } if until == Instant::from_secs(69)));
-    assert!(matches!(&ev[1].1, Event::Response(r) if r.handle == h && r.server == 1 && r.code == Code::AccessAccept));
+    assert!(
+        matches!(ev[0].1, Event::ServerDead { server: 0, until } if until == Instant::from_secs(69))
+    );
+    assert!(
+        matches!(&ev[1].1, Event::Response(r) if r.handle == h && r.server == 1 && r.code == Code::AccessAccept)
+    );
     assert_eq!(c.stats().failovers, 1);
     // While 0 is dead, new requests go straight to 1.
     for k in 0..4 {
@@ -196,18 +237,29 @@ fn identifier_exhaustion_is_back_pressure() {
         handles.push(c.authenticate(Instant::ZERO, &user(), None).unwrap());
     }
     assert_eq!(c.outstanding(), 256);
-    assert_eq!(c.authenticate(Instant::ZERO, &user(), None), Err(Error::IdentifiersExhausted));
+    assert_eq!(
+        c.authenticate(Instant::ZERO, &user(), None),
+        Err(Error::IdentifiersExhausted)
+    );
     let rec = AccountingRecord::new(AcctStatusType::Start, b"s1");
-    assert_eq!(c.account(Instant::ZERO, &rec), Err(Error::IdentifiersExhausted));
+    assert_eq!(
+        c.account(Instant::ZERO, &rec),
+        Err(Error::IdentifiersExhausted)
+    );
     // Every Identifier is distinct.
-    let mut ids: Vec<u8> = std::iter::from_fn(|| c.poll_transmit()).map(|t| t.payload[1]).collect();
+    let mut ids: Vec<u8> = std::iter::from_fn(|| c.poll_transmit())
+        .map(|t| t.payload[1])
+        .collect();
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 256);
     // An answer frees one.
     c.cancel(handles[5]).unwrap();
     assert!(c.authenticate(Instant::ZERO, &user(), None).is_ok());
-    assert_eq!(c.authenticate(Instant::ZERO, &user(), None), Err(Error::IdentifiersExhausted));
+    assert_eq!(
+        c.authenticate(Instant::ZERO, &user(), None),
+        Err(Error::IdentifiersExhausted)
+    );
 }
 
 #[test]
@@ -235,7 +287,14 @@ fn accounting_delay_time_grows_and_identifier_changes() {
     }
     let delays: Vec<u32> = sent
         .iter()
-        .map(|b| Packet::parse(b).unwrap().get(attr::ACCT_DELAY_TIME).unwrap().as_u32().unwrap())
+        .map(|b| {
+            Packet::parse(b)
+                .unwrap()
+                .get(attr::ACCT_DELAY_TIME)
+                .unwrap()
+                .as_u32()
+                .unwrap()
+        })
         .collect();
     assert_eq!(delays, [0, 3, 6]);
     let ids: Vec<u8> = sent.iter().map(|b| b[1]).collect();
@@ -247,45 +306,82 @@ fn accounting_delay_time_grows_and_identifier_changes() {
         assert_eq!(p.get(attr::ACCT_INPUT_GIGAWORDS), Some(&Value::Integer(5)));
         assert_eq!(p.get(attr::ACCT_INPUT_OCTETS), Some(&Value::Integer(1234)));
         assert_eq!(p.get(attr::ACCT_STATUS_TYPE), Some(&Value::Integer(3)));
-        assert_eq!(p.get(attr::EVENT_TIMESTAMP), Some(&Value::Time(1_700_000_000)));
+        assert_eq!(
+            p.get(attr::EVENT_TIMESTAMP),
+            Some(&Value::Time(1_700_000_000))
+        );
     }
     // A late answer to the first transmission finds no request.
     let mut srv = MemServer::new(SECRET);
     let late = srv.answer(&sent[0]).unwrap();
-    assert_eq!(c.handle_input(now, addr(1813), &late), Err(Dropped::UnknownIdentifier));
+    assert_eq!(
+        c.handle_input(now, addr(1813), &late),
+        Err(Dropped::UnknownIdentifier)
+    );
     // The answer to the latest one is accepted, once; its duplicate is dropped.
     let a = srv.answer(&sent[2]).unwrap();
     assert_eq!(c.handle_input(now, addr(1813), &a), Ok(()));
-    assert_eq!(c.handle_input(now, addr(1813), &a), Err(Dropped::UnknownIdentifier));
+    assert_eq!(
+        c.handle_input(now, addr(1813), &a),
+        Err(Dropped::UnknownIdentifier)
+    );
     assert_eq!(c.stats().late_or_duplicate, 2);
-    assert!(matches!(c.poll_event(), Some(Event::Response(r)) if r.code == Code::AccountingResponse));
+    assert!(
+        matches!(c.poll_event(), Some(Event::Response(r)) if r.code == Code::AccountingResponse)
+    );
 }
 
 #[test]
 fn forged_or_unsigned_answers_are_dropped_and_counted() {
     let mut c = client(1);
-    c.authenticate(Instant::ZERO, &user(), Some(b"wonderland")).unwrap();
+    c.authenticate(Instant::ZERO, &user(), Some(b"wonderland"))
+        .unwrap();
     let req = c.poll_transmit().unwrap().payload;
     // A server with the wrong secret.
     let mut wrong = MemServer::new(b"other");
     wrong.secret = b"other".to_vec();
     // It cannot even verify our Message-Authenticator; forge an answer as it would.
-    let mut r = Packet::new(Code::AccessAccept, req[1], req[4..20].try_into().unwrap()).to_vec().unwrap();
+    let mut r = Packet::new(Code::AccessAccept, req[1], req[4..20].try_into().unwrap())
+        .to_vec()
+        .unwrap();
     crypto::sign_response(&mut r, &req[4..20].try_into().unwrap(), b"other");
-    assert_eq!(c.handle_input(Instant::ZERO, addr(1812), &r), Err(Dropped::BadAuthenticator));
+    assert_eq!(
+        c.handle_input(Instant::ZERO, addr(1812), &r),
+        Err(Dropped::BadAuthenticator)
+    );
     // Right secret but no Message-Authenticator: refused (Blast-RADIUS).
-    let mut r = Packet::new(Code::AccessAccept, req[1], [0; 16]).to_vec().unwrap();
+    let mut r = Packet::new(Code::AccessAccept, req[1], [0; 16])
+        .to_vec()
+        .unwrap();
     crypto::sign_response(&mut r, &req[4..20].try_into().unwrap(), SECRET);
-    assert_eq!(c.handle_input(Instant::ZERO, addr(1812), &r), Err(Dropped::MissingMessageAuthenticator));
+    assert_eq!(
+        c.handle_input(Instant::ZERO, addr(1812), &r),
+        Err(Dropped::MissingMessageAuthenticator)
+    );
     // From the wrong port, with a wrong code, garbage.
-    assert_eq!(c.handle_input(Instant::ZERO, addr(9), &r), Err(Dropped::WrongSource));
+    assert_eq!(
+        c.handle_input(Instant::ZERO, addr(9), &r),
+        Err(Dropped::WrongSource)
+    );
     let mut wrong_code = r.clone();
     wrong_code[0] = 5;
-    assert_eq!(c.handle_input(Instant::ZERO, addr(1812), &wrong_code), Err(Dropped::UnexpectedCode));
-    assert!(matches!(c.handle_input(Instant::ZERO, addr(1812), &[1, 2, 3]), Err(Dropped::Malformed(_))));
+    assert_eq!(
+        c.handle_input(Instant::ZERO, addr(1812), &wrong_code),
+        Err(Dropped::UnexpectedCode)
+    );
+    assert!(matches!(
+        c.handle_input(Instant::ZERO, addr(1812), &[1, 2, 3]),
+        Err(Dropped::Malformed(_))
+    ));
     let s = *c.stats();
     assert_eq!(
-        (s.bad_authenticator, s.missing_message_authenticator, s.wrong_source, s.unexpected_code, s.malformed),
+        (
+            s.bad_authenticator,
+            s.missing_message_authenticator,
+            s.wrong_source,
+            s.unexpected_code,
+            s.malformed
+        ),
         (1, 1, 1, 1, 1)
     );
     assert_eq!(c.outstanding(), 1);
@@ -296,13 +392,17 @@ fn forged_or_unsigned_answers_are_dropped_and_counted() {
     let at = crypto::find_message_authenticator(&good).unwrap();
     good[at] ^= 1;
     crypto::sign_response(&mut good, &req[4..20].try_into().unwrap(), SECRET);
-    assert_eq!(c.handle_input(Instant::ZERO, addr(1812), &good), Err(Dropped::BadMessageAuthenticator));
+    assert_eq!(
+        c.handle_input(Instant::ZERO, addr(1812), &good),
+        Err(Dropped::BadMessageAuthenticator)
+    );
 
     // Only an explicit opt-out accepts an answer without Message-Authenticator.
     let mut cfg = ClientConfig::new(vec![server(0)]);
     cfg.require_message_authenticator = false;
     let mut c = Client::new(cfg, SeededRng::from_u64(3)).unwrap();
-    c.authenticate(Instant::ZERO, &user(), Some(b"wonderland")).unwrap();
+    c.authenticate(Instant::ZERO, &user(), Some(b"wonderland"))
+        .unwrap();
     let req = c.poll_transmit().unwrap().payload;
     let mut srv = MemServer::new(SECRET);
     srv.add_ma = false;
@@ -322,7 +422,8 @@ fn lossy_duplicating_link_converges_and_bounds_hold() {
         let mut handles = Vec::new();
         for k in 0..40 {
             let h = if k % 3 == 0 {
-                c.account(now, &AccountingRecord::new(AcctStatusType::Start, b"x")).unwrap()
+                c.account(now, &AccountingRecord::new(AcctStatusType::Start, b"x"))
+                    .unwrap()
             } else {
                 c.authenticate(now, &user(), Some(b"wonderland")).unwrap()
             };

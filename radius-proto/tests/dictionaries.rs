@@ -7,7 +7,9 @@ const TOP: &str = "/usr/share/freeradius/dictionary";
 #[test]
 fn loads_the_whole_freeradius_tree() {
     if !std::path::Path::new(TOP).exists() {
-        eprintln!("SKIP loads_the_whole_freeradius_tree: {TOP} missing (apt-get install freeradius-common)");
+        eprintln!(
+            "SKIP loads_the_whole_freeradius_tree: {TOP} missing (apt-get install freeradius-common)"
+        );
         return;
     }
     let mut d = Dictionary::new();

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use proto_core::{Duration, Instant};
 use radius_proto::crypto;
 use radius_proto::dynauth::{
-    Answer, DynAuthClient, DynAuthConfig, DynAuthServer, Dropped, ErrorCause, Event, RequestKind,
+    Answer, Dropped, DynAuthClient, DynAuthConfig, DynAuthServer, ErrorCause, Event, RequestKind,
 };
 use radius_proto::wire::{Attribute, Code, Packet, Value, attr};
 use radius_proto::{Error, Secret};
@@ -30,7 +30,8 @@ fn request(code: Code, id: u8, attrs: &[Attribute<'_>], with_ma: bool) -> Vec<u8
     let mut p = Packet::new(code, id, [0; 16]);
     p.attributes.extend_from_slice(attrs);
     if with_ma {
-        p.attributes.push(Attribute::bytes(attr::MESSAGE_AUTHENTICATOR, &[0; 16]));
+        p.attributes
+            .push(Attribute::bytes(attr::MESSAGE_AUTHENTICATOR, &[0; 16]));
     }
     let mut b = p.to_vec().unwrap();
     crypto::sign_message_authenticator(&mut b, &[0; 16], SECRET);
@@ -49,15 +50,23 @@ fn answer_of(l: &mut DynAuthServer, req: &[u8]) -> Vec<u8> {
 #[test]
 fn disconnect_known_session_ack_unknown_nak_503() {
     let mut l = listener();
-    for (id, with_ma, verdict) in [(1u8, false, Answer::Ack), (2, true, Answer::Nak(ErrorCause::SESSION_CONTEXT_NOT_FOUND))] {
+    for (id, with_ma, verdict) in [
+        (1u8, false, Answer::Ack),
+        (2, true, Answer::Nak(ErrorCause::SESSION_CONTEXT_NOT_FOUND)),
+    ] {
         let req = request(
             Code::DisconnectRequest,
             id,
-            &[Attribute::bytes(attr::ACCT_SESSION_ID, b"sess-9"), Attribute::bytes(attr::USER_NAME, b"alice")],
+            &[
+                Attribute::bytes(attr::ACCT_SESSION_ID, b"sess-9"),
+                Attribute::bytes(attr::USER_NAME, b"alice"),
+            ],
             with_ma,
         );
         l.handle_input(Instant::ZERO, from(), &req).unwrap();
-        let Some(Event::Request(r)) = l.poll_event() else { panic!() };
+        let Some(Event::Request(r)) = l.poll_event() else {
+            panic!()
+        };
         assert_eq!(r.kind, RequestKind::Disconnect);
         assert_eq!(r.selector.acct_session_id.as_deref(), Some(&b"sess-9"[..]));
         assert_eq!(r.selector.user_name.as_deref(), Some(&b"alice"[..]));
@@ -70,10 +79,16 @@ fn disconnect_known_session_ack_unknown_nak_503() {
                 assert_eq!(p.code, Code::DisconnectNak);
                 assert_eq!(p.get(attr::ERROR_CAUSE), Some(&Value::Integer(503)));
                 let ra: [u8; 16] = req[4..20].try_into().unwrap();
-                assert_eq!(crypto::verify_message_authenticator(&a, &ra, SECRET), crypto::MessageAuth::Valid);
+                assert_eq!(
+                    crypto::verify_message_authenticator(&a, &ra, SECRET),
+                    crypto::MessageAuth::Valid
+                );
             }
         }
-        assert_eq!(l.respond(Instant::ZERO, r.handle, Answer::Ack), Err(Error::UnknownHandle));
+        assert_eq!(
+            l.respond(Instant::ZERO, r.handle, Answer::Ack),
+            Err(Error::UnknownHandle)
+        );
     }
     assert_eq!((l.stats().acks, l.stats().naks), (1, 1));
 }
@@ -93,16 +108,31 @@ fn coa_with_framed_ip_and_retransmission_answered_from_cache() {
         false,
     );
     l.handle_input(Instant::ZERO, from(), &req).unwrap();
-    let Some(Event::Request(r)) = l.poll_event() else { panic!() };
+    let Some(Event::Request(r)) = l.poll_event() else {
+        panic!()
+    };
     assert_eq!(r.kind, RequestKind::Coa);
     assert_eq!(r.selector.framed_ip, Some([192, 0, 2, 7].into()));
     assert_eq!(r.selector.nas_port, Some(3));
-    assert_eq!(l.handle_input(Instant::ZERO, from(), &req), Err(Dropped::Duplicate));
+    assert_eq!(
+        l.handle_input(Instant::ZERO, from(), &req),
+        Err(Dropped::Duplicate)
+    );
     assert!(l.poll_transmit().is_none()); // no answer yet to repeat
     l.respond(Instant::ZERO, r.handle, Answer::Ack).unwrap();
     let a = answer_of(&mut l, &req);
-    assert_eq!(Packet::parse(&a).unwrap().get(attr::PROXY_STATE).unwrap().as_bytes(), Some(&b"ps"[..]));
-    assert_eq!(l.handle_input(Instant::from_secs(1), from(), &req), Err(Dropped::Duplicate));
+    assert_eq!(
+        Packet::parse(&a)
+            .unwrap()
+            .get(attr::PROXY_STATE)
+            .unwrap()
+            .as_bytes(),
+        Some(&b"ps"[..])
+    );
+    assert_eq!(
+        l.handle_input(Instant::from_secs(1), from(), &req),
+        Err(Dropped::Duplicate)
+    );
     assert_eq!(answer_of(&mut l, &req), a);
     assert!(l.poll_event().is_none());
     assert_eq!(Packet::parse(&a).unwrap().code, Code::CoaAck);
@@ -111,35 +141,70 @@ fn coa_with_framed_ip_and_retransmission_answered_from_cache() {
 #[test]
 fn bad_authenticator_unknown_client_and_missing_selector() {
     let mut l = listener();
-    let mut req = request(Code::DisconnectRequest, 1, &[Attribute::bytes(attr::USER_NAME, b"bob")], false);
+    let mut req = request(
+        Code::DisconnectRequest,
+        1,
+        &[Attribute::bytes(attr::USER_NAME, b"bob")],
+        false,
+    );
     req[10] ^= 0xff;
-    assert_eq!(l.handle_input(Instant::ZERO, from(), &req), Err(Dropped::BadAuthenticator));
+    assert_eq!(
+        l.handle_input(Instant::ZERO, from(), &req),
+        Err(Dropped::BadAuthenticator)
+    );
     req[10] ^= 0xff;
     let stranger = SocketAddr::from(([127, 0, 0, 2], 1));
-    assert_eq!(l.handle_input(Instant::ZERO, stranger, &req), Err(Dropped::UnknownClient));
+    assert_eq!(
+        l.handle_input(Instant::ZERO, stranger, &req),
+        Err(Dropped::UnknownClient)
+    );
     // Signed with another secret.
     let mut other = Packet::new(Code::DisconnectRequest, 1, [0; 16]);
-    other.attributes.push(Attribute::bytes(attr::USER_NAME, b"bob"));
+    other
+        .attributes
+        .push(Attribute::bytes(attr::USER_NAME, b"bob"));
     let mut other = other.to_vec().unwrap();
     crypto::sign_request_zero(&mut other, b"wrong");
-    assert_eq!(l.handle_input(Instant::ZERO, from(), &other), Err(Dropped::BadAuthenticator));
+    assert_eq!(
+        l.handle_input(Instant::ZERO, from(), &other),
+        Err(Dropped::BadAuthenticator)
+    );
     assert!(l.poll_event().is_none() && l.poll_transmit().is_none());
     // No session identification: NAK 402 without bothering the application.
-    let req = request(Code::DisconnectRequest, 3, &[Attribute::integer(attr::SESSION_TIMEOUT, 1)], false);
+    let req = request(
+        Code::DisconnectRequest,
+        3,
+        &[Attribute::integer(attr::SESSION_TIMEOUT, 1)],
+        false,
+    );
     l.handle_input(Instant::ZERO, from(), &req).unwrap();
     assert!(l.poll_event().is_none());
     let a = answer_of(&mut l, &req);
-    assert_eq!(Packet::parse(&a).unwrap().get(attr::ERROR_CAUSE), Some(&Value::Integer(402)));
-    assert!(matches!(l.handle_input(Instant::ZERO, from(), &[0; 5]), Err(Dropped::Malformed(_))));
+    assert_eq!(
+        Packet::parse(&a).unwrap().get(attr::ERROR_CAUSE),
+        Some(&Value::Integer(402))
+    );
+    assert!(matches!(
+        l.handle_input(Instant::ZERO, from(), &[0; 5]),
+        Err(Dropped::Malformed(_))
+    ));
     let acct = request(Code::AccountingRequest, 1, &[], false);
-    assert_eq!(l.handle_input(Instant::ZERO, from(), &acct), Err(Dropped::UnexpectedCode));
+    assert_eq!(
+        l.handle_input(Instant::ZERO, from(), &acct),
+        Err(Dropped::UnexpectedCode)
+    );
 }
 
 #[test]
 fn pending_requests_are_bounded_and_expire() {
     let mut l = listener();
     for id in 0..5u8 {
-        let req = request(Code::CoaRequest, id, &[Attribute::bytes(attr::USER_NAME, b"u")], false);
+        let req = request(
+            Code::CoaRequest,
+            id,
+            &[Attribute::bytes(attr::USER_NAME, b"u")],
+            false,
+        );
         let r = l.handle_input(Instant::ZERO, from(), &req);
         if id < 4 {
             r.unwrap();

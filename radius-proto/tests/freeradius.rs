@@ -14,16 +14,19 @@ use std::io::Read;
 use std::net::{SocketAddr, UdpSocket};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration as StdDuration;
 
 use proto_core::{Duration, SeededRng, StdClock};
 use radius_proto::client::{
-    AccountingRecord, AcctStatusType, Client, ClientConfig, Counters, Event, RequestHandle, ServerConfig,
+    AccountingRecord, AcctStatusType, Client, ClientConfig, Counters, Event, RequestHandle,
+    ServerConfig,
 };
 use radius_proto::dict::AccessReply;
-use radius_proto::dynauth::{self, Answer, DynAuthClient, DynAuthConfig, DynAuthServer, ErrorCause};
+use radius_proto::dynauth::{
+    self, Answer, DynAuthClient, DynAuthConfig, DynAuthServer, ErrorCause,
+};
 use radius_proto::wire::{Attribute, Code, Header, Packet, Value, attr};
 use radius_proto::{Secret, crypto};
 
@@ -32,9 +35,14 @@ const SECRET: &str = "testing123";
 fn skip(test: &str) -> bool {
     let root = std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(1) == Some("0")))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(1) == Some("0"))
+        })
         .unwrap_or(false);
-    let have = Path::new("/usr/sbin/freeradius").exists() && Path::new("/usr/bin/radclient").exists();
+    let have =
+        Path::new("/usr/sbin/freeradius").exists() && Path::new("/usr/bin/radclient").exists();
     if !root || !have {
         eprintln!(
             "SKIP {test}: needs root and Debian packages freeradius + freeradius-utils (root={root}, installed={have})"
@@ -45,7 +53,11 @@ fn skip(test: &str) -> bool {
 }
 
 fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A FreeRADIUS child process with its own config dir; killed on drop.
@@ -106,9 +118,18 @@ impl Radiusd {
         }
         let conf = std::fs::read_to_string(d.join("radiusd.conf")).unwrap();
         let conf = conf
-            .replace("raddbdir = /etc/freeradius/3.0", &format!("raddbdir = {}", d.display()))
-            .replace("logdir = /var/log/freeradius", &format!("logdir = {}/log", d.display()))
-            .replace("run_dir = ${localstatedir}/run/${name}", &format!("run_dir = {}/run", d.display()))
+            .replace(
+                "raddbdir = /etc/freeradius/3.0",
+                &format!("raddbdir = {}", d.display()),
+            )
+            .replace(
+                "logdir = /var/log/freeradius",
+                &format!("logdir = {}/log", d.display()),
+            )
+            .replace(
+                "run_dir = ${localstatedir}/run/${name}",
+                &format!("run_dir = {}/run", d.display()),
+            )
             .replace("\tuser = freerad", "")
             .replace("\tgroup = freerad", "")
             .replace("reject_delay = 1", "reject_delay = 0")
@@ -120,7 +141,11 @@ impl Radiusd {
         )
         .unwrap();
         for m in ["always", "pap", "chap", "files"] {
-            std::fs::copy(d.join("mods-available").join(m), d.join("mods-enabled").join(m)).unwrap();
+            std::fs::copy(
+                d.join("mods-available").join(m),
+                d.join("mods-enabled").join(m),
+            )
+            .unwrap();
         }
         std::fs::write(
             d.join("mods-enabled/detail"),
@@ -171,7 +196,10 @@ impl Radiusd {
             if let Ok(Some(st)) = r.child.try_wait() {
                 panic!("freeradius exited ({st}):\n{out}");
             }
-            assert!(start.elapsed() < StdDuration::from_secs(20), "freeradius not ready:\n{out}");
+            assert!(
+                start.elapsed() < StdDuration::from_secs(20),
+                "freeradius not ready:\n{out}"
+            );
             std::thread::sleep(StdDuration::from_millis(50));
         }
         r
@@ -237,12 +265,17 @@ impl Nas {
             }) {
                 return self.events.remove(i);
             }
-            assert!(std::time::Instant::now() < end, "no outcome within {limit:?}");
+            assert!(
+                std::time::Instant::now() < end,
+                "no outcome within {limit:?}"
+            );
             let now = self.clock.now();
             let wait = self
                 .client
                 .poll_timeout()
-                .map_or(Duration::from_millis(50), |t| t.saturating_duration_since(now))
+                .map_or(Duration::from_millis(50), |t| {
+                    t.saturating_duration_since(now)
+                })
                 .clamp(Duration::from_millis(1), Duration::from_millis(50));
             self.sock.set_read_timeout(Some(wait)).unwrap();
             if let Ok((n, from)) = self.sock.recv_from(&mut buf) {
@@ -256,7 +289,10 @@ impl Nas {
     }
 
     fn auth(&mut self, attrs: &[Attribute<'_>], pw: Option<&[u8]>) -> Event {
-        let h = self.client.authenticate(self.clock.now(), attrs, pw).unwrap();
+        let h = self
+            .client
+            .authenticate(self.clock.now(), attrs, pw)
+            .unwrap();
         self.wait(h, StdDuration::from_secs(10))
     }
 }
@@ -270,7 +306,11 @@ fn code_of(e: &Event) -> Option<Code> {
 
 fn nas_for(r: &Radiusd, secret: &str) -> Nas {
     Nas::new(
-        vec![ServerConfig::new(r.auth, r.acct, Secret::new(secret.as_bytes()))],
+        vec![ServerConfig::new(
+            r.auth,
+            r.acct,
+            Secret::new(secret.as_bytes()),
+        )],
         StdDuration::from_millis(500),
         2,
     )
@@ -294,7 +334,9 @@ fn freeradius_pap_chap_reply_and_accounting() {
 
     // PAP accept, with the reply decoded into typed values.
     let e = nas.auth(&user(b"alice"), Some(b"wonderland"));
-    let Event::Response(resp) = &e else { panic!("{e:?}\n{}", r.log()) };
+    let Event::Response(resp) = &e else {
+        panic!("{e:?}\n{}", r.log())
+    };
     assert_eq!(resp.code, Code::AccessAccept, "{}", r.log());
     let reply = AccessReply::from_packet(&resp.packet().unwrap());
     assert_eq!(reply.framed_ip, Some([192, 0, 2, 7].into()));
@@ -307,12 +349,21 @@ fn freeradius_pap_chap_reply_and_accounting() {
     assert_eq!((dp.addr(), dp.len), ("2001:db8:100::".parse().unwrap(), 56));
 
     // PAP reject (wrong password, unknown user).
-    assert_eq!(code_of(&nas.auth(&user(b"alice"), Some(b"wrong"))), Some(Code::AccessReject));
-    assert_eq!(code_of(&nas.auth(&user(b"mallory"), Some(b"wonderland"))), Some(Code::AccessReject));
+    assert_eq!(
+        code_of(&nas.auth(&user(b"alice"), Some(b"wrong"))),
+        Some(Code::AccessReject)
+    );
+    assert_eq!(
+        code_of(&nas.auth(&user(b"mallory"), Some(b"wonderland"))),
+        Some(Code::AccessReject)
+    );
 
     // CHAP accept and reject, with a CHAP-Challenge attribute and with the
     // Request Authenticator as the challenge is not possible (we pick it).
-    for (pw, code) in [(&b"wonderland"[..], Code::AccessAccept), (b"nope", Code::AccessReject)] {
+    for (pw, code) in [
+        (&b"wonderland"[..], Code::AccessAccept),
+        (b"nope", Code::AccessReject),
+    ] {
         let challenge = [0x5a; 16];
         let chap = crypto::chap_password(9, pw, &challenge);
         let mut a = user(b"alice").to_vec();
@@ -329,11 +380,18 @@ fn freeradius_pap_chap_reply_and_accounting() {
     assert!(matches!(e, Event::Timeout { .. }), "{e:?}");
     assert!(nas.client.stats().missing_message_authenticator >= 1);
     // ...and only an explicit opt-out accepts it.
-    let mut cfg = ClientConfig::new(vec![ServerConfig::new(r.auth, r.acct, Secret::new(SECRET.as_bytes()))]);
+    let mut cfg = ClientConfig::new(vec![ServerConfig::new(
+        r.auth,
+        r.acct,
+        Secret::new(SECRET.as_bytes()),
+    )]);
     cfg.require_message_authenticator = false;
     let mut lax = Nas::new(cfg.servers.clone(), StdDuration::from_millis(500), 2);
     lax.client = Client::new(cfg, SeededRng::from_u64(1)).unwrap();
-    assert_eq!(code_of(&lax.auth(&user(b"bob"), Some(b"builder"))), Some(Code::AccessAccept));
+    assert_eq!(
+        code_of(&lax.auth(&user(b"bob"), Some(b"builder"))),
+        Some(Code::AccessAccept)
+    );
 
     // Accounting Start, Interim, Stop.
     let extra = [
@@ -343,7 +401,13 @@ fn freeradius_pap_chap_reply_and_accounting() {
     let steps = [
         (AcctStatusType::Start, 0u32, 0u64, 0u64, None),
         (AcctStatusType::InterimUpdate, 300, 123_456, 7_654_321, None),
-        (AcctStatusType::Stop, 620, (1u64 << 32) + 5, 9_999_999, Some(1)),
+        (
+            AcctStatusType::Stop,
+            620,
+            (1u64 << 32) + 5,
+            9_999_999,
+            Some(1),
+        ),
     ];
     for (status, time, inp, out, cause) in steps {
         let rec = AccountingRecord {
@@ -367,9 +431,18 @@ fn freeradius_pap_chap_reply_and_accounting() {
     // Accounting-On.
     let h = nas
         .client
-        .account(nas.clock.now(), &AccountingRecord { extra: &extra[..1], ..AccountingRecord::new(AcctStatusType::AccountingOn, b"") })
+        .account(
+            nas.clock.now(),
+            &AccountingRecord {
+                extra: &extra[..1],
+                ..AccountingRecord::new(AcctStatusType::AccountingOn, b"")
+            },
+        )
         .unwrap();
-    assert_eq!(code_of(&nas.wait(h, StdDuration::from_secs(10))), Some(Code::AccountingResponse));
+    assert_eq!(
+        code_of(&nas.wait(h, StdDuration::from_secs(10))),
+        Some(Code::AccountingResponse)
+    );
 
     let detail = r.detail();
     for needle in [
@@ -388,7 +461,10 @@ fn freeradius_pap_chap_reply_and_accounting() {
         "Acct-Delay-Time = 0",
         "Framed-IP-Address = 192.0.2.7",
     ] {
-        assert!(detail.contains(needle), "detail lacks {needle:?}:\n{detail}");
+        assert!(
+            detail.contains(needle),
+            "detail lacks {needle:?}:\n{detail}"
+        );
     }
 }
 
@@ -413,23 +489,31 @@ fn freeradius_wrong_secret_is_never_accepted() {
     let stop2 = stop.clone();
     let target = r.auth;
     let t = std::thread::spawn(move || {
-        relay.set_read_timeout(Some(StdDuration::from_millis(50))).unwrap();
+        relay
+            .set_read_timeout(Some(StdDuration::from_millis(50)))
+            .unwrap();
         let up = UdpSocket::bind("127.0.0.1:0").unwrap();
-        up.set_read_timeout(Some(StdDuration::from_millis(300))).unwrap();
+        up.set_read_timeout(Some(StdDuration::from_millis(300)))
+            .unwrap();
         let mut buf = [0u8; 4096];
         let mut answered = 0;
         while !stop2.load(Ordering::Relaxed) {
-            let Ok((n, from)) = relay.recv_from(&mut buf) else { continue };
+            let Ok((n, from)) = relay.recv_from(&mut buf) else {
+                continue;
+            };
             let req = buf[..n].to_vec();
             let h = Header::parse(&req).unwrap();
             let p = Packet::parse(&req).unwrap();
             let hidden = p.get(attr::USER_PASSWORD).unwrap().as_bytes().unwrap();
             let pw = crypto::recover_password(hidden, b"other-secret", &h.authenticator).unwrap();
-            let again = crypto::hide_password(pw.expose(), SECRET.as_bytes(), &h.authenticator).unwrap();
+            let again =
+                crypto::hide_password(pw.expose(), SECRET.as_bytes(), &h.authenticator).unwrap();
             let mut q = Packet::new(h.code, h.identifier, h.authenticator);
             for a in &p.attributes {
                 match a.typ {
-                    attr::USER_PASSWORD => q.attributes.push(Attribute::bytes(attr::USER_PASSWORD, &again)),
+                    attr::USER_PASSWORD => q
+                        .attributes
+                        .push(Attribute::bytes(attr::USER_PASSWORD, &again)),
                     _ => q.attributes.push(*a),
                 }
             }
@@ -444,7 +528,11 @@ fn freeradius_wrong_secret_is_never_accepted() {
         answered
     });
     let mut nas = Nas::new(
-        vec![ServerConfig::new(relay_addr, relay_addr, Secret::new(&b"other-secret"[..]))],
+        vec![ServerConfig::new(
+            relay_addr,
+            relay_addr,
+            Secret::new(&b"other-secret"[..]),
+        )],
         StdDuration::from_millis(500),
         2,
     );
@@ -473,9 +561,19 @@ fn freeradius_failover_from_a_silent_server() {
     let t0 = std::time::Instant::now();
     let e = nas.auth(&user(b"alice"), Some(b"wonderland"));
     let took = t0.elapsed();
-    assert!(matches!(&e, Event::Response(x) if x.code == Code::AccessAccept && x.server == 1), "{e:?}");
-    assert!(took >= StdDuration::from_millis(600) && took < StdDuration::from_millis(2000), "{took:?}");
-    assert!(nas.events.iter().any(|e| matches!(e, Event::ServerDead { server: 0, .. })));
+    assert!(
+        matches!(&e, Event::Response(x) if x.code == Code::AccessAccept && x.server == 1),
+        "{e:?}"
+    );
+    assert!(
+        took >= StdDuration::from_millis(600) && took < StdDuration::from_millis(2000),
+        "{took:?}"
+    );
+    assert!(
+        nas.events
+            .iter()
+            .any(|e| matches!(e, Event::ServerDead { server: 0, .. }))
+    );
     // The silent server is now dead: the next requests go straight to the live one.
     for _ in 0..3 {
         let t0 = std::time::Instant::now();
@@ -489,11 +587,20 @@ fn freeradius_failover_from_a_silent_server() {
     while silent.recv_from(&mut buf).is_ok() {
         seen += 1;
     }
-    assert_eq!(seen, 2, "the silent server got exactly max_tries transmissions");
+    assert_eq!(
+        seen, 2,
+        "the silent server got exactly max_tries transmissions"
+    );
 }
 
 /// Runs our listener on a thread; `known` is the one session it has.
-fn spawn_listener(secret: &'static str) -> (SocketAddr, Arc<AtomicBool>, std::thread::JoinHandle<dynauth::Stats>) {
+fn spawn_listener(
+    secret: &'static str,
+) -> (
+    SocketAddr,
+    Arc<AtomicBool>,
+    std::thread::JoinHandle<dynauth::Stats>,
+) {
     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
     let addr = sock.local_addr().unwrap();
     let stop = Arc::new(AtomicBool::new(false));
@@ -504,7 +611,8 @@ fn spawn_listener(secret: &'static str) -> (SocketAddr, Arc<AtomicBool>, std::th
             addr: [127, 0, 0, 1].into(),
             secret: Secret::new(secret.as_bytes()),
         }]));
-        sock.set_read_timeout(Some(StdDuration::from_millis(20))).unwrap();
+        sock.set_read_timeout(Some(StdDuration::from_millis(20)))
+            .unwrap();
         let mut buf = [0u8; 4096];
         while !stop2.load(Ordering::Relaxed) {
             if let Ok((n, from)) = sock.recv_from(&mut buf) {
@@ -513,7 +621,11 @@ fn spawn_listener(secret: &'static str) -> (SocketAddr, Arc<AtomicBool>, std::th
             while let Some(dynauth::Event::Request(r)) = l.poll_event() {
                 let known = r.selector.acct_session_id.as_deref() == Some(&b"sess-1"[..])
                     || r.selector.user_name.as_deref() == Some(&b"alice"[..]);
-                let a = if known { Answer::Ack } else { Answer::Nak(ErrorCause::SESSION_CONTEXT_NOT_FOUND) };
+                let a = if known {
+                    Answer::Ack
+                } else {
+                    Answer::Nak(ErrorCause::SESSION_CONTEXT_NOT_FOUND)
+                };
                 l.respond(clock.now(), r.handle, a).unwrap();
             }
             while let Some(t) = l.poll_transmit() {
@@ -552,17 +664,48 @@ fn radclient_coa_and_disconnect_against_our_listener() {
         return;
     }
     let (addr, stop, t) = spawn_listener("coa-secret");
-    let (ok, out) = radclient(addr, "disconnect", "coa-secret", "Acct-Session-Id = \"sess-1\", User-Name = \"alice\"\n");
+    let (ok, out) = radclient(
+        addr,
+        "disconnect",
+        "coa-secret",
+        "Acct-Session-Id = \"sess-1\", User-Name = \"alice\"\n",
+    );
     assert!(ok && out.contains("Received Disconnect-ACK"), "{out}");
-    let (ok, out) = radclient(addr, "coa", "coa-secret", "User-Name = \"alice\", Session-Timeout = 600\n");
+    let (ok, out) = radclient(
+        addr,
+        "coa",
+        "coa-secret",
+        "User-Name = \"alice\", Session-Timeout = 600\n",
+    );
     assert!(ok && out.contains("Received CoA-ACK"), "{out}");
-    let (_, out) = radclient(addr, "disconnect", "coa-secret", "Acct-Session-Id = \"nope\"\n");
+    let (_, out) = radclient(
+        addr,
+        "disconnect",
+        "coa-secret",
+        "Acct-Session-Id = \"nope\"\n",
+    );
     assert!(out.contains("Received Disconnect-NAK"), "{out}");
-    assert!(out.contains("Error-Cause = Session-Context-Not-Found"), "{out}");
-    let (_, out) = radclient(addr, "coa", "coa-secret", "Framed-IP-Address = 192.0.2.99\n");
-    assert!(out.contains("Received CoA-NAK") && out.contains("Session-Context-Not-Found"), "{out}");
+    assert!(
+        out.contains("Error-Cause = Session-Context-Not-Found"),
+        "{out}"
+    );
+    let (_, out) = radclient(
+        addr,
+        "coa",
+        "coa-secret",
+        "Framed-IP-Address = 192.0.2.99\n",
+    );
+    assert!(
+        out.contains("Received CoA-NAK") && out.contains("Session-Context-Not-Found"),
+        "{out}"
+    );
     // Wrong secret: we drop it, radclient gets no answer.
-    let (ok, out) = radclient(addr, "disconnect", "wrong-secret", "Acct-Session-Id = \"sess-1\"\n");
+    let (ok, out) = radclient(
+        addr,
+        "disconnect",
+        "wrong-secret",
+        "Acct-Session-Id = \"sess-1\"\n",
+    );
     assert!(!ok && !out.contains("Received"), "{out}");
     stop.store(true, Ordering::Relaxed);
     let stats = t.join().unwrap();

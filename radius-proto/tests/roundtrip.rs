@@ -15,7 +15,13 @@ fn value_for(def: &'static attr::AttrDef) -> BoxedStrategy<(u8, Vec<u8>, u8)> {
         DataType::Ipv6Prefix => (0u8..=128, proptest::collection::vec(any::<u8>(), 16))
             .prop_map(move |(l, o)| (t, o, l))
             .boxed(),
-        DataType::Vsa => (any::<u32>(), proptest::collection::vec((any::<u8>(), proptest::collection::vec(any::<u8>(), 0..20)), 1..5))
+        DataType::Vsa => (
+            any::<u32>(),
+            proptest::collection::vec(
+                (any::<u8>(), proptest::collection::vec(any::<u8>(), 0..20)),
+                1..5,
+            ),
+        )
             .prop_map(move |(v, subs)| {
                 let s: Vec<(u8, &[u8])> = subs.iter().map(|(t, d)| (*t, d.as_slice())).collect();
                 let mut o = v.to_be_bytes().to_vec();
@@ -23,7 +29,9 @@ fn value_for(def: &'static attr::AttrDef) -> BoxedStrategy<(u8, Vec<u8>, u8)> {
                 (t, o, 0)
             })
             .boxed(),
-        _ => proptest::collection::vec(any::<u8>(), min..=max).prop_map(move |o| (t, o, 0)).boxed(),
+        _ => proptest::collection::vec(any::<u8>(), min..=max)
+            .prop_map(move |o| (t, o, 0))
+            .boxed(),
     }
 }
 
@@ -33,7 +41,9 @@ fn any_def() -> impl Strategy<Value = &'static attr::AttrDef> {
 
 fn build<'a>(typ: u8, o: &'a [u8], plen: u8) -> Value<'a> {
     match attr::data_type(typ) {
-        DataType::Ipv6Prefix => Value::Ipv6Prefix(Ipv6Prefix::new(<[u8; 16]>::try_from(o).unwrap().into(), plen).unwrap()),
+        DataType::Ipv6Prefix => Value::Ipv6Prefix(
+            Ipv6Prefix::new(<[u8; 16]>::try_from(o).unwrap().into(), plen).unwrap(),
+        ),
         DataType::Vsa => Value::Vsa(Vsa {
             vendor: u32::from_be_bytes(o[..4].try_into().unwrap()),
             data: &o[4..],
@@ -98,8 +108,14 @@ proptest! {
 #[test]
 fn password_limits() {
     assert!(crypto::hide_password(&[1; 129], b"s", &[0; 16]).is_err());
-    assert_eq!(crypto::hide_password(b"", b"s", &[0; 16]).unwrap().len(), 16);
+    assert_eq!(
+        crypto::hide_password(b"", b"s", &[0; 16]).unwrap().len(),
+        16
+    );
     assert!(crypto::recover_password(&[0; 15], b"s", &[0; 16]).is_err());
     assert!(crypto::recover_password(&[0; 144], b"s", &[0; 16]).is_err());
-    assert_eq!(format!("{:?}", radius_proto::Secret::new(&b"hunter2"[..])), "<redacted>");
+    assert_eq!(
+        format!("{:?}", radius_proto::Secret::new(&b"hunter2"[..])),
+        "<redacted>"
+    );
 }

@@ -130,7 +130,14 @@ impl Dictionary {
         self.load(path, &mut |p: &str| std::fs::read_to_string(p).ok())
     }
 
-    fn load_text<F>(&mut self, path: &str, text: &str, read: &mut F, depth: u8, ctx: &mut Ctx) -> Result<(), DictError>
+    fn load_text<F>(
+        &mut self,
+        path: &str,
+        text: &str,
+        read: &mut F,
+        depth: u8,
+        ctx: &mut Ctx,
+    ) -> Result<(), DictError>
     where
         F: FnMut(&str) -> Option<String>,
     {
@@ -155,14 +162,24 @@ impl Dictionary {
                     }
                 }
                 "VENDOR" => {
-                    let name = f.first().ok_or(err(DictErrorKind::MissingField("vendor name")))?;
-                    let id = f.get(1).ok_or(err(DictErrorKind::MissingField("vendor number")))?;
+                    let name = f
+                        .first()
+                        .ok_or(err(DictErrorKind::MissingField("vendor name")))?;
+                    let id = f
+                        .get(1)
+                        .ok_or(err(DictErrorKind::MissingField("vendor number")))?;
                     let id = parse_num(id, "vendor number").map_err(err)?;
                     let (mut t, mut l) = (1u8, 1u8);
                     if let Some(fmt) = f.get(2).and_then(|s| s.strip_prefix("format=")) {
                         let mut parts = fmt.split(',');
-                        t = parts.next().and_then(|x| x.parse().ok()).ok_or(err(DictErrorKind::BadFormat))?;
-                        l = parts.next().and_then(|x| x.parse().ok()).ok_or(err(DictErrorKind::BadFormat))?;
+                        t = parts
+                            .next()
+                            .and_then(|x| x.parse().ok())
+                            .ok_or(err(DictErrorKind::BadFormat))?;
+                        l = parts
+                            .next()
+                            .and_then(|x| x.parse().ok())
+                            .ok_or(err(DictErrorKind::BadFormat))?;
                         if !matches!(t, 1 | 2 | 4) || l > 2 {
                             return Err(err(DictErrorKind::BadFormat));
                         }
@@ -170,21 +187,34 @@ impl Dictionary {
                     self.add_vendor(name, id, t, l);
                 }
                 "BEGIN-VENDOR" => {
-                    let name = f.first().ok_or(err(DictErrorKind::MissingField("vendor name")))?;
+                    let name = f
+                        .first()
+                        .ok_or(err(DictErrorKind::MissingField("vendor name")))?;
                     let v = self.vendor(name).ok_or(err(DictErrorKind::UnknownVendor))?;
                     ctx.vendor_stack.push(v.id);
                 }
                 "END-VENDOR" => {
-                    ctx.vendor_stack.pop().ok_or(err(DictErrorKind::Unbalanced))?;
+                    ctx.vendor_stack
+                        .pop()
+                        .ok_or(err(DictErrorKind::Unbalanced))?;
                 }
                 "BEGIN-TLV" => ctx.tlv_depth += 1,
                 "END-TLV" => {
-                    ctx.tlv_depth = ctx.tlv_depth.checked_sub(1).ok_or(err(DictErrorKind::Unbalanced))?;
+                    ctx.tlv_depth = ctx
+                        .tlv_depth
+                        .checked_sub(1)
+                        .ok_or(err(DictErrorKind::Unbalanced))?;
                 }
                 "ATTRIBUTE" => {
-                    let name = f.first().ok_or(err(DictErrorKind::MissingField("attribute name")))?;
-                    let num = f.get(1).ok_or(err(DictErrorKind::MissingField("attribute number")))?;
-                    let ty = f.get(2).ok_or(err(DictErrorKind::MissingField("attribute type")))?;
+                    let name = f
+                        .first()
+                        .ok_or(err(DictErrorKind::MissingField("attribute name")))?;
+                    let num = f
+                        .get(1)
+                        .ok_or(err(DictErrorKind::MissingField("attribute number")))?;
+                    let ty = f
+                        .get(2)
+                        .ok_or(err(DictErrorKind::MissingField("attribute type")))?;
                     let nested = num.contains('.') || ctx.tlv_depth > 0;
                     let first = num.split('.').next().unwrap_or(num);
                     let code = parse_num(first, "attribute number").map_err(err)?;
@@ -209,9 +239,15 @@ impl Dictionary {
                     });
                 }
                 "VALUE" => {
-                    let attr = f.first().ok_or(err(DictErrorKind::MissingField("value attribute")))?;
-                    let name = f.get(1).ok_or(err(DictErrorKind::MissingField("value name")))?;
-                    let v = f.get(2).ok_or(err(DictErrorKind::MissingField("value number")))?;
+                    let attr = f
+                        .first()
+                        .ok_or(err(DictErrorKind::MissingField("value attribute")))?;
+                    let name = f
+                        .get(1)
+                        .ok_or(err(DictErrorKind::MissingField("value name")))?;
+                    let v = f
+                        .get(2)
+                        .ok_or(err(DictErrorKind::MissingField("value number")))?;
                     let v = parse_num(v, "value number").map_err(err)?;
                     self.add_value(attr, name, v);
                 }

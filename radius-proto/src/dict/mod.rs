@@ -12,7 +12,10 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 pub use loader::{DictError, DictErrorKind, MAX_INCLUDE_DEPTH};
-pub use typed::{AccessReply, CISCO_AVPAIR, RP_DOWNSTREAM_SPEED_LIMIT, RP_UPSTREAM_SPEED_LIMIT, VENDOR_CISCO, VENDOR_ROARING_PENGUIN, rp_speed_limits};
+pub use typed::{
+    AccessReply, CISCO_AVPAIR, RP_DOWNSTREAM_SPEED_LIMIT, RP_UPSTREAM_SPEED_LIMIT, VENDOR_CISCO,
+    VENDOR_ROARING_PENGUIN, rp_speed_limits,
+};
 
 use crate::wire::DataType;
 use crate::wire::attr::STANDARD;
@@ -225,8 +228,10 @@ impl Dictionary {
 
     /// Adds a named value of an attribute.
     pub fn add_value(&mut self, attr: &str, name: &str, value: u32) {
-        self.values.insert((attr.to_string(), value), name.to_string());
-        self.values_by_name.insert((attr.to_string(), name.to_string()), value);
+        self.values
+            .insert((attr.to_string(), value), name.to_string());
+        self.values_by_name
+            .insert((attr.to_string(), name.to_string()), value);
     }
 
     /// A vendor by name.
@@ -256,7 +261,9 @@ impl Dictionary {
 
     /// The value named `name` of attribute `attr`.
     pub fn value(&self, attr: &str, name: &str) -> Option<u32> {
-        self.values_by_name.get(&(attr.to_string(), name.to_string())).copied()
+        self.values_by_name
+            .get(&(attr.to_string(), name.to_string()))
+            .copied()
     }
 
     /// Number of attributes.

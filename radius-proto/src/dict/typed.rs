@@ -107,7 +107,10 @@ impl AccessReply {
             framed_ipv6_prefix: prefix(attr::FRAMED_IPV6_PREFIX),
             framed_ipv6_address: p.get(attr::FRAMED_IPV6_ADDRESS).and_then(v6),
             delegated_ipv6_prefix: prefix(attr::DELEGATED_IPV6_PREFIX),
-            dns_ipv6: p.get_all(attr::DNS_SERVER_IPV6_ADDRESS).filter_map(v6).collect(),
+            dns_ipv6: p
+                .get_all(attr::DNS_SERVER_IPV6_ADDRESS)
+                .filter_map(v6)
+                .collect(),
             class: p
                 .get_all(attr::CLASS)
                 .filter_map(Value::as_bytes)

@@ -211,7 +211,11 @@ impl Ipv6Prefix {
                 *o &= 0xffu8 << (8 - (u32::from(len) - bit));
             }
         }
-        Some(Ipv6Prefix { len, octets, present })
+        Some(Ipv6Prefix {
+            len,
+            octets,
+            present,
+        })
     }
 
     /// The prefix as an address (omitted octets are zero).
@@ -272,13 +276,13 @@ impl<'a> Value<'a> {
         let attr = AttrName::std(typ);
         let d = def(typ);
         let ty = d.map_or(DataType::Octets, |d| d.data_type);
-        if let Some(d) = d {
-            if v.len() < usize::from(d.min_len) || v.len() > usize::from(d.max_len) {
-                return Err(Error::BadLength {
-                    attr,
-                    length: v.len(),
-                });
-            }
+        if let Some(d) = d
+            && (v.len() < usize::from(d.min_len) || v.len() > usize::from(d.max_len))
+        {
+            return Err(Error::BadLength {
+                attr,
+                length: v.len(),
+            });
         }
         Self::parse_as(attr, ty, v)
     }
@@ -293,10 +297,16 @@ impl<'a> Value<'a> {
         Ok(match ty {
             DataType::Text => Value::Text(v),
             DataType::Octets => Value::Octets(v),
-            DataType::Ipv4Addr => Value::Ipv4(Ipv4Addr::from(<[u8; 4]>::try_from(v).map_err(|_| bad_len)?)),
-            DataType::Integer => Value::Integer(u32::from_be_bytes(v.try_into().map_err(|_| bad_len)?)),
+            DataType::Ipv4Addr => {
+                Value::Ipv4(Ipv4Addr::from(<[u8; 4]>::try_from(v).map_err(|_| bad_len)?))
+            }
+            DataType::Integer => {
+                Value::Integer(u32::from_be_bytes(v.try_into().map_err(|_| bad_len)?))
+            }
             DataType::Time => Value::Time(u32::from_be_bytes(v.try_into().map_err(|_| bad_len)?)),
-            DataType::Ipv6Addr => Value::Ipv6(Ipv6Addr::from(<[u8; 16]>::try_from(v).map_err(|_| bad_len)?)),
+            DataType::Ipv6Addr => Value::Ipv6(Ipv6Addr::from(
+                <[u8; 16]>::try_from(v).map_err(|_| bad_len)?,
+            )),
             DataType::Ipv6Prefix => Value::Ipv6Prefix(Ipv6Prefix::parse(attr, v)?),
             DataType::InterfaceId => Value::InterfaceId(v.try_into().map_err(|_| bad_len)?),
             DataType::Vsa => Value::Vsa(Vsa::parse(v).ok_or(bad_len)?),
@@ -425,4 +435,3 @@ impl<'a> Attribute<'a> {
         self.value.emit(&mut out[2..]);
     }
 }
-

@@ -34,7 +34,10 @@ fn rfc2865_7_1_request_byte_for_byte() {
     assert_eq!(p.code, Code::AccessRequest);
     assert_eq!(p.identifier, 0);
     assert_eq!(p.get(attr::USER_NAME).unwrap().as_str(), Some("nemo"));
-    assert_eq!(p.get(attr::NAS_IP_ADDRESS).unwrap().as_ipv4(), Some(Ipv4Addr::new(192, 168, 1, 16)));
+    assert_eq!(
+        p.get(attr::NAS_IP_ADDRESS).unwrap().as_ipv4(),
+        Some(Ipv4Addr::new(192, 168, 1, 16))
+    );
     assert_eq!(p.get(attr::NAS_PORT).unwrap().as_u32(), Some(3));
     let hidden = p.get(attr::USER_PASSWORD).unwrap().as_bytes().unwrap();
     let pw = crypto::recover_password(hidden, SECRET, &p.authenticator).unwrap();
@@ -42,9 +45,14 @@ fn rfc2865_7_1_request_byte_for_byte() {
     // Built from scratch with the RFC's authenticator: the same bytes.
     let again = crypto::hide_password(b"arctangent", SECRET, &p.authenticator).unwrap();
     let mut q = Packet::new(Code::AccessRequest, 0, p.authenticator);
-    q.attributes.push(Attribute::bytes(attr::USER_NAME, b"nemo"));
-    q.attributes.push(Attribute::bytes(attr::USER_PASSWORD, &again));
-    q.attributes.push(Attribute::new(attr::NAS_IP_ADDRESS, Value::Ipv4(Ipv4Addr::new(192, 168, 1, 16))));
+    q.attributes
+        .push(Attribute::bytes(attr::USER_NAME, b"nemo"));
+    q.attributes
+        .push(Attribute::bytes(attr::USER_PASSWORD, &again));
+    q.attributes.push(Attribute::new(
+        attr::NAS_IP_ADDRESS,
+        Value::Ipv4(Ipv4Addr::new(192, 168, 1, 16)),
+    ));
     q.attributes.push(Attribute::integer(attr::NAS_PORT, 3));
     assert_eq!(q.to_vec().unwrap(), bytes);
     assert_eq!(p.to_vec().unwrap(), bytes);
@@ -61,7 +69,10 @@ fn rfc2865_7_1_accept_authenticator() {
     assert_eq!(p.code, Code::AccessAccept);
     assert_eq!(p.get(attr::SERVICE_TYPE), Some(&Value::Integer(1)));
     assert_eq!(p.get(attr::LOGIN_SERVICE), Some(&Value::Integer(0)));
-    assert_eq!(p.get(attr::LOGIN_IP_HOST).unwrap().as_ipv4(), Some(Ipv4Addr::new(192, 168, 1, 3)));
+    assert_eq!(
+        p.get(attr::LOGIN_IP_HOST).unwrap().as_ipv4(),
+        Some(Ipv4Addr::new(192, 168, 1, 3))
+    );
     // Re-signing reproduces the RFC's authenticator.
     let mut q = p.to_vec().unwrap();
     q[4..20].fill(0);
@@ -89,7 +100,10 @@ fn rfc2865_7_2_and_7_3_byte_for_byte() {
         p.get(attr::REPLY_MESSAGE).unwrap().as_str(),
         Some("Challenge 32769430.  Enter response at prompt.")
     );
-    assert_eq!(p.get(attr::STATE).unwrap().as_bytes(), Some(&b"32769430"[..]));
+    assert_eq!(
+        p.get(attr::STATE).unwrap().as_bytes(),
+        Some(&b"32769430"[..])
+    );
     assert_eq!(p.to_vec().unwrap(), bytes);
 }
 
@@ -109,9 +123,15 @@ fn length_checks_name_the_attribute() {
     let mut b = hex(RFC_7_1_REQUEST);
     // Length 19 and 4097.
     b[2..4].copy_from_slice(&19u16.to_be_bytes());
-    assert_eq!(Packet::parse(&b), Err(Error::BadPacketLength { length: 19 }));
+    assert_eq!(
+        Packet::parse(&b),
+        Err(Error::BadPacketLength { length: 19 })
+    );
     b[2..4].copy_from_slice(&4097u16.to_be_bytes());
-    assert_eq!(Packet::parse(&b), Err(Error::BadPacketLength { length: 4097 }));
+    assert_eq!(
+        Packet::parse(&b),
+        Err(Error::BadPacketLength { length: 4097 })
+    );
     // NAS-Port with a 3-octet value.
     let mut p = hex("01 00 00 19 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 05 05 00 00 03");
     let e = Packet::parse(&p).unwrap_err();
@@ -122,7 +142,10 @@ fn length_checks_name_the_attribute() {
             length: 3
         }
     );
-    assert_eq!(alloc::format!("{e}"), "attribute NAS-Port (5): value length 3 is not allowed for its type");
+    assert_eq!(
+        alloc::format!("{e}"),
+        "attribute NAS-Port (5): value length 3 is not allowed for its type"
+    );
     // An attribute running past the end.
     p[21] = 9;
     assert_eq!(
@@ -134,10 +157,16 @@ fn length_checks_name_the_attribute() {
     );
     // Length 1.
     p[21] = 1;
-    assert!(matches!(Packet::parse(&p), Err(Error::AttributeOverrun { length: 1, .. })));
+    assert!(matches!(
+        Packet::parse(&p),
+        Err(Error::AttributeOverrun { length: 1, .. })
+    ));
     // Message-Authenticator must be 16 octets.
     let ma = hex("01 00 00 17 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 50 03 00");
-    assert!(matches!(Packet::parse(&ma), Err(Error::BadLength { length: 1, .. })));
+    assert!(matches!(
+        Packet::parse(&ma),
+        Err(Error::BadLength { length: 1, .. })
+    ));
 }
 
 #[test]
@@ -152,7 +181,11 @@ fn codes_round_trip() {
 
 #[test]
 fn vendor_specific_sub_attributes_and_unknown_attributes() {
-    let data = vsa::encode_sub_attributes(10055, &[(1, &1000u32.to_be_bytes()), (2, &2000u32.to_be_bytes())]).unwrap();
+    let data = vsa::encode_sub_attributes(
+        10055,
+        &[(1, &1000u32.to_be_bytes()), (2, &2000u32.to_be_bytes())],
+    )
+    .unwrap();
     let mut p = Packet::new(Code::AccessAccept, 7, [1; 16]);
     p.attributes.push(Attribute::new(
         attr::VENDOR_SPECIFIC,
@@ -170,10 +203,14 @@ fn vendor_specific_sub_attributes_and_unknown_attributes() {
     assert_eq!(subs.len(), 2);
     // A broken sub-attribute chain still round-trips and reports an error.
     let odd = [1u8, 9, 0];
-    let v = Vsa { vendor: 9, data: &odd };
+    let v = Vsa {
+        vendor: 9,
+        data: &odd,
+    };
     assert!(v.sub_attributes().next().unwrap().is_err());
     let mut p = Packet::new(Code::AccessAccept, 7, [1; 16]);
-    p.attributes.push(Attribute::new(attr::VENDOR_SPECIFIC, Value::Vsa(v)));
+    p.attributes
+        .push(Attribute::new(attr::VENDOR_SPECIFIC, Value::Vsa(v)));
     let b = p.to_vec().unwrap();
     assert_eq!(Packet::parse(&b).unwrap(), p);
 }
@@ -191,7 +228,10 @@ fn emit_refuses_bad_values_and_oversize() {
     }
     assert_eq!(p.to_vec(), Err(Error::TooBig));
     let mut buf = [0u8; 10];
-    assert_eq!(Packet::new(Code::AccessRequest, 0, [0; 16]).emit(&mut buf), Err(Error::BufferTooSmall));
+    assert_eq!(
+        Packet::new(Code::AccessRequest, 0, [0; 16]).emit(&mut buf),
+        Err(Error::BufferTooSmall)
+    );
 }
 
 #[test]
@@ -205,7 +245,10 @@ fn ipv6_prefix_forms() {
     assert_eq!(Value::parse(attr::DELEGATED_IPV6_PREFIX, &out), Ok(v));
     // Bits past the length are cleared; lengths over 128 refused.
     let p = Ipv6Prefix::new("2001:db8:ffff::".parse().unwrap(), 36).unwrap();
-    assert_eq!(p.addr(), "2001:db8:f000::".parse::<core::net::Ipv6Addr>().unwrap());
+    assert_eq!(
+        p.addr(),
+        "2001:db8:f000::".parse::<core::net::Ipv6Addr>().unwrap()
+    );
     assert!(Ipv6Prefix::new(core::net::Ipv6Addr::UNSPECIFIED, 129).is_none());
     assert!(Value::parse(attr::FRAMED_IPV6_PREFIX, &[0, 129]).is_err());
     assert!(Value::parse(attr::FRAMED_IPV6_PREFIX, &[1, 64]).is_err());

@@ -44,7 +44,9 @@ impl MemServer {
         let mut r = match p.code {
             Code::AccessRequest => {
                 self.access += 1;
-                if crypto::verify_message_authenticator(req, &p.authenticator, &s) != MessageAuth::Valid {
+                if crypto::verify_message_authenticator(req, &p.authenticator, &s)
+                    != MessageAuth::Valid
+                {
                     return None;
                 }
                 let user = p.get(attr::USER_NAME)?.as_str()?;
@@ -56,13 +58,18 @@ impl MemServer {
                         .get(attr::CHAP_CHALLENGE)
                         .and_then(Value::as_bytes)
                         .unwrap_or(&p.authenticator);
-                    user == self.user && crypto::chap_verify(c.as_bytes()?, self.password.as_bytes(), ch)
+                    user == self.user
+                        && crypto::chap_verify(c.as_bytes()?, self.password.as_bytes(), ch)
                 } else {
                     false
                 };
                 let rp = rp_speed_limits(1000, 8000).unwrap();
                 let mut out = Packet::new(
-                    if ok { Code::AccessAccept } else { Code::AccessReject },
+                    if ok {
+                        Code::AccessAccept
+                    } else {
+                        Code::AccessReject
+                    },
                     p.identifier,
                     p.authenticator,
                 );
@@ -71,14 +78,19 @@ impl MemServer {
                         attr::FRAMED_IP_ADDRESS,
                         Value::Ipv4(Ipv4Addr::new(192, 0, 2, 7)),
                     ));
-                    out.attributes.push(Attribute::integer(attr::ACCT_INTERIM_INTERVAL, 300));
+                    out.attributes
+                        .push(Attribute::integer(attr::ACCT_INTERIM_INTERVAL, 300));
                     out.attributes.push(Attribute::new(
                         attr::VENDOR_SPECIFIC,
-                        Value::Vsa(Vsa { vendor: 10055, data: &rp }),
+                        Value::Vsa(Vsa {
+                            vendor: 10055,
+                            data: &rp,
+                        }),
                     ));
                 }
                 if self.add_ma {
-                    out.attributes.push(Attribute::bytes(attr::MESSAGE_AUTHENTICATOR, &[0; 16]));
+                    out.attributes
+                        .push(Attribute::bytes(attr::MESSAGE_AUTHENTICATOR, &[0; 16]));
                 }
                 let mut b = out.to_vec().ok()?;
                 crypto::sign_message_authenticator(&mut b, &p.authenticator, &s);
@@ -89,7 +101,9 @@ impl MemServer {
                     return None;
                 }
                 self.accounting.push(req.to_vec());
-                Packet::new(Code::AccountingResponse, p.identifier, p.authenticator).to_vec().ok()?
+                Packet::new(Code::AccountingResponse, p.identifier, p.authenticator)
+                    .to_vec()
+                    .ok()?
             }
             _ => return None,
         };
