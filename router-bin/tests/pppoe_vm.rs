@@ -184,3 +184,223 @@ fn service_name_and_ac_name_selection() {
         sock.send(&t.payload).unwrap();
     }
 }
+
+mod dial {
+    use super::*;
+    use crate::common::dialer::{Dialer, PPP_IPV4, PPP_IPV6, Seen, icmpv4_echo, icmpv6_echo};
+    use ppp_proto::{Config as PppConfig, Event as PppEvent};
+    use std::net::Ipv4Addr;
+
+    fn dial(lab: &Lab, user: &[u8], pass: &[u8], seed: u64) -> Dialer {
+        let sock = open(lab);
+        let pppoe = Dialer::pppoe_config(&sock);
+        let mut d = Dialer::new(sock, pppoe, PppConfig::peer(user, pass), seed);
+        let mut v4 = false;
+        let mut v6 = false;
+        let ok = d.run_until(Duration::from_secs(40), |s| {
+            match s {
+                Seen::Ppp(PppEvent::Ipv4Up { .. }) => v4 = true,
+                Seen::Ppp(PppEvent::Ipv6Up { .. }) => v6 = true,
+                _ => {}
+            }
+            v4 && v6
+        });
+        assert!(ok, "no Ipv4Up + Ipv6Up: {:?}\n{}", d.log, lab.console());
+        d
+    }
+
+    /// Pings the AC over IPv4 and IPv6 link-local through the session, once
+    /// its pppd has configured ppp0 (its ip-up scripts ran), resending each
+    /// second until a reply comes.
+    fn ping_both(d: &mut Dialer, lab: &Lab) {
+        assert!(
+            lab.wait_console("LAB-PPP ip-up", Duration::from_secs(10)),
+            "{}",
+            lab.console()
+        );
+        assert!(
+            lab.wait_console("LAB-PPP ipv6-up", Duration::from_secs(10)),
+            "{}",
+            lab.console()
+        );
+        let (local, peer, _) = d.ipv4().unwrap();
+        let replied = (1..=5).any(|seq| {
+            d.send_data(PPP_IPV4, &icmpv4_echo(local, peer, 0x4242, seq));
+            d.run_until(Duration::from_secs(1), |s| {
+                matches!(s, Seen::Data(PPP_IPV4, p) if p.len() >= 28 && p[9] == 1 && p[20] == 0 && p[12..16] == peer.octets())
+            })
+        });
+        assert!(
+            replied,
+            "no ICMP echo reply from {peer}: {:?}\n{}",
+            d.log,
+            lab.console()
+        );
+        let (lifid, pifid) = d.ipv6().unwrap();
+        let replied = (1..=5).any(|seq| {
+            d.send_data(PPP_IPV6, &icmpv6_echo(lifid, pifid, 0x4343, seq));
+            d.run_until(Duration::from_secs(1), |s| {
+                matches!(s, Seen::Data(PPP_IPV6, p) if p.len() >= 48 && p[6] == 58 && p[40] == 129)
+            })
+        });
+        assert!(
+            replied,
+            "no ICMPv6 echo reply: {:?}\n{}",
+            d.log,
+            lab.console()
+        );
+    }
+
+    fn hang_up(d: &mut Dialer, lab: &Lab) {
+        d.hang_up();
+        let down = d.run_until(Duration::from_secs(15), |s| {
+            matches!(s, Seen::Ppp(PppEvent::Down { .. }))
+        });
+        assert!(down, "no Down after our Terminate-Request: {:?}", d.log);
+        assert!(
+            lab.wait_console("LCP terminated by peer", Duration::from_secs(10)),
+            "the AC did not see our LCP Terminate\n{}",
+            lab.console()
+        );
+    }
+
+    #[test]
+    fn chap_ipcp_ipv6cp_ping_and_hang_up() {
+        let args = ["--auth", "chap", "--user", "alice", "--pass", "s3cret"];
+        let Some(lab) = Lab::start("pppoe-vm-chap", Role::AccessConcentrator(&args)) else {
+            return;
+        };
+        let mut d = dial(&lab, b"alice", b"s3cret", 10);
+        let (local, peer, dns) = d.ipv4().unwrap();
+        assert_eq!(
+            local,
+            Ipv4Addr::new(192, 0, 2, 10),
+            "the AC's pool starts at .10"
+        );
+        assert_eq!(peer, Ipv4Addr::new(192, 0, 2, 1));
+        assert_eq!(
+            dns,
+            [
+                Some(Ipv4Addr::new(198, 51, 100, 53)),
+                Some(Ipv4Addr::new(198, 51, 100, 54))
+            ]
+        );
+        let (local_ifid, peer_ifid) = d.ipv6().unwrap();
+        assert_eq!(peer_ifid, 1, "the AC's interface id is ::1");
+        assert_ne!(local_ifid, 0);
+        assert!(
+            lab.wait_console(
+                "LAB-PPP ip-up iface=ppp0 local=192.0.2.1 remote=192.0.2.10",
+                Duration::from_secs(10)
+            ),
+            "{}",
+            lab.console()
+        );
+        ping_both(&mut d, &lab);
+        hang_up(&mut d, &lab);
+    }
+
+    #[test]
+    fn pap_session() {
+        let args = ["--auth", "pap", "--user", "bob", "--pass", "hunter2"];
+        let Some(lab) = Lab::start("pppoe-vm-pap", Role::AccessConcentrator(&args)) else {
+            return;
+        };
+        let mut d = dial(&lab, b"bob", b"hunter2", 11);
+        assert!(d.log.iter().any(|s| matches!(s, Seen::Ppp(PppEvent::AuthSucceeded { message }) if message == b"Login ok")), "{:?}", d.log);
+        ping_both(&mut d, &lab);
+        hang_up(&mut d, &lab);
+    }
+
+    #[test]
+    fn wrong_password_fails_and_ends_the_session() {
+        let args = ["--auth", "chap", "--user", "alice", "--pass", "s3cret"];
+        let Some(lab) = Lab::start("pppoe-vm-badpass", Role::AccessConcentrator(&args)) else {
+            return;
+        };
+        let sock = open(&lab);
+        let pppoe = Dialer::pppoe_config(&sock);
+        let mut d = Dialer::new(sock, pppoe, PppConfig::peer(b"alice", b"wrong"), 12);
+        let down = d.run_until(Duration::from_secs(40), |s| {
+            matches!(s, Seen::Ppp(PppEvent::Down { .. }))
+        });
+        assert!(down, "{:?}", d.log);
+        assert!(
+            d.log
+                .iter()
+                .any(|s| matches!(s, Seen::Ppp(PppEvent::AuthFailed { .. }))),
+            "{:?}",
+            d.log
+        );
+        assert!(d.ipv4().is_none());
+    }
+
+    #[test]
+    fn lcp_echo_keepalive_is_answered_both_ways() {
+        // The AC sends Echo-Requests every 2 s and drops the link after 2
+        // unanswered; we hold the link for 7 s, then it must still be up.
+        let args = [
+            "--auth",
+            "chap",
+            "--user",
+            "alice",
+            "--pass",
+            "s3cret",
+            "--echo-interval",
+            "2",
+            "--echo-failure",
+            "2",
+        ];
+        let Some(lab) = Lab::start("pppoe-vm-echo", Role::AccessConcentrator(&args)) else {
+            return;
+        };
+        let mut config = PppConfig::peer(b"alice", b"s3cret");
+        config.lcp.echo_interval = Some(Duration::from_secs(2));
+        let sock = open(&lab);
+        let pppoe = Dialer::pppoe_config(&sock);
+        let mut d = Dialer::new(sock, pppoe, config, 13);
+        let up = d.run_until(Duration::from_secs(40), |s| {
+            matches!(s, Seen::Ppp(PppEvent::Ipv4Up { .. }))
+        });
+        assert!(up, "{:?}", d.log);
+        let went_down = d.run_until(Duration::from_secs(7), |s| {
+            matches!(s, Seen::Ppp(PppEvent::Down { .. }))
+        });
+        assert!(
+            !went_down,
+            "the link dropped: {:?}\n{}",
+            d.log,
+            lab.console()
+        );
+        // pppd does not log echoes in the network phase, so count them on
+        // our side: LCP (0xc021) code 9 = Echo-Request, 10 = Echo-Reply.
+        let count = |rx: bool, code: u8| {
+            d.log
+                .iter()
+                .filter(|s| matches!(s, Seen::Control(r, 0xc021, c) if *r == rx && *c == code))
+                .count()
+        };
+        assert!(count(true, 9) >= 3, "the AC's Echo-Requests: {:?}", d.log);
+        assert!(
+            count(false, 10) >= count(true, 9),
+            "each of the AC's Echo-Requests is answered: {:?}",
+            d.log
+        );
+        assert!(
+            count(false, 9) >= 3,
+            "our Echo-Requests every 2 s: {:?}",
+            d.log
+        );
+        assert!(
+            count(true, 10) >= count(false, 9) - 1,
+            "the AC answers ours: {:?}",
+            d.log
+        );
+        assert!(
+            !lab.console().contains("No response to"),
+            "{}",
+            lab.console()
+        );
+        hang_up(&mut d, &lab);
+    }
+}

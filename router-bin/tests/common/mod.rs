@@ -3,4 +3,5 @@
 //! machine over an AF_PACKET socket.
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod dialer;
 pub mod pppoe_vm;
