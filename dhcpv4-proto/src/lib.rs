@@ -1,4 +1,95 @@
-//! dhcpv4-proto (being written).
+//! Sans-IO DHCPv4: the codec, a server with stable lease allocation and a
+//! durable lease store, and a client.
+//!
+//! # RFCs
+//!
+//! - RFC 2131 (DHCP): the BOOTP header, the server's allocation and reply
+//!   rules (§4.3, with §4.1's reply destinations) and the client's state
+//!   machine (§4.4) with its retransmission backoff.
+//! - RFC 2132 options: subnet mask, router, DNS, host name, domain name,
+//!   interface MTU, requested address, lease time, overload, message type,
+//!   server identifier, parameter request list, message, maximum message
+//!   size, T1/T2, vendor class, client identifier. Any other option is kept
+//!   raw and round-trips.
+//! - RFC 3396 (long options split across instances, joined on parse, split
+//!   on emit), RFC 3397 (domain search with compression), RFC 3442
+//!   (classless static routes), RFC 3046 (relay agent information, echoed
+//!   untouched), RFC 6842 (client identifier echoed).
+//!
+//! Not implemented: BOOTP-only clients (a message without option 53 is
+//! refused), the server's use of option overload on output, DHCP
+//! authentication (RFC 3118), lease query (RFC 4388), failover, the
+//! client's ARP check of an offered address (the application reports a
+//! conflict with [`client::Client::decline`]), and the client's initial
+//! 1–10 s random wait (left to the driver).
+//!
+//! # The machines
+//!
+//! [`server::Server`] and [`client::Client`] never read a clock, a random
+//! source or a socket. Time is passed in as [`proto_core::Instant`], the
+//! client's randomness (transaction ids, backoff jitter) comes from an
+//! injected [`proto_core::SeededRng`]. Each follows one shape:
+//!
+//! - `handle_input(now, ..)` for a received datagram; peer garbage is an
+//!   `Err` saying why, counted, with the state unchanged;
+//! - `handle_timeout(now)` when `poll_timeout()` has passed (harmless when
+//!   early or repeated);
+//! - commands (`decline`, `release`, ...);
+//! - outputs: after each `handle_*` call or command, drain `poll_transmit`
+//!   then `poll_event` until each returns `None`, and read `poll_timeout`
+//!   last. The `poll_*` methods are `#[must_use]`.
+//!
+//! The server adds one step before draining: its lease changes are
+//! [`server::Server::pending_leases`], and the ACKs that depend on them are
+//! held until the driver has made them durable and called
+//! [`server::Server::commit`] (or [`server::Server::commit_to`] with a
+//! [`lease::LeaseStore`]). No ACK leaves before its lease is stored. Behind
+//! the `std` feature, [`file_store::FileStore`] is a journal on disk,
+//! fsynced per commit and compacted atomically.
+//!
+//! The `dhcpv4d` example runs the server on a real socket.
+//!
+//! # Example
+//!
+//! ```
+//! use std::net::Ipv4Addr;
+//! use dhcpv4_proto::client::{Client, ClientConfig, ClientEvent};
+//! use dhcpv4_proto::lease::MemoryStore;
+//! use dhcpv4_proto::server::{PoolConfig, Server, ServerConfig};
+//! use proto_core::{Instant, SeededRng};
+//!
+//! let sid = Ipv4Addr::new(192, 0, 2, 1);
+//! let pool = PoolConfig::new(
+//!     1, Ipv4Addr::new(192, 0, 2, 0), 24,
+//!     Ipv4Addr::new(192, 0, 2, 100), Ipv4Addr::new(192, 0, 2, 199), Some(sid),
+//! );
+//! let now = Instant::ZERO;
+//! let mut server = Server::new(ServerConfig::new(sid, vec![pool]), now).unwrap();
+//! let mut store = MemoryStore::default();
+//! let mut client = Client::new(ClientConfig::new([2, 0, 0, 0, 0, 1]), SeededRng::from_u64(1), now);
+//!
+//! let mut bound = None;
+//! for _ in 0..4 {
+//!     // Client -> server.
+//!     while let Some(t) = client.poll_transmit() {
+//!         let _ = server.handle_input(now, 1, &t.payload);
+//!     }
+//!     // The server's lease changes become durable before its ACKs leave.
+//!     server.commit_to(&mut store).unwrap();
+//!     while let Some(t) = server.poll_transmit() {
+//!         let _ = client.handle_input(now, &t.payload);
+//!     }
+//!     while let Some(_e) = server.poll_event() {}
+//!     while let Some(e) = client.poll_event() {
+//!         if let ClientEvent::Bound(b) = e {
+//!             bound = Some(b);
+//!         }
+//!     }
+//! }
+//! let b = bound.expect("bound");
+//! assert_eq!(b.router, vec![sid]);
+//! assert!(store.leases.contains_key(&b.address));
+//! ```
 #![no_std]
 #![forbid(unsafe_code)]
 

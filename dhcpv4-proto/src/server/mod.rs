@@ -32,7 +32,9 @@ use proto_core::{Duration, Instant, Transmit};
 use crate::lease::{Lease, LeaseStore};
 use crate::wire;
 
-pub(crate) use pool::{Offer, Pool, fnv1a};
+#[cfg(feature = "std")]
+pub(crate) use pool::fnv1a;
+pub(crate) use pool::{Offer, Pool};
 pub use pool::{PoolConfig, Reservation, ReservationKey};
 
 /// The server's configuration.
