@@ -559,3 +559,38 @@ fn answers_real_pppd_padis_from_the_captures() {
     }
     let _ = Duration::ZERO;
 }
+
+#[test]
+fn overlong_host_uniq_is_answered_but_not_admitted() {
+    let mut a = ac(generous(AcConfig::new(AC_MAC, b"ac")));
+    let hu = [7u8; 100];
+    a.handle_input(ms(0), &padi(host(1), b"", &hu)).unwrap();
+    let pado = out(&mut a).pop().unwrap();
+    let cookie = DiscoveryFrame::parse(&pado)
+        .unwrap()
+        .pppoe
+        .ac_cookie()
+        .unwrap()
+        .to_vec();
+    let padr = frame(
+        host(1),
+        AC_MAC,
+        Code::Padr,
+        0,
+        &[
+            Tag::ServiceName(b""),
+            Tag::HostUniq(&hu),
+            Tag::AcCookie(&cookie),
+        ],
+    );
+    assert_eq!(
+        a.handle_input(ms(1), &padr),
+        Err(Error::BadTagLength {
+            tag: pppoe_proto::wire::TagType::HostUniq,
+            length: 100,
+            expected: 64
+        })
+    );
+    assert_eq!(a.session_count(), 0);
+    assert!(a.poll_transmit().is_none());
+}

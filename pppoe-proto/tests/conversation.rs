@@ -277,3 +277,42 @@ fn duplicated_padr_gets_the_same_pads() {
     assert_eq!(p.ac.session_count(), 1);
     let _ = Duration::ZERO;
 }
+
+#[test]
+fn vlan_tagged_link_reaches_session_up() {
+    let mut cc = ClientConfig::new(ME);
+    cc.vlan = Some(100);
+    let mut ac = AcConfig::new(AC_MAC, b"ac");
+    ac.vlan = Some(100);
+    let mut p = pair(cc, ac, Faults::default(), 7);
+    assert!(p.run_until(100, finished));
+    assert!(matches!(
+        p.client_events[0].1,
+        ClientEvent::SessionUp { session_id: 1, .. }
+    ));
+    let cf = p.client.session_framer().unwrap();
+    assert_eq!(cf.header_len(), 24);
+    let mut buf = [0u8; 64];
+    buf[24..26].copy_from_slice(&[0x00, 0x21]);
+    let n = cf.encapsulate(&mut buf, 2).unwrap();
+    assert_eq!(
+        p.ac.session_framer(1).unwrap().decapsulate(&buf[..n]),
+        Ok(24..26)
+    );
+}
+
+#[test]
+fn mismatched_vlan_never_connects() {
+    let mut cc = ClientConfig::new(ME);
+    cc.vlan = Some(100);
+    cc.max_padi_attempts = 2;
+    let mut p = pair(cc, AcConfig::new(AC_MAC, b"ac"), Faults::default(), 8);
+    assert!(p.run_until(100, finished));
+    assert_eq!(
+        p.client_events[0].1,
+        ClientEvent::DiscoveryFailed {
+            reason: FailReason::NoOffer
+        }
+    );
+    assert_eq!(p.ac.drops().of(pppoe_proto::Error::NotForUs), 2);
+}
