@@ -435,10 +435,11 @@ impl Session {
         };
         match f.protocol {
             protocol::LCP => {
-                if f.payload.first() == Some(&5) && self.lcp.state() == State::Opened {
+                let terminate = f.payload.first() == Some(&5) && self.lcp.state() == State::Opened;
+                let r = self.lcp.handle_packet(now, f.payload, rng, &mut out)?;
+                if terminate {
                     self.reason.get_or_insert(DownReason::PeerTerminated);
                 }
-                let r = self.lcp.handle_packet(now, f.payload, rng, &mut out)?;
                 if let Received::ProtocolReject(p) = r {
                     self.protocol_rejected(now, p);
                 }
