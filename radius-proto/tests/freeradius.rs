@@ -6,7 +6,8 @@
 //! with our radiusd.conf, clients.conf, users file, detail log and one
 //! virtual server on 127.0.0.1 high ports), runs `freeradius -X -d DIR` as a
 //! child and kills it by PID on drop (also when the test panics). Needs root
-//! and the packages; otherwise each test prints SKIP and returns.
+//! and the packages; otherwise each test prints SKIP and returns, except
+//! with `CI` or `TESTBED_REQUIRED` set, where it fails instead.
 
 mod common;
 
@@ -44,6 +45,12 @@ fn skip(test: &str) -> bool {
     let have =
         Path::new("/usr/sbin/freeradius").exists() && Path::new("/usr/bin/radclient").exists();
     if !root || !have {
+        // In CI (or with TESTBED_REQUIRED) a skip would hide a missing peer.
+        let required = std::env::var_os("CI").is_some() || std::env::var_os("TESTBED_REQUIRED").is_some();
+        assert!(
+            !required,
+            "{test}: needs root and freeradius + freeradius-utils, and CI/TESTBED_REQUIRED says it must run"
+        );
         eprintln!(
             "SKIP {test}: needs root and Debian packages freeradius + freeradius-utils (root={root}, installed={have})"
         );
