@@ -3,5 +3,6 @@
 //! machine over an AF_PACKET socket.
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod concentrator;
 pub mod dialer;
 pub mod pppoe_vm;

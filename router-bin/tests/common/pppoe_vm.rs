@@ -55,6 +55,8 @@ fn ensure_built() {
 pub enum Role<'a> {
     /// `run-ac.sh` with these extra arguments.
     AccessConcentrator(&'a [&'a str]),
+    /// Nothing yet: the test starts our server, then [`Lab::run_client`].
+    Client,
 }
 
 /// A namespace with a bridge, the VM's TAP on it, and `host0` (a veth end
@@ -94,6 +96,7 @@ impl Lab {
                 .args(args);
                 run(ac, "run-ac.sh");
             }
+            Role::Client => {}
         }
         Some(lab)
     }
@@ -108,6 +111,26 @@ impl Lab {
         let mut cmd = script("vm-exec.sh");
         cmd.args([self.vm_name, command]);
         run(cmd, "vm-exec.sh")
+    }
+
+    /// Boots the real pppd client VM, which dials whatever AC answers on
+    /// the bridge, pings its IPCP peer (IPv4) and link-local peer (IPv6),
+    /// and hangs up. Returns whether it printed `LAB-RESULT PASS`, and its
+    /// console.
+    pub fn run_client(&mut self, args: &[&str]) -> (bool, String) {
+        self.vm_name = "client";
+        let mut cmd = script("run-client.sh");
+        cmd.args([
+            "--netns",
+            &self.netns,
+            "--bridge",
+            "br-pppoe",
+            "--accel",
+            "tcg",
+        ])
+        .args(args);
+        let ok = cmd.output().map(|o| o.status.success()).unwrap_or(false);
+        (ok, self.console())
     }
 
     /// The VM's console so far (pppd's debug log goes there).
@@ -131,9 +154,11 @@ impl Lab {
 
 impl Drop for Lab {
     fn drop(&mut self) {
-        let mut stop = script("run-ac.sh");
-        stop.args(["--stop", "--name", self.vm_name]);
-        let _ = stop.output();
+        for (script_name, vm) in [("run-ac.sh", "ac"), ("run-client.sh", "client")] {
+            let mut stop = script(script_name);
+            stop.args(["--stop", "--name", vm]);
+            let _ = stop.output();
+        }
         let mut down = script("lab-net.sh");
         down.args(["down", "--netns", &self.netns]);
         let _ = down.output();

@@ -1,0 +1,159 @@
+//! Our PPPoE access concentrator and PPP authenticator, over an AF_PACKET
+//! socket, against a real pppd 2.4.9 client (kernel PPPoE via rp-pppoe.so)
+//! in a VM: the client dials, authenticates, gets IPv4 and IPv6, pings us
+//! over both, and hangs up; it prints LAB-RESULT PASS only if all worked.
+
+mod common;
+
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use common::concentrator::{AcSeen, AcSettings, serve};
+use common::pppoe_vm::{Lab, Role};
+use ppp_proto::Event as PppEvent;
+use pppoe_proto::AcEvent;
+use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
+
+fn settings() -> AcSettings {
+    AcSettings {
+        ac_name: b"our-ac",
+        users: vec![(b"alice", b"s3cret")],
+        local: Ipv4Addr::new(192, 0, 2, 1),
+        pool_start: Ipv4Addr::new(192, 0, 2, 10),
+        dns: [
+            Ipv4Addr::new(198, 51, 100, 53),
+            Ipv4Addr::new(198, 51, 100, 54),
+        ],
+    }
+}
+
+/// Runs our AC while the client VM dials; returns the client's verdict, its
+/// console and what our AC saw.
+fn dial_us(label: &str, client_args: &[&str]) -> Option<(bool, String, Vec<AcSeen>)> {
+    let mut lab = Lab::start(label, Role::Client)?;
+    let sock = testbed::in_namespace(lab.netns(), || PacketSocket::open("host0", ETH_P_ALL))
+        .unwrap()
+        .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let server = std::thread::spawn({
+        let stop = Arc::clone(&stop);
+        move || serve(sock, settings(), stop)
+    });
+    let (ok, console) = lab.run_client(client_args);
+    // The client's hang-up is an LCP Terminate-Request; RFC 1661 then holds
+    // the session in Stopping for one restart timer (3 s) before it is Down.
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    stop.store(true, Ordering::Relaxed);
+    let log = server.join().expect("AC thread");
+    Some((ok, console, log))
+}
+
+fn count(log: &[AcSeen], f: impl Fn(&AcSeen) -> bool) -> usize {
+    log.iter().filter(|s| f(s)).count()
+}
+
+#[test]
+fn pppd_client_dials_our_ac_with_chap_and_pings_us() {
+    let args = ["--user", "alice", "--pass", "s3cret", "--auth", "any"];
+    let Some((ok, console, log)) = dial_us("ac-vs-pppd-chap", &args) else {
+        return;
+    };
+    assert!(ok, "client did not pass:\n{console}\nour AC saw: {log:?}");
+    assert!(console.contains("LAB-PPP ip-up iface=ppp0 local=192.0.2.10 remote=192.0.2.1 dns1=198.51.100.53 dns2=198.51.100.54"), "{console}");
+    assert!(
+        console.contains("remote=fe80::0000:0000:0000:0001"),
+        "IPv6CP gave the client our ::1\n{console}"
+    );
+    assert!(
+        console.contains("rcvd [CHAP Challenge"),
+        "CHAP was used\n{console}"
+    );
+    assert_eq!(
+        count(&log, |s| matches!(
+            s,
+            AcSeen::Pppoe(AcEvent::SessionUp { .. })
+        )),
+        1,
+        "{log:?}"
+    );
+    assert_eq!(
+        count(&log, |s| matches!(
+            s,
+            AcSeen::Ppp(_, PppEvent::Ipv4Up { .. })
+        )),
+        1,
+        "{log:?}"
+    );
+    assert_eq!(
+        count(&log, |s| matches!(
+            s,
+            AcSeen::Ppp(_, PppEvent::Ipv6Up { .. })
+        )),
+        1,
+        "{log:?}"
+    );
+    assert!(
+        count(&log, |s| matches!(s, AcSeen::Echoed(_, 0x0021))) >= 3,
+        "{log:?}"
+    );
+    assert!(
+        count(&log, |s| matches!(s, AcSeen::Echoed(_, 0x0057))) >= 3,
+        "{log:?}"
+    );
+    assert_eq!(
+        count(&log, |s| matches!(s, AcSeen::Ppp(_, PppEvent::Down { .. }))),
+        1,
+        "hang-up ends the session: {log:?}"
+    );
+}
+
+#[test]
+fn pppd_client_that_refuses_chap_gets_pap_through_lcp_nak() {
+    let args = ["--user", "alice", "--pass", "s3cret", "--auth", "pap"];
+    let Some((ok, console, log)) = dial_us("ac-vs-pppd-pap", &args) else {
+        return;
+    };
+    assert!(ok, "client did not pass:\n{console}\nour AC saw: {log:?}");
+    assert!(console.contains("<auth pap>"), "{console}");
+    assert!(
+        log.iter().any(|s| matches!(
+            s,
+            AcSeen::Ppp(
+                _,
+                PppEvent::AuthRequest {
+                    credential: ppp_proto::Credential::Pap { .. },
+                    ..
+                }
+            )
+        )),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn pppd_client_with_a_wrong_password_is_refused() {
+    let args = [
+        "--user",
+        "alice",
+        "--pass",
+        "wrong",
+        "--auth",
+        "any",
+        "--up-timeout",
+        "15",
+    ];
+    let Some((ok, console, log)) = dial_us("ac-vs-pppd-badpass", &args) else {
+        return;
+    };
+    assert!(!ok, "a wrong password must not pass:\n{console}");
+    assert!(console.contains("rcvd [CHAP Failure"), "{console}");
+    assert_eq!(
+        count(&log, |s| matches!(
+            s,
+            AcSeen::Ppp(_, PppEvent::Ipv4Up { .. })
+        )),
+        0,
+        "{log:?}"
+    );
+}
