@@ -20,7 +20,9 @@
 //!   overall, session bounds total and per MAC, error PADS, unique session
 //!   ids in 1..=0xFFFE, PADT both ways.
 //! - **Session framing** ([`session`]): 0x8864 encapsulation and
-//!   decapsulation in place, MTU 1492 or the RFC 4638 value.
+//!   decapsulation in place, MTU 1492 or the RFC 4638 value; TCP MSS
+//!   clamping of SYNs crossing the session ([`mss`]), in place with an
+//!   RFC 1624 checksum update.
 //!
 //! Not implemented: RFC 4938 (PADG/PADC/PADQ credit flow control), RFC 5578,
 //! the TR-101 Vendor-Specific sub-options (carried as opaque bytes), an AC
@@ -122,6 +124,7 @@ extern crate std;
 pub mod ac;
 pub mod client;
 mod error;
+pub mod mss;
 pub mod session;
 pub mod wire;
 
