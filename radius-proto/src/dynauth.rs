@@ -9,7 +9,9 @@
 //! - The session is identified by User-Name, Acct-Session-Id,
 //!   Framed-IP-Address and NAS-Port ([`SessionSelector`]). A request with none
 //!   of them is answered at once with a NAK, Error-Cause 402
-//!   (Missing-Attribute). Otherwise the application gets
+//!   (Missing-Attribute); one naming another NAS (NAS-IP-Address or
+//!   NAS-Identifier other than configured) with Error-Cause 403. Otherwise
+//!   the application gets
 //!   [`Event::Request`] and answers with [`DynAuthServer::respond`]: ACK, or
 //!   NAK with an [`ErrorCause`] such as 503 (Session-Context-Not-Found).
 //! - Retransmitted requests (same source, Identifier and authenticator) are
@@ -57,6 +59,11 @@ pub struct DynAuthConfig {
     /// Drop requests without a Message-Authenticator (default `false`:
     /// RFC 5176 makes it optional and radclient omits it).
     pub require_message_authenticator: bool,
+    /// This NAS's NAS-IP-Address: a request naming another one is answered
+    /// with a NAK, Error-Cause 403 (RFC 5176 §3). `None`: not checked.
+    pub nas_ip: Option<Ipv4Addr>,
+    /// This NAS's NAS-Identifier, checked the same way.
+    pub nas_identifier: Option<Vec<u8>>,
 }
 
 impl DynAuthConfig {
@@ -69,6 +76,8 @@ impl DynAuthConfig {
             cache_size: 64,
             cache_time: Duration::from_secs(30),
             require_message_authenticator: false,
+            nas_ip: None,
+            nas_identifier: None,
         }
     }
 }
@@ -365,6 +374,27 @@ impl DynAuthServer {
                 from,
                 bytes,
                 Answer::Nak(ErrorCause::MISSING_ATTRIBUTE),
+            );
+            return Ok(());
+        }
+        let ip_mismatch = self.config.nas_ip.is_some_and(|ours| {
+            packet
+                .get(attr::NAS_IP_ADDRESS)
+                .and_then(Value::as_ipv4)
+                .is_some_and(|theirs| theirs != ours)
+        });
+        let id_mismatch = self.config.nas_identifier.as_deref().is_some_and(|ours| {
+            packet
+                .get(attr::NAS_IDENTIFIER)
+                .and_then(Value::as_bytes)
+                .is_some_and(|theirs| theirs != ours)
+        });
+        if ip_mismatch || id_mismatch {
+            self.answer(
+                client,
+                from,
+                bytes,
+                Answer::Nak(ErrorCause::NAS_IDENTIFICATION_MISMATCH),
             );
             return Ok(());
         }

@@ -49,7 +49,10 @@ fn loads_the_whole_freeradius_tree() {
 #[test]
 fn every_file_alone_either_loads_or_fails_without_panicking() {
     let Ok(dir) = std::fs::read_dir("/usr/share/freeradius") else {
-        assert!(!must_run(), "/usr/share/freeradius missing: install freeradius-common");
+        assert!(
+            !must_run(),
+            "/usr/share/freeradius missing: install freeradius-common"
+        );
         eprintln!("SKIP every_file_alone: /usr/share/freeradius missing");
         return;
     };

@@ -216,3 +216,47 @@ fn pending_requests_are_bounded_and_expire() {
     l.handle_timeout(Instant::ZERO + Duration::from_secs(10));
     assert_eq!(l.stats().expired, 4);
 }
+
+#[test]
+fn request_for_another_nas_is_naked_403() {
+    let mut cfg = DynAuthConfig::new(vec![DynAuthClient {
+        addr: from().ip(),
+        secret: Secret::new(SECRET),
+    }]);
+    cfg.nas_ip = Some([192, 0, 2, 1].into());
+    cfg.nas_identifier = Some(b"bng-1".to_vec());
+    let mut l = DynAuthServer::new(cfg);
+    for (i, nas) in [
+        Attribute::new(attr::NAS_IP_ADDRESS, Value::Ipv4([192, 0, 2, 2].into())),
+        Attribute::bytes(attr::NAS_IDENTIFIER, b"bng-2"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let req = request(
+            Code::DisconnectRequest,
+            i as u8,
+            &[Attribute::bytes(attr::USER_NAME, b"u"), nas],
+            false,
+        );
+        l.handle_input(Instant::ZERO, from(), &req).unwrap();
+        assert!(l.poll_event().is_none());
+        let a = answer_of(&mut l, &req);
+        assert_eq!(
+            Packet::parse(&a).unwrap().get(attr::ERROR_CAUSE),
+            Some(&Value::Integer(403))
+        );
+    }
+    // Ours: handed to the application.
+    let req = request(
+        Code::DisconnectRequest,
+        9,
+        &[
+            Attribute::bytes(attr::USER_NAME, b"u"),
+            Attribute::new(attr::NAS_IP_ADDRESS, Value::Ipv4([192, 0, 2, 1].into())),
+        ],
+        false,
+    );
+    l.handle_input(Instant::ZERO, from(), &req).unwrap();
+    assert!(matches!(l.poll_event(), Some(Event::Request(_))));
+}

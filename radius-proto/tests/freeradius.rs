@@ -46,7 +46,8 @@ fn skip(test: &str) -> bool {
         Path::new("/usr/sbin/freeradius").exists() && Path::new("/usr/bin/radclient").exists();
     if !root || !have {
         // In CI (or with TESTBED_REQUIRED) a skip would hide a missing peer.
-        let required = std::env::var_os("CI").is_some() || std::env::var_os("TESTBED_REQUIRED").is_some();
+        let required =
+            std::env::var_os("CI").is_some() || std::env::var_os("TESTBED_REQUIRED").is_some();
         assert!(
             !required,
             "{test}: needs root and freeradius + freeradius-utils, and CI/TESTBED_REQUIRED says it must run"

@@ -17,8 +17,9 @@ pub use typed::{
     VENDOR_ROARING_PENGUIN, rp_speed_limits,
 };
 
-use crate::wire::DataType;
+use crate::error::{AttrName, Error};
 use crate::wire::attr::STANDARD;
+use crate::wire::{DataType, Value, Vsa};
 
 /// A vendor.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -264,6 +265,39 @@ impl Dictionary {
         self.values_by_name
             .get(&(attr.to_string(), name.to_string()))
             .copied()
+    }
+
+    /// Decodes one attribute value by this dictionary's definition of
+    /// `(vendor, code)` (vendor 0: standard), giving its name and typed value;
+    /// `None` when the attribute is unknown or has no decoder here (it is
+    /// then best kept as octets).
+    pub fn decode<'a>(
+        &self,
+        vendor: u32,
+        code: u32,
+        data: &'a [u8],
+    ) -> Option<(&str, Result<Value<'a>, Error>)> {
+        let a = self.attr_by_code(vendor, code)?;
+        let t = a.data_type?;
+        let name = AttrName {
+            vendor,
+            typ: u8::try_from(code).unwrap_or(u8::MAX),
+        };
+        Some((a.name.as_str(), Value::parse_as(name, t, data)))
+    }
+
+    /// Every sub-attribute of a Vendor-Specific value, decoded by this
+    /// dictionary: `(name, value)`, or `None` for the ones it cannot decode.
+    pub fn decode_vsa<'a>(
+        &'a self,
+        vsa: &Vsa<'a>,
+    ) -> impl Iterator<Item = Option<(&'a str, Value<'a>)>> + 'a {
+        let vendor = vsa.vendor;
+        vsa.sub_attributes().map(move |s| {
+            let s = s.ok()?;
+            let (n, v) = self.decode(vendor, u32::from(s.typ), s.value)?;
+            Some((n, v.ok()?))
+        })
     }
 
     /// Number of attributes.

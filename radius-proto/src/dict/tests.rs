@@ -130,3 +130,37 @@ fn access_reply_decodes_typed_values() {
     assert_eq!(r.delegated_ipv6_prefix.map(|p| p.len), Some(48));
     let _: Vec<u8> = Vec::new();
 }
+
+#[test]
+fn dictionary_decodes_vendor_sub_attributes() {
+    let d = Dictionary::standard();
+    let data = rp_speed_limits(512, 4096).unwrap();
+    let v = Vsa {
+        vendor: VENDOR_ROARING_PENGUIN,
+        data: &data,
+    };
+    let all: Vec<_> = d.decode_vsa(&v).collect();
+    assert_eq!(
+        all,
+        [
+            Some(("RP-Upstream-Speed-Limit", Value::Integer(512))),
+            Some(("RP-Downstream-Speed-Limit", Value::Integer(4096)))
+        ]
+    );
+    let (name, v) = d.decode(0, 8, &[192, 0, 2, 1]).unwrap();
+    assert_eq!(
+        (name, v),
+        ("Framed-IP-Address", Ok(Value::Ipv4([192, 0, 2, 1].into())))
+    );
+    assert!(d.decode(0, 8, &[1]).unwrap().1.is_err());
+    assert!(d.decode(77, 1, &[1]).is_none());
+    let avp = crate::wire::vsa::encode_sub_attributes(9, &[(1, b"ip:addr-pool=main")]).unwrap();
+    let v = Vsa {
+        vendor: VENDOR_CISCO,
+        data: &avp,
+    };
+    assert_eq!(
+        d.decode_vsa(&v).next(),
+        Some(Some(("Cisco-AVPair", Value::Text(b"ip:addr-pool=main"))))
+    );
+}
