@@ -185,6 +185,7 @@ pub struct Client {
     state: ClientState,
     xid: u32,
     started: Instant,
+    lease_base: Instant,
     attempts: u32,
     deadline: Option<Instant>,
     offered: Option<(Ipv4Addr, Ipv4Addr)>,
@@ -207,6 +208,7 @@ impl Client {
             state: ClientState::Init,
             xid: 0,
             started: now,
+            lease_base: now,
             attempts: 0,
             deadline: None,
             offered: None,
@@ -315,6 +317,11 @@ impl Client {
     /// A REQUEST for the state we are in.
     fn send_request(&mut self, now: Instant) {
         self.attempts += 1;
+        if self.attempts == 1 {
+            // Lease times count from the first REQUEST (RFC 2131 §4.4.1);
+            // in REBINDING this stays the RENEWING one (earlier: safe).
+            self.lease_base = now;
+        }
         let mut m = self.message(now, MessageType::Request);
         let mut dest = ClientDestination::Broadcast;
         match self.state {
@@ -427,9 +434,7 @@ impl Client {
         if t1 > t2 || t1 == Duration::ZERO {
             t1 = t2.min(lease / 2);
         }
-        // Times count from when the request went out (RFC 2131 §4.4.1);
-        // `started` is that moment for every state.
-        let base = self.started;
+        let base = self.lease_base;
         let times = Times {
             t1: base + t1,
             t2: base + t2,

@@ -308,7 +308,7 @@ fn renewing_and_rebinding_schedule_is_exact_then_lost() {
         while let Some(e) = c.poll_event() {
             if let ClientEvent::Lost { reason } = e {
                 assert_eq!(reason, LostReason::Expired);
-                assert_eq!(t, Instant::from_secs(1000));
+                assert_eq!(t, Instant::from_millis(1_000_002));
                 assert_eq!(c.state(), ClientState::Selecting);
                 sends.push((t, ClientDestination::Unicast(Ipv4Addr::UNSPECIFIED)));
             }
@@ -330,15 +330,16 @@ fn renewing_and_rebinding_schedule_is_exact_then_lost() {
     assert_eq!(
         got,
         vec![
-            (500_000, true), // T1: unicast to the server
-            (687_500, true), // half of the 375 s to T2
-            (781_250, true),
-            (841_250, true),    // the 60 s minimum
-            (875_000, false),   // T2: broadcast
-            (937_500, false),   // half of the 125 s left
-            (997_500, false),   // the 60 s minimum
-            (1_000_000, false), // expiry: Lost, then a new DISCOVER
-            (1_000_000, false),
+            // The REQUEST left at 2 ms (1 ms each way for DISCOVER/OFFER).
+            (500_002, true), // T1: unicast to the server
+            (687_502, true), // half of the 375 s to T2
+            (781_252, true),
+            (841_252, true),    // the 60 s minimum
+            (875_002, false),   // T2: broadcast
+            (937_502, false),   // half of the 125 s left
+            (997_502, false),   // the 60 s minimum
+            (1_000_002, false), // expiry: Lost, then a new DISCOVER
+            (1_000_002, false),
         ]
     );
 }
