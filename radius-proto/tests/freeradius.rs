@@ -114,6 +114,12 @@ fn copy_dir(from: &Path, to: &Path) {
 
 impl Radiusd {
     fn start() -> Radiusd {
+        Self::start_with(&["-X"])
+    }
+
+    /// Starts with the given mode flags (`-X` for the debug log the tests
+    /// read on failure; `-f -l stdout` for full multi-threaded speed).
+    fn start_with(flags: &[&str]) -> Radiusd {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         copy_dir(Path::new("/etc/freeradius/3.0"), d);
@@ -182,7 +188,7 @@ impl Radiusd {
         .unwrap();
         let log = std::fs::File::create(d.join("log/stdout")).unwrap();
         let child = Command::new("/usr/sbin/freeradius")
-            .arg("-X")
+            .args(flags)
             .arg("-d")
             .arg(d)
             .stdout(Stdio::from(log.try_clone().unwrap()))
@@ -719,4 +725,108 @@ fn radclient_coa_and_disconnect_against_our_listener() {
     let stats = t.join().unwrap();
     assert_eq!((stats.acks, stats.naks), (2, 2), "{stats:?}");
     assert!(stats.bad_authenticator >= 1, "{stats:?}");
+}
+
+/// Requests per second from `radclient` and from our client against the same
+/// FreeRADIUS, with the same parallelism, in one run. Run by
+/// `bench/radius_throughput.sh` (release build); prints the ratio.
+#[test]
+#[ignore = "benchmark: run with --ignored (bench/radius_throughput.sh)"]
+fn throughput_vs_radclient() {
+    if skip("throughput_vs_radclient") {
+        return;
+    }
+    let n: usize = std::env::var("RADIUS_BENCH_REQUESTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5000);
+    let par: usize = std::env::var("RADIUS_BENCH_PARALLEL")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(32);
+    let r = Radiusd::start_with(&["-f", "-l", "stdout"]);
+
+    // radclient: n Access-Requests from a file, `par` in flight.
+    let file = r.dir.path().join("requests");
+    let one = "User-Name = \"alice\", User-Password = \"wonderland\", NAS-IP-Address = 127.0.0.1, NAS-Port = 1\n\n";
+    std::fs::write(&file, one.repeat(n)).unwrap();
+    let t0 = std::time::Instant::now();
+    let out = Command::new("/usr/bin/radclient")
+        .args([
+            "-q",
+            "-c",
+            "1",
+            "-r",
+            "3",
+            "-t",
+            "3",
+            "-p",
+            &par.to_string(),
+            "-f",
+        ])
+        .arg(&file)
+        .arg(r.auth.to_string())
+        .args(["auth", SECRET])
+        .output()
+        .unwrap();
+    let radclient = t0.elapsed();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Ours: the same requests, `par` in flight, one socket.
+    let mut nas = nas_for(&r, SECRET);
+    nas.client = Client::new(
+        {
+            let mut c = ClientConfig::new(vec![ServerConfig::new(
+                r.auth,
+                r.acct,
+                Secret::new(SECRET.as_bytes()),
+            )]);
+            c.timeout = StdDuration::from_secs(3);
+            c
+        },
+        SeededRng::from_u64(9),
+    )
+    .unwrap();
+    let attrs = user(b"alice");
+    let t0 = std::time::Instant::now();
+    let (mut sent, mut accepted) = (0usize, 0usize);
+    let mut buf = [0u8; 4096];
+    nas.sock
+        .set_read_timeout(Some(StdDuration::from_millis(100)))
+        .unwrap();
+    while accepted < n {
+        while sent < n && nas.client.outstanding() < par {
+            nas.client
+                .authenticate(nas.clock.now(), &attrs, Some(b"wonderland"))
+                .unwrap();
+            sent += 1;
+        }
+        nas.pump();
+        for e in nas.events.drain(..) {
+            match e {
+                Event::Response(x) if x.code == Code::AccessAccept => accepted += 1,
+                other => panic!("{other:?}"),
+            }
+        }
+        if let Ok((k, from)) = nas.sock.recv_from(&mut buf) {
+            let _ = nas.client.handle_input(nas.clock.now(), from, &buf[..k]);
+        }
+        let now = nas.clock.now();
+        if nas.client.poll_timeout().is_some_and(|t| t <= now) {
+            nas.client.handle_timeout(now);
+        }
+        assert!(t0.elapsed() < StdDuration::from_secs(120));
+    }
+    let ours = t0.elapsed();
+    let rps = |d: StdDuration| n as f64 / d.as_secs_f64();
+    println!(
+        "RADIUS throughput, {n} Access-Requests, {par} in flight: radclient {:.0} req/s, radius-proto {:.0} req/s, ratio {:.2}",
+        rps(radclient),
+        rps(ours),
+        rps(ours) / rps(radclient)
+    );
 }
