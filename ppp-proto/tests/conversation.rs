@@ -464,3 +464,102 @@ fn unknown_protocol_gets_protocol_reject_and_garbage_is_counted() {
     let t = p.peer.poll_transmit().unwrap();
     assert_eq!(&t.payload[..3], &[0xc0, 0x21, 7]);
 }
+
+fn ifids(p: &Pair) -> ((u64, u64), (u64, u64)) {
+    let v6 = |evs: &[(Instant, Event)]| {
+        evs.iter()
+            .rev()
+            .find_map(|(_, e)| match e {
+                Event::Ipv6Up {
+                    local_ifid,
+                    peer_ifid,
+                } => Some((*local_ifid, *peer_ifid)),
+                _ => None,
+            })
+            .unwrap()
+    };
+    (v6(&p.peer_events), v6(&p.ac_events))
+}
+
+#[test]
+fn client_keeps_its_previous_interface_identifier() {
+    let mut peer = peer_config();
+    if let Role::Peer(c) = &mut peer.role {
+        c.ipv6_ifid = Some(0x0211_22ff_fe33_4455);
+    }
+    let mut p = Pair::new(peer, ac_config(), 18);
+    p.open();
+    assert!(p.run_until(secs(10), Pair::both_up));
+    let ((pl, pp), (al, ap)) = ifids(&p);
+    assert_eq!((pl, pp), (0x0211_22ff_fe33_4455, 1));
+    assert_eq!((al, ap), (1, 0x0211_22ff_fe33_4455));
+}
+
+#[test]
+fn colliding_interface_identifiers_are_naked_apart() {
+    // Both sides want ::1: each Naks the other with a random suggestion.
+    let mut peer = peer_config();
+    if let Role::Peer(c) = &mut peer.role {
+        c.ipv6_ifid = Some(1);
+    }
+    let mut p = Pair::new(peer, ac_config(), 19);
+    p.open();
+    assert!(p.run_until(secs(10), Pair::both_up));
+    let ((pl, pp), (al, ap)) = ifids(&p);
+    assert_eq!((pl, pp), (ap, al));
+    assert_ne!(pl, pp);
+    assert!(pl != 0 && pp != 0);
+    assert!(
+        !p.sent(Side::Peer, protocol::IPV6CP, 3).is_empty()
+            || !p.sent(Side::Ac, protocol::IPV6CP, 3).is_empty()
+    );
+}
+
+#[test]
+fn client_hint_is_naked_to_the_assigned_address() {
+    let mut peer = peer_config();
+    if let Role::Peer(c) = &mut peer.role {
+        c.ipv4_hint = Some(std::net::Ipv4Addr::new(192, 0, 2, 99));
+    }
+    let mut p = Pair::new(peer, ac_config(), 20);
+    p.open();
+    assert!(p.run_until(secs(10), Pair::both_up));
+    assert!(p.peer_has(|e| matches!(e, Event::Ipv4Up { local, .. } if *local == PEER_ADDR)));
+    // The first IPCP request carried the hint; the AC Nak'd it.
+    let first = p
+        .log
+        .iter()
+        .find(|(_, s, f)| *s == Side::Peer && f[..3] == [0x80, 0x21, 1])
+        .unwrap();
+    assert_eq!(&first.2[6..12], &[3, 6, 192, 0, 2, 99]);
+    assert_eq!(p.sent(Side::Ac, protocol::IPCP, 3).len(), 1);
+}
+
+#[test]
+fn authenticator_without_ipv4_assignment_runs_ipv6_only() {
+    let mut ac = ac_config();
+    if let Role::Authenticator(a) = &mut ac.role {
+        a.ipv4 = None;
+    }
+    let mut p = Pair::new(peer_config(), ac, 21);
+    p.open();
+    assert!(p.run_until(
+        secs(10),
+        |p| p.peer_has(|e| matches!(e, Event::Ipv6Up { .. }))
+            && p.peer_has(|e| matches!(e, Event::ProtocolRejected { protocol: 0x8021 }))
+    ));
+    assert!(p.peer_down().is_none() && p.ac_down().is_none());
+    assert!(!p.peer_has(|e| matches!(e, Event::Ipv4Up { .. })));
+}
+
+#[test]
+fn verdict_without_a_pending_request_is_refused() {
+    let mut p = Pair::new(peer_config(), ac_config(), 22);
+    let now = p.now;
+    assert!(p.ac.accept(now, &mut p.ac_rng, b"x").is_err());
+    assert!(p.peer.accept(now, &mut p.peer_rng, b"x").is_err());
+    p.open();
+    assert!(p.run_until(secs(10), Pair::both_up));
+    let now = p.now;
+    assert!(p.ac.reject(now, &mut p.ac_rng, b"x").is_err());
+}
