@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
-use testbed::{Netns, Process, Testbed};
+use testbed::{Capture, Netns, Process, Testbed};
 
 const LEASE_SECS: u64 = 30;
 
@@ -25,6 +25,7 @@ struct Lab {
     ifname: &'static str,
     server: Process,
     events: PathBuf,
+    capture: Option<Capture>,
 }
 
 fn daemon() -> PathBuf {
@@ -58,6 +59,7 @@ fn lab(label: &str, ifname: &'static str, tool: &str) -> Option<Lab> {
     let cli = tb.namespace("client").unwrap();
     tb.veth((&srv, "srv0"), (&cli, ifname)).unwrap();
     tb.addr(&srv, "srv0", "192.0.2.1/24").unwrap();
+    let capture = Some(tb.capture(&srv, "srv0").unwrap());
     let dir = tb.dir().to_path_buf();
     let conf = dir.join("dhcpv4d.toml");
     std::fs::write(
@@ -91,6 +93,7 @@ mtu = 1400
         ifname,
         server,
         events,
+        capture,
     };
     lab.wait(Duration::from_secs(10), "server ready", || {
         lab.server.output().0.contains("ready on srv0")
@@ -147,13 +150,22 @@ impl Lab {
         p
     }
 
-    /// Prints what happened (shown with --nocapture, and in CI logs).
-    fn report(&self) {
+    /// Prints what happened (shown with --nocapture) and checks the
+    /// capture: tshark finds no malformed DHCP frame, and saw the ACKs of
+    /// the bind, the renewal and the second bind.
+    fn report(mut self) {
         eprintln!(
             "client events:\n{}\nserver log:\n{}",
             self.lines().join("\n"),
             self.server.output().0
         );
+        let pcap = self.capture.take().unwrap().stop().unwrap();
+        let problems = pcap.problems().unwrap();
+        assert!(problems.is_empty(), "tshark: {problems:?}");
+        let acks = pcap.count("dhcp.option.dhcp == 5").unwrap();
+        let offers = pcap.count("dhcp.option.dhcp == 2").unwrap();
+        eprintln!("capture: {offers} OFFERs, {acks} ACKs, no malformed frame");
+        assert!(acks >= 3, "{acks} ACKs in the capture");
     }
 
     fn path(&self, name: &str) -> String {
