@@ -18,7 +18,8 @@
 //! - **Access concentrator** ([`ac`]): stateless PADO with an HMAC-MD5
 //!   AC-Cookie under a rotating secret, PADI token buckets per MAC and
 //!   overall, session bounds total and per MAC, error PADS, unique session
-//!   ids in 1..=0xFFFE, PADT both ways.
+//!   ids in 1..=0xFFFE, PADT both ways; admission automatic within the
+//!   bounds or decided by the application per PADR.
 //! - **Session framing** ([`session`]): 0x8864 encapsulation and
 //!   decapsulation in place, MTU 1492 or the RFC 4638 value; TCP MSS
 //!   clamping of SYNs crossing the session ([`mss`]), in place with an
@@ -41,7 +42,8 @@
 //!   per reason in `drops()`; the state is exactly as before. Log and carry on.
 //! - `handle_timeout(now)` when `poll_timeout()` has passed (early or
 //!   repeated calls are harmless).
-//! - Commands: [`Client::close`], [`Client::reconnect`], [`Ac::close`].
+//! - Commands: [`Client::close`], [`Client::reconnect`], [`Ac::close`],
+//!   [`Ac::accept`], [`Ac::refuse`].
 //!   Caller misuse returns [`Error::InvalidState`] (or the like) at once.
 //! - Outputs: `poll_transmit()` (a [`proto_core::Transmit`] with the
 //!   destination MAC and the whole Ethernet frame), `poll_event()`

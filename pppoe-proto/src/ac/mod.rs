@@ -20,11 +20,16 @@
 //!   Service-Name-Error; a PADR over [`AcConfig::max_sessions`] or
 //!   [`AcConfig::max_sessions_per_mac`] gets a PADS with AC-System-Error (as
 //!   accel-ppp and rp-pppoe do); both are reported as
-//!   [`AcEvent::Refused`]. Otherwise the session is **admitted
-//!   automatically** (within the bounds; authentication is PPP's business,
-//!   after the PADS, as in accel-ppp and rp-pppoe): a session id is
-//!   allocated, the PADS sent and [`AcEvent::SessionUp`] reported. Tables
-//!   are charged only then.
+//!   [`AcEvent::Refused`]. Otherwise, with [`Admission::Automatic`] (the
+//!   default; authentication is PPP's business after the PADS, as in
+//!   accel-ppp and rp-pppoe) the session is admitted at once: a session id
+//!   is allocated, the PADS sent and [`AcEvent::SessionUp`] reported. With
+//!   [`Admission::Manual`] (STYLE.md "Admission hooks", after quinn's
+//!   `Incoming`) the PADR becomes an [`AcEvent::SessionRequest`] and the
+//!   application calls [`Ac::accept`] (PADS with a session id) or
+//!   [`Ac::refuse`] (PADS with Service-Name-Error); pending requests are
+//!   bounded, count against the session bounds and expire. Tables are
+//!   charged only on accept.
 //! - **Repeated PADR** from the same MAC with the same Host-Uniq while its
 //!   session exists (the host lost our PADS and retransmits): the same PADS
 //!   again, no second session.
@@ -42,7 +47,7 @@ use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 
 use proto_core::rand_core::Rng;
-use proto_core::{Duration, Instant, SeededRng, Transmit};
+use proto_core::{Instant, SeededRng, Transmit};
 
 use crate::session::SessionFramer;
 use crate::wire::{
@@ -50,142 +55,22 @@ use crate::wire::{
 };
 use crate::{DropCounts, Error};
 
+mod config;
 mod cookie;
 mod limit;
 
+pub use config::{
+    AcConfig, AcDownReason, AcEvent, AcSession, Admission, MAX_SESSION_ID, RefuseReason, RequestId,
+};
 pub use cookie::COOKIE_LEN;
 pub use limit::RateLimit;
 
-/// The highest session id (RFC 2516 §4: 0xFFFF is reserved).
-pub const MAX_SESSION_ID: u16 = 0xfffe;
-
-/// How the AC serves.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AcConfig {
-    /// The AC's MAC address.
-    pub mac: EthernetAddress,
-    /// The 802.1Q TCI of the link, if it is a VLAN.
-    pub vlan: Option<u16>,
-    /// The AC-Name (RFC 2516: a unique string identifying this AC).
-    pub ac_name: Vec<u8>,
-    /// Offered Service-Names. Empty: any requested service is served (the
-    /// PADO echoes what was asked).
-    pub services: Vec<Vec<u8>>,
-    /// Most sessions at once (at most [`MAX_SESSION_ID`]).
-    pub max_sessions: u16,
-    /// Most sessions one client MAC may hold.
-    pub max_sessions_per_mac: u16,
-    /// PADI rate per client MAC.
-    pub padi_rate_per_mac: RateLimit,
-    /// PADI rate over all clients.
-    pub padi_rate_total: RateLimit,
-    /// Slots in the per-MAC rate-limit table (constant memory; clamped to
-    /// 1..=65536, 16 bytes each).
-    pub rate_table_slots: usize,
-    /// How often the cookie secret rotates; a cookie is accepted for one to
-    /// two periods.
-    pub cookie_rotation: Duration,
-    /// RFC 4638: the largest PPP-Max-Payload this AC supports (e.g. 1500 on
-    /// a link with a 1508-byte MTU); `None` ignores the tag (MTU 1492).
-    pub ppp_max_payload: Option<u16>,
-    /// Longest Host-Uniq kept for a session; a PADR with a longer one is
-    /// dropped ([`Error::BadTagLength`]). Hosts use 4 to 16 bytes.
-    pub max_host_uniq_len: usize,
-}
-
-impl AcConfig {
-    /// Defaults: any service, 4096 sessions, 1 per MAC, PADIs 1/s (burst 3)
-    /// per MAC and 200/s (burst 400) overall, 1024 rate slots, cookie
-    /// rotation 60 s, no PPP-Max-Payload, Host-Uniq up to 64 bytes.
-    pub fn new(mac: EthernetAddress, ac_name: &[u8]) -> Self {
-        AcConfig {
-            mac,
-            vlan: None,
-            ac_name: ac_name.to_vec(),
-            services: Vec::new(),
-            max_sessions: 4096,
-            max_sessions_per_mac: 1,
-            padi_rate_per_mac: RateLimit {
-                per_second: 1,
-                burst: 3,
-            },
-            padi_rate_total: RateLimit {
-                per_second: 200,
-                burst: 400,
-            },
-            rate_table_slots: 1024,
-            cookie_rotation: Duration::from_secs(60),
-            ppp_max_payload: None,
-            max_host_uniq_len: 64,
-        }
-    }
-}
-
-/// Why a PADR was answered with an error PADS.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RefuseReason {
-    /// Service-Name not offered (PADS with Service-Name-Error).
-    UnknownService,
-    /// [`AcConfig::max_sessions`] reached (PADS with AC-System-Error).
-    MaxSessions,
-    /// [`AcConfig::max_sessions_per_mac`] reached (PADS with AC-System-Error).
-    MaxSessionsPerMac,
-}
-
-/// How a session ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AcDownReason {
-    /// [`Ac::close`]: we sent the PADT.
-    Closed,
-    /// The host sent a PADT; the text of its error tag, if any.
-    PeerTerminated(Option<Vec<u8>>),
-}
-
-/// What the AC reports to the application.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AcEvent {
-    /// A session was admitted and its PADS sent: PPP may start.
-    SessionUp {
-        /// The new session id.
-        session_id: u16,
-        /// The host's MAC.
-        client_mac: EthernetAddress,
-        /// The Service-Name the host asked for.
-        service_name: Vec<u8>,
-        /// RFC 4638 value agreed (the smaller of the host's and ours).
-        ppp_max_payload: Option<u16>,
-    },
-    /// A session ended and its id is free again.
-    SessionDown {
-        /// The session id.
-        session_id: u16,
-        /// The host's MAC.
-        client_mac: EthernetAddress,
-        /// Why.
-        reason: AcDownReason,
-    },
-    /// A PADR with a valid cookie was refused with an error PADS.
-    Refused {
-        /// The host's MAC.
-        client_mac: EthernetAddress,
-        /// Why.
-        reason: RefuseReason,
-    },
-}
-
-/// One session, as the AC keeps it (also what a PADS retransmission needs).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AcSession {
-    /// The host's MAC.
-    pub client_mac: EthernetAddress,
-    /// The host's Host-Uniq (empty when it sent none).
-    pub host_uniq: Vec<u8>,
-    /// The Relay-Session-Id to echo, if a relay added one.
-    pub relay_session_id: Option<Vec<u8>>,
-    /// The Service-Name asked for.
-    pub service_name: Vec<u8>,
-    /// RFC 4638 value agreed.
-    pub ppp_max_payload: Option<u16>,
+/// A PADR awaiting the application's decision.
+#[derive(Debug)]
+struct Pending {
+    request: RequestId,
+    expires: Instant,
+    session: AcSession,
 }
 
 /// The access-concentrator machine (see the module docs).
@@ -196,6 +81,8 @@ pub struct Ac {
     cookies: cookie::CookieJar,
     limiter: limit::PadiLimiter,
     sessions: BTreeMap<u16, AcSession>,
+    pending: Vec<Pending>,
+    next_request: u32,
     by_client: BTreeMap<(EthernetAddress, Vec<u8>), u16>,
     per_mac: BTreeMap<EthernetAddress, u16>,
     next_id: u16,
@@ -236,6 +123,8 @@ impl Ac {
             cookies,
             limiter,
             sessions: BTreeMap::new(),
+            pending: Vec::new(),
+            next_request: 0,
             by_client: BTreeMap::new(),
             per_mac: BTreeMap::new(),
             next_id: 1,
@@ -307,6 +196,7 @@ impl Ac {
     /// limit, bad cookie…): counted per reason, state unchanged.
     pub fn handle_input(&mut self, now: Instant, frame: &[u8]) -> Result<(), Error> {
         self.cookies.rotate(&mut self.rng, now);
+        self.expire(now);
         let r = self.input(now, frame);
         if let Err(e) = r {
             self.drops.count(e);
@@ -329,7 +219,7 @@ impl Ac {
                     return Err(Error::WrongPeer);
                 }
                 if f.pppoe.code == Code::Padr {
-                    self.padr(src, &f.pppoe)
+                    self.padr(now, src, &f.pppoe)
                 } else {
                     self.padt(src, &f.pppoe)
                 }
@@ -357,7 +247,7 @@ impl Ac {
         if !self.offers(service) {
             return Err(Error::UnknownService);
         }
-        if self.sessions.len() >= usize::from(self.config.max_sessions) {
+        if self.sessions.len() + self.pending.len() >= usize::from(self.config.max_sessions) {
             return Err(Error::Full);
         }
         if !self.limiter.allow(src, now) {
@@ -407,32 +297,56 @@ impl Ac {
         DiscoveryFrame::new(self.ethernet(s.client_mac), o).to_vec()
     }
 
-    fn refuse(&mut self, src: EthernetAddress, p: &DiscoveryRepr<'_>, reason: RefuseReason) {
+    /// A PADS with session id 0 and `error` to the host of `s`.
+    fn error_pads(&mut self, s: &AcSession, error: Tag<'_>) {
         let mut o = DiscoveryRepr::new(Code::Pads, 0);
-        let _ = o.push(Tag::ServiceName(p.service_name().unwrap_or(&[])));
+        let _ = o.push(Tag::ServiceName(&s.service_name));
         let _ = o.push(Tag::AcName(&self.config.ac_name));
-        if let Some(h) = p.host_uniq() {
-            let _ = o.push(Tag::HostUniq(h));
+        if !s.host_uniq.is_empty() {
+            let _ = o.push(Tag::HostUniq(&s.host_uniq));
         }
-        if let Some(r) = p.relay_session_id() {
+        if let Some(r) = &s.relay_session_id {
             let _ = o.push(Tag::RelaySessionId(r));
         }
-        let _ = o.push(match reason {
-            RefuseReason::UnknownService => Tag::ServiceNameError(b"Service not offered"),
+        let _ = o.push(error);
+        let bytes = DiscoveryFrame::new(self.ethernet(s.client_mac), o).to_vec();
+        self.send(s.client_mac, bytes);
+    }
+
+    fn refuse_session(&mut self, s: &AcSession, reason: RefuseReason) {
+        let error = match reason {
+            RefuseReason::UnknownService | RefuseReason::Application => {
+                Tag::ServiceNameError(b"Service not offered")
+            }
             RefuseReason::MaxSessions => Tag::AcSystemError(b"No free sessions"),
             RefuseReason::MaxSessionsPerMac => {
                 Tag::AcSystemError(b"Too many sessions for this MAC")
             }
-        });
-        let bytes = DiscoveryFrame::new(self.ethernet(src), o).to_vec();
-        self.send(src, bytes);
+        };
+        self.error_pads(s, error);
         self.events.push_back(AcEvent::Refused {
-            client_mac: src,
+            client_mac: s.client_mac,
             reason,
         });
     }
 
-    fn padr(&mut self, src: EthernetAddress, p: &DiscoveryRepr<'_>) -> Result<(), Error> {
+    fn refuse_padr(&mut self, src: EthernetAddress, p: &DiscoveryRepr<'_>, reason: RefuseReason) {
+        let s = AcSession {
+            client_mac: src,
+            host_uniq: p.host_uniq().unwrap_or(&[]).to_vec(),
+            relay_session_id: p.relay_session_id().map(<[u8]>::to_vec),
+            service_name: p.service_name().unwrap_or(&[]).to_vec(),
+            ppp_max_payload: None,
+        };
+        self.refuse_session(&s, reason);
+    }
+
+    fn padr(
+        &mut self,
+        now: Instant,
+        src: EthernetAddress,
+        p: &DiscoveryRepr<'_>,
+    ) -> Result<(), Error> {
         if p.session_id != 0 {
             return Err(Error::WrongSessionId(p.session_id));
         }
@@ -460,28 +374,77 @@ impl Ac {
             return Ok(());
         }
         if !self.offers(service) {
-            self.refuse(src, p, RefuseReason::UnknownService);
+            self.refuse_padr(src, p, RefuseReason::UnknownService);
             return Ok(());
         }
-        if self.sessions.len() >= usize::from(self.config.max_sessions) {
-            self.refuse(src, p, RefuseReason::MaxSessions);
+        // Already waiting for the application: nothing new to say.
+        if self
+            .pending
+            .iter()
+            .any(|q| q.session.client_mac == src && q.session.host_uniq == host_uniq)
+        {
             return Ok(());
         }
-        let mine = self.per_mac.get(&src).copied().unwrap_or(0);
-        if mine >= self.config.max_sessions_per_mac {
-            self.refuse(src, p, RefuseReason::MaxSessionsPerMac);
+        if self.sessions.len() + self.pending.len() >= usize::from(self.config.max_sessions) {
+            self.refuse_padr(src, p, RefuseReason::MaxSessions);
             return Ok(());
         }
-        let Some(id) = self.allocate_id() else {
-            self.refuse(src, p, RefuseReason::MaxSessions);
+        let waiting = self
+            .pending
+            .iter()
+            .filter(|q| q.session.client_mac == src)
+            .count();
+        let mine = usize::from(self.per_mac.get(&src).copied().unwrap_or(0)) + waiting;
+        if mine >= usize::from(self.config.max_sessions_per_mac) {
+            self.refuse_padr(src, p, RefuseReason::MaxSessionsPerMac);
             return Ok(());
-        };
+        }
         let s = AcSession {
             client_mac: src,
             host_uniq: host_uniq.to_vec(),
             relay_session_id: p.relay_session_id().map(<[u8]>::to_vec),
             service_name: service.to_vec(),
             ppp_max_payload: self.agreed_max_payload(p.ppp_max_payload()),
+        };
+        match self.config.admission {
+            Admission::Automatic => {
+                self.admit(s);
+                Ok(())
+            }
+            Admission::Manual {
+                max_pending,
+                timeout,
+            } => {
+                if self.pending.len() >= usize::from(max_pending) {
+                    return Err(Error::Full);
+                }
+                let request = RequestId(self.next_request);
+                self.next_request = self.next_request.wrapping_add(1);
+                let expires = now + timeout;
+                self.events.push_back(AcEvent::SessionRequest {
+                    request,
+                    client_mac: src,
+                    service_name: s.service_name.clone(),
+                    host_uniq: s.host_uniq.clone(),
+                    expires,
+                });
+                self.pending.push(Pending {
+                    request,
+                    expires,
+                    session: s,
+                });
+                Ok(())
+            }
+        }
+    }
+
+    /// Gives `s` a session id, sends its PADS and reports it; refuses with
+    /// AC-System-Error when no id is free.
+    fn admit(&mut self, s: AcSession) -> Option<u16> {
+        let src = s.client_mac;
+        let Some(id) = self.allocate_id() else {
+            self.refuse_session(&s, RefuseReason::MaxSessions);
+            return None;
         };
         let bytes = self.pads_for(id, &s);
         self.send(src, bytes);
@@ -494,7 +457,58 @@ impl Ac {
         self.by_client.insert((src, s.host_uniq.clone()), id);
         *self.per_mac.entry(src).or_insert(0) += 1;
         self.sessions.insert(id, s);
+        Some(id)
+    }
+
+    fn take_pending(&mut self, now: Instant, request: RequestId) -> Result<AcSession, Error> {
+        self.expire(now);
+        let i = self
+            .pending
+            .iter()
+            .position(|q| q.request == request)
+            .ok_or(Error::InvalidState)?;
+        Ok(self.pending.swap_remove(i).session)
+    }
+
+    /// [`Admission::Manual`]: admits a pending request: a session id, the
+    /// PADS, [`AcEvent::SessionUp`]. Returns the session id.
+    /// [`Error::InvalidState`] when the request is unknown or expired;
+    /// [`Error::Full`] when no session id is free (the host then gets a PADS
+    /// with AC-System-Error).
+    pub fn accept(&mut self, now: Instant, request: RequestId) -> Result<u16, Error> {
+        let s = self.take_pending(now, request)?;
+        self.admit(s).ok_or(Error::Full)
+    }
+
+    /// [`Admission::Manual`]: refuses a pending request: a PADS with
+    /// Service-Name-Error carrying `message` (if not empty) and
+    /// [`AcEvent::Refused`] with [`RefuseReason::Application`].
+    /// [`Error::InvalidState`] when the request is unknown or expired.
+    pub fn refuse(
+        &mut self,
+        now: Instant,
+        request: RequestId,
+        message: &[u8],
+    ) -> Result<(), Error> {
+        let s = self.take_pending(now, request)?;
+        self.error_pads(
+            &s,
+            Tag::ServiceNameError(&message[..message.len().min(1024)]),
+        );
+        self.events.push_back(AcEvent::Refused {
+            client_mac: s.client_mac,
+            reason: RefuseReason::Application,
+        });
         Ok(())
+    }
+
+    /// Requests waiting for [`Self::accept`] or [`Self::refuse`].
+    pub fn pending_count(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn expire(&mut self, now: Instant) {
+        self.pending.retain(|q| q.expires > now);
     }
 
     /// The next free id at or after the cursor, wrapping in 1..=0xFFFE.
@@ -567,9 +581,11 @@ impl Ac {
         Ok(())
     }
 
-    /// Rotates the cookie secret when due; early or repeated calls are fine.
+    /// Rotates the cookie secret and forgets unanswered admission requests
+    /// when due; early or repeated calls are fine.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.cookies.rotate(&mut self.rng, now);
+        self.expire(now);
     }
 
     /// The next frame to send. Drain before [`Self::poll_event`].
@@ -584,9 +600,15 @@ impl Ac {
         self.events.pop_front()
     }
 
-    /// The next cookie-secret rotation; read it last.
+    /// The next cookie-secret rotation or pending-request expiry; read it
+    /// last.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        Some(self.cookies.next_rotation())
+        let expiry = self.pending.iter().map(|q| q.expires).min();
+        Some(
+            self.cookies
+                .next_rotation()
+                .min(expiry.unwrap_or(Instant::MAX)),
+        )
     }
 }
