@@ -480,3 +480,45 @@ fn every_access_request_carries_a_valid_message_authenticator() {
         crypto::MessageAuth::Valid
     );
 }
+
+#[test]
+fn configuration_errors_are_refused_up_front() {
+    let rng = || SeededRng::from_u64(0);
+    assert!(matches!(
+        Client::new(ClientConfig::new(vec![]), rng()),
+        Err(Error::Config { .. })
+    ));
+    let mut cfg = ClientConfig::new(vec![server(0)]);
+    cfg.servers[0].weight = 0;
+    assert!(matches!(Client::new(cfg, rng()), Err(Error::Config { .. })));
+    let mut cfg = ClientConfig::new(vec![server(0)]);
+    cfg.max_tries = 0;
+    assert!(matches!(Client::new(cfg, rng()), Err(Error::Config { .. })));
+    let mut c = client(1);
+    assert_eq!(
+        c.authenticate(Instant::ZERO, &user(), Some(&[b'x'; 129])),
+        Err(Error::PasswordTooLong)
+    );
+    let delay = [Attribute::integer(attr::ACCT_DELAY_TIME, 5)];
+    let rec = AccountingRecord {
+        extra: &delay,
+        ..AccountingRecord::new(AcctStatusType::Stop, b"s")
+    };
+    assert!(matches!(
+        c.account(Instant::ZERO, &rec),
+        Err(Error::Config { .. })
+    ));
+    let big = [b'a'; 253];
+    let many: Vec<Attribute<'_>> = (0..17)
+        .map(|_| Attribute::bytes(attr::CLASS, &big))
+        .collect();
+    assert_eq!(
+        c.authenticate(Instant::ZERO, &many, None),
+        Err(Error::TooBig)
+    );
+    assert_eq!(c.outstanding(), 0);
+    // Nothing was sent for any of these.
+    assert!(c.poll_transmit().is_none());
+    assert!(format!("{:?}", server(0)).contains("<redacted>"));
+    assert!(!format!("{c:?}").contains("s3cret"));
+}

@@ -457,6 +457,13 @@ fn freeradius_pap_chap_reply_and_accounting() {
         code_of(&nas.wait(h, StdDuration::from_secs(10))),
         Some(Code::AccountingResponse)
     );
+    let off = AccountingRecord {
+        extra: &extra[..1],
+        ..AccountingRecord::new(AcctStatusType::AccountingOff, b"")
+    };
+    let h = nas.client.account(nas.clock.now(), &off).unwrap();
+    let e = nas.wait(h, StdDuration::from_secs(10));
+    assert_eq!(code_of(&e), Some(Code::AccountingResponse));
 
     let detail = r.detail();
     for needle in [
@@ -464,6 +471,7 @@ fn freeradius_pap_chap_reply_and_accounting() {
         "Acct-Status-Type = Interim-Update",
         "Acct-Status-Type = Stop",
         "Acct-Status-Type = Accounting-On",
+        "Acct-Status-Type = Accounting-Off",
         "Acct-Session-Id = \"sess-0001\"",
         "Acct-Input-Octets = 123456",
         "Acct-Output-Octets = 7654321",

@@ -184,7 +184,8 @@ impl<'a> Packet<'a> {
     pub fn parse(buf: &'a [u8]) -> Result<Self, Error> {
         let h = Header::parse(buf)?;
         let area = &buf[HEADER_LEN..usize::from(h.length)];
-        let mut attributes = Vec::new();
+        // Most attributes are 6 octets or more: one allocation, usually.
+        let mut attributes = Vec::with_capacity(area.len() / 6 + 1);
         for a in raw_attributes(area) {
             let (typ, v) = a?;
             attributes.push(Attribute {
