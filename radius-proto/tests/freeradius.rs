@@ -242,6 +242,8 @@ struct Nas {
     clock: StdClock,
     client: Client,
     events: Vec<Event>,
+    /// The last datagram sent.
+    last_sent: Vec<u8>,
 }
 
 impl Nas {
@@ -254,12 +256,14 @@ impl Nas {
             clock: StdClock::new(),
             client: Client::new(cfg, SeededRng::from_u64(0x5eed)).unwrap(),
             events: Vec::new(),
+            last_sent: Vec::new(),
         }
     }
 
     fn pump(&mut self) {
         while let Some(t) = self.client.poll_transmit() {
             self.sock.send_to(&t.payload, t.destination).unwrap();
+            self.last_sent = t.payload;
         }
         while let Some(e) = self.client.poll_event() {
             self.events.push(e);
@@ -352,6 +356,13 @@ fn freeradius_pap_chap_reply_and_accounting() {
         panic!("{e:?}\n{}", r.log())
     };
     assert_eq!(resp.code, Code::AccessAccept, "{}", r.log());
+    // FreeRADIUS's bytes go through our codec unchanged.
+    assert_eq!(resp.packet().unwrap().to_vec().unwrap(), resp.bytes);
+    if let Some(dir) = std::env::var_os("RADIUS_CAPTURE_DIR") {
+        // Refreshes tests/captures/ (the offline golden test reads them).
+        std::fs::write(Path::new(&dir).join("pap-request.bin"), &nas.last_sent).unwrap();
+        std::fs::write(Path::new(&dir).join("pap-accept.bin"), &resp.bytes).unwrap();
+    }
     let reply = AccessReply::from_packet(&resp.packet().unwrap());
     assert_eq!(reply.framed_ip, Some([192, 0, 2, 7].into()));
     assert_eq!(reply.acct_interim_interval, Some(300));
