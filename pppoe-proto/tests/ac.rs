@@ -594,3 +594,11 @@ fn overlong_host_uniq_is_answered_but_not_admitted() {
     assert_eq!(a.session_count(), 0);
     assert!(a.poll_transmit().is_none());
 }
+
+#[test]
+fn debug_output_is_small_and_hides_secrets() {
+    let a = ac(AcConfig::new(AC_MAC, b"ac"));
+    let d = format!("{a:?}");
+    assert!(d.contains("<redacted>"));
+    assert!(d.len() < 4_000, "{} bytes of Debug", d.len());
+}

@@ -61,13 +61,24 @@ impl Bucket {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct PadiLimiter {
     per_mac: RateLimit,
     total: RateLimit,
     overall: Bucket,
     slots: Vec<Bucket>,
     salt: u64,
+}
+
+/// Shows the limits and the table size, not the slots or the hash salt.
+impl core::fmt::Debug for PadiLimiter {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PadiLimiter")
+            .field("per_mac", &self.per_mac)
+            .field("total", &self.total)
+            .field("slots", &self.slots.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl PadiLimiter {

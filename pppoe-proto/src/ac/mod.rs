@@ -55,6 +55,7 @@ use crate::wire::{
 };
 use crate::{DropCounts, Error};
 
+mod admission;
 mod config;
 mod cookie;
 mod limit;
@@ -65,14 +66,6 @@ pub use config::{
 pub use cookie::COOKIE_LEN;
 pub use limit::RateLimit;
 
-/// A PADR awaiting the application's decision.
-#[derive(Debug)]
-struct Pending {
-    request: RequestId,
-    expires: Instant,
-    session: AcSession,
-}
-
 /// The access-concentrator machine (see the module docs).
 #[derive(Debug)]
 pub struct Ac {
@@ -81,7 +74,7 @@ pub struct Ac {
     cookies: cookie::CookieJar,
     limiter: limit::PadiLimiter,
     sessions: BTreeMap<u16, AcSession>,
-    pending: Vec<Pending>,
+    pending: Vec<admission::Pending>,
     next_request: u32,
     by_client: BTreeMap<(EthernetAddress, Vec<u8>), u16>,
     per_mac: BTreeMap<EthernetAddress, u16>,
@@ -298,7 +291,7 @@ impl Ac {
     }
 
     /// A PADS with session id 0 and `error` to the host of `s`.
-    fn error_pads(&mut self, s: &AcSession, error: Tag<'_>) {
+    pub(super) fn error_pads(&mut self, s: &AcSession, error: Tag<'_>) {
         let mut o = DiscoveryRepr::new(Code::Pads, 0);
         let _ = o.push(Tag::ServiceName(&s.service_name));
         let _ = o.push(Tag::AcName(&self.config.ac_name));
@@ -428,7 +421,7 @@ impl Ac {
                     host_uniq: s.host_uniq.clone(),
                     expires,
                 });
-                self.pending.push(Pending {
+                self.pending.push(admission::Pending {
                     request,
                     expires,
                     session: s,
@@ -440,7 +433,7 @@ impl Ac {
 
     /// Gives `s` a session id, sends its PADS and reports it; refuses with
     /// AC-System-Error when no id is free.
-    fn admit(&mut self, s: AcSession) -> Option<u16> {
+    pub(super) fn admit(&mut self, s: AcSession) -> Option<u16> {
         let src = s.client_mac;
         let Some(id) = self.allocate_id() else {
             self.refuse_session(&s, RefuseReason::MaxSessions);
@@ -458,57 +451,6 @@ impl Ac {
         *self.per_mac.entry(src).or_insert(0) += 1;
         self.sessions.insert(id, s);
         Some(id)
-    }
-
-    fn take_pending(&mut self, now: Instant, request: RequestId) -> Result<AcSession, Error> {
-        self.expire(now);
-        let i = self
-            .pending
-            .iter()
-            .position(|q| q.request == request)
-            .ok_or(Error::InvalidState)?;
-        Ok(self.pending.swap_remove(i).session)
-    }
-
-    /// [`Admission::Manual`]: admits a pending request: a session id, the
-    /// PADS, [`AcEvent::SessionUp`]. Returns the session id.
-    /// [`Error::InvalidState`] when the request is unknown or expired;
-    /// [`Error::Full`] when no session id is free (the host then gets a PADS
-    /// with AC-System-Error).
-    pub fn accept(&mut self, now: Instant, request: RequestId) -> Result<u16, Error> {
-        let s = self.take_pending(now, request)?;
-        self.admit(s).ok_or(Error::Full)
-    }
-
-    /// [`Admission::Manual`]: refuses a pending request: a PADS with
-    /// Service-Name-Error carrying `message` (if not empty) and
-    /// [`AcEvent::Refused`] with [`RefuseReason::Application`].
-    /// [`Error::InvalidState`] when the request is unknown or expired.
-    pub fn refuse(
-        &mut self,
-        now: Instant,
-        request: RequestId,
-        message: &[u8],
-    ) -> Result<(), Error> {
-        let s = self.take_pending(now, request)?;
-        self.error_pads(
-            &s,
-            Tag::ServiceNameError(&message[..message.len().min(1024)]),
-        );
-        self.events.push_back(AcEvent::Refused {
-            client_mac: s.client_mac,
-            reason: RefuseReason::Application,
-        });
-        Ok(())
-    }
-
-    /// Requests waiting for [`Self::accept`] or [`Self::refuse`].
-    pub fn pending_count(&self) -> usize {
-        self.pending.len()
-    }
-
-    fn expire(&mut self, now: Instant) {
-        self.pending.retain(|q| q.expires > now);
     }
 
     /// The next free id at or after the cursor, wrapping in 1..=0xFFFE.
