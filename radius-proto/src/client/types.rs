@@ -1,0 +1,259 @@
+//! The client's configuration, records, events and counters.
+
+use alloc::vec::Vec;
+use core::net::SocketAddr;
+
+use proto_core::{Duration, Instant};
+
+use crate::crypto::Secret;
+use crate::error::Error;
+use crate::wire::{Attribute, Code, Packet};
+
+/// The most servers a client may be configured with.
+pub const MAX_SERVERS: usize = 32;
+
+/// One RADIUS server.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Where Access-Requests go (port 1812).
+    pub auth_addr: SocketAddr,
+    /// Where Accounting-Requests go (port 1813).
+    pub acct_addr: SocketAddr,
+    /// The shared secret.
+    pub secret: Secret,
+    /// Relative share of new requests (≥ 1).
+    pub weight: u32,
+    /// Requests that must fail in a row before the server is marked dead (≥ 1).
+    pub max_fail: u32,
+    /// How long a dead server is skipped.
+    pub fail_timeout: Duration,
+}
+
+impl ServerConfig {
+    /// A server with weight 1, `max_fail` 1 and a 60 s `fail_timeout`.
+    pub fn new(auth_addr: SocketAddr, acct_addr: SocketAddr, secret: Secret) -> Self {
+        ServerConfig {
+            auth_addr,
+            acct_addr,
+            secret,
+            weight: 1,
+            max_fail: 1,
+            fail_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The client's configuration.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// The servers, 1..=[`MAX_SERVERS`].
+    pub servers: Vec<ServerConfig>,
+    /// Time to wait for an answer before sending again (default 3 s).
+    pub timeout: Duration,
+    /// Transmissions per server, at least 1 (default 3).
+    pub max_tries: u32,
+    /// Drop Access-Accept/Reject/Challenge without a valid
+    /// Message-Authenticator (default `true`; turning it off re-opens
+    /// Blast-RADIUS, CVE-2024-3596).
+    pub require_message_authenticator: bool,
+}
+
+impl ClientConfig {
+    /// Defaults around the given servers.
+    pub fn new(servers: Vec<ServerConfig>) -> Self {
+        ClientConfig {
+            servers,
+            timeout: Duration::from_secs(3),
+            max_tries: 3,
+            require_message_authenticator: true,
+        }
+    }
+}
+
+/// Names one request from submission to its answer or timeout.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash, PartialOrd, Ord)]
+pub struct RequestHandle(pub u64);
+
+/// Acct-Status-Type (RFC 2866 §5.1).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub enum AcctStatusType {
+    /// Start (1).
+    Start,
+    /// Stop (2).
+    Stop,
+    /// Interim-Update (3).
+    InterimUpdate,
+    /// Accounting-On (7).
+    AccountingOn,
+    /// Accounting-Off (8).
+    AccountingOff,
+}
+
+impl AcctStatusType {
+    /// The wire value.
+    pub fn value(self) -> u32 {
+        match self {
+            AcctStatusType::Start => 1,
+            AcctStatusType::Stop => 2,
+            AcctStatusType::InterimUpdate => 3,
+            AcctStatusType::AccountingOn => 7,
+            AcctStatusType::AccountingOff => 8,
+        }
+    }
+}
+
+/// Usage counters of one session (64-bit octet counts are sent as
+/// Acct-*-Octets plus Acct-*-Gigawords, RFC 2869 §5.1).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Counters {
+    /// Octets received from the user.
+    pub input_octets: u64,
+    /// Octets sent to the user.
+    pub output_octets: u64,
+    /// Packets received from the user.
+    pub input_packets: u32,
+    /// Packets sent to the user.
+    pub output_packets: u32,
+}
+
+/// What one Accounting-Request reports. The machine adds Acct-Status-Type,
+/// the fields given here and Acct-Delay-Time; `extra` carries the rest
+/// (NAS-IP-Address, NAS-Port, Framed-IP-Address, ...) and must not contain
+/// Acct-Delay-Time.
+#[derive(Clone, Copy, Debug)]
+pub struct AccountingRecord<'a> {
+    /// Acct-Status-Type.
+    pub status: AcctStatusType,
+    /// Acct-Session-Id (omitted when empty, e.g. for Accounting-On).
+    pub session_id: &'a [u8],
+    /// User-Name.
+    pub user_name: Option<&'a [u8]>,
+    /// Acct-Session-Time in seconds.
+    pub session_time: Option<u32>,
+    /// Octet and packet counters.
+    pub counters: Option<Counters>,
+    /// Acct-Terminate-Cause (RFC 2866 §5.10), for Stop.
+    pub terminate_cause: Option<u32>,
+    /// Event-Timestamp, seconds since 1970 (the caller knows the wall clock).
+    pub event_timestamp: Option<u32>,
+    /// Any further attributes.
+    pub extra: &'a [Attribute<'a>],
+}
+
+impl<'a> AccountingRecord<'a> {
+    /// A record with only the status and session id.
+    pub fn new(status: AcctStatusType, session_id: &'a [u8]) -> Self {
+        AccountingRecord {
+            status,
+            session_id,
+            user_name: None,
+            session_time: None,
+            counters: None,
+            terminate_cause: None,
+            event_timestamp: None,
+            extra: &[],
+        }
+    }
+}
+
+/// Why an incoming datagram was dropped. The machine's state is unchanged.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
+pub enum Dropped {
+    /// Not a well-formed RADIUS packet.
+    #[error("malformed: {0}")]
+    Malformed(Error),
+    /// No request in flight with this Identifier: a late or duplicate answer.
+    #[error("no request with this identifier (late or duplicate)")]
+    UnknownIdentifier,
+    /// From an address the request was not sent to.
+    #[error("from an address the request was not sent to")]
+    WrongSource,
+    /// A Code that does not answer the request.
+    #[error("code does not answer the request")]
+    UnexpectedCode,
+    /// The Response Authenticator is wrong (wrong secret or forged).
+    #[error("bad response authenticator")]
+    BadAuthenticator,
+    /// An Access-* answer without the required Message-Authenticator.
+    #[error("missing Message-Authenticator")]
+    MissingMessageAuthenticator,
+    /// A Message-Authenticator that does not verify.
+    #[error("bad Message-Authenticator")]
+    BadMessageAuthenticator,
+}
+
+/// Counters of what the machine did and dropped.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Stats {
+    /// Requests sent for the first time.
+    pub requests: u64,
+    /// Retransmissions (same server).
+    pub retransmissions: u64,
+    /// Moves of a request to another server.
+    pub failovers: u64,
+    /// Requests no server answered.
+    pub timeouts: u64,
+    /// Answers accepted.
+    pub responses: u64,
+    /// Dropped: malformed.
+    pub malformed: u64,
+    /// Dropped: late or duplicate (unknown Identifier).
+    pub late_or_duplicate: u64,
+    /// Dropped: wrong source address.
+    pub wrong_source: u64,
+    /// Dropped: unexpected Code.
+    pub unexpected_code: u64,
+    /// Dropped: bad Response Authenticator.
+    pub bad_authenticator: u64,
+    /// Dropped: missing Message-Authenticator.
+    pub missing_message_authenticator: u64,
+    /// Dropped: bad Message-Authenticator.
+    pub bad_message_authenticator: u64,
+}
+
+/// What the machine tells the application.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Event {
+    /// A verified answer: Access-Accept/Reject/Challenge or
+    /// Accounting-Response. `packet` holds its bytes; read it with
+    /// [`Response::packet`].
+    Response(Response),
+    /// No server answered the request.
+    Timeout {
+        /// The request.
+        handle: RequestHandle,
+    },
+    /// A server failed `max_fail` requests in a row and is skipped until
+    /// `until`.
+    ServerDead {
+        /// Index in [`ClientConfig::servers`].
+        server: usize,
+        /// When it is tried again.
+        until: Instant,
+    },
+    /// A server that was dead answered again.
+    ServerAlive {
+        /// Index in [`ClientConfig::servers`].
+        server: usize,
+    },
+}
+
+/// A verified answer.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Response {
+    /// The request it answers.
+    pub handle: RequestHandle,
+    /// The server that answered.
+    pub server: usize,
+    /// Its Code.
+    pub code: Code,
+    /// The packet bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl Response {
+    /// The parsed packet (verified and parsed once already, so this succeeds).
+    pub fn packet(&self) -> Result<Packet<'_>, Error> {
+        Packet::parse(&self.bytes)
+    }
+}

@@ -1,0 +1,323 @@
+//! The harness: a FreeRADIUS child with its own configuration, and a
+//! std-only UDP driver for the client machine.
+
+use std::net::{SocketAddr, UdpSocket};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration as StdDuration;
+
+use proto_core::{Duration, SeededRng, StdClock};
+use radius_proto::Secret;
+use radius_proto::client::{Client, ClientConfig, Event, RequestHandle, ServerConfig};
+use radius_proto::wire::{Attribute, Code, Value, attr};
+
+pub const SECRET: &str = "testing123";
+
+pub fn skip(test: &str) -> bool {
+    let root = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false);
+    let have =
+        Path::new("/usr/sbin/freeradius").exists() && Path::new("/usr/bin/radclient").exists();
+    if !root || !have {
+        // In CI (or with TESTBED_REQUIRED) a skip would hide a missing peer.
+        let required =
+            std::env::var_os("CI").is_some() || std::env::var_os("TESTBED_REQUIRED").is_some();
+        assert!(
+            !required,
+            "{test}: needs root and freeradius + freeradius-utils, and CI/TESTBED_REQUIRED says it must run"
+        );
+        eprintln!(
+            "SKIP {test}: needs root and Debian packages freeradius + freeradius-utils (root={root}, installed={have})"
+        );
+        return true;
+    }
+    false
+}
+
+pub fn free_udp_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A FreeRADIUS child process with its own config dir; killed on drop.
+pub struct Radiusd {
+    pub child: Child,
+    pub dir: tempfile::TempDir,
+    pub auth: SocketAddr,
+    pub acct: SocketAddr,
+}
+
+pub const USERS: &str = r#"
+alice	Cleartext-Password := "wonderland"
+	Framed-IP-Address = 192.0.2.7,
+	Framed-IP-Netmask = 255.255.255.255,
+	Acct-Interim-Interval = 300,
+	Session-Timeout = 86400,
+	RP-Upstream-Speed-Limit = 2048,
+	RP-Downstream-Speed-Limit = 16384,
+	Cisco-AVPair = "throttle=yes",
+	Delegated-IPv6-Prefix = 2001:db8:100::/56,
+	Message-Authenticator = 0x00
+
+bob	Cleartext-Password := "builder"
+	Framed-IP-Address = 192.0.2.8
+
+DEFAULT	Auth-Type := Reject
+	Reply-Message = "denied",
+	Message-Authenticator = 0x00
+"#;
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        let t = to.join(e.file_name());
+        let meta = std::fs::metadata(&p);
+        match meta {
+            Ok(m) if m.is_dir() => copy_dir(&p, &t),
+            Ok(_) => {
+                std::fs::copy(&p, &t).unwrap();
+            }
+            Err(_) => {} // dangling symlink
+        }
+    }
+}
+
+impl Radiusd {
+    pub fn start() -> Radiusd {
+        Self::start_with(&["-X"])
+    }
+
+    /// Starts with the given mode flags (`-X` for the debug log the tests
+    /// read on failure; `-f -l stdout` for full multi-threaded speed).
+    pub fn start_with(flags: &[&str]) -> Radiusd {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        copy_dir(Path::new("/etc/freeradius/3.0"), d);
+        for sub in ["mods-enabled", "sites-enabled"] {
+            std::fs::remove_dir_all(d.join(sub)).unwrap();
+            std::fs::create_dir(d.join(sub)).unwrap();
+        }
+        for sub in ["log", "run", "acct"] {
+            std::fs::create_dir(d.join(sub)).unwrap();
+        }
+        let conf = std::fs::read_to_string(d.join("radiusd.conf")).unwrap();
+        let conf = conf
+            .replace(
+                "raddbdir = /etc/freeradius/3.0",
+                &format!("raddbdir = {}", d.display()),
+            )
+            .replace(
+                "logdir = /var/log/freeradius",
+                &format!("logdir = {}/log", d.display()),
+            )
+            .replace(
+                "run_dir = ${localstatedir}/run/${name}",
+                &format!("run_dir = {}/run", d.display()),
+            )
+            .replace("\tuser = freerad", "")
+            .replace("\tgroup = freerad", "")
+            .replace("reject_delay = 1", "reject_delay = 0")
+            .replace("proxy_requests  = yes", "proxy_requests  = no");
+        std::fs::write(d.join("radiusd.conf"), conf).unwrap();
+        std::fs::write(
+            d.join("clients.conf"),
+            format!("client nas {{\n\tipaddr = 127.0.0.1\n\tsecret = {SECRET}\n}}\n"),
+        )
+        .unwrap();
+        for m in ["always", "pap", "chap", "files"] {
+            std::fs::copy(
+                d.join("mods-available").join(m),
+                d.join("mods-enabled").join(m),
+            )
+            .unwrap();
+        }
+        std::fs::write(
+            d.join("mods-enabled/detail"),
+            format!(
+                "detail {{\n\tfilename = {}/acct/detail\n\tescape_filenames = no\n\tpermissions = 0600\n\theader = \"%t\"\n}}\n",
+                d.display()
+            ),
+        )
+        .unwrap();
+        std::fs::write(d.join("mods-config/files/authorize"), USERS).unwrap();
+        let (ap, cp) = (free_udp_port(), free_udp_port());
+        std::fs::write(
+            d.join("sites-enabled/test"),
+            format!(
+                "server test {{\n\
+                 listen {{\n\ttype = auth\n\tipaddr = 127.0.0.1\n\tport = {ap}\n}}\n\
+                 listen {{\n\ttype = acct\n\tipaddr = 127.0.0.1\n\tport = {cp}\n}}\n\
+                 authorize {{\n\tchap\n\tfiles\n\tpap\n}}\n\
+                 authenticate {{\n\tAuth-Type PAP {{\n\t\tpap\n\t}}\n\tAuth-Type CHAP {{\n\t\tchap\n\t}}\n}}\n\
+                 preacct {{\n\tok\n}}\n\
+                 accounting {{\n\tdetail\n\tok\n}}\n\
+                 post-auth {{\n\tok\n\tPost-Auth-Type REJECT {{\n\t\tok\n\t}}\n}}\n\
+                 }}\n"
+            ),
+        )
+        .unwrap();
+        let log = std::fs::File::create(d.join("log/stdout")).unwrap();
+        let child = Command::new("/usr/sbin/freeradius")
+            .args(flags)
+            .arg("-d")
+            .arg(d)
+            .stdout(Stdio::from(log.try_clone().unwrap()))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("start freeradius");
+        let mut r = Radiusd {
+            child,
+            dir,
+            auth: SocketAddr::from(([127, 0, 0, 1], ap)),
+            acct: SocketAddr::from(([127, 0, 0, 1], cp)),
+        };
+        let start = std::time::Instant::now();
+        loop {
+            let out = r.log();
+            if out.contains("Ready to process requests") {
+                break;
+            }
+            if let Ok(Some(st)) = r.child.try_wait() {
+                panic!("freeradius exited ({st}):\n{out}");
+            }
+            assert!(
+                start.elapsed() < StdDuration::from_secs(20),
+                "freeradius not ready:\n{out}"
+            );
+            std::thread::sleep(StdDuration::from_millis(50));
+        }
+        r
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("log/stdout")).unwrap_or_default()
+    }
+
+    pub fn detail(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("acct/detail")).unwrap_or_default()
+    }
+}
+
+impl Drop for Radiusd {
+    fn drop(&mut self) {
+        // Our own child, by PID.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A std-only UDP driver for the client machine.
+pub struct Nas {
+    pub sock: UdpSocket,
+    pub clock: StdClock,
+    pub client: Client,
+    pub events: Vec<Event>,
+    /// The last datagram sent.
+    pub last_sent: Vec<u8>,
+}
+
+impl Nas {
+    pub fn new(servers: Vec<ServerConfig>, timeout: StdDuration, tries: u32) -> Nas {
+        let mut cfg = ClientConfig::new(servers);
+        cfg.timeout = timeout;
+        cfg.max_tries = tries;
+        Nas {
+            sock: UdpSocket::bind("127.0.0.1:0").unwrap(),
+            clock: StdClock::new(),
+            client: Client::new(cfg, SeededRng::from_u64(0x5eed)).unwrap(),
+            events: Vec::new(),
+            last_sent: Vec::new(),
+        }
+    }
+
+    pub fn pump(&mut self) {
+        while let Some(t) = self.client.poll_transmit() {
+            self.sock.send_to(&t.payload, t.destination).unwrap();
+            self.last_sent = t.payload;
+        }
+        while let Some(e) = self.client.poll_event() {
+            self.events.push(e);
+        }
+    }
+
+    /// Runs until `h` is answered or timed out; at most `limit` wall time.
+    pub fn wait(&mut self, h: RequestHandle, limit: StdDuration) -> Event {
+        let end = std::time::Instant::now() + limit;
+        let mut buf = [0u8; 4096];
+        loop {
+            self.pump();
+            if let Some(i) = self.events.iter().position(|e| match e {
+                Event::Response(r) => r.handle == h,
+                Event::Timeout { handle } => *handle == h,
+                _ => false,
+            }) {
+                return self.events.remove(i);
+            }
+            assert!(
+                std::time::Instant::now() < end,
+                "no outcome within {limit:?}"
+            );
+            let now = self.clock.now();
+            let wait = self
+                .client
+                .poll_timeout()
+                .map_or(Duration::from_millis(50), |t| {
+                    t.saturating_duration_since(now)
+                })
+                .clamp(Duration::from_millis(1), Duration::from_millis(50));
+            self.sock.set_read_timeout(Some(wait)).unwrap();
+            if let Ok((n, from)) = self.sock.recv_from(&mut buf) {
+                let _ = self.client.handle_input(self.clock.now(), from, &buf[..n]);
+            }
+            let now = self.clock.now();
+            if self.client.poll_timeout().is_some_and(|t| t <= now) {
+                self.client.handle_timeout(now);
+            }
+        }
+    }
+
+    pub fn auth(&mut self, attrs: &[Attribute<'_>], pw: Option<&[u8]>) -> Event {
+        let h = self
+            .client
+            .authenticate(self.clock.now(), attrs, pw)
+            .unwrap();
+        self.wait(h, StdDuration::from_secs(10))
+    }
+}
+
+pub fn code_of(e: &Event) -> Option<Code> {
+    match e {
+        Event::Response(r) => Some(r.code),
+        _ => None,
+    }
+}
+
+pub fn nas_for(r: &Radiusd, secret: &str) -> Nas {
+    Nas::new(
+        vec![ServerConfig::new(
+            r.auth,
+            r.acct,
+            Secret::new(secret.as_bytes()),
+        )],
+        StdDuration::from_millis(500),
+        2,
+    )
+}
+
+pub fn user(name: &'static [u8]) -> [Attribute<'static>; 3] {
+    [
+        Attribute::bytes(attr::USER_NAME, name),
+        Attribute::new(attr::NAS_IP_ADDRESS, Value::Ipv4([127, 0, 0, 1].into())),
+        Attribute::integer(attr::NAS_PORT, 1),
+    ]
+}
