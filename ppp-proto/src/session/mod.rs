@@ -13,142 +13,27 @@
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
-use core::net::Ipv4Addr;
 
 use bytes::BufMut;
 use proto_core::{Instant, SeededRng, Transmit};
 
 use crate::Error;
-use crate::auth::{AuthOutcome, Credential};
+use crate::auth::AuthOutcome;
 use crate::chap::{ChapAuthenticator, ChapPeer};
 use crate::config::{Config, Role};
 use crate::fsm::{Action, Fsm, Received, Sink, State};
 use crate::ipcp::{IpcpPolicy, Ipv4Assignment};
 use crate::ipv6cp::Ipv6cpPolicy;
-use crate::lcp::{self, AuthMethod, LcpPolicy};
+use crate::lcp::{self, LcpPolicy};
 use crate::pap::{PapAuthenticator, PapPeer};
 use crate::wire::chap::ChapPacket;
 use crate::wire::pap::PapPacket;
 use crate::wire::{PppFrame, protocol};
 
-/// The link phases of RFC 1661 §3.2.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// No link (before [`Session::open`], after [`Event::Down`]).
-    Dead,
-    /// LCP is negotiating.
-    Establish,
-    /// PAP or CHAP is running.
-    Authenticate,
-    /// The NCPs (IPCP, IPv6CP) run.
-    Network,
-    /// LCP is terminating.
-    Terminate,
-}
+mod event;
+mod phases;
 
-/// Why the session went down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DownReason {
-    /// [`Session::close`].
-    LocalClose,
-    /// The peer sent an LCP Terminate-Request.
-    PeerTerminated,
-    /// [`Session::lower_down`] (PPPoE PADT, carrier loss).
-    LowerDown,
-    /// Echo-Requests went unanswered (`echo_failure` in a row).
-    EchoTimeout,
-    /// LCP did not converge (Max-Configure/Max-Failure, catastrophic
-    /// Code-/Protocol-Reject).
-    NegotiationFailed,
-    /// The authenticator refused us, or the application refused the peer.
-    AuthFailed,
-    /// Authentication did not complete in time.
-    AuthTimeout,
-    /// The peer rejected the Authentication-Protocol we require.
-    AuthRefused,
-    /// Our Magic-Number kept coming back: the link is looped back.
-    LoopedBack,
-    /// IPv6 is required and IPv6CP went down or was rejected.
-    Ipv6Lost,
-    /// No network protocol is left running.
-    NoNetworkProtocols,
-}
-
-/// What the session reports to the application.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
-    /// LCP is open: send frames of at most `mtu` bytes (the peer's MRU).
-    LinkUp {
-        /// The peer's MRU.
-        mtu: u16,
-    },
-    /// Authenticator: judge this credential, then call [`Session::accept`]
-    /// or [`Session::reject`].
-    AuthRequest {
-        /// The peer's user name.
-        user: Vec<u8>,
-        /// What it presented.
-        credential: Credential,
-    },
-    /// Peer: the authenticator accepted us.
-    AuthSucceeded {
-        /// Its message.
-        message: Vec<u8>,
-    },
-    /// Peer: the authenticator refused us (the session then closes).
-    AuthFailed {
-        /// Its message.
-        message: Vec<u8>,
-    },
-    /// IPCP is open.
-    Ipv4Up {
-        /// Our address.
-        local: Ipv4Addr,
-        /// The peer's address.
-        peer: Ipv4Addr,
-        /// DNS servers (RFC 1877).
-        dns: [Option<Ipv4Addr>; 2],
-    },
-    /// IPCP left the Opened state.
-    Ipv4Down,
-    /// IPv6CP is open.
-    Ipv6Up {
-        /// Our interface identifier.
-        local_ifid: u64,
-        /// The peer's interface identifier.
-        peer_ifid: u64,
-    },
-    /// IPv6CP left the Opened state.
-    Ipv6Down,
-    /// The peer Protocol-Rejected an NCP (e.g. IPv6CP): it stays off.
-    ProtocolRejected {
-        /// The rejected protocol.
-        protocol: u16,
-    },
-    /// The session is over (phase Dead); release the lower layer.
-    Down {
-        /// Why.
-        reason: DownReason,
-    },
-}
-
-/// Dropped-input counters, one per [`Error`] kind.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Counters {
-    dropped: [u32; Error::KINDS],
-}
-
-impl Counters {
-    /// Inputs dropped for reasons of this kind.
-    pub fn dropped(&self, kind: &Error) -> u32 {
-        self.dropped[kind.kind_index()]
-    }
-
-    /// All dropped inputs.
-    pub fn total(&self) -> u32 {
-        self.dropped.iter().fold(0u32, |a, b| a.saturating_add(*b))
-    }
-}
+pub use event::{Counters, DownReason, Event, Phase};
 
 #[derive(Debug, Clone)]
 enum Auth {
@@ -415,8 +300,7 @@ impl Session {
     ) -> Result<(), Error> {
         let r = self.input(now, frame, rng);
         if let Err(e) = &r {
-            let c = &mut self.counters.dropped[e.kind_index()];
-            *c = c.saturating_add(1);
+            self.counters.count(e);
         }
         self.process(now, rng);
         r
@@ -663,240 +547,5 @@ impl Session {
             self.events = VecDeque::new();
         }
         e
-    }
-
-    // ----- sequencing --------------------------------------------------------
-
-    fn close_with(&mut self, now: Instant, reason: DownReason) {
-        if self.phase == Phase::Dead {
-            return;
-        }
-        self.reason.get_or_insert(reason);
-        self.echo_deadline = None;
-        let mut out = Out {
-            tx: &mut self.tx,
-            layer: &mut self.layer,
-        };
-        self.lcp.close(now, &mut out);
-        if matches!(self.lcp.state(), State::Closing | State::Stopping) {
-            self.phase = Phase::Terminate;
-        }
-    }
-
-    fn finish(&mut self) {
-        if self.phase == Phase::Dead {
-            return;
-        }
-        self.phase = Phase::Dead;
-        self.echo_deadline = None;
-        self.auth = Auth::None;
-        self.ipcp = None;
-        self.ipv6cp = None;
-        let reason = self.reason.unwrap_or(DownReason::NegotiationFailed);
-        self.reason = Some(reason);
-        self.events.push_back(Event::Down { reason });
-    }
-
-    /// Handles This-Layer-Up/Down/Finished of every automaton until none is
-    /// left.
-    fn process(&mut self, now: Instant, rng: &mut SeededRng) {
-        while let Some((proto, action)) = self.layer.pop_front() {
-            match (proto, action) {
-                (protocol::LCP, Action::Tlu) => self.lcp_up(now, rng),
-                (protocol::LCP, Action::Tld) => self.lcp_down(),
-                (protocol::LCP, Action::Tlf) => self.finish(),
-                (protocol::IPCP, Action::Tlu) => {
-                    let mut out = Out {
-                        tx: &mut self.tx,
-                        layer: &mut self.layer,
-                    };
-                    if let Some(n) = &mut self.ipcp {
-                        let p = &n.policy;
-                        if p.local().is_unspecified() || p.peer().is_unspecified() {
-                            // No usable address was agreed (the other side
-                            // rejected IP-Address): IPv4 is not possible.
-                            n.close(now, &mut out);
-                        } else {
-                            self.ipv4_up = true;
-                            self.events.push_back(Event::Ipv4Up {
-                                local: p.local(),
-                                peer: p.peer(),
-                                dns: p.dns(),
-                            });
-                        }
-                    }
-                }
-                (protocol::IPCP, Action::Tld) if core::mem::take(&mut self.ipv4_up) => {
-                    self.events.push_back(Event::Ipv4Down)
-                }
-                (protocol::IPV6CP, Action::Tlu) => {
-                    if let Some(n) = &self.ipv6cp {
-                        self.events.push_back(Event::Ipv6Up {
-                            local_ifid: n.policy.local(),
-                            peer_ifid: n.policy.peer(),
-                        });
-                    }
-                }
-                (protocol::IPV6CP, Action::Tld) => {
-                    self.events.push_back(Event::Ipv6Down);
-                    if self.config.ipv6_required && self.phase == Phase::Network {
-                        self.close_with(now, DownReason::Ipv6Lost);
-                    }
-                }
-                (protocol::IPV6CP, Action::Tlf) if self.config.ipv6_required => {
-                    self.close_with(now, DownReason::Ipv6Lost)
-                }
-                (protocol::IPCP | protocol::IPV6CP, Action::Tlf) => self.check_ncps(now),
-                _ => {}
-            }
-        }
-    }
-
-    fn lcp_up(&mut self, now: Instant, rng: &mut SeededRng) {
-        self.events.push_back(Event::LinkUp { mtu: self.mtu() });
-        self.lcp.policy.echo_outstanding = 0;
-        self.echo_deadline = self.config.lcp.echo_interval.map(|i| now + i);
-        let t = self.config.lcp.timers;
-        let mut out = Out {
-            tx: &mut self.tx,
-            layer: &mut self.layer,
-        };
-        self.auth = match &self.config.role {
-            Role::Peer(p) => match self.lcp.policy.auth_to_perform() {
-                Some(AuthMethod::Pap) => {
-                    Auth::PapPeer(PapPeer::start(now, &t, &p.user, &p.password, &mut out))
-                }
-                Some(AuthMethod::ChapMd5) => Auth::ChapPeer(ChapPeer::start(now, &t)),
-                None => Auth::None,
-            },
-            Role::Authenticator(a) => match self.lcp.policy.auth_requested() {
-                Some(AuthMethod::Pap) => Auth::PapAuthenticator(PapAuthenticator::start(now, &t)),
-                Some(AuthMethod::ChapMd5) => Auth::ChapAuthenticator(ChapAuthenticator::start(
-                    now, &t, &a.name, rng, &mut out,
-                )),
-                None if a.methods.preferred().is_some() => {
-                    self.close_with(now, DownReason::AuthRefused);
-                    return;
-                }
-                None => Auth::None,
-            },
-        };
-        if matches!(self.auth, Auth::None) {
-            self.start_network(now, rng);
-        } else {
-            self.phase = Phase::Authenticate;
-        }
-    }
-
-    fn lcp_down(&mut self) {
-        self.echo_deadline = None;
-        self.auth = Auth::None;
-        let mut out = Out {
-            tx: &mut self.tx,
-            layer: &mut self.layer,
-        };
-        if let Some(mut n) = self.ipcp.take() {
-            n.down(&mut out);
-        }
-        if let Some(mut n) = self.ipv6cp.take() {
-            n.down(&mut out);
-        }
-        self.phase = if matches!(self.lcp.state(), State::Closing | State::Stopping)
-            || self.reason.is_some()
-        {
-            Phase::Terminate
-        } else {
-            Phase::Establish
-        };
-    }
-
-    fn start_network(&mut self, now: Instant, rng: &mut SeededRng) {
-        self.phase = Phase::Network;
-        let t = self.config.lcp.timers;
-        let (ipcp, ifid) = match &self.config.role {
-            Role::Peer(p) => (
-                Some(IpcpPolicy::client(p.ipv4_hint, p.request_dns)),
-                p.ipv6_ifid,
-            ),
-            Role::Authenticator(a) => (
-                a.ipv4.map(|asg| IpcpPolicy::server(a.local_ipv4, asg)),
-                a.ipv6_ifid,
-            ),
-        };
-        let mut out = Out {
-            tx: &mut self.tx,
-            layer: &mut self.layer,
-        };
-        if self.config.ipv4 && !self.ipv4_rejected {
-            self.ipcp = ipcp.map(|p| {
-                let mut f = Fsm::new(p, t);
-                f.open(now, rng, &mut out);
-                f.up(now, rng, &mut out);
-                f
-            });
-        }
-        if self.config.ipv6 && !self.ipv6_rejected {
-            let mut f = Fsm::new(Ipv6cpPolicy::new(ifid), t);
-            f.open(now, rng, &mut out);
-            f.up(now, rng, &mut out);
-            self.ipv6cp = Some(f);
-        }
-        if self.ipcp.is_none() && self.ipv6cp.is_none() {
-            self.close_with(now, DownReason::NoNetworkProtocols);
-        }
-    }
-
-    /// The peer Protocol-Rejected `p`: stop it; the link stays up unless
-    /// nothing is left (or IPv6 was required).
-    fn protocol_rejected(&mut self, now: Instant, p: u16) {
-        let mut out = Out {
-            tx: &mut self.tx,
-            layer: &mut self.layer,
-        };
-        match p {
-            protocol::IPCP => {
-                self.ipv4_rejected = true;
-                if let Some(mut n) = self.ipcp.take() {
-                    n.down(&mut out);
-                }
-            }
-            protocol::IPV6CP => {
-                self.ipv6_rejected = true;
-                if let Some(mut n) = self.ipv6cp.take() {
-                    n.down(&mut out);
-                }
-            }
-            _ => return,
-        }
-        self.events
-            .push_back(Event::ProtocolRejected { protocol: p });
-        if p == protocol::IPV6CP && self.config.ipv6_required {
-            self.close_with(now, DownReason::Ipv6Lost);
-        } else {
-            self.check_ncps(now);
-        }
-    }
-
-    /// Closes the link when no NCP is running or negotiating any more.
-    fn check_ncps(&mut self, now: Instant) {
-        if self.phase != Phase::Network {
-            return;
-        }
-        let alive = |s: Option<State>| {
-            matches!(
-                s,
-                Some(
-                    State::ReqSent
-                        | State::AckRcvd
-                        | State::AckSent
-                        | State::Opened
-                        | State::Stopping
-                        | State::Closing
-                )
-            )
-        };
-        if !alive(self.ipcp_state()) && !alive(self.ipv6cp_state()) {
-            self.close_with(now, DownReason::NoNetworkProtocols);
-        }
     }
 }

@@ -1,9 +1,12 @@
 //! Every cell of the RFC 1661 state table, read from `states.txt` itself.
 
 use super::*;
+use crate::Error;
+use crate::wire::cp::{ConfigOption, CpPacket};
 use crate::wire::lcp::LcpOption;
 use alloc::string::String;
 use alloc::vec;
+use proto_core::Duration;
 
 /// A one-option policy: we request MRU 1500; the peer's MRU 1500 is
 /// acceptable, any other MRU is Nak'd to 1500, other options rejected.
@@ -154,7 +157,7 @@ fn parse_cell(cell: &str, current: usize) -> (Vec<Action>, usize) {
 
 /// The table from states.txt: `table[event][state]`.
 fn table() -> Vec<Vec<String>> {
-    let text = include_str!("states.txt");
+    let text = include_str!("../states.txt");
     let mut rows: Vec<Vec<String>> = vec![Vec::new(); EVENTS.len()];
     for line in text.lines() {
         let Some((ev, cells)) = line.split_once('|') else {

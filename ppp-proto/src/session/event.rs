@@ -1,0 +1,131 @@
+//! What the session reports: phases, events, why it went down, counters.
+
+use alloc::vec::Vec;
+use core::net::Ipv4Addr;
+
+use crate::Error;
+use crate::auth::Credential;
+
+/// The link phases of RFC 1661 §3.2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// No link (before [`Session::open`](crate::Session::open), after [`Event::Down`]).
+    Dead,
+    /// LCP is negotiating.
+    Establish,
+    /// PAP or CHAP is running.
+    Authenticate,
+    /// The NCPs (IPCP, IPv6CP) run.
+    Network,
+    /// LCP is terminating.
+    Terminate,
+}
+
+/// Why the session went down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DownReason {
+    /// [`Session::close`](crate::Session::close).
+    LocalClose,
+    /// The peer sent an LCP Terminate-Request.
+    PeerTerminated,
+    /// [`Session::lower_down`](crate::Session::lower_down) (PPPoE PADT, carrier loss).
+    LowerDown,
+    /// Echo-Requests went unanswered (`echo_failure` in a row).
+    EchoTimeout,
+    /// LCP did not converge (Max-Configure/Max-Failure, catastrophic
+    /// Code-/Protocol-Reject).
+    NegotiationFailed,
+    /// The authenticator refused us, or the application refused the peer.
+    AuthFailed,
+    /// Authentication did not complete in time.
+    AuthTimeout,
+    /// The peer rejected the Authentication-Protocol we require.
+    AuthRefused,
+    /// Our Magic-Number kept coming back: the link is looped back.
+    LoopedBack,
+    /// IPv6 is required and IPv6CP went down or was rejected.
+    Ipv6Lost,
+    /// No network protocol is left running.
+    NoNetworkProtocols,
+}
+
+/// What the session reports to the application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// LCP is open: send frames of at most `mtu` bytes (the peer's MRU).
+    LinkUp {
+        /// The peer's MRU.
+        mtu: u16,
+    },
+    /// Authenticator: judge this credential, then call [`Session::accept`](crate::Session::accept)
+    /// or [`Session::reject`](crate::Session::reject).
+    AuthRequest {
+        /// The peer's user name.
+        user: Vec<u8>,
+        /// What it presented.
+        credential: Credential,
+    },
+    /// Peer: the authenticator accepted us.
+    AuthSucceeded {
+        /// Its message.
+        message: Vec<u8>,
+    },
+    /// Peer: the authenticator refused us (the session then closes).
+    AuthFailed {
+        /// Its message.
+        message: Vec<u8>,
+    },
+    /// IPCP is open.
+    Ipv4Up {
+        /// Our address.
+        local: Ipv4Addr,
+        /// The peer's address.
+        peer: Ipv4Addr,
+        /// DNS servers (RFC 1877).
+        dns: [Option<Ipv4Addr>; 2],
+    },
+    /// IPCP left the Opened state.
+    Ipv4Down,
+    /// IPv6CP is open.
+    Ipv6Up {
+        /// Our interface identifier.
+        local_ifid: u64,
+        /// The peer's interface identifier.
+        peer_ifid: u64,
+    },
+    /// IPv6CP left the Opened state.
+    Ipv6Down,
+    /// The peer Protocol-Rejected an NCP (e.g. IPv6CP): it stays off.
+    ProtocolRejected {
+        /// The rejected protocol.
+        protocol: u16,
+    },
+    /// The session is over (phase Dead); release the lower layer.
+    Down {
+        /// Why.
+        reason: DownReason,
+    },
+}
+
+/// Dropped-input counters, one per [`Error`] kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counters {
+    dropped: [u32; Error::KINDS],
+}
+
+impl Counters {
+    /// Inputs dropped for reasons of this kind.
+    pub fn dropped(&self, kind: &Error) -> u32 {
+        self.dropped[kind.kind_index()]
+    }
+
+    pub(crate) fn count(&mut self, kind: &Error) {
+        let c = &mut self.dropped[kind.kind_index()];
+        *c = c.saturating_add(1);
+    }
+
+    /// All dropped inputs.
+    pub fn total(&self) -> u32 {
+        self.dropped.iter().fold(0u32, |a, b| a.saturating_add(*b))
+    }
+}

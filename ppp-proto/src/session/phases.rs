@@ -1,0 +1,251 @@
+//! Sequencing the phases: what This-Layer-Up/Down/Finished of LCP, IPCP
+//! and IPv6CP mean for the session (RFC 1661 §3.2–§3.7).
+
+use proto_core::{Instant, SeededRng};
+
+use super::{Auth, DownReason, Event, Out, Phase, Session};
+use crate::chap::{ChapAuthenticator, ChapPeer};
+use crate::config::Role;
+use crate::fsm::{Action, Fsm, State};
+use crate::ipcp::IpcpPolicy;
+use crate::ipv6cp::Ipv6cpPolicy;
+use crate::lcp::AuthMethod;
+use crate::pap::{PapAuthenticator, PapPeer};
+use crate::wire::protocol;
+
+impl Session {
+    // ----- sequencing --------------------------------------------------------
+
+    pub(super) fn close_with(&mut self, now: Instant, reason: DownReason) {
+        if self.phase == Phase::Dead {
+            return;
+        }
+        self.reason.get_or_insert(reason);
+        self.echo_deadline = None;
+        let mut out = Out {
+            tx: &mut self.tx,
+            layer: &mut self.layer,
+        };
+        self.lcp.close(now, &mut out);
+        if matches!(self.lcp.state(), State::Closing | State::Stopping) {
+            self.phase = Phase::Terminate;
+        }
+    }
+
+    pub(super) fn finish(&mut self) {
+        if self.phase == Phase::Dead {
+            return;
+        }
+        self.phase = Phase::Dead;
+        self.echo_deadline = None;
+        self.auth = Auth::None;
+        self.ipcp = None;
+        self.ipv6cp = None;
+        let reason = self.reason.unwrap_or(DownReason::NegotiationFailed);
+        self.reason = Some(reason);
+        self.events.push_back(Event::Down { reason });
+    }
+
+    /// Handles This-Layer-Up/Down/Finished of every automaton until none is
+    /// left.
+    pub(super) fn process(&mut self, now: Instant, rng: &mut SeededRng) {
+        while let Some((proto, action)) = self.layer.pop_front() {
+            match (proto, action) {
+                (protocol::LCP, Action::Tlu) => self.lcp_up(now, rng),
+                (protocol::LCP, Action::Tld) => self.lcp_down(),
+                (protocol::LCP, Action::Tlf) => self.finish(),
+                (protocol::IPCP, Action::Tlu) => {
+                    let mut out = Out {
+                        tx: &mut self.tx,
+                        layer: &mut self.layer,
+                    };
+                    if let Some(n) = &mut self.ipcp {
+                        let p = &n.policy;
+                        if p.local().is_unspecified() || p.peer().is_unspecified() {
+                            // No usable address was agreed (the other side
+                            // rejected IP-Address): IPv4 is not possible.
+                            n.close(now, &mut out);
+                        } else {
+                            self.ipv4_up = true;
+                            self.events.push_back(Event::Ipv4Up {
+                                local: p.local(),
+                                peer: p.peer(),
+                                dns: p.dns(),
+                            });
+                        }
+                    }
+                }
+                (protocol::IPCP, Action::Tld) if core::mem::take(&mut self.ipv4_up) => {
+                    self.events.push_back(Event::Ipv4Down)
+                }
+                (protocol::IPV6CP, Action::Tlu) => {
+                    if let Some(n) = &self.ipv6cp {
+                        self.events.push_back(Event::Ipv6Up {
+                            local_ifid: n.policy.local(),
+                            peer_ifid: n.policy.peer(),
+                        });
+                    }
+                }
+                (protocol::IPV6CP, Action::Tld) => {
+                    self.events.push_back(Event::Ipv6Down);
+                    if self.config.ipv6_required && self.phase == Phase::Network {
+                        self.close_with(now, DownReason::Ipv6Lost);
+                    }
+                }
+                (protocol::IPV6CP, Action::Tlf) if self.config.ipv6_required => {
+                    self.close_with(now, DownReason::Ipv6Lost)
+                }
+                (protocol::IPCP | protocol::IPV6CP, Action::Tlf) => self.check_ncps(now),
+                _ => {}
+            }
+        }
+    }
+
+    pub(super) fn lcp_up(&mut self, now: Instant, rng: &mut SeededRng) {
+        self.events.push_back(Event::LinkUp { mtu: self.mtu() });
+        self.lcp.policy.echo_outstanding = 0;
+        self.echo_deadline = self.config.lcp.echo_interval.map(|i| now + i);
+        let t = self.config.lcp.timers;
+        let mut out = Out {
+            tx: &mut self.tx,
+            layer: &mut self.layer,
+        };
+        self.auth = match &self.config.role {
+            Role::Peer(p) => match self.lcp.policy.auth_to_perform() {
+                Some(AuthMethod::Pap) => {
+                    Auth::PapPeer(PapPeer::start(now, &t, &p.user, &p.password, &mut out))
+                }
+                Some(AuthMethod::ChapMd5) => Auth::ChapPeer(ChapPeer::start(now, &t)),
+                None => Auth::None,
+            },
+            Role::Authenticator(a) => match self.lcp.policy.auth_requested() {
+                Some(AuthMethod::Pap) => Auth::PapAuthenticator(PapAuthenticator::start(now, &t)),
+                Some(AuthMethod::ChapMd5) => Auth::ChapAuthenticator(ChapAuthenticator::start(
+                    now, &t, &a.name, rng, &mut out,
+                )),
+                None if a.methods.preferred().is_some() => {
+                    self.close_with(now, DownReason::AuthRefused);
+                    return;
+                }
+                None => Auth::None,
+            },
+        };
+        if matches!(self.auth, Auth::None) {
+            self.start_network(now, rng);
+        } else {
+            self.phase = Phase::Authenticate;
+        }
+    }
+
+    pub(super) fn lcp_down(&mut self) {
+        self.echo_deadline = None;
+        self.auth = Auth::None;
+        let mut out = Out {
+            tx: &mut self.tx,
+            layer: &mut self.layer,
+        };
+        if let Some(mut n) = self.ipcp.take() {
+            n.down(&mut out);
+        }
+        if let Some(mut n) = self.ipv6cp.take() {
+            n.down(&mut out);
+        }
+        self.phase = if matches!(self.lcp.state(), State::Closing | State::Stopping)
+            || self.reason.is_some()
+        {
+            Phase::Terminate
+        } else {
+            Phase::Establish
+        };
+    }
+
+    pub(super) fn start_network(&mut self, now: Instant, rng: &mut SeededRng) {
+        self.phase = Phase::Network;
+        let t = self.config.lcp.timers;
+        let (ipcp, ifid) = match &self.config.role {
+            Role::Peer(p) => (
+                Some(IpcpPolicy::client(p.ipv4_hint, p.request_dns)),
+                p.ipv6_ifid,
+            ),
+            Role::Authenticator(a) => (
+                a.ipv4.map(|asg| IpcpPolicy::server(a.local_ipv4, asg)),
+                a.ipv6_ifid,
+            ),
+        };
+        let mut out = Out {
+            tx: &mut self.tx,
+            layer: &mut self.layer,
+        };
+        if self.config.ipv4 && !self.ipv4_rejected {
+            self.ipcp = ipcp.map(|p| {
+                let mut f = Fsm::new(p, t);
+                f.open(now, rng, &mut out);
+                f.up(now, rng, &mut out);
+                f
+            });
+        }
+        if self.config.ipv6 && !self.ipv6_rejected {
+            let mut f = Fsm::new(Ipv6cpPolicy::new(ifid), t);
+            f.open(now, rng, &mut out);
+            f.up(now, rng, &mut out);
+            self.ipv6cp = Some(f);
+        }
+        if self.ipcp.is_none() && self.ipv6cp.is_none() {
+            self.close_with(now, DownReason::NoNetworkProtocols);
+        }
+    }
+
+    /// The peer Protocol-Rejected `p`: stop it; the link stays up unless
+    /// nothing is left (or IPv6 was required).
+    pub(super) fn protocol_rejected(&mut self, now: Instant, p: u16) {
+        let mut out = Out {
+            tx: &mut self.tx,
+            layer: &mut self.layer,
+        };
+        match p {
+            protocol::IPCP => {
+                self.ipv4_rejected = true;
+                if let Some(mut n) = self.ipcp.take() {
+                    n.down(&mut out);
+                }
+            }
+            protocol::IPV6CP => {
+                self.ipv6_rejected = true;
+                if let Some(mut n) = self.ipv6cp.take() {
+                    n.down(&mut out);
+                }
+            }
+            _ => return,
+        }
+        self.events
+            .push_back(Event::ProtocolRejected { protocol: p });
+        if p == protocol::IPV6CP && self.config.ipv6_required {
+            self.close_with(now, DownReason::Ipv6Lost);
+        } else {
+            self.check_ncps(now);
+        }
+    }
+
+    /// Closes the link when no NCP is running or negotiating any more.
+    pub(super) fn check_ncps(&mut self, now: Instant) {
+        if self.phase != Phase::Network {
+            return;
+        }
+        let alive = |s: Option<State>| {
+            matches!(
+                s,
+                Some(
+                    State::ReqSent
+                        | State::AckRcvd
+                        | State::AckSent
+                        | State::Opened
+                        | State::Stopping
+                        | State::Closing
+                )
+            )
+        };
+        if !alive(self.ipcp_state()) && !alive(self.ipv6cp_state()) {
+            self.close_with(now, DownReason::NoNetworkProtocols);
+        }
+    }
+}
