@@ -563,3 +563,47 @@ fn verdict_without_a_pending_request_is_refused() {
     let now = p.now;
     assert!(p.ac.reject(now, &mut p.ac_rng, b"x").is_err());
 }
+
+#[test]
+fn no_common_authentication_method_fails_cleanly() {
+    // The concentrator wants CHAP-MD5 only; the peer accepts PAP only. The
+    // peer Naks towards PAP until Max-Failure, then rejects the option.
+    let mut ac = ac_config();
+    if let Role::Authenticator(a) = &mut ac.role {
+        a.methods = AuthMethods {
+            chap_md5: true,
+            pap: false,
+        };
+    }
+    let mut peer = peer_config();
+    if let Role::Peer(c) = &mut peer.role {
+        c.accept = AuthMethods {
+            chap_md5: false,
+            pap: true,
+        };
+    }
+    let mut p = Pair::new(peer, ac, 23);
+    p.open();
+    assert!(p.run_until(secs(60), |p| p.peer_down().is_some()
+        && p.ac_down().is_some()));
+    assert_eq!(p.ac_down(), Some(DownReason::AuthRefused));
+    assert!(!p.peer_has(|e| matches!(e, Event::Ipv4Up { .. })));
+    // Five Naks, then a Reject of Authentication-Protocol.
+    assert_eq!(p.sent(Side::Peer, protocol::LCP, 3).len(), 5);
+    assert_eq!(p.sent(Side::Peer, protocol::LCP, 4).len(), 1);
+}
+
+#[test]
+fn no_network_protocol_left_closes_the_link() {
+    let mut ac = ac_config();
+    ac.ipv6 = false;
+    if let Role::Authenticator(a) = &mut ac.role {
+        a.ipv4 = None;
+    }
+    let mut p = Pair::new(peer_config(), ac, 24);
+    p.open();
+    assert!(p.run_until(secs(30), |p| p.peer_down().is_some()
+        && p.ac_down().is_some()));
+    assert_eq!(p.ac_down(), Some(DownReason::NoNetworkProtocols));
+    assert_eq!(p.peer_down(), Some(DownReason::PeerTerminated));
+}

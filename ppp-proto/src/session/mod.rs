@@ -72,6 +72,10 @@ impl Sink for Out<'_> {
 }
 
 /// One PPP session (one PPPoE session), peer or authenticator.
+///
+/// A session is used once: after [`Event::Down`] it stays Dead; make a new
+/// one for the next connection (carrying over, say, the last IPv4 address
+/// and interface identifier in the new [`Config`]).
 #[derive(Debug)]
 pub struct Session {
     config: Config,
