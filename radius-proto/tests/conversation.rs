@@ -522,3 +522,79 @@ fn configuration_errors_are_refused_up_front() {
     assert!(format!("{:?}", server(0)).contains("<redacted>"));
     assert!(!format!("{c:?}").contains("s3cret"));
 }
+
+/// A link with random latency (0..5 s, so answers are reordered and many
+/// arrive after a retransmission or a failover), loss and duplication, on a
+/// simulated clock: every request ends exactly once, within the bound set by
+/// the timers, and nothing stays outstanding.
+#[test]
+fn reordering_late_link_converges() {
+    use rand_core::Rng;
+    for seed in 0..20u64 {
+        let mut rng = SeededRng::from_u64(1000 + seed);
+        let mut c = client(2);
+        let mut servers = [MemServer::new(SECRET), MemServer::new(SECRET)];
+        let mut now = Instant::ZERO;
+        let n = 60;
+        for k in 0..n {
+            if k % 2 == 0 {
+                c.account(
+                    now,
+                    &AccountingRecord::new(AcctStatusType::InterimUpdate, b"y"),
+                )
+                .unwrap();
+            } else {
+                c.authenticate(now, &user(), Some(b"wonderland")).unwrap();
+            }
+        }
+        // (arrival time, from, bytes) of answers in flight.
+        let mut wire: Vec<(Instant, SocketAddr, Vec<u8>)> = Vec::new();
+        let mut done = std::collections::HashSet::new();
+        for _ in 0..100_000 {
+            while let Some(t) = c.poll_transmit() {
+                if rng.next_u32() % 10 < 2 {
+                    continue;
+                }
+                if let Some(a) = servers[server_index(t.destination)].answer(&t.payload) {
+                    for _ in 0..(1 + (rng.next_u32() % 4 == 0) as u32) {
+                        let delay = Duration::from_millis(u64::from(rng.below(5000)));
+                        wire.push((now + delay, t.destination, a.clone()));
+                    }
+                }
+            }
+            while let Some(e) = c.poll_event() {
+                let h = match e {
+                    Event::Response(r) => r.handle,
+                    Event::Timeout { handle } => handle,
+                    _ => continue,
+                };
+                assert!(done.insert(h), "seed {seed}: {h:?} ended twice");
+            }
+            let next_arrival = wire.iter().map(|w| w.0).min();
+            let next = match (c.poll_timeout(), next_arrival) {
+                (Some(a), Some(b)) => a.min(b),
+                (a, b) => match a.or(b) {
+                    Some(t) => t,
+                    None => break,
+                },
+            };
+            now = now.max(next);
+            if let Some(i) = wire.iter().position(|w| w.0 <= now) {
+                let (_, from, bytes) = wire.swap_remove(i);
+                let _ = c.handle_input(now, from, &bytes);
+            } else {
+                c.handle_timeout(now);
+            }
+        }
+        assert_eq!(done.len(), n, "seed {seed}");
+        assert_eq!(c.outstanding(), 0);
+        // 3 tries × 3 s on each of 2 servers, plus the last answer's latency.
+        assert!(now <= Instant::from_secs(18 + 5), "seed {seed}: {now:?}");
+        let s = c.stats();
+        assert_eq!(
+            s.bad_authenticator + s.malformed + s.unexpected_code,
+            0,
+            "{s:?}"
+        );
+    }
+}
