@@ -556,7 +556,7 @@ fn reordering_late_link_converges() {
                     continue;
                 }
                 if let Some(a) = servers[server_index(t.destination)].answer(&t.payload) {
-                    for _ in 0..(1 + (rng.next_u32() % 4 == 0) as u32) {
+                    for _ in 0..(1 + u32::from(rng.next_u32().is_multiple_of(4))) {
                         let delay = Duration::from_millis(u64::from(rng.below(5000)));
                         wire.push((now + delay, t.destination, a.clone()));
                     }
