@@ -5,3 +5,4 @@
 //! [`afpacket`], each block with the reason it is sound.
 
 pub mod afpacket;
+pub mod link;

@@ -14,6 +14,7 @@ use common::pppoe_vm::{Lab, Role};
 use ppp_proto::Event as PppEvent;
 use pppoe_proto::AcEvent;
 use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
+use router_bin::link::AcLinkEvent;
 
 fn settings() -> AcSettings {
     AcSettings {
@@ -72,7 +73,7 @@ fn pppd_client_dials_our_ac_with_chap_and_pings_us() {
     assert_eq!(
         count(&log, |s| matches!(
             s,
-            AcSeen::Pppoe(AcEvent::SessionUp { .. })
+            AcSeen::Link(AcLinkEvent::Pppoe(AcEvent::SessionUp { .. }))
         )),
         1,
         "{log:?}"
@@ -80,7 +81,10 @@ fn pppd_client_dials_our_ac_with_chap_and_pings_us() {
     assert_eq!(
         count(&log, |s| matches!(
             s,
-            AcSeen::Ppp(_, PppEvent::Ipv4Up { .. })
+            AcSeen::Link(AcLinkEvent::Ppp {
+                event: PppEvent::Ipv4Up { .. },
+                ..
+            })
         )),
         1,
         "{log:?}"
@@ -88,7 +92,10 @@ fn pppd_client_dials_our_ac_with_chap_and_pings_us() {
     assert_eq!(
         count(&log, |s| matches!(
             s,
-            AcSeen::Ppp(_, PppEvent::Ipv6Up { .. })
+            AcSeen::Link(AcLinkEvent::Ppp {
+                event: PppEvent::Ipv6Up { .. },
+                ..
+            })
         )),
         1,
         "{log:?}"
@@ -102,7 +109,13 @@ fn pppd_client_dials_our_ac_with_chap_and_pings_us() {
         "{log:?}"
     );
     assert_eq!(
-        count(&log, |s| matches!(s, AcSeen::Ppp(_, PppEvent::Down { .. }))),
+        count(&log, |s| matches!(
+            s,
+            AcSeen::Link(AcLinkEvent::Ppp {
+                event: PppEvent::Down { .. },
+                ..
+            })
+        )),
         1,
         "hang-up ends the session: {log:?}"
     );
@@ -119,13 +132,13 @@ fn pppd_client_that_refuses_chap_gets_pap_through_lcp_nak() {
     assert!(
         log.iter().any(|s| matches!(
             s,
-            AcSeen::Ppp(
-                _,
-                PppEvent::AuthRequest {
+            AcSeen::Link(AcLinkEvent::Ppp {
+                event: PppEvent::AuthRequest {
                     credential: ppp_proto::Credential::Pap { .. },
                     ..
-                }
-            )
+                },
+                ..
+            })
         )),
         "{log:?}"
     );
@@ -151,7 +164,10 @@ fn pppd_client_with_a_wrong_password_is_refused() {
     assert_eq!(
         count(&log, |s| matches!(
             s,
-            AcSeen::Ppp(_, PppEvent::Ipv4Up { .. })
+            AcSeen::Link(AcLinkEvent::Ppp {
+                event: PppEvent::Ipv4Up { .. },
+                ..
+            })
         )),
         0,
         "{log:?}"

@@ -187,8 +187,10 @@ fn service_name_and_ac_name_selection() {
 
 mod dial {
     use super::*;
-    use crate::common::dialer::{Dialer, PPP_IPV4, PPP_IPV6, Seen, icmpv4_echo, icmpv6_echo};
+    use crate::common::dialer::{Dialer, Seen, icmpv4_echo, icmpv6_echo, ppp};
     use ppp_proto::{Config as PppConfig, Event as PppEvent};
+    use router_bin::link::ClientLinkEvent;
+    use router_bin::link::{PPP_IPV4, PPP_IPV6};
     use std::net::Ipv4Addr;
 
     fn dial(lab: &Lab, user: &[u8], pass: &[u8], seed: u64) -> Dialer {
@@ -199,8 +201,8 @@ mod dial {
         let mut v6 = false;
         let ok = d.run_until(Duration::from_secs(40), |s| {
             match s {
-                Seen::Ppp(PppEvent::Ipv4Up { .. }) => v4 = true,
-                Seen::Ppp(PppEvent::Ipv6Up { .. }) => v6 = true,
+                Seen::Link(ClientLinkEvent::Ppp(PppEvent::Ipv4Up { .. })) => v4 = true,
+                Seen::Link(ClientLinkEvent::Ppp(PppEvent::Ipv6Up { .. })) => v6 = true,
                 _ => {}
             }
             v4 && v6
@@ -254,7 +256,7 @@ mod dial {
     fn hang_up(d: &mut Dialer, lab: &Lab) {
         d.hang_up();
         let down = d.run_until(Duration::from_secs(15), |s| {
-            matches!(s, Seen::Ppp(PppEvent::Down { .. }))
+            ppp(s, |e| matches!(e, PppEvent::Down { .. }))
         });
         assert!(down, "no Down after our Terminate-Request: {:?}", d.log);
         assert!(
@@ -307,7 +309,13 @@ mod dial {
             return;
         };
         let mut d = dial(&lab, b"bob", b"hunter2", 11);
-        assert!(d.log.iter().any(|s| matches!(s, Seen::Ppp(PppEvent::AuthSucceeded { message }) if message == b"Login ok")), "{:?}", d.log);
+        assert!(
+            d.ppp_events().any(
+                |e| matches!(e, PppEvent::AuthSucceeded { message } if message == b"Login ok")
+            ),
+            "{:?}",
+            d.log
+        );
         ping_both(&mut d, &lab);
         hang_up(&mut d, &lab);
     }
@@ -322,13 +330,13 @@ mod dial {
         let pppoe = Dialer::pppoe_config(&sock);
         let mut d = Dialer::new(sock, pppoe, PppConfig::peer(b"alice", b"wrong"), 12);
         let down = d.run_until(Duration::from_secs(40), |s| {
-            matches!(s, Seen::Ppp(PppEvent::Down { .. }))
+            ppp(s, |e| matches!(e, PppEvent::Down { .. }))
         });
         assert!(down, "{:?}", d.log);
         assert!(
             d.log
                 .iter()
-                .any(|s| matches!(s, Seen::Ppp(PppEvent::AuthFailed { .. }))),
+                .any(|s| ppp(s, |e| matches!(e, PppEvent::AuthFailed { .. }))),
             "{:?}",
             d.log
         );
@@ -360,11 +368,11 @@ mod dial {
         let pppoe = Dialer::pppoe_config(&sock);
         let mut d = Dialer::new(sock, pppoe, config, 13);
         let up = d.run_until(Duration::from_secs(40), |s| {
-            matches!(s, Seen::Ppp(PppEvent::Ipv4Up { .. }))
+            ppp(s, |e| matches!(e, PppEvent::Ipv4Up { .. }))
         });
         assert!(up, "{:?}", d.log);
         let went_down = d.run_until(Duration::from_secs(7), |s| {
-            matches!(s, Seen::Ppp(PppEvent::Down { .. }))
+            ppp(s, |e| matches!(e, PppEvent::Down { .. }))
         });
         assert!(
             !went_down,

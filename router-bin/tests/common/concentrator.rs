@@ -3,32 +3,25 @@
 //! AF_PACKET socket, with a local user table, a fixed address pool, and an
 //! echo responder standing in for the IP stack behind the sessions.
 
-use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment, Session};
+use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment};
+use pppoe_proto::AcConfig;
 use pppoe_proto::wire::EthernetAddress;
-use pppoe_proto::{Ac, AcConfig, AcEvent, SessionFramer};
 use proto_core::{SeededRng, StdClock, checksum};
 use router_bin::afpacket::PacketSocket;
+use router_bin::link::{AcLink, AcLinkEvent};
 
 /// What the AC saw, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AcSeen {
-    /// From the PPPoE AC.
-    Pppoe(AcEvent),
-    /// From a session's PPP machine.
-    Ppp(u16, PppEvent),
+    /// An event of the concentrator.
+    Link(AcLinkEvent),
     /// An echo request was answered (session, PPP protocol).
     Echoed(u16, u16),
-}
-
-struct PppSession {
-    ppp: Session,
-    framer: SessionFramer,
 }
 
 /// Settings of the test AC.
@@ -40,148 +33,73 @@ pub struct AcSettings {
     pub dns: [Ipv4Addr; 2],
 }
 
-/// Runs the AC until `stop` is set; returns everything it saw.
+/// Runs our [`AcLink`] over the socket until `stop` is set, authenticating
+/// from `settings.users` and numbering addresses from `pool_start`; returns
+/// everything it saw.
 pub fn serve(sock: PacketSocket, settings: AcSettings, stop: Arc<AtomicBool>) -> Vec<AcSeen> {
     let clock = StdClock::new();
-    let mut rng = SeededRng::from_u64(99);
-    let mut ac = Ac::new(
-        AcConfig::new(EthernetAddress(sock.mac()), settings.ac_name),
-        rng.fork(),
-        clock.now(),
-    )
-    .expect("ac config");
-    let mut sessions: HashMap<u16, PppSession> = HashMap::new();
+    let mut ppp = PppConfig::authenticator(settings.ac_name, settings.local);
+    if let ppp_proto::Role::Authenticator(a) = &mut ppp.role {
+        a.ipv6_ifid = Some(1);
+    }
+    let ac = AcConfig::new(EthernetAddress(sock.mac()), settings.ac_name);
+    let mut link = AcLink::new(ac, ppp, SeededRng::from_u64(99), clock.now()).expect("ac config");
     let mut log = Vec::new();
     let mut next_host = 0u32;
     let mut buf = [0u8; 1600];
+    let mut out = [0u8; 1600];
     while !stop.load(Ordering::Relaxed) {
-        // Drain outputs of every machine, reacting to events.
-        while let Some(t) = ac.poll_transmit() {
-            sock.send(&t.payload).expect("send discovery");
+        while let Some(frame) = link.poll_transmit() {
+            sock.send(&frame).expect("send");
         }
-        while let Some(e) = ac.poll_event() {
-            match &e {
-                AcEvent::SessionUp { session_id, .. } => {
-                    let mut config = PppConfig::authenticator(settings.ac_name, settings.local);
-                    if let ppp_proto::Role::Authenticator(a) = &mut config.role {
-                        a.ipv4 = Some(Ipv4Assignment {
-                            peer: Ipv4Addr::from(u32::from(settings.pool_start) + next_host),
-                            dns1: Some(settings.dns[0]),
-                            dns2: Some(settings.dns[1]),
-                        });
-                        a.ipv6_ifid = Some(1);
-                    }
+        while let Some(e) = link.poll_event() {
+            if let AcLinkEvent::Ppp {
+                session_id,
+                event: PppEvent::AuthRequest { user, credential },
+            } = &e
+            {
+                let known = settings.users.iter().find(|(u, _)| *u == user.as_slice());
+                if known.is_some_and(|(_, secret)| credential.verify(secret)) {
+                    let ipv4 = Ipv4Assignment {
+                        peer: Ipv4Addr::from(u32::from(settings.pool_start) + next_host),
+                        dns1: Some(settings.dns[0]),
+                        dns2: Some(settings.dns[1]),
+                    };
                     next_host += 1;
-                    let mut ppp = Session::new(config, clock.now());
-                    ppp.open(clock.now(), &mut rng);
-                    let framer = ac
-                        .session_framer(*session_id)
-                        .expect("framer of a new session");
-                    sessions.insert(*session_id, PppSession { ppp, framer });
+                    let _ = link.accept(clock.now(), *session_id, Some(ipv4), b"Welcome");
+                } else {
+                    let _ = link.reject(clock.now(), *session_id, b"Access denied");
                 }
-                AcEvent::SessionDown { session_id, .. } => {
-                    if let Some(mut s) = sessions.remove(session_id) {
-                        s.ppp.lower_down(clock.now(), &mut rng);
-                    }
-                }
-                AcEvent::Refused { .. } => {}
             }
-            log.push(AcSeen::Pppoe(e));
+            log.push(AcSeen::Link(e));
         }
-        let mut closed = Vec::new();
-        for (&id, s) in sessions.iter_mut() {
-            while let Some(t) = s.ppp.poll_transmit() {
-                send_ppp(&sock, &s.framer, &t.payload);
-            }
-            while let Some(e) = s.ppp.poll_event() {
-                match &e {
-                    PppEvent::AuthRequest { user, credential } => {
-                        let known = settings.users.iter().find(|(u, _)| *u == user.as_slice());
-                        if known.is_some_and(|(_, secret)| credential.verify(secret)) {
-                            let _ = s.ppp.accept(clock.now(), &mut rng, b"Welcome");
-                        } else {
-                            let _ = s.ppp.reject(clock.now(), &mut rng, b"Access denied");
-                        }
-                    }
-                    PppEvent::Down { .. } => closed.push(id),
-                    _ => {}
-                }
-                log.push(AcSeen::Ppp(id, e));
-            }
-            // Accept/reject queue frames too.
-            while let Some(t) = s.ppp.poll_transmit() {
-                send_ppp(&sock, &s.framer, &t.payload);
-            }
-        }
-        for id in closed {
-            let _ = ac.close(clock.now(), id, b"PPP session ended");
-            sessions.remove(&id);
-        }
-
         let now = std::time::Instant::now();
-        let next = [ac.poll_timeout()]
-            .into_iter()
-            .chain(sessions.values().map(|s| s.ppp.poll_timeout()))
-            .flatten()
-            .min()
-            .and_then(|t| clock.to_std(t));
-        let wait = next
+        let wait = link
+            .poll_timeout()
+            .and_then(|t| clock.to_std(t))
             .map_or(Duration::from_millis(100), |t| {
                 t.saturating_duration_since(now)
             })
             .min(Duration::from_millis(100));
         match sock.recv(&mut buf, Some(wait)).expect("recv") {
-            Some(n) if n >= 20 => {
+            Some(n) => {
                 let frame = &buf[..n];
-                match u16::from_be_bytes([frame[12], frame[13]]) {
-                    0x8863 => {
-                        let _ = ac.handle_input(clock.now(), frame);
+                if let Ok(Some((id, range))) = link.handle_frame(clock.now(), frame) {
+                    let p = &frame[range];
+                    let protocol = u16::from_be_bytes([p[0], p[1]]);
+                    if let Some(reply) = echo_reply(protocol, &p[2..]) {
+                        let n = link
+                            .encapsulate_data(id, protocol, &reply, &mut out)
+                            .expect("encapsulate");
+                        sock.send(&out[..n]).expect("send reply");
+                        log.push(AcSeen::Echoed(id, protocol));
                     }
-                    0x8864 => {
-                        let id = u16::from_be_bytes([frame[16], frame[17]]);
-                        let Some(s) = sessions.get_mut(&id) else {
-                            continue;
-                        };
-                        let Ok(range) = s.framer.decapsulate(frame) else {
-                            continue;
-                        };
-                        let ppp_frame = &frame[range];
-                        if ppp_frame.len() < 2 {
-                            continue;
-                        }
-                        let protocol = u16::from_be_bytes([ppp_frame[0], ppp_frame[1]]);
-                        if let Some(reply) = echo_reply(protocol, &ppp_frame[2..]) {
-                            let mut out = protocol.to_be_bytes().to_vec();
-                            out.extend_from_slice(&reply);
-                            send_ppp(&sock, &s.framer, &out);
-                            log.push(AcSeen::Echoed(id, protocol));
-                        } else {
-                            let _ = s.ppp.handle_input(clock.now(), ppp_frame, &mut rng);
-                        }
-                    }
-                    _ => {}
                 }
             }
-            Some(_) => {}
-            None => {
-                let now = clock.now();
-                ac.handle_timeout(now);
-                for s in sessions.values_mut() {
-                    s.ppp.handle_timeout(now, &mut rng);
-                }
-            }
+            None => link.handle_timeout(clock.now()),
         }
     }
     log
-}
-
-fn send_ppp(sock: &PacketSocket, framer: &SessionFramer, ppp_frame: &[u8]) {
-    let mut buf = vec![0u8; framer.header_len() + ppp_frame.len()];
-    buf[framer.header_len()..].copy_from_slice(ppp_frame);
-    let len = framer
-        .encapsulate(&mut buf, ppp_frame.len())
-        .expect("encapsulate");
-    sock.send(&buf[..len]).expect("send session frame");
 }
 
 /// The reply to an ICMP/ICMPv6 Echo Request addressed to us (any address:

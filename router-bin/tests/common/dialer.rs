@@ -1,32 +1,24 @@
-//! A blocking PPPoE + PPP dialer for tests: our `pppoe-proto` client and
-//! `ppp-proto` peer session over one AF_PACKET socket, driven in one loop.
+//! A blocking driver for tests: the home router's [`ClientLink`] (PPPoE
+//! client + PPP peer) over an AF_PACKET socket.
 
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant as StdInstant};
 
-use ppp_proto::{Config as PppConfig, Event as PppEvent, Session};
+use ppp_proto::{Config as PppConfig, Event as PppEvent};
+use pppoe_proto::ClientConfig;
 use pppoe_proto::wire::EthernetAddress;
-use pppoe_proto::{Client, ClientConfig, ClientEvent, SessionFramer};
 use proto_core::{SeededRng, StdClock};
 use router_bin::afpacket::PacketSocket;
-
-const ETH_P_PPP_DISC: u16 = 0x8863;
-const ETH_P_PPP_SES: u16 = 0x8864;
-/// PPP protocol numbers of the data the tests exchange.
-pub const PPP_IPV4: u16 = 0x0021;
-/// IPv6 over PPP.
-pub const PPP_IPV6: u16 = 0x0057;
+use router_bin::link::{ClientLink, ClientLinkEvent};
 
 /// What the dialer saw happen, in order.
 #[derive(Debug)]
 pub enum Seen {
-    /// From the PPPoE client.
-    Pppoe(ClientEvent),
-    /// From the PPP session.
-    Ppp(PppEvent),
+    /// An event of the link.
+    Link(ClientLinkEvent),
     /// An IP packet (PPP protocol, packet) received in the session.
     Data(u16, Vec<u8>),
-    /// A control frame (PPP protocol, code) received (`true`) or sent.
+    /// A PPP control frame (protocol, code) received (`true`) or sent.
     Control(bool, u16, u8),
 }
 
@@ -34,31 +26,32 @@ pub enum Seen {
 pub struct Dialer {
     sock: PacketSocket,
     clock: StdClock,
-    rng: SeededRng,
-    pub pppoe: Client,
-    pub ppp: Option<Session>,
-    ppp_config: PppConfig,
-    framer: Option<SessionFramer>,
+    pub link: ClientLink,
     /// Everything seen so far.
     pub log: Vec<Seen>,
+}
+
+/// The PPP protocol and code of a session frame's PPP payload.
+fn control(frame: &[u8]) -> Option<(u16, u8)> {
+    let ppp = frame.get(20..23)?;
+    (u16::from_be_bytes([frame[12], frame[13]]) == 0x8864)
+        .then(|| (u16::from_be_bytes([ppp[0], ppp[1]]), ppp[2]))
 }
 
 impl Dialer {
     /// Starts discovery at once.
     pub fn new(sock: PacketSocket, pppoe: ClientConfig, ppp: PppConfig, seed: u64) -> Dialer {
         let clock = StdClock::new();
-        let mut rng = SeededRng::from_u64(seed);
-        let pppoe = Client::new(pppoe, rng.fork(), clock.now()).expect("pppoe client config");
-        Dialer {
+        let link = ClientLink::new(pppoe, ppp, SeededRng::from_u64(seed), clock.now())
+            .expect("link config");
+        let mut d = Dialer {
             sock,
             clock,
-            rng,
-            pppoe,
-            ppp: None,
-            ppp_config: ppp,
-            framer: None,
+            link,
             log: Vec::new(),
-        }
+        };
+        d.flush();
+        d
     }
 
     /// Default PPPoE settings for our MAC.
@@ -72,7 +65,6 @@ impl Dialer {
         let mut buf = [0u8; 1600];
         let mut checked = self.log.len();
         loop {
-            self.flush();
             while checked < self.log.len() {
                 if until(&self.log[checked]) {
                     return true;
@@ -83,160 +75,95 @@ impl Dialer {
             if now >= end {
                 return false;
             }
-            let next = [
-                self.pppoe.poll_timeout(),
-                self.ppp.as_ref().and_then(Session::poll_timeout),
-            ]
-            .into_iter()
-            .flatten()
-            .min()
-            .and_then(|t| self.clock.to_std(t));
+            let next = self.link.poll_timeout().and_then(|t| self.clock.to_std(t));
             let wait = next
                 .map_or(end - now, |t| t.saturating_duration_since(now))
                 .min(end - now);
             match self.sock.recv(&mut buf, Some(wait)).expect("recv") {
-                Some(n) => self.input(&buf[..n]),
-                None => {
-                    let now = self.clock.now();
-                    self.pppoe.handle_timeout(now);
-                    if let Some(s) = &mut self.ppp {
-                        s.handle_timeout(now, &mut self.rng);
+                Some(n) => {
+                    let frame = &buf[..n];
+                    match self.link.handle_frame(self.clock.now(), frame) {
+                        Ok(Some(range)) => {
+                            let p = &frame[range];
+                            self.log.push(Seen::Data(
+                                u16::from_be_bytes([p[0], p[1]]),
+                                p[2..].to_vec(),
+                            ));
+                        }
+                        Ok(None) => {
+                            if let Some((protocol, code)) = control(frame) {
+                                self.log.push(Seen::Control(true, protocol, code));
+                            }
+                        }
+                        Err(_) => {} // not ours, or dropped and counted by the machines
                     }
                 }
+                None => self.link.handle_timeout(self.clock.now()),
             }
+            self.flush();
         }
     }
 
-    fn input(&mut self, frame: &[u8]) {
-        if frame.len() < 14 {
-            return;
-        }
-        let now = self.clock.now();
-        match u16::from_be_bytes([frame[12], frame[13]]) {
-            ETH_P_PPP_DISC => {
-                let _ = self.pppoe.handle_input(now, frame); // drops are counted by the machine
-            }
-            ETH_P_PPP_SES => {
-                let (Some(framer), Some(ppp)) = (&self.framer, &mut self.ppp) else {
-                    return;
-                };
-                let Ok(range) = framer.decapsulate(frame) else {
-                    return;
-                };
-                let ppp_frame = &frame[range];
-                if ppp_frame.len() < 2 {
-                    return;
-                }
-                let protocol = u16::from_be_bytes([ppp_frame[0], ppp_frame[1]]);
-                if protocol == PPP_IPV4 || protocol == PPP_IPV6 {
-                    self.log.push(Seen::Data(protocol, ppp_frame[2..].to_vec()));
-                } else {
-                    self.log.push(Seen::Control(
-                        true,
-                        protocol,
-                        ppp_frame.get(2).copied().unwrap_or(0),
-                    ));
-                    let _ = ppp.handle_input(now, ppp_frame, &mut self.rng);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// Sends what the machines queued and collects their events, starting
-    /// the PPP session when PPPoE comes up.
     fn flush(&mut self) {
-        loop {
-            let mut progressed = false;
-            while let Some(t) = self.pppoe.poll_transmit() {
-                self.sock.send(&t.payload).expect("send discovery frame");
-                progressed = true;
+        while let Some(frame) = self.link.poll_transmit() {
+            if let Some((protocol, code)) = control(&frame) {
+                self.log.push(Seen::Control(false, protocol, code));
             }
-            while let Some(e) = self.pppoe.poll_event() {
-                if let ClientEvent::SessionUp { .. } = e {
-                    let framer = self
-                        .pppoe
-                        .session_framer()
-                        .expect("framer once the session is up");
-                    let mut session = Session::new(self.ppp_config.clone(), self.clock.now());
-                    session.open(self.clock.now(), &mut self.rng);
-                    self.framer = Some(framer);
-                    self.ppp = Some(session);
-                }
-                self.log.push(Seen::Pppoe(e));
-                progressed = true;
-            }
-            if let (Some(ppp), Some(framer)) = (&mut self.ppp, &self.framer) {
-                while let Some(t) = ppp.poll_transmit() {
-                    let p = &t.payload;
-                    self.log.push(Seen::Control(
-                        false,
-                        u16::from_be_bytes([p[0], p[1]]),
-                        p.get(2).copied().unwrap_or(0),
-                    ));
-                    send_ppp(&self.sock, framer, &t.payload);
-                    progressed = true;
-                }
-                while let Some(e) = ppp.poll_event() {
-                    if let PppEvent::Down { .. } = e {
-                        // The PPP session is over: end PPPoE too (PADT).
-                        let _ = self.pppoe.close(self.clock.now());
-                    }
-                    self.log.push(Seen::Ppp(e));
-                    progressed = true;
-                }
-            }
-            if !progressed {
-                return;
-            }
+            self.sock.send(&frame).expect("send");
+        }
+        while let Some(e) = self.link.poll_event() {
+            self.log.push(Seen::Link(e));
         }
     }
 
     /// Sends an IP packet in the session.
     pub fn send_data(&mut self, protocol: u16, packet: &[u8]) {
-        let framer = self.framer.as_ref().expect("session up");
-        let mut ppp = protocol.to_be_bytes().to_vec();
-        ppp.extend_from_slice(packet);
-        send_ppp(&self.sock, framer, &ppp);
+        let mut buf = [0u8; 1600];
+        let n = self
+            .link
+            .encapsulate_data(protocol, packet, &mut buf)
+            .expect("session up");
+        self.sock.send(&buf[..n]).expect("send data");
     }
 
-    /// Closes the PPP session (LCP Terminate), which then closes PPPoE (PADT).
+    /// Hangs up: LCP Terminate, then PADT.
     pub fn hang_up(&mut self) {
-        if let Some(s) = &mut self.ppp {
-            s.close(self.clock.now(), &mut self.rng);
-        }
+        self.link.close(self.clock.now());
         self.flush();
+    }
+
+    /// The PPP events seen.
+    pub fn ppp_events(&self) -> impl Iterator<Item = &PppEvent> {
+        self.log.iter().filter_map(|s| match s {
+            Seen::Link(ClientLinkEvent::Ppp(e)) => Some(e),
+            _ => None,
+        })
     }
 
     /// The first `Ipv4Up` seen.
     pub fn ipv4(&self) -> Option<(Ipv4Addr, Ipv4Addr, [Option<Ipv4Addr>; 2])> {
-        self.log.iter().find_map(|s| match s {
-            Seen::Ppp(PppEvent::Ipv4Up { local, peer, dns }) => Some((*local, *peer, *dns)),
+        self.ppp_events().find_map(|e| match e {
+            PppEvent::Ipv4Up { local, peer, dns } => Some((*local, *peer, *dns)),
             _ => None,
         })
     }
 
     /// The first `Ipv6Up` seen: (local, peer) interface identifiers.
     pub fn ipv6(&self) -> Option<(u64, u64)> {
-        self.log.iter().find_map(|s| match s {
-            Seen::Ppp(PppEvent::Ipv6Up {
+        self.ppp_events().find_map(|e| match e {
+            PppEvent::Ipv6Up {
                 local_ifid,
                 peer_ifid,
-            }) => Some((*local_ifid, *peer_ifid)),
+            } => Some((*local_ifid, *peer_ifid)),
             _ => None,
         })
     }
 }
 
-fn send_ppp(sock: &PacketSocket, framer: &SessionFramer, ppp_frame: &[u8]) {
-    let mut buf = vec![0u8; framer.header_len() + ppp_frame.len()];
-    buf[framer.header_len()..].copy_from_slice(ppp_frame);
-    let len = framer
-        .encapsulate(&mut buf, ppp_frame.len())
-        .expect("encapsulate");
-    sock.send(&buf[..len]).expect("send session frame");
+/// Whether `s` is the PPP event `f` accepts.
+pub fn ppp(s: &Seen, f: impl Fn(&PppEvent) -> bool) -> bool {
+    matches!(s, Seen::Link(ClientLinkEvent::Ppp(e)) if f(e))
 }
-
 /// An ICMP Echo Request from `src` to `dst` (IPv4 header + ICMP).
 pub fn icmpv4_echo(src: Ipv4Addr, dst: Ipv4Addr, id: u16, seq: u16) -> Vec<u8> {
     use proto_core::checksum;

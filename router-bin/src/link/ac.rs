@@ -1,0 +1,296 @@
+//! The access concentrator's side: one PPPoE AC and a PPP authenticator
+//! session per PPPoE session, as one Sans-IO machine over Ethernet frames.
+
+use core::ops::Range;
+use std::collections::{HashMap, VecDeque};
+
+use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment, Session};
+use pppoe_proto::ac::RequestId;
+use pppoe_proto::{Ac, AcConfig, AcEvent, SessionFramer};
+use proto_core::{Instant, SeededRng};
+
+use super::{ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkError, PPP_IPV4, PPP_IPV6, encapsulate, ethertype};
+
+/// What the concentrator reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AcLinkEvent {
+    /// From PPPoE discovery (SessionUp, SessionDown, Refused).
+    Pppoe(AcEvent),
+    /// From one session's PPP machine. `AuthRequest` waits for
+    /// [`AcLink::accept`] or [`AcLink::reject`].
+    Ppp {
+        /// The PPPoE session id.
+        session_id: u16,
+        /// What happened.
+        event: PppEvent,
+    },
+}
+
+/// PPPoE AC + PPP authenticators. The session table is bounded by the AC's
+/// `max_sessions`: a PPP session exists only for an admitted PPPoE session.
+#[derive(Debug)]
+pub struct AcLink {
+    ac: Ac,
+    sessions: HashMap<u16, (Session, SessionFramer)>,
+    ppp_config: PppConfig,
+    rng: SeededRng,
+    tx: VecDeque<Vec<u8>>,
+    events: VecDeque<AcLinkEvent>,
+}
+
+impl AcLink {
+    /// `ppp` is the authenticator configuration every session starts from.
+    pub fn new(
+        ac: AcConfig,
+        ppp: PppConfig,
+        mut rng: SeededRng,
+        now: Instant,
+    ) -> Result<Self, LinkError> {
+        let ac = Ac::new(ac, rng.fork(), now).map_err(LinkError::Pppoe)?;
+        Ok(AcLink {
+            ac,
+            sessions: HashMap::new(),
+            ppp_config: ppp,
+            rng,
+            tx: VecDeque::new(),
+            events: VecDeque::new(),
+        })
+    }
+
+    /// One received Ethernet frame. `Ok(Some((session_id, range)))` is an
+    /// IP packet (`frame[range]` = PPP protocol + packet) for the data path.
+    pub fn handle_frame(
+        &mut self,
+        now: Instant,
+        frame: &[u8],
+    ) -> Result<Option<(u16, Range<usize>)>, LinkError> {
+        let result = match ethertype(frame) {
+            Some(ETH_P_PPP_DISC) => self
+                .ac
+                .handle_input(now, frame)
+                .map(|()| None)
+                .map_err(LinkError::Pppoe),
+            Some(ETH_P_PPP_SES) => {
+                let id = pppoe_proto::session::peek(frame)
+                    .map_err(LinkError::Pppoe)?
+                    .session_id;
+                let (session, framer) = self.sessions.get_mut(&id).ok_or(LinkError::NoSession)?;
+                let range = framer.decapsulate(frame).map_err(LinkError::Pppoe)?;
+                let ppp_frame = &frame[range.clone()];
+                match ppp_frame {
+                    [a, b, ..] if matches!(u16::from_be_bytes([*a, *b]), PPP_IPV4 | PPP_IPV6) => {
+                        Ok(Some((id, range)))
+                    }
+                    _ => session
+                        .handle_input(now, ppp_frame, &mut self.rng)
+                        .map(|()| None)
+                        .map_err(LinkError::Ppp),
+                }
+            }
+            _ => Err(LinkError::NotPppoe),
+        };
+        self.pump(now);
+        result
+    }
+
+    /// Runs due timers of the AC and every session.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.ac.handle_timeout(now);
+        for (s, _) in self.sessions.values_mut() {
+            s.handle_timeout(now, &mut self.rng);
+        }
+        self.pump(now);
+    }
+
+    /// Admits a pending PPPoE `SessionRequest` (manual admission): PADS
+    /// with a session id, whose PPP session then starts.
+    pub fn admit(&mut self, now: Instant, request: RequestId) -> Result<u16, LinkError> {
+        let r = self.ac.accept(now, request).map_err(LinkError::Pppoe);
+        self.pump(now);
+        r
+    }
+
+    /// Refuses a pending PPPoE `SessionRequest` (PADS with Service-Name-Error).
+    pub fn refuse(
+        &mut self,
+        now: Instant,
+        request: RequestId,
+        message: &[u8],
+    ) -> Result<(), LinkError> {
+        let r = self
+            .ac
+            .refuse(now, request, message)
+            .map_err(LinkError::Pppoe);
+        self.pump(now);
+        r
+    }
+
+    /// Accepts a session's pending `AuthRequest`, giving it `ipv4` (from a
+    /// pool or RADIUS) for IPCP.
+    pub fn accept(
+        &mut self,
+        now: Instant,
+        session_id: u16,
+        ipv4: Option<Ipv4Assignment>,
+        message: &[u8],
+    ) -> Result<(), LinkError> {
+        let (s, _) = self
+            .sessions
+            .get_mut(&session_id)
+            .ok_or(LinkError::NoSession)?;
+        if let Some(a) = ipv4 {
+            s.set_ipv4_assignment(a);
+        }
+        let r = s
+            .accept(now, &mut self.rng, message)
+            .map_err(LinkError::Ppp);
+        self.pump(now);
+        r
+    }
+
+    /// Refuses a session's pending `AuthRequest`; the session then ends.
+    pub fn reject(
+        &mut self,
+        now: Instant,
+        session_id: u16,
+        message: &[u8],
+    ) -> Result<(), LinkError> {
+        let (s, _) = self
+            .sessions
+            .get_mut(&session_id)
+            .ok_or(LinkError::NoSession)?;
+        let r = s
+            .reject(now, &mut self.rng, message)
+            .map_err(LinkError::Ppp);
+        self.pump(now);
+        r
+    }
+
+    /// Ends a session: LCP Terminate, then PADT once PPP is down.
+    pub fn close(&mut self, now: Instant, session_id: u16) -> Result<(), LinkError> {
+        let (s, _) = self
+            .sessions
+            .get_mut(&session_id)
+            .ok_or(LinkError::NoSession)?;
+        s.close(now, &mut self.rng);
+        self.pump(now);
+        Ok(())
+    }
+
+    /// Writes an IP packet for a session into `buf`; the frame length.
+    pub fn encapsulate_data(
+        &self,
+        session_id: u16,
+        protocol: u16,
+        packet: &[u8],
+        buf: &mut [u8],
+    ) -> Result<usize, LinkError> {
+        let (_, framer) = self.sessions.get(&session_id).ok_or(LinkError::NoSession)?;
+        encapsulate(framer, protocol, packet, buf)
+    }
+
+    /// The next Ethernet frame to send.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        self.tx.pop_front()
+    }
+
+    /// The next event.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<AcLinkEvent> {
+        self.events.pop_front()
+    }
+
+    /// When to call [`handle_timeout`](Self::handle_timeout).
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let sessions = self
+            .sessions
+            .values()
+            .filter_map(|(s, _)| s.poll_timeout())
+            .min();
+        [self.ac.poll_timeout(), sessions]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Sessions with a PPP machine.
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// One session's PPP machine.
+    pub fn session(&self, session_id: u16) -> Option<&Session> {
+        self.sessions.get(&session_id).map(|(s, _)| s)
+    }
+
+    fn pump(&mut self, now: Instant) {
+        loop {
+            let mut progressed = false;
+            while let Some(t) = self.ac.poll_transmit() {
+                self.tx.push_back(t.payload);
+                progressed = true;
+            }
+            while let Some(e) = self.ac.poll_event() {
+                match &e {
+                    AcEvent::SessionUp { session_id, .. } => {
+                        if let Some(framer) = self.ac.session_framer(*session_id) {
+                            let mut s = Session::new(self.ppp_config.clone(), now);
+                            s.open(now, &mut self.rng);
+                            self.sessions.insert(*session_id, (s, framer));
+                        }
+                    }
+                    AcEvent::SessionDown { session_id, .. } => {
+                        // PADT from the host: PPP is over without Terminate.
+                        if let Some((mut s, _)) = self.sessions.remove(session_id) {
+                            s.lower_down(now, &mut self.rng);
+                            while let Some(e) = s.poll_event() {
+                                let event = AcLinkEvent::Ppp {
+                                    session_id: *session_id,
+                                    event: e,
+                                };
+                                self.events.push_back(event);
+                            }
+                        }
+                    }
+                    // Manual admission: the application answers with
+                    // `admit` or `refuse`.
+                    AcEvent::SessionRequest { .. } | AcEvent::Refused { .. } => {}
+                }
+                self.events.push_back(AcLinkEvent::Pppoe(e));
+                progressed = true;
+            }
+            let mut ended = Vec::new();
+            for (&id, (s, framer)) in self.sessions.iter_mut() {
+                while let Some(t) = s.poll_transmit() {
+                    let mut buf = vec![0u8; framer.header_len() + t.payload.len()];
+                    buf[framer.header_len()..].copy_from_slice(&t.payload);
+                    if let Ok(n) = framer.encapsulate(&mut buf, t.payload.len()) {
+                        buf.truncate(n);
+                        self.tx.push_back(buf);
+                    }
+                    progressed = true;
+                }
+                while let Some(event) = s.poll_event() {
+                    if matches!(event, PppEvent::Down { .. }) {
+                        ended.push(id);
+                    }
+                    self.events.push_back(AcLinkEvent::Ppp {
+                        session_id: id,
+                        event,
+                    });
+                    progressed = true;
+                }
+            }
+            for id in ended {
+                self.sessions.remove(&id);
+                let _ = self.ac.close(now, id, b"PPP session ended");
+                progressed = true;
+            }
+            if !progressed {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! The home router's WAN link: PPPoE discovery, then a PPP peer session in
+//! it, as one Sans-IO machine over Ethernet frames.
+
+use core::ops::Range;
+use std::collections::VecDeque;
+
+use ppp_proto::{Config as PppConfig, Event as PppEvent, Session};
+use pppoe_proto::{Client, ClientConfig, ClientEvent, SessionFramer};
+use proto_core::{Instant, SeededRng};
+
+use super::{ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkError, PPP_IPV4, PPP_IPV6, encapsulate, ethertype};
+
+/// What the link reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientLinkEvent {
+    /// From PPPoE discovery (SessionUp, SessionDown, DiscoveryFailed).
+    Pppoe(ClientEvent),
+    /// From the PPP session (LinkUp, AuthSucceeded, Ipv4Up, Ipv6Up, Down...).
+    Ppp(PppEvent),
+}
+
+/// PPPoE client + PPP peer. Drain order as every machine here: after each
+/// `handle_*` or command, [`poll_transmit`](Self::poll_transmit) then
+/// [`poll_event`](Self::poll_event) until `None`, then read
+/// [`poll_timeout`](Self::poll_timeout).
+#[derive(Debug)]
+pub struct ClientLink {
+    pppoe: Client,
+    ppp: Option<(Session, SessionFramer)>,
+    ppp_config: PppConfig,
+    rng: SeededRng,
+    tx: VecDeque<Vec<u8>>,
+    events: VecDeque<ClientLinkEvent>,
+}
+
+impl ClientLink {
+    /// Starts discovery at once.
+    pub fn new(
+        pppoe: ClientConfig,
+        ppp: PppConfig,
+        mut rng: SeededRng,
+        now: Instant,
+    ) -> Result<Self, LinkError> {
+        let pppoe = Client::new(pppoe, rng.fork(), now).map_err(LinkError::Pppoe)?;
+        let mut link = ClientLink {
+            pppoe,
+            ppp: None,
+            ppp_config: ppp,
+            rng,
+            tx: VecDeque::new(),
+            events: VecDeque::new(),
+        };
+        link.pump(now);
+        Ok(link)
+    }
+
+    /// One received Ethernet frame. `Ok(Some(range))` is an IP packet of the
+    /// session (`frame[range]` holds PPP protocol + packet) for the data
+    /// path; `Ok(None)` was control traffic, consumed.
+    pub fn handle_frame(
+        &mut self,
+        now: Instant,
+        frame: &[u8],
+    ) -> Result<Option<Range<usize>>, LinkError> {
+        let result = match ethertype(frame) {
+            Some(ETH_P_PPP_DISC) => self
+                .pppoe
+                .handle_input(now, frame)
+                .map(|()| None)
+                .map_err(LinkError::Pppoe),
+            Some(ETH_P_PPP_SES) => {
+                let Some((session, framer)) = &mut self.ppp else {
+                    return Err(LinkError::NoSession);
+                };
+                let range = framer.decapsulate(frame).map_err(LinkError::Pppoe)?;
+                let ppp_frame = &frame[range.clone()];
+                match ppp_frame {
+                    [a, b, ..] if matches!(u16::from_be_bytes([*a, *b]), PPP_IPV4 | PPP_IPV6) => {
+                        Ok(Some(range))
+                    }
+                    _ => session
+                        .handle_input(now, ppp_frame, &mut self.rng)
+                        .map(|()| None)
+                        .map_err(LinkError::Ppp),
+                }
+            }
+            _ => Err(LinkError::NotPppoe),
+        };
+        self.pump(now);
+        result
+    }
+
+    /// Runs due timers; early or repeated calls do nothing.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.pppoe.handle_timeout(now);
+        if let Some((s, _)) = &mut self.ppp {
+            s.handle_timeout(now, &mut self.rng);
+        }
+        self.pump(now);
+    }
+
+    /// Hangs up: LCP Terminate, then PADT once PPP is down (or PADT at once
+    /// while still in discovery).
+    pub fn close(&mut self, now: Instant) {
+        match &mut self.ppp {
+            Some((s, _)) => s.close(now, &mut self.rng),
+            None => {
+                let _ = self.pppoe.close(now);
+            }
+        }
+        self.pump(now);
+    }
+
+    /// Writes an IP packet of `protocol` ([`PPP_IPV4`] or [`PPP_IPV6`]) as a
+    /// session frame into `buf`; its length.
+    pub fn encapsulate_data(
+        &self,
+        protocol: u16,
+        packet: &[u8],
+        buf: &mut [u8],
+    ) -> Result<usize, LinkError> {
+        let (_, framer) = self.ppp.as_ref().ok_or(LinkError::NoSession)?;
+        encapsulate(framer, protocol, packet, buf)
+    }
+
+    /// The next Ethernet frame to send.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        self.tx.pop_front()
+    }
+
+    /// The next event.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<ClientLinkEvent> {
+        self.events.pop_front()
+    }
+
+    /// When to call [`handle_timeout`](Self::handle_timeout).
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let ppp = self.ppp.as_ref().and_then(|(s, _)| s.poll_timeout());
+        [self.pppoe.poll_timeout(), ppp].into_iter().flatten().min()
+    }
+
+    /// The PPP session, once discovery has succeeded.
+    pub fn session(&self) -> Option<&Session> {
+        self.ppp.as_ref().map(|(s, _)| s)
+    }
+
+    /// The PPPoE client.
+    pub fn pppoe(&self) -> &Client {
+        &self.pppoe
+    }
+
+    /// Moves frames and events out of both machines, starting PPP when the
+    /// PPPoE session comes up and ending PPPoE when PPP goes down.
+    fn pump(&mut self, now: Instant) {
+        loop {
+            let mut progressed = false;
+            while let Some(t) = self.pppoe.poll_transmit() {
+                self.tx.push_back(t.payload);
+                progressed = true;
+            }
+            while let Some(e) = self.pppoe.poll_event() {
+                match &e {
+                    ClientEvent::SessionUp { .. } => {
+                        if let Some(framer) = self.pppoe.session_framer() {
+                            let mut s = Session::new(self.ppp_config.clone(), now);
+                            s.open(now, &mut self.rng);
+                            self.ppp = Some((s, framer));
+                        }
+                    }
+                    ClientEvent::SessionDown { .. } => {
+                        if let Some((s, _)) = &mut self.ppp {
+                            s.lower_down(now, &mut self.rng);
+                        }
+                    }
+                    ClientEvent::DiscoveryFailed { .. } => {}
+                }
+                self.events.push_back(ClientLinkEvent::Pppoe(e));
+                progressed = true;
+            }
+            if let Some((s, framer)) = &mut self.ppp {
+                while let Some(t) = s.poll_transmit() {
+                    let mut buf = vec![0u8; framer.header_len() + t.payload.len()];
+                    buf[framer.header_len()..].copy_from_slice(&t.payload);
+                    // A control frame longer than the MTU is a bug of ours,
+                    // not of the peer; drop it rather than crash the router.
+                    if let Ok(n) = framer.encapsulate(&mut buf, t.payload.len()) {
+                        buf.truncate(n);
+                        self.tx.push_back(buf);
+                    }
+                    progressed = true;
+                }
+                let mut down = false;
+                while let Some(e) = s.poll_event() {
+                    down |= matches!(e, PppEvent::Down { .. });
+                    self.events.push_back(ClientLinkEvent::Ppp(e));
+                    progressed = true;
+                }
+                if down {
+                    // PPP is over: release the PPPoE session too (PADT).
+                    let _ = self.pppoe.close(now);
+                    self.ppp = None;
+                }
+            }
+            if !progressed {
+                return;
+            }
+        }
+    }
+}

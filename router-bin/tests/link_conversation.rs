@@ -1,0 +1,338 @@
+//! PPPoE + PPP end to end in memory: several home-router links dial one
+//! access concentrator over a simulated Ethernet segment that loses,
+//! duplicates and reorders frames, on a simulated clock (nothing sleeps).
+//! From PADI to Ipv4Up + Ipv6Up, then hang-up, with bounded simulated time.
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment};
+use pppoe_proto::wire::EthernetAddress;
+use pppoe_proto::{AcConfig, ClientConfig, ClientEvent};
+use proptest::prelude::*;
+use proto_core::{Duration, Instant, SeededRng};
+use router_bin::link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent};
+
+const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0xac, 0, 0, 0, 1]);
+const BROADCAST: [u8; 6] = [0xff; 6];
+
+fn client_mac(i: usize) -> EthernetAddress {
+    EthernetAddress([0x02, 0xc1, 0, 0, 0, i as u8 + 1])
+}
+
+/// How the segment mistreats frames.
+#[derive(Debug, Clone, Copy)]
+struct Impairment {
+    loss_percent: u32,
+    duplicate_percent: u32,
+    max_delay_ms: u32,
+}
+
+/// Node 0 is the AC; node i+1 is client i.
+struct Segment {
+    ac: AcLink,
+    clients: Vec<ClientLink>,
+    now: Instant,
+    /// (deliver at, sequence) -> (destination node, frame)
+    queue: BTreeMap<(Instant, u64), (usize, Vec<u8>)>,
+    seq: u64,
+    net_rng: SeededRng,
+    impair: Impairment,
+    ac_log: Vec<AcLinkEvent>,
+    client_logs: Vec<Vec<ClientLinkEvent>>,
+    next_host: u32,
+}
+
+impl Segment {
+    fn new(n: usize, impair: Impairment, seed: u64) -> Segment {
+        let now = Instant::ZERO;
+        let mut ppp_ac = PppConfig::authenticator(b"sim-ac", Ipv4Addr::new(192, 0, 2, 1));
+        if let ppp_proto::Role::Authenticator(a) = &mut ppp_ac.role {
+            a.ipv6_ifid = Some(1);
+        }
+        let ac = AcLink::new(
+            AcConfig::new(AC_MAC, b"sim-ac"),
+            ppp_ac,
+            SeededRng::from_u64(seed),
+            now,
+        )
+        .unwrap();
+        let clients = (0..n)
+            .map(|i| {
+                let mut pppoe = ClientConfig::new(client_mac(i));
+                pppoe.max_padi_attempts = 10;
+                let user = format!("user{i}");
+                let ppp = PppConfig::peer(user.as_bytes(), b"secret");
+                ClientLink::new(pppoe, ppp, SeededRng::from_u64(seed + 1 + i as u64), now).unwrap()
+            })
+            .collect();
+        let mut seg = Segment {
+            ac,
+            clients,
+            now,
+            queue: BTreeMap::new(),
+            seq: 0,
+            net_rng: SeededRng::from_u64(seed ^ 0x5eed),
+            impair,
+            ac_log: Vec::new(),
+            client_logs: vec![Vec::new(); n],
+            next_host: 10,
+        };
+        seg.drain();
+        seg
+    }
+
+    fn send(&mut self, from: usize, frame: Vec<u8>) {
+        let dst: [u8; 6] = frame[..6].try_into().unwrap();
+        let targets: Vec<usize> = (0..=self.clients.len())
+            .filter(|&n| n != from)
+            .filter(|&n| dst == BROADCAST || dst == self.mac(n).0)
+            .collect();
+        for to in targets {
+            if self.net_rng.below(100) < self.impair.loss_percent {
+                continue;
+            }
+            let copies = if self.net_rng.below(100) < self.impair.duplicate_percent {
+                2
+            } else {
+                1
+            };
+            for _ in 0..copies {
+                let delay = Duration::from_millis(
+                    1 + u64::from(self.net_rng.below(self.impair.max_delay_ms + 1)),
+                );
+                self.seq += 1;
+                self.queue
+                    .insert((self.now + delay, self.seq), (to, frame.clone()));
+            }
+        }
+    }
+
+    fn mac(&self, node: usize) -> EthernetAddress {
+        if node == 0 {
+            AC_MAC
+        } else {
+            client_mac(node - 1)
+        }
+    }
+
+    /// Moves every queued output onto the wire, answering AC events as an
+    /// application would (local users, an address pool).
+    fn drain(&mut self) {
+        loop {
+            let mut progressed = false;
+            while let Some(f) = self.ac.poll_transmit() {
+                self.send(0, f);
+                progressed = true;
+            }
+            while let Some(e) = self.ac.poll_event() {
+                if let AcLinkEvent::Ppp {
+                    session_id,
+                    event: PppEvent::AuthRequest { user, credential },
+                } = &e
+                {
+                    if user.starts_with(b"user") && credential.verify(b"secret") {
+                        let ipv4 = Ipv4Assignment {
+                            peer: Ipv4Addr::new(192, 0, 2, self.next_host as u8),
+                            dns1: Some(Ipv4Addr::new(198, 51, 100, 53)),
+                            dns2: None,
+                        };
+                        self.next_host += 1;
+                        self.ac
+                            .accept(self.now, *session_id, Some(ipv4), b"ok")
+                            .unwrap();
+                    } else {
+                        self.ac.reject(self.now, *session_id, b"no").unwrap();
+                    }
+                }
+                self.ac_log.push(e);
+                progressed = true;
+            }
+            for i in 0..self.clients.len() {
+                while let Some(f) = self.clients[i].poll_transmit() {
+                    self.send(i + 1, f);
+                    progressed = true;
+                }
+                while let Some(e) = self.clients[i].poll_event() {
+                    self.client_logs[i].push(e);
+                    progressed = true;
+                }
+            }
+            if !progressed {
+                return;
+            }
+        }
+    }
+
+    /// Advances to the next delivery or timer; false when nothing is left.
+    fn step(&mut self) -> bool {
+        let next_frame = self.queue.keys().next().map(|k| k.0);
+        let next_timer = std::iter::once(self.ac.poll_timeout())
+            .chain(self.clients.iter().map(ClientLink::poll_timeout))
+            .flatten()
+            .min();
+        let Some(at) = [next_frame, next_timer].into_iter().flatten().min() else {
+            return false;
+        };
+        self.now = self.now.max(at);
+        if next_frame == Some(at) {
+            let (_, (to, frame)) = self.queue.pop_first().unwrap();
+            // Dropped frames are counted by the machines; state is unchanged.
+            if to == 0 {
+                let _ = self.ac.handle_frame(self.now, &frame);
+            } else {
+                let _ = self.clients[to - 1].handle_frame(self.now, &frame);
+            }
+        } else {
+            self.ac.handle_timeout(self.now);
+            for c in &mut self.clients {
+                c.handle_timeout(self.now);
+            }
+        }
+        self.drain();
+        true
+    }
+
+    fn run_until(&mut self, limit: Duration, mut done: impl FnMut(&Segment) -> bool) -> bool {
+        let end = self.now + limit;
+        for _ in 0..2_000_000 {
+            if done(self) {
+                return true;
+            }
+            if self.now > end || !self.step() {
+                return done(self);
+            }
+        }
+        panic!("livelock: two million steps without simulated time reaching the limit");
+    }
+
+    fn client_state(&self, i: usize) -> (bool, bool, bool) {
+        let log = &self.client_logs[i];
+        let v4 = log
+            .iter()
+            .any(|e| matches!(e, ClientLinkEvent::Ppp(PppEvent::Ipv4Up { .. })));
+        let v6 = log
+            .iter()
+            .any(|e| matches!(e, ClientLinkEvent::Ppp(PppEvent::Ipv6Up { .. })));
+        let failed = log.iter().any(|e| {
+            matches!(
+                e,
+                ClientLinkEvent::Pppoe(ClientEvent::DiscoveryFailed { .. })
+                    | ClientLinkEvent::Ppp(PppEvent::Down { .. })
+            )
+        });
+        (v4, v6, failed)
+    }
+}
+
+fn all_up(seg: &Segment) -> bool {
+    (0..seg.clients.len()).all(|i| matches!(seg.client_state(i), (true, true, _)))
+}
+
+fn each_up_or_failed(seg: &Segment) -> bool {
+    (0..seg.clients.len()).all(|i| matches!(seg.client_state(i), (true, true, _) | (_, _, true)))
+}
+
+fn addresses(seg: &Segment) -> Vec<Ipv4Addr> {
+    seg.client_logs
+        .iter()
+        .filter_map(|log| {
+            log.iter().find_map(|e| match e {
+                ClientLinkEvent::Ppp(PppEvent::Ipv4Up { local, .. }) => Some(*local),
+                _ => None,
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn three_routers_dial_up_and_hang_up_on_a_clean_segment() {
+    let clean = Impairment {
+        loss_percent: 0,
+        duplicate_percent: 0,
+        max_delay_ms: 0,
+    }; // in order
+    let mut seg = Segment::new(3, clean, 1);
+    assert!(
+        seg.run_until(Duration::from_secs(30), all_up),
+        "{:?}",
+        seg.client_logs
+    );
+    // On a clean segment: discovery and PPP within a few round trips.
+    assert!(seg.now < Instant::from_secs(2), "took {:?}", seg.now);
+    let mut addrs = addresses(&seg);
+    addrs.sort();
+    assert_eq!(addrs, [10, 11, 12].map(|h| Ipv4Addr::new(192, 0, 2, h)));
+    assert_eq!(seg.ac.session_count(), 3);
+
+    for c in &mut seg.clients {
+        c.close(seg.now);
+    }
+    seg.drain();
+    assert!(
+        seg.run_until(Duration::from_secs(30), |s| s.ac.session_count() == 0),
+        "{:?}",
+        seg.ac_log
+    );
+    for i in 0..3 {
+        let log = &seg.client_logs[i];
+        assert!(
+            log.iter()
+                .any(|e| matches!(e, ClientLinkEvent::Ppp(PppEvent::Down { .. }))),
+            "{log:?}"
+        );
+    }
+}
+
+#[test]
+fn a_wrong_password_ends_in_down_and_frees_the_ac_session() {
+    let clean = Impairment {
+        loss_percent: 0,
+        duplicate_percent: 0,
+        max_delay_ms: 0,
+    }; // in order
+    let mut seg = Segment::new(1, clean, 2);
+    seg.clients[0] = ClientLink::new(
+        ClientConfig::new(client_mac(0)),
+        PppConfig::peer(b"user0", b"wrong"),
+        SeededRng::from_u64(7),
+        seg.now,
+    )
+    .unwrap();
+    seg.drain();
+    assert!(
+        seg.run_until(Duration::from_secs(60), |s| s.client_state(0).2),
+        "{:?}",
+        seg.client_logs
+    );
+    assert!(!seg.client_state(0).0);
+    assert!(seg.run_until(Duration::from_secs(30), |s| s.ac.session_count() == 0));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Under any impairment every router ends up either fully up or with a
+    /// failure it reports, within bounded simulated time; with mild loss all
+    /// come up, with distinct addresses.
+    #[test]
+    fn lossy_segment_converges_or_reports(
+        loss in 0u32..35,
+        dup in 0u32..20,
+        delay in 1u32..300,
+        seed in any::<u64>(),
+    ) {
+        let impair = Impairment { loss_percent: loss, duplicate_percent: dup, max_delay_ms: delay };
+        let mut seg = Segment::new(3, impair, seed);
+        let settled = seg.run_until(Duration::from_secs(300), each_up_or_failed);
+        prop_assert!(settled, "unsettled after 300 s: {:?}", seg.client_logs);
+        if loss <= 10 {
+            prop_assert!(all_up(&seg), "mild loss must converge: {:?}", seg.client_logs);
+        }
+        let mut addrs = addresses(&seg);
+        let n = addrs.len();
+        addrs.sort();
+        addrs.dedup();
+        prop_assert_eq!(addrs.len(), n, "an address was given twice");
+    }
+}
