@@ -272,6 +272,7 @@ mod dial {
         let Some(lab) = Lab::start("pppoe-vm-chap", Role::AccessConcentrator(&args)) else {
             return;
         };
+        let capture = lab.capture();
         let mut d = dial(&lab, b"alice", b"s3cret", 10);
         let (local, peer, dns) = d.ipv4().unwrap();
         assert_eq!(
@@ -300,6 +301,31 @@ mod dial {
         );
         ping_both(&mut d, &lab);
         hang_up(&mut d, &lab);
+
+        // The whole exchange as tshark sees it: every stage present, and no
+        // frame of ours (or the AC's) malformed.
+        let pcap = capture.stop().unwrap();
+        assert_eq!(pcap.problems().unwrap(), Vec::<String>::new());
+        for (filter, what) in [
+            ("pppoe.code == 0x09", "PADI"),
+            ("pppoe.code == 0x07", "PADO"),
+            ("pppoe.code == 0x19", "PADR"),
+            ("pppoe.code == 0x65", "PADS"),
+            ("pppoe.code == 0xa7", "PADT"),
+            ("lcp.opt.auth_protocol == 0xc223", "LCP asking for CHAP"),
+            ("chap.code == 2", "CHAP Response"),
+            ("ipcp.opt.pri_dns_address == 198.51.100.53", "IPCP with DNS"),
+            ("ipv6cp", "IPv6CP"),
+            ("icmp.type == 0", "ICMP echo reply"),
+            ("icmpv6.type == 129", "ICMPv6 echo reply"),
+            ("ppp.code == 5 && ppp.protocol == 0xc021", "LCP Terminate-Request"),
+        ] {
+            assert!(
+                pcap.count(filter).unwrap() > 0,
+                "no {what} ({filter}) in the capture:\n{}",
+                pcap.decode(&[]).unwrap()
+            );
+        }
     }
 
     #[test]

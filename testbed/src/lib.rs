@@ -74,6 +74,15 @@ impl Netns {
         &self.name
     }
 
+    /// A namespace made elsewhere (by a lab script, say), to run processes
+    /// or captures in. The testbed stops what it starts there, but does not
+    /// delete the namespace.
+    pub fn existing(name: &str) -> Netns {
+        Netns {
+            name: name.to_owned(),
+        }
+    }
+
     /// Runs `f` inside this namespace; see [`in_namespace`].
     pub fn enter<T: Send>(&self, f: impl FnOnce() -> T + Send) -> io::Result<T> {
         in_namespace(&self.name, f)

@@ -63,6 +63,7 @@ pub enum Role<'a> {
 /// on the bridge) for our side. Dropping it stops the VM by its PID file and
 /// deletes the namespace.
 pub struct Lab {
+    tb: testbed::Testbed,
     netns: String,
     vm_name: &'static str,
     _serial: std::sync::MutexGuard<'static, ()>,
@@ -72,12 +73,13 @@ impl Lab {
     /// Starts the lab; `None` (after a SKIP line, or a panic under CI) when
     /// not root. Returns when the AC's pppoe-server listens.
     pub fn start(label: &str, role: Role<'_>) -> Option<Lab> {
-        // The testbed's root check and CI policy, nothing else of it.
-        testbed::Testbed::new(label)?;
+        // The testbed's root check and CI policy, and its captures.
+        let tb = testbed::Testbed::new(label)?;
         let serial = ONE_VM.lock().unwrap_or_else(|e| e.into_inner());
         ensure_built();
         let netns = format!("pvm{}", std::process::id());
         let lab = Lab {
+            tb,
             netns,
             vm_name: "ac",
             _serial: serial,
@@ -104,6 +106,13 @@ impl Lab {
     /// The namespace our side runs in (interface `host0`).
     pub fn netns(&self) -> &str {
         &self.netns
+    }
+
+    /// Starts tcpdump on our side of the bridge (`host0`).
+    pub fn capture(&self) -> testbed::Capture {
+        self.tb
+            .capture(&testbed::Netns::existing(&self.netns), "host0")
+            .expect("tcpdump on host0")
     }
 
     /// Runs a shell command inside the VM; its output.
