@@ -15,6 +15,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
+mod common;
+
+use common::daemon;
 use testbed::{Capture, Netns, Process, Testbed};
 
 const LEASE_SECS: u64 = 30;
@@ -26,19 +29,6 @@ struct Lab {
     server: Process,
     events: PathBuf,
     capture: Option<Capture>,
-}
-
-fn daemon() -> PathBuf {
-    // target/debug/deps/real_clients-HASH -> target/debug/examples/dhcpv4d
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    let p = dir.join("examples").join("dhcpv4d");
-    assert!(
-        p.exists(),
-        "{} not built (cargo test builds examples)",
-        p.display()
-    );
-    p
 }
 
 fn which(tool: &str) -> bool {
