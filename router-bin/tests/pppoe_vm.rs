@@ -318,7 +318,10 @@ mod dial {
             ("ipv6cp", "IPv6CP"),
             ("icmp.type == 0", "ICMP echo reply"),
             ("icmpv6.type == 129", "ICMPv6 echo reply"),
-            ("ppp.code == 5 && ppp.protocol == 0xc021", "LCP Terminate-Request"),
+            (
+                "ppp.code == 5 && ppp.protocol == 0xc021",
+                "LCP Terminate-Request",
+            ),
         ] {
             assert!(
                 pcap.count(filter).unwrap() > 0,

@@ -64,12 +64,16 @@ impl AcLink {
         now: Instant,
         frame: &[u8],
     ) -> Result<Option<(u16, Range<usize>)>, LinkError> {
-        let result = match ethertype(frame) {
-            Some(ETH_P_PPP_DISC) => self
-                .ac
-                .handle_input(now, frame)
-                .map(|()| None)
-                .map_err(LinkError::Pppoe),
+        match ethertype(frame) {
+            Some(ETH_P_PPP_DISC) => {
+                let result = self
+                    .ac
+                    .handle_input(now, frame)
+                    .map(|()| None)
+                    .map_err(LinkError::Pppoe);
+                self.pump_ac(now);
+                result
+            }
             Some(ETH_P_PPP_SES) => {
                 let id = pppoe_proto::session::peek(frame)
                     .map_err(LinkError::Pppoe)?
@@ -77,7 +81,7 @@ impl AcLink {
                 let (session, framer) = self.sessions.get_mut(&id).ok_or(LinkError::NoSession)?;
                 let range = framer.decapsulate(frame).map_err(LinkError::Pppoe)?;
                 let ppp_frame = &frame[range.clone()];
-                match ppp_frame {
+                let result = match ppp_frame {
                     [a, b, ..] if matches!(u16::from_be_bytes([*a, *b]), PPP_IPV4 | PPP_IPV6) => {
                         Ok(Some((id, range)))
                     }
@@ -85,12 +89,14 @@ impl AcLink {
                         .handle_input(now, ppp_frame, &mut self.rng)
                         .map(|()| None)
                         .map_err(LinkError::Ppp),
-                }
+                };
+                // Only this session can have output: draining every session
+                // here would make each frame cost O(sessions).
+                self.pump_session(now, id);
+                result
             }
             _ => Err(LinkError::NotPppoe),
-        };
-        self.pump(now);
-        result
+        }
     }
 
     /// Runs due timers of the AC and every session.
@@ -106,7 +112,7 @@ impl AcLink {
     /// with a session id, whose PPP session then starts.
     pub fn admit(&mut self, now: Instant, request: RequestId) -> Result<u16, LinkError> {
         let r = self.ac.accept(now, request).map_err(LinkError::Pppoe);
-        self.pump(now);
+        self.pump_ac(now);
         r
     }
 
@@ -121,7 +127,7 @@ impl AcLink {
             .ac
             .refuse(now, request, message)
             .map_err(LinkError::Pppoe);
-        self.pump(now);
+        self.pump_ac(now);
         r
     }
 
@@ -144,7 +150,7 @@ impl AcLink {
         let r = s
             .accept(now, &mut self.rng, message)
             .map_err(LinkError::Ppp);
-        self.pump(now);
+        self.pump_session(now, session_id);
         r
     }
 
@@ -162,7 +168,7 @@ impl AcLink {
         let r = s
             .reject(now, &mut self.rng, message)
             .map_err(LinkError::Ppp);
-        self.pump(now);
+        self.pump_session(now, session_id);
         r
     }
 
@@ -173,7 +179,7 @@ impl AcLink {
             .get_mut(&session_id)
             .ok_or(LinkError::NoSession)?;
         s.close(now, &mut self.rng);
-        self.pump(now);
+        self.pump_session(now, session_id);
         Ok(())
     }
 
@@ -225,72 +231,86 @@ impl AcLink {
         self.sessions.get(&session_id).map(|(s, _)| s)
     }
 
+    /// Drains the AC and every session (after timers).
     fn pump(&mut self, now: Instant) {
-        loop {
-            let mut progressed = false;
-            while let Some(t) = self.ac.poll_transmit() {
-                self.tx.push_back(t.payload);
-                progressed = true;
+        let ids: Vec<u16> = self.sessions.keys().copied().collect();
+        self.pump_ac(now);
+        for id in ids {
+            self.pump_session(now, id);
+        }
+    }
+
+    /// Drains one session's PPP machine, then the AC (a finished session
+    /// closes its PPPoE session, which sends a PADT).
+    fn pump_session(&mut self, now: Instant, id: u16) {
+        let Some((s, framer)) = self.sessions.get_mut(&id) else {
+            return;
+        };
+        while let Some(t) = s.poll_transmit() {
+            let mut buf = vec![0u8; framer.header_len() + t.payload.len()];
+            buf[framer.header_len()..].copy_from_slice(&t.payload);
+            // A control frame over the MTU would be our bug, not the
+            // peer's: drop it rather than take the concentrator down.
+            if let Ok(n) = framer.encapsulate(&mut buf, t.payload.len()) {
+                buf.truncate(n);
+                self.tx.push_back(buf);
             }
-            while let Some(e) = self.ac.poll_event() {
-                match &e {
-                    AcEvent::SessionUp { session_id, .. } => {
-                        if let Some(framer) = self.ac.session_framer(*session_id) {
-                            let mut s = Session::new(self.ppp_config.clone(), now);
-                            s.open(now, &mut self.rng);
-                            self.sessions.insert(*session_id, (s, framer));
+        }
+        let mut ended = false;
+        while let Some(event) = s.poll_event() {
+            ended |= matches!(event, PppEvent::Down { .. });
+            self.events.push_back(AcLinkEvent::Ppp {
+                session_id: id,
+                event,
+            });
+        }
+        if ended {
+            self.sessions.remove(&id);
+            let _ = self.ac.close(now, id, b"PPP session ended");
+        }
+        self.pump_ac(now);
+    }
+
+    /// Drains the PPPoE AC, starting a PPP session for each new PPPoE
+    /// session and ending the PPP session of each PADT.
+    fn pump_ac(&mut self, now: Instant) {
+        while let Some(t) = self.ac.poll_transmit() {
+            self.tx.push_back(t.payload);
+        }
+        while let Some(e) = self.ac.poll_event() {
+            let mut opened = None;
+            match &e {
+                AcEvent::SessionUp { session_id, .. } => {
+                    if let Some(framer) = self.ac.session_framer(*session_id) {
+                        let mut s = Session::new(self.ppp_config.clone(), now);
+                        s.open(now, &mut self.rng);
+                        self.sessions.insert(*session_id, (s, framer));
+                        opened = Some(*session_id);
+                    }
+                }
+                AcEvent::SessionDown { session_id, .. } => {
+                    // PADT from the host: PPP is over without Terminate.
+                    if let Some((mut s, _)) = self.sessions.remove(session_id) {
+                        s.lower_down(now, &mut self.rng);
+                        while let Some(event) = s.poll_event() {
+                            self.events.push_back(AcLinkEvent::Ppp {
+                                session_id: *session_id,
+                                event,
+                            });
                         }
                     }
-                    AcEvent::SessionDown { session_id, .. } => {
-                        // PADT from the host: PPP is over without Terminate.
-                        if let Some((mut s, _)) = self.sessions.remove(session_id) {
-                            s.lower_down(now, &mut self.rng);
-                            while let Some(e) = s.poll_event() {
-                                let event = AcLinkEvent::Ppp {
-                                    session_id: *session_id,
-                                    event: e,
-                                };
-                                self.events.push_back(event);
-                            }
-                        }
-                    }
-                    // Manual admission: the application answers with
-                    // `admit` or `refuse`.
-                    AcEvent::SessionRequest { .. } | AcEvent::Refused { .. } => {}
                 }
-                self.events.push_back(AcLinkEvent::Pppoe(e));
-                progressed = true;
+                // Manual admission: the application answers with `admit`
+                // or `refuse`.
+                AcEvent::SessionRequest { .. } | AcEvent::Refused { .. } => {}
             }
-            let mut ended = Vec::new();
-            for (&id, (s, framer)) in self.sessions.iter_mut() {
-                while let Some(t) = s.poll_transmit() {
-                    let mut buf = vec![0u8; framer.header_len() + t.payload.len()];
-                    buf[framer.header_len()..].copy_from_slice(&t.payload);
-                    if let Ok(n) = framer.encapsulate(&mut buf, t.payload.len()) {
-                        buf.truncate(n);
-                        self.tx.push_back(buf);
-                    }
-                    progressed = true;
-                }
-                while let Some(event) = s.poll_event() {
-                    if matches!(event, PppEvent::Down { .. }) {
-                        ended.push(id);
-                    }
-                    self.events.push_back(AcLinkEvent::Ppp {
-                        session_id: id,
-                        event,
-                    });
-                    progressed = true;
-                }
+            self.events.push_back(AcLinkEvent::Pppoe(e));
+            if let Some(id) = opened {
+                self.pump_session(now, id);
             }
-            for id in ended {
-                self.sessions.remove(&id);
-                let _ = self.ac.close(now, id, b"PPP session ended");
-                progressed = true;
-            }
-            if !progressed {
-                return;
-            }
+        }
+        while let Some(t) = self.ac.poll_transmit() {
+            self.tx.push_back(t.payload);
         }
     }
 }
