@@ -141,6 +141,9 @@ pub struct Fsm<P> {
     req_id: u8,
     /// Our outstanding Configure-Request has been acknowledged.
     acked: bool,
+    /// The last This-Layer-Finished came from Max-Configure running out
+    /// during negotiation (not from a Terminate exchange).
+    failed: bool,
     /// Identifier of the last peer Configure-Request we Nak'd (a
     /// retransmission of it does not count against Max-Failure again).
     nak_id: Option<u8>,
@@ -164,6 +167,7 @@ impl<P: Policy> Fsm<P> {
             id: 0,
             req_id: 0,
             acked: false,
+            failed: false,
             nak_id: None,
             deadline: None,
             timers,
@@ -215,6 +219,7 @@ impl<P: Policy> Fsm<P> {
         }
         // A retransmission (same Identifier) awaits an Ack again.
         self.acked = false;
+        self.failed = false;
         let mut pkt = Vec::with_capacity(32);
         pkt.extend_from_slice(&[Code::ConfigureRequest.to_u8(), self.req_id, 0, 0]);
         self.policy.write_request(&mut pkt);
@@ -367,12 +372,20 @@ impl<P: Policy> Fsm<P> {
                     self.goto(State::Closed);
                 }
                 State::Stopping | State::ReqSent | State::AckRcvd | State::AckSent => {
+                    self.failed = self.state != State::Stopping;
                     self.act(sink, Action::Tlf);
                     self.goto(State::Stopped);
                 }
                 _ => {}
             }
         }
+    }
+
+    /// True when the automaton stopped because Max-Configure ran out while
+    /// negotiating (RFC 1661 §4.6: "not converging"), until the next
+    /// negotiation starts.
+    pub fn negotiation_failed(&self) -> bool {
+        self.failed
     }
 }
 

@@ -19,7 +19,9 @@
 //!   (Interface-Identifier).
 //!
 //! Not implemented: HDLC-like framing (RFC 1662: not used on PPPoE), the
-//! automaton's restart and passive options, LCP Identification/
+//! automaton's passive option and its restart option on Open (the session
+//! uses the restart only to renegotiate an NCP that failed to converge, at
+//! most twice), LCP Identification/
 //! Time-Remaining, MS-CHAP and EAP (Nak'd towards CHAP-MD5/PAP), CHAP
 //! periodic re-challenge, VJ compression (rejected), NBNS options (rejected),
 //! multilink, CCP/ECP (Protocol-Rejected). IPv4/IPv6 datagrams are the data

@@ -607,3 +607,32 @@ fn no_network_protocol_left_closes_the_link() {
     assert_eq!(p.ac_down(), Some(DownReason::NoNetworkProtocols));
     assert_eq!(p.peer_down(), Some(DownReason::PeerTerminated));
 }
+
+#[test]
+fn an_ncp_that_failed_to_converge_is_negotiated_afresh() {
+    // Every IPCP Configure-Ack of the peer is lost for 40 s: the
+    // concentrator's IPCP runs out of Max-Configure (10 requests, 30 s)
+    // while the peer believes IPCP open. The concentrator restarts IPCP and
+    // both sides end up with IPv4.
+    let mut p = Pair::new(peer_config(), ac_config(), 25);
+    p.drop_if = Some(Box::new(|t, side, f| {
+        side == Side::Peer && f[..3] == [0x80, 0x21, 2] && t < Instant::from_secs(40)
+    }));
+    p.open();
+    assert!(p.run_until(secs(120), |p| {
+        p.ac_has(|e| matches!(e, Event::Ipv4Up { .. }))
+    }));
+    assert!(p.peer_down().is_none() && p.ac_down().is_none());
+    // The concentrator's first negotiation: 10 requests with one
+    // Identifier; then a fresh one with a new Identifier.
+    let ids: Vec<u8> = p
+        .log
+        .iter()
+        .filter(|(_, s, f)| *s == Side::Ac && f[..3] == [0x80, 0x21, 1])
+        .map(|(_, _, f)| f[3])
+        .collect();
+    assert!(ids.len() > 10, "{ids:?}");
+    assert!(ids[..10].iter().all(|&i| i == ids[0]));
+    assert_ne!(ids[10], ids[0]);
+    assert!(p.peer_has(|e| matches!(e, Event::Ipv4Up { local, .. } if *local == PEER_ADDR)));
+}

@@ -92,6 +92,8 @@ pub struct Session {
     ipv6_rejected: bool,
     /// Ipv4Up was reported (and Ipv4Down not yet).
     ipv4_up: bool,
+    /// Restarts of IPCP and IPv6CP after they failed to converge.
+    ncp_restarts: [u8; 2],
     tx: VecDeque<Vec<u8>>,
     events: VecDeque<Event>,
     layer: Layer,
@@ -124,6 +126,7 @@ impl Session {
             ipv4_rejected: false,
             ipv6_rejected: false,
             ipv4_up: false,
+            ncp_restarts: [0; 2],
             tx: VecDeque::new(),
             events: VecDeque::new(),
             layer: Layer::new(),

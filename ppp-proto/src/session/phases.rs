@@ -92,6 +92,8 @@ impl Session {
                         self.close_with(now, DownReason::Ipv6Lost);
                     }
                 }
+                (protocol::IPCP | protocol::IPV6CP, Action::Tlf)
+                    if self.restart_ncp(now, rng, proto) => {}
                 (protocol::IPV6CP, Action::Tlf) if self.config.ipv6_required => {
                     self.close_with(now, DownReason::Ipv6Lost)
                 }
@@ -248,4 +250,48 @@ impl Session {
             self.close_with(now, DownReason::NoNetworkProtocols);
         }
     }
+
+    /// An NCP gave up negotiating (Max-Configure) while the link is up: the
+    /// other side may believe it open (its Acks were lost), so negotiate it
+    /// afresh (the RFC 1661 restart option: Down then Up), at most
+    /// [`MAX_NCP_RESTARTS`] times per session. Not after a Terminate
+    /// exchange: a peer that closed an NCP is left alone (§3.7).
+    pub(super) fn restart_ncp(&mut self, now: Instant, rng: &mut SeededRng, proto: u16) -> bool {
+        if self.phase != Phase::Network || self.lcp.state() != State::Opened {
+            return false;
+        }
+        let i = usize::from(proto == protocol::IPV6CP);
+        if self.ncp_restarts[i] >= MAX_NCP_RESTARTS {
+            return false;
+        }
+        let mut out = Out {
+            tx: &mut self.tx,
+            layer: &mut self.layer,
+        };
+        let restarted = match proto {
+            protocol::IPCP => self
+                .ipcp
+                .as_mut()
+                .filter(|n| n.negotiation_failed())
+                .map(|n| {
+                    n.down(&mut out);
+                    n.up(now, rng, &mut out);
+                }),
+            _ => self
+                .ipv6cp
+                .as_mut()
+                .filter(|n| n.negotiation_failed())
+                .map(|n| {
+                    n.down(&mut out);
+                    n.up(now, rng, &mut out);
+                }),
+        };
+        if restarted.is_some() {
+            self.ncp_restarts[i] += 1;
+        }
+        restarted.is_some()
+    }
 }
+
+/// How often an NCP that failed to converge is negotiated afresh.
+pub(super) const MAX_NCP_RESTARTS: u8 = 2;

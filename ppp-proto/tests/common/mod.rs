@@ -78,6 +78,8 @@ pub struct Pair {
     pub mute: Option<Side>,
     /// Cut the link completely.
     pub cut: bool,
+    /// Drop the frames this says to drop (time, sender, frame).
+    pub drop_if: Option<Box<dyn Fn(Instant, Side, &[u8]) -> bool>>,
     pub latency: Duration,
 }
 
@@ -99,6 +101,7 @@ impl Pair {
             verdict: Verdict::Secret(PASS),
             mute: None,
             cut: false,
+            drop_if: None,
             latency: Duration::from_millis(1),
         }
     }
@@ -127,7 +130,15 @@ impl Pair {
                     let Some(t) = t else { break };
                     any = true;
                     self.log.push((self.now, side, t.payload.clone()));
-                    if self.cut || self.mute == Some(side) || self.chance(self.impair.loss) {
+                    let filtered = self
+                        .drop_if
+                        .as_ref()
+                        .is_some_and(|f| f(self.now, side, &t.payload));
+                    if self.cut
+                        || filtered
+                        || self.mute == Some(side)
+                        || self.chance(self.impair.loss)
+                    {
                         continue;
                     }
                     let copies = if self.chance(self.impair.dup) { 2 } else { 1 };
