@@ -59,6 +59,9 @@ pub enum Verdict {
     Silent,
 }
 
+/// Decides to drop a frame: (time, sender, frame).
+pub type DropFilter = Box<dyn Fn(Instant, Side, &[u8]) -> bool>;
+
 pub struct Pair {
     pub now: Instant,
     pub peer: Session,
@@ -79,7 +82,7 @@ pub struct Pair {
     /// Cut the link completely.
     pub cut: bool,
     /// Drop the frames this says to drop (time, sender, frame).
-    pub drop_if: Option<Box<dyn Fn(Instant, Side, &[u8]) -> bool>>,
+    pub drop_if: Option<DropFilter>,
     pub latency: Duration,
 }
 
