@@ -51,7 +51,7 @@ fn tshark(args: &[&str], file: &std::path::Path) -> String {
 #[test]
 fn emitted_frames_decode_cleanly_in_tshark() {
     if Command::new("tshark").arg("--version").output().is_err() {
-        eprintln!("skipped: tshark not installed");
+        eprintln!("SKIP tshark: not installed (Debian package `tshark`)");
         return;
     }
     let mut frames = Vec::new();
