@@ -10,6 +10,7 @@
 //! server_id = "192.0.2.1"
 //! lease_file = "/var/lib/dhcpv4d/leases"
 //! lease_time = 43200          # seconds, optional
+//! max_requests_per_second = 8 # per client, optional
 //!
 //! [pool]
 //! network = "192.0.2.0"
@@ -51,6 +52,7 @@ struct Config {
     server_id: Ipv4Addr,
     lease_file: PathBuf,
     lease_time: Option<u64>,
+    max_requests_per_second: Option<u32>,
     pool: PoolToml,
 }
 
@@ -121,6 +123,9 @@ fn server_config(cfg: &Config) -> Result<ServerConfig, String> {
     if let Some(t) = cfg.lease_time {
         sc.lease_time = Duration::from_secs(t);
     }
+    if let Some(r) = cfg.max_requests_per_second {
+        sc.max_requests_per_second = r;
+    }
     Ok(sc)
 }
 
@@ -155,42 +160,61 @@ fn run() -> Result<(), String> {
     let leases = store.load().map_err(|e| e.to_string())?;
     let ignored = server.restore(leases);
     let sock = socket(&cfg.interface).map_err(|e| format!("socket on {}: {e}", cfg.interface))?;
+    sock.set_nonblocking(true).map_err(|e| e.to_string())?;
     println!(
         "ready on {} ({} leases restored, {ignored} outside the pool)",
         cfg.interface, report.records
     );
     let mut buf = vec![0u8; 2048];
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    // Idle: block in recv with a timeout. Busy: stay non-blocking and take
+    // up to BATCH datagrams per lease-file commit (one fsync per batch).
+    const BATCH: usize = 256;
+    let mut blocking = false;
+    let mut next_tick = clock.now();
     loop {
-        let now = clock.now();
-        let wait = server
-            .poll_timeout()
-            .map_or(Duration::from_secs(1), |t| t.saturating_duration_since(now))
-            .clamp(Duration::from_millis(1), Duration::from_secs(1));
-        sock.set_read_timeout(Some(wait))
-            .map_err(|e| e.to_string())?;
-        match sock.recv_from(&mut buf) {
-            Ok((n, _)) => {
-                let _ = server.handle_input(clock.now(), 1, &buf[..n]);
-                // Take what else is queued now, and commit it in one write.
-                sock.set_nonblocking(true).map_err(|e| e.to_string())?;
-                for _ in 0..63 {
-                    match sock.recv_from(&mut buf) {
-                        Ok((n, _)) => {
-                            let _ = server.handle_input(clock.now(), 1, &buf[..n]);
-                        }
-                        Err(_) => break,
+        let mut got = 0;
+        while got < BATCH {
+            match sock.recv_from(&mut buf) {
+                Ok((n, _)) => {
+                    got += 1;
+                    let _ = server.handle_input(clock.now(), 1, &buf[..n]);
+                    if blocking {
+                        blocking = false;
+                        sock.set_nonblocking(true).map_err(|e| e.to_string())?;
                     }
                 }
-                sock.set_nonblocking(false).map_err(|e| e.to_string())?;
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    if got > 0 || blocking {
+                        break;
+                    }
+                    // Nothing queued: wait for the next datagram or timer.
+                    let now = clock.now();
+                    let wait = server
+                        .poll_timeout()
+                        .map_or(Duration::from_secs(1), |t| t.saturating_duration_since(now))
+                        .clamp(Duration::from_millis(1), Duration::from_secs(1));
+                    sock.set_nonblocking(false).map_err(|e| e.to_string())?;
+                    sock.set_read_timeout(Some(wait))
+                        .map_err(|e| e.to_string())?;
+                    blocking = true;
+                }
+                Err(e) => {
+                    eprintln!("recv: {e}");
+                    break;
+                }
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) => {}
-            Err(e) => eprintln!("recv: {e}"),
         }
-        server.handle_timeout(clock.now());
+        let now = clock.now();
+        if now >= next_tick || server.poll_timeout().is_some_and(|t| t <= now) {
+            server.handle_timeout(now);
+            next_tick = now + Duration::from_millis(100);
+        }
         if let Err(e) = server.commit_to(&mut store) {
             eprintln!("lease store write failed, replies dropped: {e}");
         }
@@ -205,20 +229,25 @@ fn run() -> Result<(), String> {
                 eprintln!("send to {to}: {e}");
             }
         }
+        let mut wrote = false;
         while let Some(e) = server.poll_event() {
-            match e {
-                ServerEvent::Leased(l) => println!(
+            wrote = true;
+            let _ = match e {
+                ServerEvent::Leased(l) => writeln!(
+                    out,
                     "leased {} to {} host {}",
                     l.address,
                     hex(&l.client),
                     String::from_utf8_lossy(l.hostname.as_deref().unwrap_or(b"-"))
                 ),
-                ServerEvent::Released(a) => println!("released {a}"),
-                ServerEvent::Declined(a) => println!("declined {a}"),
-                ServerEvent::Refused { reason, .. } => println!("refused: {reason:?}"),
-            }
+                ServerEvent::Released(a) => writeln!(out, "released {a}"),
+                ServerEvent::Declined(a) => writeln!(out, "declined {a}"),
+                ServerEvent::Refused { reason, .. } => writeln!(out, "refused: {reason:?}"),
+            };
         }
-        let _ = io::stdout().flush();
+        if wrote {
+            let _ = out.flush();
+        }
     }
 }
 

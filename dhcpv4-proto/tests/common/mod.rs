@@ -24,7 +24,7 @@ pub fn daemon() -> PathBuf {
                 .status()
                 .expect("cannot run cargo to build the dhcpv4d example");
             assert!(status.success(), "building the dhcpv4d example failed");
-            // target/debug/deps/TEST-HASH -> target/debug/examples/dhcpv4d
+            // target/PROFILE/deps/TEST-HASH -> target/PROFILE/examples/dhcpv4d
             let exe = std::env::current_exe().unwrap();
             let p = exe
                 .parent()
