@@ -22,6 +22,8 @@
 //! mtu = 1400                  # optional
 //! exclude = [["192.0.2.150", "192.0.2.159"]]   # optional
 //! reservations = [{ mac = "02:00:00:00:00:09", address = "192.0.2.50" }]
+//! domain_search = ["lan.example", "example.org"]               # option 119
+//! routes = [{ destination = "198.51.100.0", prefix_len = 24, router = "192.0.2.254" }]  # option 121
 //! ```
 //!
 //! Replies to clients without an address are broadcast to
@@ -41,6 +43,7 @@ use dhcpv4_proto::lease::LeaseStore;
 use dhcpv4_proto::server::{
     Destination, PoolConfig, Reservation, ReservationKey, Server, ServerConfig, ServerEvent,
 };
+use dhcpv4_proto::wire::{DomainName, Route};
 use proto_core::{Duration, Instant};
 use serde::Deserialize;
 use socket2::{Domain, Protocol, Socket, Type};
@@ -69,6 +72,16 @@ struct PoolToml {
     exclude: Option<Vec<[Ipv4Addr; 2]>>,
     max_leases: Option<usize>,
     reservations: Option<Vec<ReservationToml>>,
+    domain_search: Option<Vec<String>>,
+    routes: Option<Vec<RouteToml>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RouteToml {
+    destination: Ipv4Addr,
+    prefix_len: u8,
+    router: Ipv4Addr,
 }
 
 #[derive(Deserialize)]
@@ -112,6 +125,17 @@ fn server_config(cfg: &Config) -> Result<ServerConfig, String> {
     pool.exclusions = p.exclude.iter().flatten().map(|r| (r[0], r[1])).collect();
     if let Some(m) = p.max_leases {
         pool.max_leases = m;
+    }
+    for name in p.domain_search.iter().flatten() {
+        pool.domain_search
+            .push(DomainName::from_dotted(name).ok_or_else(|| format!("bad domain `{name}`"))?);
+    }
+    for r in p.routes.iter().flatten() {
+        pool.routes.push(Route {
+            destination: r.destination,
+            prefix_len: r.prefix_len,
+            router: r.router,
+        });
     }
     for r in p.reservations.iter().flatten() {
         pool.reservations.push(Reservation {

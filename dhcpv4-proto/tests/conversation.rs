@@ -9,7 +9,7 @@ use dhcpv4_proto::client::{
 };
 use dhcpv4_proto::lease::MemoryStore;
 use dhcpv4_proto::server::{PoolConfig, Server, ServerConfig};
-use dhcpv4_proto::wire::{Message, MessageType};
+use dhcpv4_proto::wire::{Message, MessageType, Route};
 use proptest::prelude::*;
 use proto_core::{Duration, Instant, SeededRng};
 use rand_core::Rng;
@@ -27,6 +27,11 @@ fn server(lease: u64, max_leases: usize) -> Server {
     );
     p.mtu = Some(1400);
     p.domain = Some(b"example.net".to_vec());
+    p.routes.push(Route {
+        destination: Ipv4Addr::new(198, 51, 100, 0),
+        prefix_len: 24,
+        router: Ipv4Addr::new(192, 0, 2, 254),
+    });
     p.max_leases = max_leases;
     let mut c = ServerConfig::new(SID, vec![p]);
     c.lease_time = Duration::from_secs(lease);
@@ -235,6 +240,13 @@ fn clean_link_binds_with_options_and_renews_at_t1() {
     assert_eq!(b.domain.as_deref(), Some(&b"example.net"[..]));
     assert_eq!(b.mask, Some(Ipv4Addr::new(255, 255, 255, 0)));
     assert_eq!(b.lease, Duration::from_secs(1000));
+    assert_eq!(
+        b.routes.len(),
+        2,
+        "the configured route and the default route: {:?}",
+        b.routes
+    );
+    assert_eq!(b.routes[1].router, SID);
     sim.run(Instant::from_secs(3000));
     let renewals: Vec<Instant> = sim
         .events

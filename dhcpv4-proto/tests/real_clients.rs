@@ -67,6 +67,7 @@ range = ["192.0.2.100", "192.0.2.199"]
 router = "192.0.2.1"
 domain = "lan.example"
 mtu = 1400
+routes = [{{ destination = "198.51.100.0", prefix_len = 24, router = "192.0.2.254" }}]
 "#,
             dir.join("leases").display()
         ),
@@ -358,7 +359,7 @@ fn udhcpc_binds_renews_and_gets_same_address_after_release() {
 bound|renew) ip addr replace "$ip/$mask" dev "$interface" ;;
 deconfig) ip addr flush dev "$interface" ;;
 esac
-echo "$1 ip=$ip mask=$subnet router=$router dns=$dns domain=$domain mtu=$mtu" >> $EVENTS
+echo "$1 ip=$ip mask=$subnet router=$router dns=$dns domain=$domain mtu=$mtu routes=$(echo $staticroutes | tr ' ' ,)" >> $EVENTS
 exit 0
 "#,
     );
@@ -376,6 +377,8 @@ exit 0
                 script.to_str().unwrap(),
                 "-O",
                 "mtu",
+                "-O",
+                "staticroutes",
                 "-t",
                 "20",
                 "-T",
@@ -387,6 +390,12 @@ exit 0
         .unwrap();
     let bound = lab.wait_event(&["bound"], 0, Duration::from_secs(20));
     check_bound(&bound);
+    // Option 121 (RFC 3442), with the default route added beside it.
+    assert_eq!(
+        bound.get("routes"),
+        "198.51.100.0/24,192.0.2.254,0.0.0.0/0,192.0.2.1",
+        "{bound:?}"
+    );
     let renew = lab.wait_event(&["renew"], 0, RENEW_WAIT);
     assert_eq!(renew.ip(), bound.ip());
     c.signal(Signal::SIGUSR2).unwrap(); // release

@@ -355,3 +355,46 @@ fn bounds_hold_and_garbage_is_counted() {
         (1, 1, 1)
     );
 }
+
+#[test]
+fn classless_routes_carry_the_default_route_and_search_list() {
+    use dhcpv4_proto::wire::{DomainName, Route};
+    let mut p = pool();
+    p.routes.push(Route {
+        destination: Ipv4Addr::new(198, 51, 100, 0),
+        prefix_len: 24,
+        router: ip(254),
+    });
+    p.domain_search
+        .push(DomainName::from_dotted("lan.example").unwrap());
+    let mut s = Server::new(ServerConfig::new(SID, vec![p]), Instant::ZERO).unwrap();
+    let mut m = msg(MessageType::Discover, 1);
+    m.options[0] = DhcpOption::ParameterRequestList(vec![1, 3, 121, 119]);
+    let offer = feed(&mut s, &mut MemoryStore::default(), Instant::ZERO, &m)
+        .remove(0)
+        .1;
+    assert_eq!(
+        offer.classless_routes(),
+        &[
+            Route {
+                destination: Ipv4Addr::new(198, 51, 100, 0),
+                prefix_len: 24,
+                router: ip(254)
+            },
+            Route {
+                destination: Ipv4Addr::UNSPECIFIED,
+                prefix_len: 0,
+                router: SID
+            },
+        ]
+    );
+    assert_eq!(offer.domain_search()[0].to_dotted(), "lan.example");
+    // Not asked for: not sent.
+    let mut m = msg(MessageType::Discover, 2);
+    m.options[0] = DhcpOption::ParameterRequestList(vec![1, 3]);
+    let offer = feed(&mut s, &mut MemoryStore::default(), Instant::ZERO, &m)
+        .remove(0)
+        .1;
+    assert!(offer.classless_routes().is_empty());
+    assert!(offer.domain_search().is_empty());
+}
