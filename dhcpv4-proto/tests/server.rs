@@ -398,3 +398,48 @@ fn classless_routes_carry_the_default_route_and_search_list() {
     assert!(offer.classless_routes().is_empty());
     assert!(offer.domain_search().is_empty());
 }
+
+#[test]
+fn bad_configs_are_refused_and_uncommitted_work_is_bounded() {
+    use dhcpv4_proto::server::ConfigError;
+    let mut p = pool();
+    p.network = Ipv4Addr::new(0, 0, 0, 0);
+    p.prefix_len = 0;
+    p.range_start = Ipv4Addr::new(1, 0, 0, 0);
+    p.range_end = Ipv4Addr::new(200, 0, 0, 0);
+    assert_eq!(
+        Server::new(ServerConfig::new(SID, vec![p]), Instant::ZERO).err(),
+        Some(ConfigError::BadPool { index: 0 })
+    );
+    let mut p = pool();
+    p.range_end = ip(50);
+    assert!(Server::new(ServerConfig::new(SID, vec![p]), Instant::ZERO).is_err());
+    let mut c = ServerConfig::new(SID, vec![pool()]);
+    c.max_offers = 0;
+    assert_eq!(
+        Server::new(c, Instant::ZERO).err(),
+        Some(ConfigError::ZeroBound)
+    );
+
+    // A driver that never commits: ACKs and lease changes pile up to the bound.
+    let mut c = ServerConfig::new(SID, vec![pool()]);
+    c.max_uncommitted = 3;
+    let mut s = Server::new(c, Instant::ZERO).unwrap();
+    let mut refused = 0;
+    for n in 1..=10u8 {
+        if s.handle_input(Instant::ZERO, 1, &request(n, ip(100 + n)).to_bytes())
+            == Err(Dropped::Backlogged)
+        {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 7);
+    assert_eq!(s.pending_leases().len(), 3);
+    assert!(s.poll_transmit().is_none());
+    s.commit();
+    let mut acks = 0;
+    while s.poll_transmit().is_some() {
+        acks += 1;
+    }
+    assert_eq!(acks, 3);
+}

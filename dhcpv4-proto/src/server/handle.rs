@@ -36,7 +36,9 @@ impl Server {
         let pool = self.pool_for(interface, &req).ok_or(Dropped::NoPool)?;
         let key = client_key(&req);
         self.rate_check(&key)?;
-        if self.held.len() + self.ready.len() >= self.cfg.max_uncommitted {
+        if self.held.len() + self.ready.len() >= self.cfg.max_uncommitted
+            || self.pending.len() >= self.cfg.max_uncommitted
+        {
             return Err(Dropped::Backlogged);
         }
         match req.message_type {

@@ -56,7 +56,8 @@ pub struct ServerConfig {
     pub max_requests_per_second: u32,
     /// Bound on the clients tracked by the rate limiter. Default 4096.
     pub max_tracked_clients: usize,
-    /// Bound on replies held back waiting for a commit. Default 1024.
+    /// Bound on replies and lease changes held back waiting for a commit.
+    /// Default 1024.
     pub max_uncommitted: usize,
     /// Whether to NAK requests for addresses we have no record of (and ACK
     /// free ones) rather than stay silent (RFC 2131 §4.3.2). Default true.
@@ -84,8 +85,8 @@ impl ServerConfig {
 /// A configuration the server refuses.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// A pool's prefix is longer than 32, its range is reversed or not
-    /// inside its subnet, or it allows no lease.
+    /// A pool's prefix is longer than 32, its range is reversed, not inside
+    /// its subnet or larger than [`MAX_RANGE`], or it allows no lease.
     #[error("pool {index} is invalid")]
     BadPool {
         /// The pool's index in `pools`.
@@ -221,6 +222,10 @@ impl ServerStats {
     }
 }
 
+/// The largest pool range accepted (2^20 addresses): the address choice
+/// probes the range, so its size bounds the work per DISCOVER.
+pub const MAX_RANGE: u32 = 1 << 20;
+
 /// Bound on queued events; the oldest is dropped past it.
 const MAX_EVENTS: usize = 1024;
 
@@ -255,6 +260,7 @@ impl Server {
                 || !p.contains(p.range_start)
                 || !p.contains(p.range_end)
                 || p.max_leases == 0
+                || u32::from(p.range_end) - u32::from(p.range_start) >= MAX_RANGE
             {
                 return Err(ConfigError::BadPool { index });
             }
