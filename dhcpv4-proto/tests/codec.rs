@@ -310,6 +310,7 @@ fn arb_message() -> impl Strategy<Value = Message> {
             m.chaddr = chaddr;
             m.sname.copy_from_slice(&sname);
             m.file.copy_from_slice(&file);
+            m.message_type_position = t as usize % (options.len() + 1);
             m.options = options;
             m
         })

@@ -151,6 +151,11 @@ impl Lab {
             self.server.output().0
         );
         let pcap = self.capture.take().unwrap().stop().unwrap();
+        // To refresh the golden vectors in tests/golden/: keep the capture.
+        if let Some(dir) = std::env::var_os("DHCPV4_KEEP_CAPTURES") {
+            let to = std::path::Path::new(&dir).join(format!("{}.pcap", self.ifname));
+            std::fs::copy(pcap.path(), to).unwrap();
+        }
         let problems = pcap.problems().unwrap();
         assert!(problems.is_empty(), "tshark: {problems:?}");
         let acks = pcap.count("dhcp.option.dhcp == 5").unwrap();

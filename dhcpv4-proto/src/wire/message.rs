@@ -90,6 +90,9 @@ pub struct Message {
     pub file: [u8; 128],
     /// Option 53.
     pub message_type: MessageType,
+    /// How many of `options` come before option 53 on the wire (0: first,
+    /// as most clients send it; dhcpcd puts option 50 before it).
+    pub message_type_position: usize,
     /// Every other option, in order of first appearance.
     pub options: Vec<DhcpOption>,
 }
@@ -162,6 +165,7 @@ impl Message {
             sname: [0; 64],
             file: [0; 128],
             message_type,
+            message_type_position: 0,
             options: Vec::new(),
         }
     }
@@ -232,8 +236,13 @@ impl Message {
 
         // RFC 3396 §6: concatenate every instance of a code, in order.
         let mut joined: Vec<(u8, Vec<u8>)> = Vec::new();
+        let mut message_type_position = 0;
         for &(c, data) in &raw {
-            if c == code::MESSAGE_TYPE || c == code::OVERLOAD {
+            if c == code::MESSAGE_TYPE {
+                message_type_position = joined.len();
+                continue;
+            }
+            if c == code::OVERLOAD {
                 continue;
             }
             match joined.iter_mut().find(|(jc, _)| *jc == c) {
@@ -262,6 +271,7 @@ impl Message {
             sname: [0; 64],
             file: [0; 128],
             message_type,
+            message_type_position,
             options,
         };
         m.chaddr.copy_from_slice(chaddr);
@@ -306,9 +316,14 @@ impl Message {
         out.extend_from_slice(&self.sname);
         out.extend_from_slice(&self.file);
         out.extend_from_slice(&MAGIC_COOKIE);
-        out.extend_from_slice(&[code::MESSAGE_TYPE, 1, u8::from(self.message_type)]);
+        let mt = [code::MESSAGE_TYPE, 1, u8::from(self.message_type)];
         let mut scratch = Vec::new();
-        for o in self.emitted_options() {
+        let mut written_mt = false;
+        for (i, o) in self.emitted_options().enumerate() {
+            if i == self.message_type_position {
+                out.extend_from_slice(&mt);
+                written_mt = true;
+            }
             let n = o.data_len();
             if n <= 255 {
                 out.push(o.code());
@@ -323,6 +338,9 @@ impl Message {
                     out.extend_from_slice(chunk);
                 }
             }
+        }
+        if !written_mt {
+            out.extend_from_slice(&mt);
         }
         out.push(code::END);
         let min_end = start + MIN_BOOTP_LEN;

@@ -9,7 +9,8 @@
 //! across instances arrives whole.
 //!
 //! [`Message::emit`] is the exact inverse for every canonical message: the
-//! message type option first, the other options in their stored order, an
+//! options in their stored order with the message type at its recorded
+//! position (first, for messages built here), an
 //! option longer than 255 octets split into consecutive instances (RFC 3396
 //! §5), End, then zero padding up to the 300-octet BOOTP minimum (RFC 1542
 //! §2.1). It never uses option overload on output. [`Message::buffer_len`]
