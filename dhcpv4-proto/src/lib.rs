@@ -16,6 +16,10 @@
 //!   (classless static routes), RFC 3046 (relay agent information, echoed
 //!   untouched), RFC 6842 (client identifier echoed).
 //!
+//! The codec parses into an owned value ([`wire::Message`]); there is no
+//! zero-copy view layer, since options must be reassembled (RFC 3396) and
+//! overloaded areas joined before they can be read.
+//!
 //! Not implemented: BOOTP-only clients (a message without option 53 is
 //! refused), the server's use of option overload on output, DHCP
 //! authentication (RFC 3118), lease query (RFC 4388), failover, the

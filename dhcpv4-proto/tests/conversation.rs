@@ -459,3 +459,94 @@ proptest! {
         }
     }
 }
+
+/// Drives a lone client through its timeouts; returns the message types it
+/// sent, with their instants.
+fn lone(c: &mut Client, until: Instant) -> Vec<(Instant, MessageType)> {
+    let mut sent = Vec::new();
+    let mut now = Instant::ZERO;
+    loop {
+        while let Some(t) = c.poll_transmit() {
+            sent.push((now, Message::parse(&t.payload).unwrap().message_type));
+        }
+        while c.poll_event().is_some() {}
+        match c.poll_timeout() {
+            Some(t) if t <= until => {
+                now = t;
+                c.handle_timeout(now);
+            }
+            _ => return sent,
+        }
+    }
+}
+
+#[test]
+fn init_reboot_gives_up_after_two_requests_then_discovers() {
+    let mut cfg = ClientConfig::new([2, 0, 0, 0, 1, 1]);
+    cfg.last_address = Some(Ipv4Addr::new(192, 0, 2, 77));
+    let mut c = Client::new(cfg, SeededRng::from_u64(4), Instant::ZERO);
+    let sent = lone(&mut c, Instant::from_secs(20));
+    let kinds: Vec<MessageType> = sent.iter().map(|s| s.1).collect();
+    assert_eq!(
+        &kinds[..4],
+        &[
+            MessageType::Request,
+            MessageType::Request,
+            MessageType::Discover,
+            MessageType::Discover
+        ]
+    );
+    // 4 s ± 1 between the two REQUESTs, then 8 s ± 1 until the DISCOVER.
+    let gap = sent[1].0 - sent[0].0;
+    assert!(
+        gap >= Duration::from_secs(3) && gap <= Duration::from_secs(5),
+        "{gap:?}"
+    );
+    let gap = sent[2].0 - sent[1].0;
+    assert!(
+        gap >= Duration::from_secs(7) && gap <= Duration::from_secs(9),
+        "{gap:?}"
+    );
+}
+
+#[test]
+fn requesting_gives_up_after_four_requests_then_discovers() {
+    let mut c = client(1, 6);
+    let d = Message::parse(&c.poll_transmit().unwrap().payload).unwrap();
+    let mut offer = Message::new(
+        dhcpv4_proto::wire::Op::BootReply,
+        MessageType::Offer,
+        d.xid,
+        [2, 0, 0, 0, 1, 1],
+    );
+    offer.yiaddr = Ipv4Addr::new(192, 0, 2, 50);
+    offer
+        .options
+        .push(dhcpv4_proto::wire::DhcpOption::ServerIdentifier(SID));
+    c.handle_input(Instant::ZERO, &offer.to_bytes()).unwrap();
+    assert_eq!(c.state(), ClientState::Requesting);
+    // A second OFFER is not expected any more: dropped, state unchanged.
+    assert!(c.handle_input(Instant::ZERO, &offer.to_bytes()).is_err());
+    let sent = lone(&mut c, Instant::from_secs(70));
+    let kinds: Vec<MessageType> = sent.iter().map(|s| s.1).collect();
+    assert_eq!(
+        &kinds[..5],
+        &[
+            MessageType::Request,
+            MessageType::Request,
+            MessageType::Request,
+            MessageType::Request,
+            MessageType::Discover
+        ]
+    );
+    let req = Message::parse(&{
+        let mut c2 = client(1, 6);
+        let _ = c2.poll_transmit();
+        c2.handle_input(Instant::ZERO, &offer.to_bytes()).unwrap();
+        c2.poll_transmit().unwrap().payload
+    })
+    .unwrap();
+    assert_eq!(req.requested_ip(), Some(offer.yiaddr));
+    assert_eq!(req.server_id(), Some(SID));
+    assert_eq!(req.xid, d.xid, "same transaction as the DISCOVER");
+}

@@ -92,6 +92,14 @@ fn full_exchange_with_options_and_ack_held_until_commit() {
     let a = offer.yiaddr;
     assert!(a >= ip(100) && a <= ip(199));
 
+    // With the broadcast bit, the reply is broadcast (RFC 2131 §4.1).
+    let mut b = msg(MessageType::Discover, 1);
+    b.flags = BROADCAST_FLAG;
+    b.xid += 1;
+    let r = feed(&mut s, &mut store, t0, &b);
+    assert_eq!(r[0].0, Destination::Broadcast { interface: 1 });
+    assert_eq!(r[0].1.yiaddr, a, "the same address offered again");
+
     // The ACK waits for the commit.
     s.handle_input(t0, 1, &request(1, a).to_bytes()).unwrap();
     assert!(s.poll_transmit().is_none());
