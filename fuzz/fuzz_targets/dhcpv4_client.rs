@@ -25,13 +25,21 @@ fn reply(xid: u32, t: MessageType) -> Vec<u8> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, mut rest)) = data.split_first() else { return };
+    let Some((&mode, mut rest)) = data.split_first() else {
+        return;
+    };
     let mut now = Instant::ZERO;
-    let mut c = Client::new(ClientConfig::new(MAC), SeededRng::from_u64(u64::from(mode)), now);
+    let mut c = Client::new(
+        ClientConfig::new(MAC),
+        SeededRng::from_u64(u64::from(mode)),
+        now,
+    );
     let mut xid = 0;
     let drain = |c: &mut Client, xid: &mut u32| {
         while let Some(t) = c.poll_transmit() {
-            *xid = Message::parse(&t.payload).expect("client emits valid messages").xid;
+            *xid = Message::parse(&t.payload)
+                .expect("client emits valid messages")
+                .xid;
         }
         while c.poll_event().is_some() {}
     };

@@ -15,11 +15,22 @@ use proto_core::{Duration, Instant};
 const SID: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
 
 fn snapshot(s: &Server) -> (Vec<String>, usize, usize) {
-    (s.leases().map(|l| format!("{l:?}")).collect(), s.offer_count(), s.pending_leases().len())
+    (
+        s.leases().map(|l| format!("{l:?}")).collect(),
+        s.offer_count(),
+        s.pending_leases().len(),
+    )
 }
 
 fuzz_target!(|data: &[u8]| {
-    let mut pool = PoolConfig::new(1, Ipv4Addr::new(192, 0, 2, 0), 28, Ipv4Addr::new(192, 0, 2, 2), Ipv4Addr::new(192, 0, 2, 14), Some(SID));
+    let mut pool = PoolConfig::new(
+        1,
+        Ipv4Addr::new(192, 0, 2, 0),
+        28,
+        Ipv4Addr::new(192, 0, 2, 2),
+        Ipv4Addr::new(192, 0, 2, 14),
+        Some(SID),
+    );
     pool.max_leases = 8;
     pool.domain = Some(b"example".to_vec());
     let mut cfg = ServerConfig::new(SID, vec![pool]);
@@ -28,7 +39,12 @@ fuzz_target!(|data: &[u8]| {
     let mut store = MemoryStore::default();
     let mut now = Instant::ZERO;
     for n in 0..3u8 {
-        let mut d = Message::new(Op::BootRequest, MessageType::Discover, u32::from(n), [2, 0, 0, 0, 0, n]);
+        let mut d = Message::new(
+            Op::BootRequest,
+            MessageType::Discover,
+            u32::from(n),
+            [2, 0, 0, 0, 0, n],
+        );
         let _ = s.handle_input(now, 1, &d.to_bytes());
         s.commit_to(&mut store).unwrap();
         if let Some(t) = s.poll_transmit() {
@@ -54,7 +70,9 @@ fuzz_target!(|data: &[u8]| {
         let frame = &rest[..len.min(rest.len())];
         rest = &rest[frame.len()..];
         let before = snapshot(&s);
-        if s.handle_input(now, 1 + u32::from(len as u8 & 1), frame).is_err() {
+        if s.handle_input(now, 1 + u32::from(len as u8 & 1), frame)
+            .is_err()
+        {
             assert_eq!(snapshot(&s), before, "a dropped datagram changed the state");
         }
         s.commit_to(&mut store).unwrap();
