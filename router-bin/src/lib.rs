@@ -2,7 +2,8 @@
 //! sockets, and (as they arrive) the `router` and `bng` binaries.
 //!
 //! This is the only crate of the workspace with `unsafe` code, confined to
-//! [`afpacket`], each block with the reason it is sound.
+//! [`afpacket`] and [`tun`], each block with the reason it is sound.
 
 pub mod afpacket;
 pub mod link;
+pub mod tun;

@@ -1,0 +1,108 @@
+//! A TUN device: the PPP interface's IP packets between the kernel and our
+//! userspace data path (what `ppp0` is on a router whose kernel has no PPP).
+#![allow(unsafe_code)]
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, RawFd};
+use std::time::Duration;
+
+/// `TUNSETIFF` from `<linux/if_tun.h>`: `_IOW('T', 202, int)`.
+const TUNSETIFF: libc::c_ulong = 0x4004_54ca;
+const IFF_TUN: libc::c_short = 0x0001;
+/// No 4-byte packet-information prefix: reads and writes are bare IP packets.
+const IFF_NO_PI: libc::c_short = 0x1000;
+
+/// An open TUN interface; each read or write is one IP packet.
+#[derive(Debug)]
+pub struct Tun {
+    file: File,
+    name: String,
+}
+
+impl Tun {
+    /// Creates (or attaches to) the TUN interface `name` in the calling
+    /// thread's network namespace. Needs `CAP_NET_ADMIN`. The interface is
+    /// removed when the last descriptor closes.
+    pub fn open(name: &str) -> io::Result<Tun> {
+        if name.is_empty() || name.len() >= libc::IFNAMSIZ {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "interface name `{name}` must be 1 to {} bytes",
+                    libc::IFNAMSIZ - 1
+                ),
+            ));
+        }
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/net/tun")
+            .map_err(|e| io::Error::new(e.kind(), format!("/dev/net/tun: {e}")))?;
+        // SAFETY: ifreq is plain old data; all-zero is a valid value.
+        let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+        for (dst, src) in req.ifr_name.iter_mut().zip(name.bytes()) {
+            *dst = src as libc::c_char;
+        }
+        req.ifr_ifru.ifru_flags = IFF_TUN | IFF_NO_PI;
+        // SAFETY: TUNSETIFF reads and writes one `ifreq`, which `req` is and
+        // which outlives the call; the fd is open.
+        let rc = unsafe { libc::ioctl(file.as_raw_fd(), TUNSETIFF, &mut req) };
+        if rc < 0 {
+            let e = io::Error::last_os_error();
+            return Err(io::Error::new(
+                e.kind(),
+                format!("TUNSETIFF {name} (needs CAP_NET_ADMIN): {e}"),
+            ));
+        }
+        Ok(Tun {
+            file,
+            name: name.to_owned(),
+        })
+    }
+
+    /// The interface name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Hands one IP packet to the kernel, as if it arrived on the interface.
+    pub fn send(&mut self, packet: &[u8]) -> io::Result<()> {
+        let n = self.file.write(packet)?;
+        if n != packet.len() {
+            return Err(io::Error::other(format!(
+                "short TUN write: {n} of {}",
+                packet.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Waits up to `timeout` for a packet the kernel routed out of the
+    /// interface; `Ok(None)` on timeout.
+    pub fn recv(&mut self, buf: &mut [u8], timeout: Option<Duration>) -> io::Result<Option<usize>> {
+        let ms = timeout.map_or(-1, |t| {
+            i32::try_from(t.as_micros().div_ceil(1000)).unwrap_or(i32::MAX)
+        });
+        let mut pfd = libc::pollfd {
+            fd: self.file.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, count 1.
+        let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if rc == 0 {
+            return Ok(None);
+        }
+        self.file.read(buf).map(Some)
+    }
+}
+
+impl AsRawFd for Tun {
+    fn as_raw_fd(&self) -> RawFd {
+        self.file.as_raw_fd()
+    }
+}
