@@ -201,11 +201,11 @@ impl PapAuthenticator {
         }
     }
 
-    /// The application's verdict.
     pub(crate) fn reply_capacity(&self) -> usize {
         self.reply.capacity()
     }
 
+    /// The application's verdict.
     pub(crate) fn decide(
         &mut self,
         accept: bool,
