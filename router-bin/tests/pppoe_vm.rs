@@ -10,9 +10,7 @@ use pppoe_proto::wire::EthernetAddress;
 use pppoe_proto::{Client, ClientConfig, ClientEvent, FailReason};
 use proto_core::{SeededRng, StdClock};
 use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
-
-const ETH_P_PPP_DISC: u16 = 0x8863;
-const ETH_P_PPP_SES: u16 = 0x8864;
+use router_bin::link::{ETH_P_PPP_DISC, ETH_P_PPP_SES};
 
 /// Runs the client over the socket until an event arrives or `limit` passes;
 /// the session frames the AC sends meanwhile are returned too.
@@ -187,7 +185,8 @@ fn service_name_and_ac_name_selection() {
 
 mod dial {
     use super::*;
-    use crate::common::dialer::{Dialer, Seen, icmpv4_echo, icmpv6_echo, ppp};
+    use crate::common::dialer::{Dialer, Seen, ppp};
+    use crate::common::icmp::{icmpv4_echo, icmpv6_echo};
     use ppp_proto::{Config as PppConfig, Event as PppEvent};
     use router_bin::link::ClientLinkEvent;
     use router_bin::link::{PPP_IPV4, PPP_IPV6};
@@ -311,7 +310,10 @@ mod dial {
             ("pppoe.code == 0x07", "PADO"),
             ("pppoe.code == 0x19", "PADR"),
             ("pppoe.code == 0x65", "PADS"),
-            ("pppoe.code == 0xa7", "PADT"),
+            (
+                "pppoe.code == 0xa7 && eth.src != 52:54:00:ac:00:01",
+                "our PADT",
+            ),
             ("lcp.opt.auth_protocol == 0xc223", "LCP asking for CHAP"),
             ("chap.code == 2", "CHAP Response"),
             ("ipcp.opt.pri_dns_address == 198.51.100.53", "IPCP with DNS"),

@@ -10,6 +10,9 @@ use nix::sys::signal::Signal;
 
 use crate::{Netns, Process, Testbed};
 
+/// How long [`Capture::stop`] waits for in-flight frames before stopping.
+const SETTLE: Duration = Duration::from_millis(300);
+
 /// A running `tcpdump -w`.
 pub struct Capture {
     process: Process,
@@ -64,6 +67,10 @@ impl Capture {
     /// Stops tcpdump (SIGINT, so it flushes and closes the file) and
     /// returns the finished capture.
     pub fn stop(mut self) -> io::Result<Pcap> {
+        // A frame sent just before the stop may still be on its way to
+        // tcpdump (the kernel queues it for every packet socket, and SIGINT
+        // ends tcpdump's loop at once): let in-flight frames land first.
+        std::thread::sleep(SETTLE);
         self.process.signal(Signal::SIGINT)?;
         if self.process.wait_timeout(Duration::from_secs(5))?.is_none() {
             self.process.stop()?;
