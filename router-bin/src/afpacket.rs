@@ -11,10 +11,6 @@ use std::time::Duration;
 
 /// `ETH_P_ALL`: every protocol (for a socket that demultiplexes itself).
 pub const ETH_P_ALL: u16 = 0x0003;
-/// PPPoE Discovery stage (RFC 2516).
-pub const ETH_P_PPP_DISC: u16 = 0x8863;
-/// PPPoE Session stage (RFC 2516).
-pub const ETH_P_PPP_SES: u16 = 0x8864;
 
 /// An `AF_PACKET`/`SOCK_RAW` socket bound to one interface and one
 /// ethertype: frames are read and written whole, Ethernet header included.

@@ -1,9 +1,12 @@
 //! The TUN glue against the kernel: the namespace pings a peer behind a TUN
 //! device, and this test, as that peer, answers from userspace.
 
+mod common;
+
 use std::time::Duration;
 
-use proto_core::checksum;
+use common::icmp::echo_reply;
+
 use router_bin::tun::Tun;
 use testbed::Testbed;
 
@@ -46,27 +49,16 @@ fn ping_through_a_tun_device_answered_from_userspace() {
         else {
             continue;
         };
-        let p = &mut buf[..n];
-        // An IPv4 ICMP Echo Request to the peer (the kernel may also send
-        // other things, such as IPv6 router solicitations: ignored).
-        if n < 28 || p[0] >> 4 != 4 || p[9] != 1 || p[16..20] != [192, 0, 2, 1] {
+        // Only IPv4 echo requests to the peer; the kernel may also send
+        // other things (IPv6 router solicitations) that are ignored.
+        let p = &buf[..n];
+        if n < 20 || p[16..20] != [192, 0, 2, 1] {
             continue;
         }
-        let ihl = usize::from(p[0] & 0x0f) * 4;
-        if p[ihl] != 8 {
+        let Some(reply) = echo_reply(0x0021, p) else {
             continue;
-        }
-        // Swap the addresses (the IPv4 checksum is unchanged by a swap) and
-        // turn the request into a reply, patching the ICMP checksum.
-        let (src, dst) = ([p[12], p[13], p[14], p[15]], [p[16], p[17], p[18], p[19]]);
-        p[12..16].copy_from_slice(&dst);
-        p[16..20].copy_from_slice(&src);
-        let old = u16::from_be_bytes([p[ihl], p[ihl + 1]]);
-        p[ihl] = 0;
-        let c = u16::from_be_bytes([p[ihl + 2], p[ihl + 3]]);
-        let c = checksum::update(c, old, u16::from_be_bytes([p[ihl], p[ihl + 1]]));
-        p[ihl + 2..ihl + 4].copy_from_slice(&c.to_be_bytes());
-        tun.send(p).unwrap();
+        };
+        tun.send(&reply).unwrap();
         answered += 1;
     }
     let mut ping = ping;

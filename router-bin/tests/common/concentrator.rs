@@ -11,7 +11,9 @@ use std::time::Duration;
 use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment};
 use pppoe_proto::AcConfig;
 use pppoe_proto::wire::EthernetAddress;
-use proto_core::{SeededRng, StdClock, checksum};
+use proto_core::{SeededRng, StdClock};
+
+use super::icmp::echo_reply;
 use router_bin::afpacket::PacketSocket;
 use router_bin::link::{AcLink, AcLinkEvent};
 
@@ -100,53 +102,4 @@ pub fn serve(sock: PacketSocket, settings: AcSettings, stop: Arc<AtomicBool>) ->
         }
     }
     log
-}
-
-/// The reply to an ICMP/ICMPv6 Echo Request addressed to us (any address:
-/// this stands in for the concentrator's IP stack); `None` for anything else.
-fn echo_reply(protocol: u16, packet: &[u8]) -> Option<Vec<u8>> {
-    match protocol {
-        0x0021 if packet.len() >= 28 && packet[0] >> 4 == 4 && packet[9] == 1 => {
-            let ihl = usize::from(packet[0] & 0x0f) * 4;
-            if packet.get(ihl) != Some(&8) {
-                return None;
-            }
-            let mut r = packet.to_vec();
-            let (src, dst) = (packet[12..16].to_vec(), packet[16..20].to_vec());
-            r[12..16].copy_from_slice(&dst);
-            r[16..20].copy_from_slice(&src);
-            r[10..12].copy_from_slice(&[0, 0]);
-            let c = checksum::checksum(&r[..ihl]);
-            r[10..12].copy_from_slice(&c.to_be_bytes());
-            // Type 8 -> 0 changes one 16-bit word of the ICMP message.
-            let old = u16::from_be_bytes([r[ihl], r[ihl + 1]]);
-            r[ihl] = 0;
-            let new = u16::from_be_bytes([r[ihl], r[ihl + 1]]);
-            let c = u16::from_be_bytes([r[ihl + 2], r[ihl + 3]]);
-            r[ihl + 2..ihl + 4].copy_from_slice(&checksum::update(c, old, new).to_be_bytes());
-            Some(r)
-        }
-        0x0057
-            if packet.len() >= 48
-                && packet[0] >> 4 == 6
-                && packet[6] == 58
-                && packet[40] == 128 =>
-        {
-            let mut r = packet.to_vec();
-            let (src, dst) = (packet[8..24].to_vec(), packet[24..40].to_vec());
-            r[8..24].copy_from_slice(&dst);
-            r[24..40].copy_from_slice(&src);
-            r[40] = 129;
-            r[42..44].copy_from_slice(&[0, 0]);
-            let src: [u8; 16] = r[8..24].try_into().ok()?;
-            let dst: [u8; 16] = r[24..40].try_into().ok()?;
-            let sum = checksum::add(
-                checksum::pseudo_header_v6(src, dst, 58, (r.len() - 40) as u32),
-                checksum::sum(&r[40..]),
-            );
-            r[42..44].copy_from_slice(&checksum::finish(sum).to_be_bytes());
-            Some(r)
-        }
-        _ => None,
-    }
 }

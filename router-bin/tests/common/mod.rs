@@ -5,4 +5,5 @@
 
 pub mod concentrator;
 pub mod dialer;
+pub mod icmp;
 pub mod pppoe_vm;
