@@ -70,7 +70,7 @@ impl Capture {
         // A frame sent just before the stop may still be on its way to
         // tcpdump (the kernel queues it for every packet socket, and SIGINT
         // ends tcpdump's loop at once): let in-flight frames land first.
-        std::thread::sleep(SETTLE);
+        thread::sleep(SETTLE);
         self.process.signal(Signal::SIGINT)?;
         if self.process.wait_timeout(Duration::from_secs(5))?.is_none() {
             self.process.stop()?;
