@@ -139,10 +139,30 @@ impl PacketSocket {
             if !poll_readable(self.fd.as_raw_fd(), wait)? {
                 return Ok(None);
             }
+            match self.try_recv(buf) {
+                Ok(n) => return Ok(Some(n)),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+impl PacketSocket {
+    /// Makes sends and receives return `WouldBlock` instead of waiting (for
+    /// an event loop such as [`crate::aio`]).
+    pub fn set_nonblocking(&self) -> io::Result<()> {
+        set_nonblocking(self.fd.as_raw_fd())
+    }
+
+    /// Receives one frame if one is queued (our own outgoing frames are
+    /// skipped); `WouldBlock` when none is.
+    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
             let mut from = sockaddr_ll(0, 0);
             let mut len = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
-            // SAFETY: `buf` and `from` are valid for the lengths given; the
-            // kernel writes at most those many bytes.
+            // SAFETY: `buf` is valid for `buf.len()` writable bytes; `from`
+            // and `len` describe a sockaddr_ll the kernel may fill.
             let n = unsafe {
                 libc::recvfrom(
                     self.fd.as_raw_fd(),
@@ -155,7 +175,7 @@ impl PacketSocket {
             };
             if n < 0 {
                 let e = io::Error::last_os_error();
-                if e.kind() == io::ErrorKind::WouldBlock || e.kind() == io::ErrorKind::Interrupted {
+                if e.kind() == io::ErrorKind::Interrupted {
                     continue;
                 }
                 return Err(e);
@@ -163,9 +183,24 @@ impl PacketSocket {
             if from.sll_pkttype == libc::PACKET_OUTGOING {
                 continue;
             }
-            return Ok(Some(n as usize));
+            return Ok(n as usize);
         }
     }
+}
+
+/// Sets `O_NONBLOCK` on a descriptor this crate owns.
+pub(crate) fn set_nonblocking(fd: RawFd) -> io::Result<()> {
+    // SAFETY: F_GETFL/F_SETFL on an open descriptor owned by the caller;
+    // no pointers are passed.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: as above.
+    if unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 impl AsRawFd for PacketSocket {

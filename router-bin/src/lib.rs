@@ -1,9 +1,13 @@
 //! The glue between the Sans-IO protocol machines and a Linux host: raw
-//! sockets, and (as they arrive) the `router` and `bng` binaries.
+//! sockets, the TUN device, netlink, the control socket, and the link
+//! machines the `router` and `bng` binaries drive.
 //!
 //! This is the only crate of the workspace with `unsafe` code, confined to
-//! [`afpacket`] and [`tun`], each block with the reason it is sound.
+//! [`afpacket`], [`tun`] and their event-loop registration in [`aio`], each block with the reason it is sound.
 
 pub mod afpacket;
+pub mod aio;
+pub mod control;
 pub mod link;
+pub mod netconf;
 pub mod tun;

@@ -67,8 +67,8 @@ impl Tun {
     }
 
     /// Hands one IP packet to the kernel, as if it arrived on the interface.
-    pub fn send(&mut self, packet: &[u8]) -> io::Result<()> {
-        let n = self.file.write(packet)?;
+    pub fn send(&self, packet: &[u8]) -> io::Result<()> {
+        let n = (&self.file).write(packet)?;
         if n != packet.len() {
             return Err(io::Error::other(format!(
                 "short TUN write: {n} of {}",
@@ -98,6 +98,20 @@ impl Tun {
             return Ok(None);
         }
         self.file.read(buf).map(Some)
+    }
+}
+
+impl Tun {
+    /// Makes reads and writes return `WouldBlock` instead of waiting (for
+    /// an event loop such as [`crate::aio`]).
+    pub fn set_nonblocking(&self) -> io::Result<()> {
+        crate::afpacket::set_nonblocking(self.file.as_raw_fd())
+    }
+
+    /// Reads one packet if one is queued; `WouldBlock` otherwise (after
+    /// [`set_nonblocking`](Self::set_nonblocking)).
+    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        (&self.file).read(buf)
     }
 }
 

@@ -1,0 +1,91 @@
+//! The packet socket and the TUN device for a tokio event loop: each
+//! descriptor is nonblocking and registered with the runtime, so one task
+//! can wait on frames, packets, timers and control requests at once.
+
+#![allow(unsafe_code)]
+
+use std::io;
+
+use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
+
+use crate::afpacket::PacketSocket;
+use crate::tun::Tun;
+
+/// An AF_PACKET socket bound to one interface and ethertype.
+#[derive(Debug)]
+pub struct AsyncPacketSocket {
+    inner: AsyncFd<PacketSocket>,
+    mac: [u8; 6],
+}
+
+impl AsyncPacketSocket {
+    /// Opens the socket (see [`PacketSocket::open`]); needs a tokio runtime.
+    pub fn open(ifname: &str, ethertype: u16) -> io::Result<Self> {
+        let socket = PacketSocket::open(ifname, ethertype)?;
+        socket.set_nonblocking()?;
+        let mac = socket.mac();
+        // SAFETY: the socket owns its descriptor (an `OwnedFd`) and the
+        // `AsyncFd` owns the socket, so the descriptor stays open and the
+        // same for as long as it is registered.
+        let inner = unsafe { AsyncFd::register_with_interest(socket, Interest::READABLE) }
+            .map_err(io::Error::from)?;
+        Ok(AsyncPacketSocket { inner, mac })
+    }
+
+    /// Waits for the next frame another host sent; its length.
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner
+            .async_io(Interest::READABLE, |s| s.try_recv(buf))
+            .await
+    }
+
+    /// Sends one frame without waiting: `WouldBlock` when the interface
+    /// queue is full (the caller counts a drop, as a NIC would).
+    pub fn send(&self, frame: &[u8]) -> io::Result<()> {
+        self.inner.get_ref().send(frame)
+    }
+
+    /// The interface's MAC address.
+    pub fn mac(&self) -> [u8; 6] {
+        self.mac
+    }
+}
+
+/// A TUN device (IP packets, no packet-info header).
+#[derive(Debug)]
+pub struct AsyncTun {
+    inner: AsyncFd<Tun>,
+}
+
+impl AsyncTun {
+    /// Creates or attaches to the TUN device `name` (its link is still
+    /// down); needs a tokio runtime.
+    pub fn open(name: &str) -> io::Result<Self> {
+        let tun = Tun::open(name)?;
+        tun.set_nonblocking()?;
+        // SAFETY: the device owns its descriptor (a `File`) and the
+        // `AsyncFd` owns the device, so the descriptor stays open and the
+        // same for as long as it is registered.
+        let inner = unsafe { AsyncFd::register_with_interest(tun, Interest::READABLE) }
+            .map_err(io::Error::from)?;
+        Ok(AsyncTun { inner })
+    }
+
+    /// Waits for the next packet the kernel routed into the device.
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner
+            .async_io(Interest::READABLE, |t| t.try_recv(buf))
+            .await
+    }
+
+    /// Hands one IP packet to the kernel without waiting.
+    pub fn send(&self, packet: &[u8]) -> io::Result<()> {
+        self.inner.get_ref().send(packet)
+    }
+
+    /// The interface name.
+    pub fn name(&self) -> &str {
+        self.inner.get_ref().name()
+    }
+}

@@ -1,0 +1,184 @@
+//! Kernel network configuration over rtnetlink: links, addresses, routes,
+//! in the network namespace the process runs in.
+
+use std::io;
+use std::net::IpAddr;
+
+use futures::TryStreamExt;
+use rtnetlink::{Handle, LinkUnspec, RouteMessageBuilder, new_connection};
+
+/// `EEXIST` / `ESRCH` / `EADDRNOTAVAIL` as netlink reports them.
+const EEXIST: i32 = -libc::EEXIST;
+const ESRCH: i32 = -libc::ESRCH;
+const EADDRNOTAVAIL: i32 = -libc::EADDRNOTAVAIL;
+
+/// A netlink connection; cheap to share by reference.
+#[derive(Debug, Clone)]
+pub struct Netconf {
+    handle: Handle,
+}
+
+impl Netconf {
+    /// Opens the connection and spawns its task on the current tokio runtime.
+    pub async fn new() -> io::Result<Netconf> {
+        let (connection, handle, _) = new_connection()
+            .map_err(|e| io::Error::new(e.kind(), format!("netlink socket: {e}")))?;
+        tokio::spawn(connection);
+        Ok(Netconf { handle })
+    }
+
+    /// The interface index of `ifname`.
+    pub async fn index(&self, ifname: &str) -> io::Result<u32> {
+        let mut links = self
+            .handle
+            .link()
+            .get()
+            .match_name(ifname.to_owned())
+            .execute();
+        match links.try_next().await {
+            Ok(Some(link)) => Ok(link.header.index),
+            Ok(None) => Err(not_found(ifname)),
+            Err(rtnetlink::Error::NetlinkError(e)) if e.raw_code() == -libc::ENODEV => {
+                Err(not_found(ifname))
+            }
+            Err(e) => Err(context(e, &format!("looking up {ifname}"))),
+        }
+    }
+
+    /// Sets `ifname` up, with `mtu` when given.
+    pub async fn link_up(&self, ifname: &str, mtu: Option<u32>) -> io::Result<()> {
+        let index = self.index(ifname).await?;
+        let mut msg = LinkUnspec::new_with_index(index).up();
+        if let Some(mtu) = mtu {
+            msg = msg.mtu(mtu);
+        }
+        self.handle
+            .link()
+            .set(msg.build())
+            .execute()
+            .await
+            .map_err(|e| context(e, &format!("setting {ifname} up")))
+    }
+
+    /// Sets `ifname` down.
+    pub async fn link_down(&self, ifname: &str) -> io::Result<()> {
+        let index = self.index(ifname).await?;
+        self.handle
+            .link()
+            .set(LinkUnspec::new_with_index(index).down().build())
+            .execute()
+            .await
+            .map_err(|e| context(e, &format!("setting {ifname} down")))
+    }
+
+    /// Adds `addr/prefix_len` to `ifname`; an address already there is fine.
+    pub async fn add_address(&self, ifname: &str, addr: IpAddr, prefix_len: u8) -> io::Result<()> {
+        let index = self.index(ifname).await?;
+        match self
+            .handle
+            .address()
+            .add(index, addr, prefix_len)
+            .execute()
+            .await
+        {
+            Err(rtnetlink::Error::NetlinkError(e)) if e.raw_code() == EEXIST => Ok(()),
+            r => r.map_err(|e| context(e, &format!("adding {addr}/{prefix_len} to {ifname}"))),
+        }
+    }
+
+    /// Removes every IPv4 and IPv6 address of `ifname`.
+    pub async fn flush_addresses(&self, ifname: &str) -> io::Result<()> {
+        let index = self.index(ifname).await?;
+        let mut addresses = self
+            .handle
+            .address()
+            .get()
+            .set_link_index_filter(index)
+            .execute();
+        while let Some(a) = addresses
+            .try_next()
+            .await
+            .map_err(|e| context(e, &format!("listing addresses of {ifname}")))?
+        {
+            match self.handle.address().del(a).execute().await {
+                Err(rtnetlink::Error::NetlinkError(e)) if e.raw_code() == EADDRNOTAVAIL => {}
+                r => r.map_err(|e| context(e, &format!("flushing {ifname}")))?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds or replaces the route `dest/prefix_len` through `ifname` without
+    /// a gateway (a point-to-point or TUN device). `0.0.0.0/0` and `::/0`
+    /// are the default routes.
+    pub async fn replace_route(
+        &self,
+        dest: IpAddr,
+        prefix_len: u8,
+        ifname: &str,
+    ) -> io::Result<()> {
+        let index = self.index(ifname).await?;
+        let route = RouteMessageBuilder::<IpAddr>::new()
+            .destination_prefix(dest, prefix_len)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?
+            .output_interface(index)
+            .build();
+        self.handle
+            .route()
+            .add(route)
+            .replace()
+            .execute()
+            .await
+            .map_err(|e| context(e, &format!("route {dest}/{prefix_len} dev {ifname}")))
+    }
+
+    /// Deletes the route `dest/prefix_len` through `ifname`; a route (or an
+    /// interface) already gone is fine.
+    pub async fn delete_route(&self, dest: IpAddr, prefix_len: u8, ifname: &str) -> io::Result<()> {
+        let index = match self.index(ifname).await {
+            Ok(i) => i,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let route = RouteMessageBuilder::<IpAddr>::new()
+            .destination_prefix(dest, prefix_len)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?
+            .output_interface(index)
+            .build();
+        match self.handle.route().del(route).execute().await {
+            Err(rtnetlink::Error::NetlinkError(e)) if e.raw_code() == ESRCH => Ok(()),
+            r => r.map_err(|e| context(e, &format!("deleting route {dest}/{prefix_len}"))),
+        }
+    }
+}
+
+/// Stops the kernel from giving `ifname` an IPv6 link-local address of its
+/// own (`addr_gen_mode` none): a PPP interface's link-local address comes
+/// from the IPv6CP interface identifier. Call before the link goes up.
+pub fn disable_ipv6_autoconf(ifname: &str) -> io::Result<()> {
+    if ifname.is_empty() || ifname.contains('/') || ifname.starts_with('.') {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("bad interface name `{ifname}`"),
+        ));
+    }
+    let path = format!("/proc/sys/net/ipv6/conf/{ifname}/addr_gen_mode");
+    std::fs::write(&path, "1").map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))
+}
+
+fn not_found(ifname: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotFound,
+        format!("no interface `{ifname}` in this network namespace"),
+    )
+}
+
+fn context(e: rtnetlink::Error, what: &str) -> io::Error {
+    match e {
+        rtnetlink::Error::NetlinkError(m) => {
+            let io = m.to_io();
+            io::Error::new(io.kind(), format!("{what}: {io}"))
+        }
+        other => io::Error::other(format!("{what}: {other}")),
+    }
+}
