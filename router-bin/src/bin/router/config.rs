@@ -1,0 +1,285 @@
+//! `router.toml`: what the router is told. Every key is documented in
+//! `router-bin/examples/router.toml`; unknown keys are errors.
+
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where leases, the WAN state and the control socket live.
+    pub state_dir: PathBuf,
+    /// NAT44 masquerade and the forward firewall (nftables table `inet router`).
+    #[serde(default = "yes")]
+    pub nat: bool,
+    /// The PPPoE uplink.
+    pub wan: Wan,
+    /// The home network.
+    pub lan: Lan,
+    /// The DHCPv4 server on the LAN.
+    pub dhcp: Dhcp,
+}
+
+/// `[wan]` (its `Debug` hides the password).
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Wan {
+    /// The Ethernet (or VLAN, e.g. `eth1.7`) interface PPPoE runs on.
+    pub interface: String,
+    /// PAP/CHAP user name.
+    pub user: String,
+    /// PAP/CHAP password.
+    pub password: String,
+    /// PPPoE Service-Name to ask for; empty = any.
+    #[serde(default)]
+    pub service: String,
+    /// Accept only this AC-Name.
+    #[serde(default)]
+    pub ac_name: Option<String>,
+    /// The TUN interface carrying the session's IP traffic.
+    #[serde(default = "ppp0")]
+    pub ppp_interface: String,
+    /// Negotiate IPv6CP.
+    #[serde(default = "yes")]
+    pub ipv6: bool,
+    /// Seconds between LCP Echo-Requests; 0 disables the keepalive.
+    #[serde(default = "echo_interval")]
+    pub lcp_echo_interval: u64,
+    /// Unanswered Echo-Requests before the link counts as dead.
+    #[serde(default = "echo_failure")]
+    pub lcp_echo_failure: u8,
+    /// First wait before redialling, seconds (doubles each failure).
+    #[serde(default = "retry_min")]
+    pub reconnect_min: u64,
+    /// Cap of the redial wait, seconds.
+    #[serde(default = "retry_max")]
+    pub reconnect_max: u64,
+}
+
+impl std::fmt::Debug for Wan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wan")
+            .field("interface", &self.interface)
+            .field("user", &self.user)
+            .field("password", &"<hidden>")
+            .field("service", &self.service)
+            .field("ac_name", &self.ac_name)
+            .field("ppp_interface", &self.ppp_interface)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `[lan]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lan {
+    /// The LAN interface (bridge or port).
+    pub interface: String,
+    /// The router's LAN address with prefix, e.g. `198.51.100.1/24`.
+    pub address: String,
+}
+
+/// `[dhcp]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dhcp {
+    /// Serve DHCPv4 on the LAN.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// First and last address handed out.
+    pub range: [Ipv4Addr; 2],
+    /// Lease time, seconds.
+    #[serde(default = "lease_time")]
+    pub lease_time: u64,
+    /// DNS servers handed out; empty = the ones IPCP gave (the router is no
+    /// resolver). Until IPCP gave some, DHCP requests wait unanswered.
+    #[serde(default)]
+    pub dns: Vec<Ipv4Addr>,
+}
+
+fn yes() -> bool {
+    true
+}
+fn ppp0() -> String {
+    "ppp0".into()
+}
+fn echo_interval() -> u64 {
+    10
+}
+fn echo_failure() -> u8 {
+    3
+}
+fn retry_min() -> u64 {
+    1
+}
+fn retry_max() -> u64 {
+    60
+}
+fn lease_time() -> u64 {
+    3600
+}
+
+/// The LAN address parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LanAddr {
+    /// The router's address.
+    pub address: Ipv4Addr,
+    /// Prefix length.
+    pub prefix_len: u8,
+}
+
+impl LanAddr {
+    /// The network address.
+    pub fn network(&self) -> Ipv4Addr {
+        let mask = u32::MAX
+            .checked_shl(32 - u32::from(self.prefix_len))
+            .unwrap_or(0);
+        Ipv4Addr::from(u32::from(self.address) & mask)
+    }
+
+    /// Whether `a` is inside the subnet.
+    pub fn contains(&self, a: Ipv4Addr) -> bool {
+        let mask = u32::MAX
+            .checked_shl(32 - u32::from(self.prefix_len))
+            .unwrap_or(0);
+        u32::from(a) & mask == u32::from(self.address) & mask
+    }
+}
+
+fn parse_cidr(s: &str) -> Result<LanAddr, String> {
+    let (a, p) = s.split_once('/').ok_or_else(|| {
+        format!("lan.address `{s}`: expected ADDRESS/PREFIX, e.g. 198.51.100.1/24")
+    })?;
+    let address: Ipv4Addr = a
+        .parse()
+        .map_err(|e| format!("lan.address `{s}`: bad IPv4 address: {e}"))?;
+    let prefix_len: u8 = p
+        .parse()
+        .ok()
+        .filter(|p| (1..=30).contains(p))
+        .ok_or_else(|| format!("lan.address `{s}`: prefix must be 1 to 30"))?;
+    Ok(LanAddr {
+        address,
+        prefix_len,
+    })
+}
+
+fn check_ifname(key: &str, name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 15 || name.contains(['/', ' ']) {
+        return Err(format!(
+            "{key} `{name}`: an interface name has 1 to 15 characters, no '/' or space"
+        ));
+    }
+    Ok(())
+}
+
+impl Config {
+    /// Reads and checks `path`; the error names the file and what to fix.
+    pub fn load(path: &Path) -> Result<Config, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
+        Self::parse(&text).map_err(|e| format!("config {}: {e}", path.display()))
+    }
+
+    /// Parses and checks the text of a config file.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let c: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        c.lan_addr()?;
+        c.check()?;
+        Ok(c)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        check_ifname("wan.interface", &self.wan.interface)?;
+        check_ifname("wan.ppp_interface", &self.wan.ppp_interface)?;
+        check_ifname("lan.interface", &self.lan.interface)?;
+        if self.wan.user.is_empty() {
+            return Err("wan.user must not be empty".into());
+        }
+        if self.wan.reconnect_min == 0 || self.wan.reconnect_max < self.wan.reconnect_min {
+            return Err("wan.reconnect_min must be ≥ 1 and ≤ wan.reconnect_max".into());
+        }
+        if self.wan.lcp_echo_interval > 0 && self.wan.lcp_echo_failure == 0 {
+            return Err("wan.lcp_echo_failure must be ≥ 1".into());
+        }
+        let lan = self.lan_addr()?;
+        let [first, last] = self.dhcp.range;
+        if first > last || !lan.contains(first) || !lan.contains(last) {
+            return Err(format!(
+                "dhcp.range {first}..{last} must be ordered and inside lan.address {}",
+                self.lan.address
+            ));
+        }
+        if self.dhcp.lease_time < 60 {
+            return Err("dhcp.lease_time must be at least 60 seconds".into());
+        }
+        if self.dhcp.dns.len() > 8 {
+            return Err("dhcp.dns: at most 8 servers".into());
+        }
+        Ok(())
+    }
+
+    /// The LAN address and prefix.
+    pub fn lan_addr(&self) -> Result<LanAddr, String> {
+        parse_cidr(&self.lan.address)
+    }
+
+    /// The LCP keepalive interval, if on.
+    pub fn echo_interval(&self) -> Option<Duration> {
+        (self.wan.lcp_echo_interval > 0).then(|| Duration::from_secs(self.wan.lcp_echo_interval))
+    }
+
+    /// The control socket's path.
+    pub fn control_path(&self) -> PathBuf {
+        self.state_dir.join("control.sock")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+state_dir = "/tmp/r"
+[wan]
+interface = "eth1.7"
+user = "alice"
+password = "s3cret"
+[lan]
+interface = "eth0"
+address = "198.51.100.1/24"
+[dhcp]
+range = ["198.51.100.100", "198.51.100.199"]
+"#;
+
+    #[test]
+    fn defaults() {
+        let c = Config::parse(GOOD).unwrap();
+        assert!(c.nat && c.wan.ipv6 && c.dhcp.enabled);
+        assert_eq!(c.wan.ppp_interface, "ppp0");
+        assert_eq!(c.dhcp.lease_time, 3600);
+        assert!(c.dhcp.dns.is_empty());
+        let lan = c.lan_addr().unwrap();
+        assert_eq!(lan.network(), Ipv4Addr::new(198, 51, 100, 0));
+    }
+
+    #[test]
+    fn the_example_parses() {
+        let text = include_str!("../../../examples/router.toml");
+        Config::parse(text).unwrap();
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong() {
+        let e = Config::parse(&GOOD.replace("user =", "usr =")).unwrap_err();
+        assert!(e.contains("usr"), "{e}");
+        let e = Config::parse(&GOOD.replace("/24", "")).unwrap_err();
+        assert!(e.contains("ADDRESS/PREFIX"), "{e}");
+        let e = Config::parse(&GOOD.replace("198.51.100.199", "203.0.113.9")).unwrap_err();
+        assert!(e.contains("inside lan.address"), "{e}");
+    }
+}

@@ -1,0 +1,252 @@
+//! The DHCPv4 server on the LAN: the `dhcpv4-proto` machine on a UDP socket
+//! bound to the LAN interface (port 67, broadcast replies), its leases in a
+//! [`FileStore`] journal in the state directory (fsynced before an ACK
+//! leaves). Lease times run on a clock counted from the UNIX epoch so they
+//! survive a restart. Modelled on `dhcpv4-proto/examples/dhcpv4d.rs`.
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use dhcpv4_proto::file_store::FileStore;
+use dhcpv4_proto::lease::{Lease, LeaseState, LeaseStore};
+use dhcpv4_proto::server::{Destination, PoolConfig, Server, ServerConfig, ServerEvent};
+use proto_core::{Duration, Instant};
+use socket2::{Domain, Protocol, Socket, Type};
+use tokio::net::UdpSocket;
+use tracing::{debug, info, warn};
+
+use crate::config::{Config, LanAddr};
+
+/// Pool interface id (one LAN).
+const LAN: u32 = 1;
+
+/// Wall-clock time as an [`Instant`] since the UNIX epoch, monotonic after
+/// start.
+struct EpochClock {
+    base: Duration,
+    start: std::time::Instant,
+}
+
+impl EpochClock {
+    fn new() -> Self {
+        EpochClock {
+            base: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default(),
+            start: std::time::Instant::now(),
+        }
+    }
+    fn now(&self) -> Instant {
+        Instant::ZERO + self.base + self.start.elapsed()
+    }
+}
+
+/// The LAN's DHCP service.
+pub struct LanDhcp {
+    sock: UdpSocket,
+    clock: EpochClock,
+    store: FileStore,
+    /// `None` until the DNS servers to hand out are known.
+    server: Option<Server>,
+    /// Leases loaded at start, restored into the first server.
+    restored: Vec<Lease>,
+    lan: LanAddr,
+    range: [Ipv4Addr; 2],
+    lease_time: Duration,
+    configured_dns: Vec<Ipv4Addr>,
+    dns: Vec<Ipv4Addr>,
+}
+
+fn socket(interface: &str) -> io::Result<UdpSocket> {
+    let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+    s.set_reuse_address(true)?;
+    s.set_broadcast(true)?;
+    s.bind_device(Some(interface.as_bytes()))?;
+    s.bind(&SocketAddr::from((Ipv4Addr::UNSPECIFIED, 67)).into())?;
+    s.set_nonblocking(true)?;
+    UdpSocket::from_std(s.into())
+}
+
+impl LanDhcp {
+    /// Opens the lease journal and the socket; serves at once when DNS
+    /// servers are configured, else once [`Self::set_wan_dns`] gives some.
+    pub fn open(cfg: &Config) -> Result<LanDhcp, String> {
+        let lan = cfg.lan_addr()?;
+        let path = cfg.state_dir.join("dhcp-leases");
+        let (mut store, report) =
+            FileStore::open(&path).map_err(|e| format!("lease file {}: {e}", path.display()))?;
+        if report.bad_count > 0 {
+            warn!(
+                file = %path.display(),
+                "{} corrupt lease record(s) dropped (first at line {:?}); {} kept",
+                report.bad_count,
+                report.bad_lines.first(),
+                report.records
+            );
+        }
+        let restored = store
+            .load()
+            .map_err(|e| format!("lease file {}: {e}", path.display()))?;
+        let sock = socket(&cfg.lan.interface).map_err(|e| {
+            format!(
+                "DHCP socket on {} port 67: {e} (does the interface exist? another DHCP server running?)",
+                cfg.lan.interface
+            )
+        })?;
+        let mut d = LanDhcp {
+            sock,
+            clock: EpochClock::new(),
+            store,
+            server: None,
+            restored,
+            lan,
+            range: cfg.dhcp.range,
+            lease_time: Duration::from_secs(cfg.dhcp.lease_time),
+            configured_dns: cfg.dhcp.dns.clone(),
+            dns: Vec::new(),
+        };
+        if !d.configured_dns.is_empty() {
+            d.rebuild(d.configured_dns.clone())?;
+        }
+        Ok(d)
+    }
+
+    /// The DNS servers IPCP gave; used when none are configured. The server
+    /// is rebuilt (leases kept) when they change.
+    pub fn set_wan_dns(&mut self, dns: Vec<Ipv4Addr>) {
+        if !self.configured_dns.is_empty() || dns.is_empty() || dns == self.dns {
+            return;
+        }
+        if let Err(e) = self.rebuild(dns) {
+            warn!("DHCP server not restarted: {e}");
+        }
+    }
+
+    fn rebuild(&mut self, dns: Vec<Ipv4Addr>) -> Result<(), String> {
+        let mut pool = PoolConfig::new(
+            LAN,
+            self.lan.network(),
+            self.lan.prefix_len,
+            self.range[0],
+            self.range[1],
+            Some(self.lan.address),
+        );
+        pool.dns = dns.clone();
+        let mut sc = ServerConfig::new(self.lan.address, vec![pool]);
+        sc.lease_time = self.lease_time;
+        let mut server = Server::new(sc, self.clock.now()).map_err(|e| e.to_string())?;
+        let leases = match self.server.take() {
+            Some(old) => old.leases().cloned().collect(),
+            None => std::mem::take(&mut self.restored),
+        };
+        let ignored = server.restore(leases);
+        if ignored > 0 {
+            warn!("{ignored} stored lease(s) outside the DHCP range ignored");
+        }
+        info!(dns = ?dns, "DHCP server serving {}..{}", self.range[0], self.range[1]);
+        self.dns = dns;
+        self.server = Some(server);
+        Ok(())
+    }
+
+    /// Receives one datagram.
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.sock.recv_from(buf).await.map(|(n, _)| n)
+    }
+
+    /// Handles one received datagram.
+    pub fn handle(&mut self, datagram: &[u8]) {
+        let now = self.clock.now();
+        match &mut self.server {
+            Some(s) => {
+                if let Err(e) = s.handle_input(now, LAN, datagram) {
+                    debug!("DHCP datagram dropped: {e}");
+                }
+            }
+            None => debug!("DHCP request ignored: no DNS servers known yet"),
+        }
+        self.flush();
+    }
+
+    /// When [`Self::on_timeout`] is due.
+    pub fn deadline(&self) -> Option<std::time::Instant> {
+        let t = self.server.as_ref()?.poll_timeout()?;
+        let wait = t.saturating_duration_since(self.clock.now());
+        Some(std::time::Instant::now() + wait)
+    }
+
+    /// Runs the server's timers.
+    pub fn on_timeout(&mut self) {
+        let now = self.clock.now();
+        if let Some(s) = &mut self.server {
+            s.handle_timeout(now);
+        }
+        self.flush();
+    }
+
+    fn flush(&mut self) {
+        let Some(server) = &mut self.server else {
+            return;
+        };
+        if let Err(e) = server.commit_to(&mut self.store) {
+            warn!("lease file write failed, replies dropped: {e}");
+        }
+        while let Some(t) = server.poll_transmit() {
+            let to = match t.destination {
+                Destination::Unicast { address, .. } => address,
+                Destination::Broadcast { .. } | Destination::Link { .. } => {
+                    SocketAddrV4::new(Ipv4Addr::BROADCAST, 68)
+                }
+            };
+            if let Err(e) = self.sock.try_send_to(&t.payload, to.into()) {
+                warn!("DHCP reply to {to} not sent: {e}");
+            }
+        }
+        while let Some(e) = server.poll_event() {
+            match e {
+                ServerEvent::Leased(l) => info!(
+                    "DHCP lease {} to {} ({})",
+                    l.address,
+                    mac(&l.hardware),
+                    String::from_utf8_lossy(l.hostname.as_deref().unwrap_or(b"-"))
+                ),
+                ServerEvent::Released(a) => info!("DHCP lease {a} released"),
+                ServerEvent::Declined(a) => warn!("DHCP address {a} declined by a client"),
+                ServerEvent::Refused { reason, .. } => warn!("DHCP request refused: {reason:?}"),
+            }
+        }
+    }
+
+    /// The bound leases, one line each, for `router status`.
+    pub fn leases_text(&self) -> String {
+        let Some(server) = &self.server else {
+            return "  (DHCP server waiting for DNS servers from the WAN)\n".into();
+        };
+        let now = self.clock.now();
+        let mut out = String::new();
+        for l in server
+            .leases()
+            .filter(|l| l.state == LeaseState::Bound && l.is_held(now))
+        {
+            out.push_str(&format!(
+                "  {} {} {} expires in {}s\n",
+                l.address,
+                mac(&l.hardware),
+                String::from_utf8_lossy(l.hostname.as_deref().unwrap_or(b"-")),
+                l.expires.saturating_duration_since(now).as_secs()
+            ));
+        }
+        if out.is_empty() {
+            out.push_str("  (none)\n");
+        }
+        out
+    }
+}
+
+fn mac(b: &[u8]) -> String {
+    b.iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}

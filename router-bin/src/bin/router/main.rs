@@ -1,0 +1,86 @@
+//! `router`: the home router (CPE). Dials PPPoE on the WAN interface, runs
+//! the session's IP traffic through a TUN device (`ppp0`) with TCP MSS
+//! clamping, configures addresses and routes through netlink, NAT44 and a
+//! forward firewall through nftables, and serves DHCPv4 on the LAN.
+//!
+//! ```text
+//! router --config router.toml            # run (until SIGTERM/SIGINT)
+//! router status --config router.toml     # ask the running router
+//! ```
+//!
+//! Every key of the config is documented in `router-bin/examples/router.toml`.
+#![forbid(unsafe_code)]
+
+mod config;
+mod datapath;
+mod dhcp;
+mod firewall;
+mod run;
+mod state;
+mod wan;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+/// The home router: PPPoE uplink, NAT44, DHCPv4 on the LAN.
+#[derive(Parser)]
+#[command(name = "router", version)]
+struct Cli {
+    /// The config file (see examples/router.toml).
+    #[arg(long, short, global = true, default_value = "/etc/router/router.toml")]
+    config: PathBuf,
+    /// Log at debug level.
+    #[arg(long, short, global = true)]
+    verbose: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the router (the default).
+    Run,
+    /// Show WAN state, addresses, uptime, counters and DHCP leases of the
+    /// running router.
+    Status,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let level = if cli.verbose { "debug" } else { "info" };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let cfg = match config::Config::load(&cli.config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("router: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Run) {
+        Command::Status => {
+            router_bin::control::request(&cfg.control_path(), "status", Duration::from_secs(5))
+                .map(|reply| print!("{reply}"))
+                .map_err(|e| e.to_string())
+        }
+        Command::Run => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("tokio runtime: {e}"))
+            .and_then(|rt| rt.block_on(run::run(cfg))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("router: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

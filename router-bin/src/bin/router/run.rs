@@ -1,0 +1,280 @@
+//! The router's one event loop: WAN frames, TUN packets, DHCP datagrams,
+//! control requests, timers and signals, all in one `tokio::select!`.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+
+use router_bin::afpacket::ETH_P_ALL;
+use router_bin::aio::{AsyncPacketSocket, AsyncTun};
+use router_bin::netconf::{Netconf, disable_ipv6_autoconf};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::{Instant, sleep_until};
+use tracing::{debug, info, warn};
+
+use crate::config::Config;
+use crate::datapath::{self, Counters};
+use crate::dhcp::LanDhcp;
+use crate::firewall;
+use crate::wan::{Action, Wan};
+
+/// How long a hang-up may take at exit.
+const HANGUP_WAIT: Duration = Duration::from_secs(4);
+
+/// A control request and where its reply goes.
+type Request = (String, oneshot::Sender<String>);
+
+fn os_seed() -> Result<[u8; 32], String> {
+    let mut seed = [0u8; 32];
+    let mut f = std::fs::File::open("/dev/urandom").map_err(|e| format!("/dev/urandom: {e}"))?;
+    std::io::Read::read_exact(&mut f, &mut seed).map_err(|e| format!("/dev/urandom: {e}"))?;
+    Ok(seed)
+}
+
+/// Accepts control connections; each sends its command to the main loop.
+fn spawn_control(cfg: &Config, tx: mpsc::Sender<Request>) -> Result<(), String> {
+    let path = cfg.control_path();
+    let listener = router_bin::control::bind(&path)
+        .map_err(|e| format!("control socket {}: {e}", path.display()))?;
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let work = async {
+                    let cmd = router_bin::control::read_command(&mut stream).await.ok()?;
+                    let (reply_tx, reply_rx) = oneshot::channel();
+                    tx.send((cmd, reply_tx)).await.ok()?;
+                    let reply = reply_rx.await.ok()?;
+                    router_bin::control::write_reply(&mut stream, &reply)
+                        .await
+                        .ok()
+                };
+                let _ = tokio::time::timeout(Duration::from_secs(5), work).await;
+            });
+        }
+    });
+    Ok(())
+}
+
+/// Runs until SIGTERM or SIGINT; then hangs up and cleans up.
+pub async fn run(cfg: Config) -> Result<(), String> {
+    std::fs::create_dir_all(&cfg.state_dir)
+        .map_err(|e| format!("state_dir {}: {e}", cfg.state_dir.display()))?;
+    let net = Netconf::new().await.map_err(|e| format!("netlink: {e}"))?;
+    let lan = cfg.lan_addr()?;
+    let lan_if = cfg.lan.interface.as_str();
+    let ppp = cfg.wan.ppp_interface.clone();
+    net.link_up(lan_if, None)
+        .await
+        .map_err(|e| format!("LAN interface {lan_if}: {e}"))?;
+    net.add_address(lan_if, IpAddr::V4(lan.address), lan.prefix_len)
+        .await
+        .map_err(|e| format!("LAN address on {lan_if}: {e}"))?;
+    firewall::enable_forwarding().map_err(|e| e.to_string())?;
+    if cfg.nat {
+        firewall::install(lan_if, &ppp).map_err(|e| e.to_string())?;
+        info!("NAT44 and forward firewall installed (nft table inet router)");
+    }
+    let result = serve(&cfg, &net).await;
+    // Clean up whatever happened.
+    let _ = net.flush_addresses(&ppp).await;
+    let _ = net.link_down(&ppp).await;
+    if cfg.nat
+        && let Err(e) = firewall::remove()
+    {
+        warn!("{e}");
+    }
+    let _ = std::fs::remove_file(cfg.control_path());
+    result
+}
+
+async fn serve(cfg: &Config, net: &Netconf) -> Result<(), String> {
+    let wan_if = cfg.wan.interface.as_str();
+    let ppp = cfg.wan.ppp_interface.as_str();
+    let sock = AsyncPacketSocket::open(wan_if, ETH_P_ALL)
+        .map_err(|e| format!("WAN interface {wan_if}: {e} (does it exist? run as root)"))?;
+    let tun = AsyncTun::open(ppp).map_err(|e| format!("TUN {ppp}: {e}"))?;
+    disable_ipv6_autoconf(ppp).map_err(|e| format!("{ppp}: {e}"))?;
+    let mut dhcp = match cfg.dhcp.enabled {
+        true => Some(LanDhcp::open(cfg)?),
+        false => None,
+    };
+    let (ctl_tx, mut ctl_rx) = mpsc::channel::<Request>(16);
+    spawn_control(cfg, ctl_tx)?;
+    let mut sigterm = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+    let mut sigint = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
+    let mut wan = Wan::new(cfg.clone(), sock.mac(), os_seed()?);
+    info!(
+        "router running: WAN {wan_if}, LAN {} {}",
+        cfg.lan.interface, cfg.lan.address
+    );
+
+    let mut counters = Counters::default();
+    let mut frame = vec![0u8; 2048];
+    let mut packet = vec![0u8; 2048];
+    let mut out = vec![0u8; 2048];
+    let mut dgram = vec![0u8; 1600];
+    let mut shutdown: Option<Instant> = None;
+    loop {
+        while let Some(f) = wan.poll_transmit() {
+            if let Err(e) = sock.send(&f) {
+                debug!("WAN send: {e}");
+            }
+        }
+        while let Some(a) = wan.poll_action() {
+            apply(net, ppp, a, dhcp.as_mut()).await;
+        }
+        if let Some(deadline) = shutdown
+            && (wan.idle() || Instant::now() >= deadline)
+        {
+            info!("stopped");
+            return Ok(());
+        }
+        let far = Instant::now() + Duration::from_secs(3600);
+        let mut next = wan.deadline().map_or(far, Instant::from_std);
+        if let Some(t) = dhcp.as_ref().and_then(LanDhcp::deadline) {
+            next = next.min(Instant::from_std(t));
+        }
+        if let Some(t) = shutdown {
+            next = next.min(t);
+        }
+        let dhcp_recv = async {
+            match &dhcp {
+                Some(d) => d.recv(&mut dgram).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            r = sock.recv(&mut frame) => match r {
+                Ok(n) => {
+                    if let Some(range) = wan.handle_frame(&frame[..n]) {
+                        let ppp_frame = &mut frame[range];
+                        if datapath::clamp_ppp(ppp_frame, wan.mtu()) {
+                            counters.mss_clamped += 1;
+                        }
+                        match tun.send(&ppp_frame[2..]) {
+                            Ok(()) => {
+                                counters.rx_packets += 1;
+                                counters.rx_bytes += (ppp_frame.len() - 2) as u64;
+                            }
+                            Err(_) => counters.dropped += 1,
+                        }
+                    }
+                }
+                Err(e) => warn!("WAN receive: {e}"),
+            },
+            r = tun.recv(&mut packet[2..]) => match r {
+                Ok(n) => {
+                    let sent = datapath::outbound(&mut packet, n, wan.mtu(), &mut counters)
+                        .and_then(|proto| wan.encapsulate(proto, &packet[2..2 + n], &mut out))
+                        .is_some_and(|len| sock.send(&out[..len]).is_ok());
+                    if sent {
+                        counters.tx_packets += 1;
+                        counters.tx_bytes += n as u64;
+                    } else {
+                        counters.dropped += 1;
+                    }
+                }
+                Err(e) => warn!("{ppp} receive: {e}"),
+            },
+            r = dhcp_recv => match r {
+                Ok(n) => {
+                    if let Some(d) = &mut dhcp {
+                        d.handle(&dgram[..n]);
+                    }
+                }
+                Err(e) => warn!("DHCP receive: {e}"),
+            },
+            Some((cmd, reply)) = ctl_rx.recv() => {
+                let text = match cmd.as_str() {
+                    "status" => status(&wan, &counters, dhcp.as_ref()),
+                    other => format!("unknown command `{other}` (known: status)\n"),
+                };
+                let _ = reply.send(text);
+            },
+            _ = sleep_until(next) => {
+                wan.on_timeout();
+                if let Some(d) = &mut dhcp {
+                    d.on_timeout();
+                }
+            },
+            _ = sigterm.recv() => begin_shutdown(&mut wan, &mut shutdown, "SIGTERM"),
+            _ = sigint.recv() => begin_shutdown(&mut wan, &mut shutdown, "SIGINT"),
+        }
+    }
+}
+
+fn begin_shutdown(wan: &mut Wan, shutdown: &mut Option<Instant>, why: &str) {
+    if shutdown.is_none() {
+        info!("{why}: hanging up");
+        wan.close();
+        *shutdown = Some(Instant::now() + HANGUP_WAIT);
+    }
+}
+
+/// Tells the kernel what the WAN link did.
+async fn apply(net: &Netconf, ppp: &str, action: Action, dhcp: Option<&mut LanDhcp>) {
+    let result = match &action {
+        Action::LinkUp(mtu) => net.link_up(ppp, Some(u32::from(*mtu))).await,
+        Action::Ipv4Up { local, dns } => {
+            if let Some(d) = dhcp {
+                d.set_wan_dns(dns.clone());
+            }
+            match net.add_address(ppp, IpAddr::V4(*local), 32).await {
+                Ok(()) => {
+                    net.replace_route(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0, ppp)
+                        .await
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Action::Ipv4Down => {
+            net.delete_route(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0, ppp)
+                .await
+        }
+        Action::Ipv6Up(ll) => match net.add_address(ppp, IpAddr::V6(*ll), 64).await {
+            Ok(()) => {
+                net.replace_route(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0, ppp)
+                    .await
+            }
+            Err(e) => Err(e),
+        },
+        Action::Ipv6Down => {
+            net.delete_route(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0, ppp)
+                .await
+        }
+        Action::Down => {
+            let _ = net
+                .delete_route(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0, ppp)
+                .await;
+            let _ = net
+                .delete_route(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0, ppp)
+                .await;
+            match net.flush_addresses(ppp).await {
+                Ok(()) => net.link_down(ppp).await,
+                Err(e) => Err(e),
+            }
+        }
+    };
+    match result {
+        Ok(()) => debug!("{ppp}: applied {action:?}"),
+        Err(e) => warn!("{ppp}: could not apply {action:?}: {e}"),
+    }
+}
+
+fn status(wan: &Wan, c: &Counters, dhcp: Option<&LanDhcp>) -> String {
+    let mut s = wan.status_text();
+    s += &format!(
+        "counters: rx {} packets {} bytes, tx {} packets {} bytes, mss clamped {}, dropped {}\n",
+        c.rx_packets, c.rx_bytes, c.tx_packets, c.tx_bytes, c.mss_clamped, c.dropped
+    );
+    s += "dhcp leases:\n";
+    match dhcp {
+        Some(d) => s += &d.leases_text(),
+        None => s += "  (DHCP server disabled)\n",
+    }
+    s
+}

@@ -1,0 +1,136 @@
+//! `<state_dir>/wan.toml`: the last IPv4 address and IPv6 interface id the
+//! ISP gave, asked for again on the next dial. Written atomically (temp
+//! file, fsync, rename, fsync of the directory); read tolerantly (a corrupt
+//! file is reported and ignored, never fatal).
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// What is kept across dials and restarts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WanState {
+    /// The last IPCP address.
+    pub ipv4: Option<Ipv4Addr>,
+    /// The last IPv6CP interface identifier (ours).
+    pub ipv6_ifid: Option<u64>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OnDisk {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ipv4: Option<Ipv4Addr>,
+    /// Written as `xxxx:xxxx:xxxx:xxxx` (TOML integers stop at 2^63).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ipv6_ifid: Option<String>,
+}
+
+/// Formats an interface id as four groups of hex, as in an IPv6 address.
+pub fn ifid_text(ifid: u64) -> String {
+    let b = ifid.to_be_bytes();
+    format!(
+        "{:x}:{:x}:{:x}:{:x}",
+        u16::from_be_bytes([b[0], b[1]]),
+        u16::from_be_bytes([b[2], b[3]]),
+        u16::from_be_bytes([b[4], b[5]]),
+        u16::from_be_bytes([b[6], b[7]])
+    )
+}
+
+fn parse_ifid(s: &str) -> Option<u64> {
+    let groups: Vec<&str> = s.split(':').collect();
+    if groups.len() != 4 {
+        return None;
+    }
+    groups.iter().try_fold(0u64, |acc, g| {
+        (g.len() <= 4).then_some(())?;
+        Some(acc << 16 | u64::from(u16::from_str_radix(g, 16).ok()?))
+    })
+}
+
+/// The state file in `dir`.
+pub fn path(dir: &Path) -> PathBuf {
+    dir.join("wan.toml")
+}
+
+/// Reads the state; a missing file is empty state, a corrupt one is
+/// `Err(reason)` (the caller logs it and starts from empty state).
+pub fn load(dir: &Path) -> Result<WanState, String> {
+    let p = path(dir);
+    let text = match fs::read_to_string(&p) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(WanState::default()),
+        Err(e) => return Err(format!("{}: {e}", p.display())),
+    };
+    let d: OnDisk = toml::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?;
+    let ipv6_ifid = match d.ipv6_ifid {
+        Some(s) => Some(
+            parse_ifid(&s)
+                .filter(|&i| i != 0)
+                .ok_or_else(|| format!("{}: bad ipv6_ifid `{s}`", p.display()))?,
+        ),
+        None => None,
+    };
+    Ok(WanState {
+        ipv4: d.ipv4.filter(|a| !a.is_unspecified()),
+        ipv6_ifid,
+    })
+}
+
+/// Writes the state atomically.
+pub fn save(dir: &Path, state: &WanState) -> io::Result<()> {
+    let d = OnDisk {
+        ipv4: state.ipv4,
+        ipv6_ifid: state.ipv6_ifid.map(ifid_text),
+    };
+    let text = toml::to_string(&d).map_err(io::Error::other)?;
+    let p = path(dir);
+    let tmp = dir.join("wan.toml.tmp");
+    {
+        let mut f = File::create(&tmp)?;
+        f.write_all(b"# Written by the router: the last WAN address and IPv6 interface id.\n")?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+    }
+    fs::rename(&tmp, &p)?;
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_corruption() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(load(dir.path()).unwrap(), WanState::default());
+        let s = WanState {
+            ipv4: Some(Ipv4Addr::new(192, 0, 2, 10)),
+            ipv6_ifid: Some(0x0123_4567_89ab_cdef),
+        };
+        save(dir.path(), &s).unwrap();
+        assert_eq!(load(dir.path()).unwrap(), s);
+        let text = fs::read_to_string(path(dir.path())).unwrap();
+        assert!(text.contains("123:4567:89ab:cdef"), "{text}");
+        for bad in [
+            "ipv4 = 7",
+            "garbage{{",
+            "ipv6_ifid = \"1:2:3\"",
+            "extra = 1",
+        ] {
+            fs::write(path(dir.path()), bad).unwrap();
+            assert!(load(dir.path()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ifid_text_parses_back() {
+        for i in [1u64, u64::MAX, 0xfe80_0000_0000_0001] {
+            assert_eq!(parse_ifid(&ifid_text(i)), Some(i));
+        }
+    }
+}

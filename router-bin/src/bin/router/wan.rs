@@ -1,0 +1,393 @@
+//! The WAN side: one [`ClientLink`] per dial, redialled forever with capped
+//! exponential backoff, its events turned into kernel-configuration
+//! [`Action`]s, and the last address kept in the state directory.
+
+use std::collections::VecDeque;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::ops::Range;
+use std::time::{Duration, Instant as StdInstant};
+
+use ppp_proto::{Config as PppConfig, Event as PppEvent, Role};
+use pppoe_proto::wire::EthernetAddress;
+use pppoe_proto::{ClientConfig, ClientEvent};
+use proto_core::{SeededRng, StdClock};
+use router_bin::link::{ClientLink, ClientLinkEvent, LinkError};
+use tracing::{info, warn};
+
+use crate::config::Config;
+use crate::state::{self, WanState};
+
+/// What the kernel must be told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// LCP is open: the PPP interface's MTU.
+    LinkUp(u16),
+    /// IPCP is open.
+    Ipv4Up {
+        /// Our address.
+        local: Ipv4Addr,
+        /// DNS servers from IPCP.
+        dns: Vec<Ipv4Addr>,
+    },
+    /// IPCP closed.
+    Ipv4Down,
+    /// IPv6CP is open: our link-local address.
+    Ipv6Up(Ipv6Addr),
+    /// IPv6CP closed.
+    Ipv6Down,
+    /// The session is over.
+    Down,
+}
+
+/// The link-local address of an interface identifier.
+pub fn link_local(ifid: u64) -> Ipv6Addr {
+    Ipv6Addr::from((0xfe80u128 << 112) | u128::from(ifid))
+}
+
+/// The WAN controller.
+pub struct Wan {
+    cfg: Config,
+    mac: [u8; 6],
+    clock: StdClock,
+    rng: SeededRng,
+    link: Option<ClientLink>,
+    saved: WanState,
+    backoff: Duration,
+    retry_at: Option<StdInstant>,
+    closing: bool,
+    tx: VecDeque<Vec<u8>>,
+    actions: VecDeque<Action>,
+    // What `router status` shows.
+    started: StdInstant,
+    session: Option<(u16, EthernetAddress)>,
+    mtu: u16,
+    ipv4: Option<(Ipv4Addr, Ipv4Addr, Vec<Ipv4Addr>)>,
+    ipv6: Option<(u64, u64)>,
+    up_since: Option<StdInstant>,
+    dials: u64,
+    last_down: Option<String>,
+}
+
+impl Wan {
+    /// Loads the saved state (a corrupt file is reported and ignored) and
+    /// dials at once.
+    pub fn new(cfg: Config, mac: [u8; 6], seed: [u8; 32]) -> Wan {
+        let saved = match state::load(&cfg.state_dir) {
+            Ok(s) => s,
+            Err(e) => {
+                warn!("ignoring the WAN state file: {e}");
+                WanState::default()
+            }
+        };
+        let backoff = Duration::from_secs(cfg.wan.reconnect_min);
+        let mut wan = Wan {
+            cfg,
+            mac,
+            clock: StdClock::new(),
+            rng: SeededRng::from_seed(seed),
+            link: None,
+            saved,
+            backoff,
+            retry_at: None,
+            closing: false,
+            tx: VecDeque::new(),
+            actions: VecDeque::new(),
+            started: StdInstant::now(),
+            session: None,
+            mtu: 1492,
+            ipv4: None,
+            ipv6: None,
+            up_since: None,
+            dials: 0,
+            last_down: None,
+        };
+        wan.dial();
+        wan
+    }
+
+    fn ppp_config(&self) -> PppConfig {
+        let w = &self.cfg.wan;
+        let mut c = PppConfig::peer(w.user.as_bytes(), w.password.as_bytes());
+        c.ipv6 = w.ipv6;
+        c.lcp.echo_interval = self.cfg.echo_interval();
+        c.lcp.echo_failure = w.lcp_echo_failure;
+        if let Role::Peer(p) = &mut c.role {
+            p.ipv4_hint = self.saved.ipv4;
+            p.ipv6_ifid = self.saved.ipv6_ifid;
+        }
+        c
+    }
+
+    fn dial(&mut self) {
+        self.retry_at = None;
+        self.dials += 1;
+        let mut pppoe = ClientConfig::new(EthernetAddress(self.mac));
+        pppoe.service_name = self.cfg.wan.service.as_bytes().to_vec();
+        pppoe.ac_name = self.cfg.wan.ac_name.as_ref().map(|n| n.as_bytes().to_vec());
+        info!(
+            interface = %self.cfg.wan.interface,
+            ipv4_hint = ?self.saved.ipv4,
+            "dialling PPPoE (attempt {})",
+            self.dials
+        );
+        let seed = self.rng.fork();
+        match ClientLink::new(pppoe, self.ppp_config(), seed, self.clock.now()) {
+            Ok(link) => self.link = Some(link),
+            Err(e) => {
+                warn!("cannot start PPPoE: {e}");
+                self.schedule_retry("bad PPPoE settings".into());
+            }
+        }
+        self.pump();
+    }
+
+    fn schedule_retry(&mut self, why: String) {
+        self.last_down = Some(why);
+        if self.closing {
+            return;
+        }
+        let base = self.backoff.as_millis() as u32;
+        let jittered = base - base / 4 + self.rng.below(base / 2 + 1);
+        let wait = Duration::from_millis(u64::from(jittered));
+        info!("redialling in {:.1} s", wait.as_secs_f64());
+        self.retry_at = Some(StdInstant::now() + wait);
+        self.backoff = (self.backoff * 2).min(Duration::from_secs(self.cfg.wan.reconnect_max));
+    }
+
+    /// One frame from the WAN interface; the range of an IP data packet
+    /// (PPP protocol + packet) in `frame`, if it is one.
+    pub fn handle_frame(&mut self, frame: &[u8]) -> Option<Range<usize>> {
+        let link = self.link.as_mut()?;
+        let r = link.handle_frame(self.clock.now(), frame);
+        self.pump();
+        match r {
+            Ok(data) => data,
+            Err(LinkError::NotPppoe) | Err(_) => None, // counted by the machines
+        }
+    }
+
+    /// Frames an IP packet of `protocol` as a session frame into `out`; its
+    /// length. `None` while no network protocol is up (or it does not fit).
+    pub fn encapsulate(&self, protocol: u16, packet: &[u8], out: &mut [u8]) -> Option<usize> {
+        let link = self.link.as_ref()?;
+        if self.ipv4.is_none() && self.ipv6.is_none() {
+            return None;
+        }
+        link.encapsulate_data(protocol, packet, out).ok()
+    }
+
+    /// When [`Self::on_timeout`] is due.
+    pub fn deadline(&self) -> Option<StdInstant> {
+        let link = self
+            .link
+            .as_ref()
+            .and_then(|l| l.poll_timeout())
+            .and_then(|t| self.clock.to_std(t));
+        [link, self.retry_at].into_iter().flatten().min()
+    }
+
+    /// Runs due timers and redials when the wait is over.
+    pub fn on_timeout(&mut self) {
+        if let Some(link) = &mut self.link {
+            link.handle_timeout(self.clock.now());
+            self.pump();
+        }
+        if self.link.is_none() && self.retry_at.is_some_and(|t| t <= StdInstant::now()) {
+            self.dial();
+        }
+    }
+
+    /// Hangs up (LCP Terminate, then PADT) and stops redialling.
+    pub fn close(&mut self) {
+        self.closing = true;
+        self.retry_at = None;
+        if let Some(link) = &mut self.link {
+            link.close(self.clock.now());
+            self.pump();
+        }
+    }
+
+    /// Whether no session or discovery is running.
+    pub fn idle(&self) -> bool {
+        self.link.is_none()
+    }
+
+    /// The next frame to send on the WAN.
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        self.tx.pop_front()
+    }
+
+    /// The next kernel action.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// The PPP MTU (the peer's MRU).
+    pub fn mtu(&self) -> u16 {
+        self.mtu
+    }
+
+    fn pump(&mut self) {
+        let Some(link) = &mut self.link else {
+            return;
+        };
+        while let Some(f) = link.poll_transmit() {
+            self.tx.push_back(f);
+        }
+        let events: Vec<ClientLinkEvent> = std::iter::from_fn(|| link.poll_event()).collect();
+        let mut ended = None;
+        for e in events {
+            if let Some(why) = self.on_event(e) {
+                ended.get_or_insert(why);
+            }
+        }
+        if let Some(why) = ended {
+            // The link has queued its last frames (PADT) above.
+            self.link = None;
+            self.session = None;
+            self.ipv4 = None;
+            self.ipv6 = None;
+            self.up_since = None;
+            self.actions.push_back(Action::Down);
+            self.schedule_retry(why);
+        }
+    }
+
+    /// Handles one event; `Some(reason)` when the dial is over.
+    fn on_event(&mut self, e: ClientLinkEvent) -> Option<String> {
+        match e {
+            ClientLinkEvent::Pppoe(ClientEvent::SessionUp {
+                ac_mac, session_id, ..
+            }) => {
+                info!("PPPoE session {session_id} with AC {ac_mac:?}");
+                self.session = Some((session_id, ac_mac));
+                None
+            }
+            ClientLinkEvent::Pppoe(ClientEvent::DiscoveryFailed { reason }) => {
+                warn!("PPPoE discovery failed: {reason:?}");
+                Some(format!("PPPoE discovery failed: {reason:?}"))
+            }
+            ClientLinkEvent::Pppoe(ClientEvent::SessionDown { reason }) => {
+                info!("PPPoE session ended: {reason:?}");
+                Some(format!("PPPoE session ended: {reason:?}"))
+            }
+            ClientLinkEvent::Ppp(e) => self.on_ppp(e),
+        }
+    }
+
+    fn on_ppp(&mut self, e: PppEvent) -> Option<String> {
+        match e {
+            PppEvent::LinkUp { mtu } => {
+                info!("LCP up, MTU {mtu}");
+                self.mtu = mtu;
+                self.actions.push_back(Action::LinkUp(mtu));
+            }
+            PppEvent::AuthSucceeded { message } => {
+                info!("authenticated: {}", String::from_utf8_lossy(&message));
+            }
+            PppEvent::AuthFailed { message } => {
+                warn!(
+                    "authentication failed: {} (check wan.user and wan.password)",
+                    String::from_utf8_lossy(&message)
+                );
+            }
+            PppEvent::Ipv4Up { local, peer, dns } => {
+                let dns: Vec<Ipv4Addr> = dns.into_iter().flatten().collect();
+                info!("IPv4 up: {local} (peer {peer}, DNS {dns:?})");
+                self.ipv4 = Some((local, peer, dns.clone()));
+                self.up_since.get_or_insert_with(StdInstant::now);
+                self.backoff = Duration::from_secs(self.cfg.wan.reconnect_min);
+                self.saved.ipv4 = Some(local);
+                self.save();
+                self.actions.push_back(Action::Ipv4Up { local, dns });
+            }
+            PppEvent::Ipv4Down => {
+                self.ipv4 = None;
+                self.actions.push_back(Action::Ipv4Down);
+            }
+            PppEvent::Ipv6Up {
+                local_ifid,
+                peer_ifid,
+            } => {
+                info!(
+                    "IPv6 up: {} (peer {})",
+                    link_local(local_ifid),
+                    link_local(peer_ifid)
+                );
+                self.ipv6 = Some((local_ifid, peer_ifid));
+                self.up_since.get_or_insert_with(StdInstant::now);
+                self.backoff = Duration::from_secs(self.cfg.wan.reconnect_min);
+                self.saved.ipv6_ifid = Some(local_ifid);
+                self.save();
+                self.actions
+                    .push_back(Action::Ipv6Up(link_local(local_ifid)));
+            }
+            PppEvent::Ipv6Down => {
+                self.ipv6 = None;
+                self.actions.push_back(Action::Ipv6Down);
+            }
+            PppEvent::ProtocolRejected { protocol } => {
+                info!("the AC rejected protocol {protocol:#06x}");
+            }
+            PppEvent::Down { reason } => {
+                warn!("PPP down: {reason:?}");
+                return Some(format!("PPP down: {reason:?}"));
+            }
+            PppEvent::AuthRequest { .. } => {}
+        }
+        None
+    }
+
+    fn save(&self) {
+        if let Err(e) = state::save(&self.cfg.state_dir, &self.saved) {
+            warn!(
+                "cannot write {}: {e}",
+                state::path(&self.cfg.state_dir).display()
+            );
+        }
+    }
+
+    /// The WAN part of `router status`.
+    pub fn status_text(&self) -> String {
+        let phase = match (&self.link, &self.ipv4, &self.ipv6) {
+            (None, ..) if self.closing => "closing",
+            (None, ..) => "waiting to redial",
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => "up",
+            (Some(_), None, None) if self.session.is_some() => "negotiating PPP",
+            (Some(_), None, None) => "discovering",
+        };
+        let mut s = format!(
+            "wan: {phase} on {} ({})\n",
+            self.cfg.wan.interface, self.cfg.wan.ppp_interface
+        );
+        if let Some((id, mac)) = &self.session {
+            s += &format!("session: {id} with AC {mac:?}, MTU {}\n", self.mtu);
+        }
+        match &self.ipv4 {
+            Some((l, p, dns)) => s += &format!("ipv4: {l} peer {p} dns {dns:?}\n"),
+            None => s += "ipv4: -\n",
+        }
+        match self.ipv6 {
+            Some((l, p)) => {
+                s += &format!("ipv6: {} peer {}\n", link_local(l), link_local(p));
+            }
+            None => s += "ipv6: -\n",
+        }
+        let up = self.up_since.map_or(0, |t| t.elapsed().as_secs());
+        s += &format!(
+            "uptime: session {up}s, router {}s\n",
+            self.started.elapsed().as_secs()
+        );
+        s += &format!("dials: {}\n", self.dials);
+        if let Some(why) = &self.last_down {
+            s += &format!("last down: {why}\n");
+        }
+        if let Some(t) = self.retry_at {
+            s += &format!(
+                "redial in: {:.1}s\n",
+                t.saturating_duration_since(StdInstant::now()).as_secs_f64()
+            );
+        }
+        s
+    }
+}
