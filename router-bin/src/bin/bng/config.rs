@@ -1,0 +1,329 @@
+//! `bng.toml`: the configuration file, parsed with serde (unknown keys are
+//! errors, with their line) and checked once at start.
+
+use std::collections::HashSet;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The whole file. See `router-bin/examples/bng.toml` for every key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The subscriber-facing Ethernet interface (PPPoE discovery + session).
+    pub interface: String,
+    /// The TUN device carrying every session's IP traffic.
+    #[serde(default = "default_tun")]
+    pub tun: String,
+    /// PPPoE AC-Name, also the CHAP name.
+    #[serde(default = "default_ac_name")]
+    pub ac_name: String,
+    /// Offered Service-Names; empty serves any.
+    #[serde(default)]
+    pub service_names: Vec<String>,
+    /// Most sessions at once.
+    #[serde(default = "default_max_sessions")]
+    pub max_sessions: u16,
+    /// Negotiate IPv6CP.
+    #[serde(default = "yes")]
+    pub ipv6cp: bool,
+    /// Seconds between Interim-Updates when RADIUS gives no
+    /// Acct-Interim-Interval; 0 sends none.
+    #[serde(default = "default_interim")]
+    pub interim_interval: u32,
+    /// The control socket `bng sessions` asks.
+    #[serde(default = "default_control")]
+    pub control_socket: PathBuf,
+    /// LCP keepalive.
+    #[serde(default)]
+    pub lcp: Lcp,
+    /// The IPv4 address pool.
+    pub pool: Pool,
+    /// The local users table (used when there is no `[radius]`).
+    #[serde(default)]
+    pub users: Vec<User>,
+    /// RADIUS authentication and accounting.
+    pub radius: Option<Radius>,
+    /// The RFC 5176 Dynamic Authorization (CoA/Disconnect) listener.
+    pub coa: Option<Coa>,
+}
+
+/// LCP keepalive settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lcp {
+    /// Seconds between Echo-Requests; 0 disables them.
+    #[serde(default = "default_echo_interval")]
+    pub echo_interval: u32,
+    /// Unanswered Echo-Requests before the session is declared dead.
+    #[serde(default = "default_echo_failure")]
+    pub echo_failure: u8,
+}
+
+impl Default for Lcp {
+    fn default() -> Self {
+        Lcp {
+            echo_interval: default_echo_interval(),
+            echo_failure: default_echo_failure(),
+        }
+    }
+}
+
+/// The IPv4 pool.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pool {
+    /// First address handed out.
+    pub first: Ipv4Addr,
+    /// Last address handed out.
+    pub last: Ipv4Addr,
+    /// The bng's own IPCP address (also put on the TUN device).
+    pub local: Ipv4Addr,
+    /// DNS servers offered through IPCP (at most two).
+    #[serde(default)]
+    pub dns: Vec<Ipv4Addr>,
+}
+
+/// One local user.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    /// PAP/CHAP user name.
+    pub name: String,
+    /// Password / CHAP secret.
+    pub password: String,
+    /// A fixed address instead of one from the pool.
+    pub ip: Option<Ipv4Addr>,
+    /// Upstream (user to network) limit, kbit/s.
+    pub upstream_kbps: Option<u32>,
+    /// Downstream (network to user) limit, kbit/s.
+    pub downstream_kbps: Option<u32>,
+}
+
+/// RADIUS client settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Radius {
+    /// Servers in order of preference (failover after `retries`).
+    pub servers: Vec<RadiusServer>,
+    /// NAS-Identifier sent in every request.
+    #[serde(default = "default_ac_name")]
+    pub nas_identifier: String,
+    /// NAS-IP-Address sent in every request, if set.
+    pub nas_ip: Option<Ipv4Addr>,
+    /// Milliseconds to wait for an answer before sending again.
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    /// Transmissions per server before failing over.
+    #[serde(default = "default_retries")]
+    pub retries: u32,
+}
+
+/// One RADIUS server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RadiusServer {
+    /// Authentication address (`host:1812`).
+    pub auth: SocketAddr,
+    /// Accounting address (`host:1813`).
+    pub acct: SocketAddr,
+    /// Shared secret.
+    pub secret: String,
+}
+
+/// The CoA/Disconnect listener.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coa {
+    /// Where to listen (`0.0.0.0:3799`).
+    pub listen: SocketAddr,
+    /// Shared secret of the requesters.
+    pub secret: String,
+    /// Addresses allowed to send requests; default: the RADIUS servers'
+    /// addresses, or 127.0.0.1 without `[radius]`.
+    #[serde(default)]
+    pub clients: Vec<IpAddr>,
+}
+
+fn default_tun() -> String {
+    "bng0".into()
+}
+fn default_ac_name() -> String {
+    "bng".into()
+}
+fn default_max_sessions() -> u16 {
+    4096
+}
+fn yes() -> bool {
+    true
+}
+fn default_interim() -> u32 {
+    300
+}
+fn default_control() -> PathBuf {
+    "/run/bng.sock".into()
+}
+fn default_echo_interval() -> u32 {
+    10
+}
+fn default_echo_failure() -> u8 {
+    3
+}
+fn default_timeout_ms() -> u64 {
+    3000
+}
+fn default_retries() -> u32 {
+    3
+}
+
+/// The largest pool (addresses); keeps the allocator's tables small.
+pub const MAX_POOL: u32 = 1 << 20;
+
+impl Config {
+    /// Reads and checks `path`; the error names the file and the key.
+    pub fn load(path: &Path) -> Result<Config, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Config::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Parses and checks a configuration text.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let c: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        c.check()?;
+        Ok(c)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let (first, last) = (u32::from(self.pool.first), u32::from(self.pool.last));
+        if first > last {
+            return Err("pool.first must not be above pool.last".into());
+        }
+        if last - first >= MAX_POOL {
+            return Err(format!("the pool holds more than {MAX_POOL} addresses"));
+        }
+        if self.pool.dns.len() > 2 {
+            return Err("pool.dns: IPCP carries at most two DNS servers".into());
+        }
+        if self.max_sessions == 0 || self.max_sessions > 65534 {
+            return Err("max_sessions must be 1..=65534".into());
+        }
+        if self.tun.is_empty() || self.tun.len() > 15 {
+            return Err("tun: an interface name is 1 to 15 bytes".into());
+        }
+        if self.ac_name.is_empty() {
+            return Err("ac_name must not be empty".into());
+        }
+        let mut names = HashSet::new();
+        for u in &self.users {
+            if !names.insert(u.name.as_str()) {
+                return Err(format!("users: {:?} appears twice", u.name));
+            }
+            if u.ip == Some(self.pool.local) {
+                return Err(format!("users: {:?} has the bng's own address", u.name));
+            }
+            if u.upstream_kbps == Some(0) || u.downstream_kbps == Some(0) {
+                return Err(format!("users: {:?}: a speed limit of 0 kbit/s", u.name));
+            }
+        }
+        if let Some(r) = &self.radius {
+            if r.servers.is_empty() || r.servers.len() > radius_proto::client::MAX_SERVERS {
+                return Err("radius.servers: give 1 to 32 servers".into());
+            }
+            if r.servers.iter().any(|s| s.secret.is_empty()) {
+                return Err("radius.servers: a secret must not be empty".into());
+            }
+            if r.timeout_ms == 0 || r.retries == 0 {
+                return Err("radius: timeout_ms and retries must be at least 1".into());
+            }
+        } else if self.users.is_empty() {
+            return Err("no authentication backend: add [[users]] or [radius]".into());
+        }
+        if let Some(c) = &self.coa
+            && c.secret.is_empty()
+        {
+            return Err("coa.secret must not be empty".into());
+        }
+        Ok(())
+    }
+
+    /// The CoA clients, with the documented default.
+    pub fn coa_clients(&self) -> Vec<IpAddr> {
+        let Some(c) = &self.coa else {
+            return Vec::new();
+        };
+        if !c.clients.is_empty() {
+            return c.clients.clone();
+        }
+        let mut v: Vec<IpAddr> = match &self.radius {
+            Some(r) => r.servers.iter().map(|s| s.auth.ip()).collect(),
+            None => vec![Ipv4Addr::LOCALHOST.into()],
+        };
+        v.dedup();
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: &str = r#"
+        interface = "eth1"
+        [pool]
+        first = "198.51.100.10"
+        last = "198.51.100.20"
+        local = "198.51.100.1"
+        [[users]]
+        name = "alice"
+        password = "pw"
+    "#;
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let c = Config::parse(MIN).unwrap();
+        assert_eq!(c.tun, "bng0");
+        assert_eq!(c.max_sessions, 4096);
+        assert!(c.ipv6cp);
+        assert_eq!(c.lcp.echo_interval, 10);
+        assert!(c.radius.is_none());
+    }
+
+    #[test]
+    fn the_example_parses() {
+        let text = include_str!("../../../examples/bng.toml");
+        let c = Config::parse(text).unwrap();
+        assert!(c.radius.is_none());
+        assert!(!c.users.is_empty());
+        // Its commented-out RADIUS part parses too.
+        let uncommented: String = text
+            .lines()
+            .map(|l| l.strip_prefix("#> ").unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let c = Config::parse(&uncommented).unwrap();
+        assert!(c.radius.is_some() && c.coa.is_some());
+        assert_eq!(c.coa_clients(), vec![IpAddr::from([127, 0, 0, 1])]);
+    }
+
+    #[test]
+    fn unknown_key_names_the_key_and_line() {
+        let e = Config::parse(&format!("{MIN}\nbogus = 1\n")).unwrap_err();
+        assert!(e.contains("bogus"), "{e}");
+        assert!(e.contains("line"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        let swapped = MIN.replace("\"198.51.100.10\"", "\"198.51.100.30\"");
+        assert!(Config::parse(&swapped).unwrap_err().contains("pool.first"));
+        let no_users = MIN.replace("[[users]]", "[x]").replace("name", "#");
+        assert!(Config::parse(&no_users).is_err());
+        let e = Config::parse(&format!(
+            "{MIN}\n[[users]]\nname = \"alice\"\npassword = \"x\"\n"
+        ))
+        .unwrap_err();
+        assert!(e.contains("twice"), "{e}");
+    }
+}

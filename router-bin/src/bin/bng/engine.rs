@@ -1,0 +1,421 @@
+//! The bng's state and what it does with the link's events: sessions
+//! appear and end, credentials are judged (users table or RADIUS),
+//! addresses are handed out, accounting is sent, Disconnect/CoA requests
+//! are acted on. Synchronous: the event loop in `run` feeds it.
+
+use std::net::Ipv4Addr;
+use std::time::{Duration, Instant};
+
+use ppp_proto::{Credential, DownReason, Event as PppEvent, Ipv4Assignment};
+use pppoe_proto::AcEvent;
+use proto_core::StdClock;
+use radius_proto::client::AcctStatusType;
+use radius_proto::dict::AccessReply;
+use radius_proto::dynauth::{Answer, DynAuthRequest, ErrorCause, RequestKind};
+use router_bin::aio::{AsyncPacketSocket, AsyncTun};
+use router_bin::link::{AcLink, AcLinkEvent};
+
+use crate::auth::{self, Grant, Verdict};
+use crate::coa::{self, Coa};
+use crate::config::Config;
+use crate::pool::Pool;
+use crate::radius::Radius;
+use crate::sessions::{Acct, Table, mac_text};
+use crate::shaper::bucket;
+
+/// Acct-Terminate-Cause values (RFC 2866 §5.10).
+pub mod cause {
+    /// User-Request.
+    pub const USER_REQUEST: u32 = 1;
+    /// Lost-Carrier.
+    pub const LOST_CARRIER: u32 = 2;
+    /// Session-Timeout.
+    pub const SESSION_TIMEOUT: u32 = 5;
+    /// Admin-Reset.
+    pub const ADMIN_RESET: u32 = 6;
+    /// NAS-Error.
+    pub const NAS_ERROR: u32 = 9;
+    /// NAS-Request.
+    pub const NAS_REQUEST: u32 = 10;
+}
+
+/// A route change for an address outside the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteOp {
+    /// Add `addr/32` via the TUN device.
+    Add(Ipv4Addr),
+    /// Remove it.
+    Del(Ipv4Addr),
+}
+
+/// Counters not tied to one session.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stats {
+    /// Frames the packet socket refused (queue full).
+    pub tx_dropped: u64,
+    /// Packets from the TUN device for no session.
+    pub no_session: u64,
+    /// IPv6 packets from the TUN device (no global IPv6 yet).
+    pub tun_ipv6_dropped: u64,
+    /// Packets the TUN device refused.
+    pub tun_errors: u64,
+}
+
+/// Everything the event loop drives.
+pub struct Bng {
+    /// The configuration.
+    pub cfg: Config,
+    /// The clock of the Sans-IO machines.
+    pub clock: StdClock,
+    /// PPPoE AC + PPP authenticators.
+    pub link: AcLink,
+    /// Our sessions.
+    pub table: Table,
+    /// The address pool.
+    pub pool: Pool,
+    /// The RADIUS client, with `[radius]`.
+    pub radius: Option<Radius>,
+    /// The Disconnect/CoA listener, with `[coa]`.
+    pub coa: Option<Coa>,
+    /// Sends frames on the access interface.
+    pub out: AsyncPacketSocket,
+    /// The TUN device.
+    pub tun: AsyncTun,
+    /// Route changes for the loop to make.
+    pub routes: Vec<RouteOp>,
+    /// Global counters.
+    pub stats: Stats,
+    /// SIGTERM seen: no new sessions.
+    pub shutting_down: bool,
+}
+
+impl Bng {
+    /// Sends the link's frames and handles every event, RADIUS answer and
+    /// Disconnect/CoA request until nothing is left.
+    pub fn pump(&mut self) {
+        loop {
+            let mut progressed = false;
+            while let Some(frame) = self.link.poll_transmit() {
+                if self.out.send(&frame).is_err() {
+                    self.stats.tx_dropped += 1;
+                }
+            }
+            while let Some(e) = self.link.poll_event() {
+                progressed = true;
+                self.on_link_event(e);
+            }
+            if let Some(r) = &mut self.radius {
+                for o in r.flush() {
+                    progressed = true;
+                    self.apply(o.id, o.serial, o.verdict);
+                }
+            }
+            if let Some(c) = &mut self.coa {
+                for req in c.flush() {
+                    progressed = true;
+                    self.on_dynauth(req);
+                }
+            }
+            if !progressed {
+                return;
+            }
+        }
+    }
+
+    fn on_link_event(&mut self, e: AcLinkEvent) {
+        let now = Instant::now();
+        match e {
+            AcLinkEvent::Pppoe(AcEvent::SessionUp {
+                session_id,
+                client_mac,
+                ..
+            }) => {
+                tracing::debug!(session = session_id, mac = %mac_text(&client_mac.0), "PPPoE session up");
+                self.table.insert(session_id, client_mac.0, now);
+                if self.shutting_down {
+                    let _ = self.link.close(self.clock.now(), session_id);
+                }
+            }
+            AcLinkEvent::Pppoe(AcEvent::SessionDown { session_id, .. }) => {
+                self.finish(session_id, cause::USER_REQUEST, "PADT");
+            }
+            AcLinkEvent::Pppoe(AcEvent::Refused { client_mac, reason }) => {
+                tracing::info!(mac = %mac_text(&client_mac.0), "PADR refused: {reason:?}");
+            }
+            AcLinkEvent::Pppoe(AcEvent::SessionRequest { .. }) => {}
+            AcLinkEvent::Ppp { session_id, event } => self.on_ppp(session_id, event),
+        }
+    }
+
+    fn on_ppp(&mut self, id: u16, event: PppEvent) {
+        let Some(s) = self.table.by_id.get_mut(&id) else {
+            return;
+        };
+        match event {
+            PppEvent::LinkUp { mtu } => s.mtu = mtu,
+            PppEvent::AuthRequest { user, credential } => self.on_auth(id, user, credential),
+            PppEvent::Ipv4Up { peer, .. } => {
+                s.ipv4_up = true;
+                s.up_since = Some(Instant::now());
+                tracing::info!(
+                    user = %s.user_text(), mac = %mac_text(&s.mac), session = id,
+                    address = %peer, "session up"
+                );
+                if let Some(a) = &mut s.acct {
+                    a.started = true;
+                    a.next_interim = a.interim.map(|i| Instant::now() + i);
+                    if let Some(r) = &mut self.radius {
+                        r.account(self.clock.now(), s, AcctStatusType::Start, None);
+                    }
+                }
+            }
+            PppEvent::Ipv4Down => s.ipv4_up = false,
+            PppEvent::Ipv6Up { peer_ifid, .. } => {
+                tracing::info!(
+                    session = id,
+                    "IPv6CP up, peer interface id {peer_ifid:016x}"
+                );
+            }
+            PppEvent::Down { reason } => {
+                let c = match reason {
+                    DownReason::PeerTerminated | DownReason::LowerDown => cause::USER_REQUEST,
+                    DownReason::EchoTimeout => cause::LOST_CARRIER,
+                    DownReason::LocalClose => s.close_cause.unwrap_or(cause::NAS_REQUEST),
+                    _ => cause::NAS_ERROR,
+                };
+                self.finish(id, c, &format!("{reason:?}"));
+            }
+            _ => {}
+        }
+    }
+
+    fn on_auth(&mut self, id: u16, user: Vec<u8>, credential: Credential) {
+        let Some(s) = self.table.by_id.get_mut(&id) else {
+            return;
+        };
+        s.user = Some(user.clone());
+        let serial = s.serial;
+        if self.shutting_down {
+            return self.apply(id, serial, Verdict::Reject("Shutting down"));
+        }
+        match &mut self.radius {
+            Some(r) => {
+                if let Err(e) = r.authenticate(self.clock.now(), s, &user, &credential) {
+                    tracing::warn!(session = id, "Access-Request not sent: {e}");
+                    self.apply(id, serial, Verdict::Reject("Authentication failed"));
+                }
+            }
+            None => {
+                let v = auth::local(&self.cfg.users, &user, &credential);
+                self.apply(id, serial, v);
+            }
+        }
+    }
+
+    /// Acts on a verdict for session `id` (if it is still the same one).
+    pub fn apply(&mut self, id: u16, serial: u64, verdict: Verdict) {
+        let now = self.clock.now();
+        let Some(s) = self.table.by_id.get(&id).filter(|s| s.serial == serial) else {
+            return;
+        };
+        let user = s.user.clone().unwrap_or_default();
+        let user_text = s.user_text();
+        let grant = match verdict {
+            Verdict::Accept(g) => g,
+            Verdict::Reject(msg) => {
+                tracing::info!(user = %s.user_text(), mac = %mac_text(&s.mac), "authentication refused: {msg}");
+                let _ = self.link.reject(now, id, msg.as_bytes());
+                return;
+            }
+        };
+        let Some((addr, from_pool)) = self.address_for(&user, &grant) else {
+            tracing::warn!(user = %user_text, "no address: pool exhausted or address in use");
+            let _ = self.link.reject(now, id, b"No address available");
+            return;
+        };
+        let own_route = !self.pool.contains(addr);
+        if own_route {
+            self.routes.push(RouteOp::Add(addr));
+        }
+        self.table.by_addr.insert(addr, id);
+        let interim = grant.interim.unwrap_or(self.cfg.interim_interval);
+        let t = Instant::now();
+        let radius = self.radius.is_some();
+        let Some(s) = self.table.by_id.get_mut(&id) else {
+            return;
+        };
+        s.addr = Some(addr);
+        s.from_pool = from_pool;
+        s.own_route = own_route;
+        s.up = bucket(grant.up_kbps, t);
+        s.down = bucket(grant.down_kbps, t);
+        s.deadline = grant
+            .session_timeout
+            .map(|secs| t + Duration::from_secs(secs.into()));
+        if radius {
+            s.acct = Some(Acct {
+                class: grant.class,
+                interim: (interim > 0).then(|| Duration::from_secs(interim.into())),
+                next_interim: None,
+                started: false,
+            });
+        }
+        let dns = &self.cfg.pool.dns;
+        let a = Ipv4Assignment {
+            peer: addr,
+            dns1: dns.first().copied(),
+            dns2: dns.get(1).copied(),
+        };
+        let _ = self.link.accept(now, id, Some(a), b"Welcome");
+    }
+
+    /// The address a grant gets: its fixed one if free (reserved in the
+    /// pool when inside it), else one from the pool.
+    fn address_for(&mut self, user: &[u8], g: &Grant) -> Option<(Ipv4Addr, bool)> {
+        match g.ip {
+            Some(ip) if ip == self.cfg.pool.local || self.table.by_addr.contains_key(&ip) => None,
+            Some(ip) if self.pool.contains(ip) => self.pool.reserve(ip).then_some((ip, true)),
+            Some(ip) => Some((ip, false)),
+            None => self.pool.allocate(user).map(|a| (a, true)),
+        }
+    }
+
+    /// Forgets session `id`: address back, route removed, accounting Stop.
+    pub fn finish(&mut self, id: u16, cause: u32, why: &str) {
+        let Some(mut s) = self.table.remove(id) else {
+            return;
+        };
+        let user = s.user.clone().unwrap_or_default();
+        if let Some(a) = s.addr {
+            if s.from_pool {
+                self.pool.release(a, &user);
+            }
+            if s.own_route {
+                self.routes.push(RouteOp::Del(a));
+            }
+        }
+        if s.acct.as_ref().is_some_and(|a| a.started)
+            && let Some(r) = &mut self.radius
+        {
+            r.account(self.clock.now(), &s, AcctStatusType::Stop, Some(cause));
+            if let Some(a) = &mut s.acct {
+                a.started = false;
+            }
+        }
+        let t = &s.traffic;
+        tracing::info!(
+            user = %s.user_text(), mac = %mac_text(&s.mac), session = id,
+            bytes_in = t.in_octets, bytes_out = t.out_octets, spoofed = t.spoofed,
+            "session down ({why})"
+        );
+    }
+
+    /// Ends session `id` from our side (LCP Terminate, then PADT).
+    pub fn close(&mut self, id: u16, cause: u32) {
+        if let Some(s) = self.table.by_id.get_mut(&id) {
+            s.close_cause.get_or_insert(cause);
+            let _ = self.link.close(self.clock.now(), id);
+        }
+    }
+
+    /// Once a second: Interim-Updates and Session-Timeouts.
+    pub fn housekeeping(&mut self) {
+        let now = Instant::now();
+        let mut expired = Vec::new();
+        for s in self.table.by_id.values_mut() {
+            if s.deadline.is_some_and(|d| d <= now) {
+                s.deadline = None;
+                expired.push(s.id);
+            }
+            let Some(a) = &mut s.acct else { continue };
+            if let (Some(next), Some(every)) = (a.next_interim, a.interim)
+                && next <= now
+                && a.started
+            {
+                a.next_interim = Some(now + every);
+                if let Some(r) = &mut self.radius {
+                    r.account(self.clock.now(), s, AcctStatusType::InterimUpdate, None);
+                }
+            }
+        }
+        for id in expired {
+            tracing::info!(session = id, "Session-Timeout reached");
+            self.close(id, cause::SESSION_TIMEOUT);
+        }
+    }
+
+    /// SIGTERM: closes every session, sending its accounting Stop now.
+    pub fn shutdown(&mut self) {
+        self.shutting_down = true;
+        let ids: Vec<u16> = self.table.by_id.keys().copied().collect();
+        for id in ids {
+            if let Some(s) = self.table.by_id.get_mut(&id)
+                && let Some(a) = &mut s.acct
+                && a.started
+            {
+                a.started = false;
+                if let Some(r) = &mut self.radius {
+                    r.account(
+                        self.clock.now(),
+                        s,
+                        AcctStatusType::Stop,
+                        Some(cause::NAS_REQUEST),
+                    );
+                }
+            }
+            self.close(id, cause::NAS_REQUEST);
+        }
+    }
+
+    fn on_dynauth(&mut self, req: DynAuthRequest) {
+        let ids: Vec<u16> = self
+            .table
+            .by_id
+            .values()
+            .filter(|s| coa::matches(&req.selector, s))
+            .map(|s| s.id)
+            .collect();
+        let answer = if ids.is_empty() {
+            Answer::Nak(ErrorCause::SESSION_CONTEXT_NOT_FOUND)
+        } else {
+            match req.kind {
+                RequestKind::Disconnect => {
+                    for &id in &ids {
+                        tracing::info!(session = id, from = %req.from, "Disconnect-Request");
+                        self.close(id, cause::ADMIN_RESET);
+                    }
+                    Answer::Ack
+                }
+                RequestKind::Coa => self.change(&ids, &req.bytes),
+            }
+        };
+        let now = self.clock.now();
+        if let Some(c) = &mut self.coa {
+            c.respond(now, req.handle, answer);
+        }
+    }
+
+    /// CoA-Request: new speed limits (RP-*-Speed-Limit) for the sessions.
+    fn change(&mut self, ids: &[u16], bytes: &[u8]) -> Answer {
+        let Ok(p) = radius_proto::Packet::parse(bytes) else {
+            return Answer::Nak(ErrorCause::INVALID_REQUEST);
+        };
+        let r = AccessReply::from_packet(&p);
+        if r.rp_upstream_kbps.is_none() && r.rp_downstream_kbps.is_none() {
+            return Answer::Nak(ErrorCause::UNSUPPORTED_ATTRIBUTE);
+        }
+        let now = Instant::now();
+        for id in ids {
+            if let Some(s) = self.table.by_id.get_mut(id) {
+                if let Some(k) = r.rp_upstream_kbps {
+                    s.up = bucket(Some(k), now);
+                }
+                if let Some(k) = r.rp_downstream_kbps {
+                    s.down = bucket(Some(k), now);
+                }
+                tracing::info!(session = id, up = ?r.rp_upstream_kbps, down = ?r.rp_downstream_kbps, "CoA: new speed limits");
+            }
+        }
+        Answer::Ack
+    }
+}

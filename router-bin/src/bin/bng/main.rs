@@ -1,0 +1,102 @@
+//! `bng`: the ISP's PPPoE access concentrator. Many PPPoE sessions from one
+//! process and one TUN device; authentication from a local users table or
+//! RADIUS; accounting; Disconnect/CoA; per-session speed limits.
+//!
+//! `bng --config bng.toml` runs it; `bng sessions --config bng.toml` asks
+//! the running daemon for its sessions. See `router-bin/examples/bng.toml`.
+#![forbid(unsafe_code)]
+
+mod auth;
+mod coa;
+mod config;
+mod datapath;
+mod engine;
+mod pool;
+mod radius;
+mod run;
+mod sessions;
+mod shaper;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+/// The ISP side of PPPoE: access concentrator, PPP authenticator, RADIUS
+/// client, one TUN device for every session.
+#[derive(Parser, Debug)]
+#[command(name = "bng", version)]
+struct Cli {
+    /// The configuration file.
+    #[arg(long, short, global = true, default_value = "/etc/bng.toml")]
+    config: PathBuf,
+    /// What to do (default: run the concentrator).
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Lists the running daemon's sessions: user, MAC, session id, address,
+    /// uptime, bytes each way.
+    Sessions,
+    /// Prints the running daemon's global counters.
+    Stats,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let cfg = match config::Config::load(&cli.config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("bng: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(c) = cli.command {
+        let command = match c {
+            Command::Sessions => "sessions",
+            Command::Stats => "stats",
+        };
+        return match router_bin::control::request(
+            &cfg.control_socket,
+            command,
+            Duration::from_secs(5),
+        ) {
+            Ok(reply) => {
+                print!("{reply}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("bng: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("bng: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run::run(cfg)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("bng: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

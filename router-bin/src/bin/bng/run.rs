@@ -1,0 +1,382 @@
+//! Start-up, the one event loop, and the clean shutdown.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use ppp_proto::Config as PppConfig;
+use pppoe_proto::AcConfig;
+use pppoe_proto::wire::EthernetAddress;
+use proto_core::{SeededRng, StdClock};
+use router_bin::aio::{AsyncPacketSocket, AsyncTun};
+use router_bin::control;
+use router_bin::link::{AcLink, ETH_P_PPP_DISC, ETH_P_PPP_SES};
+use router_bin::netconf::{Netconf, disable_ipv6_autoconf};
+use tokio::net::UdpSocket;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::coa::Coa;
+use crate::config::Config;
+use crate::datapath::HEADROOM;
+use crate::engine::{Bng, RouteOp, Stats};
+use crate::pool::Pool;
+use crate::radius::Radius;
+use crate::sessions::Table;
+
+/// How long SIGTERM waits for Terminate-Acks, PADTs and accounting.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+/// MTU of the TUN device (PPPoE's 1492).
+const TUN_MTU: u32 = 1492;
+
+/// What woke the loop.
+enum Input {
+    Discovery(io::Result<usize>),
+    Session(io::Result<usize>),
+    Tun(io::Result<usize>),
+    Radius(io::Result<(usize, std::net::SocketAddr)>),
+    Coa(io::Result<(usize, std::net::SocketAddr)>),
+    Connection(io::Result<tokio::net::UnixStream>),
+    Command(Option<(String, oneshot::Sender<String>)>),
+    Timer,
+    Tick,
+    Signal(&'static str),
+}
+
+fn hint(what: &str, e: io::Error) -> String {
+    let extra = if e.kind() == io::ErrorKind::PermissionDenied {
+        " (bng needs root, or CAP_NET_RAW and CAP_NET_ADMIN)"
+    } else {
+        ""
+    };
+    format!("{what}: {e}{extra}")
+}
+
+/// The CIDR blocks that exactly cover `first..=last`.
+pub fn cidr_blocks(first: Ipv4Addr, last: Ipv4Addr) -> Vec<(Ipv4Addr, u8)> {
+    let (mut a, end) = (u64::from(u32::from(first)), u64::from(u32::from(last)));
+    let mut out = Vec::new();
+    while a <= end {
+        let mut size = if a == 0 {
+            1u64 << 32
+        } else {
+            a & a.wrapping_neg()
+        };
+        while a + size - 1 > end {
+            size >>= 1;
+        }
+        out.push((Ipv4Addr::from(a as u32), 32 - size.trailing_zeros() as u8));
+        a += size;
+    }
+    out
+}
+
+fn seed() -> SeededRng {
+    let mut s = [0u8; 32];
+    match std::fs::File::open("/dev/urandom").and_then(|mut f| io::Read::read_exact(&mut f, &mut s))
+    {
+        Ok(()) => SeededRng::from_seed(s),
+        Err(e) => {
+            tracing::warn!("/dev/urandom: {e}; seeding from the clock");
+            SeededRng::from_u64(
+                u64::from(crate::sessions::unix_now()) ^ u64::from(std::process::id()),
+            )
+        }
+    }
+}
+
+async fn recv_udp(
+    sock: Option<&UdpSocket>,
+    buf: &mut [u8],
+) -> io::Result<(usize, std::net::SocketAddr)> {
+    match sock {
+        Some(s) => s.recv_from(buf).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Serves until SIGTERM/SIGINT.
+pub async fn run(cfg: Config) -> Result<(), String> {
+    let clock = StdClock::new();
+    let mut rng = seed();
+    let disc = AsyncPacketSocket::open(&cfg.interface, ETH_P_PPP_DISC)
+        .map_err(|e| hint(&format!("access interface {}", cfg.interface), e))?;
+    let out = AsyncPacketSocket::open(&cfg.interface, ETH_P_PPP_SES)
+        .map_err(|e| hint(&format!("access interface {}", cfg.interface), e))?;
+    let tun = AsyncTun::open(&cfg.tun).map_err(|e| hint(&format!("TUN device {}", cfg.tun), e))?;
+    let nc = Netconf::new().await.map_err(|e| hint("netlink", e))?;
+    if let Err(e) = disable_ipv6_autoconf(&cfg.tun) {
+        tracing::warn!("{e}");
+    }
+    nc.link_up(&cfg.interface, None)
+        .await
+        .map_err(|e| hint(&format!("access interface {}", cfg.interface), e))?;
+    nc.link_up(&cfg.tun, Some(TUN_MTU))
+        .await
+        .map_err(|e| hint(&cfg.tun, e))?;
+    nc.add_address(&cfg.tun, IpAddr::V4(cfg.pool.local), 32)
+        .await
+        .map_err(|e| hint(&cfg.tun, e))?;
+    let blocks = cidr_blocks(cfg.pool.first, cfg.pool.last);
+    for (net, len) in &blocks {
+        nc.replace_route(IpAddr::V4(*net), *len, &cfg.tun)
+            .await
+            .map_err(|e| hint("pool route", e))?;
+    }
+
+    let mut ac = AcConfig::new(EthernetAddress(out.mac()), cfg.ac_name.as_bytes());
+    ac.services = cfg
+        .service_names
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+    ac.max_sessions = cfg.max_sessions;
+    let mut ppp = PppConfig::authenticator(cfg.ac_name.as_bytes(), cfg.pool.local);
+    ppp.ipv6 = cfg.ipv6cp;
+    ppp.lcp.echo_interval =
+        (cfg.lcp.echo_interval > 0).then(|| Duration::from_secs(cfg.lcp.echo_interval.into()));
+    ppp.lcp.echo_failure = cfg.lcp.echo_failure;
+    let link = AcLink::new(ac, ppp, rng.fork(), clock.now())
+        .map_err(|e| format!("PPPoE settings: {e}"))?;
+    let radius = match &cfg.radius {
+        Some(r) => Some(
+            Radius::new(r, rng.fork())
+                .await
+                .map_err(|e| hint("radius", e))?,
+        ),
+        None => None,
+    };
+    let coa = Coa::new(&cfg).await.map_err(|e| hint("coa", e))?;
+    let listener = control::bind(&cfg.control_socket).map_err(|e| {
+        hint(
+            &format!("control socket {}", cfg.control_socket.display()),
+            e,
+        )
+    })?;
+    tracing::info!(
+        interface = %cfg.interface, tun = %cfg.tun, local = %cfg.pool.local,
+        pool = %format!("{}-{}", cfg.pool.first, cfg.pool.last),
+        auth = if cfg.radius.is_some() { "radius" } else { "users table" },
+        "bng ready"
+    );
+
+    let mut bng = Bng {
+        pool: Pool::new(cfg.pool.first, cfg.pool.last, cfg.pool.local),
+        cfg,
+        clock,
+        link,
+        table: Table::new(),
+        radius,
+        coa,
+        out,
+        tun,
+        routes: Vec::new(),
+        stats: Stats::default(),
+        shutting_down: false,
+    };
+    let (ctl_tx, mut ctl_rx) = mpsc::channel::<(String, oneshot::Sender<String>)>(16);
+    let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+    let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut stop_at: Option<tokio::time::Instant> = None;
+    let (mut disc_buf, mut ses_buf) = (vec![0u8; 2048], vec![0u8; 2048]);
+    let (mut tun_buf, mut out_buf) = (vec![0u8; HEADROOM + 65536], vec![0u8; 2048]);
+    let (mut radius_buf, mut coa_buf) = (vec![0u8; 4096], vec![0u8; 4096]);
+    loop {
+        bng.pump();
+        for op in std::mem::take(&mut bng.routes) {
+            let r = match op {
+                RouteOp::Add(a) => nc.replace_route(IpAddr::V4(a), 32, &bng.cfg.tun).await,
+                RouteOp::Del(a) => nc.delete_route(IpAddr::V4(a), 32, &bng.cfg.tun).await,
+            };
+            if let Err(e) = r {
+                tracing::warn!("{op:?}: {e}");
+            }
+        }
+        if let Some(t) = stop_at {
+            let idle = bng.table.by_id.is_empty()
+                && bng.radius.as_ref().is_none_or(|r| r.outstanding() == 0);
+            if idle || tokio::time::Instant::now() >= t {
+                break;
+            }
+        }
+        let next = [
+            bng.link.poll_timeout(),
+            bng.radius.as_ref().and_then(Radius::poll_timeout),
+            bng.coa.as_ref().and_then(Coa::poll_timeout),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .and_then(|t| bng.clock.to_std(t))
+        .map_or_else(
+            || tokio::time::Instant::now() + Duration::from_secs(3600),
+            tokio::time::Instant::from_std,
+        );
+        let input = tokio::select! {
+            r = disc.recv(&mut disc_buf) => Input::Discovery(r),
+            r = bng.out.recv(&mut ses_buf) => Input::Session(r),
+            r = bng.tun.recv(&mut tun_buf[HEADROOM..]) => Input::Tun(r),
+            r = recv_udp(bng.radius.as_ref().map(|r| &r.sock), &mut radius_buf) => Input::Radius(r),
+            r = recv_udp(bng.coa.as_ref().map(|c| &c.sock), &mut coa_buf) => Input::Coa(r),
+            r = listener.accept() => Input::Connection(r.map(|(s, _)| s)),
+            c = ctl_rx.recv() => Input::Command(c),
+            _ = tokio::time::sleep_until(next) => Input::Timer,
+            _ = tick.tick() => Input::Tick,
+            _ = term.recv() => Input::Signal("SIGTERM"),
+            _ = int.recv() => Input::Signal("SIGINT"),
+        };
+        let now = bng.clock.now();
+        match input {
+            Input::Discovery(Ok(n)) => {
+                if !bng.shutting_down {
+                    let _ = bng.link.handle_frame(now, &disc_buf[..n]);
+                }
+            }
+            Input::Session(Ok(n)) => bng.on_session_frame(&mut ses_buf[..n]),
+            Input::Tun(Ok(n)) => bng.on_tun_packet(&mut tun_buf, n, &mut out_buf),
+            Input::Radius(Ok((n, from))) => {
+                if let Some(r) = &mut bng.radius {
+                    r.handle_datagram(now, from, &radius_buf[..n]);
+                }
+            }
+            Input::Coa(Ok((n, from))) => {
+                if let Some(c) = &mut bng.coa {
+                    c.handle_datagram(now, from, &coa_buf[..n]);
+                }
+            }
+            Input::Discovery(Err(e))
+            | Input::Session(Err(e))
+            | Input::Tun(Err(e))
+            | Input::Radius(Err(e))
+            | Input::Coa(Err(e))
+            | Input::Connection(Err(e)) => {
+                tracing::warn!("receive failed: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Input::Connection(Ok(stream)) => {
+                tokio::spawn(serve_connection(stream, ctl_tx.clone()));
+            }
+            Input::Command(Some((command, reply))) => {
+                let _ = reply.send(answer(&bng, &command));
+            }
+            Input::Command(None) => {}
+            Input::Timer => {
+                bng.link.handle_timeout(now);
+                if let Some(r) = &mut bng.radius {
+                    r.handle_timeout(now);
+                }
+                if let Some(c) = &mut bng.coa {
+                    c.handle_timeout(now);
+                }
+            }
+            Input::Tick => bng.housekeeping(),
+            Input::Signal(name) => {
+                if stop_at.is_some() {
+                    tracing::warn!("{name} again: exiting at once");
+                    break;
+                }
+                tracing::info!(
+                    sessions = bng.table.by_id.len(),
+                    "{name}: closing every session"
+                );
+                bng.shutdown();
+                stop_at = Some(tokio::time::Instant::now() + SHUTDOWN_GRACE);
+            }
+        }
+    }
+    if !bng.table.by_id.is_empty() {
+        tracing::warn!(
+            sessions = bng.table.by_id.len(),
+            "exiting with sessions whose peer did not answer the Terminate-Request"
+        );
+    }
+    for (net, len) in &blocks {
+        let _ = nc.delete_route(IpAddr::V4(*net), *len, &bng.cfg.tun).await;
+    }
+    for s in bng.table.by_id.values().filter(|s| s.own_route) {
+        if let Some(a) = s.addr {
+            let _ = nc.delete_route(IpAddr::V4(a), 32, &bng.cfg.tun).await;
+        }
+    }
+    let _ = std::fs::remove_file(&bng.cfg.control_socket);
+    tracing::info!("bng stopped");
+    Ok(())
+}
+
+/// Reads one command from a control connection, asks the loop, replies.
+async fn serve_connection(
+    mut stream: tokio::net::UnixStream,
+    to_loop: mpsc::Sender<(String, oneshot::Sender<String>)>,
+) {
+    let command = match tokio::time::timeout(
+        Duration::from_secs(2),
+        control::read_command(&mut stream),
+    )
+    .await
+    {
+        Ok(Ok(c)) => c,
+        _ => return,
+    };
+    let (tx, rx) = oneshot::channel();
+    if to_loop.send((command, tx)).await.is_err() {
+        return;
+    }
+    if let Ok(reply) = rx.await {
+        let _ = control::write_reply(&mut stream, &reply).await;
+    }
+}
+
+/// The reply to a control command.
+fn answer(bng: &Bng, command: &str) -> String {
+    match command {
+        "sessions" => bng.table.render(std::time::Instant::now()),
+        "stats" => {
+            let s = &bng.stats;
+            let (spoofed, policed) = bng.table.by_id.values().fold((0, 0), |(a, b), x| {
+                (
+                    a + x.traffic.spoofed,
+                    b + x.traffic.policed_up + x.traffic.policed_down,
+                )
+            });
+            format!(
+                "sessions {}\npool_in_use {}\nspoofed {spoofed}\npoliced {policed}\n\
+                 tx_dropped {}\nno_session {}\ntun_ipv6_dropped {}\ntun_errors {}\n",
+                bng.table.by_id.len(),
+                bng.pool.in_use(),
+                s.tx_dropped,
+                s.no_session,
+                s.tun_ipv6_dropped,
+                s.tun_errors
+            )
+        }
+        other => format!("unknown command `{other}` (try: sessions, stats)\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidr_cover() {
+        let ip = |s: &str| s.parse::<Ipv4Addr>().unwrap();
+        assert_eq!(
+            cidr_blocks(ip("198.51.100.10"), ip("198.51.100.20")),
+            vec![
+                (ip("198.51.100.10"), 31),
+                (ip("198.51.100.12"), 30),
+                (ip("198.51.100.16"), 30),
+                (ip("198.51.100.20"), 32)
+            ]
+        );
+        assert_eq!(
+            cidr_blocks(ip("192.0.2.0"), ip("192.0.2.255")),
+            vec![(ip("192.0.2.0"), 24)]
+        );
+        assert_eq!(
+            cidr_blocks(ip("0.0.0.0"), ip("255.255.255.255")),
+            vec![(ip("0.0.0.0"), 0)]
+        );
+    }
+}

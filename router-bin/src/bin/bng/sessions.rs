@@ -1,0 +1,255 @@
+//! The bng's view of each PPPoE session: who, which address, counters,
+//! speed limits and accounting state; and the table `bng sessions` prints.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::net::Ipv4Addr;
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::shaper::TokenBucket;
+
+/// Per-session traffic counters (IP packet bytes).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Traffic {
+    /// Octets from the user.
+    pub in_octets: u64,
+    /// Packets from the user.
+    pub in_packets: u64,
+    /// Octets to the user.
+    pub out_octets: u64,
+    /// Packets to the user.
+    pub out_packets: u64,
+    /// Upstream packets with a source address not the session's.
+    pub spoofed: u64,
+    /// Upstream IPv6 packets dropped (no global IPv6 yet).
+    pub ipv6_dropped: u64,
+    /// Packets dropped by the speed limit, upstream.
+    pub policed_up: u64,
+    /// Packets dropped by the speed limit, downstream.
+    pub policed_down: u64,
+}
+
+/// RADIUS accounting state of a session.
+#[derive(Debug, Clone)]
+pub struct Acct {
+    /// Class attributes of the Access-Accept, echoed back.
+    pub class: Vec<Vec<u8>>,
+    /// Interim interval; `None`: no Interim-Updates.
+    pub interim: Option<Duration>,
+    /// When the next Interim-Update is due.
+    pub next_interim: Option<Instant>,
+    /// Start was sent (a Stop follows).
+    pub started: bool,
+}
+
+/// One session.
+#[derive(Debug)]
+pub struct Session {
+    /// Unique over the process's life (PPPoE ids are reused).
+    pub serial: u64,
+    /// PPPoE session id.
+    pub id: u16,
+    /// Acct-Session-Id (also without RADIUS, for Disconnect-Requests).
+    pub acct_id: String,
+    /// The host's MAC.
+    pub mac: [u8; 6],
+    /// The authenticated (or claimed, while pending) user name.
+    pub user: Option<Vec<u8>>,
+    /// The address given in the Access-Accept / by the pool.
+    pub addr: Option<Ipv4Addr>,
+    /// Whether `addr` came from the pool (released on Down).
+    pub from_pool: bool,
+    /// Whether `addr` needs its own /32 route (outside the pool).
+    pub own_route: bool,
+    /// IPCP is open: the data path forwards.
+    pub ipv4_up: bool,
+    /// The peer's MRU (from LinkUp).
+    pub mtu: u16,
+    /// When the PPPoE session started.
+    pub started: Instant,
+    /// When IPCP came up (accounting's session time).
+    pub up_since: Option<Instant>,
+    /// Counters.
+    pub traffic: Traffic,
+    /// Upstream limit.
+    pub up: Option<TokenBucket>,
+    /// Downstream limit.
+    pub down: Option<TokenBucket>,
+    /// Accounting, with RADIUS.
+    pub acct: Option<Acct>,
+    /// Session-Timeout deadline.
+    pub deadline: Option<Instant>,
+    /// Acct-Terminate-Cause to report when we closed the session.
+    pub close_cause: Option<u32>,
+}
+
+impl Session {
+    /// A new PPPoE session.
+    pub fn new(serial: u64, id: u16, mac: [u8; 6], now: Instant) -> Session {
+        Session {
+            serial,
+            id,
+            acct_id: format!("{serial:016X}"),
+            mac,
+            user: None,
+            addr: None,
+            from_pool: false,
+            own_route: false,
+            ipv4_up: false,
+            mtu: 1492,
+            started: now,
+            up_since: None,
+            traffic: Traffic::default(),
+            up: None,
+            down: None,
+            acct: None,
+            deadline: None,
+            close_cause: None,
+        }
+    }
+
+    /// The user name as text.
+    pub fn user_text(&self) -> String {
+        self.user
+            .as_deref()
+            .map_or_else(|| "-".into(), |u| String::from_utf8_lossy(u).into_owned())
+    }
+}
+
+/// `aa:bb:cc:dd:ee:ff`.
+pub fn mac_text(mac: &[u8; 6]) -> String {
+    mac.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// Every session, by PPPoE id, and the address map of the data path.
+#[derive(Debug)]
+pub struct Table {
+    /// Sessions by PPPoE id.
+    pub by_id: HashMap<u16, Session>,
+    /// Assigned address → PPPoE id.
+    pub by_addr: HashMap<Ipv4Addr, u16>,
+    next_serial: u64,
+}
+
+impl Table {
+    /// An empty table; serials (and so Acct-Session-Ids) start from the
+    /// wall-clock time so they differ from a previous run's.
+    pub fn new() -> Table {
+        Table {
+            by_id: HashMap::new(),
+            by_addr: HashMap::new(),
+            next_serial: u64::from(unix_now()) << 24,
+        }
+    }
+
+    /// Adds a session for a new PPPoE session id.
+    pub fn insert(&mut self, id: u16, mac: [u8; 6], now: Instant) {
+        self.next_serial += 1;
+        self.by_id
+            .insert(id, Session::new(self.next_serial, id, mac, now));
+    }
+
+    /// Removes a session and its address mapping.
+    pub fn remove(&mut self, id: u16) -> Option<Session> {
+        let s = self.by_id.remove(&id)?;
+        if let Some(a) = s.addr
+            && self.by_addr.get(&a) == Some(&id)
+        {
+            self.by_addr.remove(&a);
+        }
+        Some(s)
+    }
+
+    /// The text table of `bng sessions`.
+    pub fn render(&self, now: Instant) -> String {
+        let mut rows: Vec<&Session> = self.by_id.values().collect();
+        rows.sort_by_key(|s| s.id);
+        let mut out = format!(
+            "{:<20} {:<17} {:>6} {:<15} {:>9} {:>14} {:>14} {:>8} {}\n",
+            "USER",
+            "MAC",
+            "ID",
+            "ADDRESS",
+            "UPTIME",
+            "BYTES-IN",
+            "BYTES-OUT",
+            "SPOOFED",
+            "LIMIT-KBPS"
+        );
+        for s in rows {
+            let addr = match (s.addr, s.ipv4_up) {
+                (Some(a), true) => a.to_string(),
+                (Some(a), false) => format!("({a})"),
+                (None, _) => "-".into(),
+            };
+            let _ = writeln!(
+                out,
+                "{:<20} {:<17} {:>6} {:<15} {:>9} {:>14} {:>14} {:>8} {}/{}",
+                s.user_text(),
+                mac_text(&s.mac),
+                s.id,
+                addr,
+                uptime(now.saturating_duration_since(s.started)),
+                s.traffic.in_octets,
+                s.traffic.out_octets,
+                s.traffic.spoofed,
+                limit(s.up.as_ref()),
+                limit(s.down.as_ref()),
+            );
+        }
+        let _ = writeln!(out, "{} session(s)", self.by_id.len());
+        out
+    }
+}
+
+fn limit(b: Option<&TokenBucket>) -> String {
+    b.map_or_else(|| "-".into(), |b| b.kbps().to_string())
+}
+
+/// `1d02:03:04` / `02:03:04`.
+fn uptime(d: Duration) -> String {
+    let s = d.as_secs();
+    let (days, h, m, sec) = (s / 86400, s / 3600 % 24, s / 60 % 60, s % 60);
+    if days > 0 {
+        format!("{days}d{h:02}:{m:02}:{sec:02}")
+    } else {
+        format!("{h:02}:{m:02}:{sec:02}")
+    }
+}
+
+/// Seconds since 1970, for Event-Timestamp.
+pub fn unix_now() -> u32 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_lists_sessions() {
+        let now = Instant::now();
+        let mut t = Table::new();
+        t.insert(7, [2, 0, 0, 0, 0, 1], now);
+        let s = t.by_id.get_mut(&7).unwrap();
+        s.user = Some(b"alice".to_vec());
+        s.addr = Some(Ipv4Addr::new(192, 0, 2, 9));
+        s.ipv4_up = true;
+        s.traffic.in_octets = 1234;
+        t.by_addr.insert(Ipv4Addr::new(192, 0, 2, 9), 7);
+        let text = t.render(now + Duration::from_secs(3725));
+        assert!(text.contains("alice"), "{text}");
+        assert!(text.contains("02:00:00:00:00:01"), "{text}");
+        assert!(text.contains("192.0.2.9"), "{text}");
+        assert!(text.contains("01:02:05"), "{text}");
+        assert!(text.contains("1 session(s)"), "{text}");
+        assert!(t.remove(7).is_some());
+        assert!(t.by_addr.is_empty());
+        assert_eq!(uptime(Duration::from_secs(90061)), "1d01:01:01");
+    }
+}
