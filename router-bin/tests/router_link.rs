@@ -1,0 +1,115 @@
+//! The `router` binary against our own access concentrator (AcLink over
+//! AF_PACKET, `common/concentrator.rs`) in network namespaces:
+//!
+//! ```text
+//!  isp [ac0] ── [wan0] cpe: router (ppp0 TUN) [lan0] ── [eth0] lan: dhclient
+//! ```
+//!
+//! The router comes up (ppp0 has the IPCP address, default routes), a LAN
+//! host gets a DHCP lease and pings the AC's address through NAT, `router
+//! status` shows it all, a corrupt state file is ignored, and SIGTERM hangs
+//! up (LCP Terminate + PADT) and removes the nft table.
+
+mod common;
+mod router_support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use common::concentrator::{AcSeen, AcSettings, serve};
+use ppp_proto::Event as PppEvent;
+use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
+use router_bin::link::AcLinkEvent;
+use router_support::{Router, dhclient, ip_out, nft_tables, ping, write_config};
+use std::net::Ipv4Addr;
+
+#[test]
+fn router_dials_our_ac_serves_the_lan_and_hangs_up() {
+    let Some(mut tb) = testbed::Testbed::new("router-link") else {
+        return;
+    };
+    let isp = tb.namespace("isp").unwrap();
+    let cpe = tb.namespace("cpe").unwrap();
+    let lan = tb.namespace("lan").unwrap();
+    tb.veth((&isp, "ac0"), (&cpe, "wan0")).unwrap();
+    tb.veth((&cpe, "lan0"), (&lan, "eth0")).unwrap();
+
+    let sock = testbed::in_namespace(isp.name(), || PacketSocket::open("ac0", ETH_P_ALL))
+        .unwrap()
+        .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let ac = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let settings = AcSettings {
+                ac_name: b"test-ac",
+                users: vec![(b"alice", b"s3cret")],
+                local: Ipv4Addr::new(192, 0, 2, 1),
+                pool_start: Ipv4Addr::new(192, 0, 2, 10),
+                dns: [Ipv4Addr::new(192, 0, 2, 53), Ipv4Addr::new(192, 0, 2, 54)],
+            };
+            serve(sock, settings, stop)
+        })
+    };
+
+    let config = write_config(tb.dir(), "wan0", "lan0", "");
+    // A corrupt state file is reported and ignored.
+    std::fs::write(tb.dir().join("state/wan.toml"), "ipv4 = [oops").unwrap();
+    let mut router = Router::start(&tb, &cpe, &config);
+    let status = router.wait_status(Duration::from_secs(30), |s| {
+        s.contains("ipv4: 192.0.2.10") && s.contains("ipv6: fe80::")
+    });
+    eprintln!("{status}");
+    assert!(status.contains("wan: up on wan0 (ppp0)"), "{status}");
+    assert!(
+        router.log().contains("ignoring the WAN state file"),
+        "{}",
+        router.log()
+    );
+
+    let addr = ip_out(&cpe, &["addr", "show", "dev", "ppp0"]);
+    assert!(addr.contains("inet 192.0.2.10/32"), "{addr}");
+    assert!(addr.contains("inet6 fe80::"), "{addr}");
+    assert!(addr.contains("mtu 1492"), "{addr}");
+    let routes = ip_out(&cpe, &["route", "show", "default"]);
+    assert!(routes.contains("default dev ppp0"), "{routes}");
+    let routes6 = ip_out(&cpe, &["-6", "route", "show", "default"]);
+    assert!(routes6.contains("default dev ppp0"), "{routes6}");
+    assert!(nft_tables(&cpe).contains("table inet router"));
+    let saved = std::fs::read_to_string(tb.dir().join("state/wan.toml")).unwrap();
+    assert!(saved.contains("ipv4 = \"192.0.2.10\""), "{saved}");
+
+    // The LAN host: a lease with the router and the ISP's DNS, then a
+    // ping of the AC's address through NAT.
+    let events = dhclient(&tb, &lan, "eth0");
+    assert!(events.contains("BOUND ip=198.51.100.1"), "{events}");
+    assert!(events.contains("router=198.51.100.1 dns="), "{events}");
+    assert!(events.contains("dns=192.0.2.53 192.0.2.54"), "{events}");
+    let out = ping(&tb, &lan, "192.0.2.1")
+        .unwrap_or_else(|e| panic!("{e}\n{}", router.status().unwrap_or_default()));
+    assert!(out.contains("bytes from 192.0.2.1"), "{out}");
+    let status = router.status().unwrap();
+    eprintln!("{status}");
+    assert!(status.contains("dhcp leases:\n  198.51.100.1"), "{status}");
+    assert!(!status.contains("tx 0 packets"), "{status}");
+
+    router.stop_cleanly(Duration::from_secs(8));
+    assert!(
+        !nft_tables(&cpe).contains("router"),
+        "nft table left behind"
+    );
+    stop.store(true, Ordering::Relaxed);
+    let seen = ac.join().unwrap();
+    // The AC saw our hang-up: the session went down.
+    assert!(
+        seen.iter().any(|s| matches!(
+            s,
+            AcSeen::Link(AcLinkEvent::Ppp {
+                event: PppEvent::Down { .. },
+                ..
+            })
+        )),
+        "{seen:?}"
+    );
+}

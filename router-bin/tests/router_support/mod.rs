@@ -1,0 +1,193 @@
+//! Shared by the `router_*` tests: a router.toml writer, the `router`
+//! process with its status command, and a LAN host running `dhclient`.
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use testbed::{Netns, Process, Testbed};
+
+/// The LAN of the tests.
+pub const LAN_CIDR: &str = "198.51.100.1/24";
+
+/// Writes a router.toml into `dir`; its path. `extra_wan` is appended to
+/// the `[wan]` table.
+pub fn write_config(dir: &Path, wan_if: &str, lan_if: &str, extra_wan: &str) -> PathBuf {
+    let state = dir.join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let text = format!(
+        r#"state_dir = "{}"
+[wan]
+interface = "{wan_if}"
+user = "alice"
+password = "s3cret"
+lcp_echo_interval = 2
+lcp_echo_failure = 3
+{extra_wan}
+[lan]
+interface = "{lan_if}"
+address = "{LAN_CIDR}"
+[dhcp]
+range = ["198.51.100.100", "198.51.100.149"]
+lease_time = 600
+"#,
+        state.display()
+    );
+    let path = dir.join("router.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The `router` process in its namespace.
+pub struct Router {
+    pub proc: Process,
+    pub config: PathBuf,
+    pub ns: Netns,
+}
+
+impl Router {
+    /// Starts `router --config CONFIG` in `ns`.
+    pub fn start(tb: &Testbed, ns: &Netns, config: &Path) -> Router {
+        let bin = env!("CARGO_BIN_EXE_router");
+        let proc = tb
+            .spawn(ns, &[bin, "--config", config.to_str().unwrap()])
+            .expect("spawn router");
+        Router {
+            proc,
+            config: config.to_owned(),
+            ns: ns.clone(),
+        }
+    }
+
+    /// `router status` (run in the router's namespace); its output or error.
+    pub fn status(&self) -> Result<String, String> {
+        let out = std::process::Command::new("ip")
+            .args(["netns", "exec", self.ns.name()])
+            .args([env!("CARGO_BIN_EXE_router"), "status", "--config"])
+            .arg(&self.config)
+            .output()
+            .map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+
+    /// Polls the status until `pred` holds; the last status.
+    pub fn wait_status(&mut self, limit: Duration, pred: impl Fn(&str) -> bool) -> String {
+        let end = Instant::now() + limit;
+        let mut last = String::new();
+        while Instant::now() < end {
+            if let Ok(Some(s)) = self.proc.try_wait() {
+                panic!("router exited ({s}):\n{}", self.log());
+            }
+            match self.status() {
+                Ok(s) if pred(&s) => return s,
+                Ok(s) => last = s,
+                Err(e) => last = e,
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!("status never matched; last:\n{last}\nlog:\n{}", self.log());
+    }
+
+    /// The router's stderr (its log).
+    pub fn log(&self) -> String {
+        self.proc.output().1
+    }
+
+    /// SIGTERM, then it must exit 0 within `limit`.
+    pub fn stop_cleanly(&mut self, limit: Duration) {
+        self.proc
+            .signal(nix::sys::signal::Signal::SIGTERM)
+            .expect("SIGTERM");
+        let status = self.proc.wait_timeout(limit).unwrap();
+        assert!(
+            status.is_some_and(|s| s.success()),
+            "router did not exit 0 within {limit:?} after SIGTERM: {status:?}\n{}",
+            self.log()
+        );
+    }
+}
+
+/// Runs `ip -n NS ARGS` and returns its stdout.
+pub fn ip_out(ns: &Netns, args: &[&str]) -> String {
+    let out = std::process::Command::new("ip")
+        .args(["-n", ns.name()])
+        .args(args)
+        .output()
+        .expect("ip");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs `nft list tables` in `ns`.
+pub fn nft_tables(ns: &Netns) -> String {
+    let out = std::process::Command::new("ip")
+        .args(["netns", "exec", ns.name(), "nft", "list", "tables"])
+        .output()
+        .expect("nft");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs dhclient once on `ifname` in `ns`; the script sets the address and
+/// the default route. Returns the dhclient events log (one line each).
+pub fn dhclient(tb: &Testbed, ns: &Netns, ifname: &str) -> String {
+    let dir = tb.dir();
+    let events = dir.join("dhclient.events");
+    let script = dir.join("dhclient-script");
+    std::fs::write(
+        &script,
+        format!(
+            r#"#!/bin/sh
+echo "$reason ip=$new_ip_address router=$new_routers dns=$new_domain_name_servers" >> {}
+case "$reason" in
+PREINIT) ip link set "$interface" up ;;
+BOUND|RENEW|REBIND|REBOOT)
+  ip addr replace "$new_ip_address/24" dev "$interface"
+  ip route replace default via "$new_routers" dev "$interface" ;;
+esac
+exit 0
+"#,
+            events.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let conf = dir.join("dhclient.conf");
+    std::fs::write(
+        &conf,
+        "timeout 40;\nrequest subnet-mask, routers, domain-name-servers;\n",
+    )
+    .unwrap();
+    let (lf, pf) = (dir.join("dhclient.leases"), dir.join("dhclient.pid"));
+    let argv = [
+        "dhclient",
+        "-4",
+        "-v",
+        "-1",
+        "-cf",
+        conf.to_str().unwrap(),
+        "-sf",
+        script.to_str().unwrap(),
+        "-lf",
+        lf.to_str().unwrap(),
+        "-pf",
+        pf.to_str().unwrap(),
+        ifname,
+    ];
+    tb.exec(ns, &argv, Duration::from_secs(50))
+        .unwrap_or_else(|e| panic!("dhclient: {e}"));
+    std::fs::read_to_string(&events).unwrap_or_default()
+}
+
+/// Pings `dst` from `ns` (3 tries of 1 s); the ping output.
+pub fn ping(tb: &Testbed, ns: &Netns, dst: &str) -> Result<String, String> {
+    tb.exec(
+        ns,
+        &["ping", "-c", "3", "-W", "2", "-i", "0.3", dst],
+        Duration::from_secs(10),
+    )
+    .map_err(|e| e.to_string())
+}
