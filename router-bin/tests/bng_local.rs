@@ -1,0 +1,136 @@
+//! The `bng` binary with its local users table, against our ClientLink
+//! dialer over a veth pair: a session comes up with a pool address, pings
+//! reach the bng's namespace through the TUN data path, `bng sessions`
+//! lists it, spoofed packets are dropped and counted, a wrong password is
+//! refused, and SIGTERM ends the session with Terminate + PADT.
+
+mod bng_support;
+mod common;
+
+use std::time::Duration;
+
+use bng_support::{Bed, ISP, LOCAL, NET, POOL_FIRST, dial_up, ping};
+use common::dialer::{Seen, ppp};
+use common::icmp::icmpv4_echo;
+use nix::sys::signal::Signal;
+use ppp_proto::Event as PppEvent;
+use pppoe_proto::ClientEvent;
+use router_bin::link::ClientLinkEvent;
+
+/// The `bng sessions` row of `user`, split into columns.
+fn row(table: &str, user: &str) -> Option<Vec<String>> {
+    table
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(user))
+        .map(|l| l.split_whitespace().map(String::from).collect())
+}
+
+#[test]
+fn session_up_ping_spoofing_sessions_table_and_sigterm() {
+    let Some(mut bed) = Bed::start("bng-local", true, "") else {
+        return;
+    };
+    let mut d = bed.dialer(b"alice", b"wonderland", 1);
+    let addr = dial_up(&mut d, || bed.log());
+    assert_eq!(addr, POOL_FIRST);
+    let (_, peer, dns) = d.ipv4().unwrap();
+    assert_eq!(peer, LOCAL);
+    assert_eq!(dns[0], Some("198.51.100.53".parse().unwrap()));
+
+    // Through the TUN device to the bng's own address and to another
+    // interface of its namespace.
+    assert!(
+        ping(&mut d, addr, LOCAL, 1, 5),
+        "no echo reply from {LOCAL}\n{}",
+        bed.log()
+    );
+    assert!(
+        ping(&mut d, addr, ISP, 10, 5),
+        "no echo reply from {ISP}\n{}",
+        bed.log()
+    );
+    assert!(
+        ping(&mut d, addr, NET, 20, 5),
+        "no echo reply from {NET}\n{}",
+        bed.log()
+    );
+
+    // A packet with someone else's source address goes nowhere.
+    let spoofed = "198.51.100.99".parse().unwrap();
+    d.send_data(0x0021, &icmpv4_echo(spoofed, ISP, 7, 1));
+    let replied = d.run_until(
+        Duration::from_secs(1),
+        |s| matches!(s, Seen::Data(0x0021, p) if p.len() >= 20 && p[16..20] == [198, 51, 100, 99]),
+    );
+    assert!(!replied);
+
+    let table = bed.ctl("sessions");
+    let r = row(&table, "alice").unwrap_or_else(|| panic!("alice not listed:\n{table}"));
+    // USER MAC ID ADDRESS UPTIME BYTES-IN BYTES-OUT SPOOFED LIMIT
+    assert_eq!(r[3], addr.to_string(), "{table}");
+    assert!(r[5].parse::<u64>().unwrap() >= 3 * 55, "{table}");
+    assert!(r[6].parse::<u64>().unwrap() >= 3 * 55, "{table}");
+    assert_eq!(r[7], "1", "the spoofed packet is counted\n{table}");
+    assert!(table.contains("1 session(s)"), "{table}");
+    let stats = bed.ctl("stats");
+    assert!(stats.contains("spoofed 1"), "{stats}");
+
+    // SIGTERM: LCP Terminate-Request, then (after our Terminate-Ack) PADT.
+    bed.bng.signal(Signal::SIGTERM).unwrap();
+    let padt = d.run_until(Duration::from_secs(5), |s| {
+        matches!(
+            s,
+            Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionDown { .. }))
+        )
+    });
+    assert!(padt, "no PADT after SIGTERM: {:?}\n{}", d.log, bed.log());
+    assert!(
+        d.log
+            .iter()
+            .any(|s| matches!(s, Seen::Control(true, 0xc021, 5))),
+        "no LCP Terminate-Request: {:?}",
+        d.log
+    );
+    let status = bed.bng.wait_timeout(Duration::from_secs(5)).unwrap();
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "bng did not exit 0: {status:?}\n{}",
+        bed.log()
+    );
+    assert!(bed.log().contains("session down"), "{}", bed.log());
+}
+
+#[test]
+fn wrong_password_is_refused_and_fixed_address_user_gets_its_address() {
+    let Some(bed) = Bed::start("bng-reject", true, "") else {
+        return;
+    };
+    let mut d = bed.dialer(b"alice", b"wrong", 2);
+    let failed = d.run_until(Duration::from_secs(15), |s| {
+        ppp(s, |e| matches!(e, PppEvent::AuthFailed { .. }))
+    });
+    assert!(failed, "{:?}\n{}", d.log, bed.log());
+    assert!(d.ipv4().is_none());
+    let down = d.run_until(Duration::from_secs(10), |s| {
+        matches!(
+            s,
+            Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionDown { .. }))
+        )
+    });
+    assert!(down, "{:?}", d.log);
+    assert!(
+        bed.log().contains("authentication refused"),
+        "{}",
+        bed.log()
+    );
+    drop(d);
+
+    // bob has a fixed address outside the pool and speed limits.
+    let mut d = bed.dialer(b"bob", b"builder", 3);
+    let addr = dial_up(&mut d, || bed.log());
+    assert_eq!(addr.to_string(), "192.0.2.77");
+    assert!(ping(&mut d, addr, NET, 1, 5), "{}", bed.log());
+    let table = bed.ctl("sessions");
+    let r = row(&table, "bob").unwrap_or_else(|| panic!("bob not listed:\n{table}"));
+    assert_eq!(r[8], "1000/2000", "{table}");
+}

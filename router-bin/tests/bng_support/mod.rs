@@ -1,0 +1,174 @@
+//! The bng integration tests' bed: a client namespace and a bng namespace
+//! joined by a veth pair, the bng spawned from its binary with a generated
+//! config, and our ClientLink dialer on the client side.
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::common::dialer::{Dialer, Seen};
+use crate::common::icmp::icmpv4_echo;
+use ppp_proto::Config as PppConfig;
+use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
+use testbed::{Netns, Process, Testbed};
+
+/// The bng's IPCP address (on its TUN device).
+pub const LOCAL: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
+/// The first pool address.
+pub const POOL_FIRST: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 10);
+/// An address of the bng's namespace on its ISP-side interface.
+pub const ISP: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 1);
+/// A host behind the bng (namespace `internet`), reached by forwarding.
+pub const NET: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 2);
+
+/// The namespaces and the running bng.
+pub struct Bed {
+    pub tb: Testbed,
+    pub client: Netns,
+    pub isp: Netns,
+    pub internet: Netns,
+    pub bng: Process,
+    pub config: PathBuf,
+}
+
+/// A config on `acc0` with users alice/wonderland and bob (fixed address,
+/// limits); `extra` is appended (e.g. a `[radius]` section).
+pub fn config_text(dir: &std::path::Path, users: bool, extra: &str) -> String {
+    let mut c = format!(
+        "interface = \"acc0\"\nac_name = \"test-bng\"\ninterim_interval = 2\n\
+         control_socket = \"{}/bng.sock\"\n\
+         [lcp]\necho_interval = 5\n\
+         [pool]\nfirst = \"{POOL_FIRST}\"\nlast = \"198.51.100.20\"\nlocal = \"{LOCAL}\"\n\
+         dns = [\"198.51.100.53\", \"198.51.100.54\"]\n",
+        dir.display()
+    );
+    if users {
+        c.push_str(
+            "[[users]]\nname = \"alice\"\npassword = \"wonderland\"\n\
+             [[users]]\nname = \"bob\"\npassword = \"builder\"\nip = \"192.0.2.77\"\n\
+             upstream_kbps = 1000\ndownstream_kbps = 2000\n",
+        );
+    }
+    c.push_str(extra);
+    c
+}
+
+impl Bed {
+    /// Builds the namespaces and starts the bng with `config`.
+    pub fn start(label: &str, users: bool, extra: &str) -> Option<Bed> {
+        let mut tb = Testbed::new(label)?;
+        let client = tb.namespace("client").unwrap();
+        let isp = tb.namespace("isp").unwrap();
+        tb.veth((&client, "wan0"), (&isp, "acc0")).unwrap();
+        let internet = tb.namespace("internet").unwrap();
+        tb.veth((&isp, "isp0"), (&internet, "net0")).unwrap();
+        tb.addr(&isp, "isp0", "203.0.113.1/24").unwrap();
+        tb.addr(&internet, "net0", "203.0.113.2/24").unwrap();
+        for net in ["198.51.100.0/24", "192.0.2.0/24"] {
+            tb.ip(&internet, &["route", "add", net, "via", "203.0.113.1"])
+                .unwrap();
+        }
+        tb.exec(
+            &isp,
+            &["sysctl", "-qw", "net.ipv4.ip_forward=1"],
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        let config = tb.dir().join("bng.toml");
+        std::fs::write(&config, config_text(tb.dir(), users, extra)).unwrap();
+        let bng = tb
+            .spawn(
+                &isp,
+                &[
+                    env!("CARGO_BIN_EXE_bng"),
+                    "--config",
+                    config.to_str().unwrap(),
+                ],
+            )
+            .unwrap();
+        let mut bed = Bed {
+            tb,
+            client,
+            isp,
+            internet,
+            bng,
+            config,
+        };
+        bed.wait_log("bng ready", Duration::from_secs(10));
+        Some(bed)
+    }
+
+    /// Waits until the bng's log contains `text`; panics with the log if not.
+    pub fn wait_log(&mut self, text: &str, limit: Duration) {
+        let end = Instant::now() + limit;
+        loop {
+            let (_, err) = self.bng.output();
+            if err.contains(text) {
+                return;
+            }
+            if let Ok(Some(st)) = self.bng.try_wait() {
+                panic!("bng exited ({st}) before `{text}`:\n{err}");
+            }
+            assert!(Instant::now() < end, "no `{text}` in the bng's log:\n{err}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The bng's log.
+    pub fn log(&self) -> String {
+        self.bng.output().1
+    }
+
+    /// Runs `bng <command> --config ...` in the bng's namespace.
+    pub fn ctl(&self, command: &str) -> String {
+        self.tb
+            .exec(
+                &self.isp,
+                &[
+                    env!("CARGO_BIN_EXE_bng"),
+                    command,
+                    "--config",
+                    self.config.to_str().unwrap(),
+                ],
+                Duration::from_secs(10),
+            )
+            .unwrap()
+    }
+
+    /// A dialer for `user`/`password` on the client side.
+    pub fn dialer(&self, user: &[u8], password: &[u8], seed: u64) -> Dialer {
+        let sock = self
+            .client
+            .enter(|| PacketSocket::open("wan0", ETH_P_ALL))
+            .unwrap()
+            .unwrap();
+        let pppoe = Dialer::pppoe_config(&sock);
+        Dialer::new(sock, pppoe, PppConfig::peer(user, password), seed)
+    }
+}
+
+/// Dials until IPCP is up; the client's address.
+pub fn dial_up(d: &mut Dialer, log: impl Fn() -> String) -> Ipv4Addr {
+    let up = d.run_until(Duration::from_secs(15), |s| {
+        crate::common::dialer::ppp(s, |e| matches!(e, ppp_proto::Event::Ipv4Up { .. }))
+    });
+    assert!(up, "no IPCP: {:?}\nbng log:\n{}", d.log, log());
+    d.ipv4().unwrap().0
+}
+
+/// Sends echo requests `from` → `to` until one is answered (at most
+/// `tries`); whether one was.
+pub fn ping(d: &mut Dialer, from: Ipv4Addr, to: Ipv4Addr, seq: u16, tries: u16) -> bool {
+    for i in 0..tries {
+        d.send_data(0x0021, &icmpv4_echo(from, to, 0x4242, seq + i));
+        let answered = d.run_until(Duration::from_millis(700), |s| {
+            matches!(s, Seen::Data(0x0021, p)
+                if p.len() >= 28 && p[20] == 0 && p[12..16] == to.octets() && p[16..20] == from.octets())
+        });
+        if answered {
+            return true;
+        }
+    }
+    false
+}
