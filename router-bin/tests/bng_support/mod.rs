@@ -3,6 +3,8 @@
 //! config, and our ClientLink dialer on the client side.
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod radiusd;
+
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -1,0 +1,183 @@
+//! The `bng` binary against a real FreeRADIUS (Debian `freeradius`, run by
+//! the test inside the bng's namespace) and `radclient`: the Access-Accept's
+//! Framed-IP-Address and speed limits are used, accounting Start /
+//! Interim-Update / Stop land in the detail file with growing octet
+//! counters, and a Disconnect-Request ends the session (then, with no
+//! session left, is NAKed).
+
+mod bng_support;
+mod common;
+
+use std::time::Duration;
+
+use bng_support::radiusd::{self, Radiusd, SECRET, records, value};
+use bng_support::{Bed, NET, dial_up, ping};
+use common::dialer::{Seen, ppp};
+use ppp_proto::Event as PppEvent;
+use pppoe_proto::ClientEvent;
+use router_bin::link::ClientLinkEvent;
+
+const USERS: &str = r#"
+carol	Cleartext-Password := "s3cret"
+	Framed-IP-Address = 198.51.100.15,
+	Acct-Interim-Interval = 2,
+	RP-Upstream-Speed-Limit = 2048,
+	RP-Downstream-Speed-Limit = 4096,
+	Class = "plan-a",
+	Message-Authenticator = 0x00
+
+DEFAULT	Auth-Type := Reject
+	Reply-Message = "denied",
+	Message-Authenticator = 0x00
+"#;
+
+fn radclient(bed: &Bed, request: &str) -> String {
+    let file = bed.tb.dir().join("request.txt");
+    std::fs::write(&file, request).unwrap();
+    let mut p = bed
+        .tb
+        .spawn(
+            &bed.isp,
+            &[
+                "radclient",
+                "-x",
+                "-r",
+                "2",
+                "-t",
+                "2",
+                "-f",
+                file.to_str().unwrap(),
+                "127.0.0.1:3799",
+                "disconnect",
+                SECRET,
+            ],
+        )
+        .unwrap();
+    p.wait_timeout(Duration::from_secs(15)).unwrap();
+    let (out, err) = p.output();
+    format!("{out}{err}")
+}
+
+#[test]
+fn radius_auth_accounting_and_disconnect() {
+    if !radiusd::available("radius_auth_accounting_and_disconnect") {
+        return;
+    }
+    let Some(bed) = Bed::start("bng-radius", false, &radiusd::bng_sections()) else {
+        return;
+    };
+    let radius = Radiusd::start(&bed.tb, &bed.isp, USERS);
+
+    // A wrong password: Access-Reject.
+    let mut d = bed.dialer(b"carol", b"wrong", 4);
+    let failed = d.run_until(Duration::from_secs(15), |s| {
+        ppp(s, |e| matches!(e, PppEvent::AuthFailed { .. }))
+    });
+    assert!(failed, "{:?}\n{}\n{}", d.log, bed.log(), radius.log());
+    let down = d.run_until(Duration::from_secs(10), |s| {
+        matches!(
+            s,
+            Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionDown { .. }))
+        )
+    });
+    assert!(down, "{:?}", d.log);
+    drop(d);
+
+    // CHAP accepted; the address is RADIUS's Framed-IP-Address.
+    let mut d = bed.dialer(b"carol", b"s3cret", 5);
+    let addr = dial_up(&mut d, || format!("{}\n{}", bed.log(), radius.log()));
+    assert_eq!(addr.to_string(), "198.51.100.15");
+    for i in 0..5 {
+        assert!(ping(&mut d, addr, NET, i * 10, 5), "{}", bed.log());
+    }
+    let table = bed.ctl("sessions");
+    assert!(
+        table.contains("carol") && table.contains("2048/4096"),
+        "{table}"
+    );
+
+    // Start, then an Interim-Update (every 2 s) with the octets so far.
+    let detail = radius
+        .wait_detail(Duration::from_secs(10), |d| {
+            records(d).iter().any(|r| {
+                r.contains("Interim-Update")
+                    && value(r, "Acct-Input-Octets").is_some_and(|o| o >= 5 * 55)
+            })
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no Interim-Update with octets:\n{}\n{}",
+                radius.detail(),
+                bed.log()
+            )
+        });
+    let recs = records(&detail);
+    let start = recs
+        .iter()
+        .find(|r| r.contains("Acct-Status-Type = Start"))
+        .unwrap_or_else(|| panic!("no Start:\n{detail}"));
+    assert!(start.contains("User-Name = \"carol\""), "{start}");
+    assert!(
+        start.contains("Framed-IP-Address = 198.51.100.15"),
+        "{start}"
+    );
+    assert!(start.contains("NAS-Identifier = \"test-bng\""), "{start}");
+    assert!(start.contains("Class = 0x706c616e2d61"), "{start}");
+    let session_id = start
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Acct-Session-Id = "))
+        .unwrap()
+        .trim_matches('"')
+        .to_owned();
+
+    // Disconnect-Request by User-Name and Acct-Session-Id: ACK, then the
+    // client sees Terminate-Request and PADT.
+    let out = radclient(
+        &bed,
+        &format!("User-Name = \"carol\"\nAcct-Session-Id = \"{session_id}\"\n"),
+    );
+    assert!(out.contains("Disconnect-ACK"), "{out}\n{}", bed.log());
+    let padt = d.run_until(Duration::from_secs(10), |s| {
+        matches!(
+            s,
+            Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionDown { .. }))
+        )
+    });
+    assert!(padt, "{:?}\n{}", d.log, bed.log());
+    assert!(
+        d.log
+            .iter()
+            .any(|s| matches!(s, Seen::Control(true, 0xc021, 5)))
+    );
+
+    // Stop with the final counters and Admin-Reset.
+    let detail = radius
+        .wait_detail(Duration::from_secs(10), |d| {
+            d.contains("Acct-Status-Type = Stop")
+        })
+        .unwrap_or_else(|| panic!("no Stop:\n{}\n{}", radius.detail(), bed.log()));
+    let stop = records(&detail)
+        .into_iter()
+        .find(|r| r.contains("Acct-Status-Type = Stop"))
+        .unwrap();
+    assert!(
+        stop.contains("Acct-Terminate-Cause = Admin-Reset"),
+        "{stop}"
+    );
+    assert!(
+        value(stop, "Acct-Input-Octets").unwrap() >= 5 * 55,
+        "{stop}"
+    );
+    assert!(
+        value(stop, "Acct-Output-Octets").unwrap() >= 5 * 55,
+        "{stop}"
+    );
+    assert!(value(stop, "Acct-Input-Packets").unwrap() >= 5, "{stop}");
+    assert!(value(stop, "Acct-Input-Gigawords") == Some(0), "{stop}");
+
+    // No session left: NAK, Session-Context-Not-Found.
+    let out = radclient(&bed, "User-Name = \"carol\"\n");
+    assert!(out.contains("Disconnect-NAK"), "{out}");
+    assert!(out.contains("Session-Context-Not-Found"), "{out}");
+    assert!(bed.ctl("sessions").contains("0 session(s)"));
+}
