@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use bng_support::{Bed, ISP, LOCAL, NET, POOL_FIRST, dial_up, ping};
 use common::dialer::{Seen, ppp};
-use common::icmp::icmpv4_echo;
+use common::icmp::{icmpv4_echo, icmpv6_echo};
 use nix::sys::signal::Signal;
 use ppp_proto::Event as PppEvent;
 use pppoe_proto::ClientEvent;
@@ -54,6 +54,15 @@ fn session_up_ping_spoofing_sessions_table_and_sigterm() {
         "no echo reply from {NET}\n{}",
         bed.log()
     );
+
+    // IPv6: the bng answers pings to its link-local address itself.
+    let (mine, theirs) = d.ipv6().expect("IPv6CP up");
+    d.send_data(0x0057, &icmpv6_echo(mine, theirs, 9, 1));
+    let answered = d.run_until(
+        Duration::from_secs(2),
+        |s| matches!(s, Seen::Data(0x0057, p) if p.len() >= 48 && p[40] == 129),
+    );
+    assert!(answered, "no ICMPv6 echo reply: {:?}\n{}", d.log, bed.log());
 
     // A packet with someone else's source address goes nowhere.
     let spoofed = "198.51.100.99".parse().unwrap();

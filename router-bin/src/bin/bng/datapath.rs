@@ -5,6 +5,7 @@ use std::net::Ipv4Addr;
 use std::time::Instant;
 
 use pppoe_proto::mss::{clamp_mss, mss_for_mtu_v4};
+use proto_core::checksum;
 use router_bin::link::{PPP_IPV4, PPP_IPV6};
 
 use crate::engine::Bng;
@@ -35,8 +36,22 @@ impl Bng {
         let protocol = u16::from_be_bytes([ppp[0], ppp[1]]);
         if protocol == PPP_IPV6 {
             // No global IPv6 in this project yet: IPv6CP gives link-local
-            // addresses only, so IPv6 packets have nowhere to go.
-            s.traffic.ipv6_dropped += 1;
+            // addresses only, so IPv6 packets have nowhere to go, except
+            // pings to our own link-local address, answered here.
+            let reply = s
+                .local_ifid
+                .and_then(|ifid| icmpv6_echo_reply(&ppp[2..], ifid));
+            let Some(reply) = reply else {
+                tracing::debug!(session = id, ifid = ?s.local_ifid, "IPv6 packet dropped");
+                s.traffic.ipv6_dropped += 1;
+                return;
+            };
+            let mut out = [0u8; 1600];
+            if let Ok(m) = self.link.encapsulate_data(id, PPP_IPV6, &reply, &mut out)
+                && self.out.send(&out[..m]).is_err()
+            {
+                self.stats.tx_dropped += 1;
+            }
             return;
         }
         if protocol != PPP_IPV4 {
@@ -112,5 +127,67 @@ impl Bng {
             }
             Err(e) => tracing::debug!(session = s.id, "downstream packet dropped: {e}"),
         }
+    }
+}
+
+/// `fe80::ifid`.
+fn link_local(ifid: u64) -> [u8; 16] {
+    let mut a = [0u8; 16];
+    a[..2].copy_from_slice(&[0xfe, 0x80]);
+    a[8..].copy_from_slice(&ifid.to_be_bytes());
+    a
+}
+
+/// The Echo Reply to an ICMPv6 Echo Request for `fe80::ifid` (no
+/// extension headers); `None` for anything else.
+fn icmpv6_echo_reply(packet: &[u8], ifid: u64) -> Option<Vec<u8>> {
+    let payload_len = usize::from(u16::from_be_bytes([*packet.get(4)?, *packet.get(5)?]));
+    let total = 40 + payload_len;
+    if payload_len < 8 || packet.len() < total || packet[0] >> 4 != 6 || packet[6] != 58 {
+        return None;
+    }
+    if packet[24..40] != link_local(ifid) || packet[40] != 128 || packet[41] != 0 {
+        return None;
+    }
+    let mut r = packet[..total].to_vec();
+    r.copy_within(8..24, 24);
+    r[8..24].copy_from_slice(&link_local(ifid));
+    r[7] = 64;
+    r[40] = 129;
+    r[42..44].copy_from_slice(&[0, 0]);
+    let src: [u8; 16] = r[8..24].try_into().ok()?;
+    let dst: [u8; 16] = r[24..40].try_into().ok()?;
+    let sum = checksum::add(
+        checksum::pseudo_header_v6(src, dst, 58, payload_len as u32),
+        checksum::sum(&r[40..]),
+    );
+    r[42..44].copy_from_slice(&checksum::finish(sum).to_be_bytes());
+    Some(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_pings_to_our_link_local_only() {
+        let peer = link_local(7);
+        let mut req = vec![0x60, 0, 0, 0, 0, 12, 58, 255];
+        req.extend_from_slice(&peer);
+        req.extend_from_slice(&link_local(1));
+        req.extend_from_slice(&[128, 0, 0, 0, 0, 1, 0, 1, b'p', b'i', b'n', b'g']);
+        let r = icmpv6_echo_reply(&req, 1).unwrap();
+        assert_eq!(r[8..24], link_local(1));
+        assert_eq!(r[24..40], peer);
+        assert_eq!(r[40], 129);
+        // The checksum verifies: summing with it gives 0xffff.
+        let sum = checksum::add(
+            checksum::pseudo_header_v6(link_local(1), peer, 58, 12),
+            checksum::sum(&r[40..]),
+        );
+        assert_eq!(checksum::finish(sum), 0);
+        assert!(icmpv6_echo_reply(&req, 2).is_none());
+        assert!(icmpv6_echo_reply(&req[..30], 1).is_none());
+        assert!(icmpv6_echo_reply(&[], 1).is_none());
     }
 }

@@ -170,12 +170,17 @@ impl Bng {
                 }
             }
             PppEvent::Ipv4Down => s.ipv4_up = false,
-            PppEvent::Ipv6Up { peer_ifid, .. } => {
+            PppEvent::Ipv6Up {
+                local_ifid,
+                peer_ifid,
+            } => {
+                s.local_ifid = Some(local_ifid);
                 tracing::info!(
                     session = id,
                     "IPv6CP up, peer interface id {peer_ifid:016x}"
                 );
             }
+            PppEvent::Ipv6Down => s.local_ifid = None,
             PppEvent::Down { reason } => {
                 let c = match reason {
                     DownReason::PeerTerminated | DownReason::LowerDown => cause::USER_REQUEST,

@@ -63,6 +63,8 @@ pub struct Session {
     pub own_route: bool,
     /// IPCP is open: the data path forwards.
     pub ipv4_up: bool,
+    /// Our IPv6CP interface identifier (we answer pings to fe80::it).
+    pub local_ifid: Option<u64>,
     /// The peer's MRU (from LinkUp).
     pub mtu: u16,
     /// When the PPPoE session started.
@@ -96,6 +98,7 @@ impl Session {
             from_pool: false,
             own_route: false,
             ipv4_up: false,
+            local_ifid: None,
             mtu: 1492,
             started: now,
             up_since: None,
