@@ -41,6 +41,8 @@ struct Segment {
     ac_log: Vec<AcLinkEvent>,
     client_logs: Vec<Vec<ClientLinkEvent>>,
     next_host: u32,
+    /// LCP Echo-Requests the AC has sent.
+    ac_echo_requests: usize,
 }
 
 impl Segment {
@@ -77,12 +79,17 @@ impl Segment {
             ac_log: Vec::new(),
             client_logs: vec![Vec::new(); n],
             next_host: 10,
+            ac_echo_requests: 0,
         };
         seg.drain();
         seg
     }
 
     fn send(&mut self, from: usize, frame: Vec<u8>) {
+        // Ethernet (14) + PPPoE (6) + PPP protocol 0xc021, LCP code 9.
+        if from == 0 && frame.get(20..23) == Some(&[0xc0, 0x21, 9]) {
+            self.ac_echo_requests += 1;
+        }
         let dst: [u8; 6] = frame[..6].try_into().unwrap();
         let targets: Vec<usize> = (0..=self.clients.len())
             .filter(|&n| n != from)
@@ -282,6 +289,40 @@ fn three_routers_dial_up_and_hang_up_on_a_clean_segment() {
             "{log:?}"
         );
     }
+}
+
+/// The AC keeps its sessions' timers in a heap: every session's LCP
+/// keepalive still fires on time, and quiet sessions stay up.
+#[test]
+fn keepalives_of_many_sessions_fire_on_schedule() {
+    let clean = Impairment {
+        loss_percent: 0,
+        duplicate_percent: 0,
+        max_delay_ms: 0,
+    };
+    let n = 40;
+    let mut seg = Segment::new(n, clean, 3);
+    assert!(seg.run_until(Duration::from_secs(30), all_up));
+    let (start, sent) = (seg.now, seg.ac_echo_requests);
+    let minutes = 5;
+    seg.run_until(Duration::from_secs(60 * minutes), |_| false);
+    let elapsed = seg.now.saturating_duration_since(start).as_secs();
+    assert!(
+        elapsed >= 60 * minutes,
+        "simulated time stopped at {elapsed} s"
+    );
+    // Default echo interval 10 s: one request per session per interval.
+    let expected = n as u64 * elapsed / 10;
+    let got = (seg.ac_echo_requests - sent) as u64;
+    assert!(
+        got + n as u64 >= expected && got <= expected + n as u64,
+        "{got} Echo-Requests in {elapsed} s for {n} sessions, expected about {expected}"
+    );
+    assert!(
+        (0..n).all(|i| !seg.client_state(i).2),
+        "a session went down while its peer answered every echo"
+    );
+    assert_eq!(seg.ac.session_count(), n);
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! The access concentrator's side: one PPPoE AC and a PPP authenticator
 //! session per PPPoE session, as one Sans-IO machine over Ethernet frames.
 
+use core::cmp::Reverse;
 use core::ops::Range;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 
 use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment, Session};
 use pppoe_proto::ac::RequestId;
@@ -28,10 +29,18 @@ pub enum AcLinkEvent {
 
 /// PPPoE AC + PPP authenticators. The session table is bounded by the AC's
 /// `max_sessions`: a PPP session exists only for an admitted PPPoE session.
+///
+/// Timers cost O(log sessions): each session's next deadline sits in a
+/// min-heap, so neither [`poll_timeout`](Self::poll_timeout) nor
+/// [`handle_timeout`](Self::handle_timeout) walks the session table.
 #[derive(Debug)]
 pub struct AcLink {
     ac: Ac,
     sessions: HashMap<u16, (Session, SessionFramer)>,
+    /// Each session's current deadline; the heap entry that matches it is
+    /// live, any other entry for the session is stale and skipped.
+    deadlines: HashMap<u16, Instant>,
+    timers: BinaryHeap<Reverse<(Instant, u16)>>,
     ppp_config: PppConfig,
     rng: SeededRng,
     tx: VecDeque<Vec<u8>>,
@@ -50,6 +59,8 @@ impl AcLink {
         Ok(AcLink {
             ac,
             sessions: HashMap::new(),
+            deadlines: HashMap::new(),
+            timers: BinaryHeap::new(),
             ppp_config: ppp,
             rng,
             tx: VecDeque::new(),
@@ -99,13 +110,31 @@ impl AcLink {
         }
     }
 
-    /// Runs due timers of the AC and every session.
+    /// Runs due timers of the AC and of the sessions whose deadline has
+    /// come.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.ac.handle_timeout(now);
-        for (s, _) in self.sessions.values_mut() {
-            s.handle_timeout(now, &mut self.rng);
+        self.pump_ac(now);
+        // Take every due entry first: a session that reschedules at or
+        // before `now` runs on the next call, not in a loop here.
+        let mut due = Vec::new();
+        while let Some(&Reverse((at, id))) = self.timers.peek() {
+            if at > now {
+                break;
+            }
+            self.timers.pop();
+            // An entry that is not the session's current deadline is stale.
+            if self.deadlines.get(&id) == Some(&at) {
+                self.deadlines.remove(&id);
+                due.push(id);
+            }
         }
-        self.pump(now);
+        for id in due {
+            if let Some((s, _)) = self.sessions.get_mut(&id) {
+                s.handle_timeout(now, &mut self.rng);
+            }
+            self.pump_session(now, id);
+        }
     }
 
     /// Admits a pending PPPoE `SessionRequest` (manual admission): PADS
@@ -207,14 +236,11 @@ impl AcLink {
         self.events.pop_front()
     }
 
-    /// When to call [`handle_timeout`](Self::handle_timeout).
+    /// When to call [`handle_timeout`](Self::handle_timeout). May be
+    /// earlier than needed (a stale entry), never later.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let sessions = self
-            .sessions
-            .values()
-            .filter_map(|(s, _)| s.poll_timeout())
-            .min();
+        let sessions = self.timers.peek().map(|Reverse((at, _))| *at);
         [self.ac.poll_timeout(), sessions]
             .into_iter()
             .flatten()
@@ -231,12 +257,27 @@ impl AcLink {
         self.sessions.get(&session_id).map(|(s, _)| s)
     }
 
-    /// Drains the AC and every session (after timers).
-    fn pump(&mut self, now: Instant) {
-        let ids: Vec<u16> = self.sessions.keys().copied().collect();
-        self.pump_ac(now);
-        for id in ids {
-            self.pump_session(now, id);
+    /// Records session `id`'s next deadline in the heap. Stale entries are
+    /// skipped when they come up; the heap is rebuilt when they outnumber
+    /// the live ones, so it stays within 2 × sessions + 64 entries.
+    fn schedule(&mut self, id: u16) {
+        let next = self.sessions.get(&id).and_then(|(s, _)| s.poll_timeout());
+        match next {
+            Some(at) if self.deadlines.get(&id) != Some(&at) => {
+                self.deadlines.insert(id, at);
+                self.timers.push(Reverse((at, id)));
+            }
+            Some(_) => {}
+            None => {
+                self.deadlines.remove(&id);
+            }
+        }
+        if self.timers.len() > 2 * self.deadlines.len() + 64 {
+            self.timers = self
+                .deadlines
+                .iter()
+                .map(|(&id, &at)| Reverse((at, id)))
+                .collect();
         }
     }
 
@@ -268,6 +309,7 @@ impl AcLink {
             self.sessions.remove(&id);
             let _ = self.ac.close(now, id, b"PPP session ended");
         }
+        self.schedule(id);
         self.pump_ac(now);
     }
 
@@ -291,6 +333,7 @@ impl AcLink {
                 AcEvent::SessionDown { session_id, .. } => {
                     // PADT from the host: PPP is over without Terminate.
                     if let Some((mut s, _)) = self.sessions.remove(session_id) {
+                        self.deadlines.remove(session_id);
                         s.lower_down(now, &mut self.rng);
                         while let Some(event) = s.poll_event() {
                             self.events.push_back(AcLinkEvent::Ppp {
