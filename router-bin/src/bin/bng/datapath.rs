@@ -2,7 +2,7 @@
 //! speed limits, MSS clamping, counters.
 
 use std::net::Ipv4Addr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use pppoe_proto::mss::{clamp_mss, mss_for_mtu_v4};
 use proto_core::checksum;
@@ -108,25 +108,80 @@ impl Bng {
             self.stats.no_session += 1;
             return;
         };
-        if let Some(b) = &mut s.down
-            && !b.allow(Instant::now(), n)
-        {
-            s.traffic.policed_down += 1;
-            return;
-        }
         buf[..2].copy_from_slice(&PPP_IPV4.to_be_bytes());
         let ppp = &mut buf[..HEADROOM + n];
         clamp_mss(ppp, mss_for_mtu_v4(s.mtu.min(OUR_MRU)));
-        match self.link.encapsulate_data(s.id, PPP_IPV4, &ppp[2..], out) {
-            Ok(m) => {
-                s.traffic.out_octets += n as u64;
+        let m = match self.link.encapsulate_data(s.id, PPP_IPV4, &ppp[2..], out) {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::debug!(session = s.id, "downstream packet dropped: {e}");
+                return;
+            }
+        };
+        if let Some(b) = &mut s.down
+            && (!s.down_queue.is_empty() || !b.allow(Instant::now(), n))
+        {
+            // Over the limit: wait in the session's bounded queue.
+            if s.down_queued + n > b.depth() {
+                s.traffic.policed_down += 1;
+            } else {
+                s.down_queue.push_back((out[..m].to_vec(), n));
+                s.down_queued += n;
+                self.backlog.insert(s.id);
+            }
+            return;
+        }
+        s.traffic.out_octets += n as u64;
+        s.traffic.out_packets += 1;
+        if self.out.send(&out[..m]).is_err() {
+            self.stats.tx_dropped += 1;
+        }
+    }
+
+    /// Sends the queued downstream frames the limits now allow.
+    pub fn release_queues(&mut self) {
+        let now = Instant::now();
+        let ids: Vec<u16> = self.backlog.iter().copied().collect();
+        for id in ids {
+            let Some(s) = self.table.by_id.get_mut(&id) else {
+                self.backlog.remove(&id);
+                continue;
+            };
+            while let Some((frame, n)) = s.down_queue.front() {
+                if let Some(b) = &mut s.down
+                    && !b.allow(now, *n)
+                {
+                    break;
+                }
+                s.traffic.out_octets += *n as u64;
                 s.traffic.out_packets += 1;
-                if self.out.send(&out[..m]).is_err() {
+                s.down_queued -= n;
+                if self.out.send(frame).is_err() {
                     self.stats.tx_dropped += 1;
                 }
+                s.down_queue.pop_front();
             }
-            Err(e) => tracing::debug!(session = s.id, "downstream packet dropped: {e}"),
+            if s.down_queue.is_empty() {
+                self.backlog.remove(&id);
+            }
         }
+    }
+
+    /// When the first queued frame may go.
+    pub fn next_release(&self) -> Option<Instant> {
+        let now = Instant::now();
+        self.backlog
+            .iter()
+            .filter_map(|id| {
+                let s = self.table.by_id.get(id)?;
+                let (_, n) = s.down_queue.front()?;
+                let wait = s
+                    .down
+                    .as_ref()
+                    .map_or(Duration::ZERO, |b| b.time_until(now, *n));
+                Some(now + wait)
+            })
+            .min()
     }
 }
 

@@ -173,6 +173,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         routes: Vec::new(),
         stats: Stats::default(),
         shutting_down: false,
+        backlog: Default::default(),
     };
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<(String, oneshot::Sender<String>)>(16);
     let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
@@ -209,6 +210,9 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         .flatten()
         .min()
         .and_then(|t| bng.clock.to_std(t))
+        .into_iter()
+        .chain(bng.next_release())
+        .min()
         .map_or_else(
             || tokio::time::Instant::now() + Duration::from_secs(3600),
             tokio::time::Instant::from_std,
@@ -262,6 +266,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             }
             Input::Command(None) => {}
             Input::Timer => {
+                bng.release_queues();
                 bng.link.handle_timeout(now);
                 if let Some(r) = &mut bng.radius {
                     r.handle_timeout(now);

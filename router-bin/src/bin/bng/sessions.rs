@@ -1,7 +1,7 @@
 //! The bng's view of each PPPoE session: who, which address, counters,
 //! speed limits and accounting state; and the table `bng sessions` prints.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant, SystemTime};
@@ -77,6 +77,11 @@ pub struct Session {
     pub up: Option<TokenBucket>,
     /// Downstream limit.
     pub down: Option<TokenBucket>,
+    /// Downstream frames waiting for the limit (shaping, not policing:
+    /// TCP keeps the rate when its bursts wait instead of being dropped).
+    pub down_queue: VecDeque<(Vec<u8>, usize)>,
+    /// IP bytes in `down_queue`.
+    pub down_queued: usize,
     /// Accounting, with RADIUS.
     pub acct: Option<Acct>,
     /// Session-Timeout deadline.
@@ -105,6 +110,8 @@ impl Session {
             traffic: Traffic::default(),
             up: None,
             down: None,
+            down_queue: VecDeque::new(),
+            down_queued: 0,
             acct: None,
             deadline: None,
             close_cause: None,

@@ -39,6 +39,20 @@ impl TokenBucket {
         self.kbps
     }
 
+    /// The bucket depth in bytes (also the downstream queue's bound).
+    pub fn depth(&self) -> usize {
+        self.depth as usize
+    }
+
+    /// How long until a packet of `len` bytes may pass (zero: now).
+    pub fn time_until(&self, now: Instant, len: usize) -> Duration {
+        let elapsed = now.saturating_duration_since(self.last);
+        let earned = (elapsed.as_nanos() * u128::from(self.rate) / 1_000_000_000) as u64;
+        let tokens = (self.tokens + earned).min(self.depth);
+        let missing = (len as u64).saturating_sub(tokens);
+        Duration::from_nanos(missing.saturating_mul(1_000_000_000) / self.rate)
+    }
+
     /// Whether a packet of `len` bytes may pass now (and takes its tokens).
     pub fn allow(&mut self, now: Instant, len: usize) -> bool {
         let elapsed = now.saturating_duration_since(self.last);
