@@ -63,7 +63,7 @@ fn radius_auth_accounting_and_disconnect() {
     if !radiusd::available("radius_auth_accounting_and_disconnect") {
         return;
     }
-    let Some(bed) = Bed::start("bng-radius", false, &radiusd::bng_sections()) else {
+    let Some(mut bed) = Bed::start("bng-radius", false, &radiusd::bng_sections()) else {
         return;
     };
     let radius = Radiusd::start(&bed.tb, &bed.isp, USERS);
@@ -180,4 +180,17 @@ fn radius_auth_accounting_and_disconnect() {
     assert!(out.contains("Disconnect-NAK"), "{out}");
     assert!(out.contains("Session-Context-Not-Found"), "{out}");
     assert!(bed.ctl("sessions").contains("0 session(s)"));
+    assert!(radius.detail().contains("Acct-Status-Type = Accounting-On"));
+
+    // SIGTERM: Accounting-Off, exit 0.
+    bed.bng.signal(nix::sys::signal::Signal::SIGTERM).unwrap();
+    let status = bed.bng.wait_timeout(Duration::from_secs(5)).unwrap();
+    assert!(status.is_some_and(|s| s.success()), "{}", bed.log());
+    assert!(
+        radius
+            .detail()
+            .contains("Acct-Status-Type = Accounting-Off"),
+        "{}",
+        radius.detail()
+    );
 }

@@ -6,13 +6,17 @@ use std::io;
 
 use proto_core::Instant;
 use radius_proto::Secret;
+use radius_proto::dict::AccessReply;
 use radius_proto::dynauth::{
-    Answer, DynAuthClient, DynAuthConfig, DynAuthRequest, DynAuthServer, Event, SessionSelector,
+    Answer, DynAuthClient, DynAuthConfig, DynAuthRequest, DynAuthServer, ErrorCause, Event,
+    RequestKind, SessionSelector,
 };
 use tokio::net::UdpSocket;
 
 use crate::config::Config;
+use crate::engine::{Bng, cause};
 use crate::sessions::Session;
+use crate::shaper::bucket;
 
 /// The listener machine and its socket.
 pub struct Coa {
@@ -85,6 +89,61 @@ impl Coa {
             out.push(r);
         }
         out
+    }
+}
+
+impl Bng {
+    /// Acts on a Disconnect-Request or CoA-Request and answers it.
+    pub(crate) fn on_dynauth(&mut self, req: DynAuthRequest) {
+        let ids: Vec<u16> = self
+            .table
+            .by_id
+            .values()
+            .filter(|s| matches(&req.selector, s))
+            .map(|s| s.id)
+            .collect();
+        let answer = if ids.is_empty() {
+            Answer::Nak(ErrorCause::SESSION_CONTEXT_NOT_FOUND)
+        } else {
+            match req.kind {
+                RequestKind::Disconnect => {
+                    for &id in &ids {
+                        tracing::info!(session = id, from = %req.from, "Disconnect-Request");
+                        self.close(id, cause::ADMIN_RESET);
+                    }
+                    Answer::Ack
+                }
+                RequestKind::Coa => self.change(&ids, &req.bytes),
+            }
+        };
+        let now = self.clock.now();
+        if let Some(c) = &mut self.coa {
+            c.respond(now, req.handle, answer);
+        }
+    }
+
+    /// CoA-Request: new speed limits (RP-*-Speed-Limit) for the sessions.
+    fn change(&mut self, ids: &[u16], bytes: &[u8]) -> Answer {
+        let Ok(p) = radius_proto::Packet::parse(bytes) else {
+            return Answer::Nak(ErrorCause::INVALID_REQUEST);
+        };
+        let r = AccessReply::from_packet(&p);
+        if r.rp_upstream_kbps.is_none() && r.rp_downstream_kbps.is_none() {
+            return Answer::Nak(ErrorCause::UNSUPPORTED_ATTRIBUTE);
+        }
+        let now = std::time::Instant::now();
+        for id in ids {
+            if let Some(s) = self.table.by_id.get_mut(id) {
+                if let Some(k) = r.rp_upstream_kbps {
+                    s.up = bucket(Some(k), now);
+                }
+                if let Some(k) = r.rp_downstream_kbps {
+                    s.down = bucket(Some(k), now);
+                }
+                tracing::info!(session = id, up = ?r.rp_upstream_kbps, down = ?r.rp_downstream_kbps, "CoA: new speed limits");
+            }
+        }
+        Answer::Ack
     }
 }
 

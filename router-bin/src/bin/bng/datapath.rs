@@ -19,20 +19,26 @@ const OUR_MRU: u16 = 1492;
 
 impl Bng {
     /// A received session frame (Ethernet). Control frames go to the link;
-    /// IP packets of a session go to the TUN device.
-    pub fn on_session_frame(&mut self, frame: &mut [u8]) {
+    /// IP packets of a session go to the TUN device. Returns whether it
+    /// was an IP packet (which leaves the link's timers as they were).
+    pub fn on_session_frame(&mut self, frame: &mut [u8]) -> bool {
         let (id, range) = match self.link.handle_frame(self.clock.now(), frame) {
             Ok(Some(x)) => x,
-            Ok(None) => return,
+            Ok(None) => return false,
             Err(e) => {
                 tracing::trace!("session frame dropped: {e}");
-                return;
+                return false;
             }
         };
+        self.upstream(id, &mut frame[range]);
+        true
+    }
+
+    /// An IP packet (`ppp` = PPP protocol + packet) from session `id`.
+    fn upstream(&mut self, id: u16, ppp: &mut [u8]) {
         let Some(s) = self.table.by_id.get_mut(&id) else {
             return;
         };
-        let ppp = &mut frame[range];
         let protocol = u16::from_be_bytes([ppp[0], ppp[1]]);
         if protocol == PPP_IPV6 {
             // No global IPv6 in this project yet: IPv6CP gives link-local

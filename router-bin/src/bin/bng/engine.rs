@@ -11,13 +11,11 @@ use ppp_proto::{Credential, DownReason, Event as PppEvent, Ipv4Assignment};
 use pppoe_proto::AcEvent;
 use proto_core::StdClock;
 use radius_proto::client::AcctStatusType;
-use radius_proto::dict::AccessReply;
-use radius_proto::dynauth::{Answer, DynAuthRequest, ErrorCause, RequestKind};
 use router_bin::aio::{AsyncPacketSocket, AsyncTun};
 use router_bin::link::{AcLink, AcLinkEvent};
 
 use crate::auth::{self, Grant, Verdict};
-use crate::coa::{self, Coa};
+use crate::coa::Coa;
 use crate::config::Config;
 use crate::pool::Pool;
 use crate::radius::Radius;
@@ -373,57 +371,8 @@ impl Bng {
             }
             self.close(id, cause::NAS_REQUEST);
         }
-    }
-
-    fn on_dynauth(&mut self, req: DynAuthRequest) {
-        let ids: Vec<u16> = self
-            .table
-            .by_id
-            .values()
-            .filter(|s| coa::matches(&req.selector, s))
-            .map(|s| s.id)
-            .collect();
-        let answer = if ids.is_empty() {
-            Answer::Nak(ErrorCause::SESSION_CONTEXT_NOT_FOUND)
-        } else {
-            match req.kind {
-                RequestKind::Disconnect => {
-                    for &id in &ids {
-                        tracing::info!(session = id, from = %req.from, "Disconnect-Request");
-                        self.close(id, cause::ADMIN_RESET);
-                    }
-                    Answer::Ack
-                }
-                RequestKind::Coa => self.change(&ids, &req.bytes),
-            }
-        };
-        let now = self.clock.now();
-        if let Some(c) = &mut self.coa {
-            c.respond(now, req.handle, answer);
+        if let Some(r) = &mut self.radius {
+            r.accounting_on_off(self.clock.now(), false);
         }
-    }
-
-    /// CoA-Request: new speed limits (RP-*-Speed-Limit) for the sessions.
-    fn change(&mut self, ids: &[u16], bytes: &[u8]) -> Answer {
-        let Ok(p) = radius_proto::Packet::parse(bytes) else {
-            return Answer::Nak(ErrorCause::INVALID_REQUEST);
-        };
-        let r = AccessReply::from_packet(&p);
-        if r.rp_upstream_kbps.is_none() && r.rp_downstream_kbps.is_none() {
-            return Answer::Nak(ErrorCause::UNSUPPORTED_ATTRIBUTE);
-        }
-        let now = Instant::now();
-        for id in ids {
-            if let Some(s) = self.table.by_id.get_mut(id) {
-                if let Some(k) = r.rp_upstream_kbps {
-                    s.up = bucket(Some(k), now);
-                }
-                if let Some(k) = r.rp_downstream_kbps {
-                    s.down = bucket(Some(k), now);
-                }
-                tracing::info!(session = id, up = ?r.rp_upstream_kbps, down = ?r.rp_downstream_kbps, "CoA: new speed limits");
-            }
-        }
-        Answer::Ack
     }
 }

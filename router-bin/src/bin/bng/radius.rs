@@ -192,6 +192,29 @@ impl Radius {
         }
     }
 
+    /// Accounting-On (at start: sessions a previous run left open are
+    /// over) or Accounting-Off (at shutdown).
+    pub fn accounting_on_off(&mut self, now: Instant, on: bool) {
+        let mut extra = vec![Attribute::bytes(
+            attr::NAS_IDENTIFIER,
+            self.nas_identifier.as_bytes(),
+        )];
+        if let Some(ip) = self.nas_ip {
+            extra.push(Attribute::new(attr::NAS_IP_ADDRESS, Value::Ipv4(ip)));
+        }
+        let status = if on {
+            AcctStatusType::AccountingOn
+        } else {
+            AcctStatusType::AccountingOff
+        };
+        let mut record = AccountingRecord::new(status, b"");
+        record.event_timestamp = Some(unix_now());
+        record.extra = &extra;
+        if let Err(e) = self.client.account(now, &record) {
+            tracing::warn!("{status:?} not sent: {e}");
+        }
+    }
+
     /// One datagram from the socket.
     pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) {
         if let Err(e) = self.client.handle_input(now, from, data) {

@@ -183,6 +183,12 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     let (mut disc_buf, mut ses_buf) = (vec![0u8; 2048], vec![0u8; 2048]);
     let (mut tun_buf, mut out_buf) = (vec![0u8; HEADROOM + 65536], vec![0u8; 2048]);
     let (mut radius_buf, mut coa_buf) = (vec![0u8; 4096], vec![0u8; 4096]);
+    if let Some(r) = &mut bng.radius {
+        r.accounting_on_off(bng.clock.now(), true);
+    }
+    // The link's next timer costs a pass over every session: recomputed
+    // only after inputs that can change it (not after IP packets).
+    let (mut link_deadline, mut link_dirty) = (None, true);
     loop {
         bng.pump();
         for op in std::mem::take(&mut bng.routes) {
@@ -201,8 +207,12 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                 break;
             }
         }
+        if link_dirty {
+            link_deadline = bng.link.poll_timeout();
+        }
+        link_dirty = true;
         let next = [
-            bng.link.poll_timeout(),
+            link_deadline,
             bng.radius.as_ref().and_then(Radius::poll_timeout),
             bng.coa.as_ref().and_then(Coa::poll_timeout),
         ]
@@ -237,8 +247,11 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                     let _ = bng.link.handle_frame(now, &disc_buf[..n]);
                 }
             }
-            Input::Session(Ok(n)) => bng.on_session_frame(&mut ses_buf[..n]),
-            Input::Tun(Ok(n)) => bng.on_tun_packet(&mut tun_buf, n, &mut out_buf),
+            Input::Session(Ok(n)) => link_dirty = !bng.on_session_frame(&mut ses_buf[..n]),
+            Input::Tun(Ok(n)) => {
+                bng.on_tun_packet(&mut tun_buf, n, &mut out_buf);
+                link_dirty = false;
+            }
             Input::Radius(Ok((n, from))) => {
                 if let Some(r) = &mut bng.radius {
                     r.handle_datagram(now, from, &radius_buf[..n]);
