@@ -111,7 +111,7 @@ fn session_up_ping_spoofing_sessions_table_and_sigterm() {
 
 #[test]
 fn wrong_password_is_refused_and_fixed_address_user_gets_its_address() {
-    let Some(bed) = Bed::start("bng-reject", true, "") else {
+    let Some(mut bed) = Bed::start("bng-reject", true, "") else {
         return;
     };
     let mut d = bed.dialer(b"alice", b"wrong", 2);
@@ -142,4 +142,18 @@ fn wrong_password_is_refused_and_fixed_address_user_gets_its_address() {
     let table = bed.ctl("sessions");
     let r = row(&table, "bob").unwrap_or_else(|| panic!("bob not listed:\n{table}"));
     assert_eq!(r[8], "1000/2000", "{table}");
+
+    // SIGTERM while the client does not answer (its frames wait in the
+    // socket): the bng waits its grace period, then sends the PADT itself.
+    bed.bng.signal(Signal::SIGTERM).unwrap();
+    let status = bed.bng.wait_timeout(Duration::from_secs(8)).unwrap();
+    assert!(status.is_some_and(|s| s.success()), "{}", bed.log());
+    let padt = d.run_until(Duration::from_secs(2), |s| {
+        matches!(
+            s,
+            Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionDown { .. }))
+        )
+    });
+    assert!(padt, "{:?}\n{}", d.log, bed.log());
+    assert!(bed.log().contains("sending PADT"), "{}", bed.log());
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use ppp_proto::{Credential, DownReason, Event as PppEvent, Ipv4Assignment};
 use pppoe_proto::AcEvent;
+use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr};
 use proto_core::StdClock;
 use radius_proto::client::AcctStatusType;
 use router_bin::aio::{AsyncPacketSocket, AsyncTun};
@@ -373,6 +374,23 @@ impl Bng {
         }
         if let Some(r) = &mut self.radius {
             r.accounting_on_off(self.clock.now(), false);
+        }
+    }
+
+    /// At exit: a PADT for each session whose peer never acknowledged our
+    /// LCP Terminate-Request (the link would send it only after the
+    /// Terminate retries, later than we wait).
+    pub fn send_final_padts(&mut self) {
+        let ours = EthernetAddress(self.out.mac());
+        for s in self.table.by_id.values() {
+            let frame = DiscoveryFrame::new(
+                EthernetRepr::discovery(EthernetAddress(s.mac), ours),
+                DiscoveryRepr::new(Code::Padt, s.id),
+            )
+            .to_vec();
+            if self.out.send(&frame).is_err() {
+                self.stats.tx_dropped += 1;
+            }
         }
     }
 }

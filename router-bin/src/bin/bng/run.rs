@@ -306,8 +306,9 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     if !bng.table.by_id.is_empty() {
         tracing::warn!(
             sessions = bng.table.by_id.len(),
-            "exiting with sessions whose peer did not answer the Terminate-Request"
+            "sessions whose peer did not answer the Terminate-Request: sending PADT"
         );
+        bng.send_final_padts();
     }
     for (net, len) in &blocks {
         let _ = nc.delete_route(IpAddr::V4(*net), *len, &bng.cfg.tun).await;
