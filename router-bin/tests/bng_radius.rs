@@ -31,7 +31,7 @@ DEFAULT	Auth-Type := Reject
 	Message-Authenticator = 0x00
 "#;
 
-fn radclient(bed: &Bed, request: &str) -> String {
+fn radclient(bed: &Bed, kind: &str, request: &str) -> String {
     let file = bed.tb.dir().join("request.txt");
     std::fs::write(&file, request).unwrap();
     let mut p = bed
@@ -48,7 +48,7 @@ fn radclient(bed: &Bed, request: &str) -> String {
                 "-f",
                 file.to_str().unwrap(),
                 "127.0.0.1:3799",
-                "disconnect",
+                kind,
                 SECRET,
             ],
         )
@@ -130,10 +130,27 @@ fn radius_auth_accounting_and_disconnect() {
         .trim_matches('"')
         .to_owned();
 
+    // CoA-Request: new speed limits for the session.
+    let out = radclient(
+        &bed,
+        "coa",
+        "Framed-IP-Address = 198.51.100.15\nRP-Downstream-Speed-Limit = 1000\n",
+    );
+    assert!(out.contains("CoA-ACK"), "{out}\n{}", bed.log());
+    let table = bed.ctl("sessions");
+    assert!(table.contains("2048/1000"), "{table}");
+    let out = radclient(
+        &bed,
+        "coa",
+        "User-Name = \"nobody\"\nRP-Downstream-Speed-Limit = 1\n",
+    );
+    assert!(out.contains("CoA-NAK"), "{out}");
+
     // Disconnect-Request by User-Name and Acct-Session-Id: ACK, then the
     // client sees Terminate-Request and PADT.
     let out = radclient(
         &bed,
+        "disconnect",
         &format!("User-Name = \"carol\"\nAcct-Session-Id = \"{session_id}\"\n"),
     );
     assert!(out.contains("Disconnect-ACK"), "{out}\n{}", bed.log());
@@ -176,7 +193,7 @@ fn radius_auth_accounting_and_disconnect() {
     assert!(value(stop, "Acct-Input-Gigawords") == Some(0), "{stop}");
 
     // No session left: NAK, Session-Context-Not-Found.
-    let out = radclient(&bed, "User-Name = \"carol\"\n");
+    let out = radclient(&bed, "disconnect", "User-Name = \"carol\"\n");
     assert!(out.contains("Disconnect-NAK"), "{out}");
     assert!(out.contains("Session-Context-Not-Found"), "{out}");
     assert!(bed.ctl("sessions").contains("0 session(s)"));
