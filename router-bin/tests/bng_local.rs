@@ -157,3 +157,46 @@ fn wrong_password_is_refused_and_fixed_address_user_gets_its_address() {
     assert!(padt, "{:?}\n{}", d.log, bed.log());
     assert!(bed.log().contains("sending PADT"), "{}", bed.log());
 }
+
+#[test]
+fn errors_say_what_to_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bng.toml");
+    let bin = env!("CARGO_BIN_EXE_bng");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(bin).args(args).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // A misspelt key: exit 2, the key and its line.
+    let good = bng_support::config_text(dir.path(), true, "");
+    std::fs::write(&path, good.replace("ac_name", "acname")).unwrap();
+    let (code, err) = run(&["--config", path.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("acname") && err.contains("line"), "{err}");
+    // No such file.
+    let (code, err) = run(&["--config", "/nonexistent/bng.toml"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("/nonexistent/bng.toml"), "{err}");
+    // `bng sessions` without a daemon.
+    std::fs::write(&path, &good).unwrap();
+    let (code, err) = run(&["sessions", "--config", path.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("is the daemon running"), "{err}");
+
+    // A missing access interface (inside a namespace of its own).
+    let Some(tb) = testbed::Testbed::new("bng-noiface") else {
+        return;
+    };
+    let mut tb = tb;
+    let ns = tb.namespace("empty").unwrap();
+    let mut p = tb
+        .spawn(&ns, &[bin, "--config", path.to_str().unwrap()])
+        .unwrap();
+    let status = p.wait_timeout(Duration::from_secs(10)).unwrap();
+    let (_, err) = p.output();
+    assert_eq!(status.and_then(|s| s.code()), Some(1), "{err}");
+    assert!(err.contains("access interface acc0"), "{err}");
+}

@@ -97,7 +97,6 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");
-            eprintln!("bng: {e}");
             ExitCode::FAILURE
         }
     }
