@@ -211,3 +211,37 @@ fn radius_auth_accounting_and_disconnect() {
         radius.detail()
     );
 }
+
+#[test]
+fn radius_failover_from_a_dead_server() {
+    if !radiusd::available("radius_failover_from_a_dead_server") {
+        return;
+    }
+    // Nothing listens on 1912/1913: requests sent there fail over.
+    let sections = radiusd::bng_sections()
+        .replace("timeout_ms = 1000\nretries = 2", "timeout_ms = 500\nretries = 1")
+        .replace(
+            "[[radius.servers]]",
+            &format!(
+                "[[radius.servers]]\nauth = \"127.0.0.1:1912\"\nacct = \"127.0.0.1:1913\"\nsecret = \"{SECRET}\"\n[[radius.servers]]"
+            ),
+        );
+    let Some(bed) = Bed::start("bng-failover", false, &sections) else {
+        return;
+    };
+    let radius = Radiusd::start(&bed.tb, &bed.isp, USERS);
+    for seed in 0..2 {
+        let mut d = bed.dialer(b"carol", b"s3cret", 20 + seed);
+        let addr = dial_up(&mut d, || format!("{}\n{}", bed.log(), radius.log()));
+        assert_eq!(addr.to_string(), "198.51.100.15");
+        d.hang_up();
+        let down = d.run_until(Duration::from_secs(10), |s| {
+            matches!(
+                s,
+                Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionDown { .. }))
+            )
+        });
+        assert!(down, "{:?}", d.log);
+    }
+    assert!(bed.log().contains("marked dead"), "{}", bed.log());
+}

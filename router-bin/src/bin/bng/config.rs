@@ -105,7 +105,8 @@ pub struct User {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Radius {
-    /// Servers in order of preference (failover after `retries`).
+    /// Servers; requests are spread over the live ones, and a request a
+    /// server leaves unanswered after `retries` moves to another.
     pub servers: Vec<RadiusServer>,
     /// NAS-Identifier sent in every request.
     #[serde(default = "default_ac_name")]
