@@ -9,6 +9,7 @@
 mod auth;
 mod coa;
 mod config;
+mod ctl;
 mod datapath;
 mod engine;
 mod pool;

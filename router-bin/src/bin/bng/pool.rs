@@ -112,6 +112,25 @@ impl Pool {
     }
 }
 
+/// The CIDR blocks that exactly cover `first..=last`.
+pub fn cidr_blocks(first: Ipv4Addr, last: Ipv4Addr) -> Vec<(Ipv4Addr, u8)> {
+    let (mut a, end) = (u64::from(u32::from(first)), u64::from(u32::from(last)));
+    let mut out = Vec::new();
+    while a <= end {
+        let mut size = if a == 0 {
+            1u64 << 32
+        } else {
+            a & a.wrapping_neg()
+        };
+        while a + size - 1 > end {
+            size >>= 1;
+        }
+        out.push((Ipv4Addr::from(a as u32), 32 - size.trailing_zeros() as u8));
+        a += size;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,5 +177,27 @@ mod tests {
         }
         assert!(p.remembered.len() <= 3 && p.last_owner.len() <= 3);
         assert_eq!(p.remembered.len(), p.last_owner.len());
+    }
+
+    #[test]
+    fn cidr_cover() {
+        let ip = |s: &str| s.parse::<Ipv4Addr>().unwrap();
+        assert_eq!(
+            cidr_blocks(ip("198.51.100.10"), ip("198.51.100.20")),
+            vec![
+                (ip("198.51.100.10"), 31),
+                (ip("198.51.100.12"), 30),
+                (ip("198.51.100.16"), 30),
+                (ip("198.51.100.20"), 32)
+            ]
+        );
+        assert_eq!(
+            cidr_blocks(ip("192.0.2.0"), ip("192.0.2.255")),
+            vec![(ip("192.0.2.0"), 24)]
+        );
+        assert_eq!(
+            cidr_blocks(ip("0.0.0.0"), ip("255.255.255.255")),
+            vec![(ip("0.0.0.0"), 0)]
+        );
     }
 }

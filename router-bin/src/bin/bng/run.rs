@@ -1,7 +1,7 @@
 //! Start-up, the one event loop, and the clean shutdown.
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::time::Duration;
 
 use ppp_proto::Config as PppConfig;
@@ -12,20 +12,24 @@ use router_bin::aio::{AsyncPacketSocket, AsyncTun};
 use router_bin::control;
 use router_bin::link::{AcLink, ETH_P_PPP_DISC, ETH_P_PPP_SES};
 use router_bin::netconf::{Netconf, disable_ipv6_autoconf};
+use std::sync::Arc;
 use tokio::net::UdpSocket;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::coa::Coa;
 use crate::config::Config;
+use crate::ctl::{answer, serve_connection};
 use crate::datapath::HEADROOM;
 use crate::engine::{Bng, RouteOp, Stats};
-use crate::pool::Pool;
+use crate::pool::{Pool, cidr_blocks};
 use crate::radius::Radius;
 use crate::sessions::Table;
 
 /// How long SIGTERM waits for Terminate-Acks, PADTs and accounting.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+/// Control connections served at once.
+const MAX_CONTROL_CONNECTIONS: usize = 8;
 /// MTU of the TUN device (PPPoE's 1492).
 const TUN_MTU: u32 = 1492;
 
@@ -50,25 +54,6 @@ fn hint(what: &str, e: io::Error) -> String {
         ""
     };
     format!("{what}: {e}{extra}")
-}
-
-/// The CIDR blocks that exactly cover `first..=last`.
-pub fn cidr_blocks(first: Ipv4Addr, last: Ipv4Addr) -> Vec<(Ipv4Addr, u8)> {
-    let (mut a, end) = (u64::from(u32::from(first)), u64::from(u32::from(last)));
-    let mut out = Vec::new();
-    while a <= end {
-        let mut size = if a == 0 {
-            1u64 << 32
-        } else {
-            a & a.wrapping_neg()
-        };
-        while a + size - 1 > end {
-            size >>= 1;
-        }
-        out.push((Ipv4Addr::from(a as u32), 32 - size.trailing_zeros() as u8));
-        a += size;
-    }
-    out
 }
 
 fn seed() -> SeededRng {
@@ -175,6 +160,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         shutting_down: false,
         backlog: Default::default(),
     };
+    let connections = Arc::new(Semaphore::new(MAX_CONTROL_CONNECTIONS));
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<(String, oneshot::Sender<String>)>(16);
     let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
@@ -271,9 +257,16 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                 tracing::warn!("receive failed: {e}");
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            Input::Connection(Ok(stream)) => {
-                tokio::spawn(serve_connection(stream, ctl_tx.clone()));
-            }
+            Input::Connection(Ok(stream)) => match connections.clone().try_acquire_owned() {
+                Ok(permit) => {
+                    let to_loop = ctl_tx.clone();
+                    tokio::spawn(async move {
+                        serve_connection(stream, to_loop).await;
+                        drop(permit);
+                    });
+                }
+                Err(_) => tracing::warn!("control socket: too many connections, one refused"),
+            },
             Input::Command(Some((command, reply))) => {
                 let _ = reply.send(answer(&bng, &command));
             }
@@ -321,81 +314,4 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     let _ = std::fs::remove_file(&bng.cfg.control_socket);
     tracing::info!("bng stopped");
     Ok(())
-}
-
-/// Reads one command from a control connection, asks the loop, replies.
-async fn serve_connection(
-    mut stream: tokio::net::UnixStream,
-    to_loop: mpsc::Sender<(String, oneshot::Sender<String>)>,
-) {
-    let command = match tokio::time::timeout(
-        Duration::from_secs(2),
-        control::read_command(&mut stream),
-    )
-    .await
-    {
-        Ok(Ok(c)) => c,
-        _ => return,
-    };
-    let (tx, rx) = oneshot::channel();
-    if to_loop.send((command, tx)).await.is_err() {
-        return;
-    }
-    if let Ok(reply) = rx.await {
-        let _ = control::write_reply(&mut stream, &reply).await;
-    }
-}
-
-/// The reply to a control command.
-fn answer(bng: &Bng, command: &str) -> String {
-    match command {
-        "sessions" => bng.table.render(std::time::Instant::now()),
-        "stats" => {
-            let s = &bng.stats;
-            let (spoofed, policed) = bng.table.by_id.values().fold((0, 0), |(a, b), x| {
-                (
-                    a + x.traffic.spoofed,
-                    b + x.traffic.policed_up + x.traffic.policed_down,
-                )
-            });
-            format!(
-                "sessions {}\npool_in_use {}\nspoofed {spoofed}\npoliced {policed}\n\
-                 tx_dropped {}\nno_session {}\ntun_ipv6_dropped {}\ntun_errors {}\n",
-                bng.table.by_id.len(),
-                bng.pool.in_use(),
-                s.tx_dropped,
-                s.no_session,
-                s.tun_ipv6_dropped,
-                s.tun_errors
-            )
-        }
-        other => format!("unknown command `{other}` (try: sessions, stats)\n"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cidr_cover() {
-        let ip = |s: &str| s.parse::<Ipv4Addr>().unwrap();
-        assert_eq!(
-            cidr_blocks(ip("198.51.100.10"), ip("198.51.100.20")),
-            vec![
-                (ip("198.51.100.10"), 31),
-                (ip("198.51.100.12"), 30),
-                (ip("198.51.100.16"), 30),
-                (ip("198.51.100.20"), 32)
-            ]
-        );
-        assert_eq!(
-            cidr_blocks(ip("192.0.2.0"), ip("192.0.2.255")),
-            vec![(ip("192.0.2.0"), 24)]
-        );
-        assert_eq!(
-            cidr_blocks(ip("0.0.0.0"), ip("255.255.255.255")),
-            vec![(ip("0.0.0.0"), 0)]
-        );
-    }
 }
