@@ -200,3 +200,59 @@ fn errors_say_what_to_fix() {
     assert_eq!(status.and_then(|s| s.code()), Some(1), "{err}");
     assert!(err.contains("access interface acc0"), "{err}");
 }
+
+#[test]
+fn many_sessions_fill_the_pool_then_are_refused() {
+    let Some(bed) = Bed::start("bng-many", true, "") else {
+        return;
+    };
+    // 11 pool addresses (198.51.100.10-20): 11 sessions from 11 MACs get
+    // distinct addresses and each can ping; the 12th is refused.
+    let mut dialers = Vec::new();
+    let mut addrs = std::collections::HashSet::new();
+    for i in 0..12u8 {
+        let sock = bed
+            .client
+            .enter(|| {
+                router_bin::afpacket::PacketSocket::open("wan0", router_bin::afpacket::ETH_P_ALL)
+            })
+            .unwrap()
+            .unwrap();
+        let pppoe = pppoe_proto::ClientConfig::new(pppoe_proto::wire::EthernetAddress([
+            0x02,
+            0,
+            0,
+            0,
+            0,
+            0x10 + i,
+        ]));
+        let mut d = common::dialer::Dialer::new(
+            sock,
+            pppoe,
+            ppp_proto::Config::peer(b"alice", b"wonderland"),
+            100 + u64::from(i),
+        );
+        if i < 11 {
+            let a = dial_up(&mut d, || bed.log());
+            assert!(addrs.insert(a), "{a} given twice");
+            dialers.push((d, a));
+        } else {
+            let failed = d.run_until(Duration::from_secs(15), |s| {
+                ppp(s, |e| matches!(e, PppEvent::AuthFailed { .. }))
+            });
+            assert!(failed, "the 12th session: {:?}\n{}", d.log, bed.log());
+        }
+    }
+    for (i, (d, a)) in dialers.iter_mut().enumerate() {
+        assert!(
+            ping(d, *a, NET, 100 + i as u16 * 10, 5),
+            "session {i} ({a})\n{}",
+            bed.log()
+        );
+    }
+    let table = bed.ctl("sessions");
+    // (The refused session lingers until its LCP Terminate times out.)
+    let with_address = table.lines().filter(|l| l.contains(" 198.51.100.")).count();
+    assert_eq!(with_address, 11, "{table}");
+    assert!(bed.log().contains("pool exhausted"), "{}", bed.log());
+}
