@@ -35,24 +35,7 @@ fn router_dials_our_ac_serves_the_lan_and_hangs_up() {
     tb.veth((&isp, "ac0"), (&cpe, "wan0")).unwrap();
     tb.veth((&cpe, "lan0"), (&lan, "eth0")).unwrap();
 
-    let sock = testbed::in_namespace(isp.name(), || PacketSocket::open("ac0", ETH_P_ALL))
-        .unwrap()
-        .unwrap();
-    let stop = Arc::new(AtomicBool::new(false));
-    let ac = {
-        let stop = Arc::clone(&stop);
-        std::thread::spawn(move || {
-            let settings = AcSettings {
-                ac_name: b"test-ac",
-                users: vec![(b"alice", b"s3cret")],
-                local: Ipv4Addr::new(192, 0, 2, 1),
-                pool_start: Ipv4Addr::new(192, 0, 2, 10),
-                dns: [Ipv4Addr::new(192, 0, 2, 53), Ipv4Addr::new(192, 0, 2, 54)],
-            };
-            serve(sock, settings, stop)
-        })
-    };
-
+    let (stop, ac) = start_ac(&isp);
     let config = write_config(tb.dir(), "wan0", "lan0", "");
     // A corrupt state file is reported and ignored.
     std::fs::write(tb.dir().join("state/wan.toml"), "ipv4 = [oops").unwrap();
@@ -112,4 +95,64 @@ fn router_dials_our_ac_serves_the_lan_and_hangs_up() {
         )),
         "{seen:?}"
     );
+}
+
+/// Runs our AC on `ac0` in `isp` until the flag is set.
+fn start_ac(isp: &testbed::Netns) -> (Arc<AtomicBool>, std::thread::JoinHandle<Vec<AcSeen>>) {
+    let sock = testbed::in_namespace(isp.name(), || PacketSocket::open("ac0", ETH_P_ALL))
+        .unwrap()
+        .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let ac = std::thread::spawn(move || {
+        let settings = AcSettings {
+            ac_name: b"test-ac",
+            users: vec![(b"alice", b"s3cret")],
+            local: Ipv4Addr::new(192, 0, 2, 1),
+            pool_start: Ipv4Addr::new(192, 0, 2, 10),
+            dns: [Ipv4Addr::new(192, 0, 2, 53), Ipv4Addr::new(192, 0, 2, 54)],
+        };
+        serve(sock, settings, flag)
+    });
+    (stop, ac)
+}
+
+#[test]
+fn router_redials_after_lcp_echo_failure() {
+    let Some(mut tb) = testbed::Testbed::new("router-link-echo") else {
+        return;
+    };
+    let isp = tb.namespace("isp").unwrap();
+    let cpe = tb.namespace("cpe").unwrap();
+    tb.veth((&isp, "ac0"), (&cpe, "wan0")).unwrap();
+    tb.veth((&cpe, "lan0"), (&isp, "unused0")).unwrap();
+    let (stop, ac) = start_ac(&isp);
+    let config = write_config(tb.dir(), "wan0", "lan0", "");
+    let mut router = Router::start(&tb, &cpe, &config);
+    router.wait_status(Duration::from_secs(30), |s| s.contains("ipv4: 192.0.2.10 "));
+
+    // The AC vanishes: echoes (every 2 s, 3 may fail) go unanswered.
+    stop.store(true, Ordering::Relaxed);
+    ac.join().unwrap();
+    let status = router.wait_status(Duration::from_secs(20), |s| {
+        s.contains("last down: PPP down: EchoTimeout") && s.contains("dials: 2")
+    });
+    eprintln!("{status}");
+    let routes = ip_out(&cpe, &["route", "show", "default"]);
+    assert!(!routes.contains("ppp0"), "default route left: {routes}");
+
+    // It comes back: the router's next PADI finds it.
+    let (stop, ac) = start_ac(&isp);
+    let status = router.wait_status(Duration::from_secs(40), |s| {
+        s.contains("wan: up") && s.contains("ipv4: 192.0.2.10 ")
+    });
+    eprintln!("{status}");
+    assert!(
+        router.log().contains("ipv4_hint=Some(192.0.2.10)"),
+        "{}",
+        router.log()
+    );
+    router.stop_cleanly(Duration::from_secs(8));
+    stop.store(true, Ordering::Relaxed);
+    ac.join().unwrap();
 }

@@ -23,7 +23,19 @@ use testbed::Netns;
 
 #[test]
 fn router_dials_rp_pppoe_serves_the_lan_and_redials_after_padt() {
-    let args = ["--auth", "chap", "--user", "alice", "--pass", "s3cret"];
+    // ipcp-accept-remote: the AC's pppd takes the address the router asks
+    // for, so the redial below shows that the router re-requests its last one
+    // (without it, rp-pppoe hands out the next address of its pool).
+    let args = [
+        "--auth",
+        "chap",
+        "--user",
+        "alice",
+        "--pass",
+        "s3cret",
+        "--pppd-opt",
+        "ipcp-accept-remote",
+    ];
     let Some(lab) = Lab::start("router-vm", Role::AccessConcentrator(&args)) else {
         return;
     };
@@ -41,12 +53,18 @@ fn router_dials_rp_pppoe_serves_the_lan_and_redials_after_padt() {
         s.contains("ipv4: 192.0.2.10 peer 192.0.2.1") && s.contains("ipv6: fe80::")
     });
     eprintln!("{status}");
-    assert!(status.contains("198.51.100.53"), "IPCP DNS: {status}");
+    assert!(
+        status.contains("dns 198.51.100.53 198.51.100.54"),
+        "IPCP DNS: {status}"
+    );
     let addr = ip_out(&cpe, &["addr", "show", "dev", "ppp0"]);
     assert!(addr.contains("inet 192.0.2.10/32"), "{addr}");
     assert!(addr.contains("mtu 1492"), "{addr}");
+    assert!(addr.contains("inet6 fe80::"), "{addr}");
     let routes = ip_out(&cpe, &["route", "show", "default"]);
     assert!(routes.contains("default dev ppp0"), "{routes}");
+    let routes6 = ip_out(&cpe, &["-6", "route", "show", "default"]);
+    assert!(routes6.contains("default dev ppp0"), "{routes6}");
     assert!(nft_tables(&cpe).contains("table inet router"));
     assert!(
         lab.wait_console("LAB-PPP ip-up", Duration::from_secs(15)),
@@ -81,7 +99,7 @@ fn router_dials_rp_pppoe_serves_the_lan_and_redials_after_padt() {
     });
     eprintln!("{status}");
     let log = router.log();
-    assert!(log.contains("PeerTerminated"), "{log}");
+    assert!(log.contains("PADT from the AC"), "{log}");
     assert!(log.contains("ipv4_hint=Some(192.0.2.10)"), "{log}");
     let routes = ip_out(&cpe, &["route", "show", "default"]);
     assert!(routes.contains("default dev ppp0"), "{routes}");

@@ -76,6 +76,14 @@ pub fn enable_forwarding() -> io::Result<()> {
     })
 }
 
+/// Turns IPv6 on for `ifname` (`disable_ipv6 = 0`): a namespace may have
+/// it off by default, and the PPP interface needs it for IPv6CP's
+/// link-local address.
+pub fn enable_ipv6(ifname: &str) -> io::Result<()> {
+    let path = format!("/proc/sys/net/ipv6/conf/{ifname}/disable_ipv6");
+    std::fs::write(&path, b"0\n").map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -98,6 +98,11 @@ async fn serve(cfg: &Config, net: &Netconf) -> Result<(), String> {
         .map_err(|e| format!("WAN interface {wan_if}: {e} (does it exist? run as root)"))?;
     let tun = AsyncTun::open(ppp).map_err(|e| format!("TUN {ppp}: {e}"))?;
     disable_ipv6_autoconf(ppp).map_err(|e| format!("{ppp}: {e}"))?;
+    if cfg.wan.ipv6
+        && let Err(e) = firewall::enable_ipv6(ppp)
+    {
+        warn!("IPv6 stays off on {ppp}: {e}");
+    }
     let mut dhcp = match cfg.dhcp.enabled {
         true => Some(LanDhcp::open(cfg)?),
         false => None,

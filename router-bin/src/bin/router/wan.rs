@@ -9,7 +9,7 @@ use std::time::{Duration, Instant as StdInstant};
 
 use ppp_proto::{Config as PppConfig, Event as PppEvent, Role};
 use pppoe_proto::wire::EthernetAddress;
-use pppoe_proto::{ClientConfig, ClientEvent};
+use pppoe_proto::{ClientConfig, ClientEvent, DownReason as PppoeDown, FailReason};
 use proto_core::{SeededRng, StdClock};
 use router_bin::link::{ClientLink, ClientLinkEvent, LinkError};
 use tracing::{info, warn};
@@ -42,6 +42,20 @@ pub enum Action {
 /// The link-local address of an interface identifier.
 pub fn link_local(ifid: u64) -> Ipv6Addr {
     Ipv6Addr::from((0xfe80u128 << 112) | u128::from(ifid))
+}
+
+/// A discovery failure for people.
+fn fail_text(r: &FailReason) -> String {
+    let text = |t: &[u8]| String::from_utf8_lossy(t).into_owned();
+    match r {
+        FailReason::NoOffer => "no access concentrator answered (is wan.interface the right port? wan.service / wan.ac_name too strict?)".into(),
+        FailReason::NoConfirmation => "the access concentrator did not confirm the session (no PADS)".into(),
+        FailReason::ServiceNameError(t) => format!("Service-Name error: {}", text(t)),
+        FailReason::AcSystemError(t) => format!("AC system error: {}", text(t)),
+        FailReason::GenericError(t) => format!("error from the AC: {}", text(t)),
+        FailReason::Refused => "the AC refused the session".into(),
+        FailReason::Aborted => "aborted".into(),
+    }
 }
 
 /// The WAN controller.
@@ -264,12 +278,21 @@ impl Wan {
                 None
             }
             ClientLinkEvent::Pppoe(ClientEvent::DiscoveryFailed { reason }) => {
-                warn!("PPPoE discovery failed: {reason:?}");
-                Some(format!("PPPoE discovery failed: {reason:?}"))
+                let why = format!("PPPoE discovery failed: {}", fail_text(&reason));
+                warn!("{why}");
+                Some(why)
             }
             ClientLinkEvent::Pppoe(ClientEvent::SessionDown { reason }) => {
-                info!("PPPoE session ended: {reason:?}");
-                Some(format!("PPPoE session ended: {reason:?}"))
+                let why = match reason {
+                    PppoeDown::Closed => "PPPoE session closed by us (PADT sent)".to_owned(),
+                    PppoeDown::PeerTerminated(text) => format!(
+                        "PADT from the AC{}",
+                        text.map(|t| format!(": {}", String::from_utf8_lossy(&t)))
+                            .unwrap_or_default()
+                    ),
+                };
+                info!("{why}");
+                Some(why)
             }
             ClientLinkEvent::Ppp(e) => self.on_ppp(e),
         }
@@ -364,7 +387,10 @@ impl Wan {
             s += &format!("session: {id} with AC {mac:?}, MTU {}\n", self.mtu);
         }
         match &self.ipv4 {
-            Some((l, p, dns)) => s += &format!("ipv4: {l} peer {p} dns {dns:?}\n"),
+            Some((l, p, dns)) => {
+                let dns: Vec<String> = dns.iter().map(Ipv4Addr::to_string).collect();
+                s += &format!("ipv4: {l} peer {p} dns {}\n", dns.join(" "));
+            }
             None => s += "ipv4: -\n",
         }
         match self.ipv6 {
