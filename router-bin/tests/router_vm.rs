@@ -15,9 +15,11 @@
 mod common;
 mod router_support;
 
+use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
-use common::pppoe_vm::{Lab, Role};
+use common::pppoe_vm::{Lab, Role, lab_dir};
 use router_support::{Router, dhclient, ip_out, nft_tables, ping, write_config};
 use testbed::Netns;
 
@@ -87,17 +89,29 @@ fn router_dials_rp_pppoe_serves_the_lan_and_redials_after_padt() {
         )
     });
     assert!(out.contains("bytes from 192.0.2.1"), "{out}");
-    let status = router.status().unwrap();
-    eprintln!("{status}");
-    assert!(status.contains("dhcp leases:\n  198.51.100.1"), "{status}");
+    let first = router.status().unwrap();
+    eprintln!("{first}");
+    assert!(first.contains("dhcp leases:\n  198.51.100.1"), "{first}");
 
     // The AC's session process sends a PADT when killed; the router redials
     // and asks for (and gets) the same address.
-    lab.vm_exec("kill $(pidof pppoe)");
+    if let Err(e) = vm_exec_bounded("kill $(pidof pppoe)") {
+        panic!("{e}\n{}", lab.console());
+    }
     let status = router.wait_status(Duration::from_secs(60), |s| {
         s.contains("dials: 2") && s.contains("ipv4: 192.0.2.10 ")
     });
     eprintln!("{status}");
+    let ipv6 = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with("ipv6: "))
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        ipv6(&status),
+        ipv6(&first),
+        "the same IPv6 interface id again"
+    );
     let log = router.log();
     assert!(log.contains("PADT from the AC"), "{log}");
     assert!(log.contains("ipv4_hint=Some(192.0.2.10)"), "{log}");
@@ -111,4 +125,30 @@ fn router_dials_rp_pppoe_serves_the_lan_and_redials_after_padt() {
         "nft table left behind"
     );
     eprintln!("{}", router.log());
+}
+
+/// Runs a command in the AC VM like `Lab::vm_exec`, but bounded: the lab's
+/// FIFO-based console can block forever when the VM stalls.
+fn vm_exec_bounded(command: &str) -> Result<String, String> {
+    let out = Command::new("timeout")
+        .args(["-k", "5", "40", "bash"])
+        .arg(lab_dir().join("vm-exec.sh"))
+        .args(["ac", command, "30"])
+        .env(
+            "LAB_OUT",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("pppoe-vm"),
+        )
+        .env("NO_PROBE", "1")
+        .output()
+        .map_err(|e| format!("vm-exec.sh: {e}"))?;
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    if out.status.success() {
+        Ok(text)
+    } else {
+        Err(format!(
+            "`{command}` in the VM failed ({}): {text}",
+            out.status
+        ))
+    }
 }

@@ -67,6 +67,10 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     let lan = cfg.lan_addr()?;
     let lan_if = cfg.lan.interface.as_str();
     let ppp = cfg.wan.ppp_interface.clone();
+    let wan_if = cfg.wan.interface.as_str();
+    net.link_up(wan_if, None)
+        .await
+        .map_err(|e| format!("WAN interface {wan_if}: {e}"))?;
     net.link_up(lan_if, None)
         .await
         .map_err(|e| format!("LAN interface {lan_if}: {e}"))?;
