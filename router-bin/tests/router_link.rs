@@ -7,8 +7,10 @@
 //!
 //! The router comes up (ppp0 has the IPCP address, default routes), a LAN
 //! host gets a DHCP lease and pings the AC's address through NAT, `router
-//! status` shows it all, a corrupt state file is ignored, and SIGTERM hangs
-//! up (LCP Terminate + PADT) and removes the nft table.
+//! status` shows it all, a TCP SYN leaves with its MSS clamped to 1452, a
+//! corrupt state file is ignored, and SIGTERM hangs up (LCP Terminate +
+//! PADT) and removes the nft table. A second test: the AC vanishes, LCP
+//! echoes fail, the router redials until it is back.
 
 mod common;
 mod router_support;
@@ -72,10 +74,36 @@ fn router_dials_our_ac_serves_the_lan_and_hangs_up() {
     let out = ping(&tb, &lan, "192.0.2.1")
         .unwrap_or_else(|e| panic!("{e}\n{}", router.status().unwrap_or_default()));
     assert!(out.contains("bytes from 192.0.2.1"), "{out}");
+
+    // A TCP SYN from the LAN (MSS 1460 for its 1500-byte link) leaves in the
+    // session with MSS 1452 (1492 - 40); our AC does not answer TCP.
+    let capture = tb.capture(&cpe, "wan0").unwrap();
+    let _ = tb.exec(
+        &lan,
+        &[
+            "timeout",
+            "2",
+            "bash",
+            "-c",
+            "exec 3<>/dev/tcp/192.0.2.1/80",
+        ],
+        Duration::from_secs(5),
+    );
+    let pcap = capture.stop().unwrap();
+    assert_eq!(pcap.problems().unwrap(), Vec::<String>::new());
+    let clamped = "pppoes && tcp.flags.syn == 1 && tcp.options.mss_val == 1452";
+    assert!(
+        pcap.count(clamped).unwrap() > 0,
+        "no clamped SYN in the session:\n{}",
+        pcap.decode(&[]).unwrap()
+    );
+    assert_eq!(pcap.count("tcp.options.mss_val == 1460").unwrap(), 0);
+
     let status = router.status().unwrap();
     eprintln!("{status}");
     assert!(status.contains("dhcp leases:\n  198.51.100.1"), "{status}");
     assert!(!status.contains("tx 0 packets"), "{status}");
+    assert!(!status.contains("mss clamped 0,"), "{status}");
 
     router.stop_cleanly(Duration::from_secs(8));
     assert!(
