@@ -200,8 +200,16 @@ impl Config {
         if self.wan.user.is_empty() {
             return Err("wan.user must not be empty".into());
         }
-        if self.wan.reconnect_min == 0 || self.wan.reconnect_max < self.wan.reconnect_min {
-            return Err("wan.reconnect_min must be ≥ 1 and ≤ wan.reconnect_max".into());
+        if self.wan.reconnect_min == 0
+            || self.wan.reconnect_max < self.wan.reconnect_min
+            || self.wan.reconnect_max > 3600
+        {
+            return Err(
+                "wan.reconnect_min and wan.reconnect_max: 1 ≤ min ≤ max ≤ 3600 seconds".into(),
+            );
+        }
+        if self.wan.lcp_echo_interval > 3600 {
+            return Err("wan.lcp_echo_interval: at most 3600 seconds".into());
         }
         if self.wan.lcp_echo_interval > 0 && self.wan.lcp_echo_failure == 0 {
             return Err("wan.lcp_echo_failure must be ≥ 1".into());
@@ -214,8 +222,8 @@ impl Config {
                 self.lan.address
             ));
         }
-        if self.dhcp.lease_time < 60 {
-            return Err("dhcp.lease_time must be at least 60 seconds".into());
+        if !(60..=31_536_000).contains(&self.dhcp.lease_time) {
+            return Err("dhcp.lease_time: 60 seconds to 1 year (31536000)".into());
         }
         if self.dhcp.dns.len() > 8 {
             return Err("dhcp.dns: at most 8 servers".into());

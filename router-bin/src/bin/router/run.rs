@@ -39,6 +39,8 @@ fn spawn_control(cfg: &Config, tx: mpsc::Sender<Request>) -> Result<(), String> 
     tokio::spawn(async move {
         loop {
             let Ok((mut stream, _)) = listener.accept().await else {
+                // Out of descriptors, say: do not spin.
+                tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             };
             let tx = tx.clone();
@@ -173,7 +175,11 @@ async fn serve(cfg: &Config, net: &Netconf) -> Result<(), String> {
                         }
                     }
                 }
-                Err(e) => warn!("WAN receive: {e}"),
+                Err(e) => {
+                    // ENETDOWN when the port goes down: log once a while, do not spin.
+                    warn!("WAN receive on {wan_if}: {e}");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
             },
             r = tun.recv(&mut packet[2..]) => match r {
                 Ok(n) => {
@@ -187,7 +193,10 @@ async fn serve(cfg: &Config, net: &Netconf) -> Result<(), String> {
                         counters.dropped += 1;
                     }
                 }
-                Err(e) => warn!("{ppp} receive: {e}"),
+                Err(e) => {
+                    warn!("{ppp} receive: {e}");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
             },
             r = dhcp_recv => match r {
                 Ok(n) => {
