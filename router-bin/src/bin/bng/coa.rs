@@ -16,7 +16,7 @@ use tokio::net::UdpSocket;
 use crate::config::Config;
 use crate::engine::{Bng, cause};
 use crate::sessions::Session;
-use crate::shaper::bucket;
+use crate::shaper::shaper;
 
 /// The listener machine and its socket.
 pub struct Coa {
@@ -135,10 +135,10 @@ impl Bng {
         for id in ids {
             if let Some(s) = self.table.by_id.get_mut(id) {
                 if let Some(k) = r.rp_upstream_kbps {
-                    s.up = bucket(Some(k), now);
+                    s.up = shaper(Some(k), now);
                 }
                 if let Some(k) = r.rp_downstream_kbps {
-                    s.down = bucket(Some(k), now);
+                    s.down = shaper(Some(k), now);
                 }
                 tracing::info!(session = id, up = ?r.rp_upstream_kbps, down = ?r.rp_downstream_kbps, "CoA: new speed limits");
             }

@@ -2,7 +2,7 @@
 //! speed limits, MSS clamping, counters.
 
 use std::net::Ipv4Addr;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use pppoe_proto::mss::{clamp_mss, mss_for_mtu_v4};
 use proto_core::checksum;
@@ -74,13 +74,18 @@ impl Bng {
             return;
         }
         let len = packet.len();
-        if let Some(b) = &mut s.up
-            && !b.allow(Instant::now(), len)
+        clamp_mss(ppp, mss_for_mtu_v4(s.mtu.min(OUR_MRU)));
+        if let Some(q) = &mut s.up
+            && !q.admit(Instant::now(), len)
         {
-            s.traffic.policed_up += 1;
+            // Over the limit: wait in the session's bounded queue.
+            if q.enqueue(ppp[2..].to_vec(), len) {
+                self.backlog.insert(id);
+            } else {
+                s.traffic.policed_up += 1;
+            }
             return;
         }
-        clamp_mss(ppp, mss_for_mtu_v4(s.mtu.min(OUR_MRU)));
         s.traffic.in_octets += len as u64;
         s.traffic.in_packets += 1;
         if self.tun.send(&ppp[2..]).is_err() {
@@ -124,16 +129,13 @@ impl Bng {
                 return;
             }
         };
-        if let Some(b) = &mut s.down
-            && (!s.down_queue.is_empty() || !b.allow(Instant::now(), n))
+        if let Some(q) = &mut s.down
+            && !q.admit(Instant::now(), n)
         {
-            // Over the limit: wait in the session's bounded queue.
-            if s.down_queued + n > b.depth() {
-                s.traffic.policed_down += 1;
-            } else {
-                s.down_queue.push_back((out[..m].to_vec(), n));
-                s.down_queued += n;
+            if q.enqueue(out[..m].to_vec(), n) {
                 self.backlog.insert(s.id);
+            } else {
+                s.traffic.policed_down += 1;
             }
             return;
         }
@@ -144,7 +146,8 @@ impl Bng {
         }
     }
 
-    /// Sends the queued downstream frames the limits now allow.
+    /// Sends what the speed limits now allow out of the sessions' queues
+    /// (upstream packets to the TUN device, downstream frames to the wire).
     pub fn release_queues(&mut self) {
         let now = Instant::now();
         let ids: Vec<u16> = self.backlog.iter().copied().collect();
@@ -153,41 +156,39 @@ impl Bng {
                 self.backlog.remove(&id);
                 continue;
             };
-            while let Some((frame, n)) = s.down_queue.front() {
-                if let Some(b) = &mut s.down
-                    && !b.allow(now, *n)
-                {
-                    break;
+            while let Some((packet, n)) = s.up.as_mut().and_then(|q| q.pop_ready(now)) {
+                s.traffic.in_octets += n as u64;
+                s.traffic.in_packets += 1;
+                if self.tun.send(&packet).is_err() {
+                    self.stats.tun_errors += 1;
                 }
-                s.traffic.out_octets += *n as u64;
+            }
+            while let Some((frame, n)) = s.down.as_mut().and_then(|q| q.pop_ready(now)) {
+                s.traffic.out_octets += n as u64;
                 s.traffic.out_packets += 1;
-                s.down_queued -= n;
-                if self.out.send(frame).is_err() {
+                if self.out.send(&frame).is_err() {
                     self.stats.tx_dropped += 1;
                 }
-                s.down_queue.pop_front();
             }
-            if s.down_queue.is_empty() {
+            if s.up.as_ref().is_none_or(|q| q.is_idle())
+                && s.down.as_ref().is_none_or(|q| q.is_idle())
+            {
                 self.backlog.remove(&id);
             }
         }
     }
 
-    /// When the first queued frame may go.
+    /// When the first queued packet may go.
     pub fn next_release(&self) -> Option<Instant> {
         let now = Instant::now();
         self.backlog
             .iter()
-            .filter_map(|id| {
-                let s = self.table.by_id.get(id)?;
-                let (_, n) = s.down_queue.front()?;
-                let wait = s
-                    .down
-                    .as_ref()
-                    .map_or(Duration::ZERO, |b| b.time_until(now, *n));
-                Some(now + wait)
-            })
+            .filter_map(|id| self.table.by_id.get(id))
+            .flat_map(|s| [s.up.as_ref(), s.down.as_ref()])
+            .flatten()
+            .filter_map(|q| q.next_ready(now))
             .min()
+            .map(|wait| now + wait)
     }
 }
 

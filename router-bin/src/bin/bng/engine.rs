@@ -21,7 +21,7 @@ use crate::config::Config;
 use crate::pool::Pool;
 use crate::radius::Radius;
 use crate::sessions::{Acct, Table, mac_text};
-use crate::shaper::bucket;
+use crate::shaper::shaper;
 
 /// Acct-Terminate-Cause values (RFC 2866 §5.10).
 pub mod cause {
@@ -254,8 +254,8 @@ impl Bng {
         s.addr = Some(addr);
         s.from_pool = from_pool;
         s.own_route = own_route;
-        s.up = bucket(grant.up_kbps, t);
-        s.down = bucket(grant.down_kbps, t);
+        s.up = shaper(grant.up_kbps, t);
+        s.down = shaper(grant.down_kbps, t);
         s.deadline = grant
             .session_timeout
             .map(|secs| t + Duration::from_secs(secs.into()));

@@ -1,12 +1,12 @@
 //! The bng's view of each PPPoE session: who, which address, counters,
 //! speed limits and accounting state; and the table `bng sessions` prints.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::shaper::TokenBucket;
+use crate::shaper::Shaper;
 
 /// Per-session traffic counters (IP packet bytes).
 #[derive(Debug, Clone, Copy, Default)]
@@ -73,15 +73,10 @@ pub struct Session {
     pub up_since: Option<Instant>,
     /// Counters.
     pub traffic: Traffic,
-    /// Upstream limit.
-    pub up: Option<TokenBucket>,
-    /// Downstream limit.
-    pub down: Option<TokenBucket>,
-    /// Downstream frames waiting for the limit (shaping, not policing:
-    /// TCP keeps the rate when its bursts wait instead of being dropped).
-    pub down_queue: VecDeque<(Vec<u8>, usize)>,
-    /// IP bytes in `down_queue`.
-    pub down_queued: usize,
+    /// Upstream limit (queues IP packets for the TUN device).
+    pub up: Option<Shaper>,
+    /// Downstream limit (queues session frames).
+    pub down: Option<Shaper>,
     /// Accounting, with RADIUS.
     pub acct: Option<Acct>,
     /// Session-Timeout deadline.
@@ -110,8 +105,6 @@ impl Session {
             traffic: Traffic::default(),
             up: None,
             down: None,
-            down_queue: VecDeque::new(),
-            down_queued: 0,
             acct: None,
             deadline: None,
             close_cause: None,
@@ -215,7 +208,7 @@ impl Table {
     }
 }
 
-fn limit(b: Option<&TokenBucket>) -> String {
+fn limit(b: Option<&Shaper>) -> String {
     b.map_or_else(|| "-".into(), |b| b.kbps().to_string())
 }
 

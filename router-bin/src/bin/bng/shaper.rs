@@ -1,7 +1,9 @@
-//! A token-bucket policer per session and direction: packets beyond the
-//! rate are dropped (TCP backs off), with a depth big enough for TCP to
-//! reach the configured rate.
+//! Per-session speed limits: a token bucket per direction in front of a
+//! bounded queue (a shaper). Packets over the rate wait in the queue
+//! rather than being dropped at once, so TCP's bursts are smoothed and it
+//! reaches the configured rate; only a full queue drops.
 
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 /// Smallest bucket depth in bytes (a few full-size packets).
@@ -77,9 +79,71 @@ impl TokenBucket {
     }
 }
 
-/// A bucket for an optional limit.
-pub fn bucket(kbps: Option<u32>, now: Instant) -> Option<TokenBucket> {
-    kbps.filter(|k| *k > 0).map(|k| TokenBucket::new(k, now))
+/// A token bucket with a queue of packets (or frames) waiting for it.
+#[derive(Debug)]
+pub struct Shaper {
+    bucket: TokenBucket,
+    queue: VecDeque<(Vec<u8>, usize)>,
+    queued: usize,
+}
+
+impl Shaper {
+    /// A shaper for `kbps` kbit/s; its queue holds up to the bucket depth.
+    pub fn new(kbps: u32, now: Instant) -> Shaper {
+        Shaper {
+            bucket: TokenBucket::new(kbps, now),
+            queue: VecDeque::new(),
+            queued: 0,
+        }
+    }
+
+    /// The rate, kbit/s.
+    pub fn kbps(&self) -> u32 {
+        self.bucket.kbps()
+    }
+
+    /// Whether a packet of `len` (IP) bytes may go now, ahead of nothing.
+    pub fn admit(&mut self, now: Instant, len: usize) -> bool {
+        self.queue.is_empty() && self.bucket.allow(now, len)
+    }
+
+    /// Queues `data` (counted as `len` bytes); `false` (dropped) when the
+    /// queue is full.
+    pub fn enqueue(&mut self, data: Vec<u8>, len: usize) -> bool {
+        if self.queued + len > self.bucket.depth() {
+            return false;
+        }
+        self.queued += len;
+        self.queue.push_back((data, len));
+        true
+    }
+
+    /// The next queued item the bucket now lets through.
+    pub fn pop_ready(&mut self, now: Instant) -> Option<(Vec<u8>, usize)> {
+        let (_, len) = self.queue.front()?;
+        if !self.bucket.allow(now, *len) {
+            return None;
+        }
+        let item = self.queue.pop_front()?;
+        self.queued -= item.1;
+        Some(item)
+    }
+
+    /// How long until the queue's head may go; `None` when it is empty.
+    pub fn next_ready(&self, now: Instant) -> Option<Duration> {
+        let (_, len) = self.queue.front()?;
+        Some(self.bucket.time_until(now, *len))
+    }
+
+    /// Whether nothing waits.
+    pub fn is_idle(&self) -> bool {
+        self.queue.is_empty()
+    }
+}
+
+/// A shaper for an optional limit.
+pub fn shaper(kbps: Option<u32>, now: Instant) -> Option<Shaper> {
+    kbps.filter(|k| *k > 0).map(|k| Shaper::new(k, now))
 }
 
 #[cfg(test)]
@@ -111,6 +175,37 @@ mod tests {
         let mut b = TokenBucket::new(8, now);
         assert!(b.allow(now, 1500));
         assert_eq!(b.kbps(), 8);
-        assert!(bucket(Some(0), now).is_none());
+        assert!(shaper(Some(0), now).is_none());
+    }
+
+    #[test]
+    fn shaper_queues_what_is_over_the_rate_and_releases_it_in_time() {
+        let start = Instant::now();
+        let mut s = Shaper::new(8000, start); // 1,000,000 bytes/s, depth 100 KB
+        let mut sent = 0;
+        // A burst of 150 x 1000 bytes: 100 pass, 50 wait, none dropped.
+        for _ in 0..150 {
+            if s.admit(start, 1000) {
+                sent += 1;
+            } else {
+                assert!(s.enqueue(vec![0; 1000], 1000));
+            }
+        }
+        assert_eq!(sent, 100);
+        assert!(s.pop_ready(start).is_none());
+        let wait = s.next_ready(start).unwrap();
+        assert!(wait <= Duration::from_millis(1), "{wait:?}");
+        // 50 ms later, 50 KB of tokens: the whole queue goes.
+        let later = start + Duration::from_millis(50);
+        let mut released = 0;
+        while s.pop_ready(later).is_some() {
+            released += 1;
+        }
+        assert_eq!(released, 50);
+        assert!(s.is_idle() && s.next_ready(later).is_none());
+        // A full queue drops.
+        let mut s = Shaper::new(8, start);
+        assert!(s.enqueue(vec![0; 32 * 1024], 32 * 1024));
+        assert!(!s.enqueue(vec![0], 1));
     }
 }
