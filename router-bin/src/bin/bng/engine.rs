@@ -163,7 +163,10 @@ impl Bng {
                     user = %s.user_text(), mac = %mac_text(&s.mac), session = id,
                     address = %peer, "session up"
                 );
-                if let Some(a) = &mut s.acct {
+                // One Start per session, even if IPCP renegotiates.
+                if let Some(a) = &mut s.acct
+                    && !a.started
+                {
                     a.started = true;
                     a.next_interim = a.interim.map(|i| Instant::now() + i);
                     if let Some(r) = &mut self.radius {
