@@ -197,6 +197,10 @@ impl Config {
         check_ifname("wan.interface", &self.wan.interface)?;
         check_ifname("wan.ppp_interface", &self.wan.ppp_interface)?;
         check_ifname("lan.interface", &self.lan.interface)?;
+        if self.wan.service.len() > 255 || self.wan.ac_name.as_ref().is_some_and(|n| n.len() > 255)
+        {
+            return Err("wan.service and wan.ac_name: at most 255 bytes".into());
+        }
         if self.wan.user.is_empty() {
             return Err("wan.user must not be empty".into());
         }

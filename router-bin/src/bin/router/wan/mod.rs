@@ -11,7 +11,7 @@ use ppp_proto::{Config as PppConfig, Event as PppEvent, Role};
 use pppoe_proto::wire::EthernetAddress;
 use pppoe_proto::{ClientConfig, ClientEvent, DownReason as PppoeDown};
 use proto_core::{SeededRng, StdClock};
-use router_bin::link::{ClientLink, ClientLinkEvent, LinkError};
+use router_bin::link::{ClientLink, ClientLinkEvent, PPP_IPV4, PPP_IPV6};
 use tracing::{info, warn};
 
 use crate::config::Config;
@@ -163,17 +163,23 @@ impl Wan {
         let link = self.link.as_mut()?;
         let r = link.handle_frame(self.clock.now(), frame);
         self.pump();
-        match r {
-            Ok(data) => data,
-            Err(LinkError::NotPppoe) | Err(_) => None, // counted by the machines
-        }
+        // An error is a frame that is not PPPoE, or one the machines
+        // dropped and counted.
+        r.ok().flatten()
     }
 
     /// Frames an IP packet of `protocol` as a session frame into `out`; its
-    /// length. `None` while no network protocol is up (or it does not fit).
+    /// length. `None` while that protocol's NCP is not open (or it does not
+    /// fit).
     pub fn encapsulate(&self, protocol: u16, packet: &[u8], out: &mut [u8]) -> Option<usize> {
         let link = self.link.as_ref()?;
-        if self.ipv4.is_none() && self.ipv6.is_none() {
+        // Only protocols whose NCP is open (RFC 1661 §3.6).
+        let open = match protocol {
+            PPP_IPV4 => self.ipv4.is_some(),
+            PPP_IPV6 => self.ipv6.is_some(),
+            _ => false,
+        };
+        if !open {
             return None;
         }
         link.encapsulate_data(protocol, packet, out).ok()
