@@ -47,22 +47,30 @@ struct Segment {
 
 impl Segment {
     fn new(n: usize, impair: Impairment, seed: u64) -> Segment {
+        Segment::with_max_payload(n, impair, seed, None, None)
+    }
+
+    /// RFC 4638: the PPP-Max-Payload the AC allows and the clients ask for.
+    fn with_max_payload(
+        n: usize,
+        impair: Impairment,
+        seed: u64,
+        ac_payload: Option<u16>,
+        client_payload: Option<u16>,
+    ) -> Segment {
         let now = Instant::ZERO;
         let mut ppp_ac = PppConfig::authenticator(b"sim-ac", Ipv4Addr::new(192, 0, 2, 1));
         if let ppp_proto::Role::Authenticator(a) = &mut ppp_ac.role {
             a.ipv6_ifid = Some(1);
         }
-        let ac = AcLink::new(
-            AcConfig::new(AC_MAC, b"sim-ac"),
-            ppp_ac,
-            SeededRng::from_u64(seed),
-            now,
-        )
-        .unwrap();
+        let mut ac_config = AcConfig::new(AC_MAC, b"sim-ac");
+        ac_config.ppp_max_payload = ac_payload;
+        let ac = AcLink::new(ac_config, ppp_ac, SeededRng::from_u64(seed), now).unwrap();
         let clients = (0..n)
             .map(|i| {
                 let mut pppoe = ClientConfig::new(client_mac(i));
                 pppoe.max_padi_attempts = 10;
+                pppoe.ppp_max_payload = client_payload;
                 let user = format!("user{i}");
                 let ppp = PppConfig::peer(user.as_bytes(), b"secret");
                 ClientLink::new(pppoe, ppp, SeededRng::from_u64(seed + 1 + i as u64), now).unwrap()
@@ -287,6 +295,48 @@ fn three_routers_dial_up_and_hang_up_on_a_clean_segment() {
             log.iter()
                 .any(|e| matches!(e, ClientLinkEvent::Ppp(PppEvent::Down { .. }))),
             "{log:?}"
+        );
+    }
+}
+
+/// RFC 4638: with PPP-Max-Payload 1500 agreed in discovery both ends
+/// negotiate a 1500-byte MRU and frame 1500-byte packets; when the AC does
+/// not agree, both stay at 1492.
+#[test]
+fn ppp_max_payload_gives_a_1500_byte_mtu_only_when_both_agree() {
+    let clean = Impairment {
+        loss_percent: 0,
+        duplicate_percent: 0,
+        max_delay_ms: 0,
+    };
+    for (ac_payload, expected) in [(Some(1500), 1500u16), (None, 1492)] {
+        let mut seg = Segment::with_max_payload(1, clean, 5, ac_payload, Some(1500));
+        assert!(seg.run_until(Duration::from_secs(30), all_up));
+        let client_mtu = seg.client_logs[0].iter().find_map(|e| match e {
+            ClientLinkEvent::Ppp(PppEvent::LinkUp { mtu }) => Some(*mtu),
+            _ => None,
+        });
+        let ac_mtu = seg.ac_log.iter().find_map(|e| match e {
+            AcLinkEvent::Ppp {
+                event: PppEvent::LinkUp { mtu },
+                ..
+            } => Some(*mtu),
+            _ => None,
+        });
+        assert_eq!((client_mtu, ac_mtu), (Some(expected), Some(expected)));
+        // A packet of exactly that size is framed; one byte more is not.
+        let packet = vec![0x45; usize::from(expected)];
+        let mut buf = [0u8; 1600];
+        assert!(
+            seg.clients[0]
+                .encapsulate_data(0x0021, &packet, &mut buf)
+                .is_ok()
+        );
+        let too_big = vec![0x45; usize::from(expected) + 1];
+        assert!(
+            seg.clients[0]
+                .encapsulate_data(0x0021, &too_big, &mut buf)
+                .is_err()
         );
     }
 }

@@ -299,6 +299,7 @@ impl AcLink {
         }
         let mut ended = false;
         while let Some(event) = s.poll_event() {
+            let event = super::apply_link_up(event, framer);
             ended |= matches!(event, PppEvent::Down { .. });
             self.events.push_back(AcLinkEvent::Ppp {
                 session_id: id,
@@ -324,7 +325,8 @@ impl AcLink {
             match &e {
                 AcEvent::SessionUp { session_id, .. } => {
                     if let Some(framer) = self.ac.session_framer(*session_id) {
-                        let mut s = Session::new(self.ppp_config.clone(), now);
+                        let config = super::session_config(&self.ppp_config, &framer);
+                        let mut s = Session::new(config, now);
                         s.open(now, &mut self.rng);
                         self.sessions.insert(*session_id, (s, framer));
                         opened = Some(*session_id);

@@ -165,7 +165,8 @@ impl ClientLink {
                 match &e {
                     ClientEvent::SessionUp { .. } => {
                         if let Some(framer) = self.pppoe.session_framer() {
-                            let mut s = Session::new(self.ppp_config.clone(), now);
+                            let config = super::session_config(&self.ppp_config, &framer);
+                            let mut s = Session::new(config, now);
                             s.open(now, &mut self.rng);
                             self.ppp = Some((s, framer));
                         }
@@ -194,6 +195,7 @@ impl ClientLink {
                 }
                 let mut down = false;
                 while let Some(e) = s.poll_event() {
+                    let e = super::apply_link_up(e, framer);
                     down |= matches!(e, PppEvent::Down { .. });
                     self.events.push_back(ClientLinkEvent::Ppp(e));
                     progressed = true;

@@ -10,6 +10,7 @@ mod client;
 pub use ac::{AcLink, AcLinkEvent};
 pub use client::{ClientLink, ClientLinkEvent};
 
+use ppp_proto::{Config as PppConfig, Event as PppEvent};
 use pppoe_proto::SessionFramer;
 
 /// PPPoE Discovery ethertype.
@@ -46,6 +47,31 @@ impl std::fmt::Display for LinkError {
 }
 
 impl std::error::Error for LinkError {}
+
+/// The PPP configuration a new session starts from. When RFC 4638
+/// PPP-Max-Payload above 1492 was agreed in discovery (the framer's MTU),
+/// LCP asks for that MRU, so the session can carry 1500-byte packets.
+fn session_config(base: &PppConfig, framer: &SessionFramer) -> PppConfig {
+    let mut c = base.clone();
+    c.lcp.mru = c.lcp.mru.max(framer.mtu());
+    c
+}
+
+/// Applies LCP's outcome to the framing: a session sends at most the
+/// peer's MRU and never more than PPPoE carries (1492, or the agreed RFC
+/// 4638 payload) — a peer that leaves MRU out defaults to 1500 in RFC 1661
+/// but still gets 1492 over plain PPPoE (RFC 2516 §7). `LinkUp` then
+/// reports that MTU.
+fn apply_link_up(event: PppEvent, framer: &mut SessionFramer) -> PppEvent {
+    match event {
+        PppEvent::LinkUp { mtu } => {
+            let mtu = mtu.min(framer.mtu());
+            *framer = framer.clone().with_mtu(mtu);
+            PppEvent::LinkUp { mtu }
+        }
+        other => other,
+    }
+}
 
 /// The ethertype of an untagged Ethernet frame.
 fn ethertype(frame: &[u8]) -> Option<u16> {

@@ -58,6 +58,11 @@ pub struct Wan {
     /// Cap of the redial wait, seconds.
     #[serde(default = "retry_max")]
     pub reconnect_max: u64,
+    /// RFC 4638: ask the AC for this PPP-Max-Payload (1493..=1500); when
+    /// it agrees, the PPP MTU is that instead of 1492 and the WAN
+    /// interface's MTU is raised to payload + 8 (a "baby jumbo" frame).
+    #[serde(default)]
+    pub ppp_max_payload: Option<u16>,
 }
 
 impl std::fmt::Debug for Wan {
@@ -212,6 +217,13 @@ impl Config {
                 "wan.reconnect_min and wan.reconnect_max: 1 ≤ min ≤ max ≤ 3600 seconds".into(),
             );
         }
+        if self
+            .wan
+            .ppp_max_payload
+            .is_some_and(|p| !(1493..=1500).contains(&p))
+        {
+            return Err("wan.ppp_max_payload: 1493 to 1500 (leave it out for 1492)".into());
+        }
         if self.wan.lcp_echo_interval > 3600 {
             return Err("wan.lcp_echo_interval: at most 3600 seconds".into());
         }
@@ -293,5 +305,24 @@ range = ["198.51.100.100", "198.51.100.199"]
         assert!(e.contains("ADDRESS/PREFIX"), "{e}");
         let e = Config::parse(&GOOD.replace("198.51.100.199", "203.0.113.9")).unwrap_err();
         assert!(e.contains("inside lan.address"), "{e}");
+    }
+
+    #[test]
+    fn ppp_max_payload_is_rfc_4638_range() {
+        let with = |v: &str| {
+            GOOD.replace(
+                "password = \"s3cret\"",
+                &format!("password = \"s3cret\"\nppp_max_payload = {v}"),
+            )
+        };
+        assert_eq!(
+            Config::parse(&with("1500")).unwrap().wan.ppp_max_payload,
+            Some(1500)
+        );
+        assert_eq!(Config::parse(GOOD).unwrap().wan.ppp_max_payload, None);
+        for bad in ["1492", "1501", "9000"] {
+            let e = Config::parse(&with(bad)).unwrap_err();
+            assert!(e.contains("1493 to 1500"), "{bad}: {e}");
+        }
     }
 }

@@ -70,7 +70,10 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     let lan_if = cfg.lan.interface.as_str();
     let ppp = cfg.wan.ppp_interface.clone();
     let wan_if = cfg.wan.interface.as_str();
-    net.link_up(wan_if, None)
+    // RFC 4638 needs the Ethernet MTU to carry payload + the 8-byte
+    // PPPoE/PPP header.
+    let wan_mtu = cfg.wan.ppp_max_payload.map(|p| u32::from(p) + 8);
+    net.link_up(wan_if, wan_mtu)
         .await
         .map_err(|e| format!("WAN interface {wan_if}: {e}"))?;
     net.link_up(lan_if, None)

@@ -127,6 +127,7 @@ impl Wan {
         let mut pppoe = ClientConfig::new(EthernetAddress(self.mac));
         pppoe.service_name = self.cfg.wan.service.as_bytes().to_vec();
         pppoe.ac_name = self.cfg.wan.ac_name.as_ref().map(|n| n.as_bytes().to_vec());
+        pppoe.ppp_max_payload = self.cfg.wan.ppp_max_payload;
         info!(
             interface = %self.cfg.wan.interface,
             ipv4_hint = ?self.saved.ipv4,
