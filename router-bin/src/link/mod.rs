@@ -66,7 +66,7 @@ fn apply_link_up(event: PppEvent, framer: &mut SessionFramer) -> PppEvent {
     match event {
         PppEvent::LinkUp { mtu } => {
             let mtu = mtu.min(framer.mtu());
-            *framer = framer.clone().with_mtu(mtu);
+            *framer = (*framer).with_mtu(mtu);
             PppEvent::LinkUp { mtu }
         }
         other => other,
