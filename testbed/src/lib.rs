@@ -36,6 +36,11 @@
 //! test's namespaces (daemons that forked away from their parent, like
 //! `dhclient`). Nothing outside the test's namespaces is touched.
 //!
+//! # Real servers
+//!
+//! [`freeradius`] writes a private FreeRADIUS configuration and runs the
+//! server, for tests and labs that need a real RADIUS peer.
+//!
 //! # Root
 //!
 //! Namespaces need root. Without it [`Testbed::new`] prints a `SKIP` line and
@@ -43,6 +48,7 @@
 //! set it panics instead, so a CI run can never pass by skipping.
 
 mod capture;
+pub mod freeradius;
 mod process;
 mod registry;
 

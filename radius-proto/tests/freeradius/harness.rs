@@ -1,15 +1,14 @@
 //! The harness: a FreeRADIUS child with its own configuration, and a
 //! std-only UDP driver for the client machine.
 
-use std::net::{SocketAddr, UdpSocket};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::time::Duration as StdDuration;
 
 use proto_core::{Duration, SeededRng, StdClock};
 use radius_proto::Secret;
 use radius_proto::client::{Client, ClientConfig, Event, RequestHandle, ServerConfig};
 use radius_proto::wire::{Attribute, Code, Value, attr};
+use testbed::freeradius;
 
 pub const SECRET: &str = "testing123";
 
@@ -22,8 +21,7 @@ pub fn skip(test: &str) -> bool {
                 .map(|l| l.split_whitespace().nth(1) == Some("0"))
         })
         .unwrap_or(false);
-    let have =
-        Path::new("/usr/sbin/freeradius").exists() && Path::new("/usr/bin/radclient").exists();
+    let have = freeradius::installed();
     if !root || !have {
         // In CI (or with TESTBED_REQUIRED) a skip would hide a missing peer.
         let required =
@@ -48,9 +46,10 @@ pub fn free_udp_port() -> u16 {
         .port()
 }
 
-/// A FreeRADIUS child process with its own config dir; killed on drop.
+/// A FreeRADIUS child process with its own config dir; stopped on drop.
 pub struct Radiusd {
-    pub child: Child,
+    // Dropped (stopped) before its directory is removed.
+    pub server: freeradius::Radiusd,
     pub dir: tempfile::TempDir,
     pub auth: SocketAddr,
     pub acct: SocketAddr,
@@ -76,22 +75,6 @@ DEFAULT	Auth-Type := Reject
 	Message-Authenticator = 0x00
 "#;
 
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let p = e.path();
-        let t = to.join(e.file_name());
-        let meta = std::fs::metadata(&p);
-        match meta {
-            Ok(m) if m.is_dir() => copy_dir(&p, &t),
-            Ok(_) => {
-                std::fs::copy(&p, &t).unwrap();
-            }
-            Err(_) => {} // dangling symlink
-        }
-    }
-}
-
 impl Radiusd {
     pub fn start() -> Radiusd {
         Self::start_with(&["-X"])
@@ -101,118 +84,30 @@ impl Radiusd {
     /// read on failure; `-f -l stdout` for full multi-threaded speed).
     pub fn start_with(flags: &[&str]) -> Radiusd {
         let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        copy_dir(Path::new("/etc/freeradius/3.0"), d);
-        for sub in ["mods-enabled", "sites-enabled"] {
-            std::fs::remove_dir_all(d.join(sub)).unwrap();
-            std::fs::create_dir(d.join(sub)).unwrap();
-        }
-        for sub in ["log", "run", "acct"] {
-            std::fs::create_dir(d.join(sub)).unwrap();
-        }
-        let conf = std::fs::read_to_string(d.join("radiusd.conf")).unwrap();
-        let conf = conf
-            .replace(
-                "raddbdir = /etc/freeradius/3.0",
-                &format!("raddbdir = {}", d.display()),
-            )
-            .replace(
-                "logdir = /var/log/freeradius",
-                &format!("logdir = {}/log", d.display()),
-            )
-            .replace(
-                "run_dir = ${localstatedir}/run/${name}",
-                &format!("run_dir = {}/run", d.display()),
-            )
-            .replace("\tuser = freerad", "")
-            .replace("\tgroup = freerad", "")
-            .replace("reject_delay = 1", "reject_delay = 0")
-            .replace("proxy_requests  = yes", "proxy_requests  = no");
-        std::fs::write(d.join("radiusd.conf"), conf).unwrap();
-        std::fs::write(
-            d.join("clients.conf"),
-            format!("client nas {{\n\tipaddr = 127.0.0.1\n\tsecret = {SECRET}\n}}\n"),
-        )
-        .unwrap();
-        for m in ["always", "pap", "chap", "files"] {
-            std::fs::copy(
-                d.join("mods-available").join(m),
-                d.join("mods-enabled").join(m),
-            )
+        let auth = SocketAddr::from(([127, 0, 0, 1], free_udp_port()));
+        let acct = SocketAddr::from(([127, 0, 0, 1], free_udp_port()));
+        freeradius::Config::new(USERS)
+            .client("nas", Ipv4Addr::LOCALHOST.into(), SECRET)
+            .listen(auth, acct)
+            .reject_delay(0)
+            .write(dir.path())
             .unwrap();
-        }
-        std::fs::write(
-            d.join("mods-enabled/detail"),
-            format!(
-                "detail {{\n\tfilename = {}/acct/detail\n\tescape_filenames = no\n\tpermissions = 0600\n\theader = \"%t\"\n}}\n",
-                d.display()
-            ),
-        )
-        .unwrap();
-        std::fs::write(d.join("mods-config/files/authorize"), USERS).unwrap();
-        let (ap, cp) = (free_udp_port(), free_udp_port());
-        std::fs::write(
-            d.join("sites-enabled/test"),
-            format!(
-                "server test {{\n\
-                 listen {{\n\ttype = auth\n\tipaddr = 127.0.0.1\n\tport = {ap}\n}}\n\
-                 listen {{\n\ttype = acct\n\tipaddr = 127.0.0.1\n\tport = {cp}\n}}\n\
-                 authorize {{\n\tchap\n\tfiles\n\tpap\n}}\n\
-                 authenticate {{\n\tAuth-Type PAP {{\n\t\tpap\n\t}}\n\tAuth-Type CHAP {{\n\t\tchap\n\t}}\n}}\n\
-                 preacct {{\n\tok\n}}\n\
-                 accounting {{\n\tdetail\n\tok\n}}\n\
-                 post-auth {{\n\tok\n\tPost-Auth-Type REJECT {{\n\t\tok\n\t}}\n}}\n\
-                 }}\n"
-            ),
-        )
-        .unwrap();
-        let log = std::fs::File::create(d.join("log/stdout")).unwrap();
-        let child = Command::new("/usr/sbin/freeradius")
-            .args(flags)
-            .arg("-d")
-            .arg(d)
-            .stdout(Stdio::from(log.try_clone().unwrap()))
-            .stderr(Stdio::from(log))
-            .spawn()
-            .expect("start freeradius");
-        let mut r = Radiusd {
-            child,
+        let server =
+            freeradius::Radiusd::start(dir.path(), flags).unwrap_or_else(|e| panic!("{e}"));
+        Radiusd {
+            server,
             dir,
-            auth: SocketAddr::from(([127, 0, 0, 1], ap)),
-            acct: SocketAddr::from(([127, 0, 0, 1], cp)),
-        };
-        let start = std::time::Instant::now();
-        loop {
-            let out = r.log();
-            if out.contains("Ready to process requests") {
-                break;
-            }
-            if let Ok(Some(st)) = r.child.try_wait() {
-                panic!("freeradius exited ({st}):\n{out}");
-            }
-            assert!(
-                start.elapsed() < StdDuration::from_secs(20),
-                "freeradius not ready:\n{out}"
-            );
-            std::thread::sleep(StdDuration::from_millis(50));
+            auth,
+            acct,
         }
-        r
     }
 
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("log/stdout")).unwrap_or_default()
+        self.server.log()
     }
 
     pub fn detail(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("acct/detail")).unwrap_or_default()
-    }
-}
-
-impl Drop for Radiusd {
-    fn drop(&mut self) {
-        // Our own child, by PID.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.server.detail()
     }
 }
 
