@@ -34,6 +34,7 @@ pub fn run(lab: &Lab) -> io::Result<()> {
     report("2 LAN reaches the internet", internet());
     let wan = wan_address();
     report("3 dual-stack PPP session", dual_stack(wan, radius));
+    report("3 router status and bng sessions", status(lab, wan));
     if radius {
         report("4 RADIUS accounting", accounting(lab));
     } else {
@@ -161,6 +162,42 @@ fn dual_stack(wan: Option<Ipv4Addr>, radius: bool) -> Verdict {
         .ok_or(format!("no IPv6 link-local address on ppp0: {ll:?}"))?
         .to_owned();
     Ok(format!("{a}/32 from {from}; {ll} and ::/0 dev ppp0"))
+}
+
+/// The two daemons' own views of the session agree with the kernel's.
+fn status(lab: &Lab, wan: Option<Ipv4Addr>) -> Verdict {
+    let a = wan.ok_or("ppp0 has no IPv4 address")?.to_string();
+    let bin = |name| {
+        Lab::binary(name)
+            .map(|p| p.display().to_string())
+            .map_err(|e| e.to_string())
+    };
+    let (router, bng) = (bin("router")?, bin("bng")?);
+    let status = sh(
+        CPE,
+        &[&router, "status", "--config", &lab.s("router.toml")],
+        SECS(10),
+    )?;
+    if !status.contains("wan: up") || !status.contains(&a) {
+        return Err(format!(
+            "`router status` does not show the session {a}:\n{status}"
+        ));
+    }
+    let sessions = sh(
+        ISP,
+        &[&bng, "sessions", "--config", &lab.s("bng.toml")],
+        SECS(10),
+    )?;
+    let line = sessions
+        .lines()
+        .find(|l| l.contains(USER) && l.contains(&a))
+        .ok_or(format!(
+            "`bng sessions` does not list {USER} at {a}:\n{sessions}"
+        ))?;
+    Ok(format!(
+        "router: wan up with {a}; bng: {}",
+        line.split_whitespace().collect::<Vec<_>>().join(" ")
+    ))
 }
 
 /// One accounting record of the detail file, as attribute lines.

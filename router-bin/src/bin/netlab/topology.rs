@@ -73,7 +73,7 @@ impl Lab {
     }
 
     /// The built `router`/`bng` binary beside this one.
-    fn binary(name: &str) -> io::Result<PathBuf> {
+    pub fn binary(name: &str) -> io::Result<PathBuf> {
         let me = std::env::current_exe()?;
         let p = me.with_file_name(name);
         if p.exists() {
@@ -150,7 +150,8 @@ impl Lab {
         Ok(())
     }
 
-    fn s(&self, name: &str) -> String {
+    /// A file of the lab, as a string for a command line.
+    pub fn s(&self, name: &str) -> String {
         self.path(name).display().to_string()
     }
 
