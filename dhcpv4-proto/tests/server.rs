@@ -451,3 +451,13 @@ fn bad_configs_are_refused_and_uncommitted_work_is_bounded() {
     }
     assert_eq!(acks, 3);
 }
+
+#[test]
+fn empty_dns_announces_the_router_unless_told_not_to() {
+    let mut p = pool();
+    assert_eq!(p.dns_servers(), vec![SID]);
+    p.dns_defaults_to_router = false;
+    assert!(p.dns_servers().is_empty());
+    p.dns = vec![ip(53)];
+    assert_eq!(p.dns_servers(), vec![ip(53)]);
+}

@@ -86,6 +86,40 @@ impl Netconf {
         }
     }
 
+    /// Removes `addr/prefix_len` from `ifname`; an address (or interface)
+    /// already gone is fine.
+    pub async fn delete_address(
+        &self,
+        ifname: &str,
+        addr: IpAddr,
+        prefix_len: u8,
+    ) -> io::Result<()> {
+        let index = match self.index(ifname).await {
+            Ok(i) => i,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let mut found = self
+            .handle
+            .address()
+            .get()
+            .set_link_index_filter(index)
+            .set_address_filter(addr)
+            .set_prefix_length_filter(prefix_len)
+            .execute();
+        while let Some(a) = found
+            .try_next()
+            .await
+            .map_err(|e| context(e, &format!("looking up {addr} on {ifname}")))?
+        {
+            match self.handle.address().del(a).execute().await {
+                Err(rtnetlink::Error::NetlinkError(e)) if e.raw_code() == EADDRNOTAVAIL => {}
+                r => r.map_err(|e| context(e, &format!("removing {addr} from {ifname}")))?,
+            }
+        }
+        Ok(())
+    }
+
     /// Removes every IPv4 and IPv6 address of `ifname`.
     pub async fn flush_addresses(&self, ifname: &str) -> io::Result<()> {
         let index = self.index(ifname).await?;

@@ -114,7 +114,20 @@ fn a_tun_device_configured_over_netlink_carries_pings() {
             for _ in 0..2 {
                 nl.delete_route(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0, "ppp0")
                     .await?;
+                nl.delete_address("ppp0", IpAddr::V4(LOCAL), 32).await?;
             }
+            std::io::Result::Ok(())
+        })
+    })
+    .unwrap()
+    .unwrap();
+    // Only the IPv4 address went.
+    let addrs = show(&["addr", "show", "ppp0"]);
+    assert!(!addrs.contains("inet "), "{addrs}");
+    assert!(addrs.contains("inet6 fe80::10/64"), "{addrs}");
+    ns.enter(|| {
+        rt.block_on(async {
+            let nl = Netconf::new().await?;
             nl.flush_addresses("ppp0").await?;
             nl.link_down("ppp0").await?;
             let missing = nl.link_up("nosuch0", None).await.unwrap_err();

@@ -48,8 +48,14 @@ pub struct PoolConfig {
     pub reservations: Vec<Reservation>,
     /// Option 3.
     pub router: Option<Ipv4Addr>,
-    /// Option 6; empty means the router itself.
+    /// Option 6; when empty, the router itself if
+    /// [`dns_defaults_to_router`](Self::dns_defaults_to_router), else no
+    /// option 6 at all.
     pub dns: Vec<Ipv4Addr>,
+    /// Whether an empty [`dns`](Self::dns) announces the router as the DNS
+    /// server (true by default, for a router that runs a resolver; a router
+    /// without one sets false rather than point hosts at nothing).
+    pub dns_defaults_to_router: bool,
     /// Option 15.
     pub domain: Option<Vec<u8>>,
     /// Option 119.
@@ -83,6 +89,7 @@ impl PoolConfig {
             reservations: Vec::new(),
             router,
             dns: Vec::new(),
+            dns_defaults_to_router: true,
             domain: None,
             domain_search: Vec::new(),
             mtu: None,
@@ -102,10 +109,14 @@ impl PoolConfig {
         u32::from(a) & m == u32::from(self.network) & m
     }
 
-    /// DNS servers to announce: the configured ones, else the router.
+    /// DNS servers to announce: the configured ones, else the router (if
+    /// [`dns_defaults_to_router`](Self::dns_defaults_to_router)).
     pub fn dns_servers(&self) -> Vec<Ipv4Addr> {
         if self.dns.is_empty() {
-            self.router.into_iter().collect()
+            self.router
+                .filter(|_| self.dns_defaults_to_router)
+                .into_iter()
+                .collect()
         } else {
             self.dns.clone()
         }

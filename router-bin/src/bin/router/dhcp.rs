@@ -43,6 +43,9 @@ impl EpochClock {
 }
 
 /// The LAN's DHCP service.
+/// Lease time while no DNS servers are known (before the first IPCP).
+const LEASE_WITHOUT_DNS: Duration = Duration::from_secs(120);
+
 pub struct LanDhcp {
     sock: UdpSocket,
     clock: EpochClock,
@@ -106,9 +109,10 @@ impl LanDhcp {
             configured_dns: cfg.dhcp.dns.clone(),
             dns: Vec::new(),
         };
-        if !d.configured_dns.is_empty() {
-            d.rebuild(d.configured_dns.clone())?;
-        }
+        // Serve at once, even before the WAN has given DNS servers: the LAN
+        // must reach the router while the ISP is down. Until then leases
+        // are short, so hosts come back for the DNS servers soon.
+        d.rebuild(d.configured_dns.clone())?;
         Ok(d)
     }
 
@@ -133,8 +137,14 @@ impl LanDhcp {
             Some(self.lan.address),
         );
         pool.dns = dns.clone();
+        // The router runs no resolver: no DNS option until IPCP gave some.
+        pool.dns_defaults_to_router = false;
         let mut sc = ServerConfig::new(self.lan.address, vec![pool]);
-        sc.lease_time = self.lease_time;
+        sc.lease_time = if dns.is_empty() {
+            self.lease_time.min(LEASE_WITHOUT_DNS)
+        } else {
+            self.lease_time
+        };
         let mut server = Server::new(sc, self.clock.now()).map_err(|e| e.to_string())?;
         let leases = match self.server.take() {
             Some(old) => old.leases().cloned().collect(),

@@ -252,9 +252,14 @@ async fn apply(net: &Netconf, ppp: &str, action: Action, dhcp: Option<&mut LanDh
                 Err(e) => Err(e),
             }
         }
-        Action::Ipv4Down => {
-            net.delete_route(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0, ppp)
+        Action::Ipv4Down(local) => {
+            match net
+                .delete_route(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0, ppp)
                 .await
+            {
+                Ok(()) => net.delete_address(ppp, IpAddr::V4(*local), 32).await,
+                Err(e) => Err(e),
+            }
         }
         Action::Ipv6Up(ll) => match net.add_address(ppp, IpAddr::V6(*ll), 64).await {
             Ok(()) => {
@@ -263,9 +268,14 @@ async fn apply(net: &Netconf, ppp: &str, action: Action, dhcp: Option<&mut LanDh
             }
             Err(e) => Err(e),
         },
-        Action::Ipv6Down => {
-            net.delete_route(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0, ppp)
+        Action::Ipv6Down(ll) => {
+            match net
+                .delete_route(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0, ppp)
                 .await
+            {
+                Ok(()) => net.delete_address(ppp, IpAddr::V6(*ll), 64).await,
+                Err(e) => Err(e),
+            }
         }
         Action::Down => {
             let _ = net

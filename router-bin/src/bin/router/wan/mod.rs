@@ -32,12 +32,12 @@ pub enum Action {
         /// DNS servers from IPCP.
         dns: Vec<Ipv4Addr>,
     },
-    /// IPCP closed.
-    Ipv4Down,
+    /// IPCP closed: the address to remove.
+    Ipv4Down(Ipv4Addr),
     /// IPv6CP is open: our link-local address.
     Ipv6Up(Ipv6Addr),
-    /// IPv6CP closed.
-    Ipv6Down,
+    /// IPv6CP closed: the link-local address to remove.
+    Ipv6Down(Ipv6Addr),
     /// The session is over.
     Down,
 }
@@ -321,8 +321,11 @@ impl Wan {
                 self.actions.push_back(Action::Ipv4Up { local, dns });
             }
             PppEvent::Ipv4Down => {
-                self.ipv4 = None;
-                self.actions.push_back(Action::Ipv4Down);
+                // IPCP may renegotiate a different address in the same
+                // session: the old one must not stay on the interface.
+                if let Some((local, ..)) = self.ipv4.take() {
+                    self.actions.push_back(Action::Ipv4Down(local));
+                }
             }
             PppEvent::Ipv6Up {
                 local_ifid,
@@ -342,8 +345,10 @@ impl Wan {
                     .push_back(Action::Ipv6Up(link_local(local_ifid)));
             }
             PppEvent::Ipv6Down => {
-                self.ipv6 = None;
-                self.actions.push_back(Action::Ipv6Down);
+                if let Some((local_ifid, _)) = self.ipv6.take() {
+                    self.actions
+                        .push_back(Action::Ipv6Down(link_local(local_ifid)));
+                }
             }
             PppEvent::ProtocolRejected { protocol } => {
                 info!("the AC rejected protocol {protocol:#06x}");
