@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::pppoe_vm::{Lab, Role};
+use common::pppoe_vm::{CHAP_ALICE, Lab, Role};
 use pppoe_proto::wire::EthernetAddress;
 use pppoe_proto::{Client, ClientConfig, ClientEvent, FailReason};
 use proto_core::{SeededRng, StdClock};
@@ -267,8 +267,7 @@ mod dial {
 
     #[test]
     fn chap_ipcp_ipv6cp_ping_and_hang_up() {
-        let args = ["--auth", "chap", "--user", "alice", "--pass", "s3cret"];
-        let Some(lab) = Lab::start("pppoe-vm-chap", Role::AccessConcentrator(&args)) else {
+        let Some(lab) = Lab::start("pppoe-vm-chap", Role::AccessConcentrator(&CHAP_ALICE)) else {
             return;
         };
         let capture = lab.capture();
@@ -353,8 +352,8 @@ mod dial {
 
     #[test]
     fn wrong_password_fails_and_ends_the_session() {
-        let args = ["--auth", "chap", "--user", "alice", "--pass", "s3cret"];
-        let Some(lab) = Lab::start("pppoe-vm-badpass", Role::AccessConcentrator(&args)) else {
+        let Some(lab) = Lab::start("pppoe-vm-badpass", Role::AccessConcentrator(&CHAP_ALICE))
+        else {
             return;
         };
         let sock = open(&lab);
@@ -379,17 +378,10 @@ mod dial {
         // The AC sends Echo-Requests every 2 s and drops the link after 2
         // unanswered; we hold the link for 7 s, then it must still be up.
         let args = [
-            "--auth",
-            "chap",
-            "--user",
-            "alice",
-            "--pass",
-            "s3cret",
-            "--echo-interval",
-            "2",
-            "--echo-failure",
-            "2",
-        ];
+            &CHAP_ALICE[..],
+            &["--echo-interval", "2", "--echo-failure", "2"],
+        ]
+        .concat();
         let Some(lab) = Lab::start("pppoe-vm-echo", Role::AccessConcentrator(&args)) else {
             return;
         };

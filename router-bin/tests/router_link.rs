@@ -15,6 +15,8 @@
 mod common;
 mod router_support;
 
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -23,22 +25,22 @@ use common::concentrator::{AcSeen, AcSettings, serve};
 use ppp_proto::Event as PppEvent;
 use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
 use router_bin::link::AcLinkEvent;
-use router_support::{Router, dhclient, ip_out, nft_tables, ping, write_config};
-use std::net::Ipv4Addr;
+use router_support::{Router, assert_lan_online, assert_wan_up, ip_out, write_config};
+use testbed::{Netns, Testbed};
 
 #[test]
 fn router_dials_our_ac_serves_the_lan_and_hangs_up() {
-    let Some(mut tb) = testbed::Testbed::new("router-link") else {
+    let Some(Bed {
+        tb,
+        isp,
+        cpe,
+        lan,
+        config,
+    }) = bed("router-link")
+    else {
         return;
     };
-    let isp = tb.namespace("isp").unwrap();
-    let cpe = tb.namespace("cpe").unwrap();
-    let lan = tb.namespace("lan").unwrap();
-    tb.veth((&isp, "ac0"), (&cpe, "wan0")).unwrap();
-    tb.veth((&cpe, "lan0"), (&lan, "eth0")).unwrap();
-
     let (stop, ac) = start_ac(&isp);
-    let config = write_config(tb.dir(), "wan0", "lan0", "");
     // A corrupt state file is reported and ignored.
     std::fs::write(tb.dir().join("state/wan.toml"), "ipv4 = [oops").unwrap();
     let mut router = Router::start(&tb, &cpe, &config);
@@ -53,27 +55,13 @@ fn router_dials_our_ac_serves_the_lan_and_hangs_up() {
         router.log()
     );
 
-    let addr = ip_out(&cpe, &["addr", "show", "dev", "ppp0"]);
-    assert!(addr.contains("inet 192.0.2.10/32"), "{addr}");
-    assert!(addr.contains("inet6 fe80::"), "{addr}");
-    assert!(addr.contains("mtu 1492"), "{addr}");
-    let routes = ip_out(&cpe, &["route", "show", "default"]);
-    assert!(routes.contains("default dev ppp0"), "{routes}");
-    let routes6 = ip_out(&cpe, &["-6", "route", "show", "default"]);
-    assert!(routes6.contains("default dev ppp0"), "{routes6}");
-    assert!(nft_tables(&cpe).contains("table inet router"));
+    assert_wan_up(&cpe, "192.0.2.10");
     let saved = std::fs::read_to_string(tb.dir().join("state/wan.toml")).unwrap();
     assert!(saved.contains("ipv4 = \"192.0.2.10\""), "{saved}");
 
     // The LAN host: a lease with the router and the ISP's DNS, then a
     // ping of the AC's address through NAT.
-    let events = dhclient(&tb, &lan, "eth0");
-    assert!(events.contains("BOUND ip=198.51.100.1"), "{events}");
-    assert!(events.contains("router=198.51.100.1 dns="), "{events}");
-    assert!(events.contains("dns=192.0.2.53 192.0.2.54"), "{events}");
-    let out = ping(&tb, &lan, "192.0.2.1")
-        .unwrap_or_else(|e| panic!("{e}\n{}", router.status().unwrap_or_default()));
-    assert!(out.contains("bytes from 192.0.2.1"), "{out}");
+    assert_lan_online(&tb, &lan, &router, "192.0.2.53 192.0.2.54");
 
     // A TCP SYN from the LAN (MSS 1460 for its 1500-byte link) leaves in the
     // session with MSS 1452 (1492 - 40); our AC does not answer TCP.
@@ -106,10 +94,6 @@ fn router_dials_our_ac_serves_the_lan_and_hangs_up() {
     assert!(!status.contains("mss clamped 0,"), "{status}");
 
     router.stop_cleanly(Duration::from_secs(8));
-    assert!(
-        !nft_tables(&cpe).contains("router"),
-        "nft table left behind"
-    );
     stop.store(true, Ordering::Relaxed);
     let seen = ac.join().unwrap();
     // The AC saw our hang-up: the session went down.
@@ -125,8 +109,36 @@ fn router_dials_our_ac_serves_the_lan_and_hangs_up() {
     );
 }
 
+/// The namespaces of the diagram above, with the router's config written
+/// (the router not started yet).
+struct Bed {
+    tb: Testbed,
+    isp: Netns,
+    cpe: Netns,
+    lan: Netns,
+    config: PathBuf,
+}
+
+/// A [`Bed`]; `None` when the testbed skips (not root).
+fn bed(label: &str) -> Option<Bed> {
+    let mut tb = Testbed::new(label)?;
+    let isp = tb.namespace("isp").unwrap();
+    let cpe = tb.namespace("cpe").unwrap();
+    let lan = tb.namespace("lan").unwrap();
+    tb.veth((&isp, "ac0"), (&cpe, "wan0")).unwrap();
+    tb.veth((&cpe, "lan0"), (&lan, "eth0")).unwrap();
+    let config = write_config(tb.dir(), "wan0", "lan0", "");
+    Some(Bed {
+        tb,
+        isp,
+        cpe,
+        lan,
+        config,
+    })
+}
+
 /// Runs our AC on `ac0` in `isp` until the flag is set.
-fn start_ac(isp: &testbed::Netns) -> (Arc<AtomicBool>, std::thread::JoinHandle<Vec<AcSeen>>) {
+fn start_ac(isp: &Netns) -> (Arc<AtomicBool>, std::thread::JoinHandle<Vec<AcSeen>>) {
     let sock = testbed::in_namespace(isp.name(), || PacketSocket::open("ac0", ETH_P_ALL))
         .unwrap()
         .unwrap();
@@ -147,15 +159,17 @@ fn start_ac(isp: &testbed::Netns) -> (Arc<AtomicBool>, std::thread::JoinHandle<V
 
 #[test]
 fn router_redials_after_lcp_echo_failure() {
-    let Some(mut tb) = testbed::Testbed::new("router-link-echo") else {
+    let Some(Bed {
+        tb,
+        isp,
+        cpe,
+        config,
+        ..
+    }) = bed("router-link-echo")
+    else {
         return;
     };
-    let isp = tb.namespace("isp").unwrap();
-    let cpe = tb.namespace("cpe").unwrap();
-    tb.veth((&isp, "ac0"), (&cpe, "wan0")).unwrap();
-    tb.veth((&cpe, "lan0"), (&isp, "unused0")).unwrap();
     let (stop, ac) = start_ac(&isp);
-    let config = write_config(tb.dir(), "wan0", "lan0", "");
     let mut router = Router::start(&tb, &cpe, &config);
     router.wait_status(Duration::from_secs(30), |s| s.contains("ipv4: 192.0.2.10 "));
 

@@ -15,12 +15,10 @@
 mod common;
 mod router_support;
 
-use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
-use common::pppoe_vm::{Lab, Role, lab_dir};
-use router_support::{Router, dhclient, ip_out, nft_tables, ping, write_config};
+use common::pppoe_vm::{CHAP_ALICE, Lab, Role};
+use router_support::{Router, assert_lan_online, assert_wan_up, ip_out, ping, write_config};
 use testbed::Netns;
 
 #[test]
@@ -28,16 +26,7 @@ fn router_dials_rp_pppoe_serves_the_lan_and_redials_after_padt() {
     // ipcp-accept-remote: the AC's pppd takes the address the router asks
     // for, so the redial below shows that the router re-requests its last one
     // (without it, rp-pppoe hands out the next address of its pool).
-    let args = [
-        "--auth",
-        "chap",
-        "--user",
-        "alice",
-        "--pass",
-        "s3cret",
-        "--pppd-opt",
-        "ipcp-accept-remote",
-    ];
+    let args = [&CHAP_ALICE[..], &["--pppd-opt", "ipcp-accept-remote"]].concat();
     let Some(lab) = Lab::start("router-vm", Role::AccessConcentrator(&args)) else {
         return;
     };
@@ -59,15 +48,7 @@ fn router_dials_rp_pppoe_serves_the_lan_and_redials_after_padt() {
         status.contains("dns 198.51.100.53 198.51.100.54"),
         "IPCP DNS: {status}"
     );
-    let addr = ip_out(&cpe, &["addr", "show", "dev", "ppp0"]);
-    assert!(addr.contains("inet 192.0.2.10/32"), "{addr}");
-    assert!(addr.contains("mtu 1492"), "{addr}");
-    assert!(addr.contains("inet6 fe80::"), "{addr}");
-    let routes = ip_out(&cpe, &["route", "show", "default"]);
-    assert!(routes.contains("default dev ppp0"), "{routes}");
-    let routes6 = ip_out(&cpe, &["-6", "route", "show", "default"]);
-    assert!(routes6.contains("default dev ppp0"), "{routes6}");
-    assert!(nft_tables(&cpe).contains("table inet router"));
+    assert_wan_up(&cpe, "192.0.2.10");
     assert!(
         lab.wait_console("LAB-PPP ip-up", Duration::from_secs(15)),
         "{}",
@@ -75,27 +56,14 @@ fn router_dials_rp_pppoe_serves_the_lan_and_redials_after_padt() {
     );
 
     // The LAN host: a lease (DNS from IPCP), then a ping through NAT.
-    let events = dhclient(&tb, &lan, "eth0");
-    assert!(events.contains("BOUND ip=198.51.100.1"), "{events}");
-    assert!(
-        events.contains("router=198.51.100.1 dns=198.51.100.53 198.51.100.54"),
-        "{events}"
-    );
-    let out = ping(&tb, &lan, "192.0.2.1").unwrap_or_else(|e| {
-        panic!(
-            "{e}\n{}\n{}",
-            router.status().unwrap_or_default(),
-            router.log()
-        )
-    });
-    assert!(out.contains("bytes from 192.0.2.1"), "{out}");
+    assert_lan_online(&tb, &lan, &router, "198.51.100.53 198.51.100.54");
     let first = router.status().unwrap();
     eprintln!("{first}");
     assert!(first.contains("dhcp leases:\n  198.51.100.1"), "{first}");
 
     // The AC's session process sends a PADT when killed; the router redials
     // and asks for (and gets) the same address.
-    if let Err(e) = vm_exec_bounded("kill $(pidof pppoe)") {
+    if let Err(e) = lab.vm_exec_bounded("kill $(pidof pppoe)", Duration::from_secs(30)) {
         panic!("{e}\n{}", lab.console());
     }
     let status = router.wait_status(Duration::from_secs(60), |s| {
@@ -120,35 +88,5 @@ fn router_dials_rp_pppoe_serves_the_lan_and_redials_after_padt() {
     ping(&tb, &lan, "192.0.2.1").unwrap_or_else(|e| panic!("after redial: {e}\n{log}"));
 
     router.stop_cleanly(Duration::from_secs(10));
-    assert!(
-        !nft_tables(&cpe).contains("router"),
-        "nft table left behind"
-    );
     eprintln!("{}", router.log());
-}
-
-/// Runs a command in the AC VM like `Lab::vm_exec`, but bounded: the lab's
-/// FIFO-based console can block forever when the VM stalls.
-fn vm_exec_bounded(command: &str) -> Result<String, String> {
-    let out = Command::new("timeout")
-        .args(["-k", "5", "40", "bash"])
-        .arg(lab_dir().join("vm-exec.sh"))
-        .args(["ac", command, "30"])
-        .env(
-            "LAB_OUT",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("pppoe-vm"),
-        )
-        .env("NO_PROBE", "1")
-        .output()
-        .map_err(|e| format!("vm-exec.sh: {e}"))?;
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    if out.status.success() {
-        Ok(text)
-    } else {
-        Err(format!(
-            "`{command}` in the VM failed ({}): {text}",
-            out.status
-        ))
-    }
 }

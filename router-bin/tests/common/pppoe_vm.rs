@@ -2,13 +2,23 @@
 //! or a real pppd client, booted in a qemu VM bridged into a namespace by
 //! the scripts of `../shared/peers/pppoe-vm/`.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::fcntl::{Flock, FlockArg};
 
 /// One VM at a time per test binary: each takes a whole core under TCG.
 static ONE_VM: Mutex<()> = Mutex::new(());
+
+/// How long a lab waits for another test process to finish with the VMs.
+const LOCK_WAIT: Duration = Duration::from_secs(15 * 60);
+
+/// `run-ac.sh` arguments for an AC that accepts alice/s3cret with CHAP.
+pub const CHAP_ALICE: [&str; 6] = ["--auth", "chap", "--user", "alice", "--pass", "s3cret"];
 
 /// The lab scripts, beside the project (`../shared` of the repository root).
 pub fn lab_dir() -> PathBuf {
@@ -21,11 +31,52 @@ fn lab_out() -> PathBuf {
 }
 
 fn script(name: &str) -> Command {
-    let mut cmd = Command::new("bash");
+    lab_command(Command::new("bash"), name)
+}
+
+/// `cmd` (a shell, possibly behind a wrapper) running lab script `name`.
+fn lab_command(mut cmd: Command, name: &str) -> Command {
     cmd.arg(lab_dir().join(name))
         .env("LAB_OUT", lab_out())
         .env("NO_PROBE", "1");
     cmd
+}
+
+/// Takes the exclusive lock of the lab's run folder (`run/.lock`, with
+/// flock), so test processes running at once never share the VM folders
+/// (`run/ac`, `run/client`) or the image build. Released when the returned
+/// value is dropped (or the process dies).
+fn lock_run_folder() -> Flock<File> {
+    let run = lab_out().join("run");
+    std::fs::create_dir_all(&run).unwrap_or_else(|e| panic!("{}: {e}", run.display()));
+    let path = run.join(".lock");
+    let mut file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let end = Instant::now() + LOCK_WAIT;
+    let mut said = false;
+    loop {
+        match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            Ok(lock) => return lock,
+            Err((f, Errno::EWOULDBLOCK)) => {
+                assert!(
+                    Instant::now() < end,
+                    "another test process held {} for {LOCK_WAIT:?}",
+                    path.display()
+                );
+                if !said {
+                    eprintln!("waiting for another test process's VM ({})", path.display());
+                    said = true;
+                }
+                std::thread::sleep(Duration::from_millis(500));
+                file = f;
+            }
+            Err((_, e)) => panic!("flock {}: {e}", path.display()),
+        }
+    }
 }
 
 fn run(mut cmd: Command, what: &str) -> String {
@@ -66,6 +117,8 @@ pub struct Lab {
     tb: testbed::Testbed,
     netns: String,
     vm_name: &'static str,
+    // Dropped after `Drop::drop` has stopped the VM, in this order.
+    _folder: Flock<File>,
     _serial: std::sync::MutexGuard<'static, ()>,
 }
 
@@ -73,15 +126,19 @@ impl Lab {
     /// Starts the lab; `None` (after a SKIP line, or a panic under CI) when
     /// not root. Returns when the AC's pppoe-server listens.
     pub fn start(label: &str, role: Role<'_>) -> Option<Lab> {
+        // Both locks before the testbed, whose watchdog deadline runs from
+        // its creation.
+        let serial = ONE_VM.lock().unwrap_or_else(|e| e.into_inner());
+        let folder = lock_run_folder();
         // The testbed's root check and CI policy, and its captures.
         let tb = testbed::Testbed::new(label)?;
-        let serial = ONE_VM.lock().unwrap_or_else(|e| e.into_inner());
         ensure_built();
         let netns = format!("pvm{}", std::process::id());
         let lab = Lab {
             tb,
             netns,
             vm_name: "ac",
+            _folder: folder,
             _serial: serial,
         };
         let mut up = script("lab-net.sh");
@@ -122,6 +179,28 @@ impl Lab {
         run(cmd, "vm-exec.sh")
     }
 
+    /// Like [`Lab::vm_exec`], but bounded (the script gives up after
+    /// `limit`, and is killed 10 s later: the FIFO console can block forever
+    /// when the VM stalls), and a failure is returned, not a panic.
+    pub fn vm_exec_bounded(&self, command: &str, limit: Duration) -> Result<String, String> {
+        let secs = limit.as_secs().max(1);
+        let mut timeout = Command::new("timeout");
+        timeout.args(["-k", "5", &(secs + 10).to_string(), "bash"]);
+        let mut cmd = lab_command(timeout, "vm-exec.sh");
+        cmd.args([self.vm_name, command, &secs.to_string()]);
+        let out = cmd.output().map_err(|e| format!("vm-exec.sh: {e}"))?;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        if out.status.success() {
+            Ok(text)
+        } else {
+            Err(format!(
+                "`{command}` in the VM failed ({}): {text}",
+                out.status
+            ))
+        }
+    }
+
     /// Boots the real pppd client VM, which dials whatever AC answers on
     /// the bridge, pings its IPCP peer (IPv4) and link-local peer (IPv6),
     /// and hangs up. Returns whether it printed `LAB-RESULT PASS`, and its
@@ -150,8 +229,8 @@ impl Lab {
 
     /// Waits until the console shows `needle`, up to `timeout`.
     pub fn wait_console(&self, needle: &str, timeout: Duration) -> bool {
-        let end = std::time::Instant::now() + timeout;
-        while std::time::Instant::now() < end {
+        let end = Instant::now() + timeout;
+        while Instant::now() < end {
             if self.console().contains(needle) {
                 return true;
             }

@@ -98,7 +98,7 @@ impl Router {
         self.proc.output().1
     }
 
-    /// SIGTERM, then it must exit 0 within `limit`.
+    /// SIGTERM, then it must exit 0 within `limit` and leave no nft table.
     pub fn stop_cleanly(&mut self, limit: Duration) {
         self.proc
             .signal(nix::sys::signal::Signal::SIGTERM)
@@ -109,7 +109,46 @@ impl Router {
             "router did not exit 0 within {limit:?} after SIGTERM: {status:?}\n{}",
             self.log()
         );
+        assert!(
+            !nft_tables(&self.ns).contains("router"),
+            "nft table left behind"
+        );
     }
+}
+
+/// Asserts the WAN is up in `cpe`: ppp0 (MTU 1492) has `ipv4`/32 and an
+/// IPv6 link-local address, both default routes use it, and the router's
+/// nft table exists.
+pub fn assert_wan_up(cpe: &Netns, ipv4: &str) {
+    let addr = ip_out(cpe, &["addr", "show", "dev", "ppp0"]);
+    assert!(addr.contains(&format!("inet {ipv4}/32")), "{addr}");
+    assert!(addr.contains("inet6 fe80::"), "{addr}");
+    assert!(addr.contains("mtu 1492"), "{addr}");
+    let routes = ip_out(cpe, &["route", "show", "default"]);
+    assert!(routes.contains("default dev ppp0"), "{routes}");
+    let routes6 = ip_out(cpe, &["-6", "route", "show", "default"]);
+    assert!(routes6.contains("default dev ppp0"), "{routes6}");
+    assert!(nft_tables(cpe).contains("table inet router"));
+}
+
+/// The LAN host `lan` (interface eth0) gets the first lease with the
+/// router as gateway and `dns` as its servers, then pings the AC's
+/// 192.0.2.1 through NAT.
+pub fn assert_lan_online(tb: &Testbed, lan: &Netns, router: &Router, dns: &str) {
+    let events = dhclient(tb, lan, "eth0");
+    assert!(events.contains("BOUND ip=198.51.100.1"), "{events}");
+    assert!(
+        events.contains(&format!("router=198.51.100.1 dns={dns}")),
+        "{events}"
+    );
+    let out = ping(tb, lan, "192.0.2.1").unwrap_or_else(|e| {
+        panic!(
+            "{e}\n{}\n{}",
+            router.status().unwrap_or_default(),
+            router.log()
+        )
+    });
+    assert!(out.contains("bytes from 192.0.2.1"), "{out}");
 }
 
 /// Runs `ip -n NS ARGS` and returns its stdout.
