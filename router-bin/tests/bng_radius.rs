@@ -20,7 +20,6 @@ use router_bin::link::ClientLinkEvent;
 const USERS: &str = r#"
 carol	Cleartext-Password := "s3cret"
 	Framed-IP-Address = 198.51.100.15,
-	Acct-Interim-Interval = 2,
 	RP-Upstream-Speed-Limit = 2048,
 	RP-Downstream-Speed-Limit = 4096,
 	Class = "plan-a",
@@ -96,7 +95,9 @@ fn radius_auth_accounting_and_disconnect() {
         "{table}"
     );
 
-    // Start, then an Interim-Update (every 2 s) with the octets so far.
+    // Start, then an Interim-Update (every 2 s: the config's
+    // interim_interval; RADIUS may not ask for less than 60 s) with the
+    // octets so far.
     let detail = radius
         .wait_detail(Duration::from_secs(10), |d| {
             records(d).iter().any(|r| {

@@ -48,9 +48,15 @@ pub fn local(users: &[User], user: &[u8], credential: &Credential) -> Verdict {
     }
 }
 
+/// The shortest Acct-Interim-Interval taken from RADIUS, seconds: RFC 2869
+/// §5.16 says it SHOULD NOT be below 60 (the operator's own
+/// `interim_interval` may be shorter, e.g. in a lab).
+pub const MIN_RADIUS_INTERIM: u32 = 60;
+
 /// What an Access-Accept grants. Framed-IP-Address 255.255.255.254 ("the
 /// NAS assigns") and 255.255.255.255 ("the user chooses", which we do not
-/// offer) both mean the pool.
+/// offer) both mean the pool. An Acct-Interim-Interval below
+/// [`MIN_RADIUS_INTERIM`] is raised to it.
 pub fn from_accept(packet: &Packet<'_>) -> Grant {
     let r = AccessReply::from_packet(packet);
     let ip = r
@@ -60,7 +66,12 @@ pub fn from_accept(packet: &Packet<'_>) -> Grant {
         ip,
         up_kbps: r.rp_upstream_kbps.filter(|k| *k > 0),
         down_kbps: r.rp_downstream_kbps.filter(|k| *k > 0),
-        interim: r.acct_interim_interval,
+        interim: r.acct_interim_interval.map(|i| {
+            if i < MIN_RADIUS_INTERIM {
+                tracing::debug!("Acct-Interim-Interval {i} raised to {MIN_RADIUS_INTERIM} s");
+            }
+            i.max(MIN_RADIUS_INTERIM)
+        }),
         session_timeout: r.session_timeout.filter(|t| *t > 0),
         class: r.class,
     }
@@ -126,5 +137,23 @@ mod tests {
         ));
         let bytes = p.to_vec().unwrap();
         assert_eq!(from_accept(&Packet::parse(&bytes).unwrap()).ip, None);
+    }
+
+    #[test]
+    fn interim_interval_from_radius_is_at_least_60_s() {
+        let interim = |secs: u32| {
+            let mut p = Packet::new(Code::AccessAccept, 1, [0; 16]);
+            p.attributes
+                .push(Attribute::integer(attr::ACCT_INTERIM_INTERVAL, secs));
+            let bytes = p.to_vec().unwrap();
+            from_accept(&Packet::parse(&bytes).unwrap()).interim
+        };
+        assert_eq!(interim(2), Some(60));
+        assert_eq!(interim(0), Some(60));
+        assert_eq!(interim(59), Some(60));
+        assert_eq!(interim(600), Some(600));
+        let p = Packet::new(Code::AccessAccept, 1, [0; 16]);
+        let bytes = p.to_vec().unwrap();
+        assert_eq!(from_accept(&Packet::parse(&bytes).unwrap()).interim, None);
     }
 }
