@@ -3,7 +3,6 @@
 //! addresses are handed out, accounting is sent, Disconnect/CoA requests
 //! are acted on. Synchronous: the event loop in `run` feeds it.
 
-use std::collections::HashSet;
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
@@ -87,8 +86,8 @@ pub struct Bng {
     pub stats: Stats,
     /// SIGTERM seen: no new sessions.
     pub shutting_down: bool,
-    /// Sessions with frames in their downstream queue.
-    pub backlog: HashSet<u16>,
+    /// Sessions with packets in a shaper queue, by when they may go.
+    pub backlog: crate::datapath::Backlog,
 }
 
 impl Bng {

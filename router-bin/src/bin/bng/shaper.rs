@@ -46,13 +46,15 @@ impl TokenBucket {
         self.depth as usize
     }
 
-    /// How long until a packet of `len` bytes may pass (zero: now).
-    pub fn time_until(&self, now: Instant, len: usize) -> Duration {
-        let elapsed = now.saturating_duration_since(self.last);
-        let earned = (elapsed.as_nanos() * u128::from(self.rate) / 1_000_000_000) as u64;
-        let tokens = (self.tokens + earned).min(self.depth);
-        let missing = (len as u64).saturating_sub(tokens);
-        Duration::from_nanos(missing.saturating_mul(1_000_000_000) / self.rate)
+    /// When a packet of `len` bytes (at most the depth) may pass if
+    /// nothing else takes tokens first: [`TokenBucket::allow`] at that
+    /// instant or later succeeds. It depends on the bucket's state only,
+    /// not on the time of asking, so it stays put while a packet waits.
+    pub fn ready_at(&self, len: usize) -> Instant {
+        let missing = (len as u64).saturating_sub(self.tokens);
+        // Rounded up: the whole missing bytes are earned by then.
+        let nanos = (u128::from(missing) * 1_000_000_000).div_ceil(u128::from(self.rate));
+        self.last + Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
     }
 
     /// Whether a packet of `len` bytes may pass now (and takes its tokens).
@@ -129,15 +131,12 @@ impl Shaper {
         Some(item)
     }
 
-    /// How long until the queue's head may go; `None` when it is empty.
-    pub fn next_ready(&self, now: Instant) -> Option<Duration> {
+    /// When the queue's head may go; `None` when the queue is empty. It
+    /// changes only when the head leaves (nothing else takes tokens while
+    /// packets wait: [`Shaper::admit`] lets nothing pass them).
+    pub fn ready_at(&self) -> Option<Instant> {
         let (_, len) = self.queue.front()?;
-        Some(self.bucket.time_until(now, *len))
-    }
-
-    /// Whether nothing waits.
-    pub fn is_idle(&self) -> bool {
-        self.queue.is_empty()
+        Some(self.bucket.ready_at(*len))
     }
 }
 
@@ -170,6 +169,30 @@ mod tests {
     }
 
     #[test]
+    fn ready_at_is_the_first_instant_allow_succeeds() {
+        let start = Instant::now();
+        for kbps in [1, 7, 8, 333, 1000, 8000, 1_000_000, u32::MAX] {
+            let mut b = TokenBucket::new(kbps, start);
+            let depth = b.depth();
+            assert_eq!(b.ready_at(depth), start);
+            assert!(b.allow(start, depth));
+            for len in [1, 64, 1500, depth] {
+                let at = b.ready_at(len);
+                assert!(at > start, "{kbps} {len}");
+                assert!(
+                    !b.clone().allow(at - Duration::from_nanos(1), len),
+                    "{kbps} {len}"
+                );
+                assert!(b.clone().allow(at, len), "{kbps} {len}");
+            }
+            // Taking tokens later moves it on, never back.
+            let at = b.ready_at(1500);
+            assert!(b.allow(at, 1500));
+            assert!(b.ready_at(1500) >= at);
+        }
+    }
+
+    #[test]
     fn small_rates_still_pass_a_full_packet() {
         let now = Instant::now();
         let mut b = TokenBucket::new(8, now);
@@ -193,16 +216,24 @@ mod tests {
         }
         assert_eq!(sent, 100);
         assert!(s.pop_ready(start).is_none());
-        let wait = s.next_ready(start).unwrap();
-        assert!(wait <= Duration::from_millis(1), "{wait:?}");
+        let at = s.ready_at().unwrap();
+        assert!(
+            at > start && at <= start + Duration::from_millis(1),
+            "{at:?}"
+        );
+        // Exactly then (not a nanosecond earlier) the head may go.
+        assert!(s.pop_ready(at - Duration::from_nanos(1)).is_none());
+        assert_eq!(s.ready_at(), Some(at));
+        assert!(s.pop_ready(at).is_some());
+        sent += 1;
         // 50 ms later, 50 KB of tokens: the whole queue goes.
         let later = start + Duration::from_millis(50);
         let mut released = 0;
         while s.pop_ready(later).is_some() {
             released += 1;
         }
-        assert_eq!(released, 50);
-        assert!(s.is_idle() && s.next_ready(later).is_none());
+        assert_eq!(sent + released, 150);
+        assert!(s.ready_at().is_none());
         // A full queue drops.
         let mut s = Shaper::new(8, start);
         assert!(s.enqueue(vec![0; 32 * 1024], 32 * 1024));
