@@ -17,6 +17,55 @@ use ppp_proto::Event as PppEvent;
 use pppoe_proto::ClientEvent;
 use router_bin::link::ClientLinkEvent;
 
+/// Sends the bng an LCP Configure-Request inside the dialer's session, as
+/// a peer renegotiating LCP would (both sides then go through LCP,
+/// authentication and IPCP again).
+/// `mac` is the dialer's.
+pub fn inject_lcp_configure_request(bed: &Bed, d: &common::dialer::Dialer, mac: [u8; 6]) {
+    let (ac_mac, session_id) = d
+        .log
+        .iter()
+        .find_map(|s| match s {
+            Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionUp {
+                ac_mac,
+                session_id,
+                ..
+            })) => Some((ac_mac.0, *session_id)),
+            _ => None,
+        })
+        .expect("a PPPoE session");
+    let sock = bed
+        .client
+        .enter(|| router_bin::afpacket::PacketSocket::open("wan0", 0x8864))
+        .unwrap()
+        .unwrap();
+    let mut f = Vec::new();
+    f.extend_from_slice(&ac_mac);
+    f.extend_from_slice(&mac);
+    f.extend_from_slice(&[0x88, 0x64, 0x11, 0x00]);
+    f.extend_from_slice(&session_id.to_be_bytes());
+    // PPP LCP Configure-Request, id 0x77: MRU 1492, Magic-Number.
+    let lcp = [
+        0xc0, 0x21, 0x01, 0x77, 0x00, 0x0e, 0x01, 0x04, 0x05, 0xd4, 0x05, 0x06, 0x12, 0x34, 0x56,
+        0x78,
+    ];
+    f.extend_from_slice(&(lcp.len() as u16).to_be_bytes());
+    f.extend_from_slice(&lcp);
+    sock.send(&f).unwrap();
+}
+
+/// How many `Ipv4Up` the dialer saw, and the peer address of the last.
+fn ipv4_ups(d: &common::dialer::Dialer) -> (usize, Option<std::net::Ipv4Addr>) {
+    let ups: Vec<_> = d
+        .ppp_events()
+        .filter_map(|e| match e {
+            PppEvent::Ipv4Up { local, .. } => Some(*local),
+            _ => None,
+        })
+        .collect();
+    (ups.len(), ups.last().copied())
+}
+
 /// The `bng sessions` row of `user`, split into columns.
 fn row(table: &str, user: &str) -> Option<Vec<String>> {
     table
@@ -255,4 +304,72 @@ fn many_sessions_fill_the_pool_then_are_refused() {
     let with_address = table.lines().filter(|l| l.contains(" 198.51.100.")).count();
     assert_eq!(with_address, 11, "{table}");
     assert!(bed.log().contains("pool exhausted"), "{}", bed.log());
+}
+
+#[test]
+fn lcp_renegotiation_keeps_the_session_and_its_address() {
+    let Some(bed) = Bed::start("bng-reneg", true, "") else {
+        return;
+    };
+    // alice: a pool address; bob: a fixed address outside the pool.
+    for (i, (user, password)) in [("alice", "wonderland"), ("bob", "builder")]
+        .into_iter()
+        .enumerate()
+    {
+        let sock = bed
+            .client
+            .enter(|| {
+                router_bin::afpacket::PacketSocket::open("wan0", router_bin::afpacket::ETH_P_ALL)
+            })
+            .unwrap()
+            .unwrap();
+        let mac = [0x02, 0, 0, 0, 0x20, i as u8];
+        let pppoe = pppoe_proto::ClientConfig::new(pppoe_proto::wire::EthernetAddress(mac));
+        let mut d = common::dialer::Dialer::new(
+            sock,
+            pppoe,
+            ppp_proto::Config::peer(user.as_bytes(), password.as_bytes()),
+            300 + i as u64,
+        );
+        let addr = dial_up(&mut d, || bed.log());
+        // Twice: the peer renegotiates LCP, so authenticates again and
+        // brings IPCP up again; it must keep its session and address.
+        for round in 2..=3 {
+            inject_lcp_configure_request(&bed, &d, mac);
+            d.run_until(Duration::from_secs(15), |s| {
+                ppp(s, |e| matches!(e, PppEvent::Ipv4Up { .. }))
+            });
+            let (n, last) = ipv4_ups(&d);
+            assert_eq!(
+                n,
+                round,
+                "{user}: IPCP not up again: {:?}\n{}",
+                d.log,
+                bed.log()
+            );
+            assert_eq!(last, Some(addr), "{user}: {:?}\n{}", d.log, bed.log());
+        }
+        assert!(
+            !d.log.iter().any(|s| matches!(
+                s,
+                Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionDown { .. }))
+            )),
+            "{user}: session ended: {:?}\n{}",
+            d.log,
+            bed.log()
+        );
+        assert!(
+            ping(&mut d, addr, NET, 500 + 10 * i as u16, 5),
+            "{user}\n{}",
+            bed.log()
+        );
+        let table = bed.ctl("sessions");
+        let r = row(&table, user).unwrap_or_else(|| panic!("{user} not listed:\n{table}"));
+        assert_eq!(r[3], addr.to_string(), "{table}");
+        if user == "alice" {
+            // One pool address in use, not one per authentication.
+            let stats = bed.ctl("stats");
+            assert!(stats.contains("pool_in_use 1\n"), "{stats}\n{}", bed.log());
+        }
+    }
 }

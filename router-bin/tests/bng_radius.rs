@@ -30,6 +30,42 @@ DEFAULT	Auth-Type := Reject
 	Message-Authenticator = 0x00
 "#;
 
+/// Sends the bng an LCP Configure-Request inside the dialer's session (from
+/// `mac`, the dialer's), as a peer renegotiating LCP would: both sides go
+/// through LCP, authentication and IPCP again.
+fn inject_lcp_configure_request(bed: &Bed, d: &common::dialer::Dialer, mac: [u8; 6]) {
+    let (ac_mac, session_id) = d
+        .log
+        .iter()
+        .find_map(|s| match s {
+            Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionUp {
+                ac_mac,
+                session_id,
+                ..
+            })) => Some((ac_mac.0, *session_id)),
+            _ => None,
+        })
+        .expect("a PPPoE session");
+    let sock = bed
+        .client
+        .enter(|| router_bin::afpacket::PacketSocket::open("wan0", 0x8864))
+        .unwrap()
+        .unwrap();
+    let mut f = Vec::new();
+    f.extend_from_slice(&ac_mac);
+    f.extend_from_slice(&mac);
+    f.extend_from_slice(&[0x88, 0x64, 0x11, 0x00]);
+    f.extend_from_slice(&session_id.to_be_bytes());
+    // PPP LCP Configure-Request, id 0x77: MRU 1492, Magic-Number.
+    let lcp = [
+        0xc0, 0x21, 0x01, 0x77, 0x00, 0x0e, 0x01, 0x04, 0x05, 0xd4, 0x05, 0x06, 0x12, 0x34, 0x56,
+        0x78,
+    ];
+    f.extend_from_slice(&(lcp.len() as u16).to_be_bytes());
+    f.extend_from_slice(&lcp);
+    sock.send(&f).unwrap();
+}
+
 fn radclient(bed: &Bed, kind: &str, request: &str) -> String {
     let file = bed.tb.dir().join("request.txt");
     std::fs::write(&file, request).unwrap();
@@ -85,6 +121,7 @@ fn radius_auth_accounting_and_disconnect() {
     // CHAP accepted; the address is RADIUS's Framed-IP-Address.
     let mut d = bed.dialer(b"carol", b"s3cret", 5);
     let addr = dial_up(&mut d, || format!("{}\n{}", bed.log(), radius.log()));
+    let up_at = std::time::Instant::now();
     assert_eq!(addr.to_string(), "198.51.100.15");
     for i in 0..5 {
         assert!(ping(&mut d, addr, NET, i * 10, 5), "{}", bed.log());
@@ -130,6 +167,34 @@ fn radius_auth_accounting_and_disconnect() {
         .unwrap()
         .trim_matches('"')
         .to_owned();
+
+    // The peer renegotiates LCP, so authenticates again: the same address,
+    // no second Access-Request nor accounting Start, and the session time
+    // goes on.
+    std::thread::sleep(Duration::from_secs(3).saturating_sub(up_at.elapsed()));
+    let up_before = up_at.elapsed().as_secs();
+    let mac = bed
+        .client
+        .enter(|| router_bin::afpacket::PacketSocket::open("wan0", 0x8864))
+        .unwrap()
+        .unwrap()
+        .mac();
+    inject_lcp_configure_request(&bed, &d, mac);
+    let again = d.run_until(Duration::from_secs(15), |s| {
+        ppp(s, |e| matches!(e, PppEvent::Ipv4Up { .. }))
+    });
+    assert!(again, "IPCP not up again: {:?}\n{}", d.log, bed.log());
+    let ups: Vec<_> = d
+        .ppp_events()
+        .filter_map(|e| match e {
+            PppEvent::Ipv4Up { local, .. } => Some(*local),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ups, [addr, addr], "{}", bed.log());
+    assert!(ping(&mut d, addr, NET, 100, 5), "{}", bed.log());
+    let access_requests = radius.log().matches("Received Access-Request").count();
+    assert_eq!(access_requests, 2, "{}", radius.log());
 
     // CoA-Request: new speed limits for the session.
     let out = radclient(
@@ -192,6 +257,15 @@ fn radius_auth_accounting_and_disconnect() {
     );
     assert!(value(stop, "Acct-Input-Packets").unwrap() >= 5, "{stop}");
     assert!(value(stop, "Acct-Input-Gigawords") == Some(0), "{stop}");
+    assert!(
+        value(stop, "Acct-Session-Time").unwrap() >= up_before,
+        "the session time restarted with IPCP: {stop}"
+    );
+    let starts = records(&detail)
+        .into_iter()
+        .filter(|r| r.contains("Acct-Status-Type = Start"))
+        .count();
+    assert_eq!(starts, 1, "{detail}");
 
     // No session left: NAK, Session-Context-Not-Found.
     let out = radclient(&bed, "disconnect", "User-Name = \"carol\"\n");

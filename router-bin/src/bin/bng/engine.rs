@@ -19,7 +19,7 @@ use crate::coa::Coa;
 use crate::config::Config;
 use crate::pool::Pool;
 use crate::radius::Radius;
-use crate::sessions::{Acct, Table, mac_text};
+use crate::sessions::{Acct, AuthStep, Authz, Table, mac_text};
 use crate::shaper::shaper;
 
 /// Acct-Terminate-Cause values (RFC 2866 §5.10).
@@ -157,14 +157,21 @@ impl Bng {
             PppEvent::AuthRequest { user, credential } => self.on_auth(id, user, credential),
             PppEvent::Ipv4Up { peer, .. } => {
                 s.ipv4_up = true;
-                s.up_since = Some(Instant::now());
-                tracing::info!(
-                    user = %s.user_text(), mac = %mac_text(&s.mac), session = id,
-                    address = %peer, "session up"
-                );
+                // IPCP comes up again after every LCP renegotiation: the
+                // session (and its Acct-Session-Time) goes on.
+                if s.up_since.is_none() {
+                    s.up_since = Some(Instant::now());
+                    tracing::info!(
+                        user = %s.user_text(), mac = %mac_text(&s.mac), session = id,
+                        address = %peer, "session up"
+                    );
+                } else {
+                    tracing::info!(session = id, address = %peer, "IPCP up again");
+                }
                 // One Start per session, even if IPCP renegotiates.
                 if let Some(a) = &mut s.acct
                     && !a.started
+                    && !a.stopped
                 {
                     a.started = true;
                     a.next_interim = a.interim.map(|i| Instant::now() + i);
@@ -202,45 +209,109 @@ impl Bng {
         let Some(s) = self.table.by_id.get_mut(&id) else {
             return;
         };
-        s.user = Some(user.clone());
         let serial = s.serial;
+        let step = s.auth_step(&user);
         if self.shutting_down {
-            return self.apply(id, serial, Verdict::Reject("Shutting down"));
+            return self.refuse(id, "Shutting down");
         }
-        match &mut self.radius {
-            Some(r) => {
-                if let Err(e) = r.authenticate(self.clock.now(), s, &user, &credential) {
-                    tracing::warn!(session = id, "Access-Request not sent: {e}");
-                    self.apply(id, serial, Verdict::Reject("Authentication failed"));
+        match step {
+            AuthStep::Judge => match &mut self.radius {
+                Some(r) => {
+                    if let Err(e) = r.authenticate(self.clock.now(), s, &user, &credential) {
+                        tracing::warn!(session = id, "Access-Request not sent: {e}");
+                        self.apply(id, serial, Verdict::Reject("Authentication failed"));
+                    }
                 }
+                None => {
+                    let v = auth::local(&self.cfg.users, &user, &credential);
+                    self.apply(id, serial, v);
+                }
+            },
+            AuthStep::Wait => {
+                tracing::debug!(
+                    session = id,
+                    "authenticating again while the first request is judged: its verdict answers"
+                );
             }
-            None => {
-                let v = auth::local(&self.cfg.users, &user, &credential);
-                self.apply(id, serial, v);
+            AuthStep::Again => {
+                // Authenticated again in a session already accepted (LCP
+                // renegotiated). The users table judges the credential
+                // again (cheap and exact). With RADIUS we accept locally,
+                // same user name, same assignment: asking the server for
+                // every renegotiation (which the peer can cause at will)
+                // would cost an Access-Request each time and could change
+                // the address or limits in mid-session; a session whose
+                // user should go is ended by a Disconnect-Request.
+                if self.radius.is_none()
+                    && let Verdict::Reject(msg) = auth::local(&self.cfg.users, &user, &credential)
+                {
+                    return self.refuse(id, msg);
+                }
+                self.accept_again(id);
+            }
+            AuthStep::Refuse => {
+                tracing::info!(
+                    session = id, user = %String::from_utf8_lossy(&user),
+                    "authentication again as another user, or after a refusal"
+                );
+                self.refuse(id, "Authentication failed");
             }
         }
     }
 
-    /// Acts on a verdict for session `id` (if it is still the same one).
+    /// Refuses session `id`'s pending authentication (the session ends).
+    fn refuse(&mut self, id: u16, msg: &'static str) {
+        let Some(s) = self.table.by_id.get_mut(&id) else {
+            return;
+        };
+        s.authz = Authz::Refused;
+        tracing::info!(user = %s.user_text(), mac = %mac_text(&s.mac), session = id, "authentication refused: {msg}");
+        if self
+            .link
+            .reject(self.clock.now(), id, msg.as_bytes())
+            .is_err()
+        {
+            // No authentication phase now (LCP renegotiating): end it.
+            self.close(id, cause::NAS_REQUEST);
+        }
+    }
+
+    /// Accepts session `id`'s authentication with the assignment it has.
+    fn accept_again(&mut self, id: u16) {
+        let Some(addr) = self.table.by_id.get(&id).and_then(|s| s.addr) else {
+            return self.refuse(id, "No address available");
+        };
+        let dns = &self.cfg.pool.dns;
+        let a = Ipv4Assignment {
+            peer: addr,
+            dns1: dns.first().copied(),
+            dns2: dns.get(1).copied(),
+        };
+        // Err: not in the authentication phase (LCP renegotiates again);
+        // the next AuthRequest is answered the same way.
+        let _ = self.link.accept(self.clock.now(), id, Some(a), b"Welcome");
+    }
+
+    /// Acts on the verdict of session `id`'s first authentication (if it
+    /// is still the same session and still waiting for it).
     pub fn apply(&mut self, id: u16, serial: u64, verdict: Verdict) {
-        let now = self.clock.now();
-        let Some(s) = self.table.by_id.get(&id).filter(|s| s.serial == serial) else {
+        let Some(s) = self
+            .table
+            .by_id
+            .get(&id)
+            .filter(|s| s.serial == serial && s.authz == Authz::Pending)
+        else {
             return;
         };
         let user = s.user.clone().unwrap_or_default();
         let user_text = s.user_text();
         let grant = match verdict {
             Verdict::Accept(g) => g,
-            Verdict::Reject(msg) => {
-                tracing::info!(user = %s.user_text(), mac = %mac_text(&s.mac), "authentication refused: {msg}");
-                let _ = self.link.reject(now, id, msg.as_bytes());
-                return;
-            }
+            Verdict::Reject(msg) => return self.refuse(id, msg),
         };
         let Some((addr, from_pool)) = self.address_for(&user, &grant) else {
             tracing::warn!(user = %user_text, "no address: pool exhausted or address in use");
-            let _ = self.link.reject(now, id, b"No address available");
-            return;
+            return self.refuse(id, "No address available");
         };
         let own_route = !self.pool.contains(addr);
         if own_route {
@@ -253,6 +324,7 @@ impl Bng {
         let Some(s) = self.table.by_id.get_mut(&id) else {
             return;
         };
+        s.authz = Authz::Granted;
         s.addr = Some(addr);
         s.from_pool = from_pool;
         s.own_route = own_route;
@@ -267,15 +339,10 @@ impl Bng {
                 interim: (interim > 0).then(|| Duration::from_secs(interim.into())),
                 next_interim: None,
                 started: false,
+                stopped: false,
             });
         }
-        let dns = &self.cfg.pool.dns;
-        let a = Ipv4Assignment {
-            peer: addr,
-            dns1: dns.first().copied(),
-            dns2: dns.get(1).copied(),
-        };
-        let _ = self.link.accept(now, id, Some(a), b"Welcome");
+        self.accept_again(id);
     }
 
     /// The address a grant gets: its fixed one if free (reserved in the
@@ -303,12 +370,12 @@ impl Bng {
                 self.routes.push(RouteOp::Del(a));
             }
         }
-        if s.acct.as_ref().is_some_and(|a| a.started)
+        if s.acct.as_ref().is_some_and(|a| a.started && !a.stopped)
             && let Some(r) = &mut self.radius
         {
             r.account(self.clock.now(), &s, AcctStatusType::Stop, Some(cause));
             if let Some(a) = &mut s.acct {
-                a.started = false;
+                a.stopped = true;
             }
         }
         let t = &s.traffic;
@@ -340,6 +407,7 @@ impl Bng {
             if let (Some(next), Some(every)) = (a.next_interim, a.interim)
                 && next <= now
                 && a.started
+                && !a.stopped
             {
                 a.next_interim = Some(now + every);
                 if let Some(r) = &mut self.radius {
@@ -361,8 +429,9 @@ impl Bng {
             if let Some(s) = self.table.by_id.get_mut(&id)
                 && let Some(a) = &mut s.acct
                 && a.started
+                && !a.stopped
             {
-                a.started = false;
+                a.stopped = true;
                 if let Some(r) = &mut self.radius {
                     r.account(
                         self.clock.now(),

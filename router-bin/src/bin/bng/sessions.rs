@@ -40,6 +40,38 @@ pub struct Acct {
     pub next_interim: Option<Instant>,
     /// Start was sent (a Stop follows).
     pub started: bool,
+    /// Stop was sent (nothing follows, not even a new Start).
+    pub stopped: bool,
+}
+
+/// Where a session's authorisation stands. ppp-proto authenticates again
+/// whenever LCP renegotiates (the peer can cause that at will), so one
+/// session can bring several `AuthRequest`s; the first decides, the
+/// address and limits it assigns are kept for the session's life.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Authz {
+    /// No `AuthRequest` yet.
+    #[default]
+    None,
+    /// Being judged (an Access-Request queued or in flight).
+    Pending,
+    /// Accepted: the address, limits and accounting are assigned.
+    Granted,
+    /// Refused: the session is ending.
+    Refused,
+}
+
+/// What to do with an `AuthRequest` ([`Session::auth_step`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthStep {
+    /// The first one: judge the credential.
+    Judge,
+    /// Again while the first is being judged: its verdict answers this one.
+    Wait,
+    /// Again after an accept, same user: accept with the same assignment.
+    Again,
+    /// Another user name than before, or after a refusal: refuse.
+    Refuse,
 }
 
 /// One session.
@@ -55,6 +87,8 @@ pub struct Session {
     pub mac: [u8; 6],
     /// The authenticated (or claimed, while pending) user name.
     pub user: Option<Vec<u8>>,
+    /// Where the authorisation stands.
+    pub authz: Authz,
     /// The address given in the Access-Accept / by the pool.
     pub addr: Option<Ipv4Addr>,
     /// Whether `addr` came from the pool (released on Down).
@@ -94,6 +128,7 @@ impl Session {
             acct_id: format!("{serial:016X}"),
             mac,
             user: None,
+            authz: Authz::None,
             addr: None,
             from_pool: false,
             own_route: false,
@@ -108,6 +143,25 @@ impl Session {
             acct: None,
             deadline: None,
             close_cause: None,
+        }
+    }
+
+    /// Records an `AuthRequest` from `user` and says what to do with it.
+    /// The user name is set by the first one and never changes.
+    pub fn auth_step(&mut self, user: &[u8]) -> AuthStep {
+        let same = self.user.as_deref() == Some(user);
+        match self.authz {
+            Authz::None => {
+                self.user = Some(user.to_vec());
+                self.authz = Authz::Pending;
+                AuthStep::Judge
+            }
+            Authz::Pending if same => AuthStep::Wait,
+            Authz::Granted if same => AuthStep::Again,
+            Authz::Pending | Authz::Granted | Authz::Refused => {
+                self.authz = Authz::Refused;
+                AuthStep::Refuse
+            }
         }
     }
 
@@ -254,5 +308,26 @@ mod tests {
         assert!(t.remove(7).is_some());
         assert!(t.by_addr.is_empty());
         assert_eq!(uptime(Duration::from_secs(90061)), "1d01:01:01");
+    }
+
+    #[test]
+    fn authentication_again_keeps_the_first_decision() {
+        let mut s = Session::new(1, 7, [2; 6], Instant::now());
+        assert_eq!(s.auth_step(b"alice"), AuthStep::Judge);
+        assert_eq!(s.authz, Authz::Pending);
+        // LCP renegotiated while RADIUS is judging: no second request.
+        assert_eq!(s.auth_step(b"alice"), AuthStep::Wait);
+        s.authz = Authz::Granted;
+        assert_eq!(s.auth_step(b"alice"), AuthStep::Again);
+        assert_eq!(s.auth_step(b"alice"), AuthStep::Again);
+        // Another name in the same session: refused, and stays refused.
+        assert_eq!(s.auth_step(b"mallory"), AuthStep::Refuse);
+        assert_eq!(s.user.as_deref(), Some(&b"alice"[..]));
+        assert_eq!(s.auth_step(b"alice"), AuthStep::Refuse);
+
+        let mut s = Session::new(2, 8, [2; 6], Instant::now());
+        assert_eq!(s.auth_step(b"alice"), AuthStep::Judge);
+        assert_eq!(s.auth_step(b"bob"), AuthStep::Refuse);
+        assert_eq!(s.authz, Authz::Refused);
     }
 }
