@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -249,6 +250,26 @@ impl Config {
         Ok(())
     }
 
+    /// How long SIGTERM waits for Terminate-Acks, PADTs and accounting: 3 s,
+    /// or with RADIUS long enough for a request to use every try on every
+    /// server (a lost Stop is sent again, then to the next server), plus a
+    /// little; at most 30 s.
+    pub fn shutdown_grace(&self) -> Duration {
+        const BASE: Duration = Duration::from_secs(3);
+        const CAP: Duration = Duration::from_secs(30);
+        match &self.radius {
+            None => BASE,
+            Some(r) => {
+                let ms = r
+                    .timeout_ms
+                    .saturating_mul(u64::from(r.retries))
+                    .saturating_mul(r.servers.len() as u64)
+                    .saturating_add(500);
+                Duration::from_millis(ms).clamp(BASE, CAP)
+            }
+        }
+    }
+
     /// The CoA clients, with the documented default.
     pub fn coa_clients(&self) -> Vec<IpAddr> {
         let Some(c) = &self.coa else {
@@ -306,6 +327,34 @@ mod tests {
         let c = Config::parse(&uncommented).unwrap();
         assert!(c.radius.is_some() && c.coa.is_some());
         assert_eq!(c.coa_clients(), vec![IpAddr::from([127, 0, 0, 1])]);
+    }
+
+    #[test]
+    fn shutdown_grace_outlasts_the_radius_retries() {
+        let c = Config::parse(MIN).unwrap();
+        assert_eq!(c.shutdown_grace(), Duration::from_secs(3));
+        let server = "[[radius.servers]]\nauth = \"127.0.0.1:1812\"\n\
+                      acct = \"127.0.0.1:1813\"\nsecret = \"s\"\n";
+        let radius = |extra: &str, servers: usize| {
+            Config::parse(&format!(
+                "{MIN}\n[radius]\n{extra}\n{}",
+                server.repeat(servers)
+            ))
+            .unwrap()
+            .shutdown_grace()
+        };
+        // The defaults: 3 s x 3 tries.
+        assert_eq!(radius("", 1), Duration::from_millis(9500));
+        assert_eq!(
+            radius("timeout_ms = 1000\nretries = 2", 2),
+            Duration::from_millis(4500)
+        );
+        assert_eq!(
+            radius("timeout_ms = 100\nretries = 1", 1),
+            Duration::from_secs(3)
+        );
+        assert_eq!(radius("", 3), Duration::from_millis(27500));
+        assert_eq!(radius("", 4), Duration::from_secs(30));
     }
 
     #[test]

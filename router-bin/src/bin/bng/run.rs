@@ -26,8 +26,6 @@ use crate::pool::{Pool, cidr_blocks};
 use crate::radius::Radius;
 use crate::sessions::Table;
 
-/// How long SIGTERM waits for Terminate-Acks, PADTs and accounting.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 /// Control connections served at once.
 const MAX_CONTROL_CONNECTIONS: usize = 8;
 /// MTU of the TUN device (PPPoE's 1492).
@@ -292,7 +290,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                     "{name}: closing every session"
                 );
                 bng.shutdown();
-                stop_at = Some(tokio::time::Instant::now() + SHUTDOWN_GRACE);
+                stop_at = Some(tokio::time::Instant::now() + bng.cfg.shutdown_grace());
             }
         }
     }
@@ -315,3 +313,4 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     tracing::info!("bng stopped");
     Ok(())
 }
+
