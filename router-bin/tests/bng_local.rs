@@ -373,3 +373,45 @@ fn lcp_renegotiation_keeps_the_session_and_its_address() {
         }
     }
 }
+
+#[test]
+fn forwarding_is_turned_on_at_start() {
+    let Some(mut bed) = Bed::start("bng-fwd", true, "") else {
+        return;
+    };
+    // The bed turned forwarding on before starting the bng; turn it off
+    // and start a new bng.
+    bed.bng.signal(Signal::SIGTERM).unwrap();
+    let status = bed.bng.wait_timeout(Duration::from_secs(10)).unwrap();
+    assert!(status.is_some_and(|s| s.success()), "{}", bed.log());
+    let sysctl = |bed: &Bed, arg: &str| {
+        bed.tb
+            .exec(&bed.isp, &["sysctl", "-n", arg], Duration::from_secs(5))
+            .unwrap()
+    };
+    bed.tb
+        .exec(
+            &bed.isp,
+            &["sysctl", "-qw", "net.ipv4.ip_forward=0"],
+            Duration::from_secs(5),
+        )
+        .unwrap();
+    assert_eq!(sysctl(&bed, "net.ipv4.ip_forward").trim(), "0");
+    bed.bng = bed
+        .tb
+        .spawn(
+            &bed.isp,
+            &[
+                env!("CARGO_BIN_EXE_bng"),
+                "--config",
+                bed.config.to_str().unwrap(),
+            ],
+        )
+        .unwrap();
+    bed.wait_log("bng ready", Duration::from_secs(10));
+    assert!(bed.log().contains("ip_forward was 0"), "{}", bed.log());
+    assert_eq!(sysctl(&bed, "net.ipv4.ip_forward").trim(), "1");
+    let mut d = bed.dialer(b"alice", b"wonderland", 7);
+    let addr = dial_up(&mut d, || bed.log());
+    assert!(ping(&mut d, addr, NET, 1, 5), "{}", bed.log());
+}

@@ -78,6 +78,18 @@ async fn recv_udp(
     }
 }
 
+/// The IPv4 forwarding switch of our network namespace.
+const IP_FORWARD: &str = "/proc/sys/net/ipv4/ip_forward";
+
+/// Turns IPv4 forwarding on at `path` when it is off; whether it was off.
+fn enable_forwarding(path: &std::path::Path) -> io::Result<bool> {
+    if std::fs::read_to_string(path)?.trim() != "0" {
+        return Ok(false);
+    }
+    std::fs::write(path, "1\n")?;
+    Ok(true)
+}
+
 /// Serves until SIGTERM/SIGINT.
 pub async fn run(cfg: Config) -> Result<(), String> {
     let clock = StdClock::new();
@@ -100,6 +112,14 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     nc.add_address(&cfg.tun, IpAddr::V4(cfg.pool.local), 32)
         .await
         .map_err(|e| hint(&cfg.tun, e))?;
+    // The bng routes between the sessions and its uplink.
+    match enable_forwarding(std::path::Path::new(IP_FORWARD)) {
+        Ok(true) => tracing::info!("net.ipv4.ip_forward was 0: set to 1"),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(
+            "cannot turn on net.ipv4.ip_forward ({IP_FORWARD}: {e}): sessions reach only the bng itself"
+        ),
+    }
     let blocks = cidr_blocks(cfg.pool.first, cfg.pool.last);
     for (net, len) in &blocks {
         nc.replace_route(IpAddr::V4(*net), *len, &cfg.tun)
@@ -314,3 +334,18 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     Ok(())
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarding_is_turned_on_when_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ip_forward");
+        std::fs::write(&path, "0\n").unwrap();
+        assert!(enable_forwarding(&path).unwrap());
+        assert_eq!(std::fs::read_to_string(&path).unwrap().trim(), "1");
+        assert!(!enable_forwarding(&path).unwrap());
+        assert!(enable_forwarding(&dir.path().join("missing")).is_err());
+    }
+}
