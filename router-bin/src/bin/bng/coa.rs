@@ -5,12 +5,13 @@
 use std::io;
 
 use proto_core::Instant;
-use radius_proto::Secret;
 use radius_proto::dict::AccessReply;
 use radius_proto::dynauth::{
     Answer, DynAuthClient, DynAuthConfig, DynAuthRequest, DynAuthServer, ErrorCause, Event,
     RequestKind, SessionSelector,
 };
+use radius_proto::wire::attr;
+use radius_proto::{Packet, Secret};
 use tokio::net::UdpSocket;
 
 use crate::config::Config;
@@ -95,25 +96,33 @@ impl Coa {
 impl Bng {
     /// Acts on a Disconnect-Request or CoA-Request and answers it.
     pub(crate) fn on_dynauth(&mut self, req: DynAuthRequest) {
-        let ids: Vec<u16> = self
-            .table
-            .by_id
-            .values()
-            .filter(|s| matches(&req.selector, s))
-            .map(|s| s.id)
-            .collect();
-        let answer = if ids.is_empty() {
-            Answer::Nak(ErrorCause::SESSION_CONTEXT_NOT_FOUND)
-        } else {
-            match req.kind {
-                RequestKind::Disconnect => {
-                    for &id in &ids {
-                        tracing::info!(session = id, from = %req.from, "Disconnect-Request");
-                        self.close(id, cause::ADMIN_RESET);
+        let answer = match Target::of(&req) {
+            Err(cause) => {
+                tracing::info!(from = %req.from, kind = ?req.kind, "dynamic-authorization request refused: {cause:?}");
+                Answer::Nak(cause)
+            }
+            Ok(target) => {
+                let ids: Vec<u16> = self
+                    .table
+                    .by_id
+                    .values()
+                    .filter(|s| target.matches(s))
+                    .map(|s| s.id)
+                    .collect();
+                if ids.is_empty() {
+                    Answer::Nak(ErrorCause::SESSION_CONTEXT_NOT_FOUND)
+                } else {
+                    match req.kind {
+                        RequestKind::Disconnect => {
+                            for &id in &ids {
+                                tracing::info!(session = id, from = %req.from, "Disconnect-Request");
+                                self.close(id, cause::ADMIN_RESET);
+                            }
+                            Answer::Ack
+                        }
+                        RequestKind::Coa => self.change(&ids, &req.bytes),
                     }
-                    Answer::Ack
                 }
-                RequestKind::Coa => self.change(&ids, &req.bytes),
             }
         };
         let now = self.clock.now();
@@ -124,7 +133,7 @@ impl Bng {
 
     /// CoA-Request: new speed limits (RP-*-Speed-Limit) for the sessions.
     fn change(&mut self, ids: &[u16], bytes: &[u8]) -> Answer {
-        let Ok(p) = radius_proto::Packet::parse(bytes) else {
+        let Ok(p) = Packet::parse(bytes) else {
             return Answer::Nak(ErrorCause::INVALID_REQUEST);
         };
         let r = AccessReply::from_packet(&p);
@@ -147,42 +156,230 @@ impl Bng {
     }
 }
 
-/// Whether `s` is named by every attribute the selector carries.
-pub fn matches(sel: &SessionSelector, s: &Session) -> bool {
-    if sel.is_empty() {
-        return false;
+/// NAS-Port-Type the bng reports for every session (what radius.rs sends).
+const NAS_PORT_TYPE_ETHERNET: u32 = 15;
+/// Originating-Line-Info (RFC 7155), not in the dictionary.
+const ORIGINATING_LINE_INFO: u8 = 94;
+/// Session identification attributes of RFC 5176 §3 the bng has nothing to
+/// compare with (it never sends them): a request naming a session by one
+/// of them is refused with Error-Cause 401 rather than matched on the
+/// others alone, which would select more sessions than meant.
+const UNMATCHABLE: [u8; 7] = [
+    attr::CALLED_STATION_ID,
+    attr::ACCT_MULTI_SESSION_ID,
+    attr::NAS_PORT_ID,
+    attr::CHARGEABLE_USER_IDENTITY,
+    ORIGINATING_LINE_INFO,
+    attr::FRAMED_INTERFACE_ID,
+    attr::FRAMED_IPV6_PREFIX,
+];
+
+/// The sessions a Disconnect/CoA-Request names: those matching every
+/// session identification attribute it carries (RFC 5176 §3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// User-Name, Acct-Session-Id, Framed-IP-Address, NAS-Port.
+    selector: SessionSelector,
+    /// Calling-Station-Id: the host's MAC (`None` inside: not a MAC, so
+    /// no session).
+    calling_station: Option<Option<[u8; 6]>>,
+    /// NAS-Port-Type.
+    nas_port_type: Option<u32>,
+}
+
+impl Target {
+    /// The target of a request, or the Error-Cause to refuse it with.
+    pub fn of(req: &DynAuthRequest) -> Result<Target, ErrorCause> {
+        let p = Packet::parse(&req.bytes).map_err(|_| ErrorCause::INVALID_REQUEST)?;
+        Target::from_packet(&p)
     }
-    sel.user_name
-        .as_ref()
-        .is_none_or(|u| s.user.as_ref() == Some(u))
-        && sel
-            .acct_session_id
+
+    /// The target of a parsed request.
+    pub fn from_packet(p: &Packet<'_>) -> Result<Target, ErrorCause> {
+        if UNMATCHABLE.iter().any(|t| p.get(*t).is_some()) {
+            return Err(ErrorCause::UNSUPPORTED_ATTRIBUTE);
+        }
+        let selector = SessionSelector::from_packet(p);
+        let calling_station = p
+            .get(attr::CALLING_STATION_ID)
+            .map(|v| v.as_bytes().and_then(parse_mac));
+        let nas_port_type = match p.get(attr::NAS_PORT_TYPE) {
+            Some(v) => Some(v.as_u32().ok_or(ErrorCause::INVALID_ATTRIBUTE_VALUE)?),
+            None => None,
+        };
+        if selector.is_empty() && calling_station.is_none() {
+            // NAS-Port-Type alone would name every session.
+            return Err(ErrorCause::MISSING_ATTRIBUTE);
+        }
+        Ok(Target {
+            selector,
+            calling_station,
+            nas_port_type,
+        })
+    }
+
+    /// Whether session `s` matches every attribute given.
+    pub fn matches(&self, s: &Session) -> bool {
+        let sel = &self.selector;
+        sel.user_name
             .as_ref()
-            .is_none_or(|id| s.acct_id.as_bytes() == id.as_slice())
-        && sel.framed_ip.is_none_or(|ip| s.addr == Some(ip))
-        && sel.nas_port.is_none_or(|p| p == u32::from(s.id))
+            .is_none_or(|u| s.user.as_ref() == Some(u))
+            && sel
+                .acct_session_id
+                .as_ref()
+                .is_none_or(|id| s.acct_id.as_bytes() == id.as_slice())
+            && sel.framed_ip.is_none_or(|ip| s.addr == Some(ip))
+            && sel.nas_port.is_none_or(|p| p == u32::from(s.id))
+            && self.calling_station.is_none_or(|m| m == Some(s.mac))
+            && self
+                .nas_port_type
+                .is_none_or(|t| t == NAS_PORT_TYPE_ETHERNET)
+    }
+}
+
+/// A MAC address as text: six hex octets separated by `:` or `-`, or
+/// twelve hex digits (optionally in `.`-separated groups, Cisco style).
+/// The bng sends `aa:bb:cc:dd:ee:ff`; servers often rewrite the case or
+/// the separators.
+fn parse_mac(text: &[u8]) -> Option<[u8; 6]> {
+    let digits: Vec<u8> = text
+        .iter()
+        .copied()
+        .filter(|c| !matches!(c, b':' | b'-' | b'.'))
+        .collect();
+    if digits.len() != 12 || text.len() > 17 || !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let mut mac = [0u8; 6];
+    for (i, pair) in digits.chunks(2).enumerate() {
+        let hex = std::str::from_utf8(pair).ok()?;
+        mac[i] = u8::from_str_radix(hex, 16).ok()?;
+    }
+    Some(mac)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use radius_proto::wire::{Attribute, Code, Value};
     use std::net::Ipv4Addr;
 
+    fn session(id: u16, user: &[u8], mac: [u8; 6], addr: u8) -> Session {
+        let mut s = Session::new(u64::from(id), id, mac, std::time::Instant::now());
+        s.user = Some(user.to_vec());
+        s.addr = Some(Ipv4Addr::new(192, 0, 2, addr));
+        s
+    }
+
+    /// The target of a Disconnect-Request with `attrs`.
+    fn target(attrs: &[Attribute<'_>]) -> Result<Target, ErrorCause> {
+        let mut p = Packet::new(Code::DisconnectRequest, 1, [0; 16]);
+        p.attributes.extend_from_slice(attrs);
+        let bytes = p.to_vec().unwrap();
+        Target::from_packet(&Packet::parse(&bytes).unwrap())
+    }
+
+    /// Which of `sessions` a request with `attrs` names.
+    fn named(sessions: &[Session], attrs: &[Attribute<'_>]) -> Result<Vec<u16>, ErrorCause> {
+        let t = target(attrs)?;
+        Ok(sessions
+            .iter()
+            .filter(|s| t.matches(s))
+            .map(|s| s.id)
+            .collect())
+    }
+
     #[test]
-    fn selectors() {
-        let mut s = Session::new(1, 9, [2; 6], std::time::Instant::now());
-        s.user = Some(b"alice".to_vec());
-        s.addr = Some(Ipv4Addr::new(192, 0, 2, 9));
-        let mut sel = SessionSelector::default();
-        assert!(!matches(&sel, &s));
-        sel.user_name = Some(b"alice".to_vec());
-        assert!(matches(&sel, &s));
-        sel.framed_ip = Some(Ipv4Addr::new(192, 0, 2, 10));
-        assert!(!matches(&sel, &s));
-        sel.framed_ip = Some(Ipv4Addr::new(192, 0, 2, 9));
-        sel.nas_port = Some(9);
-        assert!(matches(&sel, &s));
-        sel.acct_session_id = Some(b"x".to_vec());
-        assert!(!matches(&sel, &s));
+    fn every_identification_attribute_given_must_match() {
+        let (mac1, mac2) = ([2, 0, 0, 0, 0, 0xa1], [2, 0, 0, 0, 0, 0xb2]);
+        // alice on two hosts, bob on a third.
+        let sessions = [
+            session(1, b"alice", mac1, 9),
+            session(2, b"alice", mac2, 10),
+            session(3, b"bob", [2, 0, 0, 0, 0, 3], 11),
+        ];
+        let user = Attribute::bytes(attr::USER_NAME, b"alice");
+        let calling = |t: &'static [u8]| Attribute::bytes(attr::CALLING_STATION_ID, t);
+        assert_eq!(named(&sessions, &[user]), Ok(vec![1, 2]));
+        // User-Name + Calling-Station-Id: that host's session only, in
+        // the form the bng sends and in the ones servers rewrite it to.
+        for text in [
+            &b"02:00:00:00:00:b2"[..],
+            b"02-00-00-00-00-B2",
+            b"0200000000b2",
+            b"0200.0000.00b2",
+        ] {
+            let t = Attribute::bytes(attr::CALLING_STATION_ID, text);
+            assert_eq!(named(&sessions, &[user, t]), Ok(vec![2]), "{text:?}");
+        }
+        // A MAC of none of alice's sessions, or not a MAC at all: none.
+        assert_eq!(
+            named(&sessions, &[user, calling(b"02:00:00:00:00:03")]),
+            Ok(vec![])
+        );
+        for bad in [&b"02:00:00:00:00"[..], b"host-a", b"+2:00:00:00:00:a1", b""] {
+            assert_eq!(parse_mac(bad), None, "{bad:?}");
+        }
+        assert_eq!(named(&sessions, &[user, calling(b"alice-pc")]), Ok(vec![]));
+        // The listener's attributes combine the same way.
+        let ip = |a| {
+            Attribute::new(
+                attr::FRAMED_IP_ADDRESS,
+                Value::Ipv4(Ipv4Addr::new(192, 0, 2, a)),
+            )
+        };
+        assert_eq!(named(&sessions, &[user, ip(10)]), Ok(vec![2]));
+        assert_eq!(named(&sessions, &[user, ip(11)]), Ok(vec![]));
+        let port = |p| Attribute::integer(attr::NAS_PORT, p);
+        assert_eq!(named(&sessions, &[ip(9), port(1)]), Ok(vec![1]));
+        assert_eq!(named(&sessions, &[ip(9), port(2)]), Ok(vec![]));
+        let acct = sessions[2].acct_id.clone();
+        let acct_id = Attribute::bytes(attr::ACCT_SESSION_ID, acct.as_bytes());
+        assert_eq!(named(&sessions, &[acct_id]), Ok(vec![3]));
+        assert_eq!(named(&sessions, &[user, acct_id]), Ok(vec![]));
+        // NAS-Port-Type: every session is Ethernet.
+        let ethernet = Attribute::integer(attr::NAS_PORT_TYPE, 15);
+        assert_eq!(named(&sessions, &[user, ethernet]), Ok(vec![1, 2]));
+        let adsl = Attribute::integer(attr::NAS_PORT_TYPE, 16);
+        assert_eq!(named(&sessions, &[user, adsl]), Ok(vec![]));
+        // Nothing that identifies a session.
+        assert_eq!(
+            named(&sessions, &[ethernet]),
+            Err(ErrorCause::MISSING_ATTRIBUTE)
+        );
+        assert_eq!(named(&sessions, &[]), Err(ErrorCause::MISSING_ATTRIBUTE));
+        // Calling-Station-Id alone names a host's sessions.
+        assert_eq!(
+            named(&sessions, &[calling(b"02:00:00:00:00:a1")]),
+            Ok(vec![1])
+        );
+    }
+
+    #[test]
+    fn identification_the_bng_cannot_match_is_refused() {
+        let sessions = [session(1, b"alice", [2, 0, 0, 0, 0, 1], 9)];
+        let user = Attribute::bytes(attr::USER_NAME, b"alice");
+        for extra in [
+            Attribute::bytes(attr::NAS_PORT_ID, b"eth0.100"),
+            Attribute::bytes(attr::ACCT_MULTI_SESSION_ID, b"m-1"),
+            Attribute::bytes(attr::CALLED_STATION_ID, b"bng-1"),
+            Attribute::bytes(attr::CHARGEABLE_USER_IDENTITY, b"cui"),
+            Attribute::bytes(ORIGINATING_LINE_INFO, b"00"),
+        ] {
+            assert_eq!(
+                named(&sessions, &[user, extra]),
+                Err(ErrorCause::UNSUPPORTED_ATTRIBUTE),
+                "{extra:?}"
+            );
+        }
+        // A request that does not parse.
+        let req = DynAuthRequest {
+            handle: 1,
+            kind: RequestKind::Disconnect,
+            from: "192.0.2.1:3799".parse().unwrap(),
+            selector: SessionSelector::default(),
+            bytes: vec![40, 1, 0],
+        };
+        assert_eq!(Target::of(&req), Err(ErrorCause::INVALID_REQUEST));
     }
 }
