@@ -106,7 +106,15 @@ impl Bng {
                 self.on_link_event(e);
             }
             if let Some(r) = &mut self.radius {
-                for o in r.flush() {
+                let (table, closing) = (&self.table, self.shutting_down);
+                let waiting = |id: u16, serial: u64| {
+                    !closing
+                        && table
+                            .by_id
+                            .get(&id)
+                            .is_some_and(|s| s.serial == serial && s.authz == Authz::Pending)
+                };
+                for o in r.flush(self.clock.now(), &waiting) {
                     progressed = true;
                     self.apply(o.id, o.serial, o.verdict);
                 }
@@ -176,7 +184,7 @@ impl Bng {
                     a.started = true;
                     a.next_interim = a.interim.map(|i| Instant::now() + i);
                     if let Some(r) = &mut self.radius {
-                        r.account(self.clock.now(), s, AcctStatusType::Start, None);
+                        r.account(s, AcctStatusType::Start, None);
                     }
                 }
             }
@@ -217,7 +225,7 @@ impl Bng {
         match step {
             AuthStep::Judge => match &mut self.radius {
                 Some(r) => {
-                    if let Err(e) = r.authenticate(self.clock.now(), s, &user, &credential) {
+                    if let Err(e) = r.authenticate(s, &user, credential) {
                         tracing::warn!(session = id, "Access-Request not sent: {e}");
                         self.apply(id, serial, Verdict::Reject("Authentication failed"));
                     }
@@ -373,7 +381,7 @@ impl Bng {
         if s.acct.as_ref().is_some_and(|a| a.started && !a.stopped)
             && let Some(r) = &mut self.radius
         {
-            r.account(self.clock.now(), &s, AcctStatusType::Stop, Some(cause));
+            r.account(&s, AcctStatusType::Stop, Some(cause));
             if let Some(a) = &mut s.acct {
                 a.stopped = true;
             }
@@ -411,7 +419,7 @@ impl Bng {
             {
                 a.next_interim = Some(now + every);
                 if let Some(r) = &mut self.radius {
-                    r.account(self.clock.now(), s, AcctStatusType::InterimUpdate, None);
+                    r.account(s, AcctStatusType::InterimUpdate, None);
                 }
             }
         }
@@ -433,18 +441,13 @@ impl Bng {
             {
                 a.stopped = true;
                 if let Some(r) = &mut self.radius {
-                    r.account(
-                        self.clock.now(),
-                        s,
-                        AcctStatusType::Stop,
-                        Some(cause::NAS_REQUEST),
-                    );
+                    r.account(s, AcctStatusType::Stop, Some(cause::NAS_REQUEST));
                 }
             }
             self.close(id, cause::NAS_REQUEST);
         }
         if let Some(r) = &mut self.radius {
-            r.accounting_on_off(self.clock.now(), false);
+            r.accounting_on_off(false);
         }
     }
 

@@ -1,19 +1,25 @@
 //! The RADIUS client glue: Access-Requests for `AuthRequest`s and
 //! Accounting-Requests for sessions, over one UDP socket, with the
 //! `radius-proto` machine doing retransmission and failover.
+//!
+//! The socket has 256 Identifiers, so at most 256 requests are in flight;
+//! the rest wait in a bounded FIFO ([`MAX_QUEUED`]) and go out, in order,
+//! as answers and final timeouts free Identifiers. Beyond the bound an
+//! Accounting-Request is dropped (and counted) and an Access-Request
+//! refused (the session is rejected).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 
 use ppp_proto::Credential;
 use proto_core::{Instant, SeededRng};
-use radius_proto::Secret;
 use radius_proto::client::{
     AccountingRecord, AcctStatusType, Client, ClientConfig, Counters, Event, RequestHandle,
     ServerConfig,
 };
 use radius_proto::wire::{Attribute, Code, Value, attr};
+use radius_proto::{Error, Secret};
 use tokio::net::UdpSocket;
 
 use crate::auth::{Verdict, from_accept};
@@ -26,6 +32,50 @@ const PORT_TYPE_ETHERNET: u32 = 15;
 const SERVICE_FRAMED: u32 = 2;
 /// Framed-Protocol PPP.
 const FRAMED_PPP: u32 = 1;
+
+/// Requests waiting for a free Identifier, at most.
+pub const MAX_QUEUED: usize = 16_384;
+
+/// Identifiers of one socket: requests in flight at most.
+const IDENTIFIERS: usize = 256;
+
+/// An Access-Request waiting to be sent.
+struct AuthJob {
+    id: u16,
+    serial: u64,
+    mac: [u8; 6],
+    acct_id: String,
+    user: Vec<u8>,
+    credential: Credential,
+}
+
+/// What an Accounting-Request reports of its session.
+struct AcctSession {
+    port: u16,
+    mac: [u8; 6],
+    acct_id: String,
+    user: Option<Vec<u8>>,
+    addr: Option<Ipv4Addr>,
+    class: Vec<Vec<u8>>,
+    session_time: Option<u32>,
+    counters: Option<Counters>,
+    cause: Option<u32>,
+}
+
+/// An Accounting-Request waiting to be sent: taken when the event
+/// happened (counters, session time, Event-Timestamp), sent later.
+struct AcctJob {
+    status: AcctStatusType,
+    /// `None`: Accounting-On/Off.
+    session: Option<AcctSession>,
+    timestamp: u32,
+}
+
+/// A request waiting for an Identifier.
+enum Job {
+    Auth(AuthJob),
+    Acct(AcctJob),
+}
 
 /// What an answered Access-Request decided, for which session.
 #[derive(Debug)]
@@ -46,8 +96,12 @@ pub struct Radius {
     nas_identifier: String,
     nas_ip: Option<Ipv4Addr>,
     auth: HashMap<RequestHandle, (u16, u64)>,
+    /// Requests waiting for an Identifier, oldest first.
+    queue: VecDeque<Job>,
     /// Send errors and refused requests, for the log.
     pub errors: u64,
+    /// Accounting-Requests dropped because the queue was full.
+    pub acct_dropped: u64,
 }
 
 impl Radius {
@@ -74,14 +128,16 @@ impl Radius {
             nas_identifier: cfg.nas_identifier.clone(),
             nas_ip: cfg.nas_ip,
             auth: HashMap::new(),
+            queue: VecDeque::new(),
             errors: 0,
+            acct_dropped: 0,
         })
     }
 
     fn nas_attrs<'a>(
         nas_id: &'a str,
         nas_ip: Option<Ipv4Addr>,
-        s: &Session,
+        port: u16,
         mac: &'a str,
         out: &mut Vec<Attribute<'a>>,
     ) {
@@ -89,129 +145,222 @@ impl Radius {
         if let Some(ip) = nas_ip {
             out.push(Attribute::new(attr::NAS_IP_ADDRESS, Value::Ipv4(ip)));
         }
-        out.push(Attribute::integer(attr::NAS_PORT, u32::from(s.id)));
+        out.push(Attribute::integer(attr::NAS_PORT, u32::from(port)));
         out.push(Attribute::integer(attr::NAS_PORT_TYPE, PORT_TYPE_ETHERNET));
         out.push(Attribute::integer(attr::SERVICE_TYPE, SERVICE_FRAMED));
         out.push(Attribute::integer(attr::FRAMED_PROTOCOL, FRAMED_PPP));
         out.push(Attribute::bytes(attr::CALLING_STATION_ID, mac.as_bytes()));
     }
 
-    /// Sends an Access-Request for session `s`; `Err` means it could not
-    /// be sent (the caller rejects the session).
+    /// Queues an Access-Request for session `s`; `Err` means it will not
+    /// be sent (the caller rejects the session). The answer comes out of
+    /// [`Radius::flush`].
     pub fn authenticate(
         &mut self,
-        now: Instant,
         s: &Session,
         user: &[u8],
-        credential: &Credential,
+        credential: Credential,
     ) -> Result<(), String> {
-        let mac = mac_text(&s.mac);
-        let mut chap = [0u8; 17];
-        let mut attrs = vec![Attribute::bytes(attr::USER_NAME, user)];
-        let password = match credential {
-            Credential::Pap { password } => Some(password.expose()),
-            Credential::ChapMd5 {
-                identifier,
-                challenge,
-                response,
-            } => {
-                if response.len() != 16 || challenge.is_empty() || challenge.len() > 253 {
-                    return Err("CHAP response of a bad length".into());
-                }
-                chap[0] = *identifier;
-                chap[1..].copy_from_slice(response);
-                attrs.push(Attribute::bytes(attr::CHAP_PASSWORD, &chap));
-                attrs.push(Attribute::bytes(attr::CHAP_CHALLENGE, challenge));
-                None
-            }
-        };
-        let nas_id = self.nas_identifier.clone();
-        Self::nas_attrs(&nas_id, self.nas_ip, s, &mac, &mut attrs);
-        attrs.push(Attribute::bytes(
-            attr::ACCT_SESSION_ID,
-            s.acct_id.as_bytes(),
-        ));
-        let handle = self
-            .client
-            .authenticate(now, &attrs, password)
-            .map_err(|e| e.to_string())?;
-        self.auth.insert(handle, (s.id, s.serial));
+        if let Credential::ChapMd5 {
+            challenge,
+            response,
+            ..
+        } = &credential
+            && (response.len() != 16 || challenge.is_empty() || challenge.len() > 253)
+        {
+            return Err("CHAP response of a bad length".into());
+        }
+        if self.queue.len() >= MAX_QUEUED {
+            return Err(format!(
+                "{MAX_QUEUED} RADIUS requests already wait for an answer slot"
+            ));
+        }
+        self.queue.push_back(Job::Auth(AuthJob {
+            id: s.id,
+            serial: s.serial,
+            mac: s.mac,
+            acct_id: s.acct_id.clone(),
+            user: user.to_vec(),
+            credential,
+        }));
         Ok(())
     }
 
-    /// Sends an Accounting-Request for session `s`.
-    pub fn account(
-        &mut self,
-        now: Instant,
-        s: &Session,
-        status: AcctStatusType,
-        cause: Option<u32>,
-    ) {
+    /// Queues an Accounting-Request for session `s` (counters and times as
+    /// of now).
+    pub fn account(&mut self, s: &Session, status: AcctStatusType, cause: Option<u32>) {
         let Some(acct) = &s.acct else {
             return;
         };
-        let mac = mac_text(&s.mac);
-        let mut extra = Vec::new();
-        let nas_id = self.nas_identifier.clone();
-        Self::nas_attrs(&nas_id, self.nas_ip, s, &mac, &mut extra);
-        if let Some(a) = s.addr {
-            extra.push(Attribute::new(attr::FRAMED_IP_ADDRESS, Value::Ipv4(a)));
-        }
-        for c in &acct.class {
-            extra.push(Attribute::bytes(attr::CLASS, c));
-        }
-        extra.push(Attribute::integer(attr::ACCT_AUTHENTIC, 1));
         let t = &s.traffic;
         let session_time = s.up_since.map(|u| {
             std::time::Instant::now()
                 .saturating_duration_since(u)
                 .as_secs() as u32
         });
-        let record = AccountingRecord {
+        let start = status == AcctStatusType::Start;
+        self.enqueue_acct(AcctJob {
             status,
-            session_id: s.acct_id.as_bytes(),
-            user_name: s.user.as_deref(),
-            session_time: if status == AcctStatusType::Start {
-                None
-            } else {
-                session_time
-            },
-            counters: (status != AcctStatusType::Start).then_some(Counters {
-                input_octets: t.in_octets,
-                output_octets: t.out_octets,
-                input_packets: t.in_packets as u32,
-                output_packets: t.out_packets as u32,
+            session: Some(AcctSession {
+                port: s.id,
+                mac: s.mac,
+                acct_id: s.acct_id.clone(),
+                user: s.user.clone(),
+                addr: s.addr,
+                class: acct.class.clone(),
+                session_time: if start { None } else { session_time },
+                counters: (!start).then_some(Counters {
+                    input_octets: t.in_octets,
+                    output_octets: t.out_octets,
+                    input_packets: t.in_packets as u32,
+                    output_packets: t.out_packets as u32,
+                }),
+                cause,
             }),
-            terminate_cause: cause,
-            event_timestamp: Some(unix_now()),
-            extra: &extra,
-        };
-        if let Err(e) = self.client.account(now, &record) {
-            self.errors += 1;
-            tracing::warn!(session = s.id, "accounting {status:?} not sent: {e}");
-        }
+            timestamp: unix_now(),
+        });
     }
 
-    /// Accounting-On (at start: sessions a previous run left open are
-    /// over) or Accounting-Off (at shutdown).
-    pub fn accounting_on_off(&mut self, now: Instant, on: bool) {
-        let mut extra = vec![Attribute::bytes(
-            attr::NAS_IDENTIFIER,
-            self.nas_identifier.as_bytes(),
-        )];
-        if let Some(ip) = self.nas_ip {
-            extra.push(Attribute::new(attr::NAS_IP_ADDRESS, Value::Ipv4(ip)));
-        }
+    /// Queues Accounting-On (at start: sessions a previous run left open
+    /// are over) or Accounting-Off (at shutdown, after every Stop).
+    pub fn accounting_on_off(&mut self, on: bool) {
         let status = if on {
             AcctStatusType::AccountingOn
         } else {
             AcctStatusType::AccountingOff
         };
-        let mut record = AccountingRecord::new(status, b"");
-        record.event_timestamp = Some(unix_now());
-        record.extra = &extra;
-        if let Err(e) = self.client.account(now, &record) {
-            tracing::warn!("{status:?} not sent: {e}");
+        self.enqueue_acct(AcctJob {
+            status,
+            session: None,
+            timestamp: unix_now(),
+        });
+    }
+
+    fn enqueue_acct(&mut self, job: AcctJob) {
+        if self.queue.len() >= MAX_QUEUED {
+            self.acct_dropped += 1;
+            // Bounded logging: the 1st, 2nd, 4th, 8th... drop.
+            if self.acct_dropped.is_power_of_two() {
+                tracing::warn!(
+                    dropped = self.acct_dropped,
+                    "accounting {:?} dropped: {MAX_QUEUED} RADIUS requests already wait",
+                    job.status
+                );
+            }
+            return;
+        }
+        self.queue.push_back(Job::Acct(job));
+    }
+
+    /// Hands `job` to the machine.
+    fn submit(&mut self, now: Instant, job: &Job) -> Result<RequestHandle, Error> {
+        let nas_id = self.nas_identifier.clone();
+        match job {
+            Job::Auth(a) => {
+                let mac = mac_text(&a.mac);
+                let mut chap = [0u8; 17];
+                let mut attrs = vec![Attribute::bytes(attr::USER_NAME, &a.user)];
+                let password = match &a.credential {
+                    Credential::Pap { password } => Some(password.expose()),
+                    Credential::ChapMd5 {
+                        identifier,
+                        challenge,
+                        response,
+                    } => {
+                        // Lengths checked in `authenticate`.
+                        chap[0] = *identifier;
+                        chap[1..].copy_from_slice(response);
+                        attrs.push(Attribute::bytes(attr::CHAP_PASSWORD, &chap));
+                        attrs.push(Attribute::bytes(attr::CHAP_CHALLENGE, challenge));
+                        None
+                    }
+                };
+                Self::nas_attrs(&nas_id, self.nas_ip, a.id, &mac, &mut attrs);
+                attrs.push(Attribute::bytes(
+                    attr::ACCT_SESSION_ID,
+                    a.acct_id.as_bytes(),
+                ));
+                self.client.authenticate(now, &attrs, password)
+            }
+            Job::Acct(j) => {
+                let mut extra = Vec::new();
+                let Some(s) = &j.session else {
+                    extra.push(Attribute::bytes(attr::NAS_IDENTIFIER, nas_id.as_bytes()));
+                    if let Some(ip) = self.nas_ip {
+                        extra.push(Attribute::new(attr::NAS_IP_ADDRESS, Value::Ipv4(ip)));
+                    }
+                    let mut record = AccountingRecord::new(j.status, b"");
+                    record.event_timestamp = Some(j.timestamp);
+                    record.extra = &extra;
+                    return self.client.account(now, &record);
+                };
+                let mac = mac_text(&s.mac);
+                Self::nas_attrs(&nas_id, self.nas_ip, s.port, &mac, &mut extra);
+                if let Some(a) = s.addr {
+                    extra.push(Attribute::new(attr::FRAMED_IP_ADDRESS, Value::Ipv4(a)));
+                }
+                for c in &s.class {
+                    extra.push(Attribute::bytes(attr::CLASS, c));
+                }
+                extra.push(Attribute::integer(attr::ACCT_AUTHENTIC, 1));
+                // Event-Timestamp says when it happened, however long the
+                // request waited in the queue.
+                let record = AccountingRecord {
+                    status: j.status,
+                    session_id: s.acct_id.as_bytes(),
+                    user_name: s.user.as_deref(),
+                    session_time: s.session_time,
+                    counters: s.counters,
+                    terminate_cause: s.cause,
+                    event_timestamp: Some(j.timestamp),
+                    extra: &extra,
+                };
+                self.client.account(now, &record)
+            }
+        }
+    }
+
+    /// Sends queued requests while Identifiers are free. An Access-Request
+    /// whose session no longer waits for it (`waiting` says no) is skipped.
+    fn drain(
+        &mut self,
+        now: Instant,
+        waiting: &dyn Fn(u16, u64) -> bool,
+        out: &mut Vec<AuthOutcome>,
+    ) {
+        while self.client.outstanding() < IDENTIFIERS {
+            let Some(job) = self.queue.pop_front() else {
+                return;
+            };
+            if let Job::Auth(a) = &job
+                && !waiting(a.id, a.serial)
+            {
+                continue;
+            }
+            match (self.submit(now, &job), job) {
+                (Ok(handle), Job::Auth(a)) => {
+                    self.auth.insert(handle, (a.id, a.serial));
+                }
+                (Ok(_), Job::Acct(_)) => {}
+                (Err(Error::IdentifiersExhausted), job) => {
+                    self.queue.push_front(job);
+                    return;
+                }
+                (Err(e), Job::Auth(a)) => {
+                    self.errors += 1;
+                    tracing::warn!(session = a.id, "Access-Request not sent: {e}");
+                    out.push(AuthOutcome {
+                        id: a.id,
+                        serial: a.serial,
+                        verdict: Verdict::Reject("Authentication failed"),
+                    });
+                }
+                (Err(e), Job::Acct(j)) => {
+                    self.errors += 1;
+                    let session = j.session.as_ref().map(|s| s.port);
+                    tracing::warn!(?session, "accounting {:?} not sent: {e}", j.status);
+                }
+            }
         }
     }
 
@@ -232,20 +381,31 @@ impl Radius {
         self.client.poll_timeout()
     }
 
-    /// Requests in flight.
+    /// Requests in flight or waiting for an Identifier.
     pub fn outstanding(&self) -> usize {
-        self.client.outstanding()
+        self.client.outstanding() + self.queue.len()
     }
 
-    /// Sends what the machine queued and returns the answered
-    /// Access-Requests.
-    pub fn flush(&mut self) -> Vec<AuthOutcome> {
+    /// Requests waiting for an Identifier.
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    fn send_all(&mut self) {
         while let Some(t) = self.client.poll_transmit() {
             if let Err(e) = self.sock.try_send_to(&t.payload, t.destination) {
                 self.errors += 1;
                 tracing::warn!(to = %t.destination, "RADIUS send failed: {e}");
             }
         }
+    }
+
+    /// Sends what the machine queued, then queued requests as far as
+    /// Identifiers are free (after answers and final timeouts freed some);
+    /// returns the decided Access-Requests. `waiting(id, serial)`: whether
+    /// that session still waits for its queued Access-Request.
+    pub fn flush(&mut self, now: Instant, waiting: &dyn Fn(u16, u64) -> bool) -> Vec<AuthOutcome> {
+        self.send_all();
         let mut out = Vec::new();
         while let Some(e) = self.client.poll_event() {
             match e {
@@ -285,6 +445,110 @@ impl Radius {
                 }
             }
         }
+        self.drain(now, waiting, &mut out);
+        self.send_all();
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sessions::Acct;
+    use std::time::Duration;
+
+    /// A client whose server (a socket of ours) never answers.
+    async fn client(sink: &std::net::UdpSocket) -> Radius {
+        let addr = sink.local_addr().unwrap();
+        let cfg = config::Radius {
+            servers: vec![config::RadiusServer {
+                auth: addr,
+                acct: addr,
+                secret: "s".into(),
+            }],
+            nas_identifier: "test".into(),
+            nas_ip: None,
+            timeout_ms: 1000,
+            retries: 1,
+        };
+        let r = Radius::new(&cfg, SeededRng::from_u64(1)).await.unwrap();
+        r.sock.writable().await.unwrap();
+        r
+    }
+
+    fn session(id: u16) -> Session {
+        let mut s = Session::new(u64::from(id), id, [2; 6], std::time::Instant::now());
+        s.user = Some(b"alice".to_vec());
+        s.acct = Some(Acct {
+            class: Vec::new(),
+            interim: None,
+            next_interim: None,
+            started: true,
+            stopped: false,
+        });
+        s
+    }
+
+    fn pap() -> Credential {
+        Credential::Pap {
+            password: ppp_proto::Secret::from("pw"),
+        }
+    }
+
+    #[tokio::test]
+    async fn requests_beyond_the_identifiers_wait_and_go_out_in_order() {
+        let sink = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let mut r = client(&sink).await;
+        let t0 = Instant::from_secs(100);
+        let always = |_: u16, _: u64| true;
+        for i in 0..300 {
+            r.account(&session(i), AcctStatusType::Start, None);
+        }
+        r.authenticate(&session(1000), b"alice", pap()).unwrap();
+        assert!(r.flush(t0, &always).is_empty());
+        // 256 in flight (every Identifier), the rest waits: nothing lost.
+        assert_eq!(r.client.outstanding(), 256);
+        assert_eq!((r.queued(), r.outstanding()), (45, 301));
+        assert_eq!((r.errors, r.acct_dropped), (0, 0));
+        // The 256 time out (one try, one server): the queue goes out.
+        r.handle_timeout(t0 + Duration::from_millis(1100));
+        assert!(
+            r.flush(t0 + Duration::from_millis(1100), &always)
+                .is_empty()
+        );
+        assert_eq!((r.queued(), r.outstanding()), (0, 45));
+        // The Access-Request went out last and times out last: rejected.
+        r.handle_timeout(t0 + Duration::from_millis(2200));
+        let out = r.flush(t0 + Duration::from_millis(2200), &always);
+        assert_eq!(out.len(), 1);
+        assert_eq!((out[0].id, out[0].serial), (1000, 1000));
+        assert!(matches!(out[0].verdict, Verdict::Reject(_)));
+        assert_eq!(r.outstanding(), 0);
+    }
+
+    #[tokio::test]
+    async fn the_queue_is_bounded_and_skips_sessions_gone() {
+        let sink = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let mut r = client(&sink).await;
+        let t0 = Instant::from_secs(100);
+        let s = session(1);
+        for _ in 0..IDENTIFIERS + MAX_QUEUED {
+            r.account(&s, AcctStatusType::InterimUpdate, None);
+        }
+        // Not sent yet (flush sends): the queue is full.
+        assert_eq!(r.queued(), MAX_QUEUED);
+        assert_eq!(r.acct_dropped, IDENTIFIERS as u64);
+        assert!(r.authenticate(&session(2), b"alice", pap()).is_err());
+        assert!(r.flush(t0, &|_, _| true).is_empty());
+        assert_eq!(r.queued(), MAX_QUEUED - IDENTIFIERS);
+        // An Access-Request of a session that stopped waiting is not sent.
+        r.authenticate(&session(3), b"alice", pap()).unwrap();
+        let mut t = t0;
+        while r.queued() > 0 {
+            t += Duration::from_millis(1100);
+            r.handle_timeout(t);
+            assert!(r.flush(t, &|_, _| false).is_empty());
+        }
+        assert!(r.auth.is_empty());
     }
 }

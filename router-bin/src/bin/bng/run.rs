@@ -188,7 +188,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     let (mut tun_buf, mut out_buf) = (vec![0u8; HEADROOM + 65536], vec![0u8; 2048]);
     let (mut radius_buf, mut coa_buf) = (vec![0u8; 4096], vec![0u8; 4096]);
     if let Some(r) = &mut bng.radius {
-        r.accounting_on_off(bng.clock.now(), true);
+        r.accounting_on_off(true);
     }
     // The link's next timer costs a pass over every session: recomputed
     // only after inputs that can change it (not after IP packets).
@@ -205,9 +205,20 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             }
         }
         if let Some(t) = stop_at {
+            // Queued RADIUS requests count too: Stops, then Accounting-Off.
             let idle = bng.table.by_id.is_empty()
                 && bng.radius.as_ref().is_none_or(|r| r.outstanding() == 0);
-            if idle || tokio::time::Instant::now() >= t {
+            if idle {
+                break;
+            }
+            if tokio::time::Instant::now() >= t {
+                if let Some(r) = bng.radius.as_ref().filter(|r| r.outstanding() > 0) {
+                    tracing::warn!(
+                        unanswered = r.outstanding() - r.queued(),
+                        never_sent = r.queued(),
+                        "shutdown grace over with RADIUS requests left"
+                    );
+                }
                 break;
             }
         }
