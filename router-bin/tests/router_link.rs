@@ -16,7 +16,6 @@ mod common;
 mod router_support;
 
 use std::net::Ipv4Addr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -25,19 +24,12 @@ use common::concentrator::{AcSeen, AcSettings, serve};
 use ppp_proto::Event as PppEvent;
 use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
 use router_bin::link::AcLinkEvent;
-use router_support::{Router, assert_lan_online, assert_wan_up, ip_out, write_config};
-use testbed::{Netns, Testbed};
+use router_support::{Router, assert_lan_online, assert_wan_up, ip_out, isp_cpe_lan};
+use testbed::Netns;
 
 #[test]
 fn router_dials_our_ac_serves_the_lan_and_hangs_up() {
-    let Some(Bed {
-        tb,
-        isp,
-        cpe,
-        lan,
-        config,
-    }) = bed("router-link")
-    else {
+    let Some((tb, [isp, cpe, lan], config)) = isp_cpe_lan("router-link") else {
         return;
     };
     let (stop, ac) = start_ac(&isp);
@@ -109,34 +101,6 @@ fn router_dials_our_ac_serves_the_lan_and_hangs_up() {
     );
 }
 
-/// The namespaces of the diagram above, with the router's config written
-/// (the router not started yet).
-struct Bed {
-    tb: Testbed,
-    isp: Netns,
-    cpe: Netns,
-    lan: Netns,
-    config: PathBuf,
-}
-
-/// A [`Bed`]; `None` when the testbed skips (not root).
-fn bed(label: &str) -> Option<Bed> {
-    let mut tb = Testbed::new(label)?;
-    let isp = tb.namespace("isp").unwrap();
-    let cpe = tb.namespace("cpe").unwrap();
-    let lan = tb.namespace("lan").unwrap();
-    tb.veth((&isp, "ac0"), (&cpe, "wan0")).unwrap();
-    tb.veth((&cpe, "lan0"), (&lan, "eth0")).unwrap();
-    let config = write_config(tb.dir(), "wan0", "lan0", "");
-    Some(Bed {
-        tb,
-        isp,
-        cpe,
-        lan,
-        config,
-    })
-}
-
 /// Runs our AC on `ac0` in `isp` until the flag is set.
 fn start_ac(isp: &Netns) -> (Arc<AtomicBool>, std::thread::JoinHandle<Vec<AcSeen>>) {
     let sock = testbed::in_namespace(isp.name(), || PacketSocket::open("ac0", ETH_P_ALL))
@@ -159,14 +123,7 @@ fn start_ac(isp: &Netns) -> (Arc<AtomicBool>, std::thread::JoinHandle<Vec<AcSeen
 
 #[test]
 fn router_redials_after_lcp_echo_failure() {
-    let Some(Bed {
-        tb,
-        isp,
-        cpe,
-        config,
-        ..
-    }) = bed("router-link-echo")
-    else {
+    let Some((tb, [isp, cpe, _], config)) = isp_cpe_lan("router-link-echo") else {
         return;
     };
     let (stop, ac) = start_ac(&isp);

@@ -39,6 +39,20 @@ lease_time = 600
     path
 }
 
+/// Three namespaces in a row, `isp` [ac0] ── [wan0] `cpe` [lan0] ── [eth0]
+/// `lan`, and the router's config for `wan0`/`lan0` written (the router is
+/// not started); `None` when the testbed skips (not root).
+pub fn isp_cpe_lan(label: &str) -> Option<(Testbed, [Netns; 3], PathBuf)> {
+    let mut tb = Testbed::new(label)?;
+    let isp = tb.namespace("isp").unwrap();
+    let cpe = tb.namespace("cpe").unwrap();
+    let lan = tb.namespace("lan").unwrap();
+    tb.veth((&isp, "ac0"), (&cpe, "wan0")).unwrap();
+    tb.veth((&cpe, "lan0"), (&lan, "eth0")).unwrap();
+    let config = write_config(tb.dir(), "wan0", "lan0", "");
+    Some((tb, [isp, cpe, lan], config))
+}
+
 /// The `router` process in its namespace.
 pub struct Router {
     pub proc: Process,
