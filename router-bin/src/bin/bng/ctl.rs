@@ -8,16 +8,30 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::engine::Bng;
 
+/// How long a client may take to send its command.
+const READ_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a client may take to read the reply (as the router allows):
+/// one that stops reading gives up its connection slot by then.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Reads one command from a control connection, asks the loop, replies.
+/// Runs in its own task: a slow client holds only its connection slot
+/// (see `MAX_CONTROL_CONNECTIONS` in run.rs), never the event loop, and
+/// that for at most the read and write timeouts.
 pub async fn serve_connection(
-    mut stream: tokio::net::UnixStream,
+    stream: tokio::net::UnixStream,
     to_loop: mpsc::Sender<(String, oneshot::Sender<String>)>,
 ) {
-    let command = match tokio::time::timeout(
-        Duration::from_secs(2),
-        control::read_command(&mut stream),
-    )
-    .await
+    serve(stream, to_loop, READ_TIMEOUT, WRITE_TIMEOUT).await;
+}
+
+async fn serve(
+    mut stream: tokio::net::UnixStream,
+    to_loop: mpsc::Sender<(String, oneshot::Sender<String>)>,
+    read_timeout: Duration,
+    write_timeout: Duration,
+) {
+    let command = match tokio::time::timeout(read_timeout, control::read_command(&mut stream)).await
     {
         Ok(Ok(c)) => c,
         _ => return,
@@ -26,8 +40,12 @@ pub async fn serve_connection(
     if to_loop.send((command, tx)).await.is_err() {
         return;
     }
-    if let Ok(reply) = rx.await {
-        let _ = control::write_reply(&mut stream, &reply).await;
+    let Ok(reply) = rx.await else {
+        return;
+    };
+    let write = control::write_reply(&mut stream, &reply);
+    if tokio::time::timeout(write_timeout, write).await.is_err() {
+        tracing::debug!("control socket: the client did not read its reply in time");
     }
 }
 
@@ -55,5 +73,42 @@ pub fn answer(bng: &Bng, command: &str) -> String {
             )
         }
         other => format!("unknown command `{other}` (try: sessions, stats)\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncWriteExt;
+
+    #[tokio::test]
+    async fn a_client_that_does_not_read_is_dropped_after_the_write_timeout() {
+        let (to_loop, mut commands) = mpsc::channel::<(String, oneshot::Sender<String>)>(4);
+        // The loop's side: a reply far bigger than the socket buffer.
+        tokio::spawn(async move {
+            while let Some((command, reply)) = commands.recv().await {
+                assert_eq!(command, "sessions");
+                let _ = reply.send("x".repeat(16 << 20));
+            }
+        });
+        let (server, mut client) = tokio::net::UnixStream::pair().unwrap();
+        client.write_all(b"sessions\n").await.unwrap();
+        let started = std::time::Instant::now();
+        let served = tokio::time::timeout(
+            Duration::from_secs(5),
+            serve(
+                server,
+                to_loop,
+                Duration::from_secs(2),
+                Duration::from_millis(300),
+            ),
+        )
+        .await;
+        assert!(
+            served.is_ok(),
+            "still blocked on a client that does not read"
+        );
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        drop(client);
     }
 }
