@@ -6,21 +6,14 @@ mod router_support;
 
 use std::time::Duration;
 
-use router_support::{Router, dhclient, ping, write_config};
-use testbed::Testbed;
+use router_support::{Router, dhclient, isp_cpe_lan, ping};
 
 #[test]
 fn lan_gets_a_lease_while_the_wan_is_down() {
-    let Some(mut tb) = Testbed::new("router-offline") else {
+    // A WAN link with nobody behind it: discovery keeps failing.
+    let Some((tb, [_isp, cpe, lan], config)) = isp_cpe_lan("router-offline") else {
         return;
     };
-    let isp = tb.namespace("isp").unwrap();
-    let cpe = tb.namespace("cpe").unwrap();
-    let lan = tb.namespace("lan").unwrap();
-    // A WAN link with nobody behind it: discovery keeps failing.
-    tb.veth((&isp, "ac0"), (&cpe, "wan0")).unwrap();
-    tb.veth((&cpe, "lan0"), (&lan, "eth0")).unwrap();
-    let config = write_config(tb.dir(), "wan0", "lan0", "");
     let mut router = Router::start(&tb, &cpe, &config);
     router.wait_status(Duration::from_secs(10), |s| s.contains("dhcp leases"));
 
