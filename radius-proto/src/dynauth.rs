@@ -7,8 +7,9 @@
 //!   shared secret, RFC 5176 §3.5) and any Message-Authenticator must verify,
 //!   else the request is dropped silently ([`Dropped`], counted in [`Stats`]).
 //! - The session is identified by User-Name, Acct-Session-Id,
-//!   Framed-IP-Address and NAS-Port ([`SessionSelector`]). A request with none
-//!   of them is answered at once with a NAK, Error-Cause 402
+//!   Framed-IP-Address, NAS-Port, Calling-Station-Id, and the presence of the
+//!   other RFC 5176 §3 identification attributes ([`SessionSelector`]). A
+//!   request with none of them is answered at once with a NAK, Error-Cause 402
 //!   (Missing-Attribute); one naming another NAS (NAS-IP-Address or
 //!   NAS-Identifier other than configured) with Error-Cause 403. Otherwise
 //!   the application gets
@@ -131,7 +132,29 @@ pub struct SessionSelector {
     pub framed_ip: Option<Ipv4Addr>,
     /// NAS-Port.
     pub nas_port: Option<u32>,
+    /// Calling-Station-Id (on a PPPoE NAS, the host's MAC address).
+    pub calling_station_id: Option<Vec<u8>>,
+    /// The types of the other RFC 5176 §3 session identification
+    /// attributes present (Called-Station-Id, Acct-Multi-Session-Id,
+    /// NAS-Port-Type, NAS-Port-Id, Originating-Line-Info,
+    /// Chargeable-User-Identity, Framed-Interface-Id, Framed-IPv6-Prefix):
+    /// the application matches them from [`DynAuthRequest::packet`] or
+    /// answers 401 (Unsupported-Attribute).
+    pub other: Vec<u8>,
 }
+
+/// RFC 5176 §3 session identification attributes not in a field of their
+/// own in [`SessionSelector`].
+const OTHER_IDENTIFICATION: [u8; 8] = [
+    attr::CALLED_STATION_ID,
+    attr::ACCT_MULTI_SESSION_ID,
+    attr::NAS_PORT_TYPE,
+    attr::NAS_PORT_ID,
+    94, // Originating-Line-Info (RFC 7155)
+    attr::CHARGEABLE_USER_IDENTITY,
+    attr::FRAMED_INTERFACE_ID,
+    attr::FRAMED_IPV6_PREFIX,
+];
 
 impl SessionSelector {
     /// The selector of a parsed request.
@@ -147,6 +170,14 @@ impl SessionSelector {
                 .map(<[u8]>::to_vec),
             framed_ip: p.get(attr::FRAMED_IP_ADDRESS).and_then(Value::as_ipv4),
             nas_port: p.get(attr::NAS_PORT).and_then(Value::as_u32),
+            calling_station_id: p
+                .get(attr::CALLING_STATION_ID)
+                .and_then(Value::as_bytes)
+                .map(<[u8]>::to_vec),
+            other: OTHER_IDENTIFICATION
+                .into_iter()
+                .filter(|t| p.get(*t).is_some())
+                .collect(),
         }
     }
 
@@ -156,6 +187,8 @@ impl SessionSelector {
             && self.acct_session_id.is_none()
             && self.framed_ip.is_none()
             && self.nas_port.is_none()
+            && self.calling_station_id.is_none()
+            && self.other.is_empty()
     }
 }
 

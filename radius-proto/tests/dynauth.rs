@@ -184,6 +184,38 @@ fn bad_authenticator_unknown_client_and_missing_selector() {
         Packet::parse(&a).unwrap().get(attr::ERROR_CAUSE),
         Some(&Value::Integer(402))
     );
+    // Calling-Station-Id alone, or an identification attribute the
+    // selector has no field for, does identify: the application decides.
+    for (id, a) in [
+        (
+            4,
+            Attribute::bytes(attr::CALLING_STATION_ID, b"02-00-00-00-00-01"),
+        ),
+        (5, Attribute::bytes(attr::NAS_PORT_ID, b"eth1:7")),
+    ] {
+        let typ = a.typ;
+        let req = request(Code::DisconnectRequest, id, &[a], false);
+        l.handle_input(Instant::ZERO, from(), &req).unwrap();
+        let Some(Event::Request(r)) = l.poll_event() else {
+            panic!("attribute {typ} did not reach the application");
+        };
+        assert!(!r.selector.is_empty());
+        if typ == attr::CALLING_STATION_ID {
+            assert_eq!(
+                r.selector.calling_station_id.as_deref(),
+                Some(&b"02-00-00-00-00-01"[..])
+            );
+        } else {
+            assert_eq!(r.selector.other, vec![attr::NAS_PORT_ID]);
+        }
+        l.respond(
+            Instant::ZERO,
+            r.handle,
+            Answer::Nak(ErrorCause::SESSION_CONTEXT_NOT_FOUND),
+        )
+        .unwrap();
+        while l.poll_transmit().is_some() {}
+    }
     assert!(matches!(
         l.handle_input(Instant::ZERO, from(), &[0; 5]),
         Err(Dropped::Malformed(_))

@@ -207,7 +207,12 @@ impl Target {
             Some(v) => Some(v.as_u32().ok_or(ErrorCause::INVALID_ATTRIBUTE_VALUE)?),
             None => None,
         };
-        if selector.is_empty() && calling_station.is_none() {
+        let names_a_session = selector.user_name.is_some()
+            || selector.acct_session_id.is_some()
+            || selector.framed_ip.is_some()
+            || selector.nas_port.is_some()
+            || calling_station.is_some();
+        if !names_a_session {
             // NAS-Port-Type alone would name every session.
             return Err(ErrorCause::MISSING_ATTRIBUTE);
         }
