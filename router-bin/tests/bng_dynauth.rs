@@ -10,39 +10,12 @@ mod common;
 use std::time::Duration;
 
 use bng_support::radiusd::{self, SECRET};
-use bng_support::{Bed, NET, dial_up, ping};
+use bng_support::{Bed, NET, dial_up, ping, radclient};
 use common::dialer::{Dialer, Seen};
 use pppoe_proto::ClientEvent;
 use pppoe_proto::wire::EthernetAddress;
 use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
 use router_bin::link::ClientLinkEvent;
-
-fn radclient(bed: &Bed, request: &str) -> String {
-    let file = bed.tb.dir().join("request.txt");
-    std::fs::write(&file, request).unwrap();
-    let mut p = bed
-        .tb
-        .spawn(
-            &bed.isp,
-            &[
-                "radclient",
-                "-x",
-                "-r",
-                "2",
-                "-t",
-                "2",
-                "-f",
-                file.to_str().unwrap(),
-                "127.0.0.1:3799",
-                "disconnect",
-                SECRET,
-            ],
-        )
-        .unwrap();
-    p.wait_timeout(Duration::from_secs(15)).unwrap();
-    let (out, err) = p.output();
-    format!("{out}{err}")
-}
 
 /// alice's dialer on the host with MAC 02:00:00:00:00:`last`.
 fn alice_on(bed: &Bed, last: u8, seed: u64) -> Dialer {
@@ -86,12 +59,17 @@ fn disconnect_matches_every_identification_attribute() {
     assert!(ping(&mut b, addr_b, NET, 1, 5), "{}", bed.log());
 
     // Identification the bng cannot match: refused, nothing ends.
-    let out = radclient(&bed, "User-Name = \"alice\"\nNAS-Port-Id = \"eth0.100\"\n");
+    let out = radclient(
+        &bed,
+        "disconnect",
+        "User-Name = \"alice\"\nNAS-Port-Id = \"eth0.100\"\n",
+    );
     assert!(out.contains("Disconnect-NAK"), "{out}");
     assert!(out.contains("Unsupported-Attribute"), "{out}");
     // A host alice is not on: no session.
     let out = radclient(
         &bed,
+        "disconnect",
         "User-Name = \"alice\"\nCalling-Station-Id = \"02:00:00:00:00:03\"\n",
     );
     assert!(out.contains("Session-Context-Not-Found"), "{out}");
@@ -101,6 +79,7 @@ fn disconnect_matches_every_identification_attribute() {
     // session of that host only.
     let out = radclient(
         &bed,
+        "disconnect",
         "User-Name = \"alice\"\nCalling-Station-Id = \"02-00-00-00-00-B2\"\n",
     );
     assert!(out.contains("Disconnect-ACK"), "{out}\n{}", bed.log());

@@ -9,50 +9,13 @@ mod common;
 
 use std::time::Duration;
 
-use bng_support::{Bed, ISP, LOCAL, NET, POOL_FIRST, dial_up, ping};
+use bng_support::{Bed, ISP, LOCAL, NET, POOL_FIRST, dial_up, inject_lcp_configure_request, ping};
 use common::dialer::{Seen, ppp};
 use common::icmp::{icmpv4_echo, icmpv6_echo};
 use nix::sys::signal::Signal;
 use ppp_proto::Event as PppEvent;
 use pppoe_proto::ClientEvent;
 use router_bin::link::ClientLinkEvent;
-
-/// Sends the bng an LCP Configure-Request inside the dialer's session, as
-/// a peer renegotiating LCP would (both sides then go through LCP,
-/// authentication and IPCP again).
-/// `mac` is the dialer's.
-pub fn inject_lcp_configure_request(bed: &Bed, d: &common::dialer::Dialer, mac: [u8; 6]) {
-    let (ac_mac, session_id) = d
-        .log
-        .iter()
-        .find_map(|s| match s {
-            Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionUp {
-                ac_mac,
-                session_id,
-                ..
-            })) => Some((ac_mac.0, *session_id)),
-            _ => None,
-        })
-        .expect("a PPPoE session");
-    let sock = bed
-        .client
-        .enter(|| router_bin::afpacket::PacketSocket::open("wan0", 0x8864))
-        .unwrap()
-        .unwrap();
-    let mut f = Vec::new();
-    f.extend_from_slice(&ac_mac);
-    f.extend_from_slice(&mac);
-    f.extend_from_slice(&[0x88, 0x64, 0x11, 0x00]);
-    f.extend_from_slice(&session_id.to_be_bytes());
-    // PPP LCP Configure-Request, id 0x77: MRU 1492, Magic-Number.
-    let lcp = [
-        0xc0, 0x21, 0x01, 0x77, 0x00, 0x0e, 0x01, 0x04, 0x05, 0xd4, 0x05, 0x06, 0x12, 0x34, 0x56,
-        0x78,
-    ];
-    f.extend_from_slice(&(lcp.len() as u16).to_be_bytes());
-    f.extend_from_slice(&lcp);
-    sock.send(&f).unwrap();
-}
 
 /// How many `Ipv4Up` the dialer saw, and the peer address of the last.
 fn ipv4_ups(d: &common::dialer::Dialer) -> (usize, Option<std::net::Ipv4Addr>) {

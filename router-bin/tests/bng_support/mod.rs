@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 use crate::common::dialer::{Dialer, Seen};
 use crate::common::icmp::icmpv4_echo;
 use ppp_proto::Config as PppConfig;
+use pppoe_proto::ClientEvent;
 use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
+use router_bin::link::ClientLinkEvent;
 use testbed::{Netns, Process, Testbed};
 
 /// The bng's IPCP address (on its TUN device).
@@ -173,4 +175,69 @@ pub fn ping(d: &mut Dialer, from: Ipv4Addr, to: Ipv4Addr, seq: u16, tries: u16) 
         }
     }
     false
+}
+
+/// Sends the bng an LCP Configure-Request inside the dialer's session (from
+/// `mac`, the dialer's), as a peer renegotiating LCP would: both sides go
+/// through LCP, authentication and IPCP again.
+pub fn inject_lcp_configure_request(bed: &Bed, d: &Dialer, mac: [u8; 6]) {
+    let (ac_mac, session_id) = d
+        .log
+        .iter()
+        .find_map(|s| match s {
+            Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionUp {
+                ac_mac,
+                session_id,
+                ..
+            })) => Some((ac_mac.0, *session_id)),
+            _ => None,
+        })
+        .expect("a PPPoE session");
+    let sock = bed
+        .client
+        .enter(|| PacketSocket::open("wan0", 0x8864))
+        .unwrap()
+        .unwrap();
+    let mut f = Vec::new();
+    f.extend_from_slice(&ac_mac);
+    f.extend_from_slice(&mac);
+    f.extend_from_slice(&[0x88, 0x64, 0x11, 0x00]);
+    f.extend_from_slice(&session_id.to_be_bytes());
+    // PPP LCP Configure-Request, id 0x77: MRU 1492, Magic-Number.
+    let lcp = [
+        0xc0, 0x21, 0x01, 0x77, 0x00, 0x0e, 0x01, 0x04, 0x05, 0xd4, 0x05, 0x06, 0x12, 0x34, 0x56,
+        0x78,
+    ];
+    f.extend_from_slice(&(lcp.len() as u16).to_be_bytes());
+    f.extend_from_slice(&lcp);
+    sock.send(&f).unwrap();
+}
+
+/// Sends `request` (radclient attribute lines) as a `kind` (`disconnect`,
+/// `coa`) request to the bng's RFC 5176 listener; radclient's output.
+pub fn radclient(bed: &Bed, kind: &str, request: &str) -> String {
+    let file = bed.tb.dir().join("request.txt");
+    std::fs::write(&file, request).unwrap();
+    let mut p = bed
+        .tb
+        .spawn(
+            &bed.isp,
+            &[
+                "radclient",
+                "-x",
+                "-r",
+                "2",
+                "-t",
+                "2",
+                "-f",
+                file.to_str().unwrap(),
+                "127.0.0.1:3799",
+                kind,
+                radiusd::SECRET,
+            ],
+        )
+        .unwrap();
+    p.wait_timeout(Duration::from_secs(15)).unwrap();
+    let (out, err) = p.output();
+    format!("{out}{err}")
 }
