@@ -7,6 +7,7 @@
 
 pub mod afpacket;
 pub mod aio;
+pub mod config_file;
 pub mod control;
 pub mod link;
 pub mod netconf;

@@ -6,6 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use router_bin::config_file;
 use serde::Deserialize;
 
 /// The whole file. See `router-bin/examples/bng.toml` for every key.
@@ -185,14 +186,16 @@ pub const MAX_POOL: u32 = 1 << 20;
 impl Config {
     /// Reads and checks `path`; the error names the file and the key.
     pub fn load(path: &Path) -> Result<Config, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Config::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+        let c: Config = config_file::load(path)?;
+        c.check()
+            .map_err(|e| format!("config {}: {e}", path.display()))?;
+        Ok(c)
     }
 
     /// Parses and checks a configuration text.
+    #[cfg(test)]
     pub fn parse(text: &str) -> Result<Config, String> {
-        let c: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        let c: Config = config_file::parse(text)?;
         c.check()?;
         Ok(c)
     }
@@ -211,9 +214,8 @@ impl Config {
         if self.max_sessions == 0 || self.max_sessions > 65534 {
             return Err("max_sessions must be 1..=65534".into());
         }
-        if self.tun.is_empty() || self.tun.len() > 15 {
-            return Err("tun: an interface name is 1 to 15 bytes".into());
-        }
+        config_file::check_ifname("tun", &self.tun)?;
+        config_file::check_ifname("interface", &self.interface)?;
         if self.ac_name.is_empty() {
             return Err("ac_name must not be empty".into());
         }

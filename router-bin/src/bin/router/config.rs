@@ -5,6 +5,7 @@ use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use router_bin::config_file::{self, check_ifname};
 use serde::Deserialize;
 
 /// The whole configuration file.
@@ -173,29 +174,23 @@ fn parse_cidr(s: &str) -> Result<LanAddr, String> {
     })
 }
 
-fn check_ifname(key: &str, name: &str) -> Result<(), String> {
-    if name.is_empty() || name.len() > 15 || name.contains(['/', ' ']) {
-        return Err(format!(
-            "{key} `{name}`: an interface name has 1 to 15 characters, no '/' or space"
-        ));
-    }
-    Ok(())
-}
-
 impl Config {
     /// Reads and checks `path`; the error names the file and what to fix.
     pub fn load(path: &Path) -> Result<Config, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
-        Self::parse(&text).map_err(|e| format!("config {}: {e}", path.display()))
+        let c: Config = config_file::load(path)?;
+        c.checked()
+            .map_err(|e| format!("config {}: {e}", path.display()))
     }
 
     /// Parses and checks the text of a config file.
     pub fn parse(text: &str) -> Result<Config, String> {
-        let c: Config = toml::from_str(text).map_err(|e| e.to_string())?;
-        c.lan_addr()?;
-        c.check()?;
-        Ok(c)
+        config_file::parse::<Config>(text)?.checked()
+    }
+
+    fn checked(self) -> Result<Config, String> {
+        self.lan_addr()?;
+        self.check()?;
+        Ok(self)
     }
 
     fn check(&self) -> Result<(), String> {
