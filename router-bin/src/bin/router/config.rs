@@ -183,6 +183,7 @@ impl Config {
     }
 
     /// Parses and checks the text of a config file.
+    #[cfg(test)]
     pub fn parse(text: &str) -> Result<Config, String> {
         config_file::parse::<Config>(text)?.checked()
     }
