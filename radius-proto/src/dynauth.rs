@@ -138,7 +138,7 @@ pub struct SessionSelector {
     /// attributes present (Called-Station-Id, Acct-Multi-Session-Id,
     /// NAS-Port-Type, NAS-Port-Id, Originating-Line-Info,
     /// Chargeable-User-Identity, Framed-Interface-Id, Framed-IPv6-Prefix):
-    /// the application matches them from [`DynAuthRequest::packet`] or
+    /// the application matches them from [`DynAuthRequest::bytes`] or
     /// answers 401 (Unsupported-Attribute).
     pub other: Vec<u8>,
 }
