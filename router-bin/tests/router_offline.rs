@@ -4,7 +4,11 @@
 
 mod router_support;
 
+use std::net::Ipv4Addr;
 use std::time::Duration;
+
+use dhcpv4_proto::file_store::FileStore;
+use dhcpv4_proto::lease::{LeaseState, LeaseStore};
 
 use router_support::{Router, dhclient, isp_cpe_lan, ping};
 
@@ -32,4 +36,22 @@ fn lan_gets_a_lease_while_the_wan_is_down() {
     let status = router.status().unwrap();
     assert!(!status.contains("wan: up"), "{status}");
     router.stop_cleanly(Duration::from_secs(10));
+
+    // The ACK left only once its lease was durable (the write runs off the
+    // event loop): the journal holds it.
+    let journal = config.parent().unwrap().join("state/dhcp-leases");
+    let (mut store, report) = FileStore::open(&journal).expect("lease journal");
+    assert_eq!(report.bad_count, 0);
+    let leases = store.load().unwrap();
+    let ip: Ipv4Addr = bound
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("ip="))
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("no ip= in {bound}"));
+    assert!(
+        leases
+            .iter()
+            .any(|l| l.address == ip && l.state == LeaseState::Bound),
+        "{ip} not in the journal: {leases:?}"
+    );
 }

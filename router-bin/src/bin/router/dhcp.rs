@@ -1,8 +1,13 @@
 //! The DHCPv4 server on the LAN: the `dhcpv4-proto` machine on a UDP socket
 //! bound to the LAN interface (port 67, broadcast replies), its leases in a
 //! [`FileStore`] journal in the state directory (fsynced before an ACK
-//! leaves). Lease times run on a clock counted from the UNIX epoch so they
-//! survive a restart. Modelled on `dhcpv4-proto/examples/dhcpv4d.rs`.
+//! leaves). The write and its fsync run on tokio's blocking pool, never on
+//! the event loop: while one is in flight the server is left alone
+//! (datagrams wait in the socket), its held ACKs go out when the write
+//! completes, and the requests that came meanwhile are handled together
+//! and made durable by the next write. Lease times run on a clock counted
+//! from the UNIX epoch so they survive a restart. Modelled on
+//! `dhcpv4-proto/examples/dhcpv4d.rs`.
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
@@ -14,6 +19,7 @@ use dhcpv4_proto::server::{Destination, PoolConfig, Server, ServerConfig, Server
 use proto_core::{Duration, Instant};
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
+use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
 use crate::config::{Config, LanAddr};
@@ -42,14 +48,38 @@ impl EpochClock {
     }
 }
 
-/// The LAN's DHCP service.
 /// Lease time while no DNS servers are known (before the first IPCP).
 const LEASE_WITHOUT_DNS: Duration = Duration::from_secs(120);
 
+/// Datagrams handled together after a write completes, at most (the rest
+/// wait for the next round).
+const BATCH: usize = 64;
+
+/// A lease write running on the blocking pool; it hands the store back.
+type Write = JoinHandle<(FileStore, io::Result<()>)>;
+
+/// What [`LanDhcp::wait`] saw.
+pub enum Wake {
+    /// A datagram of this length is in the buffer: give it to
+    /// [`LanDhcp::handle`].
+    Datagram(usize),
+    /// The socket failed.
+    RecvError(io::Error),
+    /// The lease write finished: give it to [`LanDhcp::written`].
+    Written(Result<(FileStore, io::Result<()>), tokio::task::JoinError>),
+}
+
+/// The LAN's DHCP service.
 pub struct LanDhcp {
     sock: UdpSocket,
     clock: EpochClock,
-    store: FileStore,
+    /// `None` while a write has it.
+    store: Option<FileStore>,
+    /// The write in flight.
+    writing: Option<Write>,
+    /// DNS servers waiting for the write in flight to end (the server is
+    /// rebuilt then).
+    deferred_dns: Option<Vec<Ipv4Addr>>,
     /// `None` until the DNS servers to hand out are known.
     server: Option<Server>,
     /// Leases loaded at start, restored into the first server.
@@ -100,7 +130,9 @@ impl LanDhcp {
         let mut d = LanDhcp {
             sock,
             clock: EpochClock::new(),
-            store,
+            store: Some(store),
+            writing: None,
+            deferred_dns: None,
             server: None,
             restored,
             lan,
@@ -120,6 +152,11 @@ impl LanDhcp {
     /// is rebuilt (leases kept) when they change.
     pub fn set_wan_dns(&mut self, dns: Vec<Ipv4Addr>) {
         if !self.configured_dns.is_empty() || dns.is_empty() || dns == self.dns {
+            return;
+        }
+        if self.writing.is_some() {
+            // The server's pending changes belong to the write in flight.
+            self.deferred_dns = Some(dns);
             return;
         }
         if let Err(e) = self.rebuild(dns) {
@@ -160,13 +197,20 @@ impl LanDhcp {
         Ok(())
     }
 
-    /// Receives one datagram.
-    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.sock.recv_from(buf).await.map(|(n, _)| n)
+    /// Waits for a datagram (into `buf`) or, while one is in flight, for
+    /// the lease write to end (the socket is not read meanwhile).
+    /// Cancel-safe.
+    pub async fn wait(&mut self, buf: &mut [u8]) -> Wake {
+        match &mut self.writing {
+            Some(w) => Wake::Written(w.await),
+            None => match self.sock.recv_from(buf).await {
+                Ok((n, _)) => Wake::Datagram(n),
+                Err(e) => Wake::RecvError(e),
+            },
+        }
     }
 
-    /// Handles one received datagram.
-    pub fn handle(&mut self, datagram: &[u8]) {
+    fn input(&mut self, datagram: &[u8]) {
         let now = self.clock.now();
         match &mut self.server {
             Some(s) => {
@@ -176,11 +220,65 @@ impl LanDhcp {
             }
             None => debug!("DHCP request ignored: no DNS servers known yet"),
         }
+    }
+
+    /// Handles one received datagram (see [`Wake::Datagram`]).
+    pub fn handle(&mut self, datagram: &[u8]) {
+        if self.writing.is_some() {
+            // Not reached through `wait`; keep the rule anyway.
+            debug!("DHCP datagram dropped: lease write in flight");
+            return;
+        }
+        self.input(datagram);
         self.flush();
     }
 
-    /// When [`Self::on_timeout`] is due.
+    /// The lease write ended (see [`Wake::Written`]): the held replies go
+    /// out (or are dropped when it failed), then the datagrams that
+    /// arrived meanwhile are handled as one batch for the next write.
+    pub fn written(&mut self, r: Result<(FileStore, io::Result<()>), tokio::task::JoinError>) {
+        self.writing = None;
+        match r {
+            Ok((store, result)) => {
+                self.store = Some(store);
+                if let Some(server) = &mut self.server {
+                    match result {
+                        Ok(()) => server.commit(),
+                        Err(e) => {
+                            warn!("lease file write failed, replies dropped: {e}");
+                            server.abort();
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                // The store went with the task: nothing is durable any more.
+                warn!("lease writer died ({e}); DHCP replies stop until a restart");
+                if let Some(server) = &mut self.server {
+                    server.abort();
+                }
+            }
+        }
+        self.send_ready();
+        if let Some(dns) = self.deferred_dns.take() {
+            self.set_wan_dns(dns);
+        }
+        let mut buf = [0u8; 1600];
+        for _ in 0..BATCH {
+            match self.sock.try_recv_from(&mut buf) {
+                Ok((n, _)) => self.input(&buf[..n]),
+                Err(_) => break,
+            }
+        }
+        self.flush();
+    }
+
+    /// When [`Self::on_timeout`] is due (`None` while a write is in
+    /// flight: the timers wait for it).
     pub fn deadline(&self) -> Option<std::time::Instant> {
+        if self.writing.is_some() {
+            return None;
+        }
         let t = self.server.as_ref()?.poll_timeout()?;
         let wait = t.saturating_duration_since(self.clock.now());
         Some(std::time::Instant::now() + wait)
@@ -188,6 +286,9 @@ impl LanDhcp {
 
     /// Runs the server's timers.
     pub fn on_timeout(&mut self) {
+        if self.writing.is_some() {
+            return;
+        }
         let now = self.clock.now();
         if let Some(s) = &mut self.server {
             s.handle_timeout(now);
@@ -195,13 +296,35 @@ impl LanDhcp {
         self.flush();
     }
 
+    /// Starts writing the pending lease changes on the blocking pool, or,
+    /// with none pending, sends what is ready at once.
     fn flush(&mut self) {
         let Some(server) = &mut self.server else {
             return;
         };
-        if let Err(e) = server.commit_to(&mut self.store) {
-            warn!("lease file write failed, replies dropped: {e}");
+        if self.writing.is_some() {
+            return;
         }
+        if server.pending_leases().is_empty() {
+            server.commit();
+        } else if let Some(mut store) = self.store.take() {
+            let changes = server.pending_leases().to_vec();
+            self.writing = Some(tokio::task::spawn_blocking(move || {
+                let r = store.persist(&changes);
+                (store, r)
+            }));
+        } else {
+            warn!("no lease store, replies dropped");
+            server.abort();
+        }
+        self.send_ready();
+    }
+
+    /// Sends the replies whose leases are durable and logs the events.
+    fn send_ready(&mut self) {
+        let Some(server) = &mut self.server else {
+            return;
+        };
         while let Some(t) = server.poll_transmit() {
             let to = match t.destination {
                 Destination::Unicast { address, .. } => address,

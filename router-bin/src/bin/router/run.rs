@@ -14,7 +14,7 @@ use tracing::{debug, info, warn};
 
 use crate::config::Config;
 use crate::datapath::{self, Counters};
-use crate::dhcp::LanDhcp;
+use crate::dhcp::{LanDhcp, Wake};
 use crate::firewall;
 use crate::wan::{Action, Wan};
 
@@ -155,9 +155,9 @@ async fn serve(cfg: &Config, net: &Netconf) -> Result<(), String> {
         if let Some(t) = shutdown {
             next = next.min(t);
         }
-        let dhcp_recv = async {
-            match &dhcp {
-                Some(d) => d.recv(&mut dgram).await,
+        let dhcp_wait = async {
+            match &mut dhcp {
+                Some(d) => d.wait(&mut dgram).await,
                 None => std::future::pending().await,
             }
         };
@@ -201,13 +201,11 @@ async fn serve(cfg: &Config, net: &Netconf) -> Result<(), String> {
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             },
-            r = dhcp_recv => match r {
-                Ok(n) => {
-                    if let Some(d) = &mut dhcp {
-                        d.handle(&dgram[..n]);
-                    }
-                }
-                Err(e) => warn!("DHCP receive: {e}"),
+            w = dhcp_wait => match (w, &mut dhcp) {
+                (Wake::Datagram(n), Some(d)) => d.handle(&dgram[..n]),
+                (Wake::Written(r), Some(d)) => d.written(r),
+                (Wake::RecvError(e), _) => warn!("DHCP receive: {e}"),
+                (_, None) => {}
             },
             Some((cmd, reply)) = ctl_rx.recv() => {
                 let text = match cmd.as_str() {

@@ -1,12 +1,15 @@
 //! `<state_dir>/wan.toml`: the last IPv4 address and IPv6 interface id the
 //! ISP gave, asked for again on the next dial. Written atomically (temp
 //! file, fsync, rename, fsync of the directory); read tolerantly (a corrupt
-//! file is reported and ignored, never fatal).
+//! file is reported and ignored, never fatal). [`Writer`] does the writes
+//! on a thread of its own, so their fsyncs never stall the event loop.
 
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
 
 use serde::{Deserialize, Serialize};
 
@@ -100,6 +103,63 @@ pub fn save(dir: &Path, state: &WanState) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
+/// Saves [`WanState`]s in order on a thread of its own: the last one given
+/// is the one on disk (states queued behind a newer one are skipped).
+/// Dropping it waits for the last write.
+pub struct Writer {
+    tx: Option<mpsc::Sender<WanState>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Writer {
+    /// A writer for the state file in `dir`; failures are logged.
+    pub fn new(dir: PathBuf) -> Writer {
+        let (tx, rx) = mpsc::channel::<WanState>();
+        let thread = std::thread::Builder::new()
+            .name("wan-state".into())
+            .spawn(move || {
+                while let Ok(mut state) = rx.recv() {
+                    // Last write wins: skip to the newest queued state.
+                    while let Ok(newer) = rx.try_recv() {
+                        state = newer;
+                    }
+                    if let Err(e) = save(&dir, &state) {
+                        tracing::warn!("cannot write {}: {e}", path(&dir).display());
+                    }
+                }
+            });
+        match thread {
+            Ok(t) => Writer {
+                tx: Some(tx),
+                thread: Some(t),
+            },
+            Err(e) => {
+                tracing::warn!("no state writer thread ({e}): the WAN state is not kept");
+                Writer {
+                    tx: None,
+                    thread: None,
+                }
+            }
+        }
+    }
+
+    /// Queues `state` to be written.
+    pub fn save(&self, state: WanState) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(state);
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.tx = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +185,22 @@ mod tests {
             fs::write(path(dir.path()), bad).unwrap();
             assert!(load(dir.path()).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn writer_keeps_the_last_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = Writer::new(dir.path().to_owned());
+        let mut last = WanState::default();
+        for i in 1..=50u8 {
+            last = WanState {
+                ipv4: Some(Ipv4Addr::new(192, 0, 2, i)),
+                ipv6_ifid: Some(u64::from(i)),
+            };
+            w.save(last);
+        }
+        drop(w); // waits for the writes
+        assert_eq!(load(dir.path()).unwrap(), last);
     }
 
     #[test]

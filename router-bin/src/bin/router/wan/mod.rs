@@ -55,6 +55,7 @@ pub struct Wan {
     rng: SeededRng,
     link: Option<ClientLink>,
     saved: WanState,
+    writer: state::Writer,
     backoff: Duration,
     retry_at: Option<StdInstant>,
     closing: bool,
@@ -83,8 +84,10 @@ impl Wan {
             }
         };
         let backoff = Duration::from_secs(cfg.wan.reconnect_min);
+        let writer = state::Writer::new(cfg.state_dir.clone());
         let mut wan = Wan {
             cfg,
+            writer,
             mac,
             clock: StdClock::new(),
             rng: SeededRng::from_seed(seed),
@@ -362,12 +365,9 @@ impl Wan {
         None
     }
 
+    /// Queues the state for the writer thread (the loop never waits on
+    /// the disk).
     fn save(&self) {
-        if let Err(e) = state::save(&self.cfg.state_dir, &self.saved) {
-            warn!(
-                "cannot write {}: {e}",
-                state::path(&self.cfg.state_dir).display()
-            );
-        }
+        self.writer.save(self.saved);
     }
 }
