@@ -37,6 +37,9 @@ pub struct Config {
     /// The control socket `bng sessions` asks.
     #[serde(default = "default_control")]
     pub control_socket: PathBuf,
+    /// RFC 4638: the largest PPP-Max-Payload granted to hosts that ask
+    /// (1493..=1500); `None` keeps every session at 1492.
+    pub ppp_max_payload: Option<u16>,
     /// LCP keepalive.
     #[serde(default)]
     pub lcp: Lcp,
@@ -214,6 +217,12 @@ impl Config {
         if self.max_sessions == 0 || self.max_sessions > 65534 {
             return Err("max_sessions must be 1..=65534".into());
         }
+        if self
+            .ppp_max_payload
+            .is_some_and(|p| !(1493..=1500).contains(&p))
+        {
+            return Err("ppp_max_payload: 1493 to 1500 (leave it out for 1492)".into());
+        }
         config_file::check_ifname("tun", &self.tun)?;
         config_file::check_ifname("interface", &self.interface)?;
         if self.ac_name.is_empty() {
@@ -270,6 +279,11 @@ impl Config {
                 Duration::from_millis(ms).clamp(BASE, CAP)
             }
         }
+    }
+
+    /// The largest IPv4 packet a session may carry: the TUN device's MTU.
+    pub fn max_payload(&self) -> u16 {
+        self.ppp_max_payload.unwrap_or(1492)
     }
 
     /// The CoA clients, with the documented default.
@@ -357,6 +371,18 @@ mod tests {
         );
         assert_eq!(radius("", 3), Duration::from_millis(27500));
         assert_eq!(radius("", 4), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn ppp_max_payload_is_rfc_4638_range() {
+        assert_eq!(Config::parse(MIN).unwrap().max_payload(), 1492);
+        for (v, ok) in [(1492, false), (1493, true), (1500, true), (1501, false)] {
+            let c = Config::parse(&format!("ppp_max_payload = {v}\n{MIN}"));
+            assert_eq!(c.is_ok(), ok, "{v}");
+            if ok {
+                assert_eq!(c.unwrap().max_payload(), v);
+            }
+        }
     }
 
     #[test]

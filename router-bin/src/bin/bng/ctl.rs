@@ -55,17 +55,22 @@ pub fn answer(bng: &Bng, command: &str) -> String {
         "sessions" => bng.table.render(std::time::Instant::now()),
         "stats" => {
             let s = &bng.stats;
-            let (spoofed, policed) = bng.table.by_id.values().fold((0, 0), |(a, b), x| {
-                (
-                    a + x.traffic.spoofed,
-                    b + x.traffic.policed_up + x.traffic.policed_down,
-                )
-            });
+            let (spoofed, policed, too_big) =
+                bng.table.by_id.values().fold((0, 0, 0), |(a, b, c), x| {
+                    (
+                        a + x.traffic.spoofed,
+                        b + x.traffic.policed_up + x.traffic.policed_down,
+                        c + x.traffic.too_big,
+                    )
+                });
             format!(
                 "sessions {}\npool_in_use {}\nspoofed {spoofed}\npoliced {policed}\n\
+                 too_big {too_big}\nfrag_needed_sent {}\nicmp_rate_limited {}\n\
                  tx_dropped {}\nno_session {}\ntun_ipv6_dropped {}\ntun_errors {}\n",
                 bng.table.by_id.len(),
                 bng.pool.in_use(),
+                s.frag_needed_sent,
+                s.icmp_rate_limited,
                 s.tx_dropped,
                 s.no_session,
                 s.tun_ipv6_dropped,

@@ -11,15 +11,13 @@ use proto_core::checksum;
 use router_bin::link::{PPP_IPV4, PPP_IPV6};
 
 use crate::engine::Bng;
+use crate::mtu::{Fit, fit, frag_needed};
 use crate::sessions::{Session, Traffic};
 use crate::shaper::Shaper;
 
 /// Room in front of a packet read from the TUN device for the PPP
 /// protocol field (MSS clamping works on PPP frames).
 pub const HEADROOM: usize = 2;
-
-/// Our MRU: what the peer may send us, and what we clamp TCP to at most.
-const OUR_MRU: u16 = 1492;
 
 impl Bng {
     /// A received session frame (Ethernet). Control frames go to the link;
@@ -78,7 +76,9 @@ impl Bng {
             return;
         }
         let len = packet.len();
-        clamp_mss(ppp, mss_for_mtu_v4(s.mtu.min(OUR_MRU)));
+        // The session's MTU is what both ends agreed to carry (our MRU is
+        // raised to the RFC 4638 payload when one was agreed).
+        clamp_mss(ppp, mss_for_mtu_v4(s.mtu));
         if let Some(q) = &mut s.up
             && !q.admit(Instant::now(), len)
         {
@@ -124,9 +124,33 @@ impl Bng {
             self.stats.no_session += 1;
             return;
         };
+        match fit(packet, s.mtu) {
+            Fit::Fits => {}
+            Fit::TooBigDf => {
+                s.traffic.too_big += 1;
+                let answer = frag_needed(packet, self.cfg.pool.local, s.mtu);
+                if let Some(icmp) = answer {
+                    if !self.icmp_limit.allow(Instant::now()) {
+                        self.stats.icmp_rate_limited += 1;
+                    } else if self.tun.send(&icmp).is_ok() {
+                        self.stats.frag_needed_sent += 1;
+                    } else {
+                        self.stats.tun_errors += 1;
+                    }
+                }
+                return;
+            }
+            Fit::TooBig => {
+                // Fragmentation is not implemented: a fragmentable packet
+                // larger than the session's MTU (only possible with RFC
+                // 4638, when the TUN device's MTU is above it) is dropped.
+                s.traffic.too_big += 1;
+                return;
+            }
+        }
         buf[..2].copy_from_slice(&PPP_IPV4.to_be_bytes());
         let ppp = &mut buf[..HEADROOM + n];
-        clamp_mss(ppp, mss_for_mtu_v4(s.mtu.min(OUR_MRU)));
+        clamp_mss(ppp, mss_for_mtu_v4(s.mtu));
         let m = match self.link.encapsulate_data(s.id, PPP_IPV4, &ppp[2..], out) {
             Ok(m) => m,
             Err(e) => {

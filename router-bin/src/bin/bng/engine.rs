@@ -58,6 +58,10 @@ pub struct Stats {
     pub tun_ipv6_dropped: u64,
     /// Packets the TUN device refused.
     pub tun_errors: u64,
+    /// ICMP Fragmentation Needed messages sent.
+    pub frag_needed_sent: u64,
+    /// ICMP Fragmentation Needed messages the rate limit held back.
+    pub icmp_rate_limited: u64,
 }
 
 /// Everything the event loop drives.
@@ -88,6 +92,8 @@ pub struct Bng {
     pub shutting_down: bool,
     /// Sessions with packets in a shaper queue, by when they may go.
     pub backlog: crate::datapath::Backlog,
+    /// The rate limit of the ICMP errors we send.
+    pub icmp_limit: crate::mtu::IcmpLimit,
 }
 
 impl Bng {

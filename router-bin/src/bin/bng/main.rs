@@ -12,6 +12,7 @@ mod config;
 mod ctl;
 mod datapath;
 mod engine;
+mod mtu;
 mod pool;
 mod radius;
 mod run;

@@ -28,8 +28,6 @@ use crate::sessions::Table;
 
 /// Control connections served at once.
 const MAX_CONTROL_CONNECTIONS: usize = 8;
-/// MTU of the TUN device (PPPoE's 1492).
-const TUN_MTU: u32 = 1492;
 
 /// What woke the loop.
 enum Input {
@@ -103,10 +101,14 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     if let Err(e) = disable_ipv6_autoconf(&cfg.tun) {
         tracing::warn!("{e}");
     }
-    nc.link_up(&cfg.interface, None)
+    // RFC 4638 needs the access interface to carry the largest payload
+    // plus the 8-byte PPPoE/PPP header; the TUN device carries the largest
+    // payload (each session's own MTU is enforced in the data path).
+    let access_mtu = cfg.ppp_max_payload.map(|p| u32::from(p) + 8);
+    nc.link_up(&cfg.interface, access_mtu)
         .await
         .map_err(|e| hint(&format!("access interface {}", cfg.interface), e))?;
-    nc.link_up(&cfg.tun, Some(TUN_MTU))
+    nc.link_up(&cfg.tun, Some(u32::from(cfg.max_payload())))
         .await
         .map_err(|e| hint(&cfg.tun, e))?;
     nc.add_address(&cfg.tun, IpAddr::V4(cfg.pool.local), 32)
@@ -134,6 +136,10 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         .map(|s| s.as_bytes().to_vec())
         .collect();
     ac.max_sessions = cfg.max_sessions;
+    // A host that asks for PPP-Max-Payload gets up to this; the link then
+    // asks LCP for that MRU (link::session_config) and LinkUp reports the
+    // session's MTU.
+    ac.ppp_max_payload = cfg.ppp_max_payload;
     let mut ppp = PppConfig::authenticator(cfg.ac_name.as_bytes(), cfg.pool.local);
     ppp.ipv6 = cfg.ipv6cp;
     ppp.lcp.echo_interval =
@@ -177,6 +183,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         stats: Stats::default(),
         shutting_down: false,
         backlog: Default::default(),
+        icmp_limit: Default::default(),
     };
     let connections = Arc::new(Semaphore::new(MAX_CONTROL_CONNECTIONS));
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<(String, oneshot::Sender<String>)>(16);

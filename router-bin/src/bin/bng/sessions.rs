@@ -27,6 +27,8 @@ pub struct Traffic {
     pub policed_up: u64,
     /// Packets dropped by the speed limit, downstream.
     pub policed_down: u64,
+    /// Downstream packets dropped for being larger than the session's MTU.
+    pub too_big: u64,
 }
 
 /// RADIUS accounting state of a session.
@@ -99,7 +101,8 @@ pub struct Session {
     pub ipv4_up: bool,
     /// Our IPv6CP interface identifier (we answer pings to fe80::it).
     pub local_ifid: Option<u64>,
-    /// The peer's MRU (from LinkUp).
+    /// The session's MTU from LinkUp: the peer's MRU, at most what PPPoE
+    /// carries (1492, or the RFC 4638 payload agreed).
     pub mtu: u16,
     /// When the PPPoE session started.
     pub started: Instant,
