@@ -61,6 +61,12 @@ pub fn config_text(dir: &std::path::Path, users: bool, extra: &str) -> String {
 impl Bed {
     /// Builds the namespaces and starts the bng with `config`.
     pub fn start(label: &str, users: bool, extra: &str) -> Option<Bed> {
+        Bed::start_text(label, |dir| config_text(dir, users, extra))
+    }
+
+    /// Builds the namespaces and starts the bng with the config `text`
+    /// gives for the bed's directory.
+    pub fn start_text(label: &str, text: impl FnOnce(&std::path::Path) -> String) -> Option<Bed> {
         let mut tb = Testbed::new(label)?;
         let client = tb.namespace("client").unwrap();
         let isp = tb.namespace("isp").unwrap();
@@ -80,7 +86,7 @@ impl Bed {
         )
         .unwrap();
         let config = tb.dir().join("bng.toml");
-        std::fs::write(&config, config_text(tb.dir(), users, extra)).unwrap();
+        std::fs::write(&config, text(tb.dir())).unwrap();
         let bng = tb
             .spawn(
                 &isp,

@@ -122,6 +122,16 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             "cannot turn on net.ipv4.ip_forward ({IP_FORWARD}: {e}): sessions reach only the bng itself"
         ),
     }
+    // The ICMP errors the bng writes into the TUN device come from its own
+    // address (pool.local): without accept_local the kernel drops them as
+    // martians. Sessions cannot use that source (the data path drops
+    // spoofed packets), so only the bng's own packets carry it.
+    let accept_local = format!("/proc/sys/net/ipv4/conf/{}/accept_local", cfg.tun);
+    if let Err(e) = std::fs::write(&accept_local, "1\n") {
+        tracing::warn!(
+            "cannot set {accept_local} ({e}): senders of too-big packets get no ICMP Fragmentation Needed"
+        );
+    }
     let blocks = cidr_blocks(cfg.pool.first, cfg.pool.last);
     for (net, len) in &blocks {
         nc.replace_route(IpAddr::V4(*net), *len, &cfg.tun)
