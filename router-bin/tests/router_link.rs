@@ -10,7 +10,9 @@
 //! status` shows it all, a TCP SYN leaves with its MSS clamped to 1452, a
 //! corrupt state file is ignored, and SIGTERM hangs up (LCP Terminate +
 //! PADT) and removes the nft table. A second test: the AC vanishes, LCP
-//! echoes fail, the router redials until it is back.
+//! echoes fail, the router redials until it is back. A third: the WAN
+//! interface is deleted and re-created (a USB NIC replugged); the router
+//! reopens its packet socket on the new interface and comes back up.
 
 mod common;
 mod router_support;
@@ -151,6 +153,39 @@ fn router_redials_after_lcp_echo_failure() {
         "{}",
         router.log()
     );
+    router.stop_cleanly(Duration::from_secs(8));
+    stop.store(true, Ordering::Relaxed);
+    ac.join().unwrap();
+}
+
+#[test]
+fn router_reopens_a_recreated_wan_interface() {
+    let Some((mut tb, [isp, cpe, _], config)) = isp_cpe_lan("router-link-replug") else {
+        return;
+    };
+    let (stop, ac) = start_ac(&isp);
+    let mut router = Router::start(&tb, &cpe, &config);
+    router.wait_status(Duration::from_secs(30), |s| s.contains("ipv4: 192.0.2.10 "));
+
+    // Unplugged: the AC stops, the veth pair goes (both ends).
+    stop.store(true, Ordering::Relaxed);
+    ac.join().unwrap();
+    tb.ip(&cpe, &["link", "del", "wan0"]).unwrap();
+    let status = router.wait_status(Duration::from_secs(20), |s| s.contains("dials: 2"));
+    eprintln!("{status}");
+
+    // Plugged back: a new interface of the same name (a new index and MAC).
+    tb.veth((&isp, "ac0"), (&cpe, "wan0")).unwrap();
+    tb.ip(&cpe, &["link", "set", "wan0", "down"]).unwrap();
+    let (stop, ac) = start_ac(&isp);
+    let status = router.wait_status(Duration::from_secs(40), |s| {
+        s.contains("wan: up") && s.contains("ipv4: 192.0.2.10 ")
+    });
+    eprintln!("{status}");
+    let log = router.log();
+    assert!(log.contains("WAN interface wan0 is gone"), "{log}");
+    assert!(log.contains("WAN interface wan0 reopened"), "{log}");
+    assert_wan_up(&cpe, "192.0.2.10");
     router.stop_cleanly(Duration::from_secs(8));
     stop.store(true, Ordering::Relaxed);
     ac.join().unwrap();

@@ -100,11 +100,103 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     result
 }
 
+/// The AF_PACKET socket on the WAN interface. It is bound to the
+/// interface's index, so when the interface is deleted and re-created
+/// (a USB NIC replugged, a VLAN interface re-added) it hears nothing any
+/// more: [`WanSocket::refresh`] opens a new one.
+struct WanSocket {
+    sock: AsyncPacketSocket,
+    /// The index the socket is bound to (`None`: unknown).
+    ifindex: Option<u32>,
+    /// A send or receive error says the socket is dead: reopen it.
+    failed: bool,
+    /// The interface is missing (logged once).
+    gone: bool,
+}
+
+impl WanSocket {
+    async fn open(net: &Netconf, wan_if: &str) -> Result<WanSocket, String> {
+        let sock = AsyncPacketSocket::open(wan_if, ETH_P_ALL)
+            .map_err(|e| format!("WAN interface {wan_if}: {e} (does it exist? run as root)"))?;
+        let ifindex = net.index(wan_if).await.ok();
+        Ok(WanSocket {
+            sock,
+            ifindex,
+            failed: false,
+            gone: false,
+        })
+    }
+
+    /// Notes a send error: a missing device means a dead socket.
+    fn send_failed(&mut self, e: &std::io::Error) {
+        if matches!(
+            e.raw_os_error(),
+            Some(libc::ENXIO | libc::ENODEV | libc::ENETDOWN)
+        ) {
+            self.failed = true;
+        }
+    }
+
+    /// Checks the interface's current index; reopens the socket (the
+    /// interface set up again first) when it changed or the socket failed.
+    /// The new MAC address when it was reopened.
+    async fn refresh(
+        &mut self,
+        net: &Netconf,
+        wan_if: &str,
+        mtu: Option<u32>,
+        why: &str,
+    ) -> Option<[u8; 6]> {
+        let index = match net.index(wan_if).await {
+            Ok(i) => i,
+            Err(e) => {
+                if !self.gone {
+                    warn!(
+                        "WAN interface {wan_if} is gone ({e}; {why}): waiting for it to come back"
+                    );
+                }
+                self.gone = true;
+                self.failed = true;
+                return None;
+            }
+        };
+        self.gone = false;
+        if self.ifindex == Some(index) && !self.failed {
+            return None;
+        }
+        if let Err(e) = net.link_up(wan_if, mtu).await {
+            warn!("WAN interface {wan_if}: cannot set it up: {e}");
+        }
+        match AsyncPacketSocket::open(wan_if, ETH_P_ALL) {
+            Ok(sock) => {
+                let mac = sock.mac();
+                info!(
+                    "WAN interface {wan_if} reopened ({why}): index {} -> {index}, MAC {}",
+                    self.ifindex.map_or("?".into(), |i| i.to_string()),
+                    mac.iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect::<Vec<_>>()
+                        .join(":")
+                );
+                self.sock = sock;
+                self.ifindex = Some(index);
+                self.failed = false;
+                Some(mac)
+            }
+            Err(e) => {
+                warn!("WAN interface {wan_if}: cannot reopen the packet socket: {e}");
+                self.failed = true;
+                None
+            }
+        }
+    }
+}
+
 async fn serve(cfg: &Config, net: &Netconf) -> Result<(), String> {
     let wan_if = cfg.wan.interface.as_str();
     let ppp = cfg.wan.ppp_interface.as_str();
-    let sock = AsyncPacketSocket::open(wan_if, ETH_P_ALL)
-        .map_err(|e| format!("WAN interface {wan_if}: {e} (does it exist? run as root)"))?;
+    let wan_mtu = cfg.wan.ppp_max_payload.map(|p| u32::from(p) + 8);
+    let mut ws = WanSocket::open(net, wan_if).await?;
     let tun = AsyncTun::open(ppp).map_err(|e| format!("TUN {ppp}: {e}"))?;
     disable_ipv6_autoconf(ppp).map_err(|e| format!("{ppp}: {e}"))?;
     if cfg.wan.ipv6
@@ -120,7 +212,7 @@ async fn serve(cfg: &Config, net: &Netconf) -> Result<(), String> {
     spawn_control(cfg, ctl_tx)?;
     let mut sigterm = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut sigint = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
-    let mut wan = Wan::new(cfg.clone(), sock.mac(), os_seed()?);
+    let mut wan = Wan::new(cfg.clone(), ws.sock.mac(), os_seed()?);
     info!(
         "router running: WAN {wan_if}, LAN {} {}",
         cfg.lan.interface, cfg.lan.address
@@ -134,8 +226,9 @@ async fn serve(cfg: &Config, net: &Netconf) -> Result<(), String> {
     let mut shutdown: Option<Instant> = None;
     loop {
         while let Some(f) = wan.poll_transmit() {
-            if let Err(e) = sock.send(&f) {
+            if let Err(e) = ws.sock.send(&f) {
                 debug!("WAN send: {e}");
+                ws.send_failed(&e);
             }
         }
         while let Some(a) = wan.poll_action() {
@@ -162,7 +255,7 @@ async fn serve(cfg: &Config, net: &Netconf) -> Result<(), String> {
             }
         };
         tokio::select! {
-            r = sock.recv(&mut frame) => match r {
+            r = ws.sock.recv(&mut frame) => match r {
                 Ok(n) => {
                     if let Some(range) = wan.handle_frame(&frame[..n]) {
                         let ppp_frame = &mut frame[range];
@@ -179,8 +272,13 @@ async fn serve(cfg: &Config, net: &Netconf) -> Result<(), String> {
                     }
                 }
                 Err(e) => {
-                    // ENETDOWN when the port goes down: log once a while, do not spin.
+                    // ENETDOWN when the port goes down or the interface is
+                    // deleted: log once a while, do not spin; a re-created
+                    // interface gets a new socket.
                     warn!("WAN receive on {wan_if}: {e}");
+                    if let Some(mac) = ws.refresh(net, wan_if, wan_mtu, "receive error").await {
+                        wan.set_mac(mac);
+                    }
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             },
@@ -188,7 +286,7 @@ async fn serve(cfg: &Config, net: &Netconf) -> Result<(), String> {
                 Ok(n) => {
                     let sent = datapath::outbound(&mut packet, n, wan.mtu(), &mut counters)
                         .and_then(|proto| wan.encapsulate(proto, &packet[2..2 + n], &mut out))
-                        .is_some_and(|len| sock.send(&out[..len]).is_ok());
+                        .is_some_and(|len| ws.sock.send(&out[..len]).is_ok());
                     if sent {
                         counters.tx_packets += 1;
                         counters.tx_bytes += n as u64;
@@ -215,6 +313,11 @@ async fn serve(cfg: &Config, net: &Netconf) -> Result<(), String> {
                 let _ = reply.send(text);
             },
             _ = sleep_until(next) => {
+                if wan.redial_due()
+                    && let Some(mac) = ws.refresh(net, wan_if, wan_mtu, "redial").await
+                {
+                    wan.set_mac(mac);
+                }
                 wan.on_timeout();
                 if let Some(d) = &mut dhcp {
                     d.on_timeout();

@@ -205,9 +205,21 @@ impl Wan {
             link.handle_timeout(self.clock.now());
             self.pump();
         }
-        if self.link.is_none() && self.retry_at.is_some_and(|t| t <= StdInstant::now()) {
+        if self.redial_due() {
             self.dial();
         }
+    }
+
+    /// Whether [`Self::on_timeout`] would dial now (no link, the wait
+    /// over): the moment to check the WAN socket first.
+    pub fn redial_due(&self) -> bool {
+        self.link.is_none() && self.retry_at.is_some_and(|t| t <= StdInstant::now())
+    }
+
+    /// The WAN interface's MAC address changed (it was re-created): the
+    /// next dial uses the new one.
+    pub fn set_mac(&mut self, mac: [u8; 6]) {
+        self.mac = mac;
     }
 
     /// Hangs up (LCP Terminate, then PADT) and stops redialling.
