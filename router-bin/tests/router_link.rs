@@ -177,8 +177,10 @@ fn router_reopens_a_recreated_wan_interface() {
     // Plugged back: a new interface of the same name (a new index and MAC).
     tb.veth((&isp, "ac0"), (&cpe, "wan0")).unwrap();
     tb.ip(&cpe, &["link", "set", "wan0", "down"]).unwrap();
+    // The router looks for the interface each second and dials at once
+    // (no waiting out a discovery on the old MAC or the backoff).
     let (stop, ac) = start_ac(&isp);
-    let status = router.wait_status(Duration::from_secs(40), |s| {
+    let status = router.wait_status(Duration::from_secs(15), |s| {
         s.contains("wan: up") && s.contains("ipv4: 192.0.2.10 ")
     });
     eprintln!("{status}");

@@ -21,6 +21,9 @@ use crate::wan::{Action, Wan};
 /// How long a hang-up may take at exit.
 const HANGUP_WAIT: Duration = Duration::from_secs(4);
 
+/// How often a missing or failed WAN interface is looked for.
+const WAN_CHECK: Duration = Duration::from_secs(1);
+
 /// A control request and where its reply goes.
 type Request = (String, oneshot::Sender<String>);
 
@@ -129,24 +132,22 @@ impl WanSocket {
 
     /// Notes a send error: a missing device means a dead socket.
     fn send_failed(&mut self, e: &std::io::Error) {
-        if matches!(
-            e.raw_os_error(),
-            Some(libc::ENXIO | libc::ENODEV | libc::ENETDOWN)
-        ) {
+        if matches!(e.raw_os_error(), Some(libc::ENXIO | libc::ENODEV)) {
             self.failed = true;
         }
     }
 
     /// Checks the interface's current index; reopens the socket (the
     /// interface set up again first) when it changed or the socket failed.
-    /// The new MAC address when it was reopened.
+    /// When it was reopened: the MAC address and whether the interface is
+    /// a new one (another index).
     async fn refresh(
         &mut self,
         net: &Netconf,
         wan_if: &str,
         mtu: Option<u32>,
         why: &str,
-    ) -> Option<[u8; 6]> {
+    ) -> Option<([u8; 6], bool)> {
         let index = match net.index(wan_if).await {
             Ok(i) => i,
             Err(e) => {
@@ -178,10 +179,11 @@ impl WanSocket {
                         .collect::<Vec<_>>()
                         .join(":")
                 );
+                let moved = self.ifindex != Some(index);
                 self.sock = sock;
                 self.ifindex = Some(index);
                 self.failed = false;
-                Some(mac)
+                Some((mac, moved))
             }
             Err(e) => {
                 warn!("WAN interface {wan_if}: cannot reopen the packet socket: {e}");
@@ -248,6 +250,10 @@ async fn serve(cfg: &Config, net: &Netconf) -> Result<(), String> {
         if let Some(t) = shutdown {
             next = next.min(t);
         }
+        if ws.failed && shutdown.is_none() {
+            // Look for the WAN interface again each second.
+            next = next.min(Instant::now() + WAN_CHECK);
+        }
         let dhcp_wait = async {
             match &mut dhcp {
                 Some(d) => d.wait(&mut dgram).await,
@@ -276,8 +282,13 @@ async fn serve(cfg: &Config, net: &Netconf) -> Result<(), String> {
                     // deleted: log once a while, do not spin; a re-created
                     // interface gets a new socket.
                     warn!("WAN receive on {wan_if}: {e}");
-                    if let Some(mac) = ws.refresh(net, wan_if, wan_mtu, "receive error").await {
+                    if let Some((mac, moved)) =
+                        ws.refresh(net, wan_if, wan_mtu, "receive error").await
+                    {
                         wan.set_mac(mac);
+                        if moved {
+                            wan.restart("WAN interface re-created");
+                        }
                     }
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
@@ -313,10 +324,18 @@ async fn serve(cfg: &Config, net: &Netconf) -> Result<(), String> {
                 let _ = reply.send(text);
             },
             _ = sleep_until(next) => {
-                if wan.redial_due()
-                    && let Some(mac) = ws.refresh(net, wan_if, wan_mtu, "redial").await
+                if wan.redial_due() {
+                    if let Some((mac, _)) = ws.refresh(net, wan_if, wan_mtu, "redial").await {
+                        wan.set_mac(mac);
+                    }
+                } else if ws.failed
+                    && let Some((mac, moved)) =
+                        ws.refresh(net, wan_if, wan_mtu, "interface check").await
                 {
                     wan.set_mac(mac);
+                    if moved {
+                        wan.restart("WAN interface re-created");
+                    }
                 }
                 wan.on_timeout();
                 if let Some(d) = &mut dhcp {

@@ -222,6 +222,25 @@ impl Wan {
         self.mac = mac;
     }
 
+    /// The WAN interface was re-created: the dial or session that ran on
+    /// the old one is gone with it. Dials again at once.
+    pub fn restart(&mut self, why: &str) {
+        if self.closing {
+            return;
+        }
+        if self.link.take().is_some() {
+            info!("{why}: dialling again");
+            self.session = None;
+            self.ipv4 = None;
+            self.ipv6 = None;
+            self.up_since = None;
+            self.actions.push_back(Action::Down);
+            self.last_down = Some(why.to_owned());
+        }
+        self.backoff = Duration::from_secs(self.cfg.wan.reconnect_min);
+        self.dial();
+    }
+
     /// Hangs up (LCP Terminate, then PADT) and stops redialling.
     pub fn close(&mut self) {
         self.closing = true;
