@@ -148,6 +148,18 @@ fn radius_auth_accounting_and_disconnect() {
         "User-Name = \"nobody\"\nRP-Downstream-Speed-Limit = 1\n",
     );
     assert!(out.contains("CoA-NAK"), "{out}");
+    // An attribute the bng does not act on: refused whole (RFC 5176
+    // §3.6, Error-Cause 401), the limits stay.
+    let out = radclient(
+        &bed,
+        "coa",
+        "Framed-IP-Address = 198.51.100.15\nRP-Downstream-Speed-Limit = 500\n\
+         Session-Timeout = 60\n",
+    );
+    assert!(out.contains("CoA-NAK"), "{out}");
+    assert!(out.contains("Unsupported-Attribute"), "{out}");
+    let table = bed.ctl("sessions");
+    assert!(table.contains("2048/1000"), "{table}");
 
     // Disconnect-Request by User-Name and Acct-Session-Id: ACK, then the
     // client sees Terminate-Request and PADT.

@@ -5,19 +5,22 @@
 use std::io;
 
 use proto_core::Instant;
-use radius_proto::dict::AccessReply;
+use radius_proto::dict::{
+    AccessReply, RP_DOWNSTREAM_SPEED_LIMIT, RP_UPSTREAM_SPEED_LIMIT, VENDOR_ROARING_PENGUIN,
+};
 use radius_proto::dynauth::{
     Answer, DynAuthClient, DynAuthConfig, DynAuthRequest, DynAuthServer, ErrorCause, Event,
     RequestKind, SessionSelector,
 };
-use radius_proto::wire::attr;
+use radius_proto::wire::{Value, attr};
 use radius_proto::{Packet, Secret};
 use tokio::net::UdpSocket;
 
 use crate::config::Config;
+use crate::datapath::Dir;
 use crate::engine::{Bng, cause};
 use crate::sessions::Session;
-use crate::shaper::shaper;
+use crate::shaper::Shaper;
 
 /// The listener machine and its socket.
 pub struct Coa {
@@ -132,28 +135,116 @@ impl Bng {
     }
 
     /// CoA-Request: new speed limits (RP-*-Speed-Limit) for the sessions.
+    /// Packets waiting in a shaper's queue stay queued at the new rate (or
+    /// go at once when the limit is removed with 0).
     fn change(&mut self, ids: &[u16], bytes: &[u8]) -> Answer {
         let Ok(p) = Packet::parse(bytes) else {
             return Answer::Nak(ErrorCause::INVALID_REQUEST);
         };
+        if let Err(cause) = check_coa_attributes(&p) {
+            return Answer::Nak(cause);
+        }
         let r = AccessReply::from_packet(&p);
         if r.rp_upstream_kbps.is_none() && r.rp_downstream_kbps.is_none() {
             return Answer::Nak(ErrorCause::UNSUPPORTED_ATTRIBUTE);
         }
         let now = std::time::Instant::now();
         for id in ids {
-            if let Some(s) = self.table.by_id.get_mut(id) {
-                if let Some(k) = r.rp_upstream_kbps {
-                    s.up = shaper(Some(k), now);
+            let Some(s) = self.table.by_id.get_mut(id) else {
+                continue;
+            };
+            let up = set_limit(&mut s.up, r.rp_upstream_kbps, now);
+            let down = set_limit(&mut s.down, r.rp_downstream_kbps, now);
+            for (packet, n) in up {
+                if self.tun.send(&packet).is_ok() {
+                    Dir::Up.bill(&mut s.traffic, n);
+                } else {
+                    self.stats.tun_errors += 1;
                 }
-                if let Some(k) = r.rp_downstream_kbps {
-                    s.down = shaper(Some(k), now);
-                }
-                tracing::info!(session = id, up = ?r.rp_upstream_kbps, down = ?r.rp_downstream_kbps, "CoA: new speed limits");
             }
+            for (frame, n) in down {
+                if self.out.send(&frame).is_ok() {
+                    Dir::Down.bill(&mut s.traffic, n);
+                } else {
+                    self.stats.tx_dropped += 1;
+                }
+            }
+            // The queues' heads may go earlier now (a later time is found
+            // when the recorded one comes).
+            self.backlog.note(s);
+            tracing::info!(session = id, up = ?r.rp_upstream_kbps, down = ?r.rp_downstream_kbps, "CoA: new speed limits");
         }
         Answer::Ack
     }
+}
+
+/// Applies a CoA's limit (`None`: unchanged, 0: none) to a direction's
+/// shaper; returns the queued packets to send at once (limit removed).
+fn set_limit(
+    slot: &mut Option<Shaper>,
+    kbps: Option<u32>,
+    now: std::time::Instant,
+) -> Vec<(Vec<u8>, usize)> {
+    match (kbps, slot.as_mut()) {
+        (None, _) => Vec::new(),
+        (Some(0), _) => slot
+            .take()
+            .map_or_else(Vec::new, |q| q.into_queue().collect()),
+        (Some(k), Some(q)) => {
+            q.set_rate(k, now);
+            Vec::new()
+        }
+        (Some(k), None) => {
+            *slot = Some(Shaper::new(k, now));
+            Vec::new()
+        }
+    }
+}
+
+/// Attributes a CoA-Request may carry besides the speed limits: the
+/// session identification ones [`Target`] matches on, the NAS
+/// identification the listener checks, and the transport ones.
+const COA_ALLOWED: [u8; 12] = [
+    attr::USER_NAME,
+    attr::NAS_IP_ADDRESS,
+    attr::NAS_PORT,
+    attr::FRAMED_IP_ADDRESS,
+    attr::CALLING_STATION_ID,
+    attr::NAS_IDENTIFIER,
+    attr::PROXY_STATE,
+    attr::ACCT_SESSION_ID,
+    attr::EVENT_TIMESTAMP,
+    attr::NAS_PORT_TYPE,
+    attr::MESSAGE_AUTHENTICATOR,
+    attr::NAS_IPV6_ADDRESS,
+];
+
+/// RFC 5176 §3.6: a CoA-Request with an attribute the bng does not act on
+/// (anything but [`COA_ALLOWED`] and the Roaring Penguin speed limits) is
+/// refused whole with Error-Cause 401 (Unsupported-Attribute), not half
+/// applied; a speed limit that is not a 32-bit integer with 407.
+fn check_coa_attributes(p: &Packet<'_>) -> Result<(), ErrorCause> {
+    for a in &p.attributes {
+        if COA_ALLOWED.contains(&a.typ) {
+            continue;
+        }
+        let Value::Vsa(v) = a.value else {
+            return Err(ErrorCause::UNSUPPORTED_ATTRIBUTE);
+        };
+        if a.typ != attr::VENDOR_SPECIFIC || v.vendor != VENDOR_ROARING_PENGUIN {
+            return Err(ErrorCause::UNSUPPORTED_ATTRIBUTE);
+        }
+        for sub in v.sub_attributes() {
+            let sub = sub.map_err(|_| ErrorCause::INVALID_ATTRIBUTE_VALUE)?;
+            if sub.typ != RP_UPSTREAM_SPEED_LIMIT && sub.typ != RP_DOWNSTREAM_SPEED_LIMIT {
+                return Err(ErrorCause::UNSUPPORTED_ATTRIBUTE);
+            }
+            if sub.value.len() != 4 {
+                return Err(ErrorCause::INVALID_ATTRIBUTE_VALUE);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// NAS-Port-Type the bng reports for every session (what radius.rs sends).
@@ -358,6 +449,83 @@ mod tests {
             named(&sessions, &[calling(b"02:00:00:00:00:a1")]),
             Ok(vec![1])
         );
+    }
+
+    /// `check_coa_attributes` of a CoA-Request with `attrs`, then the
+    /// Vendor-Specific attributes `vsas` (vendor id + data, appended raw).
+    fn coa_check(attrs: &[Attribute<'_>], vsas: &[&[u8]]) -> Result<(), ErrorCause> {
+        let mut p = Packet::new(Code::CoaRequest, 1, [0; 16]);
+        p.attributes.extend_from_slice(attrs);
+        let mut bytes = p.to_vec().unwrap();
+        for vsa in vsas {
+            bytes.push(attr::VENDOR_SPECIFIC);
+            bytes.push(2 + vsa.len() as u8);
+            bytes.extend_from_slice(vsa);
+        }
+        let len = bytes.len() as u16;
+        bytes[2..4].copy_from_slice(&len.to_be_bytes());
+        check_coa_attributes(&Packet::parse(&bytes).unwrap())
+    }
+
+    #[test]
+    fn coa_attributes_the_bng_does_not_act_on_are_refused() {
+        // RP-Upstream-Speed-Limit 1000, RP-Downstream-Speed-Limit 2000.
+        let limits: &[u8] = &[0, 0, 0x27, 0x47, 1, 6, 0, 0, 3, 0xe8, 2, 6, 0, 0, 7, 0xd0];
+        let ok = [
+            Attribute::bytes(attr::USER_NAME, b"alice"),
+            Attribute::integer(attr::NAS_PORT, 3),
+            Attribute::bytes(attr::PROXY_STATE, b"p"),
+            Attribute::integer(attr::NAS_PORT_TYPE, 15),
+        ];
+        assert_eq!(coa_check(&ok, &[limits]), Ok(()));
+        for extra in [
+            Attribute::integer(attr::SESSION_TIMEOUT, 60),
+            Attribute::bytes(attr::FILTER_ID, b"web-only"),
+            Attribute::bytes(attr::STATE, b"s"),
+            Attribute::integer(attr::ACCT_INTERIM_INTERVAL, 60),
+        ] {
+            let mut attrs = ok.to_vec();
+            attrs.push(extra);
+            assert_eq!(
+                coa_check(&attrs, &[limits]),
+                Err(ErrorCause::UNSUPPORTED_ATTRIBUTE),
+                "{extra:?}"
+            );
+        }
+        // Another vendor, or another Roaring Penguin attribute: 401; a
+        // limit that is not 4 bytes: 407.
+        let cisco: &[u8] = &[0, 0, 0, 9, 1, 5, b'a', b'=', b'b'];
+        let other_rp: &[u8] = &[0, 0, 0x27, 0x47, 3, 6, 0, 0, 0, 1];
+        let short_rp: &[u8] = &[0, 0, 0x27, 0x47, 1, 4, 0, 1];
+        for (vsa, cause) in [
+            (cisco, ErrorCause::UNSUPPORTED_ATTRIBUTE),
+            (other_rp, ErrorCause::UNSUPPORTED_ATTRIBUTE),
+            (short_rp, ErrorCause::INVALID_ATTRIBUTE_VALUE),
+        ] {
+            assert_eq!(coa_check(&ok, &[limits, vsa]), Err(cause), "{vsa:?}");
+        }
+    }
+
+    #[test]
+    fn a_new_limit_keeps_the_queue_and_none_releases_it() {
+        let now = std::time::Instant::now();
+        let mut slot = Some(Shaper::new(8, now));
+        let q = slot.as_mut().unwrap();
+        while q.admit(now, 1000) {}
+        assert!(q.enqueue(vec![1], 1000) && q.enqueue(vec![2], 1000));
+        // Unchanged, then a new rate: still queued.
+        assert!(set_limit(&mut slot, None, now).is_empty());
+        assert!(set_limit(&mut slot, Some(64), now).is_empty());
+        assert_eq!(slot.as_ref().map(Shaper::kbps), Some(64));
+        assert!(slot.as_ref().unwrap().ready_at().is_some());
+        // No limit any more: the queue comes back, in order.
+        let out = set_limit(&mut slot, Some(0), now);
+        assert_eq!(out, [(vec![1], 1000), (vec![2], 1000)]);
+        assert!(slot.is_none());
+        assert!(set_limit(&mut slot, Some(0), now).is_empty());
+        // A limit where there was none.
+        assert!(set_limit(&mut slot, Some(500), now).is_empty());
+        assert_eq!(slot.as_ref().map(Shaper::kbps), Some(500));
     }
 
     #[test]

@@ -218,7 +218,7 @@ pub enum Dir {
 impl Dir {
     /// Counts a packet of `n` IP bytes that was sent (dropped ones are
     /// counted by the caller, never billed to the user).
-    fn bill(self, t: &mut Traffic, n: usize) {
+    pub fn bill(self, t: &mut Traffic, n: usize) {
         match self {
             Dir::Up => {
                 t.in_octets += n as u64;

@@ -57,6 +57,15 @@ impl TokenBucket {
         self.last + Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
     }
 
+    /// Changes the rate to `kbps` (≥ 1) at `now`: the tokens earned so far
+    /// are kept, up to the new depth.
+    pub fn set_rate(&mut self, kbps: u32, now: Instant) {
+        self.allow(now, 0);
+        let mut b = TokenBucket::new(kbps, now);
+        b.tokens = self.tokens.min(b.depth);
+        *self = b;
+    }
+
     /// Whether a packet of `len` bytes may pass now (and takes its tokens).
     pub fn allow(&mut self, now: Instant, len: usize) -> bool {
         let elapsed = now.saturating_duration_since(self.last);
@@ -102,6 +111,20 @@ impl Shaper {
     /// The rate, kbit/s.
     pub fn kbps(&self) -> u32 {
         self.bucket.kbps()
+    }
+
+    /// Changes the rate to `kbps` (≥ 1) at `now`, keeping the queued
+    /// packets (in order; a queue above the new depth takes no more until
+    /// it has drained below it). The head's [`Shaper::ready_at`] moves:
+    /// the caller tells the backlog.
+    pub fn set_rate(&mut self, kbps: u32, now: Instant) {
+        self.bucket.set_rate(kbps, now);
+    }
+
+    /// The queued packets, in order (the limit is being removed: they go
+    /// at once).
+    pub fn into_queue(self) -> impl Iterator<Item = (Vec<u8>, usize)> {
+        self.queue.into_iter()
     }
 
     /// Whether a packet of `len` (IP) bytes may go now, ahead of nothing.
@@ -190,6 +213,41 @@ mod tests {
             assert!(b.allow(at, 1500));
             assert!(b.ready_at(1500) >= at);
         }
+    }
+
+    #[test]
+    fn a_new_rate_keeps_the_queue_and_moves_its_time() {
+        let start = Instant::now();
+        let mut s = Shaper::new(8, start); // 1000 bytes/s, depth 32 KiB
+        while s.admit(start, 1000) {}
+        while s.admit(start, 1) {}
+        for k in 0..3u8 {
+            assert!(s.enqueue(vec![k; 500], 500));
+        }
+        let slow = s.ready_at().unwrap();
+        assert_eq!(slow, start + Duration::from_millis(500));
+        // 100 times faster: the head may go 100 times sooner, nothing lost.
+        s.set_rate(800, start);
+        assert_eq!(s.kbps(), 800);
+        let fast = s.ready_at().unwrap();
+        assert_eq!(fast, start + Duration::from_millis(5));
+        let later = start + Duration::from_millis(15);
+        let order: Vec<u8> = std::iter::from_fn(|| s.pop_ready(later))
+            .map(|(p, _)| p[0])
+            .collect();
+        assert_eq!(order, [0, 1, 2]);
+        // Tokens earned before the change are kept (up to the new depth).
+        let mut b = TokenBucket::new(8, start);
+        assert!(b.allow(start, b.depth()));
+        b.set_rate(16, start + Duration::from_secs(1));
+        assert!(b.allow(start + Duration::from_secs(1), 1000));
+        assert!(!b.allow(start + Duration::from_secs(1), 1));
+        // Removing the limit hands the queue back.
+        let mut s = Shaper::new(8, start);
+        while s.admit(start, 1000) {}
+        assert!(s.enqueue(vec![7], 1000) && s.enqueue(vec![8], 1000));
+        let left: Vec<_> = s.into_queue().map(|(p, n)| (p[0], n)).collect();
+        assert_eq!(left, [(7, 1000), (8, 1000)]);
     }
 
     #[test]
