@@ -1,17 +1,27 @@
-//! NAT44 and the forward firewall: one nftables table, `inet router`,
-//! replaced atomically with `nft -f -` and deleted on exit. Also turns on
-//! IPv4 forwarding in the namespace.
+//! NAT44, the forward firewall and the router's own input firewall: one
+//! nftables table, `inet router`, replaced atomically with `nft -f -` and
+//! deleted on exit. Also turns on IPv4 forwarding in the namespace.
 
 use std::io::{self, Write};
 use std::process::{Command, Stdio};
 
 /// The ruleset: masquerade IPv4 from the LAN out of the PPP interface;
 /// forward LAN → WAN and established/related replies; drop new WAN → LAN.
+/// To the router itself from the PPP interface: replies and ICMP/ICMPv6
+/// (PMTU discovery, neighbour discovery, echo) only, every new connection
+/// dropped; the LAN and loopback are left alone.
 pub fn ruleset(lan: &str, ppp: &str) -> String {
     format!(
         r#"table inet router
 delete table inet router
 table inet router {{
+    chain input {{
+        type filter hook input priority filter; policy accept;
+        iifname != "{ppp}" accept
+        ct state established,related accept
+        meta l4proto {{ icmp, ipv6-icmp }} accept
+        drop
+    }}
     chain forward {{
         type filter hook forward priority filter; policy accept;
         ct state established,related accept
@@ -94,5 +104,83 @@ mod tests {
         assert!(r.contains(r#"iifname "eth0" oifname "ppp0" accept"#));
         assert!(r.contains(r#"oifname "ppp0" meta nfproto ipv4 masquerade"#));
         assert!(r.starts_with("table inet router\ndelete table inet router\n"));
+        // The input chain: everything not from the PPP interface passes,
+        // from it only replies and ICMP, then a drop.
+        let input = r
+            .split("chain input {")
+            .nth(1)
+            .and_then(|c| c.split("chain forward").next())
+            .expect("an input chain");
+        let rules: Vec<&str> = input
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                "type filter hook input priority filter; policy accept;",
+                r#"iifname != "ppp0" accept"#,
+                "ct state established,related accept",
+                "meta l4proto { icmp, ipv6-icmp } accept",
+                "drop",
+                "}",
+            ],
+            "{r}"
+        );
+    }
+
+    /// The ruleset in the kernel: a veth named like the PPP interface
+    /// stands in for it. A TCP connect from the ISP side to a port the
+    /// router's namespace listens on is dropped (a timeout, not a refusal);
+    /// the LAN reaches it; ICMP from the ISP side and replies to the
+    /// router's own connections still pass.
+    #[test]
+    fn input_chain_in_a_namespace() {
+        use std::net::{SocketAddr, TcpListener, TcpStream};
+        use std::time::Duration;
+
+        let Some(mut tb) = testbed::Testbed::new("router-input-fw") else {
+            return;
+        };
+        let isp = tb.namespace("isp").unwrap();
+        let cpe = tb.namespace("cpe").unwrap();
+        let lan = tb.namespace("lan").unwrap();
+        tb.veth((&isp, "up0"), (&cpe, "ppp0")).unwrap();
+        tb.veth((&cpe, "lan0"), (&lan, "eth0")).unwrap();
+        tb.addr(&isp, "up0", "192.0.2.1/24").unwrap();
+        tb.addr(&cpe, "ppp0", "192.0.2.10/24").unwrap();
+        tb.addr(&cpe, "lan0", "198.51.100.1/24").unwrap();
+        tb.addr(&lan, "eth0", "198.51.100.100/24").unwrap();
+        cpe.enter(|| install("lan0", "ppp0")).unwrap().unwrap();
+
+        // Connections complete in the kernel's backlog: no accept needed.
+        let listener = cpe
+            .enter(|| TcpListener::bind("0.0.0.0:0"))
+            .unwrap()
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let connect = |ns: &testbed::Netns, addr: &str| {
+            let addr: SocketAddr = addr.parse().unwrap();
+            ns.enter(move || TcpStream::connect_timeout(&addr, Duration::from_secs(2)))
+                .unwrap()
+        };
+        connect(&lan, &format!("198.51.100.1:{port}")).expect("the LAN reaches the router");
+        let err = connect(&isp, &format!("192.0.2.10:{port}"))
+            .expect_err("a new connection from the PPP side is dropped");
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+        tb.exec(
+            &isp,
+            &["ping", "-c", "1", "-W", "2", "192.0.2.10"],
+            Duration::from_secs(5),
+        )
+        .expect("ICMP from the PPP side passes");
+        // The router's own connection out: its replies come back in.
+        let outside = isp
+            .enter(|| TcpListener::bind("0.0.0.0:0"))
+            .unwrap()
+            .unwrap();
+        let port = outside.local_addr().unwrap().port();
+        connect(&cpe, &format!("192.0.2.1:{port}")).expect("replies to the router pass");
     }
 }
