@@ -120,6 +120,16 @@ fn rfc_4638_sessions_and_fragmentation_needed() {
         bed.log()
     );
     assert!(stat(&bed, "frag_needed_sent") >= 1);
+    // `bng sessions` shows the session's drops (TOO-BIG, the 11th column).
+    let table = bed.ctl("sessions");
+    let row: Vec<&str> = table
+        .lines()
+        .find(|l| l.starts_with("alice"))
+        .unwrap_or_else(|| panic!("{table}"))
+        .split_whitespace()
+        .collect();
+    let too_big: u64 = row[10].parse().unwrap();
+    assert!(too_big >= 2, "{table}");
     // Packets that fit still go; none over 1492 ever reached the host.
     ping_from_internet(
         &bed,
@@ -135,4 +145,8 @@ fn rfc_4638_sessions_and_fragmentation_needed() {
             .iter()
             .any(|s| matches!(s, Seen::Data(_, p) if p.len() > 1492))
     );
+    // The drops of ended sessions stay in `bng stats`.
+    d.hang_up();
+    bed.wait_log("session=2 bytes_in", Duration::from_secs(10));
+    assert_eq!(stat(&bed, "too_big"), too_big);
 }

@@ -1,6 +1,7 @@
 //! The control socket's side in the daemon: one command in, one text
 //! reply out, answered by the event loop (which owns the sessions).
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use router_bin::control;
@@ -53,32 +54,40 @@ async fn serve(
 pub fn answer(bng: &Bng, command: &str) -> String {
     match command {
         "sessions" => bng.table.render(std::time::Instant::now()),
-        "stats" => {
-            let s = &bng.stats;
-            let (spoofed, policed, too_big) =
-                bng.table.by_id.values().fold((0, 0, 0), |(a, b, c), x| {
-                    (
-                        a + x.traffic.spoofed,
-                        b + x.traffic.policed_up + x.traffic.policed_down,
-                        c + x.traffic.too_big,
-                    )
-                });
-            format!(
-                "sessions {}\npool_in_use {}\nspoofed {spoofed}\npoliced {policed}\n\
-                 too_big {too_big}\nfrag_needed_sent {}\nicmp_rate_limited {}\n\
-                 tx_dropped {}\nno_session {}\ntun_ipv6_dropped {}\ntun_errors {}\n",
-                bng.table.by_id.len(),
-                bng.pool.in_use(),
-                s.frag_needed_sent,
-                s.icmp_rate_limited,
-                s.tx_dropped,
-                s.no_session,
-                s.tun_ipv6_dropped,
-                s.tun_errors
-            )
-        }
+        "stats" => stats(bng),
         other => format!("unknown command `{other}` (try: sessions, stats)\n"),
     }
+}
+
+/// `bng stats`: global counters, and the drop counters summed over every
+/// session, live or ended.
+fn stats(bng: &Bng) -> String {
+    let s = &bng.stats;
+    let mut total = s.ended;
+    for x in bng.table.by_id.values() {
+        total.add_drops(&x.traffic);
+    }
+    let mut out = format!(
+        "sessions {}\npool_in_use {}\n",
+        bng.table.by_id.len(),
+        bng.pool.in_use()
+    );
+    for (name, n) in total.drops() {
+        let _ = writeln!(out, "{name} {n}");
+    }
+    let _ = write!(
+        out,
+        "policed {}\nfrag_needed_sent {}\nicmp_rate_limited {}\ntx_dropped {}\n\
+         no_session {}\ntun_ipv6_dropped {}\ntun_errors {}\n",
+        total.policed_up + total.policed_down,
+        s.frag_needed_sent,
+        s.icmp_rate_limited,
+        s.tx_dropped,
+        s.no_session,
+        s.tun_ipv6_dropped,
+        s.tun_errors
+    );
+    out
 }
 
 #[cfg(test)]

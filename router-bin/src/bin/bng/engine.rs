@@ -19,7 +19,7 @@ use crate::coa::Coa;
 use crate::config::Config;
 use crate::pool::Pool;
 use crate::radius::Radius;
-use crate::sessions::{Acct, AuthStep, Authz, Table, mac_text};
+use crate::sessions::{Acct, AuthStep, Authz, Table, Traffic, mac_text};
 use crate::shaper::shaper;
 
 /// Acct-Terminate-Cause values (RFC 2866 §5.10).
@@ -62,6 +62,8 @@ pub struct Stats {
     pub frag_needed_sent: u64,
     /// ICMP Fragmentation Needed messages the rate limit held back.
     pub icmp_rate_limited: u64,
+    /// The drop counters of the sessions that ended.
+    pub ended: Traffic,
 }
 
 /// Everything the event loop drives.
@@ -393,9 +395,11 @@ impl Bng {
             }
         }
         let t = &s.traffic;
+        self.stats.ended.add_drops(t);
         tracing::info!(
             user = %s.user_text(), mac = %mac_text(&s.mac), session = id,
             bytes_in = t.in_octets, bytes_out = t.out_octets, spoofed = t.spoofed,
+            policed = t.policed_up + t.policed_down, too_big = t.too_big,
             "session down ({why})"
         );
     }

@@ -31,6 +31,28 @@ pub struct Traffic {
     pub too_big: u64,
 }
 
+impl Traffic {
+    /// The drop counters by name (as `bng stats` prints them).
+    pub fn drops(&self) -> [(&'static str, u64); 5] {
+        [
+            ("spoofed", self.spoofed),
+            ("policed_up", self.policed_up),
+            ("policed_down", self.policed_down),
+            ("too_big", self.too_big),
+            ("ipv6_dropped", self.ipv6_dropped),
+        ]
+    }
+
+    /// Adds `other`'s drop counters to these (the totals of ended sessions).
+    pub fn add_drops(&mut self, other: &Traffic) {
+        self.spoofed += other.spoofed;
+        self.policed_up += other.policed_up;
+        self.policed_down += other.policed_down;
+        self.too_big += other.too_big;
+        self.ipv6_dropped += other.ipv6_dropped;
+    }
+}
+
 /// RADIUS accounting state of a session.
 #[derive(Debug, Clone)]
 pub struct Acct {
@@ -228,7 +250,7 @@ impl Table {
         let mut rows: Vec<&Session> = self.by_id.values().collect();
         rows.sort_by_key(|s| s.id);
         let mut out = format!(
-            "{:<20} {:<17} {:>6} {:<15} {:>9} {:>14} {:>14} {:>8} {}\n",
+            "{:<20} {:<17} {:>6} {:<15} {:>9} {:>14} {:>14} {:>8} {:<13} {:>11} {:>7} {:>7}\n",
             "USER",
             "MAC",
             "ID",
@@ -237,7 +259,10 @@ impl Table {
             "BYTES-IN",
             "BYTES-OUT",
             "SPOOFED",
-            "LIMIT-KBPS"
+            "LIMIT-KBPS",
+            "POLICED",
+            "TOO-BIG",
+            "V6-DROP"
         );
         for s in rows {
             let addr = match (s.addr, s.ipv4_up) {
@@ -245,19 +270,22 @@ impl Table {
                 (Some(a), false) => format!("({a})"),
                 (None, _) => "-".into(),
             };
+            let t = &s.traffic;
             let _ = writeln!(
                 out,
-                "{:<20} {:<17} {:>6} {:<15} {:>9} {:>14} {:>14} {:>8} {}/{}",
+                "{:<20} {:<17} {:>6} {:<15} {:>9} {:>14} {:>14} {:>8} {:<13} {:>11} {:>7} {:>7}",
                 s.user_text(),
                 mac_text(&s.mac),
                 s.id,
                 addr,
                 uptime(now.saturating_duration_since(s.started)),
-                s.traffic.in_octets,
-                s.traffic.out_octets,
-                s.traffic.spoofed,
-                limit(s.up.as_ref()),
-                limit(s.down.as_ref()),
+                t.in_octets,
+                t.out_octets,
+                t.spoofed,
+                format!("{}/{}", limit(s.up.as_ref()), limit(s.down.as_ref())),
+                format!("{}/{}", t.policed_up, t.policed_down),
+                t.too_big,
+                t.ipv6_dropped,
             );
         }
         let _ = writeln!(out, "{} session(s)", self.by_id.len());
@@ -301,8 +329,18 @@ mod tests {
         s.addr = Some(Ipv4Addr::new(192, 0, 2, 9));
         s.ipv4_up = true;
         s.traffic.in_octets = 1234;
+        s.traffic.policed_down = 5;
+        s.traffic.too_big = 2;
         t.by_addr.insert(Ipv4Addr::new(192, 0, 2, 9), 7);
         let text = t.render(now + Duration::from_secs(3725));
+        // The drop counters, after the limits.
+        let row: Vec<&str> = text.lines().nth(1).unwrap().split_whitespace().collect();
+        assert_eq!(row[7..], ["0", "-/-", "0/5", "2", "0"], "{text}");
+        let mut ended = Traffic::default();
+        ended.add_drops(&t.by_id[&7].traffic);
+        ended.add_drops(&t.by_id[&7].traffic);
+        assert_eq!(ended.drops()[2], ("policed_down", 10));
+        assert_eq!(ended.in_octets, 0);
         assert!(text.contains("alice"), "{text}");
         assert!(text.contains("02:00:00:00:00:01"), "{text}");
         assert!(text.contains("192.0.2.9"), "{text}");
