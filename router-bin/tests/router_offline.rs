@@ -35,19 +35,26 @@ fn lan_gets_a_lease_while_the_wan_is_down() {
     ping(&tb, &lan, "198.51.100.1").expect("the router answers on the LAN");
     let status = router.status().unwrap();
     assert!(!status.contains("wan: up"), "{status}");
-    router.stop_cleanly(Duration::from_secs(10));
 
-    // The ACK left only once its lease was durable (the write runs off the
-    // event loop): the journal holds it.
-    let journal = config.parent().unwrap().join("state/dhcp-leases");
-    let (mut store, report) = FileStore::open(&journal).expect("lease journal");
-    assert_eq!(report.bad_count, 0);
-    let leases = store.load().unwrap();
+    // The ACK leaves only once its lease is durable (the write runs off the
+    // event loop): the client is bound, so the journal already holds the
+    // lease, before the router stops.
     let ip: Ipv4Addr = bound
         .split_whitespace()
         .find_map(|w| w.strip_prefix("ip="))
         .and_then(|a| a.parse().ok())
         .unwrap_or_else(|| panic!("no ip= in {bound}"));
+    let journal = config.parent().unwrap().join("state/dhcp-leases");
+    let text = std::fs::read_to_string(&journal).expect("lease journal");
+    assert!(
+        text.lines().any(|l| l.starts_with(&format!("L {ip} B "))),
+        "{ip} not in the journal while the router runs:\n{text}"
+    );
+    router.stop_cleanly(Duration::from_secs(10));
+
+    let (mut store, report) = FileStore::open(&journal).expect("lease journal");
+    assert_eq!(report.bad_count, 0);
+    let leases = store.load().unwrap();
     assert!(
         leases
             .iter()
