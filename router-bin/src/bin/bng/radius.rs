@@ -15,67 +15,25 @@ use std::net::{Ipv4Addr, SocketAddr};
 use ppp_proto::Credential;
 use proto_core::{Instant, SeededRng};
 use radius_proto::client::{
-    AccountingRecord, AcctStatusType, Client, ClientConfig, Counters, Event, RequestHandle,
-    ServerConfig,
+    AcctStatusType, Client, ClientConfig, Event, RequestHandle, ServerConfig,
 };
-use radius_proto::wire::{Attribute, Code, Value, attr};
+use radius_proto::wire::Code;
 use radius_proto::{Error, Secret};
 use tokio::net::UdpSocket;
 
 use crate::auth::{Verdict, from_accept};
 use crate::config;
-use crate::sessions::{Session, mac_text, unix_now};
+use crate::sessions::Session;
 
-/// NAS-Port-Type Ethernet (RFC 2865 §5.41).
-const PORT_TYPE_ETHERNET: u32 = 15;
-/// Service-Type Framed.
-const SERVICE_FRAMED: u32 = 2;
-/// Framed-Protocol PPP.
-const FRAMED_PPP: u32 = 1;
+mod request;
+
+use request::{AcctJob, AuthJob, Job};
 
 /// Requests waiting for a free Identifier, at most.
 pub const MAX_QUEUED: usize = 16_384;
 
 /// Identifiers of one socket: requests in flight at most.
 const IDENTIFIERS: usize = 256;
-
-/// An Access-Request waiting to be sent.
-struct AuthJob {
-    id: u16,
-    serial: u64,
-    mac: [u8; 6],
-    acct_id: String,
-    user: Vec<u8>,
-    credential: Credential,
-}
-
-/// What an Accounting-Request reports of its session.
-struct AcctSession {
-    port: u16,
-    mac: [u8; 6],
-    acct_id: String,
-    user: Option<Vec<u8>>,
-    addr: Option<Ipv4Addr>,
-    class: Vec<Vec<u8>>,
-    session_time: Option<u32>,
-    counters: Option<Counters>,
-    cause: Option<u32>,
-}
-
-/// An Accounting-Request waiting to be sent: taken when the event
-/// happened (counters, session time, Event-Timestamp), sent later.
-struct AcctJob {
-    status: AcctStatusType,
-    /// `None`: Accounting-On/Off.
-    session: Option<AcctSession>,
-    timestamp: u32,
-}
-
-/// A request waiting for an Identifier.
-enum Job {
-    Auth(AuthJob),
-    Acct(AcctJob),
-}
 
 /// What an answered Access-Request decided, for which session.
 #[derive(Debug)]
@@ -134,24 +92,6 @@ impl Radius {
         })
     }
 
-    fn nas_attrs<'a>(
-        nas_id: &'a str,
-        nas_ip: Option<Ipv4Addr>,
-        port: u16,
-        mac: &'a str,
-        out: &mut Vec<Attribute<'a>>,
-    ) {
-        out.push(Attribute::bytes(attr::NAS_IDENTIFIER, nas_id.as_bytes()));
-        if let Some(ip) = nas_ip {
-            out.push(Attribute::new(attr::NAS_IP_ADDRESS, Value::Ipv4(ip)));
-        }
-        out.push(Attribute::integer(attr::NAS_PORT, u32::from(port)));
-        out.push(Attribute::integer(attr::NAS_PORT_TYPE, PORT_TYPE_ETHERNET));
-        out.push(Attribute::integer(attr::SERVICE_TYPE, SERVICE_FRAMED));
-        out.push(Attribute::integer(attr::FRAMED_PROTOCOL, FRAMED_PPP));
-        out.push(Attribute::bytes(attr::CALLING_STATION_ID, mac.as_bytes()));
-    }
-
     /// Queues an Access-Request for session `s`; `Err` means it will not
     /// be sent (the caller rejects the session). The answer comes out of
     /// [`Radius::flush`].
@@ -175,65 +115,23 @@ impl Radius {
                 "{MAX_QUEUED} RADIUS requests already wait for an answer slot"
             ));
         }
-        self.queue.push_back(Job::Auth(AuthJob {
-            id: s.id,
-            serial: s.serial,
-            mac: s.mac,
-            acct_id: s.acct_id.clone(),
-            user: user.to_vec(),
-            credential,
-        }));
+        self.queue
+            .push_back(Job::Auth(AuthJob::new(s, user.to_vec(), credential)));
         Ok(())
     }
 
     /// Queues an Accounting-Request for session `s` (counters and times as
     /// of now).
     pub fn account(&mut self, s: &Session, status: AcctStatusType, cause: Option<u32>) {
-        let Some(acct) = &s.acct else {
-            return;
-        };
-        let t = &s.traffic;
-        let session_time = s.up_since.map(|u| {
-            std::time::Instant::now()
-                .saturating_duration_since(u)
-                .as_secs() as u32
-        });
-        let start = status == AcctStatusType::Start;
-        self.enqueue_acct(AcctJob {
-            status,
-            session: Some(AcctSession {
-                port: s.id,
-                mac: s.mac,
-                acct_id: s.acct_id.clone(),
-                user: s.user.clone(),
-                addr: s.addr,
-                class: acct.class.clone(),
-                session_time: if start { None } else { session_time },
-                counters: (!start).then_some(Counters {
-                    input_octets: t.in_octets,
-                    output_octets: t.out_octets,
-                    input_packets: t.in_packets as u32,
-                    output_packets: t.out_packets as u32,
-                }),
-                cause,
-            }),
-            timestamp: unix_now(),
-        });
+        if let Some(job) = AcctJob::of_session(s, status, cause) {
+            self.enqueue_acct(job);
+        }
     }
 
     /// Queues Accounting-On (at start: sessions a previous run left open
     /// are over) or Accounting-Off (at shutdown, after every Stop).
     pub fn accounting_on_off(&mut self, on: bool) {
-        let status = if on {
-            AcctStatusType::AccountingOn
-        } else {
-            AcctStatusType::AccountingOff
-        };
-        self.enqueue_acct(AcctJob {
-            status,
-            session: None,
-            timestamp: unix_now(),
-        });
+        self.enqueue_acct(AcctJob::on_off(on));
     }
 
     fn enqueue_acct(&mut self, job: AcctJob) {
@@ -254,70 +152,7 @@ impl Radius {
 
     /// Hands `job` to the machine.
     fn submit(&mut self, now: Instant, job: &Job) -> Result<RequestHandle, Error> {
-        let nas_id = self.nas_identifier.clone();
-        match job {
-            Job::Auth(a) => {
-                let mac = mac_text(&a.mac);
-                let mut chap = [0u8; 17];
-                let mut attrs = vec![Attribute::bytes(attr::USER_NAME, &a.user)];
-                let password = match &a.credential {
-                    Credential::Pap { password } => Some(password.expose()),
-                    Credential::ChapMd5 {
-                        identifier,
-                        challenge,
-                        response,
-                    } => {
-                        // Lengths checked in `authenticate`.
-                        chap[0] = *identifier;
-                        chap[1..].copy_from_slice(response);
-                        attrs.push(Attribute::bytes(attr::CHAP_PASSWORD, &chap));
-                        attrs.push(Attribute::bytes(attr::CHAP_CHALLENGE, challenge));
-                        None
-                    }
-                };
-                Self::nas_attrs(&nas_id, self.nas_ip, a.id, &mac, &mut attrs);
-                attrs.push(Attribute::bytes(
-                    attr::ACCT_SESSION_ID,
-                    a.acct_id.as_bytes(),
-                ));
-                self.client.authenticate(now, &attrs, password)
-            }
-            Job::Acct(j) => {
-                let mut extra = Vec::new();
-                let Some(s) = &j.session else {
-                    extra.push(Attribute::bytes(attr::NAS_IDENTIFIER, nas_id.as_bytes()));
-                    if let Some(ip) = self.nas_ip {
-                        extra.push(Attribute::new(attr::NAS_IP_ADDRESS, Value::Ipv4(ip)));
-                    }
-                    let mut record = AccountingRecord::new(j.status, b"");
-                    record.event_timestamp = Some(j.timestamp);
-                    record.extra = &extra;
-                    return self.client.account(now, &record);
-                };
-                let mac = mac_text(&s.mac);
-                Self::nas_attrs(&nas_id, self.nas_ip, s.port, &mac, &mut extra);
-                if let Some(a) = s.addr {
-                    extra.push(Attribute::new(attr::FRAMED_IP_ADDRESS, Value::Ipv4(a)));
-                }
-                for c in &s.class {
-                    extra.push(Attribute::bytes(attr::CLASS, c));
-                }
-                extra.push(Attribute::integer(attr::ACCT_AUTHENTIC, 1));
-                // Event-Timestamp says when it happened, however long the
-                // request waited in the queue.
-                let record = AccountingRecord {
-                    status: j.status,
-                    session_id: s.acct_id.as_bytes(),
-                    user_name: s.user.as_deref(),
-                    session_time: s.session_time,
-                    counters: s.counters,
-                    terminate_cause: s.cause,
-                    event_timestamp: Some(j.timestamp),
-                    extra: &extra,
-                };
-                self.client.account(now, &record)
-            }
-        }
+        job.submit(&mut self.client, now, &self.nas_identifier, self.nas_ip)
     }
 
     /// Sends queued requests while Identifiers are free. An Access-Request
