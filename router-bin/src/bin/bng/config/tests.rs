@@ -1,0 +1,101 @@
+//! The configuration's unit tests: defaults, the example file, checks.
+
+use super::*;
+
+const MIN: &str = r#"
+    interface = "eth1"
+    [pool]
+    first = "198.51.100.10"
+    last = "198.51.100.20"
+    local = "198.51.100.1"
+    [[users]]
+    name = "alice"
+    password = "pw"
+"#;
+
+#[test]
+fn minimal_config_gets_defaults() {
+    let c = Config::parse(MIN).unwrap();
+    assert_eq!(c.tun, "bng0");
+    assert_eq!(c.max_sessions, 4096);
+    assert!(c.ipv6cp);
+    assert_eq!(c.lcp.echo_interval, 10);
+    assert!(c.radius.is_none());
+}
+
+#[test]
+fn the_example_parses() {
+    let text = include_str!("../../../../examples/bng.toml");
+    let c = Config::parse(text).unwrap();
+    assert!(c.radius.is_none());
+    assert!(!c.users.is_empty());
+    // Its commented-out RADIUS part parses too.
+    let uncommented: String = text
+        .lines()
+        .map(|l| l.strip_prefix("#> ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let c = Config::parse(&uncommented).unwrap();
+    assert!(c.radius.is_some() && c.coa.is_some());
+    assert_eq!(c.coa_clients(), vec![IpAddr::from([127, 0, 0, 1])]);
+}
+
+#[test]
+fn shutdown_grace_outlasts_the_radius_retries() {
+    let c = Config::parse(MIN).unwrap();
+    assert_eq!(c.shutdown_grace(), Duration::from_secs(3));
+    let server = "[[radius.servers]]\nauth = \"127.0.0.1:1812\"\n\
+                  acct = \"127.0.0.1:1813\"\nsecret = \"s\"\n";
+    let radius = |extra: &str, servers: usize| {
+        Config::parse(&format!(
+            "{MIN}\n[radius]\n{extra}\n{}",
+            server.repeat(servers)
+        ))
+        .unwrap()
+        .shutdown_grace()
+    };
+    // The defaults: 3 s x 3 tries.
+    assert_eq!(radius("", 1), Duration::from_millis(9500));
+    assert_eq!(
+        radius("timeout_ms = 1000\nretries = 2", 2),
+        Duration::from_millis(4500)
+    );
+    assert_eq!(
+        radius("timeout_ms = 100\nretries = 1", 1),
+        Duration::from_secs(3)
+    );
+    assert_eq!(radius("", 3), Duration::from_millis(27500));
+    assert_eq!(radius("", 4), Duration::from_secs(30));
+}
+
+#[test]
+fn ppp_max_payload_is_rfc_4638_range() {
+    assert_eq!(Config::parse(MIN).unwrap().max_payload(), 1492);
+    for (v, ok) in [(1492, false), (1493, true), (1500, true), (1501, false)] {
+        let c = Config::parse(&format!("ppp_max_payload = {v}\n{MIN}"));
+        assert_eq!(c.is_ok(), ok, "{v}");
+        if ok {
+            assert_eq!(c.unwrap().max_payload(), v);
+        }
+    }
+}
+
+#[test]
+fn unknown_key_names_the_key_and_line() {
+    let e = Config::parse(&format!("{MIN}\nbogus = 1\n")).unwrap_err();
+    assert!(e.contains("bogus"), "{e}");
+    assert!(e.contains("line"), "{e}");
+}
+
+#[test]
+fn bad_values_are_refused() {
+    let swapped = MIN.replace("\"198.51.100.10\"", "\"198.51.100.30\"");
+    assert!(Config::parse(&swapped).unwrap_err().contains("pool.first"));
+    let no_users = MIN.replace("[[users]]", "[x]").replace("name", "#");
+    assert!(Config::parse(&no_users).is_err());
+    let e = Config::parse(&format!(
+        "{MIN}\n[[users]]\nname = \"alice\"\npassword = \"x\"\n"
+    ))
+    .unwrap_err();
+    assert!(e.contains("twice"), "{e}");
+}
