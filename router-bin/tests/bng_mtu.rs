@@ -72,6 +72,12 @@ fn rfc_4638_sessions_and_fragmentation_needed() {
     let mut d = Dialer::new(sock, pppoe, PppConfig::peer(b"alice", b"wonderland"), 1);
     let addr = dial_up(&mut d, || bed.log());
     assert_eq!(link_mtu(&d), Some(1500), "{:?}", d.log);
+    let table = bed.ctl("sessions");
+    let mtu_column = table
+        .lines()
+        .find(|l| l.starts_with("alice"))
+        .and_then(|l| l.split_whitespace().last());
+    assert_eq!(mtu_column, Some("1500"), "{table}");
     let target = addr.to_string();
     let mut p = bed
         .tb

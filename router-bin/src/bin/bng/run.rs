@@ -88,6 +88,15 @@ fn enable_forwarding(path: &std::path::Path) -> io::Result<bool> {
     Ok(true)
 }
 
+/// The MTU of interface `name` (from sysfs), if it can be read.
+fn current_mtu(name: &str) -> Option<u32> {
+    std::fs::read_to_string(format!("/sys/class/net/{name}/mtu"))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// Serves until SIGTERM/SIGINT.
 pub async fn run(cfg: Config) -> Result<(), String> {
     let clock = StdClock::new();
@@ -104,7 +113,11 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     // RFC 4638 needs the access interface to carry the largest payload
     // plus the 8-byte PPPoE/PPP header; the TUN device carries the largest
     // payload (each session's own MTU is enforced in the data path).
-    let access_mtu = cfg.ppp_max_payload.map(|p| u32::from(p) + 8);
+    // Only ever raised: an interface with a larger MTU keeps it.
+    let access_mtu = cfg
+        .ppp_max_payload
+        .map(|p| u32::from(p) + 8)
+        .filter(|need| current_mtu(&cfg.interface).is_none_or(|m| m < *need));
     nc.link_up(&cfg.interface, access_mtu)
         .await
         .map_err(|e| hint(&format!("access interface {}", cfg.interface), e))?;
@@ -365,6 +378,12 @@ pub async fn run(cfg: Config) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mtu_of_an_interface_is_read() {
+        assert_eq!(current_mtu("lo").map(|m| m >= 1500), Some(true));
+        assert_eq!(current_mtu("no-such-if0"), None);
+    }
 
     #[test]
     fn forwarding_is_turned_on_when_off() {

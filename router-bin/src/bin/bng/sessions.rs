@@ -250,7 +250,7 @@ impl Table {
         let mut rows: Vec<&Session> = self.by_id.values().collect();
         rows.sort_by_key(|s| s.id);
         let mut out = format!(
-            "{:<20} {:<17} {:>6} {:<15} {:>9} {:>14} {:>14} {:>8} {:<13} {:>11} {:>7} {:>7}\n",
+            "{:<20} {:<17} {:>6} {:<15} {:>9} {:>14} {:>14} {:>8} {:<13} {:>11} {:>7} {:>7} {:>5}\n",
             "USER",
             "MAC",
             "ID",
@@ -262,7 +262,8 @@ impl Table {
             "LIMIT-KBPS",
             "POLICED",
             "TOO-BIG",
-            "V6-DROP"
+            "V6-DROP",
+            "MTU"
         );
         for s in rows {
             let addr = match (s.addr, s.ipv4_up) {
@@ -273,7 +274,7 @@ impl Table {
             let t = &s.traffic;
             let _ = writeln!(
                 out,
-                "{:<20} {:<17} {:>6} {:<15} {:>9} {:>14} {:>14} {:>8} {:<13} {:>11} {:>7} {:>7}",
+                "{:<20} {:<17} {:>6} {:<15} {:>9} {:>14} {:>14} {:>8} {:<13} {:>11} {:>7} {:>7} {:>5}",
                 s.user_text(),
                 mac_text(&s.mac),
                 s.id,
@@ -286,6 +287,7 @@ impl Table {
                 format!("{}/{}", t.policed_up, t.policed_down),
                 t.too_big,
                 t.ipv6_dropped,
+                s.mtu,
             );
         }
         let _ = writeln!(out, "{} session(s)", self.by_id.len());
@@ -335,7 +337,7 @@ mod tests {
         let text = t.render(now + Duration::from_secs(3725));
         // The drop counters, after the limits.
         let row: Vec<&str> = text.lines().nth(1).unwrap().split_whitespace().collect();
-        assert_eq!(row[7..], ["0", "-/-", "0/5", "2", "0"], "{text}");
+        assert_eq!(row[7..], ["0", "-/-", "0/5", "2", "0", "1492"], "{text}");
         let mut ended = Traffic::default();
         ended.add_drops(&t.by_id[&7].traffic);
         ended.add_drops(&t.by_id[&7].traffic);
