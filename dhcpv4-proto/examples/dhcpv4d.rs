@@ -36,7 +36,6 @@
 use std::io::{self, Write};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use dhcpv4_proto::file_store::FileStore;
 use dhcpv4_proto::lease::LeaseStore;
@@ -44,7 +43,7 @@ use dhcpv4_proto::server::{
     Destination, PoolConfig, Reservation, ReservationKey, Server, ServerConfig, ServerEvent,
 };
 use dhcpv4_proto::wire::{DomainName, Route};
-use proto_core::{Duration, Instant};
+use proto_core::{Duration, StdClock};
 use serde::Deserialize;
 use socket2::{Domain, Protocol, Socket, Type};
 
@@ -94,26 +93,6 @@ struct ReservationToml {
 fn parse_mac(s: &str) -> Result<Vec<u8>, String> {
     let v: Result<Vec<u8>, _> = s.split(':').map(|h| u8::from_str_radix(h, 16)).collect();
     v.map_err(|e| format!("bad MAC `{s}`: {e}"))
-}
-
-/// Our clock: nanoseconds since the UNIX epoch at start, then monotonic.
-struct Clock {
-    base: Duration,
-    start: std::time::Instant,
-}
-
-impl Clock {
-    fn new() -> Clock {
-        Clock {
-            base: SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default(),
-            start: std::time::Instant::now(),
-        }
-    }
-    fn now(&self) -> Instant {
-        Instant::ZERO + self.base + self.start.elapsed()
-    }
 }
 
 fn server_config(cfg: &Config) -> Result<ServerConfig, String> {
@@ -168,7 +147,8 @@ fn run() -> Result<(), String> {
         .ok_or("usage: dhcpv4d CONFIG.toml")?;
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
     let cfg: Config = toml::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
-    let clock = Clock::new();
+    // Leases are stored and outlive restarts: wall-clock instants.
+    let clock = StdClock::since_unix_epoch();
     let mut server = Server::new(server_config(&cfg)?, clock.now()).map_err(|e| e.to_string())?;
     let (mut store, report) = FileStore::open(&cfg.lease_file)
         .map_err(|e| format!("{}: {e}", cfg.lease_file.display()))?;

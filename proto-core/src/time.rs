@@ -134,11 +134,15 @@ impl fmt::Debug for Instant {
 }
 
 /// Converts the host's monotonic clock into [`Instant`]s counted from the
-/// moment the `StdClock` was made.
+/// moment the `StdClock` was made, or, for state that must survive a
+/// restart (DHCP leases), from the UNIX epoch
+/// ([`since_unix_epoch`](Self::since_unix_epoch)).
 #[cfg(feature = "std")]
 #[derive(Clone, Copy, Debug)]
 pub struct StdClock {
     origin: std::time::Instant,
+    /// The [`Instant`] of `origin`.
+    offset: Duration,
 }
 
 #[cfg(feature = "std")]
@@ -147,6 +151,20 @@ impl StdClock {
     pub fn new() -> Self {
         StdClock {
             origin: std::time::Instant::now(),
+            offset: Duration::ZERO,
+        }
+    }
+
+    /// A clock whose [`Instant`]s are wall-clock time since the UNIX epoch
+    /// when it was made, then advance monotonically (a wall-clock step
+    /// while running does not move them). A clock set before 1970 counts
+    /// from zero.
+    pub fn since_unix_epoch() -> Self {
+        StdClock {
+            origin: std::time::Instant::now(),
+            offset: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default(),
         }
     }
 
@@ -159,13 +177,15 @@ impl StdClock {
     /// [`Instant::ZERO`].
     pub fn from_std(&self, t: std::time::Instant) -> Instant {
         let d = t.saturating_duration_since(self.origin);
-        Instant::ZERO + d
+        Instant::ZERO + self.offset + d
     }
 
-    /// The host instant of an [`Instant`], for sleeping until a deadline;
-    /// `None` if it is too far in the future to represent.
+    /// The host instant of an [`Instant`], for sleeping until a deadline
+    /// (one before the clock's origin maps to the origin); `None` if it is
+    /// too far in the future to represent.
     pub fn to_std(&self, t: Instant) -> Option<std::time::Instant> {
-        self.origin.checked_add(t.since_origin())
+        self.origin
+            .checked_add(t.since_origin().saturating_sub(self.offset))
     }
 }
 
@@ -219,5 +239,20 @@ mod tests {
         let before = std::time::Instant::now();
         let later_clock = StdClock::new();
         assert_eq!(later_clock.from_std(before), Instant::ZERO);
+    }
+
+    #[test]
+    fn epoch_clock_reads_wall_time_and_round_trips() {
+        let wall = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap();
+        let clock = StdClock::since_unix_epoch();
+        let now = clock.now().since_origin();
+        // Within a minute of the wall clock (and not counted from zero).
+        assert!(now >= wall && now - wall < Duration::from_secs(60));
+        let t = clock.now();
+        assert_eq!(clock.from_std(clock.to_std(t).unwrap()), t);
+        // A deadline before the clock was made means "now", not a panic.
+        assert!(clock.to_std(Instant::ZERO).is_some());
     }
 }

@@ -11,12 +11,11 @@
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use dhcpv4_proto::file_store::FileStore;
 use dhcpv4_proto::lease::{Lease, LeaseState, LeaseStore};
 use dhcpv4_proto::server::{Destination, PoolConfig, Server, ServerConfig, ServerEvent};
-use proto_core::{Duration, Instant};
+use proto_core::{Duration, StdClock};
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
 use tokio::task::JoinHandle;
@@ -26,27 +25,6 @@ use crate::config::{Config, LanAddr};
 
 /// Pool interface id (one LAN).
 const LAN: u32 = 1;
-
-/// Wall-clock time as an [`Instant`] since the UNIX epoch, monotonic after
-/// start.
-struct EpochClock {
-    base: Duration,
-    start: std::time::Instant,
-}
-
-impl EpochClock {
-    fn new() -> Self {
-        EpochClock {
-            base: SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default(),
-            start: std::time::Instant::now(),
-        }
-    }
-    fn now(&self) -> Instant {
-        Instant::ZERO + self.base + self.start.elapsed()
-    }
-}
 
 /// Lease time while no DNS servers are known (before the first IPCP).
 const LEASE_WITHOUT_DNS: Duration = Duration::from_secs(120);
@@ -72,7 +50,8 @@ pub enum Wake {
 /// The LAN's DHCP service.
 pub struct LanDhcp {
     sock: UdpSocket,
-    clock: EpochClock,
+    /// Lease times are wall-clock (they are stored and outlive restarts).
+    clock: StdClock,
     /// `None` while a write has it.
     store: Option<FileStore>,
     /// The write in flight.
@@ -129,7 +108,7 @@ impl LanDhcp {
         })?;
         let mut d = LanDhcp {
             sock,
-            clock: EpochClock::new(),
+            clock: StdClock::since_unix_epoch(),
             store: Some(store),
             writing: None,
             deferred_dns: None,
