@@ -14,7 +14,7 @@ use router_bin::link::{PPP_IPV4, PPP_IPV6};
 pub use backlog::{Backlog, Dir};
 
 use crate::engine::Bng;
-use crate::mtu::{Fit, fit, frag_needed};
+use crate::mtu::{Fit, fit, frag_needed, fragment};
 
 /// Room in front of a packet read from the TUN device for the PPP
 /// protocol field (MSS clamping works on PPP frames).
@@ -141,10 +141,18 @@ impl Bng {
                 return;
             }
             Fit::TooBig => {
-                // Fragmentation is not implemented: a fragmentable packet
-                // larger than the session's MTU (only possible with RFC
-                // 4638, when the TUN device's MTU is above it) is dropped.
-                s.traffic.too_big += 1;
+                // Larger than this session's MTU (only possible with RFC
+                // 4638, when the TUN device's MTU is above it): fragment.
+                let Some(fragments) = fragment(packet, s.mtu) else {
+                    s.traffic.too_big += 1;
+                    return;
+                };
+                for f in fragments {
+                    // Each fits now, so this takes the Fits path once.
+                    let mut b = vec![0u8; HEADROOM + f.len()];
+                    b[HEADROOM..].copy_from_slice(&f);
+                    self.on_tun_packet(&mut b, f.len(), out);
+                }
                 return;
             }
         }

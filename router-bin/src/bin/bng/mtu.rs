@@ -15,7 +15,7 @@ pub enum Fit {
     Fits,
     /// Too big, Don't Fragment set: drop it and answer Fragmentation Needed.
     TooBigDf,
-    /// Too big, fragmentable: drop it (fragmentation is not implemented).
+    /// Too big, fragmentable: [`fragment`] it.
     TooBig,
 }
 
@@ -42,9 +42,11 @@ pub fn frag_needed(original: &[u8], from: Ipv4Addr, mtu: u16) -> Option<Vec<u8>>
     }
     let fragment_offset = u16::from_be_bytes([original[6], original[7]]) & 0x1fff;
     let src = Ipv4Addr::new(original[12], original[13], original[14], original[15]);
+    // RFC 1812 §4.3.2.7: no error to a source that is not one host:
+    // 0/8 ("this network"), loopback, multicast, class E and broadcast.
     if fragment_offset != 0
-        || src.is_unspecified()
-        || src.is_broadcast()
+        || src.octets()[0] == 0
+        || src.octets()[0] >= 240
         || src.is_multicast()
         || src.is_loopback()
     {
@@ -78,6 +80,54 @@ pub fn frag_needed(original: &[u8], from: Ipv4Addr, mtu: u16) -> Option<Vec<u8>>
     Some(p)
 }
 
+/// RFC 791 fragmentation of an IPv4 packet without Don't Fragment into
+/// pieces of at most `mtu` bytes (RFC 1812 §4.2.2.7: a router must
+/// fragment). `None` when it is not done here: a malformed packet, one with
+/// IP options (only options with the copied flag may be repeated in every
+/// fragment; packets with options are rare enough to drop and count), or
+/// an MTU too small for 8 data bytes.
+pub fn fragment(packet: &[u8], mtu: u16) -> Option<Vec<Vec<u8>>> {
+    if packet.len() < 20 || packet[0] != 0x45 {
+        return None;
+    }
+    let total = usize::from(u16::from_be_bytes([packet[2], packet[3]]));
+    if total < 20 || total > packet.len() {
+        return None;
+    }
+    let flags_offset = u16::from_be_bytes([packet[6], packet[7]]);
+    if flags_offset & 0x4000 != 0 {
+        return None; // Don't Fragment
+    }
+    let more_after = flags_offset & 0x2000 != 0;
+    let offset = flags_offset & 0x1fff;
+    // Data per fragment: a multiple of 8 bytes.
+    let chunk = (usize::from(mtu).checked_sub(20)? / 8) * 8;
+    if chunk == 0 {
+        return None;
+    }
+    let data = &packet[20..total];
+    let count = data.len().div_ceil(chunk);
+    let mut fragments = Vec::with_capacity(count);
+    for (i, piece) in data.chunks(chunk).enumerate() {
+        let mut f = Vec::with_capacity(20 + piece.len());
+        f.extend_from_slice(&packet[..20]);
+        f.extend_from_slice(piece);
+        let len = u16::try_from(f.len()).ok()?;
+        f[2..4].copy_from_slice(&len.to_be_bytes());
+        // The original's offset (it may itself be a fragment) plus ours;
+        // a 16-bit total length keeps it within 13 bits.
+        let off = offset + u16::try_from(i * chunk / 8).ok()?;
+        let more = i + 1 < count || more_after;
+        let field = if more { 0x2000 } else { 0 } | off;
+        f[6..8].copy_from_slice(&field.to_be_bytes());
+        f[10..12].copy_from_slice(&[0, 0]);
+        let sum = checksum::checksum(&f[..20]);
+        f[10..12].copy_from_slice(&sum.to_be_bytes());
+        fragments.push(f);
+    }
+    Some(fragments)
+}
+
 /// A token bucket for the ICMP errors the bng sends: [`RATE`] per second,
 /// bursts of [`BURST`] (RFC 1812 §4.3.2.8 asks routers to limit them).
 #[derive(Debug, Default)]
@@ -96,15 +146,25 @@ impl IcmpLimit {
     /// Whether one more ICMP error may go at `now` (and takes its token).
     pub fn allow(&mut self, now: Instant) -> bool {
         let full = BURST * 1000;
-        self.milli = match self.last {
-            None => full,
+        match self.last {
+            None => {
+                self.milli = full;
+                self.last = Some(now);
+            }
             Some(l) => {
                 let ms =
                     u64::try_from(now.saturating_duration_since(l).as_millis()).unwrap_or(u64::MAX);
-                self.milli.saturating_add(ms.saturating_mul(RATE)).min(full)
+                self.milli = self.milli.saturating_add(ms.saturating_mul(RATE)).min(full);
+                // Only whole milliseconds became tokens: the remainder still
+                // counts next time (calls less than 1 ms apart must refill).
+                self.last = if self.milli == full {
+                    Some(now)
+                } else {
+                    l.checked_add(std::time::Duration::from_millis(ms))
+                        .or(Some(now))
+                };
             }
-        };
-        self.last = Some(now);
+        }
         if self.milli >= 1000 {
             self.milli -= 1000;
             true
@@ -197,5 +257,65 @@ mod tests {
         assert!(l.allow(t + Duration::from_millis(100)));
         let later = t + Duration::from_secs(60);
         assert_eq!((0..50).filter(|_| l.allow(later)).count(), BURST as usize);
+    }
+
+    #[test]
+    fn fragments_reassemble_to_the_original() {
+        let original = big(false);
+        let frags = fragment(&original, 1492).unwrap();
+        assert_eq!(frags.len(), 2);
+        let mut data = Vec::new();
+        for (i, f) in frags.iter().enumerate() {
+            assert!(f.len() <= 1492);
+            assert!(checksum::verify(&f[..20]), "header checksum");
+            let field = u16::from_be_bytes([f[6], f[7]]);
+            assert_eq!(field & 0x2000 != 0, i == 0, "MF on all but the last");
+            assert_eq!(usize::from(field & 0x1fff) * 8, data.len(), "offset");
+            assert_eq!(usize::from(u16::from_be_bytes([f[2], f[3]])), f.len());
+            assert_eq!(f[12..20], original[12..20]);
+            data.extend_from_slice(&f[20..]);
+        }
+        assert_eq!(data, original[20..]);
+        // Data per fragment is a multiple of 8: 1472 of 1480.
+        assert_eq!(frags[0].len(), 20 + 1472);
+        // Not done: Don't Fragment, IP options, malformed, tiny MTU.
+        assert!(fragment(&big(true), 1492).is_none());
+        let mut options = big(false);
+        options[0] = 0x46;
+        assert!(fragment(&options, 1492).is_none());
+        assert!(fragment(&original[..10], 1492).is_none());
+        assert!(fragment(&original, 27).is_none());
+        // A fragment of a fragment keeps MF and adds to the offset.
+        let mut middle = big(false);
+        middle[6..8].copy_from_slice(&(0x2000u16 | 100).to_be_bytes());
+        let frags = fragment(&middle, 1000).unwrap();
+        let last = frags.last().unwrap();
+        let field = u16::from_be_bytes([last[6], last[7]]);
+        assert!(field & 0x2000 != 0);
+        assert_eq!(field & 0x1fff, 100 + (frags.len() as u16 - 1) * (976 / 8));
+    }
+
+    #[test]
+    fn the_icmp_limit_refills_under_steady_calls() {
+        // A call every 100 µs for 10 s: the burst plus RATE per second.
+        let start = Instant::now();
+        let mut limit = IcmpLimit::default();
+        let allowed = (0..100_000u64)
+            .filter(|i| limit.allow(start + Duration::from_micros(i * 100)))
+            .count() as u64;
+        let expected = BURST + RATE * 10;
+        assert!(
+            allowed.abs_diff(expected) <= 2,
+            "{allowed} allowed, expected {expected}"
+        );
+    }
+
+    #[test]
+    fn no_error_to_this_network_or_class_e_sources() {
+        for src in [[0, 1, 2, 3], [240, 0, 0, 1], [255, 255, 255, 255]] {
+            let mut p = big(true);
+            p[12..16].copy_from_slice(&src);
+            assert!(frag_needed(&p, Ipv4Addr::new(192, 0, 2, 1), 1492).is_none());
+        }
     }
 }
