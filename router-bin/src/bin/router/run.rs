@@ -226,6 +226,9 @@ async fn serve(cfg: &Config, net: &Netconf) -> Result<(), String> {
     let mut out = vec![0u8; 2048];
     let mut dgram = vec![0u8; 1600];
     let mut shutdown: Option<Instant> = None;
+    // When to look for a failed WAN interface again: fixed once set, so
+    // steady LAN or DHCP traffic cannot keep pushing it back.
+    let mut wan_check_at: Option<Instant> = None;
     loop {
         while let Some(f) = wan.poll_transmit() {
             if let Err(e) = ws.sock.send(&f) {
@@ -252,7 +255,9 @@ async fn serve(cfg: &Config, net: &Netconf) -> Result<(), String> {
         }
         if ws.failed && shutdown.is_none() {
             // Look for the WAN interface again each second.
-            next = next.min(Instant::now() + WAN_CHECK);
+            next = next.min(*wan_check_at.get_or_insert_with(|| Instant::now() + WAN_CHECK));
+        } else {
+            wan_check_at = None;
         }
         let dhcp_wait = async {
             match &mut dhcp {
@@ -329,6 +334,7 @@ async fn serve(cfg: &Config, net: &Netconf) -> Result<(), String> {
                         wan.set_mac(mac);
                     }
                 } else if ws.failed
+                    && wan_check_at.take().is_some()
                     && let Some((mac, moved)) =
                         ws.refresh(net, wan_if, wan_mtu, "interface check").await
                 {
