@@ -185,12 +185,33 @@ pub fn data_type(typ: u8) -> DataType {
 
 /// An IPv6 prefix as RFC 3162 §2.3 encodes it: the prefix length and the
 /// prefix octets actually present (0..=16, trailing octets may be omitted).
+///
+/// Bits past the prefix length "must be zero" (RFC 3162 §2.3). Both
+/// [`Ipv6Prefix::new`] and parsing clear them in the prefix they give
+/// ([`Ipv6Prefix::addr`]), as FreeRADIUS does when it decodes one: a server
+/// that sends `2001:db8::1/64` means `2001:db8::/64`, and refusing it would
+/// turn a usable Access-Accept into a failed session. The octets are kept as
+/// they were on the wire ([`Ipv6Prefix::wire_octets`]) so that a parsed
+/// packet is emitted byte for byte; equality compares those wire octets.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
 pub struct Ipv6Prefix {
     /// Prefix-Length, 0..=128.
     pub len: u8,
     octets: [u8; 16],
     present: u8,
+}
+
+/// `octets` with every bit at or past `len` cleared.
+fn mask(mut octets: [u8; 16], len: u8) -> [u8; 16] {
+    for (i, o) in octets.iter_mut().enumerate() {
+        let bit = (i as u32) * 8;
+        if bit >= u32::from(len) {
+            *o = 0;
+        } else if bit + 8 > u32::from(len) {
+            *o &= 0xffu8 << (8 - (u32::from(len) - bit));
+        }
+    }
+    octets
 }
 
 impl Ipv6Prefix {
@@ -200,27 +221,18 @@ impl Ipv6Prefix {
         if len > 128 {
             return None;
         }
-        let mut octets = addr.octets();
-        let present = len.div_ceil(8);
-        // Bits beyond the prefix length are zero (RFC 3162 §2.3).
-        for (i, o) in octets.iter_mut().enumerate() {
-            let bit = (i as u32) * 8;
-            if bit >= u32::from(len) {
-                *o = 0;
-            } else if bit + 8 > u32::from(len) {
-                *o &= 0xffu8 << (8 - (u32::from(len) - bit));
-            }
-        }
         Some(Ipv6Prefix {
             len,
-            octets,
-            present,
+            // Bits beyond the prefix length are zero (RFC 3162 §2.3).
+            octets: mask(addr.octets(), len),
+            present: len.div_ceil(8),
         })
     }
 
-    /// The prefix as an address (omitted octets are zero).
+    /// The prefix as an address: omitted octets and bits past the prefix
+    /// length are zero.
     pub fn addr(&self) -> Ipv6Addr {
-        Ipv6Addr::from(self.octets)
+        Ipv6Addr::from(mask(self.octets, self.len))
     }
 
     /// The prefix octets as they were on the wire.

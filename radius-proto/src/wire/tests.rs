@@ -253,3 +253,23 @@ fn ipv6_prefix_forms() {
     assert!(Value::parse(attr::FRAMED_IPV6_PREFIX, &[0, 129]).is_err());
     assert!(Value::parse(attr::FRAMED_IPV6_PREFIX, &[1, 64]).is_err());
 }
+
+#[test]
+fn ipv6_prefix_bits_past_the_length_are_cleared_by_parse_as_by_new() {
+    // 2001:db8:ffff::/36 as a sloppy server writes it: bits past /36 set.
+    let wire = [0, 36, 0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff];
+    let Ok(Value::Ipv6Prefix(parsed)) = Value::parse(attr::FRAMED_IPV6_PREFIX, &wire) else {
+        panic!("not a prefix");
+    };
+    let built = Ipv6Prefix::new("2001:db8:ffff::".parse().unwrap(), 36).unwrap();
+    assert_eq!((parsed.len, parsed.addr()), (built.len, built.addr()));
+    assert_eq!(
+        parsed.addr(),
+        "2001:db8:f000::".parse::<core::net::Ipv6Addr>().unwrap()
+    );
+    // The octets stay as received, so the attribute is re-emitted unchanged.
+    assert_eq!(parsed.wire_octets(), &wire[2..]);
+    let mut out = [0u8; 8];
+    Value::Ipv6Prefix(parsed).emit(&mut out);
+    assert_eq!(out, wire);
+}
