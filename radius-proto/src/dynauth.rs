@@ -15,6 +15,10 @@
 //!   the application gets
 //!   [`Event::Request`] and answers with [`DynAuthServer::respond`]: ACK, or
 //!   NAK with an [`ErrorCause`] such as 503 (Session-Context-Not-Found).
+//! - A request carrying an invalid attribute (RFC 6929 §2.8: a known
+//!   attribute whose value does not fit its type, such as an empty
+//!   User-Name) is answered at once with a NAK, Error-Cause 407
+//!   (Invalid-Attribute-Value), rather than dropped or half understood.
 //! - Retransmitted requests (same source, Identifier and authenticator) are
 //!   answered again from a bounded cache without a second event.
 //! - Bounds: at most `max_pending` requests await the application (older
@@ -275,6 +279,8 @@ pub struct Stats {
     pub too_many_pending: u64,
     /// Requests the application never answered.
     pub expired: u64,
+    /// Requests refused (NAK, Error-Cause 407) for an invalid attribute.
+    pub invalid_attributes: u64,
 }
 
 #[derive(Debug)]
@@ -401,6 +407,20 @@ impl DynAuthServer {
             answer: None,
             until: now + self.config.cache_time,
         });
+        // An invalid attribute (RFC 6929 §2.8) is answered, not dropped (the
+        // requester would only retransmit), and not ignored either: ignoring
+        // an invalid identification attribute would name more sessions
+        // than meant, so the request is refused whole (RFC 5176 §3.6).
+        if packet.invalid_attributes().next().is_some() {
+            self.stats.invalid_attributes += 1;
+            self.answer(
+                client,
+                from,
+                bytes,
+                Answer::Nak(ErrorCause::INVALID_ATTRIBUTE_VALUE),
+            );
+            return Ok(());
+        }
         if selector.is_empty() {
             self.answer(
                 client,

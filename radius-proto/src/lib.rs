@@ -26,6 +26,12 @@
 //!   Delegated-IPv6-Prefix and friends.
 //! - **RFC 5176**: Disconnect-/CoA-Request/ACK/NAK with Error-Cause, as a
 //!   listener on the NAS ([`dynauth`]).
+//! - **RFC 6929 §2.8** (invalid attributes): a known attribute whose value
+//!   does not fit its type is kept raw as [`wire::Value::Invalid`], skipped
+//!   by the typed accessors and reported by
+//!   [`wire::Packet::invalid_attributes`]; the packet is processed (the
+//!   client takes such an answer, the listener NAKs such a request with
+//!   Error-Cause 407). Only broken framing makes a packet malformed.
 //! - **Dictionaries** ([`dict`]): the standard attributes built in, Roaring
 //!   Penguin (RP-Upstream/Downstream-Speed-Limit) and Cisco-AVPair out of the
 //!   box, and a loader for FreeRADIUS dictionary files.

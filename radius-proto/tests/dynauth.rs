@@ -292,3 +292,38 @@ fn request_for_another_nas_is_naked_403() {
     l.handle_input(Instant::ZERO, from(), &req).unwrap();
     assert!(matches!(l.poll_event(), Some(Event::Request(_))));
 }
+
+/// RFC 6929 §2.8: a CoA-Request with one empty text attribute (an invalid
+/// attribute) and a good authenticator is answered — CoA-NAK with
+/// Error-Cause 407 (Invalid-Attribute-Value) — not dropped as malformed, and
+/// the retransmission gets the same answer from the cache.
+#[test]
+fn coa_with_an_empty_text_attribute_is_answered_not_dropped() {
+    let mut l = listener();
+    let req = request(
+        Code::CoaRequest,
+        9,
+        &[
+            Attribute::new(attr::FRAMED_IP_ADDRESS, Value::Ipv4([192, 0, 2, 7].into())),
+            Attribute::new(attr::USER_NAME, Value::Invalid(b"")),
+        ],
+        true,
+    );
+    assert_eq!(&req[26..28], [attr::USER_NAME, 2]);
+    l.handle_input(Instant::ZERO, from(), &req).unwrap();
+    assert!(
+        l.poll_event().is_none(),
+        "refused whole, not half understood"
+    );
+    let a = answer_of(&mut l, &req);
+    let p = Packet::parse(&a).unwrap();
+    assert_eq!(p.code, Code::CoaNak);
+    assert_eq!(p.get(attr::ERROR_CAUSE), Some(&Value::Integer(407)));
+    assert_eq!(l.stats().malformed, 0);
+    assert_eq!((l.stats().naks, l.stats().invalid_attributes), (1, 1));
+    assert_eq!(
+        l.handle_input(Instant::from_secs(1), from(), &req),
+        Err(Dropped::Duplicate)
+    );
+    assert_eq!(answer_of(&mut l, &req), a);
+}

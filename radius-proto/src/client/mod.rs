@@ -21,6 +21,9 @@
 //!   default, the Blast-RADIUS mitigation) a correct Message-Authenticator on
 //!   every Access-Accept/Reject/Challenge. Anything else is dropped:
 //!   [`Client::handle_input`] returns [`Dropped`] and counts it in [`Stats`].
+//!   An answer whose framing is sound but which carries invalid attributes
+//!   (RFC 6929 §2.8) is accepted: the caller reads it with the typed
+//!   accessors, which skip them (see [`crate::wire`]).
 //!   Late and duplicate answers find no request and are dropped too.
 //!
 //! Drain order: after every `handle_*` call or command, drain
@@ -449,14 +452,18 @@ impl Client {
             }
             _ => {}
         }
-        if let Err(e) = Packet::parse(bytes) {
-            return self.drop_with(Dropped::Malformed(e));
-        }
+        // Only broken framing is malformed; invalid attributes (RFC 6929
+        // §2.8) leave the answer valid, to be processed.
+        let invalid = match Packet::parse(bytes) {
+            Ok(p) => p.invalid_attributes().next().is_some(),
+            Err(e) => return self.drop_with(Dropped::Malformed(e)),
+        };
         let Some(p) = self.slots[id].take() else {
             return self.drop_with(Dropped::UnknownIdentifier);
         };
         self.outstanding -= 1;
         self.stats.responses += 1;
+        self.stats.with_invalid_attributes += u64::from(invalid);
         let st = &mut self.servers[p.server];
         st.fail_count = 0;
         if st.dead_until.take().is_some() {

@@ -195,6 +195,9 @@ pub struct Stats {
     pub timeouts: u64,
     /// Answers accepted.
     pub responses: u64,
+    /// Answers accepted that carried invalid attributes (RFC 6929 §2.8):
+    /// processed, the invalid attributes ignored like unknown ones.
+    pub with_invalid_attributes: u64,
     /// Dropped: malformed.
     pub malformed: u64,
     /// Dropped: late or duplicate (unknown Identifier).

@@ -279,11 +279,19 @@ pub enum Value<'a> {
     InterfaceId([u8; 8]),
     /// Vendor-Specific.
     Vsa(Vsa<'a>),
+    /// An "invalid attribute" (RFC 6929 §2.8): a known attribute whose value
+    /// does not fit its data type (an empty text, an integer of 3 octets, a
+    /// prefix length over 128...), kept as the octets received so the packet
+    /// still round-trips. The typed accessors ([`Value::as_bytes`],
+    /// [`crate::Packet::get`]...) skip it, as RFC 6929 §2.8 treats it like an
+    /// unknown attribute; [`crate::Packet::invalid_attributes`] reports it.
+    Invalid(&'a [u8]),
 }
 
 impl<'a> Value<'a> {
     /// Decodes `v` as the value of standard attribute `typ`, checking its
-    /// length against the attribute's definition.
+    /// length against the attribute's definition. [`crate::Packet::parse`]
+    /// keeps a value this refuses as [`Value::Invalid`].
     pub fn parse(typ: u8, v: &'a [u8]) -> Result<Self, Error> {
         let attr = AttrName::std(typ);
         let d = def(typ);
@@ -328,7 +336,7 @@ impl<'a> Value<'a> {
     /// The encoded length of the value.
     pub fn buffer_len(&self) -> usize {
         match self {
-            Value::Text(b) | Value::Octets(b) => b.len(),
+            Value::Text(b) | Value::Octets(b) | Value::Invalid(b) => b.len(),
             Value::Ipv4(_) | Value::Integer(_) | Value::Time(_) => 4,
             Value::Ipv6(_) => 16,
             Value::Ipv6Prefix(p) => 2 + usize::from(p.present),
@@ -340,7 +348,7 @@ impl<'a> Value<'a> {
     /// Writes the value into `out` (exactly `buffer_len()` bytes).
     pub fn emit(&self, out: &mut [u8]) {
         match self {
-            Value::Text(b) | Value::Octets(b) => out.copy_from_slice(b),
+            Value::Text(b) | Value::Octets(b) | Value::Invalid(b) => out.copy_from_slice(b),
             Value::Ipv4(a) => out.copy_from_slice(&a.octets()),
             Value::Integer(n) | Value::Time(n) => out.copy_from_slice(&n.to_be_bytes()),
             Value::Ipv6(a) => out.copy_from_slice(&a.octets()),
@@ -428,12 +436,31 @@ impl<'a> Attribute<'a> {
         2 + self.value.buffer_len()
     }
 
+    /// Whether this is an invalid attribute (RFC 6929 §2.8).
+    pub fn is_invalid(&self) -> bool {
+        matches!(self.value, Value::Invalid(_))
+    }
+
+    /// Why an invalid attribute is invalid (`None` for a valid one).
+    pub fn invalid_reason(&self) -> Option<Error> {
+        match self.value {
+            Value::Invalid(v) => Some(Value::parse(self.typ, v).err().unwrap_or(Error::BadValue {
+                attr: AttrName::std(self.typ),
+            })),
+            _ => None,
+        }
+    }
+
     /// Checks that the value fits the attribute (length 1..=253 after the
-    /// header, and the definition's bounds).
+    /// header, and the definition's bounds). An invalid attribute only has
+    /// to fit in one attribute: it is re-emitted as it was received.
     pub fn check(&self) -> Result<(), Error> {
         let n = self.value.buffer_len();
         let attr = AttrName::std(self.typ);
-        let (min, max) = def(self.typ).map_or((0, 253), |d| (d.min_len, d.max_len));
+        let (min, max) = match self.value {
+            Value::Invalid(_) => (0, 253),
+            _ => def(self.typ).map_or((0, 253), |d| (d.min_len, d.max_len)),
+        };
         if n < usize::from(min) || n > usize::from(max) || n > 253 {
             return Err(Error::BadLength { attr, length: n });
         }

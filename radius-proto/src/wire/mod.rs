@@ -2,11 +2,17 @@
 //!
 //! [`Packet::parse`] validates a datagram once: the header's Length must be
 //! 20..=4096 and within the datagram (octets beyond it are padding and are
-//! ignored, RFC 2865 §3), and every attribute's length is checked against the
-//! packet and against its type (see [`attr::STANDARD`]). After that no
-//! accessor can fail or panic. [`Packet::emit`] is the exact inverse of
-//! `parse` for every packet `parse` accepts without padding; attributes this
-//! crate does not know are kept as octets and round-trip unchanged.
+//! ignored, RFC 2865 §3), and every attribute's Length must be at least 2 and
+//! stay within the packet; a packet that breaks these framing rules is an
+//! error. Each attribute's value is then checked against its type (see
+//! [`attr::STANDARD`]): one that does not fit is an "invalid attribute"
+//! (RFC 6929 §2.8), kept as [`Value::Invalid`] with its octets, and the
+//! packet is still accepted — the caller processes it, ignoring what it
+//! cannot use, instead of dropping a packet whose authenticator checks out
+//! and making the peer retransmit. After `parse` no accessor can fail or
+//! panic. [`Packet::emit`] is the exact inverse of `parse` for every packet
+//! `parse` accepts without padding; attributes this crate does not know and
+//! invalid attributes are kept as octets and round-trip unchanged.
 
 pub mod attr;
 pub mod vsa;
@@ -190,7 +196,7 @@ impl<'a> Packet<'a> {
             let (typ, v) = a?;
             attributes.push(Attribute {
                 typ,
-                value: Value::parse(typ, v)?,
+                value: Value::parse(typ, v).unwrap_or(Value::Invalid(v)),
             });
         }
         Ok(Packet {
@@ -242,20 +248,23 @@ impl<'a> Packet<'a> {
         Ok(v)
     }
 
-    /// The first attribute of type `typ`.
+    /// The first valid attribute of type `typ` (invalid ones are skipped,
+    /// RFC 6929 §2.8).
     pub fn get(&self, typ: u8) -> Option<&Value<'a>> {
-        self.attributes
-            .iter()
-            .find(|a| a.typ == typ)
-            .map(|a| &a.value)
+        self.get_all(typ).next()
     }
 
-    /// Every attribute of type `typ`.
+    /// Every valid attribute of type `typ`.
     pub fn get_all(&self, typ: u8) -> impl Iterator<Item = &Value<'a>> {
         self.attributes
             .iter()
-            .filter(move |a| a.typ == typ)
+            .filter(move |a| a.typ == typ && !a.is_invalid())
             .map(|a| &a.value)
+    }
+
+    /// The invalid attributes (RFC 6929 §2.8), in wire order.
+    pub fn invalid_attributes(&self) -> impl Iterator<Item = &Attribute<'a>> {
+        self.attributes.iter().filter(|a| a.is_invalid())
     }
 
     /// Every Vendor-Specific attribute of `vendor`.

@@ -132,9 +132,14 @@ fn length_checks_name_the_attribute() {
         Packet::parse(&b),
         Err(Error::BadPacketLength { length: 4097 })
     );
-    // NAS-Port with a 3-octet value.
+    // NAS-Port with a 3-octet value: an invalid attribute (RFC 6929 §2.8),
+    // kept raw; the packet parses and re-emits unchanged.
     let mut p = hex("01 00 00 19 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 05 05 00 00 03");
-    let e = Packet::parse(&p).unwrap_err();
+    let parsed = Packet::parse(&p).unwrap();
+    assert_eq!(parsed.attributes[0].value, Value::Invalid(&[0, 0, 3]));
+    assert_eq!(parsed.get(attr::NAS_PORT), None);
+    assert_eq!(parsed.to_vec().unwrap(), p);
+    let e = parsed.attributes[0].invalid_reason().unwrap();
     assert_eq!(
         e,
         Error::BadLength {
@@ -161,12 +166,15 @@ fn length_checks_name_the_attribute() {
         Packet::parse(&p),
         Err(Error::AttributeOverrun { length: 1, .. })
     ));
-    // Message-Authenticator must be 16 octets.
+    // Message-Authenticator must be 16 octets: otherwise invalid (and not
+    // found by the crypto, so a packet that needs one is dropped).
     let ma = hex("01 00 00 17 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 50 03 00");
+    let parsed = Packet::parse(&ma).unwrap();
     assert!(matches!(
-        Packet::parse(&ma),
-        Err(Error::BadLength { length: 1, .. })
+        parsed.attributes[0].invalid_reason(),
+        Some(Error::BadLength { length: 1, .. })
     ));
+    assert_eq!(crypto::find_message_authenticator(&ma), None);
 }
 
 #[test]

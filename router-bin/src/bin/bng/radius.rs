@@ -17,7 +17,7 @@ use proto_core::{Instant, SeededRng};
 use radius_proto::client::{
     AcctStatusType, Client, ClientConfig, Event, RequestHandle, ServerConfig,
 };
-use radius_proto::wire::Code;
+use radius_proto::wire::{Code, Packet, attr};
 use radius_proto::{Error, Secret};
 use tokio::net::UdpSocket;
 
@@ -248,9 +248,9 @@ impl Radius {
                     let Some((id, serial)) = self.auth.remove(&r.handle) else {
                         continue; // an Accounting-Response
                     };
-                    let verdict = match (r.code, r.packet()) {
-                        (Code::AccessAccept, Ok(p)) => Verdict::Accept(from_accept(&p)),
-                        _ => Verdict::Reject("Authentication failed"),
+                    let verdict = match r.packet() {
+                        Ok(p) => verdict_of(r.code, &p, id),
+                        Err(_) => Verdict::Reject("Authentication failed"),
                     };
                     out.push(AuthOutcome {
                         id,
@@ -284,6 +284,37 @@ impl Radius {
         self.send_all();
         out
     }
+}
+
+/// Attributes of an Access-Accept the bng acts on ([`from_accept`]).
+const ACTED_ON: [u8; 5] = [
+    attr::FRAMED_IP_ADDRESS,
+    attr::SESSION_TIMEOUT,
+    attr::ACCT_INTERIM_INTERVAL,
+    attr::CLASS,
+    attr::VENDOR_SPECIFIC,
+];
+
+/// The verdict of a verified answer. An invalid attribute (RFC 6929 §2.8)
+/// is ignored like an unknown one, unless it is one the bng acts on: then
+/// the session is refused rather than set up without it (an invalid
+/// Session-Timeout must not become a session without a limit).
+fn verdict_of(code: Code, p: &Packet<'_>, session: u16) -> Verdict {
+    if code != Code::AccessAccept {
+        return Verdict::Reject("Authentication failed");
+    }
+    for a in p.invalid_attributes() {
+        let why = a
+            .invalid_reason()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        if ACTED_ON.contains(&a.typ) {
+            tracing::warn!(session, "Access-Accept refused: {why}");
+            return Verdict::Reject("Authentication failed");
+        }
+        tracing::debug!(session, "Access-Accept: ignored {why}");
+    }
+    Verdict::Accept(from_accept(p))
 }
 
 #[cfg(test)]

@@ -98,3 +98,37 @@ async fn the_queue_is_bounded_and_skips_sessions_gone() {
     }
     assert!(r.auth.is_empty());
 }
+
+/// RFC 6929 §2.8: an Access-Accept with an invalid attribute the bng does
+/// not use (an empty Reply-Message) is accepted; one with an invalid
+/// attribute it acts on (a 3-octet Session-Timeout) is refused.
+#[test]
+fn invalid_attributes_in_an_access_accept() {
+    use radius_proto::wire::{Attribute, Value};
+    let mut p = Packet::new(Code::AccessAccept, 1, [0; 16]);
+    p.attributes
+        .push(Attribute::new(attr::REPLY_MESSAGE, Value::Invalid(b"")));
+    p.attributes
+        .push(Attribute::integer(attr::SESSION_TIMEOUT, 60));
+    let bytes = p.to_vec().unwrap();
+    let parsed = Packet::parse(&bytes).unwrap();
+    match verdict_of(Code::AccessAccept, &parsed, 1) {
+        Verdict::Accept(g) => assert_eq!(g.session_timeout, Some(60)),
+        v => panic!("{v:?}"),
+    }
+    p.attributes[1] = Attribute::new(attr::SESSION_TIMEOUT, Value::Invalid(&[0, 0, 60]));
+    let bytes = p.to_vec().unwrap();
+    let parsed = Packet::parse(&bytes).unwrap();
+    assert!(matches!(
+        verdict_of(Code::AccessAccept, &parsed, 1),
+        Verdict::Reject(_)
+    ));
+    assert!(matches!(
+        verdict_of(
+            Code::AccessReject,
+            &Packet::new(Code::AccessReject, 1, [0; 16]),
+            1
+        ),
+        Verdict::Reject(_)
+    ));
+}
