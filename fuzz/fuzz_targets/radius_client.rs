@@ -15,11 +15,9 @@ use radius_proto::Secret;
 fuzz_target!(|data: &[u8]| {
     let a = SocketAddr::from(([127, 0, 0, 1], 1812));
     let b = SocketAddr::from(([127, 0, 0, 1], 1813));
-    let mut c = Client::new(
-        ClientConfig::new(vec![ServerConfig::new(a, b, Secret::new(&b"s"[..]))]),
-        SeededRng::from_u64(1),
-    )
-    .unwrap();
+    let mut cfg = ClientConfig::new(vec![ServerConfig::new(a, b, Secret::new(&b"s"[..]))]);
+    cfg.nas_identifier = Some(b"nas".to_vec());
+    let mut c = Client::new(cfg, SeededRng::from_u64(1)).unwrap();
     let mut l = DynAuthServer::new(DynAuthConfig::new(vec![DynAuthClient {
         addr: a.ip(),
         secret: Secret::new(&b"s"[..]),

@@ -28,15 +28,13 @@ fn access_attrs() -> Vec<Attribute<'static>> {
 fn client() -> Client {
     let a = "127.0.0.1:1812".parse().unwrap();
     let b = "127.0.0.1:1813".parse().unwrap();
-    Client::new(
-        ClientConfig::new(vec![ServerConfig::new(
-            a,
-            b,
-            Secret::new(&b"testing123"[..]),
-        )]),
-        SeededRng::from_u64(1),
-    )
-    .unwrap()
+    let mut cfg = ClientConfig::new(vec![ServerConfig::new(
+        a,
+        b,
+        Secret::new(&b"testing123"[..]),
+    )]);
+    cfg.nas_identifier = Some(b"nas".to_vec());
+    Client::new(cfg, SeededRng::from_u64(1)).unwrap()
 }
 
 fn benches(c: &mut Criterion) {

@@ -66,7 +66,10 @@
 //!
 //! let server = "127.0.0.1:1812".parse().unwrap();
 //! let acct = "127.0.0.1:1813".parse().unwrap();
-//! let cfg = ClientConfig::new(vec![ServerConfig::new(server, acct, Secret::new(&b"s3cret"[..]))]);
+//! let mut cfg = ClientConfig::new(vec![ServerConfig::new(server, acct, Secret::new(&b"s3cret"[..]))]);
+//! // RFC 2865 §4.1: every Access-Request names its NAS; the machine adds
+//! // this NAS-Identifier when the caller's attributes do not.
+//! cfg.nas_identifier = Some(b"nas-1".to_vec());
 //! let mut nas = Client::new(cfg, SeededRng::from_u64(7)).unwrap();
 //!
 //! let now = Instant::ZERO;

@@ -28,6 +28,7 @@ fn server(i: u16) -> ServerConfig {
 
 fn client(n: u16) -> Client {
     let mut cfg = ClientConfig::new((0..n).map(server).collect());
+    cfg.nas_identifier = Some(b"nas".to_vec());
     cfg.timeout = Duration::from_secs(3);
     cfg.max_tries = 3;
     Client::new(cfg, SeededRng::from_u64(1)).unwrap()
@@ -219,6 +220,7 @@ fn failover_to_the_live_server_and_dead_server_comes_back() {
 #[test]
 fn weights_share_new_requests() {
     let mut cfg = ClientConfig::new(vec![server(0), server(1)]);
+    cfg.nas_identifier = Some(b"nas".to_vec());
     cfg.servers[0].weight = 3;
     let mut c = Client::new(cfg, SeededRng::from_u64(2)).unwrap();
     let mut count = [0usize; 2];
@@ -399,6 +401,7 @@ fn forged_or_unsigned_answers_are_dropped_and_counted() {
 
     // Only an explicit opt-out accepts an answer without Message-Authenticator.
     let mut cfg = ClientConfig::new(vec![server(0)]);
+    cfg.nas_identifier = Some(b"nas".to_vec());
     cfg.require_message_authenticator = false;
     let mut c = Client::new(cfg, SeededRng::from_u64(3)).unwrap();
     c.authenticate(Instant::ZERO, &user(), Some(b"wonderland"))
@@ -597,4 +600,63 @@ fn reordering_late_link_converges() {
             "{s:?}"
         );
     }
+}
+
+/// RFC 2865 §4.1 (and RFC 2866 §4.1): every Access- and
+/// Accounting-Request names its NAS. The machine adds the configured
+/// NAS-Identifier (else NAS-IP-Address) when the caller did not, keeps the
+/// caller's own, and refuses when it has none to add.
+#[test]
+fn requests_always_name_the_nas() {
+    let sent = |c: &mut Client| c.poll_transmit().unwrap().payload;
+    let nas = |b: &[u8]| {
+        let p = Packet::parse(b).unwrap();
+        (
+            p.get_all(attr::NAS_IDENTIFIER)
+                .filter_map(Value::as_bytes)
+                .map(<[u8]>::to_vec)
+                .collect::<Vec<_>>(),
+            p.get_all(attr::NAS_IP_ADDRESS)
+                .filter_map(Value::as_ipv4)
+                .collect::<Vec<_>>(),
+        )
+    };
+    let mut c = client(1);
+    c.authenticate(Instant::ZERO, &user(), None).unwrap();
+    assert_eq!(nas(&sent(&mut c)), (vec![b"nas".to_vec()], vec![]));
+    c.account(
+        Instant::ZERO,
+        &AccountingRecord::new(AcctStatusType::Start, b"s1"),
+    )
+    .unwrap();
+    assert_eq!(nas(&sent(&mut c)), (vec![b"nas".to_vec()], vec![]));
+    // The caller's own NAS-IP-Address: nothing added.
+    let ip = std::net::Ipv4Addr::new(192, 0, 2, 1);
+    let mut given = user().to_vec();
+    given.push(Attribute::new(attr::NAS_IP_ADDRESS, Value::Ipv4(ip)));
+    c.authenticate(Instant::ZERO, &given, None).unwrap();
+    assert_eq!(nas(&sent(&mut c)), (vec![], vec![ip]));
+
+    // Only an address configured: NAS-IP-Address.
+    let mut cfg = ClientConfig::new(vec![server(0)]);
+    cfg.nas_ip_address = Some(ip);
+    let mut c = Client::new(cfg, SeededRng::from_u64(1)).unwrap();
+    c.authenticate(Instant::ZERO, &user(), None).unwrap();
+    assert_eq!(nas(&sent(&mut c)), (vec![], vec![ip]));
+
+    // Nothing to add: refused, nothing sent.
+    let mut c = Client::new(ClientConfig::new(vec![server(0)]), SeededRng::from_u64(1)).unwrap();
+    assert!(matches!(
+        c.authenticate(Instant::ZERO, &user(), None),
+        Err(Error::Config { .. })
+    ));
+    assert!(matches!(
+        c.account(
+            Instant::ZERO,
+            &AccountingRecord::new(AcctStatusType::Start, b"s1")
+        ),
+        Err(Error::Config { .. })
+    ));
+    assert!(c.poll_transmit().is_none());
+    assert_eq!(c.outstanding(), 0);
 }

@@ -120,7 +120,8 @@ fn access_accept_with_invalid_attributes_is_processed() {
     let secret = b"s3cret";
     let server: SocketAddr = "127.0.0.1:1812".parse().unwrap();
     let acct: SocketAddr = "127.0.0.1:1813".parse().unwrap();
-    let cfg = ClientConfig::new(vec![ServerConfig::new(server, acct, Secret::new(secret))]);
+    let mut cfg = ClientConfig::new(vec![ServerConfig::new(server, acct, Secret::new(secret))]);
+    cfg.nas_identifier = Some(b"nas".to_vec());
     let mut c = Client::new(cfg, SeededRng::from_u64(3)).unwrap();
     let user = [Attribute::bytes(attr::USER_NAME, b"alice")];
     let h = c.authenticate(Instant::ZERO, &user, Some(b"pw")).unwrap();

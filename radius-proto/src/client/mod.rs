@@ -5,6 +5,11 @@
 //!   whose 256 Identifiers are shared by all requests in flight. The 257th
 //!   request is refused with [`Error::IdentifiersExhausted`]: back-pressure
 //!   the caller must respect (queue, or wait for an answer).
+//! - **The NAS is named** (RFC 2865 §4.1, RFC 2866 §4.1): every request
+//!   must carry NAS-IP-Address or NAS-Identifier; the machine adds
+//!   [`ClientConfig::nas_identifier`] (else
+//!   [`ClientConfig::nas_ip_address`]) when the caller's attributes carry
+//!   neither, and refuses the request when it has neither to add.
 //! - **Retransmission** (RFC 2865 §2.5, RFC 5080 §2.2.1): an unanswered
 //!   request is sent again after [`ClientConfig::timeout`], up to
 //!   [`ClientConfig::max_tries`] times per server. An Access-Request is
@@ -158,6 +163,12 @@ impl Client {
     /// with the chosen server's secret when `password` is given, plus a
     /// Message-Authenticator. For CHAP, put CHAP-Password (see
     /// [`crypto::chap_password`]) and CHAP-Challenge in `attributes`.
+    ///
+    /// RFC 2865 §4.1: an Access-Request MUST carry NAS-IP-Address or
+    /// NAS-Identifier (or, RFC 3162, NAS-IPv6-Address). When `attributes`
+    /// has none, the machine adds [`ClientConfig::nas_identifier`], else
+    /// [`ClientConfig::nas_ip_address`]; with neither configured the request
+    /// is refused with [`Error::Config`].
     pub fn authenticate(
         &mut self,
         now: Instant,
@@ -169,10 +180,39 @@ impl Client {
         }
         let mut attrs = Vec::new();
         encode_attrs(attributes, &mut attrs)?;
+        if !self.add_nas(attributes, &mut attrs)? {
+            return Err(Error::Config {
+                what: "an Access-Request needs NAS-IP-Address or NAS-Identifier (RFC 2865 §4.1): set ClientConfig::nas_identifier",
+            });
+        }
         self.submit(now, Kind::Access, attrs, password.map(Secret::new))
     }
 
-    /// Sends an Accounting-Request for `record`.
+    /// Appends the configured NAS-Identifier or NAS-IP-Address to `out`
+    /// when `given` names no NAS; whether the request then names one.
+    fn add_nas(&self, given: &[Attribute<'_>], out: &mut Vec<u8>) -> Result<bool, Error> {
+        let names_nas = given.iter().any(|a| {
+            matches!(
+                a.typ,
+                attr::NAS_IP_ADDRESS | attr::NAS_IDENTIFIER | attr::NAS_IPV6_ADDRESS
+            )
+        });
+        if names_nas {
+            return Ok(true);
+        }
+        let added = match (&self.config.nas_identifier, self.config.nas_ip_address) {
+            (Some(id), _) => Attribute::bytes(attr::NAS_IDENTIFIER, id),
+            (None, Some(ip)) => Attribute::new(attr::NAS_IP_ADDRESS, Value::Ipv4(ip)),
+            (None, None) => return Ok(false),
+        };
+        encode_attrs(&[added], out)?;
+        Ok(true)
+    }
+
+    /// Sends an Accounting-Request for `record`. Like
+    /// [`Client::authenticate`], it adds the configured NAS-Identifier or
+    /// NAS-IP-Address when `record.extra` names no NAS (RFC 2866 §4.1), and
+    /// refuses the request when neither is configured.
     pub fn account(
         &mut self,
         now: Instant,
@@ -227,6 +267,12 @@ impl Client {
         let mut attrs = Vec::new();
         encode_attrs(&list, &mut attrs)?;
         encode_attrs(record.extra, &mut attrs)?;
+        // RFC 2866 §4.1 asks the same of an Accounting-Request.
+        if !self.add_nas(record.extra, &mut attrs)? {
+            return Err(Error::Config {
+                what: "an Accounting-Request needs NAS-IP-Address or NAS-Identifier (RFC 2866 §4.1): set ClientConfig::nas_identifier",
+            });
+        }
         if record.extra.iter().any(|a| a.typ == attr::ACCT_DELAY_TIME) {
             return Err(Error::Config {
                 what: "Acct-Delay-Time is the machine's to set",

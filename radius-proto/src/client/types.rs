@@ -1,7 +1,7 @@
 //! The client's configuration, records, events and counters.
 
 use alloc::vec::Vec;
-use core::net::SocketAddr;
+use core::net::{Ipv4Addr, SocketAddr};
 
 use proto_core::{Duration, Instant};
 
@@ -56,6 +56,11 @@ pub struct ClientConfig {
     /// Message-Authenticator (default `true`; turning it off re-opens
     /// Blast-RADIUS, CVE-2024-3596).
     pub require_message_authenticator: bool,
+    /// NAS-Identifier added to a request that names no NAS (RFC 2865 §4.1:
+    /// an Access-Request MUST carry NAS-IP-Address or NAS-Identifier).
+    pub nas_identifier: Option<Vec<u8>>,
+    /// NAS-IP-Address added likewise when there is no `nas_identifier`.
+    pub nas_ip_address: Option<Ipv4Addr>,
 }
 
 impl ClientConfig {
@@ -66,6 +71,8 @@ impl ClientConfig {
             timeout: Duration::from_secs(3),
             max_tries: 3,
             require_message_authenticator: true,
+            nas_identifier: None,
+            nas_ip_address: None,
         }
     }
 }

@@ -124,6 +124,7 @@ pub struct Nas {
 impl Nas {
     pub fn new(servers: Vec<ServerConfig>, timeout: StdDuration, tries: u32) -> Nas {
         let mut cfg = ClientConfig::new(servers);
+        cfg.nas_identifier = Some(b"nas".to_vec());
         cfg.timeout = timeout;
         cfg.max_tries = tries;
         Nas {

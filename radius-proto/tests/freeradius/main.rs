@@ -99,6 +99,7 @@ fn freeradius_pap_chap_reply_and_accounting() {
         r.acct,
         Secret::new(SECRET.as_bytes()),
     )]);
+    cfg.nas_identifier = Some(b"nas".to_vec());
     cfg.require_message_authenticator = false;
     let mut lax = Nas::new(cfg.servers.clone(), StdDuration::from_millis(500), 2);
     lax.client = Client::new(cfg, SeededRng::from_u64(1)).unwrap();
@@ -493,6 +494,7 @@ fn throughput_vs_radclient() {
                 r.acct,
                 Secret::new(SECRET.as_bytes()),
             )]);
+            c.nas_identifier = Some(b"nas".to_vec());
             c.timeout = StdDuration::from_secs(3);
             c
         },

@@ -73,6 +73,8 @@ impl Radius {
         let mut cc = ClientConfig::new(servers);
         cc.timeout = std::time::Duration::from_millis(cfg.timeout_ms);
         cc.max_tries = cfg.retries;
+        cc.nas_identifier = Some(cfg.nas_identifier.as_bytes().to_vec());
+        cc.nas_ip_address = cfg.nas_ip;
         let client = Client::new(cc, rng)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("radius: {e}")))?;
         let bind: SocketAddr = match cfg.servers[0].auth {
