@@ -82,8 +82,8 @@ pub enum Error {
     /// A User-Password longer than 128 bytes.
     #[error("password longer than 128 bytes")]
     PasswordTooLong,
-    /// All 256 Identifiers of the socket are in use: back-pressure.
-    #[error("all 256 identifiers are outstanding")]
+    /// All 256 Identifiers of every source socket are in use: back-pressure.
+    #[error("all 256 identifiers of every source are outstanding")]
     IdentifiersExhausted,
     /// A configuration that cannot work (no servers, zero weight...).
     #[error("invalid configuration: {what}")]

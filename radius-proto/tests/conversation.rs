@@ -660,3 +660,80 @@ fn requests_always_name_the_nas() {
     assert!(c.poll_transmit().is_none());
     assert_eq!(c.outstanding(), 0);
 }
+
+/// RFC 2865 §3: the Identifier space is per source port. With four
+/// sources, 1,024 requests are in flight at once (each source's 256
+/// Identifiers distinct), the next is refused, an answer read on the wrong
+/// source is dropped, and every answer read on its own source completes
+/// its request.
+#[test]
+fn several_sources_carry_more_than_256_requests() {
+    let mut cfg = ClientConfig::new(vec![server(0)]);
+    cfg.nas_identifier = Some(b"nas".to_vec());
+    cfg.sources = 4;
+    let mut c = Client::new(cfg, SeededRng::from_u64(9)).unwrap();
+    assert_eq!(c.capacity(), 1024);
+    let mut handles = std::collections::HashSet::new();
+    for i in 0..1024u32 {
+        let h = if i % 2 == 0 {
+            c.authenticate(Instant::ZERO, &user(), Some(b"wonderland"))
+        } else {
+            let id = i.to_string();
+            c.account(
+                Instant::ZERO,
+                &AccountingRecord::new(AcctStatusType::Start, id.as_bytes()),
+            )
+        };
+        handles.insert(h.unwrap());
+    }
+    assert_eq!(c.outstanding(), 1024);
+    assert_eq!(
+        c.authenticate(Instant::ZERO, &user(), None),
+        Err(Error::IdentifiersExhausted)
+    );
+    let sent: Vec<_> = std::iter::from_fn(|| c.poll_transmit()).collect();
+    assert_eq!(sent.len(), 1024);
+    let mut per_source = [
+        std::collections::HashSet::new(),
+        Default::default(),
+        Default::default(),
+        Default::default(),
+    ];
+    for t in &sent {
+        assert!(
+            per_source[t.source].insert(t.payload[1]),
+            "Identifier reused on source {}",
+            t.source
+        );
+    }
+    assert!(per_source.iter().all(|s| s.len() == 256));
+
+    let mut srv = MemServer::new(SECRET);
+    // On the wrong source: not this request (another one's Identifier, its
+    // authenticator does not verify) or none.
+    let a = srv.answer(&sent[0].payload).unwrap();
+    let wrong = (sent[0].source + 1) % 4;
+    assert!(
+        c.handle_input_on(Instant::ZERO, wrong, sent[0].destination, &a)
+            .is_err()
+    );
+    assert!(
+        c.handle_input_on(Instant::ZERO, 4, sent[0].destination, &a)
+            .is_err()
+    );
+    assert_eq!(c.outstanding(), 1024);
+    for t in &sent {
+        let a = srv.answer(&t.payload).unwrap();
+        c.handle_input_on(Instant::ZERO, t.source, t.destination, &a)
+            .unwrap();
+    }
+    assert_eq!(c.outstanding(), 0);
+    while let Some(e) = c.poll_event() {
+        let Event::Response(r) = e else {
+            panic!("{e:?}")
+        };
+        assert!(handles.remove(&r.handle));
+    }
+    assert!(handles.is_empty(), "every request answered once");
+    assert_eq!(c.stats().responses, 1024);
+}

@@ -1,10 +1,14 @@
 //! The NAS side: sends Access-Requests and Accounting-Requests to one or
 //! more RADIUS servers and matches their answers.
 //!
-//! - **Identifiers** (RFC 2865 §3): the machine stands for one UDP socket,
-//!   whose 256 Identifiers are shared by all requests in flight. The 257th
-//!   request is refused with [`Error::IdentifiersExhausted`]: back-pressure
-//!   the caller must respect (queue, or wait for an answer).
+//! - **Identifiers** (RFC 2865 §3): the Identifier space is per source
+//!   address and port. The machine stands for [`ClientConfig::sources`] UDP
+//!   sockets of the caller, each with 256 Identifiers; each request is
+//!   tagged with the source it uses ([`Transmit::source`]), and its answer
+//!   is matched on that source ([`Client::handle_input_on`]). The request
+//!   after `256 × sources` in flight is refused with
+//!   [`Error::IdentifiersExhausted`]: back-pressure the caller must respect
+//!   (queue, or wait for an answer).
 //! - **The NAS is named** (RFC 2865 §4.1, RFC 2866 §4.1): every request
 //!   must carry NAS-IP-Address or NAS-Identifier; the machine adds
 //!   [`ClientConfig::nas_identifier`] (else
@@ -39,7 +43,7 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::net::SocketAddr;
 
-use proto_core::{Instant, SeededRng, Transmit};
+use proto_core::{Instant, SeededRng};
 use rand_core::Rng;
 
 use crate::crypto::{self, MessageAuth, Secret};
@@ -85,11 +89,13 @@ pub struct Client {
     config: ClientConfig,
     rng: SeededRng,
     servers: Vec<ServerState>,
+    /// Requests in flight by `source × 256 + Identifier`.
     slots: Vec<Option<Pending>>,
     outstanding: usize,
-    next_id: u8,
+    /// Where the search for a free slot starts.
+    next_slot: usize,
     next_handle: u64,
-    transmits: VecDeque<Transmit<SocketAddr>>,
+    transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
     stats: Stats,
 }
@@ -126,14 +132,20 @@ impl Client {
                 what: "max_tries and timeout must be positive",
             });
         }
-        let next_id = (rng.next_u32() & 0xff) as u8;
+        if config.sources == 0 || config.sources > MAX_SOURCES {
+            return Err(Error::Config {
+                what: "need 1..=64 sources",
+            });
+        }
+        let slots = 256 * config.sources;
+        let next_slot = rng.next_u32() as usize % slots;
         Ok(Client {
             servers: alloc::vec![ServerState::default(); config.servers.len()],
             config,
             rng,
-            slots: (0..256).map(|_| None).collect(),
+            slots: (0..slots).map(|_| None).collect(),
             outstanding: 0,
-            next_id,
+            next_slot,
             next_handle: 1,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -146,9 +158,14 @@ impl Client {
         &self.stats
     }
 
-    /// Requests in flight (at most 256).
+    /// Requests in flight (at most `256 × sources`).
     pub fn outstanding(&self) -> usize {
         self.outstanding
+    }
+
+    /// Requests in flight at most: `256 ×` [`ClientConfig::sources`].
+    pub fn capacity(&self) -> usize {
+        self.slots.len()
     }
 
     /// Whether server `i` is currently marked dead.
@@ -293,15 +310,27 @@ impl Client {
         Ok(())
     }
 
-    fn alloc_id(&mut self) -> Option<u8> {
-        for k in 0..256u16 {
-            let id = self.next_id.wrapping_add(k as u8);
-            if self.slots[usize::from(id)].is_none() {
-                self.next_id = id.wrapping_add(1);
-                return Some(id);
-            }
-        }
-        None
+    /// A free slot (`source × 256 + Identifier`), searched round-robin so
+    /// Identifiers are not reused sooner than needed.
+    fn alloc_slot(&mut self) -> Option<usize> {
+        let n = self.slots.len();
+        let slot = (0..n)
+            .map(|k| (self.next_slot + k) % n)
+            .find(|&i| self.slots[i].is_none())?;
+        self.next_slot = (slot + 1) % n;
+        Some(slot)
+    }
+
+    /// A free slot on the same source as `slot` (an Accounting-Request
+    /// retransmitted with new attributes keeps its socket).
+    fn alloc_on_source_of(&mut self, slot: usize) -> Option<usize> {
+        let base = slot - slot % 256;
+        let start = self.next_slot % 256;
+        let found = (0..256)
+            .map(|k| base + (start + k) % 256)
+            .find(|&i| self.slots[i].is_none())?;
+        self.next_slot = (found + 1) % self.slots.len();
+        Some(found)
     }
 
     fn submit(
@@ -319,10 +348,10 @@ impl Client {
         if HEADER_LEN + attrs.len() + extra + 18 + 6 > MAX_PACKET_LEN {
             return Err(Error::TooBig);
         }
-        if self.outstanding >= 256 {
+        if self.outstanding >= self.slots.len() {
             return Err(Error::IdentifiersExhausted);
         }
-        let id = self.alloc_id().ok_or(Error::IdentifiersExhausted)?;
+        let slot = self.alloc_slot().ok_or(Error::IdentifiersExhausted)?;
         let server = self
             .select(now, 0)
             .ok_or(Error::Config { what: "no server" })?;
@@ -341,9 +370,9 @@ impl Client {
             authenticator: [0; 16],
             bytes: Vec::new(),
         };
-        self.encode(&mut p, id, now);
-        self.send(&p);
-        self.slots[usize::from(id)] = Some(p);
+        self.encode(&mut p, slot as u8, now);
+        self.send(&p, slot);
+        self.slots[slot] = Some(p);
         self.outstanding += 1;
         self.stats.requests += 1;
         Ok(handle)
@@ -425,13 +454,14 @@ impl Client {
         p.bytes = b;
     }
 
-    fn send(&mut self, p: &Pending) {
+    fn send(&mut self, p: &Pending, slot: usize) {
         let s = &self.config.servers[p.server];
         let destination = match p.kind {
             Kind::Access => s.auth_addr,
             Kind::Accounting => s.acct_addr,
         };
         self.transmits.push_back(Transmit {
+            source: slot / 256,
             destination,
             payload: p.bytes.clone(),
         });
@@ -451,10 +481,24 @@ impl Client {
         Err(why)
     }
 
-    /// One datagram received on the socket from `from`.
+    /// One datagram received from `from` on source socket 0: for a client
+    /// with one source (see [`Client::handle_input_on`]).
     pub fn handle_input(
         &mut self,
+        now: Instant,
+        from: SocketAddr,
+        datagram: &[u8],
+    ) -> Result<(), Dropped> {
+        self.handle_input_on(now, 0, from, datagram)
+    }
+
+    /// One datagram received from `from` on source socket `source` (the
+    /// socket [`Transmit::source`] named); a source out of range is
+    /// [`Dropped::UnknownIdentifier`].
+    pub fn handle_input_on(
+        &mut self,
         _now: Instant,
+        source: usize,
         from: SocketAddr,
         datagram: &[u8],
     ) -> Result<(), Dropped> {
@@ -463,7 +507,10 @@ impl Client {
             Err(e) => return self.drop_with(Dropped::Malformed(e)),
         };
         let bytes = &datagram[..usize::from(h.length)];
-        let id = usize::from(h.identifier);
+        if source >= self.config.sources {
+            return self.drop_with(Dropped::UnknownIdentifier);
+        }
+        let id = source * 256 + usize::from(h.identifier);
         let Some(p) = &self.slots[id] else {
             return self.drop_with(Dropped::UnknownIdentifier);
         };
@@ -528,7 +575,7 @@ impl Client {
     /// Retransmits, fails over and times out requests whose deadline has
     /// passed. Harmless when called early or twice.
     pub fn handle_timeout(&mut self, now: Instant) {
-        for id in 0..256usize {
+        for id in 0..self.slots.len() {
             let due = self.slots[id].as_ref().is_some_and(|p| p.deadline <= now);
             if !due {
                 continue;
@@ -540,18 +587,18 @@ impl Client {
                 p.tries += 1;
                 p.deadline = now + self.config.timeout;
                 self.stats.retransmissions += 1;
-                let new_id = match p.kind {
-                    Kind::Access => id as u8,
+                let new_slot = match p.kind {
+                    Kind::Access => id,
                     Kind::Accounting => {
                         // New attributes (Acct-Delay-Time), new Identifier
                         // when one is free (RFC 2866 §5.2).
-                        let nid = self.alloc_id().unwrap_or(id as u8);
-                        self.encode(&mut p, nid, now);
+                        let nid = self.alloc_on_source_of(id).unwrap_or(id);
+                        self.encode(&mut p, nid as u8, now);
                         nid
                     }
                 };
-                self.send(&p);
-                self.slots[usize::from(new_id)] = Some(p);
+                self.send(&p, new_slot);
+                self.slots[new_slot] = Some(p);
                 continue;
             }
             // This server used up its tries.
@@ -573,7 +620,7 @@ impl Client {
                     p.deadline = now + self.config.timeout;
                     self.stats.failovers += 1;
                     self.encode(&mut p, id as u8, now);
-                    self.send(&p);
+                    self.send(&p, id);
                     self.slots[id] = Some(p);
                 }
                 None => {
@@ -587,7 +634,7 @@ impl Client {
 
     /// The next datagram to send.
     #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit<SocketAddr>> {
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
         self.transmits.pop_front()
     }
 

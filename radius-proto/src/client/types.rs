@@ -12,6 +12,24 @@ use crate::wire::{Attribute, Code, Packet};
 /// The most servers a client may be configured with.
 pub const MAX_SERVERS: usize = 32;
 
+/// The most source sockets a client may be configured with
+/// ([`ClientConfig::sources`]): 256 × 64 = 16,384 requests in flight.
+pub const MAX_SOURCES: usize = 64;
+
+/// A datagram to send, and from which of the caller's source sockets
+/// ([`ClientConfig::sources`]): each source is its own Identifier space
+/// (RFC 2865 §3), so its answer must be read from that same socket and
+/// handed to [`crate::client::Client::handle_input_on`] with that index.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Transmit {
+    /// The source socket, `0..sources`.
+    pub source: usize,
+    /// Where the datagram goes.
+    pub destination: SocketAddr,
+    /// The datagram.
+    pub payload: Vec<u8>,
+}
+
 /// One RADIUS server.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
@@ -56,6 +74,12 @@ pub struct ClientConfig {
     /// Message-Authenticator (default `true`; turning it off re-opens
     /// Blast-RADIUS, CVE-2024-3596).
     pub require_message_authenticator: bool,
+    /// Source sockets (UDP source ports) the caller sends from, each with
+    /// its own 256 Identifiers (RFC 2865 §3: the Identifier space is per
+    /// source address and port), as FreeRADIUS's and accel-ppp's clients
+    /// use several: at most `256 × sources` requests are in flight.
+    /// 1..=[`MAX_SOURCES`], default 1.
+    pub sources: usize,
     /// NAS-Identifier added to a request that names no NAS (RFC 2865 §4.1:
     /// an Access-Request MUST carry NAS-IP-Address or NAS-Identifier).
     pub nas_identifier: Option<Vec<u8>>,
@@ -71,6 +95,7 @@ impl ClientConfig {
             timeout: Duration::from_secs(3),
             max_tries: 3,
             require_message_authenticator: true,
+            sources: 1,
             nas_identifier: None,
             nas_ip_address: None,
         }

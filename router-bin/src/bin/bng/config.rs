@@ -124,6 +124,14 @@ pub struct Radius {
     /// Transmissions per server before failing over.
     #[serde(default = "default_retries")]
     pub retries: u32,
+    /// UDP source sockets, each with its own 256 Identifiers (RFC 2865
+    /// §3): at most `256 × sources` requests in flight (1..=64).
+    #[serde(default = "default_radius_sources")]
+    pub sources: usize,
+}
+
+fn default_radius_sources() -> usize {
+    4
 }
 
 /// One RADIUS server.
@@ -249,6 +257,9 @@ impl Config {
             }
             if r.timeout_ms == 0 || r.retries == 0 {
                 return Err("radius: timeout_ms and retries must be at least 1".into());
+            }
+            if r.sources == 0 || r.sources > radius_proto::client::MAX_SOURCES {
+                return Err("radius.sources: give 1 to 64 source sockets".into());
             }
         } else if self.users.is_empty() {
             return Err("no authentication backend: add [[users]] or [radius]".into());

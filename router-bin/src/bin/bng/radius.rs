@@ -1,12 +1,14 @@
 //! The RADIUS client glue: Access-Requests for `AuthRequest`s and
-//! Accounting-Requests for sessions, over one UDP socket, with the
-//! `radius-proto` machine doing retransmission and failover.
+//! Accounting-Requests for sessions, over `[radius] sources` UDP sockets,
+//! with the `radius-proto` machine doing retransmission and failover.
 //!
-//! The socket has 256 Identifiers, so at most 256 requests are in flight;
-//! the rest wait in a bounded FIFO ([`MAX_QUEUED`]) and go out, in order,
-//! as answers and final timeouts free Identifiers. Beyond the bound an
-//! Accounting-Request is dropped (and counted) and an Access-Request
-//! refused (the session is rejected).
+//! Each socket (source port) has its own 256 Identifiers (RFC 2865 §3), so
+//! at most `256 × sources` requests are in flight; the machine says which
+//! socket each request goes from, and an answer is handed back with the
+//! index of the socket it arrived on. The rest wait in a bounded FIFO
+//! ([`MAX_QUEUED`]) and go out, in order, as answers and final timeouts
+//! free Identifiers. Beyond the bound an Accounting-Request is dropped (and
+//! counted) and an Access-Request refused (the session is rejected).
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
@@ -32,9 +34,6 @@ use request::{AcctJob, AuthJob, Job};
 /// Requests waiting for a free Identifier, at most.
 pub const MAX_QUEUED: usize = 16_384;
 
-/// Identifiers of one socket: requests in flight at most.
-const IDENTIFIERS: usize = 256;
-
 /// What an answered Access-Request decided, for which session.
 #[derive(Debug)]
 pub struct AuthOutcome {
@@ -46,11 +45,12 @@ pub struct AuthOutcome {
     pub verdict: Verdict,
 }
 
-/// The client machine, its socket and the requests in flight.
+/// The client machine, its sockets and the requests in flight.
 pub struct Radius {
     client: Client,
-    /// The socket (bound to an ephemeral port).
-    pub sock: UdpSocket,
+    /// The source sockets (each bound to an ephemeral port), by the
+    /// machine's source index.
+    pub socks: Vec<UdpSocket>,
     nas_identifier: String,
     nas_ip: Option<Ipv4Addr>,
     auth: HashMap<RequestHandle, (u16, u64)>,
@@ -75,16 +75,20 @@ impl Radius {
         cc.max_tries = cfg.retries;
         cc.nas_identifier = Some(cfg.nas_identifier.as_bytes().to_vec());
         cc.nas_ip_address = cfg.nas_ip;
+        cc.sources = cfg.sources;
         let client = Client::new(cc, rng)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("radius: {e}")))?;
         let bind: SocketAddr = match cfg.servers[0].auth {
             SocketAddr::V4(_) => "0.0.0.0:0".parse().expect("literal"),
             SocketAddr::V6(_) => "[::]:0".parse().expect("literal"),
         };
-        let sock = UdpSocket::bind(bind).await?;
+        let mut socks = Vec::with_capacity(cfg.sources);
+        for _ in 0..cfg.sources {
+            socks.push(source_socket(bind)?);
+        }
         Ok(Radius {
             client,
-            sock,
+            socks,
             nas_identifier: cfg.nas_identifier.clone(),
             nas_ip: cfg.nas_ip,
             auth: HashMap::new(),
@@ -165,7 +169,7 @@ impl Radius {
         waiting: &dyn Fn(u16, u64) -> bool,
         out: &mut Vec<AuthOutcome>,
     ) {
-        while self.client.outstanding() < IDENTIFIERS {
+        while self.client.outstanding() < self.client.capacity() {
             let Some(job) = self.queue.pop_front() else {
                 return;
             };
@@ -201,11 +205,30 @@ impl Radius {
         }
     }
 
-    /// One datagram from the socket.
-    pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) {
-        if let Err(e) = self.client.handle_input(now, from, data) {
-            tracing::debug!(%from, "RADIUS datagram dropped: {e}");
+    /// One datagram from source socket `source`.
+    pub fn handle_datagram(&mut self, now: Instant, source: usize, from: SocketAddr, data: &[u8]) {
+        if let Err(e) = self.client.handle_input_on(now, source, from, data) {
+            tracing::debug!(%from, source, "RADIUS datagram dropped: {e}");
         }
+    }
+
+    /// The next datagram on any source socket, with the socket's index.
+    pub async fn recv(&self, buf: &mut [u8]) -> (usize, io::Result<(usize, SocketAddr)>) {
+        let mut start = 0;
+        std::future::poll_fn(|cx| {
+            let n = self.socks.len();
+            // Round-robin, so one busy socket cannot starve the others.
+            for k in 0..n {
+                let i = (start + k) % n;
+                let mut rb = tokio::io::ReadBuf::new(buf);
+                if let std::task::Poll::Ready(r) = self.socks[i].poll_recv_from(cx, &mut rb) {
+                    start = (i + 1) % n;
+                    return std::task::Poll::Ready((i, r.map(|from| (rb.filled().len(), from))));
+                }
+            }
+            std::task::Poll::Pending
+        })
+        .await
     }
 
     /// Runs the machine's timers.
@@ -230,7 +253,7 @@ impl Radius {
 
     fn send_all(&mut self) {
         while let Some(t) = self.client.poll_transmit() {
-            if let Err(e) = self.sock.try_send_to(&t.payload, t.destination) {
+            if let Err(e) = self.socks[t.source].try_send_to(&t.payload, t.destination) {
                 self.errors += 1;
                 tracing::warn!(to = %t.destination, "RADIUS send failed: {e}");
             }
@@ -286,6 +309,25 @@ impl Radius {
         self.send_all();
         out
     }
+}
+
+/// Receive buffer of each source socket: a burst of answers to 256
+/// requests (up to 4 KiB each) must not overflow the default ~200 KiB.
+const RECV_BUFFER: usize = 1 << 20;
+
+/// One source socket, bound to an ephemeral port of `bind`'s family.
+fn source_socket(bind: SocketAddr) -> io::Result<UdpSocket> {
+    let s = socket2::Socket::new(
+        socket2::Domain::for_address(bind),
+        socket2::Type::DGRAM,
+        Some(socket2::Protocol::UDP),
+    )?;
+    // Capped by net.core.rmem_max; a smaller buffer only costs
+    // retransmissions.
+    let _ = s.set_recv_buffer_size(RECV_BUFFER);
+    s.set_nonblocking(true)?;
+    s.bind(&bind.into())?;
+    UdpSocket::from_std(s.into())
 }
 
 /// Attributes of an Access-Accept the bng acts on ([`from_accept`]).

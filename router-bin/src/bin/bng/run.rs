@@ -34,7 +34,8 @@ enum Input {
     Discovery(io::Result<usize>),
     Session(io::Result<usize>),
     Tun(io::Result<usize>),
-    Radius(io::Result<(usize, std::net::SocketAddr)>),
+    /// A datagram on RADIUS source socket `.0`.
+    Radius(usize, io::Result<(usize, std::net::SocketAddr)>),
     Coa(io::Result<(usize, std::net::SocketAddr)>),
     Connection(io::Result<tokio::net::UnixStream>),
     Command(Option<(String, oneshot::Sender<String>)>),
@@ -63,6 +64,18 @@ fn seed() -> SeededRng {
                 u64::from(crate::sessions::unix_now()) ^ u64::from(std::process::id()),
             )
         }
+    }
+}
+
+/// The next RADIUS datagram, on whichever source socket (never without
+/// `[radius]`).
+async fn recv_radius(
+    radius: Option<&Radius>,
+    buf: &mut [u8],
+) -> (usize, io::Result<(usize, std::net::SocketAddr)>) {
+    match radius {
+        Some(r) => r.recv(buf).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -276,7 +289,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             r = disc.recv(&mut disc_buf) => Input::Discovery(r),
             r = bng.out.recv(&mut ses_buf) => Input::Session(r),
             r = bng.tun.recv(&mut tun_buf[HEADROOM..]) => Input::Tun(r),
-            r = recv_udp(bng.radius.as_ref().map(|r| &r.sock), &mut radius_buf) => Input::Radius(r),
+            (i, r) = recv_radius(bng.radius.as_ref(), &mut radius_buf) => Input::Radius(i, r),
             r = recv_udp(bng.coa.as_ref().map(|c| &c.sock), &mut coa_buf) => Input::Coa(r),
             r = listener.accept() => Input::Connection(r.map(|(s, _)| s)),
             c = ctl_rx.recv() => Input::Command(c),
@@ -297,9 +310,9 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                 bng.on_tun_packet(&mut tun_buf, n, &mut out_buf);
                 link_dirty = false;
             }
-            Input::Radius(Ok((n, from))) => {
+            Input::Radius(source, Ok((n, from))) => {
                 if let Some(r) = &mut bng.radius {
-                    r.handle_datagram(now, from, &radius_buf[..n]);
+                    r.handle_datagram(now, source, from, &radius_buf[..n]);
                 }
             }
             Input::Coa(Ok((n, from))) => {
@@ -310,7 +323,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             Input::Discovery(Err(e))
             | Input::Session(Err(e))
             | Input::Tun(Err(e))
-            | Input::Radius(Err(e))
+            | Input::Radius(_, Err(e))
             | Input::Coa(Err(e))
             | Input::Connection(Err(e)) => {
                 tracing::warn!("receive failed: {e}");

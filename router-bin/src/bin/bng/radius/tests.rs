@@ -17,9 +17,10 @@ async fn client(sink: &std::net::UdpSocket) -> Radius {
         nas_ip: None,
         timeout_ms: 1000,
         retries: 1,
+        sources: 1,
     };
     let r = Radius::new(&cfg, SeededRng::from_u64(1)).await.unwrap();
-    r.sock.writable().await.unwrap();
+    r.socks[0].writable().await.unwrap();
     r
 }
 
@@ -79,15 +80,15 @@ async fn the_queue_is_bounded_and_skips_sessions_gone() {
     let mut r = client(&sink).await;
     let t0 = Instant::from_secs(100);
     let s = session(1);
-    for _ in 0..IDENTIFIERS + MAX_QUEUED {
+    for _ in 0..256 + MAX_QUEUED {
         r.account(&s, AcctStatusType::InterimUpdate, None);
     }
     // Not sent yet (flush sends): the queue is full.
     assert_eq!(r.queued(), MAX_QUEUED);
-    assert_eq!(r.acct_dropped, IDENTIFIERS as u64);
+    assert_eq!(r.acct_dropped, 256);
     assert!(r.authenticate(&session(2), b"alice", pap()).is_err());
     assert!(r.flush(t0, &|_, _| true).is_empty());
-    assert_eq!(r.queued(), MAX_QUEUED - IDENTIFIERS);
+    assert_eq!(r.queued(), MAX_QUEUED - 256);
     // An Access-Request of a session that stopped waiting is not sent.
     r.authenticate(&session(3), b"alice", pap()).unwrap();
     let mut t = t0;
@@ -131,4 +132,103 @@ fn invalid_attributes_in_an_access_accept() {
         ),
         Verdict::Reject(_)
     ));
+}
+
+/// A loopback RADIUS server on its own thread: answers every
+/// Access-Request with a signed Access-Accept and every
+/// Accounting-Request with an Accounting-Response, until idle for 3 s.
+fn loopback_server(secret: &'static [u8]) -> (SocketAddr, std::thread::JoinHandle<usize>) {
+    use radius_proto::crypto;
+    use radius_proto::wire::Attribute;
+    let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None).unwrap();
+    s.set_recv_buffer_size(4 << 20).unwrap();
+    s.bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .unwrap();
+    let sock: std::net::UdpSocket = s.into();
+    sock.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let addr = sock.local_addr().unwrap();
+    let t = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        let mut answered = 0;
+        while let Ok((n, from)) = sock.recv_from(&mut buf) {
+            let Ok(req) = Packet::parse(&buf[..n]) else {
+                continue;
+            };
+            let code = match req.code {
+                Code::AccessRequest => Code::AccessAccept,
+                Code::AccountingRequest => Code::AccountingResponse,
+                _ => continue,
+            };
+            let mut a = Packet::new(code, req.identifier, req.authenticator);
+            if code == Code::AccessAccept {
+                a.attributes
+                    .push(Attribute::bytes(attr::MESSAGE_AUTHENTICATOR, &[0; 16]));
+            }
+            let mut b = a.to_vec().unwrap();
+            crypto::sign_message_authenticator(&mut b, &req.authenticator, secret);
+            crypto::sign_response(&mut b, &req.authenticator, secret);
+            sock.send_to(&b, from).unwrap();
+            answered += 1;
+        }
+        answered
+    });
+    (addr, t)
+}
+
+/// More than 256 requests in flight: with 4 source sockets (4 Identifier
+/// spaces, RFC 2865 §3), 1,000 Access- and Accounting-Requests go out at
+/// once (none waits in the queue) and all complete over loopback, each
+/// answer read on the socket its request went from.
+#[tokio::test]
+async fn a_thousand_concurrent_requests_complete_over_several_sources() {
+    let (server, thread) = loopback_server(b"s");
+    let cfg = config::Radius {
+        servers: vec![config::RadiusServer {
+            auth: server,
+            acct: server,
+            secret: "s".into(),
+        }],
+        nas_identifier: "test".into(),
+        nas_ip: None,
+        timeout_ms: 1000,
+        retries: 3,
+        sources: 4,
+    };
+    let mut r = Radius::new(&cfg, SeededRng::from_u64(1)).await.unwrap();
+    for s in &r.socks {
+        s.writable().await.unwrap();
+    }
+    let clock = proto_core::StdClock::new();
+    let always = |_: u16, _: u64| true;
+    for i in 0..1000u16 {
+        if i % 2 == 0 {
+            r.authenticate(&session(i), b"alice", pap()).unwrap();
+        } else {
+            r.account(&session(i), AcctStatusType::Start, None);
+        }
+    }
+    let mut accepted = 0;
+    accepted += r.flush(clock.now(), &always).len();
+    assert_eq!((r.client.outstanding(), r.queued()), (1000, 0));
+    let mut buf = vec![0u8; 4096];
+    let end = std::time::Instant::now() + Duration::from_secs(20);
+    while r.outstanding() > 0 {
+        assert!(std::time::Instant::now() < end, "{} left", r.outstanding());
+        match tokio::time::timeout(Duration::from_millis(200), r.recv(&mut buf)).await {
+            Ok((source, Ok((n, from)))) => r.handle_datagram(clock.now(), source, from, &buf[..n]),
+            Ok((_, Err(e))) => panic!("{e}"),
+            Err(_) => r.handle_timeout(clock.now()),
+        }
+        for o in r.flush(clock.now(), &always) {
+            assert!(matches!(o.verdict, Verdict::Accept(_)), "{o:?}");
+            accepted += 1;
+        }
+    }
+    assert_eq!(accepted, 500);
+    assert_eq!(r.client.stats().responses, 1000);
+    assert_eq!(r.errors, 0);
+    let answered = tokio::task::spawn_blocking(move || thread.join().unwrap())
+        .await
+        .unwrap();
+    assert!(answered >= 1000);
 }
