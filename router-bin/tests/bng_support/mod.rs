@@ -67,6 +67,16 @@ impl Bed {
     /// Builds the namespaces and starts the bng with the config `text`
     /// gives for the bed's directory.
     pub fn start_text(label: &str, text: impl FnOnce(&std::path::Path) -> String) -> Option<Bed> {
+        Bed::start_prepared(label, text, |_, _| ()).map(|(bed, ())| bed)
+    }
+
+    /// As [`Bed::start_text`], with `prepare(testbed, isp namespace)` run
+    /// before the bng starts (e.g. a RADIUS server it must find up).
+    pub fn start_prepared<T>(
+        label: &str,
+        text: impl FnOnce(&std::path::Path) -> String,
+        prepare: impl FnOnce(&Testbed, &Netns) -> T,
+    ) -> Option<(Bed, T)> {
         let mut tb = Testbed::new(label)?;
         let client = tb.namespace("client").unwrap();
         let isp = tb.namespace("isp").unwrap();
@@ -87,6 +97,7 @@ impl Bed {
         .unwrap();
         let config = tb.dir().join("bng.toml");
         std::fs::write(&config, text(tb.dir())).unwrap();
+        let prepared = prepare(&tb, &isp);
         let bng = tb
             .spawn(
                 &isp,
@@ -106,7 +117,7 @@ impl Bed {
             config,
         };
         bed.wait_log("bng ready", Duration::from_secs(10));
-        Some(bed)
+        Some((bed, prepared))
     }
 
     /// Waits until the bng's log contains `text`; panics with the log if not.

@@ -17,7 +17,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use ppp_proto::Credential;
 use proto_core::{Instant, SeededRng};
 use radius_proto::client::{
-    AcctStatusType, Client, ClientConfig, Event, RequestHandle, ServerConfig,
+    AcctStatusType, Client, ClientConfig, Event, RequestHandle, ServerConfig, Transmit,
 };
 use radius_proto::wire::{Code, Packet, attr};
 use radius_proto::{Error, Secret};
@@ -34,6 +34,10 @@ use request::{AcctJob, AuthJob, Job};
 /// Requests waiting for a free Identifier, at most.
 pub const MAX_QUEUED: usize = 16_384;
 
+/// Datagrams waiting for a writable socket, at most (beyond, they are left
+/// to the machine's retransmission).
+const MAX_UNSENT: usize = 4 * 16_384;
+
 /// What an answered Access-Request decided, for which session.
 #[derive(Debug)]
 pub struct AuthOutcome {
@@ -43,6 +47,20 @@ pub struct AuthOutcome {
     pub serial: u64,
     /// The verdict.
     pub verdict: Verdict,
+}
+
+/// The start-up Accounting-On: sessions are accepted only once it is
+/// answered or given up on (accel-ppp does the same), so the server sees it
+/// before any session's Start — a server that closes a NAS's sessions on
+/// Accounting-On would otherwise close the new ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AcctOn {
+    /// Queued, not yet handed to the machine.
+    Queued,
+    /// In flight.
+    Sent(RequestHandle),
+    /// Answered, unanswered after every retry, or never asked for.
+    Done,
 }
 
 /// The client machine, its sockets and the requests in flight.
@@ -56,6 +74,11 @@ pub struct Radius {
     auth: HashMap<RequestHandle, (u16, u64)>,
     /// Requests waiting for an Identifier, oldest first.
     queue: VecDeque<Job>,
+    /// Datagrams the machine gave that wait for their socket to be
+    /// writable (never dropped on EWOULDBLOCK), oldest first.
+    unsent: VecDeque<Transmit>,
+    /// Where the start-up Accounting-On is.
+    acct_on: AcctOn,
     /// Send errors and refused requests, for the log.
     pub errors: u64,
     /// Accounting-Requests dropped because the queue was full.
@@ -93,6 +116,8 @@ impl Radius {
             nas_ip: cfg.nas_ip,
             auth: HashMap::new(),
             queue: VecDeque::new(),
+            unsent: VecDeque::new(),
+            acct_on: AcctOn::Done,
             errors: 0,
             acct_dropped: 0,
         })
@@ -137,7 +162,28 @@ impl Radius {
     /// Queues Accounting-On (at start: sessions a previous run left open
     /// are over) or Accounting-Off (at shutdown, after every Stop).
     pub fn accounting_on_off(&mut self, on: bool) {
+        if on {
+            self.acct_on = AcctOn::Queued;
+        }
         self.enqueue_acct(AcctJob::on_off(on));
+    }
+
+    /// Whether sessions may be accepted: the start-up Accounting-On (if
+    /// any) was answered or its retries are over.
+    pub fn ready(&self) -> bool {
+        self.acct_on == AcctOn::Done
+    }
+
+    /// The start-up Accounting-On ended (answered or not).
+    fn acct_on_done(&mut self, handle: RequestHandle, answered: bool) {
+        if self.acct_on == AcctOn::Sent(handle) {
+            self.acct_on = AcctOn::Done;
+            if answered {
+                tracing::info!("Accounting-On answered: accepting sessions");
+            } else {
+                tracing::warn!("no RADIUS server answered the Accounting-On: accepting sessions");
+            }
+        }
     }
 
     fn enqueue_acct(&mut self, job: AcctJob) {
@@ -182,7 +228,11 @@ impl Radius {
                 (Ok(handle), Job::Auth(a)) => {
                     self.auth.insert(handle, (a.id, a.serial));
                 }
-                (Ok(_), Job::Acct(_)) => {}
+                (Ok(handle), Job::Acct(j)) => {
+                    if j.status == AcctStatusType::AccountingOn && self.acct_on == AcctOn::Queued {
+                        self.acct_on = AcctOn::Sent(handle);
+                    }
+                }
                 (Err(Error::IdentifiersExhausted), job) => {
                     self.queue.push_front(job);
                     return;
@@ -198,6 +248,9 @@ impl Radius {
                 }
                 (Err(e), Job::Acct(j)) => {
                     self.errors += 1;
+                    if j.status == AcctStatusType::AccountingOn && self.acct_on == AcctOn::Queued {
+                        self.acct_on = AcctOn::Done;
+                    }
                     let session = j.session.as_ref().map(|s| s.port);
                     tracing::warn!(?session, "accounting {:?} not sent: {e}", j.status);
                 }
@@ -251,13 +304,47 @@ impl Radius {
         self.queue.len()
     }
 
+    /// Sends what the machine queued, in order, as far as the sockets take
+    /// it; a datagram whose socket would block waits in `unsent` (see
+    /// [`Radius::writable`]). A tokio socket reports "would block" until
+    /// the reactor has seen it writable once, so the very first datagram
+    /// (the Accounting-On) used to be lost here and go out only on
+    /// retransmission.
     fn send_all(&mut self) {
         while let Some(t) = self.client.poll_transmit() {
-            if let Err(e) = self.socks[t.source].try_send_to(&t.payload, t.destination) {
+            if self.unsent.len() >= MAX_UNSENT {
+                // The sockets are stuck; the machine retransmits it.
                 self.errors += 1;
-                tracing::warn!(to = %t.destination, "RADIUS send failed: {e}");
+                continue;
             }
+            self.unsent.push_back(t);
         }
+        while let Some(t) = self.unsent.front() {
+            match self.socks[t.source].try_send_to(&t.payload, t.destination) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) => {
+                    self.errors += 1;
+                    tracing::warn!(to = %t.destination, "RADIUS send failed: {e}");
+                }
+                Ok(_) => {}
+            }
+            self.unsent.pop_front();
+        }
+    }
+
+    /// Resolves when the socket of the oldest unsent datagram is writable
+    /// (never, when nothing waits); then [`Radius::flush`] sends.
+    pub async fn writable(&self) -> io::Result<()> {
+        match self.unsent.front() {
+            Some(t) => self.socks[t.source].writable().await,
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Datagrams waiting for a writable socket.
+    #[cfg(test)]
+    pub fn unsent(&self) -> usize {
+        self.unsent.len()
     }
 
     /// Sends what the machine queued, then queued requests as far as
@@ -271,7 +358,9 @@ impl Radius {
             match e {
                 Event::Response(r) => {
                     let Some((id, serial)) = self.auth.remove(&r.handle) else {
-                        continue; // an Accounting-Response
+                        // An Accounting-Response.
+                        self.acct_on_done(r.handle, true);
+                        continue;
                     };
                     let verdict = match r.packet() {
                         Ok(p) => verdict_of(r.code, &p, id),
@@ -295,7 +384,10 @@ impl Radius {
                             verdict: Verdict::Reject("Authentication server unreachable"),
                         });
                     }
-                    None => tracing::warn!("no RADIUS server answered an Accounting-Request"),
+                    None => {
+                        tracing::warn!("no RADIUS server answered an Accounting-Request");
+                        self.acct_on_done(handle, false);
+                    }
                 },
                 Event::ServerDead { server, .. } => {
                     tracing::warn!(server, "RADIUS server marked dead, failing over");

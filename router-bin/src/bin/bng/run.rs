@@ -37,6 +37,8 @@ enum Input {
     /// A datagram on RADIUS source socket `.0`.
     Radius(usize, io::Result<(usize, std::net::SocketAddr)>),
     Coa(io::Result<(usize, std::net::SocketAddr)>),
+    /// A RADIUS socket with datagrams waiting became writable.
+    RadiusWritable(io::Result<()>),
     Connection(io::Result<tokio::net::UnixStream>),
     Command(Option<(String, oneshot::Sender<String>)>),
     Timer,
@@ -75,6 +77,14 @@ async fn recv_radius(
 ) -> (usize, io::Result<(usize, std::net::SocketAddr)>) {
     match radius {
         Some(r) => r.recv(buf).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Resolves when a RADIUS socket with waiting datagrams is writable.
+async fn radius_writable(radius: Option<&Radius>) -> io::Result<()> {
+    match radius {
+        Some(r) => r.writable().await,
         None => std::future::pending().await,
     }
 }
@@ -232,6 +242,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     let (mut radius_buf, mut coa_buf) = (vec![0u8; 4096], vec![0u8; 4096]);
     if let Some(r) = &mut bng.radius {
         r.accounting_on_off(true);
+        tracing::info!("Accounting-On queued: sessions are accepted once it is answered");
     }
     // The link's next timer costs a pass over every session: recomputed
     // only after inputs that can change it (not after IP packets).
@@ -291,6 +302,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             r = bng.tun.recv(&mut tun_buf[HEADROOM..]) => Input::Tun(r),
             (i, r) = recv_radius(bng.radius.as_ref(), &mut radius_buf) => Input::Radius(i, r),
             r = recv_udp(bng.coa.as_ref().map(|c| &c.sock), &mut coa_buf) => Input::Coa(r),
+            r = radius_writable(bng.radius.as_ref()) => Input::RadiusWritable(r),
             r = listener.accept() => Input::Connection(r.map(|(s, _)| s)),
             c = ctl_rx.recv() => Input::Command(c),
             _ = tokio::time::sleep_until(next) => Input::Timer,
@@ -301,10 +313,15 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         let now = bng.clock.now();
         match input {
             Input::Discovery(Ok(n)) => {
-                if !bng.shutting_down {
+                // No PADO and no session before the Accounting-On is
+                // answered (or given up on): see `Radius::ready`.
+                let ready = bng.radius.as_ref().is_none_or(Radius::ready);
+                if !bng.shutting_down && ready {
                     let _ = bng.link.handle_frame(now, &disc_buf[..n]);
                 }
             }
+            // The loop's `pump` sends what waited.
+            Input::RadiusWritable(Ok(())) => link_dirty = false,
             Input::Session(Ok(n)) => link_dirty = !bng.on_session_frame(&mut ses_buf[..n]),
             Input::Tun(Ok(n)) => {
                 bng.on_tun_packet(&mut tun_buf, n, &mut out_buf);
@@ -325,6 +342,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             | Input::Tun(Err(e))
             | Input::Radius(_, Err(e))
             | Input::Coa(Err(e))
+            | Input::RadiusWritable(Err(e))
             | Input::Connection(Err(e)) => {
                 tracing::warn!("receive failed: {e}");
                 tokio::time::sleep(Duration::from_millis(100)).await;

@@ -232,3 +232,99 @@ async fn a_thousand_concurrent_requests_complete_over_several_sources() {
         .unwrap();
     assert!(answered >= 1000);
 }
+
+/// The first datagram after start-up goes out as soon as its socket is
+/// writable: a tokio socket reports EWOULDBLOCK until the reactor has seen
+/// it writable, and the Accounting-On used to be dropped there (sent only on
+/// retransmission, after the first session's Start).
+#[tokio::test]
+async fn the_first_datagram_waits_for_a_writable_socket_and_is_not_lost() {
+    let sink = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    sink.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+    let addr = sink.local_addr().unwrap();
+    let cfg = config::Radius {
+        servers: vec![config::RadiusServer {
+            auth: addr,
+            acct: addr,
+            secret: "s".into(),
+        }],
+        nas_identifier: "test".into(),
+        nas_ip: None,
+        timeout_ms: 1000,
+        retries: 1,
+        sources: 2,
+    };
+    // No `writable().await` here: as at the bng's start.
+    let mut r = Radius::new(&cfg, SeededRng::from_u64(1)).await.unwrap();
+    let t0 = Instant::from_secs(100);
+    r.accounting_on_off(true);
+    assert!(!r.ready());
+    assert!(r.flush(t0, &|_, _| true).is_empty());
+    assert_eq!(r.errors, 0, "nothing dropped");
+    if r.unsent() > 0 {
+        tokio::time::timeout(Duration::from_secs(1), r.writable())
+            .await
+            .expect("the socket becomes writable")
+            .unwrap();
+        assert!(r.flush(t0, &|_, _| true).is_empty());
+    }
+    assert_eq!((r.unsent(), r.errors), (0, 0));
+    // Already in the sink's buffer (sent synchronously), or never.
+    let mut buf = [0u8; 4096];
+    let (n, _) = sink
+        .recv_from(&mut buf)
+        .expect("the Accounting-On arrives without a retransmission");
+    let p = Packet::parse(&buf[..n]).unwrap();
+    assert_eq!(p.code, Code::AccountingRequest);
+    assert_eq!(
+        p.get(attr::ACCT_STATUS_TYPE).and_then(|v| v.as_u32()),
+        Some(7)
+    );
+    // Unanswered: after its one try, sessions are accepted anyway.
+    r.handle_timeout(t0 + Duration::from_millis(1100));
+    assert!(
+        r.flush(t0 + Duration::from_millis(1100), &|_, _| true)
+            .is_empty()
+    );
+    assert!(r.ready());
+}
+
+/// Sessions wait for the Accounting-On's answer.
+#[tokio::test]
+async fn ready_once_accounting_on_is_answered() {
+    let (server, thread) = loopback_server(b"s");
+    let cfg = config::Radius {
+        servers: vec![config::RadiusServer {
+            auth: server,
+            acct: server,
+            secret: "s".into(),
+        }],
+        nas_identifier: "test".into(),
+        nas_ip: None,
+        timeout_ms: 1000,
+        retries: 3,
+        sources: 1,
+    };
+    let mut r = Radius::new(&cfg, SeededRng::from_u64(1)).await.unwrap();
+    let t0 = Instant::from_secs(100);
+    r.accounting_on_off(true);
+    r.account(&session(1), AcctStatusType::Start, None);
+    let mut buf = vec![0u8; 4096];
+    assert!(r.flush(t0, &|_, _| true).is_empty());
+    assert!(!r.ready());
+    while r.outstanding() > 0 {
+        tokio::select! {
+            w = r.writable() => w.unwrap(),
+            (i, got) = r.recv(&mut buf) => {
+                let (n, from) = got.unwrap();
+                r.handle_datagram(t0, i, from, &buf[..n]);
+            }
+            _ = tokio::time::sleep(Duration::from_secs(2)) => panic!("no answer"),
+        }
+        assert!(r.flush(t0, &|_, _| true).is_empty());
+    }
+    assert!(r.ready());
+    assert_eq!(r.client.stats().retransmissions, 0);
+    drop(r);
+    let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+}
