@@ -52,9 +52,12 @@
 //! `poll_transmit` and then `poll_event` until each returns `None`, and read
 //! `poll_timeout` last. Randomness (Request Authenticators, Identifiers) comes
 //! from the [`proto_core::SeededRng`] passed in. Every table a peer can grow
-//! is bounded: 256 outstanding Identifiers per client (then
+//! is bounded: 256 outstanding Identifiers per source socket, and
+//! [`client::ClientConfig::sources`] (1..=64) sources per client (then
 //! [`Error::IdentifiersExhausted`]), `max_pending` and `cache_size` in the
-//! listener. Secrets are [`Secret`]s, whose `Debug` prints `<redacted>`.
+//! listener. The client's [`client::Transmit`] names the source socket each
+//! datagram goes from; answers come back through
+//! [`client::Client::handle_input_on`] with the socket they arrived on. Secrets are [`Secret`]s, whose `Debug` prints `<redacted>`.
 //!
 //! # Example
 //!
