@@ -540,3 +540,85 @@ fn throughput_vs_radclient() {
         rps(ours) / rps(radclient)
     );
 }
+
+/// More than 256 requests in flight against FreeRADIUS: 1,000 (500
+/// Access-Requests, 500 Accounting-Requests) at once over 4 source sockets
+/// (4 Identifier spaces, RFC 2865 §3), every answer read on the socket its
+/// request went from; all complete, all accepted.
+#[test]
+fn freeradius_answers_a_thousand_concurrent_requests_over_four_sources() {
+    if skip("freeradius_answers_a_thousand_concurrent_requests_over_four_sources") {
+        return;
+    }
+    let r = Radiusd::start();
+    let mut cfg = ClientConfig::new(vec![ServerConfig::new(
+        r.auth,
+        r.acct,
+        Secret::new(SECRET.as_bytes()),
+    )]);
+    cfg.nas_identifier = Some(b"nas".to_vec());
+    cfg.sources = 4;
+    cfg.timeout = StdDuration::from_secs(3);
+    let mut c = Client::new(cfg, SeededRng::from_u64(4)).unwrap();
+    let socks: Vec<UdpSocket> = (0..4)
+        .map(|_| {
+            let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+            s.set_nonblocking(true).unwrap();
+            s
+        })
+        .collect();
+    let clock = StdClock::new();
+    let attrs = user(b"alice");
+    let ids: Vec<String> = (0..500).map(|i| format!("s{i}")).collect();
+    for id in &ids {
+        c.authenticate(clock.now(), &attrs, Some(b"wonderland"))
+            .unwrap();
+        c.account(
+            clock.now(),
+            &AccountingRecord::new(AcctStatusType::Start, id.as_bytes()),
+        )
+        .unwrap();
+    }
+    assert_eq!(c.outstanding(), 1000);
+    let t0 = std::time::Instant::now();
+    let (mut accepted, mut accounted) = (0, 0);
+    let mut buf = [0u8; 4096];
+    while accepted + accounted < 1000 {
+        while let Some(t) = c.poll_transmit() {
+            socks[t.source].send_to(&t.payload, t.destination).unwrap();
+        }
+        while let Some(e) = c.poll_event() {
+            match e {
+                Event::Response(x) if x.code == Code::AccessAccept => accepted += 1,
+                Event::Response(x) if x.code == Code::AccountingResponse => accounted += 1,
+                other => panic!("{other:?}\n{}", r.log()),
+            }
+        }
+        let mut got = false;
+        for (i, s) in socks.iter().enumerate() {
+            while let Ok((n, from)) = s.recv_from(&mut buf) {
+                got = true;
+                let _ = c.handle_input_on(clock.now(), i, from, &buf[..n]);
+            }
+        }
+        if !got {
+            std::thread::sleep(StdDuration::from_millis(1));
+        }
+        let now = clock.now();
+        if c.poll_timeout().is_some_and(|t| t <= now) {
+            c.handle_timeout(now);
+        }
+        assert!(
+            t0.elapsed() < StdDuration::from_secs(60),
+            "{accepted} + {accounted} of 1000: {:?}",
+            c.stats()
+        );
+    }
+    assert_eq!((accepted, accounted), (500, 500));
+    assert_eq!(c.outstanding(), 0);
+    println!(
+        "1000 concurrent requests over 4 sources: {:?}, {:?}",
+        t0.elapsed(),
+        c.stats()
+    );
+}
