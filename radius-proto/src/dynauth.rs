@@ -410,7 +410,8 @@ impl DynAuthServer {
         // An invalid attribute (RFC 6929 §2.8) is answered, not dropped (the
         // requester would only retransmit), and not ignored either: ignoring
         // an invalid identification attribute would name more sessions
-        // than meant, so the request is refused whole (RFC 5176 §3.6).
+        // than meant, so the request is refused whole (Error-Cause 407,
+        // Invalid-Attribute-Value, RFC 5176 §3.5).
         if packet.invalid_attributes().next().is_some() {
             self.stats.invalid_attributes += 1;
             self.answer(
