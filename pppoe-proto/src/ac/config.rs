@@ -2,9 +2,8 @@
 
 use alloc::vec::Vec;
 
-use proto_core::{Duration, Instant};
+use proto_core::{Duration, Instant, RateLimit};
 
-use super::RateLimit;
 use crate::wire::EthernetAddress;
 
 /// The highest session id (RFC 2516 §4: 0xFFFF is reserved).

@@ -1,6 +1,6 @@
-//! PADI rate limits: token buckets on the injected clock, one overall and a
-//! fixed table of per-client-MAC buckets (like accel-ppp's `padi-limit`,
-//! but with constant memory).
+//! PADI rate limits: proto-core's exact token buckets on the injected
+//! clock, one overall and a fixed table of per-client-MAC buckets (like
+//! accel-ppp's `padi-limit`, but with constant memory).
 //!
 //! The per-MAC table has a configured number of slots; a MAC maps to a slot
 //! through a hash salted with a random value from the machine's RNG, so a
@@ -11,62 +11,16 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use proto_core::Instant;
+use proto_core::{Instant, RateLimit, TokenBucket};
 
 use crate::wire::EthernetAddress;
-
-/// A token-bucket rate: `per_second` tokens refill per second, up to `burst`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RateLimit {
-    /// Sustained rate, tokens per second (0: only the burst, never refilled).
-    pub per_second: u32,
-    /// Bucket size: the most taken at once after a quiet period.
-    pub burst: u32,
-}
-
-/// Thousandths of a token.
-const MILLI: u64 = 1_000;
-
-#[derive(Clone, Copy, Debug)]
-struct Bucket {
-    milli_tokens: u64,
-    last: Instant,
-}
-
-impl Bucket {
-    fn full(limit: RateLimit, now: Instant) -> Self {
-        Bucket {
-            milli_tokens: u64::from(limit.burst) * MILLI,
-            last: now,
-        }
-    }
-
-    fn refill(&mut self, limit: RateLimit, now: Instant) {
-        let elapsed = now.saturating_duration_since(self.last).as_nanos();
-        // ns * tokens/s / 1e9 * 1000 milli-tokens.
-        let add = elapsed.saturating_mul(u128::from(limit.per_second)) / 1_000_000;
-        let cap = u64::from(limit.burst) * MILLI;
-        let add = u64::try_from(add).unwrap_or(u64::MAX);
-        self.milli_tokens = self.milli_tokens.saturating_add(add).min(cap);
-        self.last = self.last.max(now);
-    }
-
-    fn has_token(&mut self, limit: RateLimit, now: Instant) -> bool {
-        self.refill(limit, now);
-        self.milli_tokens >= MILLI
-    }
-
-    fn take(&mut self) {
-        self.milli_tokens = self.milli_tokens.saturating_sub(MILLI);
-    }
-}
 
 #[derive(Clone)]
 pub(crate) struct PadiLimiter {
     per_mac: RateLimit,
     total: RateLimit,
-    overall: Bucket,
-    slots: Vec<Bucket>,
+    overall: TokenBucket,
+    slots: Vec<TokenBucket>,
     salt: u64,
 }
 
@@ -92,8 +46,8 @@ impl PadiLimiter {
         PadiLimiter {
             per_mac,
             total,
-            overall: Bucket::full(total, now),
-            slots: vec![Bucket::full(per_mac, now); slots.max(1)],
+            overall: TokenBucket::full(total, now),
+            slots: vec![TokenBucket::full(per_mac, now); slots.max(1)],
             salt,
         }
     }
@@ -115,7 +69,7 @@ impl PadiLimiter {
     pub(crate) fn allow(&mut self, mac: EthernetAddress, now: Instant) -> bool {
         let i = self.slot(mac);
         let (per_mac, total) = (self.per_mac, self.total);
-        if !self.slots[i].has_token(per_mac, now) || !self.overall.has_token(total, now) {
+        if self.slots[i].tokens(per_mac, now) == 0 || self.overall.tokens(total, now) == 0 {
             return false;
         }
         self.slots[i].take();

@@ -64,7 +64,7 @@ pub use config::{
     AcConfig, AcDownReason, AcEvent, AcSession, Admission, MAX_SESSION_ID, RefuseReason, RequestId,
 };
 pub use cookie::COOKIE_LEN;
-pub use limit::RateLimit;
+pub use proto_core::RateLimit;
 
 /// The access-concentrator machine (see the module docs).
 #[derive(Debug)]

@@ -96,7 +96,7 @@ pub struct Bng {
     /// Sessions with packets in a shaper queue, by when they may go.
     pub backlog: crate::datapath::Backlog,
     /// The rate limit of the ICMP errors we send.
-    pub icmp_limit: crate::mtu::IcmpLimit,
+    pub icmp_limit: proto_core::RateLimiter,
 }
 
 impl Bng {

@@ -206,7 +206,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         stats: Stats::default(),
         shutting_down: false,
         backlog: Default::default(),
-        icmp_limit: Default::default(),
+        icmp_limit: proto_core::RateLimiter::new(crate::mtu::ICMP_LIMIT, clock.now()),
     };
     let connections = Arc::new(Semaphore::new(MAX_CONTROL_CONNECTIONS));
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<(String, oneshot::Sender<String>)>(16);
