@@ -311,6 +311,7 @@ fn max_sessions_and_per_mac_bounds_refuse() {
     let mut c = generous(AcConfig::new(AC_MAC, b"ac"));
     c.max_sessions = 2;
     c.max_sessions_per_mac = 1;
+    c.at_mac_limit = pppoe_proto::ac::AtMacLimit::Refuse;
     let mut a = ac(c);
     assert_eq!(
         session_of(&dial(&mut a, ms(0), host(1), b"", b"a").unwrap()),

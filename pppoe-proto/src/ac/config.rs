@@ -23,8 +23,12 @@ pub struct AcConfig {
     pub services: Vec<Vec<u8>>,
     /// Most sessions at once (at most [`MAX_SESSION_ID`]).
     pub max_sessions: u16,
-    /// Most sessions one client MAC may hold.
+    /// Most sessions one client MAC may hold (RFC 2516 lets a host run
+    /// several; a router behind one MAC normally runs one).
     pub max_sessions_per_mac: u16,
+    /// What a PADR from a MAC already holding
+    /// [`max_sessions_per_mac`](Self::max_sessions_per_mac) sessions gets.
+    pub at_mac_limit: AtMacLimit,
     /// PADI rate per client MAC.
     pub padi_rate_per_mac: RateLimit,
     /// PADI rate over all clients.
@@ -46,7 +50,8 @@ pub struct AcConfig {
 }
 
 impl AcConfig {
-    /// Defaults: any service, 4096 sessions, 1 per MAC, PADIs 1/s (burst 3)
+    /// Defaults: any service, 4096 sessions, 1 per MAC (a new one from
+    /// the same MAC replaces it: [`AtMacLimit::Replace`]), PADIs 1/s (burst 3)
     /// per MAC and 200/s (burst 400) overall, 1024 rate slots, cookie
     /// rotation 60 s, no PPP-Max-Payload, Host-Uniq up to 64 bytes,
     /// automatic admission.
@@ -58,6 +63,7 @@ impl AcConfig {
             services: Vec::new(),
             max_sessions: 4096,
             max_sessions_per_mac: 1,
+            at_mac_limit: AtMacLimit::Replace,
             padi_rate_per_mac: RateLimit {
                 per_second: 1,
                 burst: 3,
@@ -73,6 +79,22 @@ impl AcConfig {
             admission: Admission::Automatic,
         }
     }
+}
+
+/// What a PADR from a MAC at [`AcConfig::max_sessions_per_mac`] gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AtMacLimit {
+    /// The new session replaces that MAC's oldest one (accel-ppp's
+    /// `single-session=replace`): a PADT ends the old session
+    /// ([`AcEvent::SessionDown`] with [`AcDownReason::Replaced`]), then the
+    /// new one is admitted as usual. A host that crashed or rebooted and
+    /// dials again is back at once, instead of being refused until its
+    /// old session's keepalive times out. Replacing needs a valid cookie
+    /// issued to that MAC, so it gives a forger on the segment nothing a
+    /// forged PADT would not.
+    Replace,
+    /// A PADS with AC-System-Error ([`RefuseReason::MaxSessionsPerMac`]).
+    Refuse,
 }
 
 /// Who admits sessions (STYLE.md "Admission hooks").
@@ -121,6 +143,10 @@ pub enum AcDownReason {
     Closed,
     /// The host sent a PADT; the text of its error tag, if any.
     PeerTerminated(Option<Vec<u8>>),
+    /// [`AtMacLimit::Replace`]: a new session from the same MAC took this
+    /// one's place; we sent the PADT. The new session's
+    /// [`AcEvent::SessionUp`] follows.
+    Replaced,
 }
 
 /// What the AC reports to the application.

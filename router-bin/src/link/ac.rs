@@ -314,6 +314,25 @@ impl AcLink {
         self.pump_ac(now);
     }
 
+    /// A PPPoE session ended (PADT from the host, or replaced by a new
+    /// session from the same MAC): its PPP session is over without
+    /// Terminate. The PPPoE event is reported first, so the application
+    /// learns why before PPP's `Down { LowerDown }`.
+    fn pppoe_session_down(&mut self, now: Instant, e: AcEvent) {
+        let AcEvent::SessionDown { session_id, .. } = e else {
+            return;
+        };
+        self.events.push_back(AcLinkEvent::Pppoe(e));
+        if let Some((mut s, _)) = self.sessions.remove(&session_id) {
+            self.deadlines.remove(&session_id);
+            s.lower_down(now, &mut self.rng);
+            while let Some(event) = s.poll_event() {
+                self.events
+                    .push_back(AcLinkEvent::Ppp { session_id, event });
+            }
+        }
+    }
+
     /// Drains the PPPoE AC, starting a PPP session for each new PPPoE
     /// session and ending the PPP session of each PADT.
     fn pump_ac(&mut self, now: Instant) {
@@ -332,18 +351,9 @@ impl AcLink {
                         opened = Some(*session_id);
                     }
                 }
-                AcEvent::SessionDown { session_id, .. } => {
-                    // PADT from the host: PPP is over without Terminate.
-                    if let Some((mut s, _)) = self.sessions.remove(session_id) {
-                        self.deadlines.remove(session_id);
-                        s.lower_down(now, &mut self.rng);
-                        while let Some(event) = s.poll_event() {
-                            self.events.push_back(AcLinkEvent::Ppp {
-                                session_id: *session_id,
-                                event,
-                            });
-                        }
-                    }
+                AcEvent::SessionDown { .. } => {
+                    self.pppoe_session_down(now, e);
+                    continue;
                 }
                 // Manual admission: the application answers with `admit`
                 // or `refuse`.

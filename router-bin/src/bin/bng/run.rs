@@ -159,6 +159,8 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         .map(|s| s.as_bytes().to_vec())
         .collect();
     ac.max_sessions = cfg.max_sessions;
+    ac.max_sessions_per_mac = cfg.max_sessions_per_mac;
+    ac.at_mac_limit = cfg.at_mac_limit.into();
     // A host that asks for PPP-Max-Payload gets up to this; the link then
     // asks LCP for that MRU (link::session_config) and LinkUp reports the
     // session's MTU.
