@@ -11,9 +11,9 @@ use std::net::Ipv4Addr;
 use ppp_proto::{Config as PppConfig, DownReason, Event as PppEvent, Ipv4Assignment};
 use pppoe_proto::ac::AcDownReason;
 use pppoe_proto::wire::{Code, DiscoveryFrame, EthernetAddress};
-use pppoe_proto::{AcConfig, AcEvent, ClientConfig};
+use pppoe_proto::{AcConfig, AcEvent, ClientConfig, ClientEvent};
 use proto_core::{Duration, Instant, SeededRng};
-use router_bin::link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent};
+use router_bin::link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent, LinkError, PPP_IPV4};
 
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0xac, 0, 0, 0, 1]);
 
@@ -251,4 +251,100 @@ fn with_a_limit_of_two_two_sessions_of_one_mac_coexist() {
     );
     assert_eq!(seg.ac.session_count(), 2);
     assert!(seg.padts_sent().is_empty());
+}
+/// Sends one IPv4 packet from client `i` into its session.
+fn send_data(seg: &mut Segment, i: usize) {
+    let mut buf = [0u8; 128];
+    let n = seg.clients[i]
+        .encapsulate_data(PPP_IPV4, &[0x45; 20], &mut buf)
+        .unwrap();
+    seg.send(i + 1, buf[..n].to_vec());
+}
+
+#[test]
+fn after_an_ac_restart_a_stale_session_gets_a_padt_and_redials() {
+    let mut seg = Segment::new(AcConfig::new(AC_MAC, b"sim-ac"), &[mac(1), mac(2)]);
+    assert!(
+        seg.run_until(Duration::from_secs(30), |s| s.ipv4_up(0).is_some()
+            && s.ipv4_up(1).is_some())
+    );
+    // The AC restarts: it knows no session.
+    seg.ac = ac_link(AcConfig::new(AC_MAC, b"sim-ac"), seg.now, 2);
+    let restart = seg.now;
+    send_data(&mut seg, 0);
+    let padt = seg.run_until(Duration::from_millis(50), |s| {
+        s.client_logs[0]
+            .iter()
+            .any(|(_, e)| matches!(e, ClientLinkEvent::Pppoe(ClientEvent::SessionDown { .. })))
+    });
+    assert!(padt, "no PADT: {:?}", seg.client_logs[0]);
+    assert_eq!(
+        seg.padts_sent()
+            .iter()
+            .map(|(t, id, to)| (*t - restart, *id, *to))
+            .collect::<Vec<_>>(),
+        [(Duration::from_millis(1), 1, mac(1))]
+    );
+    // Client 1 redials (what the router does on SessionDown) and gets
+    // session 1 of the new AC; client 2 still uses its old session 2.
+    seg.clients[0] = client(mac(1), seg.now, 8);
+    seg.client_logs[0].clear();
+    seg.drain();
+    assert!(seg.run_until(Duration::from_secs(30), |s| s.ipv4_up(0).is_some()));
+    assert!(seg.ac.session(1).is_some());
+    // Client 2's stale session: a PADT, though the AC has a session 1
+    // (another MAC) and ids collide.
+    send_data(&mut seg, 1);
+    seg.run_until(Duration::from_millis(10), |_| false);
+    assert!(
+        seg.padts_sent()
+            .iter()
+            .any(|(_, id, to)| (*id, *to) == (2, mac(2)))
+    );
+}
+
+/// A session frame from `src` for `session_id` to the AC (LCP Echo-Request).
+fn session_frame(src: EthernetAddress, session_id: u16) -> Vec<u8> {
+    let mut f = Vec::new();
+    f.extend_from_slice(&AC_MAC.0);
+    f.extend_from_slice(&src.0);
+    f.extend_from_slice(&[0x88, 0x64, 0x11, 0x00]);
+    f.extend_from_slice(&session_id.to_be_bytes());
+    let lcp = [0xc0, 0x21, 0x09, 0x01, 0x00, 0x08, 1, 2, 3, 4];
+    f.extend_from_slice(&(lcp.len() as u16).to_be_bytes());
+    f.extend_from_slice(&lcp);
+    f
+}
+
+#[test]
+fn padts_for_unknown_sessions_are_rate_limited() {
+    let config = AcConfig::new(AC_MAC, b"sim-ac");
+    let (per_mac, total) = (config.padt_rate_per_mac, config.padt_rate_total);
+    let mut ac = ac_link(config, Instant::ZERO, 3);
+    // One host flooding: its per-MAC bucket; 10 s of frames 100 µs apart.
+    let mut padts = 0u64;
+    for i in 0..100_000u64 {
+        let now = Instant::from_micros(i * 100);
+        let r = ac.handle_frame(now, &session_frame(mac(1), 7));
+        assert_eq!(r, Err(LinkError::NoSession));
+        while let Some(f) = ac.poll_transmit() {
+            let d = DiscoveryFrame::parse(&f).unwrap();
+            assert_eq!((d.pppoe.code, d.pppoe.session_id), (Code::Padt, 7));
+            assert_eq!(d.ethernet.dst, mac(1));
+            padts += 1;
+        }
+    }
+    let expected = u64::from(per_mac.burst) + 9 * u64::from(per_mac.per_second);
+    assert_eq!(padts, expected);
+    // Many hosts at once: the overall bucket.
+    let mut ac = ac_link(AcConfig::new(AC_MAC, b"sim-ac"), Instant::ZERO, 4);
+    let mut padts = 0u64;
+    for i in 0..10_000u32 {
+        let b = i.to_be_bytes();
+        let m = EthernetAddress([0x02, 0x77, b[0], b[1], b[2], b[3]]);
+        let _ = ac.handle_frame(Instant::ZERO, &session_frame(m, 7));
+        padts += std::iter::from_fn(|| ac.poll_transmit()).count() as u64;
+    }
+    assert_eq!(padts, u64::from(total.burst));
+    assert_eq!(ac.session_count(), 0);
 }

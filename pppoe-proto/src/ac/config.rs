@@ -33,8 +33,13 @@ pub struct AcConfig {
     pub padi_rate_per_mac: RateLimit,
     /// PADI rate over all clients.
     pub padi_rate_total: RateLimit,
-    /// Slots in the per-MAC rate-limit table (constant memory; clamped to
-    /// 1..=65536, 16 bytes each).
+    /// PADTs answering session frames of unknown sessions
+    /// ([`super::Ac::handle_unknown_session`]), per client MAC.
+    pub padt_rate_per_mac: RateLimit,
+    /// Those PADTs over all clients.
+    pub padt_rate_total: RateLimit,
+    /// Slots in each per-MAC rate-limit table (PADI, PADT; constant
+    /// memory; clamped to 1..=65536, 16 bytes each).
     pub rate_table_slots: usize,
     /// How often the cookie secret rotates; a cookie is accepted for one to
     /// two periods.
@@ -52,7 +57,9 @@ pub struct AcConfig {
 impl AcConfig {
     /// Defaults: any service, 4096 sessions, 1 per MAC (a new one from
     /// the same MAC replaces it: [`AtMacLimit::Replace`]), PADIs 1/s (burst 3)
-    /// per MAC and 200/s (burst 400) overall, 1024 rate slots, cookie
+    /// per MAC and 200/s (burst 400) overall, PADTs for unknown sessions
+    /// 1/s (burst 3) per MAC and 500/s (burst 1000) overall, 1024 rate
+    /// slots, cookie
     /// rotation 60 s, no PPP-Max-Payload, Host-Uniq up to 64 bytes,
     /// automatic admission.
     pub fn new(mac: EthernetAddress, ac_name: &[u8]) -> Self {
@@ -71,6 +78,14 @@ impl AcConfig {
             padi_rate_total: RateLimit {
                 per_second: 200,
                 burst: 400,
+            },
+            padt_rate_per_mac: RateLimit {
+                per_second: 1,
+                burst: 3,
+            },
+            padt_rate_total: RateLimit {
+                per_second: 500,
+                burst: 1000,
             },
             rate_table_slots: 1024,
             cookie_rotation: Duration::from_secs(60),

@@ -1,4 +1,5 @@
-//! PADI rate limits: proto-core's exact token buckets on the injected
+//! Rate limits per client MAC and overall (PADIs answered, PADTs for
+//! unknown sessions): proto-core's exact token buckets on the injected
 //! clock, one overall and a fixed table of per-client-MAC buckets (like
 //! accel-ppp's `padi-limit`, but with constant memory).
 //!
@@ -16,7 +17,7 @@ use proto_core::{Instant, RateLimit, TokenBucket};
 use crate::wire::EthernetAddress;
 
 #[derive(Clone)]
-pub(crate) struct PadiLimiter {
+pub(crate) struct MacLimiter {
     per_mac: RateLimit,
     total: RateLimit,
     overall: TokenBucket,
@@ -25,9 +26,9 @@ pub(crate) struct PadiLimiter {
 }
 
 /// Shows the limits and the table size, not the slots or the hash salt.
-impl core::fmt::Debug for PadiLimiter {
+impl core::fmt::Debug for MacLimiter {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("PadiLimiter")
+        f.debug_struct("MacLimiter")
             .field("per_mac", &self.per_mac)
             .field("total", &self.total)
             .field("slots", &self.slots.len())
@@ -35,7 +36,7 @@ impl core::fmt::Debug for PadiLimiter {
     }
 }
 
-impl PadiLimiter {
+impl MacLimiter {
     pub(crate) fn new(
         per_mac: RateLimit,
         total: RateLimit,
@@ -43,7 +44,7 @@ impl PadiLimiter {
         salt: u64,
         now: Instant,
     ) -> Self {
-        PadiLimiter {
+        MacLimiter {
             per_mac,
             total,
             overall: TokenBucket::full(total, now),
@@ -93,7 +94,7 @@ mod tests {
             per_second: 100,
             burst: 100,
         };
-        let mut l = PadiLimiter::new(per_mac, total, 64, 7, Instant::ZERO);
+        let mut l = MacLimiter::new(per_mac, total, 64, 7, Instant::ZERO);
         assert!(l.allow(m, Instant::ZERO));
         assert!(l.allow(m, Instant::ZERO));
         assert!(!l.allow(m, Instant::ZERO));
@@ -116,7 +117,7 @@ mod tests {
             per_second: 5,
             burst: 5,
         };
-        let mut l = PadiLimiter::new(per_mac, total, 1024, 7, Instant::ZERO);
+        let mut l = MacLimiter::new(per_mac, total, 1024, 7, Instant::ZERO);
         let allowed = (0..100u8)
             .filter(|&i| l.allow(EthernetAddress([2, 0, 0, 0, 1, i]), Instant::ZERO))
             .count();

@@ -43,7 +43,10 @@
 //!   never while its session exists.
 //! - **PADT** (§5.5): [`Ac::close`] sends one and reports
 //!   [`AcEvent::SessionDown`]; a PADT from the session's MAC with its id
-//!   ends it the same way.
+//!   ends it the same way. A session frame (0x8864) for a session we do
+//!   not have (e.g. after a restart) is answered with a PADT by
+//!   [`Ac::handle_unknown_session`], rate limited per MAC and overall, so
+//!   the host redials at once instead of waiting for its LCP echo timeout.
 //!
 //! The machine has no timers of its own ([`Ac::poll_timeout`] gives the next
 //! cookie-secret rotation, which also happens lazily on input).
@@ -64,6 +67,7 @@ mod admission;
 mod config;
 mod cookie;
 mod limit;
+mod stale;
 
 pub use config::{
     AcConfig, AcDownReason, AcEvent, AcSession, Admission, AtMacLimit, MAX_SESSION_ID,
@@ -78,7 +82,8 @@ pub struct Ac {
     config: AcConfig,
     rng: SeededRng,
     cookies: cookie::CookieJar,
-    limiter: limit::PadiLimiter,
+    limiter: limit::MacLimiter,
+    padt_limiter: limit::MacLimiter,
     sessions: BTreeMap<u16, AcSession>,
     pending: Vec<admission::Pending>,
     next_request: u32,
@@ -110,9 +115,16 @@ impl Ac {
         }
         config.max_sessions = config.max_sessions.min(MAX_SESSION_ID);
         let cookies = cookie::CookieJar::new(config.cookie_rotation, &mut rng, now);
-        let limiter = limit::PadiLimiter::new(
+        let limiter = limit::MacLimiter::new(
             config.padi_rate_per_mac,
             config.padi_rate_total,
+            config.rate_table_slots.clamp(1, 65_536),
+            rng.next_u64(),
+            now,
+        );
+        let padt_limiter = limit::MacLimiter::new(
+            config.padt_rate_per_mac,
+            config.padt_rate_total,
             config.rate_table_slots.clamp(1, 65_536),
             rng.next_u64(),
             now,
@@ -122,6 +134,7 @@ impl Ac {
             rng,
             cookies,
             limiter,
+            padt_limiter,
             sessions: BTreeMap::new(),
             pending: Vec::new(),
             next_request: 0,

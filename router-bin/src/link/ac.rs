@@ -89,8 +89,16 @@ impl AcLink {
                 let id = pppoe_proto::session::peek(frame)
                     .map_err(LinkError::Pppoe)?
                     .session_id;
-                let (session, framer) = self.sessions.get_mut(&id).ok_or(LinkError::NoSession)?;
-                let range = framer.decapsulate(frame).map_err(LinkError::Pppoe)?;
+                let Some((session, framer)) = self.sessions.get_mut(&id) else {
+                    return self.unknown_session(now, frame);
+                };
+                let range = match framer.decapsulate(frame) {
+                    Ok(r) => r,
+                    // The id is in use, by another host: this one's
+                    // session is stale.
+                    Err(pppoe_proto::Error::WrongPeer) => return self.unknown_session(now, frame),
+                    Err(e) => return Err(LinkError::Pppoe(e)),
+                };
                 let ppp_frame = &frame[range.clone()];
                 let result = match ppp_frame {
                     [a, b, ..] if matches!(u16::from_be_bytes([*a, *b]), PPP_IPV4 | PPP_IPV6) => {
@@ -312,6 +320,21 @@ impl AcLink {
         }
         self.schedule(id);
         self.pump_ac(now);
+    }
+
+    /// A session frame of no session of ours (e.g. from before a restart):
+    /// the AC answers it with a PADT, rate limited, so the host redials at
+    /// once. The frame itself is not taken.
+    fn unknown_session(
+        &mut self,
+        now: Instant,
+        frame: &[u8],
+    ) -> Result<Option<(u16, Range<usize>)>, LinkError> {
+        let _ = self.ac.handle_unknown_session(now, frame);
+        while let Some(t) = self.ac.poll_transmit() {
+            self.tx.push_back(t.payload);
+        }
+        Err(LinkError::NoSession)
     }
 
     /// A PPPoE session ended (PADT from the host, or replaced by a new
