@@ -119,8 +119,9 @@ pub enum Error {
     /// Dropped: a PADR whose AC-Cookie is missing, forged or stale.
     #[error("dropped: AC-Cookie invalid or stale")]
     BadCookie,
-    /// Dropped: over the PADI rate limit (per client MAC or overall).
-    #[error("dropped: PADI rate limit")]
+    /// Dropped: over a rate limit, per client MAC or overall (PADIs
+    /// answered, or PADTs for unknown sessions).
+    #[error("dropped: rate limit")]
     RateLimited,
     /// Dropped: a PADI asking for a service we do not offer (RFC 2516 §5.2:
     /// an AC that cannot serve the PADI does not answer).

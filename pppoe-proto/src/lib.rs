@@ -17,8 +17,10 @@
 //!   doubling retransmission with attempt limits; RFC 4638 negotiation.
 //! - **Access concentrator** ([`ac`]): stateless PADO with an HMAC-MD5
 //!   AC-Cookie under a rotating secret, PADI token buckets per MAC and
-//!   overall, session bounds total and per MAC, error PADS, unique session
-//!   ids in 1..=0xFFFE, PADT both ways; admission automatic within the
+//!   overall, session bounds total and per MAC (at the per-MAC bound a new
+//!   session replaces the MAC's oldest, or is refused), error PADS, unique
+//!   session ids in 1..=0xFFFE, PADT both ways, a rate-limited PADT for
+//!   session frames of unknown sessions; admission automatic within the
 //!   bounds or decided by the application per PADR.
 //! - **Session framing** ([`session`]): 0x8864 encapsulation and
 //!   decapsulation in place, MTU 1492 or the RFC 4638 value; TCP MSS

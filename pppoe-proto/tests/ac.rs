@@ -162,6 +162,24 @@ fn padi_flood_does_not_grow_state_and_is_rate_limited() {
 }
 
 #[test]
+fn per_mac_bucket_refills_under_padis_100_us_apart() {
+    // One MAC, a PADI every 100 µs for 10 s: each gap earns a ten-thousandth
+    // of a token, which must add up (it was rounded away: 3 PADOs in 10 s).
+    let mut a = ac(AcConfig::new(AC_MAC, b"ac"));
+    let mut pados = 0;
+    for i in 0..100_000u64 {
+        if a.handle_input(Instant::from_micros(i * 100), &padi(host(1), b"", b"x"))
+            .is_ok()
+        {
+            pados += 1;
+        }
+        let _ = a.poll_transmit();
+    }
+    // Burst 3, then 1/s: at 1 s, 2 s, … 9 s.
+    assert_eq!(pados, 3 + 9);
+}
+
+#[test]
 fn per_mac_padi_rate() {
     let mut a = ac(AcConfig::new(AC_MAC, b"ac"));
     let r: Vec<bool> = (0..5)
@@ -293,6 +311,7 @@ fn max_sessions_and_per_mac_bounds_refuse() {
     let mut c = generous(AcConfig::new(AC_MAC, b"ac"));
     c.max_sessions = 2;
     c.max_sessions_per_mac = 1;
+    c.at_mac_limit = pppoe_proto::ac::AtMacLimit::Refuse;
     let mut a = ac(c);
     assert_eq!(
         session_of(&dial(&mut a, ms(0), host(1), b"", b"a").unwrap()),

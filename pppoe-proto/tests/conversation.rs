@@ -316,3 +316,42 @@ fn mismatched_vlan_never_connects() {
     );
     assert_eq!(p.ac.drops().of(pppoe_proto::Error::NotForUs), 2);
 }
+
+#[test]
+fn a_host_that_crashed_and_dials_again_replaces_its_session() {
+    let mut p = pair(
+        ClientConfig::new(ME),
+        AcConfig::new(AC_MAC, b"ac"),
+        Faults::default(),
+        4,
+    );
+    assert!(p.run_until(100, finished));
+    // The host restarts: a new client on the same MAC, no PADT sent.
+    let start = p.now;
+    p.client = Client::new(ClientConfig::new(ME), SeededRng::from_u64(99), p.now).unwrap();
+    p.client_events.clear();
+    assert!(p.run_until(100, finished));
+    p.flush();
+    let (at, up) = &p.client_events[0];
+    assert!(
+        matches!(up, ClientEvent::SessionUp { session_id: 2, .. }),
+        "{:?}",
+        p.client_events
+    );
+    assert!(
+        *at - start < Duration::from_millis(10),
+        "up at once: {at:?}"
+    );
+    // The PADT for the old session does not end the new one.
+    assert_eq!(p.client_events.len(), 1, "{:?}", p.client_events);
+    assert!(p.ac_events.iter().any(|(_, e)| matches!(
+        e,
+        AcEvent::SessionDown {
+            session_id: 1,
+            reason: AcDownReason::Replaced,
+            ..
+        }
+    )));
+    assert_eq!(p.ac.session_count(), 1);
+    assert!(p.ac.session(1).is_none());
+}

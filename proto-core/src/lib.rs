@@ -14,6 +14,8 @@
 //!   (RFC 1624), used by the IP translator, the PPPoE data path (TCP MSS
 //!   clamping) and the ICMPv6/UDP codecs.
 //! - [`Transmit`]: one datagram a machine wants sent, and where.
+//! - [`RateLimiter`] / [`TokenBucket`]: the token bucket every rate limit
+//!   uses (PADIs, PADTs, ICMP errors), exact on the injected clock.
 //!
 //! # Example
 //!
@@ -45,10 +47,12 @@ extern crate alloc;
 extern crate std;
 
 pub mod checksum;
+mod limit;
 mod rng;
 mod time;
 mod transmit;
 
+pub use limit::{RateLimit, RateLimiter, TokenBucket};
 pub use rand_core;
 pub use rng::SeededRng;
 #[cfg(feature = "std")]

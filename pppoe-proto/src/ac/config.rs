@@ -2,9 +2,8 @@
 
 use alloc::vec::Vec;
 
-use proto_core::{Duration, Instant};
+use proto_core::{Duration, Instant, RateLimit};
 
-use super::RateLimit;
 use crate::wire::EthernetAddress;
 
 /// The highest session id (RFC 2516 §4: 0xFFFF is reserved).
@@ -24,14 +23,23 @@ pub struct AcConfig {
     pub services: Vec<Vec<u8>>,
     /// Most sessions at once (at most [`MAX_SESSION_ID`]).
     pub max_sessions: u16,
-    /// Most sessions one client MAC may hold.
+    /// Most sessions one client MAC may hold (RFC 2516 lets a host run
+    /// several; a router behind one MAC normally runs one).
     pub max_sessions_per_mac: u16,
+    /// What a PADR from a MAC already holding
+    /// [`max_sessions_per_mac`](Self::max_sessions_per_mac) sessions gets.
+    pub at_mac_limit: AtMacLimit,
     /// PADI rate per client MAC.
     pub padi_rate_per_mac: RateLimit,
     /// PADI rate over all clients.
     pub padi_rate_total: RateLimit,
-    /// Slots in the per-MAC rate-limit table (constant memory; clamped to
-    /// 1..=65536, 16 bytes each).
+    /// PADTs answering session frames of unknown sessions
+    /// ([`super::Ac::handle_unknown_session`]), per client MAC.
+    pub padt_rate_per_mac: RateLimit,
+    /// Those PADTs over all clients.
+    pub padt_rate_total: RateLimit,
+    /// Slots in each per-MAC rate-limit table (PADI, PADT; constant
+    /// memory; clamped to 1..=65536, 16 bytes each).
     pub rate_table_slots: usize,
     /// How often the cookie secret rotates; a cookie is accepted for one to
     /// two periods.
@@ -47,8 +55,11 @@ pub struct AcConfig {
 }
 
 impl AcConfig {
-    /// Defaults: any service, 4096 sessions, 1 per MAC, PADIs 1/s (burst 3)
-    /// per MAC and 200/s (burst 400) overall, 1024 rate slots, cookie
+    /// Defaults: any service, 4096 sessions, 1 per MAC (a new one from
+    /// the same MAC replaces it: [`AtMacLimit::Replace`]), PADIs 1/s (burst 3)
+    /// per MAC and 200/s (burst 400) overall, PADTs for unknown sessions
+    /// 1/s (burst 3) per MAC and 500/s (burst 1000) overall, 1024 rate
+    /// slots, cookie
     /// rotation 60 s, no PPP-Max-Payload, Host-Uniq up to 64 bytes,
     /// automatic admission.
     pub fn new(mac: EthernetAddress, ac_name: &[u8]) -> Self {
@@ -59,6 +70,7 @@ impl AcConfig {
             services: Vec::new(),
             max_sessions: 4096,
             max_sessions_per_mac: 1,
+            at_mac_limit: AtMacLimit::Replace,
             padi_rate_per_mac: RateLimit {
                 per_second: 1,
                 burst: 3,
@@ -67,6 +79,14 @@ impl AcConfig {
                 per_second: 200,
                 burst: 400,
             },
+            padt_rate_per_mac: RateLimit {
+                per_second: 1,
+                burst: 3,
+            },
+            padt_rate_total: RateLimit {
+                per_second: 500,
+                burst: 1000,
+            },
             rate_table_slots: 1024,
             cookie_rotation: Duration::from_secs(60),
             ppp_max_payload: None,
@@ -74,6 +94,22 @@ impl AcConfig {
             admission: Admission::Automatic,
         }
     }
+}
+
+/// What a PADR from a MAC at [`AcConfig::max_sessions_per_mac`] gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AtMacLimit {
+    /// The new session replaces that MAC's oldest one (accel-ppp's
+    /// `single-session=replace`): a PADT ends the old session
+    /// ([`AcEvent::SessionDown`] with [`AcDownReason::Replaced`]), then the
+    /// new one is admitted as usual. A host that crashed or rebooted and
+    /// dials again is back at once, instead of being refused until its
+    /// old session's keepalive times out. Replacing needs a valid cookie
+    /// issued to that MAC, so it gives a forger on the segment nothing a
+    /// forged PADT would not.
+    Replace,
+    /// A PADS with AC-System-Error ([`RefuseReason::MaxSessionsPerMac`]).
+    Refuse,
 }
 
 /// Who admits sessions (STYLE.md "Admission hooks").
@@ -122,6 +158,10 @@ pub enum AcDownReason {
     Closed,
     /// The host sent a PADT; the text of its error tag, if any.
     PeerTerminated(Option<Vec<u8>>),
+    /// [`AtMacLimit::Replace`]: a new session from the same MAC took this
+    /// one's place; we sent the PADT. The new session's
+    /// [`AcEvent::SessionUp`] follows.
+    Replaced,
 }
 
 /// What the AC reports to the application.

@@ -1,6 +1,7 @@
-//! PADI rate limits: token buckets on the injected clock, one overall and a
-//! fixed table of per-client-MAC buckets (like accel-ppp's `padi-limit`,
-//! but with constant memory).
+//! Rate limits per client MAC and overall (PADIs answered, PADTs for
+//! unknown sessions): proto-core's exact token buckets on the injected
+//! clock, one overall and a fixed table of per-client-MAC buckets (like
+//! accel-ppp's `padi-limit`, but with constant memory).
 //!
 //! The per-MAC table has a configured number of slots; a MAC maps to a slot
 //! through a hash salted with a random value from the machine's RNG, so a
@@ -11,69 +12,23 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use proto_core::Instant;
+use proto_core::{Instant, RateLimit, TokenBucket};
 
 use crate::wire::EthernetAddress;
 
-/// A token-bucket rate: `per_second` tokens refill per second, up to `burst`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RateLimit {
-    /// Sustained rate, tokens per second (0: only the burst, never refilled).
-    pub per_second: u32,
-    /// Bucket size: the most taken at once after a quiet period.
-    pub burst: u32,
-}
-
-/// Thousandths of a token.
-const MILLI: u64 = 1_000;
-
-#[derive(Clone, Copy, Debug)]
-struct Bucket {
-    milli_tokens: u64,
-    last: Instant,
-}
-
-impl Bucket {
-    fn full(limit: RateLimit, now: Instant) -> Self {
-        Bucket {
-            milli_tokens: u64::from(limit.burst) * MILLI,
-            last: now,
-        }
-    }
-
-    fn refill(&mut self, limit: RateLimit, now: Instant) {
-        let elapsed = now.saturating_duration_since(self.last).as_nanos();
-        // ns * tokens/s / 1e9 * 1000 milli-tokens.
-        let add = elapsed.saturating_mul(u128::from(limit.per_second)) / 1_000_000;
-        let cap = u64::from(limit.burst) * MILLI;
-        let add = u64::try_from(add).unwrap_or(u64::MAX);
-        self.milli_tokens = self.milli_tokens.saturating_add(add).min(cap);
-        self.last = self.last.max(now);
-    }
-
-    fn has_token(&mut self, limit: RateLimit, now: Instant) -> bool {
-        self.refill(limit, now);
-        self.milli_tokens >= MILLI
-    }
-
-    fn take(&mut self) {
-        self.milli_tokens = self.milli_tokens.saturating_sub(MILLI);
-    }
-}
-
 #[derive(Clone)]
-pub(crate) struct PadiLimiter {
+pub(crate) struct MacLimiter {
     per_mac: RateLimit,
     total: RateLimit,
-    overall: Bucket,
-    slots: Vec<Bucket>,
+    overall: TokenBucket,
+    slots: Vec<TokenBucket>,
     salt: u64,
 }
 
 /// Shows the limits and the table size, not the slots or the hash salt.
-impl core::fmt::Debug for PadiLimiter {
+impl core::fmt::Debug for MacLimiter {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("PadiLimiter")
+        f.debug_struct("MacLimiter")
             .field("per_mac", &self.per_mac)
             .field("total", &self.total)
             .field("slots", &self.slots.len())
@@ -81,7 +36,7 @@ impl core::fmt::Debug for PadiLimiter {
     }
 }
 
-impl PadiLimiter {
+impl MacLimiter {
     pub(crate) fn new(
         per_mac: RateLimit,
         total: RateLimit,
@@ -89,11 +44,11 @@ impl PadiLimiter {
         salt: u64,
         now: Instant,
     ) -> Self {
-        PadiLimiter {
+        MacLimiter {
             per_mac,
             total,
-            overall: Bucket::full(total, now),
-            slots: vec![Bucket::full(per_mac, now); slots.max(1)],
+            overall: TokenBucket::full(total, now),
+            slots: vec![TokenBucket::full(per_mac, now); slots.max(1)],
             salt,
         }
     }
@@ -115,7 +70,7 @@ impl PadiLimiter {
     pub(crate) fn allow(&mut self, mac: EthernetAddress, now: Instant) -> bool {
         let i = self.slot(mac);
         let (per_mac, total) = (self.per_mac, self.total);
-        if !self.slots[i].has_token(per_mac, now) || !self.overall.has_token(total, now) {
+        if self.slots[i].tokens(per_mac, now) == 0 || self.overall.tokens(total, now) == 0 {
             return false;
         }
         self.slots[i].take();
@@ -139,7 +94,7 @@ mod tests {
             per_second: 100,
             burst: 100,
         };
-        let mut l = PadiLimiter::new(per_mac, total, 64, 7, Instant::ZERO);
+        let mut l = MacLimiter::new(per_mac, total, 64, 7, Instant::ZERO);
         assert!(l.allow(m, Instant::ZERO));
         assert!(l.allow(m, Instant::ZERO));
         assert!(!l.allow(m, Instant::ZERO));
@@ -162,7 +117,7 @@ mod tests {
             per_second: 5,
             burst: 5,
         };
-        let mut l = PadiLimiter::new(per_mac, total, 1024, 7, Instant::ZERO);
+        let mut l = MacLimiter::new(per_mac, total, 1024, 7, Instant::ZERO);
         let allowed = (0..100u8)
             .filter(|&i| l.allow(EthernetAddress([2, 0, 0, 0, 1, i]), Instant::ZERO))
             .count();

@@ -17,10 +17,15 @@
 //!   rp-pppoe instead answers a PADS with Generic-Error ("Bad cookie"), which
 //!   gives a forger a reflected answer for each forged PADR, so we stay
 //!   silent. A PADR for a service not offered gets a PADS with
-//!   Service-Name-Error; a PADR over [`AcConfig::max_sessions`] or
-//!   [`AcConfig::max_sessions_per_mac`] gets a PADS with AC-System-Error (as
-//!   accel-ppp and rp-pppoe do); both are reported as
-//!   [`AcEvent::Refused`]. Otherwise, with [`Admission::Automatic`] (the
+//!   Service-Name-Error; a PADR over [`AcConfig::max_sessions`] gets a PADS
+//!   with AC-System-Error (as accel-ppp and rp-pppoe do); both are reported
+//!   as [`AcEvent::Refused`]. A PADR from a MAC already holding
+//!   [`AcConfig::max_sessions_per_mac`] sessions (default 1) replaces that
+//!   MAC's oldest session ([`AtMacLimit::Replace`], the default, as
+//!   accel-ppp's `single-session=replace`: PADT for the old one,
+//!   [`AcEvent::SessionDown`] with [`AcDownReason::Replaced`], then the new
+//!   session), or gets AC-System-Error ([`AtMacLimit::Refuse`]; rp-pppoe
+//!   has no per-MAC limit unless `pppoe-server -x` sets one). Otherwise, with [`Admission::Automatic`] (the
 //!   default; authentication is PPP's business after the PADS, as in
 //!   accel-ppp and rp-pppoe) the session is admitted at once: a session id
 //!   is allocated, the PADS sent and [`AcEvent::SessionUp`] reported. With
@@ -38,7 +43,10 @@
 //!   never while its session exists.
 //! - **PADT** (§5.5): [`Ac::close`] sends one and reports
 //!   [`AcEvent::SessionDown`]; a PADT from the session's MAC with its id
-//!   ends it the same way.
+//!   ends it the same way. A session frame (0x8864) for a session we do
+//!   not have (e.g. after a restart) is answered with a PADT by
+//!   [`Ac::handle_unknown_session`], rate limited per MAC and overall, so
+//!   the host redials at once instead of waiting for its LCP echo timeout.
 //!
 //! The machine has no timers of its own ([`Ac::poll_timeout`] gives the next
 //! cookie-secret rotation, which also happens lazily on input).
@@ -59,12 +67,14 @@ mod admission;
 mod config;
 mod cookie;
 mod limit;
+mod stale;
 
 pub use config::{
-    AcConfig, AcDownReason, AcEvent, AcSession, Admission, MAX_SESSION_ID, RefuseReason, RequestId,
+    AcConfig, AcDownReason, AcEvent, AcSession, Admission, AtMacLimit, MAX_SESSION_ID,
+    RefuseReason, RequestId,
 };
 pub use cookie::COOKIE_LEN;
-pub use limit::RateLimit;
+pub use proto_core::RateLimit;
 
 /// The access-concentrator machine (see the module docs).
 #[derive(Debug)]
@@ -72,12 +82,14 @@ pub struct Ac {
     config: AcConfig,
     rng: SeededRng,
     cookies: cookie::CookieJar,
-    limiter: limit::PadiLimiter,
+    limiter: limit::MacLimiter,
+    padt_limiter: limit::MacLimiter,
     sessions: BTreeMap<u16, AcSession>,
     pending: Vec<admission::Pending>,
     next_request: u32,
     by_client: BTreeMap<(EthernetAddress, Vec<u8>), u16>,
-    per_mac: BTreeMap<EthernetAddress, u16>,
+    /// Each MAC's session ids, oldest first.
+    per_mac: BTreeMap<EthernetAddress, Vec<u16>>,
     next_id: u16,
     transmits: VecDeque<Transmit<EthernetAddress>>,
     events: VecDeque<AcEvent>,
@@ -103,9 +115,16 @@ impl Ac {
         }
         config.max_sessions = config.max_sessions.min(MAX_SESSION_ID);
         let cookies = cookie::CookieJar::new(config.cookie_rotation, &mut rng, now);
-        let limiter = limit::PadiLimiter::new(
+        let limiter = limit::MacLimiter::new(
             config.padi_rate_per_mac,
             config.padi_rate_total,
+            config.rate_table_slots.clamp(1, 65_536),
+            rng.next_u64(),
+            now,
+        );
+        let padt_limiter = limit::MacLimiter::new(
+            config.padt_rate_per_mac,
+            config.padt_rate_total,
             config.rate_table_slots.clamp(1, 65_536),
             rng.next_u64(),
             now,
@@ -115,6 +134,7 @@ impl Ac {
             rng,
             cookies,
             limiter,
+            padt_limiter,
             sessions: BTreeMap::new(),
             pending: Vec::new(),
             next_request: 0,
@@ -240,7 +260,12 @@ impl Ac {
         if !self.offers(service) {
             return Err(Error::UnknownService);
         }
-        if self.sessions.len() + self.pending.len() >= usize::from(self.config.max_sessions) {
+        // A host that holds a session may still replace it when full.
+        let may_replace =
+            self.config.at_mac_limit == AtMacLimit::Replace && self.per_mac.contains_key(&src);
+        if !may_replace
+            && self.sessions.len() + self.pending.len() >= usize::from(self.config.max_sessions)
+        {
             return Err(Error::Full);
         }
         if !self.limiter.allow(src, now) {
@@ -378,17 +403,27 @@ impl Ac {
         {
             return Ok(());
         }
-        if self.sessions.len() + self.pending.len() >= usize::from(self.config.max_sessions) {
-            self.refuse_padr(src, p, RefuseReason::MaxSessions);
-            return Ok(());
-        }
         let waiting = self
             .pending
             .iter()
             .filter(|q| q.session.client_mac == src)
             .count();
-        let mine = usize::from(self.per_mac.get(&src).copied().unwrap_or(0)) + waiting;
-        if mine >= usize::from(self.config.max_sessions_per_mac) {
+        let held = self.per_mac.get(&src).map_or(0, Vec::len);
+        let limit = usize::from(self.config.max_sessions_per_mac);
+        let at_limit = held + waiting >= limit;
+        // A replacement does not add a session, so the total bound does not
+        // apply; at most `limit` replacements wait per MAC.
+        let replaces = at_limit
+            && self.config.at_mac_limit == AtMacLimit::Replace
+            && held > 0
+            && waiting < limit;
+        if !replaces
+            && self.sessions.len() + self.pending.len() >= usize::from(self.config.max_sessions)
+        {
+            self.refuse_padr(src, p, RefuseReason::MaxSessions);
+            return Ok(());
+        }
+        if at_limit && !replaces {
             self.refuse_padr(src, p, RefuseReason::MaxSessionsPerMac);
             return Ok(());
         }
@@ -435,6 +470,7 @@ impl Ac {
     /// AC-System-Error when no id is free.
     pub(super) fn admit(&mut self, s: AcSession) -> Option<u16> {
         let src = s.client_mac;
+        self.replace_oldest(src);
         let Some(id) = self.allocate_id() else {
             self.refuse_session(&s, RefuseReason::MaxSessions);
             return None;
@@ -448,7 +484,7 @@ impl Ac {
             ppp_max_payload: s.ppp_max_payload,
         });
         self.by_client.insert((src, s.host_uniq.clone()), id);
-        *self.per_mac.entry(src).or_insert(0) += 1;
+        self.per_mac.entry(src).or_default().push(id);
         self.sessions.insert(id, s);
         Some(id)
     }
@@ -469,9 +505,9 @@ impl Ac {
     fn release(&mut self, session_id: u16) -> Option<AcSession> {
         let s = self.sessions.remove(&session_id)?;
         self.by_client.remove(&(s.client_mac, s.host_uniq.clone()));
-        if let Some(n) = self.per_mac.get_mut(&s.client_mac) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
+        if let Some(ids) = self.per_mac.get_mut(&s.client_mac) {
+            ids.retain(|&i| i != session_id);
+            if ids.is_empty() {
                 self.per_mac.remove(&s.client_mac);
             }
         }
@@ -500,6 +536,31 @@ impl Ac {
     /// empty) goes to the host and [`AcEvent::SessionDown`] reports it.
     /// [`Error::WrongSessionId`] when no such session exists.
     pub fn close(&mut self, _now: Instant, session_id: u16, reason: &[u8]) -> Result<(), Error> {
+        self.end(session_id, reason, AcDownReason::Closed)
+    }
+
+    /// [`AtMacLimit::Replace`]: ends `mac`'s oldest sessions until a new
+    /// one fits under [`AcConfig::max_sessions_per_mac`].
+    fn replace_oldest(&mut self, mac: EthernetAddress) {
+        if self.config.at_mac_limit != AtMacLimit::Replace {
+            return;
+        }
+        let limit = usize::from(self.config.max_sessions_per_mac);
+        while let Some(ids) = self.per_mac.get(&mac)
+            && !ids.is_empty()
+            && ids.len() >= limit
+        {
+            let oldest = ids[0];
+            let _ = self.end(
+                oldest,
+                b"Replaced by a new session from the same MAC",
+                AcDownReason::Replaced,
+            );
+        }
+    }
+
+    /// Releases a session, sends its PADT and reports it down.
+    fn end(&mut self, session_id: u16, reason: &[u8], why: AcDownReason) -> Result<(), Error> {
         let s = self
             .release(session_id)
             .ok_or(Error::WrongSessionId(session_id))?;
@@ -518,7 +579,7 @@ impl Ac {
         self.events.push_back(AcEvent::SessionDown {
             session_id,
             client_mac: s.client_mac,
-            reason: AcDownReason::Closed,
+            reason: why,
         });
         Ok(())
     }

@@ -89,8 +89,16 @@ impl AcLink {
                 let id = pppoe_proto::session::peek(frame)
                     .map_err(LinkError::Pppoe)?
                     .session_id;
-                let (session, framer) = self.sessions.get_mut(&id).ok_or(LinkError::NoSession)?;
-                let range = framer.decapsulate(frame).map_err(LinkError::Pppoe)?;
+                let Some((session, framer)) = self.sessions.get_mut(&id) else {
+                    return self.unknown_session(now, frame);
+                };
+                let range = match framer.decapsulate(frame) {
+                    Ok(r) => r,
+                    // The id is in use, by another host: this one's
+                    // session is stale.
+                    Err(pppoe_proto::Error::WrongPeer) => return self.unknown_session(now, frame),
+                    Err(e) => return Err(LinkError::Pppoe(e)),
+                };
                 let ppp_frame = &frame[range.clone()];
                 let result = match ppp_frame {
                     [a, b, ..] if matches!(u16::from_be_bytes([*a, *b]), PPP_IPV4 | PPP_IPV6) => {
@@ -314,6 +322,40 @@ impl AcLink {
         self.pump_ac(now);
     }
 
+    /// A session frame of no session of ours (e.g. from before a restart):
+    /// the AC answers it with a PADT, rate limited, so the host redials at
+    /// once. The frame itself is not taken.
+    fn unknown_session(
+        &mut self,
+        now: Instant,
+        frame: &[u8],
+    ) -> Result<Option<(u16, Range<usize>)>, LinkError> {
+        let _ = self.ac.handle_unknown_session(now, frame);
+        while let Some(t) = self.ac.poll_transmit() {
+            self.tx.push_back(t.payload);
+        }
+        Err(LinkError::NoSession)
+    }
+
+    /// A PPPoE session ended (PADT from the host, or replaced by a new
+    /// session from the same MAC): its PPP session is over without
+    /// Terminate. The PPPoE event is reported first, so the application
+    /// learns why before PPP's `Down { LowerDown }`.
+    fn pppoe_session_down(&mut self, now: Instant, e: AcEvent) {
+        let AcEvent::SessionDown { session_id, .. } = e else {
+            return;
+        };
+        self.events.push_back(AcLinkEvent::Pppoe(e));
+        if let Some((mut s, _)) = self.sessions.remove(&session_id) {
+            self.deadlines.remove(&session_id);
+            s.lower_down(now, &mut self.rng);
+            while let Some(event) = s.poll_event() {
+                self.events
+                    .push_back(AcLinkEvent::Ppp { session_id, event });
+            }
+        }
+    }
+
     /// Drains the PPPoE AC, starting a PPP session for each new PPPoE
     /// session and ending the PPP session of each PADT.
     fn pump_ac(&mut self, now: Instant) {
@@ -332,18 +374,9 @@ impl AcLink {
                         opened = Some(*session_id);
                     }
                 }
-                AcEvent::SessionDown { session_id, .. } => {
-                    // PADT from the host: PPP is over without Terminate.
-                    if let Some((mut s, _)) = self.sessions.remove(session_id) {
-                        self.deadlines.remove(session_id);
-                        s.lower_down(now, &mut self.rng);
-                        while let Some(event) = s.poll_event() {
-                            self.events.push_back(AcLinkEvent::Ppp {
-                                session_id: *session_id,
-                                event,
-                            });
-                        }
-                    }
+                AcEvent::SessionDown { .. } => {
+                    self.pppoe_session_down(now, e);
+                    continue;
                 }
                 // Manual admission: the application answers with `admit`
                 // or `refuse`.

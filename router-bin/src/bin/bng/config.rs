@@ -27,6 +27,12 @@ pub struct Config {
     /// Most sessions at once.
     #[serde(default = "default_max_sessions")]
     pub max_sessions: u16,
+    /// Most sessions one client MAC may hold (1..=max_sessions).
+    #[serde(default = "default_per_mac")]
+    pub max_sessions_per_mac: u16,
+    /// What a PADR from a MAC at `max_sessions_per_mac` gets.
+    #[serde(default)]
+    pub at_mac_limit: AtMacLimit,
     /// Negotiate IPv6CP.
     #[serde(default = "yes")]
     pub ipv6cp: bool,
@@ -52,6 +58,27 @@ pub struct Config {
     pub radius: Option<Radius>,
     /// The RFC 5176 Dynamic Authorization (CoA/Disconnect) listener.
     pub coa: Option<Coa>,
+}
+
+/// `at_mac_limit`: what a PADR from a MAC at its session limit gets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AtMacLimit {
+    /// The MAC's oldest session ends (PADT, accounting Stop with
+    /// Acct-Terminate-Cause Port-Preempted) and the new one comes up.
+    #[default]
+    Replace,
+    /// A PADS with AC-System-Error.
+    Refuse,
+}
+
+impl From<AtMacLimit> for pppoe_proto::ac::AtMacLimit {
+    fn from(a: AtMacLimit) -> Self {
+        match a {
+            AtMacLimit::Replace => pppoe_proto::ac::AtMacLimit::Replace,
+            AtMacLimit::Refuse => pppoe_proto::ac::AtMacLimit::Refuse,
+        }
+    }
 }
 
 /// LCP keepalive settings.
@@ -169,6 +196,9 @@ fn default_ac_name() -> String {
 fn default_max_sessions() -> u16 {
     4096
 }
+fn default_per_mac() -> u16 {
+    1
+}
 fn yes() -> bool {
     true
 }
@@ -224,6 +254,12 @@ impl Config {
         }
         if self.max_sessions == 0 || self.max_sessions > 65534 {
             return Err("max_sessions must be 1..=65534".into());
+        }
+        if self.max_sessions_per_mac == 0 || self.max_sessions_per_mac > self.max_sessions {
+            return Err(format!(
+                "max_sessions_per_mac must be 1..=max_sessions ({}), not {}",
+                self.max_sessions, self.max_sessions_per_mac
+            ));
         }
         if self
             .ppp_max_payload

@@ -130,7 +130,7 @@ impl Bng {
                 s.traffic.too_big += 1;
                 let answer = frag_needed(packet, self.cfg.pool.local, s.mtu);
                 if let Some(icmp) = answer {
-                    if !self.icmp_limit.allow(Instant::now()) {
+                    if !self.icmp_limit.allow(self.clock.now()) {
                         self.stats.icmp_rate_limited += 1;
                     } else if self.tun.send(&icmp).is_ok() {
                         self.stats.frag_needed_sent += 1;

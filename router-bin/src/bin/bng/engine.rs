@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use ppp_proto::{DownReason, Event as PppEvent};
 use pppoe_proto::AcEvent;
+use pppoe_proto::ac::AcDownReason;
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr};
 use proto_core::StdClock;
 use radius_proto::client::AcctStatusType;
@@ -37,6 +38,14 @@ pub mod cause {
     pub const NAS_ERROR: u32 = 9;
     /// NAS-Request.
     pub const NAS_REQUEST: u32 = 10;
+    /// Port-Preempted ("NAS ended session in order to allocate the port to
+    /// a higher priority use"): a session replaced by a new one from the
+    /// same MAC. The RFC's own case of the NAS ending a session to give its
+    /// place to another; not User-Request (the user asked for a new
+    /// session, not to end this one, which may belong to a crashed CPE)
+    /// nor the catch-all NAS-Request (which shutdown uses), so accounting
+    /// tells replacements apart.
+    pub const PORT_PREEMPTED: u32 = 13;
 }
 
 /// A route change for an address outside the pool.
@@ -96,7 +105,7 @@ pub struct Bng {
     /// Sessions with packets in a shaper queue, by when they may go.
     pub backlog: crate::datapath::Backlog,
     /// The rate limit of the ICMP errors we send.
-    pub icmp_limit: crate::mtu::IcmpLimit,
+    pub icmp_limit: proto_core::RateLimiter,
 }
 
 impl Bng {
@@ -154,8 +163,17 @@ impl Bng {
                     let _ = self.link.close(self.clock.now(), session_id);
                 }
             }
-            AcLinkEvent::Pppoe(AcEvent::SessionDown { session_id, .. }) => {
-                self.finish(session_id, cause::USER_REQUEST, "PADT");
+            AcLinkEvent::Pppoe(AcEvent::SessionDown {
+                session_id, reason, ..
+            }) => {
+                let (c, why) = match reason {
+                    AcDownReason::Replaced => (
+                        cause::PORT_PREEMPTED,
+                        "replaced by a new session from the same MAC",
+                    ),
+                    _ => (cause::USER_REQUEST, "PADT"),
+                };
+                self.finish(session_id, c, why);
             }
             AcLinkEvent::Pppoe(AcEvent::Refused { client_mac, reason }) => {
                 tracing::info!(mac = %mac_text(&client_mac.0), "PADR refused: {reason:?}");

@@ -4,9 +4,8 @@
 //! next-hop MTU of RFC 1191) and its rate limit.
 
 use std::net::Ipv4Addr;
-use std::time::Instant;
 
-use proto_core::checksum;
+use proto_core::{RateLimit, checksum};
 
 /// What to do with a downstream IPv4 packet for a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,56 +127,17 @@ pub fn fragment(packet: &[u8], mtu: u16) -> Option<Vec<Vec<u8>>> {
     Some(fragments)
 }
 
-/// A token bucket for the ICMP errors the bng sends: [`RATE`] per second,
-/// bursts of [`BURST`] (RFC 1812 §4.3.2.8 asks routers to limit them).
-#[derive(Debug, Default)]
-pub struct IcmpLimit {
-    /// Thousandths of a token.
-    milli: u64,
-    last: Option<Instant>,
-}
-
-/// ICMP errors per second.
-pub const RATE: u64 = 10;
-/// Most ICMP errors at once.
-pub const BURST: u64 = 10;
-
-impl IcmpLimit {
-    /// Whether one more ICMP error may go at `now` (and takes its token).
-    pub fn allow(&mut self, now: Instant) -> bool {
-        let full = BURST * 1000;
-        match self.last {
-            None => {
-                self.milli = full;
-                self.last = Some(now);
-            }
-            Some(l) => {
-                let ms =
-                    u64::try_from(now.saturating_duration_since(l).as_millis()).unwrap_or(u64::MAX);
-                self.milli = self.milli.saturating_add(ms.saturating_mul(RATE)).min(full);
-                // Only whole milliseconds became tokens: the remainder still
-                // counts next time (calls less than 1 ms apart must refill).
-                self.last = if self.milli == full {
-                    Some(now)
-                } else {
-                    l.checked_add(std::time::Duration::from_millis(ms))
-                        .or(Some(now))
-                };
-            }
-        }
-        if self.milli >= 1000 {
-            self.milli -= 1000;
-            true
-        } else {
-            false
-        }
-    }
-}
+/// The rate limit of the ICMP errors the bng sends: 10 per second, bursts
+/// of 10 (RFC 1812 §4.3.2.8 asks routers to limit them).
+pub const ICMP_LIMIT: RateLimit = RateLimit {
+    per_second: 10,
+    burst: 10,
+};
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use proto_core::{Duration, RateLimiter};
 
     /// A 1500-byte UDP packet 203.0.113.5 → 198.51.100.10.
     fn big(df: bool) -> Vec<u8> {
@@ -250,13 +210,13 @@ mod tests {
 
     #[test]
     fn icmp_errors_are_rate_limited() {
-        let t = Instant::now();
-        let mut l = IcmpLimit::default();
-        assert_eq!((0..50).filter(|_| l.allow(t)).count(), BURST as usize);
+        let t = proto_core::Instant::from_secs(1);
+        let mut l = RateLimiter::new(ICMP_LIMIT, t);
+        assert_eq!((0..50).filter(|_| l.allow(t)).count(), 10);
         assert!(!l.allow(t + Duration::from_millis(50)));
         assert!(l.allow(t + Duration::from_millis(100)));
         let later = t + Duration::from_secs(60);
-        assert_eq!((0..50).filter(|_| l.allow(later)).count(), BURST as usize);
+        assert_eq!((0..50).filter(|_| l.allow(later)).count(), 10);
     }
 
     #[test]
@@ -297,17 +257,14 @@ mod tests {
 
     #[test]
     fn the_icmp_limit_refills_under_steady_calls() {
-        // A call every 100 µs for 10 s: the burst plus RATE per second.
-        let start = Instant::now();
-        let mut limit = IcmpLimit::default();
+        // A call every 100 µs for 10 s: the burst plus 10 per second.
+        let start = proto_core::Instant::ZERO;
+        let mut limit = RateLimiter::new(ICMP_LIMIT, start);
         let allowed = (0..100_000u64)
             .filter(|i| limit.allow(start + Duration::from_micros(i * 100)))
-            .count() as u64;
-        let expected = BURST + RATE * 10;
-        assert!(
-            allowed.abs_diff(expected) <= 2,
-            "{allowed} allowed, expected {expected}"
-        );
+            .count();
+        // 10 at once, then at 0.1 s, 0.2 s, … 9.9 s.
+        assert_eq!(allowed, 10 + 99);
     }
 
     #[test]

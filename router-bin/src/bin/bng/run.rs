@@ -182,6 +182,8 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         .map(|s| s.as_bytes().to_vec())
         .collect();
     ac.max_sessions = cfg.max_sessions;
+    ac.max_sessions_per_mac = cfg.max_sessions_per_mac;
+    ac.at_mac_limit = cfg.at_mac_limit.into();
     // A host that asks for PPP-Max-Payload gets up to this; the link then
     // asks LCP for that MRU (link::session_config) and LinkUp reports the
     // session's MTU.
@@ -229,7 +231,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         stats: Stats::default(),
         shutting_down: false,
         backlog: Default::default(),
-        icmp_limit: Default::default(),
+        icmp_limit: proto_core::RateLimiter::new(crate::mtu::ICMP_LIMIT, clock.now()),
     };
     let connections = Arc::new(Semaphore::new(MAX_CONTROL_CONNECTIONS));
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<(String, oneshot::Sender<String>)>(16);

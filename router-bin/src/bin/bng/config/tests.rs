@@ -18,6 +18,8 @@ fn minimal_config_gets_defaults() {
     let c = Config::parse(MIN).unwrap();
     assert_eq!(c.tun, "bng0");
     assert_eq!(c.max_sessions, 4096);
+    assert_eq!(c.max_sessions_per_mac, 1);
+    assert_eq!(c.at_mac_limit, AtMacLimit::Replace);
     assert!(c.ipv6cp);
     assert_eq!(c.lcp.echo_interval, 10);
     assert!(c.radius.is_none());
@@ -98,4 +100,32 @@ fn bad_values_are_refused() {
     ))
     .unwrap_err();
     assert!(e.contains("twice"), "{e}");
+}
+
+#[test]
+fn the_per_mac_limit_is_checked() {
+    let with = |keys: &str| {
+        Config::parse(&MIN.replace(
+            "interface = \"eth1\"",
+            &format!("interface = \"eth1\"\n{keys}"),
+        ))
+    };
+    let c = with("max_sessions_per_mac = 3\nat_mac_limit = \"refuse\"").unwrap();
+    assert_eq!(c.max_sessions_per_mac, 3);
+    assert_eq!(c.at_mac_limit, AtMacLimit::Refuse);
+    for bad in [
+        "max_sessions_per_mac = 0",
+        "max_sessions = 10\nmax_sessions_per_mac = 11",
+    ] {
+        let e = with(bad).unwrap_err();
+        assert!(
+            e.contains("max_sessions_per_mac must be 1..="),
+            "{bad}: {e}"
+        );
+    }
+    let e = with("at_mac_limit = \"kick\"").unwrap_err();
+    assert!(
+        e.contains("at_mac_limit") || (e.contains("replace") && e.contains("refuse")),
+        "{e}"
+    );
 }
