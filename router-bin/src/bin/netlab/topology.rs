@@ -340,10 +340,7 @@ impl Lab {
     /// command), logging to `logs/<name>.log`, its pid in `pids/<name>`.
     fn spawn(&self, name: &str, ns: &str, argv: &[&str]) -> io::Result<()> {
         let log = fs::File::create(self.path(&format!("logs/{name}.log")))?;
-        let child = Command::new("ip")
-            .args(["netns", "exec", ns])
-            .args(argv)
-            .env("RUST_LOG", "info")
+        let child = daemon_command(ns, argv)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
@@ -394,6 +391,18 @@ impl Lab {
     }
 }
 
+/// `ip netns exec NS ARGV...` for a daemon. The lab's environment's
+/// `RUST_LOG`, if any, is not passed on: the daemons' own default filter
+/// (which silences netlink_packet_route's warnings about attributes of
+/// newer kernels) applies.
+fn daemon_command(ns: &str, argv: &[&str]) -> Command {
+    let mut cmd = Command::new("ip");
+    cmd.args(["netns", "exec", ns])
+        .args(argv)
+        .env_remove("RUST_LOG");
+    cmd
+}
+
 /// Stops `pid` if it is still the program the lab started (a recycled pid
 /// belongs to someone else and is left alone).
 fn stop(pid: &str, program: &str) {
@@ -423,5 +432,21 @@ fn pseudo_random(buf: &mut [u8]) {
         x ^= x >> 7;
         x ^= x << 17;
         chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn daemons_get_their_own_log_filter() {
+        let cmd = daemon_command(ISP, &["bng", "--config", "x"]);
+        let rust_log: Vec<_> = cmd
+            .get_envs()
+            .filter(|(k, _)| *k == "RUST_LOG")
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(rust_log, [None], "RUST_LOG is removed, not set");
     }
 }
