@@ -170,6 +170,21 @@ fn wrong_password_is_refused_and_fixed_address_user_gets_its_address() {
     assert!(bed.log().contains("sending PADT"), "{}", bed.log());
 }
 
+/// Without --config, each binary reads its config from /etc/<name>/<name>.toml.
+#[test]
+fn the_default_config_is_etc_bng_bng_toml() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bng"))
+        .arg("sessions")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("cannot read config /etc/bng/bng.toml"),
+        "{err}"
+    );
+}
+
 #[test]
 fn errors_say_what_to_fix() {
     let dir = tempfile::tempdir().unwrap();

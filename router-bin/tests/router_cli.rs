@@ -45,6 +45,17 @@ fn a_missing_config_file_is_reported() {
     );
 }
 
+/// Without --config, each binary reads its config from /etc/<name>/<name>.toml.
+#[test]
+fn the_default_config_is_etc_router_router_toml() {
+    let (code, err) = router(&["status"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("cannot read config /etc/router/router.toml"),
+        "{err}"
+    );
+}
+
 #[test]
 fn status_without_a_running_router() {
     let dir = tempfile::tempdir().unwrap();
