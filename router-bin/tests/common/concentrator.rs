@@ -61,7 +61,7 @@ pub fn serve_until_idle(
 }
 
 /// [`serve`] until `done` says so (asked once per pass of the loop, at
-/// least every 100 ms).
+/// least every 100 ms, after the link's events are logged).
 fn serve_until(
     sock: PacketSocket,
     settings: AcSettings,
@@ -78,7 +78,7 @@ fn serve_until(
     let mut next_host = 0u32;
     let mut buf = [0u8; 1600];
     let mut out = [0u8; 1600];
-    while !done(&link) {
+    loop {
         while let Some(frame) = link.poll_transmit() {
             sock.send(&frame).expect("send");
         }
@@ -102,6 +102,11 @@ fn serve_until(
                 }
             }
             log.push(AcSeen::Link(e));
+        }
+        // Asked after the events are drained: a session the link has
+        // already dropped may still have its Down event queued.
+        if done(&link) {
+            break;
         }
         let now = std::time::Instant::now();
         let wait = link
