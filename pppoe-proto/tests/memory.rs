@@ -40,7 +40,7 @@ fn ac_bytes_per_session() {
     cfg.padi_rate_total = lots;
     let mut ac = Ac::new(cfg, SeededRng::from_u64(1), Instant::ZERO).unwrap();
     let Some(before) = rss() else {
-        eprintln!("SKIP memory: no /proc/self/status");
+        testbed::skip("memory", "no /proc/self/status");
         return;
     };
     for i in 0..N {

@@ -12,11 +12,18 @@ use tokio::net::{UnixListener, UnixStream};
 /// Longest command line accepted.
 pub const MAX_COMMAND: usize = 256;
 
-/// Listens on `path`, replacing a socket file left by an earlier run. Only
-/// the owner (root) may connect.
+/// Listens on `path`, replacing a socket file left by an earlier run. A
+/// socket some process still listens on is never removed: that is another
+/// daemon's (`AddrInUse`). Only the owner (root) may connect.
 pub fn bind(path: &Path) -> io::Result<UnixListener> {
     match std::fs::symlink_metadata(path) {
         Ok(m) if std::os::unix::fs::FileTypeExt::is_socket(&m.file_type()) => {
+            if std::os::unix::net::UnixStream::connect(path).is_ok() {
+                return Err(io::Error::new(
+                    io::ErrorKind::AddrInUse,
+                    format!("{} is in use: another daemon listens on it", path.display()),
+                ));
+            }
             std::fs::remove_file(path)?;
         }
         Ok(_) => {
@@ -73,4 +80,26 @@ pub fn request(path: &Path, command: &str, timeout: Duration) -> io::Result<Stri
     let mut reply = String::new();
     stream.read_to_string(&mut reply)?;
     Ok(reply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A live daemon's socket is left alone; a stale one (nobody listens)
+    /// is replaced.
+    #[tokio::test]
+    async fn a_live_socket_is_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("control.sock");
+        let first = bind(&path).unwrap();
+        let err = bind(&path).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AddrInUse, "{err}");
+        assert!(err.to_string().contains("another daemon listens"), "{err}");
+        // The first listener still gets connections.
+        let client = UnixStream::connect(&path).await.unwrap();
+        let (_server, _) = first.accept().await.unwrap();
+        drop((client, first));
+        let _second = bind(&path).expect("a stale socket is replaced");
+    }
 }

@@ -9,6 +9,7 @@ pub mod afpacket;
 pub mod aio;
 pub mod config_file;
 pub mod control;
+pub mod instance;
 pub mod link;
 pub mod netconf;
 pub mod tun;

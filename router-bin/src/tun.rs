@@ -50,10 +50,14 @@ impl Tun {
         let rc = unsafe { libc::ioctl(file.as_raw_fd(), TUNSETIFF, &mut req) };
         if rc < 0 {
             let e = io::Error::last_os_error();
-            return Err(io::Error::new(
-                e.kind(),
-                format!("TUNSETIFF {name} (needs CAP_NET_ADMIN): {e}"),
-            ));
+            // EBUSY: another process has the device open (a second daemon
+            // with the same interface name); EPERM: not privileged.
+            let why = match e.raw_os_error() {
+                Some(libc::EBUSY) => "in use by another process",
+                Some(libc::EPERM | libc::EACCES) => "needs CAP_NET_ADMIN",
+                _ => "TUNSETIFF failed",
+            };
+            return Err(io::Error::new(e.kind(), format!("{why} ({e})")));
         }
         Ok(Tun {
             file,

@@ -8,8 +8,9 @@ mod common;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
-use common::concentrator::{AcSeen, AcSettings, serve};
+use common::concentrator::{AcSeen, AcSettings, serve_until_idle};
 use common::pppoe_vm::{Lab, Role};
 use ppp_proto::Event as PppEvent;
 use pppoe_proto::AcEvent;
@@ -36,16 +37,18 @@ fn dial_us(label: &str, client_args: &[&str]) -> Option<(bool, String, Vec<AcSee
     let sock = testbed::in_namespace(lab.netns(), || PacketSocket::open("host0", ETH_P_ALL))
         .unwrap()
         .unwrap();
-    let stop = Arc::new(AtomicBool::new(false));
+    let client_done = Arc::new(AtomicBool::new(false));
     let server = std::thread::spawn({
-        let stop = Arc::clone(&stop);
-        move || serve(sock, settings(), stop)
+        let done = Arc::clone(&client_done);
+        // The client's hang-up is an LCP Terminate-Request; RFC 1661 then
+        // holds the session in Stopping for a restart timer (3 s) before it
+        // is Down: the AC serves until its last session is gone (10 s at
+        // most, after which the test's checks on the log say what is
+        // missing).
+        move || serve_until_idle(sock, settings(), done, Duration::from_secs(10))
     });
     let (ok, console) = lab.run_client(client_args);
-    // The client's hang-up is an LCP Terminate-Request; RFC 1661 then holds
-    // the session in Stopping for one restart timer (3 s) before it is Down.
-    std::thread::sleep(std::time::Duration::from_secs(5));
-    stop.store(true, Ordering::Relaxed);
+    client_done.store(true, Ordering::Relaxed);
     let log = server.join().expect("AC thread");
     Some((ok, console, log))
 }

@@ -170,6 +170,21 @@ fn wrong_password_is_refused_and_fixed_address_user_gets_its_address() {
     assert!(bed.log().contains("sending PADT"), "{}", bed.log());
 }
 
+/// Without --config, each binary reads its config from /etc/<name>/<name>.toml.
+#[test]
+fn the_default_config_is_etc_bng_bng_toml() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bng"))
+        .arg("sessions")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("cannot read config /etc/bng/bng.toml"),
+        "{err}"
+    );
+}
+
 #[test]
 fn errors_say_what_to_fix() {
     let dir = tempfile::tempdir().unwrap();
@@ -376,5 +391,61 @@ fn forwarding_is_turned_on_at_start() {
     assert_eq!(sysctl(&bed, "net.ipv4.ip_forward").trim(), "1");
     let mut d = bed.dialer(b"alice", b"wonderland", 7);
     let addr = dial_up(&mut d, || bed.log());
+    assert!(ping(&mut d, addr, NET, 1, 5), "{}", bed.log());
+}
+
+/// Starts a second bng with `config` beside the running one; it must fail
+/// within a few seconds. Its stderr.
+fn second_bng_fails(bed: &Bed, config: &std::path::Path) -> String {
+    let started = std::time::Instant::now();
+    let bin = env!("CARGO_BIN_EXE_bng");
+    let mut p = bed
+        .tb
+        .spawn(&bed.isp, &[bin, "--config", config.to_str().unwrap()])
+        .unwrap();
+    let status = p.wait_timeout(Duration::from_secs(5)).unwrap();
+    let err = p.output().1;
+    assert!(
+        status.is_some_and(|s| s.code() == Some(1)),
+        "the second bng did not fail fast: {status:?}\n{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(3), "{err}");
+    err
+}
+
+/// A second bng with the same control socket refuses on its lock; one with
+/// its own socket but the same TUN device refuses at the TUN device. The
+/// running bng's session, data path and control socket carry on.
+#[test]
+fn a_second_bng_refuses_and_leaves_the_first_alone() {
+    let Some(bed) = Bed::start("bng-twice", true, "") else {
+        return;
+    };
+    let mut d = bed.dialer(b"alice", b"wonderland", 4);
+    let addr = dial_up(&mut d, || bed.log());
+
+    let err = second_bng_fails(&bed, &bed.config);
+    let socket = bed.tb.dir().join("bng.sock");
+    let want = format!(
+        "another bng is running with control socket {} (pid {})",
+        socket.display(),
+        bed.bng.pid()
+    );
+    assert!(err.contains(&want), "{err}");
+    assert!(bed.tb.dir().join("bng.lock").exists());
+
+    let other = bed.tb.dir().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    let other_config = other.join("bng.toml");
+    std::fs::write(&other_config, bng_support::config_text(&other, true, "")).unwrap();
+    let err = second_bng_fails(&bed, &other_config);
+    assert!(
+        err.contains("TUN device bng0: in use by another process"),
+        "{err}"
+    );
+
+    let table = bed.ctl("sessions");
+    assert!(row(&table, "alice").is_some(), "{table}");
+    assert!(bed.ctl("stats").contains("spoofed 0"), "{}", bed.log());
     assert!(ping(&mut d, addr, NET, 1, 5), "{}", bed.log());
 }

@@ -138,7 +138,9 @@ fn tcp_reaches_the_speed_limits_within_15_percent() {
         .tb
         .spawn(&bed.internet, &["iperf3", "-s", "-B", "203.0.113.2"])
         .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    bed.tb
+        .wait_listening(&bed.internet, "203.0.113.2:5201", Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("iperf3 server: {e}\n{:?}", server.output()));
     let target = NET.to_string();
     let mut results = Vec::new();
     for (reverse, limit) in [(false, 1000.0), (true, 2000.0)] {

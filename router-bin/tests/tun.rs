@@ -76,3 +76,21 @@ fn a_bad_name_is_a_clear_error() {
     let err = Tun::open("a-name-longer-than-fifteen").unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
 }
+
+/// A TUN device another process (here: another descriptor) holds open is
+/// refused with EBUSY, which the error spells out for a person.
+#[test]
+fn a_device_in_use_says_so() {
+    let Some(mut tb) = Testbed::new("tun-busy") else {
+        return;
+    };
+    let ns = tb.namespace("tun").unwrap();
+    let _first = ns.enter(|| Tun::open("ppp0")).unwrap().unwrap();
+    let err = ns.enter(|| Tun::open("ppp0")).unwrap().unwrap_err();
+    assert_eq!(err.raw_os_error(), None, "wrapped with an explanation");
+    let text = err.to_string();
+    assert!(
+        text.starts_with("in use by another process (") && text.contains("busy"),
+        "{text}"
+    );
+}

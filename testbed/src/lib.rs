@@ -46,6 +46,10 @@
 //! Namespaces need root. Without it [`Testbed::new`] prints a `SKIP` line and
 //! returns `None`; with the environment variable `CI` or `TESTBED_REQUIRED`
 //! set it panics instead, so a CI run can never pass by skipping.
+//!
+//! Every other test of the workspace that cannot run somewhere (a missing
+//! tool, no root) says so through [`skip`], which does the same: a `SKIP`
+//! line for a person, a failure under CI.
 
 mod capture;
 pub mod freeradius;
@@ -120,6 +124,31 @@ pub struct Testbed {
     tag: String,
 }
 
+/// Whether this run must not skip anything: `CI` is set (and neither empty
+/// nor `false`), or `TESTBED_REQUIRED` is set.
+pub fn required() -> bool {
+    required_by(
+        std::env::var_os("CI").as_deref(),
+        std::env::var_os("TESTBED_REQUIRED").as_deref(),
+    )
+}
+
+fn required_by(ci: Option<&std::ffi::OsStr>, testbed_required: Option<&std::ffi::OsStr>) -> bool {
+    ci.is_some_and(|v| !v.is_empty() && v != "false") || testbed_required.is_some()
+}
+
+/// `test` cannot run here because of `why`: under CI ([`required`]) that
+/// is a failure (a panic naming both); otherwise a `SKIP test: why` line on
+/// stderr, and the caller returns.
+#[track_caller]
+pub fn skip(test: &str, why: &str) {
+    assert!(
+        !required(),
+        "{test} cannot run: {why}; CI/TESTBED_REQUIRED says it must run"
+    );
+    eprintln!("SKIP {test}: {why}");
+}
+
 impl Testbed {
     /// A testbed with the default deadline, or `None` (after printing why)
     /// when the process is not root and no CI variable demands the test run.
@@ -132,13 +161,10 @@ impl Testbed {
     /// Like [`Testbed::new`], with the watchdog's deadline set to `deadline`.
     pub fn with_deadline(label: &str, deadline: Duration) -> Option<Testbed> {
         if !nix::unistd::geteuid().is_root() {
-            let required = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")
-                || std::env::var_os("TESTBED_REQUIRED").is_some();
-            assert!(
-                !required,
-                "testbed `{label}`: network namespaces need root, and CI/TESTBED_REQUIRED says this test must run"
+            skip(
+                &format!("testbed `{label}`"),
+                "not root, network namespaces need root",
             );
-            eprintln!("SKIP testbed `{label}`: not root, network namespaces need root");
             return None;
         }
         registry::sweep_stale();
@@ -240,6 +266,29 @@ impl Testbed {
         Process::start(cmd, argv, Arc::clone(&self.registry), self.dir.path())
     }
 
+    /// Waits until a TCP socket in `ns` listens on `addr` (as `ss -ltn`
+    /// shows it: `203.0.113.2:5201`, `[2001:db8::1]:80`, `*:5201`), e.g. a
+    /// server the test just started; fails after `timeout`.
+    pub fn wait_listening(&self, ns: &Netns, addr: &str, timeout: Duration) -> io::Result<()> {
+        let end = std::time::Instant::now() + timeout;
+        loop {
+            let table = self.exec(ns, &["ss", "-Hltn"], Duration::from_secs(5))?;
+            if listening(&table, addr) {
+                return Ok(());
+            }
+            if std::time::Instant::now() >= end {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!(
+                        "nothing listens on TCP {addr} in {} after {timeout:?}:\n{table}",
+                        ns.name
+                    ),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Starts `tcpdump` on `ifname` inside `ns`, writing a pcap into the
     /// testbed's directory; returns once tcpdump is listening.
     pub fn capture(&self, ns: &Netns, ifname: &str) -> io::Result<Capture> {
@@ -267,6 +316,13 @@ impl Drop for Testbed {
     }
 }
 
+/// Whether `ss -Hltn` output lists a listener on `addr` (its fourth column).
+fn listening(table: &str, addr: &str) -> bool {
+    table
+        .lines()
+        .any(|l| l.split_whitespace().nth(3) == Some(addr))
+}
+
 /// Runs a short host command (bounded by the tools themselves: `ip` does not
 /// block), failing with its stderr on a non-zero exit.
 fn run(cmd: &mut Command) -> io::Result<()> {
@@ -284,4 +340,40 @@ fn run(cmd: &mut Command) -> io::Result<()> {
 
 fn annotate(e: io::Error, what: &str) -> io::Error {
     io::Error::new(e.kind(), format!("{what}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn a_listener_is_found_by_its_local_address() {
+        let table = "LISTEN 0      4096   203.0.113.2:5201      0.0.0.0:*\n\
+                     LISTEN 0      5            [::]:80           [::]:*\n";
+        assert!(listening(table, "203.0.113.2:5201"));
+        assert!(listening(table, "[::]:80"));
+        assert!(!listening(table, "203.0.113.2:520"));
+        assert!(!listening(table, "0.0.0.0:*"));
+        assert!(!listening("", "203.0.113.2:5201"));
+    }
+
+    #[test]
+    fn ci_means_set_and_not_false() {
+        let v = |s: &'static str| Some(OsStr::new(s));
+        assert!(required_by(v("true"), None));
+        assert!(required_by(v("1"), None));
+        assert!(!required_by(v(""), None));
+        assert!(!required_by(v("false"), None));
+        assert!(!required_by(None, None));
+        assert!(required_by(None, v("")));
+        assert!(required_by(v("false"), v("1")));
+    }
+
+    #[test]
+    fn skip_fails_when_required() {
+        // This test process's own setting decides what skip must do.
+        let outcome = std::panic::catch_unwind(|| skip("a test", "no tool"));
+        assert_eq!(outcome.is_err(), required());
+    }
 }

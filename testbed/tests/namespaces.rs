@@ -70,6 +70,9 @@ fn link_local_ping_across_veth_is_captured_and_decoded() {
             )
             .unwrap_or_else(|e| panic!("{e}\n{}", tb.describe(&a)));
         assert!(out.contains("3 received"), "{out}");
+        // Three requests and three replies (and maybe neighbour discovery).
+        let frames = cap.wait_frames(6, Duration::from_secs(5)).unwrap();
+        assert!(frames >= 6, "{frames}");
         let pcap = cap.stop().unwrap();
         let requests = pcap
             .count("icmpv6.type == 128 && ipv6.src == fe80::a && ipv6.dst == fe80::b")

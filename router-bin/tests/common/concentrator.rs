@@ -39,6 +39,34 @@ pub struct AcSettings {
 /// from `settings.users` and numbering addresses from `pool_start`; returns
 /// everything it saw.
 pub fn serve(sock: PacketSocket, settings: AcSettings, stop: Arc<AtomicBool>) -> Vec<AcSeen> {
+    serve_until(sock, settings, |_| stop.load(Ordering::Relaxed))
+}
+
+/// [`serve`] until the client is done (`client_done` set) and our AC holds
+/// no session any more, or at most `limit` after the client was done.
+pub fn serve_until_idle(
+    sock: PacketSocket,
+    settings: AcSettings,
+    client_done: Arc<AtomicBool>,
+    limit: Duration,
+) -> Vec<AcSeen> {
+    let mut deadline = None;
+    serve_until(sock, settings, move |link| {
+        if !client_done.load(Ordering::Relaxed) {
+            return false;
+        }
+        let end = *deadline.get_or_insert_with(|| std::time::Instant::now() + limit);
+        link.session_count() == 0 || std::time::Instant::now() >= end
+    })
+}
+
+/// [`serve`] until `done` says so (asked once per pass of the loop, at
+/// least every 100 ms, after the link's events are logged).
+fn serve_until(
+    sock: PacketSocket,
+    settings: AcSettings,
+    mut done: impl FnMut(&AcLink) -> bool,
+) -> Vec<AcSeen> {
     let clock = StdClock::new();
     let mut ppp = PppConfig::authenticator(settings.ac_name, settings.local);
     if let ppp_proto::Role::Authenticator(a) = &mut ppp.role {
@@ -50,7 +78,7 @@ pub fn serve(sock: PacketSocket, settings: AcSettings, stop: Arc<AtomicBool>) ->
     let mut next_host = 0u32;
     let mut buf = [0u8; 1600];
     let mut out = [0u8; 1600];
-    while !stop.load(Ordering::Relaxed) {
+    loop {
         while let Some(frame) = link.poll_transmit() {
             sock.send(&frame).expect("send");
         }
@@ -74,6 +102,11 @@ pub fn serve(sock: PacketSocket, settings: AcSettings, stop: Arc<AtomicBool>) ->
                 }
             }
             log.push(AcSeen::Link(e));
+        }
+        // Asked after the events are drained: a session the link has
+        // already dropped may still have its Down event queued.
+        if done(&link) {
+            break;
         }
         let now = std::time::Instant::now();
         let wait = link

@@ -206,7 +206,7 @@ fn default_interim() -> u32 {
     300
 }
 fn default_control() -> PathBuf {
-    "/run/bng.sock".into()
+    "/run/bng/bng.sock".into()
 }
 fn default_echo_interval() -> u32 {
     10

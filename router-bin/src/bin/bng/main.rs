@@ -2,8 +2,10 @@
 //! process and one TUN device; authentication from a local users table or
 //! RADIUS; accounting; Disconnect/CoA; per-session speed limits.
 //!
-//! `bng --config bng.toml` runs it; `bng sessions --config bng.toml` asks
-//! the running daemon for its sessions. See `router-bin/examples/bng.toml`.
+//! `bng --config bng.toml` runs it; `bng sessions --config bng.toml` and
+//! `bng stats --config bng.toml` ask the running daemon for its sessions
+//! and counters. The default config is `/etc/bng/bng.toml`. See
+//! `router-bin/examples/bng.toml`.
 #![forbid(unsafe_code)]
 
 mod auth;
@@ -30,8 +32,8 @@ use clap::{Parser, Subcommand};
 #[derive(Parser, Debug)]
 #[command(name = "bng", version)]
 struct Cli {
-    /// The configuration file.
-    #[arg(long, short, global = true, default_value = "/etc/bng.toml")]
+    /// The configuration file (see examples/bng.toml).
+    #[arg(long, short, global = true, default_value = "/etc/bng/bng.toml")]
     config: PathBuf,
     /// What to do (default: run the concentrator).
     #[command(subcommand)]

@@ -10,6 +10,7 @@ use pppoe_proto::wire::EthernetAddress;
 use proto_core::{SeededRng, StdClock};
 use router_bin::aio::{AsyncPacketSocket, AsyncTun};
 use router_bin::control;
+use router_bin::instance::InstanceLock;
 use router_bin::link::{AcLink, ETH_P_PPP_DISC, ETH_P_PPP_SES};
 use router_bin::netconf::{Netconf, disable_ipv6_autoconf};
 use std::sync::Arc;
@@ -120,8 +121,25 @@ fn current_mtu(name: &str) -> Option<u32> {
         .ok()
 }
 
+/// Takes the instance lock beside the control socket (its directory is
+/// created if missing).
+fn lock(cfg: &Config) -> Result<InstanceLock, String> {
+    let socket = &cfg.control_socket;
+    if let Some(dir) = socket.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    InstanceLock::acquire(
+        &socket.with_extension("lock"),
+        "bng",
+        &format!("control socket {}", socket.display()),
+    )
+}
+
 /// Serves until SIGTERM/SIGINT.
 pub async fn run(cfg: Config) -> Result<(), String> {
+    // Before anything else: a second bng with this control socket stops
+    // here, leaving the running one's TUN, routes and socket alone.
+    let _lock = lock(&cfg)?;
     let clock = StdClock::new();
     let mut rng = seed();
     let disc = AsyncPacketSocket::open(&cfg.interface, ETH_P_PPP_DISC)

@@ -1,4 +1,5 @@
-//! `netlab test`: one line per check, then `N passed, N failed`.
+//! `netlab test`: one line per check, numbered in order, then
+//! `N passed, N failed, N skipped`.
 
 use std::io;
 use std::net::Ipv4Addr;
@@ -15,38 +16,90 @@ type Verdict = Result<String, String>;
 
 const SECS: fn(u64) -> Duration = Duration::from_secs;
 
-/// Runs every check; an error when any failed.
-pub fn run(lab: &Lab) -> io::Result<()> {
-    let radius = lab.radius();
-    let mut passed = 0;
-    let mut failed = 0;
-    let mut report = |name: &str, v: Verdict| match v {
-        Ok(detail) => {
-            passed += 1;
-            println!("ok   {name}: {detail}");
-        }
-        Err(detail) => {
-            failed += 1;
-            println!("FAIL {name}: {detail}");
-        }
-    };
-    report("1 DHCPv4 lease on the LAN", lease());
-    report("2 LAN reaches the internet", internet());
-    let wan = wan_address();
-    report("3 dual-stack PPP session", dual_stack(wan, radius));
-    report("3 router status and bng sessions", status(lab, wan));
-    if radius {
-        report("4 RADIUS accounting", accounting(lab));
-    } else {
-        println!("skip 4 RADIUS accounting: run with --radius");
+/// The checks' tally; it numbers them, so no number repeats.
+#[derive(Debug, Default)]
+struct Report {
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+}
+
+impl Report {
+    fn next(&self) -> usize {
+        self.passed + self.failed + self.skipped + 1
     }
-    report("5 Disconnect-Request and reconnect", disconnect(wan));
-    report("6 speed limit", speed_limit());
-    println!("{passed} passed, {failed} failed");
-    if failed == 0 {
+
+    /// The line for a check that ran.
+    fn check(&mut self, name: &str, v: Verdict) -> String {
+        let n = self.next();
+        match v {
+            Ok(detail) => {
+                self.passed += 1;
+                format!("ok   {n} {name}: {detail}")
+            }
+            Err(detail) => {
+                self.failed += 1;
+                format!("FAIL {n} {name}: {detail}")
+            }
+        }
+    }
+
+    /// The line for a check that did not run.
+    fn skip(&mut self, name: &str, why: &str) -> String {
+        let n = self.next();
+        self.skipped += 1;
+        format!("skip {n} {name}: {why}")
+    }
+
+    /// `N passed, N failed, N skipped` (CI reads the first two).
+    fn summary(&self) -> String {
+        format!(
+            "{} passed, {} failed, {} skipped",
+            self.passed, self.failed, self.skipped
+        )
+    }
+}
+
+/// Runs every check; an error when any failed, or at once when the lab is
+/// not up.
+pub fn run(lab: &Lab) -> io::Result<()> {
+    if !lab.is_up() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!(
+                "the lab is not up (no daemons under {}, or no namespace {ISP}): run `netlab up` first",
+                lab.s("pids")
+            ),
+        ));
+    }
+    let radius = lab.radius();
+    let mut r = Report::default();
+    println!("{}", r.check("DHCPv4 lease on the LAN", lease()));
+    println!("{}", r.check("LAN reaches the internet", internet()));
+    let wan = wan_address();
+    println!(
+        "{}",
+        r.check("dual-stack PPP session", dual_stack(wan, radius))
+    );
+    println!(
+        "{}",
+        r.check("router status and bng sessions", status(lab, wan))
+    );
+    if radius {
+        println!("{}", r.check("RADIUS accounting", accounting(lab)));
+    } else {
+        println!("{}", r.skip("RADIUS accounting", "run with --radius"));
+    }
+    println!(
+        "{}",
+        r.check("Disconnect-Request and reconnect", disconnect(wan))
+    );
+    println!("{}", r.check("speed limit", speed_limit()));
+    println!("{}", r.summary());
+    if r.failed == 0 {
         Ok(())
     } else {
-        Err(io::Error::other(format!("{failed} check(s) failed")))
+        Err(io::Error::other(format!("{} check(s) failed", r.failed)))
     }
 }
 
@@ -194,9 +247,11 @@ fn status(lab: &Lab, wan: Option<Ipv4Addr>) -> Verdict {
         .ok_or(format!(
             "`bng sessions` does not list {USER} at {a}:\n{sessions}"
         ))?;
+    let header = sessions.lines().next().unwrap_or_default();
     Ok(format!(
-        "router: wan up with {a}; bng: {}",
-        line.split_whitespace().collect::<Vec<_>>().join(" ")
+        "router: wan up with {a}; `bng sessions`:\n       {}\n       {}",
+        header.trim_end(),
+        line.trim_end()
     ))
 }
 
@@ -335,5 +390,29 @@ fn speed_limit() -> Verdict {
         Ok(detail)
     } else {
         Err(detail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks_are_numbered_once_each_and_skips_are_counted() {
+        let mut r = Report::default();
+        assert_eq!(r.check("a", Ok("fine".into())), "ok   1 a: fine");
+        assert_eq!(r.check("b", Err("broken".into())), "FAIL 2 b: broken");
+        assert_eq!(r.skip("c", "not asked"), "skip 3 c: not asked");
+        assert_eq!(r.check("d", Ok("x".into())), "ok   4 d: x");
+        assert_eq!(r.summary(), "2 passed, 1 failed, 1 skipped");
+    }
+
+    #[test]
+    fn a_lab_that_is_down_fails_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let started = std::time::Instant::now();
+        let err = run(&Lab::new(dir.path().to_owned())).unwrap_err();
+        assert!(started.elapsed() < SECS(2), "{err}");
+        assert!(err.to_string().starts_with("the lab is not up"), "{err}");
     }
 }

@@ -62,9 +62,14 @@ pub fn install_packages() -> io::Result<()> {
             ),
         ));
     }
-    println!("netlab: installing {}", missing.join(" "));
-    run_checked(Command::new("apt-get").args(["update", "-qq"]))?;
-    run_checked(
+    println!(
+        "netlab: installing the Debian packages the lab needs: {}",
+        missing.join(" ")
+    );
+    run_shown(Command::new("apt-get").args(["update", "-q"]))?;
+    // apt's own summary (what it installs, how much it downloads) and its
+    // progress lines are shown as they come.
+    run_shown(
         Command::new("apt-get")
             .env("DEBIAN_FRONTEND", "noninteractive")
             .args(["install", "-y", "-q", "-o", "DPkg::Lock::Timeout=600"])
@@ -72,16 +77,13 @@ pub fn install_packages() -> io::Result<()> {
     )
 }
 
-fn run_checked(cmd: &mut Command) -> io::Result<()> {
-    let out = cmd.stdin(Stdio::null()).output()?;
-    if out.status.success() {
+/// Runs `cmd` with its output on ours; fails on a non-zero exit.
+fn run_shown(cmd: &mut Command) -> io::Result<()> {
+    let status = cmd.stdin(Stdio::null()).status()?;
+    if status.success() {
         Ok(())
     } else {
-        Err(io::Error::other(format!(
-            "{cmd:?} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )))
+        Err(io::Error::other(format!("{cmd:?} failed ({status})")))
     }
 }
 

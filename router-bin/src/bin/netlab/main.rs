@@ -50,6 +50,20 @@ enum Command {
     },
 }
 
+/// Prints what `down` did, one line each, or `nothing` when it did nothing.
+fn print_down(done: &[String], nothing: &str) {
+    if done.is_empty() {
+        if !nothing.is_empty() {
+            println!("netlab down: {nothing}");
+        }
+        return;
+    }
+    println!("netlab down:");
+    for line in done {
+        println!("  {line}");
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Err(e) = host::require_root() {
@@ -60,16 +74,20 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Up { radius } => host::install_packages().and_then(|()| lab.up(radius)),
         Command::Test => checks::run(&lab),
-        Command::Down => lab.down(),
+        Command::Down => lab.down().map(|done| print_down(&done, "nothing was up")),
         Command::Demo { radius } => host::install_packages().and_then(|()| {
             // Tear down whatever an interrupted run left first.
-            lab.down()?;
+            let left = lab.down()?;
+            if !left.is_empty() {
+                println!("netlab: an earlier run was left up; cleaned up:");
+                print_down(&left, "");
+            }
             let up = lab.up(radius);
             let tested = up.and_then(|()| checks::run(&lab));
             if tested.is_err() {
                 lab.dump_logs();
             }
-            let down = lab.down();
+            let down = lab.down().map(|done| print_down(&done, "nothing was up"));
             tested.and(down)
         }),
     };

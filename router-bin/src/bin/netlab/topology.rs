@@ -67,6 +67,14 @@ impl Lab {
         self.dir.join(name)
     }
 
+    /// Whether the lab is up: the bng it started and every namespace.
+    pub fn is_up(&self) -> bool {
+        self.path("pids/bng").exists()
+            && [INTERNET, ISP, CPE, LAN]
+                .iter()
+                .all(|ns| Path::new("/run/netns").join(ns).exists())
+    }
+
     /// Whether `up` was given `--radius`.
     pub fn radius(&self) -> bool {
         self.path("radius-mode").exists()
@@ -340,10 +348,7 @@ impl Lab {
     /// command), logging to `logs/<name>.log`, its pid in `pids/<name>`.
     fn spawn(&self, name: &str, ns: &str, argv: &[&str]) -> io::Result<()> {
         let log = fs::File::create(self.path(&format!("logs/{name}.log")))?;
-        let child = Command::new("ip")
-            .args(["netns", "exec", ns])
-            .args(argv)
-            .env("RUST_LOG", "info")
+        let child = daemon_command(ns, argv)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
@@ -358,24 +363,37 @@ impl Lab {
     }
 
     /// Stops the daemons (SIGTERM, then SIGKILL after 5 s) and removes the
-    /// namespaces. Safe to run at any time.
-    pub fn down(&self) -> io::Result<()> {
+    /// namespaces. Safe to run at any time. What it did, one line each
+    /// (none: nothing was up).
+    pub fn down(&self) -> io::Result<Vec<String>> {
+        let mut done = self.stop_daemons();
+        for ns in [LAN, CPE, ISP, INTERNET] {
+            if Path::new("/run/netns").join(ns).exists() {
+                ip(&["netns", "del", ns])?;
+                done.push(format!("removed namespace {ns}"));
+            }
+        }
+        Ok(done)
+    }
+
+    /// Stops the daemons whose pid files are in `pids/`; what it did.
+    fn stop_daemons(&self) -> Vec<String> {
+        let mut done = Vec::new();
         for name in DAEMONS.iter().rev() {
             let pid_file = self.path(&format!("pids/{name}"));
             let Ok(text) = fs::read_to_string(&pid_file) else {
                 continue;
             };
             if let Some((pid, program)) = text.trim().split_once(' ') {
-                stop(pid, program);
+                done.push(if stop(pid, program) {
+                    format!("stopped {name} (pid {pid})")
+                } else {
+                    format!("{name} (pid {pid}) had already exited")
+                });
             }
             let _ = fs::remove_file(pid_file);
         }
-        for ns in [LAN, CPE, ISP, INTERNET] {
-            if Path::new("/run/netns").join(ns).exists() {
-                ip(&["netns", "del", ns])?;
-            }
-        }
-        Ok(())
+        done
     }
 
     /// Prints the tail of every daemon log (after a failure).
@@ -394,9 +412,21 @@ impl Lab {
     }
 }
 
+/// `ip netns exec NS ARGV...` for a daemon. The lab's environment's
+/// `RUST_LOG`, if any, is not passed on: the daemons' own default filter
+/// (which silences netlink_packet_route's warnings about attributes of
+/// newer kernels) applies.
+fn daemon_command(ns: &str, argv: &[&str]) -> Command {
+    let mut cmd = Command::new("ip");
+    cmd.args(["netns", "exec", ns])
+        .args(argv)
+        .env_remove("RUST_LOG");
+    cmd
+}
+
 /// Stops `pid` if it is still the program the lab started (a recycled pid
-/// belongs to someone else and is left alone).
-fn stop(pid: &str, program: &str) {
+/// belongs to someone else and is left alone); whether it was running.
+fn stop(pid: &str, program: &str) -> bool {
     let base = Path::new(program)
         .file_name()
         .and_then(|s| s.to_str())
@@ -406,12 +436,13 @@ fn stop(pid: &str, program: &str) {
             .is_ok_and(|c| String::from_utf8_lossy(&c).contains(base))
     };
     if !ours() {
-        return;
+        return false;
     }
     let _ = Command::new("kill").args(["-TERM", pid]).status();
     if wait_for(Duration::from_secs(5), || (!ours()).then_some(())).is_none() {
         let _ = Command::new("kill").args(["-KILL", pid]).status();
     }
+    true
 }
 
 /// Fills `buf` with a xorshift64 stream: incompressible enough that no
@@ -423,5 +454,49 @@ fn pseudo_random(buf: &mut [u8]) {
         x ^= x >> 7;
         x ^= x << 17;
         chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn daemons_get_their_own_log_filter() {
+        let cmd = daemon_command(ISP, &["bng", "--config", "x"]);
+        let rust_log: Vec<_> = cmd
+            .get_envs()
+            .filter(|(k, _)| *k == "RUST_LOG")
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(rust_log, [None], "RUST_LOG is removed, not set");
+    }
+
+    #[test]
+    fn stopping_says_what_was_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        let lab = Lab::new(dir.path().to_owned());
+        assert!(lab.stop_daemons().is_empty(), "nothing was up");
+        fs::create_dir_all(lab.path("pids")).unwrap();
+        let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+        let pid = child.id();
+        // Until it has exec'd, the child's cmdline is still this test's.
+        let execd = || {
+            fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains("sleep"))
+        };
+        wait_for(Duration::from_secs(5), || execd().then_some(())).unwrap();
+        fs::write(lab.path("pids/iperf3"), format!("{pid} sleep\n")).unwrap();
+        // A pid file whose process is gone (pid 0 is never a process's).
+        fs::write(lab.path("pids/http"), "0 python3\n").unwrap();
+        assert_eq!(
+            lab.stop_daemons(),
+            [
+                format!("stopped iperf3 (pid {pid})"),
+                "http (pid 0) had already exited".to_owned()
+            ]
+        );
+        assert!(child.wait().is_ok());
+        assert!(!lab.path("pids/iperf3").exists());
     }
 }

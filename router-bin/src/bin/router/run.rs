@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use router_bin::afpacket::ETH_P_ALL;
 use router_bin::aio::{AsyncPacketSocket, AsyncTun};
+use router_bin::instance::InstanceLock;
 use router_bin::netconf::{Netconf, disable_ipv6_autoconf};
+use tokio::net::UnixListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep_until};
@@ -35,10 +37,7 @@ fn os_seed() -> Result<[u8; 32], String> {
 }
 
 /// Accepts control connections; each sends its command to the main loop.
-fn spawn_control(cfg: &Config, tx: mpsc::Sender<Request>) -> Result<(), String> {
-    let path = cfg.control_path();
-    let listener = router_bin::control::bind(&path)
-        .map_err(|e| format!("control socket {}: {e}", path.display()))?;
+fn spawn_control(listener: UnixListener, tx: mpsc::Sender<Request>) {
     tokio::spawn(async move {
         loop {
             let Ok((mut stream, _)) = listener.accept().await else {
@@ -61,17 +60,29 @@ fn spawn_control(cfg: &Config, tx: mpsc::Sender<Request>) -> Result<(), String> 
             });
         }
     });
-    Ok(())
 }
 
 /// Runs until SIGTERM or SIGINT; then hangs up and cleans up.
 pub async fn run(cfg: Config) -> Result<(), String> {
     std::fs::create_dir_all(&cfg.state_dir)
         .map_err(|e| format!("state_dir {}: {e}", cfg.state_dir.display()))?;
+    // Before anything else: a second router with this state dir stops
+    // here, leaving the running one's TUN, nft table and socket alone.
+    let _lock = InstanceLock::acquire(
+        &cfg.state_dir.join("router.lock"),
+        "router",
+        &format!("state dir {}", cfg.state_dir.display()),
+    )?;
+    // What only one process can hold comes next, before any change to the
+    // system: a PPP interface or control socket in use ends the start here.
+    let ppp = cfg.wan.ppp_interface.clone();
+    let tun = AsyncTun::open(&ppp).map_err(|e| format!("TUN {ppp}: {e}"))?;
+    let path = cfg.control_path();
+    let listener = router_bin::control::bind(&path)
+        .map_err(|e| format!("control socket {}: {e}", path.display()))?;
     let net = Netconf::new().await.map_err(|e| format!("netlink: {e}"))?;
     let lan = cfg.lan_addr()?;
     let lan_if = cfg.lan.interface.as_str();
-    let ppp = cfg.wan.ppp_interface.clone();
     let wan_if = cfg.wan.interface.as_str();
     // RFC 4638 needs the Ethernet MTU to carry payload + the 8-byte
     // PPPoE/PPP header.
@@ -90,7 +101,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         firewall::install(lan_if, &ppp).map_err(|e| e.to_string())?;
         info!("NAT44 and forward firewall installed (nft table inet router)");
     }
-    let result = serve(&cfg, &net).await;
+    let result = serve(&cfg, &net, tun, listener).await;
     // Clean up whatever happened.
     let _ = net.flush_addresses(&ppp).await;
     let _ = net.link_down(&ppp).await;
@@ -194,12 +205,16 @@ impl WanSocket {
     }
 }
 
-async fn serve(cfg: &Config, net: &Netconf) -> Result<(), String> {
+async fn serve(
+    cfg: &Config,
+    net: &Netconf,
+    tun: AsyncTun,
+    listener: UnixListener,
+) -> Result<(), String> {
     let wan_if = cfg.wan.interface.as_str();
     let ppp = cfg.wan.ppp_interface.as_str();
     let wan_mtu = cfg.wan.ppp_max_payload.map(|p| u32::from(p) + 8);
     let mut ws = WanSocket::open(net, wan_if).await?;
-    let tun = AsyncTun::open(ppp).map_err(|e| format!("TUN {ppp}: {e}"))?;
     disable_ipv6_autoconf(ppp).map_err(|e| format!("{ppp}: {e}"))?;
     if cfg.wan.ipv6
         && let Err(e) = firewall::enable_ipv6(ppp)
@@ -211,7 +226,7 @@ async fn serve(cfg: &Config, net: &Netconf) -> Result<(), String> {
         false => None,
     };
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<Request>(16);
-    spawn_control(cfg, ctl_tx)?;
+    spawn_control(listener, ctl_tx);
     let mut sigterm = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut sigint = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
     let mut wan = Wan::new(cfg.clone(), ws.sock.mac(), os_seed()?);
