@@ -291,7 +291,10 @@ impl<P: Policy> Fsm<P> {
                 self.act(sink, Action::Tlf);
                 self.goto(State::Stopped);
             }
-            State::AckRcvd | State::AckSent => self.goto(State::ReqSent),
+            // The peer's Terminate-Ack says nothing about our request; in
+            // Ack-Sent our Ack of its request still stands (RFC 1661 §4.1:
+            // RTA in Ack-Sent is "8"; pppd's fsm_rtermack likewise).
+            State::AckRcvd => self.goto(State::ReqSent),
             State::Opened => {
                 self.act(sink, Action::Tld);
                 self.scr(now, rng, sink, false);
