@@ -60,7 +60,8 @@ pub struct AuthenticatorConfig {
     pub name: Vec<u8>,
     /// Methods we authenticate with (CHAP-MD5 preferred).
     pub methods: AuthMethods,
-    /// Our IPv4 address on the link.
+    /// Our IPv4 address on the link; 0.0.0.0 requests none in IPCP (as
+    /// some BRAS do; the peer then names us with a placeholder).
     pub local_ipv4: Ipv4Addr,
     /// What the peer gets, if known at creation; else set it with
     /// [`Session::set_ipv4_assignment`] before accepting. Without it IPCP is

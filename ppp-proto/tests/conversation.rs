@@ -22,7 +22,12 @@ fn chap_bring_up_reaches_ipv4_and_ipv6() {
         .peer_events
         .iter()
         .find_map(|(_, e)| match e {
-            Event::Ipv4Up { local, peer, dns } => Some((*local, *peer, *dns)),
+            Event::Ipv4Up {
+                local,
+                peer,
+                dns,
+                peer_assumed: false,
+            } => Some((*local, *peer, *dns)),
             _ => None,
         })
         .unwrap();
@@ -735,4 +740,39 @@ fn a_stale_challenge_answered_last_does_not_block_authentication() {
     // the Response to the stale Challenge.
     assert_eq!(p.peer.counters().total(), 1);
     assert_eq!(p.ac.counters().total(), 1);
+}
+
+/// Some BRAS send no IP-Address of their own in IPCP. The client accepts
+/// their request and comes up with its address, naming the peer with
+/// pppd's placeholder and flagging it (it used to close IPCP and have no
+/// IPv4 at all).
+#[test]
+fn a_server_without_an_ip_address_still_gives_ipv4() {
+    let mut ac = ac_config();
+    if let Role::Authenticator(a) = &mut ac.role {
+        a.local_ipv4 = std::net::Ipv4Addr::UNSPECIFIED;
+    }
+    let mut p = Pair::new(peer_config(), ac, 22);
+    p.open();
+    assert!(p.run_until(secs(10), Pair::both_up), "{:?}", p.peer_events);
+    // The server's IPCP Configure-Requests carry no IP-Address (type 3).
+    let requests: Vec<&Vec<u8>> = p
+        .log
+        .iter()
+        .filter(|(_, s, f)| *s == Side::Ac && f[..3] == [0x80, 0x21, 1])
+        .map(|(_, _, f)| f)
+        .collect();
+    assert!(!requests.is_empty());
+    assert!(requests.iter().all(|f| f.len() == 6), "{requests:?}");
+    assert!(p.peer_has(|e| *e
+        == Event::Ipv4Up {
+            local: PEER_ADDR,
+            peer: ppp_proto::ipcp::PLACEHOLDER_PEER,
+            dns: [Some(DNS1), Some(DNS2)],
+            peer_assumed: true,
+        }));
+    assert!(p.ac_has(
+        |e| matches!(e, Event::Ipv4Up { peer, peer_assumed: false, .. } if *peer == PEER_ADDR)
+    ));
+    assert_eq!(p.peer.ipcp_state(), Some(ppp_proto::fsm::State::Opened));
 }

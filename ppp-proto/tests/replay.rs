@@ -142,6 +142,7 @@ fn our_peer_answers_pppds_concentrator_like_pppd_did() {
             Some(Ipv4Addr::new(198, 51, 100, 53)),
             Some(Ipv4Addr::new(198, 51, 100, 54))
         ],
+        peer_assumed: false,
     }));
     // The AC's Echo-Request gets an Echo-Reply with our magic.
     let reply = d.feed(cap.get(ac, LCP, 9, 0));

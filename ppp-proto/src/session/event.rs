@@ -83,6 +83,10 @@ pub enum Event {
         peer: Ipv4Addr,
         /// DNS servers (RFC 1877).
         dns: [Option<Ipv4Addr>; 2],
+        /// Client: the server sent no IP-Address of its own, so `peer` is
+        /// [`PLACEHOLDER_PEER`](crate::ipcp::PLACEHOLDER_PEER) (worth a log
+        /// line; a point-to-point route needs no peer address).
+        peer_assumed: bool,
     },
     /// IPCP left the Opened state.
     Ipv4Down,

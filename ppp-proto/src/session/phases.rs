@@ -7,7 +7,7 @@ use super::{Auth, DownReason, Event, Out, Phase, Session};
 use crate::chap::{ChapAuthenticator, ChapPeer};
 use crate::config::Role;
 use crate::fsm::{Action, Fsm, State};
-use crate::ipcp::IpcpPolicy;
+use crate::ipcp::{IpcpPolicy, PLACEHOLDER_PEER};
 use crate::ipv6cp::Ipv6cpPolicy;
 use crate::lcp::AuthMethod;
 use crate::pap::{PapAuthenticator, PapPeer};
@@ -61,16 +61,27 @@ impl Session {
                     };
                     if let Some(n) = &mut self.ipcp {
                         let p = &n.policy;
-                        if p.local().is_unspecified() || p.peer().is_unspecified() {
+                        // The address that matters: the client's own, or
+                        // the one the server assigned.
+                        let ours = if p.is_server() { p.peer() } else { p.local() };
+                        if ours.is_unspecified() {
                             // No usable address was agreed (the other side
                             // rejected IP-Address): IPv4 is not possible.
                             n.close(now, &mut out);
                         } else {
+                            // A server that sent no IP-Address of its own:
+                            // a placeholder, as pppd does.
+                            let peer_assumed = !p.is_server() && p.peer().is_unspecified();
                             self.ipv4_up = true;
                             self.events.push_back(Event::Ipv4Up {
                                 local: p.local(),
-                                peer: p.peer(),
+                                peer: if peer_assumed {
+                                    PLACEHOLDER_PEER
+                                } else {
+                                    p.peer()
+                                },
                                 dns: p.dns(),
+                                peer_assumed,
                             });
                         }
                     }

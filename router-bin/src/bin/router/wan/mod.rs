@@ -344,8 +344,16 @@ impl Wan {
                     String::from_utf8_lossy(&message)
                 );
             }
-            PppEvent::Ipv4Up { local, peer, dns } => {
+            PppEvent::Ipv4Up {
+                local,
+                peer,
+                dns,
+                peer_assumed,
+            } => {
                 let dns: Vec<Ipv4Addr> = dns.into_iter().flatten().collect();
+                if peer_assumed {
+                    warn!("the AC sent no IPv4 address of its own: using {peer} for the peer");
+                }
                 info!("IPv4 up: {local} (peer {peer}, DNS {dns:?})");
                 self.ipv4 = Some((local, peer, dns.clone()));
                 self.up_since.get_or_insert_with(StdInstant::now);
