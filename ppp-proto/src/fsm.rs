@@ -21,6 +21,28 @@
 //! The state table is in `src/states.txt` (and below); actions are reported
 //! to a [`Sink`] in table order, packets as they are sent.
 //!
+//! Two local choices change only timing, never a cell of the table:
+//!
+//! - [`Fsm::up_silent`] is pppd's `silent` option: on Up the automaton
+//!   waits in Stopped for the peer's first Configure-Request (RCR in
+//!   Stopped: irc,scr,sca/8) instead of sending its own. An access
+//!   concentrator uses it because the client's PPP socket may not exist yet
+//!   when the PADS goes out, so a Configure-Request sent with it is lost.
+//! - The peer's first packet is a Configure-Request while we are still in
+//!   Req-Sent: our own request may have been lost (the peer was not yet
+//!   listening, e.g. its pppd started after the PPPoE session), or it may
+//!   just have crossed the peer's. We answer as the table says, and bring the
+//!   restart timer forward to [`FIRST_REPLY_GRACE`]: a peer that got our
+//!   request sends its Ack right behind its own request, which stops the
+//!   timer; otherwise TO+ retransmits our request then instead of after the
+//!   full restart interval. Retransmitting at once would also work, but
+//!   costs a duplicate request and Ack on every dial whose requests crossed,
+//!   and a duplicate request that reaches a peer already Opened makes it
+//!   renegotiate (RCR in Opened). The counter is untouched here and
+//!   decremented by that TO+ as for any retransmission, so Max-Configure
+//!   still bounds the requests sent; with no retransmission left the timer
+//!   keeps its full interval.
+//!
 //! ```text
 #![doc = include_str!("states.txt")]
 //! ```
@@ -30,6 +52,11 @@ use bytes::BufMut;
 use proto_core::{Instant, SeededRng};
 
 use crate::wire::cp::Code;
+
+/// How long after the peer's first Configure-Request (received in Req-Sent,
+/// nothing else heard from it) our own request is retransmitted unless an
+/// Ack came (module docs).
+pub const FIRST_REPLY_GRACE: proto_core::Duration = proto_core::Duration::from_millis(200);
 
 mod policy;
 mod receive;
@@ -147,6 +174,8 @@ pub struct Fsm<P> {
     /// Identifier of the last peer Configure-Request we Nak'd (a
     /// retransmission of it does not count against Max-Failure again).
     nak_id: Option<u8>,
+    /// A packet of the peer was taken since this negotiation started.
+    heard: bool,
     deadline: Option<Instant>,
     timers: Timers,
     /// The protocol's policy.
@@ -169,6 +198,7 @@ impl<P: Policy> Fsm<P> {
             acked: false,
             failed: false,
             nak_id: None,
+            heard: false,
             deadline: None,
             timers,
             policy,
@@ -213,6 +243,7 @@ impl<P: Policy> Fsm<P> {
                 self.policy.reset(rng);
                 self.failure_count = 0;
                 self.nak_id = None;
+                self.heard = false;
             }
             self.id = self.id.wrapping_add(1);
             self.req_id = self.id;
@@ -285,6 +316,19 @@ impl<P: Policy> Fsm<P> {
                 self.goto(State::ReqSent);
             }
             _ => {}
+        }
+    }
+
+    /// Up, waiting passively (pppd's `silent`): in Starting, go to Stopped
+    /// and send nothing until the peer's Configure-Request arrives; other
+    /// states as [`Fsm::up`]. [`Fsm::down`] then [`Fsm::up`] starts
+    /// actively (the RFC's restart option), e.g. when the peer stays quiet.
+    pub fn up_silent(&mut self, now: Instant, rng: &mut SeededRng, sink: &mut dyn Sink) {
+        if self.state == State::Starting {
+            self.heard = false;
+            self.goto(State::Stopped);
+        } else {
+            self.up(now, rng, sink);
         }
     }
 

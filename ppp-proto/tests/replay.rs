@@ -176,6 +176,9 @@ fn our_authenticator_answers_pppds_client_like_pppd_did() {
         });
         a.ipv6_ifid = Some(1);
     }
+    // The captured AC (pppd) sends its request at once, without waiting for
+    // the client's.
+    cfg.lcp.silent = None;
     let mut d = Driven::new(cfg);
     let our_lcp = d.drain().remove(0);
     // <mru 1492> <auth pap> <magic …>, as pppd's AC, our own magic.

@@ -86,6 +86,8 @@ pub struct Session {
     auth: Auth,
     reason: Option<DownReason>,
     echo_deadline: Option<Instant>,
+    /// LCP waits silently for the peer's request until then.
+    silent_deadline: Option<Instant>,
     /// Identifier of our Echo-Requests and Protocol-Rejects.
     extra_id: u8,
     ipv4_rejected: bool,
@@ -122,6 +124,7 @@ impl Session {
             auth: Auth::None,
             reason: None,
             echo_deadline: None,
+            silent_deadline: None,
             extra_id: 0,
             ipv4_rejected: false,
             ipv6_rejected: false,
@@ -205,7 +208,13 @@ impl Session {
             layer: &mut self.layer,
         };
         self.lcp.open(now, rng, &mut out);
-        self.lcp.up(now, rng, &mut out);
+        match self.config.lcp.silent {
+            Some(wait) => {
+                self.lcp.up_silent(now, rng, &mut out);
+                self.silent_deadline = Some(now + wait);
+            }
+            None => self.lcp.up(now, rng, &mut out),
+        }
         self.process(now, rng);
     }
 
@@ -328,6 +337,10 @@ impl Session {
             protocol::LCP => {
                 let terminate = f.payload.first() == Some(&5) && self.lcp.state() == State::Opened;
                 let r = self.lcp.handle_packet(now, f.payload, rng, &mut out)?;
+                if self.lcp.state() != State::Stopped {
+                    // The peer spoke first: no fallback needed.
+                    self.silent_deadline = None;
+                }
                 if terminate {
                     self.reason.get_or_insert(DownReason::PeerTerminated);
                 }
@@ -461,6 +474,7 @@ impl Session {
             self.ipv6cp.as_ref().and_then(Fsm::poll_timeout),
             auth,
             self.echo_deadline,
+            self.silent_deadline,
         ]
         .into_iter()
         .flatten()
@@ -478,6 +492,16 @@ impl Session {
             layer: &mut self.layer,
         };
         self.lcp.handle_timeout(now, rng, &mut out);
+        if let Some(d) = self.silent_deadline
+            && d <= now
+        {
+            self.silent_deadline = None;
+            if self.lcp.state() == State::Stopped {
+                // The peer stayed quiet: start actively (Down, Up).
+                self.lcp.down(&mut out);
+                self.lcp.up(now, rng, &mut out);
+            }
+        }
         if let Some(n) = &mut self.ipcp {
             n.handle_timeout(now, rng, &mut out);
         }

@@ -29,6 +29,10 @@ impl Session {
         self.lcp.close(now, &mut out);
         if matches!(self.lcp.state(), State::Closing | State::Stopping) {
             self.phase = Phase::Terminate;
+        } else if self.lcp.state() == State::Closed {
+            // Closed while waiting silently (Stopped): nothing was sent, so
+            // there is nothing to terminate.
+            self.finish();
         }
     }
 
@@ -38,6 +42,7 @@ impl Session {
         }
         self.phase = Phase::Dead;
         self.echo_deadline = None;
+        self.silent_deadline = None;
         self.auth = Auth::None;
         self.ipcp = None;
         self.ipv6cp = None;
