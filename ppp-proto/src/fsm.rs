@@ -171,6 +171,9 @@ pub struct Fsm<P> {
     /// The last This-Layer-Finished came from Max-Configure running out
     /// during negotiation (not from a Terminate exchange).
     failed: bool,
+    /// The Data of our Terminate-Requests (a reason for people, RFC 1661
+    /// §5.5); empty unless set with [`Fsm::set_terminate_data`].
+    terminate_data: Vec<u8>,
     /// Identifier of the last peer Configure-Request we Nak'd (a
     /// retransmission of it does not count against Max-Failure again).
     nak_id: Option<u8>,
@@ -181,6 +184,10 @@ pub struct Fsm<P> {
     /// The protocol's policy.
     pub policy: P,
 }
+
+/// Longest Data we put in a Terminate-Request, and longest text of the
+/// peer's that a session keeps.
+pub const MAX_TERMINATE_DATA: usize = 128;
 
 /// Largest Code-Reject we send (the rejected packet is truncated to fit a
 /// minimal MRU, RFC 1661 §5.6).
@@ -197,12 +204,22 @@ impl<P: Policy> Fsm<P> {
             req_id: 0,
             acked: false,
             failed: false,
+            terminate_data: Vec::new(),
             nak_id: None,
             heard: false,
             deadline: None,
             timers,
             policy,
         }
+    }
+
+    /// What our next Terminate-Requests carry as Data (RFC 1661 §5.5: "any
+    /// uninterpreted data"; pppd puts its reason there as text), at most
+    /// [`MAX_TERMINATE_DATA`] bytes of it.
+    pub fn set_terminate_data(&mut self, data: &[u8]) {
+        self.terminate_data.clear();
+        self.terminate_data
+            .extend_from_slice(&data[..data.len().min(MAX_TERMINATE_DATA)]);
     }
 
     /// The current state.
@@ -266,8 +283,10 @@ impl<P: Policy> Fsm<P> {
             self.id = self.id.wrapping_add(1);
             self.req_id = self.id;
         }
-        let mut pkt = Vec::with_capacity(4);
-        pkt.extend_from_slice(&[Code::TerminateRequest.to_u8(), self.req_id, 0, 4]);
+        let mut pkt = Vec::with_capacity(4 + self.terminate_data.len());
+        pkt.extend_from_slice(&[Code::TerminateRequest.to_u8(), self.req_id, 0, 0]);
+        pkt.extend_from_slice(&self.terminate_data);
+        finish_len(&mut pkt);
         self.restart_count = self.restart_count.saturating_sub(1);
         self.deadline = Some(now + self.timers.restart);
         self.act(sink, Action::Str);

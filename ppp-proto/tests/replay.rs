@@ -238,6 +238,8 @@ fn our_authenticator_answers_pppds_client_like_pppd_did() {
     d.s.handle_timeout(t, &mut d.rng);
     d.drain();
     assert!(d.events.contains(&Event::Down {
-        reason: DownReason::PeerTerminated
+        reason: DownReason::PeerTerminated {
+            message: "User request".into()
+        }
     }));
 }

@@ -16,11 +16,24 @@ use crate::wire::protocol;
 impl Session {
     // ----- sequencing --------------------------------------------------------
 
+    /// Closes for `reason`, the Terminate-Request saying why (as pppd).
     pub(super) fn close_with(&mut self, now: Instant, reason: DownReason) {
+        let text = terminate_text(&reason);
+        self.close_saying(now, reason, text);
+    }
+
+    /// Closes for `reason`, the Terminate-Request carrying `text`. The
+    /// first reason stays.
+    pub(super) fn close_saying(&mut self, now: Instant, reason: DownReason, text: Option<&[u8]>) {
         if self.phase == Phase::Dead {
             return;
         }
-        self.reason.get_or_insert(reason);
+        if self.reason.is_none() {
+            if let Some(text) = text {
+                self.lcp.set_terminate_data(text);
+            }
+            self.reason = Some(reason);
+        }
         self.echo_deadline = None;
         let mut out = Out {
             tx: &mut self.tx,
@@ -46,8 +59,12 @@ impl Session {
         self.auth = Auth::None;
         self.ipcp = None;
         self.ipv6cp = None;
-        let reason = self.reason.unwrap_or(DownReason::NegotiationFailed);
-        self.reason = Some(reason);
+        let reason = match (self.reason.clone(), self.peer_terminated.take()) {
+            (Some(r), _) => r,
+            (None, Some(message)) => DownReason::PeerTerminated { message },
+            (None, None) => DownReason::NegotiationFailed,
+        };
+        self.reason = Some(reason.clone());
         self.events.push_back(Event::Down { reason });
     }
 
@@ -311,3 +328,21 @@ impl Session {
 
 /// How often an NCP that failed to converge is negotiated afresh.
 pub(super) const MAX_NCP_RESTARTS: u8 = 2;
+
+/// What our Terminate-Request says when we close for `reason` (pppd's
+/// texts where it has one); `None` when we send none for it.
+fn terminate_text(reason: &DownReason) -> Option<&'static [u8]> {
+    Some(match reason {
+        DownReason::LocalClose => b"User request",
+        DownReason::AuthFailed => b"Authentication failed",
+        DownReason::AuthTimeout => b"Authentication timed out",
+        DownReason::AuthRefused => b"Peer refused to authenticate",
+        DownReason::EchoTimeout => b"Peer not responding",
+        DownReason::LoopedBack => b"Loopback detected",
+        DownReason::Ipv6Lost => b"IPv6 is required and IPv6CP is down",
+        DownReason::NoNetworkProtocols => b"No network protocols running",
+        DownReason::NegotiationFailed
+        | DownReason::PeerTerminated { .. }
+        | DownReason::LowerDown => return None,
+    })
+}
