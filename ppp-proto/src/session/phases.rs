@@ -138,6 +138,8 @@ impl Session {
 
     pub(super) fn lcp_up(&mut self, now: Instant, rng: &mut SeededRng) {
         self.events.push_back(Event::LinkUp { mtu: self.mtu() });
+        // A Terminate-Request during this negotiation did not end it.
+        self.peer_terminated = None;
         self.lcp.policy.echo_outstanding = 0;
         self.echo_deadline = self.config.lcp.echo_interval.map(|i| now + i);
         let t = self.config.lcp.timers;
