@@ -7,8 +7,10 @@ use crate::Secret;
 use crate::wire::chap::verify_chap_md5;
 
 /// The credential a peer presented, for the application (RADIUS, a local
-/// user table) to judge. `Debug` never shows a PAP password.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// user table) to judge. `Debug` never shows a PAP password, nor a CHAP
+/// challenge and response (together they allow an offline dictionary
+/// attack on the password): only the Identifier and the lengths.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Credential {
     /// PAP: the password in clear (RFC 1334).
     Pap {
@@ -25,6 +27,26 @@ pub enum Credential {
         /// The peer's response value.
         response: Vec<u8>,
     },
+}
+
+impl core::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Credential::Pap { password } => {
+                f.debug_struct("Pap").field("password", password).finish()
+            }
+            Credential::ChapMd5 {
+                identifier,
+                challenge,
+                response,
+            } => f
+                .debug_struct("ChapMd5")
+                .field("identifier", identifier)
+                .field("challenge_len", &challenge.len())
+                .field("response_len", &response.len())
+                .finish_non_exhaustive(),
+        }
+    }
 }
 
 impl Credential {
@@ -90,5 +112,10 @@ mod tests {
         };
         assert!(c.verify(b"s"));
         assert!(!c.verify(b"t"));
+        // Neither the challenge nor the response shows in Debug.
+        assert_eq!(
+            format!("{c:?}"),
+            "ChapMd5 { identifier: 7, challenge_len: 16, response_len: 16, .. }"
+        );
     }
 }

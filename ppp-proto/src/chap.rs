@@ -9,9 +9,14 @@
 //!   implemented.
 //! - [`ChapPeer`]: answers every Challenge with MD5(Identifier ‖ secret ‖
 //!   challenge) and our name; Success/Failure must carry the Identifier of
-//!   our last Response. It repeats its Response every restart interval
-//!   while no answer came (the Success may have been lost; the authenticator
-//!   answers a repeated Response again), and gives up when no
+//!   one of our recent Responses (the last [`RECENT_RESPONSES`]): a
+//!   Challenge of an earlier LCP negotiation, delayed on a link that
+//!   reorders, may be answered after the current one, and the
+//!   authenticator's Success then names the current one, not our last
+//!   Response (pppd does not check the Identifier at all). It repeats its
+//!   recent Responses every restart interval while no answer came (the
+//!   Success may have been lost; the authenticator answers a repeated
+//!   Response again, and drops the stale ones), and gives up when no
 //!   Success/Failure arrived within restart × Max-Configure of LCP opening.
 
 use alloc::vec::Vec;
@@ -32,21 +37,40 @@ fn total(t: &Timers) -> Duration {
     t.restart * u32::from(t.max_configure.max(1))
 }
 
+/// How many of its latest Responses (Identifier and value) the peer keeps:
+/// the authenticator's Success/Failure may answer any of them.
+pub const RECENT_RESPONSES: usize = 4;
+
 /// The peer (authenticatee) side of CHAP-MD5.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ChapPeer {
-    responded: Option<u8>,
-    response: [u8; 16],
-    /// When to retransmit the Response if no Success/Failure came.
+    /// (Identifier, Response value) of our latest Responses, oldest first.
+    responded: heapless::Vec<(u8, [u8; 16]), RECENT_RESPONSES>,
+    /// When to retransmit the Responses if no Success/Failure came.
     resend: Option<Instant>,
     deadline: Option<Instant>,
+}
+
+/// The Response values are MD5 of the secret: enough for an offline
+/// dictionary attack, so `Debug` shows only their Identifiers.
+impl core::fmt::Debug for ChapPeer {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut ids = heapless::Vec::<u8, RECENT_RESPONSES>::new();
+        for (id, _) in &self.responded {
+            let _ = ids.push(*id);
+        }
+        f.debug_struct("ChapPeer")
+            .field("responded", &ids)
+            .field("resend", &self.resend)
+            .field("deadline", &self.deadline)
+            .finish()
+    }
 }
 
 impl ChapPeer {
     pub(crate) fn start(now: Instant, t: &Timers) -> Self {
         ChapPeer {
-            responded: None,
-            response: [0; 16],
+            responded: heapless::Vec::new(),
             resend: None,
             deadline: Some(now + total(t)),
         }
@@ -60,10 +84,10 @@ impl ChapPeer {
         }
     }
 
-    fn send_response(&self, identifier: u8, user: &[u8], sink: &mut dyn Sink) {
+    fn send_response(identifier: u8, value: &[u8; 16], user: &[u8], sink: &mut dyn Sink) {
         let resp = ChapPacket::Response {
             identifier,
-            value: &self.response,
+            value,
             name: user,
         };
         sink.send(protocol::CHAP, resp.to_vec());
@@ -82,9 +106,14 @@ impl ChapPeer {
             ChapPacket::Challenge {
                 identifier, value, ..
             } => {
-                self.response = chap_md5_response(identifier, secret.expose(), value);
-                self.send_response(identifier, user, sink);
-                self.responded = Some(identifier);
+                let response = chap_md5_response(identifier, secret.expose(), value);
+                Self::send_response(identifier, &response, user, sink);
+                self.responded.retain(|(id, _)| *id != identifier);
+                if self.responded.is_full() {
+                    self.responded.remove(0);
+                }
+                // Room was made just above.
+                let _ = self.responded.push((identifier, response));
                 if self.deadline.is_some() {
                     self.resend = Some(now + t.restart);
                 }
@@ -98,7 +127,7 @@ impl ChapPeer {
                 identifier,
                 message,
             } => {
-                if self.responded != Some(identifier) {
+                if !self.responded.iter().any(|(id, _)| *id == identifier) {
                     return Err(Error::BadIdentifier {
                         what: "CHAP result",
                     });
@@ -138,10 +167,12 @@ impl ChapPeer {
         }
         // The Success may have been lost: repeat the Response, and the
         // authenticator repeats its answer (RFC 1994 §4.2).
-        if let (Some(r), Some(id)) = (self.resend, self.responded)
+        if let Some(r) = self.resend
             && r <= now
         {
-            self.send_response(id, user, sink);
+            for (id, value) in &self.responded {
+                Self::send_response(*id, value, user, sink);
+            }
             self.resend = Some(now + t.restart);
         }
         AuthOutcome::None
@@ -290,5 +321,114 @@ impl ChapAuthenticator {
         }
         self.deadline = None;
         AuthOutcome::Timeout
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::format;
+    use alloc::vec::Vec;
+
+    #[derive(Default)]
+    struct Sent(Vec<Vec<u8>>);
+
+    impl Sink for Sent {
+        fn send(&mut self, _protocol: u16, packet: Vec<u8>) {
+            self.0.push(packet);
+        }
+        fn action(&mut self, _protocol: u16, _action: crate::fsm::Action) {}
+    }
+
+    fn challenge(identifier: u8, value: &[u8]) -> ChapPacket<'_> {
+        ChapPacket::Challenge {
+            identifier,
+            value,
+            name: b"ac",
+        }
+    }
+
+    /// A Challenge of an earlier LCP negotiation arrives after the current
+    /// one: the Success for the current one still completes authentication
+    /// (it used to be dropped as not naming our last Response, and the peer
+    /// timed out), and the repeated Responses include both.
+    #[test]
+    fn success_for_an_earlier_response_than_the_last_is_accepted() {
+        let t = Timers::default();
+        let secret = Secret::from("s");
+        let now = Instant::ZERO;
+        let mut peer = ChapPeer::start(now, &t);
+        let mut sent = Sent::default();
+        let current = challenge(232, &[1; 16]);
+        let stale = challenge(95, &[2; 16]);
+        for c in [&current, &stale] {
+            let r = peer.handle(now, &t, c, b"user", &secret, &mut sent);
+            assert_eq!(r, Ok(AuthOutcome::None));
+        }
+        assert_eq!(sent.0.len(), 2);
+        // Debug shows Identifiers, never Response values.
+        let debug = format!("{peer:?}");
+        let value = chap_md5_response(232, b"s", &[1; 16]);
+        assert!(debug.contains("232") && debug.contains("95"), "{debug}");
+        assert!(
+            !debug.contains(&format!("{}, {}", value[0], value[1])),
+            "{debug}"
+        );
+        // No answer yet: both Responses are repeated.
+        let resend = peer.poll_timeout().unwrap();
+        assert_eq!(resend, now + t.restart);
+        assert_eq!(
+            peer.handle_timeout(resend, &t, b"user", &mut sent),
+            AuthOutcome::None
+        );
+        let ids: Vec<u8> = sent.0[2..].iter().map(|p| p[1]).collect();
+        assert_eq!(ids, [232, 95]);
+        // A Success naming an Identifier we never answered is dropped…
+        let other = ChapPacket::Success {
+            identifier: 7,
+            message: b"",
+        };
+        assert!(
+            peer.handle(now, &t, &other, b"user", &secret, &mut sent)
+                .is_err()
+        );
+        // …the one for the current Challenge completes authentication.
+        let success = ChapPacket::Success {
+            identifier: 232,
+            message: b"ok",
+        };
+        assert_eq!(
+            peer.handle(now, &t, &success, b"user", &secret, &mut sent),
+            Ok(AuthOutcome::Success(b"ok".to_vec()))
+        );
+    }
+
+    /// Only the latest [`RECENT_RESPONSES`] Responses are kept.
+    #[test]
+    fn recent_responses_are_bounded() {
+        let t = Timers::default();
+        let secret = Secret::from("s");
+        let mut peer = ChapPeer::start(Instant::ZERO, &t);
+        let mut sent = Sent::default();
+        for id in 0..10u8 {
+            let value = [id; 16];
+            let c = challenge(id, &value);
+            peer.handle(Instant::ZERO, &t, &c, b"u", &secret, &mut sent)
+                .unwrap();
+        }
+        // A retransmitted Challenge does not take a second slot.
+        let again = challenge(9, &[9; 16]);
+        peer.handle(Instant::ZERO, &t, &again, b"u", &secret, &mut sent)
+            .unwrap();
+        let ids: Vec<u8> = peer.responded.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids, [6, 7, 8, 9]);
+        let old = ChapPacket::Failure {
+            identifier: 5,
+            message: b"",
+        };
+        assert!(
+            peer.handle(Instant::ZERO, &t, &old, b"u", &secret, &mut sent)
+                .is_err()
+        );
     }
 }

@@ -22,6 +22,12 @@ pub struct LcpConfig {
     pub echo_failure: u8,
     /// Restart timer and counters for LCP, IPCP, IPv6CP, PAP and CHAP.
     pub timers: Timers,
+    /// Wait this long for the peer's first LCP Configure-Request before
+    /// sending ours (pppd's `silent`, with a fallback); `None` sends ours
+    /// at once. An access concentrator waits: the client's PPP socket may
+    /// not exist yet when the PADS goes out (pppd's kernel-mode
+    /// `rp-pppoe.so`), and a request lost then costs a restart interval.
+    pub silent: Option<Duration>,
 }
 
 impl Default for LcpConfig {
@@ -31,6 +37,7 @@ impl Default for LcpConfig {
             echo_interval: Some(Duration::from_secs(10)),
             echo_failure: 3,
             timers: Timers::default(),
+            silent: None,
         }
     }
 }
@@ -60,7 +67,8 @@ pub struct AuthenticatorConfig {
     pub name: Vec<u8>,
     /// Methods we authenticate with (CHAP-MD5 preferred).
     pub methods: AuthMethods,
-    /// Our IPv4 address on the link.
+    /// Our IPv4 address on the link; 0.0.0.0 requests none in IPCP (as
+    /// some BRAS do; the peer then names us with a placeholder).
     pub local_ipv4: Ipv4Addr,
     /// What the peer gets, if known at creation; else set it with
     /// [`Session::set_ipv4_assignment`] before accepting. Without it IPCP is
@@ -122,7 +130,8 @@ impl Config {
     }
 
     /// An authenticator requiring CHAP-MD5 (falling back to PAP), IPv4 and
-    /// IPv6, pppd's defaults otherwise.
+    /// IPv6, waiting up to 1 s for the client's first LCP Configure-Request
+    /// ([`LcpConfig::silent`]), pppd's defaults otherwise.
     pub fn authenticator(name: &[u8], local_ipv4: Ipv4Addr) -> Self {
         Config {
             role: Role::Authenticator(AuthenticatorConfig {
@@ -135,7 +144,10 @@ impl Config {
                 ipv4: None,
                 ipv6_ifid: None,
             }),
-            lcp: LcpConfig::default(),
+            lcp: LcpConfig {
+                silent: Some(Duration::from_secs(1)),
+                ..LcpConfig::default()
+            },
             ipv4: true,
             ipv6: true,
             ipv6_required: false,

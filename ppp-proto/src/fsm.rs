@@ -21,6 +21,28 @@
 //! The state table is in `src/states.txt` (and below); actions are reported
 //! to a [`Sink`] in table order, packets as they are sent.
 //!
+//! Two local choices change only timing, never a cell of the table:
+//!
+//! - [`Fsm::up_silent`] is pppd's `silent` option: on Up the automaton
+//!   waits in Stopped for the peer's first Configure-Request (RCR in
+//!   Stopped: irc,scr,sca/8) instead of sending its own. An access
+//!   concentrator uses it because the client's PPP socket may not exist yet
+//!   when the PADS goes out, so a Configure-Request sent with it is lost.
+//! - The peer's first packet is a Configure-Request while we are still in
+//!   Req-Sent: our own request may have been lost (the peer was not yet
+//!   listening, e.g. its pppd started after the PPPoE session), or it may
+//!   just have crossed the peer's. We answer as the table says, and bring the
+//!   restart timer forward to [`FIRST_REPLY_GRACE`]: a peer that got our
+//!   request sends its Ack right behind its own request, which stops the
+//!   timer; otherwise TO+ retransmits our request then instead of after the
+//!   full restart interval. Retransmitting at once would also work, but
+//!   costs a duplicate request and Ack on every dial whose requests crossed,
+//!   and a duplicate request that reaches a peer already Opened makes it
+//!   renegotiate (RCR in Opened). The counter is untouched here and
+//!   decremented by that TO+ as for any retransmission, so Max-Configure
+//!   still bounds the requests sent; with no retransmission left the timer
+//!   keeps its full interval.
+//!
 //! ```text
 #![doc = include_str!("states.txt")]
 //! ```
@@ -30,6 +52,11 @@ use bytes::BufMut;
 use proto_core::{Instant, SeededRng};
 
 use crate::wire::cp::Code;
+
+/// How long after the peer's first Configure-Request (received in Req-Sent,
+/// nothing else heard from it) our own request is retransmitted unless an
+/// Ack came (module docs).
+pub const FIRST_REPLY_GRACE: proto_core::Duration = proto_core::Duration::from_millis(200);
 
 mod policy;
 mod receive;
@@ -144,14 +171,23 @@ pub struct Fsm<P> {
     /// The last This-Layer-Finished came from Max-Configure running out
     /// during negotiation (not from a Terminate exchange).
     failed: bool,
+    /// The Data of our Terminate-Requests (a reason for people, RFC 1661
+    /// §5.5); empty unless set with [`Fsm::set_terminate_data`].
+    terminate_data: Vec<u8>,
     /// Identifier of the last peer Configure-Request we Nak'd (a
     /// retransmission of it does not count against Max-Failure again).
     nak_id: Option<u8>,
+    /// A packet of the peer was taken since this negotiation started.
+    heard: bool,
     deadline: Option<Instant>,
     timers: Timers,
     /// The protocol's policy.
     pub policy: P,
 }
+
+/// Longest Data we put in a Terminate-Request, and longest text of the
+/// peer's that a session keeps.
+pub const MAX_TERMINATE_DATA: usize = 128;
 
 /// Largest Code-Reject we send (the rejected packet is truncated to fit a
 /// minimal MRU, RFC 1661 §5.6).
@@ -168,11 +204,22 @@ impl<P: Policy> Fsm<P> {
             req_id: 0,
             acked: false,
             failed: false,
+            terminate_data: Vec::new(),
             nak_id: None,
+            heard: false,
             deadline: None,
             timers,
             policy,
         }
+    }
+
+    /// What our next Terminate-Requests carry as Data (RFC 1661 §5.5: "any
+    /// uninterpreted data"; pppd puts its reason there as text), at most
+    /// [`MAX_TERMINATE_DATA`] bytes of it.
+    pub fn set_terminate_data(&mut self, data: &[u8]) {
+        self.terminate_data.clear();
+        self.terminate_data
+            .extend_from_slice(&data[..data.len().min(MAX_TERMINATE_DATA)]);
     }
 
     /// The current state.
@@ -213,6 +260,7 @@ impl<P: Policy> Fsm<P> {
                 self.policy.reset(rng);
                 self.failure_count = 0;
                 self.nak_id = None;
+                self.heard = false;
             }
             self.id = self.id.wrapping_add(1);
             self.req_id = self.id;
@@ -235,8 +283,10 @@ impl<P: Policy> Fsm<P> {
             self.id = self.id.wrapping_add(1);
             self.req_id = self.id;
         }
-        let mut pkt = Vec::with_capacity(4);
-        pkt.extend_from_slice(&[Code::TerminateRequest.to_u8(), self.req_id, 0, 4]);
+        let mut pkt = Vec::with_capacity(4 + self.terminate_data.len());
+        pkt.extend_from_slice(&[Code::TerminateRequest.to_u8(), self.req_id, 0, 0]);
+        pkt.extend_from_slice(&self.terminate_data);
+        finish_len(&mut pkt);
         self.restart_count = self.restart_count.saturating_sub(1);
         self.deadline = Some(now + self.timers.restart);
         self.act(sink, Action::Str);
@@ -285,6 +335,19 @@ impl<P: Policy> Fsm<P> {
                 self.goto(State::ReqSent);
             }
             _ => {}
+        }
+    }
+
+    /// Up, waiting passively (pppd's `silent`): in Starting, go to Stopped
+    /// and send nothing until the peer's Configure-Request arrives; other
+    /// states as [`Fsm::up`]. [`Fsm::down`] then [`Fsm::up`] starts
+    /// actively (the RFC's restart option), e.g. when the peer stays quiet.
+    pub fn up_silent(&mut self, now: Instant, rng: &mut SeededRng, sink: &mut dyn Sink) {
+        if self.state == State::Starting {
+            self.heard = false;
+            self.goto(State::Stopped);
+        } else {
+            self.up(now, rng, sink);
         }
     }
 

@@ -4,8 +4,13 @@
 //!   hint such as its last address) and, when configured, Primary and
 //!   Secondary DNS 0.0.0.0; takes the server's Nak suggestions; stops
 //!   requesting what the server rejects. It acknowledges the server's own
-//!   non-zero address and rejects everything else it is asked.
-//! - Server (the authenticator side): requests its own address; Naks the
+//!   non-zero address and rejects everything else it is asked. A server
+//!   that sends no IP-Address of its own (some BRAS omit it) is accepted:
+//!   a point-to-point route needs no peer address, so the session reports
+//!   [`PLACEHOLDER_PEER`] as the peer, flagged `peer_assumed`, as pppd does
+//!   ("Could not determine remote IP address: defaulting to 10.64.64.64").
+//! - Server (the authenticator side): requests its own address (none when
+//!   it is configured as 0.0.0.0, as such a BRAS does); Naks the
 //!   client's IP-Address and DNS options towards what the application
 //!   assigned ([`Ipv4Assignment`]), suggests an address when the client sent
 //!   none, rejects DNS options when it has no DNS server to give, and always
@@ -20,6 +25,11 @@ use crate::fsm::{Policy, Verdict};
 use crate::wire::cp::ConfigOption;
 use crate::wire::ipcp::IpcpOption;
 use crate::wire::protocol;
+
+/// The peer address a client reports when the server sent no IP-Address
+/// of its own: pppd's default (10.64.64.64 + unit 0). Only a name for the
+/// other end of a point-to-point link; nothing is routed *to* it.
+pub const PLACEHOLDER_PEER: Ipv4Addr = Ipv4Addr::new(10, 64, 64, 64);
 
 /// What the server gives the client: from RADIUS or an address pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +87,12 @@ impl IpcpPolicy {
         self.addr.unwrap_or(Ipv4Addr::UNSPECIFIED)
     }
 
-    /// The peer's address as negotiated.
+    /// True when this is the server role.
+    pub fn is_server(&self) -> bool {
+        self.assign.is_some()
+    }
+
+    /// The peer's address as negotiated (0.0.0.0 when a server sent none).
     pub fn peer(&self) -> Ipv4Addr {
         match self.assign {
             Some(a) => a.peer,
@@ -112,7 +127,9 @@ impl Policy for IpcpPolicy {
     const PROTOCOL: u16 = protocol::IPCP;
 
     fn reset(&mut self, _rng: &mut SeededRng) {
-        self.addr = Some(self.want_addr);
+        // A server configured without an address of its own requests none.
+        let none = self.assign.is_some() && self.want_addr.is_unspecified();
+        self.addr = (!none).then_some(self.want_addr);
         let d = self.want_dns.then_some(Ipv4Addr::UNSPECIFIED);
         self.dns = [d, d];
     }

@@ -10,6 +10,8 @@
 //!   Terminate-*, Code-Reject, Protocol-Reject, Echo-Request/Reply,
 //!   Discard-Request; options MRU, Authentication-Protocol, Magic-Number
 //!   (looped-back link detection); the phases of §3.2 ([`Session`]).
+//!   pppd's `silent` start ([`LcpConfig::silent`], the authenticator's
+//!   default: wait up to 1 s for the client's first Configure-Request).
 //! - RFC 2516 §7: ACCM, PFC and ACFC are rejected; frames carry no HDLC
 //!   framing, Address/Control field or compressed Protocol field.
 //! - RFC 1334 PAP and RFC 1994 CHAP with MD5, both roles; the authenticator

@@ -1,8 +1,12 @@
 //! PAP (RFC 1334 §2), both roles.
 //!
 //! - [`PapPeer`]: sends Authenticate-Request (user, password) at once and
-//!   every restart interval until Max-Configure requests went unanswered;
-//!   Authenticate-Ack/Nak must carry the Identifier of the last request.
+//!   every restart interval until Max-Configure requests went unanswered
+//!   (each with a new Identifier); Authenticate-Ack/Nak must carry the
+//!   Identifier of one of these requests, not necessarily the last: an
+//!   authenticator that took longer than the restart interval (RADIUS)
+//!   answers the first, which arrives after the retransmission (pppd does
+//!   not check the Identifier at all).
 //! - [`PapAuthenticator`]: waits (up to restart × Max-Configure) for an
 //!   Authenticate-Request, hands the user name and password to the
 //!   application, and answers with the application's verdict. A
@@ -25,6 +29,7 @@ fn total(t: &Timers) -> Duration {
 /// The peer (authenticatee) side of PAP.
 #[derive(Debug, Clone)]
 pub struct PapPeer {
+    /// Identifier of our last request; the first one was 1.
     id: u8,
     tries_left: u8,
     deadline: Option<Instant>,
@@ -87,7 +92,8 @@ impl PapPeer {
                 identifier,
                 message,
             } => {
-                if identifier != self.id {
+                // Requests went out with Identifiers 1..=id.
+                if identifier == 0 || identifier > self.id {
                     return Err(Error::BadIdentifier { what: "PAP answer" });
                 }
                 self.deadline = None;
@@ -243,5 +249,55 @@ impl PapAuthenticator {
             }
             _ => AuthOutcome::None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    #[derive(Default)]
+    struct Sent(Vec<Vec<u8>>);
+
+    impl Sink for Sent {
+        fn send(&mut self, _protocol: u16, packet: Vec<u8>) {
+            self.0.push(packet);
+        }
+        fn action(&mut self, _protocol: u16, _action: crate::fsm::Action) {}
+    }
+
+    /// The authenticator answers our first request after we retransmitted
+    /// it: that answer completes authentication (it used to be dropped, and
+    /// a slow authenticator never caught up with our retransmissions).
+    #[test]
+    fn an_answer_to_an_earlier_request_is_accepted() {
+        let t = Timers::default();
+        let pw = Secret::from("pw");
+        let mut sent = Sent::default();
+        let mut peer = PapPeer::start(Instant::ZERO, &t, b"u", &pw, &mut sent);
+        let at = peer.poll_timeout().unwrap();
+        peer.handle_timeout(at, &t, b"u", &pw, &mut sent);
+        let ids: Vec<u8> = sent.0.iter().map(|p| p[1]).collect();
+        assert_eq!(ids, [1, 2]);
+        // Identifiers we never sent are dropped.
+        for identifier in [0, 3] {
+            let ack = PapPacket::AuthenticateAck {
+                identifier,
+                message: b"",
+            };
+            assert!(peer.handle(&ack).is_err());
+        }
+        let ack = PapPacket::AuthenticateAck {
+            identifier: 1,
+            message: b"ok",
+        };
+        assert_eq!(peer.handle(&ack), Ok(AuthOutcome::Success(b"ok".to_vec())));
+        // Decided: the late answer to the retransmission is a duplicate.
+        let dup = PapPacket::AuthenticateAck {
+            identifier: 2,
+            message: b"ok",
+        };
+        assert!(peer.handle(&dup).is_err());
     }
 }

@@ -22,7 +22,12 @@ fn chap_bring_up_reaches_ipv4_and_ipv6() {
         .peer_events
         .iter()
         .find_map(|(_, e)| match e {
-            Event::Ipv4Up { local, peer, dns } => Some((*local, *peer, *dns)),
+            Event::Ipv4Up {
+                local,
+                peer,
+                dns,
+                peer_assumed: false,
+            } => Some((*local, *peer, *dns)),
             _ => None,
         })
         .unwrap();
@@ -149,7 +154,7 @@ fn authenticator_application_never_answers() {
     assert_eq!(p.peer_down(), Some(DownReason::AuthTimeout));
     assert!(matches!(
         p.ac_down(),
-        Some(DownReason::PeerTerminated | DownReason::AuthTimeout)
+        Some(DownReason::PeerTerminated { .. } | DownReason::AuthTimeout)
     ));
     assert!(!p.peer_has(|e| matches!(e, Event::Ipv4Up { .. })));
 }
@@ -238,7 +243,13 @@ fn lcp_terminate_from_the_peer() {
     assert!(p.run_until(secs(30), |p| p.peer_down().is_some()
         && p.ac_down().is_some()));
     assert_eq!(p.peer_down(), Some(DownReason::LocalClose));
-    assert_eq!(p.ac_down(), Some(DownReason::PeerTerminated));
+    // Our Terminate-Request says why, as pppd's.
+    assert_eq!(
+        p.ac_down(),
+        Some(DownReason::PeerTerminated {
+            message: "User request".into()
+        })
+    );
     assert!(p.peer_has(|e| matches!(e, Event::Ipv4Down)));
     assert!(p.ac_has(|e| matches!(e, Event::Ipv6Down)));
     // The closer is Dead after the Terminate-Ack; the other side after one
@@ -270,7 +281,12 @@ fn lcp_terminate_from_the_authenticator() {
     assert!(p.run_until(secs(30), |p| p.peer_down().is_some()
         && p.ac_down().is_some()));
     assert_eq!(p.ac_down(), Some(DownReason::LocalClose));
-    assert_eq!(p.peer_down(), Some(DownReason::PeerTerminated));
+    assert_eq!(
+        p.peer_down(),
+        Some(DownReason::PeerTerminated {
+            message: "User request".into()
+        })
+    );
 }
 
 #[test]
@@ -605,7 +621,12 @@ fn no_network_protocol_left_closes_the_link() {
     assert!(p.run_until(secs(30), |p| p.peer_down().is_some()
         && p.ac_down().is_some()));
     assert_eq!(p.ac_down(), Some(DownReason::NoNetworkProtocols));
-    assert_eq!(p.peer_down(), Some(DownReason::PeerTerminated));
+    assert_eq!(
+        p.peer_down(),
+        Some(DownReason::PeerTerminated {
+            message: "No network protocols running".into()
+        })
+    );
 }
 
 #[test]
@@ -635,4 +656,39 @@ fn an_ncp_that_failed_to_converge_is_negotiated_afresh() {
     assert!(ids[..10].iter().all(|&i| i == ids[0]));
     assert_ne!(ids[10], ids[0]);
     assert!(p.peer_has(|e| matches!(e, Event::Ipv4Up { local, .. } if *local == PEER_ADDR)));
+}
+
+/// Some BRAS send no IP-Address of their own in IPCP. The client accepts
+/// their request and comes up with its address, naming the peer with
+/// pppd's placeholder and flagging it (it used to close IPCP and have no
+/// IPv4 at all).
+#[test]
+fn a_server_without_an_ip_address_still_gives_ipv4() {
+    let mut ac = ac_config();
+    if let Role::Authenticator(a) = &mut ac.role {
+        a.local_ipv4 = std::net::Ipv4Addr::UNSPECIFIED;
+    }
+    let mut p = Pair::new(peer_config(), ac, 22);
+    p.open();
+    assert!(p.run_until(secs(10), Pair::both_up), "{:?}", p.peer_events);
+    // The server's IPCP Configure-Requests carry no IP-Address (type 3).
+    let requests: Vec<&Vec<u8>> = p
+        .log
+        .iter()
+        .filter(|(_, s, f)| *s == Side::Ac && f[..3] == [0x80, 0x21, 1])
+        .map(|(_, _, f)| f)
+        .collect();
+    assert!(!requests.is_empty());
+    assert!(requests.iter().all(|f| f.len() == 6), "{requests:?}");
+    assert!(p.peer_has(|e| *e
+        == Event::Ipv4Up {
+            local: PEER_ADDR,
+            peer: ppp_proto::ipcp::PLACEHOLDER_PEER,
+            dns: [Some(DNS1), Some(DNS2)],
+            peer_assumed: true,
+        }));
+    assert!(p.ac_has(
+        |e| matches!(e, Event::Ipv4Up { peer, peer_assumed: false, .. } if *peer == PEER_ADDR)
+    ));
+    assert_eq!(p.peer.ipcp_state(), Some(ppp_proto::fsm::State::Opened));
 }

@@ -142,6 +142,7 @@ fn our_peer_answers_pppds_concentrator_like_pppd_did() {
             Some(Ipv4Addr::new(198, 51, 100, 53)),
             Some(Ipv4Addr::new(198, 51, 100, 54))
         ],
+        peer_assumed: false,
     }));
     // The AC's Echo-Request gets an Echo-Reply with our magic.
     let reply = d.feed(cap.get(ac, LCP, 9, 0));
@@ -175,6 +176,9 @@ fn our_authenticator_answers_pppds_client_like_pppd_did() {
         });
         a.ipv6_ifid = Some(1);
     }
+    // The captured AC (pppd) sends its request at once, without waiting for
+    // the client's.
+    cfg.lcp.silent = None;
     let mut d = Driven::new(cfg);
     let our_lcp = d.drain().remove(0);
     // <mru 1492> <auth pap> <magic …>, as pppd's AC, our own magic.
@@ -234,6 +238,8 @@ fn our_authenticator_answers_pppds_client_like_pppd_did() {
     d.s.handle_timeout(t, &mut d.rng);
     d.drain();
     assert!(d.events.contains(&Event::Down {
-        reason: DownReason::PeerTerminated
+        reason: DownReason::PeerTerminated {
+            message: "User request".into()
+        }
     }));
 }

@@ -42,6 +42,10 @@ use crate::{DropCounts, Error};
 /// Longest Service-Name or AC-Name accepted in the configuration.
 pub const MAX_NAME_LEN: usize = 255;
 
+/// How many distinct AC-Names of filtered-out PADOs are kept for
+/// [`FailReason::NoMatchingOffer`].
+pub const MAX_FILTERED_AC_NAMES: usize = 4;
+
 /// What the host asks for and how patiently.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientConfig {
@@ -97,8 +101,16 @@ impl ClientConfig {
 /// Why discovery ended without a session.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FailReason {
-    /// No acceptable PADO after all PADI attempts.
+    /// No PADO at all after all PADI attempts.
     NoOffer,
+    /// PADOs came, but none passed the configured `ac_name` /
+    /// `service_name` filters, after all PADI attempts.
+    NoMatchingOffer {
+        /// PADOs filtered out.
+        offers: u32,
+        /// Their AC-Names (distinct, the first [`MAX_FILTERED_AC_NAMES`]).
+        ac_names: Vec<Vec<u8>>,
+    },
     /// An AC was chosen but no PADS came, and the PADI attempts are used up.
     NoConfirmation,
     /// The PADS carried Service-Name-Error (with its text).
@@ -191,6 +203,10 @@ pub struct Client {
     host_uniq: [u8; 8],
     state: State,
     padi_sent: u32,
+    /// PADOs that the `ac_name` / `service_name` filters refused, and
+    /// their AC-Names: what the failure reason says.
+    filtered: u32,
+    filtered_names: Vec<Vec<u8>>,
     deadline: Option<Instant>,
     transmits: VecDeque<Transmit<EthernetAddress>>,
     events: VecDeque<ClientEvent>,
@@ -224,6 +240,8 @@ impl Client {
             host_uniq: [0; 8],
             state: State::Closed,
             padi_sent: 0,
+            filtered: 0,
+            filtered_names: Vec::new(),
             deadline: None,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -384,13 +402,19 @@ impl Client {
                 if p.error().is_some() {
                     return Err(Error::OfferNotWanted);
                 }
-                if let Some(want) = &self.config.ac_name
-                    && want.as_slice() != ac_name
-                {
-                    return Err(Error::OfferNotWanted);
-                }
                 let want = self.config.service_name.as_slice();
-                if !want.is_empty() && !p.service_names().any(|s| s == want) {
+                let wrong_ac = self
+                    .config
+                    .ac_name
+                    .as_ref()
+                    .is_some_and(|w| w.as_slice() != ac_name);
+                if wrong_ac || (!want.is_empty() && !p.service_names().any(|s| s == want)) {
+                    self.filtered = self.filtered.saturating_add(1);
+                    if self.filtered_names.len() < MAX_FILTERED_AC_NAMES
+                        && !self.filtered_names.iter().any(|n| n == ac_name)
+                    {
+                        self.filtered_names.push(ac_name.to_vec());
+                    }
                     return Err(Error::OfferNotWanted);
                 }
                 let offer = Offer {
@@ -474,7 +498,14 @@ impl Client {
         match &self.state {
             State::Discovering => {
                 if self.padi_sent >= self.config.max_padi_attempts {
-                    self.fail(FailReason::NoOffer);
+                    let reason = match self.filtered {
+                        0 => FailReason::NoOffer,
+                        offers => FailReason::NoMatchingOffer {
+                            offers,
+                            ac_names: core::mem::take(&mut self.filtered_names),
+                        },
+                    };
+                    self.fail(reason);
                 } else {
                     self.send_padi(now);
                 }

@@ -502,3 +502,44 @@ fn vlan_tagged_discovery() {
         Err(Error::NotForUs)
     );
 }
+
+/// When the filters refused every PADO, the failure says so, with the
+/// AC-Names that did answer (it used to be `NoOffer`, "no access
+/// concentrator answered").
+#[test]
+fn refused_offers_are_reported_as_such() {
+    let mut cfg = ClientConfig::new(ME);
+    cfg.ac_name = Some(b"wanted".to_vec());
+    cfg.max_padi_attempts = 2;
+    let mut c = client(cfg);
+    sent(&mut c);
+    for (t, src, name) in [
+        (1, OTHER, &b"other"[..]),
+        (2, AC, b"isp"),
+        (3, OTHER, b"other"),
+    ] {
+        assert_eq!(
+            c.handle_input(ms(t), &pado(&c, src, name, &[b""])),
+            Err(Error::OfferNotWanted)
+        );
+    }
+    run_timers(&mut c);
+    assert_eq!(
+        events(&mut c),
+        vec![ClientEvent::DiscoveryFailed {
+            reason: FailReason::NoMatchingOffer {
+                offers: 3,
+                ac_names: vec![b"other".to_vec(), b"isp".to_vec()],
+            }
+        }]
+    );
+    // Nothing answered at all: NoOffer, as before.
+    let mut c = client(ClientConfig::new(ME));
+    run_timers(&mut c);
+    assert_eq!(
+        events(&mut c),
+        vec![ClientEvent::DiscoveryFailed {
+            reason: FailReason::NoOffer
+        }]
+    );
+}

@@ -192,11 +192,99 @@ fn total_loss_fails_after_the_configured_attempts() {
     assert_eq!(padis_sent(&p), 3);
 }
 
+/// The property: over any impairment discovery ends in one outcome within
+/// bounds, never more than one session per client, and a session tears
+/// down cleanly.
+fn lossy_link_converges_or_fails_within_bounds(
+    seed: u64,
+    loss: u32,
+    dup: u32,
+    max_delay_ms: u64,
+    attempts: u32,
+    close_from_client: bool,
+) -> Result<(), TestCaseError> {
+    let mut cc = ClientConfig::new(ME);
+    cc.max_padi_attempts = attempts;
+    let faults = Faults {
+        loss,
+        dup,
+        max_delay_ms,
+    };
+    let mut p = pair(cc, AcConfig::new(AC_MAC, b"ac"), faults, seed);
+    prop_assert!(p.run_until(10_000, finished), "no outcome");
+    // Bounded simulated time: at most `attempts` rounds of PADI + 3 PADRs.
+    prop_assert!(p.now <= Instant::from_secs(200), "took {:?}", p.now);
+    prop_assert!(padis_sent(&p) <= attempts as usize);
+    prop_assert_eq!(p.client_events.len(), 1);
+    // Never more than one session for one client, however many duplicates.
+    let ups = p
+        .ac_events
+        .iter()
+        .filter(|(_, e)| matches!(e, AcEvent::SessionUp { .. }))
+        .count();
+    prop_assert!(ups <= 1);
+    prop_assert!(p.ac.session_count() <= 1);
+    match p.client_events[0].1.clone() {
+        ClientEvent::SessionUp {
+            ac_mac, session_id, ..
+        } => {
+            prop_assert_eq!(ac_mac, AC_MAC);
+            let s = p.ac.session(session_id).expect("the AC has the session");
+            prop_assert_eq!(s.client_mac, ME);
+            // Tear down over a clean link, from either side, once the
+            // duplicates still in flight have landed. (A PADR duplicate
+            // delayed past the PADT would open a new session, as on any
+            // AC: its PPP layer's LCP timeout reaps it.)
+            p.faults = Faults::default();
+            p.flush();
+            if close_from_client {
+                p.client.close(p.now).unwrap();
+            } else {
+                p.ac.close(p.now, session_id, b"").unwrap();
+            }
+            p.flush();
+            prop_assert_eq!(p.ac.session_count(), 0);
+            prop_assert_eq!(p.client.state(), pppoe_proto::ClientState::Closed);
+            let down = p
+                .client_events
+                .iter()
+                .filter(|(_, e)| matches!(e, ClientEvent::SessionDown { .. }))
+                .count();
+            prop_assert_eq!(down, 1);
+        }
+        ClientEvent::DiscoveryFailed { reason } => {
+            prop_assert!(matches!(
+                reason,
+                FailReason::NoOffer | FailReason::NoConfirmation
+            ));
+            prop_assert!(loss > 0 || max_delay_ms > 500, "failed on a clean link");
+            prop_assert_eq!(p.client.poll_timeout(), None);
+        }
+        e => prop_assert!(false, "unexpected {:?}", e),
+    }
+    Ok(())
+}
+
+/// Cases that once failed (formerly in `conversation.proptest-regressions`).
+#[test]
+fn lossy_link_regressions() {
+    lossy_link_converges_or_fails_within_bounds(12734694421899954265, 0, 245, 180, 1, false)
+        .unwrap();
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    // A fixed seed: the same cases on every run, so a failure reproduces
+    // (save it in the regressions above); nothing is written into the
+    // source tree.
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x2516),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
-    fn lossy_link_converges_or_fails_within_bounds(
+    fn lossy_link_converges_or_fails_within_bounds_prop(
         seed in any::<u64>(),
         loss in 0u32..700,
         dup in 0u32..500,
@@ -204,48 +292,7 @@ proptest! {
         attempts in 1u32..6,
         close_from_client in any::<bool>(),
     ) {
-        let mut cc = ClientConfig::new(ME);
-        cc.max_padi_attempts = attempts;
-        let faults = Faults { loss, dup, max_delay_ms };
-        let mut p = pair(cc, AcConfig::new(AC_MAC, b"ac"), faults, seed);
-        prop_assert!(p.run_until(10_000, finished), "no outcome");
-        // Bounded simulated time: at most `attempts` rounds of PADI + 3 PADRs.
-        prop_assert!(p.now <= Instant::from_secs(200), "took {:?}", p.now);
-        prop_assert!(padis_sent(&p) <= attempts as usize);
-        prop_assert_eq!(p.client_events.len(), 1);
-        // Never more than one session for one client, however many duplicates.
-        let ups = p.ac_events.iter().filter(|(_, e)| matches!(e, AcEvent::SessionUp { .. })).count();
-        prop_assert!(ups <= 1);
-        prop_assert!(p.ac.session_count() <= 1);
-        match p.client_events[0].1.clone() {
-            ClientEvent::SessionUp { ac_mac, session_id, .. } => {
-                prop_assert_eq!(ac_mac, AC_MAC);
-                let s = p.ac.session(session_id).expect("the AC has the session");
-                prop_assert_eq!(s.client_mac, ME);
-                // Tear down over a clean link, from either side, once the
-                // duplicates still in flight have landed. (A PADR duplicate
-                // delayed past the PADT would open a new session, as on any
-                // AC: its PPP layer's LCP timeout reaps it.)
-                p.faults = Faults::default();
-                p.flush();
-                if close_from_client {
-                    p.client.close(p.now).unwrap();
-                } else {
-                    p.ac.close(p.now, session_id, b"").unwrap();
-                }
-                p.flush();
-                prop_assert_eq!(p.ac.session_count(), 0);
-                prop_assert_eq!(p.client.state(), pppoe_proto::ClientState::Closed);
-                let down = p.client_events.iter().filter(|(_, e)| matches!(e, ClientEvent::SessionDown { .. })).count();
-                prop_assert_eq!(down, 1);
-            }
-            ClientEvent::DiscoveryFailed { reason } => {
-                prop_assert!(matches!(reason, FailReason::NoOffer | FailReason::NoConfirmation));
-                prop_assert!(loss > 0 || max_delay_ms > 500, "failed on a clean link");
-                prop_assert_eq!(p.client.poll_timeout(), None);
-            }
-            e => prop_assert!(false, "unexpected {:?}", e),
-        }
+        lossy_link_converges_or_fails_within_bounds(seed, loss, dup, max_delay_ms, attempts, close_from_client)?;
     }
 }
 

@@ -64,6 +64,23 @@ fn pppd_client_dials_our_ac_with_chap_and_pings_us() {
         return;
     };
     assert!(ok, "client did not pass:\n{console}\nour AC saw: {log:?}");
+    let dial = |what: &str| {
+        log.iter().find_map(|s| match s {
+            AcSeen::Dial { what: w, after, .. } if *w == what => Some(*after),
+            _ => None,
+        })
+    };
+    let (link_up, ipv4_up) = (dial("LinkUp").unwrap(), dial("Ipv4Up").unwrap());
+    eprintln!(
+        "dial time, pppd (rp-pppoe.so) to our AC: PADS -> LinkUp {link_up:?}, PADS -> Ipv4Up {ipv4_up:?}"
+    );
+    // Our AC waits for the client's first Configure-Request (pppd opens its
+    // PPPoE socket after the PADS): no lost request, no 3 s restart timer
+    // (measured: 3.0 s before, about 0.1 s after).
+    assert!(
+        link_up < Duration::from_secs(2),
+        "LCP took {link_up:?}: a Configure-Request was lost\n{console}"
+    );
     assert!(console.contains("LAB-PPP ip-up iface=ppp0 local=192.0.2.10 remote=192.0.2.1 dns1=198.51.100.53 dns2=198.51.100.54"), "{console}");
     assert!(
         console.contains("remote=fe80::0000:0000:0000:0001"),

@@ -89,6 +89,19 @@ fn disconnect_matches_every_identification_attribute() {
         b.log,
         bed.log()
     );
+    // The bng's LCP Terminate-Request says why.
+    let reason = b.ppp_events().find_map(|e| match e {
+        ppp_proto::Event::Down { reason } => Some(reason.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        reason,
+        Some(ppp_proto::DownReason::PeerTerminated {
+            message: "Administrative reset".into()
+        }),
+        "{:?}",
+        b.log
+    );
     assert!(ping(&mut a, addr_a, NET, 10, 5), "{}", bed.log());
     assert!(!session_down(&mut a, Duration::from_millis(500)));
     let table = bed.ctl("sessions");

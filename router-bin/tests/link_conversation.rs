@@ -400,30 +400,73 @@ fn a_wrong_password_ends_in_down_and_frees_the_ac_session() {
     assert!(seg.run_until(Duration::from_secs(30), |s| s.ac.session_count() == 0));
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+/// The property: under any impairment every router ends up either fully
+/// up or with a failure it reports, within bounded simulated time; with mild
+/// loss all come up, with distinct addresses.
+fn lossy_segment_converges_or_reports(
+    loss: u32,
+    dup: u32,
+    delay: u32,
+    seed: u64,
+) -> Result<(), String> {
+    let impair = Impairment {
+        loss_percent: loss,
+        duplicate_percent: dup,
+        max_delay_ms: delay,
+    };
+    let mut seg = Segment::new(3, impair, seed);
+    let settled = seg.run_until(Duration::from_secs(300), each_up_or_failed);
+    if !settled {
+        return Err(format!("unsettled after 300 s: {:?}", seg.client_logs));
+    }
+    if loss <= 10 && !all_up(&seg) {
+        return Err(format!("mild loss must converge: {:?}", seg.client_logs));
+    }
+    let mut addrs = addresses(&seg);
+    let n = addrs.len();
+    addrs.sort();
+    addrs.dedup();
+    if addrs.len() != n {
+        return Err("an address was given twice".into());
+    }
+    Ok(())
+}
 
-    /// Under any impairment every router ends up either fully up or with a
-    /// failure it reports, within bounded simulated time; with mild loss all
-    /// come up, with distinct addresses.
+/// Cases that once failed. Duplicated LCP Configure-Requests renegotiated
+/// LCP after it opened (RFC 1661 says so), and a CHAP Challenge of an
+/// earlier negotiation, delayed, reached the router after the current one:
+/// it answered both and then dropped the Success, which named the current
+/// Challenge rather than its last Response; three LinkUps, then
+/// AuthTimeout. (ppp-proto's `chap` tests show the fix.)
+#[test]
+fn lossy_segment_regressions() {
+    for (loss, dup, delay, seed) in [
+        (0, 16, 214, 4283223313167742508),
+        (7, 1, 242, 13468002903044522574),
+    ] {
+        lossy_segment_converges_or_reports(loss, dup, delay, seed).unwrap();
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 64,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x11c0_2024),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// [`lossy_segment_converges_or_reports`] over random impairments. A
+    /// fixed seed: the same cases on every run, so a failure reproduces
+    /// (save it in the regressions above); nothing is written into the
+    /// source tree.
     #[test]
-    fn lossy_segment_converges_or_reports(
+    fn lossy_segment_converges_or_reports_prop(
         loss in 0u32..35,
         dup in 0u32..20,
         delay in 1u32..300,
         seed in any::<u64>(),
     ) {
-        let impair = Impairment { loss_percent: loss, duplicate_percent: dup, max_delay_ms: delay };
-        let mut seg = Segment::new(3, impair, seed);
-        let settled = seg.run_until(Duration::from_secs(300), each_up_or_failed);
-        prop_assert!(settled, "unsettled after 300 s: {:?}", seg.client_logs);
-        if loss <= 10 {
-            prop_assert!(all_up(&seg), "mild loss must converge: {:?}", seg.client_logs);
-        }
-        let mut addrs = addresses(&seg);
-        let n = addrs.len();
-        addrs.sort();
-        addrs.dedup();
-        prop_assert_eq!(addrs.len(), n, "an address was given twice");
+        lossy_segment_converges_or_reports(loss, dup, delay, seed).map_err(TestCaseError::fail)?;
     }
 }

@@ -85,6 +85,7 @@ impl<P: Policy> Fsm<P> {
                 let catastrophic = protocol == P::PROTOCOL;
                 self.rxj(now, catastrophic, sink);
                 if !catastrophic {
+                    self.heard = true;
                     return Ok(Received::ProtocolReject(protocol));
                 }
             }
@@ -103,6 +104,7 @@ impl<P: Policy> Fsm<P> {
                 self.scj(sink, &packet[..len]);
             }
         }
+        self.heard = true;
         Ok(Received::Handled)
     }
 
@@ -160,8 +162,14 @@ impl<P: Policy> Fsm<P> {
                 self.goto(if good { State::AckSent } else { State::ReqSent });
             }
             State::ReqSent | State::AckSent => {
+                let first = self.state == State::ReqSent && !self.heard;
                 send_reply(self, sink);
                 self.goto(if good { State::AckSent } else { State::ReqSent });
+                if first && self.restart_count > 0 {
+                    // Our request may have been lost: see FIRST_REPLY_GRACE.
+                    let soon = now + self.timers.restart.min(super::FIRST_REPLY_GRACE);
+                    self.deadline = Some(self.deadline.map_or(soon, |d| d.min(soon)));
+                }
             }
             State::AckRcvd => {
                 send_reply(self, sink);
@@ -291,7 +299,10 @@ impl<P: Policy> Fsm<P> {
                 self.act(sink, Action::Tlf);
                 self.goto(State::Stopped);
             }
-            State::AckRcvd | State::AckSent => self.goto(State::ReqSent),
+            // The peer's Terminate-Ack says nothing about our request; in
+            // Ack-Sent our Ack of its request still stands (RFC 1661 §4.1:
+            // RTA in Ack-Sent is "8"; pppd's fsm_rtermack likewise).
+            State::AckRcvd => self.goto(State::ReqSent),
             State::Opened => {
                 self.act(sink, Action::Tld);
                 self.scr(now, rng, sink, false);

@@ -1,5 +1,6 @@
 //! What the session reports: phases, events, why it went down, counters.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::net::Ipv4Addr;
 
@@ -22,12 +23,19 @@ pub enum Phase {
 }
 
 /// Why the session went down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DownReason {
     /// [`Session::close`](crate::Session::close).
     LocalClose,
-    /// The peer sent an LCP Terminate-Request.
-    PeerTerminated,
+    /// The peer sent an LCP Terminate-Request (while the link was open, or
+    /// during negotiation, which then did not complete).
+    PeerTerminated {
+        /// Its Data, which implementations fill with a reason for people
+        /// ("peer refused to authenticate"): at most
+        /// [`MAX_TERMINATE_DATA`](crate::fsm::MAX_TERMINATE_DATA) bytes,
+        /// decoded as UTF-8 with invalid sequences replaced; empty if none.
+        message: String,
+    },
     /// [`Session::lower_down`](crate::Session::lower_down) (PPPoE PADT, carrier loss).
     LowerDown,
     /// Echo-Requests went unanswered (`echo_failure` in a row).
@@ -83,6 +91,10 @@ pub enum Event {
         peer: Ipv4Addr,
         /// DNS servers (RFC 1877).
         dns: [Option<Ipv4Addr>; 2],
+        /// Client: the server sent no IP-Address of its own, so `peer` is
+        /// [`PLACEHOLDER_PEER`](crate::ipcp::PLACEHOLDER_PEER) (worth a log
+        /// line; a point-to-point route needs no peer address).
+        peer_assumed: bool,
     },
     /// IPCP left the Opened state.
     Ipv4Down,

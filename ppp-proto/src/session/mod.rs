@@ -12,6 +12,7 @@
 //! 10,000.
 
 use alloc::collections::VecDeque;
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use bytes::BufMut;
@@ -27,6 +28,7 @@ use crate::ipv6cp::Ipv6cpPolicy;
 use crate::lcp::{self, LcpPolicy};
 use crate::pap::{PapAuthenticator, PapPeer};
 use crate::wire::chap::ChapPacket;
+use crate::wire::cp::{CpBody, CpPacket};
 use crate::wire::pap::PapPacket;
 use crate::wire::{PppFrame, protocol};
 
@@ -86,6 +88,11 @@ pub struct Session {
     auth: Auth,
     reason: Option<DownReason>,
     echo_deadline: Option<Instant>,
+    /// The text of a Terminate-Request the peer sent while LCP was
+    /// negotiating: the reason if the negotiation then fails.
+    peer_terminated: Option<String>,
+    /// LCP waits silently for the peer's request until then.
+    silent_deadline: Option<Instant>,
     /// Identifier of our Echo-Requests and Protocol-Rejects.
     extra_id: u8,
     ipv4_rejected: bool,
@@ -122,6 +129,8 @@ impl Session {
             auth: Auth::None,
             reason: None,
             echo_deadline: None,
+            silent_deadline: None,
+            peer_terminated: None,
             extra_id: 0,
             ipv4_rejected: false,
             ipv6_rejected: false,
@@ -205,13 +214,29 @@ impl Session {
             layer: &mut self.layer,
         };
         self.lcp.open(now, rng, &mut out);
-        self.lcp.up(now, rng, &mut out);
+        match self.config.lcp.silent {
+            Some(wait) => {
+                self.lcp.up_silent(now, rng, &mut out);
+                self.silent_deadline = Some(now + wait);
+            }
+            None => self.lcp.up(now, rng, &mut out),
+        }
         self.process(now, rng);
     }
 
-    /// Closes the link: LCP Terminate-Request, then [`Event::Down`].
+    /// Closes the link: LCP Terminate-Request (saying "User request", as
+    /// pppd), then [`Event::Down`].
     pub fn close(&mut self, now: Instant, rng: &mut SeededRng) {
         self.close_with(now, DownReason::LocalClose);
+        self.process(now, rng);
+    }
+
+    /// Closes the link like [`Session::close`], the Terminate-Request
+    /// saying `why` (e.g. "Session timeout"; at most
+    /// [`MAX_TERMINATE_DATA`](crate::fsm::MAX_TERMINATE_DATA) bytes are
+    /// sent).
+    pub fn close_because(&mut self, now: Instant, rng: &mut SeededRng, why: &[u8]) {
+        self.close_saying(now, DownReason::LocalClose, Some(why));
         self.process(now, rng);
     }
 
@@ -326,10 +351,29 @@ impl Session {
         };
         match f.protocol {
             protocol::LCP => {
-                let terminate = f.payload.first() == Some(&5) && self.lcp.state() == State::Opened;
+                let opened = self.lcp.state() == State::Opened;
                 let r = self.lcp.handle_packet(now, f.payload, rng, &mut out)?;
-                if terminate {
-                    self.reason.get_or_insert(DownReason::PeerTerminated);
+                // The packet is well formed (the automaton took it).
+                let terminate = match CpPacket::parse(f.payload, true) {
+                    Ok(CpPacket {
+                        body: CpBody::TerminateRequest(data),
+                        ..
+                    }) => Some(terminate_text(data)),
+                    _ => None,
+                };
+                if self.lcp.state() != State::Stopped {
+                    // The peer spoke first: no fallback needed.
+                    self.silent_deadline = None;
+                }
+                if let Some(message) = terminate {
+                    if opened {
+                        self.reason
+                            .get_or_insert(DownReason::PeerTerminated { message });
+                    } else {
+                        // Negotiating: the automaton goes on (RFC 1661),
+                        // but if it then fails, this is why.
+                        self.peer_terminated = Some(message);
+                    }
                 }
                 if let Received::ProtocolReject(p) = r {
                     self.protocol_rejected(now, p);
@@ -461,6 +505,7 @@ impl Session {
             self.ipv6cp.as_ref().and_then(Fsm::poll_timeout),
             auth,
             self.echo_deadline,
+            self.silent_deadline,
         ]
         .into_iter()
         .flatten()
@@ -478,6 +523,16 @@ impl Session {
             layer: &mut self.layer,
         };
         self.lcp.handle_timeout(now, rng, &mut out);
+        if let Some(d) = self.silent_deadline
+            && d <= now
+        {
+            self.silent_deadline = None;
+            if self.lcp.state() == State::Stopped {
+                // The peer stayed quiet: start actively (Down, Up).
+                self.lcp.down(&mut out);
+                self.lcp.up(now, rng, &mut out);
+            }
+        }
         if let Some(n) = &mut self.ipcp {
             n.handle_timeout(now, rng, &mut out);
         }
@@ -555,4 +610,10 @@ impl Session {
         }
         e
     }
+}
+
+/// The peer's Terminate-Request Data as text: bounded, lossily decoded.
+fn terminate_text(data: &[u8]) -> String {
+    let data = &data[..data.len().min(crate::fsm::MAX_TERMINATE_DATA)];
+    String::from_utf8_lossy(data).into_owned()
 }

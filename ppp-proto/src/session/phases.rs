@@ -7,7 +7,7 @@ use super::{Auth, DownReason, Event, Out, Phase, Session};
 use crate::chap::{ChapAuthenticator, ChapPeer};
 use crate::config::Role;
 use crate::fsm::{Action, Fsm, State};
-use crate::ipcp::IpcpPolicy;
+use crate::ipcp::{IpcpPolicy, PLACEHOLDER_PEER};
 use crate::ipv6cp::Ipv6cpPolicy;
 use crate::lcp::AuthMethod;
 use crate::pap::{PapAuthenticator, PapPeer};
@@ -16,11 +16,24 @@ use crate::wire::protocol;
 impl Session {
     // ----- sequencing --------------------------------------------------------
 
+    /// Closes for `reason`, the Terminate-Request saying why (as pppd).
     pub(super) fn close_with(&mut self, now: Instant, reason: DownReason) {
+        let text = terminate_text(&reason);
+        self.close_saying(now, reason, text);
+    }
+
+    /// Closes for `reason`, the Terminate-Request carrying `text`. The
+    /// first reason stays.
+    pub(super) fn close_saying(&mut self, now: Instant, reason: DownReason, text: Option<&[u8]>) {
         if self.phase == Phase::Dead {
             return;
         }
-        self.reason.get_or_insert(reason);
+        if self.reason.is_none() {
+            if let Some(text) = text {
+                self.lcp.set_terminate_data(text);
+            }
+            self.reason = Some(reason);
+        }
         self.echo_deadline = None;
         let mut out = Out {
             tx: &mut self.tx,
@@ -29,6 +42,10 @@ impl Session {
         self.lcp.close(now, &mut out);
         if matches!(self.lcp.state(), State::Closing | State::Stopping) {
             self.phase = Phase::Terminate;
+        } else if self.lcp.state() == State::Closed {
+            // Closed while waiting silently (Stopped): nothing was sent, so
+            // there is nothing to terminate.
+            self.finish();
         }
     }
 
@@ -38,11 +55,16 @@ impl Session {
         }
         self.phase = Phase::Dead;
         self.echo_deadline = None;
+        self.silent_deadline = None;
         self.auth = Auth::None;
         self.ipcp = None;
         self.ipv6cp = None;
-        let reason = self.reason.unwrap_or(DownReason::NegotiationFailed);
-        self.reason = Some(reason);
+        let reason = match (self.reason.clone(), self.peer_terminated.take()) {
+            (Some(r), _) => r,
+            (None, Some(message)) => DownReason::PeerTerminated { message },
+            (None, None) => DownReason::NegotiationFailed,
+        };
+        self.reason = Some(reason.clone());
         self.events.push_back(Event::Down { reason });
     }
 
@@ -61,16 +83,27 @@ impl Session {
                     };
                     if let Some(n) = &mut self.ipcp {
                         let p = &n.policy;
-                        if p.local().is_unspecified() || p.peer().is_unspecified() {
+                        // The address that matters: the client's own, or
+                        // the one the server assigned.
+                        let ours = if p.is_server() { p.peer() } else { p.local() };
+                        if ours.is_unspecified() {
                             // No usable address was agreed (the other side
                             // rejected IP-Address): IPv4 is not possible.
                             n.close(now, &mut out);
                         } else {
+                            // A server that sent no IP-Address of its own:
+                            // a placeholder, as pppd does.
+                            let peer_assumed = !p.is_server() && p.peer().is_unspecified();
                             self.ipv4_up = true;
                             self.events.push_back(Event::Ipv4Up {
                                 local: p.local(),
-                                peer: p.peer(),
+                                peer: if peer_assumed {
+                                    PLACEHOLDER_PEER
+                                } else {
+                                    p.peer()
+                                },
                                 dns: p.dns(),
+                                peer_assumed,
                             });
                         }
                     }
@@ -105,6 +138,8 @@ impl Session {
 
     pub(super) fn lcp_up(&mut self, now: Instant, rng: &mut SeededRng) {
         self.events.push_back(Event::LinkUp { mtu: self.mtu() });
+        // A Terminate-Request during this negotiation did not end it.
+        self.peer_terminated = None;
         self.lcp.policy.echo_outstanding = 0;
         self.echo_deadline = self.config.lcp.echo_interval.map(|i| now + i);
         let t = self.config.lcp.timers;
@@ -295,3 +330,21 @@ impl Session {
 
 /// How often an NCP that failed to converge is negotiated afresh.
 pub(super) const MAX_NCP_RESTARTS: u8 = 2;
+
+/// What our Terminate-Request says when we close for `reason` (pppd's
+/// texts where it has one); `None` when we send none for it.
+fn terminate_text(reason: &DownReason) -> Option<&'static [u8]> {
+    Some(match reason {
+        DownReason::LocalClose => b"User request",
+        DownReason::AuthFailed => b"Authentication failed",
+        DownReason::AuthTimeout => b"Authentication timed out",
+        DownReason::AuthRefused => b"Peer refused to authenticate",
+        DownReason::EchoTimeout => b"Peer not responding",
+        DownReason::LoopedBack => b"Loopback detected",
+        DownReason::Ipv6Lost => b"IPv6 is required and IPv6CP is down",
+        DownReason::NoNetworkProtocols => b"No network protocols running",
+        DownReason::NegotiationFailed
+        | DownReason::PeerTerminated { .. }
+        | DownReason::LowerDown => return None,
+    })
+}

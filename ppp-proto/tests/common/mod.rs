@@ -269,14 +269,14 @@ impl Pair {
 
     pub fn peer_down(&self) -> Option<ppp_proto::DownReason> {
         self.peer_events.iter().find_map(|(_, e)| match e {
-            Event::Down { reason } => Some(*reason),
+            Event::Down { reason } => Some(reason.clone()),
             _ => None,
         })
     }
 
     pub fn ac_down(&self) -> Option<ppp_proto::DownReason> {
         self.ac_events.iter().find_map(|(_, e)| match e {
-            Event::Down { reason } => Some(*reason),
+            Event::Down { reason } => Some(reason.clone()),
             _ => None,
         })
     }

@@ -211,11 +211,22 @@ impl AcLink {
 
     /// Ends a session: LCP Terminate, then PADT once PPP is down.
     pub fn close(&mut self, now: Instant, session_id: u16) -> Result<(), LinkError> {
+        self.close_because(now, session_id, b"User request")
+    }
+
+    /// Ends a session like [`close`](Self::close), the Terminate-Request
+    /// saying `why` ("Session timeout", "Administrative reset").
+    pub fn close_because(
+        &mut self,
+        now: Instant,
+        session_id: u16,
+        why: &[u8],
+    ) -> Result<(), LinkError> {
         let (s, _) = self
             .sessions
             .get_mut(&session_id)
             .ok_or(LinkError::NoSession)?;
-        s.close(now, &mut self.rng);
+        s.close_because(now, &mut self.rng, why);
         self.pump_session(now, session_id);
         Ok(())
     }

@@ -24,6 +24,13 @@ pub enum AcSeen {
     Link(AcLinkEvent),
     /// An echo request was answered (session, PPP protocol).
     Echoed(u16, u16),
+    /// Dial time: `what` (LinkUp, Ipv4Up) came this long after the
+    /// session's PADS (its SessionUp).
+    Dial {
+        session_id: u16,
+        what: &'static str,
+        after: Duration,
+    },
 }
 
 /// Settings of the test AC.
@@ -78,6 +85,7 @@ fn serve_until(
     let mut next_host = 0u32;
     let mut buf = [0u8; 1600];
     let mut out = [0u8; 1600];
+    let mut pads_at = std::collections::HashMap::new();
     loop {
         while let Some(frame) = link.poll_transmit() {
             sock.send(&frame).expect("send");
@@ -101,7 +109,31 @@ fn serve_until(
                     let _ = link.reject(clock.now(), *session_id, b"Access denied");
                 }
             }
+            let dial = match &e {
+                AcLinkEvent::Pppoe(pppoe_proto::AcEvent::SessionUp { session_id, .. }) => {
+                    pads_at.insert(*session_id, std::time::Instant::now());
+                    None
+                }
+                AcLinkEvent::Ppp {
+                    session_id,
+                    event: PppEvent::LinkUp { .. },
+                } => Some((*session_id, "LinkUp")),
+                AcLinkEvent::Ppp {
+                    session_id,
+                    event: PppEvent::Ipv4Up { .. },
+                } => Some((*session_id, "Ipv4Up")),
+                _ => None,
+            };
             log.push(AcSeen::Link(e));
+            if let Some((session_id, what)) = dial
+                && let Some(t) = pads_at.get(&session_id)
+            {
+                log.push(AcSeen::Dial {
+                    session_id,
+                    what,
+                    after: t.elapsed(),
+                });
+            }
         }
         // Asked after the events are drained: a session the link has
         // already dropped may still have its Down event queued.

@@ -143,7 +143,9 @@ impl Dialer {
     /// The first `Ipv4Up` seen.
     pub fn ipv4(&self) -> Option<(Ipv4Addr, Ipv4Addr, [Option<Ipv4Addr>; 2])> {
         self.ppp_events().find_map(|e| match e {
-            PppEvent::Ipv4Up { local, peer, dns } => Some((*local, *peer, *dns)),
+            PppEvent::Ipv4Up {
+                local, peer, dns, ..
+            } => Some((*local, *peer, *dns)),
             _ => None,
         })
     }

@@ -46,6 +46,18 @@ pub mod cause {
     /// nor the catch-all NAS-Request (which shutdown uses), so accounting
     /// tells replacements apart.
     pub const PORT_PREEMPTED: u32 = 13;
+
+    /// What our LCP Terminate-Request says when we end a session for
+    /// `cause`.
+    pub fn terminate_text(cause: u32) -> &'static [u8] {
+        match cause {
+            SESSION_TIMEOUT => b"Session timeout",
+            ADMIN_RESET => b"Administrative reset",
+            USER_REQUEST => b"User request",
+            PORT_PREEMPTED => b"Replaced by a new session from the same MAC",
+            _ => b"Closed by the access concentrator",
+        }
+    }
 }
 
 /// A route change for an address outside the pool.
@@ -229,7 +241,9 @@ impl Bng {
             PppEvent::Ipv6Down => s.local_ifid = None,
             PppEvent::Down { reason } => {
                 let c = match reason {
-                    DownReason::PeerTerminated | DownReason::LowerDown => cause::USER_REQUEST,
+                    DownReason::PeerTerminated { .. } | DownReason::LowerDown => {
+                        cause::USER_REQUEST
+                    }
                     DownReason::EchoTimeout => cause::LOST_CARRIER,
                     DownReason::LocalClose => s.close_cause.unwrap_or(cause::NAS_REQUEST),
                     _ => cause::NAS_ERROR,
@@ -276,7 +290,8 @@ impl Bng {
     pub fn close(&mut self, id: u16, cause: u32) {
         if let Some(s) = self.table.by_id.get_mut(&id) {
             s.close_cause.get_or_insert(cause);
-            let _ = self.link.close(self.clock.now(), id);
+            let why = cause::terminate_text(cause);
+            let _ = self.link.close_because(self.clock.now(), id, why);
         }
     }
 

@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::state::{self, WanState};
 
 mod status;
-use status::fail_text;
+use status::{down_text, fail_text};
 
 /// What the kernel must be told.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -308,7 +308,9 @@ impl Wan {
                 None
             }
             ClientLinkEvent::Pppoe(ClientEvent::DiscoveryFailed { reason }) => {
-                let why = format!("PPPoE discovery failed: {}", fail_text(&reason));
+                let w = &self.cfg.wan;
+                let text = fail_text(&reason, w.ac_name.as_deref(), &w.service);
+                let why = format!("PPPoE discovery failed: {text}");
                 warn!("{why}");
                 Some(why)
             }
@@ -344,8 +346,16 @@ impl Wan {
                     String::from_utf8_lossy(&message)
                 );
             }
-            PppEvent::Ipv4Up { local, peer, dns } => {
+            PppEvent::Ipv4Up {
+                local,
+                peer,
+                dns,
+                peer_assumed,
+            } => {
                 let dns: Vec<Ipv4Addr> = dns.into_iter().flatten().collect();
+                if peer_assumed {
+                    warn!("the AC sent no IPv4 address of its own: using {peer} for the peer");
+                }
                 info!("IPv4 up: {local} (peer {peer}, DNS {dns:?})");
                 self.ipv4 = Some((local, peer, dns.clone()));
                 self.up_since.get_or_insert_with(StdInstant::now);
@@ -388,8 +398,9 @@ impl Wan {
                 info!("the AC rejected protocol {protocol:#06x}");
             }
             PppEvent::Down { reason } => {
-                warn!("PPP down: {reason:?}");
-                return Some(format!("PPP down: {reason:?}"));
+                let why = down_text(&reason);
+                warn!("{why}");
+                return Some(why);
             }
             PppEvent::AuthRequest { .. } => {}
         }

@@ -3,14 +3,32 @@
 use std::net::Ipv4Addr;
 use std::time::Instant as StdInstant;
 
+use ppp_proto::DownReason;
 use pppoe_proto::FailReason;
 
 use super::{Wan, link_local};
 
-/// A discovery failure for people.
-pub(super) fn fail_text(r: &FailReason) -> String {
+/// A discovery failure for people; `ac_name` and `service` are the
+/// configured filters (`wan.ac_name`, `wan.service`).
+pub(super) fn fail_text(r: &FailReason, ac_name: Option<&str>, service: &str) -> String {
     let text = |t: &[u8]| String::from_utf8_lossy(t).into_owned();
     match r {
+        FailReason::NoMatchingOffer { offers, ac_names } => {
+            let mut wanted = Vec::new();
+            if let Some(a) = ac_name {
+                wanted.push(format!("from AC-Name {a:?} (wan.ac_name)"));
+            }
+            if !service.is_empty() {
+                wanted.push(format!("offering Service-Name {service:?} (wan.service)"));
+            }
+            let names: Vec<String> = ac_names.iter().map(|n| format!("{:?}", text(n))).collect();
+            format!(
+                "{offers} PADO{}, none {}; they came from AC-Name {}",
+                if *offers == 1 { "" } else { "s" },
+                wanted.join(" and "),
+                names.join(", ")
+            )
+        }
         FailReason::NoOffer => "no access concentrator answered (is wan.interface the right port? wan.service / wan.ac_name too strict?)".into(),
         FailReason::NoConfirmation => "the access concentrator did not confirm the session (no PADS)".into(),
         FailReason::ServiceNameError(t) => format!("Service-Name error: {}", text(t)),
@@ -18,6 +36,20 @@ pub(super) fn fail_text(r: &FailReason) -> String {
         FailReason::GenericError(t) => format!("error from the AC: {}", text(t)),
         FailReason::Refused => "the AC refused the session".into(),
         FailReason::Aborted => "aborted".into(),
+    }
+}
+
+/// Why PPP went down, for people: the AC's own words when it terminated
+/// the link (its LCP Terminate-Request text).
+pub(super) fn down_text(reason: &DownReason) -> String {
+    match reason {
+        DownReason::PeerTerminated { message } if message.is_empty() => {
+            "PPP down: the AC terminated the link".to_owned()
+        }
+        DownReason::PeerTerminated { message } => {
+            format!("PPP down: the AC terminated the link: {message:?}")
+        }
+        other => format!("PPP down: {other:?}"),
     }
 }
 
@@ -67,5 +99,50 @@ impl Wan {
             );
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every PADO refused by the filters: the reason names the filter and
+    /// who answered, not "no access concentrator answered".
+    #[test]
+    fn refused_offers_name_the_filter() {
+        let r = FailReason::NoMatchingOffer {
+            offers: 3,
+            ac_names: vec![b"isp-bras-1".to_vec(), b"other".to_vec()],
+        };
+        assert_eq!(
+            fail_text(&r, Some("my-ac"), ""),
+            "3 PADOs, none from AC-Name \"my-ac\" (wan.ac_name); they came from AC-Name \"isp-bras-1\", \"other\""
+        );
+        let r = FailReason::NoMatchingOffer {
+            offers: 1,
+            ac_names: vec![b"isp".to_vec()],
+        };
+        assert_eq!(
+            fail_text(&r, None, "voip"),
+            "1 PADO, none offering Service-Name \"voip\" (wan.service); they came from AC-Name \"isp\""
+        );
+        assert!(
+            fail_text(&FailReason::NoOffer, None, "")
+                .starts_with("no access concentrator answered")
+        );
+    }
+
+    /// The AC's Terminate-Request text is logged (it used to be only
+    /// "PeerTerminated").
+    #[test]
+    fn the_acs_terminate_text_is_shown() {
+        let r = DownReason::PeerTerminated {
+            message: "peer refused to authenticate".into(),
+        };
+        assert_eq!(
+            down_text(&r),
+            "PPP down: the AC terminated the link: \"peer refused to authenticate\""
+        );
+        assert_eq!(down_text(&DownReason::EchoTimeout), "PPP down: EchoTimeout");
     }
 }
