@@ -241,6 +241,7 @@ mod tests {
         assert_eq!(later_clock.from_std(before), Instant::ZERO);
     }
 
+    #[cfg(feature = "std")]
     #[test]
     fn epoch_clock_reads_wall_time_and_round_trips() {
         let wall = std::time::SystemTime::now()
