@@ -19,3 +19,12 @@ extern crate std;
 pub mod wire;
 
 pub use wire::NdpWireError;
+
+mod prefix;
+pub mod router;
+
+pub use prefix::{NdpCarveError, carve_lan_prefix};
+pub use router::{
+    NdpDnsServers, NdpRouter, NdpRouterCommandError, NdpRouterConfig, NdpRouterConfigError,
+    NdpRouterCounters, NdpRouterDropped, NdpRouterEvent,
+};

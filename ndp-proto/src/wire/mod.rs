@@ -27,6 +27,7 @@ pub use message::{
     ICMPV6_NEXT_HEADER, NdpMessage, NeighborAdvertisement, NeighborSolicitation, Redirect,
     RouterAdvertisement, RouterSolicitation, icmp_type, icmpv6_checksum,
 };
+pub(crate) use option::mask;
 pub use option::{
     Dnssl, Mtu, NdpOption, Pref64, Pref64Length, PrefixInformation, Rdnss, RouteInformation,
     RouterPreference, option_type,
