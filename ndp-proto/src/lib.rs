@@ -20,9 +20,16 @@ pub mod wire;
 
 pub use wire::NdpWireError;
 
+pub mod host;
+pub mod iid;
 mod prefix;
 pub mod router;
 
+pub use host::{
+    NdpHost, NdpHostAddress, NdpHostConfig, NdpHostConfigError, NdpHostCounters, NdpHostDropped,
+    NdpHostEvent, NdpHostUnknownAddress,
+};
+pub use iid::NdpSecretKey;
 pub use prefix::{NdpCarveError, carve_lan_prefix};
 pub use router::{
     NdpDnsServers, NdpRouter, NdpRouterCommandError, NdpRouterConfig, NdpRouterConfigError,

@@ -1,0 +1,850 @@
+//! Host-side Router Advertisement processing for a SLAAC interface (RFC
+//! 4861 §6.3, RFC 4862 §5.5, RFC 7217, RFC 8106 §5.3, RFC 4191 §3).
+//!
+//! - Router Solicitations at start: after a random 0–1 s
+//!   (MAX_RTR_SOLICITATION_DELAY), up to 3 (MAX_RTR_SOLICITATIONS) every
+//!   4 s (RTR_SOLICITATION_INTERVAL), stopped by the first valid RA.
+//! - Default routers (Router Lifetime, preference), on-link prefixes (L),
+//!   addresses from autonomous /64 prefixes (A) with a stable RFC 7217
+//!   interface identifier ([`crate::iid::stable_address`]), the two-hour
+//!   rule of RFC 4862 §5.5.3 e) for valid-lifetime updates, the link MTU
+//!   (1280..=`link_mtu`), RDNSS servers; every lifetime counted down on the
+//!   injected clock, each change an [`NdpHostEvent`].
+//! - Neighbours: the link-layer addresses seen in RA/NS source and NA
+//!   target options, kept for `neighbour_lifetime` after last seen.
+//! - Bounds: routers, on-link prefixes, addresses (16), neighbours (256),
+//!   DNS servers. An RA (or NS/NA) that would add an entry past a bound is
+//!   ignored as a whole and counted ([`NdpHostDropped::TableFull`]); the
+//!   state stays exactly as it was.
+//!
+//! The machine does not run DAD; the embedder (the kernel) does and reports
+//! a duplicate with [`NdpHost::dad_failed`], which moves to the next
+//! DAD_Counter (RFC 7217 §6, at most IDGEN_RETRIES = 3 times).
+//!
+//! # Drain order
+//!
+//! After each `handle_*` call or command, drain [`NdpHost::poll_transmit`]
+//! then [`NdpHost::poll_event`] until each returns `None`, and read
+//! [`NdpHost::poll_timeout`] last.
+
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+use core::net::Ipv6Addr;
+
+use proto_core::{Duration, Instant, SeededRng, Transmit};
+
+use crate::iid::{NdpSecretKey, stable_address};
+use crate::wire::{
+    NdpMessage, NdpOption, NdpWireError, RouterAdvertisement, RouterPreference, RouterSolicitation,
+};
+
+/// RFC 4861 §10.
+pub const MAX_RTR_SOLICITATION_DELAY: Duration = Duration::from_secs(1);
+/// RFC 4861 §10.
+pub const RTR_SOLICITATION_INTERVAL: Duration = Duration::from_secs(4);
+/// RFC 4861 §10.
+pub const MAX_RTR_SOLICITATIONS: u32 = 3;
+/// RFC 7217 §6.
+pub const IDGEN_RETRIES: u8 = 3;
+/// RFC 4862 §5.5.3 e): two hours.
+const TWO_HOURS: Duration = Duration::from_secs(7200);
+/// All-routers multicast, where RSs go.
+pub const ALL_ROUTERS: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 2);
+
+/// The host side's configuration.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct NdpHostConfig {
+    /// Our link-local address (RS source), or `::` before we have one.
+    pub source: Ipv6Addr,
+    /// Sent in RSs as the Source Link-Layer Address (not from `::`).
+    pub link_layer_address: Option<[u8; 6]>,
+    /// RFC 7217 Net_Iface (the interface name, say).
+    pub interface_name: Vec<u8>,
+    /// RFC 7217 Network_ID (may be empty).
+    pub network_id: Vec<u8>,
+    /// RFC 7217 secret_key.
+    pub secret_key: NdpSecretKey,
+    /// Send Router Solicitations at start. Default true.
+    pub solicit: bool,
+    /// The link's own MTU: larger MTU options are ignored. Default 1500.
+    pub link_mtu: u32,
+    /// Default routers kept. Default 8.
+    pub max_routers: usize,
+    /// On-link prefixes kept. Default 16.
+    pub max_prefixes: usize,
+    /// SLAAC addresses kept. Default 16.
+    pub max_addresses: usize,
+    /// Neighbours kept. Default 256.
+    pub max_neighbours: usize,
+    /// DNS servers kept (more are ignored and counted). Default 8.
+    pub max_dns_servers: usize,
+    /// How long a neighbour entry lives after it was last seen. Default 1 h.
+    pub neighbour_lifetime: Duration,
+}
+
+impl NdpHostConfig {
+    /// Defaults as documented.
+    pub fn new(source: Ipv6Addr, interface_name: &[u8], secret_key: NdpSecretKey) -> Self {
+        NdpHostConfig {
+            source,
+            link_layer_address: None,
+            interface_name: interface_name.to_vec(),
+            network_id: Vec::new(),
+            secret_key,
+            solicit: true,
+            link_mtu: 1500,
+            max_routers: 8,
+            max_prefixes: 16,
+            max_addresses: 16,
+            max_neighbours: 256,
+            max_dns_servers: 8,
+            neighbour_lifetime: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// A SLAAC address and its lifetimes (`None`: infinite).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct NdpHostAddress {
+    /// The address.
+    pub address: Ipv6Addr,
+    /// Always 64.
+    pub prefix_length: u8,
+    /// When it becomes invalid.
+    pub valid_until: Option<Instant>,
+    /// When it becomes deprecated.
+    pub preferred_until: Option<Instant>,
+}
+
+/// What the embedder must act on.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum NdpHostEvent {
+    /// A new default router.
+    RouterAdded {
+        /// Its link-local address.
+        router: Ipv6Addr,
+        /// Router Lifetime.
+        lifetime: Duration,
+        /// RFC 4191 preference.
+        preference: RouterPreference,
+    },
+    /// A default router's lifetime ran out or was set to 0.
+    RouterExpired {
+        /// Its address.
+        router: Ipv6Addr,
+    },
+    /// A new on-link prefix.
+    OnLinkPrefixAdded {
+        /// The prefix.
+        prefix: Ipv6Addr,
+        /// Its length.
+        prefix_length: u8,
+    },
+    /// An on-link prefix's valid lifetime ran out (or was 0).
+    OnLinkPrefixExpired {
+        /// The prefix.
+        prefix: Ipv6Addr,
+        /// Its length.
+        prefix_length: u8,
+    },
+    /// A new address: configure it.
+    AddressAdded(NdpHostAddress),
+    /// New lifetimes for an address (an RA refreshed it).
+    AddressUpdated(NdpHostAddress),
+    /// The preferred lifetime ran out (or an RA set it to 0).
+    AddressDeprecated {
+        /// The address.
+        address: Ipv6Addr,
+    },
+    /// The valid lifetime ran out, or DAD failed: remove it.
+    AddressRemoved {
+        /// The address.
+        address: Ipv6Addr,
+    },
+    /// IDGEN_RETRIES duplicates in a row: no address for this prefix.
+    AddressGenerationFailed {
+        /// The /64.
+        prefix: Ipv6Addr,
+    },
+    /// The link MTU from an MTU option.
+    MtuChanged {
+        /// The MTU.
+        mtu: u32,
+    },
+    /// The RDNSS servers now valid, in the order learned.
+    DnsServers(Vec<Ipv6Addr>),
+}
+
+/// Why an input was dropped (counted; state unchanged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NdpHostDropped {
+    /// Did not parse (or bad checksum).
+    #[error("malformed: {0}")]
+    Malformed(NdpWireError),
+    /// IPv6 hop limit not 255 (RFC 4861 §6.1.2).
+    #[error("hop limit is not 255")]
+    HopLimit,
+    /// Fails RFC 4861 §6.1 validity (RA source not link-local, ...).
+    #[error("fails RFC 4861 validity checks")]
+    Invalid,
+    /// A message a host does not act on (RS, Redirect).
+    #[error("not a message the host acts on")]
+    Unexpected,
+    /// It would grow a table past its bound.
+    #[error("a table is full")]
+    TableFull,
+}
+
+/// A configuration that cannot work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NdpHostConfigError {
+    /// `link_mtu` below the IPv6 minimum of 1280.
+    #[error("link MTU below 1280")]
+    LinkMtu,
+    /// The RS source is neither `::` nor link-local (RFC 4861 §4.1).
+    #[error("RS source must be :: or link-local")]
+    Source,
+}
+
+/// A command that cannot apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("no such address")]
+pub struct NdpHostUnknownAddress;
+
+/// What the host side counted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NdpHostCounters {
+    /// Messages given to `handle_input`.
+    pub received: u64,
+    /// RAs processed.
+    pub advertisements: u64,
+    /// RSs queued.
+    pub transmitted: u64,
+    /// Dropped: [`NdpHostDropped::Malformed`].
+    pub malformed: u64,
+    /// Dropped: [`NdpHostDropped::HopLimit`].
+    pub hop_limit: u64,
+    /// Dropped: [`NdpHostDropped::Invalid`].
+    pub invalid: u64,
+    /// Dropped: [`NdpHostDropped::Unexpected`].
+    pub unexpected: u64,
+    /// Dropped: [`NdpHostDropped::TableFull`].
+    pub table_full: u64,
+    /// RDNSS servers ignored because `max_dns_servers` were known.
+    pub dns_servers_ignored: u64,
+}
+
+#[derive(Clone, Debug)]
+struct Router {
+    address: Ipv6Addr,
+    expires: Instant,
+}
+
+#[derive(Clone, Debug)]
+struct OnLink {
+    prefix: Ipv6Addr,
+    prefix_length: u8,
+    expires: Option<Instant>,
+}
+
+#[derive(Clone, Debug)]
+struct Addr {
+    a: NdpHostAddress,
+    prefix: Ipv6Addr,
+    dad_counter: u8,
+    deprecated: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Neighbour {
+    address: Ipv6Addr,
+    link_layer: Vec<u8>,
+    expires: Instant,
+}
+
+/// Everything learned; cloned, changed, and committed only when the whole
+/// input fits the bounds.
+#[derive(Clone, Debug, Default)]
+struct Learned {
+    routers: Vec<Router>,
+    prefixes: Vec<OnLink>,
+    addresses: Vec<Addr>,
+    neighbours: Vec<Neighbour>,
+    dns: Vec<(Ipv6Addr, Option<Instant>)>,
+    mtu: Option<u32>,
+}
+
+/// The host-side machine. See the [module docs](self).
+#[derive(Debug)]
+pub struct NdpHost {
+    cfg: NdpHostConfig,
+    /// Owned per the machine shape; drawn from only for the first RS delay.
+    _rng: SeededRng,
+    learned: Learned,
+    next_rs: Option<Instant>,
+    rs_sent: u32,
+    transmits: VecDeque<Transmit<Ipv6Addr>>,
+    events: VecDeque<NdpHostEvent>,
+    counters: NdpHostCounters,
+}
+
+/// A lifetime in seconds from `now`; `u32::MAX` is infinity (`None`).
+fn deadline(now: Instant, secs: u32) -> Option<Instant> {
+    (secs != u32::MAX).then(|| now + Duration::from_secs(secs.into()))
+}
+
+fn remaining(now: Instant, until: Option<Instant>) -> Duration {
+    until.map_or(Duration::MAX, |u| u.saturating_duration_since(now))
+}
+
+const MAX_EVENTS: usize = 256;
+
+impl NdpHost {
+    /// A host machine starting at `now` (its first RS after 0–1 s).
+    pub fn new(
+        config: NdpHostConfig,
+        mut rng: SeededRng,
+        now: Instant,
+    ) -> Result<NdpHost, NdpHostConfigError> {
+        if config.link_mtu < 1280 {
+            return Err(NdpHostConfigError::LinkMtu);
+        }
+        if !(config.source.is_unspecified() || config.source.is_unicast_link_local()) {
+            return Err(NdpHostConfigError::Source);
+        }
+        let next_rs = config.solicit.then(|| {
+            now + Duration::from_nanos(u64::from(
+                rng.below(MAX_RTR_SOLICITATION_DELAY.as_nanos() as u32 + 1),
+            ))
+        });
+        Ok(NdpHost {
+            cfg: config,
+            _rng: rng,
+            learned: Learned::default(),
+            next_rs,
+            rs_sent: 0,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            counters: NdpHostCounters::default(),
+        })
+    }
+
+    /// One ICMPv6 message received, with the IPv6 header's source,
+    /// destination and hop limit.
+    pub fn handle_input(
+        &mut self,
+        now: Instant,
+        source: Ipv6Addr,
+        destination: Ipv6Addr,
+        hop_limit: u8,
+        message: &[u8],
+    ) -> Result<(), NdpHostDropped> {
+        self.counters.received += 1;
+        let r = self.process(now, source, destination, hop_limit, message);
+        if let Err(e) = r {
+            let c = &mut self.counters;
+            *match e {
+                NdpHostDropped::Malformed(_) => &mut c.malformed,
+                NdpHostDropped::HopLimit => &mut c.hop_limit,
+                NdpHostDropped::Invalid => &mut c.invalid,
+                NdpHostDropped::Unexpected => &mut c.unexpected,
+                NdpHostDropped::TableFull => &mut c.table_full,
+            } += 1;
+        }
+        r
+    }
+
+    fn process(
+        &mut self,
+        now: Instant,
+        source: Ipv6Addr,
+        destination: Ipv6Addr,
+        hop_limit: u8,
+        message: &[u8],
+    ) -> Result<(), NdpHostDropped> {
+        if hop_limit != 255 {
+            return Err(NdpHostDropped::HopLimit);
+        }
+        let msg =
+            NdpMessage::parse(message, source, destination).map_err(NdpHostDropped::Malformed)?;
+        let mut next = self.learned.clone();
+        let mut events = Vec::new();
+        let mut ignored_dns = 0;
+        match &msg {
+            NdpMessage::RouterAdvertisement(ra) => {
+                if !source.is_unicast_link_local() {
+                    return Err(NdpHostDropped::Invalid);
+                }
+                self.apply_ra(&mut next, &mut events, &mut ignored_dns, now, source, ra)?;
+            }
+            NdpMessage::NeighborSolicitation(ns) => {
+                if ns.target.is_multicast() {
+                    return Err(NdpHostDropped::Invalid);
+                }
+                for o in &ns.options {
+                    if let NdpOption::SourceLinkLayerAddress(ll) = o
+                        && !source.is_unspecified()
+                    {
+                        self.learn_neighbour(&mut next, now, source, ll)?;
+                    }
+                }
+            }
+            NdpMessage::NeighborAdvertisement(na) => {
+                if na.target.is_multicast() {
+                    return Err(NdpHostDropped::Invalid);
+                }
+                for o in &na.options {
+                    if let NdpOption::TargetLinkLayerAddress(ll) = o {
+                        self.learn_neighbour(&mut next, now, na.target, ll)?;
+                    }
+                }
+            }
+            _ => return Err(NdpHostDropped::Unexpected),
+        }
+        // Everything fits: commit.
+        self.learned = next;
+        self.counters.dns_servers_ignored += ignored_dns;
+        if matches!(msg, NdpMessage::RouterAdvertisement(_)) {
+            self.counters.advertisements += 1;
+            self.next_rs = None; // RFC 4861 §6.3.7: solicitation done.
+        }
+        for e in events {
+            self.push_event(e);
+        }
+        Ok(())
+    }
+
+    fn learn_neighbour(
+        &self,
+        next: &mut Learned,
+        now: Instant,
+        address: Ipv6Addr,
+        link_layer: &[u8],
+    ) -> Result<(), NdpHostDropped> {
+        let expires = now + self.cfg.neighbour_lifetime;
+        if let Some(n) = next.neighbours.iter_mut().find(|n| n.address == address) {
+            n.link_layer = link_layer.to_vec();
+            n.expires = expires;
+        } else {
+            if next.neighbours.len() >= self.cfg.max_neighbours {
+                return Err(NdpHostDropped::TableFull);
+            }
+            next.neighbours.push(Neighbour {
+                address,
+                link_layer: link_layer.to_vec(),
+                expires,
+            });
+        }
+        Ok(())
+    }
+
+    fn apply_ra(
+        &self,
+        next: &mut Learned,
+        events: &mut Vec<NdpHostEvent>,
+        ignored_dns: &mut u64,
+        now: Instant,
+        source: Ipv6Addr,
+        ra: &RouterAdvertisement,
+    ) -> Result<(), NdpHostDropped> {
+        // Default router list (RFC 4861 §6.3.4).
+        let lifetime = Duration::from_secs(ra.router_lifetime.into());
+        let pos = next.routers.iter().position(|r| r.address == source);
+        match (pos, ra.router_lifetime) {
+            (Some(i), 0) => {
+                next.routers.remove(i);
+                events.push(NdpHostEvent::RouterExpired { router: source });
+            }
+            (Some(i), _) => next.routers[i].expires = now + lifetime,
+            (None, 0) => {}
+            (None, _) => {
+                if next.routers.len() >= self.cfg.max_routers {
+                    return Err(NdpHostDropped::TableFull);
+                }
+                next.routers.push(Router {
+                    address: source,
+                    expires: now + lifetime,
+                });
+                events.push(NdpHostEvent::RouterAdded {
+                    router: source,
+                    lifetime,
+                    preference: ra.preference(),
+                });
+            }
+        }
+        let dns_before: Vec<Ipv6Addr> = next.dns.iter().map(|d| d.0).collect();
+        for o in &ra.options {
+            match o {
+                NdpOption::SourceLinkLayerAddress(ll) => {
+                    self.learn_neighbour(next, now, source, ll)?;
+                }
+                NdpOption::Mtu(m)
+                    if (1280..=self.cfg.link_mtu).contains(&m.mtu) && next.mtu != Some(m.mtu) =>
+                {
+                    next.mtu = Some(m.mtu);
+                    events.push(NdpHostEvent::MtuChanged { mtu: m.mtu });
+                }
+                NdpOption::PrefixInformation(p) => {
+                    if p.prefix.is_unicast_link_local() {
+                        continue; // RFC 4861 §6.3.4, RFC 4862 §5.5.3 b)
+                    }
+                    if p.on_link() {
+                        self.on_link(
+                            next,
+                            events,
+                            now,
+                            p.prefix,
+                            p.prefix_length,
+                            p.valid_lifetime,
+                        )?;
+                    }
+                    if p.autonomous()
+                        && p.preferred_lifetime <= p.valid_lifetime
+                        && p.prefix_length == 64
+                    {
+                        self.autoconf(
+                            next,
+                            events,
+                            now,
+                            p.prefix,
+                            p.valid_lifetime,
+                            p.preferred_lifetime,
+                        )?;
+                    }
+                }
+                NdpOption::Rdnss(r) => {
+                    for s in &r.servers {
+                        let pos = next.dns.iter().position(|d| d.0 == *s);
+                        match (pos, r.lifetime) {
+                            (Some(i), 0) => {
+                                next.dns.remove(i);
+                            }
+                            (Some(i), l) => next.dns[i].1 = deadline(now, l),
+                            (None, 0) => {}
+                            (None, l) => {
+                                if next.dns.len() >= self.cfg.max_dns_servers {
+                                    *ignored_dns += 1;
+                                } else {
+                                    next.dns.push((*s, deadline(now, l)));
+                                }
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let dns_after: Vec<Ipv6Addr> = next.dns.iter().map(|d| d.0).collect();
+        if dns_after != dns_before {
+            events.push(NdpHostEvent::DnsServers(dns_after));
+        }
+        Ok(())
+    }
+
+    fn on_link(
+        &self,
+        next: &mut Learned,
+        events: &mut Vec<NdpHostEvent>,
+        now: Instant,
+        prefix: Ipv6Addr,
+        prefix_length: u8,
+        valid: u32,
+    ) -> Result<(), NdpHostDropped> {
+        let prefix = crate::wire::mask(prefix, prefix_length);
+        let pos = next
+            .prefixes
+            .iter()
+            .position(|p| p.prefix == prefix && p.prefix_length == prefix_length);
+        match (pos, valid) {
+            (Some(i), 0) => {
+                next.prefixes.remove(i);
+                events.push(NdpHostEvent::OnLinkPrefixExpired {
+                    prefix,
+                    prefix_length,
+                });
+            }
+            (Some(i), v) => next.prefixes[i].expires = deadline(now, v),
+            (None, 0) => {}
+            (None, v) => {
+                if next.prefixes.len() >= self.cfg.max_prefixes {
+                    return Err(NdpHostDropped::TableFull);
+                }
+                next.prefixes.push(OnLink {
+                    prefix,
+                    prefix_length,
+                    expires: deadline(now, v),
+                });
+                events.push(NdpHostEvent::OnLinkPrefixAdded {
+                    prefix,
+                    prefix_length,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// RFC 4862 §5.5.3 d) and e).
+    fn autoconf(
+        &self,
+        next: &mut Learned,
+        events: &mut Vec<NdpHostEvent>,
+        now: Instant,
+        prefix: Ipv6Addr,
+        valid: u32,
+        preferred: u32,
+    ) -> Result<(), NdpHostDropped> {
+        let prefix = crate::wire::mask(prefix, 64);
+        if let Some(a) = next.addresses.iter_mut().find(|a| a.prefix == prefix) {
+            let received = Duration::from_secs(valid.into());
+            let left = remaining(now, a.a.valid_until);
+            if valid == u32::MAX || received > TWO_HOURS || received > left {
+                a.a.valid_until = deadline(now, valid);
+            } else if left > TWO_HOURS {
+                a.a.valid_until = Some(now + TWO_HOURS);
+            }
+            a.a.preferred_until = deadline(now, preferred);
+            let deprecated = preferred == 0;
+            events.push(NdpHostEvent::AddressUpdated(a.a));
+            if deprecated && !a.deprecated {
+                events.push(NdpHostEvent::AddressDeprecated {
+                    address: a.a.address,
+                });
+            }
+            a.deprecated = deprecated;
+            return Ok(());
+        }
+        if valid == 0 {
+            return Ok(());
+        }
+        if next.addresses.len() >= self.cfg.max_addresses {
+            return Err(NdpHostDropped::TableFull);
+        }
+        let c = &self.cfg;
+        let Some((address, dad_counter)) =
+            stable_address(prefix, &c.interface_name, &c.network_id, 0, &c.secret_key)
+        else {
+            return Ok(());
+        };
+        let a = NdpHostAddress {
+            address,
+            prefix_length: 64,
+            valid_until: deadline(now, valid),
+            preferred_until: deadline(now, preferred),
+        };
+        next.addresses.push(Addr {
+            a,
+            prefix,
+            dad_counter,
+            deprecated: preferred == 0,
+        });
+        events.push(NdpHostEvent::AddressAdded(a));
+        Ok(())
+    }
+
+    /// DAD found `address` in use: remove it and form the next one (RFC
+    /// 7217 §6), or give up after [`IDGEN_RETRIES`].
+    pub fn dad_failed(
+        &mut self,
+        _now: Instant,
+        address: Ipv6Addr,
+    ) -> Result<(), NdpHostUnknownAddress> {
+        let i = self
+            .learned
+            .addresses
+            .iter()
+            .position(|a| a.a.address == address)
+            .ok_or(NdpHostUnknownAddress)?;
+        let old = self.learned.addresses.remove(i);
+        self.push_event(NdpHostEvent::AddressRemoved { address });
+        let c = &self.cfg;
+        let retry = old
+            .dad_counter
+            .checked_add(1)
+            .filter(|n| *n <= IDGEN_RETRIES)
+            .and_then(|n| {
+                stable_address(
+                    old.prefix,
+                    &c.interface_name,
+                    &c.network_id,
+                    n,
+                    &c.secret_key,
+                )
+            });
+        match retry {
+            Some((new, n)) if n <= IDGEN_RETRIES => {
+                let a = NdpHostAddress {
+                    address: new,
+                    ..old.a
+                };
+                self.learned.addresses.push(Addr {
+                    a,
+                    dad_counter: n,
+                    ..old
+                });
+                self.push_event(NdpHostEvent::AddressAdded(a));
+            }
+            _ => self.push_event(NdpHostEvent::AddressGenerationFailed { prefix: old.prefix }),
+        }
+        Ok(())
+    }
+
+    /// Lifetimes run out; RSs due. Harmless early or twice.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if let Some(t) = self.next_rs
+            && now >= t
+        {
+            self.send_rs();
+            self.rs_sent += 1;
+            self.next_rs =
+                (self.rs_sent < MAX_RTR_SOLICITATIONS).then(|| now + RTR_SOLICITATION_INTERVAL);
+        }
+        let mut events = Vec::new();
+        let l = &mut self.learned;
+        l.routers.retain(|r| {
+            let keep = now < r.expires;
+            if !keep {
+                events.push(NdpHostEvent::RouterExpired { router: r.address });
+            }
+            keep
+        });
+        l.prefixes.retain(|p| {
+            let keep = p.expires.is_none_or(|e| now < e);
+            if !keep {
+                events.push(NdpHostEvent::OnLinkPrefixExpired {
+                    prefix: p.prefix,
+                    prefix_length: p.prefix_length,
+                });
+            }
+            keep
+        });
+        l.addresses.retain_mut(|a| {
+            if a.a.valid_until.is_some_and(|e| now >= e) {
+                events.push(NdpHostEvent::AddressRemoved {
+                    address: a.a.address,
+                });
+                return false;
+            }
+            if !a.deprecated && a.a.preferred_until.is_some_and(|e| now >= e) {
+                a.deprecated = true;
+                events.push(NdpHostEvent::AddressDeprecated {
+                    address: a.a.address,
+                });
+            }
+            true
+        });
+        l.neighbours.retain(|n| now < n.expires);
+        let before = l.dns.len();
+        l.dns.retain(|d| d.1.is_none_or(|e| now < e));
+        if l.dns.len() != before {
+            events.push(NdpHostEvent::DnsServers(
+                l.dns.iter().map(|d| d.0).collect(),
+            ));
+        }
+        for e in events {
+            self.push_event(e);
+        }
+    }
+
+    fn send_rs(&mut self) {
+        let mut options = Vec::new();
+        if let Some(mac) = self.cfg.link_layer_address
+            && !self.cfg.source.is_unspecified()
+        {
+            options.push(NdpOption::source_ethernet(mac));
+        }
+        let payload = NdpMessage::RouterSolicitation(RouterSolicitation {
+            reserved: 0,
+            options,
+        })
+        .to_vec(self.cfg.source, ALL_ROUTERS);
+        self.transmits.push_back(Transmit {
+            destination: ALL_ROUTERS,
+            payload,
+        });
+        self.counters.transmitted += 1;
+    }
+
+    fn push_event(&mut self, e: NdpHostEvent) {
+        if self.events.len() >= MAX_EVENTS {
+            self.events.pop_front();
+        }
+        self.events.push_back(e);
+    }
+
+    /// The default routers, in the order learned.
+    pub fn routers(&self) -> impl Iterator<Item = Ipv6Addr> + '_ {
+        self.learned.routers.iter().map(|r| r.address)
+    }
+
+    /// The SLAAC addresses.
+    pub fn addresses(&self) -> impl Iterator<Item = NdpHostAddress> + '_ {
+        self.learned.addresses.iter().map(|a| a.a)
+    }
+
+    /// The on-link prefixes.
+    pub fn on_link_prefixes(&self) -> impl Iterator<Item = (Ipv6Addr, u8)> + '_ {
+        self.learned
+            .prefixes
+            .iter()
+            .map(|p| (p.prefix, p.prefix_length))
+    }
+
+    /// A neighbour's link-layer address, if known.
+    pub fn neighbour(&self, address: Ipv6Addr) -> Option<&[u8]> {
+        self.learned
+            .neighbours
+            .iter()
+            .find(|n| n.address == address)
+            .map(|n| n.link_layer.as_slice())
+    }
+
+    /// The RDNSS servers now valid.
+    pub fn dns_servers(&self) -> impl Iterator<Item = Ipv6Addr> + '_ {
+        self.learned.dns.iter().map(|d| d.0)
+    }
+
+    /// The link MTU learned, if any.
+    pub fn mtu(&self) -> Option<u32> {
+        self.learned.mtu
+    }
+
+    /// The counters.
+    pub fn counters(&self) -> &NdpHostCounters {
+        &self.counters
+    }
+
+    /// The next RS (to [`ALL_ROUTERS`]).
+    #[must_use]
+    pub fn poll_transmit(&mut self, _now: Instant) -> Option<Transmit<Ipv6Addr>> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<NdpHostEvent> {
+        self.events.pop_front()
+    }
+
+    /// When to call [`NdpHost::handle_timeout`].
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let l = &self.learned;
+        let mut t = self.next_rs;
+        let mut min = |x: Option<Instant>| {
+            if let Some(x) = x {
+                t = Some(t.map_or(x, |t| t.min(x)));
+            }
+        };
+        l.routers.iter().for_each(|r| min(Some(r.expires)));
+        l.prefixes.iter().for_each(|p| min(p.expires));
+        for a in &l.addresses {
+            min(a.a.valid_until);
+            if !a.deprecated {
+                min(a.a.preferred_until);
+            }
+        }
+        l.neighbours.iter().for_each(|n| min(Some(n.expires)));
+        l.dns.iter().for_each(|d| min(d.1));
+        t
+    }
+}
