@@ -24,7 +24,7 @@
 //! `valid_limit` / `preferred_limit` (RFC 9096 ND_VALID_LIMIT 5400 s,
 //! ND_PREFERRED_LIMIT 2700 s); static prefixes; Route Information; MTU;
 //! RDNSS (the router's own link-local address by default) and DNSSL;
-//! PREF64. While the upstream is down the Router Lifetime is 0 (RFC 7084
+//! PREF64; Captive-Portal (RFC 8910). While the upstream is down the Router Lifetime is 0 (RFC 7084
 //! G-4, G-5); it starts down.
 //!
 //! # Renumbering (RFC 9096)
@@ -121,6 +121,8 @@ pub struct NdpRouterConfig {
     pub pref64: Option<Pref64>,
     /// Route Information options.
     pub routes: Vec<RouteInformation>,
+    /// The Captive-Portal URI (RFC 8910), if any.
+    pub captive_portal: Option<Vec<u8>>,
     /// Prefixes always advertised as given (a ULA, for instance).
     pub static_prefixes: Vec<PrefixInformation>,
     /// Cap on the delegated /64's valid lifetime. Default [`ND_VALID_LIMIT`].
@@ -153,6 +155,7 @@ impl NdpRouterConfig {
             dns_lifetime: Duration::from_secs(1800),
             pref64: None,
             routes: Vec::new(),
+            captive_portal: None,
             static_prefixes: Vec::new(),
             valid_limit: ND_VALID_LIMIT,
             preferred_limit: ND_PREFERRED_LIMIT,
@@ -578,6 +581,9 @@ impl NdpRouter {
         }
         if let Some(p) = c.pref64 {
             options.push(NdpOption::Pref64(p));
+        }
+        if let Some(uri) = &c.captive_portal {
+            options.push(NdpOption::captive_portal(uri));
         }
         RouterAdvertisement {
             cur_hop_limit: c.cur_hop_limit,

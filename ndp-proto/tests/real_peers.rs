@@ -140,6 +140,7 @@ fn linux_host_does_slaac_route_and_mtu_from_our_ras_and_deprecates_after_renumbe
         "sysctl -qw net.ipv6.conf.h0.accept_dad=0 net.ipv6.conf.h0.accept_ra=1 net.ipv6.conf.h0.accept_ra_rt_info_max_plen=64",
     );
 
+    let cap = tb.capture(&h, "h0").unwrap();
     let raw = Raw::open(&r, "r0", ROUTER_LL, ALL_ROUTERS);
     let clock = StdClock::new();
     let mut c = NdpRouterConfig::new(ROUTER_LL);
@@ -160,6 +161,7 @@ fn linux_host_does_slaac_route_and_mtu_from_our_ras_and_deprecates_after_renumbe
         Pref64Length::L96,
         Duration::from_secs(600),
     ));
+    c.captive_portal = Some(b"https://portal.example/api".to_vec());
     c.lan_index = 1;
     let mut router = NdpRouter::new(c, SeededRng::from_u64(7), clock.now()).unwrap();
     router.set_upstream(clock.now(), true).unwrap();
@@ -197,6 +199,43 @@ fn linux_host_does_slaac_route_and_mtu_from_our_ras_and_deprecates_after_renumbe
         sh(&tb, &h, "ip -6 route").contains("2001:db8:ff::/48 via fe80::1"),
         "RFC 4191 route: {}",
         sh(&tb, &h, "ip -6 route")
+    );
+
+    // tshark, an independent decoder, reads PREF64 and Captive-Portal.
+    let pcap = cap.stop().unwrap();
+    let fields = pcap
+        .decode(&[
+            "-Y",
+            "icmpv6.type == 134",
+            "-T",
+            "fields",
+            "-e",
+            "icmpv6.opt.pref64.prefix",
+            "-e",
+            "icmpv6.opt.pref64.plc",
+            "-e",
+            "icmpv6.opt.pref64.scaled_lifetime",
+            "-e",
+            "icmpv6.opt.captive_portal",
+            "-e",
+            "icmpv6.opt.rdnss",
+        ])
+        .unwrap();
+    let first = fields
+        .lines()
+        .find(|l| l.contains("64:ff9b::"))
+        .unwrap_or_else(|| panic!("no PREF64 decoded:\n{fields}"));
+    let cols: Vec<&str> = first.split('\t').collect();
+    assert_eq!(
+        cols[..5],
+        [
+            "64:ff9b::",
+            "0x0000",
+            "75",
+            "https://portal.example/api",
+            "fe80::1"
+        ],
+        "{first}"
     );
 
     // rdisc6 solicits; our router answers the RS (hop limit 255 checked).
