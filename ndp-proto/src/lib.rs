@@ -24,7 +24,8 @@
 //!   compression); the router sends both, the host learns RDNSS.
 //! - RFC 8781 PREF64 with every prefix-length code (codes 6 and 7 are an
 //!   error) and the scaled lifetime; the router sends it.
-//! - RFC 3971 §5.3.2 Nonce and RFC 8910 Captive-Portal (codec only).
+//! - RFC 3971 §5.3.2 Nonce (codec only) and RFC 8910 Captive-Portal (codec;
+//!   the router sends a configured URI).
 //! - RFC 9096 (CE router renumbering): lifetimes capped at
 //!   ND_VALID_LIMIT/ND_PREFERRED_LIMIT, a withdrawn or replaced /64 kept
 //!   with Preferred Lifetime 0 and a Valid Lifetime counted down to 0.
