@@ -198,6 +198,18 @@ fn emit_refuses_a_short_buffer_and_unrepresentable_values() {
         m.emit(&mut [0; 7], SRC, DST),
         Err(NdpWireError::BufferTooShort)
     );
+    let root = NdpOption::Dnssl(Dnssl {
+        reserved: 0,
+        lifetime: 1,
+        domains: vec![DomainName::from_dotted(".").unwrap()],
+        extra_padding: 0,
+    });
+    assert_eq!(
+        root.emit(&mut [0; 64]),
+        Err(NdpWireError::BadValue {
+            field: "DNSSL domain name"
+        })
+    );
     let empty = NdpOption::Rdnss(Rdnss {
         reserved: 0,
         lifetime: 1,

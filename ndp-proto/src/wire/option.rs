@@ -705,6 +705,10 @@ impl NdpOption {
                 field: "RDNSS",
                 len: 1,
             }),
+            // The root name is a lone zero octet, which reads back as padding.
+            NdpOption::Dnssl(d) if d.domains.iter().any(|n| n.as_wire().len() < 2) => {
+                bad("DNSSL domain name")
+            }
             NdpOption::Pref64(p) if p.scaled_lifetime > Pref64::MAX_SCALED_LIFETIME => {
                 bad("PREF64 scaled lifetime")
             }
