@@ -8,7 +8,8 @@
 //!   addresses from autonomous /64 prefixes (A) with a stable RFC 7217
 //!   interface identifier ([`crate::iid::stable_address`]), the two-hour
 //!   rule of RFC 4862 §5.5.3 e) for valid-lifetime updates, the link MTU
-//!   (1280..=`link_mtu`), RDNSS servers; every lifetime counted down on the
+//!   (1280..=`link_mtu`), RDNSS servers, DNSSL domains, the PREF64 (RFC
+//!   8781 §5, the latest one wins); every lifetime counted down on the
 //!   injected clock, each change an [`NdpHostEvent`].
 //! - Neighbours: the link-layer addresses seen in RA/NS source and NA
 //!   target options, kept for `neighbour_lifetime` after last seen.
@@ -35,7 +36,8 @@ use proto_core::{Duration, Instant, SeededRng, Transmit};
 
 use crate::iid::{NdpSecretKey, stable_address};
 use crate::wire::{
-    NdpMessage, NdpOption, NdpWireError, RouterAdvertisement, RouterPreference, RouterSolicitation,
+    DomainName, NdpMessage, NdpOption, NdpWireError, RouterAdvertisement, RouterPreference,
+    RouterSolicitation,
 };
 
 /// RFC 4861 §10.
@@ -78,6 +80,8 @@ pub struct NdpHostConfig {
     pub max_neighbours: usize,
     /// DNS servers kept (more are ignored and counted). Default 8.
     pub max_dns_servers: usize,
+    /// DNSSL domains kept (more are ignored and counted). Default 8.
+    pub max_search_domains: usize,
     /// How long a neighbour entry lives after it was last seen. Default 1 h.
     pub neighbour_lifetime: Duration,
 }
@@ -98,6 +102,7 @@ impl NdpHostConfig {
             max_addresses: 16,
             max_neighbours: 256,
             max_dns_servers: 8,
+            max_search_domains: 8,
             neighbour_lifetime: Duration::from_secs(3600),
         }
     }
@@ -173,6 +178,10 @@ pub enum NdpHostEvent {
     },
     /// The RDNSS servers now valid, in the order learned.
     DnsServers(Vec<Ipv6Addr>),
+    /// The DNSSL domains now valid, in the order learned.
+    DnsSearchList(Vec<DomainName>),
+    /// The NAT64 prefix (RFC 8781) changed; `None`: none is valid.
+    Pref64Changed(Option<(Ipv6Addr, u8)>),
 }
 
 /// Why an input was dropped (counted; state unchanged).
@@ -232,6 +241,8 @@ pub struct NdpHostCounters {
     pub table_full: u64,
     /// RDNSS servers ignored because `max_dns_servers` were known.
     pub dns_servers_ignored: u64,
+    /// DNSSL domains ignored because `max_search_domains` were known.
+    pub search_domains_ignored: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -271,6 +282,9 @@ struct Learned {
     addresses: Vec<Addr>,
     neighbours: Vec<Neighbour>,
     dns: Vec<(Ipv6Addr, Option<Instant>)>,
+    search: Vec<(DomainName, Option<Instant>)>,
+    /// The NAT64 prefix, its length, when it expires.
+    pref64: Option<(Ipv6Addr, u8, Instant)>,
     mtu: Option<u32>,
 }
 
@@ -298,6 +312,31 @@ fn remaining(now: Instant, until: Option<Instant>) -> Duration {
 }
 
 const MAX_EVENTS: usize = 256;
+
+/// RFC 8106 §5.3.1: each listed item gets the option's lifetime (0
+/// removes it); new items past `max` are ignored. Returns how many were.
+fn update_list<T: PartialEq + Clone>(
+    list: &mut Vec<(T, Option<Instant>)>,
+    items: &[T],
+    lifetime: u32,
+    now: Instant,
+    max: usize,
+) -> u64 {
+    let mut ignored = 0;
+    for item in items {
+        let pos = list.iter().position(|d| d.0 == *item);
+        match (pos, lifetime) {
+            (Some(i), 0) => {
+                list.remove(i);
+            }
+            (Some(i), l) => list[i].1 = deadline(now, l),
+            (None, 0) => {}
+            (None, _) if list.len() >= max => ignored += 1,
+            (None, l) => list.push((item.clone(), deadline(now, l))),
+        }
+    }
+    ignored
+}
 
 impl NdpHost {
     /// A host machine starting at `now` (its first RS after 0–1 s).
@@ -369,13 +408,13 @@ impl NdpHost {
             NdpMessage::parse(message, source, destination).map_err(NdpHostDropped::Malformed)?;
         let mut next = self.learned.clone();
         let mut events = Vec::new();
-        let mut ignored_dns = 0;
+        let mut ignored = (0, 0);
         match &msg {
             NdpMessage::RouterAdvertisement(ra) => {
                 if !source.is_unicast_link_local() {
                     return Err(NdpHostDropped::Invalid);
                 }
-                self.apply_ra(&mut next, &mut events, &mut ignored_dns, now, source, ra)?;
+                self.apply_ra(&mut next, &mut events, &mut ignored, now, source, ra)?;
             }
             NdpMessage::NeighborSolicitation(ns) => {
                 if ns.target.is_multicast() {
@@ -403,7 +442,8 @@ impl NdpHost {
         }
         // Everything fits: commit.
         self.learned = next;
-        self.counters.dns_servers_ignored += ignored_dns;
+        self.counters.dns_servers_ignored += ignored.0;
+        self.counters.search_domains_ignored += ignored.1;
         if matches!(msg, NdpMessage::RouterAdvertisement(_)) {
             self.counters.advertisements += 1;
             self.next_rs = None; // RFC 4861 §6.3.7: solicitation done.
@@ -442,7 +482,7 @@ impl NdpHost {
         &self,
         next: &mut Learned,
         events: &mut Vec<NdpHostEvent>,
-        ignored_dns: &mut u64,
+        ignored: &mut (u64, u64),
         now: Instant,
         source: Ipv6Addr,
         ra: &RouterAdvertisement,
@@ -473,6 +513,7 @@ impl NdpHost {
             }
         }
         let dns_before: Vec<Ipv6Addr> = next.dns.iter().map(|d| d.0).collect();
+        let search_before: Vec<DomainName> = next.search.iter().map(|d| d.0.clone()).collect();
         for o in &ra.options {
             match o {
                 NdpOption::SourceLinkLayerAddress(ll) => {
@@ -513,22 +554,20 @@ impl NdpHost {
                     }
                 }
                 NdpOption::Rdnss(r) => {
-                    for s in &r.servers {
-                        let pos = next.dns.iter().position(|d| d.0 == *s);
-                        match (pos, r.lifetime) {
-                            (Some(i), 0) => {
-                                next.dns.remove(i);
-                            }
-                            (Some(i), l) => next.dns[i].1 = deadline(now, l),
-                            (None, 0) => {}
-                            (None, l) => {
-                                if next.dns.len() >= self.cfg.max_dns_servers {
-                                    *ignored_dns += 1;
-                                } else {
-                                    next.dns.push((*s, deadline(now, l)));
-                                }
-                            }
-                        }
+                    let max = self.cfg.max_dns_servers;
+                    ignored.0 += update_list(&mut next.dns, &r.servers, r.lifetime, now, max);
+                }
+                NdpOption::Dnssl(d) => {
+                    let max = self.cfg.max_search_domains;
+                    ignored.1 += update_list(&mut next.search, &d.domains, d.lifetime, now, max);
+                }
+                NdpOption::Pref64(p) => {
+                    let before = next.pref64.map(|(a, l, _)| (a, l));
+                    next.pref64 = (p.scaled_lifetime != 0)
+                        .then(|| (p.prefix(), p.length.bits(), now + p.lifetime()));
+                    let after = next.pref64.map(|(a, l, _)| (a, l));
+                    if before != after {
+                        events.push(NdpHostEvent::Pref64Changed(after));
                     }
                 }
                 _ => {}
@@ -537,6 +576,10 @@ impl NdpHost {
         let dns_after: Vec<Ipv6Addr> = next.dns.iter().map(|d| d.0).collect();
         if dns_after != dns_before {
             events.push(NdpHostEvent::DnsServers(dns_after));
+        }
+        let search_after: Vec<DomainName> = next.search.iter().map(|d| d.0.clone()).collect();
+        if search_after != search_before {
+            events.push(NdpHostEvent::DnsSearchList(search_after));
         }
         Ok(())
     }
@@ -740,6 +783,17 @@ impl NdpHost {
                 l.dns.iter().map(|d| d.0).collect(),
             ));
         }
+        let before = l.search.len();
+        l.search.retain(|d| d.1.is_none_or(|e| now < e));
+        if l.search.len() != before {
+            events.push(NdpHostEvent::DnsSearchList(
+                l.search.iter().map(|d| d.0.clone()).collect(),
+            ));
+        }
+        if l.pref64.is_some_and(|p| now >= p.2) {
+            l.pref64 = None;
+            events.push(NdpHostEvent::Pref64Changed(None));
+        }
         for e in events {
             self.push_event(e);
         }
@@ -803,6 +857,16 @@ impl NdpHost {
         self.learned.dns.iter().map(|d| d.0)
     }
 
+    /// The DNSSL domains now valid.
+    pub fn search_domains(&self) -> impl Iterator<Item = &DomainName> + '_ {
+        self.learned.search.iter().map(|d| &d.0)
+    }
+
+    /// The NAT64 prefix and its length (RFC 8781), if one is valid.
+    pub fn pref64(&self) -> Option<(Ipv6Addr, u8)> {
+        self.learned.pref64.map(|(a, l, _)| (a, l))
+    }
+
     /// The link MTU learned, if any.
     pub fn mtu(&self) -> Option<u32> {
         self.learned.mtu
@@ -845,6 +909,8 @@ impl NdpHost {
         }
         l.neighbours.iter().for_each(|n| min(Some(n.expires)));
         l.dns.iter().for_each(|d| min(d.1));
+        l.search.iter().for_each(|d| min(d.1));
+        min(l.pref64.map(|p| p.2));
         t
     }
 }

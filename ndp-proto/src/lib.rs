@@ -21,9 +21,10 @@
 //! - RFC 4191 Route Information option and router preference (codec;
 //!   the router sends configured routes).
 //! - RFC 8106 RDNSS and DNSSL options (DNSSL names in wire format without
-//!   compression); the router sends both, the host learns RDNSS.
+//!   compression); the router sends both, the host learns both.
 //! - RFC 8781 PREF64 with every prefix-length code (codes 6 and 7 are an
-//!   error) and the scaled lifetime; the router sends it.
+//!   error) and the scaled lifetime; the router sends it, the host learns
+//!   it (the latest one wins).
 //! - RFC 3971 §5.3.2 Nonce (codec only) and RFC 8910 Captive-Portal (codec;
 //!   the router sends a configured URI).
 //! - RFC 9096 (CE router renumbering): lifetimes capped at
@@ -46,9 +47,11 @@
 //! - Unicast RA answers (the router always multicasts, as §6.2.6 allows),
 //!   MAX_FINAL_RTR_ADVERTISEMENTS (one final RA, not three), Mobile IPv6
 //!   (RFC 6275) flags beyond keeping them, SEND (RFC 3971) beyond the Nonce
-//!   option's codec, RFC 4191 route processing and DNSSL/PREF64 learning on
-//!   the host side, cur hop limit / reachable time / retrans timer on the
-//!   host side (left to the kernel).
+//!   option's codec; on the host side, RFC 4191 route processing (routes
+//!   are parsed but not learned), the router preference beyond reporting
+//!   it, and cur hop limit / reachable time / retrans timer (left to the
+//!   kernel). Neighbour Solicitations for our own addresses are not
+//!   answered (the kernel does).
 //! - DNS64 discovery of the PREF64 (RFC 7050): the router takes it from
 //!   configuration or [`NdpRouter::set_pref64`].
 //!

@@ -5,7 +5,8 @@
 use std::net::Ipv6Addr;
 
 use ndp_proto::wire::{
-    NdpMessage, NdpOption, NeighborSolicitation, PrefixInformation, Rdnss, RouterAdvertisement,
+    Dnssl, DomainName, NdpMessage, NdpOption, NeighborSolicitation, Pref64, Pref64Length,
+    PrefixInformation, Rdnss, RouterAdvertisement,
 };
 use ndp_proto::{
     NdpHost, NdpHostConfig, NdpHostDropped, NdpHostEvent, NdpRouter, NdpRouterConfig, NdpSecretKey,
@@ -54,6 +55,12 @@ fn learns_router_address_mtu_and_dns_from_our_router() {
     let mut rc = NdpRouterConfig::new(ROUTER);
     rc.mtu = Some(1492);
     rc.link_layer_address = Some([2, 0, 0, 0, 0, 1]);
+    rc.search_domains = vec![DomainName::from_dotted("home.arpa").unwrap()];
+    rc.pref64 = Some(Pref64::new(
+        "64:ff9b::".parse().unwrap(),
+        Pref64Length::L96,
+        S(1800),
+    ));
     let mut r = NdpRouter::new(rc, SeededRng::from_u64(2), now).unwrap();
     r.set_upstream(now, true).unwrap();
     r.set_delegated_prefix(now, "2001:db8:5::".parse().unwrap(), 56, S(86400), S(14400))
@@ -76,6 +83,14 @@ fn learns_router_address_mtu_and_dns_from_our_router() {
     }));
     assert!(ev.contains(&NdpHostEvent::MtuChanged { mtu: 1492 }));
     assert!(ev.contains(&NdpHostEvent::DnsServers(vec![ROUTER])));
+    assert!(ev.contains(&NdpHostEvent::DnsSearchList(vec![
+        DomainName::from_dotted("home.arpa").unwrap()
+    ])));
+    assert!(ev.contains(&NdpHostEvent::Pref64Changed(Some((
+        "64:ff9b::".parse().unwrap(),
+        96
+    )))));
+    assert_eq!(h.pref64(), Some(("64:ff9b::".parse().unwrap(), 96)));
     let addr: Vec<_> = h.addresses().collect();
     assert_eq!(addr.len(), 1);
     assert_eq!(addr[0].address.segments()[..4], [0x2001, 0xdb8, 5, 0]);
@@ -157,12 +172,23 @@ fn lifetimes_count_down_to_events() {
         lifetime: 50,
         servers: vec!["2001:db8::53".parse().unwrap()],
     });
+    let search = NdpOption::Dnssl(Dnssl {
+        reserved: 0,
+        lifetime: 60,
+        domains: vec![DomainName::from_dotted("a.example").unwrap()],
+        extra_padding: 0,
+    });
+    let pref64 = NdpOption::Pref64(Pref64::new(
+        "64:ff9b::".parse().unwrap(),
+        Pref64Length::L96,
+        S(80),
+    ));
     h.handle_input(
         t0,
         ROUTER,
         ALL_NODES,
         255,
-        &ra(30, vec![pio("2001:db8:1::", 200, 100), dns]),
+        &ra(30, vec![pio("2001:db8:1::", 200, 100), dns, search, pref64]),
     )
     .unwrap();
     let a = h.addresses().next().unwrap().address;
@@ -177,6 +203,8 @@ fn lifetimes_count_down_to_events() {
         vec![
             (S(30), NdpHostEvent::RouterExpired { router: ROUTER }),
             (S(50), NdpHostEvent::DnsServers(vec![])),
+            (S(60), NdpHostEvent::DnsSearchList(vec![])),
+            (S(80), NdpHostEvent::Pref64Changed(None)),
             (S(100), NdpHostEvent::AddressDeprecated { address: a }),
             (
                 S(200),

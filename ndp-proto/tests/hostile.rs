@@ -5,7 +5,8 @@
 use std::net::Ipv6Addr;
 
 use ndp_proto::wire::{
-    Mtu, NdpMessage, NdpOption, PrefixInformation, Rdnss, RouterAdvertisement, icmpv6_checksum,
+    DomainName, Mtu, NdpMessage, NdpOption, PrefixInformation, Rdnss, RouterAdvertisement,
+    icmpv6_checksum,
 };
 use ndp_proto::{NdpHost, NdpHostConfig, NdpHostEvent, NdpRouter, NdpRouterConfig, NdpSecretKey};
 use proptest::prelude::*;
@@ -122,6 +123,8 @@ type Snap = (
     Vec<Ipv6Addr>,
     Option<u32>,
     Option<Instant>,
+    Option<(Ipv6Addr, u8)>,
+    Vec<DomainName>,
 );
 
 fn snap(h: &NdpHost) -> Snap {
@@ -132,6 +135,8 @@ fn snap(h: &NdpHost) -> Snap {
         h.dns_servers().collect(),
         h.mtu(),
         h.poll_timeout(),
+        h.pref64(),
+        h.search_domains().cloned().collect(),
     )
 }
 

@@ -366,6 +366,10 @@ fn our_host_machine_learns_from_radvd() {
         "2001:db8:1:2::53".parse().unwrap(),
         "2001:db8:1:2::54".parse().unwrap()
     ])));
+    assert!(events.contains(&NdpHostEvent::DnsSearchList(vec![
+        DomainName::from_dotted("home.arpa").unwrap(),
+        DomainName::from_dotted("example.com").unwrap()
+    ])));
     let addrs: Vec<_> = host.addresses().collect();
     assert_eq!(
         addrs.len(),
