@@ -1,11 +1,38 @@
-//! Domain names in DNS wire format without compression, as the DNSSL option
-//! carries them (RFC 8106 §5.2, RFC 1035 §3.1).
+//! The RDNSS and DNSSL options (RFC 8106 §5) and domain names in DNS wire
+//! format without compression, as the DNSSL option carries them (RFC 8106
+//! §5.2, RFC 1035 §3.1).
 
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
+use core::net::Ipv6Addr;
 
 use super::NdpWireError;
+
+/// Recursive DNS Server (RFC 8106 §5.1).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Rdnss {
+    /// Reserved, kept as received.
+    pub reserved: u16,
+    /// Seconds; `u32::MAX` is infinity, 0 withdraws the servers.
+    pub lifetime: u32,
+    /// At least one server.
+    pub servers: Vec<Ipv6Addr>,
+}
+
+/// DNS Search List (RFC 8106 §5.2).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Dnssl {
+    /// Reserved, kept as received.
+    pub reserved: u16,
+    /// Seconds; `u32::MAX` is infinity, 0 withdraws the domains.
+    pub lifetime: u32,
+    /// The domain names, uncompressed.
+    pub domains: Vec<DomainName>,
+    /// Whole 8-octet units of zero padding beyond the shortest encoding
+    /// (0 for everything built here), so what was parsed re-emits exactly.
+    pub extra_padding: u8,
+}
 
 /// One domain name: its labels in DNS wire format, ending with the root
 /// label (a zero octet). Labels are 1–63 octets, the whole at most 255.

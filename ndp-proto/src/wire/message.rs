@@ -58,8 +58,8 @@ impl RouterAdvertisement {
     pub const OTHER: u8 = 0x40;
 
     /// The default router preference (RFC 4191 §2.2).
-    pub fn preference(&self) -> super::option::RouterPreference {
-        super::option::RouterPreference::from_bits(self.flags >> 3)
+    pub fn preference(&self) -> super::RouterPreference {
+        super::RouterPreference::from_bits(self.flags >> 3)
     }
 }
 

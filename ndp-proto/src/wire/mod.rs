@@ -21,17 +21,18 @@
 mod dns;
 mod message;
 mod option;
+mod pref64;
+mod prefix;
 
-pub use dns::DomainName;
+pub use dns::{Dnssl, DomainName, Rdnss};
 pub use message::{
     ICMPV6_NEXT_HEADER, NdpMessage, NeighborAdvertisement, NeighborSolicitation, Redirect,
     RouterAdvertisement, RouterSolicitation, icmp_type, icmpv6_checksum,
 };
-pub(crate) use option::mask;
-pub use option::{
-    Dnssl, Mtu, NdpOption, Pref64, Pref64Length, PrefixInformation, Rdnss, RouteInformation,
-    RouterPreference, option_type,
-};
+pub use option::{NdpOption, option_type};
+pub use pref64::{Pref64, Pref64Length};
+pub(crate) use prefix::mask;
+pub use prefix::{Mtu, PrefixInformation, RouteInformation, RouterPreference};
 
 /// Why bytes could not be parsed (or a value not emitted).
 ///
