@@ -1,4 +1,5 @@
-//! Codec benchmarks: parse and emit a typical Router Advertisement.
+//! Benchmarks: parse and emit a typical Router Advertisement; the host side
+//! processing it.
 
 use std::hint::black_box;
 use std::net::Ipv6Addr;
@@ -56,5 +57,27 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
+/// The host side processing one RA (5 options) it already knows: the
+/// steady state of a SLAAC WAN.
+fn machines(c: &mut Criterion) {
+    use ndp_proto::{NdpHost, NdpHostConfig, NdpSecretKey};
+    use proto_core::{Instant, SeededRng};
+    let src: Ipv6Addr = "fe80::1".parse().unwrap();
+    let dst: Ipv6Addr = "ff02::1".parse().unwrap();
+    let bytes = ra().to_vec(src, dst);
+    let mut cfg = NdpHostConfig::new("fe80::2".parse().unwrap(), b"eth0", NdpSecretKey([1; 32]));
+    cfg.solicit = false;
+    let mut h = NdpHost::new(cfg, SeededRng::from_u64(1), Instant::ZERO).unwrap();
+    let mut now = Instant::ZERO;
+    c.bench_function("host_handle_ra", |b| {
+        b.iter(|| {
+            now += proto_core::Duration::from_millis(1);
+            h.handle_input(now, src, dst, 255, black_box(&bytes))
+                .unwrap();
+            while h.poll_event().is_some() {}
+        })
+    });
+}
+
+criterion_group!(benches, bench, machines);
 criterion_main!(benches);

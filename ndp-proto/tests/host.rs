@@ -18,6 +18,17 @@ const ME: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0x99);
 const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
 const S: fn(u64) -> Duration = Duration::from_secs;
 
+#[test]
+fn the_secret_key_is_not_in_debug() {
+    let c = NdpHostConfig::new(ME, b"wan0", NdpSecretKey([0x42; 32]));
+    let d = format!(
+        "{c:?} {:?}",
+        NdpHost::new(c.clone(), SeededRng::from_u64(0), Instant::ZERO).unwrap()
+    );
+    assert!(d.contains("NdpSecretKey(..)"));
+    assert!(!d.contains("66, 66"), "{d}");
+}
+
 fn host(now: Instant) -> NdpHost {
     let mut c = NdpHostConfig::new(ME, b"wan0", NdpSecretKey([0x42; 32]));
     c.solicit = false;
