@@ -18,8 +18,8 @@
 //!   rule); RFC 7217 stable opaque interface identifiers
 //!   ([`iid::stable_address`], HMAC-MD5 with the injected key; RFC 5453
 //!   reserved identifiers skipped).
-//! - RFC 4191 Route Information option and router preference (codec;
-//!   the router sends configured routes).
+//! - RFC 4191 Route Information option and router preference: the router
+//!   sends configured routes, the host learns them (§3.1, a Type C host).
 //! - RFC 8106 RDNSS and DNSSL options (DNSSL names in wire format without
 //!   compression); the router sends both, the host learns both.
 //! - RFC 8781 PREF64 with every prefix-length code (codes 6 and 7 are an
@@ -47,9 +47,8 @@
 //! - Unicast RA answers (the router always multicasts, as §6.2.6 allows),
 //!   MAX_FINAL_RTR_ADVERTISEMENTS (one final RA, not three), Mobile IPv6
 //!   (RFC 6275) flags beyond keeping them, SEND (RFC 3971) beyond the Nonce
-//!   option's codec; on the host side, RFC 4191 route processing (routes
-//!   are parsed but not learned), the router preference beyond reporting
-//!   it, and cur hop limit / reachable time / retrans timer (left to the
+//!   option's codec; on the host side, the router preference beyond
+//!   reporting it, and cur hop limit / reachable time / retrans timer (left to the
 //!   kernel). Neighbour Solicitations for our own addresses are not
 //!   answered (the kernel does).
 //! - DNS64 discovery of the PREF64 (RFC 7050): the router takes it from

@@ -6,7 +6,7 @@ use std::net::Ipv6Addr;
 
 use ndp_proto::wire::{
     Dnssl, DomainName, NdpMessage, NdpOption, NeighborSolicitation, Pref64, Pref64Length,
-    PrefixInformation, Rdnss, RouterAdvertisement,
+    PrefixInformation, Rdnss, RouteInformation, RouterAdvertisement, RouterPreference,
 };
 use ndp_proto::{
     NdpHost, NdpHostConfig, NdpHostDropped, NdpHostEvent, NdpRouter, NdpRouterConfig, NdpSecretKey,
@@ -67,6 +67,12 @@ fn learns_router_address_mtu_and_dns_from_our_router() {
     rc.mtu = Some(1492);
     rc.link_layer_address = Some([2, 0, 0, 0, 0, 1]);
     rc.search_domains = vec![DomainName::from_dotted("home.arpa").unwrap()];
+    rc.routes = vec![RouteInformation::new(
+        "2001:db8:ff::".parse().unwrap(),
+        48,
+        RouterPreference::High,
+        1800,
+    )];
     rc.pref64 = Some(Pref64::new(
         "64:ff9b::".parse().unwrap(),
         Pref64Length::L96,
@@ -90,7 +96,7 @@ fn learns_router_address_mtu_and_dns_from_our_router() {
     assert!(ev.contains(&NdpHostEvent::RouterAdded {
         router: ROUTER,
         lifetime: S(1800),
-        preference: ndp_proto::wire::RouterPreference::Medium
+        preference: RouterPreference::Medium
     }));
     assert!(ev.contains(&NdpHostEvent::MtuChanged { mtu: 1492 }));
     assert!(ev.contains(&NdpHostEvent::DnsServers(vec![ROUTER])));
@@ -102,6 +108,12 @@ fn learns_router_address_mtu_and_dns_from_our_router() {
         96
     )))));
     assert_eq!(h.pref64(), Some(("64:ff9b::".parse().unwrap(), 96)));
+    assert!(ev.contains(&NdpHostEvent::RouteAdded {
+        prefix: "2001:db8:ff::".parse().unwrap(),
+        prefix_length: 48,
+        router: ROUTER,
+        preference: RouterPreference::High,
+    }));
     let addr: Vec<_> = h.addresses().collect();
     assert_eq!(addr.len(), 1);
     assert_eq!(addr[0].address.segments()[..4], [0x2001, 0xdb8, 5, 0]);
@@ -189,6 +201,19 @@ fn lifetimes_count_down_to_events() {
         domains: vec![DomainName::from_dotted("a.example").unwrap()],
         extra_padding: 0,
     });
+    let route = NdpOption::RouteInformation(RouteInformation::new(
+        "2001:db8:ff::".parse().unwrap(),
+        48,
+        RouterPreference::Low,
+        40,
+    ));
+    // RFC 4191 §3.1: a reserved preference means the option is ignored.
+    let reserved = NdpOption::RouteInformation(RouteInformation::new(
+        "2001:db8:fe::".parse().unwrap(),
+        48,
+        RouterPreference::Reserved,
+        40,
+    ));
     let pref64 = NdpOption::Pref64(Pref64::new(
         "64:ff9b::".parse().unwrap(),
         Pref64Length::L96,
@@ -199,7 +224,17 @@ fn lifetimes_count_down_to_events() {
         ROUTER,
         ALL_NODES,
         255,
-        &ra(30, vec![pio("2001:db8:1::", 200, 100), dns, search, pref64]),
+        &ra(
+            30,
+            vec![
+                pio("2001:db8:1::", 200, 100),
+                dns,
+                search,
+                pref64,
+                route,
+                reserved,
+            ],
+        ),
     )
     .unwrap();
     let a = h.addresses().next().unwrap().address;
@@ -213,6 +248,14 @@ fn lifetimes_count_down_to_events() {
         seen,
         vec![
             (S(30), NdpHostEvent::RouterExpired { router: ROUTER }),
+            (
+                S(40),
+                NdpHostEvent::RouteExpired {
+                    prefix: "2001:db8:ff::".parse().unwrap(),
+                    prefix_length: 48,
+                    router: ROUTER
+                }
+            ),
             (S(50), NdpHostEvent::DnsServers(vec![])),
             (S(60), NdpHostEvent::DnsSearchList(vec![])),
             (S(80), NdpHostEvent::Pref64Changed(None)),

@@ -377,6 +377,11 @@ fn our_host_machine_learns_from_radvd() {
         "only the autonomous prefix gives an address: {addrs:?}"
     );
     assert_eq!(addrs[0].address.segments()[..4], [0x2001, 0xdb8, 1, 2]);
+    assert_eq!(
+        host.routes().map(|r| (r.0, r.1)).collect::<Vec<_>>(),
+        vec![("2001:db8:ff00::".parse().unwrap(), 40)],
+        "radvd's RFC 4191 route"
+    );
     let on_link: Vec<_> = host.on_link_prefixes().collect();
     assert_eq!(on_link.len(), 2);
     assert_eq!(host.counters().malformed, 0);

@@ -9,14 +9,16 @@
 //!   interface identifier ([`crate::iid::stable_address`]), the two-hour
 //!   rule of RFC 4862 §5.5.3 e) for valid-lifetime updates, the link MTU
 //!   (1280..=`link_mtu`), RDNSS servers, DNSSL domains, the PREF64 (RFC
-//!   8781 §5, the latest one wins); every lifetime counted down on the
+//!   8781 §5, the latest one wins), RFC 4191 routes; every lifetime counted down on the
 //!   injected clock, each change an [`NdpHostEvent`].
 //! - Neighbours: the link-layer addresses seen in RA/NS source and NA
 //!   target options, kept for `neighbour_lifetime` after last seen.
-//! - Bounds: routers, on-link prefixes, addresses (16), neighbours (256),
-//!   DNS servers. An RA (or NS/NA) that would add an entry past a bound is
+//! - Bounds: routers, on-link prefixes, addresses (16), neighbours (256)
+//!   and routes: an RA (or NS/NA) that would add an entry past a bound is
 //!   ignored as a whole and counted ([`NdpHostDropped::TableFull`]); the
-//!   state stays exactly as it was.
+//!   state stays exactly as it was. DNS servers and search domains past
+//!   their bound are ignored one by one and counted (RFC 8106 §5.3.1 lets
+//!   a host keep a limited cache).
 //!
 //! The machine does not run DAD; the embedder (the kernel) does and reports
 //! a duplicate with [`NdpHost::dad_failed`], which moves to the next
@@ -35,7 +37,10 @@ use core::net::Ipv6Addr;
 use proto_core::{Duration, Instant, SeededRng, Transmit};
 
 use crate::iid::stable_address;
-use crate::wire::{DomainName, NdpMessage, NdpOption, RouterAdvertisement, RouterSolicitation};
+use crate::wire::{
+    DomainName, NdpMessage, NdpOption, RouteInformation, RouterAdvertisement, RouterPreference,
+    RouterSolicitation,
+};
 
 /// RFC 4861 §10.
 pub const MAX_RTR_SOLICITATION_DELAY: Duration = Duration::from_secs(1);
@@ -79,6 +84,14 @@ struct Addr {
 }
 
 #[derive(Clone, Debug)]
+struct Route {
+    prefix: Ipv6Addr,
+    prefix_length: u8,
+    router: Ipv6Addr,
+    expires: Option<Instant>,
+}
+
+#[derive(Clone, Debug)]
 struct Neighbour {
     address: Ipv6Addr,
     link_layer: Vec<u8>,
@@ -97,6 +110,7 @@ struct Learned {
     search: Vec<(DomainName, Option<Instant>)>,
     /// The NAT64 prefix, its length, when it expires.
     pref64: Option<(Ipv6Addr, u8, Instant)>,
+    routes: Vec<Route>,
     mtu: Option<u32>,
 }
 
@@ -373,6 +387,9 @@ impl NdpHost {
                     let max = self.cfg.max_search_domains;
                     ignored.1 += update_list(&mut next.search, &d.domains, d.lifetime, now, max);
                 }
+                NdpOption::RouteInformation(ri) => {
+                    self.route(next, events, now, source, ri)?;
+                }
                 NdpOption::Pref64(p) => {
                     let before = next.pref64.map(|(a, l, _)| (a, l));
                     next.pref64 = (p.scaled_lifetime != 0)
@@ -392,6 +409,57 @@ impl NdpHost {
         let search_after: Vec<DomainName> = next.search.iter().map(|d| d.0.clone()).collect();
         if search_after != search_before {
             events.push(NdpHostEvent::DnsSearchList(search_after));
+        }
+        Ok(())
+    }
+
+    /// RFC 4191 §3.1 (a Type C host): a route per (prefix, router); the
+    /// reserved preference means ignore the option, lifetime 0 removes it.
+    fn route(
+        &self,
+        next: &mut Learned,
+        events: &mut Vec<NdpHostEvent>,
+        now: Instant,
+        router: Ipv6Addr,
+        ri: &RouteInformation,
+    ) -> Result<(), NdpHostDropped> {
+        let preference = ri.preference();
+        if preference == RouterPreference::Reserved {
+            return Ok(());
+        }
+        let prefix = crate::wire::mask(ri.prefix, ri.prefix_length);
+        let prefix_length = ri.prefix_length;
+        let pos = next.routes.iter().position(|r| {
+            r.prefix == prefix && r.prefix_length == prefix_length && r.router == router
+        });
+        match (pos, ri.route_lifetime) {
+            (Some(i), 0) => {
+                next.routes.remove(i);
+                events.push(NdpHostEvent::RouteExpired {
+                    prefix,
+                    prefix_length,
+                    router,
+                });
+            }
+            (Some(i), l) => next.routes[i].expires = deadline(now, l),
+            (None, 0) => {}
+            (None, l) => {
+                if next.routes.len() >= self.cfg.max_routes {
+                    return Err(NdpHostDropped::TableFull);
+                }
+                next.routes.push(Route {
+                    prefix,
+                    prefix_length,
+                    router,
+                    expires: deadline(now, l),
+                });
+                events.push(NdpHostEvent::RouteAdded {
+                    prefix,
+                    prefix_length,
+                    router,
+                    preference,
+                });
+            }
         }
         Ok(())
     }
@@ -602,6 +670,17 @@ impl NdpHost {
                 l.search.iter().map(|d| d.0.clone()).collect(),
             ));
         }
+        l.routes.retain(|r| {
+            let keep = r.expires.is_none_or(|e| now < e);
+            if !keep {
+                events.push(NdpHostEvent::RouteExpired {
+                    prefix: r.prefix,
+                    prefix_length: r.prefix_length,
+                    router: r.router,
+                });
+            }
+            keep
+        });
         if l.pref64.is_some_and(|p| now >= p.2) {
             l.pref64 = None;
             events.push(NdpHostEvent::Pref64Changed(None));
@@ -674,6 +753,14 @@ impl NdpHost {
         self.learned.search.iter().map(|d| &d.0)
     }
 
+    /// The RFC 4191 routes: (prefix, length, router).
+    pub fn routes(&self) -> impl Iterator<Item = (Ipv6Addr, u8, Ipv6Addr)> + '_ {
+        self.learned
+            .routes
+            .iter()
+            .map(|r| (r.prefix, r.prefix_length, r.router))
+    }
+
     /// The NAT64 prefix and its length (RFC 8781), if one is valid.
     pub fn pref64(&self) -> Option<(Ipv6Addr, u8)> {
         self.learned.pref64.map(|(a, l, _)| (a, l))
@@ -723,6 +810,7 @@ impl NdpHost {
         l.dns.iter().for_each(|d| min(d.1));
         l.search.iter().for_each(|d| min(d.1));
         min(l.pref64.map(|p| p.2));
+        l.routes.iter().for_each(|r| min(r.expires));
         t
     }
 }

@@ -37,6 +37,8 @@ pub struct NdpHostConfig {
     pub max_dns_servers: usize,
     /// DNSSL domains kept (more are ignored and counted). Default 8.
     pub max_search_domains: usize,
+    /// RFC 4191 routes kept. Default 16.
+    pub max_routes: usize,
     /// How long a neighbour entry lives after it was last seen. Default 1 h.
     pub neighbour_lifetime: Duration,
 }
@@ -58,6 +60,7 @@ impl NdpHostConfig {
             max_neighbours: 256,
             max_dns_servers: 8,
             max_search_domains: 8,
+            max_routes: 16,
             neighbour_lifetime: Duration::from_secs(3600),
         }
     }
@@ -135,6 +138,26 @@ pub enum NdpHostEvent {
     DnsServers(Vec<Ipv6Addr>),
     /// The DNSSL domains now valid, in the order learned.
     DnsSearchList(Vec<DomainName>),
+    /// A more-specific route from a Route Information option (RFC 4191 §3.1).
+    RouteAdded {
+        /// The destination prefix.
+        prefix: Ipv6Addr,
+        /// Its length.
+        prefix_length: u8,
+        /// The router to send to.
+        router: Ipv6Addr,
+        /// Its preference.
+        preference: RouterPreference,
+    },
+    /// A route's lifetime ran out or was set to 0.
+    RouteExpired {
+        /// The destination prefix.
+        prefix: Ipv6Addr,
+        /// Its length.
+        prefix_length: u8,
+        /// The router.
+        router: Ipv6Addr,
+    },
     /// The NAT64 prefix (RFC 8781) changed; `None`: none is valid.
     Pref64Changed(Option<(Ipv6Addr, u8)>),
 }
