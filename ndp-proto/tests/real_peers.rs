@@ -118,6 +118,18 @@ fn drive(
     }
 }
 
+/// A tool the test needs, with the Debian package that has it.
+fn require(tool: &str, package: &str) {
+    let found = std::process::Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "{tool} is not installed (Debian: {package}; see .ci/install-packages)"
+    );
+}
+
 fn sh(tb: &Testbed, ns: &Netns, cmd: &str) -> String {
     tb.exec(ns, &["sh", "-c", cmd], StdDuration::from_secs(10))
         .unwrap_or_default()
@@ -128,6 +140,7 @@ fn linux_host_does_slaac_route_and_mtu_from_our_ras_and_deprecates_after_renumbe
     let Some(mut tb) = Testbed::new("ndp_linux_host") else {
         return;
     };
+    require("rdisc6", "ndisc6");
     let r = tb.namespace("r").unwrap();
     let h = tb.namespace("h").unwrap();
     tb.veth((&r, "r0"), (&h, "h0")).unwrap();
@@ -310,6 +323,7 @@ fn our_host_machine_learns_from_radvd() {
     let Some(mut tb) = Testbed::new("ndp_radvd") else {
         return;
     };
+    require("radvd", "radvd");
     let r = tb.namespace("r").unwrap();
     let h = tb.namespace("h").unwrap();
     tb.veth((&r, "ra0"), (&h, "h0")).unwrap();
