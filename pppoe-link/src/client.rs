@@ -1,14 +1,16 @@
 //! The home router's WAN link: PPPoE discovery, then a PPP peer session in
 //! it, as one Sans-IO machine over Ethernet frames.
 
+use alloc::collections::VecDeque;
+use alloc::vec;
+use alloc::vec::Vec;
 use core::ops::Range;
-use std::collections::VecDeque;
 
 use ppp_proto::{Config as PppConfig, Event as PppEvent, Session};
 use pppoe_proto::{Client, ClientConfig, ClientEvent, SessionFramer};
 use proto_core::{Instant, SeededRng};
 
-use super::{ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkError, PPP_IPV4, PPP_IPV6, encapsulate, ethertype};
+use crate::{ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkError, PPP_IPV4, PPP_IPV6, encapsulate, ethertype};
 
 /// What the link reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,7 +167,7 @@ impl ClientLink {
                 match &e {
                     ClientEvent::SessionUp { .. } => {
                         if let Some(framer) = self.pppoe.session_framer() {
-                            let config = super::session_config(&self.ppp_config, &framer);
+                            let config = crate::session_config(&self.ppp_config, &framer);
                             let mut s = Session::new(config, now);
                             s.open(now, &mut self.rng);
                             self.ppp = Some((s, framer));
@@ -195,7 +197,7 @@ impl ClientLink {
                 }
                 let mut down = false;
                 while let Some(e) = s.poll_event() {
-                    let e = super::apply_link_up(e, framer);
+                    let e = crate::apply_link_up(e, framer);
                     down |= matches!(e, PppEvent::Down { .. });
                     self.events.push_back(ClientLinkEvent::Ppp(e));
                     progressed = true;

@@ -1,16 +1,18 @@
 //! The access concentrator's side: one PPPoE AC and a PPP authenticator
 //! session per PPPoE session, as one Sans-IO machine over Ethernet frames.
 
+use alloc::collections::{BTreeMap, BinaryHeap, VecDeque};
+use alloc::vec;
+use alloc::vec::Vec;
 use core::cmp::Reverse;
 use core::ops::Range;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
 
 use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment, Session};
 use pppoe_proto::ac::RequestId;
 use pppoe_proto::{Ac, AcConfig, AcEvent, SessionFramer};
 use proto_core::{Instant, SeededRng};
 
-use super::{ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkError, PPP_IPV4, PPP_IPV6, encapsulate, ethertype};
+use crate::{ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkError, PPP_IPV4, PPP_IPV6, encapsulate, ethertype};
 
 /// What the concentrator reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,10 +38,10 @@ pub enum AcLinkEvent {
 #[derive(Debug)]
 pub struct AcLink {
     ac: Ac,
-    sessions: HashMap<u16, (Session, SessionFramer)>,
+    sessions: BTreeMap<u16, (Session, SessionFramer)>,
     /// Each session's current deadline; the heap entry that matches it is
     /// live, any other entry for the session is stale and skipped.
-    deadlines: HashMap<u16, Instant>,
+    deadlines: BTreeMap<u16, Instant>,
     timers: BinaryHeap<Reverse<(Instant, u16)>>,
     ppp_config: PppConfig,
     rng: SeededRng,
@@ -58,8 +60,8 @@ impl AcLink {
         let ac = Ac::new(ac, rng.fork(), now).map_err(LinkError::Pppoe)?;
         Ok(AcLink {
             ac,
-            sessions: HashMap::new(),
-            deadlines: HashMap::new(),
+            sessions: BTreeMap::new(),
+            deadlines: BTreeMap::new(),
             timers: BinaryHeap::new(),
             ppp_config: ppp,
             rng,
@@ -318,7 +320,7 @@ impl AcLink {
         }
         let mut ended = false;
         while let Some(event) = s.poll_event() {
-            let event = super::apply_link_up(event, framer);
+            let event = crate::apply_link_up(event, framer);
             ended |= matches!(event, PppEvent::Down { .. });
             self.events.push_back(AcLinkEvent::Ppp {
                 session_id: id,
@@ -378,7 +380,7 @@ impl AcLink {
             match &e {
                 AcEvent::SessionUp { session_id, .. } => {
                     if let Some(framer) = self.ac.session_framer(*session_id) {
-                        let config = super::session_config(&self.ppp_config, &framer);
+                        let config = crate::session_config(&self.ppp_config, &framer);
                         let mut s = Session::new(config, now);
                         s.open(now, &mut self.rng);
                         self.sessions.insert(*session_id, (s, framer));
