@@ -359,10 +359,13 @@ impl AcLink {
             return;
         };
         self.events.push_back(AcLinkEvent::Pppoe(e));
-        if let Some((mut s, _)) = self.sessions.remove(&session_id) {
+        if let Some((mut s, mut framer)) = self.sessions.remove(&session_id) {
             self.deadlines.remove(&session_id);
             s.lower_down(now, &mut self.rng);
             while let Some(event) = s.poll_event() {
+                // Every PPP event leaves through `apply_link_up`, so no
+                // path reports a LinkUp above what PPPoE carries.
+                let event = crate::apply_link_up(event, &mut framer);
                 self.events
                     .push_back(AcLinkEvent::Ppp { session_id, event });
             }

@@ -170,12 +170,20 @@ impl core::fmt::Display for LinkError {
 
 impl core::error::Error for LinkError {}
 
-/// The PPP configuration a new session starts from. When RFC 4638
+/// The PPP configuration a new session starts from, with the MRU LCP asks
+/// for set by RFC 2516 §7 and RFC 4638: never more than PPPoE carries
+/// (1492 over plain PPPoE, whatever the PPP configuration says); when a
 /// PPP-Max-Payload above 1492 was agreed in discovery (the framer's MTU),
-/// LCP asks for that MRU, so the session can carry 1500-byte packets.
+/// exactly that, so the session can carry 1500-byte packets. A smaller
+/// configured MRU on plain PPPoE is kept.
 fn session_config(base: &PppConfig, framer: &SessionFramer) -> PppConfig {
     let mut c = base.clone();
-    c.lcp.mru = c.lcp.mru.max(framer.mtu());
+    let payload = framer.mtu();
+    c.lcp.mru = if payload > pppoe_proto::session::DEFAULT_MTU {
+        payload
+    } else {
+        c.lcp.mru.min(payload)
+    };
     c
 }
 

@@ -1,0 +1,88 @@
+//! RFC 2516 §7 and RFC 4638 through the link: LCP never asks for an MRU
+//! larger than PPPoE carries, and `LinkUp` never reports an MTU larger
+//! than that, whatever either PPP configuration says.
+
+mod common;
+
+use common::{From, Pair, lcp_request_mru};
+use ppp_proto::Event as PppEvent;
+use pppoe_link::{ClientLinkEvent, PPP_IPV4};
+
+/// The MRUs each side asked for in its LCP Configure-Requests.
+fn requested_mrus(pair: &Pair, from: From) -> Vec<u16> {
+    pair.frames
+        .iter()
+        .filter(|(f, _)| *f == from)
+        .filter_map(|(_, frame)| lcp_request_mru(frame))
+        .collect()
+}
+
+#[test]
+fn jumbo_mru_configured_on_plain_pppoe_is_capped_at_1492() {
+    let (home_pppoe, mut home_ppp, ac, mut ac_ppp) = Pair::configs();
+    home_ppp.lcp.mru = 9000;
+    ac_ppp.lcp.mru = 9000;
+    let mut pair = Pair::new(home_pppoe, home_ppp, ac, ac_ppp);
+    assert!(pair.dial());
+
+    let home = requested_mrus(&pair, From::Home);
+    let ac = requested_mrus(&pair, From::Ac);
+    assert!(!home.is_empty() && !ac.is_empty());
+    assert!(
+        home.iter().chain(&ac).all(|&m| m == 1492),
+        "home {home:?}, ac {ac:?}"
+    );
+    assert_eq!(pair.link_up_mtus(), (Some(1492), Some(1492)));
+
+    // The data path is held to it too.
+    let mut buf = [0u8; 2048];
+    assert!(
+        pair.home
+            .encapsulate_data(PPP_IPV4, &[0; 1492], &mut buf)
+            .is_ok()
+    );
+    assert!(
+        pair.home
+            .encapsulate_data(PPP_IPV4, &[0; 1493], &mut buf)
+            .is_err()
+    );
+}
+
+#[test]
+fn smaller_configured_mru_is_kept() {
+    let (home_pppoe, mut home_ppp, ac, ac_ppp) = Pair::configs();
+    home_ppp.lcp.mru = 1400;
+    let mut pair = Pair::new(home_pppoe, home_ppp, ac, ac_ppp);
+    assert!(pair.dial());
+    assert!(requested_mrus(&pair, From::Home).iter().all(|&m| m == 1400));
+    // The AC sends at most the home router's MRU; the home router may send
+    // up to 1492.
+    assert_eq!(pair.link_up_mtus(), (Some(1492), Some(1400)));
+}
+
+#[test]
+fn rfc4638_payload_raises_mru_only_when_both_agree() {
+    // Both ends agree on 1500: LCP asks for 1500 (not the configured
+    // 9000), LinkUp reports 1500.
+    let (mut home_pppoe, mut home_ppp, mut ac, ac_ppp) = Pair::configs();
+    home_pppoe.ppp_max_payload = Some(1500);
+    ac.ppp_max_payload = Some(1500);
+    home_ppp.lcp.mru = 9000;
+    let mut pair = Pair::new(home_pppoe, home_ppp, ac, ac_ppp);
+    assert!(pair.dial());
+    assert!(requested_mrus(&pair, From::Home).iter().all(|&m| m == 1500));
+    assert!(requested_mrus(&pair, From::Ac).iter().all(|&m| m == 1500));
+    assert_eq!(pair.link_up_mtus(), (Some(1500), Some(1500)));
+
+    // Only the home router asks: plain PPPoE, 1492.
+    let (mut home_pppoe, home_ppp, ac, ac_ppp) = Pair::configs();
+    home_pppoe.ppp_max_payload = Some(1500);
+    let mut pair = Pair::new(home_pppoe, home_ppp, ac, ac_ppp);
+    assert!(pair.dial());
+    assert!(requested_mrus(&pair, From::Home).iter().all(|&m| m == 1492));
+    assert_eq!(pair.link_up_mtus(), (Some(1492), Some(1492)));
+    assert!(pair.home_events.iter().all(|e| match e {
+        ClientLinkEvent::Ppp(PppEvent::LinkUp { mtu }) => *mtu <= 1492,
+        _ => true,
+    }));
+}
