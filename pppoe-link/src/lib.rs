@@ -139,6 +139,8 @@ use pppoe_proto::SessionFramer;
 pub const ETH_P_PPP_DISC: u16 = 0x8863;
 /// PPPoE Session ethertype.
 pub const ETH_P_PPP_SES: u16 = 0x8864;
+/// IEEE 802.1Q tag protocol identifier.
+const TPID_8021Q: u16 = 0x8100;
 /// PPP protocol number of IPv4.
 pub const PPP_IPV4: u16 = 0x0021;
 /// PPP protocol number of IPv6.
@@ -203,9 +205,18 @@ fn apply_link_up(event: PppEvent, framer: &mut SessionFramer) -> PppEvent {
     }
 }
 
-/// The ethertype of an untagged Ethernet frame.
+/// The ethertype of an Ethernet frame, behind one 802.1Q tag if there is
+/// one (the PPPoE machines check its VLAN id; they frame at most one tag).
 fn ethertype(frame: &[u8]) -> Option<u16> {
-    frame.get(12..14).map(|b| u16::from_be_bytes([b[0], b[1]]))
+    let be16 = |at: usize| {
+        frame
+            .get(at..at + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+    };
+    match be16(12)? {
+        TPID_8021Q => be16(16),
+        t => Some(t),
+    }
 }
 
 /// Frames `protocol` + `packet` into `buf` for a session; the frame length.
