@@ -1,6 +1,7 @@
 //! The access concentrator's side: one PPPoE AC and a PPP authenticator
 //! session per PPPoE session, as one Sans-IO machine over Ethernet frames.
 
+use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BinaryHeap, VecDeque};
 use alloc::vec;
 use alloc::vec::Vec;
@@ -38,7 +39,9 @@ pub enum AcLinkEvent {
 #[derive(Debug)]
 pub struct AcLink {
     ac: Ac,
-    sessions: BTreeMap<u16, (Session, SessionFramer)>,
+    /// Boxed: B-tree nodes hold up to 11 entries, mostly part-empty; inline
+    /// sessions (about 700 bytes each) would waste that space per node.
+    sessions: BTreeMap<u16, Box<(Session, SessionFramer)>>,
     /// Each session's current deadline; the heap entry that matches it is
     /// live, any other entry for the session is stale and skipped.
     deadlines: BTreeMap<u16, Instant>,
@@ -91,7 +94,7 @@ impl AcLink {
                 let id = pppoe_proto::session::peek(frame)
                     .map_err(LinkError::Pppoe)?
                     .session_id;
-                let Some((session, framer)) = self.sessions.get_mut(&id) else {
+                let Some((session, framer)) = self.sessions.get_mut(&id).map(|e| &mut **e) else {
                     return self.unknown_session(now, frame);
                 };
                 let range = match framer.decapsulate(frame) {
@@ -140,7 +143,7 @@ impl AcLink {
             }
         }
         for id in due {
-            if let Some((s, _)) = self.sessions.get_mut(&id) {
+            if let Some((s, _)) = self.sessions.get_mut(&id).map(|e| &mut **e) {
                 s.handle_timeout(now, &mut self.rng);
             }
             self.pump_session(now, id);
@@ -182,6 +185,7 @@ impl AcLink {
         let (s, _) = self
             .sessions
             .get_mut(&session_id)
+            .map(|e| &mut **e)
             .ok_or(LinkError::NoSession)?;
         if let Some(a) = ipv4 {
             s.set_ipv4_assignment(a);
@@ -203,6 +207,7 @@ impl AcLink {
         let (s, _) = self
             .sessions
             .get_mut(&session_id)
+            .map(|e| &mut **e)
             .ok_or(LinkError::NoSession)?;
         let r = s
             .reject(now, &mut self.rng, message)
@@ -227,6 +232,7 @@ impl AcLink {
         let (s, _) = self
             .sessions
             .get_mut(&session_id)
+            .map(|e| &mut **e)
             .ok_or(LinkError::NoSession)?;
         s.close_because(now, &mut self.rng, why);
         self.pump_session(now, session_id);
@@ -241,7 +247,11 @@ impl AcLink {
         packet: &[u8],
         buf: &mut [u8],
     ) -> Result<usize, LinkError> {
-        let (_, framer) = self.sessions.get(&session_id).ok_or(LinkError::NoSession)?;
+        let (_, framer) = self
+            .sessions
+            .get(&session_id)
+            .map(|e| &**e)
+            .ok_or(LinkError::NoSession)?;
         encapsulate(framer, protocol, packet, buf)
     }
 
@@ -275,14 +285,14 @@ impl AcLink {
 
     /// One session's PPP machine.
     pub fn session(&self, session_id: u16) -> Option<&Session> {
-        self.sessions.get(&session_id).map(|(s, _)| s)
+        self.sessions.get(&session_id).map(|e| &e.0)
     }
 
     /// Records session `id`'s next deadline in the heap. Stale entries are
     /// skipped when they come up; the heap is rebuilt when they outnumber
     /// the live ones, so it stays within 2 × sessions + 64 entries.
     fn schedule(&mut self, id: u16) {
-        let next = self.sessions.get(&id).and_then(|(s, _)| s.poll_timeout());
+        let next = self.sessions.get(&id).and_then(|e| e.0.poll_timeout());
         match next {
             Some(at) if self.deadlines.get(&id) != Some(&at) => {
                 self.deadlines.insert(id, at);
@@ -305,7 +315,7 @@ impl AcLink {
     /// Drains one session's PPP machine, then the AC (a finished session
     /// closes its PPPoE session, which sends a PADT).
     fn pump_session(&mut self, now: Instant, id: u16) {
-        let Some((s, framer)) = self.sessions.get_mut(&id) else {
+        let Some((s, framer)) = self.sessions.get_mut(&id).map(|e| &mut **e) else {
             return;
         };
         while let Some(t) = s.poll_transmit() {
@@ -359,7 +369,8 @@ impl AcLink {
             return;
         };
         self.events.push_back(AcLinkEvent::Pppoe(e));
-        if let Some((mut s, mut framer)) = self.sessions.remove(&session_id) {
+        if let Some(entry) = self.sessions.remove(&session_id) {
+            let (mut s, mut framer) = *entry;
             self.deadlines.remove(&session_id);
             s.lower_down(now, &mut self.rng);
             while let Some(event) = s.poll_event() {
@@ -386,7 +397,7 @@ impl AcLink {
                         let config = crate::session_config(&self.ppp_config, &framer);
                         let mut s = Session::new(config, now);
                         s.open(now, &mut self.rng);
-                        self.sessions.insert(*session_id, (s, framer));
+                        self.sessions.insert(*session_id, Box::new((s, framer)));
                         opened = Some(*session_id);
                     }
                 }
