@@ -86,3 +86,34 @@ fn rfc4638_payload_raises_mru_only_when_both_agree() {
         _ => true,
     }));
 }
+
+/// A peer asking for MRU 9000 on a plain PPPoE link (RFC 2516 §7 says it
+/// must not) is acknowledged by PPP, but `LinkUp` still reports 1492 and
+/// the data path stays within it.
+#[test]
+fn peer_asking_for_jumbo_mru_still_gets_1492() {
+    fn jumbo(from: From, frame: &mut Vec<u8>, rewrite: From) {
+        if from == rewrite {
+            common::set_lcp_request_mru(frame, 9000);
+        }
+    }
+    // The AC's requests are rewritten: the home router's LinkUp.
+    let (home_pppoe, home_ppp, ac, ac_ppp) = Pair::configs();
+    let mut pair = Pair::new(home_pppoe, home_ppp, ac, ac_ppp);
+    pair.tamper = |from, f| jumbo(from, f, From::Ac);
+    pair.dial();
+    assert_eq!(pair.link_up_mtus().0, Some(1492));
+    let mut buf = [0u8; 2048];
+    assert!(
+        pair.home
+            .encapsulate_data(PPP_IPV4, &[0; 1493], &mut buf)
+            .is_err()
+    );
+
+    // The home router's requests are rewritten: the AC's LinkUp.
+    let (home_pppoe, home_ppp, ac, ac_ppp) = Pair::configs();
+    let mut pair = Pair::new(home_pppoe, home_ppp, ac, ac_ppp);
+    pair.tamper = |from, f| jumbo(from, f, From::Home);
+    pair.dial();
+    assert_eq!(pair.link_up_mtus().1, Some(1492));
+}

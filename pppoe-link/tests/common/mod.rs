@@ -35,6 +35,8 @@ pub struct Pair {
     pub frames: Vec<(From, Vec<u8>)>,
     pub home_events: Vec<ClientLinkEvent>,
     pub ac_events: Vec<AcLinkEvent>,
+    /// Rewrites frames on the wire: (sender, frame) before delivery.
+    pub tamper: fn(From, &mut Vec<u8>),
 }
 
 impl Pair {
@@ -54,6 +56,7 @@ impl Pair {
             frames: Vec::new(),
             home_events: Vec::new(),
             ac_events: Vec::new(),
+            tamper: |_, _| {},
         }
     }
 
@@ -96,12 +99,14 @@ impl Pair {
     /// Moves every pending frame and event once; whether anything moved.
     pub fn exchange(&mut self) -> bool {
         let mut moved = false;
-        while let Some(f) = self.home.poll_transmit() {
+        while let Some(mut f) = self.home.poll_transmit() {
+            (self.tamper)(From::Home, &mut f);
             let _ = self.ac.handle_frame(self.now, &f);
             self.frames.push((From::Home, f));
             moved = true;
         }
-        while let Some(f) = self.ac.poll_transmit() {
+        while let Some(mut f) = self.ac.poll_transmit() {
+            (self.tamper)(From::Ac, &mut f);
             let _ = self.home.handle_frame(self.now, &f);
             self.frames.push((From::Ac, f));
             moved = true;
@@ -167,18 +172,35 @@ pub fn ppp_of(frame: &[u8]) -> Option<&[u8]> {
 
 /// The MRU option (type 1) of an LCP Configure-Request in a session frame.
 pub fn lcp_request_mru(frame: &[u8]) -> Option<u16> {
+    mru_offset(frame).map(|at| u16::from_be_bytes([frame[at], frame[at + 1]]))
+}
+
+/// Rewrites the MRU option of an LCP Configure-Request in a session frame,
+/// if it has one.
+pub fn set_lcp_request_mru(frame: &mut [u8], mru: u16) {
+    if let Some(at) = mru_offset(frame) {
+        frame[at..at + 2].copy_from_slice(&mru.to_be_bytes());
+    }
+}
+
+/// Where the MRU value of an LCP Configure-Request sits in a frame.
+fn mru_offset(frame: &[u8]) -> Option<usize> {
     let ppp = ppp_of(frame)?;
+    let base = frame.len() - ppp.len();
     // Protocol 0xc021, code 1 (Configure-Request), id, length, options.
     if ppp.get(..3)? != [0xc0, 0x21, 1] {
         return None;
     }
-    let mut opts = ppp.get(6..)?;
-    while let [t, l, ..] = *opts {
+    // The LCP Length bounds the options (Ethernet padding follows).
+    let end = 2 + usize::from(u16::from_be_bytes([*ppp.get(4)?, *ppp.get(5)?]));
+    let ppp = ppp.get(..end)?;
+    let mut at = 6;
+    while let Some(&[t, l]) = ppp.get(at..at + 2) {
         let l = usize::from(l);
-        if t == 1 && l == 4 {
-            return Some(u16::from_be_bytes([opts[2], opts[3]]));
+        if t == 1 && l == 4 && ppp.len() >= at + 4 {
+            return Some(base + at + 2);
         }
-        opts = opts.get(l.max(2)..)?;
+        at += l.max(2);
     }
     None
 }
