@@ -92,7 +92,7 @@ fn rfc4638_payload_raises_mru_only_when_both_agree() {
 /// the data path stays within it.
 #[test]
 fn peer_asking_for_jumbo_mru_still_gets_1492() {
-    fn jumbo(from: From, frame: &mut Vec<u8>, rewrite: From) {
+    fn jumbo(from: From, frame: &mut [u8], rewrite: From) {
         if from == rewrite {
             common::set_lcp_request_mru(frame, 9000);
         }

@@ -36,7 +36,7 @@ pub struct Pair {
     pub home_events: Vec<ClientLinkEvent>,
     pub ac_events: Vec<AcLinkEvent>,
     /// Rewrites frames on the wire: (sender, frame) before delivery.
-    pub tamper: fn(From, &mut Vec<u8>),
+    pub tamper: fn(From, &mut [u8]),
 }
 
 impl Pair {
