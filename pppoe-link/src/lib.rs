@@ -129,6 +129,11 @@ extern crate std;
 mod ac;
 mod client;
 
+/// The README's example, run as a doc test so it cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub use ac::{AcLink, AcLinkEvent};
 pub use client::{ClientLink, ClientLinkEvent};
 
