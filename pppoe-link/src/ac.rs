@@ -13,7 +13,10 @@ use pppoe_proto::ac::RequestId;
 use pppoe_proto::{Ac, AcConfig, AcEvent, SessionFramer};
 use proto_core::{Instant, SeededRng};
 
-use crate::{ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkError, PPP_IPV4, PPP_IPV6, encapsulate, ethertype};
+use crate::{
+    ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkCounters, LinkError, PPP_IPV4, PPP_IPV6, encapsulate,
+    ethertype,
+};
 
 /// What the concentrator reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +52,7 @@ pub struct AcLink {
     ppp_config: PppConfig,
     rng: SeededRng,
     tx: VecDeque<Vec<u8>>,
+    counters: LinkCounters,
     events: VecDeque<AcLinkEvent>,
 }
 
@@ -69,6 +73,7 @@ impl AcLink {
             ppp_config: ppp,
             rng,
             tx: VecDeque::new(),
+            counters: LinkCounters::default(),
             events: VecDeque::new(),
         })
     }
@@ -76,6 +81,17 @@ impl AcLink {
     /// One received Ethernet frame. `Ok(Some((session_id, range)))` is an
     /// IP packet (`frame[range]` = PPP protocol + packet) for the data path.
     pub fn handle_frame(
+        &mut self,
+        now: Instant,
+        frame: &[u8],
+    ) -> Result<Option<(u16, Range<usize>)>, LinkError> {
+        let result = self.dispatch(now, frame);
+        self.counters.count_input(&result);
+        result
+    }
+
+    /// [`handle_frame`](Self::handle_frame) before counting.
+    fn dispatch(
         &mut self,
         now: Instant,
         frame: &[u8],
@@ -258,7 +274,14 @@ impl AcLink {
     /// The next Ethernet frame to send.
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        self.tx.pop_front()
+        let frame = self.tx.pop_front()?;
+        self.counters.frames_transmitted += 1;
+        Some(frame)
+    }
+
+    /// What this link counted.
+    pub fn counters(&self) -> &LinkCounters {
+        &self.counters
     }
 
     /// The next event.

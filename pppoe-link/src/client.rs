@@ -10,7 +10,10 @@ use ppp_proto::{Config as PppConfig, Event as PppEvent, Session};
 use pppoe_proto::{Client, ClientConfig, ClientEvent, SessionFramer};
 use proto_core::{Instant, SeededRng};
 
-use crate::{ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkError, PPP_IPV4, PPP_IPV6, encapsulate, ethertype};
+use crate::{
+    ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkCounters, LinkError, PPP_IPV4, PPP_IPV6, encapsulate,
+    ethertype,
+};
 
 /// What the link reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +35,7 @@ pub struct ClientLink {
     ppp_config: PppConfig,
     rng: SeededRng,
     tx: VecDeque<Vec<u8>>,
+    counters: LinkCounters,
     events: VecDeque<ClientLinkEvent>,
 }
 
@@ -50,6 +54,7 @@ impl ClientLink {
             ppp_config: ppp,
             rng,
             tx: VecDeque::new(),
+            counters: LinkCounters::default(),
             events: VecDeque::new(),
         };
         link.pump(now);
@@ -64,6 +69,13 @@ impl ClientLink {
         now: Instant,
         frame: &[u8],
     ) -> Result<Option<Range<usize>>, LinkError> {
+        let result = self.dispatch(now, frame);
+        self.counters.count_input(&result);
+        result
+    }
+
+    /// [`handle_frame`](Self::handle_frame) before counting.
+    fn dispatch(&mut self, now: Instant, frame: &[u8]) -> Result<Option<Range<usize>>, LinkError> {
         let result = match ethertype(frame) {
             Some(ETH_P_PPP_DISC) => self
                 .pppoe
@@ -128,7 +140,14 @@ impl ClientLink {
     /// The next Ethernet frame to send.
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        self.tx.pop_front()
+        let frame = self.tx.pop_front()?;
+        self.counters.frames_transmitted += 1;
+        Some(frame)
+    }
+
+    /// What this link counted.
+    pub fn counters(&self) -> &LinkCounters {
+        &self.counters
     }
 
     /// The next event.

@@ -151,6 +151,45 @@ pub const PPP_IPV4: u16 = 0x0021;
 /// PPP protocol number of IPv6.
 pub const PPP_IPV6: u16 = 0x0057;
 
+/// What a link counted: every received frame once, by outcome, and every
+/// frame handed out by `poll_transmit`. The PPPoE and PPP machines keep
+/// their own, finer drop counts (`pppoe()`, `session()`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkCounters {
+    /// Frames given to `handle_frame`.
+    pub frames_received: u64,
+    /// Frames taken by `poll_transmit`.
+    pub frames_transmitted: u64,
+    /// Control frames consumed (discovery, LCP, authentication, NCPs).
+    pub control_received: u64,
+    /// IPv4/IPv6 packets handed to the data path.
+    pub data_received: u64,
+    /// Dropped: refused by PPPoE ([`LinkError::Pppoe`]).
+    pub pppoe_dropped: u64,
+    /// Dropped: refused by PPP ([`LinkError::Ppp`]).
+    pub ppp_dropped: u64,
+    /// Dropped: a session frame of no session ([`LinkError::NoSession`]).
+    pub no_session: u64,
+    /// Dropped: not PPPoE at all ([`LinkError::NotPppoe`]).
+    pub not_pppoe: u64,
+}
+
+impl LinkCounters {
+    /// Counts one received frame by what `handle_frame` made of it.
+    fn count_input<T>(&mut self, result: &Result<Option<T>, LinkError>) {
+        self.frames_received += 1;
+        let counter = match result {
+            Ok(None) => &mut self.control_received,
+            Ok(Some(_)) => &mut self.data_received,
+            Err(LinkError::Pppoe(_)) => &mut self.pppoe_dropped,
+            Err(LinkError::Ppp(_)) => &mut self.ppp_dropped,
+            Err(LinkError::NoSession) => &mut self.no_session,
+            Err(LinkError::NotPppoe) => &mut self.not_pppoe,
+        };
+        *counter += 1;
+    }
+}
+
 /// Why a frame was not taken, or a command could not run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkError {
