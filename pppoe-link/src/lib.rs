@@ -42,7 +42,9 @@
 //! - `handle_frame(now, frame)` for each received Ethernet frame: control
 //!   traffic is consumed (`Ok(None)`), a session's IP packet is handed back
 //!   as a range of the frame (`Ok(Some(..))`), anything refused is an `Err`
-//!   saying why and is counted by the PPPoE or PPP machine;
+//!   ([`LinkError`]) saying why; every frame is counted once by outcome in
+//!   `counters()` ([`LinkCounters`]), and the PPPoE and PPP machines keep
+//!   their finer drop counts;
 //! - `handle_timeout(now)` once `poll_timeout()` has passed (harmless when
 //!   early or repeated);
 //! - commands (`close`, and on the AC `admit`, `refuse`, `accept`,
