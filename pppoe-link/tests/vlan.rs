@@ -67,6 +67,15 @@ fn tag_without_pppoe_behind_it_is_not_pppoe() {
         pair.home.handle_frame(pair.now, &frame),
         Err(LinkError::NotPppoe)
     );
+    // QinQ (two tags) is not supported by pppoe-proto: refused as not
+    // PPPoE rather than handed to a machine that would misread it.
+    let mut qinq = frame[..12].to_vec();
+    qinq.extend_from_slice(&[0x81, 0x00, 0x00, 0x0a, 0x81, 0x00, 0xa0, 0x64, 0x88, 0x63]);
+    qinq.extend_from_slice(&[0u8; 46]);
+    assert_eq!(
+        pair.ac.handle_frame(pair.now, &qinq),
+        Err(LinkError::NotPppoe)
+    );
     // A tag cut short is not a frame either.
     assert_eq!(
         pair.ac.handle_frame(pair.now, &frame[..16]),
