@@ -352,8 +352,11 @@ impl AcLink {
             }
         }
         let mut ended = false;
+        // What PPPoE carries: the PPPoE session's own framer, since `framer`
+        // holds the MTU of the last LinkUp.
+        let payload = self.ac.session_framer(id).map_or(framer.mtu(), |f| f.mtu());
         while let Some(event) = s.poll_event() {
-            let event = crate::apply_link_up(event, framer);
+            let event = crate::apply_link_up(event, framer, payload);
             ended |= matches!(event, PppEvent::Down { .. });
             self.events.push_back(AcLinkEvent::Ppp {
                 session_id: id,
@@ -399,7 +402,8 @@ impl AcLink {
             while let Some(event) = s.poll_event() {
                 // Every PPP event leaves through `apply_link_up`, so no
                 // path reports a LinkUp above what PPPoE carries.
-                let event = crate::apply_link_up(event, &mut framer);
+                let payload = framer.mtu();
+                let event = crate::apply_link_up(event, &mut framer, payload);
                 self.events
                     .push_back(AcLinkEvent::Ppp { session_id, event });
             }

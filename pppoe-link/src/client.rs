@@ -215,8 +215,14 @@ impl ClientLink {
                     progressed = true;
                 }
                 let mut down = false;
+                // What PPPoE carries: the PPPoE session's own framer, since
+                // `framer` holds the MTU of the last LinkUp.
+                let payload = self
+                    .pppoe
+                    .session_framer()
+                    .map_or(framer.mtu(), |f| f.mtu());
                 while let Some(e) = s.poll_event() {
-                    let e = crate::apply_link_up(e, framer);
+                    let e = crate::apply_link_up(e, framer, payload);
                     down |= matches!(e, PppEvent::Down { .. });
                     self.events.push_back(ClientLinkEvent::Ppp(e));
                     progressed = true;

@@ -236,14 +236,15 @@ fn session_config(base: &PppConfig, framer: &SessionFramer) -> PppConfig {
 }
 
 /// Applies LCP's outcome to the framing: a session sends at most the
-/// peer's MRU and never more than PPPoE carries (1492, or the agreed RFC
-/// 4638 payload) — a peer that leaves MRU out defaults to 1500 in RFC 1661
-/// but still gets 1492 over plain PPPoE (RFC 2516 §7). `LinkUp` then
-/// reports that MTU.
-fn apply_link_up(event: PppEvent, framer: &mut SessionFramer) -> PppEvent {
+/// peer's MRU and never more than PPPoE carries (`payload`: 1492, or the
+/// agreed RFC 4638 payload) — a peer that leaves MRU out defaults to 1500
+/// in RFC 1661 but still gets 1492 over plain PPPoE (RFC 2516 §7). `LinkUp`
+/// then reports that MTU. The cap is the payload, not the framer's current
+/// MTU, so a renegotiation to a larger MRU raises the MTU again.
+fn apply_link_up(event: PppEvent, framer: &mut SessionFramer, payload: u16) -> PppEvent {
     match event {
         PppEvent::LinkUp { mtu } => {
-            let mtu = mtu.min(framer.mtu());
+            let mtu = mtu.min(payload);
             *framer = (*framer).with_mtu(mtu);
             PppEvent::LinkUp { mtu }
         }

@@ -117,3 +117,67 @@ fn peer_asking_for_jumbo_mru_still_gets_1492() {
     pair.dial();
     assert_eq!(pair.link_up_mtus().1, Some(1492));
 }
+
+/// While set, the home router's LCP Configure-Requests say MRU 1400 on the
+/// wire.
+static SHRINK_HOME_MRU: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// An LCP renegotiation to a larger peer MRU raises the MTU again, up to
+/// the PPPoE payload: the cap is the payload, not the previous MTU.
+#[test]
+fn renegotiated_larger_mru_raises_the_mtu_again() {
+    use std::sync::atomic::Ordering;
+    let (home_pppoe, home_ppp, ac, ac_ppp) = Pair::configs();
+    let mut pair = Pair::new(home_pppoe, home_ppp, ac, ac_ppp);
+    // Both directions, so that the home router's LCP sees its own 1492
+    // acknowledged while the AC sees 1400 asked for and acknowledged.
+    pair.tamper = |from, f| {
+        if SHRINK_HOME_MRU.load(Ordering::Relaxed) {
+            match from {
+                From::Home => common::set_lcp_mru(f, 1, 1400),
+                From::Ac => common::set_lcp_mru(f, 2, 1492),
+            }
+        }
+    };
+    assert!(pair.dial());
+    assert_eq!(pair.link_up_mtus().1, Some(1400));
+    SHRINK_HOME_MRU.store(false, Ordering::Relaxed);
+
+    // The home router renegotiates LCP asking for 1492.
+    let mut request = pair
+        .frames
+        .iter()
+        .rev()
+        .find(|(f, fr)| *f == From::Home && lcp_request_mru(fr).is_some())
+        .unwrap()
+        .1
+        .clone();
+    common::set_lcp_request_mru(&mut request, 1492);
+    // A fresh Identifier (Ethernet 14 + PPPoE 6 + protocol 2 + code 1).
+    request[23] = request[23].wrapping_add(100);
+    let before = pair.ac_events.len();
+    pair.ac.handle_frame(pair.now, &request).unwrap();
+    for _ in 0..20 {
+        pair.exchange();
+    }
+    let mtus: Vec<u16> = pair.ac_events[before..]
+        .iter()
+        .filter_map(|e| match e {
+            pppoe_link::AcLinkEvent::Ppp {
+                event: PppEvent::LinkUp { mtu },
+                ..
+            } => Some(*mtu),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(mtus, [1492]);
+    let id = pair.ac_events.iter().find_map(|e| match e {
+        pppoe_link::AcLinkEvent::Ppp { session_id, .. } => Some(*session_id),
+        _ => None,
+    });
+    let mut buf = [0u8; 2048];
+    let n = pair
+        .ac
+        .encapsulate_data(id.unwrap(), PPP_IPV4, &[0; 1492], &mut buf);
+    assert!(n.is_ok());
+}

@@ -172,23 +172,29 @@ pub fn ppp_of(frame: &[u8]) -> Option<&[u8]> {
 
 /// The MRU option (type 1) of an LCP Configure-Request in a session frame.
 pub fn lcp_request_mru(frame: &[u8]) -> Option<u16> {
-    mru_offset(frame).map(|at| u16::from_be_bytes([frame[at], frame[at + 1]]))
+    mru_offset(frame, 1).map(|at| u16::from_be_bytes([frame[at], frame[at + 1]]))
 }
 
 /// Rewrites the MRU option of an LCP Configure-Request in a session frame,
 /// if it has one.
 pub fn set_lcp_request_mru(frame: &mut [u8], mru: u16) {
-    if let Some(at) = mru_offset(frame) {
+    set_lcp_mru(frame, 1, mru);
+}
+
+/// Rewrites the MRU option of an LCP packet of `code` (1 Configure-Request,
+/// 2 Configure-Ack) in a session frame, if it has one.
+pub fn set_lcp_mru(frame: &mut [u8], code: u8, mru: u16) {
+    if let Some(at) = mru_offset(frame, code) {
         frame[at..at + 2].copy_from_slice(&mru.to_be_bytes());
     }
 }
 
-/// Where the MRU value of an LCP Configure-Request sits in a frame.
-fn mru_offset(frame: &[u8]) -> Option<usize> {
+/// Where the MRU value of an LCP packet of `code` sits in a frame.
+fn mru_offset(frame: &[u8], code: u8) -> Option<usize> {
     let ppp = ppp_of(frame)?;
     let base = frame.len() - ppp.len();
     // Protocol 0xc021, code 1 (Configure-Request), id, length, options.
-    if ppp.get(..3)? != [0xc0, 0x21, 1] {
+    if ppp.get(..3)? != [0xc0, 0x21, code] {
         return None;
     }
     // The LCP Length bounds the options (Ethernet padding follows).
