@@ -12,7 +12,7 @@ use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment};
 use pppoe_proto::wire::EthernetAddress;
 use pppoe_proto::{AcConfig, ClientConfig};
 use proto_core::{Duration, Instant, SeededRng};
-use router_bin::link::{AcLink, AcLinkEvent, ClientLink};
+use pppoe_link::{AcLink, AcLinkEvent, ClientLink};
 
 const AC_MAC: EthernetAddress = EthernetAddress([2, 0, 0, 0, 0, 0xac]);
 const MAX_SESSIONS: usize = 3;

@@ -1,6 +1,6 @@
 //! The glue between the Sans-IO protocol machines and a Linux host: raw
-//! sockets, the TUN device, netlink, the control socket, and the link
-//! machines the `router` and `bng` binaries drive.
+//! sockets, the TUN device, netlink and the control socket the `router` and
+//! `bng` binaries drive (their link machines are the `pppoe-link` crate).
 //!
 //! This is the only crate of the workspace with `unsafe` code, confined to
 //! [`afpacket`], [`tun`] and their event-loop registration in [`aio`], each block with the reason it is sound.
@@ -10,6 +10,5 @@ pub mod aio;
 pub mod config_file;
 pub mod control;
 pub mod instance;
-pub mod link;
 pub mod netconf;
 pub mod tun;

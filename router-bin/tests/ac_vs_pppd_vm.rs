@@ -13,9 +13,9 @@ use std::time::Duration;
 use common::concentrator::{AcSeen, AcSettings, serve_until_idle};
 use common::pppoe_vm::{Lab, Role};
 use ppp_proto::Event as PppEvent;
+use pppoe_link::AcLinkEvent;
 use pppoe_proto::AcEvent;
 use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
-use router_bin::link::AcLinkEvent;
 
 fn settings() -> AcSettings {
     AcSettings {

@@ -12,10 +12,10 @@ use std::time::Duration;
 use bng_support::radiusd::{self, SECRET};
 use bng_support::{Bed, NET, dial_up, ping, radclient};
 use common::dialer::{Dialer, Seen};
+use pppoe_link::ClientLinkEvent;
 use pppoe_proto::ClientEvent;
 use pppoe_proto::wire::EthernetAddress;
 use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
-use router_bin::link::ClientLinkEvent;
 
 /// alice's dialer on the host with MAC 02:00:00:00:00:`last`.
 fn alice_on(bed: &Bed, last: u8, seed: u64) -> Dialer {

@@ -14,8 +14,8 @@ use common::dialer::{Seen, ppp};
 use common::icmp::{icmpv4_echo, icmpv6_echo};
 use nix::sys::signal::Signal;
 use ppp_proto::Event as PppEvent;
+use pppoe_link::ClientLinkEvent;
 use pppoe_proto::ClientEvent;
-use router_bin::link::ClientLinkEvent;
 
 /// How many `Ipv4Up` the dialer saw, and the peer address of the last.
 fn ipv4_ups(d: &common::dialer::Dialer) -> (usize, Option<std::net::Ipv4Addr>) {

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use bng_support::radiusd::{self, Radiusd, records};
 use bng_support::{Bed, NET, config_text, dial_up, ping};
 use common::dialer::{Dialer, Seen};
+use pppoe_link::ClientLinkEvent;
 use pppoe_proto::ClientEvent;
-use router_bin::link::ClientLinkEvent;
 
 /// The PPPoE session id the dialer got.
 fn session_id(d: &Dialer) -> u16 {

@@ -14,8 +14,8 @@ use bng_support::radiusd::{self, Radiusd, SECRET, records, value};
 use bng_support::{Bed, NET, dial_up, inject_lcp_configure_request, ping, radclient};
 use common::dialer::{Seen, ppp};
 use ppp_proto::Event as PppEvent;
+use pppoe_link::ClientLinkEvent;
 use pppoe_proto::ClientEvent;
-use router_bin::link::ClientLinkEvent;
 
 const USERS: &str = r#"
 carol	Cleartext-Password := "s3cret"

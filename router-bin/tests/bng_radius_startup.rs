@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use bng_support::radiusd::{self, Radiusd, records};
 use bng_support::{Bed, config_text, dial_up};
 use common::dialer::Seen;
+use pppoe_link::ClientLinkEvent;
 use pppoe_proto::ClientEvent;
-use router_bin::link::ClientLinkEvent;
 
 const USERS: &str = r#"
 carol	Cleartext-Password := "s3cret"

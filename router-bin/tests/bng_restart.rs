@@ -12,8 +12,8 @@ use bng_support::{Bed, ISP, dial_up};
 use common::dialer::Seen;
 use common::icmp::icmpv4_echo;
 use nix::sys::signal::Signal;
+use pppoe_link::ClientLinkEvent;
 use pppoe_proto::ClientEvent;
-use router_bin::link::ClientLinkEvent;
 
 #[test]
 fn a_client_of_a_restarted_bng_gets_a_padt_and_redials() {

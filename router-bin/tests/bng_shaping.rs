@@ -13,12 +13,12 @@ use std::time::Duration;
 
 use bng_support::{Bed, NET};
 use ppp_proto::{Config as PppConfig, Event as PppEvent};
+use pppoe_link::{ClientLink, ClientLinkEvent, PPP_IPV4};
 use pppoe_proto::ClientConfig;
 use pppoe_proto::wire::EthernetAddress;
 use proto_core::{SeededRng, StdClock};
 use router_bin::afpacket::ETH_P_ALL;
 use router_bin::aio::{AsyncPacketSocket, AsyncTun};
-use router_bin::link::{ClientLink, ClientLinkEvent, PPP_IPV4};
 
 /// Runs the client until `stop`; reports IPCP up through `up`.
 async fn client(

@@ -6,11 +6,11 @@ mod common;
 use std::time::Duration;
 
 use common::pppoe_vm::{CHAP_ALICE, Lab, Role};
+use pppoe_link::{ETH_P_PPP_DISC, ETH_P_PPP_SES};
 use pppoe_proto::wire::EthernetAddress;
 use pppoe_proto::{Client, ClientConfig, ClientEvent, FailReason};
 use proto_core::{SeededRng, StdClock};
 use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
-use router_bin::link::{ETH_P_PPP_DISC, ETH_P_PPP_SES};
 
 /// Runs the client over the socket until an event arrives or `limit` passes;
 /// the session frames the AC sends meanwhile are returned too.
@@ -188,8 +188,8 @@ mod dial {
     use crate::common::dialer::{Dialer, Seen, ppp};
     use crate::common::icmp::{icmpv4_echo, icmpv6_echo};
     use ppp_proto::{Config as PppConfig, Event as PppEvent};
-    use router_bin::link::ClientLinkEvent;
-    use router_bin::link::{PPP_IPV4, PPP_IPV6};
+    use pppoe_link::ClientLinkEvent;
+    use pppoe_link::{PPP_IPV4, PPP_IPV6};
     use std::net::Ipv4Addr;
 
     fn dial(lab: &Lab, user: &[u8], pass: &[u8], seed: u64) -> Dialer {

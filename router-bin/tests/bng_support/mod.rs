@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 use crate::common::dialer::{Dialer, Seen};
 use crate::common::icmp::icmpv4_echo;
 use ppp_proto::Config as PppConfig;
+use pppoe_link::ClientLinkEvent;
 use pppoe_proto::ClientEvent;
 use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
-use router_bin::link::ClientLinkEvent;
 use testbed::{Netns, Process, Testbed};
 
 /// The bng's IPCP address (on its TUN device).

@@ -14,8 +14,8 @@ use pppoe_proto::wire::EthernetAddress;
 use proto_core::{SeededRng, StdClock};
 
 use super::icmp::echo_reply;
+use pppoe_link::{AcLink, AcLinkEvent};
 use router_bin::afpacket::PacketSocket;
-use router_bin::link::{AcLink, AcLinkEvent};
 
 /// What the AC saw, in order.
 #[derive(Debug, Clone, PartialEq)]

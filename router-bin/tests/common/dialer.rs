@@ -5,11 +5,11 @@ use std::net::Ipv4Addr;
 use std::time::{Duration, Instant as StdInstant};
 
 use ppp_proto::{Config as PppConfig, Event as PppEvent};
+use pppoe_link::{ClientLink, ClientLinkEvent};
 use pppoe_proto::ClientConfig;
 use pppoe_proto::wire::EthernetAddress;
 use proto_core::{SeededRng, StdClock};
 use router_bin::afpacket::PacketSocket;
-use router_bin::link::{ClientLink, ClientLinkEvent};
 
 /// What the dialer saw happen, in order.
 #[derive(Debug)]

@@ -10,13 +10,13 @@ use std::net::Ipv4Addr;
 use std::time::Instant;
 
 use ppp_proto::{DownReason, Event as PppEvent};
+use pppoe_link::{AcLink, AcLinkEvent};
 use pppoe_proto::AcEvent;
 use pppoe_proto::ac::AcDownReason;
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr};
 use proto_core::StdClock;
 use radius_proto::client::AcctStatusType;
 use router_bin::aio::{AsyncPacketSocket, AsyncTun};
-use router_bin::link::{AcLink, AcLinkEvent};
 
 use crate::coa::Coa;
 use crate::config::Config;

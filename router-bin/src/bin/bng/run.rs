@@ -5,13 +5,13 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use ppp_proto::Config as PppConfig;
+use pppoe_link::{AcLink, ETH_P_PPP_DISC, ETH_P_PPP_SES};
 use pppoe_proto::AcConfig;
 use pppoe_proto::wire::EthernetAddress;
 use proto_core::{SeededRng, StdClock};
 use router_bin::aio::{AsyncPacketSocket, AsyncTun};
 use router_bin::control;
 use router_bin::instance::InstanceLock;
-use router_bin::link::{AcLink, ETH_P_PPP_DISC, ETH_P_PPP_SES};
 use router_bin::netconf::{Netconf, disable_ipv6_autoconf};
 use std::sync::Arc;
 use tokio::net::UdpSocket;
@@ -203,7 +203,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     ac.max_sessions_per_mac = cfg.max_sessions_per_mac;
     ac.at_mac_limit = cfg.at_mac_limit.into();
     // A host that asks for PPP-Max-Payload gets up to this; the link then
-    // asks LCP for that MRU (link::session_config) and LinkUp reports the
+    // asks LCP for that MRU (pppoe-link applies RFC 4638) and LinkUp reports the
     // session's MTU.
     ac.ppp_max_payload = cfg.ppp_max_payload;
     let mut ppp = PppConfig::authenticator(cfg.ac_name.as_bytes(), cfg.pool.local);

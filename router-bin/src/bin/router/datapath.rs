@@ -1,8 +1,8 @@
 //! The session's IP data path between the PPPoE frames and the TUN device,
 //! with TCP MSS clamping both ways (MTU − 40 for IPv4, MTU − 60 for IPv6).
 
+use pppoe_link::{PPP_IPV4, PPP_IPV6};
 use pppoe_proto::mss::{clamp_mss, mss_for_mtu_v4, mss_for_mtu_v6};
-use router_bin::link::{PPP_IPV4, PPP_IPV6};
 
 /// Data path counters (shown by `router status`).
 #[derive(Debug, Clone, Copy, Default)]

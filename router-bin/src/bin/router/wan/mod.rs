@@ -8,10 +8,10 @@ use std::ops::Range;
 use std::time::{Duration, Instant as StdInstant};
 
 use ppp_proto::{Config as PppConfig, Event as PppEvent, Role};
+use pppoe_link::{ClientLink, ClientLinkEvent, PPP_IPV4, PPP_IPV6};
 use pppoe_proto::wire::EthernetAddress;
 use pppoe_proto::{ClientConfig, ClientEvent, DownReason as PppoeDown};
 use proto_core::{SeededRng, StdClock};
-use router_bin::link::{ClientLink, ClientLinkEvent, PPP_IPV4, PPP_IPV6};
 use tracing::{info, warn};
 
 use crate::config::Config;

@@ -4,16 +4,16 @@
 //! other; the AC keeps every session. Prints sessions/s and the resident
 //! memory the AC holds per established session.
 //!
-//! `cargo bench -p router-bin --bench ac_sessions [-- N]` (N = 10000 by default).
+//! `cargo bench -p pppoe-link --bench ac_sessions [-- N]` (N = 10000 by default).
 
 use std::net::Ipv4Addr;
 use std::time::Instant as WallClock;
 
 use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment};
+use pppoe_link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent};
 use pppoe_proto::wire::EthernetAddress;
 use pppoe_proto::{AcConfig, ac::RateLimit};
 use proto_core::{Instant, SeededRng};
-use router_bin::link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent};
 
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0xac, 0, 0, 0, 1]);
 

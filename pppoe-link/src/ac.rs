@@ -1,16 +1,22 @@
 //! The access concentrator's side: one PPPoE AC and a PPP authenticator
 //! session per PPPoE session, as one Sans-IO machine over Ethernet frames.
 
+use alloc::boxed::Box;
+use alloc::collections::{BTreeMap, BinaryHeap, VecDeque};
+use alloc::vec;
+use alloc::vec::Vec;
 use core::cmp::Reverse;
 use core::ops::Range;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
 
 use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment, Session};
 use pppoe_proto::ac::RequestId;
 use pppoe_proto::{Ac, AcConfig, AcEvent, SessionFramer};
 use proto_core::{Instant, SeededRng};
 
-use super::{ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkError, PPP_IPV4, PPP_IPV6, encapsulate, ethertype};
+use crate::{
+    ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkCounters, LinkError, PPP_IPV4, PPP_IPV6, encapsulate,
+    ethertype,
+};
 
 /// What the concentrator reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,14 +42,17 @@ pub enum AcLinkEvent {
 #[derive(Debug)]
 pub struct AcLink {
     ac: Ac,
-    sessions: HashMap<u16, (Session, SessionFramer)>,
+    /// Boxed: B-tree nodes hold up to 11 entries, mostly part-empty; inline
+    /// sessions (about 700 bytes each) would waste that space per node.
+    sessions: BTreeMap<u16, Box<(Session, SessionFramer)>>,
     /// Each session's current deadline; the heap entry that matches it is
     /// live, any other entry for the session is stale and skipped.
-    deadlines: HashMap<u16, Instant>,
+    deadlines: BTreeMap<u16, Instant>,
     timers: BinaryHeap<Reverse<(Instant, u16)>>,
     ppp_config: PppConfig,
     rng: SeededRng,
     tx: VecDeque<Vec<u8>>,
+    counters: LinkCounters,
     events: VecDeque<AcLinkEvent>,
 }
 
@@ -58,12 +67,13 @@ impl AcLink {
         let ac = Ac::new(ac, rng.fork(), now).map_err(LinkError::Pppoe)?;
         Ok(AcLink {
             ac,
-            sessions: HashMap::new(),
-            deadlines: HashMap::new(),
+            sessions: BTreeMap::new(),
+            deadlines: BTreeMap::new(),
             timers: BinaryHeap::new(),
             ppp_config: ppp,
             rng,
             tx: VecDeque::new(),
+            counters: LinkCounters::default(),
             events: VecDeque::new(),
         })
     }
@@ -71,6 +81,17 @@ impl AcLink {
     /// One received Ethernet frame. `Ok(Some((session_id, range)))` is an
     /// IP packet (`frame[range]` = PPP protocol + packet) for the data path.
     pub fn handle_frame(
+        &mut self,
+        now: Instant,
+        frame: &[u8],
+    ) -> Result<Option<(u16, Range<usize>)>, LinkError> {
+        let result = self.dispatch(now, frame);
+        self.counters.count_input(&result);
+        result
+    }
+
+    /// [`handle_frame`](Self::handle_frame) before counting.
+    fn dispatch(
         &mut self,
         now: Instant,
         frame: &[u8],
@@ -89,7 +110,7 @@ impl AcLink {
                 let id = pppoe_proto::session::peek(frame)
                     .map_err(LinkError::Pppoe)?
                     .session_id;
-                let Some((session, framer)) = self.sessions.get_mut(&id) else {
+                let Some((session, framer)) = self.sessions.get_mut(&id).map(|e| &mut **e) else {
                     return self.unknown_session(now, frame);
                 };
                 let range = match framer.decapsulate(frame) {
@@ -138,7 +159,7 @@ impl AcLink {
             }
         }
         for id in due {
-            if let Some((s, _)) = self.sessions.get_mut(&id) {
+            if let Some((s, _)) = self.sessions.get_mut(&id).map(|e| &mut **e) {
                 s.handle_timeout(now, &mut self.rng);
             }
             self.pump_session(now, id);
@@ -180,6 +201,7 @@ impl AcLink {
         let (s, _) = self
             .sessions
             .get_mut(&session_id)
+            .map(|e| &mut **e)
             .ok_or(LinkError::NoSession)?;
         if let Some(a) = ipv4 {
             s.set_ipv4_assignment(a);
@@ -201,6 +223,7 @@ impl AcLink {
         let (s, _) = self
             .sessions
             .get_mut(&session_id)
+            .map(|e| &mut **e)
             .ok_or(LinkError::NoSession)?;
         let r = s
             .reject(now, &mut self.rng, message)
@@ -225,6 +248,7 @@ impl AcLink {
         let (s, _) = self
             .sessions
             .get_mut(&session_id)
+            .map(|e| &mut **e)
             .ok_or(LinkError::NoSession)?;
         s.close_because(now, &mut self.rng, why);
         self.pump_session(now, session_id);
@@ -239,14 +263,25 @@ impl AcLink {
         packet: &[u8],
         buf: &mut [u8],
     ) -> Result<usize, LinkError> {
-        let (_, framer) = self.sessions.get(&session_id).ok_or(LinkError::NoSession)?;
+        let (_, framer) = self
+            .sessions
+            .get(&session_id)
+            .map(|e| &**e)
+            .ok_or(LinkError::NoSession)?;
         encapsulate(framer, protocol, packet, buf)
     }
 
     /// The next Ethernet frame to send.
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        self.tx.pop_front()
+        let frame = self.tx.pop_front()?;
+        self.counters.frames_transmitted += 1;
+        Some(frame)
+    }
+
+    /// What this link counted.
+    pub fn counters(&self) -> &LinkCounters {
+        &self.counters
     }
 
     /// The next event.
@@ -273,14 +308,14 @@ impl AcLink {
 
     /// One session's PPP machine.
     pub fn session(&self, session_id: u16) -> Option<&Session> {
-        self.sessions.get(&session_id).map(|(s, _)| s)
+        self.sessions.get(&session_id).map(|e| &e.0)
     }
 
     /// Records session `id`'s next deadline in the heap. Stale entries are
     /// skipped when they come up; the heap is rebuilt when they outnumber
     /// the live ones, so it stays within 2 × sessions + 64 entries.
     fn schedule(&mut self, id: u16) {
-        let next = self.sessions.get(&id).and_then(|(s, _)| s.poll_timeout());
+        let next = self.sessions.get(&id).and_then(|e| e.0.poll_timeout());
         match next {
             Some(at) if self.deadlines.get(&id) != Some(&at) => {
                 self.deadlines.insert(id, at);
@@ -303,7 +338,7 @@ impl AcLink {
     /// Drains one session's PPP machine, then the AC (a finished session
     /// closes its PPPoE session, which sends a PADT).
     fn pump_session(&mut self, now: Instant, id: u16) {
-        let Some((s, framer)) = self.sessions.get_mut(&id) else {
+        let Some((s, framer)) = self.sessions.get_mut(&id).map(|e| &mut **e) else {
             return;
         };
         while let Some(t) = s.poll_transmit() {
@@ -317,8 +352,11 @@ impl AcLink {
             }
         }
         let mut ended = false;
+        // What PPPoE carries: the PPPoE session's own framer, since `framer`
+        // holds the MTU of the last LinkUp.
+        let payload = self.ac.session_framer(id).map_or(framer.mtu(), |f| f.mtu());
         while let Some(event) = s.poll_event() {
-            let event = super::apply_link_up(event, framer);
+            let event = crate::apply_link_up(event, framer, payload);
             ended |= matches!(event, PppEvent::Down { .. });
             self.events.push_back(AcLinkEvent::Ppp {
                 session_id: id,
@@ -357,10 +395,15 @@ impl AcLink {
             return;
         };
         self.events.push_back(AcLinkEvent::Pppoe(e));
-        if let Some((mut s, _)) = self.sessions.remove(&session_id) {
+        if let Some(entry) = self.sessions.remove(&session_id) {
+            let (mut s, mut framer) = *entry;
             self.deadlines.remove(&session_id);
             s.lower_down(now, &mut self.rng);
             while let Some(event) = s.poll_event() {
+                // Every PPP event leaves through `apply_link_up`, so no
+                // path reports a LinkUp above what PPPoE carries.
+                let payload = framer.mtu();
+                let event = crate::apply_link_up(event, &mut framer, payload);
                 self.events
                     .push_back(AcLinkEvent::Ppp { session_id, event });
             }
@@ -378,10 +421,10 @@ impl AcLink {
             match &e {
                 AcEvent::SessionUp { session_id, .. } => {
                     if let Some(framer) = self.ac.session_framer(*session_id) {
-                        let config = super::session_config(&self.ppp_config, &framer);
+                        let config = crate::session_config(&self.ppp_config, &framer);
                         let mut s = Session::new(config, now);
                         s.open(now, &mut self.rng);
-                        self.sessions.insert(*session_id, (s, framer));
+                        self.sessions.insert(*session_id, Box::new((s, framer)));
                         opened = Some(*session_id);
                     }
                 }

@@ -1,14 +1,19 @@
 //! The home router's WAN link: PPPoE discovery, then a PPP peer session in
 //! it, as one Sans-IO machine over Ethernet frames.
 
+use alloc::collections::VecDeque;
+use alloc::vec;
+use alloc::vec::Vec;
 use core::ops::Range;
-use std::collections::VecDeque;
 
 use ppp_proto::{Config as PppConfig, Event as PppEvent, Session};
 use pppoe_proto::{Client, ClientConfig, ClientEvent, SessionFramer};
 use proto_core::{Instant, SeededRng};
 
-use super::{ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkError, PPP_IPV4, PPP_IPV6, encapsulate, ethertype};
+use crate::{
+    ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkCounters, LinkError, PPP_IPV4, PPP_IPV6, encapsulate,
+    ethertype,
+};
 
 /// What the link reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +35,7 @@ pub struct ClientLink {
     ppp_config: PppConfig,
     rng: SeededRng,
     tx: VecDeque<Vec<u8>>,
+    counters: LinkCounters,
     events: VecDeque<ClientLinkEvent>,
 }
 
@@ -48,6 +54,7 @@ impl ClientLink {
             ppp_config: ppp,
             rng,
             tx: VecDeque::new(),
+            counters: LinkCounters::default(),
             events: VecDeque::new(),
         };
         link.pump(now);
@@ -62,6 +69,13 @@ impl ClientLink {
         now: Instant,
         frame: &[u8],
     ) -> Result<Option<Range<usize>>, LinkError> {
+        let result = self.dispatch(now, frame);
+        self.counters.count_input(&result);
+        result
+    }
+
+    /// [`handle_frame`](Self::handle_frame) before counting.
+    fn dispatch(&mut self, now: Instant, frame: &[u8]) -> Result<Option<Range<usize>>, LinkError> {
         let result = match ethertype(frame) {
             Some(ETH_P_PPP_DISC) => self
                 .pppoe
@@ -126,7 +140,14 @@ impl ClientLink {
     /// The next Ethernet frame to send.
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        self.tx.pop_front()
+        let frame = self.tx.pop_front()?;
+        self.counters.frames_transmitted += 1;
+        Some(frame)
+    }
+
+    /// What this link counted.
+    pub fn counters(&self) -> &LinkCounters {
+        &self.counters
     }
 
     /// The next event.
@@ -165,7 +186,7 @@ impl ClientLink {
                 match &e {
                     ClientEvent::SessionUp { .. } => {
                         if let Some(framer) = self.pppoe.session_framer() {
-                            let config = super::session_config(&self.ppp_config, &framer);
+                            let config = crate::session_config(&self.ppp_config, &framer);
                             let mut s = Session::new(config, now);
                             s.open(now, &mut self.rng);
                             self.ppp = Some((s, framer));
@@ -194,8 +215,14 @@ impl ClientLink {
                     progressed = true;
                 }
                 let mut down = false;
+                // What PPPoE carries: the PPPoE session's own framer, since
+                // `framer` holds the MTU of the last LinkUp.
+                let payload = self
+                    .pppoe
+                    .session_framer()
+                    .map_or(framer.mtu(), |f| f.mtu());
                 while let Some(e) = s.poll_event() {
-                    let e = super::apply_link_up(e, framer);
+                    let e = crate::apply_link_up(e, framer, payload);
                     down |= matches!(e, PppEvent::Down { .. });
                     self.events.push_back(ClientLinkEvent::Ppp(e));
                     progressed = true;

@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment};
+use pppoe_link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent};
 use pppoe_proto::wire::EthernetAddress;
 use pppoe_proto::{AcConfig, ClientConfig, ClientEvent};
 use proptest::prelude::*;
 use proto_core::{Duration, Instant, SeededRng};
-use router_bin::link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent};
 
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0xac, 0, 0, 0, 1]);
 const BROADCAST: [u8; 6] = [0xff; 6];

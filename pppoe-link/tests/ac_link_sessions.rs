@@ -9,11 +9,11 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use ppp_proto::{Config as PppConfig, DownReason, Event as PppEvent, Ipv4Assignment};
+use pppoe_link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent, LinkError, PPP_IPV4};
 use pppoe_proto::ac::AcDownReason;
 use pppoe_proto::wire::{Code, DiscoveryFrame, EthernetAddress};
 use pppoe_proto::{AcConfig, AcEvent, ClientConfig, ClientEvent};
 use proto_core::{Duration, Instant, SeededRng};
-use router_bin::link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent, LinkError, PPP_IPV4};
 
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0xac, 0, 0, 0, 1]);
 
