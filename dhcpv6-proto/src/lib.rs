@@ -1,0 +1,10 @@
+//! Sans-IO DHCPv6 (RFC 8415), prefix delegation.
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod auth;
+pub mod wire;
