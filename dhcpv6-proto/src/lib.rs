@@ -7,4 +7,6 @@ extern crate alloc;
 extern crate std;
 
 pub mod auth;
+pub mod client;
+pub mod retransmission;
 pub mod wire;

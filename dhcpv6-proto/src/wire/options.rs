@@ -831,6 +831,13 @@ impl IaPd {
     }
 }
 
+impl IaAddr {
+    /// The status code inside this IAADDR, if any.
+    pub fn status(&self) -> Option<StatusCode> {
+        status_in(&self.options)
+    }
+}
+
 impl IaNa {
     /// The IAADDR options.
     pub fn addresses(&self) -> impl Iterator<Item = &IaAddr> {
