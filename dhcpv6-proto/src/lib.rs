@@ -9,4 +9,6 @@ extern crate std;
 pub mod auth;
 pub mod client;
 pub mod retransmission;
+pub mod server;
+pub mod store;
 pub mod wire;
