@@ -114,7 +114,7 @@ fn solicit_advertise_request_reply_and_the_reply_waits_for_the_commit() {
     assert_eq!(adv.client_id(), Some(&cid(1)));
     let (p, pl, vl) = prefix_of(&adv).unwrap();
     assert!(u128::from(p) >> 80 == u128::from(POOL) >> 80 && (pl, vl) == (3600, 7200));
-    assert_eq!(adv.option(code::DNS_SERVERS).is_some(), true);
+    assert!(adv.option(code::DNS_SERVERS).is_some());
     let pd = adv.ia_pds().next().unwrap();
     assert_eq!((pd.t1, pd.t2), (1800, 2880));
     assert!(
@@ -130,8 +130,10 @@ fn solicit_advertise_request_reply_and_the_reply_waits_for_the_commit() {
     .unwrap();
     assert!(out(&mut s, Instant::ZERO).is_empty(), "held until durable");
     assert_eq!(s.pending_bindings().len(), 1);
-    let mut store = MemoryBindingStore::default();
-    store.fail_next = true;
+    let mut store = MemoryBindingStore {
+        fail_next: true,
+        ..Default::default()
+    };
     assert!(s.commit_to(&mut store).is_err());
     assert!(
         out(&mut s, Instant::ZERO).is_empty(),
