@@ -27,8 +27,17 @@ fn in_pool(p: Ipv6Addr) -> bool {
     u128::from(p) >> 80 == u128::from(POOL) >> 80
 }
 
-fn assert_clean(cap: testbed::Capture) {
+/// Checks a capture; keeps it as `DIR/NAME.pcap` when
+/// `DHCPV6_KEEP_CAPTURES=DIR` (to refresh `tests/golden/`).
+fn assert_clean(cap: testbed::Capture, name: &str) {
     let pcap = cap.stop().unwrap();
+    if let Some(dir) = std::env::var_os("DHCPV6_KEEP_CAPTURES") {
+        std::fs::copy(
+            pcap.path(),
+            std::path::Path::new(&dir).join(format!("{name}.pcap")),
+        )
+        .unwrap();
+    }
     let n = pcap.count("dhcpv6").unwrap();
     assert!(n >= 6, "only {n} DHCPv6 packets captured");
     let problems = pcap.problems().unwrap();
@@ -154,7 +163,7 @@ fn our_server_delegates_to_dhclient_which_renews_and_gets_it_back() {
     assert_eq!(again, prefix);
     p.stop().unwrap();
     drv.stop();
-    assert_clean(cap);
+    assert_clean(cap, "dhclient");
 }
 
 #[test]
@@ -247,5 +256,5 @@ fn our_client_gets_a_prefix_from_kea_renews_and_gets_it_back() {
     assert_eq!(delegated(), Some((prefix, len)), "{}", kea.output().0);
     drv.stop();
     drop(kea);
-    assert_clean(cap);
+    assert_clean(cap, "kea");
 }
