@@ -59,13 +59,18 @@ fn xid_of(c: &mut Dhcpv6Client) -> u32 {
 /// Hostile bytes built around a valid message of type `t`.
 fn hostile(base: Vec<u8>, how: u8, extra: Vec<u8>, at: prop::sample::Index, v: u8) -> Vec<u8> {
     let mut b = base;
-    match how % 3 {
+    match how % 4 {
         0 => b.extend_from_slice(&extra),
         1 => {
             let i = at.index(b.len());
             b[i] = v;
         }
-        _ => b = extra,
+        2 => b = extra,
+        _ => {
+            // A well-formed Status Code (any code) with a message.
+            b.extend_from_slice(&[0, 13, 0, 2 + (extra.len() as u8 & 7), 0, v % 8]);
+            b.extend_from_slice(&extra[..usize::from(extra.len() as u8 & 7)]);
+        }
     }
     b
 }
@@ -82,7 +87,7 @@ proptest! {
     fn client_drops_change_nothing(
         bound in any::<bool>(),
         reply in any::<bool>(),
-        how in any::<u8>(),
+        how in 0u8..4,
         extra in prop::collection::vec(any::<u8>(), 0..80),
         at in any::<prop::sample::Index>(),
         v in any::<u8>(),
@@ -114,7 +119,8 @@ proptest! {
     #[test]
     fn server_drops_change_nothing(
         kind in 1u8..12,
-        how in any::<u8>(),
+        how in 0u8..4,
+        who in 0u8..8,
         extra in prop::collection::vec(any::<u8>(), 0..80),
         at in any::<prop::sample::Index>(),
         v in any::<u8>(),
@@ -137,12 +143,12 @@ proptest! {
         while s.poll_transmit(Instant::ZERO).is_some() {}
         while s.poll_event().is_some() {}
         let mut m = ClientMessage::new(MessageType::from(kind), 7);
-        m.options.push(Dhcpv6Option::ClientId(Duid::ethernet([2, 0, 0, 0, 1, how % 4])));
-        if how & 4 != 0 {
+        m.options.push(Dhcpv6Option::ClientId(Duid::ethernet([2, 0, 0, 0, 1, who % 4])));
+        if who & 4 != 0 {
             m.options.push(Dhcpv6Option::ServerId(sid()));
         }
         m.options.push(ia());
-        let b = hostile(m.to_vec(), how >> 3, extra, at, v);
+        let b = hostile(m.to_vec(), how, extra, at, v);
         let snap = |s: &Dhcpv6Server| (
             s.bindings().cloned().collect::<Vec<_>>(),
             s.advertised_count(),
