@@ -131,3 +131,12 @@ pub mod retransmission;
 pub mod server;
 pub mod store;
 pub mod wire;
+
+pub use client::{
+    Dhcpv6Client, Dhcpv6ClientConfig, Dhcpv6ClientCounters, Dhcpv6ClientDropped, Dhcpv6ClientEvent,
+};
+pub use server::{
+    Dhcpv6Server, Dhcpv6ServerConfig, Dhcpv6ServerCounters, Dhcpv6ServerDropped, Dhcpv6ServerEvent,
+};
+/// The codec's error, under a name that does not clash with other crates'.
+pub use wire::Error as Dhcpv6WireError;
