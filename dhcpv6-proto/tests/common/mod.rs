@@ -1,5 +1,6 @@
 //! Shared by the namespace tests: a blocking std-socket driver for each
 //! machine, run on its own thread (the crate has no I/O of its own).
+#![allow(dead_code)] // each test file uses part of it
 
 use std::net::{SocketAddr, SocketAddrV6, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
