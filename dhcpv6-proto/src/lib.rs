@@ -43,6 +43,11 @@
 //! limiting per client. The codec is a small bounds-checked cursor, not
 //! nom (fixed big-endian fields and length-prefixed runs only).
 //!
+//! Tested against real peers in network namespaces (`tests/real_peers*.rs`):
+//! ISC `dhclient -6 -P` and WIDE `dhcp6c` against our server, Kea 2.2
+//! `kea-dhcp6` and WIDE `dhcp6s` against our client; golden bytes from
+//! those exchanges in `tests/golden/`.
+//!
 //! # The machines
 //!
 //! Neither machine reads a clock, a random source or a socket: time is

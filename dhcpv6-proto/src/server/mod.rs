@@ -23,7 +23,11 @@
 //!    [`Dhcpv6Server::poll_event`], until each returns `None`;
 //! 3. read [`Dhcpv6Server::poll_timeout`] last.
 //!
-//! Several inputs may be handled before one commit (group commit).
+//! Several inputs may be handled before one commit (group commit). Replies
+//! that depend on nothing durable (Advertise, Information-Request,
+//! Confirm, Decline) are ready at once: a driver may drain
+//! `poll_transmit` before the write as well, so they do not wait for the
+//! fsync.
 
 mod handle;
 mod pool;
