@@ -651,3 +651,73 @@ fn decline_sends_the_address() {
     );
     assert!(c.decline(t(3), a).is_err());
 }
+
+#[test]
+fn link_up_with_addresses_only_confirms_and_not_on_link_resolicits() {
+    let mut c = client(|c| {
+        c.request_address = true;
+        c.request_prefix = false;
+    });
+    let s = sent(&mut c, Instant::ZERO).pop().unwrap().1;
+    let a: Ipv6Addr = "2001:db8::10".parse().unwrap();
+    let mk = |to: &ClientMessage, ty| {
+        let mut m = ClientMessage::new(ty, to.transaction_id);
+        m.options.push(Dhcpv6Option::ClientId(duid()));
+        m.options.push(Dhcpv6Option::ServerId(server(1)));
+        m.options.push(Dhcpv6Option::Preference(255));
+        m.options.push(Dhcpv6Option::IaNa(dhcpv6_proto::wire::IaNa {
+            iaid: 1,
+            t1: 0,
+            t2: 0,
+            options: vec![Dhcpv6Option::IaAddr(dhcpv6_proto::wire::IaAddr {
+                address: a,
+                preferred: 100,
+                valid: 200,
+                options: vec![],
+            })],
+        }));
+        m
+    };
+    feed(&mut c, t(1), &mk(&s, MessageType::Advertise)).unwrap();
+    let r = sent(&mut c, t(1)).pop().unwrap().1;
+    feed(&mut c, t(2), &mk(&r, MessageType::Reply)).unwrap();
+    let _ = events(&mut c);
+    // Link back with a valid binding of addresses only: Confirm (no
+    // server id); no answer within CNF_MAX_RD (10 s): keep it.
+    c.link_up(t(3));
+    let cf = sent(&mut c, t(3)).pop().unwrap().1;
+    assert_eq!(cf.msg_type, MessageType::Confirm);
+    assert_eq!(cf.server_id(), None);
+    assert_eq!(c.state(), Dhcpv6ClientState::Confirming);
+    let mut now = t(3);
+    while c.state() == Dhcpv6ClientState::Confirming {
+        now = c.poll_timeout().unwrap();
+        c.handle_timeout(now);
+        let _ = sent(&mut c, now);
+    }
+    assert_eq!(now, t(3) + Duration::from_secs(10));
+    assert_eq!(c.state(), Dhcpv6ClientState::Bound);
+    // Again; this time the server says NotOnLink: lost, and Solicit.
+    c.link_up(now);
+    let cf = sent(&mut c, now).pop().unwrap().1;
+    let mut nl = ClientMessage::new(MessageType::Reply, cf.transaction_id);
+    nl.options.push(Dhcpv6Option::ClientId(duid()));
+    nl.options.push(Dhcpv6Option::ServerId(server(1)));
+    nl.options.push(Dhcpv6Option::StatusCode {
+        code: StatusCode::NotOnLink,
+        message: vec![],
+    });
+    feed(&mut c, now, &nl).unwrap();
+    assert_eq!(
+        events(&mut c),
+        [Dhcpv6ClientEvent::AddressLost {
+            address: a,
+            reason: Dhcpv6LostReason::NotOnLink
+        }]
+    );
+    assert_eq!(c.state(), Dhcpv6ClientState::Soliciting);
+    assert_eq!(
+        sent(&mut c, now).pop().unwrap().1.msg_type,
+        MessageType::Solicit
+    );
+}
