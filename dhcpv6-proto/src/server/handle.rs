@@ -317,9 +317,7 @@ impl Dhcpv6Server {
                     return Err(Dropped::TableFull);
                 }
                 for k in evictable {
-                    if let Some(b) = self.bindings.remove(&k) {
-                        self.by_prefix.remove(&(u128::from(b.prefix), b.prefix_len));
-                    }
+                    self.remove_binding(&k);
                 }
             }
         } else {
@@ -442,11 +440,12 @@ impl Dhcpv6Server {
         for ia in c.ia_pds() {
             let key = (duid.clone(), ia.iaid);
             let now = self.now;
-            match self.bindings.get_mut(&key) {
-                Some(b) if b.state == Dhcpv6BindingState::Bound => {
+            match self.bindings.get(&key).cloned() {
+                Some(mut b) if b.state == Dhcpv6BindingState::Bound => {
                     b.state = Dhcpv6BindingState::Released;
                     b.expires = now;
-                    let rec = b.clone();
+                    let rec = b;
+                    self.insert(rec.clone());
                     self.pending.push(rec.clone());
                     self.event(Dhcpv6ServerEvent::Released(rec));
                 }

@@ -32,7 +32,7 @@
 mod handle;
 mod pool;
 
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
 use core::net::Ipv6Addr;
 
@@ -303,6 +303,8 @@ pub struct Dhcpv6Server {
     bindings: BTreeMap<Key, Dhcpv6DelegationRecord>,
     /// Who holds (or last held) each prefix.
     by_prefix: BTreeMap<(u128, u8), Key>,
+    /// When each bound record's valid lifetime ends.
+    expiry: BTreeSet<(Instant, Key)>,
     offers: BTreeMap<Key, Offer>,
     /// Which client each advertised prefix is reserved for.
     offered: BTreeMap<(u128, u8), Key>,
@@ -337,6 +339,7 @@ impl Dhcpv6Server {
             cfg,
             bindings: BTreeMap::new(),
             by_prefix: BTreeMap::new(),
+            expiry: BTreeSet::new(),
             offers: BTreeMap::new(),
             offered: BTreeMap::new(),
             pending: Vec::new(),
@@ -363,23 +366,32 @@ impl Dhcpv6Server {
         ignored
     }
 
+    /// Adds or replaces the record of its DUID+IAID, keeping the prefix
+    /// and expiry indexes in step.
     fn insert(&mut self, r: Dhcpv6DelegationRecord) {
         let key = (r.duid.clone(), r.iaid);
-        if let Some(old) = self.bindings.get(&key) {
-            let pk = (u128::from(old.prefix), old.prefix_len);
-            if self.by_prefix.get(&pk) == Some(&key) {
-                self.by_prefix.remove(&pk);
-            }
-        }
+        self.remove_binding(&key);
         let pk = (u128::from(r.prefix), r.prefix_len);
-        if let Some(other) = self.by_prefix.insert(pk, key.clone())
-            && other != key
-        {
+        if let Some(other) = self.by_prefix.get(&pk).cloned() {
             // Another client's record for this prefix (a RADIUS prefix
             // moved, say): it no longer holds it.
-            self.bindings.remove(&other);
+            self.remove_binding(&other);
+        }
+        self.by_prefix.insert(pk, key.clone());
+        if r.state == Dhcpv6BindingState::Bound {
+            self.expiry.insert((r.expires, key.clone()));
         }
         self.bindings.insert(key, r);
+    }
+
+    pub(super) fn remove_binding(&mut self, key: &Key) -> Option<Dhcpv6DelegationRecord> {
+        let old = self.bindings.remove(key)?;
+        let pk = (u128::from(old.prefix), old.prefix_len);
+        if self.by_prefix.get(&pk) == Some(key) {
+            self.by_prefix.remove(&pk);
+        }
+        self.expiry.remove(&(old.expires, key.clone()));
+        Some(old)
     }
 
     /// The configuration.
@@ -471,16 +483,13 @@ impl Dhcpv6Server {
         self.offers.retain(|_, o| o.expires > now);
         let offers = &self.offers;
         self.offered.retain(|_, k| offers.contains_key(k));
-        let expired: Vec<Key> = self
-            .bindings
-            .iter()
-            .filter(|(_, r)| r.state == Dhcpv6BindingState::Bound && r.expires <= now)
-            .map(|(k, _)| k.clone())
-            .collect();
-        for k in expired {
-            if let Some(r) = self.bindings.get_mut(&k) {
+        while let Some((t, k)) = self.expiry.first().cloned()
+            && t <= now
+        {
+            self.expiry.remove(&(t, k.clone()));
+            if let Some(mut r) = self.bindings.get(&k).cloned() {
                 r.state = Dhcpv6BindingState::Released;
-                let r = r.clone();
+                self.insert(r.clone());
                 self.event(Dhcpv6ServerEvent::Expired(r));
             }
         }
@@ -501,16 +510,11 @@ impl Dhcpv6Server {
     }
 
     /// When [`Dhcpv6Server::handle_timeout`] should next be called: the
-    /// earliest Advertise hold or delegation expiry. (A scan of the
-    /// bindings: fine for thousands, an index would serve millions.)
+    /// earliest Advertise hold or delegation expiry.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         let o = self.offers.values().map(|o| o.expires);
-        let b = self
-            .bindings
-            .values()
-            .filter(|r| r.state == Dhcpv6BindingState::Bound)
-            .map(|r| r.expires);
+        let b = self.expiry.first().map(|(t, _)| *t);
         o.chain(b).min().filter(|t| *t != Instant::MAX)
     }
 
