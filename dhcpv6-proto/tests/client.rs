@@ -721,3 +721,27 @@ fn link_up_with_addresses_only_confirms_and_not_on_link_resolicits() {
         MessageType::Solicit
     );
 }
+
+#[test]
+fn sol_max_rt_from_an_empty_advertise_caps_the_running_solicit() {
+    let mut c = client(|_| {});
+    let s = sent(&mut c, Instant::ZERO).pop().unwrap().1;
+    // §18.2.9: an Advertise with no prefix is ignored, but its SOL_MAX_RT
+    // (here 60 s) applies to the retransmissions that follow.
+    let mut empty = answer(&s, MessageType::Advertise, 1, None);
+    empty.options.push(Dhcpv6Option::SolMaxRt(60));
+    feed(&mut c, t(100), &empty).unwrap();
+    let mut now = Instant::ZERO;
+    let mut last = Duration::ZERO;
+    for _ in 0..12 {
+        let next = c.poll_timeout().unwrap();
+        last = next - now;
+        now = next;
+        c.handle_timeout(now);
+        let _ = sent(&mut c, now);
+    }
+    assert!(
+        last >= Duration::from_secs(54) && last <= Duration::from_secs(66),
+        "{last:?}"
+    );
+}

@@ -110,9 +110,20 @@ impl Dhcpv6Client {
             match o {
                 Dhcpv6Option::SolMaxRt(s) if (60..=86400).contains(s) => {
                     self.sol_max_rt = Duration::from_secs(u64::from(*s));
+                    // It applies to the retransmissions to come as well.
+                    if let Some(x) = &mut self.exchange
+                        && x.kind == MessageType::Solicit
+                    {
+                        x.params.mrt = self.sol_max_rt;
+                    }
                 }
                 Dhcpv6Option::InfMaxRt(s) if (60..=86400).contains(s) => {
                     self.inf_max_rt = Duration::from_secs(u64::from(*s));
+                    if let Some(x) = &mut self.exchange
+                        && x.kind == MessageType::InformationRequest
+                    {
+                        x.params.mrt = self.inf_max_rt;
+                    }
                 }
                 _ => {}
             }
