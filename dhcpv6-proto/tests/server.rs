@@ -479,3 +479,28 @@ fn rapid_commit_binds_and_information_request_and_confirm() {
         Some(StatusCode::NotOnLink)
     );
 }
+
+#[test]
+fn a_static_prefix_goes_to_one_ia_only() {
+    let fixed: Ipv6Addr = "2001:db8:99::".parse().unwrap();
+    let mut s = server(48, |c| {
+        c.statics.push(Dhcpv6StaticDelegation {
+            key: Dhcpv6StaticKey::Duid(cid(4)),
+            prefix: fixed,
+            prefix_len: 56,
+        })
+    });
+    let mut m = msg(MessageType::Solicit, 4, false, None);
+    let mut second = m.ia_pds().next().unwrap().clone();
+    second.iaid = 8;
+    m.options.push(Dhcpv6Option::IaPd(second));
+    send(&mut s, Instant::ZERO, &m).unwrap();
+    let a = out(&mut s, Instant::ZERO).pop().unwrap();
+    let got: Vec<Ipv6Addr> = a
+        .ia_pds()
+        .map(|ia| ia.prefixes().next().unwrap().prefix)
+        .collect();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0], fixed);
+    assert_ne!(got[1], fixed);
+}

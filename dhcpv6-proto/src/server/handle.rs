@@ -230,7 +230,7 @@ impl Dhcpv6Server {
         }
         self.cfg.statics.iter().find_map(|s| {
             let hit = match &s.key {
-                Dhcpv6StaticKey::Duid(d) => *d == key.0,
+                Dhcpv6StaticKey::Duid(d) => first && *d == key.0,
                 Dhcpv6StaticKey::Link(l) => first && source.link == Some(*l),
             };
             hit.then(|| (u128::from(s.prefix) & mask(s.prefix_len), s.prefix_len))

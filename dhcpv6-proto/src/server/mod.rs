@@ -47,9 +47,11 @@ pub(crate) use pool::{fnv1a, mask};
 /// Who a static delegation is for.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Dhcpv6StaticKey {
-    /// A client DUID (any IAID).
+    /// A client DUID (its first IA_PD in a message; others come from the
+    /// pools).
     Duid(Duid),
-    /// A client link id (as passed in [`Dhcpv6ServerSource::link`]).
+    /// A client link id (as passed in [`Dhcpv6ServerSource::link`]); the
+    /// first IA_PD of a message from that link.
     Link(u64),
 }
 
