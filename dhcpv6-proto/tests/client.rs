@@ -745,3 +745,43 @@ fn sol_max_rt_from_an_empty_advertise_caps_the_running_solicit() {
         "{last:?}"
     );
 }
+
+#[test]
+fn a_renew_reply_without_leases_keeps_renewing_then_rebinds_at_t2() {
+    let mut c = client(|_| {});
+    bind(&mut c, P1, 1000, 2000);
+    let _ = events(&mut c);
+    let t1 = c.poll_timeout().unwrap();
+    c.handle_timeout(t1);
+    let r = sent(&mut c, t1).pop().unwrap().1;
+    // The server cannot extend it (NoPrefixAvail in the IA): we keep the
+    // prefix until it expires and keep trying, Rebind at T2.
+    assert_eq!(
+        feed(&mut c, t1, &answer(&r, MessageType::Reply, 1, None)),
+        Err(Dhcpv6ClientDropped::ServerFailure)
+    );
+    assert_eq!(c.state(), Dhcpv6ClientState::Renewing);
+    let (now, rebind) = loop {
+        let now = c.poll_timeout().unwrap();
+        c.handle_timeout(now);
+        if let Some((_, m)) = sent(&mut c, now)
+            .into_iter()
+            .find(|(_, m)| m.msg_type == MessageType::Rebind)
+        {
+            break (now, m);
+        }
+    };
+    assert_eq!(now, t(20) + Duration::from_secs(800));
+    assert_eq!(
+        rebind
+            .ia_pds()
+            .next()
+            .unwrap()
+            .prefixes()
+            .next()
+            .unwrap()
+            .prefix,
+        P1
+    );
+    assert!(events(&mut c).is_empty(), "still ours");
+}

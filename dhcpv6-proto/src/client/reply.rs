@@ -279,16 +279,20 @@ impl Dhcpv6Client {
         let pd = self.ia_result(m, true);
         let na = self.ia_result(m, false);
         let renewing = matches!(kind, Renew | Rebind);
-        if renewing && pd.is_none() && na.is_none() {
+        let no_binding = [&pd, &na].iter().any(|r| {
+            r.as_ref()
+                .is_some_and(|r| r.status == Some(StatusCode::NoBinding))
+        });
+        let empty = |r: &Option<IaResult>| r.as_ref().is_none_or(|r| r.leases.is_empty());
+        if renewing && empty(&pd) && empty(&na) && !no_binding {
+            // Nothing extended nor withdrawn (our IAs absent, or
+            // NoPrefixAvail): keep the leases until they expire and keep
+            // trying (Renew until T2, then Rebind).
             return Err(Dropped::ServerFailure);
         }
         let Some(server) = m.server_id().cloned() else {
             return Err(Dropped::Invalid);
         };
-        let no_binding = [&pd, &na].iter().any(|r| {
-            r.as_ref()
-                .is_some_and(|r| r.status == Some(StatusCode::NoBinding))
-        });
         if renewing && no_binding {
             // §18.2.10.1: the server lost our binding: Request it back.
             let mut msg = ClientMessage::new(Advertise, 0);
@@ -422,6 +426,21 @@ impl Dhcpv6Client {
             };
             b.t1 = b.t1.min(at(now, t1));
             b.t2 = b.t2.min(at(now, t2));
+        }
+        if b.t1 == Instant::MAX
+            && let Some(v) = b
+                .prefixes
+                .iter()
+                .chain(&b.addresses)
+                .map(|l| l.valid_until)
+                .min()
+                .filter(|v| *v != Instant::MAX)
+        {
+            // Only leases the Reply did not mention are left: renew them
+            // before they run out.
+            let left = v.saturating_duration_since(now);
+            b.t1 = now + left / 2;
+            b.t2 = now + left * 4 / 5;
         }
         for e in events {
             self.push_event(e);
