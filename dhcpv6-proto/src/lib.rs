@@ -145,3 +145,8 @@ pub use server::{
 };
 /// The codec's error, under a name that does not clash with other crates'.
 pub use wire::Error as Dhcpv6WireError;
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
