@@ -9,9 +9,7 @@
 use std::net::Ipv6Addr;
 
 use dhcpv6_proto::client::{Dhcpv6Client, Dhcpv6ClientConfig};
-use dhcpv6_proto::wire::{
-    ClientMessage, Dhcpv6Option, Duid, IaPd, IaPrefix, MessageType,
-};
+use dhcpv6_proto::wire::{ClientMessage, Dhcpv6Option, Duid, IaPd, IaPrefix, MessageType};
 use libfuzzer_sys::fuzz_target;
 use proto_core::{Duration, Instant, SeededRng};
 

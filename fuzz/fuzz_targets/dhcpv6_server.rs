@@ -30,7 +30,8 @@ fn snapshot(s: &Dhcpv6Server) -> (Vec<String>, usize, usize) {
 
 fn request(t: MessageType, n: u8) -> ClientMessage {
     let mut m = ClientMessage::new(t, u32::from(n));
-    m.options.push(Dhcpv6Option::ClientId(Duid::ethernet([2, 0, 0, 0, 1, n])));
+    m.options
+        .push(Dhcpv6Option::ClientId(Duid::ethernet([2, 0, 0, 0, 1, n])));
     if t != MessageType::Solicit {
         m.options.push(Dhcpv6Option::ServerId(sid()));
     }
