@@ -9,4 +9,13 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod config;
+pub mod names;
 pub mod rfc6052;
+pub mod server;
+pub mod wire;
+
+pub use config::{Dns64Acl, Dns64Config, Dns64ConfigError, Dns64Net};
+pub use rfc6052::{Nat64AddressError, Nat64Prefix, Nat64PrefixError};
+pub use server::{Dns64, Dns64Counters, Dns64Destination, Dns64Dropped, Dns64Event, Dns64Source};
+pub use wire::Dns64WireError;
