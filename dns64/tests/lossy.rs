@@ -23,8 +23,10 @@ const UP0: &str = "[2001:db8:53::1]:53";
 const UP1: &str = "[2001:db8:53::2]:53";
 const CLIENT: &str = "[2001:db8:1::1]:5353";
 
-/// The simulated upstream's zone: (name, A, AAAA).
-const ZONE: &[(&str, Option<[u8; 4]>, Option<&str>)] = &[
+/// One name of the simulated upstream's zone: (name, A, AAAA).
+type Entry = (&'static str, Option<[u8; 4]>, Option<&'static str>);
+
+const ZONE: &[Entry] = &[
     ("v4.example", Some([20, 0, 0, 1]), None),
     ("v6.example", None, Some("2001:db8::6")),
     ("both.example", Some([20, 0, 0, 2]), Some("2001:db8::2")),
