@@ -1,5 +1,5 @@
 #![allow(missing_docs)] // criterion_group! generates undocumented items
-//! The DNS64 machine in memory: a whole synthesis (client AAAA query, AAAA
+//! The DNS64 machine in memory: a cached answer, a whole synthesis (client AAAA query, AAAA
 //! NODATA, A query, A answer, synthesized answer), a pass-through answer,
 //! and RFC 6052 embedding at every prefix length. The upstream answers are
 //! built inside the measured loop (their cost is included).
@@ -56,12 +56,10 @@ fn bench(c: &mut Criterion) {
     let up: SocketAddr = "[2001:db8::53]:53".parse().unwrap();
     let client: SocketAddr = "[2001:db8:1::1]:5353".parse().unwrap();
     let now = Instant::ZERO;
-    let mut m = Dns64::new(
-        Dns64Config::new(vec![Nat64Prefix::WELL_KNOWN], vec![up]),
-        SeededRng::from_u64(1),
-        now,
-    )
-    .unwrap();
+    // The uncached paths first: no cache, every query goes upstream.
+    let mut config = Dns64Config::new(vec![Nat64Prefix::WELL_KNOWN], vec![up]);
+    config.cache_entries = 0;
+    let mut m = Dns64::new(config, SeededRng::from_u64(1), now).unwrap();
     let name = Name::vec_from_str("v4only.example").unwrap();
     let q = query(&name);
     let mut g = c.benchmark_group("dns64");
@@ -92,6 +90,32 @@ fn bench(c: &mut Criterion) {
             let mut a = answer(&t.payload, None);
             a[3] |= 3;
             m.handle_input(now, upstream(&t), &a).unwrap();
+            black_box(m.poll_transmit(now).unwrap());
+        })
+    });
+    g.bench_function("cached synthesized answer", |b| {
+        let mut m = Dns64::new(
+            Dns64Config::new(vec![Nat64Prefix::WELL_KNOWN], vec![up]),
+            SeededRng::from_u64(1),
+            now,
+        )
+        .unwrap();
+        m.handle_input(now, Dns64Source::Client(client), &q)
+            .unwrap();
+        let t = m.poll_transmit(now).unwrap();
+        m.handle_input(now, upstream(&t), &answer(&t.payload, None))
+            .unwrap();
+        let t = m.poll_transmit(now).unwrap();
+        m.handle_input(
+            now,
+            upstream(&t),
+            &answer(&t.payload, Some(Ipv4Addr::new(20, 0, 0, 1))),
+        )
+        .unwrap();
+        let _ = m.poll_transmit(now).unwrap();
+        b.iter(|| {
+            m.handle_input(now, Dns64Source::Client(client), &q)
+                .unwrap();
             black_box(m.poll_transmit(now).unwrap());
         })
     });

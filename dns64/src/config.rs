@@ -121,6 +121,8 @@ pub struct Dns64Config {
     /// Source ports for upstream queries (inclusive), drawn from the RNG.
     /// Default 1024..=65535.
     pub source_ports: (u16, u16),
+    /// Answers cached at most (0: no cache). Default 1024.
+    pub cache_entries: usize,
     /// TTL of locally made records (`ipv4only.arpa`, the PTR CNAME).
     /// Default 3600 s (RFC 8880 leaves it open).
     pub local_ttl: u32,
@@ -143,6 +145,7 @@ impl Dns64Config {
             attempts: 3,
             source_ports: (1024, 65535),
             local_ttl: 3600,
+            cache_entries: 1024,
         }
     }
 

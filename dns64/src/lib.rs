@@ -17,7 +17,10 @@
 //!   `in-addr.arpa` (§5.3.1); `ipv4only.arpa` answered locally (RFC 8880
 //!   §7.2); upstream answers checked against id, source port, upstream
 //!   address and question; ids and ports from the owned RNG; a bounded table
-//!   of queries in flight; failover to the next upstream on timeout.
+//!   of queries in flight; failover to the next upstream on timeout; a
+//!   bounded cache of final answers (TTLs counted down, negative answers
+//!   for the SOA's negative TTL, RFC 2308 §5), keyed by question, RD, CD,
+//!   EDNS/DO and whether the client gets DNS64.
 //! - [`discovery::Nat64Discovery`]: RFC 7050 §3 (every prefix, all six
 //!   lengths, both well-known addresses required), the §3.1 validation as an
 //!   option, refresh before the TTL ends, retransmission with backoff, and a
@@ -25,9 +28,10 @@
 //!
 //! # What is not
 //!
-//! - No cache, no TCP (a truncated upstream answer is passed on with TC for
-//!   the client to retry over TCP against the upstream), no local names:
-//!   the forwarder part of the plan is not here. DNS64 has no DNSSEC
+//! - No TCP (a truncated upstream answer is passed on with TC; the driver
+//!   has no TCP path yet), no local names from the DHCP leases, no LAN-only
+//!   refusal, no socket service in `router`: of the forwarder part of the
+//!   plan only failover and the cache are here. DNS64 has no DNSSEC
 //!   validation of its own: with DO and without CD it synthesizes, clears AD
 //!   and leaves RRSIGs out of the synthesized answer (§5.5 case 2 without
 //!   validation); with CD it does not synthesize unless `break_dnssec`.
@@ -112,6 +116,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod cache;
 pub mod config;
 pub mod discovery;
 pub mod names;

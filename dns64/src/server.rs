@@ -24,6 +24,10 @@
 //! NODATA for other types, NXDOMAIN below it. Everything else is forwarded
 //! and the answer passed on with the client's id.
 //!
+//! Final answers are cached (see `cache.rs`): a client query whose answer is
+//! cached and fits the client's UDP size is answered at once with the TTLs
+//! counted down.
+//!
 //! Upstream answers must come from the upstream the query went to, to the
 //! source port it left from, with its id and question; anything else is
 //! dropped and counted. Each upstream send draws a fresh id and source port
@@ -46,6 +50,7 @@ use domain::base::iana::{Class, Rcode, Rtype};
 use domain::rdata::{A, Aaaa, AllRecordData, Cname};
 use proto_core::{Instant, SeededRng, Transmit};
 
+use crate::cache::{Cache, CacheKey};
 use crate::config::{Dns64Config, Dns64ConfigError};
 use crate::names::{self, IPV4ONLY_ADDRESSES};
 use crate::wire::{self, Dns64WireError, Question, ReplyTo};
@@ -117,6 +122,8 @@ pub struct Dns64Counters {
     pub local_answers: u64,
     /// SERVFAILs after every attempt timed out.
     pub servfail: u64,
+    /// Client queries answered from the cache.
+    pub cache_hits: u64,
     /// Drops: [`Dns64Dropped::Malformed`].
     pub malformed: u64,
     /// Drops: [`Dns64Dropped::NotOurs`].
@@ -155,6 +162,7 @@ enum Stage {
 /// One client query in flight and its current upstream query.
 #[derive(Clone, Debug)]
 struct Query {
+    key: CacheKey,
     client: SocketAddr,
     reply: ReplyTo,
     question: Question,
@@ -176,6 +184,7 @@ pub struct Dns64 {
     transmits: VecDeque<Transmit<Dns64Destination>>,
     events: VecDeque<Dns64Event>,
     counters: Dns64Counters,
+    cache: Cache,
 }
 
 impl Dns64 {
@@ -188,6 +197,7 @@ impl Dns64 {
     ) -> Result<Dns64, Dns64ConfigError> {
         config.validate()?;
         Ok(Dns64 {
+            cache: Cache::new(config.cache_entries),
             config,
             rng,
             inflight: BTreeMap::new(),
@@ -210,6 +220,11 @@ impl Dns64 {
     /// Client queries in flight.
     pub fn outstanding(&self) -> usize {
         self.inflight.len()
+    }
+
+    /// Answers in the cache (expired ones included until evicted).
+    pub fn cached(&self) -> usize {
+        self.cache.len()
     }
 
     /// A received datagram.
@@ -265,11 +280,21 @@ impl Dns64 {
             self.send_client(client, bytes);
             return Ok(());
         }
+        let synthesis =
+            dns64 && question.qclass == Class::IN && (!reply.cd || self.config.break_dnssec);
+        let key = CacheKey::new(&question, &reply, synthesis);
+        if let Some(mut bytes) = self.cache.get(&key, now)
+            && bytes.len() <= wire::reply_limit(reply.edns)
+        {
+            bytes[..2].copy_from_slice(&reply.id.to_be_bytes());
+            self.counters.client_queries += 1;
+            self.counters.cache_hits += 1;
+            self.send_client(client, bytes);
+            return Ok(());
+        }
         if self.inflight.len() >= self.config.max_outstanding {
             return Err(Dns64Dropped::TableFull);
         }
-        let synthesis =
-            dns64 && question.qclass == Class::IN && (!reply.cd || self.config.break_dnssec);
         let (stage, upstream) = match question.qtype {
             Rtype::AAAA if synthesis => (Stage::Aaaa, question.clone()),
             Rtype::PTR if synthesis => match self.ptr_target(&question) {
@@ -287,6 +312,7 @@ impl Dns64 {
         };
         self.counters.client_queries += 1;
         let q = Query {
+            key,
             client,
             reply,
             question,
@@ -340,6 +366,12 @@ impl Dns64 {
         self.inflight.insert(key, q);
     }
 
+    /// The final answer to a query: cached, then sent.
+    fn answer(&mut self, now: Instant, q: &Query, bytes: Vec<u8>) {
+        self.cache.insert(q.key.clone(), &bytes, now);
+        self.send_client(q.client, bytes);
+    }
+
     fn send_client(&mut self, client: SocketAddr, payload: Vec<u8>) {
         self.counters.client_answers += 1;
         self.transmits.push_back(Transmit {
@@ -372,33 +404,33 @@ impl Dns64 {
         self.counters.upstream_answers += 1;
         let h = msg.header();
         match q.stage {
-            Stage::Forward => self.pass_on(&q, datagram),
-            Stage::Aaaa if h.tc() => self.pass_on(&q, datagram),
+            Stage::Forward => self.pass_on(now, &q, datagram),
+            Stage::Aaaa if h.tc() => self.pass_on(now, &q, datagram),
             Stage::Aaaa => self.aaaa_answer(now, q, &msg, datagram),
             Stage::A { ref aaaa } => {
                 let aaaa = aaaa.clone();
                 match self.synthesize(&q, &aaaa, &msg) {
                     Some(bytes) => {
                         self.counters.synthesized += 1;
-                        self.send_client(q.client, bytes);
+                        self.answer(now, &q, bytes);
                     }
-                    None => self.pass_on(&q, &aaaa),
+                    None => self.pass_on(now, &q, &aaaa),
                 }
             }
             Stage::Ptr => {
                 let bytes = self.ptr_answer(&q, &msg);
                 self.counters.synthesized += 1;
-                self.send_client(q.client, bytes);
+                self.answer(now, &q, bytes);
             }
         }
         Ok(())
     }
 
     /// An upstream answer to the client as it is, with the client's id.
-    fn pass_on(&mut self, q: &Query, datagram: &[u8]) {
+    fn pass_on(&mut self, now: Instant, q: &Query, datagram: &[u8]) {
         let mut bytes = datagram.to_vec();
         bytes[..2].copy_from_slice(&q.reply.id.to_be_bytes());
-        self.send_client(q.client, bytes);
+        self.answer(now, q, bytes);
     }
 
     fn aaaa_answer(&mut self, now: Instant, mut q: Query, msg: &Message<&[u8]>, datagram: &[u8]) {
@@ -417,7 +449,7 @@ impl Dns64 {
             }
             if kept > 0 && excluded > 0 {
                 let bytes = self.without_excluded(&q, msg);
-                self.send_client(q.client, bytes);
+                self.answer(now, &q, bytes);
                 return;
             }
             kept == 0
@@ -425,7 +457,7 @@ impl Dns64 {
             rcode != Rcode::NXDOMAIN && self.config.synthesize_on_error
         };
         if !empty {
-            self.pass_on(&q, datagram);
+            self.pass_on(now, &q, datagram);
             return;
         }
         q.stage = Stage::A {
@@ -598,7 +630,7 @@ impl Dns64 {
             match &q.stage {
                 Stage::A { aaaa } => {
                     let aaaa = aaaa.clone();
-                    self.pass_on(&q, &aaaa);
+                    self.pass_on(now, &q, &aaaa);
                 }
                 _ => {
                     self.counters.servfail += 1;

@@ -57,7 +57,17 @@ pub fn answer(query: &[u8], rcode: Rcode, answer: &[Rr], authority: &[Rr]) -> Ve
     for rr in authority {
         push(&mut auth, rr);
     }
-    auth.finish()
+    // An EDNS query gets an EDNS answer, DO echoed (RFC 3225).
+    let mut add = auth.additional();
+    if let Some(opt) = msg.opt() {
+        add.opt(|o| {
+            o.set_udp_payload_size(1232);
+            o.set_dnssec_ok(opt.dnssec_ok());
+            Ok(())
+        })
+        .unwrap();
+    }
+    add.finish()
 }
 
 fn push<T: domain::base::message_builder::RecordSectionBuilder<Vec<u8>>>(b: &mut T, rr: &Rr) {
