@@ -94,6 +94,9 @@ pub struct Dns64Config {
     pub prefixes: Vec<Nat64Prefix>,
     /// Recursive resolvers to forward to, tried in order on timeout.
     pub upstreams: Vec<SocketAddr>,
+    /// Which clients may query at all (BIND's `allow-query`, default
+    /// `any`); the others get REFUSED.
+    pub allow_query: Dns64Acl,
     /// Which clients get DNS64 (BIND's `clients`, default `any`); others get
     /// plain forwarding.
     pub clients: Dns64Acl,
@@ -121,6 +124,10 @@ pub struct Dns64Config {
     /// Source ports for upstream queries (inclusive), drawn from the RNG.
     /// Default 1024..=65535.
     pub source_ports: (u16, u16),
+    /// Local names at most ([`crate::Dns64::set_local_name`]). Default 1024.
+    pub max_local_names: usize,
+    /// TTL of local names' records. Default 60 s (leases change).
+    pub local_name_ttl: u32,
     /// Answers cached at most (0: no cache). Default 1024.
     pub cache_entries: usize,
     /// TTL of locally made records (`ipv4only.arpa`, the PTR CNAME).
@@ -134,6 +141,7 @@ impl Dns64Config {
         Dns64Config {
             prefixes,
             upstreams,
+            allow_query: Dns64Acl::any(),
             clients: Dns64Acl::any(),
             mapped: Dns64Acl::any(),
             exclude: Vec::new(),
@@ -146,6 +154,8 @@ impl Dns64Config {
             source_ports: (1024, 65535),
             local_ttl: 3600,
             cache_entries: 1024,
+            max_local_names: 1024,
+            local_name_ttl: 60,
         }
     }
 
@@ -168,6 +178,7 @@ impl Dns64Config {
             .elements
             .iter()
             .chain(&self.mapped.elements)
+            .chain(&self.allow_query.elements)
             .map(|(_, n)| n);
         if !nets.chain(acls).all(Dns64Net::is_valid) {
             return Err(Dns64ConfigError::BadNet);

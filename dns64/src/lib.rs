@@ -20,7 +20,9 @@
 //!   of queries in flight; failover to the next upstream on timeout; a
 //!   bounded cache of final answers (TTLs counted down, negative answers
 //!   for the SOA's negative TTL, RFC 2308 §5), keyed by question, RD, CD,
-//!   EDNS/DO and whether the client gets DNS64.
+//!   EDNS/DO and whether the client gets DNS64; local names (A, AAAA and
+//!   PTR, bounded, set by the embedder, e.g. from the DHCP leases) answered
+//!   without upstream; BIND's `allow-query` (REFUSED for the others).
 //! - [`discovery::Nat64Discovery`]: RFC 7050 §3 (every prefix, all six
 //!   lengths, both well-known addresses required), the §3.1 validation as an
 //!   option, refresh before the TTL ends, retransmission with backoff, and a
@@ -28,10 +30,11 @@
 //!
 //! # What is not
 //!
-//! - No TCP (a truncated upstream answer is passed on with TC; the driver
-//!   has no TCP path yet), no local names from the DHCP leases, no LAN-only
-//!   refusal, no socket service in `router`: of the forwarder part of the
-//!   plan only failover and the cache are here. DNS64 has no DNSSEC
+//! - No TCP (a truncated upstream answer is passed on with TC; there is no
+//!   TCP path yet, neither to clients nor to upstreams), no socket service
+//!   in `router` and no wiring of the lease tables into the local names:
+//!   the forwarder part of the plan is here as machine parts only
+//!   (failover, cache, local names, `allow_query`). DNS64 has no DNSSEC
 //!   validation of its own: with DO and without CD it synthesizes, clears AD
 //!   and leaves RRSIGs out of the synthesized answer (§5.5 case 2 without
 //!   validation); with CD it does not synthesize unless `break_dnssec`.
@@ -119,6 +122,7 @@ extern crate std;
 mod cache;
 pub mod config;
 pub mod discovery;
+mod local;
 pub mod names;
 pub mod rfc6052;
 pub mod server;
@@ -129,6 +133,7 @@ pub use discovery::{
     Nat64Discovery, Nat64DiscoveryConfig, Nat64DiscoveryConfigError, Nat64DiscoveryCounters,
     Nat64DiscoveryDestination, Nat64DiscoveryDropped, Nat64DiscoveryEvent,
 };
+pub use local::Dns64LocalNameError;
 pub use rfc6052::{Nat64AddressError, Nat64Prefix, Nat64PrefixError};
 pub use server::{Dns64, Dns64Counters, Dns64Destination, Dns64Dropped, Dns64Event, Dns64Source};
 pub use wire::Dns64WireError;

@@ -62,6 +62,32 @@ pub fn ip6_arpa_address<N: ToName + ?Sized>(name: &N) -> Option<Ipv6Addr> {
     Some(Ipv6Addr::from(bits))
 }
 
+/// The address of a full `in-addr.arpa` reverse name (four decimal
+/// labels), or `None` for any other name.
+pub fn in_addr_arpa_address<N: ToName + ?Sized>(name: &N) -> Option<Ipv4Addr> {
+    let labels: Vec<&[u8]> = name.iter_labels().map(|l| l.as_ref()).collect();
+    if labels.len() != 7
+        || !labels[4].eq_ignore_ascii_case(b"in-addr")
+        || !labels[5].eq_ignore_ascii_case(b"arpa")
+    {
+        return None;
+    }
+    let mut o = [0u8; 4];
+    for (i, l) in labels[..4].iter().enumerate() {
+        // Decimal, 1-3 digits, no leading zero (the canonical form).
+        if l.is_empty()
+            || l.len() > 3
+            || (l.len() > 1 && l[0] == b'0')
+            || !l.iter().all(u8::is_ascii_digit)
+        {
+            return None;
+        }
+        let v = l.iter().fold(0u16, |a, d| a * 10 + u16::from(d - b'0'));
+        o[3 - i] = u8::try_from(v).ok()?;
+    }
+    Some(Ipv4Addr::from(o))
+}
+
 /// The `in-addr.arpa` reverse name of an IPv4 address.
 pub fn in_addr_arpa_name(v4: Ipv4Addr) -> Name<Vec<u8>> {
     let mut bufs: [[u8; 3]; 4] = [[0; 3]; 4];
@@ -139,6 +165,25 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ip6_arpa_address(&bad), None);
+    }
+
+    #[test]
+    fn in_addr_arpa_parse() {
+        let n = in_addr_arpa_name(Ipv4Addr::new(192, 0, 2, 33));
+        assert_eq!(in_addr_arpa_address(&n), Some(Ipv4Addr::new(192, 0, 2, 33)));
+        for bad in [
+            "2.0.192.in-addr.arpa",
+            "256.2.0.192.in-addr.arpa",
+            "01.2.0.192.in-addr.arpa",
+            "a.2.0.192.in-addr.arpa",
+            "1.2.0.192.ip6.arpa",
+        ] {
+            assert_eq!(
+                in_addr_arpa_address(&Name::vec_from_str(bad).unwrap()),
+                None,
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -19,6 +19,8 @@
 //!   a CNAME to the embedded address's `in-addr.arpa` name followed by the
 //!   upstream's answer for that name (§5.3.1).
 //!
+//! Clients outside `allow_query` get REFUSED. Local names
+//! ([`Dns64::set_local_name`]) are answered from the table.
 //! `ipv4only.arpa` is answered locally for every client (RFC 8880 §7.2):
 //! A 192.0.0.170 and .171, AAAA those synthesized (for DNS64 clients),
 //! NODATA for other types, NXDOMAIN below it. Everything else is forwarded
@@ -52,6 +54,7 @@ use proto_core::{Instant, SeededRng, Transmit};
 
 use crate::cache::{Cache, CacheKey};
 use crate::config::{Dns64Config, Dns64ConfigError};
+use crate::local::{Dns64LocalNameError, LocalNames};
 use crate::names::{self, IPV4ONLY_ADDRESSES};
 use crate::wire::{self, Dns64WireError, Question, ReplyTo};
 
@@ -124,6 +127,8 @@ pub struct Dns64Counters {
     pub servfail: u64,
     /// Client queries answered from the cache.
     pub cache_hits: u64,
+    /// Client queries refused by `allow_query`.
+    pub refused: u64,
     /// Drops: [`Dns64Dropped::Malformed`].
     pub malformed: u64,
     /// Drops: [`Dns64Dropped::NotOurs`].
@@ -185,6 +190,7 @@ pub struct Dns64 {
     events: VecDeque<Dns64Event>,
     counters: Dns64Counters,
     cache: Cache,
+    local: LocalNames,
 }
 
 impl Dns64 {
@@ -198,6 +204,7 @@ impl Dns64 {
         config.validate()?;
         Ok(Dns64 {
             cache: Cache::new(config.cache_entries),
+            local: LocalNames::default(),
             config,
             rng,
             inflight: BTreeMap::new(),
@@ -220,6 +227,27 @@ impl Dns64 {
     /// Client queries in flight.
     pub fn outstanding(&self) -> usize {
         self.inflight.len()
+    }
+
+    /// Answers `name` (A, AAAA from `addrs`) and the PTR of each address
+    /// locally, replacing what `name` had; at most `max_local_names` names.
+    pub fn set_local_name(
+        &mut self,
+        _now: Instant,
+        name: &str,
+        addrs: Vec<IpAddr>,
+    ) -> Result<(), Dns64LocalNameError> {
+        self.local.set(name, addrs, self.config.max_local_names)
+    }
+
+    /// Stops answering `name` locally; whether it was there.
+    pub fn remove_local_name(&mut self, _now: Instant, name: &str) -> bool {
+        self.local.remove(name)
+    }
+
+    /// Local names in the table.
+    pub fn local_names(&self) -> usize {
+        self.local.len()
     }
 
     /// Answers in the cache (expired ones included until evicted).
@@ -270,11 +298,29 @@ impl Dns64 {
             cd: h.cd(),
             edns: wire::edns(&msg),
         };
+        if !self.config.allow_query.matches(client.ip()) {
+            // BIND's allow-query: refused, not silently dropped, so the
+            // client moves on to another server at once.
+            let b = wire::reply_builder(reply, &question, Rcode::REFUSED, false);
+            let bytes = wire::finish(b.additional(), reply.edns);
+            self.counters.refused += 1;
+            self.send_client(client, bytes);
+            return Ok(());
+        }
         let dns64 = self.config.clients.matches(client.ip());
         if self.config.answer_ipv4only_arpa
             && let Some(depth) = names::ipv4only_depth(&question.name)
         {
             let bytes = self.ipv4only_answer(reply, &question, depth, dns64);
+            self.counters.client_queries += 1;
+            self.counters.local_answers += 1;
+            self.send_client(client, bytes);
+            return Ok(());
+        }
+        if let Some(bytes) = self
+            .local
+            .answer(reply, &question, self.config.local_name_ttl)
+        {
             self.counters.client_queries += 1;
             self.counters.local_answers += 1;
             self.send_client(client, bytes);
