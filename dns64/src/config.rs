@@ -128,6 +128,10 @@ pub struct Dns64Config {
     pub max_local_names: usize,
     /// TTL of local names' records. Default 60 s (leases change).
     pub local_name_ttl: u32,
+    /// Ask again over TCP when an upstream's UDP answer is truncated
+    /// (RFC 7766 §6.2.1); otherwise the TC answer is passed on. Default
+    /// true.
+    pub tcp_on_truncation: bool,
     /// Answers cached at most (0: no cache). Default 1024.
     pub cache_entries: usize,
     /// TTL of locally made records (`ipv4only.arpa`, the PTR CNAME).
@@ -154,6 +158,7 @@ impl Dns64Config {
             source_ports: (1024, 65535),
             local_ttl: 3600,
             cache_entries: 1024,
+            tcp_on_truncation: true,
             max_local_names: 1024,
             local_name_ttl: 60,
         }

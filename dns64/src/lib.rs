@@ -22,7 +22,9 @@
 //!   for the SOA's negative TTL, RFC 2308 §5), keyed by question, RD, CD,
 //!   EDNS/DO and whether the client gets DNS64; local names (A, AAAA and
 //!   PTR, bounded, set by the embedder, e.g. from the DHCP leases) answered
-//!   without upstream; BIND's `allow-query` (REFUSED for the others).
+//!   without upstream; BIND's `allow-query` (REFUSED for the others); a
+//!   truncated UDP answer from upstream asked again over TCP (RFC 7766
+//!   §6.2.1, the driver frames the messages).
 //! - [`discovery::Nat64Discovery`]: RFC 7050 §3 (every prefix, all six
 //!   lengths, both well-known addresses required), the §3.1 validation as an
 //!   option, refresh before the TTL ends, retransmission with backoff, and a
@@ -30,11 +32,11 @@
 //!
 //! # What is not
 //!
-//! - No TCP (a truncated upstream answer is passed on with TC; there is no
-//!   TCP path yet, neither to clients nor to upstreams), no socket service
-//!   in `router` and no wiring of the lease tables into the local names:
-//!   the forwarder part of the plan is here as machine parts only
-//!   (failover, cache, local names, `allow_query`). DNS64 has no DNSSEC
+//! - No TCP from clients (an answer larger than the client's UDP size goes
+//!   out with TC, the client has nowhere to retry over TCP yet); no socket
+//!   service in `router` and no wiring of the lease tables into the local
+//!   names: the forwarder part of the plan is here as machine parts only
+//!   (failover, cache, local names, `allow_query`, TC → TCP upstream). DNS64 has no DNSSEC
 //!   validation of its own: with DO and without CD it synthesizes, clears AD
 //!   and leaves RRSIGs out of the synthesized answer (§5.5 case 2 without
 //!   validation); with CD it does not synthesize unless `break_dnssec`.

@@ -58,6 +58,9 @@ use crate::local::{Dns64LocalNameError, LocalNames};
 use crate::names::{self, IPV4ONLY_ADDRESSES};
 use crate::wire::{self, Dns64WireError, Question, ReplyTo};
 
+/// The key port of queries over TCP (UDP source ports are never 0).
+const TCP_PORT: u16 = 0;
+
 /// Where a datagram came from.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Dns64Source {
@@ -69,6 +72,12 @@ pub enum Dns64Source {
         from: SocketAddr,
         /// The local port it arrived on.
         local_port: u16,
+    },
+    /// An upstream's answer over TCP (the message without its two-octet
+    /// length prefix, RFC 7766 §8), on a connection to `from`.
+    UpstreamTcp {
+        /// The server the connection goes to.
+        from: SocketAddr,
     },
 }
 
@@ -85,6 +94,14 @@ pub enum Dns64Destination {
         server: SocketAddr,
         /// The local UDP port to send from (drawn from the RNG).
         source_port: u16,
+    },
+    /// A query over TCP to upstream `index` (after a truncated UDP answer);
+    /// the driver adds the two-octet length prefix (RFC 7766 §8).
+    UpstreamTcp {
+        /// Index into [`Dns64Config::upstreams`].
+        index: usize,
+        /// Its address.
+        server: SocketAddr,
     },
 }
 
@@ -129,6 +146,8 @@ pub struct Dns64Counters {
     pub cache_hits: u64,
     /// Client queries refused by `allow_query`.
     pub refused: u64,
+    /// Upstream queries asked again over TCP after a truncated answer.
+    pub tcp_retries: u64,
     /// Drops: [`Dns64Dropped::Malformed`].
     pub malformed: u64,
     /// Drops: [`Dns64Dropped::NotOurs`].
@@ -168,6 +187,8 @@ enum Stage {
 #[derive(Clone, Debug)]
 struct Query {
     key: CacheKey,
+    /// Upstream queries go over TCP (a UDP answer was truncated).
+    tcp: bool,
     client: SocketAddr,
     reply: ReplyTo,
     question: Question,
@@ -264,6 +285,9 @@ impl Dns64 {
     ) -> Result<(), Dns64Dropped> {
         let r = match source {
             Dns64Source::Client(c) => self.client_query(now, c, datagram),
+            Dns64Source::UpstreamTcp { from } => {
+                self.upstream_answer(now, from, TCP_PORT, datagram)
+            }
             Dns64Source::Upstream { from, local_port } => {
                 self.upstream_answer(now, from, local_port, datagram)
             }
@@ -359,6 +383,7 @@ impl Dns64 {
         self.counters.client_queries += 1;
         let q = Query {
             key,
+            tcp: false,
             client,
             reply,
             question,
@@ -389,7 +414,11 @@ impl Dns64 {
         let (lo, hi) = self.config.source_ports;
         let key = loop {
             let id = self.rng.below(1 << 16) as u16;
-            let port = lo + self.rng.below(u32::from(hi - lo) + 1) as u16;
+            let port = if q.tcp {
+                TCP_PORT
+            } else {
+                lo + self.rng.below(u32::from(hi - lo) + 1) as u16
+            };
             if !self.inflight.contains_key(&(id, port)) {
                 break (id, port);
             }
@@ -400,12 +429,17 @@ impl Dns64 {
         let edns = q.reply.edns;
         q.bytes = wire::query(key.0, &q.upstream, q.reply.rd, q.reply.cd, edns);
         let server = self.config.upstreams[index];
-        self.transmits.push_back(Transmit {
-            destination: Dns64Destination::Upstream {
+        let destination = if q.tcp {
+            Dns64Destination::UpstreamTcp { index, server }
+        } else {
+            Dns64Destination::Upstream {
                 index,
                 server,
                 source_port: key.1,
-            },
+            }
+        };
+        self.transmits.push_back(Transmit {
+            destination,
             payload: q.bytes.clone(),
         });
         self.counters.upstream_queries += 1;
@@ -413,7 +447,15 @@ impl Dns64 {
     }
 
     /// The final answer to a query: cached, then sent.
-    fn answer(&mut self, now: Instant, q: &Query, bytes: Vec<u8>) {
+    fn answer(&mut self, now: Instant, q: &Query, mut bytes: Vec<u8>) {
+        // An answer that came over TCP may not fit the client's UDP size:
+        // TC tells it to ask over TCP (RFC 7766 §6.2.1).
+        if bytes.len() > wire::reply_limit(q.reply.edns)
+            && let Ok(m) = Message::from_octets(&bytes[..])
+        {
+            let h = m.header();
+            bytes = wire::truncated(q.reply, &q.question, h.rcode(), h.ra());
+        }
         self.cache.insert(q.key.clone(), &bytes, now);
         self.send_client(q.client, bytes);
     }
@@ -446,10 +488,18 @@ impl Dns64 {
             return Err(Dns64Dropped::QuestionMismatch);
         }
         // Accepted: from here on the state changes.
-        let q = self.inflight.remove(&key).expect("looked up above");
+        let mut q = self.inflight.remove(&key).expect("looked up above");
         self.counters.upstream_answers += 1;
         let h = msg.header();
         match q.stage {
+            _ if h.tc() && !q.tcp && self.config.tcp_on_truncation => {
+                // RFC 7766 §6.2.1: ask again over TCP, same upstream.
+                q.tcp = true;
+                q.sends = 0;
+                let index = q.index;
+                self.counters.tcp_retries += 1;
+                self.send_upstream(now, q, index);
+            }
             Stage::Forward => self.pass_on(now, &q, datagram),
             Stage::Aaaa if h.tc() => self.pass_on(now, &q, datagram),
             Stage::Aaaa => self.aaaa_answer(now, q, &msg, datagram),
