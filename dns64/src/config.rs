@@ -86,6 +86,9 @@ impl Dns64Acl {
     }
 }
 
+/// The largest `max_outstanding`: half the query id space.
+pub const MAX_OUTSTANDING: usize = 32768;
+
 /// The DNS64 machine's configuration.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Dns64Config {
@@ -113,8 +116,9 @@ pub struct Dns64Config {
     pub synthesize_on_error: bool,
     /// Answer `ipv4only.arpa` locally (RFC 8880 §7.2). Default true.
     pub answer_ipv4only_arpa: bool,
-    /// Queries in flight (client queries not yet answered) at most; more
-    /// are dropped with [`crate::Dns64Dropped::TableFull`]. Default 1024.
+    /// Queries in flight (client queries not yet answered) at most, up to
+    /// [`MAX_OUTSTANDING`]; more are dropped with
+    /// [`crate::Dns64Dropped::TableFull`]. Default 1024.
     pub max_outstanding: usize,
     /// Time to wait for an upstream answer before the next upstream.
     /// Default 1 s.
@@ -174,6 +178,11 @@ impl Dns64Config {
         if self.max_outstanding == 0 || self.attempts == 0 {
             return Err(Dns64ConfigError::ZeroBound);
         }
+        // Half the 16-bit ids at most, so a free (id, port) is always found
+        // quickly even with a single source port.
+        if self.max_outstanding > MAX_OUTSTANDING {
+            return Err(Dns64ConfigError::TooManyOutstanding);
+        }
         if self.source_ports.0 == 0 || self.source_ports.0 > self.source_ports.1 {
             return Err(Dns64ConfigError::BadSourcePorts);
         }
@@ -210,6 +219,9 @@ pub enum Dns64ConfigError {
     /// `max_outstanding` or `attempts` is zero.
     #[error("max_outstanding and attempts must be at least 1")]
     ZeroBound,
+    /// `max_outstanding` above [`MAX_OUTSTANDING`].
+    #[error("max_outstanding above 32768")]
+    TooManyOutstanding,
     /// The source port range is empty or starts at 0.
     #[error("source port range empty or starting at 0")]
     BadSourcePorts,

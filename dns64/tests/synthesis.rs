@@ -805,6 +805,13 @@ fn config_validated() {
     c.source_ports = (10, 9);
     assert!(Dns64::new(c, SeededRng::from_u64(1), Instant::ZERO).is_err());
     let mut c = config();
+    c.max_outstanding = 32769;
+    c.source_ports = (5000, 5000);
+    assert_eq!(
+        Dns64::new(c, SeededRng::from_u64(1), Instant::ZERO).err(),
+        Some(dns64::Dns64ConfigError::TooManyOutstanding)
+    );
+    let mut c = config();
     c.exclude = vec![Dns64Net::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 33)];
     assert!(Dns64::new(c, SeededRng::from_u64(1), Instant::ZERO).is_err());
 }
