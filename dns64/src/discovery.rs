@@ -59,6 +59,10 @@ pub struct Nat64DiscoveryConfig {
     pub min_refresh: Duration,
     /// Source ports (inclusive) drawn from the RNG. Default 1024..=65535.
     pub source_ports: (u16, u16),
+    /// Prefixes taken from one answer at most (the first found, in answer
+    /// order); bounds the validation queries a hostile answer can cause.
+    /// Default 8.
+    pub max_prefixes: usize,
 }
 
 impl Nat64DiscoveryConfig {
@@ -72,6 +76,7 @@ impl Nat64DiscoveryConfig {
             validation_attempts: 3,
             min_refresh: Duration::from_secs(10),
             source_ports: (1024, 65535),
+            max_prefixes: 8,
         }
     }
 }
@@ -82,7 +87,8 @@ pub enum Nat64DiscoveryConfigError {
     /// No resolver.
     #[error("no resolver configured")]
     NoResolver,
-    /// A zero timeout or attempt count, or `max_timeout < initial_timeout`.
+    /// A zero timeout, attempt count or `max_prefixes`, or `max_timeout <
+    /// initial_timeout`.
     #[error("timeouts and attempts must be positive, max_timeout >= initial_timeout")]
     BadTimers,
     /// The source port range is empty or starts at 0.
@@ -216,6 +222,7 @@ impl Nat64Discovery {
         if config.initial_timeout.is_zero()
             || config.max_timeout < config.initial_timeout
             || config.validation_attempts == 0
+            || config.max_prefixes == 0
         {
             return Err(Nat64DiscoveryConfigError::BadTimers);
         }
@@ -439,7 +446,7 @@ impl Nat64Discovery {
                         .map(|(_, t)| ttl = ttl.min(*t))
                         .is_some()
                 });
-                if both {
+                if both && found.len() < self.config.max_prefixes {
                     found.push((prefix, addr, ttl));
                 }
             }

@@ -120,6 +120,27 @@ fn finds_every_prefix_of_a_multi_prefix_answer() {
 }
 
 #[test]
+fn prefixes_per_answer_bounded() {
+    let mut c = Nat64DiscoveryConfig::new(vec![sock(R0)]);
+    c.max_prefixes = 2;
+    let mut h = H {
+        m: Nat64Discovery::new(c, SeededRng::from_u64(1), Instant::ZERO).unwrap(),
+        now: Instant::ZERO,
+    };
+    let q = h.sent();
+    let mut rrs = vec![];
+    for i in 1..=4u16 {
+        rrs.extend(wka(
+            Nat64Prefix::new(Ipv6Addr::new(0x2001, 0xdb8, i, 0, 0, 0, 0, 0), 96).unwrap(),
+            60,
+        ));
+    }
+    h.reply(&q, &answer(&q.bytes, Rcode::NOERROR, &rrs, &[]))
+        .unwrap();
+    assert_eq!(h.events().len(), 2);
+}
+
+#[test]
 fn answers_without_both_well_known_addresses_ignored() {
     let mut h = H::new(false);
     let q = h.sent();
