@@ -36,10 +36,12 @@
 //!   out with TC, the client has nowhere to retry over TCP yet); no socket
 //!   service in `router` and no wiring of the lease tables into the local
 //!   names: the forwarder part of the plan is here as machine parts only
-//!   (failover, cache, local names, `allow_query`, TC → TCP upstream). DNS64 has no DNSSEC
-//!   validation of its own: with DO and without CD it synthesizes, clears AD
-//!   and leaves RRSIGs out of the synthesized answer (§5.5 case 2 without
-//!   validation); with CD it does not synthesize unless `break_dnssec`.
+//!   (failover, cache, local names, `allow_query`, TC → TCP upstream). The
+//!   `dns64d` example is a single-socket UDP daemon for benchmarks.
+//! - No DNSSEC validation of its own: with DO and without CD it
+//!   synthesizes, clears AD and leaves RRSIGs out of the synthesized answer
+//!   (§5.5 case 2 without validation); with CD it does not synthesize
+//!   unless `break_dnssec`.
 //! - The upstream must be a recursive resolver (it chases CNAMEs): an
 //!   answer ending in a CNAME without data at its target is taken as final,
 //!   the machine does not follow the chain itself.
