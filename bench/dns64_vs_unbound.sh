@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Cached DNS64 answers per second: dns64's `dns64d` example vs unbound's
+# `dns64 iterator`, the same dnsperf query file (AAAA for A-only names, so
+# every answer is synthesized; the caches are warmed first), the same
+# local-data upstream, both single-threaded, one after the other in one run,
+# in a namespace of their own on loopback. Prints dnsperf's queries/s and
+# latencies for each and the ratio ours/unbound. Needs root and Debian
+# unbound + dnsperf.
+#   DNS64_BENCH_SECS (default 10)  DNS64_BENCH_NAMES (default 1000)
+#   DNS64_BENCH_CLIENTS (default 4, dnsperf -c)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${DNS64_BENCH_SECS:-10}
+names=${DNS64_BENCH_NAMES:-1000}
+clients=${DNS64_BENCH_CLIENTS:-4}
+for tool in unbound dnsperf; do
+    command -v "$tool" >/dev/null || { echo "needs $tool (Debian: apt-get install unbound dnsperf)"; exit 1; }
+done
+cargo build --release -q -p dns64 --example dns64d
+bin=${CARGO_TARGET_DIR:-target}/release/examples/dns64d
+
+ns=dns64bench$$
+dir=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null || true
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+
+conf() { # listen-port module-config extra
+    cat <<CONF
+server:
+    interface: 127.0.0.1@$1
+    port: $1
+    access-control: 127.0.0.0/8 allow
+    username: ""
+    chroot: ""
+    directory: "$dir"
+    pidfile: ""
+    use-syslog: no
+    logfile: ""
+    verbosity: 0
+    do-daemonize: no
+    do-not-query-localhost: no
+    num-threads: 1
+    msg-cache-size: 64m
+    rrset-cache-size: 64m
+    module-config: "$2"
+$3
+CONF
+}
+{
+    conf 5301 iterator '    local-zone: "example." static
+    local-data: "example. 86400 IN SOA ns.example. host.example. 1 3600 600 86400 3600"'
+    for i in $(seq 0 $((names - 1))); do
+        echo "    local-data: \"n$i.example. 86400 IN A 20.0.$((i / 256)).$((i % 256))\""
+    done
+    echo "remote-control:"; echo "    control-enable: no"
+} > "$dir/data.conf"
+fwd='forward-zone:
+    name: "example."
+    forward-addr: 127.0.0.1@5301
+remote-control:
+    control-enable: no'
+{ conf 5302 "dns64 iterator" '    dns64-prefix: 2001:db8:64::/96'; echo "$fwd"; } > "$dir/dns64.conf"
+{ conf 5303 iterator ''; echo "$fwd"; } > "$dir/resolver.conf"
+for i in $(seq 0 $((names - 1))); do echo "n$i.example AAAA"; done > "$dir/queries"
+
+for c in data dns64 resolver; do
+    ip netns exec "$ns" unbound -d -c "$dir/$c.conf" > "$dir/$c.log" 2>&1 &
+    pids+=($!)
+done
+ip netns exec "$ns" "$bin" 127.0.0.1:5304 127.0.0.1:5303 2001:db8:64::/96 > "$dir/dns64d.log" 2>&1 &
+pids+=($!)
+sleep 1
+
+run() { # port seconds
+    ip netns exec "$ns" dnsperf -s 127.0.0.1 -p "$1" -d "$dir/queries" -l "$2" -c "$clients" -T 1 -q 200 2>&1
+}
+# Warm both caches (every name once, then some), check one answer each.
+for port in 5302 5304; do run "$port" 2 > /dev/null; done
+# Both must synthesize: AAAA n1.example = 2001:db8:64::1400:1.
+check='
+import socket, sys
+q = bytes.fromhex("abcd01000001000000000000") + b"\x02n1\x07example\x00" + bytes.fromhex("001c0001")
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+s.sendto(q, ("127.0.0.1", int(sys.argv[1])))
+a = s.recv(4096)
+want = bytes.fromhex("20010db800640000000000001400" "0001")
+sys.exit(0 if a[:2] == q[:2] and want in a else "no synthesized AAAA from port " + sys.argv[1])
+'
+for port in 5302 5304; do ip netns exec "$ns" python3 -c "$check" "$port"; done
+report() { # label output
+    local qps lat
+    qps=$(echo "$2" | awk '/Queries per second/ {print $4}')
+    lat=$(echo "$2" | awk '/Average Latency/ {print $4, "s avg (min", $6, "max", $8}')
+    lost=$(echo "$2" | awk '/Queries lost/ {print $3}')
+    echo "$1: $qps queries/s, latency $lat, lost $lost" >&2
+    echo "$qps"
+}
+theirs=$(report "unbound dns64" "$(run 5302 "$secs")")
+ours=$(report "dns64d       " "$(run 5304 "$secs")")
+echo "DNS64 cached AAAA (synthesized), $names names, dnsperf -c $clients, ${secs}s each, single-threaded both:"
+echo "ours/unbound = $(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", a / b }')"

@@ -1,0 +1,147 @@
+//! A truncated UDP answer from upstream: the query asked again over TCP
+//! (RFC 7766 §6.2.1); an answer too big for the client's UDP size goes out
+//! with TC.
+
+mod common;
+
+use std::net::Ipv6Addr;
+
+use common::{Rr, answer, decode, query, sock};
+use dns64::{Dns64, Dns64Config, Dns64Destination, Dns64Dropped, Dns64Source, Nat64Prefix};
+use domain::base::iana::{Rcode, Rtype};
+use proto_core::{Instant, SeededRng};
+
+const CLIENT: &str = "[2001:db8:1::10]:5353";
+const UP: &str = "[2001:db8:53::1]:53";
+
+fn machine(tcp: bool) -> Dns64 {
+    let mut c = Dns64Config::new(vec![Nat64Prefix::WELL_KNOWN], vec![sock(UP)]);
+    c.tcp_on_truncation = tcp;
+    Dns64::new(c, SeededRng::from_u64(7766), Instant::ZERO).unwrap()
+}
+
+/// Many AAAA records: more than 512 octets.
+fn big(name: &'static str) -> Vec<Rr> {
+    (1..26u16)
+        .map(|i| Rr::Aaaa(name, 60, Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, i)))
+        .collect()
+}
+
+#[test]
+fn truncated_udp_answer_asked_again_over_tcp() {
+    let now = Instant::ZERO;
+    let mut m = machine(true);
+    m.handle_input(
+        now,
+        Dns64Source::Client(sock(CLIENT)),
+        &query(1, "big.example", Rtype::AAAA, false, Some((4096, false))),
+    )
+    .unwrap();
+    let t = m.poll_transmit(now).unwrap();
+    let Dns64Destination::Upstream { source_port, .. } = t.destination else {
+        panic!()
+    };
+    let mut tc = answer(&t.payload, Rcode::NOERROR, &[], &[]);
+    tc[2] |= 0x02; // TC
+    m.handle_input(
+        now,
+        Dns64Source::Upstream {
+            from: sock(UP),
+            local_port: source_port,
+        },
+        &tc,
+    )
+    .unwrap();
+    let t2 = m.poll_transmit(now).unwrap();
+    assert_eq!(
+        t2.destination,
+        Dns64Destination::UpstreamTcp {
+            index: 0,
+            server: sock(UP)
+        }
+    );
+    assert_eq!(
+        decode(&t2.payload).question,
+        ("big.example".into(), Rtype::AAAA)
+    );
+    assert_eq!(m.counters().tcp_retries, 1);
+    // A UDP answer for the TCP query is not ours; the TCP answer is.
+    let full = answer(&t2.payload, Rcode::NOERROR, &big("big.example"), &[]);
+    assert!(full.len() > 512 && full.len() <= 1232);
+    let udp = Dns64Source::Upstream {
+        from: sock(UP),
+        local_port: source_port,
+    };
+    assert_eq!(m.handle_input(now, udp, &full), Err(Dns64Dropped::NotOurs));
+    m.handle_input(now, Dns64Source::UpstreamTcp { from: sock(UP) }, &full)
+        .unwrap();
+    let a = m.poll_transmit(now).unwrap();
+    let d = decode(&a.payload);
+    assert_eq!((d.id, d.flags.tc, d.answer.len()), (1, false, 25));
+}
+
+#[test]
+fn tcp_answer_too_big_for_the_client_goes_out_with_tc() {
+    let now = Instant::ZERO;
+    let mut m = machine(true);
+    // No EDNS: 512 octets at most.
+    m.handle_input(
+        now,
+        Dns64Source::Client(sock(CLIENT)),
+        &query(2, "big.example", Rtype::AAAA, false, None),
+    )
+    .unwrap();
+    let t = m.poll_transmit(now).unwrap();
+    let Dns64Destination::Upstream { source_port, .. } = t.destination else {
+        panic!()
+    };
+    let mut tc = answer(&t.payload, Rcode::NOERROR, &[], &[]);
+    tc[2] |= 0x02;
+    m.handle_input(
+        now,
+        Dns64Source::Upstream {
+            from: sock(UP),
+            local_port: source_port,
+        },
+        &tc,
+    )
+    .unwrap();
+    let t2 = m.poll_transmit(now).unwrap();
+    let full = answer(&t2.payload, Rcode::NOERROR, &big("big.example"), &[]);
+    m.handle_input(now, Dns64Source::UpstreamTcp { from: sock(UP) }, &full)
+        .unwrap();
+    let a = m.poll_transmit(now).unwrap();
+    assert!(a.payload.len() <= 512);
+    let d = decode(&a.payload);
+    assert_eq!((d.id, d.flags.tc, d.answer.len()), (2, true, 0));
+    assert_eq!(m.cached(), 0, "a truncated answer is not cached");
+}
+
+#[test]
+fn without_tcp_the_tc_answer_is_passed_on() {
+    let now = Instant::ZERO;
+    let mut m = machine(false);
+    m.handle_input(
+        now,
+        Dns64Source::Client(sock(CLIENT)),
+        &query(3, "big.example", Rtype::A, false, None),
+    )
+    .unwrap();
+    let t = m.poll_transmit(now).unwrap();
+    let Dns64Destination::Upstream { source_port, .. } = t.destination else {
+        panic!()
+    };
+    let mut tc = answer(&t.payload, Rcode::NOERROR, &[], &[]);
+    tc[2] |= 0x02;
+    m.handle_input(
+        now,
+        Dns64Source::Upstream {
+            from: sock(UP),
+            local_port: source_port,
+        },
+        &tc,
+    )
+    .unwrap();
+    let d = decode(&m.poll_transmit(now).unwrap().payload);
+    assert_eq!((d.id, d.flags.tc), (3, true));
+}
