@@ -1,0 +1,41 @@
+//! Address mapping for SIIT: which IPv6 address stands for an IPv4 one and
+//! back, as Jool's SIIT does it: the RFC 6052 pool6 prefix, with
+//! addresses RFC 7915 must not translate refused.
+
+use crate::pool6::Pool6;
+
+/// The IPv4 addresses an RFC 6052 mapping never translates (Jool's
+/// implicit denylist): "this network" 0/8, loopback 127/8, link-local
+/// 169.254/16, and 224/3 (multicast, class E, limited broadcast).
+#[inline]
+pub(crate) fn is_reserved_v4(a: [u8; 4]) -> bool {
+    a[0] == 0 || a[0] == 127 || (a[0] == 169 && a[1] == 254) || a[0] >= 224
+}
+
+/// The mapping tables of one translator.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct AddressMapping {
+    pub(crate) pool6: Option<Pool6>,
+}
+
+impl AddressMapping {
+    /// The IPv6 address of IPv4 `a` (RFC 7915 §4.1 via RFC 6052).
+    #[inline]
+    pub(crate) fn v4_to_v6(&self, a: [u8; 4]) -> Option<[u8; 16]> {
+        let pool6 = self.pool6.as_ref()?;
+        if is_reserved_v4(a) {
+            return None;
+        }
+        Some(pool6.embed_octets(a))
+    }
+
+    /// The IPv4 address of IPv6 `a` (RFC 7915 §5.1 via RFC 6052).
+    #[inline]
+    pub(crate) fn v6_to_v4(&self, a: &[u8; 16]) -> Option<[u8; 4]> {
+        let v4 = self.pool6.as_ref()?.extract_octets(a)?;
+        if is_reserved_v4(v4) {
+            return None;
+        }
+        Some(v4)
+    }
+}
