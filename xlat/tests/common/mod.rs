@@ -4,14 +4,19 @@
 #![allow(dead_code)]
 
 use proto_core::checksum;
-use xlat::{HEADROOM, Siit, SiitConfig, XlatDropped, XlatOutput, pool6::WELL_KNOWN_PREFIX};
+use xlat::{HEADROOM, Siit, SiitConfig, XlatDropped, XlatOutput};
 
 pub const UDP: u8 = 17;
 pub const TCP: u8 = 6;
 pub const ICMP: u8 = 1;
 pub const ICMPV6: u8 = 58;
 
-/// The IPv6-side host, 64:ff9b::192.0.2.1 under the Well-Known Prefix.
+/// The tests' pool6, 2001:db8:64::/96. Not the Well-Known Prefix: that one
+/// is checksum-neutral (RFC 6052 §2.1), so a translator that forgot to
+/// update the transport checksums would pass with it.
+pub const POOL6: [u8; 12] = [0x20, 0x01, 0x0d, 0xb8, 0, 0x64, 0, 0, 0, 0, 0, 0];
+
+/// The IPv6-side host, 2001:db8:64::192.0.2.1.
 pub const H6: [u8; 16] = wkp([192, 0, 2, 1]);
 pub const H6_V4: [u8; 4] = [192, 0, 2, 1];
 /// The IPv4-side server 198.51.100.7.
@@ -19,21 +24,26 @@ pub const S4: [u8; 4] = [198, 51, 100, 7];
 pub const S4_V6: [u8; 16] = wkp([198, 51, 100, 7]);
 
 pub const fn wkp(a: [u8; 4]) -> [u8; 16] {
+    let p = POOL6;
     [
-        0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0, a[0], a[1], a[2], a[3],
+        p[0], p[1], p[2], p[3], p[4], p[5], 0, 0, 0, 0, 0, 0, a[0], a[1], a[2], a[3],
     ]
+}
+
+pub fn pool6() -> xlat::Pool6 {
+    xlat::Pool6::new(std::net::Ipv6Addr::from(wkp([0; 4])), 96).unwrap()
 }
 
 pub fn siit() -> Siit {
     Siit::new(
-        SiitConfig::new(Some(WELL_KNOWN_PREFIX)),
+        SiitConfig::new(Some(pool6())),
         proto_core::SeededRng::from_u64(1),
     )
     .unwrap()
 }
 
 pub fn siit_with(f: impl FnOnce(&mut SiitConfig)) -> Siit {
-    let mut c = SiitConfig::new(Some(WELL_KNOWN_PREFIX));
+    let mut c = SiitConfig::new(Some(pool6()));
     f(&mut c);
     Siit::new(c, proto_core::SeededRng::from_u64(1)).unwrap()
 }
