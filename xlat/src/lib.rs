@@ -1,5 +1,6 @@
 //! Stateless IP/ICMP translation (SIIT, RFC 7915), in place on the
-//! caller's buffer, with RFC 6052 address embedding.
+//! caller's buffer, with RFC 6052 address embedding and an Explicit
+//! Address Mapping Table (RFC 7757).
 //!
 //! # What is implemented
 //!
@@ -31,8 +32,15 @@
 //!   pseudo-header changes folded in, `proto_core::checksum::update*`);
 //!   IPv4 UDP with a zero checksum computed (when unfragmented and
 //!   `amend_udp_checksum_zero`) or dropped (§4.5).
-//! - **Addresses**: RFC 6052 prefixes of every length ([`pool6`]), with
-//!   Jool's implicit denylist (0/8, 127/8, 169.254/16, 224/3); RFC 6791:
+//! - **Addresses** as Jool's SIIT: the EAMT first ([`eamt`], RFC 7757:
+//!   IPv4 ↔ IPv6 prefixes, longest match on the looked-up side, the §3.2
+//!   suffix rule, Appendix A's examples as tests), then RFC 6052 prefixes
+//!   of every length ([`pool6`]) with Jool's implicit denylist (0/8,
+//!   127/8, 169.254/16, 224/3). Hairpinning (RFC 7757 §4.2, Jool's
+//!   "intrinsic" mode): an IPv6 packet whose IPv4 destination has an EAM
+//!   goes back out as IPv6 at once, its source translated by pool6 (not its
+//!   EAM) so that replies come back to the address it was sent from; ICMP
+//!   errors about hairpinned packets likewise. RFC 6791:
 //!   the IPv6 source of an ICMPv6 error without an IPv4 form becomes an
 //!   address of the configured pool (stable per router) or RFC 7600's
 //!   192.0.0.8; the IPv4 source of an ICMPv4 error without an IPv6 form
@@ -40,7 +48,8 @@
 //!
 //! # What is not
 //!
-//! - EAMT (RFC 7757) — not yet.
+//! - Jool's "simple" EAM hairpinning mode (only the intrinsic one), and a
+//!   denylist other than the implicit one.
 //! - Fragmenting: a DF-less IPv4 packet bigger than `lowest_ipv6_mtu` once
 //!   translated is dropped ([`XlatDropped::NeedsFragmentation`]); Packet
 //!   Too Big / Fragmentation Needed for packets too big for the next hop
@@ -104,11 +113,13 @@
 
 extern crate alloc;
 
+pub mod eamt;
 mod mapping;
 pub mod pool6;
 mod rfc7915;
 pub mod siit;
 
+pub use eamt::{Eam, Eamt, EamtError};
 pub use pool6::{Pool6, Pool6Error};
 pub use siit::{
     HEADROOM, ICMPV4_ERROR_MAX, IPV4_DUMMY_ADDRESS, IPV6_MIN_MTU, Siit, SiitConfig,

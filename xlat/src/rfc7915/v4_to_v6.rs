@@ -79,11 +79,17 @@ pub(crate) fn parse_ipv4(pkt: &[u8], outer: bool) -> Result<Ipv4Header, XlatDrop
 }
 
 /// Translates the IPv4 packet `buf[start..start + len]` (§4).
+///
+/// `hairpin`: the packet is the IPv4 form of an IPv6 packet that is being
+/// hairpinned (RFC 7757 §4.2, Jool's "intrinsic" hairpinning): its TTL was
+/// decremented already, and its source is translated by pool6, not by its
+/// EAM, so that the destination answers to the address it was sent from.
 pub(crate) fn translate(
     core: &mut Core,
     buf: &mut [u8],
     start: usize,
     len: usize,
+    hairpin: bool,
 ) -> Result<XlatOutput, XlatDropped> {
     let h = parse_ipv4(&buf[start..start + len], true)?;
     // Link-layer padding after Total Length is not part of the packet.
@@ -100,15 +106,15 @@ pub(crate) fn translate(
     if let Some(t) = icmp_type
         && is_icmpv4_error(t)
     {
-        return translate_icmp_error(core, buf, start, &h);
+        return translate_icmp_error(core, buf, start, &h, hairpin);
     }
 
-    let (src6, dst6) = addresses(core, &h)?;
+    let (src6, dst6) = addresses(core, &h, !hairpin, true)?;
     let offender = || Offender {
         src: map_offender(h.src),
         may_answer: may_answer_v4(&h, icmp_type),
     };
-    let hop_limit = match hop_limit(h.ttl) {
+    let hop_limit = match hop_limit(h.ttl, hairpin) {
         Some(hl) => hl,
         None => {
             return icmp_error::icmpv4(
@@ -123,7 +129,7 @@ pub(crate) fn translate(
             );
         }
     };
-    if has_unexpired_source_route(&buf[start + IPV4_HEADER_LEN..l4]) {
+    if !hairpin && has_unexpired_source_route(&buf[start + IPV4_HEADER_LEN..l4]) {
         // §4.1: destination unreachable, source route failed (type 3 code 5).
         return icmp_error::icmpv4(
             core,
@@ -177,15 +183,21 @@ pub(crate) fn translate(
     })
 }
 
-/// §4.1 Source and Destination Address: both through the address mapping.
-fn addresses(core: &Core, h: &Ipv4Header) -> Result<([u8; 16], [u8; 16]), XlatDropped> {
+/// §4.1 Source and Destination Address: both through the address mapping
+/// (EAMT, then pool6; the EAM skipped where hairpinning says so).
+fn addresses(
+    core: &Core,
+    h: &Ipv4Header,
+    src_eam: bool,
+    dst_eam: bool,
+) -> Result<([u8; 16], [u8; 16]), XlatDropped> {
     let src = core
         .mapping
-        .v4_to_v6(h.src)
+        .v4_to_v6(h.src, src_eam)
         .ok_or(XlatDropped::UntranslatableSource)?;
     let dst = core
         .mapping
-        .v4_to_v6(h.dst)
+        .v4_to_v6(h.dst, dst_eam)
         .ok_or(XlatDropped::UntranslatableDestination)?;
     Ok((src, dst))
 }
@@ -205,9 +217,13 @@ fn may_answer_v4(h: &Ipv4Header, icmp_type: Option<u8>) -> bool {
         && h.dst[0] < 224
 }
 
-/// §4.1 Hop Limit: TTL − 1; `None` when that reaches zero.
+/// §4.1 Hop Limit: TTL − 1; `None` when that reaches zero. A hairpinned
+/// packet's was decremented on its way in.
 #[inline]
-fn hop_limit(ttl: u8) -> Option<u8> {
+fn hop_limit(ttl: u8, hairpin: bool) -> Option<u8> {
+    if hairpin {
+        return Some(ttl);
+    }
     (ttl > 1).then(|| ttl - 1)
 }
 
@@ -437,6 +453,7 @@ fn translate_icmp_error(
     buf: &mut [u8],
     start: usize,
     h: &Ipv4Header,
+    hairpin: bool,
 ) -> Result<XlatOutput, XlatDropped> {
     let end = start + h.total_length;
     let icmp_at = start + h.ihl;
@@ -450,18 +467,22 @@ fn translate_icmp_error(
     let inner = parse_ipv4(&icmp[ICMP_HEADER_LEN..], false)?;
     let (icmp_type, code, word) =
         map_icmp_error(icmp, &inner).ok_or(XlatDropped::UntranslatableIcmp)?;
-    let hop_limit = hop_limit(h.ttl).ok_or(XlatDropped::HopLimitExceeded)?;
+    let hop_limit = hop_limit(h.ttl, hairpin).ok_or(XlatDropped::HopLimitExceeded)?;
+    // Hairpinned (Jool's rules): the error's source is pool6-translated
+    // when it is the node the inner packet went to, and the inner
+    // destination (the hairpinned sender) too.
+    let src_eam = !(hairpin && h.src == inner.dst);
     // The outer source is often a router without an IPv6 form: RFC 6791.
     let src6 = core
         .mapping
-        .v4_to_v6(h.src)
+        .v4_to_v6(h.src, src_eam)
         .or_else(|| core.config.pool6791v6.map(|a| a.octets()))
         .ok_or(XlatDropped::UntranslatableSource)?;
     let dst6 = core
         .mapping
-        .v4_to_v6(h.dst)
+        .v4_to_v6(h.dst, true)
         .ok_or(XlatDropped::UntranslatableDestination)?;
-    let (inner_src6, inner_dst6) = addresses(core, &inner)?;
+    let (inner_src6, inner_dst6) = addresses(core, &inner, true, !hairpin)?;
 
     let inner_at = icmp_at + ICMP_HEADER_LEN;
     let rest = inner_at + inner.ihl;

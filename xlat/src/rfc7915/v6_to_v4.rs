@@ -212,10 +212,23 @@ pub(crate) fn translate(
         &src4,
         &dst4,
     );
-    Ok(XlatOutput::Translated {
-        start: new_start,
-        len: total_length,
-    })
+    hairpin(core, buf, new_start, total_length, dst4)
+}
+
+/// RFC 7757 §4.2: an IPv4 result whose destination has an EAM would be
+/// routed straight back to this translator; it goes back to IPv6 at once
+/// (Jool's intrinsic hairpinning).
+fn hairpin(
+    core: &mut Core,
+    buf: &mut [u8],
+    start: usize,
+    len: usize,
+    dst4: [u8; 4],
+) -> Result<XlatOutput, XlatDropped> {
+    if core.mapping.is_hairpin(dst4) {
+        return super::v4_to_v6::translate(core, buf, start, len, true);
+    }
+    Ok(XlatOutput::Translated { start, len })
 }
 
 /// §5.1 Source and Destination Address: both through the address mapping.
@@ -487,10 +500,7 @@ fn translate_icmp_error(
         &src4,
         &dst4,
     );
-    Ok(XlatOutput::Translated {
-        start: new_start,
-        len,
-    })
+    hairpin(core, buf, new_start, len, dst4)
 }
 
 /// The inner packet of an ICMPv6 error is an echo: translated like an
