@@ -19,6 +19,7 @@ use core::net::{Ipv4Addr, Ipv6Addr};
 pub const WELL_KNOWN_PREFIX: Pool6 = Pool6 {
     prefix: [0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
     len: 96,
+    at: [12, 13, 14, 15],
 };
 
 /// An RFC 6052 prefix (the translator's pool6).
@@ -26,6 +27,9 @@ pub const WELL_KNOWN_PREFIX: Pool6 = Pool6 {
 pub struct Pool6 {
     prefix: [u8; 16],
     len: u8,
+    /// The byte positions of the four IPv4 bytes (§2.2: byte 8 skipped),
+    /// worked out once.
+    at: [u8; 4],
 }
 
 /// Why a prefix is not an RFC 6052 prefix.
@@ -50,7 +54,11 @@ impl Pool6 {
         if len == 96 && bytes[8] != 0 {
             return Err(Pool6Error::NonZeroU);
         }
-        Ok(Pool6 { prefix: bytes, len })
+        Ok(Pool6 {
+            prefix: bytes,
+            len,
+            at: positions(len),
+        })
     }
 
     /// The prefix address.
@@ -68,28 +76,17 @@ impl Pool6 {
         false
     }
 
-    /// The byte positions of the four IPv4 bytes (§2.2: skip byte 8).
-    #[inline]
-    fn positions(&self) -> [usize; 4] {
-        let first = usize::from(self.len / 8);
-        let mut at = [0; 4];
-        let mut p = first;
-        for slot in &mut at {
-            if p == 8 {
-                p += 1;
-            }
-            *slot = p;
-            p += 1;
-        }
-        at
-    }
-
     /// Embeds `v4` (RFC 6052 §2.2).
     #[inline]
     pub fn embed_octets(&self, v4: [u8; 4]) -> [u8; 16] {
         let mut out = self.prefix;
-        for (i, p) in self.positions().into_iter().enumerate() {
-            out[p] = v4[i];
+        if self.len == 96 {
+            // The common case, without the per-byte positions.
+            out[12..].copy_from_slice(&v4);
+            return out;
+        }
+        for (i, &p) in self.at.iter().enumerate() {
+            out[usize::from(p) & 15] = v4[i];
         }
         out
     }
@@ -102,7 +99,9 @@ impl Pool6 {
     /// Whether `v6` is inside this prefix.
     #[inline]
     pub fn contains_octets(&self, v6: &[u8; 16]) -> bool {
-        v6[..usize::from(self.len / 8)] == self.prefix[..usize::from(self.len / 8)]
+        // One 128-bit compare under the mask instead of a memcmp call.
+        let mask = u128::MAX << (128 - u32::from(self.len));
+        u128::from_be_bytes(*v6) & mask == u128::from_be_bytes(self.prefix)
     }
 
     /// The embedded IPv4 address when `v6` is inside this prefix (§2.3).
@@ -111,7 +110,7 @@ impl Pool6 {
         if !self.contains_octets(v6) {
             return None;
         }
-        let p = self.positions();
+        let p = self.at.map(|p| usize::from(p) & 15);
         Some([v6[p[0]], v6[p[1]], v6[p[2]], v6[p[3]]])
     }
 
@@ -119,6 +118,23 @@ impl Pool6 {
     pub fn extract(&self, v6: Ipv6Addr) -> Option<Ipv4Addr> {
         self.extract_octets(&v6.octets()).map(Ipv4Addr::from)
     }
+}
+
+/// The byte positions of the four IPv4 bytes after a `len`-bit prefix
+/// (§2.2: byte 8, the u octet, skipped).
+const fn positions(len: u8) -> [u8; 4] {
+    let mut at = [0; 4];
+    let mut p = len / 8;
+    let mut i = 0;
+    while i < 4 {
+        if p == 8 {
+            p += 1;
+        }
+        at[i] = p;
+        p += 1;
+        i += 1;
+    }
+    at
 }
 
 #[cfg(test)]

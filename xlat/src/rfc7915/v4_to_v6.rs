@@ -36,6 +36,7 @@ impl Ipv4Header {
 /// Reads an IPv4 header. The outer header must be whole and verify; an
 /// ICMP error's inner header only needs its own bytes (its payload is
 /// usually cut short).
+#[inline]
 pub(crate) fn parse_ipv4(pkt: &[u8], outer: bool) -> Result<Ipv4Header, XlatDropped> {
     if pkt.len() < IPV4_HEADER_LEN {
         return Err(truncated("IPv4 header"));
@@ -84,6 +85,7 @@ pub(crate) fn parse_ipv4(pkt: &[u8], outer: bool) -> Result<Ipv4Header, XlatDrop
 /// hairpinned (RFC 7757 §4.2, Jool's "intrinsic" hairpinning): its TTL was
 /// decremented already, and its source is translated by pool6, not by its
 /// EAM, so that the destination answers to the address it was sent from.
+#[inline]
 pub(crate) fn translate(
     core: &mut Core,
     buf: &mut [u8],
@@ -185,6 +187,7 @@ pub(crate) fn translate(
 
 /// §4.1 Source and Destination Address: both through the address mapping
 /// (EAMT, then pool6; the EAM skipped where hairpinning says so).
+#[inline]
 fn addresses(
     core: &Core,
     h: &Ipv4Header,
@@ -276,6 +279,7 @@ fn has_unexpired_source_route(options: &[u8]) -> bool {
 }
 
 /// §4.1's IPv6 header fields, written in one go.
+#[inline]
 fn write_ipv6_header(
     ip6: &mut [u8],
     traffic_class: u8,
@@ -307,6 +311,7 @@ fn write_fragment_header(frag: &mut [u8], next_header: u8, h: &Ipv4Header) {
 
 /// §4.2–§4.5 for the first fragment's transport header: TCP/UDP checksums
 /// moved to the IPv6 pseudo-header, ICMP echo translated.
+#[inline]
 fn transport(
     core: &Core,
     l4: &mut [u8],

@@ -56,6 +56,7 @@ impl Chain {
 /// Reads an IPv6 header and walks its extension headers (§5.1: skipped).
 /// The outer packet must be whole; an ICMPv6 error's inner packet only
 /// needs its headers.
+#[inline]
 pub(crate) fn parse_ipv6(pkt: &[u8], outer: bool) -> Result<(Ipv6Header, Chain), XlatDropped> {
     if pkt.len() < IPV6_HEADER_LEN {
         return Err(truncated("IPv6 header"));
@@ -134,6 +135,7 @@ pub(crate) fn parse_ipv6(pkt: &[u8], outer: bool) -> Result<(Ipv6Header, Chain),
 }
 
 /// Translates the IPv6 packet `buf[start..start + len]` (§5).
+#[inline]
 pub(crate) fn translate(
     core: &mut Core,
     buf: &mut [u8],
@@ -218,6 +220,7 @@ pub(crate) fn translate(
 /// RFC 7757 §4.2: an IPv4 result whose destination has an EAM would be
 /// routed straight back to this translator; it goes back to IPv6 at once
 /// (Jool's intrinsic hairpinning).
+#[inline]
 fn hairpin(
     core: &mut Core,
     buf: &mut [u8],
@@ -232,6 +235,7 @@ fn hairpin(
 }
 
 /// §5.1 Source and Destination Address: both through the address mapping.
+#[inline]
 fn addresses(core: &Core, h: &Ipv6Header) -> Result<([u8; 4], [u8; 4]), XlatDropped> {
     let src = core
         .mapping
@@ -272,6 +276,7 @@ fn protocol(next_header: u8) -> u8 {
 
 /// §5.1 Identification and Flags (§5.1.1 with a Fragment header: its
 /// Identification's low 16 bits, its offset and M; DF clear).
+#[inline]
 fn identification_and_flags(core: &mut Core, chain: &Chain, total_length: usize) -> (u16, u16) {
     match chain.fragment {
         Some(f) => (f.identification as u16, u16::from(f.m) << 13 | f.offset),
@@ -282,6 +287,7 @@ fn identification_and_flags(core: &mut Core, chain: &Chain, total_length: usize)
 
 /// §5.1's IPv4 header (no options), its checksum computed.
 #[allow(clippy::too_many_arguments)]
+#[inline]
 fn write_ipv4_header(
     ip: &mut [u8],
     tos: u8,
@@ -308,6 +314,7 @@ fn write_ipv4_header(
 }
 
 /// §5.3–§5.5 for the first fragment's transport header.
+#[inline]
 fn transport(
     l4: &mut [u8],
     h: &Ipv6Header,
