@@ -23,7 +23,7 @@ pub(crate) struct AddressMapping {
 impl AddressMapping {
     /// The IPv6 address of IPv4 `a` (RFC 7915 §4.1): its EAM, unless
     /// `use_eam` is off (a hairpinned source, RFC 7757 §4.2), else RFC 6052.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn v4_to_v6(&self, a: [u8; 4], use_eam: bool) -> Option<[u8; 16]> {
         if use_eam
             && !self.eamt.is_empty()
@@ -40,7 +40,7 @@ impl AddressMapping {
 
     /// The IPv4 address of IPv6 `a` (RFC 7915 §5.1): its EAM, else
     /// RFC 6052.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn v6_to_v4(&self, a: &[u8; 16]) -> Option<[u8; 4]> {
         if !self.eamt.is_empty()
             && let Some(v4) = self.eamt.v6_to_v4_octets(a)

@@ -77,7 +77,7 @@ impl Pool6 {
     }
 
     /// Embeds `v4` (RFC 6052 §2.2).
-    #[inline]
+    #[inline(always)]
     pub fn embed_octets(&self, v4: [u8; 4]) -> [u8; 16] {
         let mut out = self.prefix;
         if self.len == 96 {
@@ -97,7 +97,7 @@ impl Pool6 {
     }
 
     /// Whether `v6` is inside this prefix.
-    #[inline]
+    #[inline(always)]
     pub fn contains_octets(&self, v6: &[u8; 16]) -> bool {
         // One 128-bit compare under the mask instead of a memcmp call.
         let mask = u128::MAX << (128 - u32::from(self.len));
@@ -105,7 +105,7 @@ impl Pool6 {
     }
 
     /// The embedded IPv4 address when `v6` is inside this prefix (§2.3).
-    #[inline]
+    #[inline(always)]
     pub fn extract_octets(&self, v6: &[u8; 16]) -> Option<[u8; 4]> {
         if !self.contains_octets(v6) {
             return None;

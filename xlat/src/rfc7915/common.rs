@@ -61,16 +61,56 @@ pub(crate) fn transport_checksum_at(protocol: u8) -> Option<usize> {
     }
 }
 
+/// Folds a wide one's-complement accumulator to 16 bits.
+#[inline]
+fn fold(mut acc: u64) -> u16 {
+    while acc > 0xffff {
+        acc = (acc & 0xffff) + (acc >> 16);
+    }
+    acc as u16
+}
+
+/// The one's-complement sum of two IPv4 addresses (a pseudo-header's
+/// address part), without a loop.
+#[inline]
+pub(crate) fn sum_addrs4(a: &[u8; 4], b: &[u8; 4]) -> u16 {
+    fold(u64::from(u32::from_be_bytes(*a)) + u64::from(u32::from_be_bytes(*b)))
+}
+
+/// The one's-complement sum of two IPv6 addresses, 32 bits at a time.
+#[inline]
+pub(crate) fn sum_addrs6(a: &[u8; 16], b: &[u8; 16]) -> u16 {
+    let words = |x: u128| {
+        u64::from((x >> 96) as u32)
+            + u64::from((x >> 64) as u32)
+            + u64::from((x >> 32) as u32)
+            + u64::from(x as u32)
+    };
+    fold(words(u128::from_be_bytes(*a)) + words(u128::from_be_bytes(*b)))
+}
+
+/// The IPv4 header checksum of a 20-byte header from its fields, without
+/// reading the bytes back.
+#[inline]
+pub(crate) fn ipv4_header_checksum(words: [u16; 5], src: &[u8; 4], dst: &[u8; 4]) -> u16 {
+    let acc: u64 = words.iter().map(|&w| u64::from(w)).sum::<u64>()
+        + u64::from(u32::from_be_bytes(*src))
+        + u64::from(u32::from_be_bytes(*dst));
+    !fold(acc)
+}
+
 /// RFC 1624 update of a TCP/UDP checksum whose pseudo-header addresses
-/// changed from `old` to `new` (lengths and protocol number are equal in
-/// both pseudo-headers, so only the addresses matter). UDP's zero means
-/// "no checksum", so a computed zero is sent as all ones (RFC 768).
+/// changed from those summing to `old` to those summing to `new` (lengths
+/// and protocol number are equal in both pseudo-headers, so only the
+/// addresses matter): `checksum::update` with the sums as the changed
+/// word. UDP's zero means "no checksum", so a computed zero is sent as all
+/// ones (RFC 768).
 #[inline]
 pub(crate) fn update_transport_checksum(
     l4: &mut [u8],
     protocol: u8,
-    old: &[u8],
-    new: &[u8],
+    old: u16,
+    new: u16,
 ) -> Result<(), XlatDropped> {
     let Some(at) = transport_checksum_at(protocol) else {
         return Ok(());
@@ -87,7 +127,7 @@ pub(crate) fn update_transport_checksum(
         // Handled by the caller (§4.5) or kept (IPv6 → IPv4: zero is legal).
         return Ok(());
     }
-    let mut c = checksum::update_bytes(cs, old, new);
+    let mut c = checksum::update(cs, old, new);
     if protocol == PROTO_UDP && c == 0 {
         c = 0xffff;
     }
@@ -98,7 +138,7 @@ pub(crate) fn update_transport_checksum(
 /// The same update on an ICMP error's inner transport header, which may be
 /// cut short: a checksum field the error does not carry is left alone.
 #[inline]
-pub(crate) fn update_inner_transport_checksum(l4: &mut [u8], protocol: u8, old: &[u8], new: &[u8]) {
+pub(crate) fn update_inner_transport_checksum(l4: &mut [u8], protocol: u8, old: u16, new: u16) {
     if let Some(at) = transport_checksum_at(protocol)
         && l4.len() >= at + 2
     {
@@ -118,16 +158,4 @@ pub(crate) fn translate_echo_header(icmp: &mut [u8], new_type: u8, pseudo: u16, 
     let c = checksum::finish(checksum::add(!c, part));
     icmp[0] = new_type;
     wr16(icmp, 2, c);
-}
-
-/// Two addresses one after the other: a pseudo-header's address part.
-#[inline]
-pub(crate) fn concat<const A: usize, const B: usize, const N: usize>(
-    a: &[u8; A],
-    b: &[u8; B],
-) -> [u8; N] {
-    let mut out = [0; N];
-    out[..A].copy_from_slice(a);
-    out[A..].copy_from_slice(b);
-    out
 }

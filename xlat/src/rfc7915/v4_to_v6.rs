@@ -36,7 +36,7 @@ impl Ipv4Header {
 /// Reads an IPv4 header. The outer header must be whole and verify; an
 /// ICMP error's inner header only needs its own bytes (its payload is
 /// usually cut short).
-#[inline]
+#[inline(always)]
 pub(crate) fn parse_ipv4(pkt: &[u8], outer: bool) -> Result<Ipv4Header, XlatDropped> {
     if pkt.len() < IPV4_HEADER_LEN {
         return Err(truncated("IPv4 header"));
@@ -187,7 +187,7 @@ pub(crate) fn translate(
 
 /// §4.1 Source and Destination Address: both through the address mapping
 /// (EAMT, then pool6; the EAM skipped where hairpinning says so).
-#[inline]
+#[inline(always)]
 fn addresses(
     core: &Core,
     h: &Ipv4Header,
@@ -325,9 +325,9 @@ fn transport(
             udp_zero_checksum(core, l4, h, src6, dst6)
         }
         p => {
-            let old: [u8; 8] = concat(&h.src, &h.dst);
-            let new: [u8; 32] = concat(src6, dst6);
-            update_transport_checksum(l4, p, &old, &new)
+            let old = sum_addrs4(&h.src, &h.dst);
+            let new = sum_addrs6(src6, dst6);
+            update_transport_checksum(l4, p, old, new)
         }
     }
 }
@@ -497,9 +497,9 @@ fn translate_icmp_error(
         match inner.protocol {
             PROTO_ICMP => inner_icmp(l4, &inner, &inner_src6, &inner_dst6)?,
             p => {
-                let old: [u8; 8] = concat(&inner.src, &inner.dst);
-                let new: [u8; 32] = concat(&inner_src6, &inner_dst6);
-                update_inner_transport_checksum(l4, p, &old, &new);
+                let old = sum_addrs4(&inner.src, &inner.dst);
+                let new = sum_addrs6(&inner_src6, &inner_dst6);
+                update_inner_transport_checksum(l4, p, old, new);
             }
         }
     }

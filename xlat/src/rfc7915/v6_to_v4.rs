@@ -56,7 +56,7 @@ impl Chain {
 /// Reads an IPv6 header and walks its extension headers (§5.1: skipped).
 /// The outer packet must be whole; an ICMPv6 error's inner packet only
 /// needs its headers.
-#[inline]
+#[inline(always)]
 pub(crate) fn parse_ipv6(pkt: &[u8], outer: bool) -> Result<(Ipv6Header, Chain), XlatDropped> {
     if pkt.len() < IPV6_HEADER_LEN {
         return Err(truncated("IPv6 header"));
@@ -77,12 +77,16 @@ pub(crate) fn parse_ipv6(pkt: &[u8], outer: bool) -> Result<(Ipv6Header, Chain),
     } else {
         pkt.len().min(IPV6_HEADER_LEN + payload_length)
     };
+    let mut src = [0; 16];
+    src.copy_from_slice(&pkt[8..24]);
+    let mut dst = [0; 16];
+    dst.copy_from_slice(&pkt[24..40]);
     let h = Ipv6Header {
         traffic_class: pkt[0] << 4 | pkt[1] >> 4,
         payload_length,
         hop_limit: pkt[7],
-        src: pkt[8..24].try_into().unwrap_or_default(),
-        dst: pkt[24..40].try_into().unwrap_or_default(),
+        src,
+        dst,
     };
     let mut chain = Chain {
         protocol: pkt[6],
@@ -235,7 +239,7 @@ fn hairpin(
 }
 
 /// §5.1 Source and Destination Address: both through the address mapping.
-#[inline]
+#[inline(always)]
 fn addresses(core: &Core, h: &Ipv6Header) -> Result<([u8; 4], [u8; 4]), XlatDropped> {
     let src = core
         .mapping
@@ -306,11 +310,16 @@ fn write_ipv4_header(
     wr16(ip, 6, flags_and_offset);
     ip[8] = ttl;
     ip[9] = protocol;
-    wr16(ip, 10, 0);
     ip[12..16].copy_from_slice(src);
     ip[16..20].copy_from_slice(dst);
-    let c = checksum::checksum(&ip[..IPV4_HEADER_LEN]);
-    wr16(ip, 10, c);
+    let words = [
+        0x4500 | u16::from(tos),
+        total_length,
+        identification,
+        flags_and_offset,
+        u16::from(ttl) << 8 | u16::from(protocol),
+    ];
+    wr16(ip, 10, ipv4_header_checksum(words, src, dst));
 }
 
 /// §5.3–§5.5 for the first fragment's transport header.
@@ -325,9 +334,9 @@ fn transport(
     if chain.protocol == PROTO_ICMPV6 {
         return icmp_info(l4, h);
     }
-    let old: [u8; 32] = concat(&h.src, &h.dst);
-    let new: [u8; 8] = concat(src4, dst4);
-    update_transport_checksum(l4, chain.protocol, &old, &new)
+    let old = sum_addrs6(&h.src, &h.dst);
+    let new = sum_addrs4(src4, dst4);
+    update_transport_checksum(l4, chain.protocol, old, new)
 }
 
 /// §5.2 ICMPv6 informational messages: Echo Request/Reply become ICMPv4
@@ -465,9 +474,9 @@ fn translate_icmp_error(
         if ic.protocol == PROTO_ICMPV6 {
             inner_icmp(l4, &inner, inner_payload)?;
         } else {
-            let old: [u8; 32] = concat(&inner.src, &inner.dst);
-            let new: [u8; 8] = concat(&inner_src4, &inner_dst4);
-            update_inner_transport_checksum(l4, ic.protocol, &old, &new);
+            let old = sum_addrs6(&inner.src, &inner.dst);
+            let new = sum_addrs4(&inner_src4, &inner_dst4);
+            update_inner_transport_checksum(l4, ic.protocol, old, new);
         }
     }
     let inner_total = (IPV4_HEADER_LEN + inner_payload).min(usize::from(u16::MAX));
