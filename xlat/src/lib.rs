@@ -37,14 +37,18 @@
 //!   suffix rule, Appendix A's examples as tests), then RFC 6052 prefixes
 //!   of every length ([`pool6`]) with Jool's implicit denylist (0/8,
 //!   127/8, 169.254/16, 224/3). Hairpinning (RFC 7757 §4.2, Jool's
-//!   "intrinsic" mode): an IPv6 packet whose IPv4 destination has an EAM
-//!   goes back out as IPv6 at once, its source translated by pool6 (not its
-//!   EAM) so that replies come back to the address it was sent from; ICMP
-//!   errors about hairpinned packets likewise. RFC 6791:
-//!   the IPv6 source of an ICMPv6 error without an IPv4 form becomes an
+//!   "intrinsic" mode): an IPv6 packet sent to the pool6 form of an
+//!   address that has an EAM goes back out as IPv6 at once, its source
+//!   translated by pool6 (not its EAM) so that replies come back to the
+//!   address it was sent from; ICMP errors about hairpinned packets
+//!   likewise. A packet sent to the EAM's own IPv6 address is not a
+//!   hairpin. RFC 6791: the IPv6 source of an ICMPv6 error without an IPv4 form becomes an
 //!   address of the configured pool (stable per router) or RFC 7600's
 //!   192.0.0.8; the IPv4 source of an ICMPv4 error without an IPv6 form
 //!   becomes `pool6791v6` (or the error is dropped).
+//! - **CLAT address plan** (RFC 6877 §6.3, [`clat`]): the CLAT /96 taken
+//!   from a delegated prefix, and the [`SiitConfig`] that maps the IPv4 LAN
+//!   into it (an EAM) and destinations into the PLAT prefix (pool6).
 //!
 //! # What is not
 //!
@@ -58,7 +62,9 @@
 //!   caller's (`proto_core::RateLimiter`).
 //! - IPv4 header checksum of an ICMP error's inner packet is not verified
 //!   (it is rewritten); AH/ESP are passed through as any other protocol.
-//! - CLAT (RFC 6877) and stateful NAT64 (RFC 6146).
+//! - The CLAT's discovery of the PLAT prefix (RFC 7050 / PREF64) and its
+//!   use by `router`; the translator daemon; tests against tayga.
+//! - Stateful NAT64 (RFC 6146).
 //!
 //! # Shape
 //!
@@ -113,12 +119,14 @@
 
 extern crate alloc;
 
+pub mod clat;
 pub mod eamt;
 mod mapping;
 pub mod pool6;
 mod rfc7915;
 pub mod siit;
 
+pub use clat::{Clat, ClatError};
 pub use eamt::{Eam, Eamt, EamtError};
 pub use pool6::{Pool6, Pool6Error};
 pub use siit::{

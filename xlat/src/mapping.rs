@@ -54,10 +54,13 @@ impl AddressMapping {
         Some(v4)
     }
 
-    /// RFC 7757 §4.2: an IPv6 → IPv4 packet whose IPv4 destination has an
-    /// EAM would come straight back; it is hairpinned instead.
+    /// RFC 7757 §4.2: an IPv6 → IPv4 packet whose IPv6 destination is
+    /// not covered by an EAM (so it went through pool6) but whose IPv4
+    /// destination is would come straight back; it is hairpinned instead.
     #[inline]
-    pub(crate) fn is_hairpin(&self, dst4: [u8; 4]) -> bool {
-        !self.eamt.is_empty() && self.eamt.covers_v4(dst4)
+    pub(crate) fn is_hairpin(&self, dst6: &[u8; 16], dst4: [u8; 4]) -> bool {
+        !self.eamt.is_empty()
+            && self.eamt.covers_v4(dst4)
+            && self.eamt.v6_to_v4_octets(dst6).is_none()
     }
 }

@@ -323,6 +323,21 @@ fn hairpinning() {
     );
     assert_eq!(x.counters().hairpinned, 2);
 
+    // Sent to B's EAM address itself (not its pool6 form): plain IPv4 out.
+    let direct = ipv6(
+        0,
+        UDP,
+        64,
+        A,
+        B,
+        &[],
+        &udp(Pseudo::V6(A, B), 5000, 6000, &d),
+    );
+    let out = translated(&mut x, &direct);
+    assert_eq!(out[0] >> 4, 4);
+    assert_eq!(out[12..20], [A4, B4].concat()[..]);
+    assert_eq!(x.counters().hairpinned, 2);
+
     // B's ICMPv6 error about A's hairpinned packet reaches A from the
     // address A sent to, quoting A's packet as A sent it.
     let quoted = ipv6(

@@ -218,21 +218,23 @@ pub(crate) fn translate(
         &src4,
         &dst4,
     );
-    hairpin(core, buf, new_start, total_length, dst4)
+    hairpin(core, buf, new_start, total_length, &h.dst, dst4)
 }
 
-/// RFC 7757 §4.2: an IPv4 result whose destination has an EAM would be
-/// routed straight back to this translator; it goes back to IPv6 at once
-/// (Jool's intrinsic hairpinning).
+/// RFC 7757 §4.2: an IPv6 packet sent to the pool6 form of an address that
+/// has an EAM would be routed straight back to this translator as IPv4; it
+/// goes back to IPv6 at once (Jool's intrinsic hairpinning). A destination
+/// reached through its EAM (a CLAT's LAN host) is not a hairpin.
 #[inline]
 fn hairpin(
     core: &mut Core,
     buf: &mut [u8],
     start: usize,
     len: usize,
+    dst6: &[u8; 16],
     dst4: [u8; 4],
 ) -> Result<XlatOutput, XlatDropped> {
-    if core.mapping.is_hairpin(dst4) {
+    if core.mapping.is_hairpin(dst6, dst4) {
         return super::v4_to_v6::translate(core, buf, start, len, true);
     }
     Ok(XlatOutput::Translated { start, len })
@@ -516,7 +518,7 @@ fn translate_icmp_error(
         &src4,
         &dst4,
     );
-    hairpin(core, buf, new_start, len, dst4)
+    hairpin(core, buf, new_start, len, &h.dst, dst4)
 }
 
 /// The inner packet of an ICMPv6 error is an echo: translated like an
