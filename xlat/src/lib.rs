@@ -49,6 +49,11 @@
 //! - **CLAT address plan** (RFC 6877 §6.3, [`clat`]): the CLAT /96 taken
 //!   from a delegated prefix, and the [`SiitConfig`] that maps the IPv4 LAN
 //!   into it (an EAM) and destinations into the PLAT prefix (pool6).
+//! - **The start of stateful NAT64** (RFC 6146, [`nat64`]): BIB and session
+//!   tables for TCP, UDP and ICMP with pool4 port ranges,
+//!   endpoint-independent mapping, address-dependent filtering, the §4
+//!   lifetimes, bounded tables with explicit drops. Not wired to the
+//!   translator yet.
 //!
 //! # What is not
 //!
@@ -64,7 +69,10 @@
 //!   (it is rewritten); AH/ESP are passed through as any other protocol.
 //! - The CLAT's discovery of the PLAT prefix (RFC 7050 / PREF64) and its
 //!   use by `router`; the translator daemon; tests against tayga.
-//! - Stateful NAT64 (RFC 6146).
+//! - Of stateful NAT64: the TCP state machine of §3.5.2 (a TCP session is
+//!   transitory until traffic went both ways), port parity/range
+//!   preservation, NAT64 hairpinning, its ICMP errors, and translating
+//!   packets with the tables (tuples come from the caller).
 //!
 //! # Shape
 //!
@@ -122,6 +130,7 @@ extern crate alloc;
 pub mod clat;
 pub mod eamt;
 mod mapping;
+pub mod nat64;
 pub mod pool6;
 mod rfc7915;
 pub mod siit;
