@@ -293,7 +293,8 @@ pub struct Siit {
 }
 
 impl Siit {
-    /// A translator; `rng` seeds the IPv4 Identification counter.
+    /// A translator; `rng` seeds the IPv4 Identification counter. There is
+    /// no `now`: the translator has no timers and keeps no time.
     pub fn new(config: SiitConfig, mut rng: SeededRng) -> Result<Siit, SiitConfigError> {
         if config.pool6.is_none() && config.eamt.is_empty() {
             return Err(SiitConfigError::NoMapping);

@@ -20,7 +20,7 @@ pub(crate) struct Offender {
     pub(crate) may_answer: bool,
 }
 
-/// Sends ICMPv4 `icmp_type`/`code` (rest-of-header `word`) back to the
+/// Sends ICMPv4 `icmp_type`/`code` (rest of header zero) back to the
 /// source of the IPv4 packet `buf[start..start + len]`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn icmpv4(

@@ -115,7 +115,10 @@ pub(crate) fn parse_ipv6(pkt: &[u8], outer: bool) -> Result<(Ipv6Header, Chain),
                 chain.l4_at = at + hdr_len;
             }
             PROTO_FRAGMENT => {
-                if limit < at + FRAGMENT_HEADER_LEN || chain.fragment.is_some() {
+                if chain.fragment.is_some() {
+                    return Err(bad_value("IPv6 Fragment header (a second one)"));
+                }
+                if limit < at + FRAGMENT_HEADER_LEN {
                     return Err(truncated("IPv6 Fragment header"));
                 }
                 let off = rd16(pkt, at + 2);
