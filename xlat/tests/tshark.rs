@@ -319,6 +319,47 @@ fn tshark_reads_translations_without_complaint() {
         packets.push(p);
         packets.push(out);
     }
+    // EAMT with pool6, hairpinning (RFC 7757 §4.2): A (EAM 192.0.2.1) to
+    // the pool6 form of B (EAM 192.0.2.2) comes out as IPv6 to B.
+    let a: [u8; 16] = "2001:db8:aaaa::"
+        .parse::<std::net::Ipv6Addr>()
+        .unwrap()
+        .octets();
+    let mut x = siit_with(|c| {
+        for (a4, a6) in [
+            ([192, 0, 2, 1], "2001:db8:aaaa::"),
+            ([192, 0, 2, 2], "2001:db8:bbbb::b"),
+        ] {
+            let eam = xlat::Eam::new(a4.into(), 32, a6.parse().unwrap(), 128).unwrap();
+            c.eamt.add(eam).unwrap();
+        }
+    });
+    let b6 = wkp([192, 0, 2, 2]);
+    for p in [
+        ipv6(
+            0,
+            UDP,
+            64,
+            a,
+            b6,
+            &[],
+            &udp(Pseudo::V6(a, b6), 5000, 6000, &data(40)),
+        ),
+        ipv6(
+            0,
+            TCP,
+            64,
+            a,
+            S4_V6,
+            &[],
+            &tcp(Pseudo::V6(a, S4_V6), 5000, 443, 9, &data(40)),
+        ),
+    ] {
+        let (_, out) = run(&mut x, &p).unwrap();
+        packets.push(p);
+        packets.push(out);
+    }
+    assert_eq!(x.counters().hairpinned, 1);
     let path = write_pcap("all", &packets);
     let found = problems(&path);
     assert_eq!(
