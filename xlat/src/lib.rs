@@ -10,7 +10,8 @@
 //!   dropped, IPv6 Hop-by-Hop, Routing and Destination Options headers
 //!   skipped, protocol 1 ↔ next header 58.
 //! - **Fragments** both ways: IPv4 MF/offset/Identification ↔ the IPv6
-//!   Fragment header. Unfragmented IPv6 → IPv4: DF clear and a generated
+//!   Fragment header; DF-less IPv4 packets too big for `lowest_ipv6_mtu`
+//!   translated into IPv6 fragments (§4). Unfragmented IPv6 → IPv4: DF clear and a generated
 //!   Identification up to 1260 bytes, DF set and Identification 0 above.
 //! - **Errors the translator sends itself**, in place in front of the
 //!   packet, to its source: ICMPv4 Time Exceeded (TTL ≤ 1) and Destination
@@ -59,10 +60,13 @@
 //!
 //! - Jool's "simple" EAM hairpinning mode (only the intrinsic one), and a
 //!   denylist other than the implicit one.
-//! - Fragmenting: a DF-less IPv4 packet bigger than `lowest_ipv6_mtu` once
-//!   translated is dropped ([`XlatDropped::NeedsFragmentation`]); Packet
-//!   Too Big / Fragmentation Needed for packets too big for the next hop
-//!   are left to the caller (the translator knows no link MTU).
+//! - Fragmenting in place: a DF-less IPv4 packet bigger than
+//!   `lowest_ipv6_mtu` once translated is refused by the in-place calls
+//!   ([`XlatDropped::NeedsFragmentation`], packet unchanged), and
+//!   [`Siit::translate_4to6_fragmented`] writes its IPv6 fragments into a
+//!   second buffer. Packet Too Big / Fragmentation Needed for packets too
+//!   big for the next hop are left to the caller (the translator knows no
+//!   link MTU).
 //! - Rate limiting of the ICMP errors it sends (RFC 4443 §2.4 (f)): the
 //!   caller's (`proto_core::RateLimiter`).
 //! - IPv4 header checksum of an ICMP error's inner packet is not verified
@@ -140,5 +144,5 @@ pub use eamt::{Eam, Eamt, EamtError};
 pub use pool6::{Pool6, Pool6Error};
 pub use siit::{
     HEADROOM, ICMPV4_ERROR_MAX, IPV4_DUMMY_ADDRESS, IPV6_MIN_MTU, Siit, SiitConfig,
-    SiitConfigError, XlatCounters, XlatDropped, XlatOutput, XlatWireError,
+    SiitConfigError, XlatCounters, XlatDropped, XlatFragments, XlatOutput, XlatWireError,
 };

@@ -45,10 +45,11 @@ pub struct SiitConfig {
     /// The IPv6 source for ICMPv4 errors whose IPv4 source has no IPv6 form
     /// (Jool's pool6791v6); `None` drops them.
     pub pool6791v6: Option<Ipv6Addr>,
-    /// The smallest MTU on the IPv6 side (Jool's `lowest-ipv6-mtu`): a
-    /// DF-less unfragmented IPv4 packet whose IPv6 form is bigger would
-    /// need fragmenting, which this crate does not do (dropped as
-    /// [`XlatDropped::NeedsFragmentation`]).
+    /// The smallest MTU on the IPv6 side (Jool's `lowest-ipv6-mtu`, RFC
+    /// 7915 §4's configurable minimum IPv6 MTU): a DF-less unfragmented
+    /// IPv4 packet whose IPv6 form is bigger is fragmented to fit
+    /// ([`Siit::translate_4to6_fragmented`]; the in-place calls refuse it
+    /// with [`XlatDropped::NeedsFragmentation`]).
     pub lowest_ipv6_mtu: u16,
     /// Compute the checksum of unfragmented IPv4 UDP packets that carry
     /// none (RFC 7915 §4.5); otherwise they are dropped (Jool's
@@ -157,9 +158,15 @@ pub enum XlatDropped {
     #[error("IPv4 UDP with zero checksum")]
     UdpZeroChecksum,
     /// A DF-less IPv4 packet bigger than `lowest_ipv6_mtu` once
-    /// translated: it would need fragmenting (not implemented).
-    #[error("would need fragmenting to fit lowest_ipv6_mtu")]
+    /// translated: it needs fragmenting, which is not done in place; the
+    /// packet is unchanged, and [`Siit::translate_4to6_fragmented`]
+    /// translates it into fragments.
+    #[error("needs fragmenting to fit lowest_ipv6_mtu")]
     NeedsFragmentation,
+    /// The buffer given to [`Siit::translate_4to6_fragmented`] cannot hold
+    /// the fragments.
+    #[error("output buffer too small for the fragments")]
+    OutputTooSmall,
     /// TTL or Hop Limit would reach zero, and no ICMP error could be sent
     /// (no source configured, or the packet is itself an ICMP error).
     #[error("TTL/hop limit exceeded")]
@@ -202,6 +209,11 @@ pub struct XlatCounters {
     pub udp_zero_checksum: u64,
     /// [`XlatDropped::NeedsFragmentation`].
     pub needs_fragmentation: u64,
+    /// [`XlatDropped::OutputTooSmall`].
+    pub output_too_small: u64,
+    /// IPv4 packets translated into several IPv6 fragments (also counted
+    /// in `translated_4to6`).
+    pub fragmented_4to6: u64,
     /// [`XlatDropped::HopLimitExceeded`].
     pub hop_limit_exceeded: u64,
     /// [`XlatDropped::SourceRoute`].
@@ -221,6 +233,7 @@ impl XlatCounters {
             XlatDropped::FragmentedIcmp => &mut self.fragmented_icmp,
             XlatDropped::UdpZeroChecksum => &mut self.udp_zero_checksum,
             XlatDropped::NeedsFragmentation => &mut self.needs_fragmentation,
+            XlatDropped::OutputTooSmall => &mut self.output_too_small,
             XlatDropped::HopLimitExceeded => &mut self.hop_limit_exceeded,
             XlatDropped::SourceRoute => &mut self.source_route,
             XlatDropped::SegmentsLeft => &mut self.segments_left,
@@ -258,6 +271,32 @@ impl XlatOutput {
                 start..start + len
             }
         }
+    }
+}
+
+/// Where [`Siit::translate_4to6_fragmented`] put its output in `out`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct XlatFragments {
+    /// How many packets.
+    pub count: usize,
+    /// Packet `i` starts at `i * stride`.
+    pub stride: usize,
+    /// The last packet's length (the others are `stride` long).
+    pub last_len: usize,
+    /// The one packet is an ICMP error back to the IPv4 source (TTL
+    /// exceeded, source route), not a translation.
+    pub icmp_error: bool,
+}
+
+impl XlatFragments {
+    /// The byte range of packet `i` in `out`.
+    pub fn range(&self, i: usize) -> Range<usize> {
+        let len = if i + 1 == self.count {
+            self.last_len
+        } else {
+            self.stride
+        };
+        i * self.stride..i * self.stride + len
     }
 }
 
@@ -358,9 +397,92 @@ impl Siit {
         start: usize,
         len: usize,
     ) -> Result<XlatOutput, XlatDropped> {
-        let r = check_span(buf, start, len)
-            .and_then(|()| rfc7915::v4_to_v6::translate(&mut self.core, buf, start, len, false));
+        let r = check_span(buf, start, len).and_then(|()| {
+            rfc7915::v4_to_v6::translate(&mut self.core, buf, start, len, false, false)
+        });
         self.tally(r, true)
+    }
+
+    /// Translates an IPv4 packet to IPv6 like [`Siit::translate_4to6`], but
+    /// a DF-less packet too big for `lowest_ipv6_mtu` (the
+    /// [`XlatDropped::NeedsFragmentation`] case) is translated into IPv6
+    /// fragments of at most `lowest_ipv6_mtu` bytes each (RFC 7915 §4: a
+    /// Fragment header on each, the IPv4 Identification as theirs, payload
+    /// cut at multiples of 8), written into `out` one every
+    /// [`XlatFragments::stride`] bytes. `buf` is used as scratch. A packet
+    /// that fits comes out as one piece in `out`.
+    pub fn translate_4to6_fragmented(
+        &mut self,
+        buf: &mut [u8],
+        start: usize,
+        len: usize,
+        out: &mut [u8],
+    ) -> Result<XlatFragments, XlatDropped> {
+        let r = self.fragment_inner(buf, start, len, out);
+        match r {
+            Ok(f) if f.icmp_error => self.counters.icmp_errors_sent += 1,
+            Ok(f) => {
+                self.counters.translated_4to6 += 1;
+                if f.count > 1 {
+                    self.counters.fragmented_4to6 += 1;
+                }
+            }
+            Err(d) => self.counters.count(d),
+        }
+        r
+    }
+
+    fn fragment_inner(
+        &mut self,
+        buf: &mut [u8],
+        start: usize,
+        len: usize,
+        out: &mut [u8],
+    ) -> Result<XlatFragments, XlatDropped> {
+        check_span(buf, start, len)?;
+        const HDRS: usize = 48;
+        let mtu = usize::from(self.core.config.lowest_ipv6_mtu);
+        let chunk = (mtu - HDRS) / 8 * 8;
+        // Enough for the worst case, checked before `buf` is touched.
+        let pieces = len.saturating_sub(20).div_ceil(chunk).max(1);
+        if out.len() < (pieces * (HDRS + chunk)).max(len + HEADROOM) {
+            return Err(XlatDropped::OutputTooSmall);
+        }
+        let r = rfc7915::v4_to_v6::translate(&mut self.core, buf, start, len, false, true)?;
+        let (s, l, icmp_error) = match r {
+            XlatOutput::Translated { start, len } => (start, len, false),
+            XlatOutput::IcmpError { start, len } => (start, len, true),
+        };
+        let pkt = &buf[s..s + l];
+        if icmp_error || l <= mtu {
+            out[..l].copy_from_slice(pkt);
+            return Ok(XlatFragments {
+                count: 1,
+                stride: l,
+                last_len: l,
+                icmp_error,
+            });
+        }
+        // Only a forced Fragment header makes a packet bigger than the MTU.
+        let frag = u16::from_be_bytes([pkt[42], pkt[43]]);
+        let (offset0, more0) = (frag >> 3, frag & 1);
+        let payload = &pkt[HDRS..];
+        let count = payload.len().div_ceil(chunk);
+        for (k, piece) in payload.chunks(chunk).enumerate() {
+            let o = &mut out[k * (HDRS + chunk)..k * (HDRS + chunk) + HDRS + piece.len()];
+            o[..HDRS].copy_from_slice(&pkt[..HDRS]);
+            o[4..6].copy_from_slice(&((8 + piece.len()) as u16).to_be_bytes());
+            let more = if k + 1 < count { 1 } else { more0 };
+            let off = offset0 + (k * chunk / 8) as u16;
+            o[42..44].copy_from_slice(&(off << 3 | more).to_be_bytes());
+            o[HDRS..].copy_from_slice(piece);
+        }
+        Ok(XlatFragments {
+            count,
+            stride: HDRS + chunk,
+            last_len: HDRS + (payload.len() - (count - 1) * chunk),
+            icmp_error: false,
+        })
     }
 
     /// Translates an IPv6 packet to IPv4 (RFC 7915 §5).

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use xlat::{XlatDropped, XlatOutput, XlatWireError};
+use xlat::{HEADROOM, XlatDropped, XlatOutput, XlatWireError};
 
 /// §4.1: every header field, and §4.5 UDP's checksum moved to the IPv6
 /// pseudo-header. Also a literal golden byte check of the header.
@@ -120,6 +120,79 @@ fn df_less_packets() {
     // With DF it is translated whole (path MTU discovery is the sender's).
     let out = translated(&mut x, &ipv4(0, 5, 0x4000, 64, UDP, S4, H6_V4, &[], &big));
     assert_eq!(out.len(), 40 + 1308);
+}
+
+/// §4/§4.1: the same too-big DF-less packet through
+/// `translate_4to6_fragmented`: IPv6 fragments of at most
+/// lowest_ipv6_mtu, each with a Fragment header carrying the IPv4
+/// Identification, payload cut at 1232-byte (8-aligned) offsets, the UDP
+/// checksum that of the whole datagram.
+#[test]
+fn df_less_packets_fragmented() {
+    let mut x = siit();
+    let big = udp(Pseudo::V4(S4, H6_V4), 1, 2, &data(3000));
+    let input = ipv4(0, 0x4242, 0, 64, UDP, S4, H6_V4, &[], &big);
+    let mut buf = vec![0u8; HEADROOM + input.len()];
+    buf[HEADROOM..].copy_from_slice(&input);
+    let mut out = vec![0u8; 4 * 1280];
+    let f = x
+        .translate_4to6_fragmented(&mut buf, HEADROOM, input.len(), &mut out)
+        .unwrap();
+    assert_eq!((f.count, f.stride, f.icmp_error), (3, 1280, false));
+    let whole6 = udp(Pseudo::V6(S4_V6, H6), 1, 2, &data(3000));
+    let offsets = [0u16, 154, 308];
+    for (i, chunk) in whole6.chunks(1232).enumerate() {
+        let m = u16::from(i < 2);
+        let frag = [
+            &[UDP, 0][..],
+            &(offsets[i] << 3 | m).to_be_bytes(),
+            &[0, 0, 0x42, 0x42],
+        ]
+        .concat();
+        assert_eq!(
+            &out[f.range(i)],
+            &ipv6(0, 44, 63, S4_V6, H6, &frag, chunk)[..],
+            "fragment {i}"
+        );
+    }
+    assert_eq!(x.counters().fragmented_4to6, 1);
+    // A packet that fits comes out whole; a too-small buffer is refused
+    // before anything is changed.
+    let small = ipv4(
+        0,
+        5,
+        0,
+        64,
+        UDP,
+        S4,
+        H6_V4,
+        &[],
+        &udp(Pseudo::V4(S4, H6_V4), 1, 2, &data(100)),
+    );
+    let mut buf = vec![0u8; HEADROOM + small.len()];
+    buf[HEADROOM..].copy_from_slice(&small);
+    let f = x
+        .translate_4to6_fragmented(&mut buf, HEADROOM, small.len(), &mut out)
+        .unwrap();
+    assert_eq!(f.count, 1);
+    assert_eq!(
+        out[f.range(0)],
+        ipv6(
+            0,
+            UDP,
+            63,
+            S4_V6,
+            H6,
+            &[],
+            &udp(Pseudo::V6(S4_V6, H6), 1, 2, &data(100))
+        )[..]
+    );
+    let mut buf = vec![0u8; HEADROOM + input.len()];
+    buf[HEADROOM..].copy_from_slice(&input);
+    let before = buf.clone();
+    let r = x.translate_4to6_fragmented(&mut buf, HEADROOM, input.len(), &mut out[..2000]);
+    assert_eq!(r.unwrap_err(), XlatDropped::OutputTooSmall);
+    assert_eq!(buf, before);
 }
 
 /// §4.1 TTL: decremented; at one, an ICMPv4 Time Exceeded goes back when

@@ -319,6 +319,31 @@ fn tshark_reads_translations_without_complaint() {
         packets.push(p);
         packets.push(out);
     }
+    // A DF-less packet too big for 1280 bytes: three IPv6 fragments, which
+    // tshark reassembles and checks the UDP checksum of.
+    let big = ipv4(
+        0,
+        0x4242,
+        0,
+        64,
+        UDP,
+        S4,
+        H6_V4,
+        &[],
+        &udp(Pseudo::V4(S4, H6_V4), 7, 9999, &data(3000)),
+    );
+    let mut buf = vec![0u8; xlat::HEADROOM + big.len()];
+    buf[xlat::HEADROOM..].copy_from_slice(&big);
+    let mut out = vec![0u8; 4 * 1280];
+    let f = x
+        .translate_4to6_fragmented(&mut buf, xlat::HEADROOM, big.len(), &mut out)
+        .unwrap();
+    assert_eq!(f.count, 3);
+    packets.push(big);
+    for i in 0..f.count {
+        packets.push(out[f.range(i)].to_vec());
+    }
+
     // EAMT with pool6, hairpinning (RFC 7757 §4.2): A (EAM 192.0.2.1) to
     // the pool6 form of B (EAM 192.0.2.2) comes out as IPv6 to B.
     let a: [u8; 16] = "2001:db8:aaaa::"

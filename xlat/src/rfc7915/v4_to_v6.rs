@@ -85,6 +85,11 @@ pub(crate) fn parse_ipv4(pkt: &[u8], outer: bool) -> Result<Ipv4Header, XlatDrop
 /// hairpinned (RFC 7757 §4.2, Jool's "intrinsic" hairpinning): its TTL was
 /// decremented already, and its source is translated by pool6, not by its
 /// EAM, so that the destination answers to the address it was sent from.
+///
+/// `fragmenting`: a DF-less packet too big for `lowest_ipv6_mtu` is
+/// translated whole with a Fragment header (§4.1: "the DF bit is not set
+/// and the packet size is greater than the minimum IPv6 MTU"), for the
+/// caller to split, instead of being refused.
 #[inline]
 pub(crate) fn translate(
     core: &mut Core,
@@ -92,6 +97,7 @@ pub(crate) fn translate(
     start: usize,
     len: usize,
     hairpin: bool,
+    fragmenting: bool,
 ) -> Result<XlatOutput, XlatDropped> {
     let h = parse_ipv4(&buf[start..start + len], true)?;
     // Link-layer padding after Total Length is not part of the packet.
@@ -144,19 +150,19 @@ pub(crate) fn translate(
             XlatDropped::SourceRoute,
         );
     }
-    let fragment_header = h.is_fragment();
+    let payload = len - h.ihl;
+    let too_big = !h.df
+        && !h.is_fragment()
+        && IPV6_HEADER_LEN + payload > usize::from(core.config.lowest_ipv6_mtu);
+    if too_big && !fragmenting {
+        return Err(XlatDropped::NeedsFragmentation);
+    }
+    let fragment_header = h.is_fragment() || too_big;
     let ext = if fragment_header {
         FRAGMENT_HEADER_LEN
     } else {
         0
     };
-    let payload = len - h.ihl;
-    if !h.df
-        && !fragment_header
-        && IPV6_HEADER_LEN + payload > usize::from(core.config.lowest_ipv6_mtu)
-    {
-        return Err(XlatDropped::NeedsFragmentation);
-    }
     if first {
         transport(core, &mut buf[l4..start + len], &h, &src6, &dst6)?;
     }

@@ -238,7 +238,7 @@ fn hairpin(
     dst4: [u8; 4],
 ) -> Result<XlatOutput, XlatDropped> {
     if core.mapping.is_hairpin(dst6, dst4) {
-        return super::v4_to_v6::translate(core, buf, start, len, true);
+        return super::v4_to_v6::translate(core, buf, start, len, true, false);
     }
     Ok(XlatOutput::Translated { start, len })
 }
