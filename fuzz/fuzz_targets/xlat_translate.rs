@@ -2,7 +2,8 @@
 //! with pool6 and an EAMT (so hairpinning is reachable) and every
 //! configuration switch: never panics, and the output always lies within
 //! the HEADROOM in front of the packet and the packet's own span (no byte
-//! after the packet is written).
+//! after the packet is written); the fragmenting call's pieces fit the
+//! MTU and its output buffer.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -56,5 +57,16 @@ fuzz_target!(|data: &[u8]| {
             assert!(range.len() <= packet.len() + HEADROOM);
         }
         assert!(buf[HEADROOM + packet.len()..].iter().all(|&b| b == 0xa5));
+    }
+    // The fragmenting call: pieces within `out`, each at most the MTU.
+    let mut buf = vec![0u8; HEADROOM + packet.len()];
+    buf[HEADROOM..].copy_from_slice(packet);
+    let mut out = vec![0u8; 70_000];
+    if let Ok(f) = siit.translate_4to6_fragmented(&mut buf, HEADROOM, packet.len(), &mut out) {
+        for i in 0..f.count {
+            let r = f.range(i);
+            assert!(r.end <= out.len());
+            assert!(f.icmp_error || f.count == 1 || r.len() <= 1280);
+        }
     }
 });
