@@ -53,8 +53,8 @@
 //! - **The start of stateful NAT64** (RFC 6146, [`nat64`]): BIB and session
 //!   tables for TCP, UDP and ICMP with pool4 port ranges,
 //!   endpoint-independent mapping, address-dependent filtering, the §4
-//!   lifetimes, bounded tables with explicit drops. Not wired to the
-//!   translator yet.
+//!   lifetimes, the §3.5.2.2 TCP session state machine, bounded tables
+//!   with explicit drops. Not wired to the translator yet.
 //!
 //! # What is not
 //!
@@ -73,10 +73,10 @@
 //!   (it is rewritten); AH/ESP are passed through as any other protocol.
 //! - The CLAT's discovery of the PLAT prefix (RFC 7050 / PREF64) and its
 //!   use by `router`; the translator daemon; tests against tayga.
-//! - Of stateful NAT64: the TCP state machine of §3.5.2 (a TCP session is
-//!   transitory until traffic went both ways), port parity/range
-//!   preservation, NAT64 hairpinning, its ICMP errors, and translating
-//!   packets with the tables (tuples come from the caller).
+//! - Of stateful NAT64: storing an unsolicited IPv4 SYN (simultaneous
+//!   open; it is filtered), port parity/range preservation, NAT64
+//!   hairpinning, its ICMP errors, and translating packets with the tables
+//!   (tuples and TCP flags come from the caller).
 //!
 //! # Shape
 //!

@@ -17,8 +17,13 @@
 //!   packet is dropped ([`Nat64Dropped::BibFull`] /
 //!   [`Nat64Dropped::SessionTableFull`]) and nothing changes.
 //!
-//! Not yet: the TCP state machine of §3.5.2 (a TCP session is transitory
-//! until traffic was seen both ways, then established), the §3.5.1.1 port
+//! - **TCP** (§3.5.2.2): the session state machine (CLOSED, V4/V6 INIT,
+//!   ESTABLISHED, V4/V6 FIN RCV, V4 FIN + V6 FIN RCV, TRANS) from the
+//!   segment's SYN/FIN/RST, choosing TCP_TRANS or TCP_EST; a segment other
+//!   than a SYN without a session is dropped.
+//!
+//! Not yet: storing an unsolicited IPv4 SYN for 6 s (simultaneous open,
+//! §3.5.2.2: it is filtered instead), the §3.5.1.1 port
 //! parity/range preservation (ports are taken from pool4 from a random
 //! start), hairpinning, the ICMP errors for untranslatable packets, and the
 //! translation itself (the tuples come from the caller).
@@ -125,6 +130,10 @@ pub enum Nat64Dropped {
     /// (address-dependent filtering).
     #[error("filtered")]
     Filtered,
+    /// A TCP segment other than a SYN for which there is no session
+    /// (§3.5.2.2, CLOSED state).
+    #[error("TCP segment without a session is not a SYN")]
+    TcpNotSyn,
 }
 
 /// The tables' counters.
@@ -146,6 +155,8 @@ pub struct Nat64Counters {
     pub no_binding: u64,
     /// [`Nat64Dropped::Filtered`].
     pub filtered: u64,
+    /// [`Nat64Dropped::TcpNotSyn`].
+    pub tcp_not_syn: u64,
 }
 
 type SessionKey = (Nat64Protocol, TransportAddr6, TransportAddr4);
@@ -153,9 +164,82 @@ type SessionKey = (Nat64Protocol, TransportAddr6, TransportAddr4);
 #[derive(Clone, Copy, Debug)]
 struct Session {
     expires: Instant,
-    /// Traffic seen IPv6 → IPv4 and IPv4 → IPv6 (TCP: established once both).
-    outbound_seen: bool,
-    inbound_seen: bool,
+    /// TCP only (§3.5.2.2); `Closed` for UDP and ICMP.
+    tcp: TcpState,
+}
+
+/// The flags of a TCP segment the state machine looks at (§3.5.2.2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TcpFlags {
+    /// SYN.
+    pub syn: bool,
+    /// FIN.
+    pub fin: bool,
+    /// RST.
+    pub rst: bool,
+}
+
+impl TcpFlags {
+    /// No flag (and what UDP and ICMP pass).
+    pub const NONE: TcpFlags = TcpFlags {
+        syn: false,
+        fin: false,
+        rst: false,
+    };
+    /// A SYN.
+    pub const SYN: TcpFlags = TcpFlags {
+        syn: true,
+        fin: false,
+        rst: false,
+    };
+}
+
+/// RFC 6146 §3.5.2.2's TCP session states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TcpState {
+    /// No TCP state (also every UDP and ICMP session).
+    Closed,
+    /// A SYN came from the IPv4 side.
+    V4Init,
+    /// A SYN came from the IPv6 side.
+    V6Init,
+    /// SYNs both ways.
+    Established,
+    /// A FIN from the IPv4 side.
+    V4FinRcv,
+    /// A FIN from the IPv6 side.
+    V6FinRcv,
+    /// FINs both ways.
+    V4FinV6FinRcv,
+    /// After an RST.
+    Trans,
+}
+
+/// Which side a packet came from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    V6,
+    V4,
+}
+
+/// §3.5.2.2: the next state and whether the lifetime becomes TCP_EST
+/// (`Some(true)`), TCP_TRANS (`Some(false)`) or stays (`None`).
+fn tcp_step(state: TcpState, side: Side, f: TcpFlags) -> (TcpState, Option<bool>) {
+    use TcpState::*;
+    match (state, side) {
+        (Closed, Side::V6) if f.syn => (V6Init, Some(false)),
+        (Closed, Side::V4) if f.syn => (V4Init, Some(false)),
+        (V6Init, Side::V4) | (V4Init, Side::V6) if f.syn => (Established, Some(true)),
+        (V6Init, Side::V6) | (V4Init, Side::V4) if f.syn => (state, Some(false)),
+        (Established | V4FinRcv | V6FinRcv, _) if f.rst => (Trans, Some(false)),
+        (Established, Side::V4) if f.fin => (V4FinRcv, Some(true)),
+        (Established, Side::V6) if f.fin => (V6FinRcv, Some(true)),
+        (V4FinRcv, Side::V6) | (V6FinRcv, Side::V4) if f.fin => (V4FinV6FinRcv, Some(false)),
+        (Established | V4FinRcv | V6FinRcv, _) => (state, Some(true)),
+        (V4FinV6FinRcv, _) => (state, None),
+        (Trans, _) if !f.rst => (Established, Some(true)),
+        _ => (state, None),
+    }
 }
 
 /// The BIB and session tables.
@@ -247,8 +331,9 @@ impl Nat64Tables {
         protocol: Nat64Protocol,
         src: TransportAddr6,
         dst: TransportAddr4,
+        tcp: TcpFlags,
     ) -> Result<TransportAddr4, Nat64Dropped> {
-        let r = self.outbound_inner(now, protocol, src, dst);
+        let r = self.outbound_inner(now, protocol, src, dst, tcp);
         if let Err(d) = r {
             self.count(d);
         }
@@ -261,13 +346,17 @@ impl Nat64Tables {
         protocol: Nat64Protocol,
         src: TransportAddr6,
         dst: TransportAddr4,
+        tcp: TcpFlags,
     ) -> Result<TransportAddr4, Nat64Dropped> {
         let key = (protocol, src, dst);
         if let Some(&v4) = self.bib6.get(&(protocol, src))
             && self.sessions.contains_key(&key)
         {
-            self.refresh(now, key, true);
+            self.refresh(now, key, Side::V6, tcp);
             return Ok(v4);
+        }
+        if protocol == Nat64Protocol::Tcp && !tcp.syn {
+            return Err(Nat64Dropped::TcpNotSyn);
         }
         // Validate everything before the first insert.
         let existing = self.bib6.get(&(protocol, src)).copied();
@@ -291,14 +380,13 @@ impl Nat64Tables {
         };
         let session = Session {
             expires: now,
-            outbound_seen: false,
-            inbound_seen: false,
+            tcp: TcpState::Closed,
         };
         self.sessions.insert(key, session);
         self.sessions4.insert((protocol, v4, dst), src);
         self.expiries.insert((now, key));
         self.counters.sessions_created += 1;
-        self.refresh(now, key, true);
+        self.refresh(now, key, Side::V6, tcp);
         Ok(v4)
     }
 
@@ -312,8 +400,9 @@ impl Nat64Tables {
         protocol: Nat64Protocol,
         src: TransportAddr4,
         dst: TransportAddr4,
+        tcp: TcpFlags,
     ) -> Result<TransportAddr6, Nat64Dropped> {
-        let r = self.inbound_inner(now, protocol, src, dst);
+        let r = self.inbound_inner(now, protocol, src, dst, tcp);
         if let Err(d) = r {
             self.count(d);
         }
@@ -326,6 +415,7 @@ impl Nat64Tables {
         protocol: Nat64Protocol,
         src: TransportAddr4,
         dst: TransportAddr4,
+        tcp: TcpFlags,
     ) -> Result<TransportAddr6, Nat64Dropped> {
         let v6 = *self
             .bib4
@@ -333,8 +423,11 @@ impl Nat64Tables {
             .ok_or(Nat64Dropped::NoBinding)?;
         let key = (protocol, v6, src);
         if self.sessions.contains_key(&key) {
-            self.refresh(now, key, false);
+            self.refresh(now, key, Side::V4, tcp);
             return Ok(v6);
+        }
+        if protocol == Nat64Protocol::Tcp && !tcp.syn {
+            return Err(Nat64Dropped::TcpNotSyn);
         }
         let lo = (protocol, dst, (src.0, 0));
         let hi = (protocol, dst, (src.0, u16::MAX));
@@ -346,39 +439,48 @@ impl Nat64Tables {
         }
         let session = Session {
             expires: now,
-            outbound_seen: false,
-            inbound_seen: false,
+            tcp: TcpState::Closed,
         };
         self.sessions.insert(key, session);
         self.sessions4.insert((protocol, dst, src), v6);
         self.expiries.insert((now, key));
         self.counters.sessions_created += 1;
-        self.refresh(now, key, false);
+        self.refresh(now, key, Side::V4, tcp);
         Ok(v6)
     }
 
-    /// §4: a session's lifetime restarts with each packet.
-    fn refresh(&mut self, now: Instant, key: SessionKey, outbound: bool) {
+    /// §4: a session's lifetime restarts with each packet; TCP's per the
+    /// §3.5.2.2 state machine.
+    fn refresh(&mut self, now: Instant, key: SessionKey, side: Side, tcp: TcpFlags) {
         let t = self.config.timeouts;
         let Some(s) = self.sessions.get_mut(&key) else {
             return;
         };
-        if outbound {
-            s.outbound_seen = true;
-        } else {
-            s.inbound_seen = true;
-        }
         let lifetime = match key.0 {
             Nat64Protocol::Udp => t.udp,
             Nat64Protocol::Icmp => t.icmp,
-            Nat64Protocol::Tcp if s.outbound_seen && s.inbound_seen => t.tcp_established,
-            Nat64Protocol::Tcp => t.tcp_transitory,
+            Nat64Protocol::Tcp => {
+                let (state, lifetime) = tcp_step(s.tcp, side, tcp);
+                s.tcp = state;
+                match lifetime {
+                    Some(true) => t.tcp_established,
+                    Some(false) => t.tcp_transitory,
+                    None => return,
+                }
+            }
         };
         let old = s.expires;
         s.expires = now + lifetime;
         let new = s.expires;
         self.expiries.remove(&(old, key));
         self.expiries.insert((new, key));
+    }
+
+    /// The TCP state of the session `src` ↔ `dst`, if there is one.
+    pub fn tcp_state(&self, src: TransportAddr6, dst: TransportAddr4) -> Option<TcpState> {
+        self.sessions
+            .get(&(Nat64Protocol::Tcp, src, dst))
+            .map(|s| s.tcp)
     }
 
     fn remove_session(&mut self, key: SessionKey) {
@@ -431,6 +533,7 @@ impl Nat64Tables {
             Nat64Dropped::Pool4Exhausted => &mut self.counters.pool4_exhausted,
             Nat64Dropped::NoBinding => &mut self.counters.no_binding,
             Nat64Dropped::Filtered => &mut self.counters.filtered,
+            Nat64Dropped::TcpNotSyn => &mut self.counters.tcp_not_syn,
         };
         *c += 1;
     }
