@@ -509,13 +509,17 @@ impl Nat64Tables {
             .map(|r| u32::from(r.last_port - r.first_port) + 1)
             .collect();
         let total: u32 = sizes.iter().sum();
-        let start = self.rng.below(total);
+        // Drawn from a copy, kept only on success: a drop leaves even the
+        // generator as it was.
+        let mut rng = self.rng.clone();
+        let start = rng.below(total);
         for i in 0..total {
             let mut n = (start + i) % total;
             for (range, &size) in self.config.pool4.iter().zip(&sizes) {
                 if n < size {
                     let ta = (range.address, range.first_port + n as u16);
                     if !self.bib4.contains_key(&(protocol, ta)) {
+                        self.rng = rng;
                         return Some(ta);
                     }
                     break;
