@@ -1,0 +1,544 @@
+//! The start of stateful NAT64 (RFC 6146): the Binding Information Base
+//! and the session table, bounded, with the RFC's lifetimes. Not yet wired
+//! to the packet translator.
+//!
+//! - **BIB** (§3.1): per protocol, an IPv6 transport address (address and
+//!   port, or ICMP identifier) ↔ an IPv4 one from pool4. Endpoint-independent
+//!   mapping (§3.5.1.1, RFC 4787 REQ-1): one IPv6 transport address keeps
+//!   its IPv4 one whatever the destination.
+//! - **Sessions** (§3.2): one per (IPv6 source, IPv4 destination) transport
+//!   address pair, with an expiry. Address-dependent filtering (§3.5.2.2,
+//!   RFC 4787 REQ-8): an IPv4 packet to a BIB entry is let in only when a
+//!   session with that remote *address* exists.
+//! - **Lifetimes** (§4): UDP 5 min, TCP established 2 h 4 min, TCP
+//!   transitory 4 min, ICMP query 60 s ([`Nat64Timeouts::RFC6146`]). A BIB
+//!   entry goes with its last session.
+//! - **Bounds**: `max_bib_entries` and `max_sessions`; at the bound the
+//!   packet is dropped ([`Nat64Dropped::BibFull`] /
+//!   [`Nat64Dropped::SessionTableFull`]) and nothing changes.
+//!
+//! - **TCP** (§3.5.2.2): the session state machine (CLOSED, V4/V6 INIT,
+//!   ESTABLISHED, V4/V6 FIN RCV, V4 FIN + V6 FIN RCV, TRANS) from the
+//!   segment's SYN/FIN/RST, choosing TCP_TRANS or TCP_EST; a segment other
+//!   than a SYN without a session is dropped.
+//!
+//! Not yet: storing an unsolicited IPv4 SYN for 6 s (simultaneous open,
+//! §3.5.2.2: it is filtered instead), the §3.5.1.1 port
+//! parity/range preservation (ports are taken from pool4 from a random
+//! start), hairpinning, the ICMP errors for untranslatable packets, and the
+//! translation itself (the tuples come from the caller).
+//!
+//! Drain order: after `outbound`/`inbound`/`handle_timeout`, read
+//! `poll_timeout` for the next expiry.
+
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::vec::Vec;
+use core::net::{Ipv4Addr, Ipv6Addr};
+
+use proto_core::{Duration, Instant, SeededRng};
+
+/// A transport protocol NAT64 keeps state for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Nat64Protocol {
+    /// TCP.
+    Tcp,
+    /// UDP.
+    Udp,
+    /// ICMP queries (echo), the identifier standing for the port.
+    Icmp,
+}
+
+/// An IPv6 transport address: address and port (or ICMP identifier).
+pub type TransportAddr6 = (Ipv6Addr, u16);
+/// An IPv4 transport address: address and port (or ICMP identifier).
+pub type TransportAddr4 = (Ipv4Addr, u16);
+
+/// The session lifetimes of RFC 6146 §4.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Nat64Timeouts {
+    /// UDP_DEFAULT.
+    pub udp: Duration,
+    /// TCP_EST.
+    pub tcp_established: Duration,
+    /// TCP_TRANS.
+    pub tcp_transitory: Duration,
+    /// ICMP_DEFAULT.
+    pub icmp: Duration,
+}
+
+impl Nat64Timeouts {
+    /// RFC 6146 §4's defaults.
+    pub const RFC6146: Nat64Timeouts = Nat64Timeouts {
+        udp: Duration::from_secs(5 * 60),
+        tcp_established: Duration::from_secs(2 * 3600 + 4 * 60),
+        tcp_transitory: Duration::from_secs(4 * 60),
+        icmp: Duration::from_secs(60),
+    };
+}
+
+/// One pool4 range: an address and the ports (identifiers) it lends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pool4Range {
+    /// The IPv4 address.
+    pub address: Ipv4Addr,
+    /// First port lent.
+    pub first_port: u16,
+    /// Last port lent (inclusive).
+    pub last_port: u16,
+}
+
+/// The tables' configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Nat64Config {
+    /// pool4 (RFC 6146 §3.1's IPv4 transport addresses).
+    pub pool4: Vec<Pool4Range>,
+    /// At most this many BIB entries (all protocols).
+    pub max_bib_entries: usize,
+    /// At most this many sessions (all protocols).
+    pub max_sessions: usize,
+    /// Session lifetimes.
+    pub timeouts: Nat64Timeouts,
+}
+
+/// Why a [`Nat64Config`] cannot be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Nat64ConfigError {
+    /// pool4 is empty or a range has first > last.
+    #[error("pool4 is empty or has a range with first port > last port")]
+    BadPool4,
+    /// A zero bound.
+    #[error("max_bib_entries and max_sessions must be at least 1")]
+    ZeroBound,
+}
+
+/// Why a packet gets no state (each counted in [`Nat64Counters`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Nat64Dropped {
+    /// The BIB is at `max_bib_entries`.
+    #[error("BIB full")]
+    BibFull,
+    /// The session table is at `max_sessions`.
+    #[error("session table full")]
+    SessionTableFull,
+    /// No free pool4 port for this protocol.
+    #[error("pool4 exhausted")]
+    Pool4Exhausted,
+    /// An IPv4 packet to a transport address without a BIB entry.
+    #[error("no BIB entry")]
+    NoBinding,
+    /// An IPv4 packet from an address no session knows
+    /// (address-dependent filtering).
+    #[error("filtered")]
+    Filtered,
+    /// A TCP segment other than a SYN for which there is no session
+    /// (§3.5.2.2, CLOSED state).
+    #[error("TCP segment without a session is not a SYN")]
+    TcpNotSyn,
+}
+
+/// The tables' counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Nat64Counters {
+    /// BIB entries created.
+    pub bib_created: u64,
+    /// Sessions created.
+    pub sessions_created: u64,
+    /// Sessions expired.
+    pub sessions_expired: u64,
+    /// [`Nat64Dropped::BibFull`].
+    pub bib_full: u64,
+    /// [`Nat64Dropped::SessionTableFull`].
+    pub session_table_full: u64,
+    /// [`Nat64Dropped::Pool4Exhausted`].
+    pub pool4_exhausted: u64,
+    /// [`Nat64Dropped::NoBinding`].
+    pub no_binding: u64,
+    /// [`Nat64Dropped::Filtered`].
+    pub filtered: u64,
+    /// [`Nat64Dropped::TcpNotSyn`].
+    pub tcp_not_syn: u64,
+}
+
+type SessionKey = (Nat64Protocol, TransportAddr6, TransportAddr4);
+
+#[derive(Clone, Copy, Debug)]
+struct Session {
+    expires: Instant,
+    /// TCP only (§3.5.2.2); `Closed` for UDP and ICMP.
+    tcp: TcpState,
+}
+
+/// The flags of a TCP segment the state machine looks at (§3.5.2.2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TcpFlags {
+    /// SYN.
+    pub syn: bool,
+    /// FIN.
+    pub fin: bool,
+    /// RST.
+    pub rst: bool,
+}
+
+impl TcpFlags {
+    /// No flag (and what UDP and ICMP pass).
+    pub const NONE: TcpFlags = TcpFlags {
+        syn: false,
+        fin: false,
+        rst: false,
+    };
+    /// A SYN.
+    pub const SYN: TcpFlags = TcpFlags {
+        syn: true,
+        fin: false,
+        rst: false,
+    };
+}
+
+/// RFC 6146 §3.5.2.2's TCP session states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TcpState {
+    /// No TCP state (also every UDP and ICMP session).
+    Closed,
+    /// A SYN came from the IPv4 side.
+    V4Init,
+    /// A SYN came from the IPv6 side.
+    V6Init,
+    /// SYNs both ways.
+    Established,
+    /// A FIN from the IPv4 side.
+    V4FinRcv,
+    /// A FIN from the IPv6 side.
+    V6FinRcv,
+    /// FINs both ways.
+    V4FinV6FinRcv,
+    /// After an RST.
+    Trans,
+}
+
+/// Which side a packet came from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    V6,
+    V4,
+}
+
+/// §3.5.2.2: the next state and whether the lifetime becomes TCP_EST
+/// (`Some(true)`), TCP_TRANS (`Some(false)`) or stays (`None`).
+fn tcp_step(state: TcpState, side: Side, f: TcpFlags) -> (TcpState, Option<bool>) {
+    use TcpState::*;
+    match (state, side) {
+        (Closed, Side::V6) if f.syn => (V6Init, Some(false)),
+        (Closed, Side::V4) if f.syn => (V4Init, Some(false)),
+        (V6Init, Side::V4) | (V4Init, Side::V6) if f.syn => (Established, Some(true)),
+        (V6Init, Side::V6) | (V4Init, Side::V4) if f.syn => (state, Some(false)),
+        (Established | V4FinRcv | V6FinRcv, _) if f.rst => (Trans, Some(false)),
+        (Established, Side::V4) if f.fin => (V4FinRcv, Some(true)),
+        (Established, Side::V6) if f.fin => (V6FinRcv, Some(true)),
+        (V4FinRcv, Side::V6) | (V6FinRcv, Side::V4) if f.fin => (V4FinV6FinRcv, Some(false)),
+        (Established | V4FinRcv | V6FinRcv, _) => (state, Some(true)),
+        (V4FinV6FinRcv, _) => (state, None),
+        (Trans, _) if !f.rst => (Established, Some(true)),
+        _ => (state, None),
+    }
+}
+
+/// The BIB and session tables.
+#[derive(Debug)]
+pub struct Nat64Tables {
+    config: Nat64Config,
+    rng: SeededRng,
+    bib6: BTreeMap<(Nat64Protocol, TransportAddr6), TransportAddr4>,
+    bib4: BTreeMap<(Nat64Protocol, TransportAddr4), TransportAddr6>,
+    sessions: BTreeMap<SessionKey, Session>,
+    /// (IPv4 side of the BIB entry, remote IPv4) → session: for inbound.
+    sessions4: BTreeMap<(Nat64Protocol, TransportAddr4, TransportAddr4), TransportAddr6>,
+    expiries: BTreeSet<(Instant, SessionKey)>,
+    counters: Nat64Counters,
+}
+
+impl Nat64Tables {
+    /// Empty tables; `rng` picks where port allocation starts. No timer
+    /// runs until the first session (`now` only anchors the clock).
+    pub fn new(
+        config: Nat64Config,
+        rng: SeededRng,
+        _now: Instant,
+    ) -> Result<Nat64Tables, Nat64ConfigError> {
+        if config.pool4.is_empty() || config.pool4.iter().any(|r| r.first_port > r.last_port) {
+            return Err(Nat64ConfigError::BadPool4);
+        }
+        if config.max_bib_entries == 0 || config.max_sessions == 0 {
+            return Err(Nat64ConfigError::ZeroBound);
+        }
+        Ok(Nat64Tables {
+            config,
+            rng,
+            bib6: BTreeMap::new(),
+            bib4: BTreeMap::new(),
+            sessions: BTreeMap::new(),
+            sessions4: BTreeMap::new(),
+            expiries: BTreeSet::new(),
+            counters: Nat64Counters::default(),
+        })
+    }
+
+    /// The counters.
+    pub fn counters(&self) -> &Nat64Counters {
+        &self.counters
+    }
+
+    /// BIB entries (all protocols).
+    pub fn bib_len(&self) -> usize {
+        self.bib6.len()
+    }
+
+    /// Sessions (all protocols).
+    pub fn session_len(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// The IPv4 transport address bound to `src`, if any.
+    pub fn binding(&self, protocol: Nat64Protocol, src: TransportAddr6) -> Option<TransportAddr4> {
+        self.bib6.get(&(protocol, src)).copied()
+    }
+
+    /// The next session expiry.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.expiries.first().map(|(t, _)| *t)
+    }
+
+    /// Expires every session due at `now`, and the BIB entries left
+    /// without a session. Harmless when early or repeated.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(&(t, key)) = self.expiries.first() {
+            if t > now {
+                break;
+            }
+            self.expiries.pop_first();
+            self.remove_session(key);
+            self.counters.sessions_expired += 1;
+        }
+    }
+
+    /// RFC 6146 §3.5.1 / §3.5.2.1: an IPv6 packet from `src` to the IPv4
+    /// transport address `dst` (the destination already taken out of its
+    /// pool6 form): its BIB entry found or made, its session found or made
+    /// and refreshed. Returns the IPv4 source transport address.
+    pub fn outbound(
+        &mut self,
+        now: Instant,
+        protocol: Nat64Protocol,
+        src: TransportAddr6,
+        dst: TransportAddr4,
+        tcp: TcpFlags,
+    ) -> Result<TransportAddr4, Nat64Dropped> {
+        let r = self.outbound_inner(now, protocol, src, dst, tcp);
+        if let Err(d) = r {
+            self.count(d);
+        }
+        r
+    }
+
+    fn outbound_inner(
+        &mut self,
+        now: Instant,
+        protocol: Nat64Protocol,
+        src: TransportAddr6,
+        dst: TransportAddr4,
+        tcp: TcpFlags,
+    ) -> Result<TransportAddr4, Nat64Dropped> {
+        let key = (protocol, src, dst);
+        if let Some(&v4) = self.bib6.get(&(protocol, src))
+            && self.sessions.contains_key(&key)
+        {
+            self.refresh(now, key, Side::V6, tcp);
+            return Ok(v4);
+        }
+        if protocol == Nat64Protocol::Tcp && !tcp.syn {
+            return Err(Nat64Dropped::TcpNotSyn);
+        }
+        // Validate everything before the first insert.
+        let existing = self.bib6.get(&(protocol, src)).copied();
+        if existing.is_none() && self.bib6.len() >= self.config.max_bib_entries {
+            return Err(Nat64Dropped::BibFull);
+        }
+        if self.sessions.len() >= self.config.max_sessions {
+            return Err(Nat64Dropped::SessionTableFull);
+        }
+        let v4 = match existing {
+            Some(v4) => v4,
+            None => {
+                let v4 = self
+                    .free_port(protocol)
+                    .ok_or(Nat64Dropped::Pool4Exhausted)?;
+                self.bib6.insert((protocol, src), v4);
+                self.bib4.insert((protocol, v4), src);
+                self.counters.bib_created += 1;
+                v4
+            }
+        };
+        let session = Session {
+            expires: now,
+            tcp: TcpState::Closed,
+        };
+        self.sessions.insert(key, session);
+        self.sessions4.insert((protocol, v4, dst), src);
+        self.expiries.insert((now, key));
+        self.counters.sessions_created += 1;
+        self.refresh(now, key, Side::V6, tcp);
+        Ok(v4)
+    }
+
+    /// RFC 6146 §3.5.1.2 / §3.5.2.2: an IPv4 packet from `src` to pool4's
+    /// `dst`: let in only with a BIB entry and a session with `src`'s
+    /// address (address-dependent filtering); a session to a new port of
+    /// that address is made. Returns the IPv6 destination transport address.
+    pub fn inbound(
+        &mut self,
+        now: Instant,
+        protocol: Nat64Protocol,
+        src: TransportAddr4,
+        dst: TransportAddr4,
+        tcp: TcpFlags,
+    ) -> Result<TransportAddr6, Nat64Dropped> {
+        let r = self.inbound_inner(now, protocol, src, dst, tcp);
+        if let Err(d) = r {
+            self.count(d);
+        }
+        r
+    }
+
+    fn inbound_inner(
+        &mut self,
+        now: Instant,
+        protocol: Nat64Protocol,
+        src: TransportAddr4,
+        dst: TransportAddr4,
+        tcp: TcpFlags,
+    ) -> Result<TransportAddr6, Nat64Dropped> {
+        let v6 = *self
+            .bib4
+            .get(&(protocol, dst))
+            .ok_or(Nat64Dropped::NoBinding)?;
+        let key = (protocol, v6, src);
+        if self.sessions.contains_key(&key) {
+            self.refresh(now, key, Side::V4, tcp);
+            return Ok(v6);
+        }
+        if protocol == Nat64Protocol::Tcp && !tcp.syn {
+            return Err(Nat64Dropped::TcpNotSyn);
+        }
+        let lo = (protocol, dst, (src.0, 0));
+        let hi = (protocol, dst, (src.0, u16::MAX));
+        if self.sessions4.range(lo..=hi).next().is_none() {
+            return Err(Nat64Dropped::Filtered);
+        }
+        if self.sessions.len() >= self.config.max_sessions {
+            return Err(Nat64Dropped::SessionTableFull);
+        }
+        let session = Session {
+            expires: now,
+            tcp: TcpState::Closed,
+        };
+        self.sessions.insert(key, session);
+        self.sessions4.insert((protocol, dst, src), v6);
+        self.expiries.insert((now, key));
+        self.counters.sessions_created += 1;
+        self.refresh(now, key, Side::V4, tcp);
+        Ok(v6)
+    }
+
+    /// §4: a session's lifetime restarts with each packet; TCP's per the
+    /// §3.5.2.2 state machine.
+    fn refresh(&mut self, now: Instant, key: SessionKey, side: Side, tcp: TcpFlags) {
+        let t = self.config.timeouts;
+        let Some(s) = self.sessions.get_mut(&key) else {
+            return;
+        };
+        let lifetime = match key.0 {
+            Nat64Protocol::Udp => t.udp,
+            Nat64Protocol::Icmp => t.icmp,
+            Nat64Protocol::Tcp => {
+                let (state, lifetime) = tcp_step(s.tcp, side, tcp);
+                s.tcp = state;
+                match lifetime {
+                    Some(true) => t.tcp_established,
+                    Some(false) => t.tcp_transitory,
+                    None => return,
+                }
+            }
+        };
+        let old = s.expires;
+        s.expires = now + lifetime;
+        let new = s.expires;
+        self.expiries.remove(&(old, key));
+        self.expiries.insert((new, key));
+    }
+
+    /// The TCP state of the session `src` ↔ `dst`, if there is one.
+    pub fn tcp_state(&self, src: TransportAddr6, dst: TransportAddr4) -> Option<TcpState> {
+        self.sessions
+            .get(&(Nat64Protocol::Tcp, src, dst))
+            .map(|s| s.tcp)
+    }
+
+    fn remove_session(&mut self, key: SessionKey) {
+        let (protocol, src6, dst4) = key;
+        self.sessions.remove(&key);
+        let Some(&v4) = self.bib6.get(&(protocol, src6)) else {
+            return;
+        };
+        self.sessions4.remove(&(protocol, v4, dst4));
+        // The BIB entry goes with its last session.
+        let lo = (protocol, src6, (Ipv4Addr::UNSPECIFIED, 0));
+        let hi = (protocol, src6, (Ipv4Addr::BROADCAST, u16::MAX));
+        if self.sessions.range(lo..=hi).next().is_none() {
+            self.bib6.remove(&(protocol, src6));
+            self.bib4.remove(&(protocol, v4));
+        }
+    }
+
+    /// A free pool4 transport address for `protocol`, probing from a
+    /// random start (bounded by the pool's size).
+    fn free_port(&mut self, protocol: Nat64Protocol) -> Option<TransportAddr4> {
+        let sizes: Vec<u32> = self
+            .config
+            .pool4
+            .iter()
+            .map(|r| u32::from(r.last_port - r.first_port) + 1)
+            .collect();
+        let total: u32 = sizes.iter().sum();
+        // Drawn from a copy, kept only on success: a drop leaves even the
+        // generator as it was.
+        let mut rng = self.rng.clone();
+        let start = rng.below(total);
+        for i in 0..total {
+            let mut n = (start + i) % total;
+            for (range, &size) in self.config.pool4.iter().zip(&sizes) {
+                if n < size {
+                    let ta = (range.address, range.first_port + n as u16);
+                    if !self.bib4.contains_key(&(protocol, ta)) {
+                        self.rng = rng;
+                        return Some(ta);
+                    }
+                    break;
+                }
+                n -= size;
+            }
+        }
+        None
+    }
+
+    fn count(&mut self, d: Nat64Dropped) {
+        let c = match d {
+            Nat64Dropped::BibFull => &mut self.counters.bib_full,
+            Nat64Dropped::SessionTableFull => &mut self.counters.session_table_full,
+            Nat64Dropped::Pool4Exhausted => &mut self.counters.pool4_exhausted,
+            Nat64Dropped::NoBinding => &mut self.counters.no_binding,
+            Nat64Dropped::Filtered => &mut self.counters.filtered,
+            Nat64Dropped::TcpNotSyn => &mut self.counters.tcp_not_syn,
+        };
+        *c += 1;
+    }
+}
