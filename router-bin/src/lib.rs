@@ -1,14 +1,19 @@
 //! The glue between the Sans-IO protocol machines and a Linux host: raw
 //! sockets, the TUN device, netlink and the control socket the `router` and
-//! `bng` binaries drive (their link machines are the `pppoe-link` crate).
+//! `bng` binaries drive (their link machines are the `pppoe-link` crate),
+//! and the two daemons themselves as library modules, [`router`] and
+//! [`bng`]: each binary's `main` only parses its command line and calls
+//! them.
 //!
 //! This is the only crate of the workspace with `unsafe` code, confined to
 //! [`afpacket`], [`tun`] and their event-loop registration in [`aio`], each block with the reason it is sound.
 
 pub mod afpacket;
 pub mod aio;
+pub mod bng;
 pub mod config_file;
 pub mod control;
 pub mod instance;
 pub mod netconf;
+pub mod router;
 pub mod tun;

@@ -90,7 +90,7 @@ impl Lab {
             Err(io::Error::new(
                 io::ErrorKind::NotFound,
                 format!(
-                    "{} not found: build all three with `cargo build --release -p router-bin --bins`",
+                    "{} not found: build all three with `cargo build --release -p router-bin -p netlab-bin` (or run `./netlab`)",
                     p.display()
                 ),
             ))

@@ -4,10 +4,10 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use router_bin::control;
+use crate::control;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::engine::Bng;
+use crate::bng::engine::Bng;
 
 /// How long a client may take to send its command.
 const READ_TIMEOUT: Duration = Duration::from_secs(2);

@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 
 use ppp_proto::{Credential, Ipv4Assignment};
 
-use crate::auth::{self, Grant, Verdict};
-use crate::engine::{Bng, RouteOp, cause};
-use crate::sessions::{Acct, AuthStep, Authz, mac_text};
-use crate::shaper::shaper;
+use crate::bng::auth::{self, Grant, Verdict};
+use crate::bng::engine::{Bng, RouteOp, cause};
+use crate::bng::sessions::{Acct, AuthStep, Authz, mac_text};
+use crate::bng::shaper::shaper;
 
 impl Bng {
     /// An `AuthRequest` of session `id`: judged by the users table or

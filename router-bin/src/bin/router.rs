@@ -11,20 +11,13 @@
 //! Every key of the config is documented in `router-bin/examples/router.toml`.
 #![forbid(unsafe_code)]
 
-mod config;
-mod datapath;
-mod dhcp;
-mod firewall;
-mod run;
-mod state;
-mod wan;
-
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use router_bin::router::{self, Config};
 
 /// The home router: PPPoE uplink, NAT44, DHCPv4 on the LAN.
 #[derive(Parser)]
@@ -65,7 +58,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-    let cfg = match config::Config::load(&cli.config) {
+    let cfg = match Config::load(&cli.config) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("router: {e}");
@@ -82,7 +75,7 @@ fn main() -> ExitCode {
             .enable_all()
             .build()
             .map_err(|e| format!("tokio runtime: {e}"))
-            .and_then(|rt| rt.block_on(run::run(cfg))),
+            .and_then(|rt| rt.block_on(router::run(cfg))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

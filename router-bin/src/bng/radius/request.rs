@@ -9,7 +9,7 @@ use radius_proto::Error;
 use radius_proto::client::{AccountingRecord, AcctStatusType, Client, Counters, RequestHandle};
 use radius_proto::wire::{Attribute, Value, attr};
 
-use crate::sessions::{Session, mac_text, unix_now};
+use crate::bng::sessions::{Session, mac_text, unix_now};
 
 /// NAS-Port-Type Ethernet (RFC 2865 §5.41).
 const PORT_TYPE_ETHERNET: u32 = 15;

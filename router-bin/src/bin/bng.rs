@@ -8,24 +8,12 @@
 //! `router-bin/examples/bng.toml`.
 #![forbid(unsafe_code)]
 
-mod auth;
-mod coa;
-mod config;
-mod ctl;
-mod datapath;
-mod engine;
-mod mtu;
-mod pool;
-mod radius;
-mod run;
-mod sessions;
-mod shaper;
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use router_bin::bng::{self, Config};
 
 /// The ISP side of PPPoE: access concentrator, PPP authenticator, RADIUS
 /// client, one TUN device for every session.
@@ -51,7 +39,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let cfg = match config::Config::load(&cli.config) {
+    let cfg = match Config::load(&cli.config) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("bng: {e}");
@@ -97,7 +85,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run::run(cfg)) {
+    match rt.block_on(bng::run(cfg)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");

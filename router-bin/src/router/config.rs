@@ -5,7 +5,7 @@ use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use router_bin::config_file::{self, check_ifname};
+use crate::config_file::{self, check_ifname};
 use serde::Deserialize;
 
 /// The whole configuration file.
@@ -289,7 +289,7 @@ range = ["198.51.100.100", "198.51.100.199"]
 
     #[test]
     fn the_example_parses() {
-        let text = include_str!("../../../examples/router.toml");
+        let text = include_str!("../../examples/router.toml");
         Config::parse(text).unwrap();
     }
 

@@ -21,7 +21,7 @@ use tokio::net::UdpSocket;
 use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
-use crate::config::{Config, LanAddr};
+use crate::router::config::{Config, LanAddr};
 
 /// Pool interface id (one LAN).
 const LAN: u32 = 1;

@@ -13,8 +13,8 @@ use proto_core::checksum;
 
 pub use backlog::{Backlog, Dir};
 
-use crate::engine::Bng;
-use crate::mtu::{Fit, fit, frag_needed, fragment};
+use crate::bng::engine::Bng;
+use crate::bng::mtu::{Fit, fit, frag_needed, fragment};
 
 /// Room in front of a packet read from the TUN device for the PPP
 /// protocol field (MSS clamping works on PPP frames).

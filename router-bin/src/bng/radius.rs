@@ -23,9 +23,9 @@ use radius_proto::wire::{Code, Packet, attr};
 use radius_proto::{Error, Secret};
 use tokio::net::UdpSocket;
 
-use crate::auth::{Verdict, from_accept};
-use crate::config;
-use crate::sessions::Session;
+use crate::bng::auth::{Verdict, from_accept};
+use crate::bng::config;
+use crate::bng::sessions::Session;
 
 mod request;
 

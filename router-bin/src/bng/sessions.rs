@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::shaper::Shaper;
+use crate::bng::shaper::Shaper;
 
 /// Per-session traffic counters (IP packet bytes).
 #[derive(Debug, Clone, Copy, Default)]

@@ -4,21 +4,21 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
-use router_bin::afpacket::ETH_P_ALL;
-use router_bin::aio::{AsyncPacketSocket, AsyncTun};
-use router_bin::instance::InstanceLock;
-use router_bin::netconf::{Netconf, disable_ipv6_autoconf};
+use crate::afpacket::ETH_P_ALL;
+use crate::aio::{AsyncPacketSocket, AsyncTun};
+use crate::instance::InstanceLock;
+use crate::netconf::{Netconf, disable_ipv6_autoconf};
 use tokio::net::UnixListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep_until};
 use tracing::{debug, info, warn};
 
-use crate::config::Config;
-use crate::datapath::{self, Counters};
-use crate::dhcp::{LanDhcp, Wake};
-use crate::firewall;
-use crate::wan::{Action, Wan};
+use crate::router::config::Config;
+use crate::router::datapath::{self, Counters};
+use crate::router::dhcp::{LanDhcp, Wake};
+use crate::router::firewall;
+use crate::router::wan::{Action, Wan};
 
 /// How long a hang-up may take at exit.
 const HANGUP_WAIT: Duration = Duration::from_secs(4);
@@ -48,13 +48,11 @@ fn spawn_control(listener: UnixListener, tx: mpsc::Sender<Request>) {
             let tx = tx.clone();
             tokio::spawn(async move {
                 let work = async {
-                    let cmd = router_bin::control::read_command(&mut stream).await.ok()?;
+                    let cmd = crate::control::read_command(&mut stream).await.ok()?;
                     let (reply_tx, reply_rx) = oneshot::channel();
                     tx.send((cmd, reply_tx)).await.ok()?;
                     let reply = reply_rx.await.ok()?;
-                    router_bin::control::write_reply(&mut stream, &reply)
-                        .await
-                        .ok()
+                    crate::control::write_reply(&mut stream, &reply).await.ok()
                 };
                 let _ = tokio::time::timeout(Duration::from_secs(5), work).await;
             });
@@ -78,7 +76,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     let ppp = cfg.wan.ppp_interface.clone();
     let tun = AsyncTun::open(&ppp).map_err(|e| format!("TUN {ppp}: {e}"))?;
     let path = cfg.control_path();
-    let listener = router_bin::control::bind(&path)
+    let listener = crate::control::bind(&path)
         .map_err(|e| format!("control socket {}: {e}", path.display()))?;
     let net = Netconf::new().await.map_err(|e| format!("netlink: {e}"))?;
     let lan = cfg.lan_addr()?;

@@ -27,7 +27,7 @@ fn minimal_config_gets_defaults() {
 
 #[test]
 fn the_example_parses() {
-    let text = include_str!("../../../../examples/bng.toml");
+    let text = include_str!("../../../examples/bng.toml");
     let c = Config::parse(text).unwrap();
     assert!(c.radius.is_none());
     assert!(!c.users.is_empty());

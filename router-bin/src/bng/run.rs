@@ -4,28 +4,28 @@ use std::io;
 use std::net::IpAddr;
 use std::time::Duration;
 
+use crate::aio::{AsyncPacketSocket, AsyncTun};
+use crate::control;
+use crate::instance::InstanceLock;
+use crate::netconf::{Netconf, disable_ipv6_autoconf};
 use ppp_proto::Config as PppConfig;
 use pppoe_link::{AcLink, ETH_P_PPP_DISC, ETH_P_PPP_SES};
 use pppoe_proto::AcConfig;
 use pppoe_proto::wire::EthernetAddress;
 use proto_core::{SeededRng, StdClock};
-use router_bin::aio::{AsyncPacketSocket, AsyncTun};
-use router_bin::control;
-use router_bin::instance::InstanceLock;
-use router_bin::netconf::{Netconf, disable_ipv6_autoconf};
 use std::sync::Arc;
 use tokio::net::UdpSocket;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-use crate::coa::Coa;
-use crate::config::Config;
-use crate::ctl::{answer, serve_connection};
-use crate::datapath::HEADROOM;
-use crate::engine::{Bng, RouteOp, Stats};
-use crate::pool::{Pool, cidr_blocks};
-use crate::radius::Radius;
-use crate::sessions::Table;
+use crate::bng::coa::Coa;
+use crate::bng::config::Config;
+use crate::bng::ctl::{answer, serve_connection};
+use crate::bng::datapath::HEADROOM;
+use crate::bng::engine::{Bng, RouteOp, Stats};
+use crate::bng::pool::{Pool, cidr_blocks};
+use crate::bng::radius::Radius;
+use crate::bng::sessions::Table;
 
 /// Control connections served at once.
 const MAX_CONTROL_CONNECTIONS: usize = 8;
@@ -64,7 +64,7 @@ fn seed() -> SeededRng {
         Err(e) => {
             tracing::warn!("/dev/urandom: {e}; seeding from the clock");
             SeededRng::from_u64(
-                u64::from(crate::sessions::unix_now()) ^ u64::from(std::process::id()),
+                u64::from(crate::bng::sessions::unix_now()) ^ u64::from(std::process::id()),
             )
         }
     }
@@ -249,7 +249,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         stats: Stats::default(),
         shutting_down: false,
         backlog: Default::default(),
-        icmp_limit: proto_core::RateLimiter::new(crate::mtu::ICMP_LIMIT, clock.now()),
+        icmp_limit: proto_core::RateLimiter::new(crate::bng::mtu::ICMP_LIMIT, clock.now()),
     };
     let connections = Arc::new(Semaphore::new(MAX_CONTROL_CONNECTIONS));
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<(String, oneshot::Sender<String>)>(16);

@@ -14,8 +14,8 @@ use pppoe_proto::{ClientConfig, ClientEvent, DownReason as PppoeDown};
 use proto_core::{SeededRng, StdClock};
 use tracing::{info, warn};
 
-use crate::config::Config;
-use crate::state::{self, WanState};
+use crate::router::config::Config;
+use crate::router::state::{self, WanState};
 
 mod status;
 use status::{down_text, fail_text};

@@ -9,6 +9,7 @@ mod authorize;
 use std::net::Ipv4Addr;
 use std::time::Instant;
 
+use crate::aio::{AsyncPacketSocket, AsyncTun};
 use ppp_proto::{DownReason, Event as PppEvent};
 use pppoe_link::{AcLink, AcLinkEvent};
 use pppoe_proto::AcEvent;
@@ -16,13 +17,12 @@ use pppoe_proto::ac::AcDownReason;
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr};
 use proto_core::StdClock;
 use radius_proto::client::AcctStatusType;
-use router_bin::aio::{AsyncPacketSocket, AsyncTun};
 
-use crate::coa::Coa;
-use crate::config::Config;
-use crate::pool::Pool;
-use crate::radius::Radius;
-use crate::sessions::{Authz, Table, Traffic, mac_text};
+use crate::bng::coa::Coa;
+use crate::bng::config::Config;
+use crate::bng::pool::Pool;
+use crate::bng::radius::Radius;
+use crate::bng::sessions::{Authz, Table, Traffic, mac_text};
 
 /// Acct-Terminate-Cause values (RFC 2866 §5.10).
 pub mod cause {
@@ -115,7 +115,7 @@ pub struct Bng {
     /// SIGTERM seen: no new sessions.
     pub shutting_down: bool,
     /// Sessions with packets in a shaper queue, by when they may go.
-    pub backlog: crate::datapath::Backlog,
+    pub backlog: crate::bng::datapath::Backlog,
     /// The rate limit of the ICMP errors we send.
     pub icmp_limit: proto_core::RateLimiter,
 }

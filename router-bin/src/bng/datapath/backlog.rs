@@ -5,8 +5,8 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::time::Instant;
 
-use crate::sessions::{Session, Traffic};
-use crate::shaper::Shaper;
+use crate::bng::sessions::{Session, Traffic};
+use crate::bng::shaper::Shaper;
 
 /// Which way a packet goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use router_bin::config_file;
+use crate::config_file;
 use serde::Deserialize;
 
 /// The whole file. See `router-bin/examples/bng.toml` for every key.

@@ -7,7 +7,7 @@ use ppp_proto::Credential;
 use radius_proto::Packet;
 use radius_proto::dict::AccessReply;
 
-use crate::config::User;
+use crate::bng::config::User;
 
 /// What an accepted session gets.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! The RADIUS client glue's unit tests (queueing, bounds, order).
 
 use super::*;
-use crate::sessions::Acct;
+use crate::bng::sessions::Acct;
 use std::time::Duration;
 
 /// A client whose server (a socket of ours) never answers.

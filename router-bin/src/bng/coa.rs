@@ -16,11 +16,11 @@ use radius_proto::wire::{Value, attr};
 use radius_proto::{Packet, Secret};
 use tokio::net::UdpSocket;
 
-use crate::config::Config;
-use crate::datapath::Dir;
-use crate::engine::{Bng, cause};
-use crate::sessions::Session;
-use crate::shaper::Shaper;
+use crate::bng::config::Config;
+use crate::bng::datapath::Dir;
+use crate::bng::engine::{Bng, cause};
+use crate::bng::sessions::Session;
+use crate::bng::shaper::Shaper;
 
 /// The listener machine and its socket.
 pub struct Coa {

@@ -1,0 +1,25 @@
+//! The ISP's PPPoE access concentrator behind the `bng` binary: many PPPoE
+//! sessions from one process and one TUN device; authentication from a
+//! local users table or RADIUS; accounting; Disconnect/CoA; per-session
+//! speed limits, MTU and fragmentation, the address pools.
+//!
+//! [`Config::load`] reads the config (see `router-bin/examples/bng.toml`);
+//! [`run`] drives the concentrator until SIGTERM/SIGINT. `src/bin/bng.rs`
+//! only parses the command line.
+#![forbid(unsafe_code)]
+
+mod auth;
+mod coa;
+mod config;
+mod ctl;
+mod datapath;
+mod engine;
+mod mtu;
+mod pool;
+mod radius;
+mod run;
+mod sessions;
+mod shaper;
+
+pub use config::Config;
+pub use run::run;

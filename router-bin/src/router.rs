@@ -1,0 +1,21 @@
+//! The home router (CPE) behind the `router` binary: dials PPPoE on the WAN
+//! interface, runs the session's IP traffic through a TUN device (`ppp0`)
+//! with TCP MSS clamping, configures addresses and routes through netlink,
+//! NAT44 and a forward firewall through nftables, and serves DHCPv4 on the
+//! LAN.
+//!
+//! [`Config::load`] reads the config (every key is documented in
+//! `router-bin/examples/router.toml`); [`run`] drives the router until
+//! SIGTERM/SIGINT. `src/bin/router.rs` only parses the command line.
+#![forbid(unsafe_code)]
+
+mod config;
+mod datapath;
+mod dhcp;
+mod firewall;
+mod run;
+mod state;
+mod wan;
+
+pub use config::Config;
+pub use run::run;
