@@ -4,8 +4,12 @@
 //! silent first upstream, TC over UDP and the whole answer over TCP (RFC
 //! 7766), and REFUSED for a source outside `allow_query`.
 //!
-//! Needs `dig` (Debian package bind9-dnsutils); without it each test skips
-//! through `testbed::skip` (a failure under CI).
+//! Then one with a real upstream: unbound serving local-data in a network
+//! namespace, its query log showing the second answer came from our cache.
+//!
+//! Needs `dig` (Debian package bind9-dnsutils), the last one also root and
+//! unbound; without them each test skips through `testbed::skip` (a
+//! failure under CI).
 
 mod common;
 // Its `main` and argument parsing are not used here.
@@ -104,7 +108,14 @@ fn pair(ip: &str) -> (UdpSocket, TcpListener) {
 
 /// `dns64d` on a free loopback port in front of `upstreams`.
 fn daemon(upstreams: Vec<SocketAddr>, allow: Option<Dns64Net>) -> SocketAddr {
-    let (udp, tcp) = pair("127.0.0.1");
+    daemon_on(pair("127.0.0.1"), upstreams, allow)
+}
+
+fn daemon_on(
+    (udp, tcp): (UdpSocket, TcpListener),
+    upstreams: Vec<SocketAddr>,
+    allow: Option<Dns64Net>,
+) -> SocketAddr {
     let addr = udp.local_addr().unwrap();
     let mut c = Dns64Config::new(vec![Nat64Prefix::WELL_KNOWN], upstreams);
     if let Some(n) = allow {
@@ -271,4 +282,84 @@ fn tcp_client_gets_an_answer_from_upstream() {
         let a = decode(&a);
         assert_eq!((a.id, a.answer.len()), (id, 1));
     }
+}
+
+/// Where the namespace's unbound serves local-data.
+const UNBOUND: &str = "127.0.0.1:5301";
+
+#[test]
+fn synthesized_answer_via_unbound_then_from_the_cache() {
+    let label = "synthesized_answer_via_unbound_then_from_the_cache";
+    if !have_dig(label) {
+        return;
+    }
+    if !Command::new("sh")
+        .args(["-c", "command -v unbound"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        testbed::skip(label, "unbound is not installed (Debian package unbound)");
+        return;
+    }
+    let Some(mut tb) = testbed::Testbed::new(label) else {
+        return;
+    };
+    let ns = tb.namespace("dig").unwrap();
+    tb.link_up(&ns, "lo").unwrap();
+    let dir = tb.dir().to_path_buf();
+    let conf = format!(
+        r#"server:
+    interface: 127.0.0.1@5301
+    port: 5301
+    access-control: 127.0.0.0/8 allow
+    username: ""
+    chroot: ""
+    directory: "{}"
+    pidfile: ""
+    use-syslog: no
+    logfile: ""
+    verbosity: 1
+    log-queries: yes
+    do-daemonize: no
+    num-threads: 1
+    module-config: "iterator"
+    local-zone: "example." static
+    local-data: "example. 3600 IN SOA ns.example. host.example. 1 3600 600 86400 300"
+    local-data: "a-only.example. 3600 IN A 20.0.0.1"
+remote-control:
+    control-enable: no
+"#,
+        dir.display()
+    );
+    let path = dir.join("data.conf");
+    std::fs::write(&path, conf).unwrap();
+    let unbound = tb
+        .spawn(&ns, &["unbound", "-d", "-c", path.to_str().unwrap()])
+        .unwrap();
+    tb.wait_listening(&ns, UNBOUND, Duration::from_secs(10))
+        .unwrap();
+    let sockets = ns.enter(|| pair("127.0.0.1")).unwrap();
+    let d = daemon_on(sockets, vec![UNBOUND.parse().unwrap()], None);
+    let port = d.port().to_string();
+    let ask = || {
+        let argv = ["dig", "@127.0.0.1", "-p", &port, "+time=3", "+tries=1"];
+        let argv = [&argv[..], &["a-only.example", "AAAA"]].concat();
+        answers(&tb.exec(&ns, &argv, Duration::from_secs(10)).unwrap())
+    };
+    let first = ask();
+    // RFC 6147 §5.1.7: min(A TTL, the NODATA's negative TTL 300).
+    assert_eq!(first, vec![(300, "64:ff9b::1400:1".to_string())]);
+    std::thread::sleep(Duration::from_millis(1100));
+    let second = ask();
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].1, "64:ff9b::1400:1");
+    assert!((297..=299).contains(&second[0].0), "{second:?}");
+    // unbound saw one AAAA and one A query: the second answer was ours.
+    let (_, log) = unbound.output();
+    let count = |t: &str| {
+        log.lines()
+            .filter(|l| l.contains(&format!("a-only.example. {t} IN")))
+            .count()
+    };
+    assert_eq!((count("AAAA"), count("A")), (1, 1), "{log}");
 }
