@@ -4,8 +4,11 @@
 # every answer is synthesized; the caches are warmed first), the same
 # local-data upstream, both single-threaded, one after the other in one run,
 # in a namespace of their own on loopback. Prints dnsperf's queries/s and
-# latencies for each and the ratio ours/unbound. Needs root and Debian
-# unbound + dnsperf.
+# latencies for each and the ratio ours/unbound, then p99 latency for each
+# from a second pass with dnsperf -v (2.10 prints no percentiles; -v prints
+# each answer's latency, which costs dnsperf time, so queries/s come from
+# the first pass; a lost query counts as slower than any answer). Needs root
+# and Debian unbound + dnsperf.
 #   DNS64_BENCH_SECS (default 10)  DNS64_BENCH_NAMES (default 1000)
 #   DNS64_BENCH_CLIENTS (default 4, dnsperf -c)
 set -euo pipefail
@@ -79,8 +82,20 @@ ip netns exec "$ns" "$bin" 127.0.0.1:5304 127.0.0.1:5303 2001:db8:64::/96 > "$di
 pids+=($!)
 sleep 1
 
-run() { # port seconds
-    ip netns exec "$ns" dnsperf -s 127.0.0.1 -p "$1" -d "$dir/queries" -l "$2" -c "$clients" -T 1 -q 200 2>&1
+run() { # port seconds [dnsperf options]
+    ip netns exec "$ns" dnsperf -s 127.0.0.1 -p "$1" -d "$dir/queries" -l "$2" -c "$clients" -T 1 -q 200 "${@:3}" 2>&1
+}
+p99() { # label port seconds: p99 of the answers' latencies from dnsperf -v
+    run "$2" "$3" -v > "$dir/v.out"
+    local lost
+    lost=$(awk '/Queries lost/ {print $3}' "$dir/v.out")
+    awk '/^> / {print $NF}' "$dir/v.out" | sort -g | awk -v lost="$lost" -v label="$1" '
+        { l[NR] = $1 }
+        END {
+            total = NR + lost; i = int(total * 0.99); if (i < total * 0.99) i++
+            p = (i > NR) ? "lost (more than 1% lost)" : sprintf("%.3f ms", l[i] * 1000)
+            printf "%s: p99 %s, p50 %.3f ms over %d answers, %d lost\n", label, p, l[int((NR + 1) / 2)] * 1000, NR, lost
+        }' >&2
 }
 # Warm both caches (every name once, then some), check one answer each.
 for port in 5302 5304; do run "$port" 2 > /dev/null; done
@@ -105,5 +120,7 @@ report() { # label output
 }
 theirs=$(report "unbound dns64" "$(run 5302 "$secs")")
 ours=$(report "dns64d       " "$(run 5304 "$secs")")
+p99 "unbound dns64" 5302 "$secs"
+p99 "dns64d       " 5304 "$secs"
 echo "DNS64 cached AAAA (synthesized), $names names, dnsperf -c $clients, ${secs}s each, single-threaded both:"
 echo "ours/unbound = $(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", a / b }')"

@@ -24,7 +24,9 @@
 //!   PTR, bounded, set by the embedder, e.g. from the DHCP leases) answered
 //!   without upstream; BIND's `allow-query` (REFUSED for the others); a
 //!   truncated UDP answer from upstream asked again over TCP (RFC 7766
-//!   §6.2.1, the driver frames the messages).
+//!   §6.2.1, the driver frames the messages); clients over UDP and TCP
+//!   (RFC 7766, the driver's connection id), answers larger than a UDP
+//!   client's size sent with TC, whole over TCP.
 //! - [`discovery::Nat64Discovery`]: RFC 7050 §3 (every prefix, all six
 //!   lengths, both well-known addresses required), the §3.1 validation as an
 //!   option, refresh before the TTL ends, retransmission with backoff, and a
@@ -32,12 +34,11 @@
 //!
 //! # What is not
 //!
-//! - No TCP from clients (an answer larger than the client's UDP size goes
-//!   out with TC, the client has nowhere to retry over TCP yet); no socket
-//!   service in `router` and no wiring of the lease tables into the local
-//!   names: the forwarder part of the plan is here as machine parts only
-//!   (failover, cache, local names, `allow_query`, TC → TCP upstream). The
-//!   `dns64d` example is a single-socket UDP daemon for benchmarks.
+//! - No socket service in `router` and no wiring of the lease tables into
+//!   the local names: the forwarder is here as the machine plus the
+//!   `dns64d` example daemon (one UDP socket for clients and upstreams, TCP
+//!   from clients and to upstreams, a thread per TCP connection), which
+//!   `tests/dig.rs` drives with `dig`.
 //! - No DNSSEC validation of its own: with DO and without CD it
 //!   synthesizes, clears AD and leaves RRSIGs out of the synthesized answer
 //!   (§5.5 case 2 without validation); with CD it does not synthesize

@@ -29,6 +29,7 @@ fn ask(m: &mut Dns64, now: Instant, q: &[u8], up: &dyn Fn(&[u8]) -> Vec<u8>) -> 
         let t = m.poll_transmit(now).expect("a datagram");
         match t.destination {
             Dns64Destination::UpstreamTcp { .. } => panic!("no truncated answers here"),
+            Dns64Destination::ClientTcp { .. } => panic!("the client asked over UDP"),
             Dns64Destination::Client(_) => return (decode(&t.payload), n),
             Dns64Destination::Upstream {
                 server,

@@ -104,7 +104,9 @@ proptest! {
         while now < end {
             while let Some(t) = m.poll_transmit(now) {
                 match t.destination {
-                    Dns64Destination::UpstreamTcp { .. } => panic!("no truncated answers here"),
+                    Dns64Destination::UpstreamTcp { .. } | Dns64Destination::ClientTcp { .. } => {
+                        panic!("all over UDP here")
+                    }
                     Dns64Destination::Client(_) => {
                         let d = decode(&t.payload);
                         prop_assert!(answers[d.id as usize].is_none(), "answered twice");

@@ -183,6 +183,7 @@ fn ours(s: &UdpSocket, prefix: Nat64Prefix, q: &[u8]) -> Vec<u8> {
             .expect("the machine is waiting for nothing");
         match t.destination {
             Dns64Destination::UpstreamTcp { .. } => panic!("no truncated answers here"),
+            Dns64Destination::ClientTcp { .. } => panic!("the client asked over UDP"),
             Dns64Destination::Client(_) => return t.payload,
             Dns64Destination::Upstream {
                 server,

@@ -26,9 +26,15 @@
 //! NODATA for other types, NXDOMAIN below it. Everything else is forwarded
 //! and the answer passed on with the client's id.
 //!
-//! Final answers are cached (see `cache.rs`): a client query whose answer is
-//! cached and fits the client's UDP size is answered at once with the TTLs
+//! Final answers are cached whole (see `cache.rs`; truncated ones are not):
+//! a client query whose answer is cached is answered at once with the TTLs
 //! counted down.
+//!
+//! Clients ask over UDP ([`Dns64Source::Client`]) or TCP
+//! ([`Dns64Source::ClientTcp`], RFC 7766, on a connection the driver owns
+//! and names by an id). An answer larger than a UDP client's size (512, or
+//! its EDNS size up to 1232) goes out as header and question with TC, so
+//! the client asks again over TCP, where it gets the whole answer.
 //!
 //! Upstream answers must come from the upstream the query went to, to the
 //! source port it left from, with its id and question; anything else is
@@ -68,6 +74,14 @@ const TCP_PORT: u16 = 0;
 pub enum Dns64Source {
     /// A client's query.
     Client(SocketAddr),
+    /// A client's query over TCP (RFC 7766), the message without its
+    /// two-octet length prefix.
+    ClientTcp {
+        /// The driver's id of the connection; answers go back on it.
+        conn: u64,
+        /// The client's address (for `allow_query` and `clients`).
+        from: SocketAddr,
+    },
     /// An upstream's answer, from `from`, received on our `local_port`.
     Upstream {
         /// The sender.
@@ -88,6 +102,13 @@ pub enum Dns64Source {
 pub enum Dns64Destination {
     /// An answer to a client.
     Client(SocketAddr),
+    /// An answer on a client's TCP connection `conn` (from
+    /// [`Dns64Source::ClientTcp`]); the driver adds the two-octet length
+    /// prefix (RFC 7766 §8).
+    ClientTcp {
+        /// The driver's id of the connection.
+        conn: u64,
+    },
     /// A query to upstream `index` of the configuration.
     Upstream {
         /// Index into [`Dns64Config::upstreams`].
@@ -185,13 +206,31 @@ enum Stage {
     Ptr,
 }
 
+/// Where a client's answer goes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum ClientTo {
+    Udp(SocketAddr),
+    Tcp(u64),
+}
+
+impl ClientTo {
+    /// The largest answer it takes: the UDP size, or a whole message over
+    /// TCP (RFC 7766 §8).
+    fn limit(self, edns: Option<wire::Edns>) -> usize {
+        match self {
+            ClientTo::Udp(_) => wire::reply_limit(edns),
+            ClientTo::Tcp(_) => usize::from(u16::MAX),
+        }
+    }
+}
+
 /// One client query in flight and its current upstream query.
 #[derive(Clone, Debug)]
 struct Query {
     key: CacheKey,
     /// Upstream queries go over TCP (a UDP answer was truncated).
     tcp: bool,
-    client: SocketAddr,
+    client: ClientTo,
     reply: ReplyTo,
     question: Question,
     stage: Stage,
@@ -200,6 +239,21 @@ struct Query {
     sends: u32,
     deadline: Instant,
     bytes: Vec<u8>,
+}
+
+/// `bytes` if it fits where it goes, else (only over UDP) the header and
+/// question with TC: the client asks again over TCP (RFC 7766 §6.2.1).
+fn fit(to: ClientTo, reply: ReplyTo, question: &Question, bytes: Vec<u8>) -> Vec<u8> {
+    if bytes.len() <= to.limit(reply.edns) {
+        return bytes;
+    }
+    match Message::from_octets(&bytes[..]) {
+        Ok(m) => {
+            let h = m.header();
+            wire::truncated(reply, question, h.rcode(), h.ra())
+        }
+        Err(_) => bytes,
+    }
 }
 
 /// The DNS64 machine.
@@ -286,7 +340,10 @@ impl Dns64 {
         datagram: &[u8],
     ) -> Result<(), Dns64Dropped> {
         let r = match source {
-            Dns64Source::Client(c) => self.client_query(now, c, datagram),
+            Dns64Source::Client(c) => self.client_query(now, c, ClientTo::Udp(c), datagram),
+            Dns64Source::ClientTcp { conn, from } => {
+                self.client_query(now, from, ClientTo::Tcp(conn), datagram)
+            }
             Dns64Source::UpstreamTcp { from } => {
                 self.upstream_answer(now, from, TCP_PORT, datagram)
             }
@@ -311,6 +368,7 @@ impl Dns64 {
         &mut self,
         now: Instant,
         client: SocketAddr,
+        to: ClientTo,
         datagram: &[u8],
     ) -> Result<(), Dns64Dropped> {
         let (msg, question) = wire::parse(datagram).map_err(Dns64Dropped::Malformed)?;
@@ -330,7 +388,7 @@ impl Dns64 {
             let b = wire::reply_builder(reply, &question, Rcode::REFUSED, false);
             let bytes = wire::finish(b.additional(), reply.edns);
             self.counters.refused += 1;
-            self.send_client(client, bytes);
+            self.send_client(to, bytes);
             return Ok(());
         }
         let dns64 = self.config.clients.matches(client.ip());
@@ -340,7 +398,7 @@ impl Dns64 {
             let bytes = self.ipv4only_answer(reply, &question, depth, dns64);
             self.counters.client_queries += 1;
             self.counters.local_answers += 1;
-            self.send_client(client, bytes);
+            self.send_client(to, bytes);
             return Ok(());
         }
         if let Some(bytes) = self
@@ -349,19 +407,18 @@ impl Dns64 {
         {
             self.counters.client_queries += 1;
             self.counters.local_answers += 1;
-            self.send_client(client, bytes);
+            self.send_client(to, bytes);
             return Ok(());
         }
         let synthesis =
             dns64 && question.qclass == Class::IN && (!reply.cd || self.config.break_dnssec);
         let key = CacheKey::new(&question, &reply, synthesis);
-        if let Some(mut bytes) = self.cache.get(&key, now)
-            && bytes.len() <= wire::reply_limit(reply.edns)
-        {
+        if let Some(mut bytes) = self.cache.get(&key, now) {
             bytes[..2].copy_from_slice(&reply.id.to_be_bytes());
             self.counters.client_queries += 1;
             self.counters.cache_hits += 1;
-            self.send_client(client, bytes);
+            let bytes = fit(to, reply, &question, bytes);
+            self.send_client(to, bytes);
             return Ok(());
         }
         if self.inflight.len() >= self.config.max_outstanding {
@@ -386,7 +443,7 @@ impl Dns64 {
         let q = Query {
             key,
             tcp: false,
-            client,
+            client: to,
             reply,
             question,
             stage,
@@ -449,23 +506,24 @@ impl Dns64 {
     }
 
     /// The final answer to a query: cached, then sent.
-    fn answer(&mut self, now: Instant, q: &Query, mut bytes: Vec<u8>) {
-        // An answer that came over TCP may not fit the client's UDP size:
-        // TC tells it to ask over TCP (RFC 7766 §6.2.1).
-        if bytes.len() > wire::reply_limit(q.reply.edns)
-            && let Ok(m) = Message::from_octets(&bytes[..])
-        {
-            let h = m.header();
-            bytes = wire::truncated(q.reply, &q.question, h.rcode(), h.ra());
+    fn answer(&mut self, now: Instant, q: &Query, bytes: Vec<u8>) {
+        // The whole answer is cached, never a truncated one (RFC 2181 §9):
+        // the client's retry over TCP then comes from the cache.
+        if bytes.get(2).is_some_and(|f| f & 0x02 == 0) {
+            self.cache.insert(q.key.clone(), &bytes, now);
         }
-        self.cache.insert(q.key.clone(), &bytes, now);
+        let bytes = fit(q.client, q.reply, &q.question, bytes);
         self.send_client(q.client, bytes);
     }
 
-    fn send_client(&mut self, client: SocketAddr, payload: Vec<u8>) {
+    fn send_client(&mut self, to: ClientTo, payload: Vec<u8>) {
         self.counters.client_answers += 1;
+        let destination = match to {
+            ClientTo::Udp(a) => Dns64Destination::Client(a),
+            ClientTo::Tcp(conn) => Dns64Destination::ClientTcp { conn },
+        };
         self.transmits.push_back(Transmit {
-            destination: Dns64Destination::Client(client),
+            destination,
             payload,
         });
     }
