@@ -102,6 +102,8 @@ extern crate alloc;
 extern crate std;
 
 pub mod client;
+#[cfg(feature = "tokio")]
+pub mod driver;
 #[cfg(feature = "std")]
 pub mod file_store;
 pub mod lease;
