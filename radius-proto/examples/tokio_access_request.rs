@@ -35,7 +35,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut seed = [0u8; 32];
     std::fs::File::open("/dev/urandom")?.read_exact(&mut seed)?;
     let client = Client::new(config, SeededRng::from_seed(seed))?;
-    let nas = RadiusClientDriver::bind(client, "127.0.0.1:0".parse()?).await?;
+    let nas = RadiusClientDriver::bind(client, "127.0.0.1:0".parse()?, 1024).await?;
 
     let attributes = [Attribute::bytes(attr::USER_NAME, user.as_bytes())];
     let answer = nas

@@ -71,7 +71,7 @@
 //!
 //! ```text
 //! let client = Client::new(config, rng)?;
-//! let nas = RadiusClientDriver::bind(client, "127.0.0.1:0".parse()?).await?;
+//! let nas = RadiusClientDriver::bind(client, "127.0.0.1:0".parse()?, 1024).await?;
 //! let answer = nas.authenticate(&[Attribute::bytes(attr::USER_NAME, b"alice")],
 //!                               Some(b"wonderland")).await?;
 //! assert_eq!(answer.code, Code::AccessAccept);

@@ -27,6 +27,10 @@ pub enum RadiusDriverError {
     /// No server answered within the configured tries (RFC 2865 §2.5).
     #[error("no server answered")]
     Timeout,
+    /// More requests wait for an Identifier than the driver's bound
+    /// (`max_queued`): back-pressure, the request was not sent.
+    #[error("too many requests waiting for an identifier")]
+    QueueFull,
     /// The driver's task has ended (its runtime shut down or a socket failed).
     #[error("the driver has stopped")]
     Stopped,
@@ -51,22 +55,25 @@ pub struct RadiusClientDriver {
 impl RadiusClientDriver {
     /// Binds one UDP socket per configured source on `local` (port 0: each
     /// gets its own port, as RFC 2865 §3's Identifier spaces need) and
-    /// spawns the task on the current tokio runtime.
-    pub async fn bind(client: Client, local: SocketAddr) -> io::Result<Self> {
+    /// spawns the task on the current tokio runtime. At most `max_queued`
+    /// requests wait for a free Identifier; beyond, a request fails with
+    /// [`RadiusDriverError::QueueFull`].
+    pub async fn bind(client: Client, local: SocketAddr, max_queued: usize) -> io::Result<Self> {
         let mut sockets = Vec::new();
         for _ in 0..client.capacity() / 256 {
             sockets.push(UdpSocket::bind(local).await?);
         }
-        Ok(Self::spawn(client, sockets))
+        Ok(Self::spawn(client, sockets, max_queued))
     }
 
     /// Spawns the task with the caller's sockets, one per
-    /// [`crate::client::ClientConfig::sources`], in source order.
+    /// [`crate::client::ClientConfig::sources`], in source order (see
+    /// [`Self::bind`] for `max_queued`).
     ///
     /// # Panics
     ///
     /// When the number of sockets differs from the client's sources.
-    pub fn spawn(client: Client, sockets: Vec<UdpSocket>) -> Self {
+    pub fn spawn(client: Client, sockets: Vec<UdpSocket>, max_queued: usize) -> Self {
         assert_eq!(
             sockets.len(),
             client.capacity() / 256,
@@ -84,7 +91,7 @@ impl RadiusClientDriver {
             )));
         }
         tokio::spawn(async move {
-            run(client, sockets, rx, input_rx).await;
+            run(client, sockets, rx, input_rx, max_queued).await;
             for r in readers {
                 r.abort();
             }
@@ -197,6 +204,7 @@ async fn run(
     sockets: Vec<Arc<UdpSocket>>,
     mut commands: mpsc::UnboundedReceiver<Command>,
     mut input: mpsc::Receiver<(usize, SocketAddr, Vec<u8>)>,
+    max_queued: usize,
 ) {
     let clock = StdClock::new();
     let mut waiting: Vec<(RequestHandle, Waiter)> = Vec::new();
@@ -238,7 +246,11 @@ async fn run(
             }));
         tokio::select! {
             c = commands.recv(), if open => match c {
-                Some(c) => fifo.push_back(c),
+                Some(c) if fifo.len() < max_queued
+                    || client.outstanding() < client.capacity() => fifo.push_back(c),
+                Some(c) => {
+                    let _ = c.reply.send(Err(RadiusDriverError::QueueFull));
+                }
                 None => open = false,
             },
             Some((source, from, bytes)) = input.recv() => {

@@ -647,7 +647,7 @@ fn freeradius_through_the_tokio_driver() {
         )]);
         cfg.nas_identifier = Some(b"nas".to_vec());
         let client = Client::new(cfg, SeededRng::from_u64(11)).unwrap();
-        let nas = RadiusClientDriver::bind(client, "127.0.0.1:0".parse().unwrap())
+        let nas = RadiusClientDriver::bind(client, "127.0.0.1:0".parse().unwrap(), 1024)
             .await
             .unwrap();
 
@@ -696,6 +696,7 @@ fn freeradius_through_the_tokio_driver() {
         let bare = RadiusClientDriver::bind(
             Client::new(no_nas, SeededRng::from_u64(12)).unwrap(),
             "127.0.0.1:0".parse().unwrap(),
+            1024,
         )
         .await
         .unwrap();
@@ -720,10 +721,70 @@ fn freeradius_through_the_tokio_driver() {
         let nas = RadiusClientDriver::bind(
             Client::new(cfg, SeededRng::from_u64(13)).unwrap(),
             "127.0.0.1:0".parse().unwrap(),
+            1024,
         )
         .await
         .unwrap();
         let e = nas.authenticate(&user(b"alice"), Some(b"wonderland")).await;
         assert_eq!(e.unwrap_err(), RadiusDriverError::Timeout);
     });
+}
+
+/// `radclient` against the listener run by the tokio driver: the
+/// application gets the verified requests from a channel and answers
+/// through the driver (ACK for a known session, NAK 503 otherwise); a
+/// request with the wrong secret never reaches it.
+#[cfg(feature = "tokio")]
+#[test]
+fn radclient_against_the_tokio_dynauth_driver() {
+    use radius_proto::driver::DynAuthDriver;
+    if skip("radclient_against_the_tokio_dynauth_driver") {
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (driver, mut requests) = rt.block_on(async {
+        let server = DynAuthServer::new(DynAuthConfig::new(vec![DynAuthClient {
+            addr: [127, 0, 0, 1].into(),
+            secret: Secret::new(&b"coa-secret"[..]),
+        }]));
+        DynAuthDriver::bind(server, "127.0.0.1:0".parse().unwrap(), 16)
+            .await
+            .unwrap()
+    });
+    let addr = driver.local_addr();
+    let app = rt.spawn(async move {
+        let mut seen = 0;
+        while let Some(r) = requests.recv().await {
+            seen += 1;
+            let a = match r.selector.acct_session_id.as_deref() {
+                Some(b"sess-1") => Answer::Ack,
+                _ => Answer::Nak(ErrorCause::SESSION_CONTEXT_NOT_FOUND),
+            };
+            driver.respond(r.handle, a);
+        }
+        seen
+    });
+    let run = |kind: &'static str, secret: &'static str, attrs: &'static str| {
+        rt.block_on(async move {
+            tokio::task::spawn_blocking(move || radclient(addr, kind, secret, attrs)).await
+        })
+        .unwrap()
+    };
+    let (ok, out) = run("disconnect", "coa-secret", "Acct-Session-Id = \"sess-1\"\n");
+    assert!(ok && out.contains("Received Disconnect-ACK"), "{out}");
+    let (_, out) = run("coa", "coa-secret", "Acct-Session-Id = \"nope\"\n");
+    assert!(
+        out.contains("Received CoA-NAK") && out.contains("Session-Context-Not-Found"),
+        "{out}"
+    );
+    let (ok, out) = run(
+        "disconnect",
+        "wrong-secret",
+        "Acct-Session-Id = \"sess-1\"\n",
+    );
+    assert!(!ok && !out.contains("Received"), "{out}");
+    app.abort();
 }
