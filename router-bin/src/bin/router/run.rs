@@ -16,7 +16,7 @@ use tracing::{debug, info, warn};
 
 use crate::config::Config;
 use crate::datapath::{self, Counters};
-use crate::dhcp::{LanDhcp, Wake};
+use crate::dhcp::LanDhcp;
 use crate::firewall;
 use crate::wan::{Action, Wan};
 
@@ -239,7 +239,6 @@ async fn serve(
     let mut frame = vec![0u8; 2048];
     let mut packet = vec![0u8; 2048];
     let mut out = vec![0u8; 2048];
-    let mut dgram = vec![0u8; 1600];
     let mut shutdown: Option<Instant> = None;
     // When to look for a failed WAN interface again: fixed once set, so
     // steady LAN or DHCP traffic cannot keep pushing it back.
@@ -262,9 +261,6 @@ async fn serve(
         }
         let far = Instant::now() + Duration::from_secs(3600);
         let mut next = wan.deadline().map_or(far, Instant::from_std);
-        if let Some(t) = dhcp.as_ref().and_then(LanDhcp::deadline) {
-            next = next.min(Instant::from_std(t));
-        }
         if let Some(t) = shutdown {
             next = next.min(t);
         }
@@ -276,7 +272,7 @@ async fn serve(
         }
         let dhcp_wait = async {
             match &mut dhcp {
-                Some(d) => d.wait(&mut dgram).await,
+                Some(d) => d.step().await,
                 None => std::future::pending().await,
             }
         };
@@ -330,12 +326,7 @@ async fn serve(
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             },
-            w = dhcp_wait => match (w, &mut dhcp) {
-                (Wake::Datagram(n), Some(d)) => d.handle(&dgram[..n]),
-                (Wake::Written(r), Some(d)) => d.written(r),
-                (Wake::RecvError(e), _) => warn!("DHCP receive: {e}"),
-                (_, None) => {}
-            },
+            () = dhcp_wait => {}
             Some((cmd, reply)) = ctl_rx.recv() => {
                 let text = match cmd.as_str() {
                     "status" => status(&wan, &counters, dhcp.as_ref()),
@@ -359,9 +350,6 @@ async fn serve(
                     }
                 }
                 wan.on_timeout();
-                if let Some(d) = &mut dhcp {
-                    d.on_timeout();
-                }
             },
             _ = sigterm.recv() => begin_shutdown(&mut wan, &mut shutdown, "SIGTERM"),
             _ = sigint.recv() => begin_shutdown(&mut wan, &mut shutdown, "SIGINT"),
