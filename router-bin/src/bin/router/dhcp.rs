@@ -92,7 +92,7 @@ impl LanDhcp {
         if !self.configured_dns.is_empty() || dns.is_empty() || dns == self.dns {
             return;
         }
-        let clock = self.driver.clock().clone();
+        let clock = *self.driver.clock();
         let Some(server) = self.driver.server_mut() else {
             // The server's pending changes belong to the write in flight.
             self.deferred_dns = Some(dns);
