@@ -61,7 +61,7 @@
 //!
 //! # The `tokio` feature
 //!
-//! With the optional `tokio` feature, [`driver`] runs the machines for an
+//! With the optional `tokio` feature, `driver` runs the machines for an
 //! async application: `RadiusClientDriver` owns the client and its source
 //! sockets (send a request, `await` the verified answer; retransmission,
 //! failover and a FIFO for requests beyond the free Identifiers inside), and
