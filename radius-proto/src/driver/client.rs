@@ -147,7 +147,8 @@ impl RadiusClientDriver {
 
     /// Submits any request built by `submit` on the machine and awaits its
     /// answer. While every Identifier is in flight the request waits in
-    /// FIFO order for a free one.
+    /// FIFO order for a free one; dropping the future meanwhile withdraws
+    /// it (it is never sent).
     pub async fn request<F>(&self, submit: F) -> Result<Response, RadiusDriverError>
     where
         F: FnOnce(&mut Client, Instant) -> Result<RequestHandle, Error> + Send + 'static,
@@ -214,6 +215,10 @@ async fn run(
     loop {
         while client.outstanding() < client.capacity() {
             let Some(c) = fifo.pop_front() else { break };
+            if c.reply.is_closed() {
+                // Its caller stopped waiting (dropped the future): not sent.
+                continue;
+            }
             match (c.submit)(&mut client, clock.now()) {
                 Ok(h) => waiting.push((h, c.reply)),
                 Err(e) => {
