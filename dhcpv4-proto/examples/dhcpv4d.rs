@@ -26,26 +26,27 @@
 //! routes = [{ destination = "198.51.100.0", prefix_len = 24, router = "192.0.2.254" }]  # option 121
 //! ```
 //!
-//! Replies to clients without an address are broadcast to
-//! 255.255.255.255:68 on the interface (`SO_BINDTODEVICE`, `SO_BROADCAST`);
-//! a reply for `ciaddr` or a relay is unicast. Leases are appended to the
-//! journal and fsynced before any ACK leaves (several requests received
-//! together share one fsync). Lease times are kept on a clock counted from
+//! The socket, the replies and the lease commits are the crate's tokio
+//! driver ([`dhcpv4_proto::driver`]): replies to clients without an address
+//! are broadcast to 255.255.255.255:68 on the interface (`SO_BINDTODEVICE`,
+//! `SO_BROADCAST`); a reply for `ciaddr` or a relay is unicast. Leases are
+//! appended to the journal and fsynced before any ACK leaves (the requests
+//! received during one write share the next fsync). Lease times are kept on a clock counted from
 //! the UNIX epoch, so they survive a restart.
 
 use std::io::{self, Write};
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
+use std::net::Ipv4Addr;
 use std::path::PathBuf;
 
+use dhcpv4_proto::driver::Dhcpv4ServerDriver;
 use dhcpv4_proto::file_store::FileStore;
 use dhcpv4_proto::lease::LeaseStore;
 use dhcpv4_proto::server::{
-    Destination, PoolConfig, Reservation, ReservationKey, Server, ServerConfig, ServerEvent,
+    PoolConfig, Reservation, ReservationKey, Server, ServerConfig, ServerEvent,
 };
 use dhcpv4_proto::wire::{DomainName, Route};
 use proto_core::{Duration, StdClock};
 use serde::Deserialize;
-use socket2::{Domain, Protocol, Socket, Type};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -132,16 +133,7 @@ fn server_config(cfg: &Config) -> Result<ServerConfig, String> {
     Ok(sc)
 }
 
-fn socket(interface: &str) -> io::Result<UdpSocket> {
-    let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
-    s.set_reuse_address(true)?;
-    s.set_broadcast(true)?;
-    s.bind_device(Some(interface.as_bytes()))?;
-    s.bind(&SocketAddr::from((Ipv4Addr::UNSPECIFIED, 67)).into())?;
-    Ok(s.into())
-}
-
-fn run() -> Result<(), String> {
+async fn run() -> Result<(), String> {
     let path = std::env::args()
         .nth(1)
         .ok_or("usage: dhcpv4d CONFIG.toml")?;
@@ -163,78 +155,19 @@ fn run() -> Result<(), String> {
     }
     let leases = store.load().map_err(|e| e.to_string())?;
     let ignored = server.restore(leases);
-    let sock = socket(&cfg.interface).map_err(|e| format!("socket on {}: {e}", cfg.interface))?;
-    sock.set_nonblocking(true).map_err(|e| e.to_string())?;
+    let mut driver = Dhcpv4ServerDriver::bind(&cfg.interface, 1, server, store, clock)
+        .map_err(|e| format!("socket on {}: {e}", cfg.interface))?;
     println!(
         "ready on {} ({} leases restored, {ignored} outside the pool)",
         cfg.interface, report.records
     );
-    let mut buf = vec![0u8; 2048];
     let mut out = io::BufWriter::new(io::stdout().lock());
-    // Idle: block in recv with a timeout. Busy: stay non-blocking and take
-    // up to BATCH datagrams per lease-file commit (one fsync per batch).
-    const BATCH: usize = 256;
-    let mut blocking = false;
-    let mut next_tick = clock.now();
     loop {
-        let mut got = 0;
-        while got < BATCH {
-            match sock.recv_from(&mut buf) {
-                Ok((n, _)) => {
-                    got += 1;
-                    let _ = server.handle_input(clock.now(), 1, &buf[..n]);
-                    if blocking {
-                        blocking = false;
-                        sock.set_nonblocking(true).map_err(|e| e.to_string())?;
-                    }
-                }
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    if got > 0 || blocking {
-                        break;
-                    }
-                    // Nothing queued: wait for the next datagram or timer.
-                    let now = clock.now();
-                    let wait = server
-                        .poll_timeout()
-                        .map_or(Duration::from_secs(1), |t| t.saturating_duration_since(now))
-                        .clamp(Duration::from_millis(1), Duration::from_secs(1));
-                    sock.set_nonblocking(false).map_err(|e| e.to_string())?;
-                    sock.set_read_timeout(Some(wait))
-                        .map_err(|e| e.to_string())?;
-                    blocking = true;
-                }
-                Err(e) => {
-                    eprintln!("recv: {e}");
-                    break;
-                }
-            }
-        }
-        let now = clock.now();
-        if now >= next_tick || server.poll_timeout().is_some_and(|t| t <= now) {
-            server.handle_timeout(now);
-            next_tick = now + Duration::from_millis(100);
-        }
-        if let Err(e) = server.commit_to(&mut store) {
-            eprintln!("lease store write failed, replies dropped: {e}");
-        }
-        while let Some(t) = server.poll_transmit() {
-            let to = match t.destination {
-                Destination::Unicast { address, .. } => address,
-                Destination::Broadcast { .. } | Destination::Link { .. } => {
-                    SocketAddrV4::new(Ipv4Addr::BROADCAST, 68)
-                }
-            };
-            if let Err(e) = sock.send_to(&t.payload, to) {
-                eprintln!("send to {to}: {e}");
-            }
+        if let Err(e) = driver.step().await {
+            eprintln!("{e}");
         }
         let mut wrote = false;
-        while let Some(e) = server.poll_event() {
+        while let Some(e) = driver.poll_event() {
             wrote = true;
             let _ = match e {
                 ServerEvent::Leased(l) => writeln!(
@@ -262,8 +195,9 @@ fn hex(b: &[u8]) -> String {
         .join(":")
 }
 
-fn main() {
-    if let Err(e) = run() {
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    if let Err(e) = run().await {
         eprintln!("dhcpv4d: {e}");
         std::process::exit(1);
     }

@@ -53,6 +53,14 @@
 //!
 //! The `dhcpv4d` example runs the server on a real socket.
 //!
+//! # The `tokio` feature
+//!
+//! With the optional `tokio` feature, `driver::Dhcpv4ServerDriver` runs
+//! the server on a UDP socket bound to one interface (`SO_BINDTODEVICE`,
+//! port 67) with a [`lease::LeaseStore`], keeping the commit discipline (no
+//! ACK before its lease is durable; the write on tokio's blocking pool).
+//! `examples/dhcpv4d.rs` is a whole server on it.
+//!
 //! # Example
 //!
 //! ```
@@ -102,6 +110,8 @@ extern crate alloc;
 extern crate std;
 
 pub mod client;
+#[cfg(feature = "tokio")]
+pub mod driver;
 #[cfg(feature = "std")]
 pub mod file_store;
 pub mod lease;

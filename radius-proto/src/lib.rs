@@ -59,6 +59,24 @@
 //! datagram goes from; answers come back through
 //! [`client::Client::handle_input_on`] with the socket they arrived on. Secrets are [`Secret`]s, whose `Debug` prints `<redacted>`.
 //!
+//! # The `tokio` feature
+//!
+//! With the optional `tokio` feature, `driver` runs the machines for an
+//! async application: `RadiusClientDriver` owns the client and its source
+//! sockets (send a request, `await` the verified answer; retransmission,
+//! failover and a FIFO for requests beyond the free Identifiers inside), and
+//! `DynAuthDriver` owns the CoA/Disconnect listener's socket. An
+//! Access-Request answered by FreeRADIUS through the driver is
+//! `examples/tokio_access_request.rs`:
+//!
+//! ```text
+//! let client = Client::new(config, rng)?;
+//! let nas = RadiusClientDriver::bind(client, "127.0.0.1:0".parse()?, 1024).await?;
+//! let answer = nas.authenticate(&[Attribute::bytes(attr::USER_NAME, b"alice")],
+//!                               Some(b"wonderland")).await?;
+//! assert_eq!(answer.code, Code::AccessAccept);
+//! ```
+//!
 //! # Example
 //!
 //! ```
@@ -115,6 +133,8 @@ extern crate std;
 pub mod client;
 pub mod crypto;
 pub mod dict;
+#[cfg(feature = "tokio")]
+pub mod driver;
 pub mod dynauth;
 mod error;
 pub mod wire;

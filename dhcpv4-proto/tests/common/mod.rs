@@ -19,6 +19,8 @@ pub fn daemon() -> PathBuf {
                     "dhcpv4-proto",
                     "--example",
                     "dhcpv4d",
+                    "--features",
+                    "tokio",
                 ])
                 .current_dir(env!("CARGO_MANIFEST_DIR"))
                 .status()

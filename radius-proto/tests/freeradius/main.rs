@@ -622,3 +622,169 @@ fn freeradius_answers_a_thousand_concurrent_requests_over_four_sources() {
         c.stats()
     );
 }
+
+/// The tokio driver against FreeRADIUS: the Access-Request of
+/// `examples/tokio_access_request.rs`, a reject, an Accounting-Request, and
+/// 300 requests at once over one source socket: the 44 beyond its 256
+/// Identifiers wait in the driver's FIFO and are all answered.
+#[cfg(feature = "tokio")]
+#[test]
+fn freeradius_through_the_tokio_driver() {
+    use radius_proto::driver::{RadiusClientDriver, RadiusDriverError};
+    if skip("freeradius_through_the_tokio_driver") {
+        return;
+    }
+    let r = Radiusd::start();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut cfg = ClientConfig::new(vec![ServerConfig::new(
+            r.auth,
+            r.acct,
+            Secret::new(SECRET.as_bytes()),
+        )]);
+        cfg.nas_identifier = Some(b"nas".to_vec());
+        let client = Client::new(cfg, SeededRng::from_u64(11)).unwrap();
+        let nas = RadiusClientDriver::bind(client, "127.0.0.1:0".parse().unwrap(), 1024)
+            .await
+            .unwrap();
+
+        let a = nas
+            .authenticate(&user(b"alice"), Some(b"wonderland"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}\n{}", r.log()));
+        assert_eq!(a.code, Code::AccessAccept);
+        let reply = AccessReply::from_packet(&a.packet().unwrap());
+        assert_eq!(reply.framed_ip, Some([192, 0, 2, 7].into()));
+        let no = nas.authenticate(&user(b"alice"), Some(b"wrong")).await;
+        assert_eq!(no.unwrap().code, Code::AccessReject);
+
+        let mut start = AccountingRecord::new(AcctStatusType::Start, b"drv-1");
+        start.user_name = Some(b"alice");
+        let extra = [Attribute::new(
+            attr::NAS_IP_ADDRESS,
+            Value::Ipv4([127, 0, 0, 1].into()),
+        )];
+        start.extra = &extra;
+        let ack = nas.account(&start).await.unwrap();
+        assert_eq!(ack.code, Code::AccountingResponse);
+
+        let many: Vec<_> = (0..300)
+            .map(|_| {
+                let nas = nas.clone();
+                tokio::spawn(async move {
+                    nas.authenticate(&user(b"alice"), Some(b"wonderland"))
+                        .await
+                        .map(|a| a.code)
+                })
+            })
+            .collect();
+        for h in many {
+            assert_eq!(h.await.unwrap(), Ok(Code::AccessAccept), "{}", r.log());
+        }
+
+        // A request the machine refuses comes back at once as Refused.
+        let mut no_nas = ClientConfig::new(vec![ServerConfig::new(
+            r.auth,
+            r.acct,
+            Secret::new(SECRET.as_bytes()),
+        )]);
+        no_nas.max_tries = 1;
+        no_nas.timeout = StdDuration::from_millis(200);
+        let bare = RadiusClientDriver::bind(
+            Client::new(no_nas, SeededRng::from_u64(12)).unwrap(),
+            "127.0.0.1:0".parse().unwrap(),
+            1024,
+        )
+        .await
+        .unwrap();
+        let only_name = [Attribute::bytes(attr::USER_NAME, b"alice")];
+        assert!(matches!(
+            bare.authenticate(&only_name, Some(b"wonderland")).await,
+            Err(RadiusDriverError::Refused(_))
+        ));
+    });
+    // No answer at all (the server is gone): Timeout after the tries.
+    let (auth, acct) = (r.auth, r.acct);
+    drop(r);
+    rt.block_on(async {
+        let mut cfg = ClientConfig::new(vec![ServerConfig::new(
+            auth,
+            acct,
+            Secret::new(SECRET.as_bytes()),
+        )]);
+        cfg.nas_identifier = Some(b"nas".to_vec());
+        cfg.max_tries = 2;
+        cfg.timeout = StdDuration::from_millis(100);
+        let nas = RadiusClientDriver::bind(
+            Client::new(cfg, SeededRng::from_u64(13)).unwrap(),
+            "127.0.0.1:0".parse().unwrap(),
+            1024,
+        )
+        .await
+        .unwrap();
+        let e = nas.authenticate(&user(b"alice"), Some(b"wonderland")).await;
+        assert_eq!(e.unwrap_err(), RadiusDriverError::Timeout);
+    });
+}
+
+/// `radclient` against the listener run by the tokio driver: the
+/// application gets the verified requests from a channel and answers
+/// through the driver (ACK for a known session, NAK 503 otherwise); a
+/// request with the wrong secret never reaches it.
+#[cfg(feature = "tokio")]
+#[test]
+fn radclient_against_the_tokio_dynauth_driver() {
+    use radius_proto::driver::DynAuthDriver;
+    if skip("radclient_against_the_tokio_dynauth_driver") {
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (driver, mut requests) = rt.block_on(async {
+        let server = DynAuthServer::new(DynAuthConfig::new(vec![DynAuthClient {
+            addr: [127, 0, 0, 1].into(),
+            secret: Secret::new(&b"coa-secret"[..]),
+        }]));
+        DynAuthDriver::bind(server, "127.0.0.1:0".parse().unwrap(), 16)
+            .await
+            .unwrap()
+    });
+    let addr = driver.local_addr();
+    let app = rt.spawn(async move {
+        let mut seen = 0;
+        while let Some(r) = requests.recv().await {
+            seen += 1;
+            let a = match r.selector.acct_session_id.as_deref() {
+                Some(b"sess-1") => Answer::Ack,
+                _ => Answer::Nak(ErrorCause::SESSION_CONTEXT_NOT_FOUND),
+            };
+            driver.respond(r.handle, a);
+        }
+        seen
+    });
+    let run = |kind: &'static str, secret: &'static str, attrs: &'static str| {
+        rt.block_on(async move {
+            tokio::task::spawn_blocking(move || radclient(addr, kind, secret, attrs)).await
+        })
+        .unwrap()
+    };
+    let (ok, out) = run("disconnect", "coa-secret", "Acct-Session-Id = \"sess-1\"\n");
+    assert!(ok && out.contains("Received Disconnect-ACK"), "{out}");
+    let (_, out) = run("coa", "coa-secret", "Acct-Session-Id = \"nope\"\n");
+    assert!(
+        out.contains("Received CoA-NAK") && out.contains("Session-Context-Not-Found"),
+        "{out}"
+    );
+    let (ok, out) = run(
+        "disconnect",
+        "wrong-secret",
+        "Acct-Session-Id = \"sess-1\"\n",
+    );
+    assert!(!ok && !out.contains("Received"), "{out}");
+    app.abort();
+}

@@ -1,20 +1,21 @@
 //! The RFC 5176 listener glue: Disconnect-Request and CoA-Request over a
-//! UDP socket, verified by `radius-proto`'s `DynAuthServer`; which
-//! sessions a request names.
+//! UDP socket, verified by `radius-proto`'s `DynAuthServer` run by its
+//! tokio driver (`DynAuthDriver`); which sessions a request names, and what
+//! the engine does about it.
 
 use std::io;
 
-use proto_core::Instant;
 use radius_proto::dict::{
     AccessReply, RP_DOWNSTREAM_SPEED_LIMIT, RP_UPSTREAM_SPEED_LIMIT, VENDOR_ROARING_PENGUIN,
 };
+use radius_proto::driver::DynAuthDriver;
 use radius_proto::dynauth::{
-    Answer, DynAuthClient, DynAuthConfig, DynAuthRequest, DynAuthServer, ErrorCause, Event,
-    RequestKind, SessionSelector,
+    Answer, DynAuthClient, DynAuthConfig, DynAuthRequest, DynAuthServer, ErrorCause, RequestKind,
+    SessionSelector,
 };
 use radius_proto::wire::{Value, attr};
 use radius_proto::{Packet, Secret};
-use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
 
 use crate::bng::config::Config;
 use crate::bng::datapath::Dir;
@@ -22,12 +23,17 @@ use crate::bng::engine::{Bng, cause};
 use crate::bng::sessions::Session;
 use crate::bng::shaper::Shaper;
 
-/// The listener machine and its socket.
+/// The listener: `radius-proto`'s tokio driver owns the machine and the
+/// socket; verified requests come out of `requests`.
 pub struct Coa {
-    server: DynAuthServer,
-    /// The socket.
-    pub sock: UdpSocket,
+    driver: DynAuthDriver,
+    /// Verified requests to act on and answer.
+    pub requests: mpsc::Receiver<DynAuthRequest>,
 }
+
+/// Verified requests queued for the engine at most (the machine's
+/// `max_pending` bounds the unanswered ones too).
+const BACKLOG: usize = 64;
 
 impl Coa {
     /// Binds the listener of `cfg.coa` (which must be present).
@@ -48,48 +54,21 @@ impl Coa {
             dc.nas_identifier = Some(r.nas_identifier.as_bytes().to_vec());
             dc.nas_ip = r.nas_ip;
         }
-        let sock = UdpSocket::bind(c.listen)
+        let (driver, requests) = DynAuthDriver::bind(DynAuthServer::new(dc), c.listen, BACKLOG)
             .await
             .map_err(|e| io::Error::new(e.kind(), format!("coa.listen {}: {e}", c.listen)))?;
-        Ok(Some(Coa {
-            server: DynAuthServer::new(dc),
-            sock,
-        }))
-    }
-
-    /// One datagram.
-    pub fn handle_datagram(&mut self, now: Instant, from: std::net::SocketAddr, data: &[u8]) {
-        if let Err(e) = self.server.handle_input(now, from, data) {
-            tracing::debug!(%from, "dynamic-authorization datagram dropped: {e}");
-        }
+        Ok(Some(Coa { driver, requests }))
     }
 
     /// Answers request `handle`.
-    pub fn respond(&mut self, now: Instant, handle: u64, answer: Answer) {
-        if let Err(e) = self.server.respond(now, handle, answer) {
-            tracing::debug!("dynamic-authorization answer not sent: {e}");
-        }
+    pub fn respond(&mut self, handle: u64, answer: Answer) {
+        self.driver.respond(handle, answer);
     }
 
-    /// Runs the machine's timers.
-    pub fn handle_timeout(&mut self, now: Instant) {
-        self.server.handle_timeout(now);
-    }
-
-    /// When to call [`Coa::handle_timeout`].
-    pub fn poll_timeout(&self) -> Option<Instant> {
-        self.server.poll_timeout()
-    }
-
-    /// Sends the queued answers; returns the requests to act on.
+    /// The requests that arrived; acted on by the engine's pump.
     pub fn flush(&mut self) -> Vec<DynAuthRequest> {
-        while let Some(t) = self.server.poll_transmit() {
-            if let Err(e) = self.sock.try_send_to(&t.payload, t.destination) {
-                tracing::warn!(to = %t.destination, "dynamic-authorization answer not sent: {e}");
-            }
-        }
         let mut out = Vec::new();
-        while let Some(Event::Request(r)) = self.server.poll_event() {
+        while let Ok(r) = self.requests.try_recv() {
             out.push(r);
         }
         out
@@ -128,9 +107,8 @@ impl Bng {
                 }
             }
         };
-        let now = self.clock.now();
         if let Some(c) = &mut self.coa {
-            c.respond(now, req.handle, answer);
+            c.respond(req.handle, answer);
         }
     }
 

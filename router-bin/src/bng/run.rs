@@ -14,7 +14,6 @@ use pppoe_proto::AcConfig;
 use pppoe_proto::wire::EthernetAddress;
 use proto_core::{SeededRng, StdClock};
 use std::sync::Arc;
-use tokio::net::UdpSocket;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
@@ -37,7 +36,8 @@ enum Input {
     Tun(io::Result<usize>),
     /// A datagram on RADIUS source socket `.0`.
     Radius(usize, io::Result<(usize, std::net::SocketAddr)>),
-    Coa(io::Result<(usize, std::net::SocketAddr)>),
+    /// A verified Disconnect/CoA request (`None`: the listener stopped).
+    Coa(Option<radius_proto::dynauth::DynAuthRequest>),
     /// A RADIUS socket with datagrams waiting became writable.
     RadiusWritable(io::Result<()>),
     Connection(io::Result<tokio::net::UnixStream>),
@@ -90,12 +90,9 @@ async fn radius_writable(radius: Option<&Radius>) -> io::Result<()> {
     }
 }
 
-async fn recv_udp(
-    sock: Option<&UdpSocket>,
-    buf: &mut [u8],
-) -> io::Result<(usize, std::net::SocketAddr)> {
-    match sock {
-        Some(s) => s.recv_from(buf).await,
+async fn recv_coa(coa: Option<&mut Coa>) -> Option<radius_proto::dynauth::DynAuthRequest> {
+    match coa {
+        Some(c) => c.requests.recv().await,
         None => std::future::pending().await,
     }
 }
@@ -259,7 +256,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     let mut stop_at: Option<tokio::time::Instant> = None;
     let (mut disc_buf, mut ses_buf) = (vec![0u8; 2048], vec![0u8; 2048]);
     let (mut tun_buf, mut out_buf) = (vec![0u8; HEADROOM + 65536], vec![0u8; 2048]);
-    let (mut radius_buf, mut coa_buf) = (vec![0u8; 4096], vec![0u8; 4096]);
+    let mut radius_buf = vec![0u8; 4096];
     if let Some(r) = &mut bng.radius {
         r.accounting_on_off(true);
         tracing::info!("Accounting-On queued: sessions are accepted once it is answered");
@@ -303,7 +300,6 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         let next = [
             link_deadline,
             bng.radius.as_ref().and_then(Radius::poll_timeout),
-            bng.coa.as_ref().and_then(Coa::poll_timeout),
         ]
         .into_iter()
         .flatten()
@@ -321,7 +317,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             r = bng.out.recv(&mut ses_buf) => Input::Session(r),
             r = bng.tun.recv(&mut tun_buf[HEADROOM..]) => Input::Tun(r),
             (i, r) = recv_radius(bng.radius.as_ref(), &mut radius_buf) => Input::Radius(i, r),
-            r = recv_udp(bng.coa.as_ref().map(|c| &c.sock), &mut coa_buf) => Input::Coa(r),
+            r = recv_coa(bng.coa.as_mut()) => Input::Coa(r),
             r = radius_writable(bng.radius.as_ref()) => Input::RadiusWritable(r),
             r = listener.accept() => Input::Connection(r.map(|(s, _)| s)),
             c = ctl_rx.recv() => Input::Command(c),
@@ -352,16 +348,15 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                     r.handle_datagram(now, source, from, &radius_buf[..n]);
                 }
             }
-            Input::Coa(Ok((n, from))) => {
-                if let Some(c) = &mut bng.coa {
-                    c.handle_datagram(now, from, &coa_buf[..n]);
-                }
+            Input::Coa(Some(req)) => bng.on_dynauth(req),
+            Input::Coa(None) => {
+                tracing::warn!("the dynamic-authorization listener stopped");
+                bng.coa = None;
             }
             Input::Discovery(Err(e))
             | Input::Session(Err(e))
             | Input::Tun(Err(e))
             | Input::Radius(_, Err(e))
-            | Input::Coa(Err(e))
             | Input::RadiusWritable(Err(e))
             | Input::Connection(Err(e)) => {
                 tracing::warn!("receive failed: {e}");
@@ -386,9 +381,6 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                 bng.link.handle_timeout(now);
                 if let Some(r) = &mut bng.radius {
                     r.handle_timeout(now);
-                }
-                if let Some(c) = &mut bng.coa {
-                    c.handle_timeout(now);
                 }
             }
             Input::Tick => bng.housekeeping(),

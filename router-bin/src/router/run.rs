@@ -16,7 +16,7 @@ use tracing::{debug, info, warn};
 
 use crate::router::config::Config;
 use crate::router::datapath::{self, Counters};
-use crate::router::dhcp::{LanDhcp, Wake};
+use crate::router::dhcp::LanDhcp;
 use crate::router::firewall;
 use crate::router::wan::{Action, Wan};
 
@@ -237,7 +237,6 @@ async fn serve(
     let mut frame = vec![0u8; 2048];
     let mut packet = vec![0u8; 2048];
     let mut out = vec![0u8; 2048];
-    let mut dgram = vec![0u8; 1600];
     let mut shutdown: Option<Instant> = None;
     // When to look for a failed WAN interface again: fixed once set, so
     // steady LAN or DHCP traffic cannot keep pushing it back.
@@ -260,9 +259,6 @@ async fn serve(
         }
         let far = Instant::now() + Duration::from_secs(3600);
         let mut next = wan.deadline().map_or(far, Instant::from_std);
-        if let Some(t) = dhcp.as_ref().and_then(LanDhcp::deadline) {
-            next = next.min(Instant::from_std(t));
-        }
         if let Some(t) = shutdown {
             next = next.min(t);
         }
@@ -274,7 +270,7 @@ async fn serve(
         }
         let dhcp_wait = async {
             match &mut dhcp {
-                Some(d) => d.wait(&mut dgram).await,
+                Some(d) => d.step().await,
                 None => std::future::pending().await,
             }
         };
@@ -328,12 +324,7 @@ async fn serve(
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             },
-            w = dhcp_wait => match (w, &mut dhcp) {
-                (Wake::Datagram(n), Some(d)) => d.handle(&dgram[..n]),
-                (Wake::Written(r), Some(d)) => d.written(r),
-                (Wake::RecvError(e), _) => warn!("DHCP receive: {e}"),
-                (_, None) => {}
-            },
+            () = dhcp_wait => {}
             Some((cmd, reply)) = ctl_rx.recv() => {
                 let text = match cmd.as_str() {
                     "status" => status(&wan, &counters, dhcp.as_ref()),
@@ -357,9 +348,6 @@ async fn serve(
                     }
                 }
                 wan.on_timeout();
-                if let Some(d) = &mut dhcp {
-                    d.on_timeout();
-                }
             },
             _ = sigterm.recv() => begin_shutdown(&mut wan, &mut shutdown, "SIGTERM"),
             _ = sigint.recv() => begin_shutdown(&mut wan, &mut shutdown, "SIGINT"),

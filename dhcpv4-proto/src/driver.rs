@@ -1,0 +1,283 @@
+//! The DHCPv4 server on tokio (feature `tokio`): [`Dhcpv4ServerDriver`]
+//! owns the [`Server`] machine, a UDP socket bound to one interface
+//! (`SO_BINDTODEVICE`, port 67, broadcast allowed) and the lease store.
+//!
+//! The lease commit discipline is kept: no ACK leaves before its lease is
+//! durable. The store's write (and its fsync) runs on tokio's blocking
+//! pool, never on the event loop; while it runs the machine is left alone
+//! (datagrams wait in the socket buffer, timers wait), the replies it held
+//! go out when the write succeeds (and are dropped when it fails: the
+//! clients retry), then the datagrams that came meanwhile are handled as
+//! one batch made durable by the next write.
+//!
+//! Use: loop on [`Dhcpv4ServerDriver::step`] (cancel-safe, so it can sit in
+//! a `select!` with the application's other work) and drain
+//! [`Dhcpv4ServerDriver::poll_event`] after each step.
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::string::{String, ToString};
+use std::vec;
+use std::vec::Vec;
+
+use proto_core::StdClock;
+use socket2::{Domain, Protocol, Socket, Type};
+use tokio::net::UdpSocket;
+use tokio::task::JoinHandle;
+
+use crate::lease::LeaseStore;
+use crate::server::{Destination, Server, ServerEvent};
+
+/// Datagrams handled together after a write completes, at most (the rest
+/// wait for the next round).
+const BATCH: usize = 256;
+
+/// A lease write on the blocking pool; it hands the store back.
+type Write<S> = JoinHandle<(S, Result<(), String>)>;
+
+/// What went wrong in one [`Dhcpv4ServerDriver::step`]. The driver goes on.
+#[derive(Debug, thiserror::Error)]
+pub enum Dhcpv4DriverError {
+    /// Receiving failed.
+    #[error("receive: {0}")]
+    Recv(io::Error),
+    /// The lease write failed: the replies held for it were dropped.
+    #[error("lease store write failed, replies dropped: {0}")]
+    Store(String),
+    /// The writer task died with the store: no reply leaves any more.
+    #[error("lease writer died, the store is lost: {0}")]
+    StoreLost(String),
+    /// A reply could not be sent (the client retransmits).
+    #[error("send to {to}: {error}")]
+    Send {
+        /// Where it was going.
+        to: SocketAddrV4,
+        /// Why it failed.
+        error: io::Error,
+    },
+}
+
+/// The DHCPv4 server on one interface. See the [module docs](self).
+pub struct Dhcpv4ServerDriver<S> {
+    sock: UdpSocket,
+    clock: StdClock,
+    interface: u32,
+    server: Server,
+    /// `None` while a write has it (or after the writer died).
+    store: Option<S>,
+    writing: Option<Write<S>>,
+    buf: Vec<u8>,
+    /// Send errors of the last flush, reported by the next `step`.
+    send_errors: Vec<Dhcpv4DriverError>,
+}
+
+impl<S> core::fmt::Debug for Dhcpv4ServerDriver<S> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Dhcpv4ServerDriver")
+            .field("sock", &self.sock)
+            .field("interface", &self.interface)
+            .field("writing", &self.writing.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A UDP socket on port 67 of `interface` only (`SO_BINDTODEVICE`), with
+/// `SO_BROADCAST` for replies to clients without an address. Needs
+/// `CAP_NET_RAW` (bind to device) and `CAP_NET_BIND_SERVICE`.
+pub fn bind_interface(interface: &str) -> io::Result<UdpSocket> {
+    let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+    s.set_reuse_address(true)?;
+    s.set_broadcast(true)?;
+    s.bind_device(Some(interface.as_bytes()))?;
+    s.bind(&SocketAddr::from((Ipv4Addr::UNSPECIFIED, 67)).into())?;
+    s.set_nonblocking(true)?;
+    UdpSocket::from_std(s.into())
+}
+
+impl<S> Dhcpv4ServerDriver<S>
+where
+    S: LeaseStore + Send + 'static,
+    S::Error: core::fmt::Display,
+{
+    /// Serves on `interface` (see [`bind_interface`]); `server` must run on
+    /// `clock` (lease times are stored: use
+    /// [`StdClock::since_unix_epoch`]), and has had `store`'s leases
+    /// restored. Datagrams are handed to the machine as pool interface
+    /// `pool_interface`. Must be called within a tokio runtime.
+    pub fn bind(
+        interface: &str,
+        pool_interface: u32,
+        server: Server,
+        store: S,
+        clock: StdClock,
+    ) -> io::Result<Self> {
+        Ok(Self::new(
+            bind_interface(interface)?,
+            pool_interface,
+            server,
+            store,
+            clock,
+        ))
+    }
+
+    /// Like [`Self::bind`] with the caller's socket.
+    pub fn new(
+        sock: UdpSocket,
+        pool_interface: u32,
+        server: Server,
+        store: S,
+        clock: StdClock,
+    ) -> Self {
+        Dhcpv4ServerDriver {
+            sock,
+            clock,
+            interface: pool_interface,
+            server,
+            store: Some(store),
+            writing: None,
+            buf: vec![0; 1600],
+            send_errors: Vec::new(),
+        }
+    }
+
+    /// The machine, to read its leases and counters.
+    pub fn server(&self) -> &Server {
+        &self.server
+    }
+
+    /// The machine, to change it (rebuild it with another configuration,
+    /// keeping its leases); `None` while a lease write is in flight, whose
+    /// pending changes belong to the machine that made them.
+    pub fn server_mut(&mut self) -> Option<&mut Server> {
+        match self.writing {
+            Some(_) => None,
+            None => Some(&mut self.server),
+        }
+    }
+
+    /// The clock the machine runs on.
+    pub fn clock(&self) -> &StdClock {
+        &self.clock
+    }
+
+    /// Whether a lease write is in flight.
+    pub fn is_writing(&self) -> bool {
+        self.writing.is_some()
+    }
+
+    /// The machine's next event (a lease bound, released, declined, a
+    /// request refused). Drain after each [`Self::step`].
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<ServerEvent> {
+        self.server.poll_event()
+    }
+
+    /// Waits for and handles one thing: a datagram (with the timers due),
+    /// the end of a lease write (its held replies sent, then the datagrams
+    /// that waited handled as a batch), or a timer. Cancel-safe: all work
+    /// happens after the one await.
+    pub async fn step(&mut self) -> Result<(), Dhcpv4DriverError> {
+        if let Some(e) = self.send_errors.pop() {
+            return Err(e);
+        }
+        if let Some(w) = &mut self.writing {
+            let r = w.await;
+            self.writing = None;
+            return self.written(r);
+        }
+        let deadline = self.server.poll_timeout();
+        let sleep =
+            tokio::time::sleep(deadline.map_or(std::time::Duration::from_secs(3600), |d| {
+                d.saturating_duration_since(self.clock.now())
+            }));
+        tokio::select! {
+            r = self.sock.recv_from(&mut self.buf) => {
+                let (n, _) = r.map_err(Dhcpv4DriverError::Recv)?;
+                let now = self.clock.now();
+                // Drops are counted by the machine.
+                let _ = self.server.handle_input(now, self.interface, &self.buf[..n]);
+                self.flush();
+            }
+            () = sleep, if deadline.is_some() => {
+                self.server.handle_timeout(self.clock.now());
+                self.flush();
+            }
+        }
+        Ok(())
+    }
+
+    fn written(
+        &mut self,
+        r: Result<(S, Result<(), String>), tokio::task::JoinError>,
+    ) -> Result<(), Dhcpv4DriverError> {
+        let outcome = match r {
+            Ok((store, result)) => {
+                self.store = Some(store);
+                match result {
+                    Ok(()) => {
+                        self.server.commit();
+                        Ok(())
+                    }
+                    Err(e) => {
+                        self.server.abort();
+                        Err(Dhcpv4DriverError::Store(e))
+                    }
+                }
+            }
+            Err(e) => {
+                self.server.abort();
+                Err(Dhcpv4DriverError::StoreLost(e.to_string()))
+            }
+        };
+        self.send_ready();
+        for _ in 0..BATCH {
+            match self.sock.try_recv_from(&mut self.buf) {
+                Ok((n, _)) => {
+                    let now = self.clock.now();
+                    let _ = self
+                        .server
+                        .handle_input(now, self.interface, &self.buf[..n]);
+                }
+                Err(_) => break,
+            }
+        }
+        self.flush();
+        outcome
+    }
+
+    /// Starts writing the pending lease changes on the blocking pool, or,
+    /// with none pending, sends what is ready at once.
+    fn flush(&mut self) {
+        if self.writing.is_some() {
+            return;
+        }
+        if self.server.pending_leases().is_empty() {
+            self.server.commit();
+        } else if let Some(mut store) = self.store.take() {
+            let changes = self.server.pending_leases().to_vec();
+            self.writing = Some(tokio::task::spawn_blocking(move || {
+                let r = store.persist(&changes).map_err(|e| e.to_string());
+                (store, r)
+            }));
+        } else {
+            // The store was lost: nothing can be made durable, so no ACK.
+            self.server.abort();
+        }
+        self.send_ready();
+    }
+
+    /// Sends the replies whose leases are durable.
+    fn send_ready(&mut self) {
+        while let Some(t) = self.server.poll_transmit() {
+            let to = match t.destination {
+                Destination::Unicast { address, .. } => address,
+                Destination::Broadcast { .. } | Destination::Link { .. } => {
+                    SocketAddrV4::new(Ipv4Addr::BROADCAST, 68)
+                }
+            };
+            if let Err(error) = self.sock.try_send_to(&t.payload, to.into()) {
+                self.send_errors.push(Dhcpv4DriverError::Send { to, error });
+            }
+        }
+    }
+}
