@@ -117,7 +117,6 @@ pub mod ipcp;
 pub mod ipv6cp;
 pub mod lcp;
 pub mod pap;
-mod secret;
 mod session;
 pub mod wire;
 
@@ -126,5 +125,5 @@ pub use config::{AuthenticatorConfig, Config, LcpConfig, PeerConfig, Role};
 pub use error::Error;
 pub use ipcp::Ipv4Assignment;
 pub use lcp::{AuthMethod, AuthMethods};
-pub use secret::Secret;
+pub use proto_core::Secret;
 pub use session::{Counters, DownReason, Event, Phase, Session};

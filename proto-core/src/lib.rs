@@ -16,6 +16,8 @@
 //! - [`Transmit`]: one datagram a machine wants sent, and where.
 //! - [`RateLimiter`] / [`TokenBucket`]: the token bucket every rate limit
 //!   uses (PADIs, PADTs, ICMP errors), exact on the injected clock.
+//! - [`Secret`] and [`ct_eq`]: passwords and shared secrets, redacted in
+//!   `Debug`, zeroized on drop, compared in constant time.
 //!
 //! # Example
 //!
@@ -49,12 +51,14 @@ extern crate std;
 pub mod checksum;
 mod limit;
 mod rng;
+mod secret;
 mod time;
 mod transmit;
 
 pub use limit::{RateLimit, RateLimiter, TokenBucket};
 pub use rand_core;
 pub use rng::SeededRng;
+pub use secret::{Secret, ct_eq};
 #[cfg(feature = "std")]
 pub use time::StdClock;
 pub use time::{Duration, Instant};
