@@ -8,7 +8,7 @@
 use std::net::Ipv4Addr;
 
 use libfuzzer_sys::fuzz_target;
-use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment};
+use ppp_proto::{PppConfig, PppEvent, Ipv4Assignment};
 use pppoe_proto::wire::EthernetAddress;
 use pppoe_proto::{AcConfig, ClientConfig};
 use proto_core::{Duration, Instant, SeededRng};

@@ -3,14 +3,14 @@
 /// What went wrong, and where.
 ///
 /// Wire errors (`Truncated`, `BadLength`, `BadValue`, `UnknownCode`) name the
-/// field. The other variants are the reasons [`Session::handle_input`]
-/// drops a well-formed frame (counted per reason in [`Counters`], the machine's
+/// field. The other variants are the reasons [`PppSession::handle_input`]
+/// drops a well-formed frame (counted per reason in [`PppCounters`], the machine's
 /// state unchanged) or the reason a command was refused.
 ///
-/// [`Session::handle_input`]: crate::Session::handle_input
-/// [`Counters`]: crate::Counters
+/// [`PppSession::handle_input`]: crate::PppSession::handle_input
+/// [`PppCounters`]: crate::PppCounters
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum Error {
+pub enum PppError {
     /// The buffer ends inside `field`.
     #[error("truncated at {field}")]
     Truncated {
@@ -71,23 +71,23 @@ pub enum Error {
     },
 }
 
-impl Error {
+impl PppError {
     /// Number of distinct reasons, for per-reason counters.
     pub const KINDS: usize = 9;
 
     /// A dense index of this error's variant (field names ignored), in
-    /// `0..Error::KINDS`.
+    /// `0..PppError::KINDS`.
     pub fn kind_index(&self) -> usize {
         match self {
-            Error::Truncated { .. } => 0,
-            Error::BadLength { .. } => 1,
-            Error::BadValue { .. } => 2,
-            Error::UnknownCode { .. } => 3,
-            Error::NotControl { .. } => 4,
-            Error::Unexpected { .. } => 5,
-            Error::BadIdentifier { .. } => 6,
-            Error::MismatchedOptions { .. } => 7,
-            Error::InvalidState { .. } => 8,
+            PppError::Truncated { .. } => 0,
+            PppError::BadLength { .. } => 1,
+            PppError::BadValue { .. } => 2,
+            PppError::UnknownCode { .. } => 3,
+            PppError::NotControl { .. } => 4,
+            PppError::Unexpected { .. } => 5,
+            PppError::BadIdentifier { .. } => 6,
+            PppError::MismatchedOptions { .. } => 7,
+            PppError::InvalidState { .. } => 8,
         }
     }
 }

@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use ppp_proto::Event;
+use ppp_proto::PppEvent;
 use ppp_proto::fsm::FIRST_REPLY_GRACE;
 use ppp_proto::wire::protocol;
 use proto_core::{Duration, Instant};
@@ -15,10 +15,10 @@ fn ms(n: u64) -> Instant {
     Instant::from_millis(n)
 }
 
-fn link_up_at(events: &[(Instant, Event)]) -> Option<Instant> {
+fn link_up_at(events: &[(Instant, PppEvent)]) -> Option<Instant> {
     events
         .iter()
-        .find(|(_, e)| matches!(e, Event::LinkUp { .. }))
+        .find(|(_, e)| matches!(e, PppEvent::LinkUp { .. }))
         .map(|(t, _)| *t)
 }
 
@@ -31,10 +31,10 @@ fn link_up_at(events: &[(Instant, Event)]) -> Option<Instant> {
 fn the_authenticator_waits_for_the_clients_first_request() {
     let mut p = Pair::new(peer_config(), ac_config(), 31);
     p.drop_if = Some(Box::new(|t, side, _| side == Side::Ac && t < ms(800)));
-    p.ac.open(p.now, &mut p.ac_rng);
+    p.ac.open(p.now);
     p.drain();
     p.now = ms(800);
-    p.peer.open(p.now, &mut p.peer_rng);
+    p.peer.open(p.now);
     p.drain();
     assert!(p.run_until(Duration::from_secs(10), Pair::both_up));
     // Nothing from the concentrator before the client's request arrived.
@@ -64,10 +64,10 @@ fn a_quiet_client_gets_the_authenticators_request_after_one_second() {
 #[test]
 fn closing_a_silent_authenticator_ends_it() {
     let mut p = Pair::new(peer_config(), ac_config(), 33);
-    p.ac.open(p.now, &mut p.ac_rng);
-    p.ac.close(p.now, &mut p.ac_rng);
+    p.ac.open(p.now);
+    p.ac.close(p.now);
     p.drain();
-    assert_eq!(p.ac_down(), Some(ppp_proto::DownReason::LocalClose));
+    assert_eq!(p.ac_down(), Some(ppp_proto::PppDownReason::LocalClose));
     assert!(p.log.is_empty());
     assert_eq!(p.ac.poll_timeout(), None);
 }
@@ -84,10 +84,10 @@ fn a_request_lost_before_the_peer_listened_is_resent_soon() {
     ac.lcp.silent = None;
     let mut p = Pair::new(peer_config(), ac, 34);
     p.drop_if = Some(Box::new(|t, side, _| side == Side::Peer && t < ms(1000)));
-    p.peer.open(p.now, &mut p.peer_rng);
+    p.peer.open(p.now);
     p.drain();
     p.now = ms(1000);
-    p.ac.open(p.now, &mut p.ac_rng);
+    p.ac.open(p.now);
     p.drain();
     assert!(p.run_until(Duration::from_secs(10), Pair::both_up));
     let resend = ms(1001) + FIRST_REPLY_GRACE;

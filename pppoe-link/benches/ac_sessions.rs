@@ -9,7 +9,7 @@
 use std::net::Ipv4Addr;
 use std::time::Instant as WallClock;
 
-use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment};
+use ppp_proto::{Ipv4Assignment, PppConfig, PppEvent};
 use pppoe_link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent};
 use pppoe_proto::wire::EthernetAddress;
 use pppoe_proto::{AcConfig, ac::RateLimit};

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use core::cmp::Reverse;
 use core::ops::Range;
 
-use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment, Session};
+use ppp_proto::{Ipv4Assignment, PppConfig, PppEvent, PppSession};
 use pppoe_proto::ac::RequestId;
 use pppoe_proto::{Ac, AcConfig, AcEvent, SessionFramer};
 use proto_core::{Instant, SeededRng};
@@ -44,7 +44,7 @@ pub struct AcLink {
     ac: Ac,
     /// Boxed: B-tree nodes hold up to 11 entries, mostly part-empty; inline
     /// sessions (about 700 bytes each) would waste that space per node.
-    sessions: BTreeMap<u16, Box<(Session, SessionFramer)>>,
+    sessions: BTreeMap<u16, Box<(PppSession, SessionFramer)>>,
     /// Each session's current deadline; the heap entry that matches it is
     /// live, any other entry for the session is stale and skipped.
     deadlines: BTreeMap<u16, Instant>,
@@ -126,7 +126,7 @@ impl AcLink {
                         Ok(Some((id, range)))
                     }
                     _ => session
-                        .handle_input(now, ppp_frame, &mut self.rng)
+                        .handle_input(now, ppp_frame)
                         .map(|()| None)
                         .map_err(LinkError::Ppp),
                 };
@@ -160,7 +160,7 @@ impl AcLink {
         }
         for id in due {
             if let Some((s, _)) = self.sessions.get_mut(&id).map(|e| &mut **e) {
-                s.handle_timeout(now, &mut self.rng);
+                s.handle_timeout(now);
             }
             self.pump_session(now, id);
         }
@@ -207,7 +207,7 @@ impl AcLink {
             s.set_ipv4_assignment(a);
         }
         let r = s
-            .accept(now, &mut self.rng, message)
+            .accept(now, message)
             .map_err(LinkError::Ppp);
         self.pump_session(now, session_id);
         r
@@ -226,7 +226,7 @@ impl AcLink {
             .map(|e| &mut **e)
             .ok_or(LinkError::NoSession)?;
         let r = s
-            .reject(now, &mut self.rng, message)
+            .reject(now, message)
             .map_err(LinkError::Ppp);
         self.pump_session(now, session_id);
         r
@@ -238,7 +238,7 @@ impl AcLink {
     }
 
     /// Ends a session like [`close`](Self::close), the Terminate-Request
-    /// saying `why` ("Session timeout", "Administrative reset").
+    /// saying `why` ("PppSession timeout", "Administrative reset").
     pub fn close_because(
         &mut self,
         now: Instant,
@@ -250,7 +250,7 @@ impl AcLink {
             .get_mut(&session_id)
             .map(|e| &mut **e)
             .ok_or(LinkError::NoSession)?;
-        s.close_because(now, &mut self.rng, why);
+        s.close_because(now, why);
         self.pump_session(now, session_id);
         Ok(())
     }
@@ -307,7 +307,7 @@ impl AcLink {
     }
 
     /// One session's PPP machine.
-    pub fn session(&self, session_id: u16) -> Option<&Session> {
+    pub fn session(&self, session_id: u16) -> Option<&PppSession> {
         self.sessions.get(&session_id).map(|e| &e.0)
     }
 
@@ -398,7 +398,7 @@ impl AcLink {
         if let Some(entry) = self.sessions.remove(&session_id) {
             let (mut s, mut framer) = *entry;
             self.deadlines.remove(&session_id);
-            s.lower_down(now, &mut self.rng);
+            s.lower_down(now);
             while let Some(event) = s.poll_event() {
                 // Every PPP event leaves through `apply_link_up`, so no
                 // path reports a LinkUp above what PPPoE carries.
@@ -422,8 +422,8 @@ impl AcLink {
                 AcEvent::SessionUp { session_id, .. } => {
                     if let Some(framer) = self.ac.session_framer(*session_id) {
                         let config = crate::session_config(&self.ppp_config, &framer);
-                        let mut s = Session::new(config, now);
-                        s.open(now, &mut self.rng);
+                        let mut s = PppSession::new(config, self.rng.fork(), now);
+                        s.open(now);
                         self.sessions.insert(*session_id, Box::new((s, framer)));
                         opened = Some(*session_id);
                     }

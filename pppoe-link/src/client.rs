@@ -6,7 +6,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::ops::Range;
 
-use ppp_proto::{Config as PppConfig, Event as PppEvent, Session};
+use ppp_proto::{PppConfig, PppEvent, PppSession};
 use pppoe_proto::{Client, ClientConfig, ClientEvent, SessionFramer};
 use proto_core::{Instant, SeededRng};
 
@@ -31,7 +31,7 @@ pub enum ClientLinkEvent {
 #[derive(Debug)]
 pub struct ClientLink {
     pppoe: Client,
-    ppp: Option<(Session, SessionFramer)>,
+    ppp: Option<(PppSession, SessionFramer)>,
     ppp_config: PppConfig,
     rng: SeededRng,
     tx: VecDeque<Vec<u8>>,
@@ -93,7 +93,7 @@ impl ClientLink {
                         Ok(Some(range))
                     }
                     _ => session
-                        .handle_input(now, ppp_frame, &mut self.rng)
+                        .handle_input(now, ppp_frame)
                         .map(|()| None)
                         .map_err(LinkError::Ppp),
                 }
@@ -108,7 +108,7 @@ impl ClientLink {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.pppoe.handle_timeout(now);
         if let Some((s, _)) = &mut self.ppp {
-            s.handle_timeout(now, &mut self.rng);
+            s.handle_timeout(now);
         }
         self.pump(now);
     }
@@ -117,7 +117,7 @@ impl ClientLink {
     /// while still in discovery).
     pub fn close(&mut self, now: Instant) {
         match &mut self.ppp {
-            Some((s, _)) => s.close(now, &mut self.rng),
+            Some((s, _)) => s.close(now),
             None => {
                 let _ = self.pppoe.close(now);
             }
@@ -164,7 +164,7 @@ impl ClientLink {
     }
 
     /// The PPP session, once discovery has succeeded.
-    pub fn session(&self) -> Option<&Session> {
+    pub fn session(&self) -> Option<&PppSession> {
         self.ppp.as_ref().map(|(s, _)| s)
     }
 
@@ -187,14 +187,14 @@ impl ClientLink {
                     ClientEvent::SessionUp { .. } => {
                         if let Some(framer) = self.pppoe.session_framer() {
                             let config = crate::session_config(&self.ppp_config, &framer);
-                            let mut s = Session::new(config, now);
-                            s.open(now, &mut self.rng);
+                            let mut s = PppSession::new(config, self.rng.fork(), now);
+                            s.open(now);
                             self.ppp = Some((s, framer));
                         }
                     }
                     ClientEvent::SessionDown { .. } => {
                         if let Some((s, _)) = &mut self.ppp {
-                            s.lower_down(now, &mut self.rng);
+                            s.lower_down(now);
                         }
                     }
                     ClientEvent::DiscoveryFailed { .. } => {}

@@ -64,7 +64,7 @@
 //! ```
 //! use std::net::Ipv4Addr;
 //!
-//! use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment};
+//! use ppp_proto::{PppConfig, PppEvent, Ipv4Assignment};
 //! use pppoe_link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent};
 //! use pppoe_proto::wire::EthernetAddress;
 //! use pppoe_proto::{AcConfig, ClientConfig};
@@ -134,7 +134,7 @@ mod client;
 pub use ac::{AcLink, AcLinkEvent};
 pub use client::{ClientLink, ClientLinkEvent};
 
-use ppp_proto::{Config as PppConfig, Event as PppEvent};
+use ppp_proto::{PppConfig, PppEvent};
 use pppoe_proto::SessionFramer;
 
 /// PPPoE Discovery ethertype.
@@ -193,7 +193,7 @@ pub enum LinkError {
     /// PPPoE refused the frame (see the machine's drop counters).
     Pppoe(pppoe_proto::Error),
     /// PPP refused the frame.
-    Ppp(ppp_proto::Error),
+    Ppp(ppp_proto::PppError),
     /// A session frame while no session exists.
     NoSession,
     /// Not a PPPoE frame at all.

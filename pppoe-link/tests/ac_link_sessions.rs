@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
-use ppp_proto::{Config as PppConfig, DownReason, Event as PppEvent, Ipv4Assignment};
+use ppp_proto::{Ipv4Assignment, PppConfig, PppDownReason, PppEvent};
 use pppoe_link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent, LinkError, PPP_IPV4};
 use pppoe_proto::ac::AcDownReason;
 use pppoe_proto::wire::{Code, DiscoveryFrame, EthernetAddress};
@@ -223,7 +223,7 @@ fn a_client_that_crashed_dials_again_and_replaces_its_session() {
                 }),
                 AcLinkEvent::Ppp {
                     event: PppEvent::Down {
-                        reason: DownReason::LowerDown
+                        reason: PppDownReason::LowerDown
                     },
                     ..
                 }

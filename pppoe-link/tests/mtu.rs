@@ -5,7 +5,7 @@
 mod common;
 
 use common::{From, Pair, lcp_request_mru};
-use ppp_proto::Event as PppEvent;
+use ppp_proto::PppEvent;
 use pppoe_link::{ClientLinkEvent, PPP_IPV4};
 
 /// The MRUs each side asked for in its LCP Configure-Requests.

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{From, Pair, lcp_request_mru};
-use ppp_proto::{DownReason, Event as PppEvent};
+use ppp_proto::{PppDownReason, PppEvent};
 use pppoe_link::{AcLinkEvent, ClientLinkEvent};
 use pppoe_proto::{AcEvent, ClientEvent};
 
@@ -105,7 +105,7 @@ fn padt_from_the_host_is_reported_before_lower_down() {
             e,
             AcLinkEvent::Ppp {
                 event: PppEvent::Down {
-                    reason: DownReason::LowerDown,
+                    reason: PppDownReason::LowerDown,
                     ..
                 },
                 ..

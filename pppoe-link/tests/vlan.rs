@@ -46,7 +46,7 @@ fn tagged_link_dials_and_every_frame_carries_the_tag() {
     assert!(
         pair.home_events.iter().any(|e| matches!(
             e,
-            pppoe_link::ClientLinkEvent::Ppp(ppp_proto::Event::Ipv4Up { local, .. }) if *local == HOME_IPV4
+            pppoe_link::ClientLinkEvent::Ppp(ppp_proto::PppEvent::Ipv4Up { local, .. }) if *local == HOME_IPV4
         ))
     );
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::concentrator::{AcSeen, AcSettings, serve_until_idle};
 use common::pppoe_vm::{Lab, Role};
-use ppp_proto::Event as PppEvent;
+use ppp_proto::PppEvent;
 use pppoe_link::AcLinkEvent;
 use pppoe_proto::AcEvent;
 use router_bin::afpacket::{ETH_P_ALL, PacketSocket};

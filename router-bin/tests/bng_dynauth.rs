@@ -28,7 +28,7 @@ fn alice_on(bed: &Bed, last: u8, seed: u64) -> Dialer {
     Dialer::new(
         sock,
         pppoe,
-        ppp_proto::Config::peer(b"alice", b"wonderland"),
+        ppp_proto::PppConfig::peer(b"alice", b"wonderland"),
         seed,
     )
 }
@@ -91,12 +91,12 @@ fn disconnect_matches_every_identification_attribute() {
     );
     // The bng's LCP Terminate-Request says why.
     let reason = b.ppp_events().find_map(|e| match e {
-        ppp_proto::Event::Down { reason } => Some(reason.clone()),
+        ppp_proto::PppEvent::Down { reason } => Some(reason.clone()),
         _ => None,
     });
     assert_eq!(
         reason,
-        Some(ppp_proto::DownReason::PeerTerminated {
+        Some(ppp_proto::PppDownReason::PeerTerminated {
             message: "Administrative reset".into()
         }),
         "{:?}",

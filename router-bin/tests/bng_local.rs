@@ -13,7 +13,7 @@ use bng_support::{Bed, ISP, LOCAL, NET, POOL_FIRST, dial_up, inject_lcp_configur
 use common::dialer::{Seen, ppp};
 use common::icmp::{icmpv4_echo, icmpv6_echo};
 use nix::sys::signal::Signal;
-use ppp_proto::Event as PppEvent;
+use ppp_proto::PppEvent;
 use pppoe_link::ClientLinkEvent;
 use pppoe_proto::ClientEvent;
 
@@ -256,7 +256,7 @@ fn many_sessions_fill_the_pool_then_are_refused() {
         let mut d = common::dialer::Dialer::new(
             sock,
             pppoe,
-            ppp_proto::Config::peer(b"alice", b"wonderland"),
+            ppp_proto::PppConfig::peer(b"alice", b"wonderland"),
             100 + u64::from(i),
         );
         if i < 11 {
@@ -306,7 +306,7 @@ fn lcp_renegotiation_keeps_the_session_and_its_address() {
         let mut d = common::dialer::Dialer::new(
             sock,
             pppoe,
-            ppp_proto::Config::peer(user.as_bytes(), password.as_bytes()),
+            ppp_proto::PppConfig::peer(user.as_bytes(), password.as_bytes()),
             300 + i as u64,
         );
         let addr = dial_up(&mut d, || bed.log());

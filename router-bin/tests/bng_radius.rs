@@ -13,7 +13,7 @@ use std::time::Duration;
 use bng_support::radiusd::{self, Radiusd, SECRET, records, value};
 use bng_support::{Bed, NET, dial_up, inject_lcp_configure_request, ping, radclient};
 use common::dialer::{Seen, ppp};
-use ppp_proto::Event as PppEvent;
+use ppp_proto::PppEvent;
 use pppoe_link::ClientLinkEvent;
 use pppoe_proto::ClientEvent;
 

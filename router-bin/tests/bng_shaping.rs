@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bng_support::{Bed, NET};
-use ppp_proto::{Config as PppConfig, Event as PppEvent};
+use ppp_proto::{PppConfig, PppEvent};
 use pppoe_link::{ClientLink, ClientLinkEvent, PPP_IPV4};
 use pppoe_proto::ClientConfig;
 use pppoe_proto::wire::EthernetAddress;

@@ -187,7 +187,7 @@ mod dial {
     use super::*;
     use crate::common::dialer::{Dialer, Seen, ppp};
     use crate::common::icmp::{icmpv4_echo, icmpv6_echo};
-    use ppp_proto::{Config as PppConfig, Event as PppEvent};
+    use ppp_proto::{PppConfig, PppEvent};
     use pppoe_link::ClientLinkEvent;
     use pppoe_link::{PPP_IPV4, PPP_IPV6};
     use std::net::Ipv4Addr;

@@ -5,7 +5,7 @@ use md5::{Digest, Md5};
 
 use super::pap::BStr;
 use super::{be_u8, put_header, split_header, take};
-use crate::Error;
+use crate::PppError;
 use core::fmt;
 
 /// A CHAP packet.
@@ -79,7 +79,7 @@ impl fmt::Debug for ChapPacket<'_> {
 
 impl<'a> ChapPacket<'a> {
     /// Parses a CHAP packet.
-    pub fn parse(buf: &'a [u8]) -> Result<Self, Error> {
+    pub fn parse(buf: &'a [u8]) -> Result<Self, PppError> {
         let (code, identifier, data) = split_header(buf, 4)?;
         match code {
             1 | 2 => {
@@ -107,7 +107,7 @@ impl<'a> ChapPacket<'a> {
                 identifier,
                 message: data,
             }),
-            code => Err(Error::UnknownCode { code }),
+            code => Err(PppError::UnknownCode { code }),
         }
     }
 
@@ -198,11 +198,11 @@ mod tests {
         assert_eq!(ChapPacket::parse(&f).unwrap().to_vec(), f);
         assert_eq!(
             ChapPacket::parse(&[1, 1, 0, 6, 5, 1]),
-            Err(Error::Truncated { field: "Value" })
+            Err(PppError::Truncated { field: "Value" })
         );
         assert_eq!(
             ChapPacket::parse(&[5, 1, 0, 4]),
-            Err(Error::UnknownCode { code: 5 })
+            Err(PppError::UnknownCode { code: 5 })
         );
     }
 

@@ -4,7 +4,7 @@ use bytes::BufMut;
 use core::net::Ipv4Addr;
 
 use super::cp::ConfigOption;
-use crate::Error;
+use crate::PppError;
 
 /// IPCP option type numbers.
 pub mod kind {
@@ -44,16 +44,16 @@ pub enum IpcpOption<'a> {
     },
 }
 
-fn addr(data: &[u8], field: &'static str) -> Result<Ipv4Addr, Error> {
-    let b: [u8; 4] = data.try_into().map_err(|_| Error::BadLength { field })?;
+fn addr(data: &[u8], field: &'static str) -> Result<Ipv4Addr, PppError> {
+    let b: [u8; 4] = data.try_into().map_err(|_| PppError::BadLength { field })?;
     Ok(Ipv4Addr::from(b))
 }
 
 impl<'a> ConfigOption<'a> for IpcpOption<'a> {
-    fn parse(k: u8, data: &'a [u8]) -> Result<Self, Error> {
+    fn parse(k: u8, data: &'a [u8]) -> Result<Self, PppError> {
         Ok(match k {
             kind::IP_COMPRESSION_PROTOCOL => {
-                let (p, data) = data.split_at_checked(2).ok_or(Error::BadLength {
+                let (p, data) = data.split_at_checked(2).ok_or(PppError::BadLength {
                     field: "IP-Compression-Protocol",
                 })?;
                 IpcpOption::IpCompressionProtocol {
@@ -141,13 +141,13 @@ mod tests {
     fn wrong_lengths_name_the_option() {
         assert_eq!(
             IpcpOption::parse(3, &[1, 2, 3]),
-            Err(Error::BadLength {
+            Err(PppError::BadLength {
                 field: "IP-Address"
             })
         );
         assert_eq!(
             IpcpOption::parse(2, &[1]),
-            Err(Error::BadLength {
+            Err(PppError::BadLength {
                 field: "IP-Compression-Protocol"
             })
         );

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment};
+use ppp_proto::{Ipv4Assignment, PppConfig, PppEvent};
 use pppoe_proto::AcConfig;
 use pppoe_proto::wire::EthernetAddress;
 use proto_core::{SeededRng, StdClock};

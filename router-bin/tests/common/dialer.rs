@@ -4,7 +4,7 @@
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant as StdInstant};
 
-use ppp_proto::{Config as PppConfig, Event as PppEvent};
+use ppp_proto::{PppConfig, PppEvent};
 use pppoe_link::{ClientLink, ClientLinkEvent};
 use pppoe_proto::ClientConfig;
 use pppoe_proto::wire::EthernetAddress;

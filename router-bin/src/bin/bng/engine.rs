@@ -9,7 +9,7 @@ mod authorize;
 use std::net::Ipv4Addr;
 use std::time::Instant;
 
-use ppp_proto::{DownReason, Event as PppEvent};
+use ppp_proto::{PppDownReason, PppEvent};
 use pppoe_link::{AcLink, AcLinkEvent};
 use pppoe_proto::AcEvent;
 use pppoe_proto::ac::AcDownReason;
@@ -241,11 +241,11 @@ impl Bng {
             PppEvent::Ipv6Down => s.local_ifid = None,
             PppEvent::Down { reason } => {
                 let c = match reason {
-                    DownReason::PeerTerminated { .. } | DownReason::LowerDown => {
+                    PppDownReason::PeerTerminated { .. } | PppDownReason::LowerDown => {
                         cause::USER_REQUEST
                     }
-                    DownReason::EchoTimeout => cause::LOST_CARRIER,
-                    DownReason::LocalClose => s.close_cause.unwrap_or(cause::NAS_REQUEST),
+                    PppDownReason::EchoTimeout => cause::LOST_CARRIER,
+                    PppDownReason::LocalClose => s.close_cause.unwrap_or(cause::NAS_REQUEST),
                     _ => cause::NAS_ERROR,
                 };
                 self.finish(id, c, &format!("{reason:?}"));

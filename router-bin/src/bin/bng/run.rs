@@ -4,7 +4,7 @@ use std::io;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use ppp_proto::Config as PppConfig;
+use ppp_proto::PppConfig;
 use pppoe_link::{AcLink, ETH_P_PPP_DISC, ETH_P_PPP_SES};
 use pppoe_proto::AcConfig;
 use pppoe_proto::wire::EthernetAddress;

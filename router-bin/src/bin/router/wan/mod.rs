@@ -7,7 +7,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 use std::time::{Duration, Instant as StdInstant};
 
-use ppp_proto::{Config as PppConfig, Event as PppEvent, Role};
+use ppp_proto::{PppConfig, PppEvent, Role};
 use pppoe_link::{ClientLink, ClientLinkEvent, PPP_IPV4, PPP_IPV6};
 use pppoe_proto::wire::EthernetAddress;
 use pppoe_proto::{ClientConfig, ClientEvent, DownReason as PppoeDown};

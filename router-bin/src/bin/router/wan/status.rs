@@ -3,7 +3,7 @@
 use std::net::Ipv4Addr;
 use std::time::Instant as StdInstant;
 
-use ppp_proto::DownReason;
+use ppp_proto::PppDownReason;
 use pppoe_proto::FailReason;
 
 use super::{Wan, link_local};
@@ -41,12 +41,12 @@ pub(super) fn fail_text(r: &FailReason, ac_name: Option<&str>, service: &str) ->
 
 /// Why PPP went down, for people: the AC's own words when it terminated
 /// the link (its LCP Terminate-Request text).
-pub(super) fn down_text(reason: &DownReason) -> String {
+pub(super) fn down_text(reason: &PppDownReason) -> String {
     match reason {
-        DownReason::PeerTerminated { message } if message.is_empty() => {
+        PppDownReason::PeerTerminated { message } if message.is_empty() => {
             "PPP down: the AC terminated the link".to_owned()
         }
-        DownReason::PeerTerminated { message } => {
+        PppDownReason::PeerTerminated { message } => {
             format!("PPP down: the AC terminated the link: {message:?}")
         }
         other => format!("PPP down: {other:?}"),
@@ -136,13 +136,16 @@ mod tests {
     /// "PeerTerminated").
     #[test]
     fn the_acs_terminate_text_is_shown() {
-        let r = DownReason::PeerTerminated {
+        let r = PppDownReason::PeerTerminated {
             message: "peer refused to authenticate".into(),
         };
         assert_eq!(
             down_text(&r),
             "PPP down: the AC terminated the link: \"peer refused to authenticate\""
         );
-        assert_eq!(down_text(&DownReason::EchoTimeout), "PPP down: EchoTimeout");
+        assert_eq!(
+            down_text(&PppDownReason::EchoTimeout),
+            "PPP down: EchoTimeout"
+        );
     }
 }
