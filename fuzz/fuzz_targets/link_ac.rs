@@ -10,7 +10,7 @@ use std::net::Ipv4Addr;
 use libfuzzer_sys::fuzz_target;
 use ppp_proto::{PppConfig, PppEvent, Ipv4Assignment};
 use pppoe_proto::wire::EthernetAddress;
-use pppoe_proto::{AcConfig, ClientConfig};
+use pppoe_proto::{PppoeAcConfig, PppoeClientConfig};
 use proto_core::{Duration, Instant, SeededRng};
 use pppoe_link::{AcLink, AcLinkEvent, ClientLink};
 
@@ -42,7 +42,7 @@ fn is_pppoe(frame: &[u8]) -> bool {
 
 fuzz_target!(|data: &[u8]| {
     let mut now = Instant::ZERO;
-    let mut ac_cfg = AcConfig::new(AC_MAC, b"ac");
+    let mut ac_cfg = PppoeAcConfig::new(AC_MAC, b"ac");
     ac_cfg.max_sessions = MAX_SESSIONS as u16;
     let mut ppp = PppConfig::authenticator(b"ac", Ipv4Addr::new(192, 0, 2, 1));
     if let ppp_proto::Role::Authenticator(a) = &mut ppp.role {
@@ -50,7 +50,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut ac = AcLink::new(ac_cfg, ppp, SeededRng::from_u64(1), now).unwrap();
     let mut router = ClientLink::new(
-        ClientConfig::new(EthernetAddress([2, 0, 0, 0, 0, 1])),
+        PppoeClientConfig::new(EthernetAddress([2, 0, 0, 0, 0, 1])),
         PppConfig::peer(b"user", b"pass"),
         SeededRng::from_u64(2),
         now,

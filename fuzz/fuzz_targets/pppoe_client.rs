@@ -6,7 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
-use pppoe_proto::{Client, ClientConfig};
+use pppoe_proto::{PppoeClient, PppoeClientConfig};
 use proto_core::{Duration, Instant, SeededRng};
 
 const ME: EthernetAddress = EthernetAddress([2, 0, 0, 0, 0, 1]);
@@ -14,10 +14,10 @@ const AC: EthernetAddress = EthernetAddress([2, 0, 0, 0, 0, 2]);
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else { return };
-    let mut cfg = ClientConfig::new(ME);
+    let mut cfg = PppoeClientConfig::new(ME);
     cfg.ppp_max_payload = Some(1500);
     let mut now = Instant::ZERO;
-    let mut c = Client::new(cfg, SeededRng::from_u64(1), now).unwrap();
+    let mut c = PppoeClient::new(cfg, SeededRng::from_u64(1), now).unwrap();
     while c.poll_transmit().is_some() {}
     if mode & 1 == 1 {
         let hu = c.host_uniq().to_vec();

@@ -12,7 +12,7 @@ use std::time::Instant as WallClock;
 use ppp_proto::{Ipv4Assignment, PppConfig, PppEvent};
 use pppoe_link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent};
 use pppoe_proto::wire::EthernetAddress;
-use pppoe_proto::{AcConfig, ac::RateLimit};
+use pppoe_proto::{PppoeAcConfig, ac::RateLimit};
 use proto_core::{Instant, SeededRng};
 
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0xac, 0, 0, 0, 1]);
@@ -34,7 +34,7 @@ fn main() {
         .find_map(|a| a.parse().ok())
         .unwrap_or(10_000);
     let now = Instant::ZERO;
-    let mut ac_config = AcConfig::new(AC_MAC, b"bench-ac");
+    let mut ac_config = PppoeAcConfig::new(AC_MAC, b"bench-ac");
     ac_config.max_sessions = n.min(0xfffe) as u16;
     ac_config.padi_rate_total = RateLimit {
         per_second: 1_000_000,
@@ -59,7 +59,7 @@ fn main() {
         let mut peer = PppConfig::peer(b"user", b"secret");
         peer.lcp.echo_interval = None;
         let mut client = ClientLink::new(
-            pppoe_proto::ClientConfig::new(mac),
+            pppoe_proto::PppoeClientConfig::new(mac),
             peer,
             SeededRng::from_u64(i as u64),
             now,

@@ -10,7 +10,7 @@ use core::ops::Range;
 
 use ppp_proto::{Ipv4Assignment, PppConfig, PppEvent, PppSession};
 use pppoe_proto::ac::RequestId;
-use pppoe_proto::{Ac, AcConfig, AcEvent, SessionFramer};
+use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeAcEvent, SessionFramer};
 use proto_core::{Instant, SeededRng};
 
 use crate::{
@@ -22,7 +22,7 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AcLinkEvent {
     /// From PPPoE discovery (SessionUp, SessionDown, Refused).
-    Pppoe(AcEvent),
+    Pppoe(PppoeAcEvent),
     /// From one session's PPP machine. `AuthRequest` waits for
     /// [`AcLink::accept`] or [`AcLink::reject`].
     Ppp {
@@ -41,7 +41,7 @@ pub enum AcLinkEvent {
 /// [`handle_timeout`](Self::handle_timeout) walks the session table.
 #[derive(Debug)]
 pub struct AcLink {
-    ac: Ac,
+    ac: PppoeAc,
     /// Boxed: B-tree nodes hold up to 11 entries, mostly part-empty; inline
     /// sessions (about 700 bytes each) would waste that space per node.
     sessions: BTreeMap<u16, Box<(PppSession, SessionFramer)>>,
@@ -59,12 +59,12 @@ pub struct AcLink {
 impl AcLink {
     /// `ppp` is the authenticator configuration every session starts from.
     pub fn new(
-        ac: AcConfig,
+        ac: PppoeAcConfig,
         ppp: PppConfig,
         mut rng: SeededRng,
         now: Instant,
     ) -> Result<Self, LinkError> {
-        let ac = Ac::new(ac, rng.fork(), now).map_err(LinkError::Pppoe)?;
+        let ac = PppoeAc::new(ac, rng.fork(), now).map_err(LinkError::Pppoe)?;
         Ok(AcLink {
             ac,
             sessions: BTreeMap::new(),
@@ -117,7 +117,9 @@ impl AcLink {
                     Ok(r) => r,
                     // The id is in use, by another host: this one's
                     // session is stale.
-                    Err(pppoe_proto::Error::WrongPeer) => return self.unknown_session(now, frame),
+                    Err(pppoe_proto::PppoeError::WrongPeer) => {
+                        return self.unknown_session(now, frame);
+                    }
                     Err(e) => return Err(LinkError::Pppoe(e)),
                 };
                 let ppp_frame = &frame[range.clone()];
@@ -206,9 +208,7 @@ impl AcLink {
         if let Some(a) = ipv4 {
             s.set_ipv4_assignment(a);
         }
-        let r = s
-            .accept(now, message)
-            .map_err(LinkError::Ppp);
+        let r = s.accept(now, message).map_err(LinkError::Ppp);
         self.pump_session(now, session_id);
         r
     }
@@ -225,9 +225,7 @@ impl AcLink {
             .get_mut(&session_id)
             .map(|e| &mut **e)
             .ok_or(LinkError::NoSession)?;
-        let r = s
-            .reject(now, message)
-            .map_err(LinkError::Ppp);
+        let r = s.reject(now, message).map_err(LinkError::Ppp);
         self.pump_session(now, session_id);
         r
     }
@@ -390,8 +388,8 @@ impl AcLink {
     /// session from the same MAC): its PPP session is over without
     /// Terminate. The PPPoE event is reported first, so the application
     /// learns why before PPP's `Down { LowerDown }`.
-    fn pppoe_session_down(&mut self, now: Instant, e: AcEvent) {
-        let AcEvent::SessionDown { session_id, .. } = e else {
+    fn pppoe_session_down(&mut self, now: Instant, e: PppoeAcEvent) {
+        let PppoeAcEvent::SessionDown { session_id, .. } = e else {
             return;
         };
         self.events.push_back(AcLinkEvent::Pppoe(e));
@@ -419,7 +417,7 @@ impl AcLink {
         while let Some(e) = self.ac.poll_event() {
             let mut opened = None;
             match &e {
-                AcEvent::SessionUp { session_id, .. } => {
+                PppoeAcEvent::SessionUp { session_id, .. } => {
                     if let Some(framer) = self.ac.session_framer(*session_id) {
                         let config = crate::session_config(&self.ppp_config, &framer);
                         let mut s = PppSession::new(config, self.rng.fork(), now);
@@ -428,13 +426,13 @@ impl AcLink {
                         opened = Some(*session_id);
                     }
                 }
-                AcEvent::SessionDown { .. } => {
+                PppoeAcEvent::SessionDown { .. } => {
                     self.pppoe_session_down(now, e);
                     continue;
                 }
                 // Manual admission: the application answers with `admit`
                 // or `refuse`.
-                AcEvent::SessionRequest { .. } | AcEvent::Refused { .. } => {}
+                PppoeAcEvent::SessionRequest { .. } | PppoeAcEvent::Refused { .. } => {}
             }
             self.events.push_back(AcLinkEvent::Pppoe(e));
             if let Some(id) = opened {

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use core::ops::Range;
 
 use ppp_proto::{PppConfig, PppEvent, PppSession};
-use pppoe_proto::{Client, ClientConfig, ClientEvent, SessionFramer};
+use pppoe_proto::{PppoeClient, PppoeClientConfig, PppoeClientEvent, SessionFramer};
 use proto_core::{Instant, SeededRng};
 
 use crate::{
@@ -19,7 +19,7 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientLinkEvent {
     /// From PPPoE discovery (SessionUp, SessionDown, DiscoveryFailed).
-    Pppoe(ClientEvent),
+    Pppoe(PppoeClientEvent),
     /// From the PPP session (LinkUp, AuthSucceeded, Ipv4Up, Ipv6Up, Down...).
     Ppp(PppEvent),
 }
@@ -30,7 +30,7 @@ pub enum ClientLinkEvent {
 /// [`poll_timeout`](Self::poll_timeout).
 #[derive(Debug)]
 pub struct ClientLink {
-    pppoe: Client,
+    pppoe: PppoeClient,
     ppp: Option<(PppSession, SessionFramer)>,
     ppp_config: PppConfig,
     rng: SeededRng,
@@ -42,12 +42,12 @@ pub struct ClientLink {
 impl ClientLink {
     /// Starts discovery at once.
     pub fn new(
-        pppoe: ClientConfig,
+        pppoe: PppoeClientConfig,
         ppp: PppConfig,
         mut rng: SeededRng,
         now: Instant,
     ) -> Result<Self, LinkError> {
-        let pppoe = Client::new(pppoe, rng.fork(), now).map_err(LinkError::Pppoe)?;
+        let pppoe = PppoeClient::new(pppoe, rng.fork(), now).map_err(LinkError::Pppoe)?;
         let mut link = ClientLink {
             pppoe,
             ppp: None,
@@ -169,7 +169,7 @@ impl ClientLink {
     }
 
     /// The PPPoE client.
-    pub fn pppoe(&self) -> &Client {
+    pub fn pppoe(&self) -> &PppoeClient {
         &self.pppoe
     }
 
@@ -184,7 +184,7 @@ impl ClientLink {
             }
             while let Some(e) = self.pppoe.poll_event() {
                 match &e {
-                    ClientEvent::SessionUp { .. } => {
+                    PppoeClientEvent::SessionUp { .. } => {
                         if let Some(framer) = self.pppoe.session_framer() {
                             let config = crate::session_config(&self.ppp_config, &framer);
                             let mut s = PppSession::new(config, self.rng.fork(), now);
@@ -192,12 +192,12 @@ impl ClientLink {
                             self.ppp = Some((s, framer));
                         }
                     }
-                    ClientEvent::SessionDown { .. } => {
+                    PppoeClientEvent::SessionDown { .. } => {
                         if let Some((s, _)) = &mut self.ppp {
                             s.lower_down(now);
                         }
                     }
-                    ClientEvent::DiscoveryFailed { .. } => {}
+                    PppoeClientEvent::DiscoveryFailed { .. } => {}
                 }
                 self.events.push_back(ClientLinkEvent::Pppoe(e));
                 progressed = true;

@@ -67,17 +67,17 @@
 //! use ppp_proto::{PppConfig, PppEvent, Ipv4Assignment};
 //! use pppoe_link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent};
 //! use pppoe_proto::wire::EthernetAddress;
-//! use pppoe_proto::{AcConfig, ClientConfig};
+//! use pppoe_proto::{PppoeAcConfig, PppoeClientConfig};
 //! use proto_core::{Instant, SeededRng};
 //!
 //! let mut now = Instant::ZERO;
 //! let ac_mac = EthernetAddress([0x02, 0xac, 0, 0, 0, 1]);
 //! let home_mac = EthernetAddress([0x02, 0xc1, 0, 0, 0, 1]);
 //! let ac_ppp = PppConfig::authenticator(b"ac", Ipv4Addr::new(192, 0, 2, 1));
-//! let mut ac = AcLink::new(AcConfig::new(ac_mac, b"ac"), ac_ppp, SeededRng::from_u64(1), now)
+//! let mut ac = AcLink::new(PppoeAcConfig::new(ac_mac, b"ac"), ac_ppp, SeededRng::from_u64(1), now)
 //!     .unwrap();
 //! let home_ppp = PppConfig::peer(b"alice", b"secret");
-//! let mut home = ClientLink::new(ClientConfig::new(home_mac), home_ppp, SeededRng::from_u64(2), now)
+//! let mut home = ClientLink::new(PppoeClientConfig::new(home_mac), home_ppp, SeededRng::from_u64(2), now)
 //!     .unwrap();
 //!
 //! let mut address = None;
@@ -191,7 +191,7 @@ impl LinkCounters {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkError {
     /// PPPoE refused the frame (see the machine's drop counters).
-    Pppoe(pppoe_proto::Error),
+    Pppoe(pppoe_proto::PppoeError),
     /// PPP refused the frame.
     Ppp(ppp_proto::PppError),
     /// A session frame while no session exists.
@@ -272,7 +272,7 @@ fn encapsulate(
     let ppp_len = 2 + packet.len();
     let available = buf.len();
     let dst = buf.get_mut(h..h + ppp_len).ok_or(LinkError::Pppoe(
-        pppoe_proto::Error::BufferTooSmall {
+        pppoe_proto::PppoeError::BufferTooSmall {
             needed: h + ppp_len,
             available,
         },

@@ -1,9 +1,9 @@
 //! The crate's one error type and the per-reason drop counters.
 //!
-//! [`Error`] covers three things that never mix (see the crate docs):
+//! [`PppoeError`] covers three things that never mix (see the crate docs):
 //! malformed bytes found by the codec, peer input a machine drops (returned
-//! by `handle_input`, counted in [`DropCounts`], state unchanged), and caller
-//! misuse ([`Error::InvalidState`], [`Error::BufferTooSmall`]).
+//! by `handle_input`, counted in [`PppoeDropCounts`], state unchanged), and caller
+//! misuse ([`PppoeError::InvalidState`], [`PppoeError::BufferTooSmall`]).
 
 use core::fmt;
 
@@ -11,7 +11,7 @@ use crate::wire::{Code, TagType};
 
 /// What went wrong, and where. Small and `Copy`: no heap data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum Error {
+pub enum PppoeError {
     /// The input ended inside `field`.
     #[error("truncated at {field}")]
     Truncated {
@@ -135,56 +135,56 @@ pub enum Error {
     InvalidState,
 }
 
-/// How many variants [`Error`] has (the size of [`DropCounts`]).
+/// How many variants [`PppoeError`] has (the size of [`PppoeDropCounts`]).
 const KINDS: usize = 23;
 
-impl Error {
+impl PppoeError {
     /// A dense index per variant, ignoring the fields.
     fn index(&self) -> usize {
         match self {
-            Error::Truncated { .. } => 0,
-            Error::BadEthertype(_) => 1,
-            Error::BadVersion { .. } => 2,
-            Error::PayloadPastFrame { .. } => 3,
-            Error::TagPastPayload { .. } => 4,
-            Error::BadTagLength { .. } => 5,
-            Error::DuplicateTag { .. } => 6,
-            Error::TooManyTags => 7,
-            Error::TagNotAddable { .. } => 8,
-            Error::BufferTooSmall { .. } => 9,
-            Error::NotForUs => 10,
-            Error::WrongPeer => 11,
-            Error::WrongHostUniq => 12,
-            Error::WrongSessionId(_) => 13,
-            Error::UnexpectedCode(_) => 14,
-            Error::MissingTag { .. } => 15,
-            Error::OfferNotWanted => 16,
-            Error::BadCookie => 17,
-            Error::RateLimited => 18,
-            Error::UnknownService => 19,
-            Error::Full => 20,
-            Error::InvalidState => 21,
-            Error::OverMtu { .. } => 22,
+            PppoeError::Truncated { .. } => 0,
+            PppoeError::BadEthertype(_) => 1,
+            PppoeError::BadVersion { .. } => 2,
+            PppoeError::PayloadPastFrame { .. } => 3,
+            PppoeError::TagPastPayload { .. } => 4,
+            PppoeError::BadTagLength { .. } => 5,
+            PppoeError::DuplicateTag { .. } => 6,
+            PppoeError::TooManyTags => 7,
+            PppoeError::TagNotAddable { .. } => 8,
+            PppoeError::BufferTooSmall { .. } => 9,
+            PppoeError::NotForUs => 10,
+            PppoeError::WrongPeer => 11,
+            PppoeError::WrongHostUniq => 12,
+            PppoeError::WrongSessionId(_) => 13,
+            PppoeError::UnexpectedCode(_) => 14,
+            PppoeError::MissingTag { .. } => 15,
+            PppoeError::OfferNotWanted => 16,
+            PppoeError::BadCookie => 17,
+            PppoeError::RateLimited => 18,
+            PppoeError::UnknownService => 19,
+            PppoeError::Full => 20,
+            PppoeError::InvalidState => 21,
+            PppoeError::OverMtu { .. } => 22,
         }
     }
 }
 
-/// Per-reason counters of dropped input, one per [`Error`] variant
+/// Per-reason counters of dropped input, one per [`PppoeError`] variant
 /// (fields ignored: all `WrongSessionId(_)` count together).
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct DropCounts {
+pub struct PppoeDropCounts {
     counts: [u64; KINDS],
 }
 
-impl DropCounts {
+impl PppoeDropCounts {
     /// Counts one drop of this kind.
-    pub(crate) fn count(&mut self, e: Error) {
+    pub(crate) fn count(&mut self, e: PppoeError) {
         let i = e.index();
         self.counts[i] = self.counts[i].saturating_add(1);
     }
 
     /// Drops of the same kind as `e` (its fields are ignored).
-    pub fn of(&self, e: Error) -> u64 {
+    pub fn of(&self, e: PppoeError) -> u64 {
         self.counts[e.index()]
     }
 
@@ -194,9 +194,9 @@ impl DropCounts {
     }
 }
 
-impl fmt::Debug for DropCounts {
+impl fmt::Debug for PppoeDropCounts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DropCounts")
+        f.debug_struct("PppoeDropCounts")
             .field("total", &self.total())
             .field("counts", &self.counts)
             .finish()

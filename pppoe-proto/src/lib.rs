@@ -35,7 +35,7 @@
 //!
 //! # The machines' shape
 //!
-//! [`Client`] and [`Ac`] share one shape:
+//! [`PppoeClient`] and [`PppoeAc`] share one shape:
 //!
 //! - `handle_input(now, frame)` takes one received Ethernet frame of type
 //!   0x8863 (without FCS; Ethernet padding is fine). `Err` means the frame
@@ -44,9 +44,9 @@
 //!   per reason in `drops()`; the state is exactly as before. Log and carry on.
 //! - `handle_timeout(now)` when `poll_timeout()` has passed (early or
 //!   repeated calls are harmless).
-//! - Commands: [`Client::close`], [`Client::reconnect`], [`Ac::close`],
-//!   [`Ac::accept`], [`Ac::refuse`].
-//!   Caller misuse returns [`Error::InvalidState`] (or the like) at once.
+//! - Commands: [`PppoeClient::close`], [`PppoeClient::reconnect`], [`PppoeAc::close`],
+//!   [`PppoeAc::accept`], [`PppoeAc::refuse`].
+//!   Caller misuse returns [`PppoeError::InvalidState`] (or the like) at once.
 //! - Outputs: `poll_transmit()` (a [`proto_core::Transmit`] with the
 //!   destination MAC and the whole Ethernet frame), `poll_event()`
 //!   (protocol outcomes: session up/down, discovery failed, refused),
@@ -59,26 +59,26 @@
 //!
 //! Session-stage frames (0x8864) never go through the machines: once
 //! `SessionUp` is reported, take the [`SessionFramer`] from
-//! [`Client::session_framer`] or [`Ac::session_framer`] and frame PPP in
+//! [`PppoeClient::session_framer`] or [`PppoeAc::session_framer`] and frame PPP in
 //! place.
 //!
 //! # Example: a client and an AC in memory
 //!
 //! ```
 //! use pppoe_proto::wire::EthernetAddress;
-//! use pppoe_proto::{Ac, AcConfig, AcEvent, Client, ClientConfig, ClientEvent};
+//! use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeAcEvent, PppoeClient, PppoeClientConfig, PppoeClientEvent};
 //! use proto_core::{Instant, SeededRng};
 //!
 //! let host = EthernetAddress([0x02, 0, 0, 0, 0, 0x01]);
 //! let ac_mac = EthernetAddress([0x02, 0, 0, 0, 0, 0xac]);
 //! let now = Instant::ZERO;
 //!
-//! let mut config = ClientConfig::new(host);
+//! let mut config = PppoeClientConfig::new(host);
 //! config.ppp_max_payload = Some(1500); // RFC 4638
-//! let mut client = Client::new(config, SeededRng::from_u64(1), now).unwrap();
-//! let mut ac_config = AcConfig::new(ac_mac, b"my-ac");
+//! let mut client = PppoeClient::new(config, SeededRng::from_u64(1), now).unwrap();
+//! let mut ac_config = PppoeAcConfig::new(ac_mac, b"my-ac");
 //! ac_config.ppp_max_payload = Some(1500);
-//! let mut ac = Ac::new(ac_config, SeededRng::from_u64(2), now).unwrap();
+//! let mut ac = PppoeAc::new(ac_config, SeededRng::from_u64(2), now).unwrap();
 //!
 //! // PADI -> PADO -> PADR -> PADS: shuttle frames until nothing moves.
 //! let mut up = None;
@@ -94,12 +94,12 @@
 //!         up = Some(e);
 //!     }
 //!     while let Some(e) = ac.poll_event() {
-//!         assert!(matches!(e, AcEvent::SessionUp { session_id: 1, .. }));
+//!         assert!(matches!(e, PppoeAcEvent::SessionUp { session_id: 1, .. }));
 //!     }
 //! }
 //! assert_eq!(
 //!     up,
-//!     Some(ClientEvent::SessionUp { ac_mac, session_id: 1, ppp_max_payload: Some(1500) })
+//!     Some(PppoeClientEvent::SessionUp { ac_mac, session_id: 1, ppp_max_payload: Some(1500) })
 //! );
 //!
 //! // Session stage: frame a PPP packet in place, unframe it on the AC.
@@ -132,7 +132,10 @@ pub mod mss;
 pub mod session;
 pub mod wire;
 
-pub use ac::{Ac, AcConfig, AcEvent};
-pub use client::{Client, ClientConfig, ClientEvent, ClientState, DownReason, FailReason};
-pub use error::{DropCounts, Error};
+pub use ac::{PppoeAc, PppoeAcConfig, PppoeAcEvent};
+pub use client::{
+    PppoeClient, PppoeClientConfig, PppoeClientEvent, PppoeClientState, PppoeDownReason,
+    PppoeFailReason,
+};
+pub use error::{PppoeDropCounts, PppoeError};
 pub use session::SessionFramer;

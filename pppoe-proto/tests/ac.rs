@@ -5,9 +5,9 @@
 
 mod common;
 
-use pppoe_proto::ac::{AcDownReason, RateLimit, RefuseReason};
+use pppoe_proto::ac::{PppoeAcDownReason, RateLimit, RefuseReason};
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
-use pppoe_proto::{Ac, AcConfig, AcEvent, Error};
+use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeAcEvent, PppoeError};
 use proto_core::{Duration, Instant, SeededRng};
 
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0xac]);
@@ -21,7 +21,7 @@ fn ms(n: u64) -> Instant {
     Instant::from_millis(n)
 }
 
-fn generous(mut c: AcConfig) -> AcConfig {
+fn generous(mut c: PppoeAcConfig) -> PppoeAcConfig {
     let lots = RateLimit {
         per_second: 1_000_000,
         burst: 1_000_000,
@@ -31,8 +31,8 @@ fn generous(mut c: AcConfig) -> AcConfig {
     c
 }
 
-fn ac(config: AcConfig) -> Ac {
-    Ac::new(config, SeededRng::from_u64(42), Instant::ZERO).unwrap()
+fn ac(config: PppoeAcConfig) -> PppoeAc {
+    PppoeAc::new(config, SeededRng::from_u64(42), Instant::ZERO).unwrap()
 }
 
 fn frame(
@@ -59,19 +59,19 @@ fn padi(src: EthernetAddress, service: &[u8], hu: &[u8]) -> Vec<u8> {
     )
 }
 
-fn out(a: &mut Ac) -> Vec<Vec<u8>> {
+fn out(a: &mut PppoeAc) -> Vec<Vec<u8>> {
     std::iter::from_fn(|| a.poll_transmit())
         .map(|t| t.payload)
         .collect()
 }
 
-fn events(a: &mut Ac) -> Vec<AcEvent> {
+fn events(a: &mut PppoeAc) -> Vec<PppoeAcEvent> {
     std::iter::from_fn(|| a.poll_event()).collect()
 }
 
 /// PADI → PADO → PADR for `src`; returns the AC's answer to the PADR.
 fn dial(
-    a: &mut Ac,
+    a: &mut PppoeAc,
     now: Instant,
     src: EthernetAddress,
     service: &[u8],
@@ -102,7 +102,7 @@ fn session_of(pads: &[u8]) -> u16 {
 
 #[test]
 fn pado_carries_name_services_echoes_and_cookie() {
-    let mut c = AcConfig::new(AC_MAC, b"lab-ac-svc");
+    let mut c = PppoeAcConfig::new(AC_MAC, b"lab-ac-svc");
     c.services = vec![b"internet".to_vec(), b"voip".to_vec()];
     c.ppp_max_payload = Some(1500);
     let mut a = ac(c);
@@ -142,7 +142,7 @@ fn pado_carries_name_services_echoes_and_cookie() {
 
 #[test]
 fn padi_flood_does_not_grow_state_and_is_rate_limited() {
-    let mut a = ac(AcConfig::new(AC_MAC, b"ac"));
+    let mut a = ac(PppoeAcConfig::new(AC_MAC, b"ac"));
     let mut pados = 0;
     // 100 000 PADIs from 100 000 forged MACs within 10 simulated seconds.
     for i in 0..100_000u32 {
@@ -158,14 +158,14 @@ fn padi_flood_does_not_grow_state_and_is_rate_limited() {
     assert!(pados <= 400 + 2_000 + 1, "{pados} PADOs");
     assert!(pados >= 2_000, "{pados} PADOs");
     assert_eq!(a.session_count(), 0);
-    assert_eq!(a.drops().of(Error::RateLimited), 100_000 - pados);
+    assert_eq!(a.drops().of(PppoeError::RateLimited), 100_000 - pados);
 }
 
 #[test]
 fn per_mac_bucket_refills_under_padis_100_us_apart() {
     // One MAC, a PADI every 100 µs for 10 s: each gap earns a ten-thousandth
     // of a token, which must add up (it was rounded away: 3 PADOs in 10 s).
-    let mut a = ac(AcConfig::new(AC_MAC, b"ac"));
+    let mut a = ac(PppoeAcConfig::new(AC_MAC, b"ac"));
     let mut pados = 0;
     for i in 0..100_000u64 {
         if a.handle_input(Instant::from_micros(i * 100), &padi(host(1), b"", b"x"))
@@ -181,14 +181,14 @@ fn per_mac_bucket_refills_under_padis_100_us_apart() {
 
 #[test]
 fn per_mac_padi_rate() {
-    let mut a = ac(AcConfig::new(AC_MAC, b"ac"));
+    let mut a = ac(PppoeAcConfig::new(AC_MAC, b"ac"));
     let r: Vec<bool> = (0..5)
         .map(|_| a.handle_input(ms(0), &padi(host(1), b"", b"x")).is_ok())
         .collect();
     assert_eq!(r, [true, true, true, false, false], "burst 3");
     assert_eq!(
         a.handle_input(ms(999), &padi(host(1), b"", b"x")),
-        Err(Error::RateLimited)
+        Err(PppoeError::RateLimited)
     );
     assert!(
         a.handle_input(ms(1_000), &padi(host(1), b"", b"x")).is_ok(),
@@ -200,7 +200,7 @@ fn per_mac_padi_rate() {
 
 #[test]
 fn bad_missing_foreign_and_stale_cookies_are_dropped_silently() {
-    let mut a = ac(generous(AcConfig::new(AC_MAC, b"ac")));
+    let mut a = ac(generous(PppoeAcConfig::new(AC_MAC, b"ac")));
     a.handle_input(ms(0), &padi(host(1), b"", b"hu")).unwrap();
     let pado = out(&mut a).pop().unwrap();
     let cookie = DiscoveryFrame::parse(&pado)
@@ -230,15 +230,15 @@ fn bad_missing_foreign_and_stale_cookies_are_dropped_silently() {
     ] {
         assert_eq!(
             a.handle_input(ms(1), &bytes),
-            Err(Error::BadCookie),
+            Err(PppoeError::BadCookie),
             "{what}"
         );
         assert!(a.poll_transmit().is_none(), "{what}: no answer");
     }
-    assert_eq!(a.drops().of(Error::BadCookie), 5);
+    assert_eq!(a.drops().of(PppoeError::BadCookie), 5);
     // Within one rotation (60 s) plus: still good at 119 s…
     let good = padr(host(1), b"hu", Some(&cookie));
-    let mut b = ac(generous(AcConfig::new(AC_MAC, b"ac")));
+    let mut b = ac(generous(PppoeAcConfig::new(AC_MAC, b"ac")));
     b.handle_input(ms(0), &padi(host(1), b"", b"hu")).unwrap();
     let c2 = DiscoveryFrame::parse(&out(&mut b).pop().unwrap())
         .unwrap()
@@ -252,20 +252,20 @@ fn bad_missing_foreign_and_stale_cookies_are_dropped_silently() {
     // …stale after two rotations.
     assert_eq!(
         a.handle_input(Instant::from_secs(120), &good),
-        Err(Error::BadCookie)
+        Err(PppoeError::BadCookie)
     );
     assert_eq!(a.session_count(), 0);
 }
 
 #[test]
 fn unknown_service_in_padr_gets_service_name_error() {
-    let mut c = generous(AcConfig::new(AC_MAC, b"ac"));
+    let mut c = generous(PppoeAcConfig::new(AC_MAC, b"ac"));
     c.services = vec![b"internet".to_vec()];
     let mut a = ac(c);
     // A PADI for "voip" gets nothing…
     assert_eq!(
         a.handle_input(ms(0), &padi(host(1), b"voip", b"hu")),
-        Err(Error::UnknownService)
+        Err(PppoeError::UnknownService)
     );
     // …a PADR for it (with a cookie from a PADI for any service) gets an error PADS.
     a.handle_input(ms(0), &padi(host(1), b"", b"hu")).unwrap();
@@ -298,7 +298,7 @@ fn unknown_service_in_padr_gets_service_name_error() {
     assert_eq!(f.pppoe.host_uniq(), Some(&b"hu"[..]));
     assert_eq!(
         events(&mut a),
-        vec![AcEvent::Refused {
+        vec![PppoeAcEvent::Refused {
             client_mac: host(1),
             reason: RefuseReason::UnknownService
         }]
@@ -308,7 +308,7 @@ fn unknown_service_in_padr_gets_service_name_error() {
 
 #[test]
 fn max_sessions_and_per_mac_bounds_refuse() {
-    let mut c = generous(AcConfig::new(AC_MAC, b"ac"));
+    let mut c = generous(PppoeAcConfig::new(AC_MAC, b"ac"));
     c.max_sessions = 2;
     c.max_sessions_per_mac = 1;
     c.at_mac_limit = pppoe_proto::ac::AtMacLimit::Refuse;
@@ -330,11 +330,11 @@ fn max_sessions_and_per_mac_bounds_refuse() {
     // Full: a PADI gets no PADO.
     assert_eq!(
         a.handle_input(ms(3), &padi(host(3), b"", b"a")),
-        Err(Error::Full)
+        Err(PppoeError::Full)
     );
     assert_eq!(a.session_count(), 2);
-    // A PADR that raced in with a valid cookie gets AC-System-Error.
-    let mut c = generous(AcConfig::new(AC_MAC, b"ac"));
+    // A PADR that raced in with a valid cookie gets AC-System-PppoeError.
+    let mut c = generous(PppoeAcConfig::new(AC_MAC, b"ac"));
     c.max_sessions = 1;
     let mut b = ac(c);
     b.handle_input(ms(0), &padi(host(1), b"", b"a")).unwrap();
@@ -363,7 +363,7 @@ fn max_sessions_and_per_mac_bounds_refuse() {
     }
     assert_eq!(
         events(&mut b).last(),
-        Some(&AcEvent::Refused {
+        Some(&PppoeAcEvent::Refused {
             client_mac: host(2),
             reason: RefuseReason::MaxSessions
         })
@@ -372,7 +372,7 @@ fn max_sessions_and_per_mac_bounds_refuse() {
 
 #[test]
 fn repeated_padr_resends_the_same_pads() {
-    let mut a = ac(generous(AcConfig::new(AC_MAC, b"ac")));
+    let mut a = ac(generous(PppoeAcConfig::new(AC_MAC, b"ac")));
     a.handle_input(ms(0), &padi(host(1), b"", b"hu")).unwrap();
     let pado = out(&mut a).pop().unwrap();
     let cookie = DiscoveryFrame::parse(&pado)
@@ -403,7 +403,7 @@ fn repeated_padr_resends_the_same_pads() {
 
 #[test]
 fn padt_handling() {
-    let mut a = ac(generous(AcConfig::new(AC_MAC, b"ac")));
+    let mut a = ac(generous(PppoeAcConfig::new(AC_MAC, b"ac")));
     let id = session_of(&dial(&mut a, ms(0), host(1), b"", b"hu").unwrap());
     events(&mut a);
     let padt = |src, sid| {
@@ -417,32 +417,34 @@ fn padt_handling() {
     };
     assert_eq!(
         a.handle_input(ms(1), &padt(host(2), id)),
-        Err(Error::WrongPeer)
+        Err(PppoeError::WrongPeer)
     );
     assert_eq!(
         a.handle_input(ms(1), &padt(host(1), id + 1)),
-        Err(Error::WrongSessionId(id + 1))
+        Err(PppoeError::WrongSessionId(id + 1))
     );
     // A PADT to the broadcast address is not for us (accel-ppp drops it too).
     let bc = frame(host(1), EthernetAddress::BROADCAST, Code::Padt, id, &[]);
-    assert_eq!(a.handle_input(ms(1), &bc), Err(Error::NotForUs));
+    assert_eq!(a.handle_input(ms(1), &bc), Err(PppoeError::NotForUs));
     assert_eq!(a.session_count(), 1);
     a.handle_input(ms(2), &padt(host(1), id)).unwrap();
     assert_eq!(
         events(&mut a),
-        vec![AcEvent::SessionDown {
+        vec![PppoeAcEvent::SessionDown {
             session_id: id,
             client_mac: host(1),
-            reason: AcDownReason::PeerTerminated(Some(b"RP-PPPoE: Received signal 15".to_vec()))
+            reason: PppoeAcDownReason::PeerTerminated(Some(
+                b"RP-PPPoE: Received signal 15".to_vec()
+            ))
         }]
     );
     assert_eq!(a.session_count(), 0);
-    assert_eq!(a.close(ms(3), id, b""), Err(Error::WrongSessionId(id)));
+    assert_eq!(a.close(ms(3), id, b""), Err(PppoeError::WrongSessionId(id)));
 }
 
 #[test]
 fn close_sends_padt_with_reason() {
-    let mut a = ac(generous(AcConfig::new(AC_MAC, b"ac")));
+    let mut a = ac(generous(PppoeAcConfig::new(AC_MAC, b"ac")));
     let id = session_of(&dial(&mut a, ms(0), host(1), b"", b"hu").unwrap());
     events(&mut a);
     a.close(ms(1), id, b"Admin reset").unwrap();
@@ -454,17 +456,17 @@ fn close_sends_padt_with_reason() {
     assert_eq!(f.pppoe.host_uniq(), Some(&b"hu"[..]));
     assert_eq!(
         events(&mut a),
-        vec![AcEvent::SessionDown {
+        vec![PppoeAcEvent::SessionDown {
             session_id: id,
             client_mac: host(1),
-            reason: AcDownReason::Closed
+            reason: PppoeAcDownReason::Closed
         }]
     );
 }
 
 #[test]
 fn session_ids_are_unique_and_reused_only_after_release() {
-    let mut c = generous(AcConfig::new(AC_MAC, b"ac"));
+    let mut c = generous(PppoeAcConfig::new(AC_MAC, b"ac"));
     c.max_sessions_per_mac = 2;
     let mut a = ac(c);
     // Session 1 stays up throughout.
@@ -492,13 +494,16 @@ fn session_ids_are_unique_and_reused_only_after_release() {
 
 #[test]
 fn frames_not_for_the_ac_are_dropped() {
-    let mut a = ac(AcConfig::new(AC_MAC, b"ac"));
+    let mut a = ac(PppoeAcConfig::new(AC_MAC, b"ac"));
     let other = EthernetAddress([2, 0, 0, 0, 0, 0x99]);
     let cases = [
-        (frame(host(1), other, Code::Padr, 0, &[]), Error::NotForUs),
+        (
+            frame(host(1), other, Code::Padr, 0, &[]),
+            PppoeError::NotForUs,
+        ),
         (
             frame(host(1), other, Code::Padi, 0, &[Tag::ServiceName(b"")]),
-            Error::NotForUs,
+            PppoeError::NotForUs,
         ),
         (
             frame(
@@ -508,7 +513,7 @@ fn frames_not_for_the_ac_are_dropped() {
                 0,
                 &[Tag::ServiceName(b"")],
             ),
-            Error::WrongPeer,
+            PppoeError::WrongPeer,
         ),
         (
             frame(
@@ -518,25 +523,25 @@ fn frames_not_for_the_ac_are_dropped() {
                 3,
                 &[Tag::ServiceName(b"")],
             ),
-            Error::WrongSessionId(3),
+            PppoeError::WrongSessionId(3),
         ),
         (
             frame(host(1), EthernetAddress::BROADCAST, Code::Padi, 0, &[]),
-            Error::MissingTag {
+            PppoeError::MissingTag {
                 tag: pppoe_proto::wire::TagType::ServiceName,
             },
         ),
         (
             frame(host(1), AC_MAC, Code::Pado, 0, &[]),
-            Error::UnexpectedCode(Code::Pado),
+            PppoeError::UnexpectedCode(Code::Pado),
         ),
         (
             frame(host(1), AC_MAC, Code::Pads, 1, &[]),
-            Error::UnexpectedCode(Code::Pads),
+            PppoeError::UnexpectedCode(Code::Pads),
         ),
         (
             frame(host(1), AC_MAC, Code::Padr, 4, &[]),
-            Error::WrongSessionId(4),
+            PppoeError::WrongSessionId(4),
         ),
     ];
     for (bytes, want) in cases {
@@ -548,7 +553,7 @@ fn frames_not_for_the_ac_are_dropped() {
 
 #[test]
 fn answers_real_pppd_padis_from_the_captures() {
-    let mut a = ac(generous(AcConfig::new(AC_MAC, b"ac")));
+    let mut a = ac(generous(PppoeAcConfig::new(AC_MAC, b"ac")));
     for (name, bytes) in common::pcap::captures() {
         for raw in common::pcap::frames(bytes) {
             let Ok(f) = DiscoveryFrame::parse(raw) else {
@@ -561,7 +566,7 @@ fn answers_real_pppd_padis_from_the_captures() {
                     redirected[0..6].copy_from_slice(&AC_MAC.0);
                     assert_eq!(
                         a.handle_input(ms(0), &redirected),
-                        Err(Error::BadCookie),
+                        Err(PppoeError::BadCookie),
                         "{name}"
                     );
                 }
@@ -581,7 +586,7 @@ fn answers_real_pppd_padis_from_the_captures() {
 
 #[test]
 fn overlong_host_uniq_is_answered_but_not_admitted() {
-    let mut a = ac(generous(AcConfig::new(AC_MAC, b"ac")));
+    let mut a = ac(generous(PppoeAcConfig::new(AC_MAC, b"ac")));
     let hu = [7u8; 100];
     a.handle_input(ms(0), &padi(host(1), b"", &hu)).unwrap();
     let pado = out(&mut a).pop().unwrap();
@@ -604,7 +609,7 @@ fn overlong_host_uniq_is_answered_but_not_admitted() {
     );
     assert_eq!(
         a.handle_input(ms(1), &padr),
-        Err(Error::BadTagLength {
+        Err(PppoeError::BadTagLength {
             tag: pppoe_proto::wire::TagType::HostUniq,
             length: 100,
             expected: 64
@@ -616,7 +621,7 @@ fn overlong_host_uniq_is_answered_but_not_admitted() {
 
 #[test]
 fn debug_output_is_small_and_hides_secrets() {
-    let a = ac(AcConfig::new(AC_MAC, b"ac"));
+    let a = ac(PppoeAcConfig::new(AC_MAC, b"ac"));
     let d = format!("{a:?}");
     assert!(d.contains("<redacted>"));
     assert!(d.len() < 4_000, "{} bytes of Debug", d.len());

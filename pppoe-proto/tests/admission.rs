@@ -4,7 +4,7 @@
 
 use pppoe_proto::ac::{Admission, RateLimit, RefuseReason, RequestId};
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
-use pppoe_proto::{Ac, AcConfig, AcEvent, Error};
+use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeAcEvent, PppoeError};
 use proto_core::{Duration, Instant, SeededRng};
 
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0xac]);
@@ -17,8 +17,8 @@ fn ms(n: u64) -> Instant {
     Instant::from_millis(n)
 }
 
-fn manual(max_pending: u16, max_sessions: u16) -> Ac {
-    let mut c = AcConfig::new(AC_MAC, b"ac");
+fn manual(max_pending: u16, max_sessions: u16) -> PppoeAc {
+    let mut c = PppoeAcConfig::new(AC_MAC, b"ac");
     let lots = RateLimit {
         per_second: 1_000,
         burst: 1_000,
@@ -30,7 +30,7 @@ fn manual(max_pending: u16, max_sessions: u16) -> Ac {
         max_pending,
         timeout: Duration::from_secs(5),
     };
-    Ac::new(c, SeededRng::from_u64(9), Instant::ZERO).unwrap()
+    PppoeAc::new(c, SeededRng::from_u64(9), Instant::ZERO).unwrap()
 }
 
 fn frame(src: EthernetAddress, dst: EthernetAddress, code: Code, tags: &[Tag]) -> Vec<u8> {
@@ -42,7 +42,11 @@ fn frame(src: EthernetAddress, dst: EthernetAddress, code: Code, tags: &[Tag]) -
 }
 
 /// PADI then PADR; returns the PADR (to resend) and the AC's reaction.
-fn request(a: &mut Ac, now: Instant, src: EthernetAddress) -> (Vec<u8>, Result<(), Error>) {
+fn request(
+    a: &mut PppoeAc,
+    now: Instant,
+    src: EthernetAddress,
+) -> (Vec<u8>, Result<(), PppoeError>) {
     let padi = frame(
         src,
         EthernetAddress::BROADCAST,
@@ -71,9 +75,9 @@ fn request(a: &mut Ac, now: Instant, src: EthernetAddress) -> (Vec<u8>, Result<(
     (padr, r)
 }
 
-fn pending_request(a: &mut Ac) -> RequestId {
+fn pending_request(a: &mut PppoeAc) -> RequestId {
     match a.poll_event() {
-        Some(AcEvent::SessionRequest { request, .. }) => request,
+        Some(PppoeAcEvent::SessionRequest { request, .. }) => request,
         e => panic!("{e:?}"),
     }
 }
@@ -85,7 +89,7 @@ fn accept_sends_pads_and_charges_the_tables() {
     r.unwrap();
     assert!(a.poll_transmit().is_none(), "no PADS before the decision");
     let req = match a.poll_event() {
-        Some(AcEvent::SessionRequest {
+        Some(PppoeAcEvent::SessionRequest {
             request,
             client_mac,
             service_name,
@@ -113,11 +117,11 @@ fn accept_sends_pads_and_charges_the_tables() {
     assert_eq!((pads.pppoe.code, pads.pppoe.session_id), (Code::Pads, 1));
     assert!(matches!(
         a.poll_event(),
-        Some(AcEvent::SessionUp { session_id: 1, .. })
+        Some(PppoeAcEvent::SessionUp { session_id: 1, .. })
     ));
     assert_eq!((a.session_count(), a.pending_count()), (1, 0));
     // The handle is spent.
-    assert_eq!(a.accept(ms(1_600), req), Err(Error::InvalidState));
+    assert_eq!(a.accept(ms(1_600), req), Err(PppoeError::InvalidState));
 }
 
 #[test]
@@ -136,13 +140,13 @@ fn refuse_sends_service_name_error() {
     assert_eq!(pads.pppoe.host_uniq(), Some(&b"hu"[..]));
     assert_eq!(
         a.poll_event(),
-        Some(AcEvent::Refused {
+        Some(PppoeAcEvent::Refused {
             client_mac: host(1),
             reason: RefuseReason::Application
         })
     );
     assert_eq!(a.session_count(), 0);
-    assert_eq!(a.refuse(ms(2), req, b""), Err(Error::InvalidState));
+    assert_eq!(a.refuse(ms(2), req, b""), Err(PppoeError::InvalidState));
 }
 
 #[test]
@@ -151,7 +155,7 @@ fn pending_requests_are_bounded_and_count_against_sessions() {
     request(&mut a, ms(0), host(1)).1.unwrap();
     request(&mut a, ms(0), host(2)).1.unwrap();
     // Third: over max_pending, dropped.
-    assert_eq!(request(&mut a, ms(0), host(3)).1, Err(Error::Full));
+    assert_eq!(request(&mut a, ms(0), host(3)).1, Err(PppoeError::Full));
     assert_eq!(a.pending_count(), 2);
     let r1 = pending_request(&mut a);
     let _r2 = pending_request(&mut a);
@@ -167,7 +171,7 @@ fn pending_requests_are_bounded_and_count_against_sessions() {
         Code::Padi,
         &[Tag::ServiceName(b"")],
     );
-    assert_eq!(a.handle_input(ms(2), &padi), Err(Error::Full));
+    assert_eq!(a.handle_input(ms(2), &padi), Err(PppoeError::Full));
 }
 
 #[test]
@@ -180,7 +184,7 @@ fn unanswered_requests_expire() {
     assert_eq!(a.pending_count(), 1);
     a.handle_timeout(ms(5_000));
     assert_eq!(a.pending_count(), 0);
-    assert_eq!(a.accept(ms(5_001), req), Err(Error::InvalidState));
+    assert_eq!(a.accept(ms(5_001), req), Err(PppoeError::InvalidState));
     // The host's retransmitted PADR makes a new request (cookie still valid).
     a.handle_input(ms(6_000), &padr).unwrap();
     let again = pending_request(&mut a);

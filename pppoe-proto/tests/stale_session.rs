@@ -3,7 +3,7 @@
 
 use pppoe_proto::ac::RateLimit;
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
-use pppoe_proto::{Ac, AcConfig, Error};
+use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeError};
 use proto_core::{Instant, SeededRng};
 
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0xac]);
@@ -22,13 +22,13 @@ fn session_frame(src: EthernetAddress, dst: EthernetAddress, session_id: u16) ->
     f
 }
 
-fn ac(c: AcConfig) -> Ac {
-    Ac::new(c, SeededRng::from_u64(3), Instant::ZERO).unwrap()
+fn ac(c: PppoeAcConfig) -> PppoeAc {
+    PppoeAc::new(c, SeededRng::from_u64(3), Instant::ZERO).unwrap()
 }
 
 #[test]
 fn a_frame_of_an_unknown_session_gets_a_padt() {
-    let mut a = ac(AcConfig::new(AC_MAC, b"ac"));
+    let mut a = ac(PppoeAcConfig::new(AC_MAC, b"ac"));
     a.handle_unknown_session(Instant::ZERO, &session_frame(HOST, AC_MAC, 0x1234))
         .unwrap();
     let t = a.poll_transmit().unwrap();
@@ -45,26 +45,29 @@ fn a_frame_of_an_unknown_session_gets_a_padt() {
 
 #[test]
 fn no_padt_for_what_is_not_a_stale_session_of_ours() {
-    let mut a = ac(AcConfig::new(AC_MAC, b"ac"));
+    let mut a = ac(PppoeAcConfig::new(AC_MAC, b"ac"));
     let other = EthernetAddress([0x02, 0, 0, 0, 0, 0x99]);
     let cases = [
-        (session_frame(HOST, other, 7), Error::NotForUs),
+        (session_frame(HOST, other, 7), PppoeError::NotForUs),
         (
             session_frame(HOST, EthernetAddress::BROADCAST, 7),
-            Error::NotForUs,
+            PppoeError::NotForUs,
         ),
         (
             session_frame(EthernetAddress::BROADCAST, AC_MAC, 7),
-            Error::WrongPeer,
+            PppoeError::WrongPeer,
         ),
-        (session_frame(HOST, AC_MAC, 0), Error::WrongSessionId(0)),
+        (
+            session_frame(HOST, AC_MAC, 0),
+            PppoeError::WrongSessionId(0),
+        ),
         (
             session_frame(HOST, AC_MAC, 0xffff),
-            Error::WrongSessionId(0xffff),
+            PppoeError::WrongSessionId(0xffff),
         ),
         (
             session_frame(HOST, AC_MAC, 7)[..17].to_vec(),
-            Error::Truncated {
+            PppoeError::Truncated {
                 field: "PPPoE header",
             },
         ),
@@ -82,7 +85,7 @@ fn no_padt_for_what_is_not_a_stale_session_of_ours() {
 
 #[test]
 fn a_live_session_is_not_ended_but_its_id_from_another_mac_is() {
-    let mut c = AcConfig::new(AC_MAC, b"ac");
+    let mut c = PppoeAcConfig::new(AC_MAC, b"ac");
     c.padi_rate_per_mac = RateLimit {
         per_second: 10,
         burst: 10,
@@ -114,7 +117,7 @@ fn a_live_session_is_not_ended_but_its_id_from_another_mac_is() {
     // HOST's own session: the caller's business, no PADT, not a drop.
     assert_eq!(
         a.handle_unknown_session(Instant::ZERO, &session_frame(HOST, AC_MAC, 1)),
-        Err(Error::InvalidState)
+        Err(PppoeError::InvalidState)
     );
     assert!(a.poll_transmit().is_none());
     assert_eq!(a.drops().total(), 0);
@@ -131,7 +134,7 @@ fn a_live_session_is_not_ended_but_its_id_from_another_mac_is() {
 
 #[test]
 fn padts_are_rate_limited_per_mac_and_overall() {
-    let mut c = AcConfig::new(AC_MAC, b"ac");
+    let mut c = PppoeAcConfig::new(AC_MAC, b"ac");
     c.padt_rate_per_mac = RateLimit {
         per_second: 1,
         burst: 2,
@@ -153,7 +156,7 @@ fn padts_are_rate_limited_per_mac_and_overall() {
         while a.poll_transmit().is_some() {}
     }
     assert_eq!(padts, 2 + 9);
-    assert_eq!(a.drops().of(Error::RateLimited), 100_000 - padts);
+    assert_eq!(a.drops().of(PppoeError::RateLimited), 100_000 - padts);
     // Many hosts at one instant: the overall burst.
     let now = Instant::from_secs(100);
     let padts = (0..1_000u32)

@@ -14,7 +14,7 @@ use std::time::Duration;
 use bng_support::{Bed, NET};
 use ppp_proto::{PppConfig, PppEvent};
 use pppoe_link::{ClientLink, ClientLinkEvent, PPP_IPV4};
-use pppoe_proto::ClientConfig;
+use pppoe_proto::PppoeClientConfig;
 use pppoe_proto::wire::EthernetAddress;
 use proto_core::{SeededRng, StdClock};
 use router_bin::afpacket::ETH_P_ALL;
@@ -28,7 +28,7 @@ async fn client(
     up: std::sync::mpsc::Sender<()>,
 ) {
     let clock = StdClock::new();
-    let pppoe = ClientConfig::new(EthernetAddress(sock.mac()));
+    let pppoe = PppoeClientConfig::new(EthernetAddress(sock.mac()));
     let mut link = ClientLink::new(
         pppoe,
         PppConfig::peer(b"bob", b"builder"),

@@ -18,7 +18,7 @@
 //! # Contract
 //!
 //! No function here panics on any input. Malformed bytes give an
-//! [`Error`](crate::Error) naming the field or the tag: a truncated header, a
+//! [`PppoeError`](crate::PppoeError) naming the field or the tag: a truncated header, a
 //! PPPoE LENGTH past the frame, a tag whose length lies, a fixed-size tag of
 //! the wrong size, a single-valued tag given twice, wrong VER/TYPE.
 //!

@@ -13,7 +13,7 @@ use crate::common::dialer::{Dialer, Seen};
 use crate::common::icmp::icmpv4_echo;
 use ppp_proto::PppConfig;
 use pppoe_link::ClientLinkEvent;
-use pppoe_proto::ClientEvent;
+use pppoe_proto::PppoeClientEvent;
 use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
 use testbed::{Netns, Process, Testbed};
 
@@ -202,7 +202,7 @@ pub fn inject_lcp_configure_request(bed: &Bed, d: &Dialer, mac: [u8; 6]) {
         .log
         .iter()
         .find_map(|s| match s {
-            Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionUp {
+            Seen::Link(ClientLinkEvent::Pppoe(PppoeClientEvent::SessionUp {
                 ac_mac,
                 session_id,
                 ..

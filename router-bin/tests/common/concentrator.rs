@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use ppp_proto::{Ipv4Assignment, PppConfig, PppEvent};
-use pppoe_proto::AcConfig;
+use pppoe_proto::PppoeAcConfig;
 use pppoe_proto::wire::EthernetAddress;
 use proto_core::{SeededRng, StdClock};
 
@@ -79,7 +79,7 @@ fn serve_until(
     if let ppp_proto::Role::Authenticator(a) = &mut ppp.role {
         a.ipv6_ifid = Some(1);
     }
-    let ac = AcConfig::new(EthernetAddress(sock.mac()), settings.ac_name);
+    let ac = PppoeAcConfig::new(EthernetAddress(sock.mac()), settings.ac_name);
     let mut link = AcLink::new(ac, ppp, SeededRng::from_u64(99), clock.now()).expect("ac config");
     let mut log = Vec::new();
     let mut next_host = 0u32;
@@ -110,7 +110,7 @@ fn serve_until(
                 }
             }
             let dial = match &e {
-                AcLinkEvent::Pppoe(pppoe_proto::AcEvent::SessionUp { session_id, .. }) => {
+                AcLinkEvent::Pppoe(pppoe_proto::PppoeAcEvent::SessionUp { session_id, .. }) => {
                     pads_at.insert(*session_id, std::time::Instant::now());
                     None
                 }

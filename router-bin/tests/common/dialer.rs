@@ -6,7 +6,7 @@ use std::time::{Duration, Instant as StdInstant};
 
 use ppp_proto::{PppConfig, PppEvent};
 use pppoe_link::{ClientLink, ClientLinkEvent};
-use pppoe_proto::ClientConfig;
+use pppoe_proto::PppoeClientConfig;
 use pppoe_proto::wire::EthernetAddress;
 use proto_core::{SeededRng, StdClock};
 use router_bin::afpacket::PacketSocket;
@@ -40,7 +40,7 @@ fn control(frame: &[u8]) -> Option<(u16, u8)> {
 
 impl Dialer {
     /// Starts discovery at once.
-    pub fn new(sock: PacketSocket, pppoe: ClientConfig, ppp: PppConfig, seed: u64) -> Dialer {
+    pub fn new(sock: PacketSocket, pppoe: PppoeClientConfig, ppp: PppConfig, seed: u64) -> Dialer {
         let clock = StdClock::new();
         let link = ClientLink::new(pppoe, ppp, SeededRng::from_u64(seed), clock.now())
             .expect("link config");
@@ -55,8 +55,8 @@ impl Dialer {
     }
 
     /// Default PPPoE settings for our MAC.
-    pub fn pppoe_config(sock: &PacketSocket) -> ClientConfig {
-        ClientConfig::new(EthernetAddress(sock.mac()))
+    pub fn pppoe_config(sock: &PacketSocket) -> PppoeClientConfig {
+        PppoeClientConfig::new(EthernetAddress(sock.mac()))
     }
 
     /// Runs until `until` returns true for something seen, or `limit` passes.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use ppp_proto::PppConfig;
 use pppoe_link::{AcLink, ETH_P_PPP_DISC, ETH_P_PPP_SES};
-use pppoe_proto::AcConfig;
+use pppoe_proto::PppoeAcConfig;
 use pppoe_proto::wire::EthernetAddress;
 use proto_core::{SeededRng, StdClock};
 use router_bin::aio::{AsyncPacketSocket, AsyncTun};
@@ -193,7 +193,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             .map_err(|e| hint("pool route", e))?;
     }
 
-    let mut ac = AcConfig::new(EthernetAddress(out.mac()), cfg.ac_name.as_bytes());
+    let mut ac = PppoeAcConfig::new(EthernetAddress(out.mac()), cfg.ac_name.as_bytes());
     ac.services = cfg
         .service_names
         .iter()
