@@ -64,7 +64,7 @@ impl AcLink {
         mut rng: SeededRng,
         now: Instant,
     ) -> Result<Self, LinkError> {
-        let ac = PppoeAc::new(ac, rng.fork(), now).map_err(LinkError::Pppoe)?;
+        let ac = PppoeAc::new(ac, rng.fork(), now).map_err(LinkError::PppoeConfig)?;
         Ok(AcLink {
             ac,
             sessions: BTreeMap::new(),
@@ -108,7 +108,7 @@ impl AcLink {
             }
             Some(ETH_P_PPP_SES) => {
                 let id = pppoe_proto::session::peek(frame)
-                    .map_err(LinkError::Pppoe)?
+                    .map_err(|e| LinkError::Pppoe(e.into()))?
                     .session_id;
                 let Some((session, framer)) = self.sessions.get_mut(&id).map(|e| &mut **e) else {
                     return self.unknown_session(now, frame);
@@ -117,7 +117,7 @@ impl AcLink {
                     Ok(r) => r,
                     // The id is in use, by another host: this one's
                     // session is stale.
-                    Err(pppoe_proto::PppoeError::WrongPeer) => {
+                    Err(pppoe_proto::PppoeDropped::WrongPeer) => {
                         return self.unknown_session(now, frame);
                     }
                     Err(e) => return Err(LinkError::Pppoe(e)),
@@ -171,7 +171,10 @@ impl AcLink {
     /// Admits a pending PPPoE `SessionRequest` (manual admission): PADS
     /// with a session id, whose PPP session then starts.
     pub fn admit(&mut self, now: Instant, request: RequestId) -> Result<u16, LinkError> {
-        let r = self.ac.accept(now, request).map_err(LinkError::Pppoe);
+        let r = self
+            .ac
+            .accept(now, request)
+            .map_err(LinkError::PppoeCommand);
         self.pump_ac(now);
         r
     }
@@ -186,7 +189,7 @@ impl AcLink {
         let r = self
             .ac
             .refuse(now, request, message)
-            .map_err(LinkError::Pppoe);
+            .map_err(LinkError::PppoeCommand);
         self.pump_ac(now);
         r
     }

@@ -47,7 +47,7 @@ impl ClientLink {
         mut rng: SeededRng,
         now: Instant,
     ) -> Result<Self, LinkError> {
-        let pppoe = PppoeClient::new(pppoe, rng.fork(), now).map_err(LinkError::Pppoe)?;
+        let pppoe = PppoeClient::new(pppoe, rng.fork(), now).map_err(LinkError::PppoeConfig)?;
         let mut link = ClientLink {
             pppoe,
             ppp: None,

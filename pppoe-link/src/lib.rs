@@ -38,7 +38,7 @@
 //! each machine owns (forked for its PPPoE machine). The shape:
 //!
 //! - `new(pppoe_config, ppp_config, rng, now)`; configuration errors are
-//!   returned at once ([`LinkError::Pppoe`]);
+//!   returned at once ([`LinkError::PppoeConfig`]);
 //! - `handle_frame(now, frame)` for each received Ethernet frame: control
 //!   traffic is consumed (`Ok(None)`), a session's IP packet is handed back
 //!   as a range of the frame (`Ok(Some(..))`), anything refused is an `Err`
@@ -178,7 +178,14 @@ impl LinkCounters {
         let counter = match result {
             Ok(None) => &mut self.control_received,
             Ok(Some(_)) => &mut self.data_received,
-            Err(LinkError::Pppoe(_)) => &mut self.pppoe_dropped,
+            // Configuration, command and framing errors are not input
+            // outcomes; they cannot come out of `handle_frame`.
+            Err(
+                LinkError::Pppoe(_)
+                | LinkError::PppoeWire(_)
+                | LinkError::PppoeCommand(_)
+                | LinkError::PppoeConfig(_),
+            ) => &mut self.pppoe_dropped,
             Err(LinkError::Ppp(_)) => &mut self.ppp_dropped,
             Err(LinkError::NoSession) => &mut self.no_session,
             Err(LinkError::NotPppoe) => &mut self.not_pppoe,
@@ -190,8 +197,14 @@ impl LinkCounters {
 /// Why a frame was not taken, or a command could not run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkError {
-    /// PPPoE refused the frame (see the machine's drop counters).
-    Pppoe(pppoe_proto::PppoeError),
+    /// PPPoE dropped the frame (see the machine's counters).
+    Pppoe(pppoe_proto::PppoeDropped),
+    /// Framing an outgoing packet failed (buffer too small, over the MTU).
+    PppoeWire(pppoe_proto::PppoeWireError),
+    /// The PPPoE machine refused a command.
+    PppoeCommand(pppoe_proto::PppoeCommandError),
+    /// The PPPoE configuration is invalid (`new`).
+    PppoeConfig(pppoe_proto::PppoeConfigError),
     /// PPP refused the frame.
     Ppp(ppp_proto::PppError),
     /// A session frame while no session exists.
@@ -203,7 +216,10 @@ pub enum LinkError {
 impl core::fmt::Display for LinkError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            LinkError::Pppoe(e) => write!(f, "PPPoE: {e}"),
+            LinkError::Pppoe(e) => write!(f, "PPPoE: dropped: {e}"),
+            LinkError::PppoeWire(e) => write!(f, "PPPoE: {e}"),
+            LinkError::PppoeCommand(e) => write!(f, "PPPoE: {e}"),
+            LinkError::PppoeConfig(e) => write!(f, "PPPoE configuration: {e}"),
             LinkError::Ppp(e) => write!(f, "PPP: {e}"),
             LinkError::NoSession => f.write_str("no PPPoE session"),
             LinkError::NotPppoe => f.write_str("not a PPPoE frame"),
@@ -271,13 +287,15 @@ fn encapsulate(
     let h = framer.header_len();
     let ppp_len = 2 + packet.len();
     let available = buf.len();
-    let dst = buf.get_mut(h..h + ppp_len).ok_or(LinkError::Pppoe(
-        pppoe_proto::PppoeError::BufferTooSmall {
+    let dst = buf.get_mut(h..h + ppp_len).ok_or(LinkError::PppoeWire(
+        pppoe_proto::PppoeWireError::BufferTooSmall {
             needed: h + ppp_len,
             available,
         },
     ))?;
     dst[..2].copy_from_slice(&protocol.to_be_bytes());
     dst[2..].copy_from_slice(packet);
-    framer.encapsulate(buf, ppp_len).map_err(LinkError::Pppoe)
+    framer
+        .encapsulate(buf, ppp_len)
+        .map_err(LinkError::PppoeWire)
 }

@@ -21,7 +21,7 @@
 //!   unicast MAC, session id 0, our Host-Uniq, an AC-Name, no error tag, the
 //!   configured AC-Name if any, and our Service-Name among its services when
 //!   we asked for a specific one.
-//! - **Dropped input** (counted in [`PppoeClient::drops`], state unchanged):
+//! - **Dropped input** (counted in [`PppoeClient::counters`], state unchanged):
 //!   frames not addressed to us, from another MAC than the chosen AC, with
 //!   another Host-Uniq, or a PADT with another session id.
 //! - **Host-Uniq** is 8 random bytes drawn from the injected [`SeededRng`]
@@ -37,7 +37,7 @@ use crate::session::SessionFramer;
 use crate::wire::{
     Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag, TagType,
 };
-use crate::{PppoeDropCounts, PppoeError};
+use crate::{PppoeCommandError, PppoeConfigError, PppoeCounters, PppoeDropped};
 
 /// Longest Service-Name or AC-Name accepted in the configuration.
 pub const MAX_NAME_LEN: usize = 255;
@@ -210,22 +210,22 @@ pub struct PppoeClient {
     deadline: Option<Instant>,
     transmits: VecDeque<Transmit<EthernetAddress>>,
     events: VecDeque<PppoeClientEvent>,
-    drops: PppoeDropCounts,
+    counters: PppoeCounters,
 }
 
 impl PppoeClient {
     /// A client that starts discovery at `now`: the first PADI is ready in
     /// [`Self::poll_transmit`].
     ///
-    /// Fails with [`PppoeError::TagNotAddable`] when a configured name is longer
+    /// Fails with [`PppoeConfigError::TooLong`] when a configured name is longer
     /// than [`MAX_NAME_LEN`].
     pub fn new(
         config: PppoeClientConfig,
         rng: SeededRng,
         now: Instant,
-    ) -> Result<Self, PppoeError> {
+    ) -> Result<Self, PppoeConfigError> {
         if config.service_name.len() > MAX_NAME_LEN {
-            return Err(PppoeError::TagNotAddable {
+            return Err(PppoeConfigError::TooLong {
                 tag: TagType::ServiceName,
             });
         }
@@ -234,7 +234,7 @@ impl PppoeClient {
             .as_ref()
             .is_some_and(|n| n.len() > MAX_NAME_LEN)
         {
-            return Err(PppoeError::TagNotAddable {
+            return Err(PppoeConfigError::TooLong {
                 tag: TagType::AcName,
             });
         }
@@ -249,7 +249,7 @@ impl PppoeClient {
             deadline: None,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
-            drops: PppoeDropCounts::default(),
+            counters: PppoeCounters::default(),
         };
         c.start(now);
         Ok(c)
@@ -262,14 +262,14 @@ impl PppoeClient {
     }
 
     /// Starts a new discovery (fresh Host-Uniq) after the last one ended.
-    /// [`PppoeError::InvalidState`] while discovery or a session is under way.
-    pub fn reconnect(&mut self, now: Instant) -> Result<(), PppoeError> {
+    /// [`PppoeCommandError::InvalidState`] while discovery or a session is under way.
+    pub fn reconnect(&mut self, now: Instant) -> Result<(), PppoeCommandError> {
         match self.state {
             State::Closed => {
                 self.start(now);
                 Ok(())
             }
-            _ => Err(PppoeError::InvalidState),
+            _ => Err(PppoeCommandError::InvalidState),
         }
     }
 
@@ -289,8 +289,8 @@ impl PppoeClient {
     }
 
     /// The counters of dropped input, per reason.
-    pub fn drops(&self) -> &PppoeDropCounts {
-        &self.drops
+    pub fn counters(&self) -> &PppoeCounters {
+        &self.counters
     }
 
     /// The configuration.
@@ -374,37 +374,37 @@ impl PppoeClient {
     /// `Err` means the frame was dropped: malformed, not addressed to us, or
     /// not expected now. The drop is counted per reason and the state is
     /// unchanged.
-    pub fn handle_input(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppoeError> {
+    pub fn handle_input(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppoeDropped> {
         let r = self.input(now, frame);
         if let Err(e) = r {
-            self.drops.count(e);
+            self.counters.count(e);
         }
         r
     }
 
-    fn input(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppoeError> {
+    fn input(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppoeDropped> {
         let f = DiscoveryFrame::parse(frame)?;
         if f.ethernet.dst != self.config.mac
             || f.ethernet.vlan.map(|t| t & 0x0fff) != self.config.vlan.map(|t| t & 0x0fff)
         {
-            return Err(PppoeError::NotForUs);
+            return Err(PppoeDropped::NotForUs);
         }
         let p = &f.pppoe;
         let src = f.ethernet.src;
         match (p.code, &self.state) {
             (Code::Pado, State::Discovering) => {
                 if !src.is_unicast() {
-                    return Err(PppoeError::WrongPeer);
+                    return Err(PppoeDropped::WrongPeer);
                 }
                 if p.session_id != 0 {
-                    return Err(PppoeError::WrongSessionId(p.session_id));
+                    return Err(PppoeDropped::WrongSessionId(p.session_id));
                 }
                 self.check_host_uniq(p)?;
-                let ac_name = p.ac_name().ok_or(PppoeError::MissingTag {
+                let ac_name = p.ac_name().ok_or(PppoeDropped::MissingTag {
                     tag: TagType::AcName,
                 })?;
                 if p.error().is_some() {
-                    return Err(PppoeError::OfferNotWanted);
+                    return Err(PppoeDropped::OfferNotWanted);
                 }
                 let want = self.config.service_name.as_slice();
                 let wrong_ac = self
@@ -419,7 +419,7 @@ impl PppoeClient {
                     {
                         self.filtered_names.push(ac_name.to_vec());
                     }
-                    return Err(PppoeError::OfferNotWanted);
+                    return Err(PppoeDropped::OfferNotWanted);
                 }
                 let offer = Offer {
                     ac: src,
@@ -431,7 +431,7 @@ impl PppoeClient {
             }
             (Code::Pads, State::Requesting { offer, .. }) => {
                 if src != offer.ac {
-                    return Err(PppoeError::WrongPeer);
+                    return Err(PppoeDropped::WrongPeer);
                 }
                 self.check_host_uniq(p)?;
                 if let Some(err) = p.error() {
@@ -468,10 +468,10 @@ impl PppoeClient {
             }
             (Code::Padt, State::Session { ac, session_id, .. }) => {
                 if src != *ac {
-                    return Err(PppoeError::WrongPeer);
+                    return Err(PppoeDropped::WrongPeer);
                 }
                 if p.session_id != *session_id {
-                    return Err(PppoeError::WrongSessionId(p.session_id));
+                    return Err(PppoeDropped::WrongSessionId(p.session_id));
                 }
                 let text = p.error().and_then(|t| t.value()).map(<[u8]>::to_vec);
                 self.state = State::Closed;
@@ -480,15 +480,15 @@ impl PppoeClient {
                 });
                 Ok(())
             }
-            (code, _) => Err(PppoeError::UnexpectedCode(code)),
+            (code, _) => Err(PppoeDropped::UnexpectedCode(code)),
         }
     }
 
-    fn check_host_uniq(&self, p: &DiscoveryRepr<'_>) -> Result<(), PppoeError> {
+    fn check_host_uniq(&self, p: &DiscoveryRepr<'_>) -> Result<(), PppoeDropped> {
         if p.host_uniq() == Some(&self.host_uniq[..]) {
             Ok(())
         } else {
-            Err(PppoeError::WrongHostUniq)
+            Err(PppoeDropped::WrongHostUniq)
         }
     }
 
@@ -531,8 +531,8 @@ impl PppoeClient {
     /// Ends discovery or the session. In a session, a PADT goes to the AC and
     /// [`PppoeClientEvent::SessionDown`] reports [`PppoeDownReason::Closed`]; during
     /// discovery, [`PppoeClientEvent::DiscoveryFailed`] reports
-    /// [`PppoeFailReason::Aborted`]. [`PppoeError::InvalidState`] when already closed.
-    pub fn close(&mut self, _now: Instant) -> Result<(), PppoeError> {
+    /// [`PppoeFailReason::Aborted`]. [`PppoeCommandError::InvalidState`] when already closed.
+    pub fn close(&mut self, _now: Instant) -> Result<(), PppoeCommandError> {
         match self.state {
             State::Session { ac, session_id, .. } => {
                 let mut p = DiscoveryRepr::new(Code::Padt, session_id);
@@ -552,7 +552,7 @@ impl PppoeClient {
                 self.fail(PppoeFailReason::Aborted);
                 Ok(())
             }
-            State::Closed => Err(PppoeError::InvalidState),
+            State::Closed => Err(PppoeCommandError::InvalidState),
         }
     }
 

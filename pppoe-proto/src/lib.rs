@@ -33,24 +33,34 @@
 //! configured bounds; see [`ac`]), choosing among several PADOs by anything
 //! but order of arrival, and any PPP processing (that is `ppp-proto`).
 //!
-//! # The machines' shape
+//! # The machine shape
 //!
-//! [`PppoeClient`] and [`PppoeAc`] share one shape:
+//! [`PppoeClient`] and [`PppoeAc`] have the shape every machine of the
+//! workspace shares (`proto_core`'s crate docs hold the reference text):
 //!
+//! - `new(config, rng, now)`: the machine owns its [`proto_core::SeededRng`];
+//!   the configuration is checked once, here ([`PppoeConfigError`]).
 //! - `handle_input(now, frame)` takes one received Ethernet frame of type
-//!   0x8863 (without FCS; Ethernet padding is fine). `Err` means the frame
-//!   was dropped — malformed, not addressed to us, from the wrong peer, with
-//!   the wrong Host-Uniq or session id, over a rate limit — and is counted
-//!   per reason in `drops()`; the state is exactly as before. Log and carry on.
+//!   0x8863 (without FCS; Ethernet padding is fine). `Err` is a
+//!   [`PppoeDropped`]: the frame was dropped — malformed
+//!   ([`PppoeDropped::Malformed`] with the codec's [`PppoeWireError`]), not
+//!   addressed to us, from the wrong peer, with the wrong Host-Uniq or
+//!   session id, over a rate limit — and is counted per reason in the one
+//!   `counters()` ([`PppoeCounters`]); the state is exactly as before. Log
+//!   and carry on.
 //! - `handle_timeout(now)` when `poll_timeout()` has passed (early or
 //!   repeated calls are harmless).
-//! - Commands: [`PppoeClient::close`], [`PppoeClient::reconnect`], [`PppoeAc::close`],
-//!   [`PppoeAc::accept`], [`PppoeAc::refuse`].
-//!   Caller misuse returns [`PppoeError::InvalidState`] (or the like) at once.
+//! - Commands: [`PppoeClient::close`], [`PppoeClient::reconnect`],
+//!   [`PppoeAc::close`], [`PppoeAc::accept`], [`PppoeAc::refuse`]. Caller
+//!   misuse returns a [`PppoeCommandError`] at once.
 //! - Outputs: `poll_transmit()` (a [`proto_core::Transmit`] with the
 //!   destination MAC and the whole Ethernet frame), `poll_event()`
 //!   (protocol outcomes: session up/down, discovery failed, refused),
 //!   `poll_timeout()`.
+//! - Codec ([`wire`]): `parse`, `buffer_len`, `emit` into a caller buffer,
+//!   `to_vec`; errors are [`PppoeWireError`] (`wire::Error`).
+//! - Names carry the protocol prefix where a bare name would clash with a
+//!   neighbour crate's (`PppoeClient`, `PppoeAcEvent`, …).
 //!
 //! **Drain order:** after each `handle_*` call or command, drain
 //! `poll_transmit` until `None`, then `poll_event` until `None`, and read
@@ -137,5 +147,6 @@ pub use client::{
     PppoeClient, PppoeClientConfig, PppoeClientEvent, PppoeClientState, PppoeDownReason,
     PppoeFailReason,
 };
-pub use error::{PppoeDropCounts, PppoeError};
+pub use error::{PppoeCommandError, PppoeConfigError, PppoeCounters, PppoeDropped};
 pub use session::SessionFramer;
+pub use wire::Error as PppoeWireError;

@@ -7,7 +7,9 @@ mod common;
 
 use pppoe_proto::ac::{PppoeAcDownReason, RateLimit, RefuseReason};
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
-use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeAcEvent, PppoeError};
+use pppoe_proto::{
+    PppoeAc, PppoeAcConfig, PppoeAcEvent, PppoeCommandError, PppoeDropped, PppoeWireError,
+};
 use proto_core::{Duration, Instant, SeededRng};
 
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0xac]);
@@ -158,7 +160,10 @@ fn padi_flood_does_not_grow_state_and_is_rate_limited() {
     assert!(pados <= 400 + 2_000 + 1, "{pados} PADOs");
     assert!(pados >= 2_000, "{pados} PADOs");
     assert_eq!(a.session_count(), 0);
-    assert_eq!(a.drops().of(PppoeError::RateLimited), 100_000 - pados);
+    assert_eq!(
+        a.counters().dropped(PppoeDropped::RateLimited),
+        100_000 - pados
+    );
 }
 
 #[test]
@@ -188,7 +193,7 @@ fn per_mac_padi_rate() {
     assert_eq!(r, [true, true, true, false, false], "burst 3");
     assert_eq!(
         a.handle_input(ms(999), &padi(host(1), b"", b"x")),
-        Err(PppoeError::RateLimited)
+        Err(PppoeDropped::RateLimited)
     );
     assert!(
         a.handle_input(ms(1_000), &padi(host(1), b"", b"x")).is_ok(),
@@ -230,12 +235,12 @@ fn bad_missing_foreign_and_stale_cookies_are_dropped_silently() {
     ] {
         assert_eq!(
             a.handle_input(ms(1), &bytes),
-            Err(PppoeError::BadCookie),
+            Err(PppoeDropped::BadCookie),
             "{what}"
         );
         assert!(a.poll_transmit().is_none(), "{what}: no answer");
     }
-    assert_eq!(a.drops().of(PppoeError::BadCookie), 5);
+    assert_eq!(a.counters().dropped(PppoeDropped::BadCookie), 5);
     // Within one rotation (60 s) plus: still good at 119 s…
     let good = padr(host(1), b"hu", Some(&cookie));
     let mut b = ac(generous(PppoeAcConfig::new(AC_MAC, b"ac")));
@@ -252,7 +257,7 @@ fn bad_missing_foreign_and_stale_cookies_are_dropped_silently() {
     // …stale after two rotations.
     assert_eq!(
         a.handle_input(Instant::from_secs(120), &good),
-        Err(PppoeError::BadCookie)
+        Err(PppoeDropped::BadCookie)
     );
     assert_eq!(a.session_count(), 0);
 }
@@ -265,7 +270,7 @@ fn unknown_service_in_padr_gets_service_name_error() {
     // A PADI for "voip" gets nothing…
     assert_eq!(
         a.handle_input(ms(0), &padi(host(1), b"voip", b"hu")),
-        Err(PppoeError::UnknownService)
+        Err(PppoeDropped::UnknownService)
     );
     // …a PADR for it (with a cookie from a PADI for any service) gets an error PADS.
     a.handle_input(ms(0), &padi(host(1), b"", b"hu")).unwrap();
@@ -330,10 +335,10 @@ fn max_sessions_and_per_mac_bounds_refuse() {
     // Full: a PADI gets no PADO.
     assert_eq!(
         a.handle_input(ms(3), &padi(host(3), b"", b"a")),
-        Err(PppoeError::Full)
+        Err(PppoeDropped::Full)
     );
     assert_eq!(a.session_count(), 2);
-    // A PADR that raced in with a valid cookie gets AC-System-PppoeError.
+    // A PADR that raced in with a valid cookie gets AC-System-Error.
     let mut c = generous(PppoeAcConfig::new(AC_MAC, b"ac"));
     c.max_sessions = 1;
     let mut b = ac(c);
@@ -417,15 +422,15 @@ fn padt_handling() {
     };
     assert_eq!(
         a.handle_input(ms(1), &padt(host(2), id)),
-        Err(PppoeError::WrongPeer)
+        Err(PppoeDropped::WrongPeer)
     );
     assert_eq!(
         a.handle_input(ms(1), &padt(host(1), id + 1)),
-        Err(PppoeError::WrongSessionId(id + 1))
+        Err(PppoeDropped::WrongSessionId(id + 1))
     );
     // A PADT to the broadcast address is not for us (accel-ppp drops it too).
     let bc = frame(host(1), EthernetAddress::BROADCAST, Code::Padt, id, &[]);
-    assert_eq!(a.handle_input(ms(1), &bc), Err(PppoeError::NotForUs));
+    assert_eq!(a.handle_input(ms(1), &bc), Err(PppoeDropped::NotForUs));
     assert_eq!(a.session_count(), 1);
     a.handle_input(ms(2), &padt(host(1), id)).unwrap();
     assert_eq!(
@@ -439,7 +444,10 @@ fn padt_handling() {
         }]
     );
     assert_eq!(a.session_count(), 0);
-    assert_eq!(a.close(ms(3), id, b""), Err(PppoeError::WrongSessionId(id)));
+    assert_eq!(
+        a.close(ms(3), id, b""),
+        Err(PppoeCommandError::UnknownSession(id))
+    );
 }
 
 #[test]
@@ -499,11 +507,11 @@ fn frames_not_for_the_ac_are_dropped() {
     let cases = [
         (
             frame(host(1), other, Code::Padr, 0, &[]),
-            PppoeError::NotForUs,
+            PppoeDropped::NotForUs,
         ),
         (
             frame(host(1), other, Code::Padi, 0, &[Tag::ServiceName(b"")]),
-            PppoeError::NotForUs,
+            PppoeDropped::NotForUs,
         ),
         (
             frame(
@@ -513,7 +521,7 @@ fn frames_not_for_the_ac_are_dropped() {
                 0,
                 &[Tag::ServiceName(b"")],
             ),
-            PppoeError::WrongPeer,
+            PppoeDropped::WrongPeer,
         ),
         (
             frame(
@@ -523,32 +531,32 @@ fn frames_not_for_the_ac_are_dropped() {
                 3,
                 &[Tag::ServiceName(b"")],
             ),
-            PppoeError::WrongSessionId(3),
+            PppoeDropped::WrongSessionId(3),
         ),
         (
             frame(host(1), EthernetAddress::BROADCAST, Code::Padi, 0, &[]),
-            PppoeError::MissingTag {
+            PppoeDropped::MissingTag {
                 tag: pppoe_proto::wire::TagType::ServiceName,
             },
         ),
         (
             frame(host(1), AC_MAC, Code::Pado, 0, &[]),
-            PppoeError::UnexpectedCode(Code::Pado),
+            PppoeDropped::UnexpectedCode(Code::Pado),
         ),
         (
             frame(host(1), AC_MAC, Code::Pads, 1, &[]),
-            PppoeError::UnexpectedCode(Code::Pads),
+            PppoeDropped::UnexpectedCode(Code::Pads),
         ),
         (
             frame(host(1), AC_MAC, Code::Padr, 4, &[]),
-            PppoeError::WrongSessionId(4),
+            PppoeDropped::WrongSessionId(4),
         ),
     ];
     for (bytes, want) in cases {
         assert_eq!(a.handle_input(ms(0), &bytes), Err(want));
         assert!(a.poll_transmit().is_none());
     }
-    assert_eq!(a.drops().total(), 8);
+    assert_eq!(a.counters().total_dropped(), 8);
 }
 
 #[test]
@@ -566,7 +574,7 @@ fn answers_real_pppd_padis_from_the_captures() {
                     redirected[0..6].copy_from_slice(&AC_MAC.0);
                     assert_eq!(
                         a.handle_input(ms(0), &redirected),
-                        Err(PppoeError::BadCookie),
+                        Err(PppoeDropped::BadCookie),
                         "{name}"
                     );
                 }
@@ -609,11 +617,11 @@ fn overlong_host_uniq_is_answered_but_not_admitted() {
     );
     assert_eq!(
         a.handle_input(ms(1), &padr),
-        Err(PppoeError::BadTagLength {
+        Err(PppoeDropped::Malformed(PppoeWireError::BadTagLength {
             tag: pppoe_proto::wire::TagType::HostUniq,
             length: 100,
             expected: 64
-        })
+        }))
     );
     assert_eq!(a.session_count(), 0);
     assert!(a.poll_transmit().is_none());

@@ -4,7 +4,7 @@
 
 use pppoe_proto::ac::{Admission, RateLimit, RefuseReason, RequestId};
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
-use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeAcEvent, PppoeError};
+use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeAcEvent, PppoeCommandError, PppoeDropped};
 use proto_core::{Duration, Instant, SeededRng};
 
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0xac]);
@@ -46,7 +46,7 @@ fn request(
     a: &mut PppoeAc,
     now: Instant,
     src: EthernetAddress,
-) -> (Vec<u8>, Result<(), PppoeError>) {
+) -> (Vec<u8>, Result<(), PppoeDropped>) {
     let padi = frame(
         src,
         EthernetAddress::BROADCAST,
@@ -121,7 +121,10 @@ fn accept_sends_pads_and_charges_the_tables() {
     ));
     assert_eq!((a.session_count(), a.pending_count()), (1, 0));
     // The handle is spent.
-    assert_eq!(a.accept(ms(1_600), req), Err(PppoeError::InvalidState));
+    assert_eq!(
+        a.accept(ms(1_600), req),
+        Err(PppoeCommandError::InvalidState)
+    );
 }
 
 #[test]
@@ -146,7 +149,10 @@ fn refuse_sends_service_name_error() {
         })
     );
     assert_eq!(a.session_count(), 0);
-    assert_eq!(a.refuse(ms(2), req, b""), Err(PppoeError::InvalidState));
+    assert_eq!(
+        a.refuse(ms(2), req, b""),
+        Err(PppoeCommandError::InvalidState)
+    );
 }
 
 #[test]
@@ -155,7 +161,7 @@ fn pending_requests_are_bounded_and_count_against_sessions() {
     request(&mut a, ms(0), host(1)).1.unwrap();
     request(&mut a, ms(0), host(2)).1.unwrap();
     // Third: over max_pending, dropped.
-    assert_eq!(request(&mut a, ms(0), host(3)).1, Err(PppoeError::Full));
+    assert_eq!(request(&mut a, ms(0), host(3)).1, Err(PppoeDropped::Full));
     assert_eq!(a.pending_count(), 2);
     let r1 = pending_request(&mut a);
     let _r2 = pending_request(&mut a);
@@ -171,7 +177,7 @@ fn pending_requests_are_bounded_and_count_against_sessions() {
         Code::Padi,
         &[Tag::ServiceName(b"")],
     );
-    assert_eq!(a.handle_input(ms(2), &padi), Err(PppoeError::Full));
+    assert_eq!(a.handle_input(ms(2), &padi), Err(PppoeDropped::Full));
 }
 
 #[test]
@@ -184,7 +190,10 @@ fn unanswered_requests_expire() {
     assert_eq!(a.pending_count(), 1);
     a.handle_timeout(ms(5_000));
     assert_eq!(a.pending_count(), 0);
-    assert_eq!(a.accept(ms(5_001), req), Err(PppoeError::InvalidState));
+    assert_eq!(
+        a.accept(ms(5_001), req),
+        Err(PppoeCommandError::InvalidState)
+    );
     // The host's retransmitted PADR makes a new request (cookie still valid).
     a.handle_input(ms(6_000), &padr).unwrap();
     let again = pending_request(&mut a);

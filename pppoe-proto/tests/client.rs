@@ -4,8 +4,8 @@
 
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
 use pppoe_proto::{
-    PppoeClient, PppoeClientConfig, PppoeClientEvent, PppoeClientState, PppoeDownReason,
-    PppoeError, PppoeFailReason,
+    PppoeClient, PppoeClientConfig, PppoeClientEvent, PppoeClientState, PppoeCommandError,
+    PppoeDownReason, PppoeDropped, PppoeFailReason, PppoeWireError,
 };
 use proto_core::{Instant, SeededRng};
 
@@ -203,18 +203,18 @@ fn happy_path_echoes_cookie_and_relay_and_negotiates_max_payload() {
     // A duplicate PADS is dropped; the session stays.
     assert_eq!(
         c.handle_input(ms(21), &pads),
-        Err(PppoeError::UnexpectedCode(Code::Pads))
+        Err(PppoeDropped::UnexpectedCode(Code::Pads))
     );
 
     // PADT with another session id: dropped. With ours: session down.
     let padt = |sid| frame(AC, ME, Code::Padt, sid, &[Tag::GenericError(b"bye")]);
     assert_eq!(
         c.handle_input(ms(30), &padt(0x1235)),
-        Err(PppoeError::WrongSessionId(0x1235))
+        Err(PppoeDropped::WrongSessionId(0x1235))
     );
     assert_eq!(
         c.handle_input(ms(30), &frame(OTHER, ME, Code::Padt, 0x1234, &[])),
-        Err(PppoeError::WrongPeer)
+        Err(PppoeDropped::WrongPeer)
     );
     assert_eq!(c.state(), PppoeClientState::Session);
     c.handle_input(ms(31), &padt(0x1234)).unwrap();
@@ -225,7 +225,7 @@ fn happy_path_echoes_cookie_and_relay_and_negotiates_max_payload() {
         }]
     );
     assert_eq!(c.state(), PppoeClientState::Closed);
-    assert_eq!(c.drops().total(), 3);
+    assert_eq!(c.counters().total_dropped(), 3);
 }
 
 #[test]
@@ -269,12 +269,12 @@ fn close_sends_padt_and_reports_down() {
             reason: PppoeDownReason::Closed
         }]
     );
-    assert_eq!(c.close(ms(4)), Err(PppoeError::InvalidState));
+    assert_eq!(c.close(ms(4)), Err(PppoeCommandError::InvalidState));
     // And it can dial again, with a fresh Host-Uniq.
     c.reconnect(ms(5)).unwrap();
     assert_ne!(c.host_uniq(), &hu[..]);
     assert_eq!(sent(&mut c)[0].1, Code::Padi);
-    assert_eq!(c.reconnect(ms(6)), Err(PppoeError::InvalidState));
+    assert_eq!(c.reconnect(ms(6)), Err(PppoeCommandError::InvalidState));
 }
 
 #[test]
@@ -343,11 +343,11 @@ fn filters_choose_the_ac() {
     sent(&mut c);
     assert_eq!(
         c.handle_input(ms(1), &pado(&c, OTHER, b"other", &[b"voip"])),
-        Err(PppoeError::OfferNotWanted)
+        Err(PppoeDropped::OfferNotWanted)
     );
     assert_eq!(
         c.handle_input(ms(1), &pado(&c, AC, b"wanted", &[b"internet"])),
-        Err(PppoeError::OfferNotWanted)
+        Err(PppoeDropped::OfferNotWanted)
     );
     assert_eq!(c.state(), PppoeClientState::Discovering);
     assert!(sent(&mut c).is_empty());
@@ -357,7 +357,7 @@ fn filters_choose_the_ac() {
     // Later offers are not wanted any more.
     assert_eq!(
         c.handle_input(ms(3), &pado(&c, OTHER, b"wanted", &[b"voip"])),
-        Err(PppoeError::UnexpectedCode(Code::Pado))
+        Err(PppoeDropped::UnexpectedCode(Code::Pado))
     );
 }
 
@@ -367,7 +367,7 @@ fn drops_are_counted_and_change_nothing() {
     sent(&mut c);
     let deadline = c.poll_timeout();
     let hu = c.host_uniq().to_vec();
-    let cases: Vec<(Vec<u8>, PppoeError)> = vec![
+    let cases: Vec<(Vec<u8>, PppoeDropped)> = vec![
         // Not addressed to us.
         (
             frame(
@@ -377,7 +377,7 @@ fn drops_are_counted_and_change_nothing() {
                 0,
                 &[Tag::AcName(b"x"), Tag::HostUniq(&hu)],
             ),
-            PppoeError::NotForUs,
+            PppoeDropped::NotForUs,
         ),
         // Wrong Host-Uniq, and none.
         (
@@ -388,11 +388,11 @@ fn drops_are_counted_and_change_nothing() {
                 0,
                 &[Tag::AcName(b"x"), Tag::HostUniq(b"other")],
             ),
-            PppoeError::WrongHostUniq,
+            PppoeDropped::WrongHostUniq,
         ),
         (
             frame(AC, ME, Code::Pado, 0, &[Tag::AcName(b"x")]),
-            PppoeError::WrongHostUniq,
+            PppoeDropped::WrongHostUniq,
         ),
         // Non-zero session id in a PADO.
         (
@@ -403,7 +403,7 @@ fn drops_are_counted_and_change_nothing() {
                 5,
                 &[Tag::AcName(b"x"), Tag::HostUniq(&hu)],
             ),
-            PppoeError::WrongSessionId(5),
+            PppoeDropped::WrongSessionId(5),
         ),
         // From a group address.
         (
@@ -414,12 +414,12 @@ fn drops_are_counted_and_change_nothing() {
                 0,
                 &[Tag::AcName(b"x"), Tag::HostUniq(&hu)],
             ),
-            PppoeError::WrongPeer,
+            PppoeDropped::WrongPeer,
         ),
         // No AC-Name.
         (
             frame(AC, ME, Code::Pado, 0, &[Tag::HostUniq(&hu)]),
-            PppoeError::MissingTag {
+            PppoeDropped::MissingTag {
                 tag: pppoe_proto::wire::TagType::AcName,
             },
         ),
@@ -436,23 +436,23 @@ fn drops_are_counted_and_change_nothing() {
                     Tag::AcSystemError(b""),
                 ],
             ),
-            PppoeError::OfferNotWanted,
+            PppoeDropped::OfferNotWanted,
         ),
         // A PADS before any PADR, a PADI from another host.
         (
             frame(AC, ME, Code::Pads, 1, &[Tag::HostUniq(&hu)]),
-            PppoeError::UnexpectedCode(Code::Pads),
+            PppoeDropped::UnexpectedCode(Code::Pads),
         ),
         (
             frame(OTHER, ME, Code::Padi, 0, &[]),
-            PppoeError::UnexpectedCode(Code::Padi),
+            PppoeDropped::UnexpectedCode(Code::Padi),
         ),
         // Garbage.
         (
             vec![0u8; 10],
-            PppoeError::Truncated {
+            PppoeDropped::Malformed(PppoeWireError::Truncated {
                 field: "ethernet header",
-            },
+            }),
         ),
     ];
     for (i, (bytes, want)) in cases.iter().enumerate() {
@@ -462,14 +462,14 @@ fn drops_are_counted_and_change_nothing() {
         assert!(c.poll_transmit().is_none(), "case {i}");
         assert!(c.poll_event().is_none(), "case {i}");
         assert_eq!(
-            c.drops().of(*want),
+            c.counters().dropped(*want),
             cases[..=i]
                 .iter()
                 .filter(|(_, w)| std::mem::discriminant(w) == std::mem::discriminant(want))
                 .count() as u64
         );
     }
-    assert_eq!(c.drops().total(), cases.len() as u64);
+    assert_eq!(c.counters().total_dropped(), cases.len() as u64);
 
     // In Requesting: PADS from another MAC, with another Host-Uniq.
     c.handle_input(ms(6), &pado(&c, AC, b"ac", &[b""])).unwrap();
@@ -479,14 +479,14 @@ fn drops_are_counted_and_change_nothing() {
             ms(7),
             &frame(OTHER, ME, Code::Pads, 1, &[Tag::HostUniq(&hu)])
         ),
-        Err(PppoeError::WrongPeer)
+        Err(PppoeDropped::WrongPeer)
     );
     assert_eq!(
         c.handle_input(
             ms(7),
             &frame(AC, ME, Code::Pads, 1, &[Tag::HostUniq(b"zz")])
         ),
-        Err(PppoeError::WrongHostUniq)
+        Err(PppoeDropped::WrongHostUniq)
     );
     assert_eq!(c.state(), PppoeClientState::Requesting);
 }
@@ -502,7 +502,7 @@ fn vlan_tagged_discovery() {
     // An untagged PADO is for another link.
     assert_eq!(
         c.handle_input(ms(1), &pado(&c, AC, b"ac", &[b""])),
-        Err(PppoeError::NotForUs)
+        Err(PppoeDropped::NotForUs)
     );
 }
 
@@ -523,7 +523,7 @@ fn refused_offers_are_reported_as_such() {
     ] {
         assert_eq!(
             c.handle_input(ms(t), &pado(&c, src, name, &[b""])),
-            Err(PppoeError::OfferNotWanted)
+            Err(PppoeDropped::OfferNotWanted)
         );
     }
     run_timers(&mut c);

@@ -168,7 +168,11 @@ fn unknown_service_ends_discovery_with_service_name_error() {
     );
     assert_eq!(padis_sent(&p), 5);
     assert_eq!(p.client_events[0].0, Instant::from_secs(31));
-    assert_eq!(p.ac.drops().of(pppoe_proto::PppoeError::UnknownService), 5);
+    assert_eq!(
+        p.ac.counters()
+            .dropped(pppoe_proto::PppoeDropped::UnknownService),
+        5
+    );
 }
 
 #[test]
@@ -362,7 +366,10 @@ fn mismatched_vlan_never_connects() {
             reason: PppoeFailReason::NoOffer
         }
     );
-    assert_eq!(p.ac.drops().of(pppoe_proto::PppoeError::NotForUs), 2);
+    assert_eq!(
+        p.ac.counters().dropped(pppoe_proto::PppoeDropped::NotForUs),
+        2
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use pppoe_proto::ac::RateLimit;
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
-use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeError};
+use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeDropped, PppoeWireError};
 use proto_core::{Instant, SeededRng};
 
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0xac]);
@@ -48,28 +48,28 @@ fn no_padt_for_what_is_not_a_stale_session_of_ours() {
     let mut a = ac(PppoeAcConfig::new(AC_MAC, b"ac"));
     let other = EthernetAddress([0x02, 0, 0, 0, 0, 0x99]);
     let cases = [
-        (session_frame(HOST, other, 7), PppoeError::NotForUs),
+        (session_frame(HOST, other, 7), PppoeDropped::NotForUs),
         (
             session_frame(HOST, EthernetAddress::BROADCAST, 7),
-            PppoeError::NotForUs,
+            PppoeDropped::NotForUs,
         ),
         (
             session_frame(EthernetAddress::BROADCAST, AC_MAC, 7),
-            PppoeError::WrongPeer,
+            PppoeDropped::WrongPeer,
         ),
         (
             session_frame(HOST, AC_MAC, 0),
-            PppoeError::WrongSessionId(0),
+            PppoeDropped::WrongSessionId(0),
         ),
         (
             session_frame(HOST, AC_MAC, 0xffff),
-            PppoeError::WrongSessionId(0xffff),
+            PppoeDropped::WrongSessionId(0xffff),
         ),
         (
             session_frame(HOST, AC_MAC, 7)[..17].to_vec(),
-            PppoeError::Truncated {
+            PppoeDropped::Malformed(PppoeWireError::Truncated {
                 field: "PPPoE header",
-            },
+            }),
         ),
     ];
     for (frame, want) in cases {
@@ -80,7 +80,7 @@ fn no_padt_for_what_is_not_a_stale_session_of_ours() {
         );
     }
     assert!(a.poll_transmit().is_none());
-    assert_eq!(a.drops().total(), 6);
+    assert_eq!(a.counters().total_dropped(), 6);
 }
 
 #[test]
@@ -117,10 +117,10 @@ fn a_live_session_is_not_ended_but_its_id_from_another_mac_is() {
     // HOST's own session: the caller's business, no PADT, not a drop.
     assert_eq!(
         a.handle_unknown_session(Instant::ZERO, &session_frame(HOST, AC_MAC, 1)),
-        Err(PppoeError::InvalidState)
+        Err(PppoeDropped::KnownSession)
     );
     assert!(a.poll_transmit().is_none());
-    assert_eq!(a.drops().total(), 0);
+    assert_eq!(a.counters().total_dropped(), 0);
     // Another host still using id 1 from before a restart: a PADT to it;
     // HOST's session stays.
     let stale = EthernetAddress([0x02, 0x10, 0, 0, 0, 2]);
@@ -156,7 +156,10 @@ fn padts_are_rate_limited_per_mac_and_overall() {
         while a.poll_transmit().is_some() {}
     }
     assert_eq!(padts, 2 + 9);
-    assert_eq!(a.drops().of(PppoeError::RateLimited), 100_000 - padts);
+    assert_eq!(
+        a.counters().dropped(PppoeDropped::RateLimited),
+        100_000 - padts
+    );
     // Many hosts at one instant: the overall burst.
     let now = Instant::from_secs(100);
     let padts = (0..1_000u32)

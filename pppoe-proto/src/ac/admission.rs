@@ -6,7 +6,7 @@ use proto_core::Instant;
 #[cfg(doc)]
 use super::Admission;
 use super::{AcSession, PppoeAc, PppoeAcEvent, RefuseReason, RequestId};
-use crate::PppoeError;
+use crate::PppoeCommandError;
 use crate::wire::Tag;
 
 /// A PADR awaiting the application's decision.
@@ -18,36 +18,40 @@ pub(super) struct Pending {
 }
 
 impl PppoeAc {
-    fn take_pending(&mut self, now: Instant, request: RequestId) -> Result<AcSession, PppoeError> {
+    fn take_pending(
+        &mut self,
+        now: Instant,
+        request: RequestId,
+    ) -> Result<AcSession, PppoeCommandError> {
         self.expire(now);
         let i = self
             .pending
             .iter()
             .position(|q| q.request == request)
-            .ok_or(PppoeError::InvalidState)?;
+            .ok_or(PppoeCommandError::InvalidState)?;
         Ok(self.pending.swap_remove(i).session)
     }
 
     /// [`Admission::Manual`]: admits a pending request: a session id, the
     /// PADS, [`PppoeAcEvent::SessionUp`]. Returns the session id.
-    /// [`PppoeError::InvalidState`] when the request is unknown or expired;
-    /// [`PppoeError::Full`] when no session id is free (the host then gets a PADS
+    /// [`PppoeCommandError::InvalidState`] when the request is unknown or expired;
+    /// [`PppoeCommandError::Full`] when no session id is free (the host then gets a PADS
     /// with AC-System-Error).
-    pub fn accept(&mut self, now: Instant, request: RequestId) -> Result<u16, PppoeError> {
+    pub fn accept(&mut self, now: Instant, request: RequestId) -> Result<u16, PppoeCommandError> {
         let s = self.take_pending(now, request)?;
-        self.admit(s).ok_or(PppoeError::Full)
+        self.admit(s).ok_or(PppoeCommandError::Full)
     }
 
     /// [`Admission::Manual`]: refuses a pending request: a PADS with
     /// Service-Name-Error carrying `message` (if not empty) and
     /// [`PppoeAcEvent::Refused`] with [`RefuseReason::Application`].
-    /// [`PppoeError::InvalidState`] when the request is unknown or expired.
+    /// [`PppoeCommandError::InvalidState`] when the request is unknown or expired.
     pub fn refuse(
         &mut self,
         now: Instant,
         request: RequestId,
         message: &[u8],
-    ) -> Result<(), PppoeError> {
+    ) -> Result<(), PppoeCommandError> {
         let s = self.take_pending(now, request)?;
         self.error_pads(
             &s,

@@ -50,7 +50,7 @@ pub struct PppoeAcConfig {
     /// Who admits a PADR that passed the cookie, service and bound checks.
     pub admission: Admission,
     /// Longest Host-Uniq kept for a session; a PADR with a longer one is
-    /// dropped ([`crate::PppoeError::BadTagLength`]). Hosts use 4 to 16 bytes.
+    /// dropped ([`crate::PppoeDropped::BadTagLength`]). Hosts use 4 to 16 bytes.
     pub max_host_uniq_len: usize,
 }
 
@@ -123,7 +123,7 @@ pub enum Admission {
     /// [`super::PppoeAc::accept`] (PADS with a session id) or
     /// [`super::PppoeAc::refuse`] (PADS with Service-Name-Error). Pending requests
     /// count against the session bounds, at most `max_pending` wait at once
-    /// (more are dropped, [`crate::PppoeError::Full`]), and a request not
+    /// (more are dropped, [`crate::PppoeDropped::Full`]), and a request not
     /// answered within `timeout` is forgotten silently (the host retransmits
     /// its PADR and a new request comes).
     Manual {

@@ -13,7 +13,7 @@
 //!   one we issued to this MAC for this Host-Uniq within the last one to two
 //!   [`PppoeAcConfig::cookie_rotation`] periods (HMAC-MD5 under a rotating secret;
 //!   current and previous secret accepted). A PADR without a valid cookie is
-//!   **dropped and counted** ([`PppoeError::BadCookie`]), as accel-ppp does;
+//!   **dropped and counted** ([`PppoeDropped::BadCookie`]), as accel-ppp does;
 //!   rp-pppoe instead answers a PADS with Generic-Error ("Bad cookie"), which
 //!   gives a forger a reflected answer for each forged PADR, so we stay
 //!   silent. A PADR for a service not offered gets a PADS with
@@ -61,7 +61,7 @@ use crate::session::SessionFramer;
 use crate::wire::{
     Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag, TagType,
 };
-use crate::{PppoeDropCounts, PppoeError};
+use crate::{PppoeCommandError, PppoeConfigError, PppoeCounters, PppoeDropped};
 
 mod admission;
 mod config;
@@ -93,27 +93,27 @@ pub struct PppoeAc {
     next_id: u16,
     transmits: VecDeque<Transmit<EthernetAddress>>,
     events: VecDeque<PppoeAcEvent>,
-    drops: PppoeDropCounts,
+    counters: PppoeCounters,
 }
 
 impl PppoeAc {
     /// An AC ready to answer PADIs. `rng` keys the cookies and the
     /// rate-table hash.
     ///
-    /// [`PppoeError::TagNotAddable`] when the AC-Name or a Service-Name is longer
-    /// than 255 bytes.
+    /// [`PppoeConfigError::TooLong`] when the AC-Name or a Service-Name is
+    /// longer than 255 bytes (or more than 16 Service-Names).
     pub fn new(
         mut config: PppoeAcConfig,
         mut rng: SeededRng,
         now: Instant,
-    ) -> Result<Self, PppoeError> {
+    ) -> Result<Self, PppoeConfigError> {
         if config.ac_name.len() > 255 {
-            return Err(PppoeError::TagNotAddable {
+            return Err(PppoeConfigError::TooLong {
                 tag: TagType::AcName,
             });
         }
         if config.services.iter().any(|s| s.len() > 255) || config.services.len() > 16 {
-            return Err(PppoeError::TagNotAddable {
+            return Err(PppoeConfigError::TooLong {
                 tag: TagType::ServiceName,
             });
         }
@@ -147,7 +147,7 @@ impl PppoeAc {
             next_id: 1,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
-            drops: PppoeDropCounts::default(),
+            counters: PppoeCounters::default(),
         })
     }
 
@@ -157,8 +157,8 @@ impl PppoeAc {
     }
 
     /// The counters of dropped input, per reason.
-    pub fn drops(&self) -> &PppoeDropCounts {
-        &self.drops
+    pub fn counters(&self) -> &PppoeCounters {
+        &self.counters
     }
 
     /// Sessions in use.
@@ -211,20 +211,20 @@ impl PppoeAc {
     ///
     /// `Err` means the frame was dropped (malformed, not ours, over a rate
     /// limit, bad cookie…): counted per reason, state unchanged.
-    pub fn handle_input(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppoeError> {
+    pub fn handle_input(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppoeDropped> {
         self.cookies.rotate(&mut self.rng, now);
         self.expire(now);
         let r = self.input(now, frame);
         if let Err(e) = r {
-            self.drops.count(e);
+            self.counters.count(e);
         }
         r
     }
 
-    fn input(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppoeError> {
+    fn input(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppoeDropped> {
         let f = DiscoveryFrame::parse(frame)?;
         if f.ethernet.vlan.map(|t| t & 0x0fff) != self.config.vlan.map(|t| t & 0x0fff) {
-            return Err(PppoeError::NotForUs);
+            return Err(PppoeDropped::NotForUs);
         }
         let src = f.ethernet.src;
         let dst = f.ethernet.dst;
@@ -233,7 +233,7 @@ impl PppoeAc {
             Code::Padi if to_us || dst.is_broadcast() => self.padi(now, src, &f.pppoe),
             Code::Padr | Code::Padt if to_us => {
                 if !src.is_unicast() {
-                    return Err(PppoeError::WrongPeer);
+                    return Err(PppoeDropped::WrongPeer);
                 }
                 if f.pppoe.code == Code::Padr {
                     self.padr(now, src, &f.pppoe)
@@ -241,8 +241,8 @@ impl PppoeAc {
                     self.padt(src, &f.pppoe)
                 }
             }
-            Code::Padi | Code::Padr | Code::Padt => Err(PppoeError::NotForUs),
-            code => Err(PppoeError::UnexpectedCode(code)),
+            Code::Padi | Code::Padr | Code::Padt => Err(PppoeDropped::NotForUs),
+            code => Err(PppoeDropped::UnexpectedCode(code)),
         }
     }
 
@@ -251,18 +251,18 @@ impl PppoeAc {
         now: Instant,
         src: EthernetAddress,
         p: &DiscoveryRepr<'_>,
-    ) -> Result<(), PppoeError> {
+    ) -> Result<(), PppoeDropped> {
         if !src.is_unicast() {
-            return Err(PppoeError::WrongPeer);
+            return Err(PppoeDropped::WrongPeer);
         }
         if p.session_id != 0 {
-            return Err(PppoeError::WrongSessionId(p.session_id));
+            return Err(PppoeDropped::WrongSessionId(p.session_id));
         }
-        let service = p.service_name().ok_or(PppoeError::MissingTag {
+        let service = p.service_name().ok_or(PppoeDropped::MissingTag {
             tag: TagType::ServiceName,
         })?;
         if !self.offers(service) {
-            return Err(PppoeError::UnknownService);
+            return Err(PppoeDropped::UnknownService);
         }
         // A host that holds a session may still replace it when full.
         let may_replace =
@@ -270,10 +270,10 @@ impl PppoeAc {
         if !may_replace
             && self.sessions.len() + self.pending.len() >= usize::from(self.config.max_sessions)
         {
-            return Err(PppoeError::Full);
+            return Err(PppoeDropped::Full);
         }
         if !self.limiter.allow(src, now) {
-            return Err(PppoeError::RateLimited);
+            return Err(PppoeDropped::RateLimited);
         }
         let host_uniq = p.host_uniq();
         let cookie = self.cookies.issue(src, host_uniq.unwrap_or(&[]));
@@ -368,23 +368,25 @@ impl PppoeAc {
         now: Instant,
         src: EthernetAddress,
         p: &DiscoveryRepr<'_>,
-    ) -> Result<(), PppoeError> {
+    ) -> Result<(), PppoeDropped> {
         if p.session_id != 0 {
-            return Err(PppoeError::WrongSessionId(p.session_id));
+            return Err(PppoeDropped::WrongSessionId(p.session_id));
         }
         let host_uniq = p.host_uniq().unwrap_or(&[]);
-        let cookie = p.ac_cookie().ok_or(PppoeError::BadCookie)?;
+        let cookie = p.ac_cookie().ok_or(PppoeDropped::BadCookie)?;
         if !self.cookies.verify(src, host_uniq, cookie) {
-            return Err(PppoeError::BadCookie);
+            return Err(PppoeDropped::BadCookie);
         }
         if host_uniq.len() > self.config.max_host_uniq_len {
-            return Err(PppoeError::BadTagLength {
-                tag: TagType::HostUniq,
-                length: host_uniq.len() as u16,
-                expected: self.config.max_host_uniq_len.min(usize::from(u16::MAX)) as u16,
-            });
+            return Err(PppoeDropped::Malformed(
+                crate::PppoeWireError::BadTagLength {
+                    tag: TagType::HostUniq,
+                    length: host_uniq.len() as u16,
+                    expected: self.config.max_host_uniq_len.min(usize::from(u16::MAX)) as u16,
+                },
+            ));
         }
-        let service = p.service_name().ok_or(PppoeError::MissingTag {
+        let service = p.service_name().ok_or(PppoeDropped::MissingTag {
             tag: TagType::ServiceName,
         })?;
         // A retransmitted PADR: the same PADS again.
@@ -448,7 +450,7 @@ impl PppoeAc {
                 timeout,
             } => {
                 if self.pending.len() >= usize::from(max_pending) {
-                    return Err(PppoeError::Full);
+                    return Err(PppoeDropped::Full);
                 }
                 let request = RequestId(self.next_request);
                 self.next_request = self.next_request.wrapping_add(1);
@@ -518,13 +520,13 @@ impl PppoeAc {
         Some(s)
     }
 
-    fn padt(&mut self, src: EthernetAddress, p: &DiscoveryRepr<'_>) -> Result<(), PppoeError> {
+    fn padt(&mut self, src: EthernetAddress, p: &DiscoveryRepr<'_>) -> Result<(), PppoeDropped> {
         let s = self
             .sessions
             .get(&p.session_id)
-            .ok_or(PppoeError::WrongSessionId(p.session_id))?;
+            .ok_or(PppoeDropped::WrongSessionId(p.session_id))?;
         if s.client_mac != src {
-            return Err(PppoeError::WrongPeer);
+            return Err(PppoeDropped::WrongPeer);
         }
         let text = p.error().and_then(|t| t.value()).map(<[u8]>::to_vec);
         self.release(p.session_id);
@@ -538,13 +540,13 @@ impl PppoeAc {
 
     /// Ends a session: a PADT (with `reason` in a Generic-Error tag when not
     /// empty) goes to the host and [`PppoeAcEvent::SessionDown`] reports it.
-    /// [`PppoeError::WrongSessionId`] when no such session exists.
+    /// [`PppoeCommandError::UnknownSession`] when no such session exists.
     pub fn close(
         &mut self,
         _now: Instant,
         session_id: u16,
         reason: &[u8],
-    ) -> Result<(), PppoeError> {
+    ) -> Result<(), PppoeCommandError> {
         self.end(session_id, reason, PppoeAcDownReason::Closed)
     }
 
@@ -574,10 +576,10 @@ impl PppoeAc {
         session_id: u16,
         reason: &[u8],
         why: PppoeAcDownReason,
-    ) -> Result<(), PppoeError> {
+    ) -> Result<(), PppoeCommandError> {
         let s = self
             .release(session_id)
-            .ok_or(PppoeError::WrongSessionId(session_id))?;
+            .ok_or(PppoeCommandError::UnknownSession(session_id))?;
         let mut o = DiscoveryRepr::new(Code::Padt, session_id);
         if !s.host_uniq.is_empty() {
             let _ = o.push(Tag::HostUniq(&s.host_uniq));

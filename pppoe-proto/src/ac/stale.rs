@@ -7,7 +7,7 @@
 use proto_core::Instant;
 
 use super::PppoeAc;
-use crate::PppoeError;
+use crate::PppoeDropped;
 use crate::session::peek;
 use crate::wire::{Code, DiscoveryFrame, DiscoveryRepr, Tag};
 
@@ -20,44 +20,48 @@ impl PppoeAc {
     ///
     /// `Err` means no PADT (counted, state unchanged): the frame is
     /// malformed, not addressed to us, from a non-unicast MAC, for session
-    /// id 0 or 0xFFFF ([`PppoeError::WrongSessionId`]), or over the rate limit
-    /// ([`PppoeError::RateLimited`]). [`PppoeError::InvalidState`] (not counted):
+    /// id 0 or 0xFFFF ([`PppoeDropped::WrongSessionId`]), or over the rate limit
+    /// ([`PppoeDropped::RateLimited`]). [`PppoeDropped::KnownSession`] (not counted):
     /// the session exists and belongs to the frame's sender, so the caller
     /// should have taken the frame.
     ///
     /// [`PppoeAcConfig::padt_rate_per_mac`]: super::PppoeAcConfig::padt_rate_per_mac
     /// [`PppoeAcConfig::padt_rate_total`]: super::PppoeAcConfig::padt_rate_total
-    pub fn handle_unknown_session(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppoeError> {
+    pub fn handle_unknown_session(
+        &mut self,
+        now: Instant,
+        frame: &[u8],
+    ) -> Result<(), PppoeDropped> {
         let r = self.unknown_session(now, frame);
         if let Err(e) = r
-            && e != PppoeError::InvalidState
+            && e != PppoeDropped::KnownSession
         {
-            self.drops.count(e);
+            self.counters.count(e);
         }
         r
     }
 
-    fn unknown_session(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppoeError> {
+    fn unknown_session(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppoeDropped> {
         let h = peek(frame)?;
         let vlan = |t: Option<u16>| t.map(|t| t & 0x0fff);
         if h.dst != self.config.mac || vlan(h.vlan) != vlan(self.config.vlan) {
-            return Err(PppoeError::NotForUs);
+            return Err(PppoeDropped::NotForUs);
         }
         if !h.src.is_unicast() {
-            return Err(PppoeError::WrongPeer);
+            return Err(PppoeDropped::WrongPeer);
         }
         if h.session_id == 0 || h.session_id == 0xffff {
-            return Err(PppoeError::WrongSessionId(h.session_id));
+            return Err(PppoeDropped::WrongSessionId(h.session_id));
         }
         if self
             .sessions
             .get(&h.session_id)
             .is_some_and(|s| s.client_mac == h.src)
         {
-            return Err(PppoeError::InvalidState);
+            return Err(PppoeDropped::KnownSession);
         }
         if !self.padt_limiter.allow(h.src, now) {
-            return Err(PppoeError::RateLimited);
+            return Err(PppoeDropped::RateLimited);
         }
         let mut o = DiscoveryRepr::new(Code::Padt, h.session_id);
         // A short, fixed tag: cannot fail.

@@ -4,14 +4,14 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
+use super::Error;
 use super::ethernet::{EtherType, EthernetFrame, EthernetRepr};
 use super::header::{Code, HEADER_LEN, PppoeHeader};
 use super::tag::{Tag, TagIter, TagType};
-use crate::PppoeError;
 
 /// The most tags one discovery packet may carry here. Real packets carry
 /// fewer than ten; a packet with more is refused with
-/// [`PppoeError::TooManyTags`] rather than stored without bound.
+/// [`Error::TooManyTags`] rather than stored without bound.
 pub const MAX_TAGS: usize = 32;
 
 /// A validated discovery packet: CODE, SESSION_ID and the tags in wire
@@ -43,18 +43,14 @@ impl<'a> DiscoveryRepr<'a> {
 
     /// Parses the PPPoE header and tags of a checked view (Ethernet padding
     /// after LENGTH is ignored).
-    pub fn parse(h: PppoeHeader<&'a [u8]>) -> Result<Self, PppoeError> {
+    pub fn parse(h: PppoeHeader<&'a [u8]>) -> Result<Self, Error> {
         let (code, session_id, len) = (h.code(), h.session_id(), usize::from(h.length()));
         let payload = &h.into_inner()[HEADER_LEN..HEADER_LEN + len];
         Self::parse_payload(code, session_id, payload)
     }
 
     /// Parses the tags of `payload` (exactly LENGTH bytes).
-    pub fn parse_payload(
-        code: Code,
-        session_id: u16,
-        payload: &'a [u8],
-    ) -> Result<Self, PppoeError> {
+    pub fn parse_payload(code: Code, session_id: u16, payload: &'a [u8]) -> Result<Self, Error> {
         let mut repr = DiscoveryRepr::new(code, session_id);
         let mut it = TagIter::new(payload);
         while let Some(tag) = it.next() {
@@ -71,20 +67,20 @@ impl<'a> DiscoveryRepr<'a> {
     /// Appends a tag, refusing what `parse` would refuse: a second copy of a
     /// single-valued tag, more than [`MAX_TAGS`] tags, a tag after
     /// End-Of-List, or a payload past 65535 bytes.
-    pub fn push(&mut self, tag: Tag<'a>) -> Result<(), PppoeError> {
+    pub fn push(&mut self, tag: Tag<'a>) -> Result<(), Error> {
         let ty = tag.ty();
         if self.tags.last() == Some(&Tag::EndOfList)
             || tag.value_len() > usize::from(u16::MAX)
             || self.payload_len() + tag.buffer_len() > usize::from(u16::MAX)
         {
-            return Err(PppoeError::TagNotAddable { tag: ty });
+            return Err(Error::TagNotAddable { tag: ty });
         }
         let may_repeat =
             !ty.is_single_valued() || (ty == TagType::ServiceName && self.code == Code::Pado);
         if !may_repeat && self.tags.iter().any(|t| t.ty() == ty) {
-            return Err(PppoeError::DuplicateTag { tag: ty });
+            return Err(Error::DuplicateTag { tag: ty });
         }
-        self.tags.push(tag).map_err(|_| PppoeError::TooManyTags)
+        self.tags.push(tag).map_err(|_| Error::TooManyTags)
     }
 
     /// The tags, in wire order.
@@ -164,10 +160,10 @@ impl<'a> DiscoveryRepr<'a> {
 
     /// Writes the PPPoE header and tags into the first
     /// [`Self::buffer_len`] bytes of `buf`; returns the bytes written.
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, PppoeError> {
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Error> {
         let n = self.buffer_len();
         let available = buf.len();
-        let b = buf.get_mut(..n).ok_or(PppoeError::BufferTooSmall {
+        let b = buf.get_mut(..n).ok_or(Error::BufferTooSmall {
             needed: n,
             available,
         })?;
@@ -208,11 +204,11 @@ impl<'a> DiscoveryFrame<'a> {
 
     /// Parses a received Ethernet frame (without FCS). The Ethernet type must
     /// be 0x8863.
-    pub fn parse(frame: &'a [u8]) -> Result<Self, PppoeError> {
+    pub fn parse(frame: &'a [u8]) -> Result<Self, Error> {
         let eth = EthernetFrame::new_checked(frame)?;
         let ethernet = EthernetRepr::parse(&eth);
         if ethernet.ethertype != EtherType::Discovery {
-            return Err(PppoeError::BadEthertype(ethernet.ethertype.into()));
+            return Err(Error::BadEthertype(ethernet.ethertype.into()));
         }
         let rest = &frame[eth.header_len()..];
         let h = PppoeHeader::new_checked(rest)?;
@@ -232,10 +228,10 @@ impl<'a> DiscoveryFrame<'a> {
 
     /// Writes the frame into the first [`Self::buffer_len`] bytes of `buf`;
     /// returns the bytes written.
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, PppoeError> {
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Error> {
         let n = self.buffer_len();
         if buf.len() < n {
-            return Err(PppoeError::BufferTooSmall {
+            return Err(Error::BufferTooSmall {
                 needed: n,
                 available: buf.len(),
             });
@@ -295,7 +291,7 @@ mod tests {
         b[19] += 4;
         assert_eq!(
             DiscoveryFrame::parse(&b).unwrap_err(),
-            PppoeError::DuplicateTag {
+            Error::DuplicateTag {
                 tag: TagType::HostUniq
             }
         );
@@ -307,7 +303,7 @@ mod tests {
         r.push(Tag::ServiceName(b"a")).unwrap();
         assert_eq!(
             r.push(Tag::ServiceName(b"b")),
-            Err(PppoeError::DuplicateTag {
+            Err(Error::DuplicateTag {
                 tag: TagType::ServiceName
             })
         );
@@ -333,7 +329,7 @@ mod tests {
         let payload = [0x09u8, 0x99, 0x00, 0x00].repeat(MAX_TAGS + 1);
         assert_eq!(
             DiscoveryRepr::parse_payload(Code::Padi, 0, &payload).unwrap_err(),
-            PppoeError::TooManyTags
+            Error::TooManyTags
         );
     }
 
@@ -343,7 +339,7 @@ mod tests {
         b[13] = 0x64;
         assert_eq!(
             DiscoveryFrame::parse(&b).unwrap_err(),
-            PppoeError::BadEthertype(0x8864)
+            Error::BadEthertype(0x8864)
         );
     }
 
@@ -353,7 +349,7 @@ mod tests {
         b[19] = 0x11;
         assert_eq!(
             DiscoveryFrame::parse(&b).unwrap_err(),
-            PppoeError::PayloadPastFrame {
+            Error::PayloadPastFrame {
                 length: 17,
                 available: 16
             }
@@ -365,7 +361,7 @@ mod tests {
         let f = DiscoveryFrame::parse(&PADI).unwrap();
         assert!(matches!(
             f.emit(&mut [0u8; 35]),
-            Err(PppoeError::BufferTooSmall { needed: 36, .. })
+            Err(Error::BufferTooSmall { needed: 36, .. })
         ));
     }
 }

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::PppoeError;
+use super::Error;
 
 /// A 48-bit IEEE MAC address.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -97,22 +97,22 @@ impl<T: AsRef<[u8]>> EthernetFrame<T> {
     }
 
     /// A view of untrusted bytes: [`Self::check_len`] passed.
-    pub fn new_checked(buffer: T) -> Result<Self, PppoeError> {
+    pub fn new_checked(buffer: T) -> Result<Self, Error> {
         let f = Self::new_unchecked(buffer);
         f.check_len()?;
         Ok(f)
     }
 
     /// Checks the buffer holds the whole header (18 bytes with an 802.1Q tag).
-    pub fn check_len(&self) -> Result<(), PppoeError> {
+    pub fn check_len(&self) -> Result<(), Error> {
         let b = self.buffer.as_ref();
         if b.len() < 14 {
-            return Err(PppoeError::Truncated {
+            return Err(Error::Truncated {
                 field: "ethernet header",
             });
         }
         if self.outer_ethertype() == TPID_8021Q && b.len() < 18 {
-            return Err(PppoeError::Truncated {
+            return Err(Error::Truncated {
                 field: "802.1Q tag",
             });
         }
@@ -239,10 +239,10 @@ impl EthernetRepr {
     }
 
     /// Writes the header into the first [`Self::buffer_len`] bytes of `buf`.
-    pub fn emit(&self, buf: &mut [u8]) -> Result<(), PppoeError> {
+    pub fn emit(&self, buf: &mut [u8]) -> Result<(), Error> {
         let n = self.buffer_len();
         let available = buf.len();
-        let b = buf.get_mut(..n).ok_or(PppoeError::BufferTooSmall {
+        let b = buf.get_mut(..n).ok_or(Error::BufferTooSmall {
             needed: n,
             available,
         })?;
@@ -286,7 +286,7 @@ mod tests {
     fn short_header_is_truncated() {
         assert_eq!(
             EthernetFrame::new_checked(&[0u8; 13][..]).unwrap_err(),
-            PppoeError::Truncated {
+            Error::Truncated {
                 field: "ethernet header"
             }
         );
@@ -298,7 +298,7 @@ mod tests {
         b[12] = 0x81;
         assert_eq!(
             EthernetFrame::new_checked(&b[..]).unwrap_err(),
-            PppoeError::Truncated {
+            Error::Truncated {
                 field: "802.1Q tag"
             }
         );
@@ -309,7 +309,7 @@ mod tests {
         let r = EthernetRepr::discovery(EthernetAddress::BROADCAST, EthernetAddress::default());
         assert!(matches!(
             r.emit(&mut [0u8; 10]),
-            Err(PppoeError::BufferTooSmall { needed: 14, .. })
+            Err(Error::BufferTooSmall { needed: 14, .. })
         ));
     }
 }

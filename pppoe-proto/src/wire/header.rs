@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::PppoeError;
+use super::Error;
 
 /// Length of the PPPoE header: VER/TYPE, CODE, SESSION_ID, LENGTH.
 pub const HEADER_LEN: usize = 6;
@@ -93,11 +93,11 @@ impl<T: AsRef<[u8]>> PppoeHeader<T> {
     }
 
     /// A view of untrusted bytes: [`Self::check_len`] passed, VER and TYPE are 1.
-    pub fn new_checked(buffer: T) -> Result<Self, PppoeError> {
+    pub fn new_checked(buffer: T) -> Result<Self, Error> {
         let h = Self::new_unchecked(buffer);
         h.check_len()?;
         if h.version() != 1 || h.ty() != 1 {
-            return Err(PppoeError::BadVersion {
+            return Err(Error::BadVersion {
                 version: h.version(),
                 ty: h.ty(),
             });
@@ -106,16 +106,16 @@ impl<T: AsRef<[u8]>> PppoeHeader<T> {
     }
 
     /// Checks the header is whole and LENGTH fits in the buffer.
-    pub fn check_len(&self) -> Result<(), PppoeError> {
+    pub fn check_len(&self) -> Result<(), Error> {
         let b = self.buffer.as_ref();
         if b.len() < HEADER_LEN {
-            return Err(PppoeError::Truncated {
+            return Err(Error::Truncated {
                 field: "PPPoE header",
             });
         }
         let available = b.len() - HEADER_LEN;
         if usize::from(self.length()) > available {
-            return Err(PppoeError::PayloadPastFrame {
+            return Err(Error::PayloadPastFrame {
                 length: self.length(),
                 available,
             });
@@ -208,7 +208,7 @@ mod tests {
     fn truncated_header() {
         assert_eq!(
             PppoeHeader::new_checked(&[0x11, 0x09, 0, 0, 0][..]).unwrap_err(),
-            PppoeError::Truncated {
+            Error::Truncated {
                 field: "PPPoE header"
             }
         );
@@ -219,7 +219,7 @@ mod tests {
         let b = [0x11, 0x09, 0, 0, 0x00, 0x03, 1, 2];
         assert_eq!(
             PppoeHeader::new_checked(&b[..]).unwrap_err(),
-            PppoeError::PayloadPastFrame {
+            Error::PayloadPastFrame {
                 length: 3,
                 available: 2
             }
@@ -231,12 +231,12 @@ mod tests {
         let b = [0x21, 0x09, 0, 0, 0, 0];
         assert_eq!(
             PppoeHeader::new_checked(&b[..]).unwrap_err(),
-            PppoeError::BadVersion { version: 2, ty: 1 }
+            Error::BadVersion { version: 2, ty: 1 }
         );
         let b = [0x12, 0x09, 0, 0, 0, 0];
         assert_eq!(
             PppoeHeader::new_checked(&b[..]).unwrap_err(),
-            PppoeError::BadVersion { version: 1, ty: 2 }
+            Error::BadVersion { version: 1, ty: 2 }
         );
     }
 }

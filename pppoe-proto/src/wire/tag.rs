@@ -6,7 +6,7 @@ use nom::Parser;
 use nom::bytes::complete::take;
 use nom::number::complete::be_u16;
 
-use crate::PppoeError;
+use super::Error;
 
 /// A TAG_TYPE.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash, PartialOrd, Ord)]
@@ -80,7 +80,7 @@ impl TagType {
     ///
     /// Service-Name is single-valued except in a PADO, which lists every
     /// service the AC offers (RFC 2516 §5.2); the packet-level check lives in
-    /// [`crate::wire::DiscoveryRepr`]. PppoeError tags, Vendor-Specific and unknown
+    /// [`crate::wire::DiscoveryRepr`]. Error tags, Vendor-Specific and unknown
     /// tags may repeat.
     pub fn is_single_valued(self) -> bool {
         matches!(
@@ -222,13 +222,13 @@ impl<'a> Tag<'a> {
     }
 
     /// Builds a tag of type `ty` from its value, checking fixed lengths.
-    pub fn from_parts(ty: u16, value: &'a [u8]) -> Result<Self, PppoeError> {
+    pub fn from_parts(ty: u16, value: &'a [u8]) -> Result<Self, Error> {
         let t = TagType::from(ty);
         let fixed = |expected: u16| {
             if value.len() == usize::from(expected) {
                 Ok(())
             } else {
-                Err(PppoeError::BadTagLength {
+                Err(Error::BadTagLength {
                     tag: t,
                     length: value.len() as u16,
                     expected,
@@ -259,12 +259,12 @@ impl<'a> Tag<'a> {
 
     /// Writes the tag into the first [`Self::buffer_len`] bytes of `buf`;
     /// returns the bytes written.
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, PppoeError> {
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Error> {
         let n = self.buffer_len();
-        let len = u16::try_from(self.value_len())
-            .map_err(|_| PppoeError::TagNotAddable { tag: self.ty() })?;
+        let len =
+            u16::try_from(self.value_len()).map_err(|_| Error::TagNotAddable { tag: self.ty() })?;
         let available = buf.len();
-        let b = buf.get_mut(..n).ok_or(PppoeError::BufferTooSmall {
+        let b = buf.get_mut(..n).ok_or(Error::BufferTooSmall {
             needed: n,
             available,
         })?;
@@ -303,15 +303,15 @@ impl<'a> TagIter<'a> {
 }
 
 /// A tag header then its value, with nom.
-fn tag_tlv(i: &[u8]) -> Result<(&[u8], u16, &[u8]), PppoeError> {
+fn tag_tlv(i: &[u8]) -> Result<(&[u8], u16, &[u8]), Error> {
     let (after, (ty, len)) = (be_u16::<_, nom::error::Error<&[u8]>>, be_u16)
         .parse(i)
-        .map_err(|_| PppoeError::Truncated {
+        .map_err(|_| Error::Truncated {
             field: "tag header",
         })?;
     let (rest, value) = take::<_, _, nom::error::Error<&[u8]>>(len)
         .parse(after)
-        .map_err(|_| PppoeError::TagPastPayload {
+        .map_err(|_| Error::TagPastPayload {
             tag: TagType::from(ty),
             length: len,
         })?;
@@ -319,7 +319,7 @@ fn tag_tlv(i: &[u8]) -> Result<(&[u8], u16, &[u8]), PppoeError> {
 }
 
 impl<'a> Iterator for TagIter<'a> {
-    type Item = Result<Tag<'a>, PppoeError>;
+    type Item = Result<Tag<'a>, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed || self.rest.is_empty() {
@@ -355,7 +355,7 @@ mod tests {
         let mut it = TagIter::new(&[0x01, 0x01, 0x00]);
         assert_eq!(
             it.next(),
-            Some(Err(PppoeError::Truncated {
+            Some(Err(Error::Truncated {
                 field: "tag header"
             }))
         );
@@ -367,7 +367,7 @@ mod tests {
         let mut it = TagIter::new(&[0x01, 0x03, 0x00, 0x05, 1, 2, 3, 4]);
         assert_eq!(
             it.next(),
-            Some(Err(PppoeError::TagPastPayload {
+            Some(Err(Error::TagPastPayload {
                 tag: TagType::HostUniq,
                 length: 5
             }))
@@ -379,7 +379,7 @@ mod tests {
         let mut it = TagIter::new(&[0x01, 0x20, 0x00, 0x01, 5]);
         assert_eq!(
             it.next(),
-            Some(Err(PppoeError::BadTagLength {
+            Some(Err(Error::BadTagLength {
                 tag: TagType::PppMaxPayload,
                 length: 1,
                 expected: 2
@@ -392,7 +392,7 @@ mod tests {
         let mut it = TagIter::new(&[0x00, 0x00, 0x00, 0x01, 5]);
         assert_eq!(
             it.next(),
-            Some(Err(PppoeError::BadTagLength {
+            Some(Err(Error::BadTagLength {
                 tag: TagType::EndOfList,
                 length: 1,
                 expected: 0
