@@ -1,40 +1,17 @@
-//! The crate's one error type: malformed wire data, dropped input, caller misuse.
+//! What a session reports besides events: why input was dropped
+//! ([`PppDropped`], counted in [`crate::PppCounters`]) and caller misuse
+//! ([`PppCommandError`]). Malformed bytes are the codec's
+//! [`PppWireError`], carried in [`PppDropped::Malformed`].
 
-/// What went wrong, and where.
-///
-/// Wire errors (`Truncated`, `BadLength`, `BadValue`, `UnknownCode`) name the
-/// field. The other variants are the reasons [`PppSession::handle_input`]
-/// drops a well-formed frame (counted per reason in [`PppCounters`], the machine's
-/// state unchanged) or the reason a command was refused.
-///
-/// [`PppSession::handle_input`]: crate::PppSession::handle_input
-/// [`PppCounters`]: crate::PppCounters
+use crate::PppWireError;
+
+/// Why [`crate::PppSession::handle_input`] dropped a frame: counted per
+/// reason in [`crate::PppSession::counters`], the session's state unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum PppError {
-    /// The buffer ends inside `field`.
-    #[error("truncated at {field}")]
-    Truncated {
-        /// The field that does not fit.
-        field: &'static str,
-    },
-    /// A length field (or the length of `field`) is impossible.
-    #[error("bad length of {field}")]
-    BadLength {
-        /// The field whose length is wrong.
-        field: &'static str,
-    },
-    /// A field holds a value the protocol forbids.
-    #[error("bad value in {field}")]
-    BadValue {
-        /// The field with the forbidden value.
-        field: &'static str,
-    },
-    /// A PAP or CHAP packet with a code the protocol does not define.
-    #[error("unknown code {code}")]
-    UnknownCode {
-        /// The code on the wire.
-        code: u8,
-    },
+pub enum PppDropped {
+    /// The bytes do not parse.
+    #[error("malformed: {0}")]
+    Malformed(#[from] PppWireError),
     /// The frame carries a network-layer datagram (IPv4, IPv6), which is the
     /// data path's business, not the control plane's.
     #[error("data protocol {protocol:#06x} is not handled by the session")]
@@ -62,6 +39,27 @@ pub enum PppError {
         /// What arrived.
         what: &'static str,
     },
+}
+
+impl PppDropped {
+    /// Number of distinct reasons, for per-reason counters.
+    pub(crate) const KINDS: usize = 5;
+
+    /// A dense index of this reason (fields ignored), in `0..KINDS`.
+    pub(crate) fn kind_index(&self) -> usize {
+        match self {
+            PppDropped::Malformed(_) => 0,
+            PppDropped::NotControl { .. } => 1,
+            PppDropped::Unexpected { .. } => 2,
+            PppDropped::BadIdentifier { .. } => 3,
+            PppDropped::MismatchedOptions { .. } => 4,
+        }
+    }
+}
+
+/// A command refused at once (the session's state unchanged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PppCommandError {
     /// A command that is invalid now (e.g. a verdict with no pending
     /// authentication request).
     #[error("invalid in the current state: {what}")]
@@ -69,25 +67,4 @@ pub enum PppError {
         /// The refused command.
         what: &'static str,
     },
-}
-
-impl PppError {
-    /// Number of distinct reasons, for per-reason counters.
-    pub const KINDS: usize = 9;
-
-    /// A dense index of this error's variant (field names ignored), in
-    /// `0..PppError::KINDS`.
-    pub fn kind_index(&self) -> usize {
-        match self {
-            PppError::Truncated { .. } => 0,
-            PppError::BadLength { .. } => 1,
-            PppError::BadValue { .. } => 2,
-            PppError::UnknownCode { .. } => 3,
-            PppError::NotControl { .. } => 4,
-            PppError::Unexpected { .. } => 5,
-            PppError::BadIdentifier { .. } => 6,
-            PppError::MismatchedOptions { .. } => 7,
-            PppError::InvalidState { .. } => 8,
-        }
-    }
 }

@@ -28,7 +28,7 @@
 //! periodic re-challenge, VJ compression (rejected), NBNS options (rejected),
 //! multilink, CCP/ECP (Protocol-Rejected). IPv4/IPv6 datagrams are the data
 //! path's business: [`PppSession::handle_input`] refuses them
-//! ([`PppError::NotControl`]).
+//! ([`PppDropped::NotControl`]).
 //!
 //! # The machine shape
 //!
@@ -55,7 +55,7 @@
 //!   buffer, `to_vec`;
 //! - **names** carry the protocol prefix where a bare name would clash with
 //!   a neighbour crate's (`PppSession`, `PppConfig`, `PppEvent`,
-//!   `PppError`…).
+//!   `PppDropped`, `PppWireError`…).
 //!
 //! **Drain order**: after each `handle_*` call or command, drain
 //! `poll_transmit` and then `poll_event` until each returns `None`, and read
@@ -130,8 +130,9 @@ pub mod wire;
 
 pub use auth::Credential;
 pub use config::{AuthenticatorConfig, LcpConfig, PeerConfig, PppConfig, Role};
-pub use error::PppError;
+pub use error::{PppCommandError, PppDropped};
 pub use ipcp::Ipv4Assignment;
 pub use lcp::{AuthMethod, AuthMethods};
 pub use proto_core::Secret;
 pub use session::{Phase, PppCounters, PppDownReason, PppEvent, PppSession};
+pub use wire::Error as PppWireError;

@@ -59,8 +59,8 @@ fn chap_bring_up_reaches_ipv4_and_ipv6() {
         |e| matches!(e, PppEvent::AuthSucceeded { message } if message == b"Access granted")
     ));
     assert!(p.peer_has(|e| matches!(e, PppEvent::LinkUp { mtu: 1492 })));
-    assert_eq!(p.peer.counters().total(), 0);
-    assert_eq!(p.ac.counters().total(), 0);
+    assert_eq!(p.peer.counters().total_dropped(), 0);
+    assert_eq!(p.ac.counters().total_dropped(), 0);
 }
 
 #[test]
@@ -468,7 +468,7 @@ fn unknown_protocol_gets_protocol_reject_and_garbage_is_counted() {
             .is_err()
     );
     assert!(p.peer.handle_input(now, &[0x00, 0x21, 0x45]).is_err());
-    assert_eq!(p.peer.counters().total(), 3);
+    assert_eq!(p.peer.counters().total_dropped(), 3);
     assert_eq!(p.peer.phase(), Phase::Network);
     // An unknown LCP code gets a Code-Reject.
     p.peer

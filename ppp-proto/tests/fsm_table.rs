@@ -9,7 +9,7 @@
 use ppp_proto::fsm::{Action, Fsm, Policy, Sink, State, Timers, Verdict};
 use ppp_proto::wire::cp::CpPacket;
 use ppp_proto::wire::lcp::LcpOption;
-use ppp_proto::{PppError, wire::cp::ConfigOption};
+use ppp_proto::{PppDropped, wire::cp::ConfigOption};
 use proto_core::{Duration, Instant, SeededRng};
 
 /// We request MRU 1500; the peer's MRU 1500 is acceptable, any other MRU
@@ -107,14 +107,14 @@ impl Machine {
             .map_or(0, |p| p[1])
     }
 
-    fn packet(&mut self, p: &[u8]) -> Result<(), PppError> {
+    fn packet(&mut self, p: &[u8]) -> Result<(), PppDropped> {
         self.fsm
             .handle_packet(self.now, p, &mut self.rng, &mut self.out)
             .map(|_| ())
     }
 
     /// Fires `event`; the Identifier of the packet sent, if any.
-    fn fire(&mut self, event: &str) -> Result<Option<u8>, PppError> {
+    fn fire(&mut self, event: &str) -> Result<Option<u8>, PppDropped> {
         let ours = self.last_request_id();
         let pkt = match event {
             "Up" => {
@@ -272,7 +272,7 @@ fn every_rfc1661_cell_with_an_action_end_to_end() {
             let sent = &m.out.sent[before..];
             if CROSSED.contains(&(*event, state)) {
                 assert!(
-                    matches!(fired, Err(PppError::BadIdentifier { .. })),
+                    matches!(fired, Err(PppDropped::BadIdentifier { .. })),
                     "{ctx}: {fired:?}"
                 );
                 assert!(sent.is_empty() && m.out.actions.is_empty(), "{ctx}");

@@ -211,7 +211,7 @@ impl AcLink {
         if let Some(a) = ipv4 {
             s.set_ipv4_assignment(a);
         }
-        let r = s.accept(now, message).map_err(LinkError::Ppp);
+        let r = s.accept(now, message).map_err(LinkError::PppCommand);
         self.pump_session(now, session_id);
         r
     }
@@ -228,7 +228,7 @@ impl AcLink {
             .get_mut(&session_id)
             .map(|e| &mut **e)
             .ok_or(LinkError::NoSession)?;
-        let r = s.reject(now, message).map_err(LinkError::Ppp);
+        let r = s.reject(now, message).map_err(LinkError::PppCommand);
         self.pump_session(now, session_id);
         r
     }

@@ -186,7 +186,7 @@ impl LinkCounters {
                 | LinkError::PppoeCommand(_)
                 | LinkError::PppoeConfig(_),
             ) => &mut self.pppoe_dropped,
-            Err(LinkError::Ppp(_)) => &mut self.ppp_dropped,
+            Err(LinkError::Ppp(_) | LinkError::PppCommand(_)) => &mut self.ppp_dropped,
             Err(LinkError::NoSession) => &mut self.no_session,
             Err(LinkError::NotPppoe) => &mut self.not_pppoe,
         };
@@ -205,8 +205,11 @@ pub enum LinkError {
     PppoeCommand(pppoe_proto::PppoeCommandError),
     /// The PPPoE configuration is invalid (`new`).
     PppoeConfig(pppoe_proto::PppoeConfigError),
-    /// PPP refused the frame.
-    Ppp(ppp_proto::PppError),
+    /// PPP dropped the frame.
+    Ppp(ppp_proto::PppDropped),
+    /// The PPP session refused a command (e.g. a verdict with no pending
+    /// authentication request).
+    PppCommand(ppp_proto::PppCommandError),
     /// A session frame while no session exists.
     NoSession,
     /// Not a PPPoE frame at all.
@@ -220,7 +223,8 @@ impl core::fmt::Display for LinkError {
             LinkError::PppoeWire(e) => write!(f, "PPPoE: {e}"),
             LinkError::PppoeCommand(e) => write!(f, "PPPoE: {e}"),
             LinkError::PppoeConfig(e) => write!(f, "PPPoE configuration: {e}"),
-            LinkError::Ppp(e) => write!(f, "PPP: {e}"),
+            LinkError::Ppp(e) => write!(f, "PPP: dropped: {e}"),
+            LinkError::PppCommand(e) => write!(f, "PPP: {e}"),
             LinkError::NoSession => f.write_str("no PPPoE session"),
             LinkError::NotPppoe => f.write_str("not a PPPoE frame"),
         }

@@ -2,7 +2,7 @@
 //! of RFC 1661 §4.1 (`tests/data/rfc1661-state-table.txt`).
 
 use super::*;
-use crate::PppError;
+use crate::PppDropped;
 use crate::wire::cp::{ConfigOption, CpPacket};
 use crate::wire::lcp::LcpOption;
 use alloc::string::String;
@@ -263,21 +263,21 @@ fn replies_must_match_the_outstanding_request() {
     // Wrong Identifier.
     assert_eq!(
         f.handle_packet(now, &[2, 4, 0, 8, 1, 4, 5, 0xdc], &mut rng, &mut sink),
-        Err(PppError::BadIdentifier {
+        Err(PppDropped::BadIdentifier {
             what: "Configure-Ack"
         })
     );
     // Right Identifier, other options.
     assert_eq!(
         f.handle_packet(now, &[2, 5, 0, 8, 1, 4, 5, 0xd4], &mut rng, &mut sink),
-        Err(PppError::MismatchedOptions {
+        Err(PppDropped::MismatchedOptions {
             what: "Configure-Ack"
         })
     );
     // Reject of an option we did not send.
     assert_eq!(
         f.handle_packet(now, &[4, 5, 0, 6, 7, 2], &mut rng, &mut sink),
-        Err(PppError::MismatchedOptions {
+        Err(PppDropped::MismatchedOptions {
             what: "Configure-Reject"
         })
     );

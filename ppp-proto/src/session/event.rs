@@ -4,7 +4,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::net::Ipv4Addr;
 
-use crate::PppError;
+use crate::PppDropped;
 use crate::auth::Credential;
 
 /// The link phases of RFC 1661 §3.2.
@@ -119,25 +119,26 @@ pub enum PppEvent {
     },
 }
 
-/// Dropped-input counters, one per [`PppError`] kind.
+/// A session's counters: dropped input, one count per [`PppDropped`]
+/// reason (fields ignored: every `Malformed(_)` counts together).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PppCounters {
-    dropped: [u32; PppError::KINDS],
+    dropped: [u64; PppDropped::KINDS],
 }
 
 impl PppCounters {
     /// Inputs dropped for reasons of this kind.
-    pub fn dropped(&self, kind: &PppError) -> u32 {
+    pub fn dropped(&self, kind: &PppDropped) -> u64 {
         self.dropped[kind.kind_index()]
     }
 
-    pub(crate) fn count(&mut self, kind: &PppError) {
+    pub(crate) fn count(&mut self, kind: &PppDropped) {
         let c = &mut self.dropped[kind.kind_index()];
         *c = c.saturating_add(1);
     }
 
     /// All dropped inputs.
-    pub fn total(&self) -> u32 {
-        self.dropped.iter().fold(0u32, |a, b| a.saturating_add(*b))
+    pub fn total_dropped(&self) -> u64 {
+        self.dropped.iter().fold(0u64, |a, b| a.saturating_add(*b))
     }
 }

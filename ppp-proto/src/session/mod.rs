@@ -18,7 +18,6 @@ use alloc::vec::Vec;
 use bytes::BufMut;
 use proto_core::{Instant, SeededRng, Transmit};
 
-use crate::PppError;
 use crate::auth::AuthOutcome;
 use crate::chap::{ChapAuthenticator, ChapPeer};
 use crate::config::{PppConfig, Role};
@@ -31,6 +30,7 @@ use crate::wire::chap::ChapPacket;
 use crate::wire::cp::{CpBody, CpPacket};
 use crate::wire::pap::PapPacket;
 use crate::wire::{PppFrame, protocol};
+use crate::{PppCommandError, PppDropped};
 
 mod event;
 mod phases;
@@ -272,19 +272,24 @@ impl PppSession {
 
     /// Authenticator: accept the pending [`PppEvent::AuthRequest`], sending
     /// `message` in the Success/Authenticate-Ack; the Network phase starts.
-    pub fn accept(&mut self, now: Instant, message: &[u8]) -> Result<(), PppError> {
+    pub fn accept(&mut self, now: Instant, message: &[u8]) -> Result<(), PppCommandError> {
         self.verdict(now, true, message)
     }
 
     /// Authenticator: refuse the pending [`PppEvent::AuthRequest`]; the link
     /// closes after the Failure/Authenticate-Nak.
-    pub fn reject(&mut self, now: Instant, message: &[u8]) -> Result<(), PppError> {
+    pub fn reject(&mut self, now: Instant, message: &[u8]) -> Result<(), PppCommandError> {
         self.verdict(now, false, message)
     }
 
-    fn verdict(&mut self, now: Instant, accept: bool, message: &[u8]) -> Result<(), PppError> {
+    fn verdict(
+        &mut self,
+        now: Instant,
+        accept: bool,
+        message: &[u8],
+    ) -> Result<(), PppCommandError> {
         if self.phase != Phase::Authenticate {
-            return Err(PppError::InvalidState {
+            return Err(PppCommandError::InvalidState {
                 what: "no authentication in progress",
             });
         }
@@ -296,7 +301,7 @@ impl PppSession {
             Auth::PapAuthenticator(a) => a.decide(accept, message, &mut out)?,
             Auth::ChapAuthenticator(a) => a.decide(accept, message, &mut out)?,
             _ => {
-                return Err(PppError::InvalidState {
+                return Err(PppCommandError::InvalidState {
                     what: "not the authenticator",
                 });
             }
@@ -315,7 +320,7 @@ impl PppSession {
     /// One received PPP frame. Malformed, unexpected or foreign frames are
     /// dropped with an `Err` (counted in [`PppSession::counters`]), state
     /// unchanged.
-    pub fn handle_input(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppError> {
+    pub fn handle_input(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppDropped> {
         let r = self.input(now, frame);
         if let Err(e) = &r {
             self.counters.count(e);
@@ -324,9 +329,9 @@ impl PppSession {
         r
     }
 
-    fn input(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppError> {
+    fn input(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppDropped> {
         if self.phase == Phase::Dead {
-            return Err(PppError::Unexpected {
+            return Err(PppDropped::Unexpected {
                 what: "frame in the Dead phase",
             });
         }
@@ -392,17 +397,17 @@ impl PppSession {
                     }
                 }
             }
-            protocol::IPV4 | protocol::IPV6 => Err(PppError::NotControl {
+            protocol::IPV4 | protocol::IPV6 => Err(PppDropped::NotControl {
                 protocol: f.protocol,
             }),
-            protocol::IPCP | protocol::IPV6CP => Err(PppError::Unexpected {
+            protocol::IPCP | protocol::IPV6CP => Err(PppDropped::Unexpected {
                 what: "NCP frame before the Network phase",
             }),
             _ if self.lcp.state() == State::Opened => {
                 self.send_protocol_reject(frame);
                 Ok(())
             }
-            _ => Err(PppError::Unexpected {
+            _ => Err(PppDropped::Unexpected {
                 what: "frame of an unknown protocol before LCP is open",
             }),
         }
@@ -418,7 +423,7 @@ impl PppSession {
         out.send(protocol::LCP, pkt);
     }
 
-    fn auth_input(&mut self, now: Instant, f: PppFrame<'_>) -> Result<(), PppError> {
+    fn auth_input(&mut self, now: Instant, f: PppFrame<'_>) -> Result<(), PppDropped> {
         let t = self.config.lcp.timers;
         let mut out = Out {
             tx: &mut self.tx,
@@ -441,7 +446,7 @@ impl PppSession {
                 a.handle(now, &t, &ChapPacket::parse(f.payload)?, &mut out)?
             }
             _ => {
-                return Err(PppError::Unexpected {
+                return Err(PppDropped::Unexpected {
                     what: "authentication frame out of place",
                 });
             }

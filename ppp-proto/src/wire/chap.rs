@@ -3,9 +3,9 @@
 use bytes::BufMut;
 use md5::{Digest, Md5};
 
+use super::Error;
 use super::pap::BStr;
 use super::{be_u8, put_header, split_header, take};
-use crate::PppError;
 use core::fmt;
 
 /// A CHAP packet.
@@ -79,7 +79,7 @@ impl fmt::Debug for ChapPacket<'_> {
 
 impl<'a> ChapPacket<'a> {
     /// Parses a CHAP packet.
-    pub fn parse(buf: &'a [u8]) -> Result<Self, PppError> {
+    pub fn parse(buf: &'a [u8]) -> Result<Self, Error> {
         let (code, identifier, data) = split_header(buf, 4)?;
         match code {
             1 | 2 => {
@@ -107,7 +107,7 @@ impl<'a> ChapPacket<'a> {
                 identifier,
                 message: data,
             }),
-            code => Err(PppError::UnknownCode { code }),
+            code => Err(Error::UnknownCode { code }),
         }
     }
 
@@ -198,11 +198,11 @@ mod tests {
         assert_eq!(ChapPacket::parse(&f).unwrap().to_vec(), f);
         assert_eq!(
             ChapPacket::parse(&[1, 1, 0, 6, 5, 1]),
-            Err(PppError::Truncated { field: "Value" })
+            Err(Error::Truncated { field: "Value" })
         );
         assert_eq!(
             ChapPacket::parse(&[5, 1, 0, 4]),
-            Err(PppError::UnknownCode { code: 5 })
+            Err(Error::UnknownCode { code: 5 })
         );
     }
 

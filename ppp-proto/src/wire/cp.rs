@@ -4,8 +4,8 @@
 
 use bytes::BufMut;
 
+use super::Error;
 use super::{be_u8, be_u16, be_u32, put_header, split_header, take};
-use crate::PppError;
 
 /// A control-protocol code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,13 +81,13 @@ pub struct Options<'a>(&'a [u8]);
 
 impl<'a> Options<'a> {
     /// Validates a raw option list.
-    pub fn parse(raw: &'a [u8]) -> Result<Self, PppError> {
+    pub fn parse(raw: &'a [u8]) -> Result<Self, Error> {
         let mut i = raw;
         while !i.is_empty() {
             let (rest, _) = be_u8(i, "option type")?;
             let (_, len) = be_u8(rest, "option length")?;
             if len < 2 {
-                return Err(PppError::BadLength {
+                return Err(Error::BadLength {
                     field: "option length",
                 });
             }
@@ -138,7 +138,7 @@ impl<'a> RawOption<'a> {
 pub trait ConfigOption<'a>: Sized + core::fmt::Debug {
     /// Parses one option from its type and data; lengths that the option's
     /// definition forbids are `BadLength` naming the option.
-    fn parse(kind: u8, data: &'a [u8]) -> Result<Self, PppError>;
+    fn parse(kind: u8, data: &'a [u8]) -> Result<Self, Error>;
     /// The Type field.
     fn kind(&self) -> u8;
     /// Length of the data after type and length.
@@ -161,7 +161,7 @@ pub trait ConfigOption<'a>: Sized + core::fmt::Debug {
     }
 
     /// Parses a raw option.
-    fn from_raw(raw: RawOption<'a>) -> Result<Self, PppError> {
+    fn from_raw(raw: RawOption<'a>) -> Result<Self, Error> {
         Self::parse(raw.kind, raw.data())
     }
 }
@@ -231,7 +231,7 @@ pub struct CpPacket<'a> {
 
 impl<'a> CpPacket<'a> {
     /// Parses a packet; `extended` is true for LCP (codes 8–11 known).
-    pub fn parse(buf: &'a [u8], extended: bool) -> Result<Self, PppError> {
+    pub fn parse(buf: &'a [u8], extended: bool) -> Result<Self, Error> {
         let (code, identifier, data) = split_header(buf, 4)?;
         let body = match Code::from_u8(code, extended) {
             Code::ConfigureRequest => CpBody::ConfigureRequest(Options::parse(data)?),
@@ -371,31 +371,31 @@ mod tests {
     fn malformed_options_and_fields_are_named() {
         assert_eq!(
             CpPacket::parse(&[1, 1, 0, 6, 1, 1], true),
-            Err(PppError::BadLength {
+            Err(Error::BadLength {
                 field: "option length"
             })
         );
         assert_eq!(
             CpPacket::parse(&[1, 1, 0, 7, 1, 4, 5], true),
-            Err(PppError::Truncated {
+            Err(Error::Truncated {
                 field: "option data"
             })
         );
         assert_eq!(
             CpPacket::parse(&[1, 1, 0, 5, 1], true),
-            Err(PppError::Truncated {
+            Err(Error::Truncated {
                 field: "option length"
             })
         );
         assert_eq!(
             CpPacket::parse(&[9, 1, 0, 6, 1, 2], true),
-            Err(PppError::Truncated {
+            Err(Error::Truncated {
                 field: "magic-number"
             })
         );
         assert_eq!(
             CpPacket::parse(&[8, 1, 0, 5, 1], true),
-            Err(PppError::Truncated {
+            Err(Error::Truncated {
                 field: "rejected-protocol"
             })
         );

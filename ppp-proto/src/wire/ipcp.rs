@@ -3,8 +3,8 @@
 use bytes::BufMut;
 use core::net::Ipv4Addr;
 
+use super::Error;
 use super::cp::ConfigOption;
-use crate::PppError;
 
 /// IPCP option type numbers.
 pub mod kind {
@@ -44,16 +44,16 @@ pub enum IpcpOption<'a> {
     },
 }
 
-fn addr(data: &[u8], field: &'static str) -> Result<Ipv4Addr, PppError> {
-    let b: [u8; 4] = data.try_into().map_err(|_| PppError::BadLength { field })?;
+fn addr(data: &[u8], field: &'static str) -> Result<Ipv4Addr, Error> {
+    let b: [u8; 4] = data.try_into().map_err(|_| Error::BadLength { field })?;
     Ok(Ipv4Addr::from(b))
 }
 
 impl<'a> ConfigOption<'a> for IpcpOption<'a> {
-    fn parse(k: u8, data: &'a [u8]) -> Result<Self, PppError> {
+    fn parse(k: u8, data: &'a [u8]) -> Result<Self, Error> {
         Ok(match k {
             kind::IP_COMPRESSION_PROTOCOL => {
-                let (p, data) = data.split_at_checked(2).ok_or(PppError::BadLength {
+                let (p, data) = data.split_at_checked(2).ok_or(Error::BadLength {
                     field: "IP-Compression-Protocol",
                 })?;
                 IpcpOption::IpCompressionProtocol {
@@ -141,13 +141,13 @@ mod tests {
     fn wrong_lengths_name_the_option() {
         assert_eq!(
             IpcpOption::parse(3, &[1, 2, 3]),
-            Err(PppError::BadLength {
+            Err(Error::BadLength {
                 field: "IP-Address"
             })
         );
         assert_eq!(
             IpcpOption::parse(2, &[1]),
-            Err(PppError::BadLength {
+            Err(Error::BadLength {
                 field: "IP-Compression-Protocol"
             })
         );

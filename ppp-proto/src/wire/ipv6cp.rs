@@ -2,8 +2,8 @@
 
 use bytes::BufMut;
 
+use super::Error;
 use super::cp::ConfigOption;
-use crate::PppError;
 
 /// IPv6CP option type numbers.
 pub mod kind {
@@ -26,10 +26,10 @@ pub enum Ipv6cpOption<'a> {
 }
 
 impl<'a> ConfigOption<'a> for Ipv6cpOption<'a> {
-    fn parse(k: u8, data: &'a [u8]) -> Result<Self, PppError> {
+    fn parse(k: u8, data: &'a [u8]) -> Result<Self, Error> {
         Ok(match k {
             kind::INTERFACE_IDENTIFIER => {
-                let b: [u8; 8] = data.try_into().map_err(|_| PppError::BadLength {
+                let b: [u8; 8] = data.try_into().map_err(|_| Error::BadLength {
                     field: "Interface-Identifier",
                 })?;
                 Ipv6cpOption::InterfaceIdentifier(u64::from_be_bytes(b))
@@ -75,7 +75,7 @@ mod tests {
         assert_eq!(out, bytes);
         assert_eq!(
             Ipv6cpOption::parse(1, &[1, 2]),
-            Err(PppError::BadLength {
+            Err(Error::BadLength {
                 field: "Interface-Identifier"
             })
         );

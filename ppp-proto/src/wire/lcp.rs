@@ -2,9 +2,9 @@
 
 use bytes::BufMut;
 
+use super::Error;
 use super::cp::ConfigOption;
 use super::protocol;
-use crate::PppError;
 
 /// LCP option type numbers.
 pub mod kind {
@@ -82,12 +82,12 @@ pub enum LcpOption<'a> {
     },
 }
 
-fn exact<const N: usize>(data: &[u8], field: &'static str) -> Result<[u8; N], PppError> {
-    data.try_into().map_err(|_| PppError::BadLength { field })
+fn exact<const N: usize>(data: &[u8], field: &'static str) -> Result<[u8; N], Error> {
+    data.try_into().map_err(|_| Error::BadLength { field })
 }
 
 impl<'a> ConfigOption<'a> for LcpOption<'a> {
-    fn parse(k: u8, data: &'a [u8]) -> Result<Self, PppError> {
+    fn parse(k: u8, data: &'a [u8]) -> Result<Self, Error> {
         Ok(match k {
             kind::MRU => LcpOption::Mru(u16::from_be_bytes(exact(data, "MRU")?)),
             kind::ACCM => LcpOption::Accm(u32::from_be_bytes(exact(data, "ACCM")?)),
@@ -96,10 +96,10 @@ impl<'a> ConfigOption<'a> for LcpOption<'a> {
             }
             kind::PFC if data.is_empty() => LcpOption::Pfc,
             kind::ACFC if data.is_empty() => LcpOption::Acfc,
-            kind::PFC => return Err(PppError::BadLength { field: "PFC" }),
-            kind::ACFC => return Err(PppError::BadLength { field: "ACFC" }),
+            kind::PFC => return Err(Error::BadLength { field: "PFC" }),
+            kind::ACFC => return Err(Error::BadLength { field: "ACFC" }),
             kind::AUTH_PROTOCOL => {
-                let (p, rest) = data.split_at_checked(2).ok_or(PppError::BadLength {
+                let (p, rest) = data.split_at_checked(2).ok_or(Error::BadLength {
                     field: "Authentication-Protocol",
                 })?;
                 let proto = u16::from_be_bytes([p[0], p[1]]);
@@ -210,23 +210,23 @@ mod tests {
     fn wrong_lengths_name_the_option() {
         assert_eq!(
             LcpOption::parse(1, &[5]),
-            Err(PppError::BadLength { field: "MRU" })
+            Err(Error::BadLength { field: "MRU" })
         );
         assert_eq!(
             LcpOption::parse(5, &[1, 2, 3]),
-            Err(PppError::BadLength {
+            Err(Error::BadLength {
                 field: "Magic-Number"
             })
         );
         assert_eq!(
             LcpOption::parse(3, &[0xc0]),
-            Err(PppError::BadLength {
+            Err(Error::BadLength {
                 field: "Authentication-Protocol"
             })
         );
         assert_eq!(
             LcpOption::parse(7, &[0]),
-            Err(PppError::BadLength { field: "PFC" })
+            Err(Error::BadLength { field: "PFC" })
         );
     }
 }

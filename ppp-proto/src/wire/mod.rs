@@ -3,7 +3,7 @@
 //!
 //! Every type here is a validated *Repr*: `parse` borrows the input and checks
 //! every length field against the buffer (it never panics, and every
-//! malformed input is an [`PppError`] naming the field); `buffer_len` gives the
+//! malformed input is an [`Error`] naming the field); `buffer_len` gives the
 //! exact size; `emit` writes exactly that many bytes into any
 //! [`bytes::BufMut`] (a `Vec<u8>`, or a `&mut [u8]` of `buffer_len()` bytes)
 //! and is the exact inverse of `parse` for every value `parse` accepts.
@@ -17,6 +17,7 @@
 
 pub mod chap;
 pub mod cp;
+mod error;
 pub mod ipcp;
 pub mod ipv6cp;
 pub mod lcp;
@@ -25,7 +26,7 @@ pub mod pap;
 use bytes::BufMut;
 use nom::number::complete as num;
 
-use crate::PppError;
+pub use error::Error;
 
 /// PPP protocol numbers (the IANA "PPP DLL Protocol Numbers" registry).
 pub mod protocol {
@@ -58,7 +59,7 @@ pub struct PppFrame<'a> {
 
 impl<'a> PppFrame<'a> {
     /// Parses a frame; only the two-byte Protocol field is required.
-    pub fn parse(buf: &'a [u8]) -> Result<Self, PppError> {
+    pub fn parse(buf: &'a [u8]) -> Result<Self, Error> {
         let (payload, protocol) = be_u16(buf, "protocol")?;
         Ok(PppFrame { protocol, payload })
     }
@@ -77,34 +78,34 @@ impl<'a> PppFrame<'a> {
 
 pub(crate) type NomErr<'a> = nom::error::Error<&'a [u8]>;
 
-pub(crate) fn be_u8<'a>(i: &'a [u8], field: &'static str) -> Result<(&'a [u8], u8), PppError> {
-    num::be_u8::<_, NomErr<'a>>(i).map_err(|_| PppError::Truncated { field })
+pub(crate) fn be_u8<'a>(i: &'a [u8], field: &'static str) -> Result<(&'a [u8], u8), Error> {
+    num::be_u8::<_, NomErr<'a>>(i).map_err(|_| Error::Truncated { field })
 }
 
-pub(crate) fn be_u16<'a>(i: &'a [u8], field: &'static str) -> Result<(&'a [u8], u16), PppError> {
-    num::be_u16::<_, NomErr<'a>>(i).map_err(|_| PppError::Truncated { field })
+pub(crate) fn be_u16<'a>(i: &'a [u8], field: &'static str) -> Result<(&'a [u8], u16), Error> {
+    num::be_u16::<_, NomErr<'a>>(i).map_err(|_| Error::Truncated { field })
 }
 
-pub(crate) fn be_u32<'a>(i: &'a [u8], field: &'static str) -> Result<(&'a [u8], u32), PppError> {
-    num::be_u32::<_, NomErr<'a>>(i).map_err(|_| PppError::Truncated { field })
+pub(crate) fn be_u32<'a>(i: &'a [u8], field: &'static str) -> Result<(&'a [u8], u32), Error> {
+    num::be_u32::<_, NomErr<'a>>(i).map_err(|_| Error::Truncated { field })
 }
 
 pub(crate) fn take<'a>(
     i: &'a [u8],
     n: usize,
     field: &'static str,
-) -> Result<(&'a [u8], &'a [u8]), PppError> {
-    nom::bytes::complete::take::<_, _, NomErr<'a>>(n)(i).map_err(|_| PppError::Truncated { field })
+) -> Result<(&'a [u8], &'a [u8]), Error> {
+    nom::bytes::complete::take::<_, _, NomErr<'a>>(n)(i).map_err(|_| Error::Truncated { field })
 }
 
 /// Splits a packet with a (code, identifier, length) header into the header
 /// values and the data the Length field covers (bytes past it are padding).
-pub(crate) fn split_header(buf: &[u8], min_len: u16) -> Result<(u8, u8, &[u8]), PppError> {
+pub(crate) fn split_header(buf: &[u8], min_len: u16) -> Result<(u8, u8, &[u8]), Error> {
     let (i, code) = be_u8(buf, "code")?;
     let (i, identifier) = be_u8(i, "identifier")?;
     let (i, length) = be_u16(i, "length")?;
     if length < min_len {
-        return Err(PppError::BadLength { field: "length" });
+        return Err(Error::BadLength { field: "length" });
     }
     let (_, data) = take(i, usize::from(length) - 4, "data")?;
     Ok((code, identifier, data))
@@ -134,7 +135,7 @@ mod tests {
         assert_eq!(f.buffer_len(), 6);
         assert_eq!(
             PppFrame::parse(&[0xc0]),
-            Err(PppError::Truncated { field: "protocol" })
+            Err(Error::Truncated { field: "protocol" })
         );
     }
 
@@ -142,11 +143,11 @@ mod tests {
     fn header_lengths_checked() {
         assert_eq!(
             split_header(&[1, 1, 0, 3], 4),
-            Err(PppError::BadLength { field: "length" })
+            Err(Error::BadLength { field: "length" })
         );
         assert_eq!(
             split_header(&[1, 1, 0, 9, 0], 4),
-            Err(PppError::Truncated { field: "data" })
+            Err(Error::Truncated { field: "data" })
         );
         assert_eq!(
             split_header(&[1, 1, 0, 5, 7, 99], 4),

@@ -3,8 +3,8 @@
 use bytes::BufMut;
 use core::fmt;
 
+use super::Error;
 use super::{be_u8, put_header, split_header, take};
-use crate::PppError;
 
 /// A PAP packet. `Debug` never shows the password.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -80,21 +80,21 @@ impl fmt::Debug for BStr<'_> {
     }
 }
 
-fn take_counted<'a>(i: &'a [u8], field: &'static str) -> Result<(&'a [u8], &'a [u8]), PppError> {
+fn take_counted<'a>(i: &'a [u8], field: &'static str) -> Result<(&'a [u8], &'a [u8]), Error> {
     let (i, n) = be_u8(i, field)?;
     take(i, usize::from(n), field)
 }
 
 impl<'a> PapPacket<'a> {
     /// Parses a PAP packet; the counted fields must fit in the Length.
-    pub fn parse(buf: &'a [u8]) -> Result<Self, PppError> {
+    pub fn parse(buf: &'a [u8]) -> Result<Self, Error> {
         let (code, identifier, data) = split_header(buf, 4)?;
         match code {
             1 => {
                 let (i, peer_id) = take_counted(data, "Peer-ID")?;
                 let (i, password) = take_counted(i, "Password")?;
                 if !i.is_empty() {
-                    return Err(PppError::BadLength { field: "length" });
+                    return Err(Error::BadLength { field: "length" });
                 }
                 Ok(PapPacket::AuthenticateRequest {
                     identifier,
@@ -105,7 +105,7 @@ impl<'a> PapPacket<'a> {
             2 | 3 => {
                 let (i, message) = take_counted(data, "Message")?;
                 if !i.is_empty() {
-                    return Err(PppError::BadLength { field: "length" });
+                    return Err(Error::BadLength { field: "length" });
                 }
                 Ok(if code == 2 {
                     PapPacket::AuthenticateAck {
@@ -119,7 +119,7 @@ impl<'a> PapPacket<'a> {
                     }
                 })
             }
-            code => Err(PppError::UnknownCode { code }),
+            code => Err(Error::UnknownCode { code }),
         }
     }
 
@@ -205,19 +205,19 @@ mod tests {
     fn lying_lengths_are_errors() {
         assert_eq!(
             PapPacket::parse(&[1, 7, 0, 6, 5, b'b']),
-            Err(PppError::Truncated { field: "Peer-ID" })
+            Err(Error::Truncated { field: "Peer-ID" })
         );
         assert_eq!(
             PapPacket::parse(&[1, 7, 0, 6, 1, b'b']),
-            Err(PppError::Truncated { field: "Password" })
+            Err(Error::Truncated { field: "Password" })
         );
         assert_eq!(
             PapPacket::parse(&[2, 7, 0, 6, 0, 1]),
-            Err(PppError::BadLength { field: "length" })
+            Err(Error::BadLength { field: "length" })
         );
         assert_eq!(
             PapPacket::parse(&[4, 7, 0, 4]),
-            Err(PppError::UnknownCode { code: 4 })
+            Err(Error::UnknownCode { code: 4 })
         );
     }
 }
