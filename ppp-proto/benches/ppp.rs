@@ -37,7 +37,7 @@ fn codec(c: &mut Criterion) {
                 }
             }
             buf.clear();
-            p.emit(&mut buf);
+            p.put(&mut buf);
             black_box(&buf);
         })
     });
@@ -45,7 +45,7 @@ fn codec(c: &mut Criterion) {
         b.iter(|| {
             let p = ChapPacket::parse(black_box(&CHAP_RESPONSE)).unwrap();
             buf.clear();
-            p.emit(&mut buf);
+            p.put(&mut buf);
             black_box(&buf);
         })
     });

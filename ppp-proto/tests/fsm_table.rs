@@ -23,7 +23,7 @@ impl Policy for TestPolicy {
 
     fn reset(&mut self, _rng: &mut SeededRng) {}
     fn write_request(&self, out: &mut Vec<u8>) {
-        LcpOption::Mru(1500).emit(out);
+        LcpOption::Mru(1500).put(out);
     }
     fn peer_option(
         &mut self,

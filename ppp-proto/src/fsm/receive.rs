@@ -202,7 +202,7 @@ impl<P: Policy> Fsm<P> {
             match verdict {
                 Verdict::Ack => {}
                 Verdict::Nak(_) | Verdict::Reject if exhausted => rej.extend_from_slice(raw.bytes),
-                Verdict::Nak(s) => s.emit(&mut nak),
+                Verdict::Nak(s) => s.put(&mut nak),
                 Verdict::Reject => rej.extend_from_slice(raw.bytes),
             }
         }

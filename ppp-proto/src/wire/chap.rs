@@ -78,6 +78,26 @@ impl fmt::Debug for ChapPacket<'_> {
 }
 
 impl<'a> ChapPacket<'a> {
+    /// Writes exactly [`buffer_len`](Self::buffer_len) bytes into `buf`
+    /// (the caller's buffer); returns that count.
+    /// [`Error::BufferTooShort`] when `buf` is shorter.
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Error> {
+        let needed = self.buffer_len();
+        let available = buf.len();
+        let mut dst = buf
+            .get_mut(..needed)
+            .ok_or(Error::BufferTooShort { needed, available })?;
+        self.put(&mut dst);
+        Ok(needed)
+    }
+
+    /// The encoding in a new `Vec`.
+    pub fn to_vec(&self) -> alloc::vec::Vec<u8> {
+        let mut v = alloc::vec::Vec::with_capacity(self.buffer_len());
+        self.put(&mut v);
+        v
+    }
+
     /// Parses a CHAP packet.
     pub fn parse(buf: &'a [u8]) -> Result<Self, Error> {
         let (code, identifier, data) = split_header(buf, 4)?;
@@ -136,8 +156,9 @@ impl<'a> ChapPacket<'a> {
         4 + self.data_len()
     }
 
-    /// Writes the packet (a locally built Value longer than 255 bytes is cut).
-    pub fn emit<B: BufMut>(&self, out: &mut B) {
+    /// Appends the packet to `out` (a `Vec`, or any `BufMut`); a locally
+    /// built Value longer than 255 bytes is cut.
+    pub fn put<B: BufMut>(&self, out: &mut B) {
         let code = match self {
             ChapPacket::Challenge { .. } => 1,
             ChapPacket::Response { .. } => 2,
@@ -157,13 +178,6 @@ impl<'a> ChapPacket<'a> {
                 out.put_slice(message)
             }
         }
-    }
-
-    /// The emitted packet as a new vector.
-    pub fn to_vec(&self) -> alloc::vec::Vec<u8> {
-        let mut v = alloc::vec::Vec::with_capacity(self.buffer_len());
-        self.emit(&mut v);
-        v
     }
 }
 

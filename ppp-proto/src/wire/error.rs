@@ -28,4 +28,12 @@ pub enum Error {
         /// The code on the wire.
         code: u8,
     },
+    /// The caller's buffer is shorter than the encoding.
+    #[error("buffer of {available} bytes, {needed} needed")]
+    BufferTooShort {
+        /// Bytes the encoding needs ([`buffer_len`](crate::wire::PppFrame::buffer_len)).
+        needed: usize,
+        /// Bytes given.
+        available: usize,
+    },
 }

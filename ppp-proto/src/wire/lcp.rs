@@ -166,7 +166,7 @@ mod tests {
     fn rt(bytes: &[u8]) -> LcpOption<'_> {
         let o = LcpOption::parse(bytes[0], &bytes[2..]).unwrap();
         let mut out = Vec::new();
-        o.emit(&mut out);
+        o.put(&mut out);
         assert_eq!(out, bytes);
         o
     }
