@@ -292,7 +292,7 @@ fn encapsulate(
     let ppp_len = 2 + packet.len();
     let available = buf.len();
     let dst = buf.get_mut(h..h + ppp_len).ok_or(LinkError::PppoeWire(
-        pppoe_proto::PppoeWireError::BufferTooSmall {
+        pppoe_proto::PppoeWireError::BufferTooShort {
             needed: h + ppp_len,
             available,
         },

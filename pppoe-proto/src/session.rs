@@ -201,14 +201,14 @@ impl SessionFramer {
     /// PPP frame (protocol field + information) that the caller placed at
     /// `buf[self.header_len()..]`; returns the frame length.
     ///
-    /// Errors: [`PppoeWireError::BufferTooSmall`] when `buf` does not hold header and
+    /// Errors: [`PppoeWireError::BufferTooShort`] when `buf` does not hold header and
     /// PPP frame; [`PppoeWireError::OverMtu`] when the information field is longer
     /// than the MTU, or the PPP frame has no protocol field.
     pub fn encapsulate(&self, buf: &mut [u8], ppp_len: usize) -> Result<usize, PppoeWireError> {
         let h = self.header_len();
         let total = h + ppp_len;
         if buf.len() < total {
-            return Err(PppoeWireError::BufferTooSmall {
+            return Err(PppoeWireError::BufferTooShort {
                 needed: total,
                 available: buf.len(),
             });
@@ -361,7 +361,7 @@ mod tests {
         assert_eq!(jumbo.encapsulate(&mut buf, 1502), Ok(20 + 1502));
         assert!(matches!(
             tx.encapsulate(&mut buf[..30], 20),
-            Err(PppoeWireError::BufferTooSmall { needed: 40, .. })
+            Err(PppoeWireError::BufferTooShort { needed: 40, .. })
         ));
         assert!(matches!(
             tx.encapsulate(&mut buf, 1),

@@ -72,7 +72,7 @@ pub enum Error {
     },
     /// The caller's buffer is too small for what is to be written into it.
     #[error("buffer of {available} bytes, {needed} needed")]
-    BufferTooSmall {
+    BufferTooShort {
         /// Bytes needed.
         needed: usize,
         /// Bytes given.
