@@ -59,13 +59,13 @@ fuzz_target!(|data: &[u8]| {
     // Bring one session up, so the fuzzer starts inside it.
     for _ in 0..64 {
         let mut moved = false;
-        while let Some(f) = router.poll_transmit() {
-            let _ = ac.handle_frame(now, &f);
+        while let Some(f) = router.poll_transmit(now) {
+            let _ = ac.handle_input(now, &f);
             moved = true;
         }
         answer(&mut ac, now, true);
-        while let Some(f) = ac.poll_transmit() {
-            let _ = router.handle_frame(now, &f);
+        while let Some(f) = ac.poll_transmit(now) {
+            let _ = router.handle_input(now, &f);
             moved = true;
         }
         while router.poll_event().is_some() {}
@@ -84,14 +84,14 @@ fuzz_target!(|data: &[u8]| {
         match op % 4 {
             // A whole frame from the wire.
             0 => {
-                let _ = ac.handle_frame(now, chunk);
+                let _ = ac.handle_input(now, chunk);
             }
             // A PPP packet (protocol field first) inside the router's
             // session, so LCP/auth/NCP parsing is reached.
             1 if chunk.len() >= 2 => {
                 let protocol = u16::from_be_bytes([chunk[0], chunk[1]]);
                 if let Ok(n) = router.encapsulate_data(protocol, &chunk[2..], &mut out) {
-                    let _ = ac.handle_frame(now, &out[..n]);
+                    let _ = ac.handle_input(now, &out[..n]);
                 }
             }
             // Time passes.
@@ -112,7 +112,7 @@ fuzz_target!(|data: &[u8]| {
                 answer(&mut ac, now, true);
             }
         }
-        while let Some(f) = ac.poll_transmit() {
+        while let Some(f) = ac.poll_transmit(now) {
             assert!(is_pppoe(&f), "non-PPPoE frame emitted");
         }
     }

@@ -68,9 +68,9 @@ fn main() {
         let (mut v4, mut v6) = (false, false);
         // Frames go straight across, in order, until both NCPs are up.
         for _ in 0..200 {
-            while let Some(f) = client.poll_transmit() {
+            while let Some(f) = client.poll_transmit(now) {
                 frames += 1;
-                if let Err(e) = ac.handle_frame(now, &f) {
+                if let Err(e) = ac.handle_input(now, &f) {
                     eprintln!("session {i}: AC dropped a frame: {e}");
                 }
             }
@@ -91,10 +91,10 @@ fn main() {
                 }
             }
             let mut moved = false;
-            while let Some(f) = ac.poll_transmit() {
+            while let Some(f) = ac.poll_transmit(now) {
                 frames += 1;
                 moved = true;
-                let _ = client.handle_frame(now, &f);
+                let _ = client.handle_input(now, &f);
             }
             while let Some(e) = client.poll_event() {
                 match e {
@@ -110,11 +110,11 @@ fn main() {
         }
         assert!(v4 && v6, "session {i} did not come up");
         // Let the AC see the last acknowledgements.
-        while let Some(f) = client.poll_transmit() {
-            let _ = ac.handle_frame(now, &f);
+        while let Some(f) = client.poll_transmit(now) {
+            let _ = ac.handle_input(now, &f);
         }
         while ac.poll_event().is_some() {}
-        while ac.poll_transmit().is_some() {}
+        while ac.poll_transmit(now).is_some() {}
     }
     let elapsed = start.elapsed();
     let rss_after = rss();

@@ -34,13 +34,13 @@ fn main() {
     for _ in 0..100 {
         let mut moved = false;
         // Home router -> AC.
-        while let Some(frame) = home.poll_transmit() {
-            let _ = ac.handle_frame(now, &frame);
+        while let Some(frame) = home.poll_transmit(now) {
+            let _ = ac.handle_input(now, &frame);
             moved = true;
         }
         // AC -> home router; the AC's application checks the password.
-        while let Some(frame) = ac.poll_transmit() {
-            let _ = home.handle_frame(now, &frame);
+        while let Some(frame) = ac.poll_transmit(now) {
+            let _ = home.handle_input(now, &frame);
             moved = true;
         }
         while let Some(event) = ac.poll_event() {

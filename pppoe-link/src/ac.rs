@@ -80,7 +80,7 @@ impl AcLink {
 
     /// One received Ethernet frame. `Ok(Some((session_id, range)))` is an
     /// IP packet (`frame[range]` = PPP protocol + packet) for the data path.
-    pub fn handle_frame(
+    pub fn handle_input(
         &mut self,
         now: Instant,
         frame: &[u8],
@@ -90,7 +90,7 @@ impl AcLink {
         result
     }
 
-    /// [`handle_frame`](Self::handle_frame) before counting.
+    /// [`handle_input`](Self::handle_input) before counting.
     fn dispatch(
         &mut self,
         now: Instant,
@@ -272,9 +272,10 @@ impl AcLink {
         encapsulate(framer, protocol, packet, buf)
     }
 
-    /// The next Ethernet frame to send.
+    /// The next Ethernet frame to send. `now` is the shape every machine
+    /// shares: the frames were queued by the calls that produced them.
     #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+    pub fn poll_transmit(&mut self, _now: Instant) -> Option<Vec<u8>> {
         let frame = self.tx.pop_front()?;
         self.counters.frames_transmitted += 1;
         Some(frame)

@@ -64,7 +64,7 @@ impl ClientLink {
     /// One received Ethernet frame. `Ok(Some(range))` is an IP packet of the
     /// session (`frame[range]` holds PPP protocol + packet) for the data
     /// path; `Ok(None)` was control traffic, consumed.
-    pub fn handle_frame(
+    pub fn handle_input(
         &mut self,
         now: Instant,
         frame: &[u8],
@@ -74,7 +74,7 @@ impl ClientLink {
         result
     }
 
-    /// [`handle_frame`](Self::handle_frame) before counting.
+    /// [`handle_input`](Self::handle_input) before counting.
     fn dispatch(&mut self, now: Instant, frame: &[u8]) -> Result<Option<Range<usize>>, LinkError> {
         let result = match ethertype(frame) {
             Some(ETH_P_PPP_DISC) => self
@@ -137,9 +137,10 @@ impl ClientLink {
         encapsulate(framer, protocol, packet, buf)
     }
 
-    /// The next Ethernet frame to send.
+    /// The next Ethernet frame to send. `now` is the shape every machine
+    /// shares: the frames were queued by the calls that produced them.
     #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+    pub fn poll_transmit(&mut self, _now: Instant) -> Option<Vec<u8>> {
         let frame = self.tx.pop_front()?;
         self.counters.frames_transmitted += 1;
         Some(frame)

@@ -31,15 +31,20 @@
 //! Not implemented: QinQ (802.1ad, two tags; `pppoe-proto` frames at most
 //! one tag), PPP over anything but PPPoE.
 //!
-//! # The machines
+//! # The machine shape
 //!
 //! Neither machine reads a clock, a random source or a socket: time comes in
 //! as [`proto_core::Instant`], randomness from the [`proto_core::SeededRng`]
-//! each machine owns (forked for its PPPoE machine). The shape:
+//! each machine owns (forked for its PPPoE machine and for each PPP
+//! session). They follow the shape every machine of the workspace shares
+//! (`proto_core`'s crate docs hold the reference text), with one
+//! difference: `handle_input` hands a session's IP packet back, and its
+//! error ([`LinkError`]) is not yet split into a `Copy` drop reason per
+//! link and a command error:
 //!
 //! - `new(pppoe_config, ppp_config, rng, now)`; configuration errors are
 //!   returned at once ([`LinkError::PppoeConfig`]);
-//! - `handle_frame(now, frame)` for each received Ethernet frame: control
+//! - `handle_input(now, frame)` for each received Ethernet frame: control
 //!   traffic is consumed (`Ok(None)`), a session's IP packet is handed back
 //!   as a range of the frame (`Ok(Some(..))`), anything refused is an `Err`
 //!   ([`LinkError`]) saying why; every frame is counted once by outcome in
@@ -49,8 +54,9 @@
 //!   early or repeated);
 //! - commands (`close`, and on the AC `admit`, `refuse`, `accept`,
 //!   `reject`, `close_because`);
-//! - outputs: after each `handle_*` call or command, drain `poll_transmit`
-//!   (complete Ethernet frames) then `poll_event` until each returns `None`,
+//! - outputs: after each `handle_*` call or command, drain
+//!   `poll_transmit(now)` (complete Ethernet frames) then `poll_event` until
+//!   each returns `None`,
 //!   and read `poll_timeout` last.
 //!
 //! `encapsulate_data` frames an IP packet of an established session for
@@ -84,13 +90,13 @@
 //! for _ in 0..100 {
 //!     let mut moved = false;
 //!     // Home router -> AC.
-//!     while let Some(frame) = home.poll_transmit() {
-//!         let _ = ac.handle_frame(now, &frame);
+//!     while let Some(frame) = home.poll_transmit(now) {
+//!         let _ = ac.handle_input(now, &frame);
 //!         moved = true;
 //!     }
 //!     // AC -> home router; the AC's application checks the password.
-//!     while let Some(frame) = ac.poll_transmit() {
-//!         let _ = home.handle_frame(now, &frame);
+//!     while let Some(frame) = ac.poll_transmit(now) {
+//!         let _ = home.handle_input(now, &frame);
 //!         moved = true;
 //!     }
 //!     while let Some(event) = ac.poll_event() {
@@ -153,7 +159,7 @@ pub const PPP_IPV6: u16 = 0x0057;
 /// their own, finer drop counts (`pppoe()`, `session()`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LinkCounters {
-    /// Frames given to `handle_frame`.
+    /// Frames given to `handle_input`.
     pub frames_received: u64,
     /// Frames taken by `poll_transmit`.
     pub frames_transmitted: u64,
@@ -172,14 +178,14 @@ pub struct LinkCounters {
 }
 
 impl LinkCounters {
-    /// Counts one received frame by what `handle_frame` made of it.
+    /// Counts one received frame by what `handle_input` made of it.
     fn count_input<T>(&mut self, result: &Result<Option<T>, LinkError>) {
         self.frames_received += 1;
         let counter = match result {
             Ok(None) => &mut self.control_received,
             Ok(Some(_)) => &mut self.data_received,
             // Configuration, command and framing errors are not input
-            // outcomes; they cannot come out of `handle_frame`.
+            // outcomes; they cannot come out of `handle_input`.
             Err(
                 LinkError::Pppoe(_)
                 | LinkError::PppoeWire(_)

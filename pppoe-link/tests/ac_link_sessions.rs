@@ -98,7 +98,7 @@ impl Segment {
     fn drain(&mut self) {
         loop {
             let mut progressed = false;
-            while let Some(f) = self.ac.poll_transmit() {
+            while let Some(f) = self.ac.poll_transmit(self.now) {
                 self.send(0, f);
                 progressed = true;
             }
@@ -122,7 +122,7 @@ impl Segment {
                 progressed = true;
             }
             for i in 0..self.clients.len() {
-                while let Some(f) = self.clients[i].poll_transmit() {
+                while let Some(f) = self.clients[i].poll_transmit(self.now) {
                     self.send(i + 1, f);
                     progressed = true;
                 }
@@ -150,9 +150,9 @@ impl Segment {
         if next_frame == Some(at) {
             let (_, (to, frame)) = self.queue.pop_first().unwrap();
             if to == 0 {
-                let _ = self.ac.handle_frame(self.now, &frame);
+                let _ = self.ac.handle_input(self.now, &frame);
             } else {
-                let _ = self.clients[to - 1].handle_frame(self.now, &frame);
+                let _ = self.clients[to - 1].handle_input(self.now, &frame);
             }
         } else {
             self.ac.handle_timeout(self.now);
@@ -334,9 +334,9 @@ fn padts_for_unknown_sessions_are_rate_limited() {
     let mut padts = 0u64;
     for i in 0..100_000u64 {
         let now = Instant::from_micros(i * 100);
-        let r = ac.handle_frame(now, &session_frame(mac(1), 7));
+        let r = ac.handle_input(now, &session_frame(mac(1), 7));
         assert_eq!(r, Err(LinkError::NoSession));
-        while let Some(f) = ac.poll_transmit() {
+        while let Some(f) = ac.poll_transmit(Instant::ZERO) {
             let d = DiscoveryFrame::parse(&f).unwrap();
             assert_eq!((d.pppoe.code, d.pppoe.session_id), (Code::Padt, 7));
             assert_eq!(d.ethernet.dst, mac(1));
@@ -351,8 +351,8 @@ fn padts_for_unknown_sessions_are_rate_limited() {
     for i in 0..10_000u32 {
         let b = i.to_be_bytes();
         let m = EthernetAddress([0x02, 0x77, b[0], b[1], b[2], b[3]]);
-        let _ = ac.handle_frame(Instant::ZERO, &session_frame(m, 7));
-        padts += std::iter::from_fn(|| ac.poll_transmit()).count() as u64;
+        let _ = ac.handle_input(Instant::ZERO, &session_frame(m, 7));
+        padts += std::iter::from_fn(|| ac.poll_transmit(Instant::ZERO)).count() as u64;
     }
     assert_eq!(padts, u64::from(total.burst));
     assert_eq!(ac.session_count(), 0);

@@ -136,7 +136,7 @@ impl Segment {
     fn drain(&mut self) {
         loop {
             let mut progressed = false;
-            while let Some(f) = self.ac.poll_transmit() {
+            while let Some(f) = self.ac.poll_transmit(self.now) {
                 self.send(0, f);
                 progressed = true;
             }
@@ -164,7 +164,7 @@ impl Segment {
                 progressed = true;
             }
             for i in 0..self.clients.len() {
-                while let Some(f) = self.clients[i].poll_transmit() {
+                while let Some(f) = self.clients[i].poll_transmit(self.now) {
                     self.send(i + 1, f);
                     progressed = true;
                 }
@@ -194,9 +194,9 @@ impl Segment {
             let (_, (to, frame)) = self.queue.pop_first().unwrap();
             // Dropped frames are counted by the machines; state is unchanged.
             if to == 0 {
-                let _ = self.ac.handle_frame(self.now, &frame);
+                let _ = self.ac.handle_input(self.now, &frame);
             } else {
-                let _ = self.clients[to - 1].handle_frame(self.now, &frame);
+                let _ = self.clients[to - 1].handle_input(self.now, &frame);
             }
         } else {
             self.ac.handle_timeout(self.now);

@@ -96,7 +96,7 @@ fn padt_from_the_host_is_reported_before_lower_down() {
         .1
         .clone();
     let before = pair.ac_events.len();
-    pair.ac.handle_frame(pair.now, &padt).unwrap();
+    pair.ac.handle_input(pair.now, &padt).unwrap();
     pair.exchange();
     let after = &pair.ac_events[before..];
     let session_down = after

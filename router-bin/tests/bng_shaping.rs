@@ -39,7 +39,7 @@ async fn client(
     let (mut rx, mut tx, mut out) = (vec![0u8; 2048], vec![0u8; 65536], vec![0u8; 2048]);
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     while !stop.load(Ordering::Relaxed) {
-        while let Some(f) = link.poll_transmit() {
+        while let Some(f) = link.poll_transmit(clock.now()) {
             let _ = sock.send(&f);
         }
         while let Some(e) = link.poll_event() {
@@ -57,7 +57,7 @@ async fn client(
         tokio::select! {
             r = sock.recv(&mut rx) => {
                 let Ok(n) = r else { continue };
-                if let Ok(Some(range)) = link.handle_frame(clock.now(), &rx[..n]) {
+                if let Ok(Some(range)) = link.handle_input(clock.now(), &rx[..n]) {
                     let p = &rx[range];
                     if u16::from_be_bytes([p[0], p[1]]) == PPP_IPV4 {
                         let _ = tun.send(&p[2..]);

@@ -99,15 +99,15 @@ impl Pair {
     /// Moves every pending frame and event once; whether anything moved.
     pub fn exchange(&mut self) -> bool {
         let mut moved = false;
-        while let Some(mut f) = self.home.poll_transmit() {
+        while let Some(mut f) = self.home.poll_transmit(self.now) {
             (self.tamper)(From::Home, &mut f);
-            let _ = self.ac.handle_frame(self.now, &f);
+            let _ = self.ac.handle_input(self.now, &f);
             self.frames.push((From::Home, f));
             moved = true;
         }
-        while let Some(mut f) = self.ac.poll_transmit() {
+        while let Some(mut f) = self.ac.poll_transmit(self.now) {
             (self.tamper)(From::Ac, &mut f);
-            let _ = self.home.handle_frame(self.now, &f);
+            let _ = self.home.handle_input(self.now, &f);
             self.frames.push((From::Ac, f));
             moved = true;
         }

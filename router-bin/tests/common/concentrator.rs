@@ -87,7 +87,7 @@ fn serve_until(
     let mut out = [0u8; 1600];
     let mut pads_at = std::collections::HashMap::new();
     loop {
-        while let Some(frame) = link.poll_transmit() {
+        while let Some(frame) = link.poll_transmit(clock.now()) {
             sock.send(&frame).expect("send");
         }
         while let Some(e) = link.poll_event() {
@@ -151,7 +151,7 @@ fn serve_until(
         match sock.recv(&mut buf, Some(wait)).expect("recv") {
             Some(n) => {
                 let frame = &buf[..n];
-                if let Ok(Some((id, range))) = link.handle_frame(clock.now(), frame) {
+                if let Ok(Some((id, range))) = link.handle_input(clock.now(), frame) {
                     let p = &frame[range];
                     let protocol = u16::from_be_bytes([p[0], p[1]]);
                     if let Some(reply) = echo_reply(protocol, &p[2..]) {

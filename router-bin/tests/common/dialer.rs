@@ -82,7 +82,7 @@ impl Dialer {
             match self.sock.recv(&mut buf, Some(wait)).expect("recv") {
                 Some(n) => {
                     let frame = &buf[..n];
-                    match self.link.handle_frame(self.clock.now(), frame) {
+                    match self.link.handle_input(self.clock.now(), frame) {
                         Ok(Some(range)) => {
                             let p = &frame[range];
                             self.log.push(Seen::Data(
@@ -105,7 +105,7 @@ impl Dialer {
     }
 
     fn flush(&mut self) {
-        while let Some(frame) = self.link.poll_transmit() {
+        while let Some(frame) = self.link.poll_transmit(self.clock.now()) {
             if let Some((protocol, code)) = control(&frame) {
                 self.log.push(Seen::Control(false, protocol, code));
             }

@@ -126,7 +126,7 @@ impl Bng {
     pub fn pump(&mut self) {
         loop {
             let mut progressed = false;
-            while let Some(frame) = self.link.poll_transmit() {
+            while let Some(frame) = self.link.poll_transmit(self.clock.now()) {
                 if self.out.send(&frame).is_err() {
                     self.stats.tx_dropped += 1;
                 }

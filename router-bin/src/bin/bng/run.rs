@@ -337,7 +337,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                 // answered (or given up on): see `Radius::ready`.
                 let ready = bng.radius.as_ref().is_none_or(Radius::ready);
                 if !bng.shutting_down && ready {
-                    let _ = bng.link.handle_frame(now, &disc_buf[..n]);
+                    let _ = bng.link.handle_input(now, &disc_buf[..n]);
                 }
             }
             // The loop's `pump` sends what waited.

@@ -165,7 +165,7 @@ impl Wan {
     /// (PPP protocol + packet) in `frame`, if it is one.
     pub fn handle_frame(&mut self, frame: &[u8]) -> Option<Range<usize>> {
         let link = self.link.as_mut()?;
-        let r = link.handle_frame(self.clock.now(), frame);
+        let r = link.handle_input(self.clock.now(), frame);
         self.pump();
         // An error is a frame that is not PPPoE, or one the machines
         // dropped and counted.
@@ -275,7 +275,7 @@ impl Wan {
         let Some(link) = &mut self.link else {
             return;
         };
-        while let Some(f) = link.poll_transmit() {
+        while let Some(f) = link.poll_transmit(self.clock.now()) {
             self.tx.push_back(f);
         }
         let events: Vec<ClientLinkEvent> = std::iter::from_fn(|| link.poll_event()).collect();
