@@ -11,8 +11,8 @@ use ppp_proto::{PppConfig, PppEvent, Ipv4Assignment, PppSession};
 use proto_core::{Duration, Instant, SeededRng};
 use std::net::Ipv4Addr;
 
-fn check_out(s: &mut PppSession) {
-    while let Some(t) = s.poll_transmit() {
+fn check_out(s: &mut PppSession, now: Instant) {
+    while let Some(t) = s.poll_transmit(now) {
         let f = PppFrame::parse(&t.payload).expect("own frame parses");
         match f.protocol {
             protocol::LCP => assert!(CpPacket::parse(f.payload, true).is_ok()),
@@ -54,10 +54,10 @@ pub fn run(data: &[u8], authenticator: bool) {
         _ => 12,
     };
     for _ in 0..rounds {
-        while let Some(t) = peer.poll_transmit() {
+        while let Some(t) = peer.poll_transmit(now) {
             let _ = ac.handle_input(now, &t.payload);
         }
-        while let Some(t) = ac.poll_transmit() {
+        while let Some(t) = ac.poll_transmit(now) {
             let _ = peer.handle_input(now, &t.payload);
         }
         while peer.poll_event().is_some() {}
@@ -68,7 +68,7 @@ pub fn run(data: &[u8], authenticator: bool) {
         }
     }
     let s = if authenticator { &mut ac } else { &mut peer };
-    check_out(s);
+    check_out(s, now);
     let mut now = now;
     // Frames separated by 2-byte big-endian lengths; a zero length ticks the
     // clock by 1.7 s; 0xffff answers a pending authentication request.
@@ -96,7 +96,7 @@ pub fn run(data: &[u8], authenticator: bool) {
                 }
             }
         }
-        check_out(s);
+        check_out(s, now);
         while s.poll_event().is_some() {}
     }
 }

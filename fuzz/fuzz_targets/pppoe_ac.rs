@@ -38,7 +38,7 @@ fuzz_target!(|data: &[u8]| {
     let mut ac = PppoeAc::new(cfg, SeededRng::from_u64(2), now).unwrap();
     ac.handle_input(now, &frame(EthernetAddress::BROADCAST, Code::Padi, &[Tag::ServiceName(b""), Tag::HostUniq(b"h")]))
         .unwrap();
-    let pado = ac.poll_transmit().unwrap().payload;
+    let pado = ac.poll_transmit(now).unwrap().payload;
     let cookie = DiscoveryFrame::parse(&pado).unwrap().pppoe.ac_cookie().unwrap().to_vec();
     ac.handle_input(now, &frame(AC_MAC, Code::Padr, &[Tag::ServiceName(b""), Tag::HostUniq(b"h"), Tag::AcCookie(&cookie)]))
         .unwrap();
@@ -46,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
         ac.accept(now, request).unwrap();
     }
     assert_eq!(ac.session_count(), 1);
-    while ac.poll_transmit().is_some() {}
+    while ac.poll_transmit(now).is_some() {}
     while ac.poll_event().is_some() {}
 
     let mut rest = data;
@@ -71,7 +71,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         assert!(ac.session_count() <= 4);
-        while let Some(t) = ac.poll_transmit() {
+        while let Some(t) = ac.poll_transmit(now) {
             assert!(DiscoveryFrame::parse(&t.payload).is_ok());
         }
         while let Some(e) = ac.poll_event() {
@@ -84,7 +84,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         assert!(ac.session_count() <= 4);
-        while let Some(t) = ac.poll_transmit() {
+        while let Some(t) = ac.poll_transmit(now) {
             assert!(DiscoveryFrame::parse(&t.payload).is_ok());
         }
     }

@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     cfg.ppp_max_payload = Some(1500);
     let mut now = Instant::ZERO;
     let mut c = PppoeClient::new(cfg, SeededRng::from_u64(1), now).unwrap();
-    while c.poll_transmit().is_some() {}
+    while c.poll_transmit(now).is_some() {}
     if mode & 1 == 1 {
         let hu = c.host_uniq().to_vec();
         let mut p = DiscoveryRepr::new(Code::Pado, 0);
@@ -45,7 +45,7 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(before, (c.state(), c.poll_timeout()));
             }
         }
-        while let Some(t) = c.poll_transmit() {
+        while let Some(t) = c.poll_transmit(now) {
             assert!(DiscoveryFrame::parse(&t.payload).is_ok());
         }
         while c.poll_event().is_some() {}

@@ -67,11 +67,11 @@ pub fn bring_up(rng: &mut SeededRng) -> (PppSession, PppSession) {
     let mut ups = 0;
     while ups < 4 {
         let mut moved = false;
-        while let Some(t) = peer.poll_transmit() {
+        while let Some(t) = peer.poll_transmit(now) {
             moved = true;
             let _ = ac.handle_input(now, &t.payload);
         }
-        while let Some(t) = ac.poll_transmit() {
+        while let Some(t) = ac.poll_transmit(now) {
             moved = true;
             let _ = peer.handle_input(now, &t.payload);
         }

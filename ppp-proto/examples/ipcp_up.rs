@@ -29,12 +29,12 @@ fn main() {
     let (mut frames, mut peer_v4, mut ac_v4) = (0, None, false);
     // Each round trip settles one step; 20 rounds bound a stuck negotiation.
     for _ in 0..20 {
-        while let Some(t) = peer.poll_transmit() {
+        while let Some(t) = peer.poll_transmit(now) {
             frames += 1;
             // A frame the other side drops is counted there; go on.
             let _ = ac.handle_input(now, &t.payload);
         }
-        while let Some(t) = ac.poll_transmit() {
+        while let Some(t) = ac.poll_transmit(now) {
             frames += 1;
             let _ = peer.handle_input(now, &t.payload);
         }

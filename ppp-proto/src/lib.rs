@@ -85,10 +85,10 @@
 //!
 //! let mut peer_v4 = None;
 //! for _ in 0..20 {
-//!     while let Some(t) = peer.poll_transmit() {
+//!     while let Some(t) = peer.poll_transmit(now) {
 //!         let _ = ac.handle_input(now, &t.payload);
 //!     }
-//!     while let Some(t) = ac.poll_transmit() {
+//!     while let Some(t) = ac.poll_transmit(now) {
 //!         let _ = peer.handle_input(now, &t.payload);
 //!     }
 //!     while let Some(e) = ac.poll_event() {

@@ -429,7 +429,7 @@ fn looped_back_link_is_detected() {
     s.open(now);
     let mut down = None;
     for _ in 0..200 {
-        while let Some(t) = s.poll_transmit() {
+        while let Some(t) = s.poll_transmit(now) {
             let _ = s.handle_input(now, &t.payload);
         }
         while let Some(e) = s.poll_event() {
@@ -457,7 +457,7 @@ fn unknown_protocol_gets_protocol_reject_and_garbage_is_counted() {
     let now = p.now;
     // CCP (0x80fd) Configure-Request: Protocol-Reject.
     p.peer.handle_input(now, &[0x80, 0xfd, 1, 1, 0, 4]).unwrap();
-    let t = p.peer.poll_transmit().unwrap();
+    let t = p.peer.poll_transmit(now).unwrap();
     assert_eq!(&t.payload[..3], &[0xc0, 0x21, 8]);
     assert_eq!(&t.payload[6..8], &[0x80, 0xfd]);
     // Garbage is dropped and counted.
@@ -474,7 +474,7 @@ fn unknown_protocol_gets_protocol_reject_and_garbage_is_counted() {
     p.peer
         .handle_input(now, &[0xc0, 0x21, 0x42, 1, 0, 4])
         .unwrap();
-    let t = p.peer.poll_transmit().unwrap();
+    let t = p.peer.poll_transmit(now).unwrap();
     assert_eq!(&t.payload[..3], &[0xc0, 0x21, 7]);
 }
 

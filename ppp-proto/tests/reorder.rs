@@ -18,10 +18,10 @@ struct Wire {
 
 impl Wire {
     fn collect(&mut self, p: &mut Pair) {
-        while let Some(t) = p.peer.poll_transmit() {
+        while let Some(t) = p.peer.poll_transmit(p.now) {
             self.to_ac.push(t.payload);
         }
-        while let Some(t) = p.ac.poll_transmit() {
+        while let Some(t) = p.ac.poll_transmit(p.now) {
             self.to_peer.push(t.payload);
         }
         while let Some(e) = p.peer.poll_event() {
@@ -35,7 +35,7 @@ impl Wire {
             }
             p.ac_events.push((p.now, e));
         }
-        while let Some(t) = p.ac.poll_transmit() {
+        while let Some(t) = p.ac.poll_transmit(p.now) {
             self.to_peer.push(t.payload);
         }
     }

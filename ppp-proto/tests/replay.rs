@@ -73,7 +73,7 @@ impl Driven {
 
     fn drain(&mut self) -> Vec<Vec<u8>> {
         let mut out = Vec::new();
-        while let Some(t) = self.s.poll_transmit() {
+        while let Some(t) = self.s.poll_transmit(self.now) {
             out.push(t.payload);
         }
         while let Some(e) = self.s.poll_event() {

@@ -343,7 +343,7 @@ impl AcLink {
         let Some((s, framer)) = self.sessions.get_mut(&id).map(|e| &mut **e) else {
             return;
         };
-        while let Some(t) = s.poll_transmit() {
+        while let Some(t) = s.poll_transmit(now) {
             let mut buf = vec![0u8; framer.header_len() + t.payload.len()];
             buf[framer.header_len()..].copy_from_slice(&t.payload);
             // A control frame over the MTU would be our bug, not the
@@ -382,7 +382,7 @@ impl AcLink {
         frame: &[u8],
     ) -> Result<Option<(u16, Range<usize>)>, LinkError> {
         let _ = self.ac.handle_unknown_session(now, frame);
-        while let Some(t) = self.ac.poll_transmit() {
+        while let Some(t) = self.ac.poll_transmit(now) {
             self.tx.push_back(t.payload);
         }
         Err(LinkError::NoSession)
@@ -415,7 +415,7 @@ impl AcLink {
     /// Drains the PPPoE AC, starting a PPP session for each new PPPoE
     /// session and ending the PPP session of each PADT.
     fn pump_ac(&mut self, now: Instant) {
-        while let Some(t) = self.ac.poll_transmit() {
+        while let Some(t) = self.ac.poll_transmit(now) {
             self.tx.push_back(t.payload);
         }
         while let Some(e) = self.ac.poll_event() {
@@ -443,7 +443,7 @@ impl AcLink {
                 self.pump_session(now, id);
             }
         }
-        while let Some(t) = self.ac.poll_transmit() {
+        while let Some(t) = self.ac.poll_transmit(now) {
             self.tx.push_back(t.payload);
         }
     }

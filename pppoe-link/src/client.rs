@@ -179,7 +179,7 @@ impl ClientLink {
     fn pump(&mut self, now: Instant) {
         loop {
             let mut progressed = false;
-            while let Some(t) = self.pppoe.poll_transmit() {
+            while let Some(t) = self.pppoe.poll_transmit(now) {
                 self.tx.push_back(t.payload);
                 progressed = true;
             }
@@ -204,7 +204,7 @@ impl ClientLink {
                 progressed = true;
             }
             if let Some((s, framer)) = &mut self.ppp {
-                while let Some(t) = s.poll_transmit() {
+                while let Some(t) = s.poll_transmit(now) {
                     let mut buf = vec![0u8; framer.header_len() + t.payload.len()];
                     buf[framer.header_len()..].copy_from_slice(&t.payload);
                     // A control frame longer than the MTU is a bug of ours,

@@ -129,7 +129,7 @@ fn ac_discovery(c: &mut Criterion) {
                 &[Tag::ServiceName(b""), Tag::HostUniq(&m)],
             );
             ac.handle_input(Instant::ZERO, &padi).unwrap();
-            let pado = ac.poll_transmit().unwrap().payload;
+            let pado = ac.poll_transmit(Instant::ZERO).unwrap().payload;
             let f = DiscoveryFrame::parse(&pado).unwrap();
             let cookie = f.pppoe.ac_cookie().unwrap();
             let padr = build(
@@ -144,11 +144,11 @@ fn ac_discovery(c: &mut Criterion) {
                 ],
             );
             ac.handle_input(Instant::ZERO, &padr).unwrap();
-            let pads = ac.poll_transmit().unwrap().payload;
+            let pads = ac.poll_transmit(Instant::ZERO).unwrap().payload;
             let sid = DiscoveryFrame::parse(&pads).unwrap().pppoe.session_id;
             while ac.poll_event().is_some() {}
             ac.close(Instant::ZERO, sid, b"").unwrap();
-            let _ = ac.poll_transmit();
+            let _ = ac.poll_transmit(Instant::ZERO);
             while ac.poll_event().is_some() {}
         })
     });

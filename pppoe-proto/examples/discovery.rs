@@ -27,7 +27,7 @@ fn main() {
     // trips, so four rounds are plenty (and a bug cannot loop forever).
     let mut session = None;
     for _ in 0..4 {
-        while let Some(t) = client.poll_transmit() {
+        while let Some(t) = client.poll_transmit(now) {
             show("host -> AC", &t.payload);
             ac.handle_input(now, &t.payload)
                 .expect("the AC accepts the frame");
@@ -37,7 +37,7 @@ fn main() {
                 println!("AC: session {session_id} up");
             }
         }
-        while let Some(t) = ac.poll_transmit() {
+        while let Some(t) = ac.poll_transmit(now) {
             show("AC -> host", &t.payload);
             client
                 .handle_input(now, &t.payload)
@@ -79,7 +79,7 @@ fn main() {
 
     // Hang up: the client's PADT frees the AC's session.
     client.close(now).expect("a session to close");
-    let padt = client.poll_transmit().expect("a PADT");
+    let padt = client.poll_transmit(now).expect("a PADT");
     show("host -> AC", &padt.payload);
     ac.handle_input(now, &padt.payload)
         .expect("the AC accepts the PADT");

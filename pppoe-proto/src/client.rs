@@ -559,7 +559,7 @@ impl PppoeClient {
     /// The next frame to send (a whole Ethernet frame, destination MAC
     /// beside it). Drain before [`Self::poll_event`].
     #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit<EthernetAddress>> {
+    pub fn poll_transmit(&mut self, _now: Instant) -> Option<Transmit<EthernetAddress>> {
         self.transmits.pop_front()
     }
 

@@ -53,7 +53,7 @@
 //! - Commands: [`PppoeClient::close`], [`PppoeClient::reconnect`],
 //!   [`PppoeAc::close`], [`PppoeAc::accept`], [`PppoeAc::refuse`]. Caller
 //!   misuse returns a [`PppoeCommandError`] at once.
-//! - Outputs: `poll_transmit()` (a [`proto_core::Transmit`] with the
+//! - Outputs: `poll_transmit(now)` (a [`proto_core::Transmit`] with the
 //!   destination MAC and the whole Ethernet frame), `poll_event()`
 //!   (protocol outcomes: session up/down, discovery failed, refused),
 //!   `poll_timeout()`.
@@ -93,10 +93,10 @@
 //! // PADI -> PADO -> PADR -> PADS: shuttle frames until nothing moves.
 //! let mut up = None;
 //! for _ in 0..4 {
-//!     while let Some(t) = client.poll_transmit() {
+//!     while let Some(t) = client.poll_transmit(now) {
 //!         ac.handle_input(now, &t.payload).unwrap();
 //!     }
-//!     while let Some(t) = ac.poll_transmit() {
+//!     while let Some(t) = ac.poll_transmit(now) {
 //!         assert_eq!(t.destination, host);
 //!         client.handle_input(now, &t.payload).unwrap();
 //!     }
@@ -124,7 +124,7 @@
 //!
 //! // Hang up: the client sends a PADT, the AC frees the session.
 //! client.close(now).unwrap();
-//! let padt = client.poll_transmit().unwrap();
+//! let padt = client.poll_transmit(now).unwrap();
 //! ac.handle_input(now, &padt.payload).unwrap();
 //! assert_eq!(ac.session_count(), 0);
 //! ```

@@ -62,7 +62,7 @@ fn padi(src: EthernetAddress, service: &[u8], hu: &[u8]) -> Vec<u8> {
 }
 
 fn out(a: &mut PppoeAc) -> Vec<Vec<u8>> {
-    std::iter::from_fn(|| a.poll_transmit())
+    std::iter::from_fn(|| a.poll_transmit(Instant::ZERO))
         .map(|t| t.payload)
         .collect()
 }
@@ -121,7 +121,7 @@ fn pado_carries_name_services_echoes_and_cookie() {
         ],
     );
     a.handle_input(ms(0), &req).unwrap();
-    let t = a.poll_transmit().unwrap();
+    let t = a.poll_transmit(ms(0)).unwrap();
     assert_eq!(t.destination, host(1));
     let f = DiscoveryFrame::parse(&t.payload).unwrap();
     assert_eq!(f.ethernet.src, AC_MAC);
@@ -154,7 +154,7 @@ fn padi_flood_does_not_grow_state_and_is_rate_limited() {
         {
             pados += 1;
         }
-        let _ = a.poll_transmit();
+        let _ = a.poll_transmit(now);
     }
     // Overall bucket: burst 400 + 200/s for 10 s.
     assert!(pados <= 400 + 2_000 + 1, "{pados} PADOs");
@@ -178,7 +178,7 @@ fn per_mac_bucket_refills_under_padis_100_us_apart() {
         {
             pados += 1;
         }
-        let _ = a.poll_transmit();
+        let _ = a.poll_transmit(Instant::from_micros(i * 100));
     }
     // Burst 3, then 1/s: at 1 s, 2 s, … 9 s.
     assert_eq!(pados, 3 + 9);
@@ -238,7 +238,7 @@ fn bad_missing_foreign_and_stale_cookies_are_dropped_silently() {
             Err(PppoeDropped::BadCookie),
             "{what}"
         );
-        assert!(a.poll_transmit().is_none(), "{what}: no answer");
+        assert!(a.poll_transmit(ms(1)).is_none(), "{what}: no answer");
     }
     assert_eq!(a.counters().dropped(PppoeDropped::BadCookie), 5);
     // Within one rotation (60 s) plus: still good at 119 s…
@@ -456,7 +456,7 @@ fn close_sends_padt_with_reason() {
     let id = session_of(&dial(&mut a, ms(0), host(1), b"", b"hu").unwrap());
     events(&mut a);
     a.close(ms(1), id, b"Admin reset").unwrap();
-    let t = a.poll_transmit().unwrap();
+    let t = a.poll_transmit(ms(1)).unwrap();
     assert_eq!(t.destination, host(1));
     let f = DiscoveryFrame::parse(&t.payload).unwrap();
     assert_eq!((f.pppoe.code, f.pppoe.session_id), (Code::Padt, id));
@@ -554,7 +554,7 @@ fn frames_not_for_the_ac_are_dropped() {
     ];
     for (bytes, want) in cases {
         assert_eq!(a.handle_input(ms(0), &bytes), Err(want));
-        assert!(a.poll_transmit().is_none());
+        assert!(a.poll_transmit(ms(0)).is_none());
     }
     assert_eq!(a.counters().total_dropped(), 8);
 }
@@ -582,7 +582,7 @@ fn answers_real_pppd_padis_from_the_captures() {
             }
             a.handle_input(ms(0), raw)
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
-            let pado = a.poll_transmit().unwrap();
+            let pado = a.poll_transmit(ms(0)).unwrap();
             let o = DiscoveryFrame::parse(&pado.payload).unwrap();
             assert_eq!(o.ethernet.dst, f.ethernet.src);
             assert_eq!(o.pppoe.host_uniq(), f.pppoe.host_uniq(), "{name}");
@@ -624,7 +624,7 @@ fn overlong_host_uniq_is_answered_but_not_admitted() {
         }))
     );
     assert_eq!(a.session_count(), 0);
-    assert!(a.poll_transmit().is_none());
+    assert!(a.poll_transmit(ms(1)).is_none());
 }
 
 #[test]

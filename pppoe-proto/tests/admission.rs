@@ -54,7 +54,7 @@ fn request(
         &[Tag::ServiceName(b""), Tag::HostUniq(b"hu")],
     );
     a.handle_input(now, &padi).unwrap();
-    let pado = a.poll_transmit().unwrap().payload;
+    let pado = a.poll_transmit(now).unwrap().payload;
     let cookie = DiscoveryFrame::parse(&pado)
         .unwrap()
         .pppoe
@@ -87,7 +87,10 @@ fn accept_sends_pads_and_charges_the_tables() {
     let mut a = manual(4, 10);
     let (padr, r) = request(&mut a, ms(0), host(1));
     r.unwrap();
-    assert!(a.poll_transmit().is_none(), "no PADS before the decision");
+    assert!(
+        a.poll_transmit(ms(0)).is_none(),
+        "no PADS before the decision"
+    );
     let req = match a.poll_event() {
         Some(PppoeAcEvent::SessionRequest {
             request,
@@ -112,7 +115,7 @@ fn accept_sends_pads_and_charges_the_tables() {
     a.handle_input(ms(1_000), &padr).unwrap();
     assert!(a.poll_event().is_none());
     assert_eq!(a.accept(ms(1_500), req), Ok(1));
-    let bytes = a.poll_transmit().unwrap().payload;
+    let bytes = a.poll_transmit(ms(1_000)).unwrap().payload;
     let pads = DiscoveryFrame::parse(&bytes).unwrap();
     assert_eq!((pads.pppoe.code, pads.pppoe.session_id), (Code::Pads, 1));
     assert!(matches!(
@@ -133,7 +136,7 @@ fn refuse_sends_service_name_error() {
     request(&mut a, ms(0), host(1)).1.unwrap();
     let req = pending_request(&mut a);
     a.refuse(ms(1), req, b"Not subscribed").unwrap();
-    let bytes = a.poll_transmit().unwrap().payload;
+    let bytes = a.poll_transmit(ms(1_000)).unwrap().payload;
     let pads = DiscoveryFrame::parse(&bytes).unwrap();
     assert_eq!(pads.pppoe.session_id, 0);
     assert_eq!(
@@ -166,7 +169,7 @@ fn pending_requests_are_bounded_and_count_against_sessions() {
     let r1 = pending_request(&mut a);
     let _r2 = pending_request(&mut a);
     assert_eq!(a.accept(ms(1), r1), Ok(1));
-    while a.poll_transmit().is_some() {}
+    while a.poll_transmit(ms(1_000)).is_some() {}
     while a.poll_event().is_some() {}
     // One session + one pending + this one = 3 = max_sessions: one more
     // fits, and then the AC is full (a PADI gets no PADO).

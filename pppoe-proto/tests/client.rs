@@ -39,7 +39,7 @@ fn frame(
 
 fn sent(c: &mut PppoeClient) -> Vec<(EthernetAddress, Code, Vec<u8>)> {
     let mut out = Vec::new();
-    while let Some(t) = c.poll_transmit() {
+    while let Some(t) = c.poll_transmit(Instant::ZERO) {
         let f = DiscoveryFrame::parse(&t.payload).unwrap();
         assert_eq!(f.ethernet.dst, t.destination);
         assert_eq!(f.ethernet.src, ME);
@@ -72,7 +72,10 @@ fn run_timers(c: &mut PppoeClient) -> Vec<(u64, Code)> {
         let Some(t) = c.poll_timeout() else { break };
         // Early calls do nothing.
         c.handle_timeout(t - proto_core::Duration::from_millis(1));
-        assert!(c.poll_transmit().is_none());
+        assert!(
+            c.poll_transmit(t - proto_core::Duration::from_millis(1))
+                .is_none()
+        );
         c.handle_timeout(t);
         c.handle_timeout(t); // and a second call at the same instant neither
         for (_, code, _) in sent(c) {
@@ -459,7 +462,7 @@ fn drops_are_counted_and_change_nothing() {
         assert_eq!(c.handle_input(ms(5), bytes), Err(*want), "case {i}");
         assert_eq!(c.state(), PppoeClientState::Discovering, "case {i}");
         assert_eq!(c.poll_timeout(), deadline, "case {i}");
-        assert!(c.poll_transmit().is_none(), "case {i}");
+        assert!(c.poll_transmit(ms(5)).is_none(), "case {i}");
         assert!(c.poll_event().is_none(), "case {i}");
         assert_eq!(
             c.counters().dropped(*want),

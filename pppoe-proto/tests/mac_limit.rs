@@ -46,7 +46,7 @@ fn dial(a: &mut PppoeAc, src: EthernetAddress, hu: &[u8]) -> (Vec<Vec<u8>>, Vec<
         &[Tag::ServiceName(b""), Tag::HostUniq(hu)],
     );
     a.handle_input(now, &padi).unwrap();
-    let pado = a.poll_transmit().unwrap().payload;
+    let pado = a.poll_transmit(now).unwrap().payload;
     let pado = DiscoveryFrame::parse(&pado).unwrap();
     let cookie = pado.pppoe.ac_cookie().unwrap();
     let padr = frame(
@@ -60,7 +60,7 @@ fn dial(a: &mut PppoeAc, src: EthernetAddress, hu: &[u8]) -> (Vec<Vec<u8>>, Vec<
         ],
     );
     a.handle_input(now, &padr).unwrap();
-    let out = std::iter::from_fn(|| a.poll_transmit())
+    let out = std::iter::from_fn(|| a.poll_transmit(now))
         .map(|t| t.payload)
         .collect();
     (out, std::iter::from_fn(|| a.poll_event()).collect())
@@ -198,7 +198,7 @@ fn manual_admission_replaces_on_accept_only() {
     let now = Instant::from_secs(1);
     assert_eq!(a.accept(now, request), Ok(1));
     let _ = std::iter::from_fn(|| a.poll_event()).count();
-    let _ = std::iter::from_fn(|| a.poll_transmit()).count();
+    let _ = std::iter::from_fn(|| a.poll_transmit(Instant::from_secs(2))).count();
     // At the limit: the request waits; the old session is still up.
     let (out, ev) = dial(&mut a, host(1), b"b");
     assert!(out.is_empty());
@@ -220,7 +220,7 @@ fn manual_admission_replaces_on_accept_only() {
     a.refuse(now, refused, b"no").unwrap();
     assert!(a.session(1).is_some(), "refusing replaces nothing");
     let _ = std::iter::from_fn(|| a.poll_event()).count();
-    let _ = std::iter::from_fn(|| a.poll_transmit()).count();
+    let _ = std::iter::from_fn(|| a.poll_transmit(Instant::ZERO)).count();
     let (_, ev) = dial(&mut a, host(1), b"d");
     let PppoeAcEvent::SessionRequest { request, .. } = ev[0] else {
         panic!("{ev:?}");

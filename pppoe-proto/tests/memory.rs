@@ -54,7 +54,7 @@ fn ac_bytes_per_session() {
             &[Tag::ServiceName(b""), Tag::HostUniq(&m)],
         );
         ac.handle_input(Instant::ZERO, &padi).unwrap();
-        let pado = ac.poll_transmit().unwrap().payload;
+        let pado = ac.poll_transmit(Instant::ZERO).unwrap().payload;
         let f = DiscoveryFrame::parse(&pado).unwrap();
         let padr = build(
             host,
@@ -67,7 +67,7 @@ fn ac_bytes_per_session() {
             ],
         );
         ac.handle_input(Instant::ZERO, &padr).unwrap();
-        let _ = ac.poll_transmit().unwrap();
+        let _ = ac.poll_transmit(Instant::ZERO).unwrap();
         while ac.poll_event().is_some() {}
     }
     assert_eq!(ac.session_count(), N as usize);

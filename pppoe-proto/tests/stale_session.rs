@@ -31,14 +31,14 @@ fn a_frame_of_an_unknown_session_gets_a_padt() {
     let mut a = ac(PppoeAcConfig::new(AC_MAC, b"ac"));
     a.handle_unknown_session(Instant::ZERO, &session_frame(HOST, AC_MAC, 0x1234))
         .unwrap();
-    let t = a.poll_transmit().unwrap();
+    let t = a.poll_transmit(Instant::ZERO).unwrap();
     assert_eq!(t.destination, HOST);
     let f = DiscoveryFrame::parse(&t.payload).unwrap();
     assert_eq!(f.ethernet.src, AC_MAC);
     assert_eq!(f.ethernet.dst, HOST);
     assert_eq!((f.pppoe.code, f.pppoe.session_id), (Code::Padt, 0x1234));
     assert_eq!(f.pppoe.error(), Some(Tag::GenericError(b"Unknown session")));
-    assert!(a.poll_transmit().is_none());
+    assert!(a.poll_transmit(Instant::ZERO).is_none());
     assert!(a.poll_event().is_none());
     assert_eq!(a.session_count(), 0);
 }
@@ -79,7 +79,7 @@ fn no_padt_for_what_is_not_a_stale_session_of_ours() {
             "{frame:02x?}"
         );
     }
-    assert!(a.poll_transmit().is_none());
+    assert!(a.poll_transmit(Instant::ZERO).is_none());
     assert_eq!(a.counters().total_dropped(), 6);
 }
 
@@ -99,7 +99,7 @@ fn a_live_session_is_not_ended_but_its_id_from_another_mac_is() {
     })
     .to_vec();
     a.handle_input(Instant::ZERO, &padi).unwrap();
-    let pado = a.poll_transmit().unwrap().payload;
+    let pado = a.poll_transmit(Instant::ZERO).unwrap().payload;
     let cookie = DiscoveryFrame::parse(&pado)
         .unwrap()
         .pppoe
@@ -111,7 +111,7 @@ fn a_live_session_is_not_ended_but_its_id_from_another_mac_is() {
     padr.push(Tag::AcCookie(&cookie)).unwrap();
     let padr = DiscoveryFrame::new(EthernetRepr::discovery(AC_MAC, HOST), padr).to_vec();
     a.handle_input(Instant::ZERO, &padr).unwrap();
-    while a.poll_transmit().is_some() {}
+    while a.poll_transmit(Instant::ZERO).is_some() {}
     while a.poll_event().is_some() {}
     assert!(a.session(1).is_some());
     // HOST's own session: the caller's business, no PADT, not a drop.
@@ -119,14 +119,14 @@ fn a_live_session_is_not_ended_but_its_id_from_another_mac_is() {
         a.handle_unknown_session(Instant::ZERO, &session_frame(HOST, AC_MAC, 1)),
         Err(PppoeDropped::KnownSession)
     );
-    assert!(a.poll_transmit().is_none());
+    assert!(a.poll_transmit(Instant::ZERO).is_none());
     assert_eq!(a.counters().total_dropped(), 0);
     // Another host still using id 1 from before a restart: a PADT to it;
     // HOST's session stays.
     let stale = EthernetAddress([0x02, 0x10, 0, 0, 0, 2]);
     a.handle_unknown_session(Instant::ZERO, &session_frame(stale, AC_MAC, 1))
         .unwrap();
-    let t = a.poll_transmit().unwrap();
+    let t = a.poll_transmit(Instant::ZERO).unwrap();
     assert_eq!(t.destination, stale);
     assert!(a.session(1).is_some());
     assert!(a.poll_event().is_none());
@@ -153,7 +153,7 @@ fn padts_are_rate_limited_per_mac_and_overall() {
         {
             padts += 1;
         }
-        while a.poll_transmit().is_some() {}
+        while a.poll_transmit(Instant::ZERO).is_some() {}
     }
     assert_eq!(padts, 2 + 9);
     assert_eq!(

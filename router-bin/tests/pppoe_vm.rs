@@ -24,7 +24,7 @@ fn drive(
     let mut session_frames = Vec::new();
     let mut buf = [0u8; 1600];
     loop {
-        while let Some(t) = client.poll_transmit() {
+        while let Some(t) = client.poll_transmit(clock.now()) {
             sock.send(&t.payload).expect("send");
         }
         if let Some(e) = client.poll_event() {
@@ -115,7 +115,7 @@ fn discovery_against_rp_pppoe_then_padt() {
 
     eprintln!("session frame seen at {:?}", clock.now());
     client.close(clock.now()).unwrap();
-    while let Some(t) = client.poll_transmit() {
+    while let Some(t) = client.poll_transmit(clock.now()) {
         sock.send(&t.payload).unwrap();
     }
     let padt_sent = std::time::Instant::now();
@@ -178,7 +178,7 @@ fn service_name_and_ac_name_selection() {
         lab.console()
     );
     client.close(clock.now()).unwrap();
-    while let Some(t) = client.poll_transmit() {
+    while let Some(t) = client.poll_transmit(clock.now()) {
         sock.send(&t.payload).unwrap();
     }
 }

@@ -573,7 +573,7 @@ impl PppSession {
     /// The next PPP frame to send (Protocol + information), for the PPPoE
     /// session framing.
     #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit<()>> {
+    pub fn poll_transmit(&mut self, _now: Instant) -> Option<Transmit<()>> {
         match self.tx.pop_front() {
             Some(payload) => Some(Transmit {
                 destination: (),

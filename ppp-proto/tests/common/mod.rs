@@ -123,8 +123,8 @@ impl Pair {
             for side in [Side::Peer, Side::Ac] {
                 loop {
                     let t = match side {
-                        Side::Peer => self.peer.poll_transmit(),
-                        Side::Ac => self.ac.poll_transmit(),
+                        Side::Peer => self.peer.poll_transmit(self.now),
+                        Side::Ac => self.ac.poll_transmit(self.now),
                     };
                     let Some(t) = t else { break };
                     any = true;

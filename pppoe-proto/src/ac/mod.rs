@@ -609,7 +609,7 @@ impl PppoeAc {
 
     /// The next frame to send. Drain before [`Self::poll_event`].
     #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit<EthernetAddress>> {
+    pub fn poll_transmit(&mut self, _now: Instant) -> Option<Transmit<EthernetAddress>> {
         self.transmits.pop_front()
     }
 

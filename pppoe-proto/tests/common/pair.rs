@@ -81,13 +81,13 @@ impl Pair {
 
     /// Drains both machines' outputs in the documented order.
     pub fn drain(&mut self) {
-        while let Some(t) = self.client.poll_transmit() {
+        while let Some(t) = self.client.poll_transmit(self.now) {
             self.enqueue(To::Ac, t.payload);
         }
         while let Some(e) = self.client.poll_event() {
             self.client_events.push((self.now, e));
         }
-        while let Some(t) = self.ac.poll_transmit() {
+        while let Some(t) = self.ac.poll_transmit(self.now) {
             // Only frames for our client reach it on this segment.
             if t.destination == self.client_mac || t.destination.is_broadcast() {
                 self.enqueue(To::Client, t.payload);
