@@ -50,7 +50,7 @@ pub struct PppoeAcConfig {
     /// Who admits a PADR that passed the cookie, service and bound checks.
     pub admission: Admission,
     /// Longest Host-Uniq kept for a session; a PADR with a longer one is
-    /// dropped ([`crate::PppoeDropped::BadTagLength`]). Hosts use 4 to 16 bytes.
+    /// dropped ([`crate::PppoeDropped::Malformed`] with `BadTagLength`). Hosts use 4 to 16 bytes.
     pub max_host_uniq_len: usize,
 }
 
