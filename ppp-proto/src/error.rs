@@ -41,22 +41,6 @@ pub enum PppDropped {
     },
 }
 
-impl PppDropped {
-    /// Number of distinct reasons, for per-reason counters.
-    pub(crate) const KINDS: usize = 5;
-
-    /// A dense index of this reason (fields ignored), in `0..KINDS`.
-    pub(crate) fn kind_index(&self) -> usize {
-        match self {
-            PppDropped::Malformed(_) => 0,
-            PppDropped::NotControl { .. } => 1,
-            PppDropped::Unexpected { .. } => 2,
-            PppDropped::BadIdentifier { .. } => 3,
-            PppDropped::MismatchedOptions { .. } => 4,
-        }
-    }
-}
-
 /// A command refused at once (the session's state unchanged).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PppCommandError {

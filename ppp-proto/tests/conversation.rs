@@ -469,6 +469,9 @@ fn unknown_protocol_gets_protocol_reject_and_garbage_is_counted() {
     );
     assert!(p.peer.handle_input(now, &[0x00, 0x21, 0x45]).is_err());
     assert_eq!(p.peer.counters().total_dropped(), 3);
+    // One named count per reason: two malformed frames, one IPv4 datagram.
+    assert_eq!(p.peer.counters().malformed, 2);
+    assert_eq!(p.peer.counters().not_control, 1);
     assert_eq!(p.peer.phase(), Phase::Network);
     // An unknown LCP code gets a Code-Reject.
     p.peer

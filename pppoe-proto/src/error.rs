@@ -4,8 +4,6 @@
 //! Malformed bytes are the codec's [`PppoeWireError`], carried in
 //! [`PppoeDropped::Malformed`] when a machine drops them.
 
-use core::fmt;
-
 use crate::PppoeWireError;
 use crate::wire::{Code, TagType};
 
@@ -67,30 +65,6 @@ pub enum PppoeDropped {
     KnownSession,
 }
 
-impl PppoeDropped {
-    /// A dense index per variant, ignoring the fields.
-    fn index(&self) -> usize {
-        match self {
-            PppoeDropped::Malformed(_) => 0,
-            PppoeDropped::NotForUs => 1,
-            PppoeDropped::WrongPeer => 2,
-            PppoeDropped::WrongHostUniq => 3,
-            PppoeDropped::WrongSessionId(_) => 4,
-            PppoeDropped::UnexpectedCode(_) => 5,
-            PppoeDropped::MissingTag { .. } => 6,
-            PppoeDropped::OfferNotWanted => 7,
-            PppoeDropped::BadCookie => 8,
-            PppoeDropped::RateLimited => 9,
-            PppoeDropped::UnknownService => 10,
-            PppoeDropped::Full => 11,
-            PppoeDropped::KnownSession => 12,
-        }
-    }
-}
-
-/// How many variants [`PppoeDropped`] has.
-const KINDS: usize = 13;
-
 /// A command refused at once: the machine's state is unchanged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PppoeCommandError {
@@ -117,37 +91,88 @@ pub enum PppoeConfigError {
     },
 }
 
-/// A machine's counters: received frames dropped, one count per
-/// [`PppoeDropped`] reason (fields ignored: all `WrongSessionId(_)` count
-/// together).
-#[derive(Clone, Default, PartialEq, Eq)]
+/// A machine's counters: a plain struct, one count of dropped frames per
+/// [`PppoeDropped`] reason (fields of a reason ignored: all
+/// `WrongSessionId(_)` count together).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PppoeCounters {
-    counts: [u64; KINDS],
+    /// Frames that do not parse ([`PppoeDropped::Malformed`]).
+    pub malformed: u64,
+    /// [`PppoeDropped::NotForUs`].
+    pub not_for_us: u64,
+    /// [`PppoeDropped::WrongPeer`].
+    pub wrong_peer: u64,
+    /// [`PppoeDropped::WrongHostUniq`].
+    pub wrong_host_uniq: u64,
+    /// [`PppoeDropped::WrongSessionId`].
+    pub wrong_session_id: u64,
+    /// [`PppoeDropped::UnexpectedCode`].
+    pub unexpected_code: u64,
+    /// [`PppoeDropped::MissingTag`].
+    pub missing_tag: u64,
+    /// [`PppoeDropped::OfferNotWanted`] (client).
+    pub offer_not_wanted: u64,
+    /// [`PppoeDropped::BadCookie`] (AC).
+    pub bad_cookie: u64,
+    /// [`PppoeDropped::RateLimited`] (AC).
+    pub rate_limited: u64,
+    /// [`PppoeDropped::UnknownService`] (AC).
+    pub unknown_service: u64,
+    /// [`PppoeDropped::Full`] (AC).
+    pub full: u64,
+    /// [`PppoeDropped::KnownSession`] (AC; never counted, see there).
+    pub known_session: u64,
 }
 
 impl PppoeCounters {
+    fn slot(&mut self, e: PppoeDropped) -> &mut u64 {
+        match e {
+            PppoeDropped::Malformed(_) => &mut self.malformed,
+            PppoeDropped::NotForUs => &mut self.not_for_us,
+            PppoeDropped::WrongPeer => &mut self.wrong_peer,
+            PppoeDropped::WrongHostUniq => &mut self.wrong_host_uniq,
+            PppoeDropped::WrongSessionId(_) => &mut self.wrong_session_id,
+            PppoeDropped::UnexpectedCode(_) => &mut self.unexpected_code,
+            PppoeDropped::MissingTag { .. } => &mut self.missing_tag,
+            PppoeDropped::OfferNotWanted => &mut self.offer_not_wanted,
+            PppoeDropped::BadCookie => &mut self.bad_cookie,
+            PppoeDropped::RateLimited => &mut self.rate_limited,
+            PppoeDropped::UnknownService => &mut self.unknown_service,
+            PppoeDropped::Full => &mut self.full,
+            PppoeDropped::KnownSession => &mut self.known_session,
+        }
+    }
+
     /// Counts one drop of this kind.
     pub(crate) fn count(&mut self, e: PppoeDropped) {
-        let i = e.index();
-        self.counts[i] = self.counts[i].saturating_add(1);
+        let c = self.slot(e);
+        *c = c.saturating_add(1);
     }
 
     /// Drops of the same kind as `e` (its fields are ignored).
     pub fn dropped(&self, e: PppoeDropped) -> u64 {
-        self.counts[e.index()]
+        let mut copy = *self;
+        *copy.slot(e)
     }
 
     /// All drops.
     pub fn total_dropped(&self) -> u64 {
-        self.counts.iter().fold(0u64, |a, &c| a.saturating_add(c))
-    }
-}
-
-impl fmt::Debug for PppoeCounters {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PppoeCounters")
-            .field("total_dropped", &self.total_dropped())
-            .field("dropped", &self.counts)
-            .finish()
+        [
+            self.malformed,
+            self.not_for_us,
+            self.wrong_peer,
+            self.wrong_host_uniq,
+            self.wrong_session_id,
+            self.unexpected_code,
+            self.missing_tag,
+            self.offer_not_wanted,
+            self.bad_cookie,
+            self.rate_limited,
+            self.unknown_service,
+            self.full,
+            self.known_session,
+        ]
+        .iter()
+        .fold(0u64, |a, &c| a.saturating_add(c))
     }
 }

@@ -473,6 +473,9 @@ fn drops_are_counted_and_change_nothing() {
         );
     }
     assert_eq!(c.counters().total_dropped(), cases.len() as u64);
+    // The counters are a plain struct: one named field per reason.
+    assert_eq!(c.counters().wrong_host_uniq, 2);
+    assert_eq!(c.counters().not_for_us, 1);
 
     // In Requesting: PADS from another MAC, with another Host-Uniq.
     c.handle_input(ms(6), &pado(&c, AC, b"ac", &[b""])).unwrap();

@@ -119,26 +119,55 @@ pub enum PppEvent {
     },
 }
 
-/// A session's counters: dropped input, one count per [`PppDropped`]
-/// reason (fields ignored: every `Malformed(_)` counts together).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A session's counters: a plain struct, one count of dropped input per
+/// [`PppDropped`] reason (fields of a reason ignored: every `Malformed(_)`
+/// counts together).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PppCounters {
-    dropped: [u64; PppDropped::KINDS],
+    /// Frames that do not parse ([`PppDropped::Malformed`]).
+    pub malformed: u64,
+    /// [`PppDropped::NotControl`].
+    pub not_control: u64,
+    /// [`PppDropped::Unexpected`].
+    pub unexpected: u64,
+    /// [`PppDropped::BadIdentifier`].
+    pub bad_identifier: u64,
+    /// [`PppDropped::MismatchedOptions`].
+    pub mismatched_options: u64,
 }
 
 impl PppCounters {
+    fn slot(&mut self, kind: &PppDropped) -> &mut u64 {
+        match kind {
+            PppDropped::Malformed(_) => &mut self.malformed,
+            PppDropped::NotControl { .. } => &mut self.not_control,
+            PppDropped::Unexpected { .. } => &mut self.unexpected,
+            PppDropped::BadIdentifier { .. } => &mut self.bad_identifier,
+            PppDropped::MismatchedOptions { .. } => &mut self.mismatched_options,
+        }
+    }
+
     /// Inputs dropped for reasons of this kind.
     pub fn dropped(&self, kind: &PppDropped) -> u64 {
-        self.dropped[kind.kind_index()]
+        let mut copy = *self;
+        *copy.slot(kind)
     }
 
     pub(crate) fn count(&mut self, kind: &PppDropped) {
-        let c = &mut self.dropped[kind.kind_index()];
+        let c = self.slot(kind);
         *c = c.saturating_add(1);
     }
 
     /// All dropped inputs.
     pub fn total_dropped(&self) -> u64 {
-        self.dropped.iter().fold(0u64, |a, b| a.saturating_add(*b))
+        [
+            self.malformed,
+            self.not_control,
+            self.unexpected,
+            self.bad_identifier,
+            self.mismatched_options,
+        ]
+        .iter()
+        .fold(0u64, |a, b| a.saturating_add(*b))
     }
 }
