@@ -14,8 +14,8 @@ use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeAcEvent, SessionFramer};
 use proto_core::{Instant, SeededRng};
 
 use crate::{
-    ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkCounters, LinkError, PPP_IPV4, PPP_IPV6, encapsulate,
-    ethertype,
+    ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkCounters, LinkDropped, LinkError, PPP_IPV4, PPP_IPV6,
+    encapsulate, ethertype,
 };
 
 /// What the concentrator reports.
@@ -84,7 +84,7 @@ impl AcLink {
         &mut self,
         now: Instant,
         frame: &[u8],
-    ) -> Result<Option<(u16, Range<usize>)>, LinkError> {
+    ) -> Result<Option<(u16, Range<usize>)>, LinkDropped> {
         let result = self.dispatch(now, frame);
         self.counters.count_input(&result);
         result
@@ -95,20 +95,20 @@ impl AcLink {
         &mut self,
         now: Instant,
         frame: &[u8],
-    ) -> Result<Option<(u16, Range<usize>)>, LinkError> {
+    ) -> Result<Option<(u16, Range<usize>)>, LinkDropped> {
         match ethertype(frame) {
             Some(ETH_P_PPP_DISC) => {
                 let result = self
                     .ac
                     .handle_input(now, frame)
                     .map(|()| None)
-                    .map_err(LinkError::Pppoe);
+                    .map_err(LinkDropped::Pppoe);
                 self.pump_ac(now);
                 result
             }
             Some(ETH_P_PPP_SES) => {
                 let id = pppoe_proto::session::peek(frame)
-                    .map_err(|e| LinkError::Pppoe(e.into()))?
+                    .map_err(|e| LinkDropped::Pppoe(e.into()))?
                     .session_id;
                 let Some((session, framer)) = self.sessions.get_mut(&id).map(|e| &mut **e) else {
                     return self.unknown_session(now, frame);
@@ -120,7 +120,7 @@ impl AcLink {
                     Err(pppoe_proto::PppoeDropped::WrongPeer) => {
                         return self.unknown_session(now, frame);
                     }
-                    Err(e) => return Err(LinkError::Pppoe(e)),
+                    Err(e) => return Err(LinkDropped::Pppoe(e)),
                 };
                 let ppp_frame = &frame[range.clone()];
                 let result = match ppp_frame {
@@ -130,14 +130,14 @@ impl AcLink {
                     _ => session
                         .handle_input(now, ppp_frame)
                         .map(|()| None)
-                        .map_err(LinkError::Ppp),
+                        .map_err(LinkDropped::Ppp),
                 };
                 // Only this session can have output: draining every session
                 // here would make each frame cost O(sessions).
                 self.pump_session(now, id);
                 result
             }
-            _ => Err(LinkError::NotPppoe),
+            _ => Err(LinkDropped::NotPppoe),
         }
     }
 
@@ -380,12 +380,12 @@ impl AcLink {
         &mut self,
         now: Instant,
         frame: &[u8],
-    ) -> Result<Option<(u16, Range<usize>)>, LinkError> {
+    ) -> Result<Option<(u16, Range<usize>)>, LinkDropped> {
         let _ = self.ac.handle_unknown_session(now, frame);
         while let Some(t) = self.ac.poll_transmit(now) {
             self.tx.push_back(t.payload);
         }
-        Err(LinkError::NoSession)
+        Err(LinkDropped::NoSession)
     }
 
     /// A PPPoE session ended (PADT from the host, or replaced by a new

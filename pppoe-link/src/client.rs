@@ -11,8 +11,8 @@ use pppoe_proto::{PppoeClient, PppoeClientConfig, PppoeClientEvent, SessionFrame
 use proto_core::{Instant, SeededRng};
 
 use crate::{
-    ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkCounters, LinkError, PPP_IPV4, PPP_IPV6, encapsulate,
-    ethertype,
+    ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkCounters, LinkDropped, LinkError, PPP_IPV4, PPP_IPV6,
+    encapsulate, ethertype,
 };
 
 /// What the link reports.
@@ -68,25 +68,29 @@ impl ClientLink {
         &mut self,
         now: Instant,
         frame: &[u8],
-    ) -> Result<Option<Range<usize>>, LinkError> {
+    ) -> Result<Option<Range<usize>>, LinkDropped> {
         let result = self.dispatch(now, frame);
         self.counters.count_input(&result);
         result
     }
 
     /// [`handle_input`](Self::handle_input) before counting.
-    fn dispatch(&mut self, now: Instant, frame: &[u8]) -> Result<Option<Range<usize>>, LinkError> {
+    fn dispatch(
+        &mut self,
+        now: Instant,
+        frame: &[u8],
+    ) -> Result<Option<Range<usize>>, LinkDropped> {
         let result = match ethertype(frame) {
             Some(ETH_P_PPP_DISC) => self
                 .pppoe
                 .handle_input(now, frame)
                 .map(|()| None)
-                .map_err(LinkError::Pppoe),
+                .map_err(LinkDropped::Pppoe),
             Some(ETH_P_PPP_SES) => {
                 let Some((session, framer)) = &mut self.ppp else {
-                    return Err(LinkError::NoSession);
+                    return Err(LinkDropped::NoSession);
                 };
-                let range = framer.decapsulate(frame).map_err(LinkError::Pppoe)?;
+                let range = framer.decapsulate(frame).map_err(LinkDropped::Pppoe)?;
                 let ppp_frame = &frame[range.clone()];
                 match ppp_frame {
                     [a, b, ..] if matches!(u16::from_be_bytes([*a, *b]), PPP_IPV4 | PPP_IPV6) => {
@@ -95,10 +99,10 @@ impl ClientLink {
                     _ => session
                         .handle_input(now, ppp_frame)
                         .map(|()| None)
-                        .map_err(LinkError::Ppp),
+                        .map_err(LinkDropped::Ppp),
                 }
             }
-            _ => Err(LinkError::NotPppoe),
+            _ => Err(LinkDropped::NotPppoe),
         };
         self.pump(now);
         result

@@ -38,22 +38,21 @@
 //! each machine owns (forked for its PPPoE machine and for each PPP
 //! session). They follow the shape every machine of the workspace shares
 //! (`proto_core`'s crate docs hold the reference text), with one
-//! difference: `handle_input` hands a session's IP packet back, and its
-//! error ([`LinkError`]) is not yet split into a `Copy` drop reason per
-//! link and a command error:
+//! difference: `handle_input` hands a session's IP packet back, so it
+//! returns `Result<Option<..>, LinkDropped>`:
 //!
 //! - `new(pppoe_config, ppp_config, rng, now)`; configuration errors are
 //!   returned at once ([`LinkError::PppoeConfig`]);
 //! - `handle_input(now, frame)` for each received Ethernet frame: control
 //!   traffic is consumed (`Ok(None)`), a session's IP packet is handed back
 //!   as a range of the frame (`Ok(Some(..))`), anything refused is an `Err`
-//!   ([`LinkError`]) saying why; every frame is counted once by outcome in
+//!   ([`LinkDropped`], small and `Copy`) saying why; every frame is counted once by outcome in
 //!   `counters()` ([`LinkCounters`]), and the PPPoE and PPP machines keep
 //!   their finer drop counts;
 //! - `handle_timeout(now)` once `poll_timeout()` has passed (harmless when
 //!   early or repeated);
 //! - commands (`close`, and on the AC `admit`, `refuse`, `accept`,
-//!   `reject`, `close_because`);
+//!   `reject`, `close_because`), refused at once with a [`LinkError`];
 //! - outputs: after each `handle_*` call or command, drain
 //!   `poll_transmit(now)` (complete Ethernet frames) then `poll_event` until
 //!   each returns `None`,
@@ -167,72 +166,83 @@ pub struct LinkCounters {
     pub control_received: u64,
     /// IPv4/IPv6 packets handed to the data path.
     pub data_received: u64,
-    /// Dropped: refused by PPPoE ([`LinkError::Pppoe`]).
+    /// Dropped: refused by PPPoE ([`LinkDropped::Pppoe`]).
     pub pppoe_dropped: u64,
-    /// Dropped: refused by PPP ([`LinkError::Ppp`]).
+    /// Dropped: refused by PPP ([`LinkDropped::Ppp`]).
     pub ppp_dropped: u64,
-    /// Dropped: a session frame of no session ([`LinkError::NoSession`]).
+    /// Dropped: a session frame of no session ([`LinkDropped::NoSession`]).
     pub no_session: u64,
-    /// Dropped: not PPPoE at all ([`LinkError::NotPppoe`]).
+    /// Dropped: not PPPoE at all ([`LinkDropped::NotPppoe`]).
     pub not_pppoe: u64,
 }
 
 impl LinkCounters {
     /// Counts one received frame by what `handle_input` made of it.
-    fn count_input<T>(&mut self, result: &Result<Option<T>, LinkError>) {
+    fn count_input<T>(&mut self, result: &Result<Option<T>, LinkDropped>) {
         self.frames_received += 1;
         let counter = match result {
             Ok(None) => &mut self.control_received,
             Ok(Some(_)) => &mut self.data_received,
-            // Configuration, command and framing errors are not input
-            // outcomes; they cannot come out of `handle_input`.
-            Err(
-                LinkError::Pppoe(_)
-                | LinkError::PppoeWire(_)
-                | LinkError::PppoeCommand(_)
-                | LinkError::PppoeConfig(_),
-            ) => &mut self.pppoe_dropped,
-            Err(LinkError::Ppp(_) | LinkError::PppCommand(_)) => &mut self.ppp_dropped,
-            Err(LinkError::NoSession) => &mut self.no_session,
-            Err(LinkError::NotPppoe) => &mut self.not_pppoe,
+            Err(LinkDropped::Pppoe(_)) => &mut self.pppoe_dropped,
+            Err(LinkDropped::Ppp(_)) => &mut self.ppp_dropped,
+            Err(LinkDropped::NoSession) => &mut self.no_session,
+            Err(LinkDropped::NotPppoe) => &mut self.not_pppoe,
         };
         *counter += 1;
     }
 }
 
-/// Why a frame was not taken, or a command could not run.
+/// Why a link's `handle_input` dropped a received frame: small and `Copy`,
+/// counted per reason in [`LinkCounters`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkError {
-    /// PPPoE dropped the frame (see the machine's counters).
+pub enum LinkDropped {
+    /// PPPoE dropped the frame (see the PPPoE machine's counters).
     Pppoe(pppoe_proto::PppoeDropped),
-    /// Framing an outgoing packet failed (buffer too small, over the MTU).
-    PppoeWire(pppoe_proto::PppoeWireError),
-    /// The PPPoE machine refused a command.
-    PppoeCommand(pppoe_proto::PppoeCommandError),
-    /// The PPPoE configuration is invalid (`new`).
-    PppoeConfig(pppoe_proto::PppoeConfigError),
-    /// PPP dropped the frame.
+    /// PPP dropped the frame (see the session's counters).
     Ppp(ppp_proto::PppDropped),
-    /// The PPP session refused a command (e.g. a verdict with no pending
-    /// authentication request).
-    PppCommand(ppp_proto::PppCommandError),
     /// A session frame while no session exists.
     NoSession,
     /// Not a PPPoE frame at all.
     NotPppoe,
 }
 
+impl core::fmt::Display for LinkDropped {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            LinkDropped::Pppoe(e) => write!(f, "PPPoE: dropped: {e}"),
+            LinkDropped::Ppp(e) => write!(f, "PPP: dropped: {e}"),
+            LinkDropped::NoSession => f.write_str("no PPPoE session"),
+            LinkDropped::NotPppoe => f.write_str("not a PPPoE frame"),
+        }
+    }
+}
+
+impl core::error::Error for LinkDropped {}
+
+/// Why a command, a constructor or `encapsulate_data` could not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkError {
+    /// Framing an outgoing packet failed (buffer too small, over the MTU).
+    PppoeWire(pppoe_proto::PppoeWireError),
+    /// The PPPoE machine refused a command.
+    PppoeCommand(pppoe_proto::PppoeCommandError),
+    /// The PPPoE configuration is invalid (`new`).
+    PppoeConfig(pppoe_proto::PppoeConfigError),
+    /// The PPP session refused a command (e.g. a verdict with no pending
+    /// authentication request).
+    PppCommand(ppp_proto::PppCommandError),
+    /// No such session (or none yet).
+    NoSession,
+}
+
 impl core::fmt::Display for LinkError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            LinkError::Pppoe(e) => write!(f, "PPPoE: dropped: {e}"),
             LinkError::PppoeWire(e) => write!(f, "PPPoE: {e}"),
             LinkError::PppoeCommand(e) => write!(f, "PPPoE: {e}"),
             LinkError::PppoeConfig(e) => write!(f, "PPPoE configuration: {e}"),
-            LinkError::Ppp(e) => write!(f, "PPP: dropped: {e}"),
             LinkError::PppCommand(e) => write!(f, "PPP: {e}"),
             LinkError::NoSession => f.write_str("no PPPoE session"),
-            LinkError::NotPppoe => f.write_str("not a PPPoE frame"),
         }
     }
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use ppp_proto::{Ipv4Assignment, PppConfig, PppDownReason, PppEvent};
-use pppoe_link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent, LinkError, PPP_IPV4};
+use pppoe_link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent, LinkDropped, PPP_IPV4};
 use pppoe_proto::ac::PppoeAcDownReason;
 use pppoe_proto::wire::{Code, DiscoveryFrame, EthernetAddress};
 use pppoe_proto::{PppoeAcConfig, PppoeAcEvent, PppoeClientConfig, PppoeClientEvent};
@@ -335,7 +335,7 @@ fn padts_for_unknown_sessions_are_rate_limited() {
     for i in 0..100_000u64 {
         let now = Instant::from_micros(i * 100);
         let r = ac.handle_input(now, &session_frame(mac(1), 7));
-        assert_eq!(r, Err(LinkError::NoSession));
+        assert_eq!(r, Err(LinkDropped::NoSession));
         while let Some(f) = ac.poll_transmit(Instant::ZERO) {
             let d = DiscoveryFrame::parse(&f).unwrap();
             assert_eq!((d.pppoe.code, d.pppoe.session_id), (Code::Padt, 7));

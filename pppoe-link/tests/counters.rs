@@ -4,7 +4,7 @@
 mod common;
 
 use common::{From, Pair};
-use pppoe_link::{LinkCounters, LinkError, PPP_IPV4};
+use pppoe_link::{LinkCounters, LinkDropped, PPP_IPV4};
 
 /// The frames a side sent over the wire.
 fn sent(pair: &Pair, from: From) -> u64 {
@@ -48,7 +48,7 @@ fn each_frame_counted_once_by_outcome() {
     ipv4[12..14].copy_from_slice(&[0x08, 0x00]);
     assert_eq!(
         pair.ac.handle_input(pair.now, &ipv4[..n]),
-        Err(LinkError::NotPppoe)
+        Err(LinkDropped::NotPppoe)
     );
     assert_eq!(pair.ac.counters().not_pppoe, ac.not_pppoe + 1);
 
@@ -56,7 +56,7 @@ fn each_frame_counted_once_by_outcome() {
     let padi = &pair.frames[0].1;
     assert!(matches!(
         pair.ac.handle_input(pair.now, &padi[..16]),
-        Err(LinkError::Pppoe(_))
+        Err(LinkDropped::Pppoe(_))
     ));
     assert_eq!(pair.ac.counters().pppoe_dropped, ac.pppoe_dropped + 1);
 
@@ -67,7 +67,7 @@ fn each_frame_counted_once_by_outcome() {
         .unwrap();
     assert!(matches!(
         pair.ac.handle_input(pair.now, &buf[..m]),
-        Err(LinkError::Ppp(_))
+        Err(LinkDropped::Ppp(_))
     ));
     assert_eq!(pair.ac.counters().ppp_dropped, ac.ppp_dropped + 1);
 
@@ -101,7 +101,7 @@ fn session_frame_before_any_session_is_no_session() {
     let mut fresh = Pair::new(home_pppoe, home_ppp, ac, ac_ppp);
     assert_eq!(
         fresh.home.handle_input(fresh.now, &data),
-        Err(LinkError::NoSession)
+        Err(LinkDropped::NoSession)
     );
     assert_eq!(fresh.home.counters().no_session, 1);
     assert_eq!(fresh.home.counters().frames_received, 1);

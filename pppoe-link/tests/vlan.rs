@@ -5,7 +5,7 @@
 mod common;
 
 use common::{From, HOME_IPV4, Pair};
-use pppoe_link::{LinkError, PPP_IPV4};
+use pppoe_link::{LinkDropped, PPP_IPV4};
 
 /// PCP 5, VLAN id 100.
 const TCI: u16 = 0xa064;
@@ -61,11 +61,11 @@ fn tag_without_pppoe_behind_it_is_not_pppoe() {
     frame.extend_from_slice(&[0u8; 46]);
     assert_eq!(
         pair.ac.handle_input(pair.now, &frame),
-        Err(LinkError::NotPppoe)
+        Err(LinkDropped::NotPppoe)
     );
     assert_eq!(
         pair.home.handle_input(pair.now, &frame),
-        Err(LinkError::NotPppoe)
+        Err(LinkDropped::NotPppoe)
     );
     // QinQ (two tags) is not supported by pppoe-proto: refused as not
     // PPPoE rather than handed to a machine that would misread it.
@@ -74,12 +74,12 @@ fn tag_without_pppoe_behind_it_is_not_pppoe() {
     qinq.extend_from_slice(&[0u8; 46]);
     assert_eq!(
         pair.ac.handle_input(pair.now, &qinq),
-        Err(LinkError::NotPppoe)
+        Err(LinkDropped::NotPppoe)
     );
     // A tag cut short is not a frame either.
     assert_eq!(
         pair.ac.handle_input(pair.now, &frame[..16]),
-        Err(LinkError::NotPppoe)
+        Err(LinkDropped::NotPppoe)
     );
 }
 
