@@ -61,6 +61,10 @@ fn chap_bring_up_reaches_ipv4_and_ipv6() {
     assert!(p.peer_has(|e| matches!(e, PppEvent::LinkUp { mtu: 1492 })));
     assert_eq!(p.peer.counters().total_dropped(), 0);
     assert_eq!(p.ac.counters().total_dropped(), 0);
+    // Every frame one side sent, the other received (a lossless link).
+    assert_eq!(p.peer.counters().transmitted, p.ac.counters().received);
+    assert_eq!(p.ac.counters().transmitted, p.peer.counters().received);
+    assert!(p.peer.counters().received > 0);
 }
 
 #[test]

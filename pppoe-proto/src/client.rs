@@ -375,6 +375,7 @@ impl PppoeClient {
     /// not expected now. The drop is counted per reason and the state is
     /// unchanged.
     pub fn handle_input(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppoeDropped> {
+        self.counters.received = self.counters.received.saturating_add(1);
         let r = self.input(now, frame);
         if let Err(e) = r {
             self.counters.count(e);
@@ -560,7 +561,9 @@ impl PppoeClient {
     /// beside it). Drain before [`Self::poll_event`].
     #[must_use]
     pub fn poll_transmit(&mut self, _now: Instant) -> Option<Transmit<EthernetAddress>> {
-        self.transmits.pop_front()
+        let t = self.transmits.pop_front()?;
+        self.counters.transmitted = self.counters.transmitted.saturating_add(1);
+        Some(t)
     }
 
     /// The next event for the application.

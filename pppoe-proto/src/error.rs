@@ -91,11 +91,15 @@ pub enum PppoeConfigError {
     },
 }
 
-/// A machine's counters: a plain struct, one count of dropped frames per
-/// [`PppoeDropped`] reason (fields of a reason ignored: all
-/// `WrongSessionId(_)` count together).
+/// A machine's counters: a plain struct, frames received and transmitted,
+/// and one count of dropped frames per [`PppoeDropped`] reason (fields of a
+/// reason ignored: all `WrongSessionId(_)` count together).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PppoeCounters {
+    /// Frames given to `handle_input` (taken or dropped).
+    pub received: u64,
+    /// Frames taken by `poll_transmit`.
+    pub transmitted: u64,
     /// Frames that do not parse ([`PppoeDropped::Malformed`]).
     pub malformed: u64,
     /// [`PppoeDropped::NotForUs`].

@@ -111,6 +111,9 @@
 //!     up,
 //!     Some(PppoeClientEvent::SessionUp { ac_mac, session_id: 1, ppp_max_payload: Some(1500) })
 //! );
+//! // PADI and PADR out, PADO and PADS in, nothing dropped.
+//! let c = client.counters();
+//! assert_eq!((c.transmitted, c.received, c.total_dropped()), (2, 2, 0));
 //!
 //! // Session stage: frame a PPP packet in place, unframe it on the AC.
 //! let tx = client.session_framer().unwrap();

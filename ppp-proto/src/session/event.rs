@@ -119,11 +119,15 @@ pub enum PppEvent {
     },
 }
 
-/// A session's counters: a plain struct, one count of dropped input per
-/// [`PppDropped`] reason (fields of a reason ignored: every `Malformed(_)`
-/// counts together).
+/// A session's counters: a plain struct, frames received and transmitted,
+/// and one count of dropped input per [`PppDropped`] reason (fields of a
+/// reason ignored: every `Malformed(_)` counts together).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PppCounters {
+    /// Frames given to `handle_input` (taken or dropped).
+    pub received: u64,
+    /// Frames taken by `poll_transmit`.
+    pub transmitted: u64,
     /// Frames that do not parse ([`PppDropped::Malformed`]).
     pub malformed: u64,
     /// [`PppDropped::NotControl`].

@@ -321,6 +321,7 @@ impl PppSession {
     /// dropped with an `Err` (counted in [`PppSession::counters`]), state
     /// unchanged.
     pub fn handle_input(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppDropped> {
+        self.counters.received = self.counters.received.saturating_add(1);
         let r = self.input(now, frame);
         if let Err(e) = &r {
             self.counters.count(e);
@@ -575,10 +576,13 @@ impl PppSession {
     #[must_use]
     pub fn poll_transmit(&mut self, _now: Instant) -> Option<Transmit<()>> {
         match self.tx.pop_front() {
-            Some(payload) => Some(Transmit {
-                destination: (),
-                payload,
-            }),
+            Some(payload) => {
+                self.counters.transmitted = self.counters.transmitted.saturating_add(1);
+                Some(Transmit {
+                    destination: (),
+                    payload,
+                })
+            }
             None => {
                 // Idle sessions keep no queue memory.
                 if self.tx.capacity() > 0 {

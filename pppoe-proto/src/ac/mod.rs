@@ -212,6 +212,7 @@ impl PppoeAc {
     /// `Err` means the frame was dropped (malformed, not ours, over a rate
     /// limit, bad cookie…): counted per reason, state unchanged.
     pub fn handle_input(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppoeDropped> {
+        self.counters.received = self.counters.received.saturating_add(1);
         self.cookies.rotate(&mut self.rng, now);
         self.expire(now);
         let r = self.input(now, frame);
@@ -610,7 +611,9 @@ impl PppoeAc {
     /// The next frame to send. Drain before [`Self::poll_event`].
     #[must_use]
     pub fn poll_transmit(&mut self, _now: Instant) -> Option<Transmit<EthernetAddress>> {
-        self.transmits.pop_front()
+        let t = self.transmits.pop_front()?;
+        self.counters.transmitted = self.counters.transmitted.saturating_add(1);
+        Some(t)
     }
 
     /// The next event for the application.
