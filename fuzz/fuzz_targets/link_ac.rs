@@ -8,9 +8,9 @@
 use std::net::Ipv4Addr;
 
 use libfuzzer_sys::fuzz_target;
-use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment};
+use ppp_proto::{PppConfig, PppEvent, Ipv4Assignment};
 use pppoe_proto::wire::EthernetAddress;
-use pppoe_proto::{AcConfig, ClientConfig};
+use pppoe_proto::{PppoeAcConfig, PppoeClientConfig};
 use proto_core::{Duration, Instant, SeededRng};
 use pppoe_link::{AcLink, AcLinkEvent, ClientLink};
 
@@ -42,7 +42,7 @@ fn is_pppoe(frame: &[u8]) -> bool {
 
 fuzz_target!(|data: &[u8]| {
     let mut now = Instant::ZERO;
-    let mut ac_cfg = AcConfig::new(AC_MAC, b"ac");
+    let mut ac_cfg = PppoeAcConfig::new(AC_MAC, b"ac");
     ac_cfg.max_sessions = MAX_SESSIONS as u16;
     let mut ppp = PppConfig::authenticator(b"ac", Ipv4Addr::new(192, 0, 2, 1));
     if let ppp_proto::Role::Authenticator(a) = &mut ppp.role {
@@ -50,7 +50,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut ac = AcLink::new(ac_cfg, ppp, SeededRng::from_u64(1), now).unwrap();
     let mut router = ClientLink::new(
-        ClientConfig::new(EthernetAddress([2, 0, 0, 0, 0, 1])),
+        PppoeClientConfig::new(EthernetAddress([2, 0, 0, 0, 0, 1])),
         PppConfig::peer(b"user", b"pass"),
         SeededRng::from_u64(2),
         now,
@@ -59,13 +59,13 @@ fuzz_target!(|data: &[u8]| {
     // Bring one session up, so the fuzzer starts inside it.
     for _ in 0..64 {
         let mut moved = false;
-        while let Some(f) = router.poll_transmit() {
-            let _ = ac.handle_frame(now, &f);
+        while let Some(f) = router.poll_transmit(now) {
+            let _ = ac.handle_input(now, &f);
             moved = true;
         }
         answer(&mut ac, now, true);
-        while let Some(f) = ac.poll_transmit() {
-            let _ = router.handle_frame(now, &f);
+        while let Some(f) = ac.poll_transmit(now) {
+            let _ = router.handle_input(now, &f);
             moved = true;
         }
         while router.poll_event().is_some() {}
@@ -84,14 +84,14 @@ fuzz_target!(|data: &[u8]| {
         match op % 4 {
             // A whole frame from the wire.
             0 => {
-                let _ = ac.handle_frame(now, chunk);
+                let _ = ac.handle_input(now, chunk);
             }
             // A PPP packet (protocol field first) inside the router's
             // session, so LCP/auth/NCP parsing is reached.
             1 if chunk.len() >= 2 => {
                 let protocol = u16::from_be_bytes([chunk[0], chunk[1]]);
                 if let Ok(n) = router.encapsulate_data(protocol, &chunk[2..], &mut out) {
-                    let _ = ac.handle_frame(now, &out[..n]);
+                    let _ = ac.handle_input(now, &out[..n]);
                 }
             }
             // Time passes.
@@ -112,7 +112,7 @@ fuzz_target!(|data: &[u8]| {
                 answer(&mut ac, now, true);
             }
         }
-        while let Some(f) = ac.poll_transmit() {
+        while let Some(f) = ac.poll_transmit(now) {
             assert!(is_pppoe(&f), "non-PPPoE frame emitted");
         }
     }

@@ -15,7 +15,7 @@ fn options<'a, O: ConfigOption<'a>>(opts: Options<'a>) {
     for raw in opts.iter() {
         if let Ok(o) = O::from_raw(raw) {
             let mut out = Vec::new();
-            o.emit(&mut out);
+            o.put(&mut out);
             assert_eq!(out, raw.bytes);
             assert_eq!(o.buffer_len(), out.len());
         }
@@ -25,7 +25,7 @@ fn options<'a, O: ConfigOption<'a>>(opts: Options<'a>) {
 fn cp<'a, O: ConfigOption<'a>>(payload: &'a [u8], extended: bool) {
     if let Ok(p) = CpPacket::parse(payload, extended) {
         let mut out = Vec::new();
-        p.emit(&mut out);
+        p.put(&mut out);
         assert_eq!(out.len(), p.buffer_len());
         assert_eq!(out, payload[..out.len()]);
         if let CpBody::ConfigureRequest(o)
@@ -41,7 +41,7 @@ fn cp<'a, O: ConfigOption<'a>>(payload: &'a [u8], extended: bool) {
 fuzz_target!(|data: &[u8]| {
     let Ok(f) = PppFrame::parse(data) else { return };
     let mut out = Vec::new();
-    f.emit(&mut out);
+    f.put(&mut out);
     assert_eq!(out, data);
     // Every parser on the payload, whatever the protocol says.
     cp::<LcpOption>(f.payload, true);

@@ -7,12 +7,12 @@ use ppp_proto::wire::chap::ChapPacket;
 use ppp_proto::wire::cp::CpPacket;
 use ppp_proto::wire::pap::PapPacket;
 use ppp_proto::wire::{PppFrame, protocol};
-use ppp_proto::{Config, Event, Ipv4Assignment, Session};
+use ppp_proto::{PppConfig, PppEvent, Ipv4Assignment, PppSession};
 use proto_core::{Duration, Instant, SeededRng};
 use std::net::Ipv4Addr;
 
-fn check_out(s: &mut Session) {
-    while let Some(t) = s.poll_transmit() {
+fn check_out(s: &mut PppSession, now: Instant) {
+    while let Some(t) = s.poll_transmit(now) {
         let f = PppFrame::parse(&t.payload).expect("own frame parses");
         match f.protocol {
             protocol::LCP => assert!(CpPacket::parse(f.payload, true).is_ok()),
@@ -24,10 +24,10 @@ fn check_out(s: &mut Session) {
     }
 }
 
-fn pair() -> (Session, Session) {
+fn pair(rng: &mut SeededRng) -> (PppSession, PppSession) {
     let now = Instant::ZERO;
-    let peer = Session::new(Config::peer(b"user", b"pass"), now);
-    let mut ac_cfg = Config::authenticator(b"ac", Ipv4Addr::new(192, 0, 2, 1));
+    let peer = PppSession::new(PppConfig::peer(b"user", b"pass"), rng.fork(), now);
+    let mut ac_cfg = PppConfig::authenticator(b"ac", Ipv4Addr::new(192, 0, 2, 1));
     if let ppp_proto::Role::Authenticator(a) = &mut ac_cfg.role {
         a.ipv4 = Some(Ipv4Assignment {
             peer: Ipv4Addr::new(192, 0, 2, 10),
@@ -35,7 +35,7 @@ fn pair() -> (Session, Session) {
             dns2: None,
         });
     }
-    (peer, Session::new(ac_cfg, now))
+    (peer, PppSession::new(ac_cfg, rng.fork(), now))
 }
 
 /// `authenticator`: fuzz the authenticator (else the peer). The first input
@@ -45,30 +45,30 @@ pub fn run(data: &[u8], authenticator: bool) {
     let Some((&mode, mut rest)) = data.split_first() else { return };
     let mut rng = SeededRng::from_u64(u64::from(mode));
     let now = Instant::ZERO;
-    let (mut peer, mut ac) = pair();
-    peer.open(now, &mut rng);
-    ac.open(now, &mut rng);
+    let (mut peer, mut ac) = pair(&mut rng);
+    peer.open(now);
+    ac.open(now);
     let rounds = match mode % 3 {
         0 => 0,
         1 => 2,
         _ => 12,
     };
     for _ in 0..rounds {
-        while let Some(t) = peer.poll_transmit() {
-            let _ = ac.handle_input(now, &t.payload, &mut rng);
+        while let Some(t) = peer.poll_transmit(now) {
+            let _ = ac.handle_input(now, &t.payload);
         }
-        while let Some(t) = ac.poll_transmit() {
-            let _ = peer.handle_input(now, &t.payload, &mut rng);
+        while let Some(t) = ac.poll_transmit(now) {
+            let _ = peer.handle_input(now, &t.payload);
         }
         while peer.poll_event().is_some() {}
         while let Some(e) = ac.poll_event() {
-            if let Event::AuthRequest { .. } = e {
-                let _ = ac.accept(now, &mut rng, b"ok");
+            if let PppEvent::AuthRequest { .. } = e {
+                let _ = ac.accept(now, b"ok");
             }
         }
     }
     let s = if authenticator { &mut ac } else { &mut peer };
-    check_out(s);
+    check_out(s, now);
     let mut now = now;
     // Frames separated by 2-byte big-endian lengths; a zero length ticks the
     // clock by 1.7 s; 0xffff answers a pending authentication request.
@@ -78,25 +78,25 @@ pub fn run(data: &[u8], authenticator: bool) {
         match len {
             0 => {
                 now += Duration::from_millis(1700);
-                s.handle_timeout(now, &mut rng);
+                s.handle_timeout(now);
                 // Nothing due is left behind.
                 if let Some(t) = s.poll_timeout() {
                     assert!(t > now, "{t:?} <= {now:?}");
                 }
             }
             0xffff => {
-                let _ = s.accept(now, &mut rng, b"ok");
+                let _ = s.accept(now, b"ok");
             }
             _ => {
                 let frame = &rest[..len.min(rest.len())];
                 rest = &rest[frame.len()..];
                 let before = (s.phase(), s.lcp_state(), s.poll_timeout());
-                if s.handle_input(now, frame, &mut rng).is_err() {
+                if s.handle_input(now, frame).is_err() {
                     assert_eq!(before, (s.phase(), s.lcp_state(), s.poll_timeout()));
                 }
             }
         }
-        check_out(s);
+        check_out(s, now);
         while s.poll_event().is_some() {}
     }
 }

@@ -10,7 +10,7 @@
 use libfuzzer_sys::fuzz_target;
 use pppoe_proto::ac::{Admission, RateLimit};
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
-use pppoe_proto::{Ac, AcConfig, AcEvent};
+use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeAcEvent};
 use proto_core::{Duration, Instant, SeededRng};
 
 const AC_MAC: EthernetAddress = EthernetAddress([2, 0, 0, 0, 0, 2]);
@@ -25,7 +25,7 @@ fn frame(dst: EthernetAddress, code: Code, tags: &[Tag]) -> Vec<u8> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let mut cfg = AcConfig::new(AC_MAC, b"ac");
+    let mut cfg = PppoeAcConfig::new(AC_MAC, b"ac");
     cfg.services = vec![b"internet".to_vec()];
     cfg.max_sessions = 4;
     cfg.max_sessions_per_mac = 2;
@@ -35,18 +35,18 @@ fuzz_target!(|data: &[u8]| {
         cfg.admission = Admission::Manual { max_pending: 2, timeout: Duration::from_secs(5) };
     }
     let mut now = Instant::ZERO;
-    let mut ac = Ac::new(cfg, SeededRng::from_u64(2), now).unwrap();
+    let mut ac = PppoeAc::new(cfg, SeededRng::from_u64(2), now).unwrap();
     ac.handle_input(now, &frame(EthernetAddress::BROADCAST, Code::Padi, &[Tag::ServiceName(b""), Tag::HostUniq(b"h")]))
         .unwrap();
-    let pado = ac.poll_transmit().unwrap().payload;
+    let pado = ac.poll_transmit(now).unwrap().payload;
     let cookie = DiscoveryFrame::parse(&pado).unwrap().pppoe.ac_cookie().unwrap().to_vec();
     ac.handle_input(now, &frame(AC_MAC, Code::Padr, &[Tag::ServiceName(b""), Tag::HostUniq(b"h"), Tag::AcCookie(&cookie)]))
         .unwrap();
-    if let Some(AcEvent::SessionRequest { request, .. }) = ac.poll_event() {
+    if let Some(PppoeAcEvent::SessionRequest { request, .. }) = ac.poll_event() {
         ac.accept(now, request).unwrap();
     }
     assert_eq!(ac.session_count(), 1);
-    while ac.poll_transmit().is_some() {}
+    while ac.poll_transmit(now).is_some() {}
     while ac.poll_event().is_some() {}
 
     let mut rest = data;
@@ -71,11 +71,11 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         assert!(ac.session_count() <= 4);
-        while let Some(t) = ac.poll_transmit() {
+        while let Some(t) = ac.poll_transmit(now) {
             assert!(DiscoveryFrame::parse(&t.payload).is_ok());
         }
         while let Some(e) = ac.poll_event() {
-            if let AcEvent::SessionRequest { request, .. } = e {
+            if let PppoeAcEvent::SessionRequest { request, .. } = e {
                 if parity {
                     let _ = ac.accept(now, request);
                 } else {
@@ -84,7 +84,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         assert!(ac.session_count() <= 4);
-        while let Some(t) = ac.poll_transmit() {
+        while let Some(t) = ac.poll_transmit(now) {
             assert!(DiscoveryFrame::parse(&t.payload).is_ok());
         }
     }

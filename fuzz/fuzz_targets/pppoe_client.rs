@@ -6,7 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
-use pppoe_proto::{Client, ClientConfig};
+use pppoe_proto::{PppoeClient, PppoeClientConfig};
 use proto_core::{Duration, Instant, SeededRng};
 
 const ME: EthernetAddress = EthernetAddress([2, 0, 0, 0, 0, 1]);
@@ -14,11 +14,11 @@ const AC: EthernetAddress = EthernetAddress([2, 0, 0, 0, 0, 2]);
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else { return };
-    let mut cfg = ClientConfig::new(ME);
+    let mut cfg = PppoeClientConfig::new(ME);
     cfg.ppp_max_payload = Some(1500);
     let mut now = Instant::ZERO;
-    let mut c = Client::new(cfg, SeededRng::from_u64(1), now).unwrap();
-    while c.poll_transmit().is_some() {}
+    let mut c = PppoeClient::new(cfg, SeededRng::from_u64(1), now).unwrap();
+    while c.poll_transmit(now).is_some() {}
     if mode & 1 == 1 {
         let hu = c.host_uniq().to_vec();
         let mut p = DiscoveryRepr::new(Code::Pado, 0);
@@ -45,7 +45,7 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(before, (c.state(), c.poll_timeout()));
             }
         }
-        while let Some(t) = c.poll_transmit() {
+        while let Some(t) = c.poll_transmit(now) {
             assert!(DiscoveryFrame::parse(&t.payload).is_ok());
         }
         while c.poll_event().is_some() {}

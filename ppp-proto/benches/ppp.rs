@@ -10,7 +10,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ppp_proto::wire::chap::ChapPacket;
 use ppp_proto::wire::cp::{ConfigOption, CpBody, CpPacket};
 use ppp_proto::wire::lcp::LcpOption;
-use ppp_proto::{Config, Event, Ipv4Assignment, Session};
+use ppp_proto::{Ipv4Assignment, PppConfig, PppEvent, PppSession};
 use proto_core::{Instant, SeededRng};
 
 /// The AC's LCP Configure-Request of pppoe-chap-ipcp-ipv6cp (frame 6):
@@ -37,7 +37,7 @@ fn codec(c: &mut Criterion) {
                 }
             }
             buf.clear();
-            p.emit(&mut buf);
+            p.put(&mut buf);
             black_box(&buf);
         })
     });
@@ -45,51 +45,49 @@ fn codec(c: &mut Criterion) {
         b.iter(|| {
             let p = ChapPacket::parse(black_box(&CHAP_RESPONSE)).unwrap();
             buf.clear();
-            p.emit(&mut buf);
+            p.put(&mut buf);
             black_box(&buf);
         })
     });
 }
 
 /// One complete bring-up; returns when both sides have IPv4 and IPv6.
-pub fn bring_up(rng: &mut SeededRng) -> (Session, Session) {
+pub fn bring_up(rng: &mut SeededRng) -> (PppSession, PppSession) {
     let now = Instant::ZERO;
-    let mut peer = Session::new(Config::peer(b"user", b"pass"), now);
-    let mut ac = Session::new(
-        Config::authenticator(b"ac", Ipv4Addr::new(192, 0, 2, 1)),
-        now,
-    );
+    let mut peer = PppSession::new(PppConfig::peer(b"user", b"pass"), rng.fork(), now);
+    let ac_config = PppConfig::authenticator(b"ac", Ipv4Addr::new(192, 0, 2, 1));
+    let mut ac = PppSession::new(ac_config, rng.fork(), now);
     ac.set_ipv4_assignment(Ipv4Assignment {
         peer: Ipv4Addr::new(192, 0, 2, 10),
         dns1: Some(Ipv4Addr::new(198, 51, 100, 53)),
         dns2: None,
     });
-    peer.open(now, rng);
-    ac.open(now, rng);
+    peer.open(now);
+    ac.open(now);
     let mut ups = 0;
     while ups < 4 {
         let mut moved = false;
-        while let Some(t) = peer.poll_transmit() {
+        while let Some(t) = peer.poll_transmit(now) {
             moved = true;
-            let _ = ac.handle_input(now, &t.payload, rng);
+            let _ = ac.handle_input(now, &t.payload);
         }
-        while let Some(t) = ac.poll_transmit() {
+        while let Some(t) = ac.poll_transmit(now) {
             moved = true;
-            let _ = peer.handle_input(now, &t.payload, rng);
+            let _ = peer.handle_input(now, &t.payload);
         }
         while let Some(e) = ac.poll_event() {
             match e {
-                Event::AuthRequest { credential, .. } => {
+                PppEvent::AuthRequest { credential, .. } => {
                     let ok = credential.verify(b"pass");
                     assert!(ok);
-                    ac.accept(now, rng, b"ok").unwrap();
+                    ac.accept(now, b"ok").unwrap();
                 }
-                Event::Ipv4Up { .. } | Event::Ipv6Up { .. } => ups += 1,
+                PppEvent::Ipv4Up { .. } | PppEvent::Ipv6Up { .. } => ups += 1,
                 _ => {}
             }
         }
         while let Some(e) = peer.poll_event() {
-            if matches!(e, Event::Ipv4Up { .. } | Event::Ipv6Up { .. }) {
+            if matches!(e, PppEvent::Ipv4Up { .. } | PppEvent::Ipv6Up { .. }) {
                 ups += 1;
             }
         }

@@ -7,41 +7,40 @@
 
 use std::net::Ipv4Addr;
 
-use ppp_proto::{Config, Credential, Event, Ipv4Assignment, Session};
+use ppp_proto::{Credential, Ipv4Assignment, PppConfig, PppEvent, PppSession};
 use proto_core::{Instant, SeededRng};
 
 fn main() {
     let now = Instant::ZERO;
-    // One generator per process is enough: sessions borrow it per call.
+    // Each session owns its generator (Magic-Numbers, CHAP challenges).
     let mut rng = SeededRng::from_u64(1);
-    let mut peer = Session::new(Config::peer(b"alice", b"wonderland"), now);
-    let mut ac = Session::new(
-        Config::authenticator(b"example-ac", Ipv4Addr::new(192, 0, 2, 1)),
-        now,
-    );
+    let peer_config = PppConfig::peer(b"alice", b"wonderland");
+    let mut peer = PppSession::new(peer_config, rng.fork(), now);
+    let ac_config = PppConfig::authenticator(b"example-ac", Ipv4Addr::new(192, 0, 2, 1));
+    let mut ac = PppSession::new(ac_config, rng.fork(), now);
     ac.set_ipv4_assignment(Ipv4Assignment {
         peer: Ipv4Addr::new(192, 0, 2, 10),
         dns1: Some(Ipv4Addr::new(198, 51, 100, 53)),
         dns2: None,
     });
-    peer.open(now, &mut rng);
-    ac.open(now, &mut rng);
+    peer.open(now);
+    ac.open(now);
 
     let (mut frames, mut peer_v4, mut ac_v4) = (0, None, false);
     // Each round trip settles one step; 20 rounds bound a stuck negotiation.
     for _ in 0..20 {
-        while let Some(t) = peer.poll_transmit() {
+        while let Some(t) = peer.poll_transmit(now) {
             frames += 1;
             // A frame the other side drops is counted there; go on.
-            let _ = ac.handle_input(now, &t.payload, &mut rng);
+            let _ = ac.handle_input(now, &t.payload);
         }
-        while let Some(t) = ac.poll_transmit() {
+        while let Some(t) = ac.poll_transmit(now) {
             frames += 1;
-            let _ = peer.handle_input(now, &t.payload, &mut rng);
+            let _ = peer.handle_input(now, &t.payload);
         }
         while let Some(e) = ac.poll_event() {
             match e {
-                Event::AuthRequest { user, credential } => {
+                PppEvent::AuthRequest { user, credential } => {
                     // A local user table; a BNG would ask RADIUS here.
                     let ok = user == b"alice" && credential.verify(b"wonderland");
                     let method = match credential {
@@ -50,14 +49,12 @@ fn main() {
                     };
                     println!("AC: {} by {method}: {ok}", String::from_utf8_lossy(&user));
                     if ok {
-                        ac.accept(now, &mut rng, b"welcome")
-                            .expect("a pending request");
+                        ac.accept(now, b"welcome").expect("a pending request");
                     } else {
-                        ac.reject(now, &mut rng, b"denied")
-                            .expect("a pending request");
+                        ac.reject(now, b"denied").expect("a pending request");
                     }
                 }
-                Event::Ipv4Up { .. } => {
+                PppEvent::Ipv4Up { .. } => {
                     ac_v4 = true;
                     println!("AC: {e:?}");
                 }
@@ -65,7 +62,7 @@ fn main() {
             }
         }
         while let Some(e) = peer.poll_event() {
-            if let Event::Ipv4Up { local, dns, .. } = e {
+            if let PppEvent::Ipv4Up { local, dns, .. } = e {
                 peer_v4 = Some((local, dns));
             }
             println!("peer: {e:?}");

@@ -55,11 +55,7 @@ impl Credential {
     /// constant time for equal lengths.
     pub fn verify(&self, secret: &[u8]) -> bool {
         match self {
-            Credential::Pap { password } => {
-                let p = password.expose();
-                p.len() == secret.len()
-                    && p.iter().zip(secret).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-            }
+            Credential::Pap { password } => password.ct_eq(secret),
             Credential::ChapMd5 {
                 identifier,
                 challenge,

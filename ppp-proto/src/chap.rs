@@ -28,7 +28,7 @@ use crate::fsm::{Sink, Timers};
 use crate::pap::Verdict;
 use crate::wire::chap::{ChapPacket, chap_md5_response};
 use crate::wire::protocol;
-use crate::{Error, Secret};
+use crate::{PppCommandError, PppDropped, Secret};
 
 /// Challenge length in bytes.
 pub const CHALLENGE_LEN: usize = 16;
@@ -101,7 +101,7 @@ impl ChapPeer {
         user: &[u8],
         secret: &Secret,
         sink: &mut dyn Sink,
-    ) -> Result<AuthOutcome, Error> {
+    ) -> Result<AuthOutcome, PppDropped> {
         match *pkt {
             ChapPacket::Challenge {
                 identifier, value, ..
@@ -128,7 +128,7 @@ impl ChapPeer {
                 message,
             } => {
                 if !self.responded.iter().any(|(id, _)| *id == identifier) {
-                    return Err(Error::BadIdentifier {
+                    return Err(PppDropped::BadIdentifier {
                         what: "CHAP result",
                     });
                 }
@@ -144,7 +144,7 @@ impl ChapPeer {
                     AuthOutcome::Failure(message.to_vec())
                 })
             }
-            ChapPacket::Response { .. } => Err(Error::Unexpected {
+            ChapPacket::Response { .. } => Err(PppDropped::Unexpected {
                 what: "CHAP Response",
             }),
         }
@@ -234,19 +234,19 @@ impl ChapAuthenticator {
         t: &Timers,
         pkt: &ChapPacket<'_>,
         sink: &mut dyn Sink,
-    ) -> Result<AuthOutcome, Error> {
+    ) -> Result<AuthOutcome, PppDropped> {
         let ChapPacket::Response {
             identifier,
             value,
             name,
         } = *pkt
         else {
-            return Err(Error::Unexpected {
+            return Err(PppDropped::Unexpected {
                 what: "CHAP packet other than Response",
             });
         };
         if identifier != self.id {
-            return Err(Error::BadIdentifier {
+            return Err(PppDropped::BadIdentifier {
                 what: "CHAP Response",
             });
         }
@@ -280,9 +280,9 @@ impl ChapAuthenticator {
         accept: bool,
         message: &[u8],
         sink: &mut dyn Sink,
-    ) -> Result<(), Error> {
+    ) -> Result<(), PppCommandError> {
         if self.state != Verdict::Pending {
-            return Err(Error::InvalidState {
+            return Err(PppCommandError::InvalidState {
                 what: "no pending CHAP response",
             });
         }

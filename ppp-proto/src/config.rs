@@ -71,10 +71,10 @@ pub struct AuthenticatorConfig {
     /// some BRAS do; the peer then names us with a placeholder).
     pub local_ipv4: Ipv4Addr,
     /// What the peer gets, if known at creation; else set it with
-    /// [`Session::set_ipv4_assignment`] before accepting. Without it IPCP is
+    /// [`PppSession::set_ipv4_assignment`] before accepting. Without it IPCP is
     /// not negotiated (it is Protocol-Rejected).
     ///
-    /// [`Session::set_ipv4_assignment`]: crate::Session::set_ipv4_assignment
+    /// [`PppSession::set_ipv4_assignment`]: crate::PppSession::set_ipv4_assignment
     pub ipv4: Option<Ipv4Assignment>,
     /// Our interface identifier; `None` draws a random one.
     pub ipv6_ifid: Option<u64>,
@@ -91,7 +91,7 @@ pub enum Role {
 
 /// A session's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Config {
+pub struct PppConfig {
     /// The role and its settings.
     pub role: Role,
     /// LCP settings.
@@ -106,11 +106,11 @@ pub struct Config {
     pub ipv6_required: bool,
 }
 
-impl Config {
+impl PppConfig {
     /// A peer accepting CHAP-MD5 and PAP, asking for an address and DNS,
     /// IPv4 and IPv6, pppd's defaults otherwise.
     pub fn peer(user: &[u8], password: &[u8]) -> Self {
-        Config {
+        PppConfig {
             role: Role::Peer(PeerConfig {
                 user: user.to_vec(),
                 password: Secret::from(password),
@@ -133,7 +133,7 @@ impl Config {
     /// IPv6, waiting up to 1 s for the client's first LCP Configure-Request
     /// ([`LcpConfig::silent`]), pppd's defaults otherwise.
     pub fn authenticator(name: &[u8], local_ipv4: Ipv4Addr) -> Self {
-        Config {
+        PppConfig {
             role: Role::Authenticator(AuthenticatorConfig {
                 name: name.to_vec(),
                 methods: AuthMethods {

@@ -1,40 +1,17 @@
-//! The crate's one error type: malformed wire data, dropped input, caller misuse.
+//! What a session reports besides events: why input was dropped
+//! ([`PppDropped`], counted in [`crate::PppCounters`]) and caller misuse
+//! ([`PppCommandError`]). Malformed bytes are the codec's
+//! [`PppWireError`], carried in [`PppDropped::Malformed`].
 
-/// What went wrong, and where.
-///
-/// Wire errors (`Truncated`, `BadLength`, `BadValue`, `UnknownCode`) name the
-/// field. The other variants are the reasons [`Session::handle_input`]
-/// drops a well-formed frame (counted per reason in [`Counters`], the machine's
-/// state unchanged) or the reason a command was refused.
-///
-/// [`Session::handle_input`]: crate::Session::handle_input
-/// [`Counters`]: crate::Counters
+use crate::PppWireError;
+
+/// Why [`crate::PppSession::handle_input`] dropped a frame: counted per
+/// reason in [`crate::PppSession::counters`], the session's state unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum Error {
-    /// The buffer ends inside `field`.
-    #[error("truncated at {field}")]
-    Truncated {
-        /// The field that does not fit.
-        field: &'static str,
-    },
-    /// A length field (or the length of `field`) is impossible.
-    #[error("bad length of {field}")]
-    BadLength {
-        /// The field whose length is wrong.
-        field: &'static str,
-    },
-    /// A field holds a value the protocol forbids.
-    #[error("bad value in {field}")]
-    BadValue {
-        /// The field with the forbidden value.
-        field: &'static str,
-    },
-    /// A PAP or CHAP packet with a code the protocol does not define.
-    #[error("unknown code {code}")]
-    UnknownCode {
-        /// The code on the wire.
-        code: u8,
-    },
+pub enum PppDropped {
+    /// The bytes do not parse.
+    #[error("malformed: {0}")]
+    Malformed(#[from] PppWireError),
     /// The frame carries a network-layer datagram (IPv4, IPv6), which is the
     /// data path's business, not the control plane's.
     #[error("data protocol {protocol:#06x} is not handled by the session")]
@@ -62,6 +39,11 @@ pub enum Error {
         /// What arrived.
         what: &'static str,
     },
+}
+
+/// A command refused at once (the session's state unchanged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PppCommandError {
     /// A command that is invalid now (e.g. a verdict with no pending
     /// authentication request).
     #[error("invalid in the current state: {what}")]
@@ -69,25 +51,4 @@ pub enum Error {
         /// The refused command.
         what: &'static str,
     },
-}
-
-impl Error {
-    /// Number of distinct reasons, for per-reason counters.
-    pub const KINDS: usize = 9;
-
-    /// A dense index of this error's variant (field names ignored), in
-    /// `0..Error::KINDS`.
-    pub fn kind_index(&self) -> usize {
-        match self {
-            Error::Truncated { .. } => 0,
-            Error::BadLength { .. } => 1,
-            Error::BadValue { .. } => 2,
-            Error::UnknownCode { .. } => 3,
-            Error::NotControl { .. } => 4,
-            Error::Unexpected { .. } => 5,
-            Error::BadIdentifier { .. } => 6,
-            Error::MismatchedOptions { .. } => 7,
-            Error::InvalidState { .. } => 8,
-        }
-    }
 }

@@ -6,7 +6,7 @@
 //! [`Fsm::handle_timeout`]), the Restart/Failure counters, and the
 //! Identifiers: Configure-Ack/Nak/Reject must carry the Identifier of our
 //! outstanding Configure-Request (and an Ack exactly our options, a Reject
-//! only options we sent) or they are dropped with an [`Error`](crate::Error).
+//! only options we sent) or they are dropped with an [`PppDropped`](crate::PppDropped).
 //!
 //! A protocol supplies a [`Policy`]: its option type, the options it
 //! requests, and a [`Verdict`] for each option the peer sends. The reply to a
@@ -90,7 +90,7 @@ pub enum State {
 
 /// The events of RFC 1661 §4.3 (for traces and tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Event {
+pub enum PppEvent {
     /// Lower layer is up.
     Up,
     /// Lower layer is down.

@@ -136,13 +136,13 @@ impl Policy for IpcpPolicy {
 
     fn write_request(&self, out: &mut Vec<u8>) {
         if let Some(a) = self.addr {
-            IpcpOption::IpAddress(a).emit(out);
+            IpcpOption::IpAddress(a).put(out);
         }
         if let Some(d) = self.dns[0] {
-            IpcpOption::PrimaryDns(d).emit(out);
+            IpcpOption::PrimaryDns(d).put(out);
         }
         if let Some(d) = self.dns[1] {
-            IpcpOption::SecondaryDns(d).emit(out);
+            IpcpOption::SecondaryDns(d).put(out);
         }
     }
 
@@ -181,7 +181,7 @@ impl Policy for IpcpPolicy {
 
     fn peer_missing(&mut self, _rng: &mut SeededRng, nak: &mut Vec<u8>) {
         if let (Some(a), false) = (self.assign, self.seen_addr) {
-            IpcpOption::IpAddress(a.peer).emit(nak);
+            IpcpOption::IpAddress(a.peer).put(nak);
         }
     }
 

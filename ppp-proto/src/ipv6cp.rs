@@ -74,7 +74,7 @@ impl Policy for Ipv6cpPolicy {
 
     fn write_request(&self, out: &mut Vec<u8>) {
         if self.requesting {
-            Ipv6cpOption::InterfaceIdentifier(self.local).emit(out);
+            Ipv6cpOption::InterfaceIdentifier(self.local).put(out);
         }
     }
 
@@ -103,7 +103,7 @@ impl Policy for Ipv6cpPolicy {
 
     fn peer_missing(&mut self, rng: &mut SeededRng, nak: &mut Vec<u8>) {
         if !self.seen {
-            Ipv6cpOption::InterfaceIdentifier(self.random(rng)).emit(nak);
+            Ipv6cpOption::InterfaceIdentifier(self.random(rng)).put(nak);
         }
     }
 

@@ -217,13 +217,13 @@ impl Policy for LcpPolicy {
 
     fn write_request(&self, out: &mut Vec<u8>) {
         if let Some(m) = self.mru {
-            LcpOption::Mru(m).emit(out);
+            LcpOption::Mru(m).put(out);
         }
         if let Some(a) = self.auth {
-            a.option().emit(out);
+            a.option().put(out);
         }
         if self.magic != 0 {
-            LcpOption::MagicNumber(self.magic).emit(out);
+            LcpOption::MagicNumber(self.magic).put(out);
         }
     }
 
@@ -322,7 +322,7 @@ impl Policy for LcpPolicy {
                     },
                 };
                 let mut out = Vec::with_capacity(reply.buffer_len());
-                reply.emit(&mut out);
+                reply.put(&mut out);
                 Some(out)
             }
             CpBody::EchoReply { magic, .. } => {
@@ -344,7 +344,7 @@ pub(crate) fn echo_request(id: u8, magic: u32) -> Vec<u8> {
         body: CpBody::EchoRequest { magic, data: &[] },
     };
     let mut out = Vec::with_capacity(p.buffer_len());
-    p.emit(&mut out);
+    p.put(&mut out);
     out
 }
 

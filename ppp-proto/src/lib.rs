@@ -9,14 +9,14 @@
 //!   Max-Terminate/Max-Configure/Max-Failure; LCP (§5, §6): Configure-*,
 //!   Terminate-*, Code-Reject, Protocol-Reject, Echo-Request/Reply,
 //!   Discard-Request; options MRU, Authentication-Protocol, Magic-Number
-//!   (looped-back link detection); the phases of §3.2 ([`Session`]).
+//!   (looped-back link detection); the phases of §3.2 ([`PppSession`]).
 //!   pppd's `silent` start ([`LcpConfig::silent`], the authenticator's
 //!   default: wait up to 1 s for the client's first Configure-Request).
 //! - RFC 2516 §7: ACCM, PFC and ACFC are rejected; frames carry no HDLC
 //!   framing, Address/Control field or compressed Protocol field.
 //! - RFC 1334 PAP and RFC 1994 CHAP with MD5, both roles; the authenticator
-//!   hands the credential to the application ([`Event::AuthRequest`]) and
-//!   answers with its verdict ([`Session::accept`], [`Session::reject`]).
+//!   hands the credential to the application ([`PppEvent::AuthRequest`]) and
+//!   answers with its verdict ([`PppSession::accept`], [`PppSession::reject`]).
 //! - RFC 1332 IPCP with RFC 1877 DNS options; RFC 5072 IPv6CP
 //!   (Interface-Identifier).
 //!
@@ -27,74 +27,82 @@
 //! Time-Remaining, MS-CHAP and EAP (Nak'd towards CHAP-MD5/PAP), CHAP
 //! periodic re-challenge, VJ compression (rejected), NBNS options (rejected),
 //! multilink, CCP/ECP (Protocol-Rejected). IPv4/IPv6 datagrams are the data
-//! path's business: [`Session::handle_input`] refuses them
-//! ([`Error::NotControl`]).
+//! path's business: [`PppSession::handle_input`] refuses them
+//! ([`PppDropped::NotControl`]).
 //!
-//! # The machine
+//! # The machine shape
 //!
-//! A [`Session`] never reads a clock or a random source and never touches a
-//! socket. Time is a parameter ([`proto_core::Instant`]); randomness
-//! (Magic-Numbers, CHAP challenges, interface identifiers) comes from a
-//! [`proto_core::SeededRng`] passed to the calls that may need it, so an
-//! access concentrator with 10,000 sessions owns one generator rather than
-//! one per session (a session holds about 700 bytes once established).
+//! A [`PppSession`] never reads a clock or a random source and never touches
+//! a socket; it has the shape every machine of the workspace shares
+//! (`proto_core`'s crate docs hold the reference text):
 //!
-//! - input: [`Session::handle_input`] (one PPP frame: Protocol +
-//!   information, as carried in a PPPoE session frame) and
-//!   [`Session::handle_timeout`]; malformed or unexpected frames return
-//!   `Err`, are counted ([`Session::counters`]) and change nothing;
-//! - commands: [`Session::open`], [`Session::close`],
-//!   [`Session::lower_down`], [`Session::accept`], [`Session::reject`],
-//!   [`Session::set_ipv4_assignment`];
-//! - output: [`Session::poll_transmit`] (PPP frames), [`Session::poll_event`]
-//!   ([`Event`]), [`Session::poll_timeout`].
+//! - **constructor** [`PppSession::new`]`(config, rng, now)`: the session
+//!   owns its [`proto_core::SeededRng`] (Magic-Numbers, CHAP challenges,
+//!   interface identifiers; an access concentrator forks one per session
+//!   with `SeededRng::fork`); the configuration cannot be invalid;
+//! - **input**: [`PppSession::handle_input`]`(now, frame)` (one PPP frame:
+//!   Protocol + information, as carried in a PPPoE session frame) and
+//!   [`PppSession::handle_timeout`]`(now)` (harmless when early or
+//!   repeated); malformed or unexpected frames return `Err`, are counted
+//!   per reason in the one [`PppSession::counters`] and change nothing;
+//! - **commands** take `now`: [`PppSession::open`], [`PppSession::close`],
+//!   [`PppSession::lower_down`], [`PppSession::accept`],
+//!   [`PppSession::reject`], [`PppSession::set_ipv4_assignment`]; misuse
+//!   returns `Err` at once;
+//! - **outputs**: [`PppSession::poll_transmit`] (PPP frames),
+//!   [`PppSession::poll_event`] ([`PppEvent`]), [`PppSession::poll_timeout`];
+//! - **codec** ([`wire`]): `parse`, `buffer_len`, `emit` into a caller
+//!   buffer, `to_vec`;
+//! - **names** carry the protocol prefix where a bare name would clash with
+//!   a neighbour crate's (`PppSession`, `PppConfig`, `PppEvent`,
+//!   `PppDropped`, `PppWireError`…).
 //!
 //! **Drain order**: after each `handle_*` call or command, drain
 //! `poll_transmit` and then `poll_event` until each returns `None`, and read
-//! `poll_timeout` last; call `handle_timeout` once that instant has passed
-//! (early or repeated calls are harmless).
+//! `poll_timeout` last; call `handle_timeout` once that instant has passed.
 //!
 //! # Example
 //!
 //! A home router and an access concentrator, back to back in memory:
 //!
 //! ```
-//! use ppp_proto::{Config, Event, Ipv4Assignment, Session};
+//! use ppp_proto::{PppConfig, PppEvent, Ipv4Assignment, PppSession};
 //! use proto_core::{Instant, SeededRng};
 //! use std::net::Ipv4Addr;
 //!
 //! let now = Instant::ZERO;
-//! let mut rng = SeededRng::from_u64(1);
-//! let mut peer = Session::new(Config::peer(b"user", b"secret"), now);
-//! let mut ac = Session::new(Config::authenticator(b"ac", Ipv4Addr::new(192, 0, 2, 1)), now);
+//! let peer_config = PppConfig::peer(b"user", b"secret");
+//! let mut peer = PppSession::new(peer_config, SeededRng::from_u64(1), now);
+//! let ac_config = PppConfig::authenticator(b"ac", Ipv4Addr::new(192, 0, 2, 1));
+//! let mut ac = PppSession::new(ac_config, SeededRng::from_u64(2), now);
 //! ac.set_ipv4_assignment(Ipv4Assignment {
 //!     peer: Ipv4Addr::new(192, 0, 2, 10),
 //!     dns1: Some(Ipv4Addr::new(198, 51, 100, 53)),
 //!     dns2: None,
 //! });
-//! peer.open(now, &mut rng);
-//! ac.open(now, &mut rng);
+//! peer.open(now);
+//! ac.open(now);
 //!
 //! let mut peer_v4 = None;
 //! for _ in 0..20 {
-//!     while let Some(t) = peer.poll_transmit() {
-//!         let _ = ac.handle_input(now, &t.payload, &mut rng);
+//!     while let Some(t) = peer.poll_transmit(now) {
+//!         let _ = ac.handle_input(now, &t.payload);
 //!     }
-//!     while let Some(t) = ac.poll_transmit() {
-//!         let _ = peer.handle_input(now, &t.payload, &mut rng);
+//!     while let Some(t) = ac.poll_transmit(now) {
+//!         let _ = peer.handle_input(now, &t.payload);
 //!     }
 //!     while let Some(e) = ac.poll_event() {
-//!         if let Event::AuthRequest { user, credential } = e {
+//!         if let PppEvent::AuthRequest { user, credential } = e {
 //!             // A local user table; RADIUS would be asked here instead.
 //!             if user == b"user" && credential.verify(b"secret") {
-//!                 ac.accept(now, &mut rng, b"welcome").unwrap();
+//!                 ac.accept(now, b"welcome").unwrap();
 //!             } else {
-//!                 ac.reject(now, &mut rng, b"no").unwrap();
+//!                 ac.reject(now, b"no").unwrap();
 //!             }
 //!         }
 //!     }
 //!     while let Some(e) = peer.poll_event() {
-//!         if let Event::Ipv4Up { local, .. } = e {
+//!         if let PppEvent::Ipv4Up { local, .. } = e {
 //!             peer_v4 = Some(local);
 //!         }
 //!     }
@@ -117,14 +125,14 @@ pub mod ipcp;
 pub mod ipv6cp;
 pub mod lcp;
 pub mod pap;
-mod secret;
 mod session;
 pub mod wire;
 
 pub use auth::Credential;
-pub use config::{AuthenticatorConfig, Config, LcpConfig, PeerConfig, Role};
-pub use error::Error;
+pub use config::{AuthenticatorConfig, LcpConfig, PeerConfig, PppConfig, Role};
+pub use error::{PppCommandError, PppDropped};
 pub use ipcp::Ipv4Assignment;
 pub use lcp::{AuthMethod, AuthMethods};
-pub use secret::Secret;
-pub use session::{Counters, DownReason, Event, Phase, Session};
+pub use proto_core::Secret;
+pub use session::{Phase, PppCounters, PppDownReason, PppEvent, PppSession};
+pub use wire::Error as PppWireError;

@@ -20,7 +20,7 @@ use crate::auth::{AuthOutcome, Credential};
 use crate::fsm::{Sink, Timers};
 use crate::wire::pap::PapPacket;
 use crate::wire::protocol;
-use crate::{Error, Secret};
+use crate::{PppCommandError, PppDropped, Secret};
 
 fn total(t: &Timers) -> Duration {
     t.restart * u32::from(t.max_configure.max(1))
@@ -78,10 +78,10 @@ impl PapPeer {
     }
 
     /// An Ack or Nak from the authenticator.
-    pub(crate) fn handle(&mut self, pkt: &PapPacket<'_>) -> Result<AuthOutcome, Error> {
+    pub(crate) fn handle(&mut self, pkt: &PapPacket<'_>) -> Result<AuthOutcome, PppDropped> {
         if self.deadline.is_none() {
             // Already decided: a duplicate answer.
-            return Err(Error::Unexpected { what: "PAP answer" });
+            return Err(PppDropped::Unexpected { what: "PAP answer" });
         }
         match *pkt {
             PapPacket::AuthenticateAck {
@@ -94,7 +94,7 @@ impl PapPeer {
             } => {
                 // Requests went out with Identifiers 1..=id.
                 if identifier == 0 || identifier > self.id {
-                    return Err(Error::BadIdentifier { what: "PAP answer" });
+                    return Err(PppDropped::BadIdentifier { what: "PAP answer" });
                 }
                 self.deadline = None;
                 Ok(if matches!(pkt, PapPacket::AuthenticateAck { .. }) {
@@ -103,7 +103,7 @@ impl PapPeer {
                     AuthOutcome::Failure(message.to_vec())
                 })
             }
-            PapPacket::AuthenticateRequest { .. } => Err(Error::Unexpected {
+            PapPacket::AuthenticateRequest { .. } => Err(PppDropped::Unexpected {
                 what: "PAP Authenticate-Request",
             }),
         }
@@ -172,14 +172,14 @@ impl PapAuthenticator {
         t: &Timers,
         pkt: &PapPacket<'_>,
         sink: &mut dyn Sink,
-    ) -> Result<AuthOutcome, Error> {
+    ) -> Result<AuthOutcome, PppDropped> {
         let PapPacket::AuthenticateRequest {
             identifier,
             peer_id,
             password,
         } = *pkt
         else {
-            return Err(Error::Unexpected { what: "PAP answer" });
+            return Err(PppDropped::Unexpected { what: "PAP answer" });
         };
         match self.state {
             Verdict::Waiting => {
@@ -217,9 +217,9 @@ impl PapAuthenticator {
         accept: bool,
         message: &[u8],
         sink: &mut dyn Sink,
-    ) -> Result<(), Error> {
+    ) -> Result<(), PppCommandError> {
         if self.state != Verdict::Pending {
-            return Err(Error::InvalidState {
+            return Err(PppCommandError::InvalidState {
                 what: "no pending PAP request",
             });
         }

@@ -12,7 +12,7 @@ use ppp_proto::wire::lcp::{AuthProtocol, LcpOption};
 use ppp_proto::wire::pap::PapPacket;
 
 fn rt<'a, O: ConfigOption<'a> + PartialEq>(o: &O, buf: &'a mut Vec<u8>) -> O {
-    o.emit(buf);
+    o.put(buf);
     assert_eq!(buf.len(), o.buffer_len());
     O::parse(buf[0], &buf[2..]).unwrap()
 }
@@ -72,8 +72,20 @@ proptest! {
     fn arbitrary_bytes_reemit_exactly(data in proptest::collection::vec(any::<u8>(), 0..64), ext in any::<bool>()) {
         if let Ok(p) = CpPacket::parse(&data, ext) {
             let mut out = Vec::new();
-            p.emit(&mut out);
+            p.put(&mut out);
             prop_assert_eq!(&out[..], &data[..out.len()]);
+            // The caller-buffer codec: exactly buffer_len() bytes, the same
+            // bytes as to_vec; one byte short is an error, not a panic.
+            let mut buf = [0u8; 80];
+            prop_assert_eq!(p.emit(&mut buf), Ok(p.buffer_len()));
+            prop_assert_eq!(&buf[..p.buffer_len()], &p.to_vec()[..]);
+            prop_assert_eq!(
+                p.emit(&mut buf[..p.buffer_len() - 1]),
+                Err(ppp_proto::PppWireError::BufferTooShort {
+                    needed: p.buffer_len(),
+                    available: p.buffer_len() - 1
+                })
+            );
         }
         if let Ok(p) = PapPacket::parse(&data) {
             let v = p.to_vec();

@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use ppp_proto::wire::protocol;
-use ppp_proto::{AuthMethods, Credential, DownReason, Event, Phase, Role};
+use ppp_proto::{AuthMethods, Credential, Phase, PppDownReason, PppEvent, Role};
 use proto_core::{Duration, Instant};
 
 fn secs(s: u64) -> Duration {
@@ -22,7 +22,7 @@ fn chap_bring_up_reaches_ipv4_and_ipv6() {
         .peer_events
         .iter()
         .find_map(|(_, e)| match e {
-            Event::Ipv4Up {
+            PppEvent::Ipv4Up {
                 local,
                 peer,
                 dns,
@@ -37,10 +37,10 @@ fn chap_bring_up_reaches_ipv4_and_ipv6() {
     assert!(
         matches!(cred, Credential::ChapMd5 { challenge, response, .. } if challenge.len() == 16 && response.len() == 16)
     );
-    let v6 = |evs: &[(Instant, Event)]| {
+    let v6 = |evs: &[(Instant, PppEvent)]| {
         evs.iter()
             .find_map(|(_, e)| match e {
-                Event::Ipv6Up {
+                PppEvent::Ipv6Up {
                     local_ifid,
                     peer_ifid,
                 } => Some((*local_ifid, *peer_ifid)),
@@ -56,11 +56,15 @@ fn chap_bring_up_reaches_ipv4_and_ipv6() {
     assert_eq!(p.peer.phase(), Phase::Network);
     assert_eq!(p.ac.phase(), Phase::Network);
     assert!(p.peer_has(
-        |e| matches!(e, Event::AuthSucceeded { message } if message == b"Access granted")
+        |e| matches!(e, PppEvent::AuthSucceeded { message } if message == b"Access granted")
     ));
-    assert!(p.peer_has(|e| matches!(e, Event::LinkUp { mtu: 1492 })));
-    assert_eq!(p.peer.counters().total(), 0);
-    assert_eq!(p.ac.counters().total(), 0);
+    assert!(p.peer_has(|e| matches!(e, PppEvent::LinkUp { mtu: 1492 })));
+    assert_eq!(p.peer.counters().total_dropped(), 0);
+    assert_eq!(p.ac.counters().total_dropped(), 0);
+    // Every frame one side sent, the other received (a lossless link).
+    assert_eq!(p.peer.counters().transmitted, p.ac.counters().received);
+    assert_eq!(p.ac.counters().transmitted, p.peer.counters().received);
+    assert!(p.peer.counters().received > 0);
 }
 
 #[test]
@@ -120,12 +124,12 @@ fn wrong_pap_password_fails_on_both_sides() {
     p.open();
     assert!(p.run_until(secs(30), |p| p.peer_down().is_some()
         && p.ac_down().is_some()));
-    assert_eq!(p.peer_down(), Some(DownReason::AuthFailed));
-    assert_eq!(p.ac_down(), Some(DownReason::AuthFailed));
-    assert!(
-        p.peer_has(|e| matches!(e, Event::AuthFailed { message } if message == b"Access denied"))
-    );
-    assert!(!p.peer_has(|e| matches!(e, Event::Ipv4Up { .. })));
+    assert_eq!(p.peer_down(), Some(PppDownReason::AuthFailed));
+    assert_eq!(p.ac_down(), Some(PppDownReason::AuthFailed));
+    assert!(p.peer_has(
+        |e| matches!(e, PppEvent::AuthFailed { message } if message == b"Access denied")
+    ));
+    assert!(!p.peer_has(|e| matches!(e, PppEvent::Ipv4Up { .. })));
     assert_eq!(p.peer.phase(), Phase::Dead);
 }
 
@@ -136,8 +140,8 @@ fn wrong_chap_response_fails_on_both_sides() {
     p.open();
     assert!(p.run_until(secs(30), |p| p.peer_down().is_some()
         && p.ac_down().is_some()));
-    assert_eq!(p.peer_down(), Some(DownReason::AuthFailed));
-    assert_eq!(p.ac_down(), Some(DownReason::AuthFailed));
+    assert_eq!(p.peer_down(), Some(PppDownReason::AuthFailed));
+    assert_eq!(p.ac_down(), Some(PppDownReason::AuthFailed));
     // CHAP Failure (code 4) was sent.
     assert_eq!(p.sent(Side::Ac, protocol::CHAP, 4).len(), 1);
 }
@@ -151,12 +155,12 @@ fn authenticator_application_never_answers() {
         && p.ac_down().is_some()));
     // The peer gives up first (its 30 s run from LCP up); the
     // authenticator's own 30 s for the application would end it otherwise.
-    assert_eq!(p.peer_down(), Some(DownReason::AuthTimeout));
+    assert_eq!(p.peer_down(), Some(PppDownReason::AuthTimeout));
     assert!(matches!(
         p.ac_down(),
-        Some(DownReason::PeerTerminated { .. } | DownReason::AuthTimeout)
+        Some(PppDownReason::PeerTerminated { .. } | PppDownReason::AuthTimeout)
     ));
-    assert!(!p.peer_has(|e| matches!(e, Event::Ipv4Up { .. })));
+    assert!(!p.peer_has(|e| matches!(e, PppEvent::Ipv4Up { .. })));
 }
 
 #[test]
@@ -168,7 +172,7 @@ fn authenticator_gives_up_when_the_application_never_answers() {
     p.verdict = Verdict::Silent;
     p.open();
     assert!(p.run_until(secs(120), |p| p.ac_down().is_some()));
-    assert_eq!(p.ac_down(), Some(DownReason::AuthTimeout));
+    assert_eq!(p.ac_down(), Some(PppDownReason::AuthTimeout));
 }
 
 #[test]
@@ -192,7 +196,7 @@ fn pap_peer_retransmits_at_exact_instants_then_gives_up() {
     for (k, t) in reqs.iter().enumerate() {
         assert_eq!(*t, t0 + secs(3 * k as u64));
     }
-    assert_eq!(p.peer_down(), Some(DownReason::AuthTimeout));
+    assert_eq!(p.peer_down(), Some(PppDownReason::AuthTimeout));
     // Given up at the 10th request + 3 s, then LCP Terminate-Request
     // (2 of them, 3 s apart) before Dead.
     let terms = p.sent(Side::Peer, protocol::LCP, 5);
@@ -200,7 +204,7 @@ fn pap_peer_retransmits_at_exact_instants_then_gives_up() {
     let down_at = p
         .peer_events
         .iter()
-        .find(|(_, e)| matches!(e, Event::Down { .. }))
+        .find(|(_, e)| matches!(e, PppEvent::Down { .. }))
         .unwrap()
         .0;
     assert_eq!(down_at, t0 + secs(36));
@@ -223,11 +227,11 @@ fn lcp_configure_request_retransmits_every_3s_until_max_configure() {
         .map(|(_, _, f)| f[3])
         .collect();
     assert!(ids.iter().all(|&i| i == ids[0]));
-    assert_eq!(p.peer_down(), Some(DownReason::NegotiationFailed));
+    assert_eq!(p.peer_down(), Some(PppDownReason::NegotiationFailed));
     let down_at = p
         .peer_events
         .iter()
-        .find(|(_, e)| matches!(e, Event::Down { .. }))
+        .find(|(_, e)| matches!(e, PppEvent::Down { .. }))
         .unwrap()
         .0;
     assert_eq!(down_at, Instant::from_secs(30));
@@ -239,31 +243,31 @@ fn lcp_terminate_from_the_peer() {
     p.open();
     assert!(p.run_until(secs(10), Pair::both_up));
     let t = p.now;
-    p.peer.close(p.now, &mut p.peer_rng);
+    p.peer.close(p.now);
     assert!(p.run_until(secs(30), |p| p.peer_down().is_some()
         && p.ac_down().is_some()));
-    assert_eq!(p.peer_down(), Some(DownReason::LocalClose));
+    assert_eq!(p.peer_down(), Some(PppDownReason::LocalClose));
     // Our Terminate-Request says why, as pppd's.
     assert_eq!(
         p.ac_down(),
-        Some(DownReason::PeerTerminated {
+        Some(PppDownReason::PeerTerminated {
             message: "User request".into()
         })
     );
-    assert!(p.peer_has(|e| matches!(e, Event::Ipv4Down)));
-    assert!(p.ac_has(|e| matches!(e, Event::Ipv6Down)));
+    assert!(p.peer_has(|e| matches!(e, PppEvent::Ipv4Down)));
+    assert!(p.ac_has(|e| matches!(e, PppEvent::Ipv6Down)));
     // The closer is Dead after the Terminate-Ack; the other side after one
     // restart interval in Stopping (RFC 1661 zrc).
     let peer_down = p
         .peer_events
         .iter()
-        .find(|(_, e)| matches!(e, Event::Down { .. }))
+        .find(|(_, e)| matches!(e, PppEvent::Down { .. }))
         .unwrap()
         .0;
     let ac_down = p
         .ac_events
         .iter()
-        .find(|(_, e)| matches!(e, Event::Down { .. }))
+        .find(|(_, e)| matches!(e, PppEvent::Down { .. }))
         .unwrap()
         .0;
     assert!(peer_down < t + secs(1));
@@ -277,13 +281,13 @@ fn lcp_terminate_from_the_authenticator() {
     let mut p = Pair::new(peer_config(), ac_config(), 10);
     p.open();
     assert!(p.run_until(secs(10), Pair::both_up));
-    p.ac.close(p.now, &mut p.ac_rng);
+    p.ac.close(p.now);
     assert!(p.run_until(secs(30), |p| p.peer_down().is_some()
         && p.ac_down().is_some()));
-    assert_eq!(p.ac_down(), Some(DownReason::LocalClose));
+    assert_eq!(p.ac_down(), Some(PppDownReason::LocalClose));
     assert_eq!(
         p.peer_down(),
-        Some(DownReason::PeerTerminated {
+        Some(PppDownReason::PeerTerminated {
             message: "User request".into()
         })
     );
@@ -315,13 +319,13 @@ fn echo_keepalive_failure_brings_the_link_down() {
     let up = p
         .peer_events
         .iter()
-        .find(|(_, e)| matches!(e, Event::LinkUp { .. }))
+        .find(|(_, e)| matches!(e, PppEvent::LinkUp { .. }))
         .unwrap()
         .0;
     // The authenticator dies silently.
     p.mute = Some(Side::Ac);
     assert!(p.run_until(secs(200), |p| p.peer_down().is_some()));
-    assert_eq!(p.peer_down(), Some(DownReason::EchoTimeout));
+    assert_eq!(p.peer_down(), Some(PppDownReason::EchoTimeout));
     // lcp-echo-interval 10, lcp-echo-failure 3: three unanswered echoes
     // 10 s apart, the link declared dead at the fourth tick; then two
     // Terminate-Requests 3 s apart and Dead.
@@ -332,7 +336,7 @@ fn echo_keepalive_failure_brings_the_link_down() {
     let down_at = p
         .peer_events
         .iter()
-        .find(|(_, e)| matches!(e, Event::Down { .. }))
+        .find(|(_, e)| matches!(e, PppEvent::Down { .. }))
         .unwrap()
         .0;
     assert_eq!(down_at, up + secs(46));
@@ -346,12 +350,12 @@ fn ipv6cp_protocol_reject_keeps_ipv4_up() {
     p.open();
     assert!(p.run_until(
         secs(10),
-        |p| p.peer_has(|e| matches!(e, Event::Ipv4Up { .. }))
-            && p.peer_has(|e| matches!(e, Event::ProtocolRejected { protocol: 0x8057 }))
+        |p| p.peer_has(|e| matches!(e, PppEvent::Ipv4Up { .. }))
+            && p.peer_has(|e| matches!(e, PppEvent::ProtocolRejected { protocol: 0x8057 }))
     ));
     assert!(p.run_until(secs(60), |p| p.now >= Instant::from_secs(60)));
     assert!(p.peer_down().is_none() && p.ac_down().is_none());
-    assert!(!p.peer_has(|e| matches!(e, Event::Ipv6Up { .. })));
+    assert!(!p.peer_has(|e| matches!(e, PppEvent::Ipv6Up { .. })));
     assert_eq!(p.peer.phase(), Phase::Network);
     assert_eq!(p.peer.ipv6cp_state(), None);
     // Only one IPv6CP Configure-Request went out.
@@ -367,7 +371,7 @@ fn ipv6cp_protocol_reject_ends_the_session_when_ipv6_is_required() {
     let mut p = Pair::new(peer, ac, 13);
     p.open();
     assert!(p.run_until(secs(30), |p| p.peer_down().is_some()));
-    assert_eq!(p.peer_down(), Some(DownReason::Ipv6Lost));
+    assert_eq!(p.peer_down(), Some(PppDownReason::Ipv6Lost));
 }
 
 fn ipv6cp_terminate(required: bool) -> Pair {
@@ -379,7 +383,7 @@ fn ipv6cp_terminate(required: bool) -> Pair {
     // An IPv6CP Terminate-Request from the concentrator.
     let now = p.now;
     p.peer
-        .handle_input(now, &[0x80, 0x57, 5, 0x77, 0, 4], &mut p.peer_rng)
+        .handle_input(now, &[0x80, 0x57, 5, 0x77, 0, 4])
         .unwrap();
     p.drain();
     let t = p.now;
@@ -390,7 +394,7 @@ fn ipv6cp_terminate(required: bool) -> Pair {
 #[test]
 fn ipv6cp_terminate_request_keeps_the_link_up() {
     let p = ipv6cp_terminate(false);
-    assert!(p.peer_has(|e| matches!(e, Event::Ipv6Down)));
+    assert!(p.peer_has(|e| matches!(e, PppEvent::Ipv6Down)));
     assert!(p.peer_down().is_none());
     assert_eq!(p.peer.phase(), Phase::Network);
     assert_eq!(p.peer.ipcp_state(), Some(ppp_proto::fsm::State::Opened));
@@ -401,7 +405,7 @@ fn ipv6cp_terminate_request_keeps_the_link_up() {
 #[test]
 fn ipv6cp_terminate_request_ends_the_session_when_ipv6_is_required() {
     let p = ipv6cp_terminate(true);
-    assert_eq!(p.peer_down(), Some(DownReason::Ipv6Lost));
+    assert_eq!(p.peer_down(), Some(PppDownReason::Ipv6Lost));
 }
 
 #[test]
@@ -410,27 +414,30 @@ fn lower_down_reports_down_at_once() {
     p.open();
     assert!(p.run_until(secs(10), Pair::both_up));
     let now = p.now;
-    p.peer.lower_down(now, &mut p.peer_rng);
+    p.peer.lower_down(now);
     p.drain();
-    assert_eq!(p.peer_down(), Some(DownReason::LowerDown));
-    assert!(p.peer_has(|e| matches!(e, Event::Ipv4Down)));
+    assert_eq!(p.peer_down(), Some(PppDownReason::LowerDown));
+    assert!(p.peer_has(|e| matches!(e, PppEvent::Ipv4Down)));
     assert_eq!(p.peer.poll_timeout(), None);
 }
 
 #[test]
 fn looped_back_link_is_detected() {
     // The peer talks to itself.
-    let mut s = ppp_proto::Session::new(peer_config(), Instant::ZERO);
-    let mut rng = proto_core::SeededRng::from_u64(16);
+    let mut s = ppp_proto::PppSession::new(
+        peer_config(),
+        proto_core::SeededRng::from_u64(16),
+        Instant::ZERO,
+    );
     let mut now = Instant::ZERO;
-    s.open(now, &mut rng);
+    s.open(now);
     let mut down = None;
     for _ in 0..200 {
-        while let Some(t) = s.poll_transmit() {
-            let _ = s.handle_input(now, &t.payload, &mut rng);
+        while let Some(t) = s.poll_transmit(now) {
+            let _ = s.handle_input(now, &t.payload);
         }
         while let Some(e) = s.poll_event() {
-            if let Event::Down { reason } = e {
+            if let PppEvent::Down { reason } = e {
                 down = Some(reason);
             }
         }
@@ -441,9 +448,9 @@ fn looped_back_link_is_detected() {
             Some(t) => now = t,
             None => break,
         }
-        s.handle_timeout(now, &mut rng);
+        s.handle_timeout(now);
     }
-    assert_eq!(down, Some(DownReason::LoopedBack));
+    assert_eq!(down, Some(PppDownReason::LoopedBack));
 }
 
 #[test]
@@ -453,40 +460,37 @@ fn unknown_protocol_gets_protocol_reject_and_garbage_is_counted() {
     assert!(p.run_until(secs(10), Pair::both_up));
     let now = p.now;
     // CCP (0x80fd) Configure-Request: Protocol-Reject.
-    p.peer
-        .handle_input(now, &[0x80, 0xfd, 1, 1, 0, 4], &mut p.peer_rng)
-        .unwrap();
-    let t = p.peer.poll_transmit().unwrap();
+    p.peer.handle_input(now, &[0x80, 0xfd, 1, 1, 0, 4]).unwrap();
+    let t = p.peer.poll_transmit(now).unwrap();
     assert_eq!(&t.payload[..3], &[0xc0, 0x21, 8]);
     assert_eq!(&t.payload[6..8], &[0x80, 0xfd]);
     // Garbage is dropped and counted.
-    assert!(p.peer.handle_input(now, &[0xc0], &mut p.peer_rng).is_err());
+    assert!(p.peer.handle_input(now, &[0xc0]).is_err());
     assert!(
         p.peer
-            .handle_input(now, &[0xc0, 0x21, 1, 1, 0, 99], &mut p.peer_rng)
+            .handle_input(now, &[0xc0, 0x21, 1, 1, 0, 99])
             .is_err()
     );
-    assert!(
-        p.peer
-            .handle_input(now, &[0x00, 0x21, 0x45], &mut p.peer_rng)
-            .is_err()
-    );
-    assert_eq!(p.peer.counters().total(), 3);
+    assert!(p.peer.handle_input(now, &[0x00, 0x21, 0x45]).is_err());
+    assert_eq!(p.peer.counters().total_dropped(), 3);
+    // One named count per reason: two malformed frames, one IPv4 datagram.
+    assert_eq!(p.peer.counters().malformed, 2);
+    assert_eq!(p.peer.counters().not_control, 1);
     assert_eq!(p.peer.phase(), Phase::Network);
     // An unknown LCP code gets a Code-Reject.
     p.peer
-        .handle_input(now, &[0xc0, 0x21, 0x42, 1, 0, 4], &mut p.peer_rng)
+        .handle_input(now, &[0xc0, 0x21, 0x42, 1, 0, 4])
         .unwrap();
-    let t = p.peer.poll_transmit().unwrap();
+    let t = p.peer.poll_transmit(now).unwrap();
     assert_eq!(&t.payload[..3], &[0xc0, 0x21, 7]);
 }
 
 fn ifids(p: &Pair) -> ((u64, u64), (u64, u64)) {
-    let v6 = |evs: &[(Instant, Event)]| {
+    let v6 = |evs: &[(Instant, PppEvent)]| {
         evs.iter()
             .rev()
             .find_map(|(_, e)| match e {
-                Event::Ipv6Up {
+                PppEvent::Ipv6Up {
                     local_ifid,
                     peer_ifid,
                 } => Some((*local_ifid, *peer_ifid)),
@@ -540,7 +544,7 @@ fn client_hint_is_naked_to_the_assigned_address() {
     let mut p = Pair::new(peer, ac_config(), 20);
     p.open();
     assert!(p.run_until(secs(10), Pair::both_up));
-    assert!(p.peer_has(|e| matches!(e, Event::Ipv4Up { local, .. } if *local == PEER_ADDR)));
+    assert!(p.peer_has(|e| matches!(e, PppEvent::Ipv4Up { local, .. } if *local == PEER_ADDR)));
     // The first IPCP request carried the hint; the AC Nak'd it.
     let first = p
         .log
@@ -561,23 +565,23 @@ fn authenticator_without_ipv4_assignment_runs_ipv6_only() {
     p.open();
     assert!(p.run_until(
         secs(10),
-        |p| p.peer_has(|e| matches!(e, Event::Ipv6Up { .. }))
-            && p.peer_has(|e| matches!(e, Event::ProtocolRejected { protocol: 0x8021 }))
+        |p| p.peer_has(|e| matches!(e, PppEvent::Ipv6Up { .. }))
+            && p.peer_has(|e| matches!(e, PppEvent::ProtocolRejected { protocol: 0x8021 }))
     ));
     assert!(p.peer_down().is_none() && p.ac_down().is_none());
-    assert!(!p.peer_has(|e| matches!(e, Event::Ipv4Up { .. })));
+    assert!(!p.peer_has(|e| matches!(e, PppEvent::Ipv4Up { .. })));
 }
 
 #[test]
 fn verdict_without_a_pending_request_is_refused() {
     let mut p = Pair::new(peer_config(), ac_config(), 22);
     let now = p.now;
-    assert!(p.ac.accept(now, &mut p.ac_rng, b"x").is_err());
-    assert!(p.peer.accept(now, &mut p.peer_rng, b"x").is_err());
+    assert!(p.ac.accept(now, b"x").is_err());
+    assert!(p.peer.accept(now, b"x").is_err());
     p.open();
     assert!(p.run_until(secs(10), Pair::both_up));
     let now = p.now;
-    assert!(p.ac.reject(now, &mut p.ac_rng, b"x").is_err());
+    assert!(p.ac.reject(now, b"x").is_err());
 }
 
 #[test]
@@ -602,8 +606,8 @@ fn no_common_authentication_method_fails_cleanly() {
     p.open();
     assert!(p.run_until(secs(60), |p| p.peer_down().is_some()
         && p.ac_down().is_some()));
-    assert_eq!(p.ac_down(), Some(DownReason::AuthRefused));
-    assert!(!p.peer_has(|e| matches!(e, Event::Ipv4Up { .. })));
+    assert_eq!(p.ac_down(), Some(PppDownReason::AuthRefused));
+    assert!(!p.peer_has(|e| matches!(e, PppEvent::Ipv4Up { .. })));
     // Five Naks, then a Reject of Authentication-Protocol.
     assert_eq!(p.sent(Side::Peer, protocol::LCP, 3).len(), 5);
     assert_eq!(p.sent(Side::Peer, protocol::LCP, 4).len(), 1);
@@ -620,10 +624,10 @@ fn no_network_protocol_left_closes_the_link() {
     p.open();
     assert!(p.run_until(secs(30), |p| p.peer_down().is_some()
         && p.ac_down().is_some()));
-    assert_eq!(p.ac_down(), Some(DownReason::NoNetworkProtocols));
+    assert_eq!(p.ac_down(), Some(PppDownReason::NoNetworkProtocols));
     assert_eq!(
         p.peer_down(),
-        Some(DownReason::PeerTerminated {
+        Some(PppDownReason::PeerTerminated {
             message: "No network protocols running".into()
         })
     );
@@ -641,7 +645,7 @@ fn an_ncp_that_failed_to_converge_is_negotiated_afresh() {
     }));
     p.open();
     assert!(p.run_until(secs(120), |p| {
-        p.ac_has(|e| matches!(e, Event::Ipv4Up { .. }))
+        p.ac_has(|e| matches!(e, PppEvent::Ipv4Up { .. }))
     }));
     assert!(p.peer_down().is_none() && p.ac_down().is_none());
     // The concentrator's first negotiation: 10 requests with one
@@ -655,7 +659,7 @@ fn an_ncp_that_failed_to_converge_is_negotiated_afresh() {
     assert!(ids.len() > 10, "{ids:?}");
     assert!(ids[..10].iter().all(|&i| i == ids[0]));
     assert_ne!(ids[10], ids[0]);
-    assert!(p.peer_has(|e| matches!(e, Event::Ipv4Up { local, .. } if *local == PEER_ADDR)));
+    assert!(p.peer_has(|e| matches!(e, PppEvent::Ipv4Up { local, .. } if *local == PEER_ADDR)));
 }
 
 /// Some BRAS send no IP-Address of their own in IPCP. The client accepts
@@ -681,14 +685,14 @@ fn a_server_without_an_ip_address_still_gives_ipv4() {
     assert!(!requests.is_empty());
     assert!(requests.iter().all(|f| f.len() == 6), "{requests:?}");
     assert!(p.peer_has(|e| *e
-        == Event::Ipv4Up {
+        == PppEvent::Ipv4Up {
             local: PEER_ADDR,
             peer: ppp_proto::ipcp::PLACEHOLDER_PEER,
             dns: [Some(DNS1), Some(DNS2)],
             peer_assumed: true,
         }));
     assert!(p.ac_has(
-        |e| matches!(e, Event::Ipv4Up { peer, peer_assumed: false, .. } if *peer == PEER_ADDR)
+        |e| matches!(e, PppEvent::Ipv4Up { peer, peer_assumed: false, .. } if *peer == PEER_ADDR)
     ));
     assert_eq!(p.peer.ipcp_state(), Some(ppp_proto::fsm::State::Opened));
 }

@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use ppp_proto::Event;
+use ppp_proto::PppEvent;
 use ppp_proto::fsm::FIRST_REPLY_GRACE;
 use ppp_proto::wire::protocol;
 use proto_core::{Duration, Instant};
@@ -15,10 +15,10 @@ fn ms(n: u64) -> Instant {
     Instant::from_millis(n)
 }
 
-fn link_up_at(events: &[(Instant, Event)]) -> Option<Instant> {
+fn link_up_at(events: &[(Instant, PppEvent)]) -> Option<Instant> {
     events
         .iter()
-        .find(|(_, e)| matches!(e, Event::LinkUp { .. }))
+        .find(|(_, e)| matches!(e, PppEvent::LinkUp { .. }))
         .map(|(t, _)| *t)
 }
 
@@ -31,10 +31,10 @@ fn link_up_at(events: &[(Instant, Event)]) -> Option<Instant> {
 fn the_authenticator_waits_for_the_clients_first_request() {
     let mut p = Pair::new(peer_config(), ac_config(), 31);
     p.drop_if = Some(Box::new(|t, side, _| side == Side::Ac && t < ms(800)));
-    p.ac.open(p.now, &mut p.ac_rng);
+    p.ac.open(p.now);
     p.drain();
     p.now = ms(800);
-    p.peer.open(p.now, &mut p.peer_rng);
+    p.peer.open(p.now);
     p.drain();
     assert!(p.run_until(Duration::from_secs(10), Pair::both_up));
     // Nothing from the concentrator before the client's request arrived.
@@ -42,7 +42,10 @@ fn the_authenticator_waits_for_the_clients_first_request() {
     assert_eq!(ac_lcp, [ms(801)]);
     assert_eq!(link_up_at(&p.peer_events), Some(ms(802)));
     assert_eq!(link_up_at(&p.ac_events), Some(ms(803)));
-    assert_eq!(p.peer.counters().total() + p.ac.counters().total(), 0);
+    assert_eq!(
+        p.peer.counters().total_dropped() + p.ac.counters().total_dropped(),
+        0
+    );
 }
 
 /// A client that never speaks first (pppd's `silent`): after 1 s the
@@ -64,10 +67,10 @@ fn a_quiet_client_gets_the_authenticators_request_after_one_second() {
 #[test]
 fn closing_a_silent_authenticator_ends_it() {
     let mut p = Pair::new(peer_config(), ac_config(), 33);
-    p.ac.open(p.now, &mut p.ac_rng);
-    p.ac.close(p.now, &mut p.ac_rng);
+    p.ac.open(p.now);
+    p.ac.close(p.now);
     p.drain();
-    assert_eq!(p.ac_down(), Some(ppp_proto::DownReason::LocalClose));
+    assert_eq!(p.ac_down(), Some(ppp_proto::PppDownReason::LocalClose));
     assert!(p.log.is_empty());
     assert_eq!(p.ac.poll_timeout(), None);
 }
@@ -84,10 +87,10 @@ fn a_request_lost_before_the_peer_listened_is_resent_soon() {
     ac.lcp.silent = None;
     let mut p = Pair::new(peer_config(), ac, 34);
     p.drop_if = Some(Box::new(|t, side, _| side == Side::Peer && t < ms(1000)));
-    p.peer.open(p.now, &mut p.peer_rng);
+    p.peer.open(p.now);
     p.drain();
     p.now = ms(1000);
-    p.ac.open(p.now, &mut p.ac_rng);
+    p.ac.open(p.now);
     p.drain();
     assert!(p.run_until(Duration::from_secs(10), Pair::both_up));
     let resend = ms(1001) + FIRST_REPLY_GRACE;
@@ -99,8 +102,8 @@ fn a_request_lost_before_the_peer_listened_is_resent_soon() {
     // The retransmission keeps its Identifier and counts as one (Max-
     // Configure still bounds the requests): no request was sent twice at
     // once, nothing was dropped as a duplicate.
-    assert_eq!(p.ac.counters().total(), 0);
-    assert_eq!(p.peer.counters().total(), 0);
+    assert_eq!(p.ac.counters().total_dropped(), 0);
+    assert_eq!(p.peer.counters().total_dropped(), 0);
 }
 
 /// Both sides send their first request at once (they cross): each one's
@@ -117,5 +120,8 @@ fn crossing_first_requests_are_not_retransmitted() {
     assert_eq!(p.sent(Side::Peer, protocol::LCP, 1), [ms(0)]);
     assert_eq!(p.sent(Side::Ac, protocol::LCP, 1), [ms(0)]);
     assert_eq!(link_up_at(&p.peer_events), Some(ms(40)));
-    assert_eq!(p.peer.counters().total() + p.ac.counters().total(), 0);
+    assert_eq!(
+        p.peer.counters().total_dropped() + p.ac.counters().total_dropped(),
+        0
+    );
 }

@@ -9,7 +9,7 @@
 use ppp_proto::fsm::{Action, Fsm, Policy, Sink, State, Timers, Verdict};
 use ppp_proto::wire::cp::CpPacket;
 use ppp_proto::wire::lcp::LcpOption;
-use ppp_proto::{Error, wire::cp::ConfigOption};
+use ppp_proto::{PppDropped, wire::cp::ConfigOption};
 use proto_core::{Duration, Instant, SeededRng};
 
 /// We request MRU 1500; the peer's MRU 1500 is acceptable, any other MRU
@@ -23,7 +23,7 @@ impl Policy for TestPolicy {
 
     fn reset(&mut self, _rng: &mut SeededRng) {}
     fn write_request(&self, out: &mut Vec<u8>) {
-        LcpOption::Mru(1500).emit(out);
+        LcpOption::Mru(1500).put(out);
     }
     fn peer_option(
         &mut self,
@@ -107,14 +107,14 @@ impl Machine {
             .map_or(0, |p| p[1])
     }
 
-    fn packet(&mut self, p: &[u8]) -> Result<(), Error> {
+    fn packet(&mut self, p: &[u8]) -> Result<(), PppDropped> {
         self.fsm
             .handle_packet(self.now, p, &mut self.rng, &mut self.out)
             .map(|_| ())
     }
 
     /// Fires `event`; the Identifier of the packet sent, if any.
-    fn fire(&mut self, event: &str) -> Result<Option<u8>, Error> {
+    fn fire(&mut self, event: &str) -> Result<Option<u8>, PppDropped> {
         let ours = self.last_request_id();
         let pkt = match event {
             "Up" => {
@@ -272,7 +272,7 @@ fn every_rfc1661_cell_with_an_action_end_to_end() {
             let sent = &m.out.sent[before..];
             if CROSSED.contains(&(*event, state)) {
                 assert!(
-                    matches!(fired, Err(Error::BadIdentifier { .. })),
+                    matches!(fired, Err(PppDropped::BadIdentifier { .. })),
                     "{ctx}: {fired:?}"
                 );
                 assert!(sent.is_empty() && m.out.actions.is_empty(), "{ctx}");

@@ -51,7 +51,7 @@ fn check_options<'a, O: ConfigOption<'a>>(opts: Options<'a>) {
     for raw in opts.iter() {
         let o = O::from_raw(raw).unwrap_or_else(|e| panic!("{raw:?}: {e}"));
         let mut out = Vec::new();
-        o.emit(&mut out);
+        o.put(&mut out);
         assert_eq!(out, raw.bytes, "{o:?}");
         assert_eq!(o.buffer_len(), raw.bytes.len());
     }
@@ -60,7 +60,7 @@ fn check_options<'a, O: ConfigOption<'a>>(opts: Options<'a>) {
 fn check_cp<'a, O: ConfigOption<'a>>(payload: &'a [u8], extended: bool) {
     let p = CpPacket::parse(payload, extended).unwrap();
     let mut out = Vec::new();
-    p.emit(&mut out);
+    p.put(&mut out);
     assert_eq!(out, payload, "{p:?}");
     match p.body {
         CpBody::ConfigureRequest(o)
@@ -81,7 +81,7 @@ fn every_ppp_control_frame_of_the_real_captures_round_trips() {
             let Some(ppp) = ppp_of(frame) else { continue };
             let f = PppFrame::parse(ppp).unwrap();
             let mut out = Vec::new();
-            f.emit(&mut out);
+            f.put(&mut out);
             assert_eq!(out, ppp);
             match f.protocol {
                 protocol::LCP => {

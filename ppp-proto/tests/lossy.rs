@@ -42,11 +42,11 @@ fn converges_or_fails_cleanly(
     );
     if p.both_up() {
         // Both agree on addresses and identifiers.
-        let up4 = |evs: &[(proto_core::Instant, ppp_proto::Event)]| {
+        let up4 = |evs: &[(proto_core::Instant, ppp_proto::PppEvent)]| {
             evs.iter()
                 .rev()
                 .find_map(|(_, e)| match e {
-                    ppp_proto::Event::Ipv4Up { local, peer, .. } => Some((*local, *peer)),
+                    ppp_proto::PppEvent::Ipv4Up { local, peer, .. } => Some((*local, *peer)),
                     _ => None,
                 })
                 .unwrap()

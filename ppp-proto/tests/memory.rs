@@ -15,8 +15,8 @@ fn established_authenticator_session_is_under_2_kib() {
     let ac = p.ac.memory_footprint();
     let peer = p.peer.memory_footprint();
     eprintln!(
-        "size_of::<Session>() = {} B; established footprint: authenticator {ac} B, peer {peer} B",
-        size_of::<ppp_proto::Session>()
+        "size_of::<PppSession>() = {} B; established footprint: authenticator {ac} B, peer {peer} B",
+        size_of::<ppp_proto::PppSession>()
     );
     assert!(ac < 2048, "{ac}");
     assert!(peer < 2048, "{peer}");
@@ -24,7 +24,7 @@ fn established_authenticator_session_is_under_2_kib() {
 
 #[test]
 fn ten_thousand_authenticator_sessions() {
-    use ppp_proto::{Config, Event, Session};
+    use ppp_proto::{PppConfig, PppEvent, PppSession};
     use proto_core::{Instant, SeededRng};
     use std::net::Ipv4Addr;
 
@@ -36,9 +36,10 @@ fn ten_thousand_authenticator_sessions() {
     let start = std::time::Instant::now();
     let mut acs = Vec::with_capacity(n as usize);
     for i in 0..n {
-        let mut peer = Session::new(Config::peer(b"user", b"pass"), now);
-        let mut ac = Session::new(
-            Config::authenticator(b"lab-ac", Ipv4Addr::new(192, 0, 2, 1)),
+        let mut peer = PppSession::new(PppConfig::peer(b"user", b"pass"), rng.fork(), now);
+        let mut ac = PppSession::new(
+            PppConfig::authenticator(b"lab-ac", Ipv4Addr::new(192, 0, 2, 1)),
+            rng.fork(),
             now,
         );
         ac.set_ipv4_assignment(ppp_proto::Ipv4Assignment {
@@ -46,20 +47,20 @@ fn ten_thousand_authenticator_sessions() {
             dns1: None,
             dns2: None,
         });
-        peer.open(now, &mut rng);
-        ac.open(now, &mut rng);
+        peer.open(now);
+        ac.open(now);
         let mut ups = 0;
         for _ in 0..20 {
-            while let Some(t) = peer.poll_transmit() {
-                let _ = ac.handle_input(now, &t.payload, &mut rng);
+            while let Some(t) = peer.poll_transmit(now) {
+                let _ = ac.handle_input(now, &t.payload);
             }
-            while let Some(t) = ac.poll_transmit() {
-                let _ = peer.handle_input(now, &t.payload, &mut rng);
+            while let Some(t) = ac.poll_transmit(now) {
+                let _ = peer.handle_input(now, &t.payload);
             }
             while let Some(e) = ac.poll_event() {
                 match e {
-                    Event::AuthRequest { .. } => ac.accept(now, &mut rng, b"ok").unwrap(),
-                    Event::Ipv4Up { .. } | Event::Ipv6Up { .. } => ups += 1,
+                    PppEvent::AuthRequest { .. } => ac.accept(now, b"ok").unwrap(),
+                    PppEvent::Ipv4Up { .. } | PppEvent::Ipv6Up { .. } => ups += 1,
                     _ => {}
                 }
             }
@@ -72,7 +73,7 @@ fn ten_thousand_authenticator_sessions() {
         acs.push(ac);
     }
     let elapsed = start.elapsed();
-    let total: usize = acs.iter().map(Session::memory_footprint).sum();
+    let total: usize = acs.iter().map(PppSession::memory_footprint).sum();
     eprintln!(
         "{n} sessions up in {elapsed:?} ({:.0} sessions/s, this build); authenticator state {} B total, {} B per session",
         f64::from(n) / elapsed.as_secs_f64(),

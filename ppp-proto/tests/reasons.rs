@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use ppp_proto::DownReason;
+use ppp_proto::PppDownReason;
 use proto_core::Duration;
 
 fn secs(s: u64) -> Duration {
@@ -19,7 +19,7 @@ fn terminate_request_texts_are_kept() {
     let mut p = Pair::new(peer_config(), ac_config(), 23);
     p.open();
     assert!(p.run_until(secs(10), Pair::both_up));
-    p.ac.close_because(p.now, &mut p.ac_rng, b"Session timeout");
+    p.ac.close_because(p.now, b"Session timeout");
     p.drain();
     let tr = p
         .log
@@ -32,11 +32,11 @@ fn terminate_request_texts_are_kept() {
         && p.ac_down().is_some()));
     assert_eq!(
         p.peer_down(),
-        Some(DownReason::PeerTerminated {
+        Some(PppDownReason::PeerTerminated {
             message: "Session timeout".into()
         })
     );
-    assert_eq!(p.ac_down(), Some(DownReason::LocalClose));
+    assert_eq!(p.ac_down(), Some(PppDownReason::LocalClose));
 }
 
 /// A peer's text is bounded and decoded lossily: 300 bytes with invalid
@@ -52,14 +52,14 @@ fn a_long_or_invalid_terminate_text_is_bounded_and_decoded_lossily() {
     let mut frame = vec![0xc0, 0x21, 5, 0x77];
     frame.extend_from_slice(&len.to_be_bytes());
     frame.extend_from_slice(&text);
-    p.peer.handle_input(p.now, &frame, &mut p.peer_rng).unwrap();
+    p.peer.handle_input(p.now, &frame).unwrap();
     p.drain();
     assert!(p.run_until(secs(30), |p| p.peer_down().is_some()));
     let mut want = String::from("a\u{fffd}");
     want.push_str(&"a".repeat(126));
     assert_eq!(
         p.peer_down(),
-        Some(DownReason::PeerTerminated { message: want })
+        Some(PppDownReason::PeerTerminated { message: want })
     );
 }
 
@@ -72,14 +72,14 @@ fn a_terminate_during_negotiation_is_the_reason_when_it_fails() {
     let mut ac = ac_config();
     ac.lcp.silent = None;
     let mut p = Pair::new(peer_config(), ac, 25);
-    p.ac.open(p.now, &mut p.ac_rng);
-    p.ac.close_because(p.now, &mut p.ac_rng, b"peer refused to authenticate");
-    p.peer.open(p.now, &mut p.peer_rng);
+    p.ac.open(p.now);
+    p.ac.close_because(p.now, b"peer refused to authenticate");
+    p.peer.open(p.now);
     p.drain();
     assert!(p.run_until(secs(60), |p| p.peer_down().is_some()));
     assert_eq!(
         p.peer_down(),
-        Some(DownReason::PeerTerminated {
+        Some(PppDownReason::PeerTerminated {
             message: "peer refused to authenticate".into()
         })
     );

@@ -8,7 +8,7 @@ use std::net::Ipv4Addr;
 
 use ppp_proto::wire::protocol::{CHAP, IPCP, IPV6CP, LCP, PAP};
 use ppp_proto::{
-    AuthMethods, Config, Credential, DownReason, Event, Ipv4Assignment, Role, Session,
+    AuthMethods, Credential, Ipv4Assignment, PppConfig, PppDownReason, PppEvent, PppSession, Role,
 };
 use proto_core::{Instant, SeededRng};
 
@@ -49,33 +49,31 @@ impl Capture {
 }
 
 struct Driven {
-    s: Session,
-    rng: SeededRng,
+    s: PppSession,
     now: Instant,
-    events: Vec<Event>,
+    events: Vec<PppEvent>,
 }
 
 impl Driven {
-    fn new(config: Config) -> Self {
+    fn new(config: PppConfig) -> Self {
         let mut d = Driven {
-            s: Session::new(config, Instant::ZERO),
-            rng: SeededRng::from_u64(3),
+            s: PppSession::new(config, SeededRng::from_u64(3), Instant::ZERO),
             now: Instant::ZERO,
             events: Vec::new(),
         };
-        d.s.open(d.now, &mut d.rng);
+        d.s.open(d.now);
         d
     }
 
     /// Feeds a frame; returns what the session sent.
     fn feed(&mut self, frame: &[u8]) -> Vec<Vec<u8>> {
-        self.s.handle_input(self.now, frame, &mut self.rng).unwrap();
+        self.s.handle_input(self.now, frame).unwrap();
         self.drain()
     }
 
     fn drain(&mut self) -> Vec<Vec<u8>> {
         let mut out = Vec::new();
-        while let Some(t) = self.s.poll_transmit() {
+        while let Some(t) = self.s.poll_transmit(self.now) {
             out.push(t.payload);
         }
         while let Some(e) = self.s.poll_event() {
@@ -96,7 +94,7 @@ fn ack_of(req: &[u8]) -> Vec<u8> {
 fn our_peer_answers_pppds_concentrator_like_pppd_did() {
     let cap = Capture::load("pppoe-chap-ipcp-ipv6cp");
     let (ac, cl) = (true, false);
-    let mut cfg = Config::peer(b"labuser", b"labpass");
+    let mut cfg = PppConfig::peer(b"labuser", b"labpass");
     if let Role::Peer(p) = &mut cfg.role {
         // pppd's client identifier in this capture (fe80::bd38:5dd4:d1ba:2a9d).
         p.ipv6_ifid = Some(0xbd38_5dd4_d1ba_2a9d);
@@ -111,7 +109,7 @@ fn our_peer_answers_pppds_concentrator_like_pppd_did() {
     // The AC's <mru 1492> <auth chap MD5> <magic>: acknowledged as pppd did.
     assert_eq!(d.feed(cap.get(ac, LCP, 1, 0)), [cap.get(cl, LCP, 2, 0)]);
     assert!(d.feed(&ack_of(&our_lcp)).is_empty());
-    assert!(d.events.contains(&Event::LinkUp { mtu: 1492 }));
+    assert!(d.events.contains(&PppEvent::LinkUp { mtu: 1492 }));
 
     // CHAP-MD5: the Response is pppd's, byte for byte.
     assert_eq!(d.feed(cap.get(ac, CHAP, 1, 0)), [cap.get(cl, CHAP, 2, 0)]);
@@ -129,13 +127,13 @@ fn our_peer_answers_pppds_concentrator_like_pppd_did() {
     // The Nak with address and DNS: the same new request as pppd's.
     assert_eq!(d.feed(cap.get(ac, IPCP, 3, 0)), [cap.get(cl, IPCP, 1, 1)]);
     assert!(d.feed(cap.get(ac, IPV6CP, 2, 0)).is_empty());
-    assert!(d.events.contains(&Event::Ipv6Up {
+    assert!(d.events.contains(&PppEvent::Ipv6Up {
         local_ifid: 0xbd38_5dd4_d1ba_2a9d,
         peer_ifid: 1
     }));
     assert_eq!(d.feed(cap.get(ac, IPCP, 1, 1)), [cap.get(cl, IPCP, 2, 0)]);
     assert!(d.feed(cap.get(ac, IPCP, 2, 0)).is_empty());
-    assert!(d.events.contains(&Event::Ipv4Up {
+    assert!(d.events.contains(&PppEvent::Ipv4Up {
         local: Ipv4Addr::new(192, 0, 2, 10),
         peer: Ipv4Addr::new(192, 0, 2, 1),
         dns: [
@@ -150,12 +148,12 @@ fn our_peer_answers_pppds_concentrator_like_pppd_did() {
     assert_eq!(reply[0][..6], [0xc0, 0x21, 10, 0, 0, 8]);
     assert_eq!(reply[0][6..10], our_lcp[12..16]);
     // Hang up like pppd's client: Terminate-Request, the AC's Terminate-Ack.
-    d.s.close(d.now, &mut d.rng);
+    d.s.close(d.now);
     let term = d.drain();
     assert_eq!(term[0][..4], cap.get(cl, LCP, 5, 0)[..4]);
     assert!(d.feed(cap.get(ac, LCP, 6, 0)).is_empty());
-    assert!(d.events.contains(&Event::Down {
-        reason: DownReason::LocalClose
+    assert!(d.events.contains(&PppEvent::Down {
+        reason: PppDownReason::LocalClose
     }));
 }
 
@@ -163,7 +161,7 @@ fn our_peer_answers_pppds_concentrator_like_pppd_did() {
 fn our_authenticator_answers_pppds_client_like_pppd_did() {
     let cap = Capture::load("pppoe-pap");
     let (ac, cl) = (true, false);
-    let mut cfg = Config::authenticator(b"lab-ac", Ipv4Addr::new(192, 0, 2, 1));
+    let mut cfg = PppConfig::authenticator(b"lab-ac", Ipv4Addr::new(192, 0, 2, 1));
     if let Role::Authenticator(a) = &mut cfg.role {
         a.methods = AuthMethods {
             chap_md5: false,
@@ -192,13 +190,13 @@ fn our_authenticator_answers_pppds_client_like_pppd_did() {
         .events
         .iter()
         .find_map(|e| match e {
-            Event::AuthRequest { user, credential } => Some((user.clone(), credential.clone())),
+            PppEvent::AuthRequest { user, credential } => Some((user.clone(), credential.clone())),
             _ => None,
         })
         .unwrap();
     assert_eq!(user, b"labuser");
     assert!(matches!(&cred, Credential::Pap { .. }) && cred.verify(b"labpass"));
-    d.s.accept(d.now, &mut d.rng, b"Login ok").unwrap();
+    d.s.accept(d.now, b"Login ok").unwrap();
     let out = d.drain();
     // Authenticate-Ack "Login ok" exactly as pppd; then our IPCP request
     // (<addr 192.0.2.1>, pppd's second one but with our Identifier 1) and
@@ -221,13 +219,13 @@ fn our_authenticator_answers_pppds_client_like_pppd_did() {
     assert!(
         d.events
             .iter()
-            .any(|e| matches!(e, Event::Ipv4Up { local, peer, .. }
+            .any(|e| matches!(e, PppEvent::Ipv4Up { local, peer, .. }
         if *local == Ipv4Addr::new(192, 0, 2, 1) && *peer == Ipv4Addr::new(192, 0, 2, 10)))
     );
     assert!(
         d.events
             .iter()
-            .any(|e| matches!(e, Event::Ipv6Up { local_ifid: 1, .. }))
+            .any(|e| matches!(e, PppEvent::Ipv6Up { local_ifid: 1, .. }))
     );
     // The client hangs up: Terminate-Ack as pppd's, Down after the
     // restart interval.
@@ -235,10 +233,10 @@ fn our_authenticator_answers_pppds_client_like_pppd_did() {
     let t = d.s.poll_timeout().unwrap();
     assert_eq!(t, Instant::from_secs(3));
     d.now = t;
-    d.s.handle_timeout(t, &mut d.rng);
+    d.s.handle_timeout(t);
     d.drain();
-    assert!(d.events.contains(&Event::Down {
-        reason: DownReason::PeerTerminated {
+    assert!(d.events.contains(&PppEvent::Down {
+        reason: PppDownReason::PeerTerminated {
             message: "User request".into()
         }
     }));

@@ -54,7 +54,7 @@ fn scenarios() -> Vec<(proto_core::Instant, Side, Vec<u8>)> {
     let mut p = Pair::new(peer_config(), ac_config(), 1);
     p.open();
     assert!(p.run_until(limit, |p| p.now >= proto_core::Instant::from_secs(25)));
-    p.peer.close(p.now, &mut p.peer_rng);
+    p.peer.close(p.now);
     p.run_until(limit, |p| p.peer_down().is_some() && p.ac_down().is_some());
     all.extend(p.log);
     // PAP, with the peer Nak'ing CHAP towards PAP; then a wrong password.
@@ -83,14 +83,12 @@ fn scenarios() -> Vec<(proto_core::Instant, Side, Vec<u8>)> {
     let mut p = Pair::new(peer_config(), ac, 4);
     p.open();
     p.run_until(limit, |p| {
-        p.peer_has(|e| matches!(e, ppp_proto::Event::Ipv4Up { .. }))
+        p.peer_has(|e| matches!(e, ppp_proto::PppEvent::Ipv4Up { .. }))
     });
     let now = p.now;
+    p.peer.handle_input(now, &[0x80, 0xfd, 1, 1, 0, 4]).unwrap();
     p.peer
-        .handle_input(now, &[0x80, 0xfd, 1, 1, 0, 4], &mut p.peer_rng)
-        .unwrap();
-    p.peer
-        .handle_input(now, &[0xc0, 0x21, 0x42, 1, 0, 4], &mut p.peer_rng)
+        .handle_input(now, &[0xc0, 0x21, 0x42, 1, 0, 4])
         .unwrap();
     p.drain();
     all.extend(p.log);

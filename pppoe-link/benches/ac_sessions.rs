@@ -9,10 +9,10 @@
 use std::net::Ipv4Addr;
 use std::time::Instant as WallClock;
 
-use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment};
+use ppp_proto::{Ipv4Assignment, PppConfig, PppEvent};
 use pppoe_link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent};
 use pppoe_proto::wire::EthernetAddress;
-use pppoe_proto::{AcConfig, ac::RateLimit};
+use pppoe_proto::{PppoeAcConfig, ac::RateLimit};
 use proto_core::{Instant, SeededRng};
 
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0xac, 0, 0, 0, 1]);
@@ -34,7 +34,7 @@ fn main() {
         .find_map(|a| a.parse().ok())
         .unwrap_or(10_000);
     let now = Instant::ZERO;
-    let mut ac_config = AcConfig::new(AC_MAC, b"bench-ac");
+    let mut ac_config = PppoeAcConfig::new(AC_MAC, b"bench-ac");
     ac_config.max_sessions = n.min(0xfffe) as u16;
     ac_config.padi_rate_total = RateLimit {
         per_second: 1_000_000,
@@ -59,7 +59,7 @@ fn main() {
         let mut peer = PppConfig::peer(b"user", b"secret");
         peer.lcp.echo_interval = None;
         let mut client = ClientLink::new(
-            pppoe_proto::ClientConfig::new(mac),
+            pppoe_proto::PppoeClientConfig::new(mac),
             peer,
             SeededRng::from_u64(i as u64),
             now,
@@ -68,9 +68,9 @@ fn main() {
         let (mut v4, mut v6) = (false, false);
         // Frames go straight across, in order, until both NCPs are up.
         for _ in 0..200 {
-            while let Some(f) = client.poll_transmit() {
+            while let Some(f) = client.poll_transmit(now) {
                 frames += 1;
-                if let Err(e) = ac.handle_frame(now, &f) {
+                if let Err(e) = ac.handle_input(now, &f) {
                     eprintln!("session {i}: AC dropped a frame: {e}");
                 }
             }
@@ -91,10 +91,10 @@ fn main() {
                 }
             }
             let mut moved = false;
-            while let Some(f) = ac.poll_transmit() {
+            while let Some(f) = ac.poll_transmit(now) {
                 frames += 1;
                 moved = true;
-                let _ = client.handle_frame(now, &f);
+                let _ = client.handle_input(now, &f);
             }
             while let Some(e) = client.poll_event() {
                 match e {
@@ -110,11 +110,11 @@ fn main() {
         }
         assert!(v4 && v6, "session {i} did not come up");
         // Let the AC see the last acknowledgements.
-        while let Some(f) = client.poll_transmit() {
-            let _ = ac.handle_frame(now, &f);
+        while let Some(f) = client.poll_transmit(now) {
+            let _ = ac.handle_input(now, &f);
         }
         while ac.poll_event().is_some() {}
-        while ac.poll_transmit().is_some() {}
+        while ac.poll_transmit(now).is_some() {}
     }
     let elapsed = start.elapsed();
     let rss_after = rss();

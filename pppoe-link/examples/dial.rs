@@ -3,10 +3,10 @@
 
 use std::net::Ipv4Addr;
 
-use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment};
+use ppp_proto::{Ipv4Assignment, PppConfig, PppEvent};
 use pppoe_link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent};
 use pppoe_proto::wire::EthernetAddress;
-use pppoe_proto::{AcConfig, ClientConfig};
+use pppoe_proto::{PppoeAcConfig, PppoeClientConfig};
 use proto_core::{Instant, SeededRng};
 
 fn main() {
@@ -15,7 +15,7 @@ fn main() {
     let home_mac = EthernetAddress([0x02, 0xc1, 0, 0, 0, 1]);
     let ac_ppp = PppConfig::authenticator(b"ac", Ipv4Addr::new(192, 0, 2, 1));
     let mut ac = AcLink::new(
-        AcConfig::new(ac_mac, b"ac"),
+        PppoeAcConfig::new(ac_mac, b"ac"),
         ac_ppp,
         SeededRng::from_u64(1),
         now,
@@ -23,7 +23,7 @@ fn main() {
     .unwrap();
     let home_ppp = PppConfig::peer(b"alice", b"secret");
     let mut home = ClientLink::new(
-        ClientConfig::new(home_mac),
+        PppoeClientConfig::new(home_mac),
         home_ppp,
         SeededRng::from_u64(2),
         now,
@@ -34,13 +34,13 @@ fn main() {
     for _ in 0..100 {
         let mut moved = false;
         // Home router -> AC.
-        while let Some(frame) = home.poll_transmit() {
-            let _ = ac.handle_frame(now, &frame);
+        while let Some(frame) = home.poll_transmit(now) {
+            let _ = ac.handle_input(now, &frame);
             moved = true;
         }
         // AC -> home router; the AC's application checks the password.
-        while let Some(frame) = ac.poll_transmit() {
-            let _ = home.handle_frame(now, &frame);
+        while let Some(frame) = ac.poll_transmit(now) {
+            let _ = home.handle_input(now, &frame);
             moved = true;
         }
         while let Some(event) = ac.poll_event() {

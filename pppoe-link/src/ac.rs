@@ -8,21 +8,21 @@ use alloc::vec::Vec;
 use core::cmp::Reverse;
 use core::ops::Range;
 
-use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment, Session};
+use ppp_proto::{Ipv4Assignment, PppConfig, PppEvent, PppSession};
 use pppoe_proto::ac::RequestId;
-use pppoe_proto::{Ac, AcConfig, AcEvent, SessionFramer};
+use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeAcEvent, SessionFramer};
 use proto_core::{Instant, SeededRng};
 
 use crate::{
-    ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkCounters, LinkError, PPP_IPV4, PPP_IPV6, encapsulate,
-    ethertype,
+    ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkCounters, LinkDropped, LinkError, PPP_IPV4, PPP_IPV6,
+    encapsulate, ethertype,
 };
 
 /// What the concentrator reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AcLinkEvent {
     /// From PPPoE discovery (SessionUp, SessionDown, Refused).
-    Pppoe(AcEvent),
+    Pppoe(PppoeAcEvent),
     /// From one session's PPP machine. `AuthRequest` waits for
     /// [`AcLink::accept`] or [`AcLink::reject`].
     Ppp {
@@ -41,10 +41,10 @@ pub enum AcLinkEvent {
 /// [`handle_timeout`](Self::handle_timeout) walks the session table.
 #[derive(Debug)]
 pub struct AcLink {
-    ac: Ac,
+    ac: PppoeAc,
     /// Boxed: B-tree nodes hold up to 11 entries, mostly part-empty; inline
     /// sessions (about 700 bytes each) would waste that space per node.
-    sessions: BTreeMap<u16, Box<(Session, SessionFramer)>>,
+    sessions: BTreeMap<u16, Box<(PppSession, SessionFramer)>>,
     /// Each session's current deadline; the heap entry that matches it is
     /// live, any other entry for the session is stale and skipped.
     deadlines: BTreeMap<u16, Instant>,
@@ -59,12 +59,12 @@ pub struct AcLink {
 impl AcLink {
     /// `ppp` is the authenticator configuration every session starts from.
     pub fn new(
-        ac: AcConfig,
+        ac: PppoeAcConfig,
         ppp: PppConfig,
         mut rng: SeededRng,
         now: Instant,
     ) -> Result<Self, LinkError> {
-        let ac = Ac::new(ac, rng.fork(), now).map_err(LinkError::Pppoe)?;
+        let ac = PppoeAc::new(ac, rng.fork(), now).map_err(LinkError::PppoeConfig)?;
         Ok(AcLink {
             ac,
             sessions: BTreeMap::new(),
@@ -80,35 +80,35 @@ impl AcLink {
 
     /// One received Ethernet frame. `Ok(Some((session_id, range)))` is an
     /// IP packet (`frame[range]` = PPP protocol + packet) for the data path.
-    pub fn handle_frame(
+    pub fn handle_input(
         &mut self,
         now: Instant,
         frame: &[u8],
-    ) -> Result<Option<(u16, Range<usize>)>, LinkError> {
+    ) -> Result<Option<(u16, Range<usize>)>, LinkDropped> {
         let result = self.dispatch(now, frame);
         self.counters.count_input(&result);
         result
     }
 
-    /// [`handle_frame`](Self::handle_frame) before counting.
+    /// [`handle_input`](Self::handle_input) before counting.
     fn dispatch(
         &mut self,
         now: Instant,
         frame: &[u8],
-    ) -> Result<Option<(u16, Range<usize>)>, LinkError> {
+    ) -> Result<Option<(u16, Range<usize>)>, LinkDropped> {
         match ethertype(frame) {
             Some(ETH_P_PPP_DISC) => {
                 let result = self
                     .ac
                     .handle_input(now, frame)
                     .map(|()| None)
-                    .map_err(LinkError::Pppoe);
+                    .map_err(LinkDropped::Pppoe);
                 self.pump_ac(now);
                 result
             }
             Some(ETH_P_PPP_SES) => {
                 let id = pppoe_proto::session::peek(frame)
-                    .map_err(LinkError::Pppoe)?
+                    .map_err(|e| LinkDropped::Pppoe(e.into()))?
                     .session_id;
                 let Some((session, framer)) = self.sessions.get_mut(&id).map(|e| &mut **e) else {
                     return self.unknown_session(now, frame);
@@ -117,8 +117,10 @@ impl AcLink {
                     Ok(r) => r,
                     // The id is in use, by another host: this one's
                     // session is stale.
-                    Err(pppoe_proto::Error::WrongPeer) => return self.unknown_session(now, frame),
-                    Err(e) => return Err(LinkError::Pppoe(e)),
+                    Err(pppoe_proto::PppoeDropped::WrongPeer) => {
+                        return self.unknown_session(now, frame);
+                    }
+                    Err(e) => return Err(LinkDropped::Pppoe(e)),
                 };
                 let ppp_frame = &frame[range.clone()];
                 let result = match ppp_frame {
@@ -126,16 +128,16 @@ impl AcLink {
                         Ok(Some((id, range)))
                     }
                     _ => session
-                        .handle_input(now, ppp_frame, &mut self.rng)
+                        .handle_input(now, ppp_frame)
                         .map(|()| None)
-                        .map_err(LinkError::Ppp),
+                        .map_err(LinkDropped::Ppp),
                 };
                 // Only this session can have output: draining every session
                 // here would make each frame cost O(sessions).
                 self.pump_session(now, id);
                 result
             }
-            _ => Err(LinkError::NotPppoe),
+            _ => Err(LinkDropped::NotPppoe),
         }
     }
 
@@ -160,7 +162,7 @@ impl AcLink {
         }
         for id in due {
             if let Some((s, _)) = self.sessions.get_mut(&id).map(|e| &mut **e) {
-                s.handle_timeout(now, &mut self.rng);
+                s.handle_timeout(now);
             }
             self.pump_session(now, id);
         }
@@ -169,7 +171,10 @@ impl AcLink {
     /// Admits a pending PPPoE `SessionRequest` (manual admission): PADS
     /// with a session id, whose PPP session then starts.
     pub fn admit(&mut self, now: Instant, request: RequestId) -> Result<u16, LinkError> {
-        let r = self.ac.accept(now, request).map_err(LinkError::Pppoe);
+        let r = self
+            .ac
+            .accept(now, request)
+            .map_err(LinkError::PppoeCommand);
         self.pump_ac(now);
         r
     }
@@ -184,7 +189,7 @@ impl AcLink {
         let r = self
             .ac
             .refuse(now, request, message)
-            .map_err(LinkError::Pppoe);
+            .map_err(LinkError::PppoeCommand);
         self.pump_ac(now);
         r
     }
@@ -206,9 +211,7 @@ impl AcLink {
         if let Some(a) = ipv4 {
             s.set_ipv4_assignment(a);
         }
-        let r = s
-            .accept(now, &mut self.rng, message)
-            .map_err(LinkError::Ppp);
+        let r = s.accept(now, message).map_err(LinkError::PppCommand);
         self.pump_session(now, session_id);
         r
     }
@@ -225,9 +228,7 @@ impl AcLink {
             .get_mut(&session_id)
             .map(|e| &mut **e)
             .ok_or(LinkError::NoSession)?;
-        let r = s
-            .reject(now, &mut self.rng, message)
-            .map_err(LinkError::Ppp);
+        let r = s.reject(now, message).map_err(LinkError::PppCommand);
         self.pump_session(now, session_id);
         r
     }
@@ -238,7 +239,7 @@ impl AcLink {
     }
 
     /// Ends a session like [`close`](Self::close), the Terminate-Request
-    /// saying `why` ("Session timeout", "Administrative reset").
+    /// saying `why` ("PppSession timeout", "Administrative reset").
     pub fn close_because(
         &mut self,
         now: Instant,
@@ -250,7 +251,7 @@ impl AcLink {
             .get_mut(&session_id)
             .map(|e| &mut **e)
             .ok_or(LinkError::NoSession)?;
-        s.close_because(now, &mut self.rng, why);
+        s.close_because(now, why);
         self.pump_session(now, session_id);
         Ok(())
     }
@@ -271,9 +272,10 @@ impl AcLink {
         encapsulate(framer, protocol, packet, buf)
     }
 
-    /// The next Ethernet frame to send.
+    /// The next Ethernet frame to send. `now` is the shape every machine
+    /// shares: the frames were queued by the calls that produced them.
     #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+    pub fn poll_transmit(&mut self, _now: Instant) -> Option<Vec<u8>> {
         let frame = self.tx.pop_front()?;
         self.counters.frames_transmitted += 1;
         Some(frame)
@@ -307,7 +309,7 @@ impl AcLink {
     }
 
     /// One session's PPP machine.
-    pub fn session(&self, session_id: u16) -> Option<&Session> {
+    pub fn session(&self, session_id: u16) -> Option<&PppSession> {
         self.sessions.get(&session_id).map(|e| &e.0)
     }
 
@@ -341,7 +343,7 @@ impl AcLink {
         let Some((s, framer)) = self.sessions.get_mut(&id).map(|e| &mut **e) else {
             return;
         };
-        while let Some(t) = s.poll_transmit() {
+        while let Some(t) = s.poll_transmit(now) {
             let mut buf = vec![0u8; framer.header_len() + t.payload.len()];
             buf[framer.header_len()..].copy_from_slice(&t.payload);
             // A control frame over the MTU would be our bug, not the
@@ -378,27 +380,27 @@ impl AcLink {
         &mut self,
         now: Instant,
         frame: &[u8],
-    ) -> Result<Option<(u16, Range<usize>)>, LinkError> {
+    ) -> Result<Option<(u16, Range<usize>)>, LinkDropped> {
         let _ = self.ac.handle_unknown_session(now, frame);
-        while let Some(t) = self.ac.poll_transmit() {
+        while let Some(t) = self.ac.poll_transmit(now) {
             self.tx.push_back(t.payload);
         }
-        Err(LinkError::NoSession)
+        Err(LinkDropped::NoSession)
     }
 
     /// A PPPoE session ended (PADT from the host, or replaced by a new
     /// session from the same MAC): its PPP session is over without
     /// Terminate. The PPPoE event is reported first, so the application
     /// learns why before PPP's `Down { LowerDown }`.
-    fn pppoe_session_down(&mut self, now: Instant, e: AcEvent) {
-        let AcEvent::SessionDown { session_id, .. } = e else {
+    fn pppoe_session_down(&mut self, now: Instant, e: PppoeAcEvent) {
+        let PppoeAcEvent::SessionDown { session_id, .. } = e else {
             return;
         };
         self.events.push_back(AcLinkEvent::Pppoe(e));
         if let Some(entry) = self.sessions.remove(&session_id) {
             let (mut s, mut framer) = *entry;
             self.deadlines.remove(&session_id);
-            s.lower_down(now, &mut self.rng);
+            s.lower_down(now);
             while let Some(event) = s.poll_event() {
                 // Every PPP event leaves through `apply_link_up`, so no
                 // path reports a LinkUp above what PPPoE carries.
@@ -413,35 +415,35 @@ impl AcLink {
     /// Drains the PPPoE AC, starting a PPP session for each new PPPoE
     /// session and ending the PPP session of each PADT.
     fn pump_ac(&mut self, now: Instant) {
-        while let Some(t) = self.ac.poll_transmit() {
+        while let Some(t) = self.ac.poll_transmit(now) {
             self.tx.push_back(t.payload);
         }
         while let Some(e) = self.ac.poll_event() {
             let mut opened = None;
             match &e {
-                AcEvent::SessionUp { session_id, .. } => {
+                PppoeAcEvent::SessionUp { session_id, .. } => {
                     if let Some(framer) = self.ac.session_framer(*session_id) {
                         let config = crate::session_config(&self.ppp_config, &framer);
-                        let mut s = Session::new(config, now);
-                        s.open(now, &mut self.rng);
+                        let mut s = PppSession::new(config, self.rng.fork(), now);
+                        s.open(now);
                         self.sessions.insert(*session_id, Box::new((s, framer)));
                         opened = Some(*session_id);
                     }
                 }
-                AcEvent::SessionDown { .. } => {
+                PppoeAcEvent::SessionDown { .. } => {
                     self.pppoe_session_down(now, e);
                     continue;
                 }
                 // Manual admission: the application answers with `admit`
                 // or `refuse`.
-                AcEvent::SessionRequest { .. } | AcEvent::Refused { .. } => {}
+                PppoeAcEvent::SessionRequest { .. } | PppoeAcEvent::Refused { .. } => {}
             }
             self.events.push_back(AcLinkEvent::Pppoe(e));
             if let Some(id) = opened {
                 self.pump_session(now, id);
             }
         }
-        while let Some(t) = self.ac.poll_transmit() {
+        while let Some(t) = self.ac.poll_transmit(now) {
             self.tx.push_back(t.payload);
         }
     }

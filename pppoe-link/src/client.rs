@@ -6,20 +6,20 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::ops::Range;
 
-use ppp_proto::{Config as PppConfig, Event as PppEvent, Session};
-use pppoe_proto::{Client, ClientConfig, ClientEvent, SessionFramer};
+use ppp_proto::{PppConfig, PppEvent, PppSession};
+use pppoe_proto::{PppoeClient, PppoeClientConfig, PppoeClientEvent, SessionFramer};
 use proto_core::{Instant, SeededRng};
 
 use crate::{
-    ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkCounters, LinkError, PPP_IPV4, PPP_IPV6, encapsulate,
-    ethertype,
+    ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkCounters, LinkDropped, LinkError, PPP_IPV4, PPP_IPV6,
+    encapsulate, ethertype,
 };
 
 /// What the link reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientLinkEvent {
     /// From PPPoE discovery (SessionUp, SessionDown, DiscoveryFailed).
-    Pppoe(ClientEvent),
+    Pppoe(PppoeClientEvent),
     /// From the PPP session (LinkUp, AuthSucceeded, Ipv4Up, Ipv6Up, Down...).
     Ppp(PppEvent),
 }
@@ -30,8 +30,8 @@ pub enum ClientLinkEvent {
 /// [`poll_timeout`](Self::poll_timeout).
 #[derive(Debug)]
 pub struct ClientLink {
-    pppoe: Client,
-    ppp: Option<(Session, SessionFramer)>,
+    pppoe: PppoeClient,
+    ppp: Option<(PppSession, SessionFramer)>,
     ppp_config: PppConfig,
     rng: SeededRng,
     tx: VecDeque<Vec<u8>>,
@@ -42,12 +42,12 @@ pub struct ClientLink {
 impl ClientLink {
     /// Starts discovery at once.
     pub fn new(
-        pppoe: ClientConfig,
+        pppoe: PppoeClientConfig,
         ppp: PppConfig,
         mut rng: SeededRng,
         now: Instant,
     ) -> Result<Self, LinkError> {
-        let pppoe = Client::new(pppoe, rng.fork(), now).map_err(LinkError::Pppoe)?;
+        let pppoe = PppoeClient::new(pppoe, rng.fork(), now).map_err(LinkError::PppoeConfig)?;
         let mut link = ClientLink {
             pppoe,
             ppp: None,
@@ -64,41 +64,45 @@ impl ClientLink {
     /// One received Ethernet frame. `Ok(Some(range))` is an IP packet of the
     /// session (`frame[range]` holds PPP protocol + packet) for the data
     /// path; `Ok(None)` was control traffic, consumed.
-    pub fn handle_frame(
+    pub fn handle_input(
         &mut self,
         now: Instant,
         frame: &[u8],
-    ) -> Result<Option<Range<usize>>, LinkError> {
+    ) -> Result<Option<Range<usize>>, LinkDropped> {
         let result = self.dispatch(now, frame);
         self.counters.count_input(&result);
         result
     }
 
-    /// [`handle_frame`](Self::handle_frame) before counting.
-    fn dispatch(&mut self, now: Instant, frame: &[u8]) -> Result<Option<Range<usize>>, LinkError> {
+    /// [`handle_input`](Self::handle_input) before counting.
+    fn dispatch(
+        &mut self,
+        now: Instant,
+        frame: &[u8],
+    ) -> Result<Option<Range<usize>>, LinkDropped> {
         let result = match ethertype(frame) {
             Some(ETH_P_PPP_DISC) => self
                 .pppoe
                 .handle_input(now, frame)
                 .map(|()| None)
-                .map_err(LinkError::Pppoe),
+                .map_err(LinkDropped::Pppoe),
             Some(ETH_P_PPP_SES) => {
                 let Some((session, framer)) = &mut self.ppp else {
-                    return Err(LinkError::NoSession);
+                    return Err(LinkDropped::NoSession);
                 };
-                let range = framer.decapsulate(frame).map_err(LinkError::Pppoe)?;
+                let range = framer.decapsulate(frame).map_err(LinkDropped::Pppoe)?;
                 let ppp_frame = &frame[range.clone()];
                 match ppp_frame {
                     [a, b, ..] if matches!(u16::from_be_bytes([*a, *b]), PPP_IPV4 | PPP_IPV6) => {
                         Ok(Some(range))
                     }
                     _ => session
-                        .handle_input(now, ppp_frame, &mut self.rng)
+                        .handle_input(now, ppp_frame)
                         .map(|()| None)
-                        .map_err(LinkError::Ppp),
+                        .map_err(LinkDropped::Ppp),
                 }
             }
-            _ => Err(LinkError::NotPppoe),
+            _ => Err(LinkDropped::NotPppoe),
         };
         self.pump(now);
         result
@@ -108,7 +112,7 @@ impl ClientLink {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.pppoe.handle_timeout(now);
         if let Some((s, _)) = &mut self.ppp {
-            s.handle_timeout(now, &mut self.rng);
+            s.handle_timeout(now);
         }
         self.pump(now);
     }
@@ -117,7 +121,7 @@ impl ClientLink {
     /// while still in discovery).
     pub fn close(&mut self, now: Instant) {
         match &mut self.ppp {
-            Some((s, _)) => s.close(now, &mut self.rng),
+            Some((s, _)) => s.close(now),
             None => {
                 let _ = self.pppoe.close(now);
             }
@@ -137,9 +141,10 @@ impl ClientLink {
         encapsulate(framer, protocol, packet, buf)
     }
 
-    /// The next Ethernet frame to send.
+    /// The next Ethernet frame to send. `now` is the shape every machine
+    /// shares: the frames were queued by the calls that produced them.
     #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+    pub fn poll_transmit(&mut self, _now: Instant) -> Option<Vec<u8>> {
         let frame = self.tx.pop_front()?;
         self.counters.frames_transmitted += 1;
         Some(frame)
@@ -164,12 +169,12 @@ impl ClientLink {
     }
 
     /// The PPP session, once discovery has succeeded.
-    pub fn session(&self) -> Option<&Session> {
+    pub fn session(&self) -> Option<&PppSession> {
         self.ppp.as_ref().map(|(s, _)| s)
     }
 
     /// The PPPoE client.
-    pub fn pppoe(&self) -> &Client {
+    pub fn pppoe(&self) -> &PppoeClient {
         &self.pppoe
     }
 
@@ -178,32 +183,32 @@ impl ClientLink {
     fn pump(&mut self, now: Instant) {
         loop {
             let mut progressed = false;
-            while let Some(t) = self.pppoe.poll_transmit() {
+            while let Some(t) = self.pppoe.poll_transmit(now) {
                 self.tx.push_back(t.payload);
                 progressed = true;
             }
             while let Some(e) = self.pppoe.poll_event() {
                 match &e {
-                    ClientEvent::SessionUp { .. } => {
+                    PppoeClientEvent::SessionUp { .. } => {
                         if let Some(framer) = self.pppoe.session_framer() {
                             let config = crate::session_config(&self.ppp_config, &framer);
-                            let mut s = Session::new(config, now);
-                            s.open(now, &mut self.rng);
+                            let mut s = PppSession::new(config, self.rng.fork(), now);
+                            s.open(now);
                             self.ppp = Some((s, framer));
                         }
                     }
-                    ClientEvent::SessionDown { .. } => {
+                    PppoeClientEvent::SessionDown { .. } => {
                         if let Some((s, _)) = &mut self.ppp {
-                            s.lower_down(now, &mut self.rng);
+                            s.lower_down(now);
                         }
                     }
-                    ClientEvent::DiscoveryFailed { .. } => {}
+                    PppoeClientEvent::DiscoveryFailed { .. } => {}
                 }
                 self.events.push_back(ClientLinkEvent::Pppoe(e));
                 progressed = true;
             }
             if let Some((s, framer)) = &mut self.ppp {
-                while let Some(t) = s.poll_transmit() {
+                while let Some(t) = s.poll_transmit(now) {
                     let mut buf = vec![0u8; framer.header_len() + t.payload.len()];
                     buf[framer.header_len()..].copy_from_slice(&t.payload);
                     // A control frame longer than the MTU is a bug of ours,

@@ -31,26 +31,31 @@
 //! Not implemented: QinQ (802.1ad, two tags; `pppoe-proto` frames at most
 //! one tag), PPP over anything but PPPoE.
 //!
-//! # The machines
+//! # The machine shape
 //!
 //! Neither machine reads a clock, a random source or a socket: time comes in
 //! as [`proto_core::Instant`], randomness from the [`proto_core::SeededRng`]
-//! each machine owns (forked for its PPPoE machine). The shape:
+//! each machine owns (forked for its PPPoE machine and for each PPP
+//! session). They follow the shape every machine of the workspace shares
+//! (`proto_core`'s crate docs hold the reference text), with one
+//! difference: `handle_input` hands a session's IP packet back, so it
+//! returns `Result<Option<..>, LinkDropped>`:
 //!
 //! - `new(pppoe_config, ppp_config, rng, now)`; configuration errors are
-//!   returned at once ([`LinkError::Pppoe`]);
-//! - `handle_frame(now, frame)` for each received Ethernet frame: control
+//!   returned at once ([`LinkError::PppoeConfig`]);
+//! - `handle_input(now, frame)` for each received Ethernet frame: control
 //!   traffic is consumed (`Ok(None)`), a session's IP packet is handed back
 //!   as a range of the frame (`Ok(Some(..))`), anything refused is an `Err`
-//!   ([`LinkError`]) saying why; every frame is counted once by outcome in
+//!   ([`LinkDropped`], small and `Copy`) saying why; every frame is counted once by outcome in
 //!   `counters()` ([`LinkCounters`]), and the PPPoE and PPP machines keep
 //!   their finer drop counts;
 //! - `handle_timeout(now)` once `poll_timeout()` has passed (harmless when
 //!   early or repeated);
 //! - commands (`close`, and on the AC `admit`, `refuse`, `accept`,
-//!   `reject`, `close_because`);
-//! - outputs: after each `handle_*` call or command, drain `poll_transmit`
-//!   (complete Ethernet frames) then `poll_event` until each returns `None`,
+//!   `reject`, `close_because`), refused at once with a [`LinkError`];
+//! - outputs: after each `handle_*` call or command, drain
+//!   `poll_transmit(now)` (complete Ethernet frames) then `poll_event` until
+//!   each returns `None`,
 //!   and read `poll_timeout` last.
 //!
 //! `encapsulate_data` frames an IP packet of an established session for
@@ -64,33 +69,33 @@
 //! ```
 //! use std::net::Ipv4Addr;
 //!
-//! use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment};
+//! use ppp_proto::{PppConfig, PppEvent, Ipv4Assignment};
 //! use pppoe_link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent};
 //! use pppoe_proto::wire::EthernetAddress;
-//! use pppoe_proto::{AcConfig, ClientConfig};
+//! use pppoe_proto::{PppoeAcConfig, PppoeClientConfig};
 //! use proto_core::{Instant, SeededRng};
 //!
 //! let mut now = Instant::ZERO;
 //! let ac_mac = EthernetAddress([0x02, 0xac, 0, 0, 0, 1]);
 //! let home_mac = EthernetAddress([0x02, 0xc1, 0, 0, 0, 1]);
 //! let ac_ppp = PppConfig::authenticator(b"ac", Ipv4Addr::new(192, 0, 2, 1));
-//! let mut ac = AcLink::new(AcConfig::new(ac_mac, b"ac"), ac_ppp, SeededRng::from_u64(1), now)
+//! let mut ac = AcLink::new(PppoeAcConfig::new(ac_mac, b"ac"), ac_ppp, SeededRng::from_u64(1), now)
 //!     .unwrap();
 //! let home_ppp = PppConfig::peer(b"alice", b"secret");
-//! let mut home = ClientLink::new(ClientConfig::new(home_mac), home_ppp, SeededRng::from_u64(2), now)
+//! let mut home = ClientLink::new(PppoeClientConfig::new(home_mac), home_ppp, SeededRng::from_u64(2), now)
 //!     .unwrap();
 //!
 //! let mut address = None;
 //! for _ in 0..100 {
 //!     let mut moved = false;
 //!     // Home router -> AC.
-//!     while let Some(frame) = home.poll_transmit() {
-//!         let _ = ac.handle_frame(now, &frame);
+//!     while let Some(frame) = home.poll_transmit(now) {
+//!         let _ = ac.handle_input(now, &frame);
 //!         moved = true;
 //!     }
 //!     // AC -> home router; the AC's application checks the password.
-//!     while let Some(frame) = ac.poll_transmit() {
-//!         let _ = home.handle_frame(now, &frame);
+//!     while let Some(frame) = ac.poll_transmit(now) {
+//!         let _ = home.handle_input(now, &frame);
 //!         moved = true;
 //!     }
 //!     while let Some(event) = ac.poll_event() {
@@ -134,7 +139,7 @@ mod client;
 pub use ac::{AcLink, AcLinkEvent};
 pub use client::{ClientLink, ClientLinkEvent};
 
-use ppp_proto::{Config as PppConfig, Event as PppEvent};
+use ppp_proto::{PppConfig, PppEvent};
 use pppoe_proto::SessionFramer;
 
 /// PPPoE Discovery ethertype.
@@ -153,7 +158,7 @@ pub const PPP_IPV6: u16 = 0x0057;
 /// their own, finer drop counts (`pppoe()`, `session()`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LinkCounters {
-    /// Frames given to `handle_frame`.
+    /// Frames given to `handle_input`.
     pub frames_received: u64,
     /// Frames taken by `poll_transmit`.
     pub frames_transmitted: u64,
@@ -161,52 +166,83 @@ pub struct LinkCounters {
     pub control_received: u64,
     /// IPv4/IPv6 packets handed to the data path.
     pub data_received: u64,
-    /// Dropped: refused by PPPoE ([`LinkError::Pppoe`]).
+    /// Dropped: refused by PPPoE ([`LinkDropped::Pppoe`]).
     pub pppoe_dropped: u64,
-    /// Dropped: refused by PPP ([`LinkError::Ppp`]).
+    /// Dropped: refused by PPP ([`LinkDropped::Ppp`]).
     pub ppp_dropped: u64,
-    /// Dropped: a session frame of no session ([`LinkError::NoSession`]).
+    /// Dropped: a session frame of no session ([`LinkDropped::NoSession`]).
     pub no_session: u64,
-    /// Dropped: not PPPoE at all ([`LinkError::NotPppoe`]).
+    /// Dropped: not PPPoE at all ([`LinkDropped::NotPppoe`]).
     pub not_pppoe: u64,
 }
 
 impl LinkCounters {
-    /// Counts one received frame by what `handle_frame` made of it.
-    fn count_input<T>(&mut self, result: &Result<Option<T>, LinkError>) {
+    /// Counts one received frame by what `handle_input` made of it.
+    fn count_input<T>(&mut self, result: &Result<Option<T>, LinkDropped>) {
         self.frames_received += 1;
         let counter = match result {
             Ok(None) => &mut self.control_received,
             Ok(Some(_)) => &mut self.data_received,
-            Err(LinkError::Pppoe(_)) => &mut self.pppoe_dropped,
-            Err(LinkError::Ppp(_)) => &mut self.ppp_dropped,
-            Err(LinkError::NoSession) => &mut self.no_session,
-            Err(LinkError::NotPppoe) => &mut self.not_pppoe,
+            Err(LinkDropped::Pppoe(_)) => &mut self.pppoe_dropped,
+            Err(LinkDropped::Ppp(_)) => &mut self.ppp_dropped,
+            Err(LinkDropped::NoSession) => &mut self.no_session,
+            Err(LinkDropped::NotPppoe) => &mut self.not_pppoe,
         };
         *counter += 1;
     }
 }
 
-/// Why a frame was not taken, or a command could not run.
+/// Why a link's `handle_input` dropped a received frame: small and `Copy`,
+/// counted per reason in [`LinkCounters`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkError {
-    /// PPPoE refused the frame (see the machine's drop counters).
-    Pppoe(pppoe_proto::Error),
-    /// PPP refused the frame.
-    Ppp(ppp_proto::Error),
+pub enum LinkDropped {
+    /// PPPoE dropped the frame (see the PPPoE machine's counters).
+    Pppoe(pppoe_proto::PppoeDropped),
+    /// PPP dropped the frame (see the session's counters).
+    Ppp(ppp_proto::PppDropped),
     /// A session frame while no session exists.
     NoSession,
     /// Not a PPPoE frame at all.
     NotPppoe,
 }
 
+impl core::fmt::Display for LinkDropped {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            LinkDropped::Pppoe(e) => write!(f, "PPPoE: dropped: {e}"),
+            LinkDropped::Ppp(e) => write!(f, "PPP: dropped: {e}"),
+            LinkDropped::NoSession => f.write_str("no PPPoE session"),
+            LinkDropped::NotPppoe => f.write_str("not a PPPoE frame"),
+        }
+    }
+}
+
+impl core::error::Error for LinkDropped {}
+
+/// Why a command, a constructor or `encapsulate_data` could not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkError {
+    /// Framing an outgoing packet failed (buffer too small, over the MTU).
+    PppoeWire(pppoe_proto::PppoeWireError),
+    /// The PPPoE machine refused a command.
+    PppoeCommand(pppoe_proto::PppoeCommandError),
+    /// The PPPoE configuration is invalid (`new`).
+    PppoeConfig(pppoe_proto::PppoeConfigError),
+    /// The PPP session refused a command (e.g. a verdict with no pending
+    /// authentication request).
+    PppCommand(ppp_proto::PppCommandError),
+    /// No such session (or none yet).
+    NoSession,
+}
+
 impl core::fmt::Display for LinkError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            LinkError::Pppoe(e) => write!(f, "PPPoE: {e}"),
-            LinkError::Ppp(e) => write!(f, "PPP: {e}"),
+            LinkError::PppoeWire(e) => write!(f, "PPPoE: {e}"),
+            LinkError::PppoeCommand(e) => write!(f, "PPPoE: {e}"),
+            LinkError::PppoeConfig(e) => write!(f, "PPPoE configuration: {e}"),
+            LinkError::PppCommand(e) => write!(f, "PPP: {e}"),
             LinkError::NoSession => f.write_str("no PPPoE session"),
-            LinkError::NotPppoe => f.write_str("not a PPPoE frame"),
         }
     }
 }
@@ -271,13 +307,15 @@ fn encapsulate(
     let h = framer.header_len();
     let ppp_len = 2 + packet.len();
     let available = buf.len();
-    let dst = buf.get_mut(h..h + ppp_len).ok_or(LinkError::Pppoe(
-        pppoe_proto::Error::BufferTooSmall {
+    let dst = buf.get_mut(h..h + ppp_len).ok_or(LinkError::PppoeWire(
+        pppoe_proto::PppoeWireError::BufferTooShort {
             needed: h + ppp_len,
             available,
         },
     ))?;
     dst[..2].copy_from_slice(&protocol.to_be_bytes());
     dst[2..].copy_from_slice(packet);
-    framer.encapsulate(buf, ppp_len).map_err(LinkError::Pppoe)
+    framer
+        .encapsulate(buf, ppp_len)
+        .map_err(LinkError::PppoeWire)
 }

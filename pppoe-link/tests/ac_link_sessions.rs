@@ -8,11 +8,11 @@
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
-use ppp_proto::{Config as PppConfig, DownReason, Event as PppEvent, Ipv4Assignment};
-use pppoe_link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent, LinkError, PPP_IPV4};
-use pppoe_proto::ac::AcDownReason;
+use ppp_proto::{Ipv4Assignment, PppConfig, PppDownReason, PppEvent};
+use pppoe_link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent, LinkDropped, PPP_IPV4};
+use pppoe_proto::ac::PppoeAcDownReason;
 use pppoe_proto::wire::{Code, DiscoveryFrame, EthernetAddress};
-use pppoe_proto::{AcConfig, AcEvent, ClientConfig, ClientEvent};
+use pppoe_proto::{PppoeAcConfig, PppoeAcEvent, PppoeClientConfig, PppoeClientEvent};
 use proto_core::{Duration, Instant, SeededRng};
 
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0xac, 0, 0, 0, 1]);
@@ -21,14 +21,20 @@ fn mac(i: u8) -> EthernetAddress {
     EthernetAddress([0x02, 0xc1, 0, 0, 0, i])
 }
 
-fn ac_link(config: AcConfig, now: Instant, seed: u64) -> AcLink {
+fn ac_link(config: PppoeAcConfig, now: Instant, seed: u64) -> AcLink {
     let ppp = PppConfig::authenticator(b"sim-ac", Ipv4Addr::new(192, 0, 2, 1));
     AcLink::new(config, ppp, SeededRng::from_u64(seed), now).unwrap()
 }
 
 fn client(m: EthernetAddress, now: Instant, seed: u64) -> ClientLink {
     let ppp = PppConfig::peer(b"user", b"secret");
-    ClientLink::new(ClientConfig::new(m), ppp, SeededRng::from_u64(seed), now).unwrap()
+    ClientLink::new(
+        PppoeClientConfig::new(m),
+        ppp,
+        SeededRng::from_u64(seed),
+        now,
+    )
+    .unwrap()
 }
 
 /// Node 0 is the AC, node i + 1 is client i.
@@ -46,7 +52,7 @@ struct Segment {
 }
 
 impl Segment {
-    fn new(config: AcConfig, macs: &[EthernetAddress]) -> Segment {
+    fn new(config: PppoeAcConfig, macs: &[EthernetAddress]) -> Segment {
         let now = Instant::ZERO;
         let mut s = Segment {
             ac: ac_link(config, now, 1),
@@ -92,7 +98,7 @@ impl Segment {
     fn drain(&mut self) {
         loop {
             let mut progressed = false;
-            while let Some(f) = self.ac.poll_transmit() {
+            while let Some(f) = self.ac.poll_transmit(self.now) {
                 self.send(0, f);
                 progressed = true;
             }
@@ -116,7 +122,7 @@ impl Segment {
                 progressed = true;
             }
             for i in 0..self.clients.len() {
-                while let Some(f) = self.clients[i].poll_transmit() {
+                while let Some(f) = self.clients[i].poll_transmit(self.now) {
                     self.send(i + 1, f);
                     progressed = true;
                 }
@@ -144,9 +150,9 @@ impl Segment {
         if next_frame == Some(at) {
             let (_, (to, frame)) = self.queue.pop_first().unwrap();
             if to == 0 {
-                let _ = self.ac.handle_frame(self.now, &frame);
+                let _ = self.ac.handle_input(self.now, &frame);
             } else {
-                let _ = self.clients[to - 1].handle_frame(self.now, &frame);
+                let _ = self.clients[to - 1].handle_input(self.now, &frame);
             }
         } else {
             self.ac.handle_timeout(self.now);
@@ -190,7 +196,7 @@ impl Segment {
 
 #[test]
 fn a_client_that_crashed_dials_again_and_replaces_its_session() {
-    let mut seg = Segment::new(AcConfig::new(AC_MAC, b"sim-ac"), &[mac(1)]);
+    let mut seg = Segment::new(PppoeAcConfig::new(AC_MAC, b"sim-ac"), &[mac(1)]);
     assert!(seg.run_until(Duration::from_secs(30), |s| s.ipv4_up(0).is_some()));
     // The CPE crashes (no PADT, no LCP Terminate) and dials again at once.
     let crash = seg.now;
@@ -206,7 +212,7 @@ fn a_client_that_crashed_dials_again_and_replaces_its_session() {
         .iter()
         .map(|(_, e)| e)
         .filter(|e| match e {
-            AcLinkEvent::Pppoe(AcEvent::SessionDown { session_id, .. }) => *session_id == 1,
+            AcLinkEvent::Pppoe(PppoeAcEvent::SessionDown { session_id, .. }) => *session_id == 1,
             AcLinkEvent::Ppp { session_id, event } => {
                 *session_id == 1 && matches!(event, PppEvent::Down { .. })
             }
@@ -217,13 +223,13 @@ fn a_client_that_crashed_dials_again_and_replaces_its_session() {
         matches!(
             old[..],
             [
-                AcLinkEvent::Pppoe(AcEvent::SessionDown {
-                    reason: AcDownReason::Replaced,
+                AcLinkEvent::Pppoe(PppoeAcEvent::SessionDown {
+                    reason: PppoeAcDownReason::Replaced,
                     ..
                 }),
                 AcLinkEvent::Ppp {
                     event: PppEvent::Down {
-                        reason: DownReason::LowerDown
+                        reason: PppDownReason::LowerDown
                     },
                     ..
                 }
@@ -242,7 +248,7 @@ fn a_client_that_crashed_dials_again_and_replaces_its_session() {
 
 #[test]
 fn with_a_limit_of_two_two_sessions_of_one_mac_coexist() {
-    let mut config = AcConfig::new(AC_MAC, b"sim-ac");
+    let mut config = PppoeAcConfig::new(AC_MAC, b"sim-ac");
     config.max_sessions_per_mac = 2;
     let mut seg = Segment::new(config, &[mac(1), mac(1)]);
     assert!(
@@ -263,19 +269,22 @@ fn send_data(seg: &mut Segment, i: usize) {
 
 #[test]
 fn after_an_ac_restart_a_stale_session_gets_a_padt_and_redials() {
-    let mut seg = Segment::new(AcConfig::new(AC_MAC, b"sim-ac"), &[mac(1), mac(2)]);
+    let mut seg = Segment::new(PppoeAcConfig::new(AC_MAC, b"sim-ac"), &[mac(1), mac(2)]);
     assert!(
         seg.run_until(Duration::from_secs(30), |s| s.ipv4_up(0).is_some()
             && s.ipv4_up(1).is_some())
     );
     // The AC restarts: it knows no session.
-    seg.ac = ac_link(AcConfig::new(AC_MAC, b"sim-ac"), seg.now, 2);
+    seg.ac = ac_link(PppoeAcConfig::new(AC_MAC, b"sim-ac"), seg.now, 2);
     let restart = seg.now;
     send_data(&mut seg, 0);
     let padt = seg.run_until(Duration::from_millis(50), |s| {
-        s.client_logs[0]
-            .iter()
-            .any(|(_, e)| matches!(e, ClientLinkEvent::Pppoe(ClientEvent::SessionDown { .. })))
+        s.client_logs[0].iter().any(|(_, e)| {
+            matches!(
+                e,
+                ClientLinkEvent::Pppoe(PppoeClientEvent::SessionDown { .. })
+            )
+        })
     });
     assert!(padt, "no PADT: {:?}", seg.client_logs[0]);
     assert_eq!(
@@ -318,16 +327,16 @@ fn session_frame(src: EthernetAddress, session_id: u16) -> Vec<u8> {
 
 #[test]
 fn padts_for_unknown_sessions_are_rate_limited() {
-    let config = AcConfig::new(AC_MAC, b"sim-ac");
+    let config = PppoeAcConfig::new(AC_MAC, b"sim-ac");
     let (per_mac, total) = (config.padt_rate_per_mac, config.padt_rate_total);
     let mut ac = ac_link(config, Instant::ZERO, 3);
     // One host flooding: its per-MAC bucket; 10 s of frames 100 µs apart.
     let mut padts = 0u64;
     for i in 0..100_000u64 {
         let now = Instant::from_micros(i * 100);
-        let r = ac.handle_frame(now, &session_frame(mac(1), 7));
-        assert_eq!(r, Err(LinkError::NoSession));
-        while let Some(f) = ac.poll_transmit() {
+        let r = ac.handle_input(now, &session_frame(mac(1), 7));
+        assert_eq!(r, Err(LinkDropped::NoSession));
+        while let Some(f) = ac.poll_transmit(Instant::ZERO) {
             let d = DiscoveryFrame::parse(&f).unwrap();
             assert_eq!((d.pppoe.code, d.pppoe.session_id), (Code::Padt, 7));
             assert_eq!(d.ethernet.dst, mac(1));
@@ -337,13 +346,13 @@ fn padts_for_unknown_sessions_are_rate_limited() {
     let expected = u64::from(per_mac.burst) + 9 * u64::from(per_mac.per_second);
     assert_eq!(padts, expected);
     // Many hosts at once: the overall bucket.
-    let mut ac = ac_link(AcConfig::new(AC_MAC, b"sim-ac"), Instant::ZERO, 4);
+    let mut ac = ac_link(PppoeAcConfig::new(AC_MAC, b"sim-ac"), Instant::ZERO, 4);
     let mut padts = 0u64;
     for i in 0..10_000u32 {
         let b = i.to_be_bytes();
         let m = EthernetAddress([0x02, 0x77, b[0], b[1], b[2], b[3]]);
-        let _ = ac.handle_frame(Instant::ZERO, &session_frame(m, 7));
-        padts += std::iter::from_fn(|| ac.poll_transmit()).count() as u64;
+        let _ = ac.handle_input(Instant::ZERO, &session_frame(m, 7));
+        padts += std::iter::from_fn(|| ac.poll_transmit(Instant::ZERO)).count() as u64;
     }
     assert_eq!(padts, u64::from(total.burst));
     assert_eq!(ac.session_count(), 0);

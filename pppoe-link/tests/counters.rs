@@ -4,7 +4,7 @@
 mod common;
 
 use common::{From, Pair};
-use pppoe_link::{LinkCounters, LinkError, PPP_IPV4};
+use pppoe_link::{LinkCounters, LinkDropped, PPP_IPV4};
 
 /// The frames a side sent over the wire.
 fn sent(pair: &Pair, from: From) -> u64 {
@@ -40,23 +40,23 @@ fn each_frame_counted_once_by_outcome() {
         .home
         .encapsulate_data(PPP_IPV4, &[0x45; 40], &mut buf)
         .unwrap();
-    assert!(pair.ac.handle_frame(pair.now, &buf[..n]).unwrap().is_some());
+    assert!(pair.ac.handle_input(pair.now, &buf[..n]).unwrap().is_some());
     assert_eq!(pair.ac.counters().data_received, ac.data_received + 1);
 
     // Not PPPoE: IPv4 straight on Ethernet.
     let mut ipv4 = buf;
     ipv4[12..14].copy_from_slice(&[0x08, 0x00]);
     assert_eq!(
-        pair.ac.handle_frame(pair.now, &ipv4[..n]),
-        Err(LinkError::NotPppoe)
+        pair.ac.handle_input(pair.now, &ipv4[..n]),
+        Err(LinkDropped::NotPppoe)
     );
     assert_eq!(pair.ac.counters().not_pppoe, ac.not_pppoe + 1);
 
     // A discovery frame cut short.
     let padi = &pair.frames[0].1;
     assert!(matches!(
-        pair.ac.handle_frame(pair.now, &padi[..16]),
-        Err(LinkError::Pppoe(_))
+        pair.ac.handle_input(pair.now, &padi[..16]),
+        Err(LinkDropped::Pppoe(_))
     ));
     assert_eq!(pair.ac.counters().pppoe_dropped, ac.pppoe_dropped + 1);
 
@@ -66,8 +66,8 @@ fn each_frame_counted_once_by_outcome() {
         .encapsulate_data(0xc021, &[9, 1, 0, 200, 0, 0, 0, 0], &mut buf)
         .unwrap();
     assert!(matches!(
-        pair.ac.handle_frame(pair.now, &buf[..m]),
-        Err(LinkError::Ppp(_))
+        pair.ac.handle_input(pair.now, &buf[..m]),
+        Err(LinkDropped::Ppp(_))
     ));
     assert_eq!(pair.ac.counters().ppp_dropped, ac.ppp_dropped + 1);
 
@@ -100,8 +100,8 @@ fn session_frame_before_any_session_is_no_session() {
 
     let mut fresh = Pair::new(home_pppoe, home_ppp, ac, ac_ppp);
     assert_eq!(
-        fresh.home.handle_frame(fresh.now, &data),
-        Err(LinkError::NoSession)
+        fresh.home.handle_input(fresh.now, &data),
+        Err(LinkDropped::NoSession)
     );
     assert_eq!(fresh.home.counters().no_session, 1);
     assert_eq!(fresh.home.counters().frames_received, 1);

@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
-use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment};
+use ppp_proto::{Ipv4Assignment, PppConfig, PppEvent};
 use pppoe_link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent};
 use pppoe_proto::wire::EthernetAddress;
-use pppoe_proto::{AcConfig, ClientConfig, ClientEvent};
+use pppoe_proto::{PppoeAcConfig, PppoeClientConfig, PppoeClientEvent};
 use proptest::prelude::*;
 use proto_core::{Duration, Instant, SeededRng};
 
@@ -63,12 +63,12 @@ impl Segment {
         if let ppp_proto::Role::Authenticator(a) = &mut ppp_ac.role {
             a.ipv6_ifid = Some(1);
         }
-        let mut ac_config = AcConfig::new(AC_MAC, b"sim-ac");
+        let mut ac_config = PppoeAcConfig::new(AC_MAC, b"sim-ac");
         ac_config.ppp_max_payload = ac_payload;
         let ac = AcLink::new(ac_config, ppp_ac, SeededRng::from_u64(seed), now).unwrap();
         let clients = (0..n)
             .map(|i| {
-                let mut pppoe = ClientConfig::new(client_mac(i));
+                let mut pppoe = PppoeClientConfig::new(client_mac(i));
                 pppoe.max_padi_attempts = 10;
                 pppoe.ppp_max_payload = client_payload;
                 let user = format!("user{i}");
@@ -136,7 +136,7 @@ impl Segment {
     fn drain(&mut self) {
         loop {
             let mut progressed = false;
-            while let Some(f) = self.ac.poll_transmit() {
+            while let Some(f) = self.ac.poll_transmit(self.now) {
                 self.send(0, f);
                 progressed = true;
             }
@@ -164,7 +164,7 @@ impl Segment {
                 progressed = true;
             }
             for i in 0..self.clients.len() {
-                while let Some(f) = self.clients[i].poll_transmit() {
+                while let Some(f) = self.clients[i].poll_transmit(self.now) {
                     self.send(i + 1, f);
                     progressed = true;
                 }
@@ -194,9 +194,9 @@ impl Segment {
             let (_, (to, frame)) = self.queue.pop_first().unwrap();
             // Dropped frames are counted by the machines; state is unchanged.
             if to == 0 {
-                let _ = self.ac.handle_frame(self.now, &frame);
+                let _ = self.ac.handle_input(self.now, &frame);
             } else {
-                let _ = self.clients[to - 1].handle_frame(self.now, &frame);
+                let _ = self.clients[to - 1].handle_input(self.now, &frame);
             }
         } else {
             self.ac.handle_timeout(self.now);
@@ -232,7 +232,7 @@ impl Segment {
         let failed = log.iter().any(|e| {
             matches!(
                 e,
-                ClientLinkEvent::Pppoe(ClientEvent::DiscoveryFailed { .. })
+                ClientLinkEvent::Pppoe(PppoeClientEvent::DiscoveryFailed { .. })
                     | ClientLinkEvent::Ppp(PppEvent::Down { .. })
             )
         });
@@ -384,7 +384,7 @@ fn a_wrong_password_ends_in_down_and_frees_the_ac_session() {
     }; // in order
     let mut seg = Segment::new(1, clean, 2);
     seg.clients[0] = ClientLink::new(
-        ClientConfig::new(client_mac(0)),
+        PppoeClientConfig::new(client_mac(0)),
         PppConfig::peer(b"user0", b"wrong"),
         SeededRng::from_u64(7),
         seg.now,

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{From, Pair, lcp_request_mru};
-use ppp_proto::Event as PppEvent;
+use ppp_proto::PppEvent;
 use pppoe_link::{ClientLinkEvent, PPP_IPV4};
 
 /// The MRUs each side asked for in its LCP Configure-Requests.
@@ -156,7 +156,7 @@ fn renegotiated_larger_mru_raises_the_mtu_again() {
     // A fresh Identifier (Ethernet 14 + PPPoE 6 + protocol 2 + code 1).
     request[23] = request[23].wrapping_add(100);
     let before = pair.ac_events.len();
-    pair.ac.handle_frame(pair.now, &request).unwrap();
+    pair.ac.handle_input(pair.now, &request).unwrap();
     for _ in 0..20 {
         pair.exchange();
     }

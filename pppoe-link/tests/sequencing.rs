@@ -5,9 +5,9 @@
 mod common;
 
 use common::{From, Pair, lcp_request_mru};
-use ppp_proto::{DownReason, Event as PppEvent};
+use ppp_proto::{PppDownReason, PppEvent};
 use pppoe_link::{AcLinkEvent, ClientLinkEvent};
-use pppoe_proto::{AcEvent, ClientEvent};
+use pppoe_proto::{PppoeAcEvent, PppoeClientEvent};
 
 #[test]
 fn first_lcp_requests_are_never_lost_so_no_timer_is_needed() {
@@ -27,7 +27,7 @@ fn first_lcp_requests_are_never_lost_so_no_timer_is_needed() {
     let up = pair
         .ac_events
         .iter()
-        .position(|e| matches!(e, AcLinkEvent::Pppoe(AcEvent::SessionUp { .. })));
+        .position(|e| matches!(e, AcLinkEvent::Pppoe(PppoeAcEvent::SessionUp { .. })));
     let ppp = pair
         .ac_events
         .iter()
@@ -49,10 +49,12 @@ fn hang_up_ends_ppp_then_pppoe_on_both_sides() {
         .home_events
         .iter()
         .position(|e| matches!(e, ClientLinkEvent::Ppp(PppEvent::Down { .. })));
-    let padt = pair
-        .home_events
-        .iter()
-        .position(|e| matches!(e, ClientLinkEvent::Pppoe(ClientEvent::SessionDown { .. })));
+    let padt = pair.home_events.iter().position(|e| {
+        matches!(
+            e,
+            ClientLinkEvent::Pppoe(PppoeClientEvent::SessionDown { .. })
+        )
+    });
     assert!(down.unwrap() < padt.unwrap(), "{:?}", pair.home_events);
     assert!(
         pair.frames
@@ -94,18 +96,18 @@ fn padt_from_the_host_is_reported_before_lower_down() {
         .1
         .clone();
     let before = pair.ac_events.len();
-    pair.ac.handle_frame(pair.now, &padt).unwrap();
+    pair.ac.handle_input(pair.now, &padt).unwrap();
     pair.exchange();
     let after = &pair.ac_events[before..];
     let session_down = after
         .iter()
-        .position(|e| matches!(e, AcLinkEvent::Pppoe(AcEvent::SessionDown { .. })));
+        .position(|e| matches!(e, AcLinkEvent::Pppoe(PppoeAcEvent::SessionDown { .. })));
     let lower_down = after.iter().position(|e| {
         matches!(
             e,
             AcLinkEvent::Ppp {
                 event: PppEvent::Down {
-                    reason: DownReason::LowerDown,
+                    reason: PppDownReason::LowerDown,
                     ..
                 },
                 ..

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{From, HOME_IPV4, Pair};
-use pppoe_link::{LinkError, PPP_IPV4};
+use pppoe_link::{LinkDropped, PPP_IPV4};
 
 /// PCP 5, VLAN id 100.
 const TCI: u16 = 0xa064;
@@ -39,14 +39,14 @@ fn tagged_link_dials_and_every_frame_carries_the_tag() {
         .encapsulate_data(PPP_IPV4, &packet, &mut buf)
         .unwrap();
     assert_eq!(buf[12..14], [0x81, 0x00]);
-    let (id, range) = pair.ac.handle_frame(pair.now, &buf[..n]).unwrap().unwrap();
+    let (id, range) = pair.ac.handle_input(pair.now, &buf[..n]).unwrap().unwrap();
     assert_eq!(buf[range.clone()][..2], PPP_IPV4.to_be_bytes());
     assert_eq!(buf[range][2..], packet);
     assert!(pair.ac.session(id).is_some());
     assert!(
         pair.home_events.iter().any(|e| matches!(
             e,
-            pppoe_link::ClientLinkEvent::Ppp(ppp_proto::Event::Ipv4Up { local, .. }) if *local == HOME_IPV4
+            pppoe_link::ClientLinkEvent::Ppp(ppp_proto::PppEvent::Ipv4Up { local, .. }) if *local == HOME_IPV4
         ))
     );
 }
@@ -60,12 +60,12 @@ fn tag_without_pppoe_behind_it_is_not_pppoe() {
     frame.extend_from_slice(&[0x81, 0x00, 0xa0, 0x64, 0x08, 0x00]);
     frame.extend_from_slice(&[0u8; 46]);
     assert_eq!(
-        pair.ac.handle_frame(pair.now, &frame),
-        Err(LinkError::NotPppoe)
+        pair.ac.handle_input(pair.now, &frame),
+        Err(LinkDropped::NotPppoe)
     );
     assert_eq!(
-        pair.home.handle_frame(pair.now, &frame),
-        Err(LinkError::NotPppoe)
+        pair.home.handle_input(pair.now, &frame),
+        Err(LinkDropped::NotPppoe)
     );
     // QinQ (two tags) is not supported by pppoe-proto: refused as not
     // PPPoE rather than handed to a machine that would misread it.
@@ -73,13 +73,13 @@ fn tag_without_pppoe_behind_it_is_not_pppoe() {
     qinq.extend_from_slice(&[0x81, 0x00, 0x00, 0x0a, 0x81, 0x00, 0xa0, 0x64, 0x88, 0x63]);
     qinq.extend_from_slice(&[0u8; 46]);
     assert_eq!(
-        pair.ac.handle_frame(pair.now, &qinq),
-        Err(LinkError::NotPppoe)
+        pair.ac.handle_input(pair.now, &qinq),
+        Err(LinkDropped::NotPppoe)
     );
     // A tag cut short is not a frame either.
     assert_eq!(
-        pair.ac.handle_frame(pair.now, &frame[..16]),
-        Err(LinkError::NotPppoe)
+        pair.ac.handle_input(pair.now, &frame[..16]),
+        Err(LinkDropped::NotPppoe)
     );
 }
 
@@ -95,8 +95,8 @@ fn frames_of_another_vlan_are_refused_without_answer() {
         .unwrap();
     // Same frame, VLAN id 101: neither the session nor a PADT answer.
     buf[15] = 0x65;
-    assert!(pair.ac.handle_frame(pair.now, &buf[..n]).is_err());
-    assert!(pair.ac.poll_transmit().is_none());
+    assert!(pair.ac.handle_input(pair.now, &buf[..n]).is_err());
+    assert!(pair.ac.poll_transmit(pair.now).is_none());
     // A PADI on VLAN 101 gets no PADO.
     let padi = pair
         .frames
@@ -104,7 +104,7 @@ fn frames_of_another_vlan_are_refused_without_answer() {
         .find(|(f, fr)| *f == From::Home && fr[16..18] == [0x88, 0x63]);
     let mut padi = padi.unwrap().1.clone();
     padi[15] = 0x65;
-    assert!(pair.ac.handle_frame(pair.now, &padi).is_err());
-    assert!(pair.ac.poll_transmit().is_none());
+    assert!(pair.ac.handle_input(pair.now, &padi).is_err());
+    assert!(pair.ac.poll_transmit(pair.now).is_none());
     assert_eq!(pair.ac.session_count(), 1);
 }

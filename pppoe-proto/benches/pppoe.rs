@@ -8,7 +8,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pppoe_proto::ac::RateLimit;
 use pppoe_proto::session::SessionFramer;
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
-use pppoe_proto::{Ac, AcConfig};
+use pppoe_proto::{PppoeAc, PppoeAcConfig};
 use proto_core::{Instant, SeededRng};
 
 const HOST: EthernetAddress = EthernetAddress([0x52, 0x54, 0x00, 0xc1, 0x00, 0x01]);
@@ -104,7 +104,7 @@ fn discovery_codec(c: &mut Criterion) {
 }
 
 fn ac_discovery(c: &mut Criterion) {
-    let mut cfg = AcConfig::new(AC_MAC, b"bench-ac");
+    let mut cfg = PppoeAcConfig::new(AC_MAC, b"bench-ac");
     cfg.max_sessions = pppoe_proto::ac::MAX_SESSION_ID;
     let lots = RateLimit {
         per_second: u32::MAX,
@@ -112,7 +112,7 @@ fn ac_discovery(c: &mut Criterion) {
     };
     cfg.padi_rate_per_mac = lots;
     cfg.padi_rate_total = lots;
-    let mut ac = Ac::new(cfg, SeededRng::from_u64(1), Instant::ZERO).unwrap();
+    let mut ac = PppoeAc::new(cfg, SeededRng::from_u64(1), Instant::ZERO).unwrap();
     let mut i: u32 = 0;
     let mut g = c.benchmark_group("ac");
     g.throughput(Throughput::Elements(1));
@@ -129,7 +129,7 @@ fn ac_discovery(c: &mut Criterion) {
                 &[Tag::ServiceName(b""), Tag::HostUniq(&m)],
             );
             ac.handle_input(Instant::ZERO, &padi).unwrap();
-            let pado = ac.poll_transmit().unwrap().payload;
+            let pado = ac.poll_transmit(Instant::ZERO).unwrap().payload;
             let f = DiscoveryFrame::parse(&pado).unwrap();
             let cookie = f.pppoe.ac_cookie().unwrap();
             let padr = build(
@@ -144,11 +144,11 @@ fn ac_discovery(c: &mut Criterion) {
                 ],
             );
             ac.handle_input(Instant::ZERO, &padr).unwrap();
-            let pads = ac.poll_transmit().unwrap().payload;
+            let pads = ac.poll_transmit(Instant::ZERO).unwrap().payload;
             let sid = DiscoveryFrame::parse(&pads).unwrap().pppoe.session_id;
             while ac.poll_event().is_some() {}
             ac.close(Instant::ZERO, sid, b"").unwrap();
-            let _ = ac.poll_transmit();
+            let _ = ac.poll_transmit(Instant::ZERO);
             while ac.poll_event().is_some() {}
         })
     });

@@ -5,7 +5,9 @@
 //! `cargo run --example discovery`
 
 use pppoe_proto::wire::{DiscoveryFrame, EthernetAddress};
-use pppoe_proto::{Ac, AcConfig, AcEvent, Client, ClientConfig, ClientEvent};
+use pppoe_proto::{
+    PppoeAc, PppoeAcConfig, PppoeAcEvent, PppoeClient, PppoeClientConfig, PppoeClientEvent,
+};
 use proto_core::{Instant, SeededRng};
 
 fn main() {
@@ -13,29 +15,29 @@ fn main() {
     let ac_mac = EthernetAddress([0x02, 0, 0, 0, 0, 0xac]);
     let now = Instant::ZERO;
 
-    let mut config = ClientConfig::new(host);
+    let mut config = PppoeClientConfig::new(host);
     config.ppp_max_payload = Some(1500);
-    let mut client = Client::new(config, SeededRng::from_u64(1), now).expect("client config");
-    let mut ac_config = AcConfig::new(ac_mac, b"example-ac");
+    let mut client = PppoeClient::new(config, SeededRng::from_u64(1), now).expect("client config");
+    let mut ac_config = PppoeAcConfig::new(ac_mac, b"example-ac");
     ac_config.ppp_max_payload = Some(1500);
-    let mut ac = Ac::new(ac_config, SeededRng::from_u64(2), now).expect("AC config");
+    let mut ac = PppoeAc::new(ac_config, SeededRng::from_u64(2), now).expect("AC config");
 
     // Shuttle frames both ways, draining each machine in the documented
     // order (transmits, then events), until the session is up: two round
     // trips, so four rounds are plenty (and a bug cannot loop forever).
     let mut session = None;
     for _ in 0..4 {
-        while let Some(t) = client.poll_transmit() {
+        while let Some(t) = client.poll_transmit(now) {
             show("host -> AC", &t.payload);
             ac.handle_input(now, &t.payload)
                 .expect("the AC accepts the frame");
         }
         while let Some(e) = ac.poll_event() {
-            if let AcEvent::SessionUp { session_id, .. } = e {
+            if let PppoeAcEvent::SessionUp { session_id, .. } = e {
                 println!("AC: session {session_id} up");
             }
         }
-        while let Some(t) = ac.poll_transmit() {
+        while let Some(t) = ac.poll_transmit(now) {
             show("AC -> host", &t.payload);
             client
                 .handle_input(now, &t.payload)
@@ -43,7 +45,7 @@ fn main() {
         }
         while let Some(e) = client.poll_event() {
             match e {
-                ClientEvent::SessionUp {
+                PppoeClientEvent::SessionUp {
                     session_id,
                     ppp_max_payload,
                     ..
@@ -77,7 +79,7 @@ fn main() {
 
     // Hang up: the client's PADT frees the AC's session.
     client.close(now).expect("a session to close");
-    let padt = client.poll_transmit().expect("a PADT");
+    let padt = client.poll_transmit(now).expect("a PADT");
     show("host -> AC", &padt.payload);
     ac.handle_input(now, &padt.payload)
         .expect("the AC accepts the PADT");

@@ -10,18 +10,18 @@
 //!
 //! - **Timers (RFC 2516 §7).** The host resends PADI when no PADO arrives in
 //!   time, doubling the wait each time, and likewise resends PADR while
-//!   waiting for a PADS; after [`ClientConfig::max_padr_attempts`] PADRs it
+//!   waiting for a PADS; after [`PppoeClientConfig::max_padr_attempts`] PADRs it
 //!   starts over with a PADI. The RFC gives no numbers: the defaults here
 //!   are a 1 s first wait doubling up to 16 s, 5 PADIs and 3 PADRs
 //!   (rp-pppoe uses 5 s and 3 PADIs; both are configurable). The
 //!   wait after attempt *n* is `min(initial * 2^(n-1), max)`. When all PADI
-//!   attempts are used, [`ClientEvent::DiscoveryFailed`] reports it.
+//!   attempts are used, [`PppoeClientEvent::DiscoveryFailed`] reports it.
 //! - **Choosing an AC.** The first PADO that passes the checks and the
 //!   filters wins (as pppd's rp-pppoe plugin does): sent to our MAC from a
 //!   unicast MAC, session id 0, our Host-Uniq, an AC-Name, no error tag, the
 //!   configured AC-Name if any, and our Service-Name among its services when
 //!   we asked for a specific one.
-//! - **Dropped input** (counted in [`Client::drops`], state unchanged):
+//! - **Dropped input** (counted in [`PppoeClient::counters`], state unchanged):
 //!   frames not addressed to us, from another MAC than the chosen AC, with
 //!   another Host-Uniq, or a PADT with another session id.
 //! - **Host-Uniq** is 8 random bytes drawn from the injected [`SeededRng`]
@@ -37,18 +37,18 @@ use crate::session::SessionFramer;
 use crate::wire::{
     Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag, TagType,
 };
-use crate::{DropCounts, Error};
+use crate::{PppoeCommandError, PppoeConfigError, PppoeCounters, PppoeDropped};
 
 /// Longest Service-Name or AC-Name accepted in the configuration.
 pub const MAX_NAME_LEN: usize = 255;
 
 /// How many distinct AC-Names of filtered-out PADOs are kept for
-/// [`FailReason::NoMatchingOffer`].
+/// [`PppoeFailReason::NoMatchingOffer`].
 pub const MAX_FILTERED_AC_NAMES: usize = 4;
 
 /// What the host asks for and how patiently.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ClientConfig {
+pub struct PppoeClientConfig {
     /// Our MAC address.
     pub mac: EthernetAddress,
     /// The 802.1Q TCI to tag our frames with (and to require on received
@@ -65,17 +65,17 @@ pub struct ClientConfig {
     pub initial_timeout: Duration,
     /// Cap of the doubling wait.
     pub max_timeout: Duration,
-    /// PADIs sent in all before [`ClientEvent::DiscoveryFailed`] (at least 1).
+    /// PADIs sent in all before [`PppoeClientEvent::DiscoveryFailed`] (at least 1).
     pub max_padi_attempts: u32,
     /// PADRs sent to one AC before starting over with a PADI (at least 1).
     pub max_padr_attempts: u32,
 }
 
-impl ClientConfig {
+impl PppoeClientConfig {
     /// Defaults: any service, any AC, no PPP-Max-Payload, 1 s doubling to
     /// 16 s, 5 PADIs, 3 PADRs.
     pub fn new(mac: EthernetAddress) -> Self {
-        ClientConfig {
+        PppoeClientConfig {
             mac,
             vlan: None,
             service_name: Vec::new(),
@@ -100,7 +100,7 @@ impl ClientConfig {
 
 /// Why discovery ended without a session.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FailReason {
+pub enum PppoeFailReason {
     /// No PADO at all after all PADI attempts.
     NoOffer,
     /// PADOs came, but none passed the configured `ac_name` /
@@ -121,14 +121,14 @@ pub enum FailReason {
     GenericError(Vec<u8>),
     /// The PADS had session id 0 and no error tag.
     Refused,
-    /// [`Client::close`] was called during discovery.
+    /// [`PppoeClient::close`] was called during discovery.
     Aborted,
 }
 
 /// Why an established session ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DownReason {
-    /// [`Client::close`]: we sent the PADT.
+pub enum PppoeDownReason {
+    /// [`PppoeClient::close`]: we sent the PADT.
     Closed,
     /// The AC sent a PADT; the text of its error tag, if any (rp-pppoe puts a
     /// reason in a Generic-Error tag).
@@ -137,7 +137,7 @@ pub enum DownReason {
 
 /// What the client reports to the application.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ClientEvent {
+pub enum PppoeClientEvent {
     /// Discovery succeeded: PPP may start on this session.
     SessionUp {
         /// The chosen AC's MAC.
@@ -151,18 +151,18 @@ pub enum ClientEvent {
     /// The session ended.
     SessionDown {
         /// Why.
-        reason: DownReason,
+        reason: PppoeDownReason,
     },
     /// Discovery ended without a session.
     DiscoveryFailed {
         /// Why.
-        reason: FailReason,
+        reason: PppoeFailReason,
     },
 }
 
 /// The client's state, as seen from outside.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ClientState {
+pub enum PppoeClientState {
     /// PADI sent, waiting for a PADO.
     Discovering,
     /// PADR sent to the chosen AC, waiting for its PADS.
@@ -197,8 +197,8 @@ enum State {
 
 /// The PPPoE client machine (see the module docs).
 #[derive(Debug)]
-pub struct Client {
-    config: ClientConfig,
+pub struct PppoeClient {
+    config: PppoeClientConfig,
     rng: SeededRng,
     host_uniq: [u8; 8],
     state: State,
@@ -209,19 +209,23 @@ pub struct Client {
     filtered_names: Vec<Vec<u8>>,
     deadline: Option<Instant>,
     transmits: VecDeque<Transmit<EthernetAddress>>,
-    events: VecDeque<ClientEvent>,
-    drops: DropCounts,
+    events: VecDeque<PppoeClientEvent>,
+    counters: PppoeCounters,
 }
 
-impl Client {
+impl PppoeClient {
     /// A client that starts discovery at `now`: the first PADI is ready in
     /// [`Self::poll_transmit`].
     ///
-    /// Fails with [`Error::TagNotAddable`] when a configured name is longer
+    /// Fails with [`PppoeConfigError::TooLong`] when a configured name is longer
     /// than [`MAX_NAME_LEN`].
-    pub fn new(config: ClientConfig, rng: SeededRng, now: Instant) -> Result<Self, Error> {
+    pub fn new(
+        config: PppoeClientConfig,
+        rng: SeededRng,
+        now: Instant,
+    ) -> Result<Self, PppoeConfigError> {
         if config.service_name.len() > MAX_NAME_LEN {
-            return Err(Error::TagNotAddable {
+            return Err(PppoeConfigError::TooLong {
                 tag: TagType::ServiceName,
             });
         }
@@ -230,11 +234,11 @@ impl Client {
             .as_ref()
             .is_some_and(|n| n.len() > MAX_NAME_LEN)
         {
-            return Err(Error::TagNotAddable {
+            return Err(PppoeConfigError::TooLong {
                 tag: TagType::AcName,
             });
         }
-        let mut c = Client {
+        let mut c = PppoeClient {
             config,
             rng,
             host_uniq: [0; 8],
@@ -245,7 +249,7 @@ impl Client {
             deadline: None,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
-            drops: DropCounts::default(),
+            counters: PppoeCounters::default(),
         };
         c.start(now);
         Ok(c)
@@ -258,24 +262,24 @@ impl Client {
     }
 
     /// Starts a new discovery (fresh Host-Uniq) after the last one ended.
-    /// [`Error::InvalidState`] while discovery or a session is under way.
-    pub fn reconnect(&mut self, now: Instant) -> Result<(), Error> {
+    /// [`PppoeCommandError::InvalidState`] while discovery or a session is under way.
+    pub fn reconnect(&mut self, now: Instant) -> Result<(), PppoeCommandError> {
         match self.state {
             State::Closed => {
                 self.start(now);
                 Ok(())
             }
-            _ => Err(Error::InvalidState),
+            _ => Err(PppoeCommandError::InvalidState),
         }
     }
 
     /// The current state.
-    pub fn state(&self) -> ClientState {
+    pub fn state(&self) -> PppoeClientState {
         match self.state {
-            State::Discovering => ClientState::Discovering,
-            State::Requesting { .. } => ClientState::Requesting,
-            State::Session { .. } => ClientState::Session,
-            State::Closed => ClientState::Closed,
+            State::Discovering => PppoeClientState::Discovering,
+            State::Requesting { .. } => PppoeClientState::Requesting,
+            State::Session { .. } => PppoeClientState::Session,
+            State::Closed => PppoeClientState::Closed,
         }
     }
 
@@ -285,12 +289,12 @@ impl Client {
     }
 
     /// The counters of dropped input, per reason.
-    pub fn drops(&self) -> &DropCounts {
-        &self.drops
+    pub fn counters(&self) -> &PppoeCounters {
+        &self.counters
     }
 
     /// The configuration.
-    pub fn config(&self) -> &ClientConfig {
+    pub fn config(&self) -> &PppoeClientConfig {
         &self.config
     }
 
@@ -358,11 +362,11 @@ impl Client {
         self.state = State::Requesting { offer, attempt };
     }
 
-    fn fail(&mut self, reason: FailReason) {
+    fn fail(&mut self, reason: PppoeFailReason) {
         self.state = State::Closed;
         self.deadline = None;
         self.events
-            .push_back(ClientEvent::DiscoveryFailed { reason });
+            .push_back(PppoeClientEvent::DiscoveryFailed { reason });
     }
 
     /// One received Ethernet frame (ethertype 0x8863; without FCS).
@@ -370,37 +374,38 @@ impl Client {
     /// `Err` means the frame was dropped: malformed, not addressed to us, or
     /// not expected now. The drop is counted per reason and the state is
     /// unchanged.
-    pub fn handle_input(&mut self, now: Instant, frame: &[u8]) -> Result<(), Error> {
+    pub fn handle_input(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppoeDropped> {
+        self.counters.received = self.counters.received.saturating_add(1);
         let r = self.input(now, frame);
         if let Err(e) = r {
-            self.drops.count(e);
+            self.counters.count(e);
         }
         r
     }
 
-    fn input(&mut self, now: Instant, frame: &[u8]) -> Result<(), Error> {
+    fn input(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppoeDropped> {
         let f = DiscoveryFrame::parse(frame)?;
         if f.ethernet.dst != self.config.mac
             || f.ethernet.vlan.map(|t| t & 0x0fff) != self.config.vlan.map(|t| t & 0x0fff)
         {
-            return Err(Error::NotForUs);
+            return Err(PppoeDropped::NotForUs);
         }
         let p = &f.pppoe;
         let src = f.ethernet.src;
         match (p.code, &self.state) {
             (Code::Pado, State::Discovering) => {
                 if !src.is_unicast() {
-                    return Err(Error::WrongPeer);
+                    return Err(PppoeDropped::WrongPeer);
                 }
                 if p.session_id != 0 {
-                    return Err(Error::WrongSessionId(p.session_id));
+                    return Err(PppoeDropped::WrongSessionId(p.session_id));
                 }
                 self.check_host_uniq(p)?;
-                let ac_name = p.ac_name().ok_or(Error::MissingTag {
+                let ac_name = p.ac_name().ok_or(PppoeDropped::MissingTag {
                     tag: TagType::AcName,
                 })?;
                 if p.error().is_some() {
-                    return Err(Error::OfferNotWanted);
+                    return Err(PppoeDropped::OfferNotWanted);
                 }
                 let want = self.config.service_name.as_slice();
                 let wrong_ac = self
@@ -415,7 +420,7 @@ impl Client {
                     {
                         self.filtered_names.push(ac_name.to_vec());
                     }
-                    return Err(Error::OfferNotWanted);
+                    return Err(PppoeDropped::OfferNotWanted);
                 }
                 let offer = Offer {
                     ac: src,
@@ -427,21 +432,21 @@ impl Client {
             }
             (Code::Pads, State::Requesting { offer, .. }) => {
                 if src != offer.ac {
-                    return Err(Error::WrongPeer);
+                    return Err(PppoeDropped::WrongPeer);
                 }
                 self.check_host_uniq(p)?;
                 if let Some(err) = p.error() {
                     let text = err.value().unwrap_or(&[]).to_vec();
                     let reason = match err.ty() {
-                        TagType::ServiceNameError => FailReason::ServiceNameError(text),
-                        TagType::AcSystemError => FailReason::AcSystemError(text),
-                        _ => FailReason::GenericError(text),
+                        TagType::ServiceNameError => PppoeFailReason::ServiceNameError(text),
+                        TagType::AcSystemError => PppoeFailReason::AcSystemError(text),
+                        _ => PppoeFailReason::GenericError(text),
                     };
                     self.fail(reason);
                     return Ok(());
                 }
                 if p.session_id == 0 {
-                    self.fail(FailReason::Refused);
+                    self.fail(PppoeFailReason::Refused);
                     return Ok(());
                 }
                 let ppp_max_payload = match (self.config.ppp_max_payload, p.ppp_max_payload()) {
@@ -455,7 +460,7 @@ impl Client {
                     mtu_payload: ppp_max_payload,
                 };
                 self.deadline = None;
-                self.events.push_back(ClientEvent::SessionUp {
+                self.events.push_back(PppoeClientEvent::SessionUp {
                     ac_mac: ac,
                     session_id: p.session_id,
                     ppp_max_payload,
@@ -464,27 +469,27 @@ impl Client {
             }
             (Code::Padt, State::Session { ac, session_id, .. }) => {
                 if src != *ac {
-                    return Err(Error::WrongPeer);
+                    return Err(PppoeDropped::WrongPeer);
                 }
                 if p.session_id != *session_id {
-                    return Err(Error::WrongSessionId(p.session_id));
+                    return Err(PppoeDropped::WrongSessionId(p.session_id));
                 }
                 let text = p.error().and_then(|t| t.value()).map(<[u8]>::to_vec);
                 self.state = State::Closed;
-                self.events.push_back(ClientEvent::SessionDown {
-                    reason: DownReason::PeerTerminated(text),
+                self.events.push_back(PppoeClientEvent::SessionDown {
+                    reason: PppoeDownReason::PeerTerminated(text),
                 });
                 Ok(())
             }
-            (code, _) => Err(Error::UnexpectedCode(code)),
+            (code, _) => Err(PppoeDropped::UnexpectedCode(code)),
         }
     }
 
-    fn check_host_uniq(&self, p: &DiscoveryRepr<'_>) -> Result<(), Error> {
+    fn check_host_uniq(&self, p: &DiscoveryRepr<'_>) -> Result<(), PppoeDropped> {
         if p.host_uniq() == Some(&self.host_uniq[..]) {
             Ok(())
         } else {
-            Err(Error::WrongHostUniq)
+            Err(PppoeDropped::WrongHostUniq)
         }
     }
 
@@ -499,8 +504,8 @@ impl Client {
             State::Discovering => {
                 if self.padi_sent >= self.config.max_padi_attempts {
                     let reason = match self.filtered {
-                        0 => FailReason::NoOffer,
-                        offers => FailReason::NoMatchingOffer {
+                        0 => PppoeFailReason::NoOffer,
+                        offers => PppoeFailReason::NoMatchingOffer {
                             offers,
                             ac_names: core::mem::take(&mut self.filtered_names),
                         },
@@ -517,7 +522,7 @@ impl Client {
                 } else if self.padi_sent < self.config.max_padi_attempts {
                     self.send_padi(now);
                 } else {
-                    self.fail(FailReason::NoConfirmation);
+                    self.fail(PppoeFailReason::NoConfirmation);
                 }
             }
             State::Session { .. } | State::Closed => self.deadline = None,
@@ -525,10 +530,10 @@ impl Client {
     }
 
     /// Ends discovery or the session. In a session, a PADT goes to the AC and
-    /// [`ClientEvent::SessionDown`] reports [`DownReason::Closed`]; during
-    /// discovery, [`ClientEvent::DiscoveryFailed`] reports
-    /// [`FailReason::Aborted`]. [`Error::InvalidState`] when already closed.
-    pub fn close(&mut self, _now: Instant) -> Result<(), Error> {
+    /// [`PppoeClientEvent::SessionDown`] reports [`PppoeDownReason::Closed`]; during
+    /// discovery, [`PppoeClientEvent::DiscoveryFailed`] reports
+    /// [`PppoeFailReason::Aborted`]. [`PppoeCommandError::InvalidState`] when already closed.
+    pub fn close(&mut self, _now: Instant) -> Result<(), PppoeCommandError> {
         match self.state {
             State::Session { ac, session_id, .. } => {
                 let mut p = DiscoveryRepr::new(Code::Padt, session_id);
@@ -539,29 +544,31 @@ impl Client {
                     payload,
                 });
                 self.state = State::Closed;
-                self.events.push_back(ClientEvent::SessionDown {
-                    reason: DownReason::Closed,
+                self.events.push_back(PppoeClientEvent::SessionDown {
+                    reason: PppoeDownReason::Closed,
                 });
                 Ok(())
             }
             State::Discovering | State::Requesting { .. } => {
-                self.fail(FailReason::Aborted);
+                self.fail(PppoeFailReason::Aborted);
                 Ok(())
             }
-            State::Closed => Err(Error::InvalidState),
+            State::Closed => Err(PppoeCommandError::InvalidState),
         }
     }
 
     /// The next frame to send (a whole Ethernet frame, destination MAC
     /// beside it). Drain before [`Self::poll_event`].
     #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit<EthernetAddress>> {
-        self.transmits.pop_front()
+    pub fn poll_transmit(&mut self, _now: Instant) -> Option<Transmit<EthernetAddress>> {
+        let t = self.transmits.pop_front()?;
+        self.counters.transmitted = self.counters.transmitted.saturating_add(1);
+        Some(t)
     }
 
     /// The next event for the application.
     #[must_use]
-    pub fn poll_event(&mut self) -> Option<ClientEvent> {
+    pub fn poll_event(&mut self) -> Option<PppoeClientEvent> {
         self.events.pop_front()
     }
 
@@ -578,7 +585,7 @@ mod tests {
 
     #[test]
     fn timeout_doubles_and_caps() {
-        let c = ClientConfig::new(EthernetAddress::default());
+        let c = PppoeClientConfig::new(EthernetAddress::default());
         let secs: Vec<u64> = (1..=7).map(|n| c.timeout(n).as_secs()).collect();
         assert_eq!(secs, [1, 2, 4, 8, 16, 16, 16]);
         assert_eq!(c.timeout(200), Duration::from_secs(16));

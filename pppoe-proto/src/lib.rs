@@ -33,24 +33,34 @@
 //! configured bounds; see [`ac`]), choosing among several PADOs by anything
 //! but order of arrival, and any PPP processing (that is `ppp-proto`).
 //!
-//! # The machines' shape
+//! # The machine shape
 //!
-//! [`Client`] and [`Ac`] share one shape:
+//! [`PppoeClient`] and [`PppoeAc`] have the shape every machine of the
+//! workspace shares (`proto_core`'s crate docs hold the reference text):
 //!
+//! - `new(config, rng, now)`: the machine owns its [`proto_core::SeededRng`];
+//!   the configuration is checked once, here ([`PppoeConfigError`]).
 //! - `handle_input(now, frame)` takes one received Ethernet frame of type
-//!   0x8863 (without FCS; Ethernet padding is fine). `Err` means the frame
-//!   was dropped — malformed, not addressed to us, from the wrong peer, with
-//!   the wrong Host-Uniq or session id, over a rate limit — and is counted
-//!   per reason in `drops()`; the state is exactly as before. Log and carry on.
+//!   0x8863 (without FCS; Ethernet padding is fine). `Err` is a
+//!   [`PppoeDropped`]: the frame was dropped — malformed
+//!   ([`PppoeDropped::Malformed`] with the codec's [`PppoeWireError`]), not
+//!   addressed to us, from the wrong peer, with the wrong Host-Uniq or
+//!   session id, over a rate limit — and is counted per reason in the one
+//!   `counters()` ([`PppoeCounters`]); the state is exactly as before. Log
+//!   and carry on.
 //! - `handle_timeout(now)` when `poll_timeout()` has passed (early or
 //!   repeated calls are harmless).
-//! - Commands: [`Client::close`], [`Client::reconnect`], [`Ac::close`],
-//!   [`Ac::accept`], [`Ac::refuse`].
-//!   Caller misuse returns [`Error::InvalidState`] (or the like) at once.
-//! - Outputs: `poll_transmit()` (a [`proto_core::Transmit`] with the
+//! - Commands: [`PppoeClient::close`], [`PppoeClient::reconnect`],
+//!   [`PppoeAc::close`], [`PppoeAc::accept`], [`PppoeAc::refuse`]. Caller
+//!   misuse returns a [`PppoeCommandError`] at once.
+//! - Outputs: `poll_transmit(now)` (a [`proto_core::Transmit`] with the
 //!   destination MAC and the whole Ethernet frame), `poll_event()`
 //!   (protocol outcomes: session up/down, discovery failed, refused),
 //!   `poll_timeout()`.
+//! - Codec ([`wire`]): `parse`, `buffer_len`, `emit` into a caller buffer,
+//!   `to_vec`; errors are [`PppoeWireError`] (`wire::Error`).
+//! - Names carry the protocol prefix where a bare name would clash with a
+//!   neighbour crate's (`PppoeClient`, `PppoeAcEvent`, …).
 //!
 //! **Drain order:** after each `handle_*` call or command, drain
 //! `poll_transmit` until `None`, then `poll_event` until `None`, and read
@@ -59,34 +69,34 @@
 //!
 //! Session-stage frames (0x8864) never go through the machines: once
 //! `SessionUp` is reported, take the [`SessionFramer`] from
-//! [`Client::session_framer`] or [`Ac::session_framer`] and frame PPP in
+//! [`PppoeClient::session_framer`] or [`PppoeAc::session_framer`] and frame PPP in
 //! place.
 //!
 //! # Example: a client and an AC in memory
 //!
 //! ```
 //! use pppoe_proto::wire::EthernetAddress;
-//! use pppoe_proto::{Ac, AcConfig, AcEvent, Client, ClientConfig, ClientEvent};
+//! use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeAcEvent, PppoeClient, PppoeClientConfig, PppoeClientEvent};
 //! use proto_core::{Instant, SeededRng};
 //!
 //! let host = EthernetAddress([0x02, 0, 0, 0, 0, 0x01]);
 //! let ac_mac = EthernetAddress([0x02, 0, 0, 0, 0, 0xac]);
 //! let now = Instant::ZERO;
 //!
-//! let mut config = ClientConfig::new(host);
+//! let mut config = PppoeClientConfig::new(host);
 //! config.ppp_max_payload = Some(1500); // RFC 4638
-//! let mut client = Client::new(config, SeededRng::from_u64(1), now).unwrap();
-//! let mut ac_config = AcConfig::new(ac_mac, b"my-ac");
+//! let mut client = PppoeClient::new(config, SeededRng::from_u64(1), now).unwrap();
+//! let mut ac_config = PppoeAcConfig::new(ac_mac, b"my-ac");
 //! ac_config.ppp_max_payload = Some(1500);
-//! let mut ac = Ac::new(ac_config, SeededRng::from_u64(2), now).unwrap();
+//! let mut ac = PppoeAc::new(ac_config, SeededRng::from_u64(2), now).unwrap();
 //!
 //! // PADI -> PADO -> PADR -> PADS: shuttle frames until nothing moves.
 //! let mut up = None;
 //! for _ in 0..4 {
-//!     while let Some(t) = client.poll_transmit() {
+//!     while let Some(t) = client.poll_transmit(now) {
 //!         ac.handle_input(now, &t.payload).unwrap();
 //!     }
-//!     while let Some(t) = ac.poll_transmit() {
+//!     while let Some(t) = ac.poll_transmit(now) {
 //!         assert_eq!(t.destination, host);
 //!         client.handle_input(now, &t.payload).unwrap();
 //!     }
@@ -94,13 +104,16 @@
 //!         up = Some(e);
 //!     }
 //!     while let Some(e) = ac.poll_event() {
-//!         assert!(matches!(e, AcEvent::SessionUp { session_id: 1, .. }));
+//!         assert!(matches!(e, PppoeAcEvent::SessionUp { session_id: 1, .. }));
 //!     }
 //! }
 //! assert_eq!(
 //!     up,
-//!     Some(ClientEvent::SessionUp { ac_mac, session_id: 1, ppp_max_payload: Some(1500) })
+//!     Some(PppoeClientEvent::SessionUp { ac_mac, session_id: 1, ppp_max_payload: Some(1500) })
 //! );
+//! // PADI and PADR out, PADO and PADS in, nothing dropped.
+//! let c = client.counters();
+//! assert_eq!((c.transmitted, c.received, c.total_dropped()), (2, 2, 0));
 //!
 //! // Session stage: frame a PPP packet in place, unframe it on the AC.
 //! let tx = client.session_framer().unwrap();
@@ -114,7 +127,7 @@
 //!
 //! // Hang up: the client sends a PADT, the AC frees the session.
 //! client.close(now).unwrap();
-//! let padt = client.poll_transmit().unwrap();
+//! let padt = client.poll_transmit(now).unwrap();
 //! ac.handle_input(now, &padt.payload).unwrap();
 //! assert_eq!(ac.session_count(), 0);
 //! ```
@@ -132,7 +145,11 @@ pub mod mss;
 pub mod session;
 pub mod wire;
 
-pub use ac::{Ac, AcConfig, AcEvent};
-pub use client::{Client, ClientConfig, ClientEvent, ClientState, DownReason, FailReason};
-pub use error::{DropCounts, Error};
+pub use ac::{PppoeAc, PppoeAcConfig, PppoeAcEvent};
+pub use client::{
+    PppoeClient, PppoeClientConfig, PppoeClientEvent, PppoeClientState, PppoeDownReason,
+    PppoeFailReason,
+};
+pub use error::{PppoeCommandError, PppoeConfigError, PppoeCounters, PppoeDropped};
 pub use session::SessionFramer;
+pub use wire::Error as PppoeWireError;

@@ -37,8 +37,8 @@
 
 use core::ops::Range;
 
-use crate::Error;
-use crate::wire::{Code, EtherType, EthernetAddress, PPPOE_HEADER_LEN};
+use crate::wire::{EtherType, EthernetAddress, PPPOE_HEADER_LEN};
+use crate::{PppoeDropped, PppoeWireError};
 
 /// The default PPP MTU/MRU over PPPoE: 1500 − 6 (PPPoE header) − 2 (PPP
 /// protocol field) (RFC 2516 §7).
@@ -69,18 +69,18 @@ fn be16(b: &[u8], at: usize) -> u16 {
 
 /// Checks a session frame's headers and lengths and returns them.
 ///
-/// Errors: [`Error::Truncated`], [`Error::BadEthertype`] (not 0x8864),
-/// [`Error::BadVersion`], [`Error::UnexpectedCode`] (CODE not 0x00),
-/// [`Error::PayloadPastFrame`].
-pub fn peek(frame: &[u8]) -> Result<SessionHeader, Error> {
+/// Errors: [`PppoeWireError::Truncated`], [`PppoeWireError::BadEthertype`] (not 0x8864),
+/// [`PppoeWireError::BadVersion`], [`PppoeWireError::NotSessionCode`],
+/// [`PppoeWireError::PayloadPastFrame`].
+pub fn peek(frame: &[u8]) -> Result<SessionHeader, PppoeWireError> {
     if frame.len() < 14 {
-        return Err(Error::Truncated {
+        return Err(PppoeWireError::Truncated {
             field: "ethernet header",
         });
     }
     let (vlan, eth_len) = if be16(frame, 12) == 0x8100 {
         if frame.len() < 18 {
-            return Err(Error::Truncated {
+            return Err(PppoeWireError::Truncated {
                 field: "802.1Q tag",
             });
         }
@@ -90,28 +90,28 @@ pub fn peek(frame: &[u8]) -> Result<SessionHeader, Error> {
     };
     let ethertype = be16(frame, eth_len - 2);
     if EtherType::from(ethertype) != EtherType::Session {
-        return Err(Error::BadEthertype(ethertype));
+        return Err(PppoeWireError::BadEthertype(ethertype));
     }
     let h = eth_len;
     if frame.len() < h + PPPOE_HEADER_LEN {
-        return Err(Error::Truncated {
+        return Err(PppoeWireError::Truncated {
             field: "PPPoE header",
         });
     }
     if frame[h] != 0x11 {
-        return Err(Error::BadVersion {
+        return Err(PppoeWireError::BadVersion {
             version: frame[h] >> 4,
             ty: frame[h] & 0x0f,
         });
     }
     if frame[h + 1] != 0 {
-        return Err(Error::UnexpectedCode(Code::from(frame[h + 1])));
+        return Err(PppoeWireError::NotSessionCode(frame[h + 1]));
     }
     let length = be16(frame, h + 4);
     let start = h + PPPOE_HEADER_LEN;
     let available = frame.len() - start;
     if usize::from(length) > available {
-        return Err(Error::PayloadPastFrame { length, available });
+        return Err(PppoeWireError::PayloadPastFrame { length, available });
     }
     let mut dst = [0; 6];
     let mut src = [0; 6];
@@ -201,20 +201,20 @@ impl SessionFramer {
     /// PPP frame (protocol field + information) that the caller placed at
     /// `buf[self.header_len()..]`; returns the frame length.
     ///
-    /// Errors: [`Error::BufferTooSmall`] when `buf` does not hold header and
-    /// PPP frame; [`Error::OverMtu`] when the information field is longer
+    /// Errors: [`PppoeWireError::BufferTooShort`] when `buf` does not hold header and
+    /// PPP frame; [`PppoeWireError::OverMtu`] when the information field is longer
     /// than the MTU, or the PPP frame has no protocol field.
-    pub fn encapsulate(&self, buf: &mut [u8], ppp_len: usize) -> Result<usize, Error> {
+    pub fn encapsulate(&self, buf: &mut [u8], ppp_len: usize) -> Result<usize, PppoeWireError> {
         let h = self.header_len();
         let total = h + ppp_len;
         if buf.len() < total {
-            return Err(Error::BufferTooSmall {
+            return Err(PppoeWireError::BufferTooShort {
                 needed: total,
                 available: buf.len(),
             });
         }
         if ppp_len < 2 || ppp_len > usize::from(self.mtu) + 2 {
-            return Err(Error::OverMtu {
+            return Err(PppoeWireError::OverMtu {
                 length: ppp_len,
                 mtu: self.mtu,
             });
@@ -234,7 +234,7 @@ impl SessionFramer {
         buf[at + 2..at + 4].copy_from_slice(&self.session_id.to_be_bytes());
         // ppp_len <= mtu + 2 <= 65537; a u16 MTU of 65534 or more is caught
         // by the saturating conversion being checked against the buffer.
-        let len = u16::try_from(ppp_len).map_err(|_| Error::OverMtu {
+        let len = u16::try_from(ppp_len).map_err(|_| PppoeWireError::OverMtu {
             length: ppp_len,
             mtu: self.mtu,
         })?;
@@ -246,18 +246,19 @@ impl SessionFramer {
     /// CODE 0, our session id, from the peer, to us, our VLAN) and returns
     /// where its PPP frame lies.
     ///
-    /// Errors as [`peek`], plus [`Error::WrongSessionId`],
-    /// [`Error::WrongPeer`] and [`Error::NotForUs`].
-    pub fn decapsulate(&self, frame: &[u8]) -> Result<Range<usize>, Error> {
+    /// Errors: [`PppoeDropped::Malformed`] with [`peek`]'s errors,
+    /// [`PppoeDropped::WrongSessionId`], [`PppoeDropped::WrongPeer`] and
+    /// [`PppoeDropped::NotForUs`].
+    pub fn decapsulate(&self, frame: &[u8]) -> Result<Range<usize>, PppoeDropped> {
         let h = peek(frame)?;
         if h.dst != self.local || h.vlan.map(|t| t & 0x0fff) != self.vlan.map(|t| t & 0x0fff) {
-            return Err(Error::NotForUs);
+            return Err(PppoeDropped::NotForUs);
         }
         if h.session_id != self.session_id {
-            return Err(Error::WrongSessionId(h.session_id));
+            return Err(PppoeDropped::WrongSessionId(h.session_id));
         }
         if h.src != self.peer {
-            return Err(Error::WrongPeer);
+            return Err(PppoeDropped::WrongPeer);
         }
         Ok(h.ppp)
     }
@@ -297,16 +298,16 @@ mod tests {
         let (buf, n) = frame(&tx, &[0xc0, 0x21]);
         assert_eq!(
             SessionFramer::new(B, A, 8).decapsulate(&buf[..n]),
-            Err(Error::WrongSessionId(7))
+            Err(PppoeDropped::WrongSessionId(7))
         );
         let c = EthernetAddress([2, 0, 0, 0, 0, 3]);
         assert_eq!(
             SessionFramer::new(B, c, 7).decapsulate(&buf[..n]),
-            Err(Error::WrongPeer)
+            Err(PppoeDropped::WrongPeer)
         );
         assert_eq!(
             SessionFramer::new(c, A, 7).decapsulate(&buf[..n]),
-            Err(Error::NotForUs)
+            Err(PppoeDropped::NotForUs)
         );
     }
 
@@ -316,32 +317,32 @@ mod tests {
         let (mut buf, n) = frame(&tx, &[0xc0, 0x21, 1, 2]);
         assert!(matches!(
             peek(&buf[..13]),
-            Err(Error::Truncated {
+            Err(PppoeWireError::Truncated {
                 field: "ethernet header"
             })
         ));
         assert!(matches!(
             peek(&buf[..19]),
-            Err(Error::Truncated {
+            Err(PppoeWireError::Truncated {
                 field: "PPPoE header"
             })
         ));
         assert_eq!(
             peek(&buf[..n - 1]),
-            Err(Error::PayloadPastFrame {
+            Err(PppoeWireError::PayloadPastFrame {
                 length: 4,
                 available: 3
             })
         );
         buf[15] = 0x09;
-        assert_eq!(peek(&buf[..n]), Err(Error::UnexpectedCode(Code::Padi)));
+        assert_eq!(peek(&buf[..n]), Err(PppoeWireError::NotSessionCode(0x09)));
         buf[14] = 0x21;
         assert_eq!(
             peek(&buf[..n]),
-            Err(Error::BadVersion { version: 2, ty: 1 })
+            Err(PppoeWireError::BadVersion { version: 2, ty: 1 })
         );
         buf[13] = 0x63;
-        assert_eq!(peek(&buf[..n]), Err(Error::BadEthertype(0x8863)));
+        assert_eq!(peek(&buf[..n]), Err(PppoeWireError::BadEthertype(0x8863)));
     }
 
     #[test]
@@ -351,7 +352,7 @@ mod tests {
         assert_eq!(tx.encapsulate(&mut buf, 1494), Ok(20 + 1494));
         assert_eq!(
             tx.encapsulate(&mut buf, 1495),
-            Err(Error::OverMtu {
+            Err(PppoeWireError::OverMtu {
                 length: 1495,
                 mtu: 1492
             })
@@ -360,11 +361,11 @@ mod tests {
         assert_eq!(jumbo.encapsulate(&mut buf, 1502), Ok(20 + 1502));
         assert!(matches!(
             tx.encapsulate(&mut buf[..30], 20),
-            Err(Error::BufferTooSmall { needed: 40, .. })
+            Err(PppoeWireError::BufferTooShort { needed: 40, .. })
         ));
         assert!(matches!(
             tx.encapsulate(&mut buf, 1),
-            Err(Error::OverMtu { .. })
+            Err(PppoeWireError::OverMtu { .. })
         ));
     }
 }

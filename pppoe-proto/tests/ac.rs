@@ -5,9 +5,11 @@
 
 mod common;
 
-use pppoe_proto::ac::{AcDownReason, RateLimit, RefuseReason};
+use pppoe_proto::ac::{PppoeAcDownReason, RateLimit, RefuseReason};
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
-use pppoe_proto::{Ac, AcConfig, AcEvent, Error};
+use pppoe_proto::{
+    PppoeAc, PppoeAcConfig, PppoeAcEvent, PppoeCommandError, PppoeDropped, PppoeWireError,
+};
 use proto_core::{Duration, Instant, SeededRng};
 
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0xac]);
@@ -21,7 +23,7 @@ fn ms(n: u64) -> Instant {
     Instant::from_millis(n)
 }
 
-fn generous(mut c: AcConfig) -> AcConfig {
+fn generous(mut c: PppoeAcConfig) -> PppoeAcConfig {
     let lots = RateLimit {
         per_second: 1_000_000,
         burst: 1_000_000,
@@ -31,8 +33,8 @@ fn generous(mut c: AcConfig) -> AcConfig {
     c
 }
 
-fn ac(config: AcConfig) -> Ac {
-    Ac::new(config, SeededRng::from_u64(42), Instant::ZERO).unwrap()
+fn ac(config: PppoeAcConfig) -> PppoeAc {
+    PppoeAc::new(config, SeededRng::from_u64(42), Instant::ZERO).unwrap()
 }
 
 fn frame(
@@ -59,19 +61,19 @@ fn padi(src: EthernetAddress, service: &[u8], hu: &[u8]) -> Vec<u8> {
     )
 }
 
-fn out(a: &mut Ac) -> Vec<Vec<u8>> {
-    std::iter::from_fn(|| a.poll_transmit())
+fn out(a: &mut PppoeAc) -> Vec<Vec<u8>> {
+    std::iter::from_fn(|| a.poll_transmit(Instant::ZERO))
         .map(|t| t.payload)
         .collect()
 }
 
-fn events(a: &mut Ac) -> Vec<AcEvent> {
+fn events(a: &mut PppoeAc) -> Vec<PppoeAcEvent> {
     std::iter::from_fn(|| a.poll_event()).collect()
 }
 
 /// PADI → PADO → PADR for `src`; returns the AC's answer to the PADR.
 fn dial(
-    a: &mut Ac,
+    a: &mut PppoeAc,
     now: Instant,
     src: EthernetAddress,
     service: &[u8],
@@ -102,7 +104,7 @@ fn session_of(pads: &[u8]) -> u16 {
 
 #[test]
 fn pado_carries_name_services_echoes_and_cookie() {
-    let mut c = AcConfig::new(AC_MAC, b"lab-ac-svc");
+    let mut c = PppoeAcConfig::new(AC_MAC, b"lab-ac-svc");
     c.services = vec![b"internet".to_vec(), b"voip".to_vec()];
     c.ppp_max_payload = Some(1500);
     let mut a = ac(c);
@@ -119,7 +121,7 @@ fn pado_carries_name_services_echoes_and_cookie() {
         ],
     );
     a.handle_input(ms(0), &req).unwrap();
-    let t = a.poll_transmit().unwrap();
+    let t = a.poll_transmit(ms(0)).unwrap();
     assert_eq!(t.destination, host(1));
     let f = DiscoveryFrame::parse(&t.payload).unwrap();
     assert_eq!(f.ethernet.src, AC_MAC);
@@ -142,7 +144,7 @@ fn pado_carries_name_services_echoes_and_cookie() {
 
 #[test]
 fn padi_flood_does_not_grow_state_and_is_rate_limited() {
-    let mut a = ac(AcConfig::new(AC_MAC, b"ac"));
+    let mut a = ac(PppoeAcConfig::new(AC_MAC, b"ac"));
     let mut pados = 0;
     // 100 000 PADIs from 100 000 forged MACs within 10 simulated seconds.
     for i in 0..100_000u32 {
@@ -152,20 +154,23 @@ fn padi_flood_does_not_grow_state_and_is_rate_limited() {
         {
             pados += 1;
         }
-        let _ = a.poll_transmit();
+        let _ = a.poll_transmit(now);
     }
     // Overall bucket: burst 400 + 200/s for 10 s.
     assert!(pados <= 400 + 2_000 + 1, "{pados} PADOs");
     assert!(pados >= 2_000, "{pados} PADOs");
     assert_eq!(a.session_count(), 0);
-    assert_eq!(a.drops().of(Error::RateLimited), 100_000 - pados);
+    assert_eq!(
+        a.counters().dropped(PppoeDropped::RateLimited),
+        100_000 - pados
+    );
 }
 
 #[test]
 fn per_mac_bucket_refills_under_padis_100_us_apart() {
     // One MAC, a PADI every 100 µs for 10 s: each gap earns a ten-thousandth
     // of a token, which must add up (it was rounded away: 3 PADOs in 10 s).
-    let mut a = ac(AcConfig::new(AC_MAC, b"ac"));
+    let mut a = ac(PppoeAcConfig::new(AC_MAC, b"ac"));
     let mut pados = 0;
     for i in 0..100_000u64 {
         if a.handle_input(Instant::from_micros(i * 100), &padi(host(1), b"", b"x"))
@@ -173,7 +178,7 @@ fn per_mac_bucket_refills_under_padis_100_us_apart() {
         {
             pados += 1;
         }
-        let _ = a.poll_transmit();
+        let _ = a.poll_transmit(Instant::from_micros(i * 100));
     }
     // Burst 3, then 1/s: at 1 s, 2 s, … 9 s.
     assert_eq!(pados, 3 + 9);
@@ -181,14 +186,14 @@ fn per_mac_bucket_refills_under_padis_100_us_apart() {
 
 #[test]
 fn per_mac_padi_rate() {
-    let mut a = ac(AcConfig::new(AC_MAC, b"ac"));
+    let mut a = ac(PppoeAcConfig::new(AC_MAC, b"ac"));
     let r: Vec<bool> = (0..5)
         .map(|_| a.handle_input(ms(0), &padi(host(1), b"", b"x")).is_ok())
         .collect();
     assert_eq!(r, [true, true, true, false, false], "burst 3");
     assert_eq!(
         a.handle_input(ms(999), &padi(host(1), b"", b"x")),
-        Err(Error::RateLimited)
+        Err(PppoeDropped::RateLimited)
     );
     assert!(
         a.handle_input(ms(1_000), &padi(host(1), b"", b"x")).is_ok(),
@@ -200,7 +205,7 @@ fn per_mac_padi_rate() {
 
 #[test]
 fn bad_missing_foreign_and_stale_cookies_are_dropped_silently() {
-    let mut a = ac(generous(AcConfig::new(AC_MAC, b"ac")));
+    let mut a = ac(generous(PppoeAcConfig::new(AC_MAC, b"ac")));
     a.handle_input(ms(0), &padi(host(1), b"", b"hu")).unwrap();
     let pado = out(&mut a).pop().unwrap();
     let cookie = DiscoveryFrame::parse(&pado)
@@ -230,15 +235,15 @@ fn bad_missing_foreign_and_stale_cookies_are_dropped_silently() {
     ] {
         assert_eq!(
             a.handle_input(ms(1), &bytes),
-            Err(Error::BadCookie),
+            Err(PppoeDropped::BadCookie),
             "{what}"
         );
-        assert!(a.poll_transmit().is_none(), "{what}: no answer");
+        assert!(a.poll_transmit(ms(1)).is_none(), "{what}: no answer");
     }
-    assert_eq!(a.drops().of(Error::BadCookie), 5);
+    assert_eq!(a.counters().dropped(PppoeDropped::BadCookie), 5);
     // Within one rotation (60 s) plus: still good at 119 s…
     let good = padr(host(1), b"hu", Some(&cookie));
-    let mut b = ac(generous(AcConfig::new(AC_MAC, b"ac")));
+    let mut b = ac(generous(PppoeAcConfig::new(AC_MAC, b"ac")));
     b.handle_input(ms(0), &padi(host(1), b"", b"hu")).unwrap();
     let c2 = DiscoveryFrame::parse(&out(&mut b).pop().unwrap())
         .unwrap()
@@ -252,20 +257,20 @@ fn bad_missing_foreign_and_stale_cookies_are_dropped_silently() {
     // …stale after two rotations.
     assert_eq!(
         a.handle_input(Instant::from_secs(120), &good),
-        Err(Error::BadCookie)
+        Err(PppoeDropped::BadCookie)
     );
     assert_eq!(a.session_count(), 0);
 }
 
 #[test]
 fn unknown_service_in_padr_gets_service_name_error() {
-    let mut c = generous(AcConfig::new(AC_MAC, b"ac"));
+    let mut c = generous(PppoeAcConfig::new(AC_MAC, b"ac"));
     c.services = vec![b"internet".to_vec()];
     let mut a = ac(c);
     // A PADI for "voip" gets nothing…
     assert_eq!(
         a.handle_input(ms(0), &padi(host(1), b"voip", b"hu")),
-        Err(Error::UnknownService)
+        Err(PppoeDropped::UnknownService)
     );
     // …a PADR for it (with a cookie from a PADI for any service) gets an error PADS.
     a.handle_input(ms(0), &padi(host(1), b"", b"hu")).unwrap();
@@ -298,7 +303,7 @@ fn unknown_service_in_padr_gets_service_name_error() {
     assert_eq!(f.pppoe.host_uniq(), Some(&b"hu"[..]));
     assert_eq!(
         events(&mut a),
-        vec![AcEvent::Refused {
+        vec![PppoeAcEvent::Refused {
             client_mac: host(1),
             reason: RefuseReason::UnknownService
         }]
@@ -308,7 +313,7 @@ fn unknown_service_in_padr_gets_service_name_error() {
 
 #[test]
 fn max_sessions_and_per_mac_bounds_refuse() {
-    let mut c = generous(AcConfig::new(AC_MAC, b"ac"));
+    let mut c = generous(PppoeAcConfig::new(AC_MAC, b"ac"));
     c.max_sessions = 2;
     c.max_sessions_per_mac = 1;
     c.at_mac_limit = pppoe_proto::ac::AtMacLimit::Refuse;
@@ -330,11 +335,11 @@ fn max_sessions_and_per_mac_bounds_refuse() {
     // Full: a PADI gets no PADO.
     assert_eq!(
         a.handle_input(ms(3), &padi(host(3), b"", b"a")),
-        Err(Error::Full)
+        Err(PppoeDropped::Full)
     );
     assert_eq!(a.session_count(), 2);
     // A PADR that raced in with a valid cookie gets AC-System-Error.
-    let mut c = generous(AcConfig::new(AC_MAC, b"ac"));
+    let mut c = generous(PppoeAcConfig::new(AC_MAC, b"ac"));
     c.max_sessions = 1;
     let mut b = ac(c);
     b.handle_input(ms(0), &padi(host(1), b"", b"a")).unwrap();
@@ -363,7 +368,7 @@ fn max_sessions_and_per_mac_bounds_refuse() {
     }
     assert_eq!(
         events(&mut b).last(),
-        Some(&AcEvent::Refused {
+        Some(&PppoeAcEvent::Refused {
             client_mac: host(2),
             reason: RefuseReason::MaxSessions
         })
@@ -372,7 +377,7 @@ fn max_sessions_and_per_mac_bounds_refuse() {
 
 #[test]
 fn repeated_padr_resends_the_same_pads() {
-    let mut a = ac(generous(AcConfig::new(AC_MAC, b"ac")));
+    let mut a = ac(generous(PppoeAcConfig::new(AC_MAC, b"ac")));
     a.handle_input(ms(0), &padi(host(1), b"", b"hu")).unwrap();
     let pado = out(&mut a).pop().unwrap();
     let cookie = DiscoveryFrame::parse(&pado)
@@ -403,7 +408,7 @@ fn repeated_padr_resends_the_same_pads() {
 
 #[test]
 fn padt_handling() {
-    let mut a = ac(generous(AcConfig::new(AC_MAC, b"ac")));
+    let mut a = ac(generous(PppoeAcConfig::new(AC_MAC, b"ac")));
     let id = session_of(&dial(&mut a, ms(0), host(1), b"", b"hu").unwrap());
     events(&mut a);
     let padt = |src, sid| {
@@ -417,36 +422,41 @@ fn padt_handling() {
     };
     assert_eq!(
         a.handle_input(ms(1), &padt(host(2), id)),
-        Err(Error::WrongPeer)
+        Err(PppoeDropped::WrongPeer)
     );
     assert_eq!(
         a.handle_input(ms(1), &padt(host(1), id + 1)),
-        Err(Error::WrongSessionId(id + 1))
+        Err(PppoeDropped::WrongSessionId(id + 1))
     );
     // A PADT to the broadcast address is not for us (accel-ppp drops it too).
     let bc = frame(host(1), EthernetAddress::BROADCAST, Code::Padt, id, &[]);
-    assert_eq!(a.handle_input(ms(1), &bc), Err(Error::NotForUs));
+    assert_eq!(a.handle_input(ms(1), &bc), Err(PppoeDropped::NotForUs));
     assert_eq!(a.session_count(), 1);
     a.handle_input(ms(2), &padt(host(1), id)).unwrap();
     assert_eq!(
         events(&mut a),
-        vec![AcEvent::SessionDown {
+        vec![PppoeAcEvent::SessionDown {
             session_id: id,
             client_mac: host(1),
-            reason: AcDownReason::PeerTerminated(Some(b"RP-PPPoE: Received signal 15".to_vec()))
+            reason: PppoeAcDownReason::PeerTerminated(Some(
+                b"RP-PPPoE: Received signal 15".to_vec()
+            ))
         }]
     );
     assert_eq!(a.session_count(), 0);
-    assert_eq!(a.close(ms(3), id, b""), Err(Error::WrongSessionId(id)));
+    assert_eq!(
+        a.close(ms(3), id, b""),
+        Err(PppoeCommandError::UnknownSession(id))
+    );
 }
 
 #[test]
 fn close_sends_padt_with_reason() {
-    let mut a = ac(generous(AcConfig::new(AC_MAC, b"ac")));
+    let mut a = ac(generous(PppoeAcConfig::new(AC_MAC, b"ac")));
     let id = session_of(&dial(&mut a, ms(0), host(1), b"", b"hu").unwrap());
     events(&mut a);
     a.close(ms(1), id, b"Admin reset").unwrap();
-    let t = a.poll_transmit().unwrap();
+    let t = a.poll_transmit(ms(1)).unwrap();
     assert_eq!(t.destination, host(1));
     let f = DiscoveryFrame::parse(&t.payload).unwrap();
     assert_eq!((f.pppoe.code, f.pppoe.session_id), (Code::Padt, id));
@@ -454,17 +464,17 @@ fn close_sends_padt_with_reason() {
     assert_eq!(f.pppoe.host_uniq(), Some(&b"hu"[..]));
     assert_eq!(
         events(&mut a),
-        vec![AcEvent::SessionDown {
+        vec![PppoeAcEvent::SessionDown {
             session_id: id,
             client_mac: host(1),
-            reason: AcDownReason::Closed
+            reason: PppoeAcDownReason::Closed
         }]
     );
 }
 
 #[test]
 fn session_ids_are_unique_and_reused_only_after_release() {
-    let mut c = generous(AcConfig::new(AC_MAC, b"ac"));
+    let mut c = generous(PppoeAcConfig::new(AC_MAC, b"ac"));
     c.max_sessions_per_mac = 2;
     let mut a = ac(c);
     // Session 1 stays up throughout.
@@ -492,13 +502,16 @@ fn session_ids_are_unique_and_reused_only_after_release() {
 
 #[test]
 fn frames_not_for_the_ac_are_dropped() {
-    let mut a = ac(AcConfig::new(AC_MAC, b"ac"));
+    let mut a = ac(PppoeAcConfig::new(AC_MAC, b"ac"));
     let other = EthernetAddress([2, 0, 0, 0, 0, 0x99]);
     let cases = [
-        (frame(host(1), other, Code::Padr, 0, &[]), Error::NotForUs),
+        (
+            frame(host(1), other, Code::Padr, 0, &[]),
+            PppoeDropped::NotForUs,
+        ),
         (
             frame(host(1), other, Code::Padi, 0, &[Tag::ServiceName(b"")]),
-            Error::NotForUs,
+            PppoeDropped::NotForUs,
         ),
         (
             frame(
@@ -508,7 +521,7 @@ fn frames_not_for_the_ac_are_dropped() {
                 0,
                 &[Tag::ServiceName(b"")],
             ),
-            Error::WrongPeer,
+            PppoeDropped::WrongPeer,
         ),
         (
             frame(
@@ -518,37 +531,37 @@ fn frames_not_for_the_ac_are_dropped() {
                 3,
                 &[Tag::ServiceName(b"")],
             ),
-            Error::WrongSessionId(3),
+            PppoeDropped::WrongSessionId(3),
         ),
         (
             frame(host(1), EthernetAddress::BROADCAST, Code::Padi, 0, &[]),
-            Error::MissingTag {
+            PppoeDropped::MissingTag {
                 tag: pppoe_proto::wire::TagType::ServiceName,
             },
         ),
         (
             frame(host(1), AC_MAC, Code::Pado, 0, &[]),
-            Error::UnexpectedCode(Code::Pado),
+            PppoeDropped::UnexpectedCode(Code::Pado),
         ),
         (
             frame(host(1), AC_MAC, Code::Pads, 1, &[]),
-            Error::UnexpectedCode(Code::Pads),
+            PppoeDropped::UnexpectedCode(Code::Pads),
         ),
         (
             frame(host(1), AC_MAC, Code::Padr, 4, &[]),
-            Error::WrongSessionId(4),
+            PppoeDropped::WrongSessionId(4),
         ),
     ];
     for (bytes, want) in cases {
         assert_eq!(a.handle_input(ms(0), &bytes), Err(want));
-        assert!(a.poll_transmit().is_none());
+        assert!(a.poll_transmit(ms(0)).is_none());
     }
-    assert_eq!(a.drops().total(), 8);
+    assert_eq!(a.counters().total_dropped(), 8);
 }
 
 #[test]
 fn answers_real_pppd_padis_from_the_captures() {
-    let mut a = ac(generous(AcConfig::new(AC_MAC, b"ac")));
+    let mut a = ac(generous(PppoeAcConfig::new(AC_MAC, b"ac")));
     for (name, bytes) in common::pcap::captures() {
         for raw in common::pcap::frames(bytes) {
             let Ok(f) = DiscoveryFrame::parse(raw) else {
@@ -561,7 +574,7 @@ fn answers_real_pppd_padis_from_the_captures() {
                     redirected[0..6].copy_from_slice(&AC_MAC.0);
                     assert_eq!(
                         a.handle_input(ms(0), &redirected),
-                        Err(Error::BadCookie),
+                        Err(PppoeDropped::BadCookie),
                         "{name}"
                     );
                 }
@@ -569,7 +582,7 @@ fn answers_real_pppd_padis_from_the_captures() {
             }
             a.handle_input(ms(0), raw)
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
-            let pado = a.poll_transmit().unwrap();
+            let pado = a.poll_transmit(ms(0)).unwrap();
             let o = DiscoveryFrame::parse(&pado.payload).unwrap();
             assert_eq!(o.ethernet.dst, f.ethernet.src);
             assert_eq!(o.pppoe.host_uniq(), f.pppoe.host_uniq(), "{name}");
@@ -581,7 +594,7 @@ fn answers_real_pppd_padis_from_the_captures() {
 
 #[test]
 fn overlong_host_uniq_is_answered_but_not_admitted() {
-    let mut a = ac(generous(AcConfig::new(AC_MAC, b"ac")));
+    let mut a = ac(generous(PppoeAcConfig::new(AC_MAC, b"ac")));
     let hu = [7u8; 100];
     a.handle_input(ms(0), &padi(host(1), b"", &hu)).unwrap();
     let pado = out(&mut a).pop().unwrap();
@@ -604,19 +617,19 @@ fn overlong_host_uniq_is_answered_but_not_admitted() {
     );
     assert_eq!(
         a.handle_input(ms(1), &padr),
-        Err(Error::BadTagLength {
+        Err(PppoeDropped::Malformed(PppoeWireError::BadTagLength {
             tag: pppoe_proto::wire::TagType::HostUniq,
             length: 100,
             expected: 64
-        })
+        }))
     );
     assert_eq!(a.session_count(), 0);
-    assert!(a.poll_transmit().is_none());
+    assert!(a.poll_transmit(ms(1)).is_none());
 }
 
 #[test]
 fn debug_output_is_small_and_hides_secrets() {
-    let a = ac(AcConfig::new(AC_MAC, b"ac"));
+    let a = ac(PppoeAcConfig::new(AC_MAC, b"ac"));
     let d = format!("{a:?}");
     assert!(d.contains("<redacted>"));
     assert!(d.len() < 4_000, "{} bytes of Debug", d.len());

@@ -4,7 +4,7 @@
 
 use pppoe_proto::ac::{Admission, RateLimit, RefuseReason, RequestId};
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
-use pppoe_proto::{Ac, AcConfig, AcEvent, Error};
+use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeAcEvent, PppoeCommandError, PppoeDropped};
 use proto_core::{Duration, Instant, SeededRng};
 
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0xac]);
@@ -17,8 +17,8 @@ fn ms(n: u64) -> Instant {
     Instant::from_millis(n)
 }
 
-fn manual(max_pending: u16, max_sessions: u16) -> Ac {
-    let mut c = AcConfig::new(AC_MAC, b"ac");
+fn manual(max_pending: u16, max_sessions: u16) -> PppoeAc {
+    let mut c = PppoeAcConfig::new(AC_MAC, b"ac");
     let lots = RateLimit {
         per_second: 1_000,
         burst: 1_000,
@@ -30,7 +30,7 @@ fn manual(max_pending: u16, max_sessions: u16) -> Ac {
         max_pending,
         timeout: Duration::from_secs(5),
     };
-    Ac::new(c, SeededRng::from_u64(9), Instant::ZERO).unwrap()
+    PppoeAc::new(c, SeededRng::from_u64(9), Instant::ZERO).unwrap()
 }
 
 fn frame(src: EthernetAddress, dst: EthernetAddress, code: Code, tags: &[Tag]) -> Vec<u8> {
@@ -42,7 +42,11 @@ fn frame(src: EthernetAddress, dst: EthernetAddress, code: Code, tags: &[Tag]) -
 }
 
 /// PADI then PADR; returns the PADR (to resend) and the AC's reaction.
-fn request(a: &mut Ac, now: Instant, src: EthernetAddress) -> (Vec<u8>, Result<(), Error>) {
+fn request(
+    a: &mut PppoeAc,
+    now: Instant,
+    src: EthernetAddress,
+) -> (Vec<u8>, Result<(), PppoeDropped>) {
     let padi = frame(
         src,
         EthernetAddress::BROADCAST,
@@ -50,7 +54,7 @@ fn request(a: &mut Ac, now: Instant, src: EthernetAddress) -> (Vec<u8>, Result<(
         &[Tag::ServiceName(b""), Tag::HostUniq(b"hu")],
     );
     a.handle_input(now, &padi).unwrap();
-    let pado = a.poll_transmit().unwrap().payload;
+    let pado = a.poll_transmit(now).unwrap().payload;
     let cookie = DiscoveryFrame::parse(&pado)
         .unwrap()
         .pppoe
@@ -71,9 +75,9 @@ fn request(a: &mut Ac, now: Instant, src: EthernetAddress) -> (Vec<u8>, Result<(
     (padr, r)
 }
 
-fn pending_request(a: &mut Ac) -> RequestId {
+fn pending_request(a: &mut PppoeAc) -> RequestId {
     match a.poll_event() {
-        Some(AcEvent::SessionRequest { request, .. }) => request,
+        Some(PppoeAcEvent::SessionRequest { request, .. }) => request,
         e => panic!("{e:?}"),
     }
 }
@@ -83,9 +87,12 @@ fn accept_sends_pads_and_charges_the_tables() {
     let mut a = manual(4, 10);
     let (padr, r) = request(&mut a, ms(0), host(1));
     r.unwrap();
-    assert!(a.poll_transmit().is_none(), "no PADS before the decision");
+    assert!(
+        a.poll_transmit(ms(0)).is_none(),
+        "no PADS before the decision"
+    );
     let req = match a.poll_event() {
-        Some(AcEvent::SessionRequest {
+        Some(PppoeAcEvent::SessionRequest {
             request,
             client_mac,
             service_name,
@@ -108,16 +115,19 @@ fn accept_sends_pads_and_charges_the_tables() {
     a.handle_input(ms(1_000), &padr).unwrap();
     assert!(a.poll_event().is_none());
     assert_eq!(a.accept(ms(1_500), req), Ok(1));
-    let bytes = a.poll_transmit().unwrap().payload;
+    let bytes = a.poll_transmit(ms(1_000)).unwrap().payload;
     let pads = DiscoveryFrame::parse(&bytes).unwrap();
     assert_eq!((pads.pppoe.code, pads.pppoe.session_id), (Code::Pads, 1));
     assert!(matches!(
         a.poll_event(),
-        Some(AcEvent::SessionUp { session_id: 1, .. })
+        Some(PppoeAcEvent::SessionUp { session_id: 1, .. })
     ));
     assert_eq!((a.session_count(), a.pending_count()), (1, 0));
     // The handle is spent.
-    assert_eq!(a.accept(ms(1_600), req), Err(Error::InvalidState));
+    assert_eq!(
+        a.accept(ms(1_600), req),
+        Err(PppoeCommandError::InvalidState)
+    );
 }
 
 #[test]
@@ -126,7 +136,7 @@ fn refuse_sends_service_name_error() {
     request(&mut a, ms(0), host(1)).1.unwrap();
     let req = pending_request(&mut a);
     a.refuse(ms(1), req, b"Not subscribed").unwrap();
-    let bytes = a.poll_transmit().unwrap().payload;
+    let bytes = a.poll_transmit(ms(1_000)).unwrap().payload;
     let pads = DiscoveryFrame::parse(&bytes).unwrap();
     assert_eq!(pads.pppoe.session_id, 0);
     assert_eq!(
@@ -136,13 +146,16 @@ fn refuse_sends_service_name_error() {
     assert_eq!(pads.pppoe.host_uniq(), Some(&b"hu"[..]));
     assert_eq!(
         a.poll_event(),
-        Some(AcEvent::Refused {
+        Some(PppoeAcEvent::Refused {
             client_mac: host(1),
             reason: RefuseReason::Application
         })
     );
     assert_eq!(a.session_count(), 0);
-    assert_eq!(a.refuse(ms(2), req, b""), Err(Error::InvalidState));
+    assert_eq!(
+        a.refuse(ms(2), req, b""),
+        Err(PppoeCommandError::InvalidState)
+    );
 }
 
 #[test]
@@ -151,12 +164,12 @@ fn pending_requests_are_bounded_and_count_against_sessions() {
     request(&mut a, ms(0), host(1)).1.unwrap();
     request(&mut a, ms(0), host(2)).1.unwrap();
     // Third: over max_pending, dropped.
-    assert_eq!(request(&mut a, ms(0), host(3)).1, Err(Error::Full));
+    assert_eq!(request(&mut a, ms(0), host(3)).1, Err(PppoeDropped::Full));
     assert_eq!(a.pending_count(), 2);
     let r1 = pending_request(&mut a);
     let _r2 = pending_request(&mut a);
     assert_eq!(a.accept(ms(1), r1), Ok(1));
-    while a.poll_transmit().is_some() {}
+    while a.poll_transmit(ms(1_000)).is_some() {}
     while a.poll_event().is_some() {}
     // One session + one pending + this one = 3 = max_sessions: one more
     // fits, and then the AC is full (a PADI gets no PADO).
@@ -167,7 +180,7 @@ fn pending_requests_are_bounded_and_count_against_sessions() {
         Code::Padi,
         &[Tag::ServiceName(b"")],
     );
-    assert_eq!(a.handle_input(ms(2), &padi), Err(Error::Full));
+    assert_eq!(a.handle_input(ms(2), &padi), Err(PppoeDropped::Full));
 }
 
 #[test]
@@ -180,7 +193,10 @@ fn unanswered_requests_expire() {
     assert_eq!(a.pending_count(), 1);
     a.handle_timeout(ms(5_000));
     assert_eq!(a.pending_count(), 0);
-    assert_eq!(a.accept(ms(5_001), req), Err(Error::InvalidState));
+    assert_eq!(
+        a.accept(ms(5_001), req),
+        Err(PppoeCommandError::InvalidState)
+    );
     // The host's retransmitted PADR makes a new request (cookie still valid).
     a.handle_input(ms(6_000), &padr).unwrap();
     let again = pending_request(&mut a);

@@ -3,7 +3,10 @@
 //! PADT both ways, and every drop reason leaving the state unchanged.
 
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
-use pppoe_proto::{Client, ClientConfig, ClientEvent, ClientState, DownReason, Error, FailReason};
+use pppoe_proto::{
+    PppoeClient, PppoeClientConfig, PppoeClientEvent, PppoeClientState, PppoeCommandError,
+    PppoeDownReason, PppoeDropped, PppoeFailReason, PppoeWireError,
+};
 use proto_core::{Instant, SeededRng};
 
 const ME: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0x01]);
@@ -14,8 +17,8 @@ fn ms(n: u64) -> Instant {
     Instant::from_millis(n)
 }
 
-fn client(config: ClientConfig) -> Client {
-    Client::new(config, SeededRng::from_u64(1), Instant::ZERO).unwrap()
+fn client(config: PppoeClientConfig) -> PppoeClient {
+    PppoeClient::new(config, SeededRng::from_u64(1), Instant::ZERO).unwrap()
 }
 
 fn frame(
@@ -34,9 +37,9 @@ fn frame(
     v
 }
 
-fn sent(c: &mut Client) -> Vec<(EthernetAddress, Code, Vec<u8>)> {
+fn sent(c: &mut PppoeClient) -> Vec<(EthernetAddress, Code, Vec<u8>)> {
     let mut out = Vec::new();
-    while let Some(t) = c.poll_transmit() {
+    while let Some(t) = c.poll_transmit(Instant::ZERO) {
         let f = DiscoveryFrame::parse(&t.payload).unwrap();
         assert_eq!(f.ethernet.dst, t.destination);
         assert_eq!(f.ethernet.src, ME);
@@ -45,11 +48,11 @@ fn sent(c: &mut Client) -> Vec<(EthernetAddress, Code, Vec<u8>)> {
     out
 }
 
-fn events(c: &mut Client) -> Vec<ClientEvent> {
+fn events(c: &mut PppoeClient) -> Vec<PppoeClientEvent> {
     std::iter::from_fn(|| c.poll_event()).collect()
 }
 
-fn pado(c: &Client, src: EthernetAddress, name: &[u8], services: &[&[u8]]) -> Vec<u8> {
+fn pado(c: &PppoeClient, src: EthernetAddress, name: &[u8], services: &[&[u8]]) -> Vec<u8> {
     let hu = c.host_uniq().to_vec();
     let mut tags = vec![Tag::AcName(name)];
     tags.extend(services.iter().map(|s| Tag::ServiceName(s)));
@@ -60,7 +63,7 @@ fn pado(c: &Client, src: EthernetAddress, name: &[u8], services: &[&[u8]]) -> Ve
 }
 
 /// Runs the timer until nothing is scheduled, recording when each frame left.
-fn run_timers(c: &mut Client) -> Vec<(u64, Code)> {
+fn run_timers(c: &mut PppoeClient) -> Vec<(u64, Code)> {
     let mut log = Vec::new();
     for (_, code, _) in sent(c) {
         log.push((0, code));
@@ -69,7 +72,10 @@ fn run_timers(c: &mut Client) -> Vec<(u64, Code)> {
         let Some(t) = c.poll_timeout() else { break };
         // Early calls do nothing.
         c.handle_timeout(t - proto_core::Duration::from_millis(1));
-        assert!(c.poll_transmit().is_none());
+        assert!(
+            c.poll_transmit(t - proto_core::Duration::from_millis(1))
+                .is_none()
+        );
         c.handle_timeout(t);
         c.handle_timeout(t); // and a second call at the same instant neither
         for (_, code, _) in sent(c) {
@@ -81,8 +87,8 @@ fn run_timers(c: &mut Client) -> Vec<(u64, Code)> {
 
 #[test]
 fn padi_schedule_doubles_then_fails() {
-    let mut c = client(ClientConfig::new(ME));
-    assert_eq!(c.state(), ClientState::Discovering);
+    let mut c = client(PppoeClientConfig::new(ME));
+    assert_eq!(c.state(), PppoeClientState::Discovering);
     let log = run_timers(&mut c);
     assert_eq!(
         log,
@@ -97,17 +103,17 @@ fn padi_schedule_doubles_then_fails() {
     // The fifth PADI waited 16 s (the cap): failure at 31 s.
     assert_eq!(
         events(&mut c),
-        vec![ClientEvent::DiscoveryFailed {
-            reason: FailReason::NoOffer
+        vec![PppoeClientEvent::DiscoveryFailed {
+            reason: PppoeFailReason::NoOffer
         }]
     );
-    assert_eq!(c.state(), ClientState::Closed);
+    assert_eq!(c.state(), PppoeClientState::Closed);
     assert_eq!(c.poll_timeout(), None);
 }
 
 #[test]
 fn padi_schedule_respects_cap_and_attempts() {
-    let mut cfg = ClientConfig::new(ME);
+    let mut cfg = PppoeClientConfig::new(ME);
     cfg.initial_timeout = proto_core::Duration::from_secs(5);
     cfg.max_timeout = proto_core::Duration::from_secs(10);
     cfg.max_padi_attempts = 4;
@@ -118,11 +124,11 @@ fn padi_schedule_respects_cap_and_attempts() {
 
 #[test]
 fn padr_schedule_then_back_to_padi() {
-    let mut c = client(ClientConfig::new(ME));
+    let mut c = client(PppoeClientConfig::new(ME));
     sent(&mut c);
     let offer = pado(&c, AC, b"ac", &[b""]);
     c.handle_input(ms(500), &offer).unwrap();
-    assert_eq!(c.state(), ClientState::Requesting);
+    assert_eq!(c.state(), PppoeClientState::Requesting);
     let padr = sent(&mut c);
     assert_eq!(padr.len(), 1);
     assert_eq!(padr[0].0, AC);
@@ -150,7 +156,7 @@ fn padr_schedule_then_back_to_padi() {
 
 #[test]
 fn happy_path_echoes_cookie_and_relay_and_negotiates_max_payload() {
-    let mut cfg = ClientConfig::new(ME);
+    let mut cfg = PppoeClientConfig::new(ME);
     cfg.ppp_max_payload = Some(1500);
     cfg.service_name = b"internet".to_vec();
     let mut c = client(cfg);
@@ -186,7 +192,7 @@ fn happy_path_echoes_cookie_and_relay_and_negotiates_max_payload() {
     c.handle_input(ms(20), &pads).unwrap();
     assert_eq!(
         events(&mut c),
-        vec![ClientEvent::SessionUp {
+        vec![PppoeClientEvent::SessionUp {
             ac_mac: AC,
             session_id: 0x1234,
             ppp_max_payload: Some(1500)
@@ -200,34 +206,34 @@ fn happy_path_echoes_cookie_and_relay_and_negotiates_max_payload() {
     // A duplicate PADS is dropped; the session stays.
     assert_eq!(
         c.handle_input(ms(21), &pads),
-        Err(Error::UnexpectedCode(Code::Pads))
+        Err(PppoeDropped::UnexpectedCode(Code::Pads))
     );
 
     // PADT with another session id: dropped. With ours: session down.
     let padt = |sid| frame(AC, ME, Code::Padt, sid, &[Tag::GenericError(b"bye")]);
     assert_eq!(
         c.handle_input(ms(30), &padt(0x1235)),
-        Err(Error::WrongSessionId(0x1235))
+        Err(PppoeDropped::WrongSessionId(0x1235))
     );
     assert_eq!(
         c.handle_input(ms(30), &frame(OTHER, ME, Code::Padt, 0x1234, &[])),
-        Err(Error::WrongPeer)
+        Err(PppoeDropped::WrongPeer)
     );
-    assert_eq!(c.state(), ClientState::Session);
+    assert_eq!(c.state(), PppoeClientState::Session);
     c.handle_input(ms(31), &padt(0x1234)).unwrap();
     assert_eq!(
         events(&mut c),
-        vec![ClientEvent::SessionDown {
-            reason: DownReason::PeerTerminated(Some(b"bye".to_vec()))
+        vec![PppoeClientEvent::SessionDown {
+            reason: PppoeDownReason::PeerTerminated(Some(b"bye".to_vec()))
         }]
     );
-    assert_eq!(c.state(), ClientState::Closed);
-    assert_eq!(c.drops().total(), 3);
+    assert_eq!(c.state(), PppoeClientState::Closed);
+    assert_eq!(c.counters().total_dropped(), 3);
 }
 
 #[test]
 fn pads_without_max_payload_tag_means_1492() {
-    let mut cfg = ClientConfig::new(ME);
+    let mut cfg = PppoeClientConfig::new(ME);
     cfg.ppp_max_payload = Some(1500);
     let mut c = client(cfg);
     c.handle_input(ms(1), &pado(&c, AC, b"ac", &[b""])).unwrap();
@@ -236,7 +242,7 @@ fn pads_without_max_payload_tag_means_1492() {
         .unwrap();
     assert_eq!(
         events(&mut c),
-        vec![ClientEvent::SessionUp {
+        vec![PppoeClientEvent::SessionUp {
             ac_mac: AC,
             session_id: 9,
             ppp_max_payload: None
@@ -247,7 +253,7 @@ fn pads_without_max_payload_tag_means_1492() {
 
 #[test]
 fn close_sends_padt_and_reports_down() {
-    let mut c = client(ClientConfig::new(ME));
+    let mut c = client(PppoeClientConfig::new(ME));
     c.handle_input(ms(1), &pado(&c, AC, b"ac", &[b""])).unwrap();
     let hu = c.host_uniq().to_vec();
     c.handle_input(ms(2), &frame(AC, ME, Code::Pads, 3, &[Tag::HostUniq(&hu)]))
@@ -262,26 +268,26 @@ fn close_sends_padt_and_reports_down() {
     assert_eq!((f.pppoe.code, f.pppoe.session_id), (Code::Padt, 3));
     assert_eq!(
         events(&mut c),
-        vec![ClientEvent::SessionDown {
-            reason: DownReason::Closed
+        vec![PppoeClientEvent::SessionDown {
+            reason: PppoeDownReason::Closed
         }]
     );
-    assert_eq!(c.close(ms(4)), Err(Error::InvalidState));
+    assert_eq!(c.close(ms(4)), Err(PppoeCommandError::InvalidState));
     // And it can dial again, with a fresh Host-Uniq.
     c.reconnect(ms(5)).unwrap();
     assert_ne!(c.host_uniq(), &hu[..]);
     assert_eq!(sent(&mut c)[0].1, Code::Padi);
-    assert_eq!(c.reconnect(ms(6)), Err(Error::InvalidState));
+    assert_eq!(c.reconnect(ms(6)), Err(PppoeCommandError::InvalidState));
 }
 
 #[test]
 fn close_during_discovery_aborts() {
-    let mut c = client(ClientConfig::new(ME));
+    let mut c = client(PppoeClientConfig::new(ME));
     c.close(ms(1)).unwrap();
     assert_eq!(
         events(&mut c),
-        vec![ClientEvent::DiscoveryFailed {
-            reason: FailReason::Aborted
+        vec![PppoeClientEvent::DiscoveryFailed {
+            reason: PppoeFailReason::Aborted
         }]
     );
     assert_eq!(c.poll_timeout(), None);
@@ -292,18 +298,18 @@ fn error_pads_ends_discovery_with_the_error() {
     for (tag, want) in [
         (
             Tag::ServiceNameError(b"no such service"),
-            FailReason::ServiceNameError(b"no such service".to_vec()),
+            PppoeFailReason::ServiceNameError(b"no such service".to_vec()),
         ),
         (
             Tag::AcSystemError(b"full"),
-            FailReason::AcSystemError(b"full".to_vec()),
+            PppoeFailReason::AcSystemError(b"full".to_vec()),
         ),
         (
             Tag::GenericError(b"nope"),
-            FailReason::GenericError(b"nope".to_vec()),
+            PppoeFailReason::GenericError(b"nope".to_vec()),
         ),
     ] {
-        let mut c = client(ClientConfig::new(ME));
+        let mut c = client(PppoeClientConfig::new(ME));
         c.handle_input(ms(1), &pado(&c, AC, b"ac", &[b""])).unwrap();
         let hu = c.host_uniq().to_vec();
         c.handle_input(
@@ -313,58 +319,58 @@ fn error_pads_ends_discovery_with_the_error() {
         .unwrap();
         assert_eq!(
             events(&mut c),
-            vec![ClientEvent::DiscoveryFailed { reason: want }]
+            vec![PppoeClientEvent::DiscoveryFailed { reason: want }]
         );
-        assert_eq!(c.state(), ClientState::Closed);
+        assert_eq!(c.state(), PppoeClientState::Closed);
         assert_eq!(c.poll_timeout(), None);
     }
-    let mut c = client(ClientConfig::new(ME));
+    let mut c = client(PppoeClientConfig::new(ME));
     c.handle_input(ms(1), &pado(&c, AC, b"ac", &[b""])).unwrap();
     let hu = c.host_uniq().to_vec();
     c.handle_input(ms(2), &frame(AC, ME, Code::Pads, 0, &[Tag::HostUniq(&hu)]))
         .unwrap();
     assert_eq!(
         events(&mut c),
-        vec![ClientEvent::DiscoveryFailed {
-            reason: FailReason::Refused
+        vec![PppoeClientEvent::DiscoveryFailed {
+            reason: PppoeFailReason::Refused
         }]
     );
 }
 
 #[test]
 fn filters_choose_the_ac() {
-    let mut cfg = ClientConfig::new(ME);
+    let mut cfg = PppoeClientConfig::new(ME);
     cfg.ac_name = Some(b"wanted".to_vec());
     cfg.service_name = b"voip".to_vec();
     let mut c = client(cfg);
     sent(&mut c);
     assert_eq!(
         c.handle_input(ms(1), &pado(&c, OTHER, b"other", &[b"voip"])),
-        Err(Error::OfferNotWanted)
+        Err(PppoeDropped::OfferNotWanted)
     );
     assert_eq!(
         c.handle_input(ms(1), &pado(&c, AC, b"wanted", &[b"internet"])),
-        Err(Error::OfferNotWanted)
+        Err(PppoeDropped::OfferNotWanted)
     );
-    assert_eq!(c.state(), ClientState::Discovering);
+    assert_eq!(c.state(), PppoeClientState::Discovering);
     assert!(sent(&mut c).is_empty());
     c.handle_input(ms(2), &pado(&c, AC, b"wanted", &[b"internet", b"voip"]))
         .unwrap();
-    assert_eq!(c.state(), ClientState::Requesting);
+    assert_eq!(c.state(), PppoeClientState::Requesting);
     // Later offers are not wanted any more.
     assert_eq!(
         c.handle_input(ms(3), &pado(&c, OTHER, b"wanted", &[b"voip"])),
-        Err(Error::UnexpectedCode(Code::Pado))
+        Err(PppoeDropped::UnexpectedCode(Code::Pado))
     );
 }
 
 #[test]
 fn drops_are_counted_and_change_nothing() {
-    let mut c = client(ClientConfig::new(ME));
+    let mut c = client(PppoeClientConfig::new(ME));
     sent(&mut c);
     let deadline = c.poll_timeout();
     let hu = c.host_uniq().to_vec();
-    let cases: Vec<(Vec<u8>, Error)> = vec![
+    let cases: Vec<(Vec<u8>, PppoeDropped)> = vec![
         // Not addressed to us.
         (
             frame(
@@ -374,7 +380,7 @@ fn drops_are_counted_and_change_nothing() {
                 0,
                 &[Tag::AcName(b"x"), Tag::HostUniq(&hu)],
             ),
-            Error::NotForUs,
+            PppoeDropped::NotForUs,
         ),
         // Wrong Host-Uniq, and none.
         (
@@ -385,11 +391,11 @@ fn drops_are_counted_and_change_nothing() {
                 0,
                 &[Tag::AcName(b"x"), Tag::HostUniq(b"other")],
             ),
-            Error::WrongHostUniq,
+            PppoeDropped::WrongHostUniq,
         ),
         (
             frame(AC, ME, Code::Pado, 0, &[Tag::AcName(b"x")]),
-            Error::WrongHostUniq,
+            PppoeDropped::WrongHostUniq,
         ),
         // Non-zero session id in a PADO.
         (
@@ -400,7 +406,7 @@ fn drops_are_counted_and_change_nothing() {
                 5,
                 &[Tag::AcName(b"x"), Tag::HostUniq(&hu)],
             ),
-            Error::WrongSessionId(5),
+            PppoeDropped::WrongSessionId(5),
         ),
         // From a group address.
         (
@@ -411,12 +417,12 @@ fn drops_are_counted_and_change_nothing() {
                 0,
                 &[Tag::AcName(b"x"), Tag::HostUniq(&hu)],
             ),
-            Error::WrongPeer,
+            PppoeDropped::WrongPeer,
         ),
         // No AC-Name.
         (
             frame(AC, ME, Code::Pado, 0, &[Tag::HostUniq(&hu)]),
-            Error::MissingTag {
+            PppoeDropped::MissingTag {
                 tag: pppoe_proto::wire::TagType::AcName,
             },
         ),
@@ -433,40 +439,43 @@ fn drops_are_counted_and_change_nothing() {
                     Tag::AcSystemError(b""),
                 ],
             ),
-            Error::OfferNotWanted,
+            PppoeDropped::OfferNotWanted,
         ),
         // A PADS before any PADR, a PADI from another host.
         (
             frame(AC, ME, Code::Pads, 1, &[Tag::HostUniq(&hu)]),
-            Error::UnexpectedCode(Code::Pads),
+            PppoeDropped::UnexpectedCode(Code::Pads),
         ),
         (
             frame(OTHER, ME, Code::Padi, 0, &[]),
-            Error::UnexpectedCode(Code::Padi),
+            PppoeDropped::UnexpectedCode(Code::Padi),
         ),
         // Garbage.
         (
             vec![0u8; 10],
-            Error::Truncated {
+            PppoeDropped::Malformed(PppoeWireError::Truncated {
                 field: "ethernet header",
-            },
+            }),
         ),
     ];
     for (i, (bytes, want)) in cases.iter().enumerate() {
         assert_eq!(c.handle_input(ms(5), bytes), Err(*want), "case {i}");
-        assert_eq!(c.state(), ClientState::Discovering, "case {i}");
+        assert_eq!(c.state(), PppoeClientState::Discovering, "case {i}");
         assert_eq!(c.poll_timeout(), deadline, "case {i}");
-        assert!(c.poll_transmit().is_none(), "case {i}");
+        assert!(c.poll_transmit(ms(5)).is_none(), "case {i}");
         assert!(c.poll_event().is_none(), "case {i}");
         assert_eq!(
-            c.drops().of(*want),
+            c.counters().dropped(*want),
             cases[..=i]
                 .iter()
                 .filter(|(_, w)| std::mem::discriminant(w) == std::mem::discriminant(want))
                 .count() as u64
         );
     }
-    assert_eq!(c.drops().total(), cases.len() as u64);
+    assert_eq!(c.counters().total_dropped(), cases.len() as u64);
+    // The counters are a plain struct: one named field per reason.
+    assert_eq!(c.counters().wrong_host_uniq, 2);
+    assert_eq!(c.counters().not_for_us, 1);
 
     // In Requesting: PADS from another MAC, with another Host-Uniq.
     c.handle_input(ms(6), &pado(&c, AC, b"ac", &[b""])).unwrap();
@@ -476,21 +485,21 @@ fn drops_are_counted_and_change_nothing() {
             ms(7),
             &frame(OTHER, ME, Code::Pads, 1, &[Tag::HostUniq(&hu)])
         ),
-        Err(Error::WrongPeer)
+        Err(PppoeDropped::WrongPeer)
     );
     assert_eq!(
         c.handle_input(
             ms(7),
             &frame(AC, ME, Code::Pads, 1, &[Tag::HostUniq(b"zz")])
         ),
-        Err(Error::WrongHostUniq)
+        Err(PppoeDropped::WrongHostUniq)
     );
-    assert_eq!(c.state(), ClientState::Requesting);
+    assert_eq!(c.state(), PppoeClientState::Requesting);
 }
 
 #[test]
 fn vlan_tagged_discovery() {
-    let mut cfg = ClientConfig::new(ME);
+    let mut cfg = PppoeClientConfig::new(ME);
     cfg.vlan = Some(7);
     let mut c = client(cfg);
     let padi = sent(&mut c);
@@ -499,7 +508,7 @@ fn vlan_tagged_discovery() {
     // An untagged PADO is for another link.
     assert_eq!(
         c.handle_input(ms(1), &pado(&c, AC, b"ac", &[b""])),
-        Err(Error::NotForUs)
+        Err(PppoeDropped::NotForUs)
     );
 }
 
@@ -508,7 +517,7 @@ fn vlan_tagged_discovery() {
 /// concentrator answered").
 #[test]
 fn refused_offers_are_reported_as_such() {
-    let mut cfg = ClientConfig::new(ME);
+    let mut cfg = PppoeClientConfig::new(ME);
     cfg.ac_name = Some(b"wanted".to_vec());
     cfg.max_padi_attempts = 2;
     let mut c = client(cfg);
@@ -520,26 +529,26 @@ fn refused_offers_are_reported_as_such() {
     ] {
         assert_eq!(
             c.handle_input(ms(t), &pado(&c, src, name, &[b""])),
-            Err(Error::OfferNotWanted)
+            Err(PppoeDropped::OfferNotWanted)
         );
     }
     run_timers(&mut c);
     assert_eq!(
         events(&mut c),
-        vec![ClientEvent::DiscoveryFailed {
-            reason: FailReason::NoMatchingOffer {
+        vec![PppoeClientEvent::DiscoveryFailed {
+            reason: PppoeFailReason::NoMatchingOffer {
                 offers: 3,
                 ac_names: vec![b"other".to_vec(), b"isp".to_vec()],
             }
         }]
     );
     // Nothing answered at all: NoOffer, as before.
-    let mut c = client(ClientConfig::new(ME));
+    let mut c = client(PppoeClientConfig::new(ME));
     run_timers(&mut c);
     assert_eq!(
         events(&mut c),
-        vec![ClientEvent::DiscoveryFailed {
-            reason: FailReason::NoOffer
+        vec![PppoeClientEvent::DiscoveryFailed {
+            reason: PppoeFailReason::NoOffer
         }]
     );
 }

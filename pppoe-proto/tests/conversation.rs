@@ -1,13 +1,14 @@
-//! Client against AC in memory, on a virtual clock, over a link that loses,
+//! PppoeClient against AC in memory, on a virtual clock, over a link that loses,
 //! duplicates and reorders frames (proptest picks the faults and seeds).
 
 mod common;
 
 use common::pair::{Faults, Pair, To};
-use pppoe_proto::ac::AcDownReason;
+use pppoe_proto::ac::PppoeAcDownReason;
 use pppoe_proto::wire::{Code, DiscoveryFrame, EthernetAddress};
 use pppoe_proto::{
-    Ac, AcConfig, AcEvent, Client, ClientConfig, ClientEvent, DownReason, FailReason,
+    PppoeAc, PppoeAcConfig, PppoeAcEvent, PppoeClient, PppoeClientConfig, PppoeClientEvent,
+    PppoeDownReason, PppoeFailReason,
 };
 use proptest::prelude::*;
 use proto_core::{Duration, Instant, SeededRng};
@@ -15,9 +16,9 @@ use proto_core::{Duration, Instant, SeededRng};
 const ME: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0x01]);
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0xac]);
 
-fn pair(client_cfg: ClientConfig, ac_cfg: AcConfig, faults: Faults, seed: u64) -> Pair {
-    let client = Client::new(client_cfg, SeededRng::from_u64(seed), Instant::ZERO).unwrap();
-    let ac = Ac::new(ac_cfg, SeededRng::from_u64(seed ^ 0xac), Instant::ZERO).unwrap();
+fn pair(client_cfg: PppoeClientConfig, ac_cfg: PppoeAcConfig, faults: Faults, seed: u64) -> Pair {
+    let client = PppoeClient::new(client_cfg, SeededRng::from_u64(seed), Instant::ZERO).unwrap();
+    let ac = PppoeAc::new(ac_cfg, SeededRng::from_u64(seed ^ 0xac), Instant::ZERO).unwrap();
     Pair::new(client, ac, faults, seed)
 }
 
@@ -25,7 +26,7 @@ fn finished(p: &Pair) -> bool {
     p.client_events.iter().any(|(_, e)| {
         matches!(
             e,
-            ClientEvent::SessionUp { .. } | ClientEvent::DiscoveryFailed { .. }
+            PppoeClientEvent::SessionUp { .. } | PppoeClientEvent::DiscoveryFailed { .. }
         )
     })
 }
@@ -41,16 +42,16 @@ fn padis_sent(p: &Pair) -> usize {
 
 #[test]
 fn clean_link_reaches_session_up_in_one_round_trip() {
-    let mut cc = ClientConfig::new(ME);
+    let mut cc = PppoeClientConfig::new(ME);
     cc.ppp_max_payload = Some(1500);
-    let mut ac = AcConfig::new(AC_MAC, b"lab-ac");
+    let mut ac = PppoeAcConfig::new(AC_MAC, b"lab-ac");
     ac.ppp_max_payload = Some(1500);
     ac.services = vec![b"internet".to_vec(), b"voip".to_vec()];
     let mut p = pair(cc, ac, Faults::default(), 1);
     assert!(p.run_until(100, finished));
     let (at, up) = &p.client_events[0];
     assert_eq!(*at, Instant::from_millis(4), "four one-millisecond hops");
-    let ClientEvent::SessionUp {
+    let PppoeClientEvent::SessionUp {
         ac_mac,
         session_id,
         ppp_max_payload,
@@ -65,7 +66,7 @@ fn clean_link_reaches_session_up_in_one_round_trip() {
         p.ac_events,
         vec![(
             Instant::from_millis(3),
-            AcEvent::SessionUp {
+            PppoeAcEvent::SessionUp {
                 session_id: 1,
                 client_mac: ME,
                 service_name: Vec::new(),
@@ -87,8 +88,8 @@ fn clean_link_reaches_session_up_in_one_round_trip() {
 #[test]
 fn padt_from_the_client_ends_both_sides() {
     let mut p = pair(
-        ClientConfig::new(ME),
-        AcConfig::new(AC_MAC, b"ac"),
+        PppoeClientConfig::new(ME),
+        PppoeAcConfig::new(AC_MAC, b"ac"),
         Faults::default(),
         2,
     );
@@ -99,8 +100,8 @@ fn padt_from_the_client_ends_both_sides() {
         p.client_events.last(),
         Some((
             _,
-            ClientEvent::SessionDown {
-                reason: DownReason::Closed
+            PppoeClientEvent::SessionDown {
+                reason: PppoeDownReason::Closed
             }
         ))
     ));
@@ -108,9 +109,9 @@ fn padt_from_the_client_ends_both_sides() {
         p.ac_events.last(),
         Some((
             _,
-            AcEvent::SessionDown {
+            PppoeAcEvent::SessionDown {
                 session_id: 1,
-                reason: AcDownReason::PeerTerminated(None),
+                reason: PppoeAcDownReason::PeerTerminated(None),
                 ..
             }
         ))
@@ -121,8 +122,8 @@ fn padt_from_the_client_ends_both_sides() {
 #[test]
 fn padt_from_the_ac_ends_both_sides() {
     let mut p = pair(
-        ClientConfig::new(ME),
-        AcConfig::new(AC_MAC, b"ac"),
+        PppoeClientConfig::new(ME),
+        PppoeAcConfig::new(AC_MAC, b"ac"),
         Faults::default(),
         3,
     );
@@ -133,59 +134,63 @@ fn padt_from_the_ac_ends_both_sides() {
         p.ac_events.last(),
         Some((
             _,
-            AcEvent::SessionDown {
-                reason: AcDownReason::Closed,
+            PppoeAcEvent::SessionDown {
+                reason: PppoeAcDownReason::Closed,
                 ..
             }
         ))
     ));
     assert_eq!(
         p.client_events.last().map(|e| e.1.clone()),
-        Some(ClientEvent::SessionDown {
-            reason: DownReason::PeerTerminated(Some(b"Administrative shutdown".to_vec()))
+        Some(PppoeClientEvent::SessionDown {
+            reason: PppoeDownReason::PeerTerminated(Some(b"Administrative shutdown".to_vec()))
         })
     );
     assert_eq!(p.ac.session_count(), 0);
-    assert_eq!(p.client.state(), pppoe_proto::ClientState::Closed);
+    assert_eq!(p.client.state(), pppoe_proto::PppoeClientState::Closed);
 }
 
 #[test]
 fn unknown_service_ends_discovery_with_service_name_error() {
     // The AC offers only "internet"; a client asking "voip" gets no PADO
     // (RFC 2516 §5.2) and gives up after its attempts.
-    let mut cc = ClientConfig::new(ME);
+    let mut cc = PppoeClientConfig::new(ME);
     cc.service_name = b"voip".to_vec();
-    let mut ac = AcConfig::new(AC_MAC, b"ac");
+    let mut ac = PppoeAcConfig::new(AC_MAC, b"ac");
     ac.services = vec![b"internet".to_vec()];
     let mut p = pair(cc, ac, Faults::default(), 4);
     assert!(p.run_until(1000, finished));
     assert_eq!(
         p.client_events[0].1,
-        ClientEvent::DiscoveryFailed {
-            reason: FailReason::NoOffer
+        PppoeClientEvent::DiscoveryFailed {
+            reason: PppoeFailReason::NoOffer
         }
     );
     assert_eq!(padis_sent(&p), 5);
     assert_eq!(p.client_events[0].0, Instant::from_secs(31));
-    assert_eq!(p.ac.drops().of(pppoe_proto::Error::UnknownService), 5);
+    assert_eq!(
+        p.ac.counters()
+            .dropped(pppoe_proto::PppoeDropped::UnknownService),
+        5
+    );
 }
 
 #[test]
 fn total_loss_fails_after_the_configured_attempts() {
-    let mut cc = ClientConfig::new(ME);
+    let mut cc = PppoeClientConfig::new(ME);
     cc.max_padi_attempts = 3;
     let faults = Faults {
         loss: 1000,
         ..Faults::default()
     };
-    let mut p = pair(cc, AcConfig::new(AC_MAC, b"ac"), faults, 5);
+    let mut p = pair(cc, PppoeAcConfig::new(AC_MAC, b"ac"), faults, 5);
     assert!(p.run_until(1000, finished));
     assert_eq!(
         p.client_events,
         vec![(
             Instant::from_secs(7),
-            ClientEvent::DiscoveryFailed {
-                reason: FailReason::NoOffer
+            PppoeClientEvent::DiscoveryFailed {
+                reason: PppoeFailReason::NoOffer
             }
         )]
     );
@@ -203,14 +208,14 @@ fn lossy_link_converges_or_fails_within_bounds(
     attempts: u32,
     close_from_client: bool,
 ) -> Result<(), TestCaseError> {
-    let mut cc = ClientConfig::new(ME);
+    let mut cc = PppoeClientConfig::new(ME);
     cc.max_padi_attempts = attempts;
     let faults = Faults {
         loss,
         dup,
         max_delay_ms,
     };
-    let mut p = pair(cc, AcConfig::new(AC_MAC, b"ac"), faults, seed);
+    let mut p = pair(cc, PppoeAcConfig::new(AC_MAC, b"ac"), faults, seed);
     prop_assert!(p.run_until(10_000, finished), "no outcome");
     // Bounded simulated time: at most `attempts` rounds of PADI + 3 PADRs.
     prop_assert!(p.now <= Instant::from_secs(200), "took {:?}", p.now);
@@ -220,12 +225,12 @@ fn lossy_link_converges_or_fails_within_bounds(
     let ups = p
         .ac_events
         .iter()
-        .filter(|(_, e)| matches!(e, AcEvent::SessionUp { .. }))
+        .filter(|(_, e)| matches!(e, PppoeAcEvent::SessionUp { .. }))
         .count();
     prop_assert!(ups <= 1);
     prop_assert!(p.ac.session_count() <= 1);
     match p.client_events[0].1.clone() {
-        ClientEvent::SessionUp {
+        PppoeClientEvent::SessionUp {
             ac_mac, session_id, ..
         } => {
             prop_assert_eq!(ac_mac, AC_MAC);
@@ -244,18 +249,18 @@ fn lossy_link_converges_or_fails_within_bounds(
             }
             p.flush();
             prop_assert_eq!(p.ac.session_count(), 0);
-            prop_assert_eq!(p.client.state(), pppoe_proto::ClientState::Closed);
+            prop_assert_eq!(p.client.state(), pppoe_proto::PppoeClientState::Closed);
             let down = p
                 .client_events
                 .iter()
-                .filter(|(_, e)| matches!(e, ClientEvent::SessionDown { .. }))
+                .filter(|(_, e)| matches!(e, PppoeClientEvent::SessionDown { .. }))
                 .count();
             prop_assert_eq!(down, 1);
         }
-        ClientEvent::DiscoveryFailed { reason } => {
+        PppoeClientEvent::DiscoveryFailed { reason } => {
             prop_assert!(matches!(
                 reason,
-                FailReason::NoOffer | FailReason::NoConfirmation
+                PppoeFailReason::NoOffer | PppoeFailReason::NoConfirmation
             ));
             prop_assert!(loss > 0 || max_delay_ms > 500, "failed on a clean link");
             prop_assert_eq!(p.client.poll_timeout(), None);
@@ -304,8 +309,8 @@ fn duplicated_padr_gets_the_same_pads() {
         ..Faults::default()
     };
     let mut p = pair(
-        ClientConfig::new(ME),
-        AcConfig::new(AC_MAC, b"ac"),
+        PppoeClientConfig::new(ME),
+        PppoeAcConfig::new(AC_MAC, b"ac"),
         faults,
         6,
     );
@@ -327,15 +332,15 @@ fn duplicated_padr_gets_the_same_pads() {
 
 #[test]
 fn vlan_tagged_link_reaches_session_up() {
-    let mut cc = ClientConfig::new(ME);
+    let mut cc = PppoeClientConfig::new(ME);
     cc.vlan = Some(100);
-    let mut ac = AcConfig::new(AC_MAC, b"ac");
+    let mut ac = PppoeAcConfig::new(AC_MAC, b"ac");
     ac.vlan = Some(100);
     let mut p = pair(cc, ac, Faults::default(), 7);
     assert!(p.run_until(100, finished));
     assert!(matches!(
         p.client_events[0].1,
-        ClientEvent::SessionUp { session_id: 1, .. }
+        PppoeClientEvent::SessionUp { session_id: 1, .. }
     ));
     let cf = p.client.session_framer().unwrap();
     assert_eq!(cf.header_len(), 24);
@@ -350,38 +355,42 @@ fn vlan_tagged_link_reaches_session_up() {
 
 #[test]
 fn mismatched_vlan_never_connects() {
-    let mut cc = ClientConfig::new(ME);
+    let mut cc = PppoeClientConfig::new(ME);
     cc.vlan = Some(100);
     cc.max_padi_attempts = 2;
-    let mut p = pair(cc, AcConfig::new(AC_MAC, b"ac"), Faults::default(), 8);
+    let mut p = pair(cc, PppoeAcConfig::new(AC_MAC, b"ac"), Faults::default(), 8);
     assert!(p.run_until(100, finished));
     assert_eq!(
         p.client_events[0].1,
-        ClientEvent::DiscoveryFailed {
-            reason: FailReason::NoOffer
+        PppoeClientEvent::DiscoveryFailed {
+            reason: PppoeFailReason::NoOffer
         }
     );
-    assert_eq!(p.ac.drops().of(pppoe_proto::Error::NotForUs), 2);
+    assert_eq!(
+        p.ac.counters().dropped(pppoe_proto::PppoeDropped::NotForUs),
+        2
+    );
 }
 
 #[test]
 fn a_host_that_crashed_and_dials_again_replaces_its_session() {
     let mut p = pair(
-        ClientConfig::new(ME),
-        AcConfig::new(AC_MAC, b"ac"),
+        PppoeClientConfig::new(ME),
+        PppoeAcConfig::new(AC_MAC, b"ac"),
         Faults::default(),
         4,
     );
     assert!(p.run_until(100, finished));
     // The host restarts: a new client on the same MAC, no PADT sent.
     let start = p.now;
-    p.client = Client::new(ClientConfig::new(ME), SeededRng::from_u64(99), p.now).unwrap();
+    p.client =
+        PppoeClient::new(PppoeClientConfig::new(ME), SeededRng::from_u64(99), p.now).unwrap();
     p.client_events.clear();
     assert!(p.run_until(100, finished));
     p.flush();
     let (at, up) = &p.client_events[0];
     assert!(
-        matches!(up, ClientEvent::SessionUp { session_id: 2, .. }),
+        matches!(up, PppoeClientEvent::SessionUp { session_id: 2, .. }),
         "{:?}",
         p.client_events
     );
@@ -393,9 +402,9 @@ fn a_host_that_crashed_and_dials_again_replaces_its_session() {
     assert_eq!(p.client_events.len(), 1, "{:?}", p.client_events);
     assert!(p.ac_events.iter().any(|(_, e)| matches!(
         e,
-        AcEvent::SessionDown {
+        PppoeAcEvent::SessionDown {
             session_id: 1,
-            reason: AcDownReason::Replaced,
+            reason: PppoeAcDownReason::Replaced,
             ..
         }
     )));

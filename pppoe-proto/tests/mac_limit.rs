@@ -1,9 +1,9 @@
 //! The per-MAC session limit: a new PADR from a MAC at its limit replaces
 //! that MAC's oldest session (the default) or is refused.
 
-use pppoe_proto::ac::{AcDownReason, Admission, AtMacLimit, RateLimit, RefuseReason};
+use pppoe_proto::ac::{Admission, AtMacLimit, PppoeAcDownReason, RateLimit, RefuseReason};
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
-use pppoe_proto::{Ac, AcConfig, AcEvent};
+use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeAcEvent};
 use proto_core::{Duration, Instant, SeededRng};
 
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0xac]);
@@ -12,8 +12,8 @@ fn host(i: u8) -> EthernetAddress {
     EthernetAddress([0x02, 0x10, 0, 0, 0, i])
 }
 
-fn config() -> AcConfig {
-    let mut c = AcConfig::new(AC_MAC, b"ac");
+fn config() -> PppoeAcConfig {
+    let mut c = PppoeAcConfig::new(AC_MAC, b"ac");
     let lots = RateLimit {
         per_second: 1_000,
         burst: 1_000,
@@ -23,8 +23,8 @@ fn config() -> AcConfig {
     c
 }
 
-fn ac(c: AcConfig) -> Ac {
-    Ac::new(c, SeededRng::from_u64(5), Instant::ZERO).unwrap()
+fn ac(c: PppoeAcConfig) -> PppoeAc {
+    PppoeAc::new(c, SeededRng::from_u64(5), Instant::ZERO).unwrap()
 }
 
 fn frame(src: EthernetAddress, dst: EthernetAddress, code: Code, tags: &[Tag]) -> Vec<u8> {
@@ -37,7 +37,7 @@ fn frame(src: EthernetAddress, dst: EthernetAddress, code: Code, tags: &[Tag]) -
 
 /// PADI, PADO, PADR from `src` with Host-Uniq `hu`: the frames the AC sent
 /// for the PADR, and its events.
-fn dial(a: &mut Ac, src: EthernetAddress, hu: &[u8]) -> (Vec<Vec<u8>>, Vec<AcEvent>) {
+fn dial(a: &mut PppoeAc, src: EthernetAddress, hu: &[u8]) -> (Vec<Vec<u8>>, Vec<PppoeAcEvent>) {
     let now = Instant::from_secs(1);
     let padi = frame(
         src,
@@ -46,7 +46,7 @@ fn dial(a: &mut Ac, src: EthernetAddress, hu: &[u8]) -> (Vec<Vec<u8>>, Vec<AcEve
         &[Tag::ServiceName(b""), Tag::HostUniq(hu)],
     );
     a.handle_input(now, &padi).unwrap();
-    let pado = a.poll_transmit().unwrap().payload;
+    let pado = a.poll_transmit(now).unwrap().payload;
     let pado = DiscoveryFrame::parse(&pado).unwrap();
     let cookie = pado.pppoe.ac_cookie().unwrap();
     let padr = frame(
@@ -60,7 +60,7 @@ fn dial(a: &mut Ac, src: EthernetAddress, hu: &[u8]) -> (Vec<Vec<u8>>, Vec<AcEve
         ],
     );
     a.handle_input(now, &padr).unwrap();
-    let out = std::iter::from_fn(|| a.poll_transmit())
+    let out = std::iter::from_fn(|| a.poll_transmit(now))
         .map(|t| t.payload)
         .collect();
     (out, std::iter::from_fn(|| a.poll_event()).collect())
@@ -72,8 +72,8 @@ fn what(f: &[u8]) -> (Code, u16, EthernetAddress) {
     (f.pppoe.code, f.pppoe.session_id, f.ethernet.dst)
 }
 
-fn up(session_id: u16, mac: EthernetAddress) -> AcEvent {
-    AcEvent::SessionUp {
+fn up(session_id: u16, mac: EthernetAddress) -> PppoeAcEvent {
+    PppoeAcEvent::SessionUp {
         session_id,
         client_mac: mac,
         service_name: Vec::new(),
@@ -81,11 +81,11 @@ fn up(session_id: u16, mac: EthernetAddress) -> AcEvent {
     }
 }
 
-fn replaced(session_id: u16, mac: EthernetAddress) -> AcEvent {
-    AcEvent::SessionDown {
+fn replaced(session_id: u16, mac: EthernetAddress) -> PppoeAcEvent {
+    PppoeAcEvent::SessionDown {
         session_id,
         client_mac: mac,
-        reason: AcDownReason::Replaced,
+        reason: PppoeAcDownReason::Replaced,
     }
 }
 
@@ -172,7 +172,7 @@ fn refuse_answers_ac_system_error_and_keeps_the_session() {
     let (out, ev) = dial(&mut a, host(1), b"b");
     assert_eq!(
         ev,
-        [AcEvent::Refused {
+        [PppoeAcEvent::Refused {
             client_mac: host(1),
             reason: RefuseReason::MaxSessionsPerMac
         }]
@@ -192,17 +192,17 @@ fn manual_admission_replaces_on_accept_only() {
     };
     let mut a = ac(c);
     let (_, ev) = dial(&mut a, host(1), b"a");
-    let AcEvent::SessionRequest { request, .. } = ev[0] else {
+    let PppoeAcEvent::SessionRequest { request, .. } = ev[0] else {
         panic!("{ev:?}");
     };
     let now = Instant::from_secs(1);
     assert_eq!(a.accept(now, request), Ok(1));
     let _ = std::iter::from_fn(|| a.poll_event()).count();
-    let _ = std::iter::from_fn(|| a.poll_transmit()).count();
+    let _ = std::iter::from_fn(|| a.poll_transmit(Instant::from_secs(2))).count();
     // At the limit: the request waits; the old session is still up.
     let (out, ev) = dial(&mut a, host(1), b"b");
     assert!(out.is_empty());
-    let AcEvent::SessionRequest {
+    let PppoeAcEvent::SessionRequest {
         request: refused, ..
     } = ev[0]
     else {
@@ -212,7 +212,7 @@ fn manual_admission_replaces_on_accept_only() {
     let (_, ev) = dial(&mut a, host(1), b"c");
     assert!(matches!(
         ev[..],
-        [AcEvent::Refused {
+        [PppoeAcEvent::Refused {
             reason: RefuseReason::MaxSessionsPerMac,
             ..
         }]
@@ -220,13 +220,13 @@ fn manual_admission_replaces_on_accept_only() {
     a.refuse(now, refused, b"no").unwrap();
     assert!(a.session(1).is_some(), "refusing replaces nothing");
     let _ = std::iter::from_fn(|| a.poll_event()).count();
-    let _ = std::iter::from_fn(|| a.poll_transmit()).count();
+    let _ = std::iter::from_fn(|| a.poll_transmit(Instant::ZERO)).count();
     let (_, ev) = dial(&mut a, host(1), b"d");
-    let AcEvent::SessionRequest { request, .. } = ev[0] else {
+    let PppoeAcEvent::SessionRequest { request, .. } = ev[0] else {
         panic!("{ev:?}");
     };
     assert_eq!(a.accept(now, request), Ok(2));
-    let ev: Vec<AcEvent> = std::iter::from_fn(|| a.poll_event()).collect();
+    let ev: Vec<PppoeAcEvent> = std::iter::from_fn(|| a.poll_event()).collect();
     assert_eq!(ev, [replaced(1, host(1)), up(2, host(1))]);
     assert_eq!(a.session_count(), 1);
 }

@@ -5,7 +5,7 @@
 
 use pppoe_proto::ac::RateLimit;
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
-use pppoe_proto::{Ac, AcConfig};
+use pppoe_proto::{PppoeAc, PppoeAcConfig};
 use proto_core::{Instant, SeededRng};
 
 /// Resident set size in bytes (Linux), an upper bound of what the heap
@@ -30,7 +30,7 @@ fn build(src: EthernetAddress, dst: EthernetAddress, code: Code, tags: &[Tag]) -
 #[test]
 fn ac_bytes_per_session() {
     const N: u32 = 10_000;
-    let mut cfg = AcConfig::new(AC_MAC, b"ac");
+    let mut cfg = PppoeAcConfig::new(AC_MAC, b"ac");
     cfg.max_sessions = 20_000;
     let lots = RateLimit {
         per_second: u32::MAX,
@@ -38,7 +38,7 @@ fn ac_bytes_per_session() {
     };
     cfg.padi_rate_per_mac = lots;
     cfg.padi_rate_total = lots;
-    let mut ac = Ac::new(cfg, SeededRng::from_u64(1), Instant::ZERO).unwrap();
+    let mut ac = PppoeAc::new(cfg, SeededRng::from_u64(1), Instant::ZERO).unwrap();
     let Some(before) = rss() else {
         testbed::skip("memory", "no /proc/self/status");
         return;
@@ -54,7 +54,7 @@ fn ac_bytes_per_session() {
             &[Tag::ServiceName(b""), Tag::HostUniq(&m)],
         );
         ac.handle_input(Instant::ZERO, &padi).unwrap();
-        let pado = ac.poll_transmit().unwrap().payload;
+        let pado = ac.poll_transmit(Instant::ZERO).unwrap().payload;
         let f = DiscoveryFrame::parse(&pado).unwrap();
         let padr = build(
             host,
@@ -67,7 +67,7 @@ fn ac_bytes_per_session() {
             ],
         );
         ac.handle_input(Instant::ZERO, &padr).unwrap();
-        let _ = ac.poll_transmit().unwrap();
+        let _ = ac.poll_transmit(Instant::ZERO).unwrap();
         while ac.poll_event().is_some() {}
     }
     assert_eq!(ac.session_count(), N as usize);

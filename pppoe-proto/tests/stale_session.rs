@@ -3,7 +3,7 @@
 
 use pppoe_proto::ac::RateLimit;
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
-use pppoe_proto::{Ac, AcConfig, Error};
+use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeDropped, PppoeWireError};
 use proto_core::{Instant, SeededRng};
 
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0xac]);
@@ -22,51 +22,54 @@ fn session_frame(src: EthernetAddress, dst: EthernetAddress, session_id: u16) ->
     f
 }
 
-fn ac(c: AcConfig) -> Ac {
-    Ac::new(c, SeededRng::from_u64(3), Instant::ZERO).unwrap()
+fn ac(c: PppoeAcConfig) -> PppoeAc {
+    PppoeAc::new(c, SeededRng::from_u64(3), Instant::ZERO).unwrap()
 }
 
 #[test]
 fn a_frame_of_an_unknown_session_gets_a_padt() {
-    let mut a = ac(AcConfig::new(AC_MAC, b"ac"));
+    let mut a = ac(PppoeAcConfig::new(AC_MAC, b"ac"));
     a.handle_unknown_session(Instant::ZERO, &session_frame(HOST, AC_MAC, 0x1234))
         .unwrap();
-    let t = a.poll_transmit().unwrap();
+    let t = a.poll_transmit(Instant::ZERO).unwrap();
     assert_eq!(t.destination, HOST);
     let f = DiscoveryFrame::parse(&t.payload).unwrap();
     assert_eq!(f.ethernet.src, AC_MAC);
     assert_eq!(f.ethernet.dst, HOST);
     assert_eq!((f.pppoe.code, f.pppoe.session_id), (Code::Padt, 0x1234));
     assert_eq!(f.pppoe.error(), Some(Tag::GenericError(b"Unknown session")));
-    assert!(a.poll_transmit().is_none());
+    assert!(a.poll_transmit(Instant::ZERO).is_none());
     assert!(a.poll_event().is_none());
     assert_eq!(a.session_count(), 0);
 }
 
 #[test]
 fn no_padt_for_what_is_not_a_stale_session_of_ours() {
-    let mut a = ac(AcConfig::new(AC_MAC, b"ac"));
+    let mut a = ac(PppoeAcConfig::new(AC_MAC, b"ac"));
     let other = EthernetAddress([0x02, 0, 0, 0, 0, 0x99]);
     let cases = [
-        (session_frame(HOST, other, 7), Error::NotForUs),
+        (session_frame(HOST, other, 7), PppoeDropped::NotForUs),
         (
             session_frame(HOST, EthernetAddress::BROADCAST, 7),
-            Error::NotForUs,
+            PppoeDropped::NotForUs,
         ),
         (
             session_frame(EthernetAddress::BROADCAST, AC_MAC, 7),
-            Error::WrongPeer,
+            PppoeDropped::WrongPeer,
         ),
-        (session_frame(HOST, AC_MAC, 0), Error::WrongSessionId(0)),
+        (
+            session_frame(HOST, AC_MAC, 0),
+            PppoeDropped::WrongSessionId(0),
+        ),
         (
             session_frame(HOST, AC_MAC, 0xffff),
-            Error::WrongSessionId(0xffff),
+            PppoeDropped::WrongSessionId(0xffff),
         ),
         (
             session_frame(HOST, AC_MAC, 7)[..17].to_vec(),
-            Error::Truncated {
+            PppoeDropped::Malformed(PppoeWireError::Truncated {
                 field: "PPPoE header",
-            },
+            }),
         ),
     ];
     for (frame, want) in cases {
@@ -76,13 +79,13 @@ fn no_padt_for_what_is_not_a_stale_session_of_ours() {
             "{frame:02x?}"
         );
     }
-    assert!(a.poll_transmit().is_none());
-    assert_eq!(a.drops().total(), 6);
+    assert!(a.poll_transmit(Instant::ZERO).is_none());
+    assert_eq!(a.counters().total_dropped(), 6);
 }
 
 #[test]
 fn a_live_session_is_not_ended_but_its_id_from_another_mac_is() {
-    let mut c = AcConfig::new(AC_MAC, b"ac");
+    let mut c = PppoeAcConfig::new(AC_MAC, b"ac");
     c.padi_rate_per_mac = RateLimit {
         per_second: 10,
         burst: 10,
@@ -96,7 +99,7 @@ fn a_live_session_is_not_ended_but_its_id_from_another_mac_is() {
     })
     .to_vec();
     a.handle_input(Instant::ZERO, &padi).unwrap();
-    let pado = a.poll_transmit().unwrap().payload;
+    let pado = a.poll_transmit(Instant::ZERO).unwrap().payload;
     let cookie = DiscoveryFrame::parse(&pado)
         .unwrap()
         .pppoe
@@ -108,22 +111,22 @@ fn a_live_session_is_not_ended_but_its_id_from_another_mac_is() {
     padr.push(Tag::AcCookie(&cookie)).unwrap();
     let padr = DiscoveryFrame::new(EthernetRepr::discovery(AC_MAC, HOST), padr).to_vec();
     a.handle_input(Instant::ZERO, &padr).unwrap();
-    while a.poll_transmit().is_some() {}
+    while a.poll_transmit(Instant::ZERO).is_some() {}
     while a.poll_event().is_some() {}
     assert!(a.session(1).is_some());
     // HOST's own session: the caller's business, no PADT, not a drop.
     assert_eq!(
         a.handle_unknown_session(Instant::ZERO, &session_frame(HOST, AC_MAC, 1)),
-        Err(Error::InvalidState)
+        Err(PppoeDropped::KnownSession)
     );
-    assert!(a.poll_transmit().is_none());
-    assert_eq!(a.drops().total(), 0);
+    assert!(a.poll_transmit(Instant::ZERO).is_none());
+    assert_eq!(a.counters().total_dropped(), 0);
     // Another host still using id 1 from before a restart: a PADT to it;
     // HOST's session stays.
     let stale = EthernetAddress([0x02, 0x10, 0, 0, 0, 2]);
     a.handle_unknown_session(Instant::ZERO, &session_frame(stale, AC_MAC, 1))
         .unwrap();
-    let t = a.poll_transmit().unwrap();
+    let t = a.poll_transmit(Instant::ZERO).unwrap();
     assert_eq!(t.destination, stale);
     assert!(a.session(1).is_some());
     assert!(a.poll_event().is_none());
@@ -131,7 +134,7 @@ fn a_live_session_is_not_ended_but_its_id_from_another_mac_is() {
 
 #[test]
 fn padts_are_rate_limited_per_mac_and_overall() {
-    let mut c = AcConfig::new(AC_MAC, b"ac");
+    let mut c = PppoeAcConfig::new(AC_MAC, b"ac");
     c.padt_rate_per_mac = RateLimit {
         per_second: 1,
         burst: 2,
@@ -150,10 +153,13 @@ fn padts_are_rate_limited_per_mac_and_overall() {
         {
             padts += 1;
         }
-        while a.poll_transmit().is_some() {}
+        while a.poll_transmit(Instant::ZERO).is_some() {}
     }
     assert_eq!(padts, 2 + 9);
-    assert_eq!(a.drops().of(Error::RateLimited), 100_000 - padts);
+    assert_eq!(
+        a.counters().dropped(PppoeDropped::RateLimited),
+        100_000 - padts
+    );
     // Many hosts at one instant: the overall burst.
     let now = Instant::from_secs(100);
     let padts = (0..1_000u32)

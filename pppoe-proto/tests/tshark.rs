@@ -10,7 +10,7 @@ use std::process::Command;
 
 use common::pair::{Faults, Pair};
 use pppoe_proto::wire::EthernetAddress;
-use pppoe_proto::{Ac, AcConfig, Client, ClientConfig};
+use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeClient, PppoeClientConfig};
 use proto_core::{Instant, SeededRng};
 
 const ME: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0x01]);
@@ -57,26 +57,31 @@ fn emitted_frames_decode_cleanly_in_tshark() {
     }
     let mut frames = Vec::new();
     // A whole session with RFC 4638 and two services, closed by the client…
-    let mut cc = ClientConfig::new(ME);
+    let mut cc = PppoeClientConfig::new(ME);
     cc.ppp_max_payload = Some(1500);
     cc.service_name = b"voip".to_vec();
-    let mut acc = AcConfig::new(AC_MAC, b"lab-ac");
+    let mut acc = PppoeAcConfig::new(AC_MAC, b"lab-ac");
     acc.ppp_max_payload = Some(1500);
     acc.services = vec![b"internet".to_vec(), b"voip".to_vec()];
-    let client = Client::new(cc, SeededRng::from_u64(1), Instant::ZERO).unwrap();
-    let ac = Ac::new(acc.clone(), SeededRng::from_u64(2), Instant::ZERO).unwrap();
+    let client = PppoeClient::new(cc, SeededRng::from_u64(1), Instant::ZERO).unwrap();
+    let ac = PppoeAc::new(acc.clone(), SeededRng::from_u64(2), Instant::ZERO).unwrap();
     let mut p = Pair::new(client, ac, Faults::default(), 1);
     p.run_until(100, |p| !p.client_events.is_empty());
     p.client.close(p.now).unwrap();
     p.flush();
     frames.extend(p.wire.iter().map(|w| w.2.clone()));
     // …one closed by the AC with a reason, and one refused (unknown service).
-    let mut cc = ClientConfig::new(ME);
+    let mut cc = PppoeClientConfig::new(ME);
     cc.service_name = b"iptv".to_vec();
-    let mut open = AcConfig::new(AC_MAC, b"lab-ac");
+    let mut open = PppoeAcConfig::new(AC_MAC, b"lab-ac");
     open.services.clear();
-    let client = Client::new(ClientConfig::new(ME), SeededRng::from_u64(3), Instant::ZERO).unwrap();
-    let ac = Ac::new(open, SeededRng::from_u64(4), Instant::ZERO).unwrap();
+    let client = PppoeClient::new(
+        PppoeClientConfig::new(ME),
+        SeededRng::from_u64(3),
+        Instant::ZERO,
+    )
+    .unwrap();
+    let ac = PppoeAc::new(open, SeededRng::from_u64(4), Instant::ZERO).unwrap();
     let mut p = Pair::new(client, ac, Faults::default(), 2);
     p.run_until(100, |p| !p.client_events.is_empty());
     p.ac.close(p.now, 1, b"Administrative reset").unwrap();

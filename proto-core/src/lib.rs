@@ -16,6 +16,54 @@
 //! - [`Transmit`]: one datagram a machine wants sent, and where.
 //! - [`RateLimiter`] / [`TokenBucket`]: the token bucket every rate limit
 //!   uses (PADIs, PADTs, ICMP errors), exact on the injected clock.
+//! - [`Secret`] and [`ct_eq`]: passwords and shared secrets, redacted in
+//!   `Debug`, zeroized on drop, compared in constant time.
+//!
+//! # The machine shape
+//!
+//! The reference text: every protocol machine of the workspace has this
+//! shape (each crate's docs say how it applies there). The model to copy
+//! is `dhcpv4-proto`.
+//!
+//! - **Names do not clash across crates**: public types carry the
+//!   protocol prefix where a bare name would clash when two crates are
+//!   imported together (`PppoeClient`, `PppoeClientConfig`,
+//!   `PppoeClientEvent`, `PppSession`, `PppEvent`, the wire error
+//!   `PppoeWireError`…). No bare `Client`, `Event`, `Error`, `Config` at a
+//!   crate root.
+//! - **Constructor**: `X::new(config, rng: SeededRng, now: Instant) ->
+//!   Result<X, XConfigError>`: the machine owns its [`SeededRng`]
+//!   ([`SeededRng::fork`] for sub-machines); the configuration is validated
+//!   once, here (a machine whose configuration cannot be invalid may return
+//!   `X`). `now` sets the first timer deadlines.
+//! - **Input**: `handle_input(&mut self, now, <bytes + source>) ->
+//!   Result<(), XDropped>`. `XDropped` is a small `Copy` enum, one variant
+//!   per reason (`Malformed(XWireError)`, `NotOurs`, `Unexpected`,
+//!   `TableFull`, …). A drop increments that reason's counter and leaves
+//!   the state exactly as it was (everything is validated before anything
+//!   is mutated).
+//! - **Counters**: one `counters(&self) -> &XCounters` with a count per
+//!   `XDropped` reason, plus what else the machine counts. No other drop
+//!   accessors.
+//! - **Timers**: `handle_timeout(&mut self, now)`, harmless when called
+//!   early or twice; `poll_timeout(&self) -> Option<Instant>`.
+//! - **Outputs**: `poll_transmit` (a [`Transmit`]) and `poll_event`, both
+//!   `#[must_use]`. Drain order: after each `handle_*` or command, drain
+//!   `poll_transmit` then `poll_event` until `None`, and read
+//!   `poll_timeout` last.
+//! - **Commands** are methods taking `now`; misuse returns a small `Copy`
+//!   error at once.
+//! - **Codec contract** (every message/option type): `parse(&[u8]) ->
+//!   Result<Self, XWireError>` (never panics), `buffer_len(&self)`,
+//!   `emit(&self, buf: &mut [u8])` writing exactly `buffer_len()` bytes into
+//!   the caller's buffer (a too-short buffer is an error), and the
+//!   convenience `to_vec(&self) -> Vec<u8>`. `emit` is the exact inverse of
+//!   `parse` for every accepted value; unknown options/codes round-trip.
+//!   `XWireError` is a small `Copy` enum naming the field, no heap data.
+//! - **Bounds**: every table a peer can grow has a configured bound; at the
+//!   bound, an explicit drop reason or event.
+//! - **Secrets** are [`Secret`]s: never in `Debug`/`Display`, zeroized on
+//!   drop, compared with [`ct_eq`].
 //!
 //! # Example
 //!
@@ -49,12 +97,14 @@ extern crate std;
 pub mod checksum;
 mod limit;
 mod rng;
+mod secret;
 mod time;
 mod transmit;
 
 pub use limit::{RateLimit, RateLimiter, TokenBucket};
 pub use rand_core;
 pub use rng::SeededRng;
+pub use secret::{Secret, ct_eq};
 #[cfg(feature = "std")]
 pub use time::StdClock;
 pub use time::{Duration, Instant};

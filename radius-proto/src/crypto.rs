@@ -7,7 +7,6 @@
 //! built), because every authenticator covers the exact octets.
 
 use alloc::vec::Vec;
-use core::fmt;
 
 use hmac::{Hmac, KeyInit, Mac};
 use md5::{Digest, Md5};
@@ -15,28 +14,9 @@ use md5::{Digest, Md5};
 use crate::error::Error;
 use crate::wire::{HEADER_LEN, attr, raw_attributes};
 
-/// A shared secret or a password. Its `Debug` prints `<redacted>` and it has
-/// no `Display`, so it never reaches a log.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(Vec<u8>);
-
-impl Secret {
-    /// Wraps secret octets.
-    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
-        Secret(bytes.into())
-    }
-
-    /// The secret octets (use only to compute with them).
-    pub fn expose(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
+/// A shared secret or a password: the workspace's one [`proto_core::Secret`]
+/// (redacted in `Debug`, zeroized on drop), kept under this path.
+pub use proto_core::Secret;
 
 fn md5(parts: &[&[u8]]) -> [u8; 16] {
     let mut h = Md5::new();
@@ -48,10 +28,7 @@ fn md5(parts: &[&[u8]]) -> [u8; 16] {
     out
 }
 
-/// Compares in time independent of where the first difference is.
-fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+use proto_core::ct_eq;
 
 fn length_of(packet: &[u8]) -> usize {
     if packet.len() < HEADER_LEN {
@@ -161,7 +138,7 @@ pub fn recover_password(
     while out.last() == Some(&0) {
         out.pop();
     }
-    Ok(Secret(out))
+    Ok(Secret::new(out))
 }
 
 /// The CHAP response MD5(Identifier + secret + Challenge) (RFC 1994 §4.1).

@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use common::concentrator::{AcSeen, AcSettings, serve_until_idle};
 use common::pppoe_vm::{Lab, Role};
-use ppp_proto::Event as PppEvent;
+use ppp_proto::PppEvent;
 use pppoe_link::AcLinkEvent;
-use pppoe_proto::AcEvent;
+use pppoe_proto::PppoeAcEvent;
 use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
 
 fn settings() -> AcSettings {
@@ -93,7 +93,7 @@ fn pppd_client_dials_our_ac_with_chap_and_pings_us() {
     assert_eq!(
         count(&log, |s| matches!(
             s,
-            AcSeen::Link(AcLinkEvent::Pppoe(AcEvent::SessionUp { .. }))
+            AcSeen::Link(AcLinkEvent::Pppoe(PppoeAcEvent::SessionUp { .. }))
         )),
         1,
         "{log:?}"

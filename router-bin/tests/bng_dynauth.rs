@@ -13,7 +13,7 @@ use bng_support::radiusd::{self, SECRET};
 use bng_support::{Bed, NET, dial_up, ping, radclient};
 use common::dialer::{Dialer, Seen};
 use pppoe_link::ClientLinkEvent;
-use pppoe_proto::ClientEvent;
+use pppoe_proto::PppoeClientEvent;
 use pppoe_proto::wire::EthernetAddress;
 use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
 
@@ -24,11 +24,11 @@ fn alice_on(bed: &Bed, last: u8, seed: u64) -> Dialer {
         .enter(|| PacketSocket::open("wan0", ETH_P_ALL))
         .unwrap()
         .unwrap();
-    let pppoe = pppoe_proto::ClientConfig::new(EthernetAddress([2, 0, 0, 0, 0, last]));
+    let pppoe = pppoe_proto::PppoeClientConfig::new(EthernetAddress([2, 0, 0, 0, 0, last]));
     Dialer::new(
         sock,
         pppoe,
-        ppp_proto::Config::peer(b"alice", b"wonderland"),
+        ppp_proto::PppConfig::peer(b"alice", b"wonderland"),
         seed,
     )
 }
@@ -37,7 +37,7 @@ fn session_down(d: &mut Dialer, limit: Duration) -> bool {
     d.run_until(limit, |s| {
         matches!(
             s,
-            Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionDown { .. }))
+            Seen::Link(ClientLinkEvent::Pppoe(PppoeClientEvent::SessionDown { .. }))
         )
     })
 }
@@ -91,12 +91,12 @@ fn disconnect_matches_every_identification_attribute() {
     );
     // The bng's LCP Terminate-Request says why.
     let reason = b.ppp_events().find_map(|e| match e {
-        ppp_proto::Event::Down { reason } => Some(reason.clone()),
+        ppp_proto::PppEvent::Down { reason } => Some(reason.clone()),
         _ => None,
     });
     assert_eq!(
         reason,
-        Some(ppp_proto::DownReason::PeerTerminated {
+        Some(ppp_proto::PppDownReason::PeerTerminated {
             message: "Administrative reset".into()
         }),
         "{:?}",

@@ -13,9 +13,9 @@ use bng_support::{Bed, ISP, LOCAL, NET, POOL_FIRST, dial_up, inject_lcp_configur
 use common::dialer::{Seen, ppp};
 use common::icmp::{icmpv4_echo, icmpv6_echo};
 use nix::sys::signal::Signal;
-use ppp_proto::Event as PppEvent;
+use ppp_proto::PppEvent;
 use pppoe_link::ClientLinkEvent;
-use pppoe_proto::ClientEvent;
+use pppoe_proto::PppoeClientEvent;
 
 /// How many `Ipv4Up` the dialer saw, and the peer address of the last.
 fn ipv4_ups(d: &common::dialer::Dialer) -> (usize, Option<std::net::Ipv4Addr>) {
@@ -101,7 +101,7 @@ fn session_up_ping_spoofing_sessions_table_and_sigterm() {
     let padt = d.run_until(Duration::from_secs(5), |s| {
         matches!(
             s,
-            Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionDown { .. }))
+            Seen::Link(ClientLinkEvent::Pppoe(PppoeClientEvent::SessionDown { .. }))
         )
     });
     assert!(padt, "no PADT after SIGTERM: {:?}\n{}", d.log, bed.log());
@@ -135,7 +135,7 @@ fn wrong_password_is_refused_and_fixed_address_user_gets_its_address() {
     let down = d.run_until(Duration::from_secs(10), |s| {
         matches!(
             s,
-            Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionDown { .. }))
+            Seen::Link(ClientLinkEvent::Pppoe(PppoeClientEvent::SessionDown { .. }))
         )
     });
     assert!(down, "{:?}", d.log);
@@ -163,7 +163,7 @@ fn wrong_password_is_refused_and_fixed_address_user_gets_its_address() {
     let padt = d.run_until(Duration::from_secs(2), |s| {
         matches!(
             s,
-            Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionDown { .. }))
+            Seen::Link(ClientLinkEvent::Pppoe(PppoeClientEvent::SessionDown { .. }))
         )
     });
     assert!(padt, "{:?}\n{}", d.log, bed.log());
@@ -245,7 +245,7 @@ fn many_sessions_fill_the_pool_then_are_refused() {
             })
             .unwrap()
             .unwrap();
-        let pppoe = pppoe_proto::ClientConfig::new(pppoe_proto::wire::EthernetAddress([
+        let pppoe = pppoe_proto::PppoeClientConfig::new(pppoe_proto::wire::EthernetAddress([
             0x02,
             0,
             0,
@@ -256,7 +256,7 @@ fn many_sessions_fill_the_pool_then_are_refused() {
         let mut d = common::dialer::Dialer::new(
             sock,
             pppoe,
-            ppp_proto::Config::peer(b"alice", b"wonderland"),
+            ppp_proto::PppConfig::peer(b"alice", b"wonderland"),
             100 + u64::from(i),
         );
         if i < 11 {
@@ -302,11 +302,11 @@ fn lcp_renegotiation_keeps_the_session_and_its_address() {
             .unwrap()
             .unwrap();
         let mac = [0x02, 0, 0, 0, 0x20, i as u8];
-        let pppoe = pppoe_proto::ClientConfig::new(pppoe_proto::wire::EthernetAddress(mac));
+        let pppoe = pppoe_proto::PppoeClientConfig::new(pppoe_proto::wire::EthernetAddress(mac));
         let mut d = common::dialer::Dialer::new(
             sock,
             pppoe,
-            ppp_proto::Config::peer(user.as_bytes(), password.as_bytes()),
+            ppp_proto::PppConfig::peer(user.as_bytes(), password.as_bytes()),
             300 + i as u64,
         );
         let addr = dial_up(&mut d, || bed.log());
@@ -330,7 +330,7 @@ fn lcp_renegotiation_keeps_the_session_and_its_address() {
         assert!(
             !d.log.iter().any(|s| matches!(
                 s,
-                Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionDown { .. }))
+                Seen::Link(ClientLinkEvent::Pppoe(PppoeClientEvent::SessionDown { .. }))
             )),
             "{user}: session ended: {:?}\n{}",
             d.log,

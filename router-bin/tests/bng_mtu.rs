@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use bng_support::{Bed, NET, config_text, dial_up};
 use common::dialer::{Dialer, Seen};
-use ppp_proto::{Config as PppConfig, Event as PppEvent};
+use ppp_proto::{PppConfig, PppEvent};
 use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
 
 /// The MTU of the dialer's first LinkUp.

@@ -14,16 +14,16 @@ use bng_support::radiusd::{self, Radiusd, records};
 use bng_support::{Bed, NET, config_text, dial_up, ping};
 use common::dialer::{Dialer, Seen};
 use pppoe_link::ClientLinkEvent;
-use pppoe_proto::ClientEvent;
+use pppoe_proto::PppoeClientEvent;
 
 /// The PPPoE session id the dialer got.
 fn session_id(d: &Dialer) -> u16 {
     d.log
         .iter()
         .find_map(|s| match s {
-            Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionUp { session_id, .. })) => {
-                Some(*session_id)
-            }
+            Seen::Link(ClientLinkEvent::Pppoe(PppoeClientEvent::SessionUp {
+                session_id, ..
+            })) => Some(*session_id),
             _ => None,
         })
         .expect("a PPPoE session")
@@ -41,7 +41,7 @@ fn saw_session_down(d: &Dialer) -> bool {
     d.log.iter().any(|s| {
         matches!(
             s,
-            Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionDown { .. }))
+            Seen::Link(ClientLinkEvent::Pppoe(PppoeClientEvent::SessionDown { .. }))
         )
     })
 }
@@ -111,7 +111,9 @@ fn with_refuse_the_second_session_of_a_mac_is_refused() {
     let failed = b.run_until(Duration::from_secs(3), |s| {
         matches!(
             s,
-            Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::DiscoveryFailed { .. }))
+            Seen::Link(ClientLinkEvent::Pppoe(
+                PppoeClientEvent::DiscoveryFailed { .. }
+            ))
         )
     });
     assert!(failed, "{:?}\n{}", b.log, bed.log());

@@ -13,9 +13,9 @@ use std::time::Duration;
 use bng_support::radiusd::{self, Radiusd, SECRET, records, value};
 use bng_support::{Bed, NET, dial_up, inject_lcp_configure_request, ping, radclient};
 use common::dialer::{Seen, ppp};
-use ppp_proto::Event as PppEvent;
+use ppp_proto::PppEvent;
 use pppoe_link::ClientLinkEvent;
-use pppoe_proto::ClientEvent;
+use pppoe_proto::PppoeClientEvent;
 
 const USERS: &str = r#"
 carol	Cleartext-Password := "s3cret"
@@ -49,7 +49,7 @@ fn radius_auth_accounting_and_disconnect() {
     let down = d.run_until(Duration::from_secs(10), |s| {
         matches!(
             s,
-            Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionDown { .. }))
+            Seen::Link(ClientLinkEvent::Pppoe(PppoeClientEvent::SessionDown { .. }))
         )
     });
     assert!(down, "{:?}", d.log);
@@ -172,7 +172,7 @@ fn radius_auth_accounting_and_disconnect() {
     let padt = d.run_until(Duration::from_secs(10), |s| {
         matches!(
             s,
-            Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionDown { .. }))
+            Seen::Link(ClientLinkEvent::Pppoe(PppoeClientEvent::SessionDown { .. }))
         )
     });
     assert!(padt, "{:?}\n{}", d.log, bed.log());
@@ -262,7 +262,7 @@ fn radius_failover_from_a_dead_server() {
         let down = d.run_until(Duration::from_secs(10), |s| {
             matches!(
                 s,
-                Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionDown { .. }))
+                Seen::Link(ClientLinkEvent::Pppoe(PppoeClientEvent::SessionDown { .. }))
             )
         });
         assert!(down, "{:?}", d.log);

@@ -13,7 +13,7 @@ use bng_support::radiusd::{self, Radiusd, records};
 use bng_support::{Bed, config_text, dial_up};
 use common::dialer::Seen;
 use pppoe_link::ClientLinkEvent;
-use pppoe_proto::ClientEvent;
+use pppoe_proto::PppoeClientEvent;
 
 const USERS: &str = r#"
 carol	Cleartext-Password := "s3cret"
@@ -31,7 +31,7 @@ fn first(detail: &str, status: &str) -> Option<usize> {
 fn session_up(s: &Seen) -> bool {
     matches!(
         s,
-        Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionUp { .. }))
+        Seen::Link(ClientLinkEvent::Pppoe(PppoeClientEvent::SessionUp { .. }))
     )
 }
 

@@ -13,7 +13,7 @@ use common::dialer::Seen;
 use common::icmp::icmpv4_echo;
 use nix::sys::signal::Signal;
 use pppoe_link::ClientLinkEvent;
-use pppoe_proto::ClientEvent;
+use pppoe_proto::PppoeClientEvent;
 
 #[test]
 fn a_client_of_a_restarted_bng_gets_a_padt_and_redials() {
@@ -44,7 +44,7 @@ fn a_client_of_a_restarted_bng_gets_a_padt_and_redials() {
     let padt = d.run_until(Duration::from_secs(2), |s| {
         matches!(
             s,
-            Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionDown { .. }))
+            Seen::Link(ClientLinkEvent::Pppoe(PppoeClientEvent::SessionDown { .. }))
         )
     });
     let took = t.elapsed();

@@ -12,9 +12,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bng_support::{Bed, NET};
-use ppp_proto::{Config as PppConfig, Event as PppEvent};
+use ppp_proto::{PppConfig, PppEvent};
 use pppoe_link::{ClientLink, ClientLinkEvent, PPP_IPV4};
-use pppoe_proto::ClientConfig;
+use pppoe_proto::PppoeClientConfig;
 use pppoe_proto::wire::EthernetAddress;
 use proto_core::{SeededRng, StdClock};
 use router_bin::afpacket::ETH_P_ALL;
@@ -28,7 +28,7 @@ async fn client(
     up: std::sync::mpsc::Sender<()>,
 ) {
     let clock = StdClock::new();
-    let pppoe = ClientConfig::new(EthernetAddress(sock.mac()));
+    let pppoe = PppoeClientConfig::new(EthernetAddress(sock.mac()));
     let mut link = ClientLink::new(
         pppoe,
         PppConfig::peer(b"bob", b"builder"),
@@ -39,7 +39,7 @@ async fn client(
     let (mut rx, mut tx, mut out) = (vec![0u8; 2048], vec![0u8; 65536], vec![0u8; 2048]);
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     while !stop.load(Ordering::Relaxed) {
-        while let Some(f) = link.poll_transmit() {
+        while let Some(f) = link.poll_transmit(clock.now()) {
             let _ = sock.send(&f);
         }
         while let Some(e) = link.poll_event() {
@@ -57,7 +57,7 @@ async fn client(
         tokio::select! {
             r = sock.recv(&mut rx) => {
                 let Ok(n) = r else { continue };
-                if let Ok(Some(range)) = link.handle_frame(clock.now(), &rx[..n]) {
+                if let Ok(Some(range)) = link.handle_input(clock.now(), &rx[..n]) {
                     let p = &rx[range];
                     if u16::from_be_bytes([p[0], p[1]]) == PPP_IPV4 {
                         let _ = tun.send(&p[2..]);

@@ -8,7 +8,7 @@ use std::time::Duration;
 use common::pppoe_vm::{CHAP_ALICE, Lab, Role};
 use pppoe_link::{ETH_P_PPP_DISC, ETH_P_PPP_SES};
 use pppoe_proto::wire::EthernetAddress;
-use pppoe_proto::{Client, ClientConfig, ClientEvent, FailReason};
+use pppoe_proto::{PppoeClient, PppoeClientConfig, PppoeClientEvent, PppoeFailReason};
 use proto_core::{SeededRng, StdClock};
 use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
 
@@ -16,15 +16,15 @@ use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
 /// the session frames the AC sends meanwhile are returned too.
 fn drive(
     sock: &PacketSocket,
-    client: &mut Client,
+    client: &mut PppoeClient,
     clock: &StdClock,
     limit: Duration,
-) -> (Option<ClientEvent>, Vec<Vec<u8>>) {
+) -> (Option<PppoeClientEvent>, Vec<Vec<u8>>) {
     let end = std::time::Instant::now() + limit;
     let mut session_frames = Vec::new();
     let mut buf = [0u8; 1600];
     loop {
-        while let Some(t) = client.poll_transmit() {
+        while let Some(t) = client.poll_transmit(clock.now()) {
             sock.send(&t.payload).expect("send");
         }
         if let Some(e) = client.poll_event() {
@@ -89,15 +89,15 @@ fn discovery_against_rp_pppoe_then_padt() {
     };
     let sock = open(&lab);
     let clock = StdClock::new();
-    let mut client = Client::new(
-        ClientConfig::new(EthernetAddress(sock.mac())),
+    let mut client = PppoeClient::new(
+        PppoeClientConfig::new(EthernetAddress(sock.mac())),
         SeededRng::from_u64(1),
         clock.now(),
     )
     .unwrap();
 
     let (event, _) = drive(&sock, &mut client, &clock, Duration::from_secs(20));
-    let Some(ClientEvent::SessionUp {
+    let Some(PppoeClientEvent::SessionUp {
         session_id, ac_mac, ..
     }) = event
     else {
@@ -115,7 +115,7 @@ fn discovery_against_rp_pppoe_then_padt() {
 
     eprintln!("session frame seen at {:?}", clock.now());
     client.close(clock.now()).unwrap();
-    while let Some(t) = client.poll_transmit() {
+    while let Some(t) = client.poll_transmit(clock.now()) {
         sock.send(&t.payload).unwrap();
     }
     let padt_sent = std::time::Instant::now();
@@ -149,17 +149,17 @@ fn service_name_and_ac_name_selection() {
     let clock = StdClock::new();
 
     // A service the AC does not offer: rp-pppoe stays silent, we give up.
-    let mut config = ClientConfig::new(EthernetAddress(sock.mac()));
+    let mut config = PppoeClientConfig::new(EthernetAddress(sock.mac()));
     config.service_name = b"iptv".to_vec();
     config.initial_timeout = Duration::from_millis(300);
     config.max_padi_attempts = 3;
-    let mut client = Client::new(config, SeededRng::from_u64(2), clock.now()).unwrap();
+    let mut client = PppoeClient::new(config, SeededRng::from_u64(2), clock.now()).unwrap();
     let (event, _) = drive(&sock, &mut client, &clock, Duration::from_secs(10));
     assert!(
         matches!(
             event,
-            Some(ClientEvent::DiscoveryFailed {
-                reason: FailReason::NoOffer,
+            Some(PppoeClientEvent::DiscoveryFailed {
+                reason: PppoeFailReason::NoOffer,
                 ..
             })
         ),
@@ -167,18 +167,18 @@ fn service_name_and_ac_name_selection() {
     );
 
     // The offered service from the named AC.
-    let mut config = ClientConfig::new(EthernetAddress(sock.mac()));
+    let mut config = PppoeClientConfig::new(EthernetAddress(sock.mac()));
     config.service_name = b"voip".to_vec();
     config.ac_name = Some(b"lab-ac-svc".to_vec());
-    let mut client = Client::new(config, SeededRng::from_u64(3), clock.now()).unwrap();
+    let mut client = PppoeClient::new(config, SeededRng::from_u64(3), clock.now()).unwrap();
     let (event, _) = drive(&sock, &mut client, &clock, Duration::from_secs(20));
     assert!(
-        matches!(event, Some(ClientEvent::SessionUp { .. })),
+        matches!(event, Some(PppoeClientEvent::SessionUp { .. })),
         "{event:?}\n{}",
         lab.console()
     );
     client.close(clock.now()).unwrap();
-    while let Some(t) = client.poll_transmit() {
+    while let Some(t) = client.poll_transmit(clock.now()) {
         sock.send(&t.payload).unwrap();
     }
 }
@@ -187,7 +187,7 @@ mod dial {
     use super::*;
     use crate::common::dialer::{Dialer, Seen, ppp};
     use crate::common::icmp::{icmpv4_echo, icmpv6_echo};
-    use ppp_proto::{Config as PppConfig, Event as PppEvent};
+    use ppp_proto::{PppConfig, PppEvent};
     use pppoe_link::ClientLinkEvent;
     use pppoe_link::{PPP_IPV4, PPP_IPV6};
     use std::net::Ipv4Addr;

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::concentrator::{AcSeen, AcSettings, serve};
-use ppp_proto::Event as PppEvent;
+use ppp_proto::PppEvent;
 use pppoe_link::AcLinkEvent;
 use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
 use router_support::{Router, assert_lan_online, assert_wan_up, ip_out, isp_cpe_lan};

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use proto_core::{Instant, SeededRng};
 
 use super::{Action, Fsm, Policy, Received, Sink, State, Verdict, finish_len};
-use crate::Error;
+use crate::PppDropped;
 use crate::wire::cp::{Code, ConfigOption, CpBody, CpPacket, Options};
 
 impl<P: Policy> Fsm<P> {
@@ -21,10 +21,10 @@ impl<P: Policy> Fsm<P> {
         packet: &[u8],
         rng: &mut SeededRng,
         sink: &mut dyn Sink,
-    ) -> Result<Received, Error> {
+    ) -> Result<Received, PppDropped> {
         let pkt = CpPacket::parse(packet, P::EXTENDED_CODES)?;
         if matches!(self.state, State::Initial | State::Starting) {
-            return Err(Error::Unexpected {
+            return Err(PppDropped::Unexpected {
                 what: "packet while the layer is not started",
             });
         }
@@ -37,7 +37,7 @@ impl<P: Policy> Fsm<P> {
                     let mut ours = Vec::with_capacity(32);
                     self.policy.write_request(&mut ours);
                     if ours != opts.as_bytes() {
-                        return Err(Error::MismatchedOptions {
+                        return Err(PppDropped::MismatchedOptions {
                             what: "Configure-Ack",
                         });
                     }
@@ -58,7 +58,7 @@ impl<P: Policy> Fsm<P> {
                         self.policy.write_request(&mut ours);
                         let ours = Options::parse(&ours)?;
                         if !opts.iter().all(|r| ours.iter().any(|o| o.bytes == r.bytes)) {
-                            return Err(Error::MismatchedOptions { what });
+                            return Err(PppDropped::MismatchedOptions { what });
                         }
                     }
                     for raw in opts.iter() {
@@ -116,9 +116,9 @@ impl<P: Policy> Fsm<P> {
         )
     }
 
-    fn check_reply_id(&self, id: u8, what: &'static str) -> Result<(), Error> {
+    fn check_reply_id(&self, id: u8, what: &'static str) -> Result<(), PppDropped> {
         if id != self.req_id || self.acked {
-            return Err(Error::BadIdentifier { what });
+            return Err(PppDropped::BadIdentifier { what });
         }
         Ok(())
     }
@@ -202,7 +202,7 @@ impl<P: Policy> Fsm<P> {
             match verdict {
                 Verdict::Ack => {}
                 Verdict::Nak(_) | Verdict::Reject if exhausted => rej.extend_from_slice(raw.bytes),
-                Verdict::Nak(s) => s.emit(&mut nak),
+                Verdict::Nak(s) => s.put(&mut nak),
                 Verdict::Reject => rej.extend_from_slice(raw.bytes),
             }
         }

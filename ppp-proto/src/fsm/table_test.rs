@@ -2,7 +2,7 @@
 //! of RFC 1661 §4.1 (`tests/data/rfc1661-state-table.txt`).
 
 use super::*;
-use crate::Error;
+use crate::PppDropped;
 use crate::wire::cp::{ConfigOption, CpPacket};
 use crate::wire::lcp::LcpOption;
 use alloc::string::String;
@@ -21,7 +21,7 @@ impl Policy for TestPolicy {
 
     fn reset(&mut self, _rng: &mut SeededRng) {}
     fn write_request(&self, out: &mut Vec<u8>) {
-        LcpOption::Mru(1500).emit(out);
+        LcpOption::Mru(1500).put(out);
     }
     fn peer_option(
         &mut self,
@@ -263,21 +263,21 @@ fn replies_must_match_the_outstanding_request() {
     // Wrong Identifier.
     assert_eq!(
         f.handle_packet(now, &[2, 4, 0, 8, 1, 4, 5, 0xdc], &mut rng, &mut sink),
-        Err(Error::BadIdentifier {
+        Err(PppDropped::BadIdentifier {
             what: "Configure-Ack"
         })
     );
     // Right Identifier, other options.
     assert_eq!(
         f.handle_packet(now, &[2, 5, 0, 8, 1, 4, 5, 0xd4], &mut rng, &mut sink),
-        Err(Error::MismatchedOptions {
+        Err(PppDropped::MismatchedOptions {
             what: "Configure-Ack"
         })
     );
     // Reject of an option we did not send.
     assert_eq!(
         f.handle_packet(now, &[4, 5, 0, 6, 7, 2], &mut rng, &mut sink),
-        Err(Error::MismatchedOptions {
+        Err(PppDropped::MismatchedOptions {
             what: "Configure-Reject"
         })
     );

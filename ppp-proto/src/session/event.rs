@@ -4,13 +4,13 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::net::Ipv4Addr;
 
-use crate::Error;
+use crate::PppDropped;
 use crate::auth::Credential;
 
 /// The link phases of RFC 1661 §3.2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
-    /// No link (before [`Session::open`](crate::Session::open), after [`Event::Down`]).
+    /// No link (before [`PppSession::open`](crate::PppSession::open), after [`PppEvent::Down`]).
     Dead,
     /// LCP is negotiating.
     Establish,
@@ -24,8 +24,8 @@ pub enum Phase {
 
 /// Why the session went down.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DownReason {
-    /// [`Session::close`](crate::Session::close).
+pub enum PppDownReason {
+    /// [`PppSession::close`](crate::PppSession::close).
     LocalClose,
     /// The peer sent an LCP Terminate-Request (while the link was open, or
     /// during negotiation, which then did not complete).
@@ -36,7 +36,7 @@ pub enum DownReason {
         /// decoded as UTF-8 with invalid sequences replaced; empty if none.
         message: String,
     },
-    /// [`Session::lower_down`](crate::Session::lower_down) (PPPoE PADT, carrier loss).
+    /// [`PppSession::lower_down`](crate::PppSession::lower_down) (PPPoE PADT, carrier loss).
     LowerDown,
     /// Echo-Requests went unanswered (`echo_failure` in a row).
     EchoTimeout,
@@ -59,14 +59,14 @@ pub enum DownReason {
 
 /// What the session reports to the application.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
+pub enum PppEvent {
     /// LCP is open: send frames of at most `mtu` bytes (the peer's MRU).
     LinkUp {
         /// The peer's MRU.
         mtu: u16,
     },
-    /// Authenticator: judge this credential, then call [`Session::accept`](crate::Session::accept)
-    /// or [`Session::reject`](crate::Session::reject).
+    /// Authenticator: judge this credential, then call [`PppSession::accept`](crate::PppSession::accept)
+    /// or [`PppSession::reject`](crate::PppSession::reject).
     AuthRequest {
         /// The peer's user name.
         user: Vec<u8>,
@@ -115,29 +115,63 @@ pub enum Event {
     /// The session is over (phase Dead); release the lower layer.
     Down {
         /// Why.
-        reason: DownReason,
+        reason: PppDownReason,
     },
 }
 
-/// Dropped-input counters, one per [`Error`] kind.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Counters {
-    dropped: [u32; Error::KINDS],
+/// A session's counters: a plain struct, frames received and transmitted,
+/// and one count of dropped input per [`PppDropped`] reason (fields of a
+/// reason ignored: every `Malformed(_)` counts together).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PppCounters {
+    /// Frames given to `handle_input` (taken or dropped).
+    pub received: u64,
+    /// Frames taken by `poll_transmit`.
+    pub transmitted: u64,
+    /// Frames that do not parse ([`PppDropped::Malformed`]).
+    pub malformed: u64,
+    /// [`PppDropped::NotControl`].
+    pub not_control: u64,
+    /// [`PppDropped::Unexpected`].
+    pub unexpected: u64,
+    /// [`PppDropped::BadIdentifier`].
+    pub bad_identifier: u64,
+    /// [`PppDropped::MismatchedOptions`].
+    pub mismatched_options: u64,
 }
 
-impl Counters {
-    /// Inputs dropped for reasons of this kind.
-    pub fn dropped(&self, kind: &Error) -> u32 {
-        self.dropped[kind.kind_index()]
+impl PppCounters {
+    fn slot(&mut self, kind: &PppDropped) -> &mut u64 {
+        match kind {
+            PppDropped::Malformed(_) => &mut self.malformed,
+            PppDropped::NotControl { .. } => &mut self.not_control,
+            PppDropped::Unexpected { .. } => &mut self.unexpected,
+            PppDropped::BadIdentifier { .. } => &mut self.bad_identifier,
+            PppDropped::MismatchedOptions { .. } => &mut self.mismatched_options,
+        }
     }
 
-    pub(crate) fn count(&mut self, kind: &Error) {
-        let c = &mut self.dropped[kind.kind_index()];
+    /// Inputs dropped for reasons of this kind.
+    pub fn dropped(&self, kind: &PppDropped) -> u64 {
+        let mut copy = *self;
+        *copy.slot(kind)
+    }
+
+    pub(crate) fn count(&mut self, kind: &PppDropped) {
+        let c = self.slot(kind);
         *c = c.saturating_add(1);
     }
 
     /// All dropped inputs.
-    pub fn total(&self) -> u32 {
-        self.dropped.iter().fold(0u32, |a, b| a.saturating_add(*b))
+    pub fn total_dropped(&self) -> u64 {
+        [
+            self.malformed,
+            self.not_control,
+            self.unexpected,
+            self.bad_identifier,
+            self.mismatched_options,
+        ]
+        .iter()
+        .fold(0u64, |a, b| a.saturating_add(*b))
     }
 }

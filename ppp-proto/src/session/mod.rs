@@ -3,8 +3,8 @@
 //! Terminate), in either role.
 //!
 //! Input is one PPP frame (Protocol + information, as carried in a PPPoE
-//! session frame); output is PPP frames ([`Session::poll_transmit`]) and
-//! [`Event`]s. See the crate docs for the drain order.
+//! session frame); output is PPP frames ([`PppSession::poll_transmit`]) and
+//! [`PppEvent`]s. See the crate docs for the drain order.
 //!
 //! Randomness (Magic-Numbers, CHAP challenges, IPv6 interface identifiers)
 //! comes from a [`SeededRng`] passed to the calls that may need it, so that
@@ -18,10 +18,9 @@ use alloc::vec::Vec;
 use bytes::BufMut;
 use proto_core::{Instant, SeededRng, Transmit};
 
-use crate::Error;
 use crate::auth::AuthOutcome;
 use crate::chap::{ChapAuthenticator, ChapPeer};
-use crate::config::{Config, Role};
+use crate::config::{PppConfig, Role};
 use crate::fsm::{Action, Fsm, Received, Sink, State};
 use crate::ipcp::{IpcpPolicy, Ipv4Assignment};
 use crate::ipv6cp::Ipv6cpPolicy;
@@ -31,11 +30,12 @@ use crate::wire::chap::ChapPacket;
 use crate::wire::cp::{CpBody, CpPacket};
 use crate::wire::pap::PapPacket;
 use crate::wire::{PppFrame, protocol};
+use crate::{PppCommandError, PppDropped};
 
 mod event;
 mod phases;
 
-pub use event::{Counters, DownReason, Event, Phase};
+pub use event::{Phase, PppCounters, PppDownReason, PppEvent};
 
 #[derive(Debug, Clone)]
 enum Auth {
@@ -75,18 +75,18 @@ impl Sink for Out<'_> {
 
 /// One PPP session (one PPPoE session), peer or authenticator.
 ///
-/// A session is used once: after [`Event::Down`] it stays Dead; make a new
+/// A session is used once: after [`PppEvent::Down`] it stays Dead; make a new
 /// one for the next connection (carrying over, say, the last IPv4 address
-/// and interface identifier in the new [`Config`]).
+/// and interface identifier in the new [`PppConfig`]).
 #[derive(Debug)]
-pub struct Session {
-    config: Config,
+pub struct PppSession {
+    config: PppConfig,
     phase: Phase,
     lcp: Fsm<LcpPolicy>,
     ipcp: Option<Fsm<IpcpPolicy>>,
     ipv6cp: Option<Fsm<Ipv6cpPolicy>>,
     auth: Auth,
-    reason: Option<DownReason>,
+    reason: Option<PppDownReason>,
     echo_deadline: Option<Instant>,
     /// The text of a Terminate-Request the peer sent while LCP was
     /// negotiating: the reason if the negotiation then fails.
@@ -102,14 +102,20 @@ pub struct Session {
     /// Restarts of IPCP and IPv6CP after they failed to converge.
     ncp_restarts: [u8; 2],
     tx: VecDeque<Vec<u8>>,
-    events: VecDeque<Event>,
+    events: VecDeque<PppEvent>,
     layer: Layer,
-    counters: Counters,
+    counters: PppCounters,
+    /// Magic-Numbers, CHAP challenges, interface identifiers.
+    rng: SeededRng,
 }
 
-impl Session {
-    /// A session in the Dead phase; [`Session::open`] starts it.
-    pub fn new(config: Config, _now: Instant) -> Self {
+impl PppSession {
+    /// A session in the Dead phase, owning `rng` (Magic-Numbers, CHAP
+    /// challenges, interface identifiers); [`PppSession::open`] starts it. No
+    /// timer runs before `open`, so `now` sets no deadline (it is taken for
+    /// the shape every machine of the workspace shares). The configuration
+    /// cannot be invalid: no error.
+    pub fn new(config: PppConfig, rng: SeededRng, _now: Instant) -> Self {
         let (authenticator, methods) = match &config.role {
             Role::Peer(p) => (false, p.accept),
             Role::Authenticator(a) => (true, a.methods),
@@ -120,7 +126,7 @@ impl Session {
             methods,
             config.lcp.timers.max_failure,
         );
-        Session {
+        PppSession {
             lcp: Fsm::new(lcp, config.lcp.timers),
             config,
             phase: Phase::Dead,
@@ -139,7 +145,8 @@ impl Session {
             tx: VecDeque::new(),
             events: VecDeque::new(),
             layer: Layer::new(),
-            counters: Counters::default(),
+            counters: PppCounters::default(),
+            rng,
         }
     }
 
@@ -176,7 +183,7 @@ impl Session {
     }
 
     /// Dropped-input counters.
-    pub fn counters(&self) -> &Counters {
+    pub fn counters(&self) -> &PppCounters {
         &self.counters
     }
 
@@ -198,13 +205,13 @@ impl Session {
             + auth
             + self.tx.capacity() * size_of::<Vec<u8>>()
             + self.tx.iter().map(Vec::capacity).sum::<usize>()
-            + self.events.capacity() * size_of::<Event>()
+            + self.events.capacity() * size_of::<PppEvent>()
     }
 
     // ----- commands ----------------------------------------------------------
 
     /// The lower layer is up (PPPoE session established): LCP starts.
-    pub fn open(&mut self, now: Instant, rng: &mut SeededRng) {
+    pub fn open(&mut self, now: Instant) {
         if self.phase != Phase::Dead || self.reason.is_some() {
             return;
         }
@@ -213,87 +220,76 @@ impl Session {
             tx: &mut self.tx,
             layer: &mut self.layer,
         };
-        self.lcp.open(now, rng, &mut out);
+        self.lcp.open(now, &mut self.rng, &mut out);
         match self.config.lcp.silent {
             Some(wait) => {
-                self.lcp.up_silent(now, rng, &mut out);
+                self.lcp.up_silent(now, &mut self.rng, &mut out);
                 self.silent_deadline = Some(now + wait);
             }
-            None => self.lcp.up(now, rng, &mut out),
+            None => self.lcp.up(now, &mut self.rng, &mut out),
         }
-        self.process(now, rng);
+        self.process(now);
     }
 
     /// Closes the link: LCP Terminate-Request (saying "User request", as
-    /// pppd), then [`Event::Down`].
-    pub fn close(&mut self, now: Instant, rng: &mut SeededRng) {
-        self.close_with(now, DownReason::LocalClose);
-        self.process(now, rng);
+    /// pppd), then [`PppEvent::Down`].
+    pub fn close(&mut self, now: Instant) {
+        self.close_with(now, PppDownReason::LocalClose);
+        self.process(now);
     }
 
-    /// Closes the link like [`Session::close`], the Terminate-Request
+    /// Closes the link like [`PppSession::close`], the Terminate-Request
     /// saying `why` (e.g. "Session timeout"; at most
     /// [`MAX_TERMINATE_DATA`](crate::fsm::MAX_TERMINATE_DATA) bytes are
     /// sent).
-    pub fn close_because(&mut self, now: Instant, rng: &mut SeededRng, why: &[u8]) {
-        self.close_saying(now, DownReason::LocalClose, Some(why));
-        self.process(now, rng);
+    pub fn close_because(&mut self, now: Instant, why: &[u8]) {
+        self.close_saying(now, PppDownReason::LocalClose, Some(why));
+        self.process(now);
     }
 
-    /// The lower layer is gone (PADT received): [`Event::Down`] at once.
-    pub fn lower_down(&mut self, now: Instant, rng: &mut SeededRng) {
+    /// The lower layer is gone (PADT received): [`PppEvent::Down`] at once.
+    pub fn lower_down(&mut self, now: Instant) {
         if self.phase == Phase::Dead {
             return;
         }
-        self.reason.get_or_insert(DownReason::LowerDown);
+        self.reason.get_or_insert(PppDownReason::LowerDown);
         let mut out = Out {
             tx: &mut self.tx,
             layer: &mut self.layer,
         };
         self.lcp.down(&mut out);
-        self.process(now, rng);
+        self.process(now);
         self.finish();
     }
 
     /// Authenticator: what the peer gets over IPCP (from RADIUS or a pool).
-    /// Call before [`Session::accept`].
+    /// Call before [`PppSession::accept`].
     pub fn set_ipv4_assignment(&mut self, assignment: Ipv4Assignment) {
         if let Role::Authenticator(a) = &mut self.config.role {
             a.ipv4 = Some(assignment);
         }
     }
 
-    /// Authenticator: accept the pending [`Event::AuthRequest`], sending
+    /// Authenticator: accept the pending [`PppEvent::AuthRequest`], sending
     /// `message` in the Success/Authenticate-Ack; the Network phase starts.
-    pub fn accept(
-        &mut self,
-        now: Instant,
-        rng: &mut SeededRng,
-        message: &[u8],
-    ) -> Result<(), Error> {
-        self.verdict(now, rng, true, message)
+    pub fn accept(&mut self, now: Instant, message: &[u8]) -> Result<(), PppCommandError> {
+        self.verdict(now, true, message)
     }
 
-    /// Authenticator: refuse the pending [`Event::AuthRequest`]; the link
+    /// Authenticator: refuse the pending [`PppEvent::AuthRequest`]; the link
     /// closes after the Failure/Authenticate-Nak.
-    pub fn reject(
-        &mut self,
-        now: Instant,
-        rng: &mut SeededRng,
-        message: &[u8],
-    ) -> Result<(), Error> {
-        self.verdict(now, rng, false, message)
+    pub fn reject(&mut self, now: Instant, message: &[u8]) -> Result<(), PppCommandError> {
+        self.verdict(now, false, message)
     }
 
     fn verdict(
         &mut self,
         now: Instant,
-        rng: &mut SeededRng,
         accept: bool,
         message: &[u8],
-    ) -> Result<(), Error> {
+    ) -> Result<(), PppCommandError> {
         if self.phase != Phase::Authenticate {
-            return Err(Error::InvalidState {
+            return Err(PppCommandError::InvalidState {
                 what: "no authentication in progress",
             });
         }
@@ -305,42 +301,38 @@ impl Session {
             Auth::PapAuthenticator(a) => a.decide(accept, message, &mut out)?,
             Auth::ChapAuthenticator(a) => a.decide(accept, message, &mut out)?,
             _ => {
-                return Err(Error::InvalidState {
+                return Err(PppCommandError::InvalidState {
                     what: "not the authenticator",
                 });
             }
         }
         if accept {
-            self.start_network(now, rng);
+            self.start_network(now);
         } else {
-            self.close_with(now, DownReason::AuthFailed);
+            self.close_with(now, PppDownReason::AuthFailed);
         }
-        self.process(now, rng);
+        self.process(now);
         Ok(())
     }
 
     // ----- input -------------------------------------------------------------
 
     /// One received PPP frame. Malformed, unexpected or foreign frames are
-    /// dropped with an `Err` (counted in [`Session::counters`]), state
+    /// dropped with an `Err` (counted in [`PppSession::counters`]), state
     /// unchanged.
-    pub fn handle_input(
-        &mut self,
-        now: Instant,
-        frame: &[u8],
-        rng: &mut SeededRng,
-    ) -> Result<(), Error> {
-        let r = self.input(now, frame, rng);
+    pub fn handle_input(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppDropped> {
+        self.counters.received = self.counters.received.saturating_add(1);
+        let r = self.input(now, frame);
         if let Err(e) = &r {
             self.counters.count(e);
         }
-        self.process(now, rng);
+        self.process(now);
         r
     }
 
-    fn input(&mut self, now: Instant, frame: &[u8], rng: &mut SeededRng) -> Result<(), Error> {
+    fn input(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppDropped> {
         if self.phase == Phase::Dead {
-            return Err(Error::Unexpected {
+            return Err(PppDropped::Unexpected {
                 what: "frame in the Dead phase",
             });
         }
@@ -352,7 +344,9 @@ impl Session {
         match f.protocol {
             protocol::LCP => {
                 let opened = self.lcp.state() == State::Opened;
-                let r = self.lcp.handle_packet(now, f.payload, rng, &mut out)?;
+                let r = self
+                    .lcp
+                    .handle_packet(now, f.payload, &mut self.rng, &mut out)?;
                 // The packet is well formed (the automaton took it).
                 let terminate = match CpPacket::parse(f.payload, true) {
                     Ok(CpPacket {
@@ -368,7 +362,7 @@ impl Session {
                 if let Some(message) = terminate {
                     if opened {
                         self.reason
-                            .get_or_insert(DownReason::PeerTerminated { message });
+                            .get_or_insert(PppDownReason::PeerTerminated { message });
                     } else {
                         // Negotiating: the automaton goes on (RFC 1661),
                         // but if it then fails, this is why.
@@ -379,22 +373,22 @@ impl Session {
                     self.protocol_rejected(now, p);
                 }
                 if self.lcp.policy.looped_back() {
-                    self.close_with(now, DownReason::LoopedBack);
+                    self.close_with(now, PppDownReason::LoopedBack);
                 } else if self.lcp.policy.auth_refused() {
-                    self.close_with(now, DownReason::AuthRefused);
+                    self.close_with(now, PppDownReason::AuthRefused);
                 }
                 Ok(())
             }
-            protocol::PAP | protocol::CHAP => self.auth_input(now, f, rng),
+            protocol::PAP | protocol::CHAP => self.auth_input(now, f),
             protocol::IPCP | protocol::IPV6CP if self.phase == Phase::Network => {
                 let r = if f.protocol == protocol::IPCP {
                     self.ipcp
                         .as_mut()
-                        .map(|n| n.handle_packet(now, f.payload, rng, &mut out))
+                        .map(|n| n.handle_packet(now, f.payload, &mut self.rng, &mut out))
                 } else {
                     self.ipv6cp
                         .as_mut()
-                        .map(|n| n.handle_packet(now, f.payload, rng, &mut out))
+                        .map(|n| n.handle_packet(now, f.payload, &mut self.rng, &mut out))
                 };
                 match r {
                     Some(r) => r.map(|_| ()),
@@ -404,17 +398,17 @@ impl Session {
                     }
                 }
             }
-            protocol::IPV4 | protocol::IPV6 => Err(Error::NotControl {
+            protocol::IPV4 | protocol::IPV6 => Err(PppDropped::NotControl {
                 protocol: f.protocol,
             }),
-            protocol::IPCP | protocol::IPV6CP => Err(Error::Unexpected {
+            protocol::IPCP | protocol::IPV6CP => Err(PppDropped::Unexpected {
                 what: "NCP frame before the Network phase",
             }),
             _ if self.lcp.state() == State::Opened => {
                 self.send_protocol_reject(frame);
                 Ok(())
             }
-            _ => Err(Error::Unexpected {
+            _ => Err(PppDropped::Unexpected {
                 what: "frame of an unknown protocol before LCP is open",
             }),
         }
@@ -430,12 +424,7 @@ impl Session {
         out.send(protocol::LCP, pkt);
     }
 
-    fn auth_input(
-        &mut self,
-        now: Instant,
-        f: PppFrame<'_>,
-        rng: &mut SeededRng,
-    ) -> Result<(), Error> {
+    fn auth_input(&mut self, now: Instant, f: PppFrame<'_>) -> Result<(), PppDropped> {
         let t = self.config.lcp.timers;
         let mut out = Out {
             tx: &mut self.tx,
@@ -458,38 +447,38 @@ impl Session {
                 a.handle(now, &t, &ChapPacket::parse(f.payload)?, &mut out)?
             }
             _ => {
-                return Err(Error::Unexpected {
+                return Err(PppDropped::Unexpected {
                     what: "authentication frame out of place",
                 });
             }
         };
-        self.auth_outcome(now, rng, outcome);
+        self.auth_outcome(now, outcome);
         Ok(())
     }
 
-    fn auth_outcome(&mut self, now: Instant, rng: &mut SeededRng, outcome: AuthOutcome) {
+    fn auth_outcome(&mut self, now: Instant, outcome: AuthOutcome) {
         match outcome {
             AuthOutcome::None => {}
             AuthOutcome::Success(message) => {
-                self.events.push_back(Event::AuthSucceeded { message });
+                self.events.push_back(PppEvent::AuthSucceeded { message });
                 if self.phase == Phase::Authenticate {
-                    self.start_network(now, rng);
+                    self.start_network(now);
                 }
             }
             AuthOutcome::Failure(message) => {
-                self.events.push_back(Event::AuthFailed { message });
-                self.close_with(now, DownReason::AuthFailed);
+                self.events.push_back(PppEvent::AuthFailed { message });
+                self.close_with(now, PppDownReason::AuthFailed);
             }
-            AuthOutcome::Timeout => self.close_with(now, DownReason::AuthTimeout),
+            AuthOutcome::Timeout => self.close_with(now, PppDownReason::AuthTimeout),
             AuthOutcome::Request { user, credential } => self
                 .events
-                .push_back(Event::AuthRequest { user, credential }),
+                .push_back(PppEvent::AuthRequest { user, credential }),
         }
     }
 
     // ----- timers ------------------------------------------------------------
 
-    /// When [`Session::handle_timeout`] must be called next.
+    /// When [`PppSession::handle_timeout`] must be called next.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         let auth = match &self.auth {
@@ -513,7 +502,7 @@ impl Session {
     }
 
     /// Runs every timer that is due; early or repeated calls do nothing.
-    pub fn handle_timeout(&mut self, now: Instant, rng: &mut SeededRng) {
+    pub fn handle_timeout(&mut self, now: Instant) {
         if self.phase == Phase::Dead {
             return;
         }
@@ -522,7 +511,7 @@ impl Session {
             tx: &mut self.tx,
             layer: &mut self.layer,
         };
-        self.lcp.handle_timeout(now, rng, &mut out);
+        self.lcp.handle_timeout(now, &mut self.rng, &mut out);
         if let Some(d) = self.silent_deadline
             && d <= now
         {
@@ -530,14 +519,14 @@ impl Session {
             if self.lcp.state() == State::Stopped {
                 // The peer stayed quiet: start actively (Down, Up).
                 self.lcp.down(&mut out);
-                self.lcp.up(now, rng, &mut out);
+                self.lcp.up(now, &mut self.rng, &mut out);
             }
         }
         if let Some(n) = &mut self.ipcp {
-            n.handle_timeout(now, rng, &mut out);
+            n.handle_timeout(now, &mut self.rng, &mut out);
         }
         if let Some(n) = &mut self.ipv6cp {
-            n.handle_timeout(now, rng, &mut out);
+            n.handle_timeout(now, &mut self.rng, &mut out);
         }
         let outcome = match (&mut self.auth, &self.config.role) {
             (Auth::PapPeer(p), Role::Peer(c)) => {
@@ -550,13 +539,13 @@ impl Session {
             }
             _ => AuthOutcome::None,
         };
-        self.auth_outcome(now, rng, outcome);
+        self.auth_outcome(now, outcome);
         if let Some(d) = self.echo_deadline
             && d <= now
         {
             self.echo_tick(now);
         }
-        self.process(now, rng);
+        self.process(now);
     }
 
     fn echo_tick(&mut self, now: Instant) {
@@ -566,7 +555,7 @@ impl Session {
         };
         if self.lcp.policy.echo_outstanding >= self.config.lcp.echo_failure {
             self.echo_deadline = None;
-            self.close_with(now, DownReason::EchoTimeout);
+            self.close_with(now, PppDownReason::EchoTimeout);
             return;
         }
         self.lcp.policy.echo_outstanding += 1;
@@ -585,12 +574,15 @@ impl Session {
     /// The next PPP frame to send (Protocol + information), for the PPPoE
     /// session framing.
     #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit<()>> {
+    pub fn poll_transmit(&mut self, _now: Instant) -> Option<Transmit<()>> {
         match self.tx.pop_front() {
-            Some(payload) => Some(Transmit {
-                destination: (),
-                payload,
-            }),
+            Some(payload) => {
+                self.counters.transmitted = self.counters.transmitted.saturating_add(1);
+                Some(Transmit {
+                    destination: (),
+                    payload,
+                })
+            }
             None => {
                 // Idle sessions keep no queue memory.
                 if self.tx.capacity() > 0 {
@@ -603,7 +595,7 @@ impl Session {
 
     /// The next event.
     #[must_use]
-    pub fn poll_event(&mut self) -> Option<Event> {
+    pub fn poll_event(&mut self) -> Option<PppEvent> {
         let e = self.events.pop_front();
         if e.is_none() && self.events.capacity() > 0 {
             self.events = VecDeque::new();

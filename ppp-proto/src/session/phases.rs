@@ -1,9 +1,9 @@
 //! Sequencing the phases: what This-Layer-Up/Down/Finished of LCP, IPCP
 //! and IPv6CP mean for the session (RFC 1661 §3.2–§3.7).
 
-use proto_core::{Instant, SeededRng};
+use proto_core::Instant;
 
-use super::{Auth, DownReason, Event, Out, Phase, Session};
+use super::{Auth, Out, Phase, PppDownReason, PppEvent, PppSession};
 use crate::chap::{ChapAuthenticator, ChapPeer};
 use crate::config::Role;
 use crate::fsm::{Action, Fsm, State};
@@ -13,18 +13,23 @@ use crate::lcp::AuthMethod;
 use crate::pap::{PapAuthenticator, PapPeer};
 use crate::wire::protocol;
 
-impl Session {
+impl PppSession {
     // ----- sequencing --------------------------------------------------------
 
     /// Closes for `reason`, the Terminate-Request saying why (as pppd).
-    pub(super) fn close_with(&mut self, now: Instant, reason: DownReason) {
+    pub(super) fn close_with(&mut self, now: Instant, reason: PppDownReason) {
         let text = terminate_text(&reason);
         self.close_saying(now, reason, text);
     }
 
     /// Closes for `reason`, the Terminate-Request carrying `text`. The
     /// first reason stays.
-    pub(super) fn close_saying(&mut self, now: Instant, reason: DownReason, text: Option<&[u8]>) {
+    pub(super) fn close_saying(
+        &mut self,
+        now: Instant,
+        reason: PppDownReason,
+        text: Option<&[u8]>,
+    ) {
         if self.phase == Phase::Dead {
             return;
         }
@@ -61,19 +66,19 @@ impl Session {
         self.ipv6cp = None;
         let reason = match (self.reason.clone(), self.peer_terminated.take()) {
             (Some(r), _) => r,
-            (None, Some(message)) => DownReason::PeerTerminated { message },
-            (None, None) => DownReason::NegotiationFailed,
+            (None, Some(message)) => PppDownReason::PeerTerminated { message },
+            (None, None) => PppDownReason::NegotiationFailed,
         };
         self.reason = Some(reason.clone());
-        self.events.push_back(Event::Down { reason });
+        self.events.push_back(PppEvent::Down { reason });
     }
 
     /// Handles This-Layer-Up/Down/Finished of every automaton until none is
     /// left.
-    pub(super) fn process(&mut self, now: Instant, rng: &mut SeededRng) {
+    pub(super) fn process(&mut self, now: Instant) {
         while let Some((proto, action)) = self.layer.pop_front() {
             match (proto, action) {
-                (protocol::LCP, Action::Tlu) => self.lcp_up(now, rng),
+                (protocol::LCP, Action::Tlu) => self.lcp_up(now),
                 (protocol::LCP, Action::Tld) => self.lcp_down(),
                 (protocol::LCP, Action::Tlf) => self.finish(),
                 (protocol::IPCP, Action::Tlu) => {
@@ -95,7 +100,7 @@ impl Session {
                             // a placeholder, as pppd does.
                             let peer_assumed = !p.is_server() && p.peer().is_unspecified();
                             self.ipv4_up = true;
-                            self.events.push_back(Event::Ipv4Up {
+                            self.events.push_back(PppEvent::Ipv4Up {
                                 local: p.local(),
                                 peer: if peer_assumed {
                                     PLACEHOLDER_PEER
@@ -109,26 +114,26 @@ impl Session {
                     }
                 }
                 (protocol::IPCP, Action::Tld) if core::mem::take(&mut self.ipv4_up) => {
-                    self.events.push_back(Event::Ipv4Down)
+                    self.events.push_back(PppEvent::Ipv4Down)
                 }
                 (protocol::IPV6CP, Action::Tlu) => {
                     if let Some(n) = &self.ipv6cp {
-                        self.events.push_back(Event::Ipv6Up {
+                        self.events.push_back(PppEvent::Ipv6Up {
                             local_ifid: n.policy.local(),
                             peer_ifid: n.policy.peer(),
                         });
                     }
                 }
                 (protocol::IPV6CP, Action::Tld) => {
-                    self.events.push_back(Event::Ipv6Down);
+                    self.events.push_back(PppEvent::Ipv6Down);
                     if self.config.ipv6_required && self.phase == Phase::Network {
-                        self.close_with(now, DownReason::Ipv6Lost);
+                        self.close_with(now, PppDownReason::Ipv6Lost);
                     }
                 }
                 (protocol::IPCP | protocol::IPV6CP, Action::Tlf)
-                    if self.restart_ncp(now, rng, proto) => {}
+                    if self.restart_ncp(now, proto) => {}
                 (protocol::IPV6CP, Action::Tlf) if self.config.ipv6_required => {
-                    self.close_with(now, DownReason::Ipv6Lost)
+                    self.close_with(now, PppDownReason::Ipv6Lost)
                 }
                 (protocol::IPCP | protocol::IPV6CP, Action::Tlf) => self.check_ncps(now),
                 _ => {}
@@ -136,8 +141,8 @@ impl Session {
         }
     }
 
-    pub(super) fn lcp_up(&mut self, now: Instant, rng: &mut SeededRng) {
-        self.events.push_back(Event::LinkUp { mtu: self.mtu() });
+    pub(super) fn lcp_up(&mut self, now: Instant) {
+        self.events.push_back(PppEvent::LinkUp { mtu: self.mtu() });
         // A Terminate-Request during this negotiation did not end it.
         self.peer_terminated = None;
         self.lcp.policy.echo_outstanding = 0;
@@ -158,17 +163,21 @@ impl Session {
             Role::Authenticator(a) => match self.lcp.policy.auth_requested() {
                 Some(AuthMethod::Pap) => Auth::PapAuthenticator(PapAuthenticator::start(now, &t)),
                 Some(AuthMethod::ChapMd5) => Auth::ChapAuthenticator(ChapAuthenticator::start(
-                    now, &t, &a.name, rng, &mut out,
+                    now,
+                    &t,
+                    &a.name,
+                    &mut self.rng,
+                    &mut out,
                 )),
                 None if a.methods.preferred().is_some() => {
-                    self.close_with(now, DownReason::AuthRefused);
+                    self.close_with(now, PppDownReason::AuthRefused);
                     return;
                 }
                 None => Auth::None,
             },
         };
         if matches!(self.auth, Auth::None) {
-            self.start_network(now, rng);
+            self.start_network(now);
         } else {
             self.phase = Phase::Authenticate;
         }
@@ -196,7 +205,7 @@ impl Session {
         };
     }
 
-    pub(super) fn start_network(&mut self, now: Instant, rng: &mut SeededRng) {
+    pub(super) fn start_network(&mut self, now: Instant) {
         self.phase = Phase::Network;
         let t = self.config.lcp.timers;
         let (ipcp, ifid) = match &self.config.role {
@@ -216,19 +225,19 @@ impl Session {
         if self.config.ipv4 && !self.ipv4_rejected {
             self.ipcp = ipcp.map(|p| {
                 let mut f = Fsm::new(p, t);
-                f.open(now, rng, &mut out);
-                f.up(now, rng, &mut out);
+                f.open(now, &mut self.rng, &mut out);
+                f.up(now, &mut self.rng, &mut out);
                 f
             });
         }
         if self.config.ipv6 && !self.ipv6_rejected {
             let mut f = Fsm::new(Ipv6cpPolicy::new(ifid), t);
-            f.open(now, rng, &mut out);
-            f.up(now, rng, &mut out);
+            f.open(now, &mut self.rng, &mut out);
+            f.up(now, &mut self.rng, &mut out);
             self.ipv6cp = Some(f);
         }
         if self.ipcp.is_none() && self.ipv6cp.is_none() {
-            self.close_with(now, DownReason::NoNetworkProtocols);
+            self.close_with(now, PppDownReason::NoNetworkProtocols);
         }
     }
 
@@ -255,9 +264,9 @@ impl Session {
             _ => return,
         }
         self.events
-            .push_back(Event::ProtocolRejected { protocol: p });
+            .push_back(PppEvent::ProtocolRejected { protocol: p });
         if p == protocol::IPV6CP && self.config.ipv6_required {
-            self.close_with(now, DownReason::Ipv6Lost);
+            self.close_with(now, PppDownReason::Ipv6Lost);
         } else {
             self.check_ncps(now);
         }
@@ -282,7 +291,7 @@ impl Session {
             )
         };
         if !alive(self.ipcp_state()) && !alive(self.ipv6cp_state()) {
-            self.close_with(now, DownReason::NoNetworkProtocols);
+            self.close_with(now, PppDownReason::NoNetworkProtocols);
         }
     }
 
@@ -291,7 +300,7 @@ impl Session {
     /// afresh (the RFC 1661 restart option: Down then Up), at most
     /// [`MAX_NCP_RESTARTS`] times per session. Not after a Terminate
     /// exchange: a peer that closed an NCP is left alone (§3.7).
-    pub(super) fn restart_ncp(&mut self, now: Instant, rng: &mut SeededRng, proto: u16) -> bool {
+    pub(super) fn restart_ncp(&mut self, now: Instant, proto: u16) -> bool {
         if self.phase != Phase::Network || self.lcp.state() != State::Opened {
             return false;
         }
@@ -310,7 +319,7 @@ impl Session {
                 .filter(|n| n.negotiation_failed())
                 .map(|n| {
                     n.down(&mut out);
-                    n.up(now, rng, &mut out);
+                    n.up(now, &mut self.rng, &mut out);
                 }),
             _ => self
                 .ipv6cp
@@ -318,7 +327,7 @@ impl Session {
                 .filter(|n| n.negotiation_failed())
                 .map(|n| {
                     n.down(&mut out);
-                    n.up(now, rng, &mut out);
+                    n.up(now, &mut self.rng, &mut out);
                 }),
         };
         if restarted.is_some() {
@@ -333,18 +342,18 @@ pub(super) const MAX_NCP_RESTARTS: u8 = 2;
 
 /// What our Terminate-Request says when we close for `reason` (pppd's
 /// texts where it has one); `None` when we send none for it.
-fn terminate_text(reason: &DownReason) -> Option<&'static [u8]> {
+fn terminate_text(reason: &PppDownReason) -> Option<&'static [u8]> {
     Some(match reason {
-        DownReason::LocalClose => b"User request",
-        DownReason::AuthFailed => b"Authentication failed",
-        DownReason::AuthTimeout => b"Authentication timed out",
-        DownReason::AuthRefused => b"Peer refused to authenticate",
-        DownReason::EchoTimeout => b"Peer not responding",
-        DownReason::LoopedBack => b"Loopback detected",
-        DownReason::Ipv6Lost => b"IPv6 is required and IPv6CP is down",
-        DownReason::NoNetworkProtocols => b"No network protocols running",
-        DownReason::NegotiationFailed
-        | DownReason::PeerTerminated { .. }
-        | DownReason::LowerDown => return None,
+        PppDownReason::LocalClose => b"User request",
+        PppDownReason::AuthFailed => b"Authentication failed",
+        PppDownReason::AuthTimeout => b"Authentication timed out",
+        PppDownReason::AuthRefused => b"Peer refused to authenticate",
+        PppDownReason::EchoTimeout => b"Peer not responding",
+        PppDownReason::LoopedBack => b"Loopback detected",
+        PppDownReason::Ipv6Lost => b"IPv6 is required and IPv6CP is down",
+        PppDownReason::NoNetworkProtocols => b"No network protocols running",
+        PppDownReason::NegotiationFailed
+        | PppDownReason::PeerTerminated { .. }
+        | PppDownReason::LowerDown => return None,
     })
 }

@@ -3,9 +3,9 @@
 use bytes::BufMut;
 use md5::{Digest, Md5};
 
+use super::Error;
 use super::pap::BStr;
 use super::{be_u8, put_header, split_header, take};
-use crate::Error;
 use core::fmt;
 
 /// A CHAP packet.
@@ -78,6 +78,26 @@ impl fmt::Debug for ChapPacket<'_> {
 }
 
 impl<'a> ChapPacket<'a> {
+    /// Writes exactly [`buffer_len`](Self::buffer_len) bytes into `buf`
+    /// (the caller's buffer); returns that count.
+    /// [`Error::BufferTooShort`] when `buf` is shorter.
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Error> {
+        let needed = self.buffer_len();
+        let available = buf.len();
+        let mut dst = buf
+            .get_mut(..needed)
+            .ok_or(Error::BufferTooShort { needed, available })?;
+        self.put(&mut dst);
+        Ok(needed)
+    }
+
+    /// The encoding in a new `Vec`.
+    pub fn to_vec(&self) -> alloc::vec::Vec<u8> {
+        let mut v = alloc::vec::Vec::with_capacity(self.buffer_len());
+        self.put(&mut v);
+        v
+    }
+
     /// Parses a CHAP packet.
     pub fn parse(buf: &'a [u8]) -> Result<Self, Error> {
         let (code, identifier, data) = split_header(buf, 4)?;
@@ -136,8 +156,9 @@ impl<'a> ChapPacket<'a> {
         4 + self.data_len()
     }
 
-    /// Writes the packet (a locally built Value longer than 255 bytes is cut).
-    pub fn emit<B: BufMut>(&self, out: &mut B) {
+    /// Appends the packet to `out` (a `Vec`, or any `BufMut`); a locally
+    /// built Value longer than 255 bytes is cut.
+    pub fn put<B: BufMut>(&self, out: &mut B) {
         let code = match self {
             ChapPacket::Challenge { .. } => 1,
             ChapPacket::Response { .. } => 2,
@@ -158,13 +179,6 @@ impl<'a> ChapPacket<'a> {
             }
         }
     }
-
-    /// The emitted packet as a new vector.
-    pub fn to_vec(&self) -> alloc::vec::Vec<u8> {
-        let mut v = alloc::vec::Vec::with_capacity(self.buffer_len());
-        self.emit(&mut v);
-        v
-    }
 }
 
 /// The CHAP-MD5 response: MD5(Identifier ‖ secret ‖ challenge) (RFC 1994 §2).
@@ -179,15 +193,7 @@ pub fn chap_md5_response(identifier: u8, secret: &[u8], challenge: &[u8]) -> [u8
 /// Checks a CHAP-MD5 response against a known secret (for a local user
 /// table); compares in constant time.
 pub fn verify_chap_md5(identifier: u8, secret: &[u8], challenge: &[u8], response: &[u8]) -> bool {
-    let expected = chap_md5_response(identifier, secret, challenge);
-    if response.len() != expected.len() {
-        return false;
-    }
-    expected
-        .iter()
-        .zip(response)
-        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-        == 0
+    proto_core::ct_eq(&chap_md5_response(identifier, secret, challenge), response)
 }
 
 #[cfg(test)]

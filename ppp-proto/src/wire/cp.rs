@@ -4,8 +4,8 @@
 
 use bytes::BufMut;
 
+use super::Error;
 use super::{be_u8, be_u16, be_u32, put_header, split_header, take};
-use crate::Error;
 
 /// A control-protocol code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,8 +151,27 @@ pub trait ConfigOption<'a>: Sized + core::fmt::Debug {
         2 + self.data_len()
     }
 
-    /// Writes the whole option.
-    fn emit<B: BufMut>(&self, out: &mut B) {
+    /// Writes exactly [`buffer_len`](Self::buffer_len) bytes into `buf`;
+    /// returns that count. [`Error::BufferTooShort`] when `buf` is shorter.
+    fn emit(&self, buf: &mut [u8]) -> Result<usize, Error> {
+        let needed = self.buffer_len();
+        let available = buf.len();
+        let mut dst = buf
+            .get_mut(..needed)
+            .ok_or(Error::BufferTooShort { needed, available })?;
+        self.put(&mut dst);
+        Ok(needed)
+    }
+
+    /// The encoding in a new `Vec`.
+    fn to_vec(&self) -> alloc::vec::Vec<u8> {
+        let mut v = alloc::vec::Vec::with_capacity(self.buffer_len());
+        self.put(&mut v);
+        v
+    }
+
+    /// Appends the whole option to `out` (a `Vec`, or any [`BufMut`]).
+    fn put<B: BufMut>(&self, out: &mut B) {
         out.put_u8(self.kind());
         // Option data is at most 253 bytes: parse bounds it, and our own
         // options are fixed-size.
@@ -230,6 +249,26 @@ pub struct CpPacket<'a> {
 }
 
 impl<'a> CpPacket<'a> {
+    /// Writes exactly [`buffer_len`](Self::buffer_len) bytes into `buf`
+    /// (the caller's buffer); returns that count.
+    /// [`Error::BufferTooShort`] when `buf` is shorter.
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Error> {
+        let needed = self.buffer_len();
+        let available = buf.len();
+        let mut dst = buf
+            .get_mut(..needed)
+            .ok_or(Error::BufferTooShort { needed, available })?;
+        self.put(&mut dst);
+        Ok(needed)
+    }
+
+    /// The encoding in a new `Vec`.
+    pub fn to_vec(&self) -> alloc::vec::Vec<u8> {
+        let mut v = alloc::vec::Vec::with_capacity(self.buffer_len());
+        self.put(&mut v);
+        v
+    }
+
     /// Parses a packet; `extended` is true for LCP (codes 8–11 known).
     pub fn parse(buf: &'a [u8], extended: bool) -> Result<Self, Error> {
         let (code, identifier, data) = split_header(buf, 4)?;
@@ -301,8 +340,8 @@ impl<'a> CpPacket<'a> {
         4 + self.data_len()
     }
 
-    /// Writes the packet.
-    pub fn emit<B: BufMut>(&self, out: &mut B) {
+    /// Appends the packet to `out` (a `Vec`, or any `BufMut`).
+    pub fn put<B: BufMut>(&self, out: &mut B) {
         put_header(out, self.code().to_u8(), self.identifier, self.data_len());
         match self.body {
             CpBody::ConfigureRequest(o)
@@ -338,7 +377,7 @@ mod tests {
     fn round_trip(bytes: &[u8], extended: bool) -> CpPacket<'_> {
         let p = CpPacket::parse(bytes, extended).unwrap();
         let mut out = Vec::new();
-        p.emit(&mut out);
+        p.put(&mut out);
         assert_eq!(out, bytes);
         assert_eq!(p.buffer_len(), bytes.len());
         p

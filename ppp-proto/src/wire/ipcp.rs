@@ -3,8 +3,8 @@
 use bytes::BufMut;
 use core::net::Ipv4Addr;
 
+use super::Error;
 use super::cp::ConfigOption;
-use crate::Error;
 
 /// IPCP option type numbers.
 pub mod kind {
@@ -108,7 +108,7 @@ mod tests {
     fn rt(bytes: &[u8]) -> IpcpOption<'_> {
         let o = IpcpOption::parse(bytes[0], &bytes[2..]).unwrap();
         let mut out = Vec::new();
-        o.emit(&mut out);
+        o.put(&mut out);
         assert_eq!(out, bytes);
         o
     }

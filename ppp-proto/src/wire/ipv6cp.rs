@@ -2,8 +2,8 @@
 
 use bytes::BufMut;
 
+use super::Error;
 use super::cp::ConfigOption;
-use crate::Error;
 
 /// IPv6CP option type numbers.
 pub mod kind {
@@ -71,7 +71,7 @@ mod tests {
         let o = Ipv6cpOption::parse(1, &bytes[2..]).unwrap();
         assert_eq!(o, Ipv6cpOption::InterfaceIdentifier(1));
         let mut out = Vec::new();
-        o.emit(&mut out);
+        o.put(&mut out);
         assert_eq!(out, bytes);
         assert_eq!(
             Ipv6cpOption::parse(1, &[1, 2]),
@@ -81,7 +81,7 @@ mod tests {
         );
         let u = Ipv6cpOption::parse(2, &[0, 1]).unwrap();
         let mut out = Vec::new();
-        u.emit(&mut out);
+        u.put(&mut out);
         assert_eq!(out, [2, 4, 0, 1]);
     }
 }

@@ -2,9 +2,9 @@
 
 use bytes::BufMut;
 
+use super::Error;
 use super::cp::ConfigOption;
 use super::protocol;
-use crate::Error;
 
 /// LCP option type numbers.
 pub mod kind {
@@ -166,7 +166,7 @@ mod tests {
     fn rt(bytes: &[u8]) -> LcpOption<'_> {
         let o = LcpOption::parse(bytes[0], &bytes[2..]).unwrap();
         let mut out = Vec::new();
-        o.emit(&mut out);
+        o.put(&mut out);
         assert_eq!(out, bytes);
         o
     }

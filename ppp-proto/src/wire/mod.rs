@@ -17,6 +17,7 @@
 
 pub mod chap;
 pub mod cp;
+mod error;
 pub mod ipcp;
 pub mod ipv6cp;
 pub mod lcp;
@@ -25,7 +26,7 @@ pub mod pap;
 use bytes::BufMut;
 use nom::number::complete as num;
 
-use crate::Error;
+pub use error::Error;
 
 /// PPP protocol numbers (the IANA "PPP DLL Protocol Numbers" registry).
 pub mod protocol {
@@ -57,6 +58,26 @@ pub struct PppFrame<'a> {
 }
 
 impl<'a> PppFrame<'a> {
+    /// Writes exactly [`buffer_len`](Self::buffer_len) bytes into `buf`
+    /// (the caller's buffer); returns that count.
+    /// [`Error::BufferTooShort`] when `buf` is shorter.
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Error> {
+        let needed = self.buffer_len();
+        let available = buf.len();
+        let mut dst = buf
+            .get_mut(..needed)
+            .ok_or(Error::BufferTooShort { needed, available })?;
+        self.put(&mut dst);
+        Ok(needed)
+    }
+
+    /// The encoding in a new `Vec`.
+    pub fn to_vec(&self) -> alloc::vec::Vec<u8> {
+        let mut v = alloc::vec::Vec::with_capacity(self.buffer_len());
+        self.put(&mut v);
+        v
+    }
+
     /// Parses a frame; only the two-byte Protocol field is required.
     pub fn parse(buf: &'a [u8]) -> Result<Self, Error> {
         let (payload, protocol) = be_u16(buf, "protocol")?;
@@ -68,8 +89,8 @@ impl<'a> PppFrame<'a> {
         2 + self.payload.len()
     }
 
-    /// Writes the frame.
-    pub fn emit<B: BufMut>(&self, out: &mut B) {
+    /// Appends the frame to `out` (a `Vec`, or any `BufMut`).
+    pub fn put<B: BufMut>(&self, out: &mut B) {
         out.put_u16(self.protocol);
         out.put_slice(self.payload);
     }
@@ -129,7 +150,7 @@ mod tests {
         let f = PppFrame::parse(&bytes).unwrap();
         assert_eq!(f.protocol, protocol::LCP);
         let mut out = Vec::new();
-        f.emit(&mut out);
+        f.put(&mut out);
         assert_eq!(out, bytes);
         assert_eq!(f.buffer_len(), 6);
         assert_eq!(

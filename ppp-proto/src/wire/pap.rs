@@ -3,8 +3,8 @@
 use bytes::BufMut;
 use core::fmt;
 
+use super::Error;
 use super::{be_u8, put_header, split_header, take};
-use crate::Error;
 
 /// A PAP packet. `Debug` never shows the password.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -86,6 +86,26 @@ fn take_counted<'a>(i: &'a [u8], field: &'static str) -> Result<(&'a [u8], &'a [
 }
 
 impl<'a> PapPacket<'a> {
+    /// Writes exactly [`buffer_len`](Self::buffer_len) bytes into `buf`
+    /// (the caller's buffer); returns that count.
+    /// [`Error::BufferTooShort`] when `buf` is shorter.
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Error> {
+        let needed = self.buffer_len();
+        let available = buf.len();
+        let mut dst = buf
+            .get_mut(..needed)
+            .ok_or(Error::BufferTooShort { needed, available })?;
+        self.put(&mut dst);
+        Ok(needed)
+    }
+
+    /// The encoding in a new `Vec`.
+    pub fn to_vec(&self) -> alloc::vec::Vec<u8> {
+        let mut v = alloc::vec::Vec::with_capacity(self.buffer_len());
+        self.put(&mut v);
+        v
+    }
+
     /// Parses a PAP packet; the counted fields must fit in the Length.
     pub fn parse(buf: &'a [u8]) -> Result<Self, Error> {
         let (code, identifier, data) = split_header(buf, 4)?;
@@ -149,7 +169,7 @@ impl<'a> PapPacket<'a> {
 
     /// Writes the packet. Fields longer than 255 bytes are cut to 255 (only
     /// values built locally can be that long; parsed ones cannot).
-    pub fn emit<B: BufMut>(&self, out: &mut B) {
+    pub fn put<B: BufMut>(&self, out: &mut B) {
         fn counted<B: BufMut>(out: &mut B, v: &[u8]) {
             let v = &v[..v.len().min(255)];
             out.put_u8(v.len() as u8);
@@ -173,13 +193,6 @@ impl<'a> PapPacket<'a> {
             PapPacket::AuthenticateAck { message, .. }
             | PapPacket::AuthenticateNak { message, .. } => counted(out, message),
         }
-    }
-
-    /// The emitted packet as a new vector.
-    pub fn to_vec(&self) -> alloc::vec::Vec<u8> {
-        let mut v = alloc::vec::Vec::with_capacity(self.buffer_len());
-        self.emit(&mut v);
-        v
     }
 }
 

@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 
-use ppp_proto::{Config, Credential, Event, Ipv4Assignment, Session};
+use ppp_proto::{Credential, Ipv4Assignment, PppConfig, PppEvent, PppSession};
 use proto_core::{Duration, Instant, SeededRng};
 
 pub const PEER_ADDR: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 10);
@@ -23,12 +23,12 @@ pub fn assignment() -> Ipv4Assignment {
     }
 }
 
-pub fn peer_config() -> Config {
-    Config::peer(USER, PASS)
+pub fn peer_config() -> PppConfig {
+    PppConfig::peer(USER, PASS)
 }
 
-pub fn ac_config() -> Config {
-    let mut c = Config::authenticator(b"lab-ac", AC_ADDR);
+pub fn ac_config() -> PppConfig {
+    let mut c = PppConfig::authenticator(b"lab-ac", AC_ADDR);
     if let ppp_proto::Role::Authenticator(a) = &mut c.role {
         a.ipv4 = Some(assignment());
         a.ipv6_ifid = Some(1);
@@ -64,16 +64,14 @@ pub type DropFilter = Box<dyn Fn(Instant, Side, &[u8]) -> bool>;
 
 pub struct Pair {
     pub now: Instant,
-    pub peer: Session,
-    pub ac: Session,
-    pub peer_rng: SeededRng,
-    pub ac_rng: SeededRng,
+    pub peer: PppSession,
+    pub ac: PppSession,
     net_rng: SeededRng,
     pub impair: Impair,
     /// In flight: (arrival, to, frame).
     inflight: VecDeque<(Instant, Side, Vec<u8>)>,
-    pub peer_events: Vec<(Instant, Event)>,
-    pub ac_events: Vec<(Instant, Event)>,
+    pub peer_events: Vec<(Instant, PppEvent)>,
+    pub ac_events: Vec<(Instant, PppEvent)>,
     /// Every frame sent, with time and sender.
     pub log: Vec<(Instant, Side, Vec<u8>)>,
     pub verdict: Verdict,
@@ -87,14 +85,12 @@ pub struct Pair {
 }
 
 impl Pair {
-    pub fn new(peer: Config, ac: Config, seed: u64) -> Self {
+    pub fn new(peer: PppConfig, ac: PppConfig, seed: u64) -> Self {
         let now = Instant::ZERO;
         Pair {
             now,
-            peer: Session::new(peer, now),
-            ac: Session::new(ac, now),
-            peer_rng: SeededRng::from_u64(seed),
-            ac_rng: SeededRng::from_u64(seed ^ 0xac),
+            peer: PppSession::new(peer, SeededRng::from_u64(seed), now),
+            ac: PppSession::new(ac, SeededRng::from_u64(seed ^ 0xac), now),
             net_rng: SeededRng::from_u64(seed ^ 0x11),
             impair: Impair::default(),
             inflight: VecDeque::new(),
@@ -110,8 +106,8 @@ impl Pair {
     }
 
     pub fn open(&mut self) {
-        self.ac.open(self.now, &mut self.ac_rng);
-        self.peer.open(self.now, &mut self.peer_rng);
+        self.ac.open(self.now);
+        self.peer.open(self.now);
         self.drain();
     }
 
@@ -127,8 +123,8 @@ impl Pair {
             for side in [Side::Peer, Side::Ac] {
                 loop {
                     let t = match side {
-                        Side::Peer => self.peer.poll_transmit(),
-                        Side::Ac => self.ac.poll_transmit(),
+                        Side::Peer => self.peer.poll_transmit(self.now),
+                        Side::Ac => self.ac.poll_transmit(self.now),
                     };
                     let Some(t) = t else { break };
                     any = true;
@@ -172,21 +168,15 @@ impl Pair {
             }
             while let Some(e) = self.ac.poll_event() {
                 any = true;
-                if let Event::AuthRequest { credential, .. } = &e {
+                if let PppEvent::AuthRequest { credential, .. } = &e {
                     let answer = match self.verdict {
                         Verdict::Secret(s) => Some(credential.verify(s)),
                         Verdict::Silent => None,
                     };
                     self.ac_events.push((self.now, e.clone()));
                     match answer {
-                        Some(true) => self
-                            .ac
-                            .accept(self.now, &mut self.ac_rng, b"Access granted")
-                            .unwrap(),
-                        Some(false) => self
-                            .ac
-                            .reject(self.now, &mut self.ac_rng, b"Access denied")
-                            .unwrap(),
+                        Some(true) => self.ac.accept(self.now, b"Access granted").unwrap(),
+                        Some(false) => self.ac.reject(self.now, b"Access denied").unwrap(),
                         None => {}
                     }
                 } else {
@@ -228,13 +218,13 @@ impl Pair {
         due.sort_by_key(|x| x.0);
         for (_, to, frame) in due {
             let _ = match to {
-                Side::Peer => self.peer.handle_input(self.now, &frame, &mut self.peer_rng),
-                Side::Ac => self.ac.handle_input(self.now, &frame, &mut self.ac_rng),
+                Side::Peer => self.peer.handle_input(self.now, &frame),
+                Side::Ac => self.ac.handle_input(self.now, &frame),
             };
             self.drain();
         }
-        self.peer.handle_timeout(self.now, &mut self.peer_rng);
-        self.ac.handle_timeout(self.now, &mut self.ac_rng);
+        self.peer.handle_timeout(self.now);
+        self.ac.handle_timeout(self.now);
         self.drain();
         true
     }
@@ -253,30 +243,30 @@ impl Pair {
         done(self)
     }
 
-    pub fn peer_has(&self, f: impl Fn(&Event) -> bool) -> bool {
+    pub fn peer_has(&self, f: impl Fn(&PppEvent) -> bool) -> bool {
         self.peer_events.iter().any(|(_, e)| f(e))
     }
 
-    pub fn ac_has(&self, f: impl Fn(&Event) -> bool) -> bool {
+    pub fn ac_has(&self, f: impl Fn(&PppEvent) -> bool) -> bool {
         self.ac_events.iter().any(|(_, e)| f(e))
     }
 
     pub fn both_up(&self) -> bool {
-        let v4 = |e: &Event| matches!(e, Event::Ipv4Up { .. });
-        let v6 = |e: &Event| matches!(e, Event::Ipv6Up { .. });
+        let v4 = |e: &PppEvent| matches!(e, PppEvent::Ipv4Up { .. });
+        let v6 = |e: &PppEvent| matches!(e, PppEvent::Ipv6Up { .. });
         self.peer_has(v4) && self.peer_has(v6) && self.ac_has(v4) && self.ac_has(v6)
     }
 
-    pub fn peer_down(&self) -> Option<ppp_proto::DownReason> {
+    pub fn peer_down(&self) -> Option<ppp_proto::PppDownReason> {
         self.peer_events.iter().find_map(|(_, e)| match e {
-            Event::Down { reason } => Some(reason.clone()),
+            PppEvent::Down { reason } => Some(reason.clone()),
             _ => None,
         })
     }
 
-    pub fn ac_down(&self) -> Option<ppp_proto::DownReason> {
+    pub fn ac_down(&self) -> Option<ppp_proto::PppDownReason> {
         self.ac_events.iter().find_map(|(_, e)| match e {
-            Event::Down { reason } => Some(reason.clone()),
+            PppEvent::Down { reason } => Some(reason.clone()),
             _ => None,
         })
     }
@@ -296,9 +286,9 @@ impl Pair {
     }
 }
 
-pub fn cred_user(e: &Event) -> Option<(&[u8], &Credential)> {
+pub fn cred_user(e: &PppEvent) -> Option<(&[u8], &Credential)> {
     match e {
-        Event::AuthRequest { user, credential } => Some((user, credential)),
+        PppEvent::AuthRequest { user, credential } => Some((user, credential)),
         _ => None,
     }
 }

@@ -5,10 +5,10 @@
 
 use std::net::Ipv4Addr;
 
-use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment};
+use ppp_proto::{Ipv4Assignment, PppConfig, PppEvent};
 use pppoe_link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent};
 use pppoe_proto::wire::EthernetAddress;
-use pppoe_proto::{AcConfig, ClientConfig};
+use pppoe_proto::{PppoeAcConfig, PppoeClientConfig};
 use proto_core::{Instant, SeededRng};
 
 /// The AC's MAC address.
@@ -43,9 +43,9 @@ impl Pair {
     /// Links built from these configurations (users are accepted with
     /// password "secret").
     pub fn new(
-        home_pppoe: ClientConfig,
+        home_pppoe: PppoeClientConfig,
         home_ppp: PppConfig,
-        ac: AcConfig,
+        ac: PppoeAcConfig,
         ac_ppp: PppConfig,
     ) -> Pair {
         let now = Instant::ZERO;
@@ -61,11 +61,11 @@ impl Pair {
     }
 
     /// Default configurations of both sides.
-    pub fn configs() -> (ClientConfig, PppConfig, AcConfig, PppConfig) {
+    pub fn configs() -> (PppoeClientConfig, PppConfig, PppoeAcConfig, PppConfig) {
         (
-            ClientConfig::new(HOME_MAC),
+            PppoeClientConfig::new(HOME_MAC),
             PppConfig::peer(b"alice", b"secret"),
-            AcConfig::new(AC_MAC, b"ac"),
+            PppoeAcConfig::new(AC_MAC, b"ac"),
             PppConfig::authenticator(b"ac", Ipv4Addr::new(192, 0, 2, 1)),
         )
     }
@@ -99,15 +99,15 @@ impl Pair {
     /// Moves every pending frame and event once; whether anything moved.
     pub fn exchange(&mut self) -> bool {
         let mut moved = false;
-        while let Some(mut f) = self.home.poll_transmit() {
+        while let Some(mut f) = self.home.poll_transmit(self.now) {
             (self.tamper)(From::Home, &mut f);
-            let _ = self.ac.handle_frame(self.now, &f);
+            let _ = self.ac.handle_input(self.now, &f);
             self.frames.push((From::Home, f));
             moved = true;
         }
-        while let Some(mut f) = self.ac.poll_transmit() {
+        while let Some(mut f) = self.ac.poll_transmit(self.now) {
             (self.tamper)(From::Ac, &mut f);
-            let _ = self.home.handle_frame(self.now, &f);
+            let _ = self.home.handle_input(self.now, &f);
             self.frames.push((From::Ac, f));
             moved = true;
         }

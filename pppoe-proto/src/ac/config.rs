@@ -11,7 +11,7 @@ pub const MAX_SESSION_ID: u16 = 0xfffe;
 
 /// How the AC serves.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AcConfig {
+pub struct PppoeAcConfig {
     /// The AC's MAC address.
     pub mac: EthernetAddress,
     /// The 802.1Q TCI of the link, if it is a VLAN.
@@ -34,7 +34,7 @@ pub struct AcConfig {
     /// PADI rate over all clients.
     pub padi_rate_total: RateLimit,
     /// PADTs answering session frames of unknown sessions
-    /// ([`super::Ac::handle_unknown_session`]), per client MAC.
+    /// ([`super::PppoeAc::handle_unknown_session`]), per client MAC.
     pub padt_rate_per_mac: RateLimit,
     /// Those PADTs over all clients.
     pub padt_rate_total: RateLimit,
@@ -50,11 +50,11 @@ pub struct AcConfig {
     /// Who admits a PADR that passed the cookie, service and bound checks.
     pub admission: Admission,
     /// Longest Host-Uniq kept for a session; a PADR with a longer one is
-    /// dropped ([`crate::Error::BadTagLength`]). Hosts use 4 to 16 bytes.
+    /// dropped ([`crate::PppoeDropped::Malformed`] with `BadTagLength`). Hosts use 4 to 16 bytes.
     pub max_host_uniq_len: usize,
 }
 
-impl AcConfig {
+impl PppoeAcConfig {
     /// Defaults: any service, 4096 sessions, 1 per MAC (a new one from
     /// the same MAC replaces it: [`AtMacLimit::Replace`]), PADIs 1/s (burst 3)
     /// per MAC and 200/s (burst 400) overall, PADTs for unknown sessions
@@ -63,7 +63,7 @@ impl AcConfig {
     /// rotation 60 s, no PPP-Max-Payload, Host-Uniq up to 64 bytes,
     /// automatic admission.
     pub fn new(mac: EthernetAddress, ac_name: &[u8]) -> Self {
-        AcConfig {
+        PppoeAcConfig {
             mac,
             vlan: None,
             ac_name: ac_name.to_vec(),
@@ -96,12 +96,12 @@ impl AcConfig {
     }
 }
 
-/// What a PADR from a MAC at [`AcConfig::max_sessions_per_mac`] gets.
+/// What a PADR from a MAC at [`PppoeAcConfig::max_sessions_per_mac`] gets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AtMacLimit {
     /// The new session replaces that MAC's oldest one (accel-ppp's
     /// `single-session=replace`): a PADT ends the old session
-    /// ([`AcEvent::SessionDown`] with [`AcDownReason::Replaced`]), then the
+    /// ([`PppoeAcEvent::SessionDown`] with [`PppoeAcDownReason::Replaced`]), then the
     /// new one is admitted as usual. A host that crashed or rebooted and
     /// dials again is back at once, instead of being refused until its
     /// old session's keepalive times out. Replacing needs a valid cookie
@@ -119,11 +119,11 @@ pub enum Admission {
     /// at once (what rp-pppoe and accel-ppp do; authentication follows in PPP).
     Automatic,
     /// Each PADR that passes the checks becomes an
-    /// [`AcEvent::SessionRequest`]; the application answers with
-    /// [`super::Ac::accept`] (PADS with a session id) or
-    /// [`super::Ac::refuse`] (PADS with Service-Name-Error). Pending requests
+    /// [`PppoeAcEvent::SessionRequest`]; the application answers with
+    /// [`super::PppoeAc::accept`] (PADS with a session id) or
+    /// [`super::PppoeAc::refuse`] (PADS with Service-Name-Error). Pending requests
     /// count against the session bounds, at most `max_pending` wait at once
-    /// (more are dropped, [`crate::Error::Full`]), and a request not
+    /// (more are dropped, [`crate::PppoeDropped::Full`]), and a request not
     /// answered within `timeout` is forgotten silently (the host retransmits
     /// its PADR and a new request comes).
     Manual {
@@ -143,9 +143,9 @@ pub struct RequestId(pub(crate) u32);
 pub enum RefuseReason {
     /// Service-Name not offered (PADS with Service-Name-Error).
     UnknownService,
-    /// [`AcConfig::max_sessions`] reached (PADS with AC-System-Error).
+    /// [`PppoeAcConfig::max_sessions`] reached (PADS with AC-System-Error).
     MaxSessions,
-    /// [`AcConfig::max_sessions_per_mac`] reached (PADS with AC-System-Error).
+    /// [`PppoeAcConfig::max_sessions_per_mac`] reached (PADS with AC-System-Error).
     MaxSessionsPerMac,
     /// The application refused the request (PADS with Service-Name-Error).
     Application,
@@ -153,20 +153,20 @@ pub enum RefuseReason {
 
 /// How a session ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AcDownReason {
-    /// [`super::Ac::close`]: we sent the PADT.
+pub enum PppoeAcDownReason {
+    /// [`super::PppoeAc::close`]: we sent the PADT.
     Closed,
     /// The host sent a PADT; the text of its error tag, if any.
     PeerTerminated(Option<Vec<u8>>),
     /// [`AtMacLimit::Replace`]: a new session from the same MAC took this
     /// one's place; we sent the PADT. The new session's
-    /// [`AcEvent::SessionUp`] follows.
+    /// [`PppoeAcEvent::SessionUp`] follows.
     Replaced,
 }
 
 /// What the AC reports to the application.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AcEvent {
+pub enum PppoeAcEvent {
     /// A session was admitted and its PADS sent: PPP may start.
     SessionUp {
         /// The new session id.
@@ -185,10 +185,10 @@ pub enum AcEvent {
         /// The host's MAC.
         client_mac: EthernetAddress,
         /// Why.
-        reason: AcDownReason,
+        reason: PppoeAcDownReason,
     },
     /// [`Admission::Manual`]: a PADR passed the checks and waits for
-    /// [`super::Ac::accept`] or [`super::Ac::refuse`].
+    /// [`super::PppoeAc::accept`] or [`super::PppoeAc::refuse`].
     SessionRequest {
         /// The handle to answer with.
         request: RequestId,

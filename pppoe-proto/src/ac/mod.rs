@@ -3,36 +3,36 @@
 //! - **PADI → PADO** (§5.2), stateless: the PADO carries the AC-Name, the
 //!   Service-Name the host asked for followed by every other offered service,
 //!   the Host-Uniq and Relay-Session-Id echoed, an AC-Cookie (see below) and, when the host asked for it and
-//!   [`AcConfig::ppp_max_payload`] allows, PPP-Max-Payload. Nothing is stored:
+//!   [`PppoeAcConfig::ppp_max_payload`] allows, PPP-Max-Payload. Nothing is stored:
 //!   a PADI flood cannot fill memory. PADIs are rate-limited per client MAC
-//!   and overall ([`AcConfig::padi_rate_per_mac`], [`AcConfig::padi_rate_total`]);
+//!   and overall ([`PppoeAcConfig::padi_rate_per_mac`], [`PppoeAcConfig::padi_rate_total`]);
 //!   a PADI for a service not offered, or arriving while all sessions are in
 //!   use, gets no PADO (§5.2: an AC that cannot serve the PADI does not
 //!   answer). Those are drops, counted.
 //! - **PADR → PADS** (§5.3, §5.4). The AC-Cookie must be
 //!   one we issued to this MAC for this Host-Uniq within the last one to two
-//!   [`AcConfig::cookie_rotation`] periods (HMAC-MD5 under a rotating secret;
+//!   [`PppoeAcConfig::cookie_rotation`] periods (HMAC-MD5 under a rotating secret;
 //!   current and previous secret accepted). A PADR without a valid cookie is
-//!   **dropped and counted** ([`Error::BadCookie`]), as accel-ppp does;
+//!   **dropped and counted** ([`PppoeDropped::BadCookie`]), as accel-ppp does;
 //!   rp-pppoe instead answers a PADS with Generic-Error ("Bad cookie"), which
 //!   gives a forger a reflected answer for each forged PADR, so we stay
 //!   silent. A PADR for a service not offered gets a PADS with
-//!   Service-Name-Error; a PADR over [`AcConfig::max_sessions`] gets a PADS
+//!   Service-Name-Error; a PADR over [`PppoeAcConfig::max_sessions`] gets a PADS
 //!   with AC-System-Error (as accel-ppp and rp-pppoe do); both are reported
-//!   as [`AcEvent::Refused`]. A PADR from a MAC already holding
-//!   [`AcConfig::max_sessions_per_mac`] sessions (default 1) replaces that
+//!   as [`PppoeAcEvent::Refused`]. A PADR from a MAC already holding
+//!   [`PppoeAcConfig::max_sessions_per_mac`] sessions (default 1) replaces that
 //!   MAC's oldest session ([`AtMacLimit::Replace`], the default, as
 //!   accel-ppp's `single-session=replace`: PADT for the old one,
-//!   [`AcEvent::SessionDown`] with [`AcDownReason::Replaced`], then the new
+//!   [`PppoeAcEvent::SessionDown`] with [`PppoeAcDownReason::Replaced`], then the new
 //!   session), or gets AC-System-Error ([`AtMacLimit::Refuse`]; rp-pppoe
 //!   has no per-MAC limit unless `pppoe-server -x` sets one). Otherwise, with [`Admission::Automatic`] (the
 //!   default; authentication is PPP's business after the PADS, as in
 //!   accel-ppp and rp-pppoe) the session is admitted at once: a session id
-//!   is allocated, the PADS sent and [`AcEvent::SessionUp`] reported. With
+//!   is allocated, the PADS sent and [`PppoeAcEvent::SessionUp`] reported. With
 //!   [`Admission::Manual`] (STYLE.md "Admission hooks", after quinn's
-//!   `Incoming`) the PADR becomes an [`AcEvent::SessionRequest`] and the
-//!   application calls [`Ac::accept`] (PADS with a session id) or
-//!   [`Ac::refuse`] (PADS with Service-Name-Error); pending requests are
+//!   `Incoming`) the PADR becomes an [`PppoeAcEvent::SessionRequest`] and the
+//!   application calls [`PppoeAc::accept`] (PADS with a session id) or
+//!   [`PppoeAc::refuse`] (PADS with Service-Name-Error); pending requests are
 //!   bounded, count against the session bounds and expire. Tables are
 //!   charged only on accept.
 //! - **Repeated PADR** from the same MAC with the same Host-Uniq while its
@@ -41,14 +41,14 @@
 //! - **Session ids** are unique per AC in 1..=0xFFFE, handed out by a
 //!   rotating cursor so a released id is reused as late as possible, and
 //!   never while its session exists.
-//! - **PADT** (§5.5): [`Ac::close`] sends one and reports
-//!   [`AcEvent::SessionDown`]; a PADT from the session's MAC with its id
+//! - **PADT** (§5.5): [`PppoeAc::close`] sends one and reports
+//!   [`PppoeAcEvent::SessionDown`]; a PADT from the session's MAC with its id
 //!   ends it the same way. A session frame (0x8864) for a session we do
 //!   not have (e.g. after a restart) is answered with a PADT by
-//!   [`Ac::handle_unknown_session`], rate limited per MAC and overall, so
+//!   [`PppoeAc::handle_unknown_session`], rate limited per MAC and overall, so
 //!   the host redials at once instead of waiting for its LCP echo timeout.
 //!
-//! The machine has no timers of its own ([`Ac::poll_timeout`] gives the next
+//! The machine has no timers of its own ([`PppoeAc::poll_timeout`] gives the next
 //! cookie-secret rotation, which also happens lazily on input).
 
 use alloc::collections::{BTreeMap, VecDeque};
@@ -61,7 +61,7 @@ use crate::session::SessionFramer;
 use crate::wire::{
     Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag, TagType,
 };
-use crate::{DropCounts, Error};
+use crate::{PppoeCommandError, PppoeConfigError, PppoeCounters, PppoeDropped};
 
 mod admission;
 mod config;
@@ -70,16 +70,16 @@ mod limit;
 mod stale;
 
 pub use config::{
-    AcConfig, AcDownReason, AcEvent, AcSession, Admission, AtMacLimit, MAX_SESSION_ID,
-    RefuseReason, RequestId,
+    AcSession, Admission, AtMacLimit, MAX_SESSION_ID, PppoeAcConfig, PppoeAcDownReason,
+    PppoeAcEvent, RefuseReason, RequestId,
 };
 pub use cookie::COOKIE_LEN;
 pub use proto_core::RateLimit;
 
 /// The access-concentrator machine (see the module docs).
 #[derive(Debug)]
-pub struct Ac {
-    config: AcConfig,
+pub struct PppoeAc {
+    config: PppoeAcConfig,
     rng: SeededRng,
     cookies: cookie::CookieJar,
     limiter: limit::MacLimiter,
@@ -92,24 +92,28 @@ pub struct Ac {
     per_mac: BTreeMap<EthernetAddress, Vec<u16>>,
     next_id: u16,
     transmits: VecDeque<Transmit<EthernetAddress>>,
-    events: VecDeque<AcEvent>,
-    drops: DropCounts,
+    events: VecDeque<PppoeAcEvent>,
+    counters: PppoeCounters,
 }
 
-impl Ac {
+impl PppoeAc {
     /// An AC ready to answer PADIs. `rng` keys the cookies and the
     /// rate-table hash.
     ///
-    /// [`Error::TagNotAddable`] when the AC-Name or a Service-Name is longer
-    /// than 255 bytes.
-    pub fn new(mut config: AcConfig, mut rng: SeededRng, now: Instant) -> Result<Self, Error> {
+    /// [`PppoeConfigError::TooLong`] when the AC-Name or a Service-Name is
+    /// longer than 255 bytes (or more than 16 Service-Names).
+    pub fn new(
+        mut config: PppoeAcConfig,
+        mut rng: SeededRng,
+        now: Instant,
+    ) -> Result<Self, PppoeConfigError> {
         if config.ac_name.len() > 255 {
-            return Err(Error::TagNotAddable {
+            return Err(PppoeConfigError::TooLong {
                 tag: TagType::AcName,
             });
         }
         if config.services.iter().any(|s| s.len() > 255) || config.services.len() > 16 {
-            return Err(Error::TagNotAddable {
+            return Err(PppoeConfigError::TooLong {
                 tag: TagType::ServiceName,
             });
         }
@@ -129,7 +133,7 @@ impl Ac {
             rng.next_u64(),
             now,
         );
-        Ok(Ac {
+        Ok(PppoeAc {
             config,
             rng,
             cookies,
@@ -143,18 +147,18 @@ impl Ac {
             next_id: 1,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
-            drops: DropCounts::default(),
+            counters: PppoeCounters::default(),
         })
     }
 
     /// The configuration.
-    pub fn config(&self) -> &AcConfig {
+    pub fn config(&self) -> &PppoeAcConfig {
         &self.config
     }
 
     /// The counters of dropped input, per reason.
-    pub fn drops(&self) -> &DropCounts {
-        &self.drops
+    pub fn counters(&self) -> &PppoeCounters {
+        &self.counters
     }
 
     /// Sessions in use.
@@ -207,20 +211,21 @@ impl Ac {
     ///
     /// `Err` means the frame was dropped (malformed, not ours, over a rate
     /// limit, bad cookie…): counted per reason, state unchanged.
-    pub fn handle_input(&mut self, now: Instant, frame: &[u8]) -> Result<(), Error> {
+    pub fn handle_input(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppoeDropped> {
+        self.counters.received = self.counters.received.saturating_add(1);
         self.cookies.rotate(&mut self.rng, now);
         self.expire(now);
         let r = self.input(now, frame);
         if let Err(e) = r {
-            self.drops.count(e);
+            self.counters.count(e);
         }
         r
     }
 
-    fn input(&mut self, now: Instant, frame: &[u8]) -> Result<(), Error> {
+    fn input(&mut self, now: Instant, frame: &[u8]) -> Result<(), PppoeDropped> {
         let f = DiscoveryFrame::parse(frame)?;
         if f.ethernet.vlan.map(|t| t & 0x0fff) != self.config.vlan.map(|t| t & 0x0fff) {
-            return Err(Error::NotForUs);
+            return Err(PppoeDropped::NotForUs);
         }
         let src = f.ethernet.src;
         let dst = f.ethernet.dst;
@@ -229,7 +234,7 @@ impl Ac {
             Code::Padi if to_us || dst.is_broadcast() => self.padi(now, src, &f.pppoe),
             Code::Padr | Code::Padt if to_us => {
                 if !src.is_unicast() {
-                    return Err(Error::WrongPeer);
+                    return Err(PppoeDropped::WrongPeer);
                 }
                 if f.pppoe.code == Code::Padr {
                     self.padr(now, src, &f.pppoe)
@@ -237,8 +242,8 @@ impl Ac {
                     self.padt(src, &f.pppoe)
                 }
             }
-            Code::Padi | Code::Padr | Code::Padt => Err(Error::NotForUs),
-            code => Err(Error::UnexpectedCode(code)),
+            Code::Padi | Code::Padr | Code::Padt => Err(PppoeDropped::NotForUs),
+            code => Err(PppoeDropped::UnexpectedCode(code)),
         }
     }
 
@@ -247,18 +252,18 @@ impl Ac {
         now: Instant,
         src: EthernetAddress,
         p: &DiscoveryRepr<'_>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), PppoeDropped> {
         if !src.is_unicast() {
-            return Err(Error::WrongPeer);
+            return Err(PppoeDropped::WrongPeer);
         }
         if p.session_id != 0 {
-            return Err(Error::WrongSessionId(p.session_id));
+            return Err(PppoeDropped::WrongSessionId(p.session_id));
         }
-        let service = p.service_name().ok_or(Error::MissingTag {
+        let service = p.service_name().ok_or(PppoeDropped::MissingTag {
             tag: TagType::ServiceName,
         })?;
         if !self.offers(service) {
-            return Err(Error::UnknownService);
+            return Err(PppoeDropped::UnknownService);
         }
         // A host that holds a session may still replace it when full.
         let may_replace =
@@ -266,10 +271,10 @@ impl Ac {
         if !may_replace
             && self.sessions.len() + self.pending.len() >= usize::from(self.config.max_sessions)
         {
-            return Err(Error::Full);
+            return Err(PppoeDropped::Full);
         }
         if !self.limiter.allow(src, now) {
-            return Err(Error::RateLimited);
+            return Err(PppoeDropped::RateLimited);
         }
         let host_uniq = p.host_uniq();
         let cookie = self.cookies.issue(src, host_uniq.unwrap_or(&[]));
@@ -342,7 +347,7 @@ impl Ac {
             }
         };
         self.error_pads(s, error);
-        self.events.push_back(AcEvent::Refused {
+        self.events.push_back(PppoeAcEvent::Refused {
             client_mac: s.client_mac,
             reason,
         });
@@ -364,23 +369,25 @@ impl Ac {
         now: Instant,
         src: EthernetAddress,
         p: &DiscoveryRepr<'_>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), PppoeDropped> {
         if p.session_id != 0 {
-            return Err(Error::WrongSessionId(p.session_id));
+            return Err(PppoeDropped::WrongSessionId(p.session_id));
         }
         let host_uniq = p.host_uniq().unwrap_or(&[]);
-        let cookie = p.ac_cookie().ok_or(Error::BadCookie)?;
+        let cookie = p.ac_cookie().ok_or(PppoeDropped::BadCookie)?;
         if !self.cookies.verify(src, host_uniq, cookie) {
-            return Err(Error::BadCookie);
+            return Err(PppoeDropped::BadCookie);
         }
         if host_uniq.len() > self.config.max_host_uniq_len {
-            return Err(Error::BadTagLength {
-                tag: TagType::HostUniq,
-                length: host_uniq.len() as u16,
-                expected: self.config.max_host_uniq_len.min(usize::from(u16::MAX)) as u16,
-            });
+            return Err(PppoeDropped::Malformed(
+                crate::PppoeWireError::BadTagLength {
+                    tag: TagType::HostUniq,
+                    length: host_uniq.len() as u16,
+                    expected: self.config.max_host_uniq_len.min(usize::from(u16::MAX)) as u16,
+                },
+            ));
         }
-        let service = p.service_name().ok_or(Error::MissingTag {
+        let service = p.service_name().ok_or(PppoeDropped::MissingTag {
             tag: TagType::ServiceName,
         })?;
         // A retransmitted PADR: the same PADS again.
@@ -444,12 +451,12 @@ impl Ac {
                 timeout,
             } => {
                 if self.pending.len() >= usize::from(max_pending) {
-                    return Err(Error::Full);
+                    return Err(PppoeDropped::Full);
                 }
                 let request = RequestId(self.next_request);
                 self.next_request = self.next_request.wrapping_add(1);
                 let expires = now + timeout;
-                self.events.push_back(AcEvent::SessionRequest {
+                self.events.push_back(PppoeAcEvent::SessionRequest {
                     request,
                     client_mac: src,
                     service_name: s.service_name.clone(),
@@ -477,7 +484,7 @@ impl Ac {
         };
         let bytes = self.pads_for(id, &s);
         self.send(src, bytes);
-        self.events.push_back(AcEvent::SessionUp {
+        self.events.push_back(PppoeAcEvent::SessionUp {
             session_id: id,
             client_mac: src,
             service_name: s.service_name.clone(),
@@ -514,33 +521,38 @@ impl Ac {
         Some(s)
     }
 
-    fn padt(&mut self, src: EthernetAddress, p: &DiscoveryRepr<'_>) -> Result<(), Error> {
+    fn padt(&mut self, src: EthernetAddress, p: &DiscoveryRepr<'_>) -> Result<(), PppoeDropped> {
         let s = self
             .sessions
             .get(&p.session_id)
-            .ok_or(Error::WrongSessionId(p.session_id))?;
+            .ok_or(PppoeDropped::WrongSessionId(p.session_id))?;
         if s.client_mac != src {
-            return Err(Error::WrongPeer);
+            return Err(PppoeDropped::WrongPeer);
         }
         let text = p.error().and_then(|t| t.value()).map(<[u8]>::to_vec);
         self.release(p.session_id);
-        self.events.push_back(AcEvent::SessionDown {
+        self.events.push_back(PppoeAcEvent::SessionDown {
             session_id: p.session_id,
             client_mac: src,
-            reason: AcDownReason::PeerTerminated(text),
+            reason: PppoeAcDownReason::PeerTerminated(text),
         });
         Ok(())
     }
 
     /// Ends a session: a PADT (with `reason` in a Generic-Error tag when not
-    /// empty) goes to the host and [`AcEvent::SessionDown`] reports it.
-    /// [`Error::WrongSessionId`] when no such session exists.
-    pub fn close(&mut self, _now: Instant, session_id: u16, reason: &[u8]) -> Result<(), Error> {
-        self.end(session_id, reason, AcDownReason::Closed)
+    /// empty) goes to the host and [`PppoeAcEvent::SessionDown`] reports it.
+    /// [`PppoeCommandError::UnknownSession`] when no such session exists.
+    pub fn close(
+        &mut self,
+        _now: Instant,
+        session_id: u16,
+        reason: &[u8],
+    ) -> Result<(), PppoeCommandError> {
+        self.end(session_id, reason, PppoeAcDownReason::Closed)
     }
 
     /// [`AtMacLimit::Replace`]: ends `mac`'s oldest sessions until a new
-    /// one fits under [`AcConfig::max_sessions_per_mac`].
+    /// one fits under [`PppoeAcConfig::max_sessions_per_mac`].
     fn replace_oldest(&mut self, mac: EthernetAddress) {
         if self.config.at_mac_limit != AtMacLimit::Replace {
             return;
@@ -554,16 +566,21 @@ impl Ac {
             let _ = self.end(
                 oldest,
                 b"Replaced by a new session from the same MAC",
-                AcDownReason::Replaced,
+                PppoeAcDownReason::Replaced,
             );
         }
     }
 
     /// Releases a session, sends its PADT and reports it down.
-    fn end(&mut self, session_id: u16, reason: &[u8], why: AcDownReason) -> Result<(), Error> {
+    fn end(
+        &mut self,
+        session_id: u16,
+        reason: &[u8],
+        why: PppoeAcDownReason,
+    ) -> Result<(), PppoeCommandError> {
         let s = self
             .release(session_id)
-            .ok_or(Error::WrongSessionId(session_id))?;
+            .ok_or(PppoeCommandError::UnknownSession(session_id))?;
         let mut o = DiscoveryRepr::new(Code::Padt, session_id);
         if !s.host_uniq.is_empty() {
             let _ = o.push(Tag::HostUniq(&s.host_uniq));
@@ -576,7 +593,7 @@ impl Ac {
         }
         let bytes = DiscoveryFrame::new(self.ethernet(s.client_mac), o).to_vec();
         self.send(s.client_mac, bytes);
-        self.events.push_back(AcEvent::SessionDown {
+        self.events.push_back(PppoeAcEvent::SessionDown {
             session_id,
             client_mac: s.client_mac,
             reason: why,
@@ -593,13 +610,15 @@ impl Ac {
 
     /// The next frame to send. Drain before [`Self::poll_event`].
     #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit<EthernetAddress>> {
-        self.transmits.pop_front()
+    pub fn poll_transmit(&mut self, _now: Instant) -> Option<Transmit<EthernetAddress>> {
+        let t = self.transmits.pop_front()?;
+        self.counters.transmitted = self.counters.transmitted.saturating_add(1);
+        Some(t)
     }
 
     /// The next event for the application.
     #[must_use]
-    pub fn poll_event(&mut self) -> Option<AcEvent> {
+    pub fn poll_event(&mut self) -> Option<PppoeAcEvent> {
         self.events.pop_front()
     }
 

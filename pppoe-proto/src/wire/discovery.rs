@@ -4,10 +4,10 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
+use super::Error;
 use super::ethernet::{EtherType, EthernetFrame, EthernetRepr};
 use super::header::{Code, HEADER_LEN, PppoeHeader};
 use super::tag::{Tag, TagIter, TagType};
-use crate::Error;
 
 /// The most tags one discovery packet may carry here. Real packets carry
 /// fewer than ten; a packet with more is refused with
@@ -163,7 +163,7 @@ impl<'a> DiscoveryRepr<'a> {
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Error> {
         let n = self.buffer_len();
         let available = buf.len();
-        let b = buf.get_mut(..n).ok_or(Error::BufferTooSmall {
+        let b = buf.get_mut(..n).ok_or(Error::BufferTooShort {
             needed: n,
             available,
         })?;
@@ -176,6 +176,14 @@ impl<'a> DiscoveryRepr<'a> {
         }
         b[at..].copy_from_slice(self.after_end);
         Ok(n)
+    }
+
+    /// The encoding in a new `Vec`.
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut v = vec![0u8; self.buffer_len()];
+        // Exactly `buffer_len` bytes: emit cannot fail.
+        let _ = self.emit(&mut v);
+        v
     }
 }
 
@@ -231,7 +239,7 @@ impl<'a> DiscoveryFrame<'a> {
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Error> {
         let n = self.buffer_len();
         if buf.len() < n {
-            return Err(Error::BufferTooSmall {
+            return Err(Error::BufferTooShort {
                 needed: n,
                 available: buf.len(),
             });
@@ -361,7 +369,7 @@ mod tests {
         let f = DiscoveryFrame::parse(&PADI).unwrap();
         assert!(matches!(
             f.emit(&mut [0u8; 35]),
-            Err(Error::BufferTooSmall { needed: 36, .. })
+            Err(Error::BufferTooShort { needed: 36, .. })
         ));
     }
 }

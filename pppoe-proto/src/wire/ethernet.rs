@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::Error;
+use super::Error;
 
 /// A 48-bit IEEE MAC address.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -238,11 +238,12 @@ impl EthernetRepr {
         if self.vlan.is_some() { 18 } else { 14 }
     }
 
-    /// Writes the header into the first [`Self::buffer_len`] bytes of `buf`.
-    pub fn emit(&self, buf: &mut [u8]) -> Result<(), Error> {
+    /// Writes the header into the first [`Self::buffer_len`] bytes of
+    /// `buf`; returns the bytes written.
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Error> {
         let n = self.buffer_len();
         let available = buf.len();
-        let b = buf.get_mut(..n).ok_or(Error::BufferTooSmall {
+        let b = buf.get_mut(..n).ok_or(Error::BufferTooShort {
             needed: n,
             available,
         })?;
@@ -250,7 +251,15 @@ impl EthernetRepr {
         f.set_dst(self.dst);
         f.set_src(self.src);
         f.set_ethertype(self.vlan, self.ethertype);
-        Ok(())
+        Ok(n)
+    }
+
+    /// The header in a new `Vec`.
+    pub fn to_vec(&self) -> alloc::vec::Vec<u8> {
+        let mut v = alloc::vec![0u8; self.buffer_len()];
+        // Exactly `buffer_len` bytes: emit cannot fail.
+        let _ = self.emit(&mut v);
+        v
     }
 }
 
@@ -305,11 +314,19 @@ mod tests {
     }
 
     #[test]
+    fn emit_returns_the_length_and_to_vec_agrees() {
+        let r = EthernetRepr::discovery(EthernetAddress::BROADCAST, EthernetAddress::default());
+        let mut buf = [0u8; 20];
+        assert_eq!(r.emit(&mut buf), Ok(14));
+        assert_eq!(&buf[..14], &r.to_vec()[..]);
+    }
+
+    #[test]
     fn emit_into_short_buffer_is_an_error() {
         let r = EthernetRepr::discovery(EthernetAddress::BROADCAST, EthernetAddress::default());
         assert!(matches!(
             r.emit(&mut [0u8; 10]),
-            Err(Error::BufferTooSmall { needed: 14, .. })
+            Err(Error::BufferTooShort { needed: 14, .. })
         ));
     }
 }

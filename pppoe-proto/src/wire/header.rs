@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::Error;
+use super::Error;
 
 /// Length of the PPPoE header: VER/TYPE, CODE, SESSION_ID, LENGTH.
 pub const HEADER_LEN: usize = 6;

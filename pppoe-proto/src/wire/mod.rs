@@ -18,7 +18,7 @@
 //! # Contract
 //!
 //! No function here panics on any input. Malformed bytes give an
-//! [`Error`](crate::Error) naming the field or the tag: a truncated header, a
+//! [`Error`] naming the field or the tag: a truncated header, a
 //! PPPoE LENGTH past the frame, a tag whose length lies, a fixed-size tag of
 //! the wrong size, a single-valued tag given twice, wrong VER/TYPE.
 //!
@@ -42,11 +42,13 @@
 //! ```
 
 mod discovery;
+mod error;
 mod ethernet;
 mod header;
 mod tag;
 
 pub use discovery::{DiscoveryFrame, DiscoveryRepr, MAX_TAGS};
+pub use error::Error;
 pub use ethernet::{EtherType, EthernetAddress, EthernetFrame, EthernetRepr};
 pub use header::{Code, HEADER_LEN as PPPOE_HEADER_LEN, PppoeHeader};
 pub use tag::{Tag, TagIter, TagType};

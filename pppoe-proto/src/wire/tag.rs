@@ -6,7 +6,7 @@ use nom::Parser;
 use nom::bytes::complete::take;
 use nom::number::complete::be_u16;
 
-use crate::Error;
+use super::Error;
 
 /// A TAG_TYPE.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash, PartialOrd, Ord)]
@@ -264,7 +264,7 @@ impl<'a> Tag<'a> {
         let len =
             u16::try_from(self.value_len()).map_err(|_| Error::TagNotAddable { tag: self.ty() })?;
         let available = buf.len();
-        let b = buf.get_mut(..n).ok_or(Error::BufferTooSmall {
+        let b = buf.get_mut(..n).ok_or(Error::BufferTooShort {
             needed: n,
             available,
         })?;
@@ -276,6 +276,14 @@ impl<'a> Tag<'a> {
             t => b[4..].copy_from_slice(t.value().unwrap_or(&[])),
         }
         Ok(n)
+    }
+
+    /// The encoding in a new `Vec`.
+    pub fn to_vec(&self) -> alloc::vec::Vec<u8> {
+        let mut v = alloc::vec![0u8; self.buffer_len()];
+        // Exactly `buffer_len` bytes: emit cannot fail.
+        let _ = self.emit(&mut v);
+        v
     }
 }
 

@@ -4,7 +4,7 @@
 //! delays (so reorders) frames from a seeded RNG. Nothing sleeps.
 
 use pppoe_proto::wire::EthernetAddress;
-use pppoe_proto::{Ac, AcEvent, Client, ClientEvent};
+use pppoe_proto::{PppoeAc, PppoeAcEvent, PppoeClient, PppoeClientEvent};
 use proto_core::{Duration, Instant, SeededRng};
 
 /// Fault knobs, in per-mille.
@@ -25,22 +25,22 @@ pub enum To {
 }
 
 pub struct Pair {
-    pub client: Client,
-    pub ac: Ac,
+    pub client: PppoeClient,
+    pub ac: PppoeAc,
     pub now: Instant,
     pub faults: Faults,
     rng: SeededRng,
     queue: Vec<(Instant, u64, To, Vec<u8>)>,
     seq: u64,
-    pub client_events: Vec<(Instant, ClientEvent)>,
-    pub ac_events: Vec<(Instant, AcEvent)>,
+    pub client_events: Vec<(Instant, PppoeClientEvent)>,
+    pub ac_events: Vec<(Instant, PppoeAcEvent)>,
     /// Frames each side sent: (time, to, bytes).
     pub wire: Vec<(Instant, To, Vec<u8>)>,
     pub client_mac: EthernetAddress,
 }
 
 impl Pair {
-    pub fn new(client: Client, ac: Ac, faults: Faults, seed: u64) -> Self {
+    pub fn new(client: PppoeClient, ac: PppoeAc, faults: Faults, seed: u64) -> Self {
         let client_mac = client.config().mac;
         Pair {
             client,
@@ -81,13 +81,13 @@ impl Pair {
 
     /// Drains both machines' outputs in the documented order.
     pub fn drain(&mut self) {
-        while let Some(t) = self.client.poll_transmit() {
+        while let Some(t) = self.client.poll_transmit(self.now) {
             self.enqueue(To::Ac, t.payload);
         }
         while let Some(e) = self.client.poll_event() {
             self.client_events.push((self.now, e));
         }
-        while let Some(t) = self.ac.poll_transmit() {
+        while let Some(t) = self.ac.poll_transmit(self.now) {
             // Only frames for our client reach it on this segment.
             if t.destination == self.client_mac || t.destination.is_broadcast() {
                 self.enqueue(To::Client, t.payload);

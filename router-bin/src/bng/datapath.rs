@@ -24,7 +24,7 @@ impl Bng {
     /// IP packets of a session go to the TUN device. Returns whether it
     /// was an IP packet (which leaves the link's timers as they were).
     pub fn on_session_frame(&mut self, frame: &mut [u8]) -> bool {
-        let (id, range) = match self.link.handle_frame(self.clock.now(), frame) {
+        let (id, range) = match self.link.handle_input(self.clock.now(), frame) {
             Ok(Some(x)) => x,
             Ok(None) => return false,
             Err(e) => {

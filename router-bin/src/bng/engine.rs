@@ -10,10 +10,10 @@ use std::net::Ipv4Addr;
 use std::time::Instant;
 
 use crate::aio::{AsyncPacketSocket, AsyncTun};
-use ppp_proto::{DownReason, Event as PppEvent};
+use ppp_proto::{PppDownReason, PppEvent};
 use pppoe_link::{AcLink, AcLinkEvent};
-use pppoe_proto::AcEvent;
-use pppoe_proto::ac::AcDownReason;
+use pppoe_proto::PppoeAcEvent;
+use pppoe_proto::ac::PppoeAcDownReason;
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr};
 use proto_core::StdClock;
 use radius_proto::client::AcctStatusType;
@@ -126,7 +126,7 @@ impl Bng {
     pub fn pump(&mut self) {
         loop {
             let mut progressed = false;
-            while let Some(frame) = self.link.poll_transmit() {
+            while let Some(frame) = self.link.poll_transmit(self.clock.now()) {
                 if self.out.send(&frame).is_err() {
                     self.stats.tx_dropped += 1;
                 }
@@ -164,7 +164,7 @@ impl Bng {
     fn on_link_event(&mut self, e: AcLinkEvent) {
         let now = Instant::now();
         match e {
-            AcLinkEvent::Pppoe(AcEvent::SessionUp {
+            AcLinkEvent::Pppoe(PppoeAcEvent::SessionUp {
                 session_id,
                 client_mac,
                 ..
@@ -175,11 +175,11 @@ impl Bng {
                     let _ = self.link.close(self.clock.now(), session_id);
                 }
             }
-            AcLinkEvent::Pppoe(AcEvent::SessionDown {
+            AcLinkEvent::Pppoe(PppoeAcEvent::SessionDown {
                 session_id, reason, ..
             }) => {
                 let (c, why) = match reason {
-                    AcDownReason::Replaced => (
+                    PppoeAcDownReason::Replaced => (
                         cause::PORT_PREEMPTED,
                         "replaced by a new session from the same MAC",
                     ),
@@ -187,10 +187,10 @@ impl Bng {
                 };
                 self.finish(session_id, c, why);
             }
-            AcLinkEvent::Pppoe(AcEvent::Refused { client_mac, reason }) => {
+            AcLinkEvent::Pppoe(PppoeAcEvent::Refused { client_mac, reason }) => {
                 tracing::info!(mac = %mac_text(&client_mac.0), "PADR refused: {reason:?}");
             }
-            AcLinkEvent::Pppoe(AcEvent::SessionRequest { .. }) => {}
+            AcLinkEvent::Pppoe(PppoeAcEvent::SessionRequest { .. }) => {}
             AcLinkEvent::Ppp { session_id, event } => self.on_ppp(session_id, event),
         }
     }
@@ -241,11 +241,11 @@ impl Bng {
             PppEvent::Ipv6Down => s.local_ifid = None,
             PppEvent::Down { reason } => {
                 let c = match reason {
-                    DownReason::PeerTerminated { .. } | DownReason::LowerDown => {
+                    PppDownReason::PeerTerminated { .. } | PppDownReason::LowerDown => {
                         cause::USER_REQUEST
                     }
-                    DownReason::EchoTimeout => cause::LOST_CARRIER,
-                    DownReason::LocalClose => s.close_cause.unwrap_or(cause::NAS_REQUEST),
+                    PppDownReason::EchoTimeout => cause::LOST_CARRIER,
+                    PppDownReason::LocalClose => s.close_cause.unwrap_or(cause::NAS_REQUEST),
                     _ => cause::NAS_ERROR,
                 };
                 self.finish(id, c, &format!("{reason:?}"));

@@ -8,9 +8,9 @@ use crate::aio::{AsyncPacketSocket, AsyncTun};
 use crate::control;
 use crate::instance::InstanceLock;
 use crate::netconf::{Netconf, disable_ipv6_autoconf};
-use ppp_proto::Config as PppConfig;
+use ppp_proto::PppConfig;
 use pppoe_link::{AcLink, ETH_P_PPP_DISC, ETH_P_PPP_SES};
-use pppoe_proto::AcConfig;
+use pppoe_proto::PppoeAcConfig;
 use pppoe_proto::wire::EthernetAddress;
 use proto_core::{SeededRng, StdClock};
 use std::sync::Arc;
@@ -190,7 +190,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             .map_err(|e| hint("pool route", e))?;
     }
 
-    let mut ac = AcConfig::new(EthernetAddress(out.mac()), cfg.ac_name.as_bytes());
+    let mut ac = PppoeAcConfig::new(EthernetAddress(out.mac()), cfg.ac_name.as_bytes());
     ac.services = cfg
         .service_names
         .iter()
@@ -333,7 +333,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                 // answered (or given up on): see `Radius::ready`.
                 let ready = bng.radius.as_ref().is_none_or(Radius::ready);
                 if !bng.shutting_down && ready {
-                    let _ = bng.link.handle_frame(now, &disc_buf[..n]);
+                    let _ = bng.link.handle_input(now, &disc_buf[..n]);
                 }
             }
             // The loop's `pump` sends what waited.

@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use crate::common::dialer::{Dialer, Seen};
 use crate::common::icmp::icmpv4_echo;
-use ppp_proto::Config as PppConfig;
+use ppp_proto::PppConfig;
 use pppoe_link::ClientLinkEvent;
-use pppoe_proto::ClientEvent;
+use pppoe_proto::PppoeClientEvent;
 use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
 use testbed::{Netns, Process, Testbed};
 
@@ -172,7 +172,7 @@ impl Bed {
 /// Dials until IPCP is up; the client's address.
 pub fn dial_up(d: &mut Dialer, log: impl Fn() -> String) -> Ipv4Addr {
     let up = d.run_until(Duration::from_secs(15), |s| {
-        crate::common::dialer::ppp(s, |e| matches!(e, ppp_proto::Event::Ipv4Up { .. }))
+        crate::common::dialer::ppp(s, |e| matches!(e, ppp_proto::PppEvent::Ipv4Up { .. }))
     });
     assert!(up, "no IPCP: {:?}\nbng log:\n{}", d.log, log());
     d.ipv4().unwrap().0
@@ -202,7 +202,7 @@ pub fn inject_lcp_configure_request(bed: &Bed, d: &Dialer, mac: [u8; 6]) {
         .log
         .iter()
         .find_map(|s| match s {
-            Seen::Link(ClientLinkEvent::Pppoe(ClientEvent::SessionUp {
+            Seen::Link(ClientLinkEvent::Pppoe(PppoeClientEvent::SessionUp {
                 ac_mac,
                 session_id,
                 ..

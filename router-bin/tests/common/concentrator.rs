@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use ppp_proto::{Config as PppConfig, Event as PppEvent, Ipv4Assignment};
-use pppoe_proto::AcConfig;
+use ppp_proto::{Ipv4Assignment, PppConfig, PppEvent};
+use pppoe_proto::PppoeAcConfig;
 use pppoe_proto::wire::EthernetAddress;
 use proto_core::{SeededRng, StdClock};
 
@@ -79,7 +79,7 @@ fn serve_until(
     if let ppp_proto::Role::Authenticator(a) = &mut ppp.role {
         a.ipv6_ifid = Some(1);
     }
-    let ac = AcConfig::new(EthernetAddress(sock.mac()), settings.ac_name);
+    let ac = PppoeAcConfig::new(EthernetAddress(sock.mac()), settings.ac_name);
     let mut link = AcLink::new(ac, ppp, SeededRng::from_u64(99), clock.now()).expect("ac config");
     let mut log = Vec::new();
     let mut next_host = 0u32;
@@ -87,7 +87,7 @@ fn serve_until(
     let mut out = [0u8; 1600];
     let mut pads_at = std::collections::HashMap::new();
     loop {
-        while let Some(frame) = link.poll_transmit() {
+        while let Some(frame) = link.poll_transmit(clock.now()) {
             sock.send(&frame).expect("send");
         }
         while let Some(e) = link.poll_event() {
@@ -110,7 +110,7 @@ fn serve_until(
                 }
             }
             let dial = match &e {
-                AcLinkEvent::Pppoe(pppoe_proto::AcEvent::SessionUp { session_id, .. }) => {
+                AcLinkEvent::Pppoe(pppoe_proto::PppoeAcEvent::SessionUp { session_id, .. }) => {
                     pads_at.insert(*session_id, std::time::Instant::now());
                     None
                 }
@@ -151,7 +151,7 @@ fn serve_until(
         match sock.recv(&mut buf, Some(wait)).expect("recv") {
             Some(n) => {
                 let frame = &buf[..n];
-                if let Ok(Some((id, range))) = link.handle_frame(clock.now(), frame) {
+                if let Ok(Some((id, range))) = link.handle_input(clock.now(), frame) {
                     let p = &frame[range];
                     let protocol = u16::from_be_bytes([p[0], p[1]]);
                     if let Some(reply) = echo_reply(protocol, &p[2..]) {

@@ -4,9 +4,9 @@
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant as StdInstant};
 
-use ppp_proto::{Config as PppConfig, Event as PppEvent};
+use ppp_proto::{PppConfig, PppEvent};
 use pppoe_link::{ClientLink, ClientLinkEvent};
-use pppoe_proto::ClientConfig;
+use pppoe_proto::PppoeClientConfig;
 use pppoe_proto::wire::EthernetAddress;
 use proto_core::{SeededRng, StdClock};
 use router_bin::afpacket::PacketSocket;
@@ -40,7 +40,7 @@ fn control(frame: &[u8]) -> Option<(u16, u8)> {
 
 impl Dialer {
     /// Starts discovery at once.
-    pub fn new(sock: PacketSocket, pppoe: ClientConfig, ppp: PppConfig, seed: u64) -> Dialer {
+    pub fn new(sock: PacketSocket, pppoe: PppoeClientConfig, ppp: PppConfig, seed: u64) -> Dialer {
         let clock = StdClock::new();
         let link = ClientLink::new(pppoe, ppp, SeededRng::from_u64(seed), clock.now())
             .expect("link config");
@@ -55,8 +55,8 @@ impl Dialer {
     }
 
     /// Default PPPoE settings for our MAC.
-    pub fn pppoe_config(sock: &PacketSocket) -> ClientConfig {
-        ClientConfig::new(EthernetAddress(sock.mac()))
+    pub fn pppoe_config(sock: &PacketSocket) -> PppoeClientConfig {
+        PppoeClientConfig::new(EthernetAddress(sock.mac()))
     }
 
     /// Runs until `until` returns true for something seen, or `limit` passes.
@@ -82,7 +82,7 @@ impl Dialer {
             match self.sock.recv(&mut buf, Some(wait)).expect("recv") {
                 Some(n) => {
                     let frame = &buf[..n];
-                    match self.link.handle_frame(self.clock.now(), frame) {
+                    match self.link.handle_input(self.clock.now(), frame) {
                         Ok(Some(range)) => {
                             let p = &frame[range];
                             self.log.push(Seen::Data(
@@ -105,7 +105,7 @@ impl Dialer {
     }
 
     fn flush(&mut self) {
-        while let Some(frame) = self.link.poll_transmit() {
+        while let Some(frame) = self.link.poll_transmit(self.clock.now()) {
             if let Some((protocol, code)) = control(&frame) {
                 self.log.push(Seen::Control(false, protocol, code));
             }

@@ -39,7 +39,7 @@ fn session(id: u16) -> Session {
 
 fn pap() -> Credential {
     Credential::Pap {
-        password: ppp_proto::Secret::from("pw"),
+        password: Secret::from("pw"),
     }
 }
 

@@ -7,10 +7,10 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 use std::time::{Duration, Instant as StdInstant};
 
-use ppp_proto::{Config as PppConfig, Event as PppEvent, Role};
+use ppp_proto::{PppConfig, PppEvent, Role};
 use pppoe_link::{ClientLink, ClientLinkEvent, PPP_IPV4, PPP_IPV6};
 use pppoe_proto::wire::EthernetAddress;
-use pppoe_proto::{ClientConfig, ClientEvent, DownReason as PppoeDown};
+use pppoe_proto::{PppoeClientConfig, PppoeClientEvent, PppoeDownReason as PppoeDown};
 use proto_core::{SeededRng, StdClock};
 use tracing::{info, warn};
 
@@ -127,7 +127,7 @@ impl Wan {
     fn dial(&mut self) {
         self.retry_at = None;
         self.dials += 1;
-        let mut pppoe = ClientConfig::new(EthernetAddress(self.mac));
+        let mut pppoe = PppoeClientConfig::new(EthernetAddress(self.mac));
         pppoe.service_name = self.cfg.wan.service.as_bytes().to_vec();
         pppoe.ac_name = self.cfg.wan.ac_name.as_ref().map(|n| n.as_bytes().to_vec());
         pppoe.ppp_max_payload = self.cfg.wan.ppp_max_payload;
@@ -165,7 +165,7 @@ impl Wan {
     /// (PPP protocol + packet) in `frame`, if it is one.
     pub fn handle_frame(&mut self, frame: &[u8]) -> Option<Range<usize>> {
         let link = self.link.as_mut()?;
-        let r = link.handle_frame(self.clock.now(), frame);
+        let r = link.handle_input(self.clock.now(), frame);
         self.pump();
         // An error is a frame that is not PPPoE, or one the machines
         // dropped and counted.
@@ -275,7 +275,7 @@ impl Wan {
         let Some(link) = &mut self.link else {
             return;
         };
-        while let Some(f) = link.poll_transmit() {
+        while let Some(f) = link.poll_transmit(self.clock.now()) {
             self.tx.push_back(f);
         }
         let events: Vec<ClientLinkEvent> = std::iter::from_fn(|| link.poll_event()).collect();
@@ -300,21 +300,21 @@ impl Wan {
     /// Handles one event; `Some(reason)` when the dial is over.
     fn on_event(&mut self, e: ClientLinkEvent) -> Option<String> {
         match e {
-            ClientLinkEvent::Pppoe(ClientEvent::SessionUp {
+            ClientLinkEvent::Pppoe(PppoeClientEvent::SessionUp {
                 ac_mac, session_id, ..
             }) => {
                 info!("PPPoE session {session_id} with AC {ac_mac:?}");
                 self.session = Some((session_id, ac_mac));
                 None
             }
-            ClientLinkEvent::Pppoe(ClientEvent::DiscoveryFailed { reason }) => {
+            ClientLinkEvent::Pppoe(PppoeClientEvent::DiscoveryFailed { reason }) => {
                 let w = &self.cfg.wan;
                 let text = fail_text(&reason, w.ac_name.as_deref(), &w.service);
                 let why = format!("PPPoE discovery failed: {text}");
                 warn!("{why}");
                 Some(why)
             }
-            ClientLinkEvent::Pppoe(ClientEvent::SessionDown { reason }) => {
+            ClientLinkEvent::Pppoe(PppoeClientEvent::SessionDown { reason }) => {
                 let why = match reason {
                     PppoeDown::Closed => "PPPoE session closed by us (PADT sent)".to_owned(),
                     PppoeDown::PeerTerminated(text) => format!(

@@ -3,17 +3,17 @@
 use std::net::Ipv4Addr;
 use std::time::Instant as StdInstant;
 
-use ppp_proto::DownReason;
-use pppoe_proto::FailReason;
+use ppp_proto::PppDownReason;
+use pppoe_proto::PppoeFailReason;
 
 use super::{Wan, link_local};
 
 /// A discovery failure for people; `ac_name` and `service` are the
 /// configured filters (`wan.ac_name`, `wan.service`).
-pub(super) fn fail_text(r: &FailReason, ac_name: Option<&str>, service: &str) -> String {
+pub(super) fn fail_text(r: &PppoeFailReason, ac_name: Option<&str>, service: &str) -> String {
     let text = |t: &[u8]| String::from_utf8_lossy(t).into_owned();
     match r {
-        FailReason::NoMatchingOffer { offers, ac_names } => {
+        PppoeFailReason::NoMatchingOffer { offers, ac_names } => {
             let mut wanted = Vec::new();
             if let Some(a) = ac_name {
                 wanted.push(format!("from AC-Name {a:?} (wan.ac_name)"));
@@ -29,24 +29,24 @@ pub(super) fn fail_text(r: &FailReason, ac_name: Option<&str>, service: &str) ->
                 names.join(", ")
             )
         }
-        FailReason::NoOffer => "no access concentrator answered (is wan.interface the right port? wan.service / wan.ac_name too strict?)".into(),
-        FailReason::NoConfirmation => "the access concentrator did not confirm the session (no PADS)".into(),
-        FailReason::ServiceNameError(t) => format!("Service-Name error: {}", text(t)),
-        FailReason::AcSystemError(t) => format!("AC system error: {}", text(t)),
-        FailReason::GenericError(t) => format!("error from the AC: {}", text(t)),
-        FailReason::Refused => "the AC refused the session".into(),
-        FailReason::Aborted => "aborted".into(),
+        PppoeFailReason::NoOffer => "no access concentrator answered (is wan.interface the right port? wan.service / wan.ac_name too strict?)".into(),
+        PppoeFailReason::NoConfirmation => "the access concentrator did not confirm the session (no PADS)".into(),
+        PppoeFailReason::ServiceNameError(t) => format!("Service-Name error: {}", text(t)),
+        PppoeFailReason::AcSystemError(t) => format!("AC system error: {}", text(t)),
+        PppoeFailReason::GenericError(t) => format!("error from the AC: {}", text(t)),
+        PppoeFailReason::Refused => "the AC refused the session".into(),
+        PppoeFailReason::Aborted => "aborted".into(),
     }
 }
 
 /// Why PPP went down, for people: the AC's own words when it terminated
 /// the link (its LCP Terminate-Request text).
-pub(super) fn down_text(reason: &DownReason) -> String {
+pub(super) fn down_text(reason: &PppDownReason) -> String {
     match reason {
-        DownReason::PeerTerminated { message } if message.is_empty() => {
+        PppDownReason::PeerTerminated { message } if message.is_empty() => {
             "PPP down: the AC terminated the link".to_owned()
         }
-        DownReason::PeerTerminated { message } => {
+        PppDownReason::PeerTerminated { message } => {
             format!("PPP down: the AC terminated the link: {message:?}")
         }
         other => format!("PPP down: {other:?}"),
@@ -110,7 +110,7 @@ mod tests {
     /// who answered, not "no access concentrator answered".
     #[test]
     fn refused_offers_name_the_filter() {
-        let r = FailReason::NoMatchingOffer {
+        let r = PppoeFailReason::NoMatchingOffer {
             offers: 3,
             ac_names: vec![b"isp-bras-1".to_vec(), b"other".to_vec()],
         };
@@ -118,7 +118,7 @@ mod tests {
             fail_text(&r, Some("my-ac"), ""),
             "3 PADOs, none from AC-Name \"my-ac\" (wan.ac_name); they came from AC-Name \"isp-bras-1\", \"other\""
         );
-        let r = FailReason::NoMatchingOffer {
+        let r = PppoeFailReason::NoMatchingOffer {
             offers: 1,
             ac_names: vec![b"isp".to_vec()],
         };
@@ -127,7 +127,7 @@ mod tests {
             "1 PADO, none offering Service-Name \"voip\" (wan.service); they came from AC-Name \"isp\""
         );
         assert!(
-            fail_text(&FailReason::NoOffer, None, "")
+            fail_text(&PppoeFailReason::NoOffer, None, "")
                 .starts_with("no access concentrator answered")
         );
     }
@@ -136,13 +136,16 @@ mod tests {
     /// "PeerTerminated").
     #[test]
     fn the_acs_terminate_text_is_shown() {
-        let r = DownReason::PeerTerminated {
+        let r = PppDownReason::PeerTerminated {
             message: "peer refused to authenticate".into(),
         };
         assert_eq!(
             down_text(&r),
             "PPP down: the AC terminated the link: \"peer refused to authenticate\""
         );
-        assert_eq!(down_text(&DownReason::EchoTimeout), "PPP down: EchoTimeout");
+        assert_eq!(
+            down_text(&PppDownReason::EchoTimeout),
+            "PPP down: EchoTimeout"
+        );
     }
 }
