@@ -10,7 +10,7 @@ use dhcpv4_proto::client::{Client, ClientConfig, ClientEvent};
 use dhcpv4_proto::lease::MemoryStore;
 use dhcpv4_proto::server::{PoolConfig, Server, ServerConfig};
 use dhcpv4_proto::wire::Message;
-use proto_core::{Instant, SeededRng};
+use sansio_primitives::{Instant, SeededRng};
 
 fn main() {
     let server_id = Ipv4Addr::new(192, 0, 2, 1);

@@ -45,7 +45,7 @@ use dhcpv4_proto::server::{
     PoolConfig, Reservation, ReservationKey, Server, ServerConfig, ServerEvent,
 };
 use dhcpv4_proto::wire::{DomainName, Route};
-use proto_core::{Duration, StdClock};
+use sansio_primitives::{Duration, StdClock};
 use serde::Deserialize;
 
 #[derive(Deserialize)]

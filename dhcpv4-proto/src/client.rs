@@ -21,8 +21,8 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::net::Ipv4Addr;
 
-use proto_core::{Duration, Instant, SeededRng, Transmit};
 use rand_core::Rng;
+use sansio_primitives::{Duration, Instant, SeededRng, Transmit};
 
 use crate::wire::{self, BROADCAST_FLAG, DhcpOption, Message, MessageType, Op, Route};
 

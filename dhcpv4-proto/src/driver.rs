@@ -20,7 +20,7 @@ use std::string::{String, ToString};
 use std::vec;
 use std::vec::Vec;
 
-use proto_core::StdClock;
+use sansio_primitives::StdClock;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
 use tokio::task::JoinHandle;

@@ -16,7 +16,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use proto_core::Instant;
+use sansio_primitives::Instant;
 
 use crate::lease::{Lease, LeaseState, LeaseStore};
 use crate::server::fnv1a;

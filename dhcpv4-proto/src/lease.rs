@@ -13,7 +13,7 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use core::net::Ipv4Addr;
 
-use proto_core::Instant;
+use sansio_primitives::Instant;
 
 /// What a lease record says about its address.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]

@@ -30,9 +30,9 @@
 //! # The machines
 //!
 //! [`server::Server`] and [`client::Client`] never read a clock, a random
-//! source or a socket. Time is passed in as [`proto_core::Instant`], the
+//! source or a socket. Time is passed in as [`sansio_primitives::Instant`], the
 //! client's randomness (transaction ids, backoff jitter) comes from an
-//! injected [`proto_core::SeededRng`]. Each follows one shape:
+//! injected [`sansio_primitives::SeededRng`]. Each follows one shape:
 //!
 //! - `handle_input(now, ..)` for a received datagram; peer garbage is an
 //!   `Err` saying why, counted, with the state unchanged;
@@ -68,7 +68,7 @@
 //! use dhcpv4_proto::client::{Client, ClientConfig, ClientEvent};
 //! use dhcpv4_proto::lease::MemoryStore;
 //! use dhcpv4_proto::server::{PoolConfig, Server, ServerConfig};
-//! use proto_core::{Instant, SeededRng};
+//! use sansio_primitives::{Instant, SeededRng};
 //!
 //! let sid = Ipv4Addr::new(192, 0, 2, 1);
 //! let pool = PoolConfig::new(

@@ -11,8 +11,8 @@ use dhcpv4_proto::lease::MemoryStore;
 use dhcpv4_proto::server::{PoolConfig, Server, ServerConfig};
 use dhcpv4_proto::wire::{Message, MessageType, Route};
 use proptest::prelude::*;
-use proto_core::{Duration, Instant, SeededRng};
 use rand_core::Rng;
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 const SID: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
 

@@ -24,7 +24,7 @@ use dhcpv4_proto::file_store::FileStore;
 use dhcpv4_proto::lease::{LeaseState, LeaseStore};
 use dhcpv4_proto::wire::{Message, MessageType};
 use nix::sys::signal::Signal;
-use proto_core::{SeededRng, StdClock};
+use sansio_primitives::{SeededRng, StdClock};
 use socket2::{Domain, Protocol, Socket, Type};
 mod common;
 
@@ -48,11 +48,11 @@ fn client_socket(ns: &Netns) -> io::Result<UdpSocket> {
 }
 
 /// The daemon's lease clock: time since the UNIX epoch.
-fn wall_now() -> proto_core::Instant {
+fn wall_now() -> sansio_primitives::Instant {
     let d = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap();
-    proto_core::Instant::ZERO + d
+    sansio_primitives::Instant::ZERO + d
 }
 
 fn mac(n: u16) -> [u8; 6] {
@@ -68,7 +68,7 @@ struct Slot {
     c: Client,
     started: StdInstant,
     again_at: Option<StdInstant>,
-    requested_at: proto_core::Instant,
+    requested_at: sansio_primitives::Instant,
 }
 
 struct Load {
@@ -77,18 +77,18 @@ struct Load {
     rng: SeededRng,
     /// Every ACK a client saw, in order: (mac number, address, when the
     /// REQUEST it answers was sent, on the daemon's lease clock).
-    acks: Vec<(u16, Ipv4Addr, proto_core::Instant)>,
+    acks: Vec<(u16, Ipv4Addr, sansio_primitives::Instant)>,
 }
 
 impl Load {
-    fn start(&mut self, n: u16, now: proto_core::Instant) -> Slot {
+    fn start(&mut self, n: u16, now: sansio_primitives::Instant) -> Slot {
         let seed = u64::from(self.rng.below(u32::MAX));
         Slot {
             n,
             c: Client::new(ClientConfig::new(mac(n)), SeededRng::from_u64(seed), now),
             started: StdInstant::now(),
             again_at: None,
-            requested_at: proto_core::Instant::MAX,
+            requested_at: sansio_primitives::Instant::MAX,
         }
     }
 
@@ -159,7 +159,7 @@ impl Load {
 /// last one of each client is Bound, and no address was ACKed to two
 /// clients. Returns the number of addresses and of clients.
 fn check(
-    acks: &[(u16, Ipv4Addr, proto_core::Instant)],
+    acks: &[(u16, Ipv4Addr, sansio_primitives::Instant)],
     lease_file: &std::path::Path,
 ) -> (usize, usize) {
     let (mut store, _) = FileStore::open(lease_file).unwrap();
@@ -184,7 +184,7 @@ fn check(
         );
         // The ACK granted LEASE_SECS from a moment after its REQUEST left;
         // an older expiry in the store means this extension was lost.
-        let granted = at + proto_core::Duration::from_secs(LEASE_SECS);
+        let granted = at + sansio_primitives::Duration::from_secs(LEASE_SECS);
         if l.state == LeaseState::Bound {
             assert!(
                 l.expires >= granted,

@@ -4,7 +4,7 @@ use std::net::Ipv4Addr;
 
 use dhcpv4_proto::file_store::FileStore;
 use dhcpv4_proto::lease::{Lease, LeaseState, LeaseStore};
-use proto_core::Instant;
+use sansio_primitives::Instant;
 
 fn lease(d: u8, secs: u64) -> Lease {
     Lease {

@@ -13,7 +13,7 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::time::Duration as StdDuration;
 
 use dhcpv4_proto::client::{Binding, Client, ClientConfig, ClientDestination, ClientEvent};
-use proto_core::{Duration, Instant, SeededRng, StdClock};
+use sansio_primitives::{Duration, Instant, SeededRng, StdClock};
 use socket2::{Domain, Protocol, Socket, Type};
 use testbed::{Netns, Process, Testbed};
 

@@ -8,7 +8,7 @@ use dhcpv4_proto::server::{
     ServerEvent,
 };
 use dhcpv4_proto::wire::{BROADCAST_FLAG, DhcpOption, Message, MessageType, Op, code};
-use proto_core::{Duration, Instant};
+use sansio_primitives::{Duration, Instant};
 
 const SID: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
 

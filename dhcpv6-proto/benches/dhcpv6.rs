@@ -11,7 +11,7 @@ use dhcpv6_proto::server::{
 };
 use dhcpv6_proto::store::MemoryBindingStore;
 use dhcpv6_proto::wire::{ClientMessage, Dhcpv6Option, Duid, IaPd, IaPrefix, Message, MessageType};
-use proto_core::Instant;
+use sansio_primitives::Instant;
 
 fn reply() -> Vec<u8> {
     let mut m = ClientMessage::new(MessageType::Reply, 0x12_3456);

@@ -8,7 +8,7 @@ use dhcpv6_proto::server::{
 };
 use dhcpv6_proto::store::MemoryBindingStore;
 use dhcpv6_proto::wire::Duid;
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 fn main() {
     // The delegating router: a /48 carved into /56s.

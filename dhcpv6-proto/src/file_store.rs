@@ -17,7 +17,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use proto_core::Instant;
+use sansio_primitives::Instant;
 
 use crate::server::fnv1a;
 use crate::store::{BindingStore, Dhcpv6BindingState, Dhcpv6DelegationRecord};

@@ -51,8 +51,8 @@
 //! # The machines
 //!
 //! Neither machine reads a clock, a random source or a socket: time is
-//! passed in as [`proto_core::Instant`], the client owns a
-//! [`proto_core::SeededRng`] (transaction ids, jitter). Each follows one
+//! passed in as [`sansio_primitives::Instant`], the client owns a
+//! [`sansio_primitives::SeededRng`] (transaction ids, jitter). Each follows one
 //! shape:
 //!
 //! - `new(config, [rng,] now) -> Result<_, ConfigError>`;
@@ -82,7 +82,7 @@
 //! use dhcpv6_proto::server::{Dhcpv6PrefixPool, Dhcpv6Server, Dhcpv6ServerConfig, Dhcpv6ServerSource};
 //! use dhcpv6_proto::store::MemoryBindingStore;
 //! use dhcpv6_proto::wire::Duid;
-//! use proto_core::{Duration, Instant, SeededRng};
+//! use sansio_primitives::{Duration, Instant, SeededRng};
 //!
 //! // The delegating router: a /48 carved into /56s.
 //! let pool = Dhcpv6PrefixPool::new("2001:db8:10::".parse().unwrap(), 48, 56);

@@ -7,7 +7,7 @@
 //! window is never shorter than IRT). An exchange fails after MRC
 //! transmissions or MRD since its first transmission (0 = no limit).
 
-use proto_core::{Duration, SeededRng};
+use sansio_primitives::{Duration, SeededRng};
 
 /// One row of the table.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

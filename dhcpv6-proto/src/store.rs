@@ -13,7 +13,7 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use core::net::Ipv6Addr;
 
-use proto_core::Instant;
+use sansio_primitives::Instant;
 
 use crate::wire::Duid;
 

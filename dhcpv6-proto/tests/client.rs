@@ -11,7 +11,7 @@ use dhcpv6_proto::client::{
 use dhcpv6_proto::wire::{
     ClientMessage, Dhcpv6Option, DomainName, Duid, IaPd, IaPrefix, MessageType, StatusCode, code,
 };
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 const P1: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0x100, 0, 0, 0, 0);
 const P2: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0x200, 0, 0, 0, 0);

@@ -12,7 +12,7 @@ use dhcpv6_proto::server::{
 };
 use dhcpv6_proto::store::{BindingStore, MemoryBindingStore};
 use dhcpv6_proto::wire::{ClientMessage, Duid, MessageType};
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 const POOL: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0x20, 0, 0, 0, 0, 0);
 

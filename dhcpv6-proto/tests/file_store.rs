@@ -8,7 +8,7 @@ use dhcpv6_proto::file_store::FileBindingStore;
 use dhcpv6_proto::server::{Dhcpv6PrefixPool, Dhcpv6Server, Dhcpv6ServerConfig};
 use dhcpv6_proto::store::{BindingStore, Dhcpv6BindingState, Dhcpv6DelegationRecord};
 use dhcpv6_proto::wire::Duid;
-use proto_core::Instant;
+use sansio_primitives::Instant;
 
 fn rec(n: u16, state: Dhcpv6BindingState) -> Dhcpv6DelegationRecord {
     Dhcpv6DelegationRecord {

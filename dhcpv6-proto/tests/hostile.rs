@@ -13,7 +13,7 @@ use dhcpv6_proto::store::MemoryBindingStore;
 use dhcpv6_proto::wire::{ClientMessage, Dhcpv6Option, Duid, IaPd, IaPrefix, MessageType};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
-use proto_core::{Instant, SeededRng};
+use sansio_primitives::{Instant, SeededRng};
 
 fn me() -> Duid {
     Duid::ethernet([2, 0, 0, 0, 0, 1])

@@ -29,7 +29,7 @@ use dhcpv6_proto::server::{
 };
 use dhcpv6_proto::store::BindingStore;
 use dhcpv6_proto::wire::{ALL_DHCP_RELAY_AGENTS_AND_SERVERS, Duid};
-use proto_core::StdClock;
+use sansio_primitives::StdClock;
 use testbed::{Netns, Testbed};
 
 fn env(name: &str, default: u64) -> u64 {

@@ -18,7 +18,7 @@ use common::{ClientCommand, run_client, run_server, wait, wait_link_local};
 use dhcpv6_proto::client::{Dhcpv6Client, Dhcpv6ClientConfig, Dhcpv6ClientEvent};
 use dhcpv6_proto::server::{Dhcpv6PrefixPool, Dhcpv6Server, Dhcpv6ServerConfig, Dhcpv6ServerEvent};
 use dhcpv6_proto::wire::Duid;
-use proto_core::SeededRng;
+use sansio_primitives::SeededRng;
 use testbed::Testbed;
 
 const POOL: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0x300, 0, 0, 0, 0, 0);
@@ -47,7 +47,7 @@ fn our_server_delegates_to_wide_dhcp6c() {
         vec![Dhcpv6PrefixPool::new(POOL, 48, 56)],
     );
     (cfg.t1, cfg.t2, cfg.preferred, cfg.valid) = (10, 16, 20, 40);
-    let server = Dhcpv6Server::new(cfg, proto_core::Instant::ZERO).unwrap();
+    let server = Dhcpv6Server::new(cfg, sansio_primitives::Instant::ZERO).unwrap();
     let mut drv = run_server(&tb, &srv, "srv0", server);
     let dir = tb.dir().to_path_buf();
     let conf = dir.join("dhcp6c.conf");

@@ -12,7 +12,7 @@ use dhcpv6_proto::wire::{
     ClientMessage, Dhcpv6Option, Duid, IaPd, IaPrefix, Message, MessageType, RelayMessage,
     StatusCode, code,
 };
-use proto_core::{Duration, Instant};
+use sansio_primitives::{Duration, Instant};
 
 const POOL: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0x10, 0, 0, 0, 0, 0);
 const LL: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 2);

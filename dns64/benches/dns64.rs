@@ -13,7 +13,7 @@ use dns64::{Dns64, Dns64Config, Dns64Destination, Dns64Source, Nat64Prefix};
 use domain::base::iana::{Class, Rcode, Rtype};
 use domain::base::{Message, MessageBuilder, Name, ToName, Ttl};
 use domain::rdata::A;
-use proto_core::{Instant, SeededRng};
+use sansio_primitives::{Instant, SeededRng};
 
 fn query(name: &Name<Vec<u8>>) -> Vec<u8> {
     let mut b = MessageBuilder::new_vec();
@@ -37,7 +37,7 @@ fn answer(q: &[u8], a: Option<Ipv4Addr>) -> Vec<u8> {
     b.finish()
 }
 
-fn upstream(t: &proto_core::Transmit<Dns64Destination>) -> Dns64Source {
+fn upstream(t: &sansio_primitives::Transmit<Dns64Destination>) -> Dns64Source {
     let Dns64Destination::Upstream {
         server,
         source_port,

@@ -5,7 +5,7 @@ use dns64::{
     Dns64, Dns64Config, Dns64Destination, Dns64Source, Nat64Discovery, Nat64DiscoveryConfig,
     Nat64DiscoveryEvent, Nat64Prefix,
 };
-use proto_core::{Instant, SeededRng};
+use sansio_primitives::{Instant, SeededRng};
 use std::net::SocketAddr;
 
 fn main() {

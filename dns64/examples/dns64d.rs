@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
 use dns64::{Dns64, Dns64Acl, Dns64Config, Dns64Destination, Dns64Net, Dns64Source, Nat64Prefix};
-use proto_core::{SeededRng, StdClock};
+use sansio_primitives::{SeededRng, StdClock};
 
 /// A TCP client idle this long is closed (RFC 7766 §6.2.3 leaves it to us).
 const TCP_IDLE: StdDuration = StdDuration::from_secs(10);
@@ -97,7 +97,7 @@ pub fn serve(udp: UdpSocket, tcp: TcpListener, mut config: Dns64Config) -> ! {
             let m = d.machine.lock().expect("machine");
             let now = d.clock.now();
             m.poll_timeout()
-                .map(|t| (t - now).max(proto_core::Duration::from_millis(1)))
+                .map(|t| (t - now).max(sansio_primitives::Duration::from_millis(1)))
                 .map_or(TICK, |w| w.min(TICK))
         };
         if Some(wait) != timeout_set {

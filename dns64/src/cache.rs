@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 
 use domain::base::iana::{Rcode, Rtype};
 use domain::rdata::AllRecordData;
-use proto_core::{Duration, Instant};
+use sansio_primitives::{Duration, Instant};
 
 use crate::wire::{self, Question, ReplyTo};
 

@@ -4,7 +4,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use proto_core::Duration;
+use sansio_primitives::Duration;
 
 use crate::rfc6052::Nat64Prefix;
 

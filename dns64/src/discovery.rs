@@ -34,7 +34,7 @@ use domain::base::Name;
 use domain::base::iana::{Class, Rcode, Rtype};
 use domain::base::name::ToName;
 use domain::rdata::AllRecordData;
-use proto_core::{Duration, Instant, SeededRng, Transmit};
+use sansio_primitives::{Duration, Instant, SeededRng, Transmit};
 
 use crate::names::{self, IPV4ONLY_ADDRESSES};
 use crate::rfc6052::{Nat64Prefix, PREFIX_LENGTHS};

@@ -86,7 +86,7 @@
 //!     Dns64, Dns64Config, Dns64Destination, Dns64Source, Nat64Discovery, Nat64DiscoveryConfig,
 //!     Nat64DiscoveryEvent, Nat64Prefix,
 //! };
-//! use proto_core::{Instant, SeededRng};
+//! use sansio_primitives::{Instant, SeededRng};
 //!
 //! let dns64_addr: SocketAddr = "[2001:db8::53]:53".parse().unwrap();
 //! let upstream: SocketAddr = "[2001:db8::1]:53".parse().unwrap();

@@ -10,7 +10,7 @@ use dns64::{
     Nat64Prefix,
 };
 use domain::base::iana::{Rcode, Rtype};
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 const R0: &str = "[2001:db8:53::1]:53";
 const R1: &str = "[2001:db8:53::2]:53";

@@ -34,7 +34,7 @@ fn mutated(base: Vec<u8>) -> impl Strategy<Value = Vec<u8>> {
 
 fn drain(m: &mut Dns64) -> Vec<(Dns64Destination, Vec<u8>)> {
     let mut out = vec![];
-    while let Some(t) = m.poll_transmit(proto_core::Instant::ZERO) {
+    while let Some(t) = m.poll_transmit(sansio_primitives::Instant::ZERO) {
         assert!(Message::from_octets(&t.payload[..]).is_ok());
         out.push((t.destination, t.payload));
     }
@@ -55,9 +55,9 @@ proptest! {
         mutated(query(1, "a.example", Rtype::AAAA, false, Some((1232, true)))),
         mutated(query(1, "ipv4only.arpa", Rtype::AAAA, false, None)),
     ]) {
-        let mut m = Dns64::new(Dns64Config::new(vec![Nat64Prefix::WELL_KNOWN], vec![sock(UP)]), proto_core::SeededRng::from_u64(1), proto_core::Instant::ZERO).unwrap();
+        let mut m = Dns64::new(Dns64Config::new(vec![Nat64Prefix::WELL_KNOWN], vec![sock(UP)]), sansio_primitives::SeededRng::from_u64(1), sansio_primitives::Instant::ZERO).unwrap();
         let before = *m.counters();
-        let r = m.handle_input(proto_core::Instant::ZERO, Dns64Source::Client(sock("[2001:db8:1::1]:1")), &q);
+        let r = m.handle_input(sansio_primitives::Instant::ZERO, Dns64Source::Client(sock("[2001:db8:1::1]:1")), &q);
         let sent = drain(&mut m);
         if r.is_err() {
             prop_assert!(sent.is_empty());
@@ -71,8 +71,8 @@ proptest! {
         prop::collection::vec(any::<u8>(), 0..64),
         Just(vec![]),
     ], flips in prop::collection::vec((0..80usize, any::<u8>()), 0..6), cut in 2..120usize) {
-        let mut m = Dns64::new(Dns64Config::new(vec![Nat64Prefix::WELL_KNOWN], vec![sock(UP)]), proto_core::SeededRng::from_u64(2), proto_core::Instant::ZERO).unwrap();
-        let now = proto_core::Instant::ZERO;
+        let mut m = Dns64::new(Dns64Config::new(vec![Nat64Prefix::WELL_KNOWN], vec![sock(UP)]), sansio_primitives::SeededRng::from_u64(2), sansio_primitives::Instant::ZERO).unwrap();
+        let now = sansio_primitives::Instant::ZERO;
         m.handle_input(now, Dns64Source::Client(sock("[2001:db8:1::1]:1")), &query(1, "a.example", Rtype::AAAA, false, None)).unwrap();
         let mut sent = drain(&mut m);
         let (Dns64Destination::Upstream { source_port, .. }, mut q) = sent.remove(0) else { unreachable!() };
@@ -109,8 +109,8 @@ proptest! {
 
     #[test]
     fn discovery_side(bytes in prop::collection::vec(any::<u8>(), 0..80), flips in prop::collection::vec((0..200usize, any::<u8>()), 0..6), cut in 2..200usize, random in any::<bool>()) {
-        let now = proto_core::Instant::ZERO;
-        let mut d = Nat64Discovery::new(Nat64DiscoveryConfig::new(vec![sock(UP)]), proto_core::SeededRng::from_u64(3), now).unwrap();
+        let now = sansio_primitives::Instant::ZERO;
+        let mut d = Nat64Discovery::new(Nat64DiscoveryConfig::new(vec![sock(UP)]), sansio_primitives::SeededRng::from_u64(3), now).unwrap();
         let t = d.poll_transmit(now).unwrap();
         let mut b = if random { bytes } else {
             let rrs: Vec<Rr> = [170u8, 171].iter().map(|x| Rr::Aaaa("ipv4only.arpa", 60, Nat64Prefix::WELL_KNOWN.embed_unrestricted([192, 0, 0, *x].into()))).collect();

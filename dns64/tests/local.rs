@@ -11,7 +11,7 @@ use dns64::{
     Nat64Prefix,
 };
 use domain::base::iana::{Rcode, Rtype};
-use proto_core::{Instant, SeededRng};
+use sansio_primitives::{Instant, SeededRng};
 
 const LAN: &str = "[2001:db8:1::10]:5353";
 

@@ -16,8 +16,8 @@ use dns64::{
 use domain::base::iana::{Rcode, Rtype};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
-use proto_core::{Duration, Instant, SeededRng};
 use rand_core::Rng;
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 const UP0: &str = "[2001:db8:53::1]:53";
 const UP1: &str = "[2001:db8:53::2]:53";

@@ -11,7 +11,7 @@ use dns64::{
     Dns64Source, Nat64Prefix,
 };
 use domain::base::iana::{Rcode, Rtype};
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 const CLIENT: &str = "[2001:db8:1::10]:5353";
 const UP0: &str = "[2001:db8:53::1]:53";

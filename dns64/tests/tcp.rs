@@ -9,7 +9,7 @@ use std::net::Ipv6Addr;
 use common::{Rr, answer, decode, query, sock};
 use dns64::{Dns64, Dns64Config, Dns64Destination, Dns64Dropped, Dns64Source, Nat64Prefix};
 use domain::base::iana::{Rcode, Rtype};
-use proto_core::{Instant, SeededRng};
+use sansio_primitives::{Instant, SeededRng};
 
 const CLIENT: &str = "[2001:db8:1::10]:5353";
 const UP: &str = "[2001:db8:53::1]:53";

@@ -21,7 +21,7 @@ use dns64::{
     Nat64DiscoveryEvent, Nat64Prefix,
 };
 use domain::base::iana::Rtype;
-use proto_core::{SeededRng, StdClock};
+use sansio_primitives::{SeededRng, StdClock};
 use testbed::{Netns, Process, Testbed};
 
 const DATA: &str = "127.0.0.1:5301";

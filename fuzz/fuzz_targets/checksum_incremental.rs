@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use proto_core::checksum;
+use sansio_primitives::checksum;
 
 fuzz_target!(|input: (Vec<u8>, u16, u32, u8)| {
     let (mut data, new16, new32, at) = input;

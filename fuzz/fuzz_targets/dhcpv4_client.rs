@@ -11,7 +11,7 @@ use std::net::Ipv4Addr;
 use dhcpv4_proto::client::{Client, ClientConfig};
 use dhcpv4_proto::wire::{DhcpOption, Message, MessageType, Op};
 use libfuzzer_sys::fuzz_target;
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 const MAC: [u8; 6] = [2, 0, 0, 0, 0, 1];
 const SID: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);

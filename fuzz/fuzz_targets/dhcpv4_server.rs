@@ -10,7 +10,7 @@ use dhcpv4_proto::lease::MemoryStore;
 use dhcpv4_proto::server::{PoolConfig, Server, ServerConfig};
 use dhcpv4_proto::wire::{DhcpOption, Message, MessageType, Op};
 use libfuzzer_sys::fuzz_target;
-use proto_core::{Duration, Instant};
+use sansio_primitives::{Duration, Instant};
 
 const SID: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
 

@@ -11,7 +11,7 @@ use std::net::Ipv6Addr;
 use dhcpv6_proto::client::{Dhcpv6Client, Dhcpv6ClientConfig};
 use dhcpv6_proto::wire::{ClientMessage, Dhcpv6Option, Duid, IaPd, IaPrefix, MessageType};
 use libfuzzer_sys::fuzz_target;
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 fn me() -> Duid {
     Duid::ethernet([2, 0, 0, 0, 0, 1])

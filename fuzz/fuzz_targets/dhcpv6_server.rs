@@ -14,7 +14,7 @@ use dhcpv6_proto::server::{
 use dhcpv6_proto::store::MemoryBindingStore;
 use dhcpv6_proto::wire::{ClientMessage, Dhcpv6Option, Duid, IaPd, MessageType};
 use libfuzzer_sys::fuzz_target;
-use proto_core::{Duration, Instant};
+use sansio_primitives::{Duration, Instant};
 
 fn sid() -> Duid {
     Duid::ethernet([2, 0, 0, 0, 0, 0xaa])

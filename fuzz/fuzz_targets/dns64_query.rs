@@ -9,7 +9,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use dns64::{Dns64, Dns64Acl, Dns64Config, Dns64Net, Dns64Source, Nat64Prefix};
 use libfuzzer_sys::fuzz_target;
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 
 use dns64::{Dns64, Dns64Config, Dns64Destination, Dns64Source, Nat64Prefix};
 use libfuzzer_sys::fuzz_target;
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 /// AAAA a.example, RD.
 const QUERY: &[u8] =

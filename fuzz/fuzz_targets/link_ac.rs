@@ -11,7 +11,7 @@ use libfuzzer_sys::fuzz_target;
 use ppp_proto::{PppConfig, PppEvent, Ipv4Assignment};
 use pppoe_proto::wire::EthernetAddress;
 use pppoe_proto::{PppoeAcConfig, PppoeClientConfig};
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 use pppoe_link::{AcLink, AcLinkEvent, ClientLink};
 
 const AC_MAC: EthernetAddress = EthernetAddress([2, 0, 0, 0, 0, 0xac]);

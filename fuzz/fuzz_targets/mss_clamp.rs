@@ -6,7 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use pppoe_proto::mss::clamp_mss;
-use proto_core::checksum;
+use sansio_primitives::checksum;
 
 /// Whether the IPv4 TCP segment in `ppp` (protocol field first) has a
 /// correct checksum; `None` when it is not a whole IPv4 TCP segment.

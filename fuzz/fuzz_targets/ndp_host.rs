@@ -9,7 +9,7 @@ use std::net::Ipv6Addr;
 use libfuzzer_sys::fuzz_target;
 use ndp_proto::wire::icmpv6_checksum;
 use ndp_proto::{NdpHost, NdpHostConfig, NdpSecretKey};
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 const ME: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0x99);
 const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);

@@ -8,7 +8,7 @@ use ppp_proto::wire::cp::CpPacket;
 use ppp_proto::wire::pap::PapPacket;
 use ppp_proto::wire::{PppFrame, protocol};
 use ppp_proto::{PppConfig, PppEvent, Ipv4Assignment, PppSession};
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 use std::net::Ipv4Addr;
 
 fn check_out(s: &mut PppSession, now: Instant) {

@@ -11,7 +11,7 @@ use libfuzzer_sys::fuzz_target;
 use pppoe_proto::ac::{Admission, RateLimit};
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
 use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeAcEvent};
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 const AC_MAC: EthernetAddress = EthernetAddress([2, 0, 0, 0, 0, 2]);
 const HOST: EthernetAddress = EthernetAddress([2, 0, 0, 0, 0, 1]);

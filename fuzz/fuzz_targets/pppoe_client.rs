@@ -7,7 +7,7 @@
 use libfuzzer_sys::fuzz_target;
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
 use pppoe_proto::{PppoeClient, PppoeClientConfig};
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 const ME: EthernetAddress = EthernetAddress([2, 0, 0, 0, 0, 1]);
 const AC: EthernetAddress = EthernetAddress([2, 0, 0, 0, 0, 2]);

@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 
 use libfuzzer_sys::fuzz_target;
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 use radius_proto::client::{AccountingRecord, AcctStatusType, Client, ClientConfig, ServerConfig};
 use radius_proto::dynauth::{DynAuthClient, DynAuthConfig, DynAuthServer};
 use radius_proto::wire::{Attribute, attr};

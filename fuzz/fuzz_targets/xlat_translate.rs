@@ -7,7 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use proto_core::SeededRng;
+use sansio_primitives::SeededRng;
 use xlat::{Eam, HEADROOM, Pool6, Siit, SiitConfig};
 
 fuzz_target!(|data: &[u8]| {

@@ -61,7 +61,7 @@ fn bench(c: &mut Criterion) {
 /// steady state of a SLAAC WAN.
 fn machines(c: &mut Criterion) {
     use ndp_proto::{NdpHost, NdpHostConfig, NdpSecretKey};
-    use proto_core::{Instant, SeededRng};
+    use sansio_primitives::{Instant, SeededRng};
     let src: Ipv6Addr = "fe80::1".parse().unwrap();
     let dst: Ipv6Addr = "ff02::1".parse().unwrap();
     let bytes = ra().to_vec(src, dst);
@@ -71,7 +71,7 @@ fn machines(c: &mut Criterion) {
     let mut now = Instant::ZERO;
     c.bench_function("host_handle_ra", |b| {
         b.iter(|| {
-            now += proto_core::Duration::from_millis(1);
+            now += sansio_primitives::Duration::from_millis(1);
             h.handle_input(now, src, dst, 255, black_box(&bytes))
                 .unwrap();
             while h.poll_event().is_some() {}

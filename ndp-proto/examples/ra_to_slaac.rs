@@ -3,7 +3,7 @@
 //! learns the router and the MTU, on a simulated clock.
 
 use ndp_proto::{NdpHost, NdpHostConfig, NdpHostEvent, NdpRouter, NdpRouterConfig, NdpSecretKey};
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 fn main() {
     let router_ll = "fe80::1".parse().unwrap();

@@ -81,7 +81,7 @@
 //!   `set_upstream`, `shutdown`, `dad_failed`, ...);
 //! - outputs: after each `handle_*` call or command, drain
 //!   `poll_transmit(now)` then `poll_event()` until `None`, and read
-//!   `poll_timeout()` last. A [`proto_core::Transmit`] carries the ICMPv6
+//!   `poll_timeout()` last. A [`sansio_primitives::Transmit`] carries the ICMPv6
 //!   message (checksum filled for the configured source) and its IPv6
 //!   destination; send it with hop limit 255.
 //!
@@ -89,7 +89,7 @@
 //!
 //! ```
 //! use ndp_proto::{NdpHost, NdpHostConfig, NdpHostEvent, NdpRouter, NdpRouterConfig, NdpSecretKey};
-//! use proto_core::{Duration, Instant, SeededRng};
+//! use sansio_primitives::{Duration, Instant, SeededRng};
 //!
 //! let router_ll = "fe80::1".parse().unwrap();
 //! let now = Instant::ZERO;

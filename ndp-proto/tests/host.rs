@@ -11,7 +11,7 @@ use ndp_proto::wire::{
 use ndp_proto::{
     NdpHost, NdpHostConfig, NdpHostDropped, NdpHostEvent, NdpRouter, NdpRouterConfig, NdpSecretKey,
 };
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 const ROUTER: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1);
 const ME: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0x99);

@@ -11,7 +11,7 @@ use ndp_proto::wire::{
 use ndp_proto::{NdpHost, NdpHostConfig, NdpHostEvent, NdpRouter, NdpRouterConfig, NdpSecretKey};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
 

@@ -12,7 +12,7 @@ use ndp_proto::{
     NdpDnsServers, NdpHost, NdpHostConfig, NdpHostEvent, NdpRouter, NdpRouterConfig, NdpSecretKey,
 };
 use nix::sys::socket::{ControlMessageOwned, MsgFlags, SockaddrIn6, recvmsg, setsockopt, sockopt};
-use proto_core::{Duration, SeededRng, StdClock};
+use sansio_primitives::{Duration, SeededRng, StdClock};
 use socket2::{Domain, Protocol, Socket, Type};
 use testbed::{Netns, Testbed};
 

@@ -13,7 +13,7 @@ use ndp_proto::{
 };
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 const LL: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1);
 const HOST: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0x99);

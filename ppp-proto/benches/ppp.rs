@@ -11,7 +11,7 @@ use ppp_proto::wire::chap::ChapPacket;
 use ppp_proto::wire::cp::{ConfigOption, CpBody, CpPacket};
 use ppp_proto::wire::lcp::LcpOption;
 use ppp_proto::{Ipv4Assignment, PppConfig, PppEvent, PppSession};
-use proto_core::{Instant, SeededRng};
+use sansio_primitives::{Instant, SeededRng};
 
 /// The AC's LCP Configure-Request of pppoe-chap-ipcp-ipv6cp (frame 6):
 /// <mru 1492> <auth chap MD5> <magic 0xe439302e>.

@@ -8,7 +8,7 @@
 use std::net::Ipv4Addr;
 
 use ppp_proto::{Credential, Ipv4Assignment, PppConfig, PppEvent, PppSession};
-use proto_core::{Instant, SeededRng};
+use sansio_primitives::{Instant, SeededRng};
 
 fn main() {
     let now = Instant::ZERO;

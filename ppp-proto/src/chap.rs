@@ -20,8 +20,8 @@
 //!   Success/Failure arrived within restart × Max-Configure of LCP opening.
 
 use alloc::vec::Vec;
-use proto_core::{Duration, Instant, SeededRng};
 use rand_core::Rng;
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 use crate::auth::{AuthOutcome, Credential};
 use crate::fsm::{Sink, Timers};

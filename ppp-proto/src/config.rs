@@ -2,7 +2,7 @@
 
 use alloc::vec::Vec;
 use core::net::Ipv4Addr;
-use proto_core::Duration;
+use sansio_primitives::Duration;
 
 use crate::Secret;
 use crate::fsm::Timers;

@@ -49,14 +49,15 @@
 
 use alloc::vec::Vec;
 use bytes::BufMut;
-use proto_core::{Instant, SeededRng};
+use sansio_primitives::{Instant, SeededRng};
 
 use crate::wire::cp::Code;
 
 /// How long after the peer's first Configure-Request (received in Req-Sent,
 /// nothing else heard from it) our own request is retransmitted unless an
 /// Ack came (module docs).
-pub const FIRST_REPLY_GRACE: proto_core::Duration = proto_core::Duration::from_millis(200);
+pub const FIRST_REPLY_GRACE: sansio_primitives::Duration =
+    sansio_primitives::Duration::from_millis(200);
 
 mod policy;
 mod receive;

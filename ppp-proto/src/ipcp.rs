@@ -19,7 +19,7 @@
 use alloc::vec::Vec;
 use core::net::Ipv4Addr;
 
-use proto_core::SeededRng;
+use sansio_primitives::SeededRng;
 
 use crate::fsm::{Policy, Verdict};
 use crate::wire::cp::ConfigOption;

@@ -22,7 +22,7 @@
 use alloc::vec::Vec;
 use rand_core::Rng;
 
-use proto_core::SeededRng;
+use sansio_primitives::SeededRng;
 
 use crate::fsm::{Policy, Verdict};
 use crate::wire::cp::{Code, ConfigOption, CpBody, CpPacket};

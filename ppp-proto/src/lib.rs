@@ -34,10 +34,10 @@
 //!
 //! A [`PppSession`] never reads a clock or a random source and never touches
 //! a socket; it has the shape every machine of the workspace shares
-//! (`proto_core`'s crate docs hold the reference text):
+//! (`sansio_primitives`'s crate docs hold the reference text):
 //!
 //! - **constructor** [`PppSession::new`]`(config, rng, now)`: the session
-//!   owns its [`proto_core::SeededRng`] (Magic-Numbers, CHAP challenges,
+//!   owns its [`sansio_primitives::SeededRng`] (Magic-Numbers, CHAP challenges,
 //!   interface identifiers; an access concentrator forks one per session
 //!   with `SeededRng::fork`); the configuration cannot be invalid;
 //! - **input**: [`PppSession::handle_input`]`(now, frame)` (one PPP frame:
@@ -67,7 +67,7 @@
 //!
 //! ```
 //! use ppp_proto::{PppConfig, PppEvent, Ipv4Assignment, PppSession};
-//! use proto_core::{Instant, SeededRng};
+//! use sansio_primitives::{Instant, SeededRng};
 //! use std::net::Ipv4Addr;
 //!
 //! let now = Instant::ZERO;
@@ -133,6 +133,6 @@ pub use config::{AuthenticatorConfig, LcpConfig, PeerConfig, PppConfig, Role};
 pub use error::{PppCommandError, PppDropped};
 pub use ipcp::Ipv4Assignment;
 pub use lcp::{AuthMethod, AuthMethods};
-pub use proto_core::Secret;
+pub use sansio_primitives::Secret;
 pub use session::{Phase, PppCounters, PppDownReason, PppEvent, PppSession};
 pub use wire::Error as PppWireError;

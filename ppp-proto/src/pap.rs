@@ -14,7 +14,7 @@
 //!   (the peer may have lost it).
 
 use alloc::vec::Vec;
-use proto_core::{Duration, Instant};
+use sansio_primitives::{Duration, Instant};
 
 use crate::auth::{AuthOutcome, Credential};
 use crate::fsm::{Sink, Timers};

@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use ppp_proto::wire::protocol;
 use ppp_proto::{AuthMethods, Credential, Phase, PppDownReason, PppEvent, Role};
-use proto_core::{Duration, Instant};
+use sansio_primitives::{Duration, Instant};
 
 fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
@@ -426,7 +426,7 @@ fn looped_back_link_is_detected() {
     // The peer talks to itself.
     let mut s = ppp_proto::PppSession::new(
         peer_config(),
-        proto_core::SeededRng::from_u64(16),
+        sansio_primitives::SeededRng::from_u64(16),
         Instant::ZERO,
     );
     let mut now = Instant::ZERO;

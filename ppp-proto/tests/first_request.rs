@@ -9,7 +9,7 @@ use common::*;
 use ppp_proto::PppEvent;
 use ppp_proto::fsm::FIRST_REPLY_GRACE;
 use ppp_proto::wire::protocol;
-use proto_core::{Duration, Instant};
+use sansio_primitives::{Duration, Instant};
 
 fn ms(n: u64) -> Instant {
     Instant::from_millis(n)

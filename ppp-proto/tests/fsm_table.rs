@@ -10,7 +10,7 @@ use ppp_proto::fsm::{Action, Fsm, Policy, Sink, State, Timers, Verdict};
 use ppp_proto::wire::cp::CpPacket;
 use ppp_proto::wire::lcp::LcpOption;
 use ppp_proto::{PppDropped, wire::cp::ConfigOption};
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 /// We request MRU 1500; the peer's MRU 1500 is acceptable, any other MRU
 /// is Nak'd to 1500, other options rejected; Echo-Requests are answered.

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use proptest::prelude::*;
-use proto_core::Duration;
+use sansio_primitives::Duration;
 
 fn converged(p: &Pair) -> bool {
     p.both_up() || (p.peer_down().is_some() && p.ac_down().is_some())
@@ -42,7 +42,7 @@ fn converges_or_fails_cleanly(
     );
     if p.both_up() {
         // Both agree on addresses and identifiers.
-        let up4 = |evs: &[(proto_core::Instant, ppp_proto::PppEvent)]| {
+        let up4 = |evs: &[(sansio_primitives::Instant, ppp_proto::PppEvent)]| {
             evs.iter()
                 .rev()
                 .find_map(|(_, e)| match e {

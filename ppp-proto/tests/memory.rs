@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use proto_core::Duration;
+use sansio_primitives::Duration;
 
 #[test]
 fn established_authenticator_session_is_under_2_kib() {
@@ -25,7 +25,7 @@ fn established_authenticator_session_is_under_2_kib() {
 #[test]
 fn ten_thousand_authenticator_sessions() {
     use ppp_proto::{PppConfig, PppEvent, PppSession};
-    use proto_core::{Instant, SeededRng};
+    use sansio_primitives::{Instant, SeededRng};
     use std::net::Ipv4Addr;
 
     // 10,000 concurrent sessions brought up in memory, each against its own

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use ppp_proto::PppDownReason;
-use proto_core::Duration;
+use sansio_primitives::Duration;
 
 fn secs(s: u64) -> Duration {
     Duration::from_secs(s)

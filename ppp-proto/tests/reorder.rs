@@ -7,7 +7,7 @@ use common::*;
 use ppp_proto::Phase;
 use ppp_proto::PppEvent;
 use ppp_proto::wire::protocol;
-use proto_core::Instant;
+use sansio_primitives::Instant;
 
 /// Frames in flight between a peer and an authenticator, delivered by hand.
 #[derive(Default)]

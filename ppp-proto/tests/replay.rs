@@ -10,7 +10,7 @@ use ppp_proto::wire::protocol::{CHAP, IPCP, IPV6CP, LCP, PAP};
 use ppp_proto::{
     AuthMethods, Credential, Ipv4Assignment, PppConfig, PppDownReason, PppEvent, PppSession, Role,
 };
-use proto_core::{Instant, SeededRng};
+use sansio_primitives::{Instant, SeededRng};
 
 const AC_MAC: [u8; 6] = [0x52, 0x54, 0x00, 0xac, 0x00, 0x01];
 

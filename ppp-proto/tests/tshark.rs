@@ -9,13 +9,13 @@ use std::io::Write;
 
 use common::*;
 use ppp_proto::{AuthMethods, Role};
-use proto_core::Duration;
+use sansio_primitives::Duration;
 use testbed::Pcap;
 
 const PEER_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x01];
 const AC_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x02];
 
-fn write_pcap(path: &std::path::Path, frames: &[(proto_core::Instant, Side, Vec<u8>)]) {
+fn write_pcap(path: &std::path::Path, frames: &[(sansio_primitives::Instant, Side, Vec<u8>)]) {
     let mut f = std::fs::File::create(path).unwrap();
     // Classic pcap, microseconds, Ethernet.
     f.write_all(&0xa1b2_c3d4u32.to_le_bytes()).unwrap();
@@ -47,13 +47,14 @@ fn write_pcap(path: &std::path::Path, frames: &[(proto_core::Instant, Side, Vec<
 }
 
 /// Runs the scenarios whose frames go into the capture.
-fn scenarios() -> Vec<(proto_core::Instant, Side, Vec<u8>)> {
+fn scenarios() -> Vec<(sansio_primitives::Instant, Side, Vec<u8>)> {
     let mut all = Vec::new();
     let limit = Duration::from_secs(120);
     // CHAP bring-up, echoes, then LCP Terminate from the peer.
     let mut p = Pair::new(peer_config(), ac_config(), 1);
     p.open();
-    assert!(p.run_until(limit, |p| p.now >= proto_core::Instant::from_secs(25)));
+    assert!(p.run_until(limit, |p| p.now
+        >= sansio_primitives::Instant::from_secs(25)));
     p.peer.close(p.now);
     p.run_until(limit, |p| p.peer_down().is_some() && p.ac_down().is_some());
     all.extend(p.log);

@@ -7,7 +7,7 @@ use ppp_proto::{Ipv4Assignment, PppConfig, PppEvent};
 use pppoe_link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent};
 use pppoe_proto::wire::EthernetAddress;
 use pppoe_proto::{PppoeAcConfig, PppoeClientConfig};
-use proto_core::{Instant, SeededRng};
+use sansio_primitives::{Instant, SeededRng};
 
 fn main() {
     let mut now = Instant::ZERO;

@@ -11,7 +11,7 @@ use core::ops::Range;
 use ppp_proto::{Ipv4Assignment, PppConfig, PppEvent, PppSession};
 use pppoe_proto::ac::RequestId;
 use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeAcEvent, SessionFramer};
-use proto_core::{Instant, SeededRng};
+use sansio_primitives::{Instant, SeededRng};
 
 use crate::{
     ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkCounters, LinkDropped, LinkError, PPP_IPV4, PPP_IPV6,

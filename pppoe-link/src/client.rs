@@ -8,7 +8,7 @@ use core::ops::Range;
 
 use ppp_proto::{PppConfig, PppEvent, PppSession};
 use pppoe_proto::{PppoeClient, PppoeClientConfig, PppoeClientEvent, SessionFramer};
-use proto_core::{Instant, SeededRng};
+use sansio_primitives::{Instant, SeededRng};
 
 use crate::{
     ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkCounters, LinkDropped, LinkError, PPP_IPV4, PPP_IPV6,

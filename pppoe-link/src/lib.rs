@@ -34,10 +34,10 @@
 //! # The machine shape
 //!
 //! Neither machine reads a clock, a random source or a socket: time comes in
-//! as [`proto_core::Instant`], randomness from the [`proto_core::SeededRng`]
+//! as [`sansio_primitives::Instant`], randomness from the [`sansio_primitives::SeededRng`]
 //! each machine owns (forked for its PPPoE machine and for each PPP
 //! session). They follow the shape every machine of the workspace shares
-//! (`proto_core`'s crate docs hold the reference text), with one
+//! (`sansio_primitives`'s crate docs hold the reference text), with one
 //! difference: `handle_input` hands a session's IP packet back, so it
 //! returns `Result<Option<..>, LinkDropped>`:
 //!
@@ -73,7 +73,7 @@
 //! use pppoe_link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent};
 //! use pppoe_proto::wire::EthernetAddress;
 //! use pppoe_proto::{PppoeAcConfig, PppoeClientConfig};
-//! use proto_core::{Instant, SeededRng};
+//! use sansio_primitives::{Instant, SeededRng};
 //!
 //! let mut now = Instant::ZERO;
 //! let ac_mac = EthernetAddress([0x02, 0xac, 0, 0, 0, 1]);

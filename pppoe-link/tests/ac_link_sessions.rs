@@ -13,7 +13,7 @@ use pppoe_link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent, LinkDropped, 
 use pppoe_proto::ac::PppoeAcDownReason;
 use pppoe_proto::wire::{Code, DiscoveryFrame, EthernetAddress};
 use pppoe_proto::{PppoeAcConfig, PppoeAcEvent, PppoeClientConfig, PppoeClientEvent};
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0xac, 0, 0, 0, 1]);
 

@@ -11,7 +11,7 @@ use pppoe_link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent};
 use pppoe_proto::wire::EthernetAddress;
 use pppoe_proto::{PppoeAcConfig, PppoeClientConfig, PppoeClientEvent};
 use proptest::prelude::*;
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0xac, 0, 0, 0, 1]);
 const BROADCAST: [u8; 6] = [0xff; 6];

@@ -15,7 +15,7 @@ fn first_lcp_requests_are_never_lost_so_no_timer_is_needed() {
     let mut pair = Pair::new(home_pppoe, home_ppp, ac, ac_ppp);
     assert!(pair.dial());
     // Discovery, LCP, CHAP and IPCP all at time zero: no retransmission.
-    assert_eq!(pair.now, proto_core::Instant::ZERO);
+    assert_eq!(pair.now, sansio_primitives::Instant::ZERO);
     for from in [From::Home, From::Ac] {
         let requests = pair
             .frames

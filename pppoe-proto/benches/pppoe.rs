@@ -9,7 +9,7 @@ use pppoe_proto::ac::RateLimit;
 use pppoe_proto::session::SessionFramer;
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
 use pppoe_proto::{PppoeAc, PppoeAcConfig};
-use proto_core::{Instant, SeededRng};
+use sansio_primitives::{Instant, SeededRng};
 
 const HOST: EthernetAddress = EthernetAddress([0x52, 0x54, 0x00, 0xc1, 0x00, 0x01]);
 const AC_MAC: EthernetAddress = EthernetAddress([0x52, 0x54, 0x00, 0xac, 0x00, 0x01]);

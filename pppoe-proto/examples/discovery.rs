@@ -8,7 +8,7 @@ use pppoe_proto::wire::{DiscoveryFrame, EthernetAddress};
 use pppoe_proto::{
     PppoeAc, PppoeAcConfig, PppoeAcEvent, PppoeClient, PppoeClientConfig, PppoeClientEvent,
 };
-use proto_core::{Instant, SeededRng};
+use sansio_primitives::{Instant, SeededRng};
 
 fn main() {
     let host = EthernetAddress([0x02, 0, 0, 0, 0, 0x01]);

@@ -30,8 +30,8 @@
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
-use proto_core::rand_core::Rng;
-use proto_core::{Duration, Instant, SeededRng, Transmit};
+use sansio_primitives::rand_core::Rng;
+use sansio_primitives::{Duration, Instant, SeededRng, Transmit};
 
 use crate::session::SessionFramer;
 use crate::wire::{

@@ -36,9 +36,9 @@
 //! # The machine shape
 //!
 //! [`PppoeClient`] and [`PppoeAc`] have the shape every machine of the
-//! workspace shares (`proto_core`'s crate docs hold the reference text):
+//! workspace shares (`sansio_primitives`'s crate docs hold the reference text):
 //!
-//! - `new(config, rng, now)`: the machine owns its [`proto_core::SeededRng`];
+//! - `new(config, rng, now)`: the machine owns its [`sansio_primitives::SeededRng`];
 //!   the configuration is checked once, here ([`PppoeConfigError`]).
 //! - `handle_input(now, frame)` takes one received Ethernet frame of type
 //!   0x8863 (without FCS; Ethernet padding is fine). `Err` is a
@@ -53,7 +53,7 @@
 //! - Commands: [`PppoeClient::close`], [`PppoeClient::reconnect`],
 //!   [`PppoeAc::close`], [`PppoeAc::accept`], [`PppoeAc::refuse`]. Caller
 //!   misuse returns a [`PppoeCommandError`] at once.
-//! - Outputs: `poll_transmit(now)` (a [`proto_core::Transmit`] with the
+//! - Outputs: `poll_transmit(now)` (a [`sansio_primitives::Transmit`] with the
 //!   destination MAC and the whole Ethernet frame), `poll_event()`
 //!   (protocol outcomes: session up/down, discovery failed, refused),
 //!   `poll_timeout()`.
@@ -77,7 +77,7 @@
 //! ```
 //! use pppoe_proto::wire::EthernetAddress;
 //! use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeAcEvent, PppoeClient, PppoeClientConfig, PppoeClientEvent};
-//! use proto_core::{Instant, SeededRng};
+//! use sansio_primitives::{Instant, SeededRng};
 //!
 //! let host = EthernetAddress([0x02, 0, 0, 0, 0, 0x01]);
 //! let ac_mac = EthernetAddress([0x02, 0, 0, 0, 0, 0xac]);

@@ -5,7 +5,7 @@
 //! filtered somewhere). Routers therefore rewrite the Maximum Segment Size
 //! option (RFC 9293 §3.7.1) of TCP SYNs crossing the session down to what
 //! fits: MTU − 40 for IPv4, MTU − 60 for IPv6. The TCP checksum is patched
-//! incrementally (RFC 1624) with [`proto_core::checksum::update`].
+//! incrementally (RFC 1624) with [`sansio_primitives::checksum::update`].
 //!
 //! [`clamp_mss`] takes a PPP frame (2-byte protocol field first, as
 //! [`crate::session::SessionFramer::decapsulate`] returns it) and touches
@@ -21,7 +21,7 @@
 //! assert_eq!(mss_for_mtu_v4(1492), 1452);
 //! ```
 
-use proto_core::checksum;
+use sansio_primitives::checksum;
 
 /// PPP protocol number of IPv4 (RFC 1332).
 const PPP_IPV4: u16 = 0x0021;

@@ -5,7 +5,7 @@
 use pppoe_proto::ac::{Admission, RateLimit, RefuseReason, RequestId};
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
 use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeAcEvent, PppoeCommandError, PppoeDropped};
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0xac]);
 

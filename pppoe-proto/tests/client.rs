@@ -7,7 +7,7 @@ use pppoe_proto::{
     PppoeClient, PppoeClientConfig, PppoeClientEvent, PppoeClientState, PppoeCommandError,
     PppoeDownReason, PppoeDropped, PppoeFailReason, PppoeWireError,
 };
-use proto_core::{Instant, SeededRng};
+use sansio_primitives::{Instant, SeededRng};
 
 const ME: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0x01]);
 const AC: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0xac]);
@@ -71,9 +71,9 @@ fn run_timers(c: &mut PppoeClient) -> Vec<(u64, Code)> {
     for _ in 0..100 {
         let Some(t) = c.poll_timeout() else { break };
         // Early calls do nothing.
-        c.handle_timeout(t - proto_core::Duration::from_millis(1));
+        c.handle_timeout(t - sansio_primitives::Duration::from_millis(1));
         assert!(
-            c.poll_transmit(t - proto_core::Duration::from_millis(1))
+            c.poll_transmit(t - sansio_primitives::Duration::from_millis(1))
                 .is_none()
         );
         c.handle_timeout(t);
@@ -114,8 +114,8 @@ fn padi_schedule_doubles_then_fails() {
 #[test]
 fn padi_schedule_respects_cap_and_attempts() {
     let mut cfg = PppoeClientConfig::new(ME);
-    cfg.initial_timeout = proto_core::Duration::from_secs(5);
-    cfg.max_timeout = proto_core::Duration::from_secs(10);
+    cfg.initial_timeout = sansio_primitives::Duration::from_secs(5);
+    cfg.max_timeout = sansio_primitives::Duration::from_secs(10);
     cfg.max_padi_attempts = 4;
     let mut c = client(cfg);
     let log: Vec<u64> = run_timers(&mut c).into_iter().map(|(t, _)| t).collect();

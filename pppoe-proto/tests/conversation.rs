@@ -11,7 +11,7 @@ use pppoe_proto::{
     PppoeDownReason, PppoeFailReason,
 };
 use proptest::prelude::*;
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 const ME: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0x01]);
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0xac]);

@@ -4,7 +4,7 @@
 use pppoe_proto::ac::{Admission, AtMacLimit, PppoeAcDownReason, RateLimit, RefuseReason};
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
 use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeAcEvent};
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0xac]);
 

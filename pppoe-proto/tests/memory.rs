@@ -6,7 +6,7 @@
 use pppoe_proto::ac::RateLimit;
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
 use pppoe_proto::{PppoeAc, PppoeAcConfig};
-use proto_core::{Instant, SeededRng};
+use sansio_primitives::{Instant, SeededRng};
 
 /// Resident set size in bytes (Linux), an upper bound of what the heap
 /// grew by: the crate forbids `unsafe`, so no counting allocator here.

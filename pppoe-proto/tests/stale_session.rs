@@ -4,7 +4,7 @@
 use pppoe_proto::ac::RateLimit;
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr, Tag};
 use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeDropped, PppoeWireError};
-use proto_core::{Instant, SeededRng};
+use sansio_primitives::{Instant, SeededRng};
 
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0xac]);
 const HOST: EthernetAddress = EthernetAddress([0x02, 0x10, 0, 0, 0, 1]);

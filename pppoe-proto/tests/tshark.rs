@@ -11,7 +11,7 @@ use std::process::Command;
 use common::pair::{Faults, Pair};
 use pppoe_proto::wire::EthernetAddress;
 use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeClient, PppoeClientConfig};
-use proto_core::{Instant, SeededRng};
+use sansio_primitives::{Instant, SeededRng};
 
 const ME: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0x01]);
 const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0xac]);

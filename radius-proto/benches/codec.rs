@@ -3,12 +3,12 @@
 //! (and with `radclient` via bench/), not as absolute numbers.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use proto_core::{Instant, SeededRng};
 use radius_proto::client::{
     AccountingRecord, AcctStatusType, Client, ClientConfig, Counters, ServerConfig,
 };
 use radius_proto::wire::{Attribute, Packet, Value, attr};
 use radius_proto::{Secret, crypto};
+use sansio_primitives::{Instant, SeededRng};
 use std::hint::black_box;
 
 fn access_attrs() -> Vec<Attribute<'static>> {

@@ -8,11 +8,11 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 
-use proto_core::{Instant, SeededRng};
 use radius_proto::client::{Client, ClientConfig, Event, ServerConfig};
 use radius_proto::dict::AccessReply;
 use radius_proto::wire::{Attribute, Code, Packet, Value, attr};
 use radius_proto::{Secret, crypto};
+use sansio_primitives::{Instant, SeededRng};
 
 const SECRET: &[u8] = b"s3cret";
 

@@ -11,12 +11,12 @@
 use std::io::Read;
 use std::net::SocketAddr;
 
-use proto_core::SeededRng;
 use radius_proto::Secret;
 use radius_proto::client::{Client, ClientConfig, ServerConfig};
 use radius_proto::dict::AccessReply;
 use radius_proto::driver::RadiusClientDriver;
 use radius_proto::wire::{Attribute, attr};
+use sansio_primitives::SeededRng;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

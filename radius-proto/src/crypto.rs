@@ -14,9 +14,9 @@ use md5::{Digest, Md5};
 use crate::error::Error;
 use crate::wire::{HEADER_LEN, attr, raw_attributes};
 
-/// A shared secret or a password: the workspace's one [`proto_core::Secret`]
+/// A shared secret or a password: the workspace's one [`sansio_primitives::Secret`]
 /// (redacted in `Debug`, zeroized on drop), kept under this path.
-pub use proto_core::Secret;
+pub use sansio_primitives::Secret;
 
 fn md5(parts: &[&[u8]]) -> [u8; 16] {
     let mut h = Md5::new();
@@ -28,7 +28,7 @@ fn md5(parts: &[&[u8]]) -> [u8; 16] {
     out
 }
 
-use proto_core::ct_eq;
+use sansio_primitives::ct_eq;
 
 fn length_of(packet: &[u8]) -> usize {
     if packet.len() < HEADER_LEN {

@@ -33,7 +33,7 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use proto_core::{Duration, Instant, Transmit};
+use sansio_primitives::{Duration, Instant, Transmit};
 
 use crate::crypto::{self, MessageAuth, Secret};
 use crate::error::Error;

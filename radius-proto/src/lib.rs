@@ -51,7 +51,7 @@
 //! **Drain order:** after each `handle_*` call or command, drain
 //! `poll_transmit` and then `poll_event` until each returns `None`, and read
 //! `poll_timeout` last. Randomness (Request Authenticators, Identifiers) comes
-//! from the [`proto_core::SeededRng`] passed in. Every table a peer can grow
+//! from the [`sansio_primitives::SeededRng`] passed in. Every table a peer can grow
 //! is bounded: 256 outstanding Identifiers per source socket, and
 //! [`client::ClientConfig::sources`] (1..=64) sources per client (then
 //! [`Error::IdentifiersExhausted`]), `max_pending` and `cache_size` in the
@@ -80,7 +80,7 @@
 //! # Example
 //!
 //! ```
-//! use proto_core::{Instant, SeededRng};
+//! use sansio_primitives::{Instant, SeededRng};
 //! use radius_proto::client::{Client, ClientConfig, Event, ServerConfig};
 //! use radius_proto::wire::{Attribute, Code, Packet, attr};
 //! use radius_proto::{Secret, crypto};
@@ -99,7 +99,7 @@
 //! let request = nas.poll_transmit().unwrap();
 //! assert_eq!(request.destination, server);
 //! assert!(nas.poll_event().is_none());
-//! assert_eq!(nas.poll_timeout(), Some(now + proto_core::Duration::from_secs(3)));
+//! assert_eq!(nas.poll_timeout(), Some(now + sansio_primitives::Duration::from_secs(3)));
 //!
 //! // What a server answers (here built by hand): an Access-Accept with a
 //! // Message-Authenticator, signed with the shared secret.

@@ -7,7 +7,6 @@ mod common;
 use std::net::SocketAddr;
 
 use common::{MemServer, addr};
-use proto_core::{Duration, Instant, SeededRng};
 use radius_proto::client::{
     AccountingRecord, AcctStatusType, Client, ClientConfig, Counters, Dropped, Event,
     RequestHandle, ServerConfig,
@@ -15,6 +14,7 @@ use radius_proto::client::{
 use radius_proto::dict::AccessReply;
 use radius_proto::wire::{Attribute, Code, Header, Packet, Value, attr};
 use radius_proto::{Error, Secret, crypto};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 const SECRET: &[u8] = b"s3cret";
 

@@ -2,11 +2,11 @@
 
 use std::time::Duration;
 
-use proto_core::SeededRng;
 use radius_proto::Secret;
 use radius_proto::client::{Client, ClientConfig, ServerConfig};
 use radius_proto::driver::{RadiusClientDriver, RadiusDriverError};
 use radius_proto::wire::{Attribute, attr};
+use sansio_primitives::SeededRng;
 
 /// With every Identifier of the one source in flight, one request waits in
 /// the FIFO (`max_queued` 1) and the next is refused at once with

@@ -3,13 +3,13 @@
 
 use std::net::SocketAddr;
 
-use proto_core::{Duration, Instant};
 use radius_proto::crypto;
 use radius_proto::dynauth::{
     Answer, Dropped, DynAuthClient, DynAuthConfig, DynAuthServer, ErrorCause, Event, RequestKind,
 };
 use radius_proto::wire::{Attribute, Code, Packet, Value, attr};
 use radius_proto::{Error, Secret};
+use sansio_primitives::{Duration, Instant};
 
 const SECRET: &[u8] = b"coa-secret";
 

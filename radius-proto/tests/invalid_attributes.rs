@@ -8,11 +8,11 @@
 
 use std::net::{Ipv6Addr, SocketAddr};
 
-use proto_core::{Instant, SeededRng};
 use radius_proto::client::{Client, ClientConfig, Event, ServerConfig};
 use radius_proto::dict::AccessReply;
 use radius_proto::wire::{Attribute, Code, Packet, Value, attr};
 use radius_proto::{Error, Secret, crypto};
+use sansio_primitives::{Instant, SeededRng};
 
 /// tcpdump `tests/RADIUS-RFC3162.pcap`, packet 1 (FreeRADIUS
 /// `src/tests/unit/protocols/radius/packet_rfc3162.txt`).

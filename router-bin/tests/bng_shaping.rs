@@ -16,9 +16,9 @@ use ppp_proto::{PppConfig, PppEvent};
 use pppoe_link::{ClientLink, ClientLinkEvent, PPP_IPV4};
 use pppoe_proto::PppoeClientConfig;
 use pppoe_proto::wire::EthernetAddress;
-use proto_core::{SeededRng, StdClock};
 use router_bin::afpacket::ETH_P_ALL;
 use router_bin::aio::{AsyncPacketSocket, AsyncTun};
+use sansio_primitives::{SeededRng, StdClock};
 
 /// Runs the client until `stop`; reports IPCP up through `up`.
 async fn client(

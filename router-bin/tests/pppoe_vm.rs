@@ -9,8 +9,8 @@ use common::pppoe_vm::{CHAP_ALICE, Lab, Role};
 use pppoe_link::{ETH_P_PPP_DISC, ETH_P_PPP_SES};
 use pppoe_proto::wire::EthernetAddress;
 use pppoe_proto::{PppoeClient, PppoeClientConfig, PppoeClientEvent, PppoeFailReason};
-use proto_core::{SeededRng, StdClock};
 use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
+use sansio_primitives::{SeededRng, StdClock};
 
 /// Runs the client over the socket until an event arrives or `limit` passes;
 /// the session frames the AC sends meanwhile are returned too.

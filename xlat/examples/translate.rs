@@ -1,7 +1,7 @@
 //! An IPv4 UDP packet translated to IPv6 in place (RFC 7915 with the RFC 6052
 //! well-known prefix) and back again in the same buffer.
 
-use proto_core::{SeededRng, checksum};
+use sansio_primitives::{SeededRng, checksum};
 use xlat::{HEADROOM, Siit, SiitConfig, XlatOutput, pool6::WELL_KNOWN_PREFIX};
 
 fn main() {

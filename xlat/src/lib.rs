@@ -30,7 +30,7 @@
 //!   inner echo), the result cut to 1280 / 576 bytes, the checksum verified
 //!   on input and computed on output.
 //! - **Checksums**: TCP/UDP/ICMP echo updated incrementally (RFC 1624,
-//!   pseudo-header changes folded in, `proto_core::checksum::update*`);
+//!   pseudo-header changes folded in, `sansio_primitives::checksum::update*`);
 //!   IPv4 UDP with a zero checksum computed (when unfragmented and
 //!   `amend_udp_checksum_zero`) or dropped (§4.5).
 //! - **Addresses** as Jool's SIIT: the EAMT first ([`eamt`], RFC 7757:
@@ -68,7 +68,7 @@
 //!   big for the next hop are left to the caller (the translator knows no
 //!   link MTU).
 //! - Rate limiting of the ICMP errors it sends (RFC 4443 §2.4 (f)): the
-//!   caller's (`proto_core::RateLimiter`).
+//!   caller's (`sansio_primitives::RateLimiter`).
 //! - IPv4 header checksum of an ICMP error's inner packet is not verified
 //!   (it is rewritten); AH/ESP are passed through as any other protocol.
 //! - The CLAT's discovery of the PLAT prefix (RFC 7050 / PREF64) and its
@@ -94,7 +94,7 @@
 //!
 //! ```
 //! use xlat::{HEADROOM, Siit, SiitConfig, XlatOutput, pool6::WELL_KNOWN_PREFIX};
-//! use proto_core::{SeededRng, checksum};
+//! use sansio_primitives::{SeededRng, checksum};
 //!
 //! let mut siit = Siit::new(SiitConfig::new(Some(WELL_KNOWN_PREFIX)), SeededRng::from_u64(1)).unwrap();
 //!

@@ -35,7 +35,7 @@ use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
 use core::net::{Ipv4Addr, Ipv6Addr};
 
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 /// A transport protocol NAT64 keeps state for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

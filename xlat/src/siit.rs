@@ -11,7 +11,7 @@ use crate::eamt::Eamt;
 use crate::mapping::AddressMapping;
 use crate::pool6::Pool6;
 use crate::rfc7915;
-use proto_core::SeededRng;
+use sansio_primitives::SeededRng;
 
 /// Bytes the caller keeps free in front of every packet: the most a
 /// translation grows. 4 → 6 adds 20 (IPv6 header 40 − IPv4 header 20),

@@ -21,7 +21,7 @@ fn lan_host_through_the_clat() {
     .unwrap();
     let mut x = Siit::new(
         clat.siit_config().unwrap(),
-        proto_core::SeededRng::from_u64(5),
+        sansio_primitives::SeededRng::from_u64(5),
     )
     .unwrap();
     let host = [192, 168, 1, 10];

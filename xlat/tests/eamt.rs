@@ -124,7 +124,7 @@ fn siit_eam(pool6_too: bool) -> Siit {
         ("192.0.2.1", 32, "2001:db8:aaaa::", 128),
         ("192.0.2.2", 32, "2001:db8:bbbb::b", 128),
     ]);
-    Siit::new(c, proto_core::SeededRng::from_u64(3)).unwrap()
+    Siit::new(c, sansio_primitives::SeededRng::from_u64(3)).unwrap()
 }
 
 /// EAM for the host, pool6 for the IPv4 server, both directions; the EAM
@@ -201,7 +201,11 @@ fn eamt_and_pool6_together() {
 #[test]
 fn eamt_only() {
     assert_eq!(
-        Siit::new(SiitConfig::new(None), proto_core::SeededRng::from_u64(1)).unwrap_err(),
+        Siit::new(
+            SiitConfig::new(None),
+            sansio_primitives::SeededRng::from_u64(1)
+        )
+        .unwrap_err(),
         SiitConfigError::NoMapping
     );
     let mut x = siit_eam(false);
@@ -219,7 +223,7 @@ fn eamt_only() {
         ("192.0.2.2", 32, "2001:db8:bbbb::b", 128),
     ]);
     c.pool6791v6 = Some(router6);
-    let mut x = Siit::new(c, proto_core::SeededRng::from_u64(3)).unwrap();
+    let mut x = Siit::new(c, sansio_primitives::SeededRng::from_u64(3)).unwrap();
     let inner4 = ipv4(
         0,
         3,

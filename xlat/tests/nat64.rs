@@ -3,7 +3,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 use xlat::nat64::{
     Nat64Config, Nat64Dropped, Nat64Protocol::*, Nat64Tables, Nat64Timeouts, Pool4Range, TcpFlags,
     TcpState,

@@ -451,7 +451,7 @@ fn fragmentation_needed_to_packet_too_big() {
     // MTU 0: the inner packet claimed 1500 bytes, plateau 1492 → 1512.
     let mut inner = inner_udp4(12);
     set16(&mut inner, 2, 1500);
-    let c = proto_core::checksum::checksum(&{
+    let c = sansio_primitives::checksum::checksum(&{
         let mut h = inner[..20].to_vec();
         set16(&mut h, 10, 0);
         h

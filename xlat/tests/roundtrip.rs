@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
-use proto_core::checksum;
+use sansio_primitives::checksum;
 use xlat::{HEADROOM, Siit, XlatOutput};
 
 fn config() -> ProptestConfig {

@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 use core::net::SocketAddrV4;
 
-use proto_core::{Duration, Transmit};
+use sansio_primitives::{Duration, Transmit};
 
 use crate::lease::{Lease, LeaseState};
 use crate::wire::{DHCP_CLIENT_PORT, DHCP_SERVER_PORT, Message, MessageType, Op};

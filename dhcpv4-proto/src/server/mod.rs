@@ -27,7 +27,7 @@ use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 use core::net::{Ipv4Addr, SocketAddrV4};
 
-use proto_core::{Duration, Instant, Transmit};
+use sansio_primitives::{Duration, Instant, Transmit};
 
 use crate::lease::{Lease, LeaseStore};
 use crate::wire;

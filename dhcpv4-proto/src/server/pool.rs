@@ -5,7 +5,7 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use core::net::Ipv4Addr;
 
-use proto_core::Instant;
+use sansio_primitives::Instant;
 
 use crate::lease::{Lease, LeaseState};
 use crate::wire::{DomainName, Route};

@@ -4,7 +4,7 @@
 use alloc::vec::Vec;
 use core::net::Ipv6Addr;
 
-use proto_core::{Duration, Instant};
+use sansio_primitives::{Duration, Instant};
 
 use super::{
     Advertised, Dhcpv6Binding, Dhcpv6Client, Dhcpv6ClientDropped as Dropped, Dhcpv6ClientEvent,

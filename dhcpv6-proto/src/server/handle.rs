@@ -5,7 +5,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::net::Ipv6Addr;
 
-use proto_core::{Duration, Instant, Transmit};
+use sansio_primitives::{Duration, Instant, Transmit};
 
 use super::{
     Dhcpv6Server, Dhcpv6ServerDestination, Dhcpv6ServerDropped as Dropped, Dhcpv6ServerEvent,

@@ -36,7 +36,7 @@ use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
 use core::net::Ipv6Addr;
 
-use proto_core::{Duration, Instant, Transmit};
+use sansio_primitives::{Duration, Instant, Transmit};
 
 use crate::store::{BindingStore, Dhcpv6BindingState, Dhcpv6DelegationRecord};
 use crate::wire::{self, DomainName, Duid, NtpSuboption};

@@ -12,7 +12,7 @@ use dhcpv6_proto::client::{Dhcpv6Client, Dhcpv6ClientDestination, Dhcpv6ClientEv
 use dhcpv6_proto::server::{Dhcpv6Server, Dhcpv6ServerEvent, Dhcpv6ServerSource};
 use dhcpv6_proto::store::MemoryBindingStore;
 use dhcpv6_proto::wire::ALL_DHCP_RELAY_AGENTS_AND_SERVERS;
-use proto_core::{Instant, StdClock};
+use sansio_primitives::{Instant, StdClock};
 use testbed::{Netns, Testbed};
 
 /// The interface index of `ifname` in `ns`.

@@ -56,7 +56,7 @@ use core::net::{IpAddr, SocketAddr};
 use domain::base::Message;
 use domain::base::iana::{Class, Rcode, Rtype};
 use domain::rdata::AllRecordData;
-use proto_core::{Instant, SeededRng, Transmit};
+use sansio_primitives::{Instant, SeededRng, Transmit};
 
 use crate::cache::{Cache, CacheKey};
 use crate::config::{Dns64Config, Dns64ConfigError};

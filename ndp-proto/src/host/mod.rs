@@ -34,7 +34,7 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::net::Ipv6Addr;
 
-use proto_core::{Duration, Instant, SeededRng, Transmit};
+use sansio_primitives::{Duration, Instant, SeededRng, Transmit};
 
 use crate::iid::stable_address;
 use crate::wire::{

@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 use core::net::Ipv6Addr;
 
-use proto_core::{Duration, Instant};
+use sansio_primitives::{Duration, Instant};
 
 use crate::iid::NdpSecretKey;
 use crate::wire::{DomainName, NdpWireError, RouterPreference};

@@ -46,7 +46,7 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::net::Ipv6Addr;
 
-use proto_core::{Duration, Instant, SeededRng, Transmit};
+use sansio_primitives::{Duration, Instant, SeededRng, Transmit};
 
 use crate::prefix::carve_lan_prefix;
 use crate::wire::{

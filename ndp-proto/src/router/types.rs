@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 use core::net::Ipv6Addr;
 
-use proto_core::Duration;
+use sansio_primitives::Duration;
 
 use super::{ND_PREFERRED_LIMIT, ND_VALID_LIMIT};
 use crate::prefix::NdpCarveError;

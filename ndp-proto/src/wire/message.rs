@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 use core::net::Ipv6Addr;
 
-use proto_core::checksum;
+use sansio_primitives::checksum;
 
 use super::{NdpOption, NdpWireError, Writer, addr, be_u8, be_u16, be_u32};
 

@@ -2,7 +2,7 @@
 //! its output goes ([`Sink`]), and its timer settings ([`Timers`]).
 
 use alloc::vec::Vec;
-use proto_core::{Duration, SeededRng};
+use sansio_primitives::{Duration, SeededRng};
 
 use super::Action;
 use crate::wire::cp::{ConfigOption, CpPacket};

@@ -3,7 +3,7 @@
 //! table's rows for it.
 
 use alloc::vec::Vec;
-use proto_core::{Instant, SeededRng};
+use sansio_primitives::{Instant, SeededRng};
 
 use super::{Action, Fsm, Policy, Received, Sink, State, Verdict, finish_len};
 use crate::PppDropped;

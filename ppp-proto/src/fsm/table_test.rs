@@ -7,7 +7,7 @@ use crate::wire::cp::{ConfigOption, CpPacket};
 use crate::wire::lcp::LcpOption;
 use alloc::string::String;
 use alloc::vec;
-use proto_core::Duration;
+use sansio_primitives::Duration;
 
 /// A one-option policy: we request MRU 1500; the peer's MRU 1500 is
 /// acceptable, any other MRU is Nak'd to 1500, other options rejected.

@@ -16,7 +16,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use bytes::BufMut;
-use proto_core::{Instant, SeededRng, Transmit};
+use sansio_primitives::{Instant, SeededRng, Transmit};
 
 use crate::auth::AuthOutcome;
 use crate::chap::{ChapAuthenticator, ChapPeer};

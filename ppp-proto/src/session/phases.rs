@@ -1,7 +1,7 @@
 //! Sequencing the phases: what This-Layer-Up/Down/Finished of LCP, IPCP
 //! and IPv6CP mean for the session (RFC 1661 §3.2–§3.7).
 
-use proto_core::Instant;
+use sansio_primitives::Instant;
 
 use super::{Auth, Out, Phase, PppDownReason, PppEvent, PppSession};
 use crate::chap::{ChapAuthenticator, ChapPeer};

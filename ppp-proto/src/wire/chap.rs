@@ -193,7 +193,7 @@ pub fn chap_md5_response(identifier: u8, secret: &[u8], challenge: &[u8]) -> [u8
 /// Checks a CHAP-MD5 response against a known secret (for a local user
 /// table); compares in constant time.
 pub fn verify_chap_md5(identifier: u8, secret: &[u8], challenge: &[u8], response: &[u8]) -> bool {
-    proto_core::ct_eq(&chap_md5_response(identifier, secret, challenge), response)
+    sansio_primitives::ct_eq(&chap_md5_response(identifier, secret, challenge), response)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 
 use ppp_proto::{Credential, Ipv4Assignment, PppConfig, PppEvent, PppSession};
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 pub const PEER_ADDR: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 10);
 pub const AC_ADDR: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);

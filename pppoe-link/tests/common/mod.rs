@@ -9,7 +9,7 @@ use ppp_proto::{Ipv4Assignment, PppConfig, PppEvent};
 use pppoe_link::{AcLink, AcLinkEvent, ClientLink, ClientLinkEvent};
 use pppoe_proto::wire::EthernetAddress;
 use pppoe_proto::{PppoeAcConfig, PppoeClientConfig};
-use proto_core::{Instant, SeededRng};
+use sansio_primitives::{Instant, SeededRng};
 
 /// The AC's MAC address.
 pub const AC_MAC: EthernetAddress = EthernetAddress([0x02, 0xac, 0, 0, 0, 1]);

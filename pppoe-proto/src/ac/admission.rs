@@ -1,7 +1,7 @@
 //! Manual admission ([`Admission::Manual`](super::Admission::Manual)): the
 //! application's answer to an [`PppoeAcEvent::SessionRequest`].
 
-use proto_core::Instant;
+use sansio_primitives::Instant;
 
 #[cfg(doc)]
 use super::Admission;

@@ -2,7 +2,7 @@
 
 use alloc::vec::Vec;
 
-use proto_core::{Duration, Instant, RateLimit};
+use sansio_primitives::{Duration, Instant, RateLimit};
 
 use crate::wire::EthernetAddress;
 

@@ -11,8 +11,8 @@ use core::fmt;
 
 use hmac::{Hmac, KeyInit, Mac};
 use md5::Md5;
-use proto_core::rand_core::Rng;
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::rand_core::Rng;
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 use crate::wire::EthernetAddress;
 

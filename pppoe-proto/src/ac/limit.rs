@@ -1,5 +1,5 @@
 //! Rate limits per client MAC and overall (PADIs answered, PADTs for
-//! unknown sessions): proto-core's exact token buckets on the injected
+//! unknown sessions): sansio-primitives's exact token buckets on the injected
 //! clock, one overall and a fixed table of per-client-MAC buckets (like
 //! accel-ppp's `padi-limit`, but with constant memory).
 //!
@@ -12,7 +12,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use proto_core::{Instant, RateLimit, TokenBucket};
+use sansio_primitives::{Instant, RateLimit, TokenBucket};
 
 use crate::wire::EthernetAddress;
 

@@ -54,8 +54,8 @@
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 
-use proto_core::rand_core::Rng;
-use proto_core::{Instant, SeededRng, Transmit};
+use sansio_primitives::rand_core::Rng;
+use sansio_primitives::{Instant, SeededRng, Transmit};
 
 use crate::session::SessionFramer;
 use crate::wire::{
@@ -74,7 +74,7 @@ pub use config::{
     PppoeAcEvent, RefuseReason, RequestId,
 };
 pub use cookie::COOKIE_LEN;
-pub use proto_core::RateLimit;
+pub use sansio_primitives::RateLimit;
 
 /// The access-concentrator machine (see the module docs).
 #[derive(Debug)]

@@ -4,7 +4,7 @@
 //! session with a PADT at any time; answering such frames with one makes
 //! the host redial at once instead of waiting for its LCP echo timeout.
 
-use proto_core::Instant;
+use sansio_primitives::Instant;
 
 use super::PppoeAc;
 use crate::PppoeDropped;

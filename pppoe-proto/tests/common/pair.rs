@@ -5,7 +5,7 @@
 
 use pppoe_proto::wire::EthernetAddress;
 use pppoe_proto::{PppoeAc, PppoeAcEvent, PppoeClient, PppoeClientEvent};
-use proto_core::{Duration, Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 
 /// Fault knobs, in per-mille.
 #[derive(Clone, Copy, Debug, Default)]

@@ -43,8 +43,8 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::net::SocketAddr;
 
-use proto_core::{Instant, SeededRng};
 use rand_core::Rng;
+use sansio_primitives::{Instant, SeededRng};
 
 use crate::crypto::{self, MessageAuth, Secret};
 use crate::error::Error;

@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 use core::net::{Ipv4Addr, SocketAddr};
 
-use proto_core::{Duration, Instant};
+use sansio_primitives::{Duration, Instant};
 
 use crate::crypto::Secret;
 use crate::error::Error;

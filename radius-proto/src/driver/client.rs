@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::vec;
 use std::vec::Vec;
 
-use proto_core::{Instant, StdClock};
+use sansio_primitives::{Instant, StdClock};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 

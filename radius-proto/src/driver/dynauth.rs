@@ -6,7 +6,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::vec;
 
-use proto_core::StdClock;
+use sansio_primitives::StdClock;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 

@@ -17,7 +17,7 @@ mod dynauth;
 pub use client::{RadiusClientDriver, RadiusDriverError};
 pub use dynauth::DynAuthDriver;
 
-use proto_core::{Instant, StdClock};
+use sansio_primitives::{Instant, StdClock};
 
 /// How long from `now` until `deadline` (zero when passed), for tokio's sleep.
 fn until(clock: &StdClock, deadline: Instant) -> std::time::Duration {

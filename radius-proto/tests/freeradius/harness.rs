@@ -4,10 +4,10 @@
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::time::Duration as StdDuration;
 
-use proto_core::{Duration, SeededRng, StdClock};
 use radius_proto::Secret;
 use radius_proto::client::{Client, ClientConfig, Event, RequestHandle, ServerConfig};
 use radius_proto::wire::{Attribute, Code, Value, attr};
+use sansio_primitives::{Duration, SeededRng, StdClock};
 use testbed::freeradius;
 
 pub const SECRET: &str = "testing123";

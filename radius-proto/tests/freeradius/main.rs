@@ -20,7 +20,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration as StdDuration;
 
 use harness::*;
-use proto_core::{SeededRng, StdClock};
 use radius_proto::client::{
     AccountingRecord, AcctStatusType, Client, ClientConfig, Counters, Event, ServerConfig,
 };
@@ -30,6 +29,7 @@ use radius_proto::dynauth::{
 };
 use radius_proto::wire::{Attribute, Code, Header, Packet, Value, attr};
 use radius_proto::{Secret, crypto};
+use sansio_primitives::{SeededRng, StdClock};
 
 #[test]
 fn freeradius_pap_chap_reply_and_accounting() {

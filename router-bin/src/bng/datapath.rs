@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use pppoe_link::{PPP_IPV4, PPP_IPV6};
 use pppoe_proto::mss::{clamp_mss, mss_for_mtu_v4};
-use proto_core::checksum;
+use sansio_primitives::checksum;
 
 pub use backlog::{Backlog, Dir};
 

@@ -15,8 +15,8 @@ use pppoe_link::{AcLink, AcLinkEvent};
 use pppoe_proto::PppoeAcEvent;
 use pppoe_proto::ac::PppoeAcDownReason;
 use pppoe_proto::wire::{Code, DiscoveryFrame, DiscoveryRepr, EthernetAddress, EthernetRepr};
-use proto_core::StdClock;
 use radius_proto::client::AcctStatusType;
+use sansio_primitives::StdClock;
 
 use crate::bng::coa::Coa;
 use crate::bng::config::Config;
@@ -117,7 +117,7 @@ pub struct Bng {
     /// Sessions with packets in a shaper queue, by when they may go.
     pub backlog: crate::bng::datapath::Backlog,
     /// The rate limit of the ICMP errors we send.
-    pub icmp_limit: proto_core::RateLimiter,
+    pub icmp_limit: sansio_primitives::RateLimiter,
 }
 
 impl Bng {

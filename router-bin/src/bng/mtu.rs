@@ -5,7 +5,7 @@
 
 use std::net::Ipv4Addr;
 
-use proto_core::{RateLimit, checksum};
+use sansio_primitives::{RateLimit, checksum};
 
 /// What to do with a downstream IPv4 packet for a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,7 +137,7 @@ pub const ICMP_LIMIT: RateLimit = RateLimit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proto_core::{Duration, RateLimiter};
+    use sansio_primitives::{Duration, RateLimiter};
 
     /// A 1500-byte UDP packet 203.0.113.5 → 198.51.100.10.
     fn big(df: bool) -> Vec<u8> {
@@ -210,7 +210,7 @@ mod tests {
 
     #[test]
     fn icmp_errors_are_rate_limited() {
-        let t = proto_core::Instant::from_secs(1);
+        let t = sansio_primitives::Instant::from_secs(1);
         let mut l = RateLimiter::new(ICMP_LIMIT, t);
         assert_eq!((0..50).filter(|_| l.allow(t)).count(), 10);
         assert!(!l.allow(t + Duration::from_millis(50)));
@@ -258,7 +258,7 @@ mod tests {
     #[test]
     fn the_icmp_limit_refills_under_steady_calls() {
         // A call every 100 µs for 10 s: the burst plus 10 per second.
-        let start = proto_core::Instant::ZERO;
+        let start = sansio_primitives::Instant::ZERO;
         let mut limit = RateLimiter::new(ICMP_LIMIT, start);
         let allowed = (0..100_000u64)
             .filter(|i| limit.allow(start + Duration::from_micros(i * 100)))

@@ -15,12 +15,12 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 
 use ppp_proto::Credential;
-use proto_core::{Instant, SeededRng};
 use radius_proto::client::{
     AcctStatusType, Client, ClientConfig, Event, RequestHandle, ServerConfig, Transmit,
 };
 use radius_proto::wire::{Code, Packet, attr};
 use radius_proto::{Error, Secret};
+use sansio_primitives::{Instant, SeededRng};
 use tokio::net::UdpSocket;
 
 use crate::bng::auth::{Verdict, from_accept};

@@ -12,7 +12,7 @@ use ppp_proto::PppConfig;
 use pppoe_link::{AcLink, ETH_P_PPP_DISC, ETH_P_PPP_SES};
 use pppoe_proto::PppoeAcConfig;
 use pppoe_proto::wire::EthernetAddress;
-use proto_core::{SeededRng, StdClock};
+use sansio_primitives::{SeededRng, StdClock};
 use std::sync::Arc;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{Semaphore, mpsc, oneshot};
@@ -246,7 +246,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         stats: Stats::default(),
         shutting_down: false,
         backlog: Default::default(),
-        icmp_limit: proto_core::RateLimiter::new(crate::bng::mtu::ICMP_LIMIT, clock.now()),
+        icmp_limit: sansio_primitives::RateLimiter::new(crate::bng::mtu::ICMP_LIMIT, clock.now()),
     };
     let connections = Arc::new(Semaphore::new(MAX_CONTROL_CONNECTIONS));
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<(String, oneshot::Sender<String>)>(16);

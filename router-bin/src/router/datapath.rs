@@ -65,7 +65,7 @@ pub fn outbound(buf: &mut [u8], n: usize, mtu: u16, counters: &mut Counters) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proto_core::checksum;
+    use sansio_primitives::checksum;
 
     /// An IPv4 TCP SYN 192.0.2.10 -> 198.51.100.1 with MSS 1460.
     fn syn() -> Vec<u8> {

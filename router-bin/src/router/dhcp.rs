@@ -14,7 +14,7 @@ use dhcpv4_proto::driver::Dhcpv4ServerDriver;
 use dhcpv4_proto::file_store::FileStore;
 use dhcpv4_proto::lease::{Lease, LeaseState, LeaseStore};
 use dhcpv4_proto::server::{PoolConfig, Server, ServerConfig, ServerEvent};
-use proto_core::{Duration, StdClock};
+use sansio_primitives::{Duration, StdClock};
 use tracing::{info, warn};
 
 use crate::router::config::{Config, LanAddr};

@@ -11,7 +11,7 @@ use std::time::Duration;
 use ppp_proto::{Ipv4Assignment, PppConfig, PppEvent};
 use pppoe_proto::PppoeAcConfig;
 use pppoe_proto::wire::EthernetAddress;
-use proto_core::{SeededRng, StdClock};
+use sansio_primitives::{SeededRng, StdClock};
 
 use super::icmp::echo_reply;
 use pppoe_link::{AcLink, AcLinkEvent};

@@ -8,8 +8,8 @@ use ppp_proto::{PppConfig, PppEvent};
 use pppoe_link::{ClientLink, ClientLinkEvent};
 use pppoe_proto::PppoeClientConfig;
 use pppoe_proto::wire::EthernetAddress;
-use proto_core::{SeededRng, StdClock};
 use router_bin::afpacket::PacketSocket;
+use sansio_primitives::{SeededRng, StdClock};
 
 /// What the dialer saw happen, in order.
 #[derive(Debug)]

@@ -3,7 +3,7 @@
 
 use std::net::Ipv4Addr;
 
-use proto_core::checksum;
+use sansio_primitives::checksum;
 
 /// An ICMP Echo Request from `src` to `dst` (IPv4 header + ICMP).
 pub fn icmpv4_echo(src: Ipv4Addr, dst: Ipv4Addr, id: u16, seq: u16) -> Vec<u8> {

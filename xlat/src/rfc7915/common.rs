@@ -1,7 +1,7 @@
 //! What both directions share: protocol numbers, byte access, the
 //! transport checksum updates.
 
-use proto_core::checksum;
+use sansio_primitives::checksum;
 
 use crate::siit::{XlatDropped, XlatWireError};
 

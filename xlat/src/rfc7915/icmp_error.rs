@@ -7,7 +7,7 @@
 //! (RFC 1812 §4.3.2.7, RFC 4443 §2.4 (e)); nor when no source address is
 //! configured for them. Then the packet is dropped with `reason`.
 
-use proto_core::checksum;
+use sansio_primitives::checksum;
 
 use super::common::*;
 use crate::siit::{Core, HEADROOM, ICMPV4_ERROR_MAX, IPV6_MIN_MTU, XlatDropped, XlatOutput};

@@ -2,7 +2,7 @@
 //! the IPv4 header and the headroom in front of it, so that it ends where
 //! the IPv4 payload begins; the payload never moves.
 
-use proto_core::checksum;
+use sansio_primitives::checksum;
 
 use super::common::*;
 use super::icmp_error::{self, Offender};

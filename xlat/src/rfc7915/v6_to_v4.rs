@@ -2,7 +2,7 @@
 //! the end of the IPv6 header (and its extension headers), ending where
 //! the upper-layer payload begins; the payload never moves.
 
-use proto_core::checksum;
+use sansio_primitives::checksum;
 
 use super::common::*;
 use super::icmp_error::{self, Offender};

@@ -3,7 +3,7 @@
 //! also checks the translator's incremental checksum updates.
 #![allow(dead_code)]
 
-use proto_core::checksum;
+use sansio_primitives::checksum;
 use xlat::{HEADROOM, Siit, SiitConfig, XlatDropped, XlatOutput};
 
 pub const UDP: u8 = 17;
@@ -37,7 +37,7 @@ pub fn pool6() -> xlat::Pool6 {
 pub fn siit() -> Siit {
     Siit::new(
         SiitConfig::new(Some(pool6())),
-        proto_core::SeededRng::from_u64(1),
+        sansio_primitives::SeededRng::from_u64(1),
     )
     .unwrap()
 }
@@ -45,7 +45,7 @@ pub fn siit() -> Siit {
 pub fn siit_with(f: impl FnOnce(&mut SiitConfig)) -> Siit {
     let mut c = SiitConfig::new(Some(pool6()));
     f(&mut c);
-    Siit::new(c, proto_core::SeededRng::from_u64(1)).unwrap()
+    Siit::new(c, sansio_primitives::SeededRng::from_u64(1)).unwrap()
 }
 
 /// Runs `pkt` through the translator with exactly [`HEADROOM`] in front

@@ -4,10 +4,10 @@
 use std::net::Ipv4Addr;
 
 use ppp_proto::Credential;
-use proto_core::Instant;
 use radius_proto::Error;
 use radius_proto::client::{AccountingRecord, AcctStatusType, Client, Counters, RequestHandle};
 use radius_proto::wire::{Attribute, Value, attr};
+use sansio_primitives::Instant;
 
 use crate::bng::sessions::{Session, mac_text, unix_now};
 

@@ -198,7 +198,7 @@ async fn a_thousand_concurrent_requests_complete_over_several_sources() {
     for s in &r.socks {
         s.writable().await.unwrap();
     }
-    let clock = proto_core::StdClock::new();
+    let clock = sansio_primitives::StdClock::new();
     let always = |_: u16, _: u64| true;
     for i in 0..1000u16 {
         if i % 2 == 0 {

@@ -11,7 +11,7 @@ use ppp_proto::{PppConfig, PppEvent, Role};
 use pppoe_link::{ClientLink, ClientLinkEvent, PPP_IPV4, PPP_IPV6};
 use pppoe_proto::wire::EthernetAddress;
 use pppoe_proto::{PppoeClientConfig, PppoeClientEvent, PppoeDownReason as PppoeDown};
-use proto_core::{SeededRng, StdClock};
+use sansio_primitives::{SeededRng, StdClock};
 use tracing::{info, warn};
 
 use crate::router::config::Config;

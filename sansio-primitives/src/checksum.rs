@@ -6,7 +6,7 @@
 //! with zero (RFC 1071 §4.1).
 //!
 //! ```
-//! use proto_core::checksum;
+//! use sansio_primitives::checksum;
 //!
 //! // RFC 1071 §3's example bytes sum to 0xddf2.
 //! let bytes = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];

@@ -14,7 +14,7 @@ use zeroize::Zeroize;
 /// difference is.
 ///
 /// ```
-/// use proto_core::Secret;
+/// use sansio_primitives::Secret;
 /// let s = Secret::new(b"hunter2".to_vec());
 /// assert_eq!(format!("{s:?}"), "<redacted>");
 /// assert_eq!(s.expose(), b"hunter2");

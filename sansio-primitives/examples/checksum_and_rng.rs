@@ -1,37 +1,11 @@
-# proto-core
-
-What every Sans-IO protocol machine of this collection shares: an injected
-monotonic `Instant`/`Duration` (the machines never read a clock), `SeededRng`
-(ChaCha12, a `rand_core::Rng` seeded by the caller, so runs replay exactly),
-the Internet checksum (RFC 1071) with its incremental update (RFC 1624), and
-`Transmit`, one datagram a machine wants sent.
-
-Part of a collection of Sans-IO protocol crates for home routers and small
-ISPs: each protocol is a deterministic state machine that takes bytes and
-time in and gives bytes, timers and events out, with no socket, clock or
-runtime inside. Drive it from any event loop; test it on a virtual clock.
-The crate documentation lists exactly which RFC sections are implemented
-and which are not.
-
-- `#![no_std]` with `alloc`; the default feature `std` adds the conversions
-  to the host's clock (and, where a crate has one, file-backed storage).
-  Depend on it with `default-features = false` for an embedded target.
-- `#![forbid(unsafe_code)]`. Minimum Rust version: the `rust-version` in
-  `Cargo.toml`.
-
-## Example
-
-An IPv4 header checksum kept valid across a TTL decrement, and seeded draws that replay:
-
-```rust
 //! The Internet checksum of an IPv4 header, kept valid across a TTL
 //! decrement by the RFC 1624 incremental update, and the seeded generator
 //! a machine draws its ids from: the same seed replays the same draws.
 //!
 //! `cargo run --example checksum_and_rng`
 
-use proto_core::rand_core::Rng;
-use proto_core::{Duration, Instant, SeededRng, checksum};
+use sansio_primitives::rand_core::Rng;
+use sansio_primitives::{Duration, Instant, SeededRng, checksum};
 
 fn main() {
     // An IPv4 header (RFC 791) from 192.0.2.1 to 198.51.100.1, TTL 64,
@@ -74,12 +48,3 @@ fn main() {
         retransmit_at.checked_duration_since(now).unwrap()
     );
 }
-```
-
-This is `examples/checksum_and_rng.rs`; run it with `cargo run --example checksum_and_rng`.
-
-## License
-
-Licensed under either of the Apache License, Version 2.0
-([LICENSE-APACHE](LICENSE-APACHE)) or the MIT license
-([LICENSE-MIT](LICENSE-MIT)), at your option.

@@ -68,7 +68,7 @@
 //! # Example
 //!
 //! ```
-//! use proto_core::{checksum, Duration, Instant, SeededRng, Transmit};
+//! use sansio_primitives::{checksum, Duration, Instant, SeededRng, Transmit};
 //! use rand_core::Rng;
 //!
 //! let start = Instant::ZERO;

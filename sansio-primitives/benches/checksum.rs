@@ -2,7 +2,7 @@
 //! data path (MSS clamping) and the translator make per packet.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use proto_core::checksum;
+use sansio_primitives::checksum;
 use std::hint::black_box;
 
 fn bench_checksum(c: &mut Criterion) {
