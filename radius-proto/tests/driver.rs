@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use radius_proto::Secret;
-use radius_proto::client::{Client, ClientConfig, ServerConfig};
+use radius_proto::client::{RadiusClient, RadiusClientConfig, RadiusServerConfig};
 use radius_proto::driver::{RadiusClientDriver, RadiusDriverError};
 use radius_proto::wire::{Attribute, attr};
 use sansio_primitives::SeededRng;
@@ -21,14 +21,14 @@ fn the_fifo_beyond_the_identifiers_is_bounded() {
         // Holds the port so nothing answers and nothing is refused by ICMP.
         let silent = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let server = silent.local_addr().unwrap();
-        let mut cfg = ClientConfig::new(vec![ServerConfig::new(
+        let mut cfg = RadiusClientConfig::new(vec![RadiusServerConfig::new(
             server,
             server,
             Secret::new(&b"s3cret"[..]),
         )]);
         cfg.nas_identifier = Some(b"nas".to_vec());
         cfg.timeout = Duration::from_secs(30);
-        let client = Client::new(cfg, SeededRng::from_u64(1)).unwrap();
+        let client = RadiusClient::new(cfg, SeededRng::from_u64(1)).unwrap();
         let nas = RadiusClientDriver::bind(client, "127.0.0.1:0".parse().unwrap(), 1)
             .await
             .unwrap();
@@ -77,7 +77,7 @@ fn a_queued_request_dropped_by_its_caller_is_not_sent() {
             }
             n
         });
-        let mut cfg = ClientConfig::new(vec![ServerConfig::new(
+        let mut cfg = RadiusClientConfig::new(vec![RadiusServerConfig::new(
             server,
             server,
             Secret::new(&b"s3cret"[..]),
@@ -85,7 +85,7 @@ fn a_queued_request_dropped_by_its_caller_is_not_sent() {
         cfg.nas_identifier = Some(b"nas".to_vec());
         cfg.timeout = Duration::from_millis(300);
         cfg.max_tries = 1;
-        let client = Client::new(cfg, SeededRng::from_u64(2)).unwrap();
+        let client = RadiusClient::new(cfg, SeededRng::from_u64(2)).unwrap();
         let nas = RadiusClientDriver::bind(client, "127.0.0.1:0".parse().unwrap(), 16)
             .await
             .unwrap();

@@ -1,4 +1,4 @@
-//! The RADIUS client on tokio: one task owns the [`Client`] machine and its
+//! The RADIUS client on tokio: one task owns the [`RadiusClient`] machine and its
 //! source sockets; [`RadiusClientDriver`] handles (cheap clones) submit
 //! requests to it and await their outcome.
 
@@ -14,8 +14,10 @@ use sansio_primitives::{Instant, StdClock};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::client::{AccountingRecord, Client, Event, RequestHandle, Response};
-use crate::error::Error;
+use crate::client::{
+    AccountingRecord, RadiusClient, RadiusClientCommandError, RadiusClientEvent, RequestHandle,
+    Response,
+};
 use crate::wire::{Attribute, raw_attributes};
 
 /// Why a request got no answer.
@@ -23,7 +25,7 @@ use crate::wire::{Attribute, raw_attributes};
 pub enum RadiusDriverError {
     /// The machine refused the request (bad attributes, no NAS name, ...).
     #[error("request refused: {0}")]
-    Refused(Error),
+    Refused(RadiusClientCommandError),
     /// No server answered within the configured tries (RFC 2865 §2.5).
     #[error("no server answered")]
     Timeout,
@@ -38,14 +40,17 @@ pub enum RadiusDriverError {
 
 /// Builds a request on the machine: `authenticate`, `account`, or anything
 /// returning a [`RequestHandle`].
-type Submit = Box<dyn FnOnce(&mut Client, Instant) -> Result<RequestHandle, Error> + Send>;
+type Submit = Box<
+    dyn FnOnce(&mut RadiusClient, Instant) -> Result<RequestHandle, RadiusClientCommandError>
+        + Send,
+>;
 
 struct Command {
     submit: Submit,
     reply: oneshot::Sender<Result<Response, RadiusDriverError>>,
 }
 
-/// A handle to the task driving a RADIUS [`Client`]; clone it freely.
+/// A handle to the task driving a RADIUS [`RadiusClient`]; clone it freely.
 /// The task ends when the last handle is dropped.
 #[derive(Clone, Debug)]
 pub struct RadiusClientDriver {
@@ -58,7 +63,11 @@ impl RadiusClientDriver {
     /// spawns the task on the current tokio runtime. At most `max_queued`
     /// requests wait for a free Identifier; beyond, a request fails with
     /// [`RadiusDriverError::QueueFull`].
-    pub async fn bind(client: Client, local: SocketAddr, max_queued: usize) -> io::Result<Self> {
+    pub async fn bind(
+        client: RadiusClient,
+        local: SocketAddr,
+        max_queued: usize,
+    ) -> io::Result<Self> {
         let mut sockets = Vec::new();
         for _ in 0..client.capacity() / 256 {
             sockets.push(UdpSocket::bind(local).await?);
@@ -67,17 +76,17 @@ impl RadiusClientDriver {
     }
 
     /// Spawns the task with the caller's sockets, one per
-    /// [`crate::client::ClientConfig::sources`], in source order (see
+    /// [`crate::client::RadiusClientConfig::sources`], in source order (see
     /// [`Self::bind`] for `max_queued`).
     ///
     /// # Panics
     ///
     /// When the number of sockets differs from the client's sources.
-    pub fn spawn(client: Client, sockets: Vec<UdpSocket>, max_queued: usize) -> Self {
+    pub fn spawn(client: RadiusClient, sockets: Vec<UdpSocket>, max_queued: usize) -> Self {
         assert_eq!(
             sockets.len(),
             client.capacity() / 256,
-            "one socket per ClientConfig::sources"
+            "one socket per RadiusClientConfig::sources"
         );
         let (commands, rx) = mpsc::unbounded_channel();
         let sockets: Vec<Arc<UdpSocket>> = sockets.into_iter().map(Arc::new).collect();
@@ -99,7 +108,7 @@ impl RadiusClientDriver {
         RadiusClientDriver { commands }
     }
 
-    /// Sends an Access-Request (see [`Client::authenticate`]) and awaits
+    /// Sends an Access-Request (see [`RadiusClient::authenticate`]) and awaits
     /// its verified Access-Accept, -Reject or -Challenge.
     pub async fn authenticate(
         &self,
@@ -116,7 +125,7 @@ impl RadiusClientDriver {
     }
 
     /// Sends an Accounting-Request built from the owned parts of `record`
-    /// (see [`Client::account`]) and awaits its Accounting-Response.
+    /// (see [`RadiusClient::account`]) and awaits its Accounting-Response.
     pub async fn account(
         &self,
         record: &AccountingRecord<'_>,
@@ -151,7 +160,9 @@ impl RadiusClientDriver {
     /// it (it is never sent).
     pub async fn request<F>(&self, submit: F) -> Result<Response, RadiusDriverError>
     where
-        F: FnOnce(&mut Client, Instant) -> Result<RequestHandle, Error> + Send + 'static,
+        F: FnOnce(&mut RadiusClient, Instant) -> Result<RequestHandle, RadiusClientCommandError>
+            + Send
+            + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let command = Command {
@@ -169,10 +180,10 @@ impl RadiusClientDriver {
 fn encode(attributes: &[Attribute<'_>]) -> Result<Vec<u8>, RadiusDriverError> {
     let mut area = Vec::new();
     for a in attributes {
-        a.check().map_err(RadiusDriverError::Refused)?;
         let at = area.len();
         area.resize(at + a.buffer_len(), 0);
-        a.emit(&mut area[at..]);
+        a.emit(&mut area[at..])
+            .map_err(|e| RadiusDriverError::Refused(e.into()))?;
     }
     Ok(area)
 }
@@ -201,7 +212,7 @@ async fn read_loop(
 type Waiter = oneshot::Sender<Result<Response, RadiusDriverError>>;
 
 async fn run(
-    mut client: Client,
+    mut client: RadiusClient,
     sockets: Vec<Arc<UdpSocket>>,
     mut commands: mpsc::UnboundedReceiver<Command>,
     mut input: mpsc::Receiver<(usize, SocketAddr, Vec<u8>)>,
@@ -226,16 +237,19 @@ async fn run(
                 }
             }
         }
-        while let Some(t) = client.poll_transmit() {
+        while let Some(t) = client.poll_transmit(clock.now()) {
             // A full socket buffer waits for writability; a send error is
             // the same as a lost datagram: retransmission covers it.
-            let _ = sockets[t.source].send_to(&t.payload, t.destination).await;
+            let to = t.destination;
+            let _ = sockets[to.source].send_to(&t.payload, to.address).await;
         }
         while let Some(e) = client.poll_event() {
             let (handle, outcome) = match e {
-                Event::Response(r) => (r.handle, Ok(r)),
-                Event::Timeout { handle } => (handle, Err(RadiusDriverError::Timeout)),
-                Event::ServerDead { .. } | Event::ServerAlive { .. } => continue,
+                RadiusClientEvent::Response(r) => (r.handle, Ok(r)),
+                RadiusClientEvent::Timeout { handle } => (handle, Err(RadiusDriverError::Timeout)),
+                RadiusClientEvent::ServerDead { .. } | RadiusClientEvent::ServerAlive { .. } => {
+                    continue;
+                }
             };
             if let Some(i) = waiting.iter().position(|(h, _)| *h == handle) {
                 let _ = waiting.swap_remove(i).1.send(outcome);
@@ -259,7 +273,7 @@ async fn run(
                 None => open = false,
             },
             Some((source, from, bytes)) = input.recv() => {
-                // Drops are counted by the machine (Client::stats).
+                // Drops are counted by the machine (RadiusClient::counters).
                 let _ = client.handle_input_on(clock.now(), source, from, &bytes);
             }
             () = sleep, if deadline.is_some() => client.handle_timeout(clock.now()),

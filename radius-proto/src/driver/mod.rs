@@ -5,7 +5,7 @@
 //!
 //! - [`RadiusClientDriver`]: send a request, await its verified answer;
 //!   retransmission and failover happen inside, over the
-//!   [`crate::client::ClientConfig::sources`] sockets it owns. When all
+//!   [`crate::client::RadiusClientConfig::sources`] sockets it owns. When all
 //!   Identifiers are in flight, further requests wait in a FIFO until one is
 //!   free (RFC 2865 §3 back-pressure, instead of an error).
 //! - [`DynAuthDriver`]: the CoA/Disconnect listener on one socket, handing

@@ -15,12 +15,13 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 
 use ppp_proto::Credential;
-use radius_proto::client::{
-    AcctStatusType, Client, ClientConfig, Event, RequestHandle, ServerConfig, Transmit,
-};
+use radius_proto::client::{AcctStatusType, RequestHandle};
 use radius_proto::wire::{Code, Packet, attr};
-use radius_proto::{Error, Secret};
-use sansio_primitives::{Instant, SeededRng};
+use radius_proto::{
+    RadiusClient, RadiusClientCommandError, RadiusClientConfig, RadiusClientDestination,
+    RadiusClientEvent, RadiusServerConfig, Secret,
+};
+use sansio_primitives::{Instant, SeededRng, Transmit};
 use tokio::net::UdpSocket;
 
 use crate::bng::auth::{Verdict, from_accept};
@@ -65,7 +66,7 @@ enum AcctOn {
 
 /// The client machine, its sockets and the requests in flight.
 pub struct Radius {
-    client: Client,
+    client: RadiusClient,
     /// The source sockets (each bound to an ephemeral port), by the
     /// machine's source index.
     pub socks: Vec<UdpSocket>,
@@ -76,7 +77,7 @@ pub struct Radius {
     queue: VecDeque<Job>,
     /// Datagrams the machine gave that wait for their socket to be
     /// writable (never dropped on EWOULDBLOCK), oldest first.
-    unsent: VecDeque<Transmit>,
+    unsent: VecDeque<Transmit<RadiusClientDestination>>,
     /// Where the start-up Accounting-On is.
     acct_on: AcctOn,
     /// Send errors and refused requests, for the log.
@@ -91,15 +92,15 @@ impl Radius {
         let servers = cfg
             .servers
             .iter()
-            .map(|s| ServerConfig::new(s.auth, s.acct, Secret::new(s.secret.as_bytes())))
+            .map(|s| RadiusServerConfig::new(s.auth, s.acct, Secret::new(s.secret.as_bytes())))
             .collect();
-        let mut cc = ClientConfig::new(servers);
+        let mut cc = RadiusClientConfig::new(servers);
         cc.timeout = std::time::Duration::from_millis(cfg.timeout_ms);
         cc.max_tries = cfg.retries;
         cc.nas_identifier = Some(cfg.nas_identifier.as_bytes().to_vec());
         cc.nas_ip_address = cfg.nas_ip;
         cc.sources = cfg.sources;
-        let client = Client::new(cc, rng)
+        let client = RadiusClient::new(cc, rng)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("radius: {e}")))?;
         let bind: SocketAddr = match cfg.servers[0].auth {
             SocketAddr::V4(_) => "0.0.0.0:0".parse().expect("literal"),
@@ -203,7 +204,11 @@ impl Radius {
     }
 
     /// Hands `job` to the machine.
-    fn submit(&mut self, now: Instant, job: &Job) -> Result<RequestHandle, Error> {
+    fn submit(
+        &mut self,
+        now: Instant,
+        job: &Job,
+    ) -> Result<RequestHandle, RadiusClientCommandError> {
         job.submit(&mut self.client, now, &self.nas_identifier, self.nas_ip)
     }
 
@@ -233,7 +238,7 @@ impl Radius {
                         self.acct_on = AcctOn::Sent(handle);
                     }
                 }
-                (Err(Error::IdentifiersExhausted), job) => {
+                (Err(RadiusClientCommandError::IdentifiersExhausted), job) => {
                     self.queue.push_front(job);
                     return;
                 }
@@ -310,8 +315,8 @@ impl Radius {
     /// the reactor has seen it writable once, so the very first datagram
     /// (the Accounting-On) used to be lost here and go out only on
     /// retransmission.
-    fn send_all(&mut self) {
-        while let Some(t) = self.client.poll_transmit() {
+    fn send_all(&mut self, now: Instant) {
+        while let Some(t) = self.client.poll_transmit(now) {
             if self.unsent.len() >= MAX_UNSENT {
                 // The sockets are stuck; the machine retransmits it.
                 self.errors += 1;
@@ -320,11 +325,11 @@ impl Radius {
             self.unsent.push_back(t);
         }
         while let Some(t) = self.unsent.front() {
-            match self.socks[t.source].try_send_to(&t.payload, t.destination) {
+            match self.socks[t.destination.source].try_send_to(&t.payload, t.destination.address) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) => {
                     self.errors += 1;
-                    tracing::warn!(to = %t.destination, "RADIUS send failed: {e}");
+                    tracing::warn!(to = %t.destination.address, "RADIUS send failed: {e}");
                 }
                 Ok(_) => {}
             }
@@ -336,7 +341,7 @@ impl Radius {
     /// (never, when nothing waits); then [`Radius::flush`] sends.
     pub async fn writable(&self) -> io::Result<()> {
         match self.unsent.front() {
-            Some(t) => self.socks[t.source].writable().await,
+            Some(t) => self.socks[t.destination.source].writable().await,
             None => std::future::pending().await,
         }
     }
@@ -352,11 +357,11 @@ impl Radius {
     /// returns the decided Access-Requests. `waiting(id, serial)`: whether
     /// that session still waits for its queued Access-Request.
     pub fn flush(&mut self, now: Instant, waiting: &dyn Fn(u16, u64) -> bool) -> Vec<AuthOutcome> {
-        self.send_all();
+        self.send_all(now);
         let mut out = Vec::new();
         while let Some(e) = self.client.poll_event() {
             match e {
-                Event::Response(r) => {
+                RadiusClientEvent::Response(r) => {
                     let Some((id, serial)) = self.auth.remove(&r.handle) else {
                         // An Accounting-Response.
                         self.acct_on_done(r.handle, true);
@@ -372,7 +377,7 @@ impl Radius {
                         verdict,
                     });
                 }
-                Event::Timeout { handle } => match self.auth.remove(&handle) {
+                RadiusClientEvent::Timeout { handle } => match self.auth.remove(&handle) {
                     Some((id, serial)) => {
                         tracing::warn!(
                             session = id,
@@ -389,16 +394,16 @@ impl Radius {
                         self.acct_on_done(handle, false);
                     }
                 },
-                Event::ServerDead { server, .. } => {
+                RadiusClientEvent::ServerDead { server, .. } => {
                     tracing::warn!(server, "RADIUS server marked dead, failing over");
                 }
-                Event::ServerAlive { server } => {
+                RadiusClientEvent::ServerAlive { server } => {
                     tracing::info!(server, "RADIUS server answers again")
                 }
             }
         }
         self.drain(now, waiting, &mut out);
-        self.send_all();
+        self.send_all(now);
         out
     }
 }

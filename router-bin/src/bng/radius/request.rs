@@ -4,8 +4,10 @@
 use std::net::Ipv4Addr;
 
 use ppp_proto::Credential;
-use radius_proto::Error;
-use radius_proto::client::{AccountingRecord, AcctStatusType, Client, Counters, RequestHandle};
+use radius_proto::RadiusClientCommandError;
+use radius_proto::client::{
+    AccountingRecord, AcctStatusType, Counters, RadiusClient, RequestHandle,
+};
 use radius_proto::wire::{Attribute, Value, attr};
 use sansio_primitives::Instant;
 
@@ -146,11 +148,11 @@ impl Job {
     /// Hands the request to the machine.
     pub(super) fn submit(
         &self,
-        client: &mut Client,
+        client: &mut RadiusClient,
         now: Instant,
         nas_id: &str,
         nas_ip: Option<Ipv4Addr>,
-    ) -> Result<RequestHandle, Error> {
+    ) -> Result<RequestHandle, RadiusClientCommandError> {
         match self {
             Job::Auth(a) => {
                 let mac = mac_text(&a.mac);

@@ -225,7 +225,7 @@ async fn a_thousand_concurrent_requests_complete_over_several_sources() {
         }
     }
     assert_eq!(accepted, 500);
-    assert_eq!(r.client.stats().responses, 1000);
+    assert_eq!(r.client.counters().responses, 1000);
     assert_eq!(r.errors, 0);
     let answered = tokio::task::spawn_blocking(move || thread.join().unwrap())
         .await
@@ -324,7 +324,7 @@ async fn ready_once_accounting_on_is_answered() {
         assert!(r.flush(t0, &|_, _| true).is_empty());
     }
     assert!(r.ready());
-    assert_eq!(r.client.stats().retransmissions, 0);
+    assert_eq!(r.client.counters().retransmissions, 0);
     drop(r);
     let _ = tokio::task::spawn_blocking(move || thread.join()).await;
 }
