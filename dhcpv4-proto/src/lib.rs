@@ -61,6 +61,11 @@
 //! - names carry the protocol prefix (`Dhcpv4Client`, `Dhcpv4ServerEvent`,
 //!   `Dhcpv4WireError`…) so they do not clash with a neighbour crate's.
 //!
+//! Departures from the shape: [`Dhcpv4Server::new`] takes no RNG (above);
+//! `poll_transmit(now)` ignores `now` (replies are queued by `handle_*`
+//! and commands; the parameter is the shape's); options have no codec of
+//! their own (above).
+//!
 //! The server adds one step before draining: its lease changes are
 //! [`Dhcpv4Server::pending_leases`], and the ACKs that depend on them are
 //! held until the driver has made them durable and called
