@@ -103,7 +103,10 @@
 //! With the optional `tokio` feature, `driver` runs the machines for an
 //! async application: `RadiusClientDriver` owns the client and its source
 //! sockets (send a request, `await` the verified answer; retransmission,
-//! failover and a FIFO for requests beyond the free Identifiers inside), and
+//! failover and a bounded FIFO for requests beyond the free Identifiers
+//! inside; `try_*` admit or refuse a request at once and hand back a
+//! `RadiusAnswer` to await elsewhere; an Accounting-On gate for a NAS that
+//! accepts sessions only once its Accounting-On is answered), and
 //! `DynAuthDriver` owns the CoA/Disconnect listener's socket. An
 //! Access-Request answered by FreeRADIUS through the driver is
 //! `examples/tokio_access_request.rs`:
