@@ -6,8 +6,9 @@
 //! - [`rfc6052`]: [`Nat64Prefix`] (lengths 32, 40, 48, 56, 64, 96; u octet
 //!   zero), embedding and extraction for all six lengths, the Well-Known
 //!   Prefix refused for non-global IPv4 (§3.1, the RFC 6890 list in
-//!   [`rfc6052::NON_GLOBAL_IPV4`]). This module needs only `core`: it does
-//!   not touch the DNS codec, so the translator can share it.
+//!   [`rfc6052::NON_GLOBAL_IPV4`]). It is the `rfc6052` crate (only
+//!   `core`, no DNS codec), re-exported here; the translator `xlat`
+//!   shares it.
 //! - [`server::Dns64`], the DNS64 machine in front of recursive resolvers:
 //!   AAAA synthesis from A when the AAAA answer is empty, all excluded
 //!   (`::ffff:0:0/96` always, plus configured ranges) or (optionally) an
@@ -129,7 +130,6 @@ pub mod config;
 pub mod discovery;
 mod local;
 pub mod names;
-pub mod rfc6052;
 pub mod server;
 pub mod wire;
 
@@ -139,6 +139,8 @@ pub use discovery::{
     Nat64DiscoveryDestination, Nat64DiscoveryDropped, Nat64DiscoveryEvent,
 };
 pub use local::Dns64LocalNameError;
+/// RFC 6052 addresses: the shared `rfc6052` crate, at its old path.
+pub use ::rfc6052;
 pub use rfc6052::{Nat64AddressError, Nat64Prefix, Nat64PrefixError};
 pub use server::{Dns64, Dns64Counters, Dns64Destination, Dns64Dropped, Dns64Event, Dns64Source};
 pub use wire::Dns64WireError;
