@@ -36,7 +36,7 @@
 //! - **Addresses** as Jool's SIIT: the EAMT first ([`eamt`], RFC 7757:
 //!   IPv4 ↔ IPv6 prefixes, longest match on the looked-up side, the §3.2
 //!   suffix rule, Appendix A's examples as tests), then RFC 6052 prefixes
-//!   of every length ([`pool6`]) with Jool's implicit denylist (0/8,
+//!   of every length (pool6, a [`Nat64Prefix`] of the shared `rfc6052` crate) with Jool's implicit denylist (0/8,
 //!   127/8, 169.254/16, 224/3). Hairpinning (RFC 7757 §4.2, Jool's
 //!   "intrinsic" mode): an IPv6 packet sent to the pool6 form of an
 //!   address that has an EAM goes back out as IPv6 at once, its source
@@ -93,10 +93,10 @@
 //! # Example
 //!
 //! ```
-//! use xlat::{HEADROOM, Siit, SiitConfig, XlatOutput, pool6::WELL_KNOWN_PREFIX};
+//! use xlat::{HEADROOM, Siit, SiitConfig, XlatOutput, Nat64Prefix};
 //! use sansio_primitives::{SeededRng, checksum};
 //!
-//! let mut siit = Siit::new(SiitConfig::new(Some(WELL_KNOWN_PREFIX)), SeededRng::from_u64(1)).unwrap();
+//! let mut siit = Siit::new(SiitConfig::new(Some(Nat64Prefix::WELL_KNOWN)), SeededRng::from_u64(1)).unwrap();
 //!
 //! // An IPv4 UDP packet 198.51.100.7:53 -> 192.0.2.1:40000, behind HEADROOM.
 //! let mut v4 = vec![
@@ -135,13 +135,14 @@ pub mod clat;
 pub mod eamt;
 mod mapping;
 pub mod nat64;
-pub mod pool6;
 mod rfc7915;
 pub mod siit;
 
 pub use clat::{Clat, ClatError};
 pub use eamt::{Eam, Eamt, EamtError};
-pub use pool6::{Pool6, Pool6Error};
+/// RFC 6052 prefixes (pool6): the shared `rfc6052` crate.
+pub use rfc6052;
+pub use rfc6052::{Nat64Prefix, Nat64PrefixError};
 pub use siit::{
     HEADROOM, ICMPV4_ERROR_MAX, IPV4_DUMMY_ADDRESS, IPV6_MIN_MTU, Siit, SiitConfig,
     SiitConfigError, XlatCounters, XlatDropped, XlatFragments, XlatOutput, XlatWireError,

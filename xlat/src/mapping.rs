@@ -3,7 +3,7 @@
 //! must not translate refused on the pool6 path.
 
 use crate::eamt::Eamt;
-use crate::pool6::Pool6;
+use rfc6052::Nat64Prefix;
 
 /// The IPv4 addresses an RFC 6052 mapping never translates (Jool's
 /// implicit denylist): "this network" 0/8, loopback 127/8, link-local
@@ -16,7 +16,7 @@ pub(crate) fn is_reserved_v4(a: [u8; 4]) -> bool {
 /// The mapping tables of one translator.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct AddressMapping {
-    pub(crate) pool6: Option<Pool6>,
+    pub(crate) pool6: Option<Nat64Prefix>,
     pub(crate) eamt: Eamt,
 }
 

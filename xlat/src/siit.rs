@@ -9,8 +9,8 @@ use core::ops::Range;
 
 use crate::eamt::Eamt;
 use crate::mapping::AddressMapping;
-use crate::pool6::Pool6;
 use crate::rfc7915;
+use rfc6052::Nat64Prefix;
 use sansio_primitives::SeededRng;
 
 /// Bytes the caller keeps free in front of every packet: the most a
@@ -35,7 +35,7 @@ pub const IPV4_DUMMY_ADDRESS: Ipv4Addr = Ipv4Addr::new(192, 0, 0, 8);
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SiitConfig {
     /// The RFC 6052 prefix (Jool's pool6); `None` for EAMT only.
-    pub pool6: Option<Pool6>,
+    pub pool6: Option<Nat64Prefix>,
     /// Explicit Address Mappings (RFC 7757), tried before pool6.
     pub eamt: Eamt,
     /// RFC 6791: IPv4 addresses for the sources of ICMPv6 errors (routers)
@@ -75,7 +75,7 @@ impl SiitConfig {
     /// 192.0.0.8 for unmappable ICMP error sources, `lowest_ipv6_mtu` 1280,
     /// zero UDP checksums dropped, TOS and Traffic Class copied, no ICMP
     /// errors of its own.
-    pub fn new(pool6: Option<Pool6>) -> SiitConfig {
+    pub fn new(pool6: Option<Nat64Prefix>) -> SiitConfig {
         SiitConfig {
             pool6,
             eamt: Eamt::new(),
