@@ -133,14 +133,14 @@ pub mod names;
 pub mod server;
 pub mod wire;
 
+/// RFC 6052 addresses: the shared `rfc6052` crate, at its old path.
+pub use ::rfc6052;
 pub use config::{Dns64Acl, Dns64Config, Dns64ConfigError, Dns64Net};
 pub use discovery::{
     Nat64Discovery, Nat64DiscoveryConfig, Nat64DiscoveryConfigError, Nat64DiscoveryCounters,
     Nat64DiscoveryDestination, Nat64DiscoveryDropped, Nat64DiscoveryEvent,
 };
 pub use local::Dns64LocalNameError;
-/// RFC 6052 addresses: the shared `rfc6052` crate, at its old path.
-pub use ::rfc6052;
 pub use rfc6052::{Nat64AddressError, Nat64Prefix, Nat64PrefixError};
 pub use server::{Dns64, Dns64Counters, Dns64Destination, Dns64Dropped, Dns64Event, Dns64Source};
 pub use wire::Dns64WireError;
