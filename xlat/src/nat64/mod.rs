@@ -35,7 +35,8 @@
 //! A drop is a [`Nat64Dropped`], counted in [`Nat64Counters`], and leaves
 //! the tables as they were. One exception, as the RFC describes
 //! hairpinning as two passes: a hairpinned packet refused on its way back
-//! in keeps the state its way out made.
+//! in keeps the session its way out made (without it two hosts behind the
+//! NAT64 could never let each other's packets in).
 //!
 //! Not done: fragments (no reassembly, §3.4: dropped with
 //! [`Nat64Dropped::Fragment`]), static BIB entries, storing an
@@ -231,9 +232,17 @@ impl Nat64 {
                 set_port(buf, s, protocol, 0, v4.1);
                 self.tables.commit(now, plan, tcp);
                 if self.tables.is_pool4(remote.0) {
-                    // §3.8: to one of our own transport addresses.
-                    self.tables.counters_mut().hairpinned += 1;
-                    return self.inbound(now, buf, s, l, true);
+                    // §3.8: to one of our own transport addresses. The way
+                    // out stays committed even when the way in is refused:
+                    // as for a packet that really left, its session is what
+                    // lets the other host's packets in (address-dependent
+                    // filtering), so two hosts behind the NAT64 can reach
+                    // each other at all.
+                    let r = self.inbound(now, buf, s, l, true);
+                    if r.is_ok() {
+                        self.tables.counters_mut().hairpinned += 1;
+                    }
+                    return r;
                 }
                 Ok(out)
             }
