@@ -236,6 +236,9 @@ struct Query {
     stage: Stage,
     upstream: Question,
     index: usize,
+    /// Where the current upstream query went (the upstreams may change
+    /// while it is in flight, [`Dns64::set_upstreams`]).
+    server: SocketAddr,
     sends: u32,
     deadline: Instant,
     bytes: Vec<u8>,
@@ -320,6 +323,38 @@ impl Dns64 {
     /// Stops answering `name` locally; whether it was there.
     pub fn remove_local_name(&mut self, _now: Instant, name: &str) -> bool {
         self.local.remove(name)
+    }
+
+    /// Replaces the whole local names table with `names` (each as
+    /// [`Dns64::set_local_name`]); on an error (a bad name, more than
+    /// `max_local_names`) the table is left as it was.
+    pub fn set_local_names<'a>(
+        &mut self,
+        _now: Instant,
+        names: impl IntoIterator<Item = (&'a str, Vec<IpAddr>)>,
+    ) -> Result<(), Dns64LocalNameError> {
+        let mut table = LocalNames::default();
+        for (name, addrs) in names {
+            table.set(name, addrs, self.config.max_local_names)?;
+        }
+        self.local = table;
+        Ok(())
+    }
+
+    /// Replaces the upstream resolvers (say when the WAN's DNS servers
+    /// change). Queries in flight keep waiting for the server they were
+    /// sent to; their next send goes to the new list. An empty list is
+    /// refused, the old one kept.
+    pub fn set_upstreams(
+        &mut self,
+        _now: Instant,
+        upstreams: Vec<SocketAddr>,
+    ) -> Result<(), Dns64ConfigError> {
+        if upstreams.is_empty() {
+            return Err(Dns64ConfigError::NoUpstream);
+        }
+        self.config.upstreams = upstreams;
+        Ok(())
     }
 
     /// Local names in the table.
@@ -449,6 +484,7 @@ impl Dns64 {
             stage,
             upstream,
             index: 0,
+            server: self.config.upstreams[0],
             sends: 0,
             deadline: now,
             bytes: Vec::new(),
@@ -470,6 +506,8 @@ impl Dns64 {
 
     /// Sends `q.upstream` to upstream `index` with a fresh id and port.
     fn send_upstream(&mut self, now: Instant, mut q: Query, index: usize) {
+        // The list may have shrunk since `index` was chosen.
+        let index = index % self.config.upstreams.len();
         let (lo, hi) = self.config.source_ports;
         let key = loop {
             let id = self.rng.below(1 << 16) as u16;
@@ -488,6 +526,7 @@ impl Dns64 {
         let edns = q.reply.edns;
         q.bytes = wire::query(key.0, &q.upstream, q.reply.rd, q.reply.cd, edns);
         let server = self.config.upstreams[index];
+        q.server = server;
         let destination = if q.tcp {
             Dns64Destination::UpstreamTcp { index, server }
         } else {
@@ -541,7 +580,7 @@ impl Dns64 {
         }
         let key = (msg.header().id(), port);
         let q = self.inflight.get(&key).ok_or(Dns64Dropped::NotOurs)?;
-        if self.config.upstreams[q.index] != from {
+        if q.server != from {
             return Err(Dns64Dropped::NotOurs);
         }
         if !q.upstream.matches(&question) {
