@@ -7,10 +7,7 @@ mod common;
 use std::net::IpAddr;
 
 use common::{Rr, answer, decode, query, sock};
-use dns64::{
-    Dns64, Dns64Config, Dns64ConfigError, Dns64Destination, Dns64LocalNameError, Dns64Source,
-    Nat64Prefix,
-};
+use dns64::{Dns64, Dns64Config, Dns64Destination, Dns64LocalNameError, Dns64Source, Nat64Prefix};
 use domain::base::iana::{Rcode, Rtype};
 use sansio_primitives::{Duration, Instant, SeededRng};
 
@@ -51,13 +48,7 @@ fn upstreams_replaced_while_a_query_is_in_flight() {
     let now = Instant::ZERO;
     let (server, port, q) = ask(&mut m, now, "a.example");
     assert_eq!(server, sock(OLD));
-    // An empty list is refused and changes nothing.
-    assert_eq!(
-        m.set_upstreams(now, vec![]),
-        Err(Dns64ConfigError::NoUpstream)
-    );
-    assert_eq!(m.config().upstreams, vec![sock(OLD)]);
-    m.set_upstreams(now, vec![sock(NEW)]).unwrap();
+    m.set_upstreams(now, vec![sock(NEW)]);
     // The answer from the server the query went to is still taken.
     let a = answer(
         &q,
@@ -77,14 +68,14 @@ fn upstreams_replaced_while_a_query_is_in_flight() {
     let (server, _, _) = ask(&mut m, now, "b.example");
     assert_eq!(server, sock(NEW));
     // A retransmission goes to the next of the new list.
-    m.set_upstreams(now, vec![sock(OLD), sock(NEW)]).unwrap();
+    m.set_upstreams(now, vec![sock(OLD), sock(NEW)]);
     let later = now + Duration::from_secs(1);
     m.handle_timeout(later);
     let (server, port, q) = upstream_query(&mut m, later);
     assert_eq!(server, sock(NEW), "index 1 of the two");
     // The list shrinks to one while that query waits; its truncated answer
     // is asked again over TCP, of the one that is left.
-    m.set_upstreams(later, vec![sock(OLD)]).unwrap();
+    m.set_upstreams(later, vec![sock(OLD)]);
     let mut tc = answer(&q, Rcode::NOERROR, &[], &[]);
     tc[2] |= 0x02;
     let from = Dns64Source::Upstream {
@@ -100,6 +91,38 @@ fn upstreams_replaced_while_a_query_is_in_flight() {
             server: sock(OLD)
         }
     );
+}
+
+#[test]
+fn no_upstream_yet_servfail_at_once_local_names_still_answered() {
+    let c = Dns64Config::new(vec![Nat64Prefix::WELL_KNOWN], vec![]);
+    let mut m = Dns64::new(c, SeededRng::from_u64(5), Instant::ZERO).unwrap();
+    let now = Instant::ZERO;
+    m.set_local_names(now, [("nas.lan", vec!["192.168.1.2".parse().unwrap()])])
+        .unwrap();
+    let answer_to = |m: &mut Dns64, name: &str, qtype: Rtype| {
+        let q = query(6, name, qtype, false, None);
+        m.handle_input(now, Dns64Source::Client(sock(CLIENT)), &q)
+            .unwrap();
+        let t = m.poll_transmit(now).unwrap();
+        assert_eq!(t.destination, Dns64Destination::Client(sock(CLIENT)));
+        decode(&t.payload)
+    };
+    assert_eq!(
+        answer_to(&mut m, "a.example", Rtype::A).rcode,
+        Rcode::SERVFAIL
+    );
+    // An AAAA query too (it would have asked AAAA, then A).
+    assert_eq!(
+        answer_to(&mut m, "a.example", Rtype::AAAA).rcode,
+        Rcode::SERVFAIL
+    );
+    assert_eq!(answer_to(&mut m, "nas.lan", Rtype::A).answer.len(), 1);
+    assert_eq!((m.outstanding(), m.counters().servfail), (0, 2));
+    // Upstreams known: forwarded.
+    m.set_upstreams(now, vec![sock(OLD)]);
+    let (server, _, _) = ask(&mut m, now, "a.example");
+    assert_eq!(server, sock(OLD));
 }
 
 #[test]

@@ -40,7 +40,7 @@ use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::{Dns64, Dns64ConfigError, Dns64Counters, Dns64LocalNameError};
+use crate::{Dns64, Dns64Counters, Dns64LocalNameError};
 
 /// The driver's own settings (the machine has its [`crate::Dns64Config`]).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -113,10 +113,6 @@ pub struct Dns64DriverStats {
 /// Why a command failed.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
 pub enum Dns64DriverError {
-    /// The machine refused the upstream list (it was empty); the old one
-    /// is kept.
-    #[error("upstreams refused: {0}")]
-    Upstreams(Dns64ConfigError),
     /// The machine refused the local names; the old table is kept.
     #[error("local names refused: {0}")]
     LocalNames(Dns64LocalNameError),
@@ -151,10 +147,7 @@ impl Dns64Listeners {
 
 /// A command to the task.
 enum Command {
-    Upstreams(
-        Vec<SocketAddr>,
-        oneshot::Sender<Result<(), Dns64DriverError>>,
-    ),
+    Upstreams(Vec<SocketAddr>, oneshot::Sender<()>),
     LocalNames(
         Vec<(String, Vec<IpAddr>)>,
         oneshot::Sender<Result<(), Dns64DriverError>>,
@@ -220,7 +213,7 @@ impl Dns64Driver {
     pub async fn set_upstreams(&self, upstreams: Vec<SocketAddr>) -> Result<(), Dns64DriverError> {
         let (tx, rx) = oneshot::channel();
         self.send(Command::Upstreams(upstreams, tx))?;
-        rx.await.unwrap_or(Err(Dns64DriverError::Stopped))
+        rx.await.map_err(|_| Dns64DriverError::Stopped)
     }
 
     /// Replaces the local names table (see [`Dns64::set_local_names`]).

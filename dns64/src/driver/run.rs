@@ -265,10 +265,8 @@ impl State {
         let now = self.clock.now();
         match c {
             Command::Upstreams(list, reply) => {
-                let r = m
-                    .set_upstreams(now, list)
-                    .map_err(Dns64DriverError::Upstreams);
-                let _ = reply.send(r);
+                m.set_upstreams(now, list);
+                let _ = reply.send(());
             }
             Command::LocalNames(names, reply) => {
                 let r = m

@@ -343,18 +343,10 @@ impl Dns64 {
 
     /// Replaces the upstream resolvers (say when the WAN's DNS servers
     /// change). Queries in flight keep waiting for the server they were
-    /// sent to; their next send goes to the new list. An empty list is
-    /// refused, the old one kept.
-    pub fn set_upstreams(
-        &mut self,
-        _now: Instant,
-        upstreams: Vec<SocketAddr>,
-    ) -> Result<(), Dns64ConfigError> {
-        if upstreams.is_empty() {
-            return Err(Dns64ConfigError::NoUpstream);
-        }
+    /// sent to; their next send goes to the new list. With an empty list
+    /// forwarded queries get SERVFAIL at once.
+    pub fn set_upstreams(&mut self, _now: Instant, upstreams: Vec<SocketAddr>) {
         self.config.upstreams = upstreams;
-        Ok(())
     }
 
     /// Local names in the table.
@@ -484,7 +476,8 @@ impl Dns64 {
             stage,
             upstream,
             index: 0,
-            server: self.config.upstreams[0],
+            // Set by send_upstream.
+            server: SocketAddr::from(([0, 0, 0, 0], 0)),
             sends: 0,
             deadline: now,
             bytes: Vec::new(),
@@ -506,6 +499,11 @@ impl Dns64 {
 
     /// Sends `q.upstream` to upstream `index` with a fresh id and port.
     fn send_upstream(&mut self, now: Instant, mut q: Query, index: usize) {
+        if self.config.upstreams.is_empty() {
+            // None known yet (the WAN is not up): no point waiting.
+            self.give_up(now, q);
+            return;
+        }
         // The list may have shrunk since `index` was chosen.
         let index = index % self.config.upstreams.len();
         let (lo, hi) = self.config.source_ports;
@@ -679,21 +677,27 @@ impl Dns64 {
             self.events
                 .push_back(Dns64Event::UpstreamSilent { index: q.index });
             if q.sends < self.config.attempts {
-                let next = (q.index + 1) % self.config.upstreams.len();
+                let next = q.index + 1;
                 self.send_upstream(now, q, next);
                 continue;
             }
-            match &q.stage {
-                Stage::A { aaaa } => {
-                    let aaaa = aaaa.clone();
-                    self.pass_on(now, &q, &aaaa);
-                }
-                _ => {
-                    self.counters.servfail += 1;
-                    let b = wire::reply_builder(q.reply, &q.question, Rcode::SERVFAIL, true);
-                    let bytes = wire::finish(b.additional(), q.reply.edns);
-                    self.send_client(q.client, bytes);
-                }
+            self.give_up(now, q);
+        }
+    }
+
+    /// No answer to come: the client gets the AAAA answer kept (waiting for
+    /// the A answer) or SERVFAIL.
+    fn give_up(&mut self, now: Instant, q: Query) {
+        match &q.stage {
+            Stage::A { aaaa } => {
+                let aaaa = aaaa.clone();
+                self.pass_on(now, &q, &aaaa);
+            }
+            _ => {
+                self.counters.servfail += 1;
+                let b = wire::reply_builder(q.reply, &q.question, Rcode::SERVFAIL, true);
+                let bytes = wire::finish(b.additional(), q.reply.edns);
+                self.send_client(q.client, bytes);
             }
         }
     }
