@@ -107,8 +107,11 @@ pub(super) async fn run(
         for t in [stopping, accept_paused_until].into_iter().flatten() {
             wake = Some(wake.map_or(t, |w| w.min(t)));
         }
-        let at = wake.unwrap_or_else(|| TokioInstant::now() + FAR);
-        if sleep.deadline() != at {
+        // Reset only for a new deadline: without one the branch is off
+        // (resetting each round costs a timer-wheel update per burst).
+        if let Some(at) = wake
+            && sleep.deadline() != at
+        {
             sleep.as_mut().reset(at);
         }
         let accepting = stopping.is_none() && accept_paused_until.is_none();

@@ -15,6 +15,9 @@ use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
+/// Receive buffer of an upstream socket (one per query in flight).
+const UPSTREAM_BUF: usize = 4096;
+
 /// What the helper tasks hand the main task.
 pub(super) enum Inbox {
     /// A query on client connection `conn`.
@@ -146,7 +149,9 @@ pub(super) async fn upstream_udp(
         return;
     }
     let receive = async {
-        let mut buf = vec![0u8; 65535];
+        // The machine advertises at most 1232 octets upstream (EDNS); a
+        // longer datagram is cut and dropped as malformed.
+        let mut buf = vec![0u8; UPSTREAM_BUF];
         while let Ok((n, from)) = sock.recv_from(&mut buf).await {
             let msg = Inbox::Upstream {
                 from,
