@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
-# Cached DNS64 answers per second: dns64's `dns64d` example vs unbound's
-# `dns64 iterator`, the same dnsperf query file (AAAA for A-only names, so
-# every answer is synthesized; the caches are warmed first), the same
-# local-data upstream, both single-threaded, one after the other in one run,
-# in a namespace of their own on loopback. Prints dnsperf's queries/s and
+# Cached DNS64 answers per second: dns64's `dns64d` example (the crate's
+# tokio driver on one thread) vs unbound's `dns64 iterator` (num-threads:
+# 1), the same dnsperf query file (AAAA for A-only names, so every answer
+# is synthesized; the caches are warmed first), the same local-data
+# upstream, one after the other, DNS64_BENCH_RUNS times (the order
+# alternating), in a namespace of their own on loopback. The load average
+# is printed before and after: on a shared machine the spread between runs
+# says how far to trust a ratio. Prints dnsperf's queries/s and
 # latencies for each and the ratio ours/unbound, then p99 latency for each
 # from a second pass with dnsperf -v (2.10 prints no percentiles; -v prints
 # each answer's latency, which costs dnsperf time, so queries/s come from
 # the first pass; a lost query counts as slower than any answer). Needs root
 # and Debian unbound + dnsperf.
 #   DNS64_BENCH_SECS (default 10)  DNS64_BENCH_NAMES (default 1000)
-#   DNS64_BENCH_CLIENTS (default 4, dnsperf -c)
+#   DNS64_BENCH_CLIENTS (default 4, dnsperf -c)  DNS64_BENCH_RUNS (default 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${DNS64_BENCH_SECS:-10}
 names=${DNS64_BENCH_NAMES:-1000}
 clients=${DNS64_BENCH_CLIENTS:-4}
+runs=${DNS64_BENCH_RUNS:-3}
 for tool in unbound dnsperf; do
     command -v "$tool" >/dev/null || { echo "needs $tool (Debian: apt-get install unbound dnsperf)"; exit 1; }
 done
-cargo build --release -q -p dns64 --example dns64d
+cargo build --release -q -p dns64 --features tokio --example dns64d
 bin=${CARGO_TARGET_DIR:-target}/release/examples/dns64d
 
 ns=dns64bench$$
@@ -118,9 +122,24 @@ report() { # label output
     echo "$1: $qps queries/s, latency $lat, lost $lost" >&2
     echo "$qps"
 }
-theirs=$(report "unbound dns64" "$(run 5302 "$secs")")
-ours=$(report "dns64d       " "$(run 5304 "$secs")")
-p99 "unbound dns64" 5302 "$secs"
-p99 "dns64d       " 5304 "$secs"
-echo "DNS64 cached AAAA (synthesized), $names names, dnsperf -c $clients, ${secs}s each, single-threaded both:"
-echo "ours/unbound = $(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", a / b }')"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+ratios=()
+for r in $(seq 1 "$runs"); do
+    echo "--- run $r" >&2
+    if [ $((r % 2)) -eq 1 ]; then
+        theirs=$(report "unbound dns64" "$(run 5302 "$secs")")
+        ours=$(report "dns64d       " "$(run 5304 "$secs")")
+    else
+        ours=$(report "dns64d       " "$(run 5304 "$secs")")
+        theirs=$(report "unbound dns64" "$(run 5302 "$secs")")
+    fi
+    p99 "unbound dns64" 5302 "$secs"
+    p99 "dns64d       " 5304 "$secs"
+    ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", a / b }')
+    echo "run $r: ours/unbound = $ratio" >&2
+    ratios+=("$ratio")
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+echo "DNS64 cached AAAA (synthesized), $names names, dnsperf -c $clients, ${secs}s each, single-threaded both, $runs runs:"
+printf '%s\n' "${ratios[@]}" | sort -g | awk '{ r[NR] = $1 } END {
+    printf "ours/unbound: min %.2f, median %.2f, max %.2f\n", r[1], r[int((NR + 1) / 2)], r[NR] }'

@@ -95,7 +95,9 @@ pub struct Dns64Config {
     /// The NAT64 prefixes; a synthesized answer carries one AAAA per prefix
     /// and A record (as BIND with several `dns64` statements). At least one.
     pub prefixes: Vec<Nat64Prefix>,
-    /// Recursive resolvers to forward to, tried in order on timeout.
+    /// Recursive resolvers to forward to, tried in order on timeout. May be
+    /// empty (none known yet, say before the WAN is up): forwarded queries
+    /// get SERVFAIL at once; local names and `ipv4only.arpa` are answered.
     pub upstreams: Vec<SocketAddr>,
     /// Which clients may query at all (BIND's `allow-query`, default
     /// `any`); the others get REFUSED.
@@ -172,9 +174,6 @@ impl Dns64Config {
         if self.prefixes.is_empty() {
             return Err(Dns64ConfigError::NoPrefix);
         }
-        if self.upstreams.is_empty() {
-            return Err(Dns64ConfigError::NoUpstream);
-        }
         if self.max_outstanding == 0 || self.attempts == 0 {
             return Err(Dns64ConfigError::ZeroBound);
         }
@@ -213,9 +212,6 @@ pub enum Dns64ConfigError {
     /// No NAT64 prefix.
     #[error("no NAT64 prefix configured")]
     NoPrefix,
-    /// No upstream resolver.
-    #[error("no upstream resolver configured")]
-    NoUpstream,
     /// `max_outstanding` or `attempts` is zero.
     #[error("max_outstanding and attempts must be at least 1")]
     ZeroBound,

@@ -35,11 +35,12 @@
 //!
 //! # What is not
 //!
-//! - No socket service in `router` and no wiring of the lease tables into
-//!   the local names: the forwarder is here as the machine plus the
-//!   `dns64d` example daemon (one UDP socket for clients and upstreams, TCP
-//!   from clients and to upstreams, a thread per TCP connection), which
-//!   `tests/dig.rs` drives with `dig`.
+//! - Sockets only behind the `tokio` feature: `driver::Dns64Driver`, one
+//!   task owning the machine, client UDP/TCP listeners, an upstream socket
+//!   per query on the machine's source port, bounded TCP connections with
+//!   an idle timeout, the upstreams and local names changed at runtime,
+//!   graceful shutdown; `tests/dig.rs` drives it with `dig`, the `dns64d`
+//!   example daemon is a command line around it.
 //! - No DNSSEC validation of its own: with DO and without CD it
 //!   synthesizes, clears AD and leaves RRSIGs out of the synthesized answer
 //!   (§5.5 case 2 without validation); with CD it does not synthesize
@@ -128,6 +129,8 @@ extern crate std;
 mod cache;
 pub mod config;
 pub mod discovery;
+#[cfg(feature = "tokio")]
+pub mod driver;
 mod local;
 pub mod names;
 pub mod server;

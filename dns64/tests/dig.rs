@@ -1,8 +1,11 @@
-//! `dig` against the `dns64d` example daemon on loopback (UDP and TCP on one
-//! address), its upstream a stub resolver in this process that counts the
-//! queries it gets: cached answers, TTLs counting down, failover past a
-//! silent first upstream, TC over UDP and the whole answer over TCP (RFC
-//! 7766), and REFUSED for a source outside `allow_query`.
+//! `dig` against the tokio driver (`dns64::driver`, what the `dns64d`
+//! example daemon runs) on loopback (UDP and TCP on one address), its
+//! upstream a stub resolver in this process that counts the queries it
+//! gets: cached answers, TTLs counting down, failover past a silent first
+//! upstream, TC over UDP and the whole answer over TCP (RFC 7766), REFUSED
+//! for a source outside `allow_query`, upstreams and local names changed
+//! while it runs, the TCP connection limit and idle timeout, and a graceful
+//! shutdown answering the query in flight.
 //!
 //! Then one with a real upstream: unbound serving local-data in a network
 //! namespace, its query log showing the second answer came from our cache.
@@ -12,191 +15,57 @@
 //! failure under CI).
 
 mod common;
-// Its `main` and argument parsing are not used here.
-#[allow(dead_code)]
-#[path = "../examples/dns64d.rs"]
-mod dns64d;
+mod dig_support;
 
-use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::UdpSocket;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Rr, answer, decode};
-use dns64::{Dns64Acl, Dns64Config, Dns64Net, Nat64Prefix};
-use domain::base::iana::{Rcode, Rtype};
+use dig_support::{answers, dig, driver, driver_thread, flags, have_dig, stub};
+use dns64::driver::{Dns64DriverConfig, Dns64DriverError};
+use dns64::{Dns64LocalNameError, Dns64Net};
+use domain::base::iana::Rtype;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
-/// Queries the stub got, by name.
-type Seen = Arc<Mutex<HashMap<String, usize>>>;
-
-/// `a.example` has one A record (TTL 60); `big.example` 39, more than 512
-/// octets; everything else NODATA.
-fn reply(q: &[u8], seen: &Seen) -> Option<Vec<u8>> {
-    let d = decode(q);
-    let name = d.question.0.trim_end_matches('.').to_string();
-    *seen.lock().unwrap().entry(name.clone()).or_default() += 1;
-    let rrs: Vec<Rr> = match (name.as_str(), d.question.1) {
-        ("a.example", Rtype::A) => vec![Rr::A("a.example", 60, Ipv4Addr::new(192, 0, 2, 1))],
-        ("big.example", Rtype::A) => (1..40u8)
-            .map(|i| Rr::A("big.example", 60, Ipv4Addr::new(192, 0, 2, i)))
-            .collect(),
-        _ => Vec::new(),
-    };
-    Some(answer(q, Rcode::NOERROR, &rrs, &[]))
+/// The driver's first address (UDP and TCP share it).
+fn addr(d: &dns64::driver::Dns64Driver) -> std::net::SocketAddr {
+    d.udp_addrs()[0]
 }
 
-/// The stub upstream on a free loopback port, UDP (a no-EDNS answer over
-/// 512 octets truncated, as a resolver does) and TCP.
-fn stub() -> (SocketAddr, Seen) {
-    let (udp, tcp) = pair("127.0.0.1");
-    let addr = udp.local_addr().unwrap();
-    let seen = Seen::default();
-    let s = Arc::clone(&seen);
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        loop {
-            let (n, from) = udp.recv_from(&mut buf).unwrap();
-            let q = &buf[..n];
-            let Some(mut a) = reply(q, &s) else { continue };
-            if decode(q).edns.is_none() && a.len() > 512 {
-                a.truncate(12 + question_len(q));
-                a[2] |= 0x02; // TC
-                a[6..12].fill(0);
-            }
-            udp.send_to(&a, from).unwrap();
-        }
-    });
-    let s = Arc::clone(&seen);
-    std::thread::spawn(move || {
-        for c in tcp.incoming() {
-            let mut c = c.unwrap();
-            let mut len = [0u8; 2];
-            if c.read_exact(&mut len).is_err() {
-                continue;
-            }
-            let mut q = vec![0u8; usize::from(u16::from_be_bytes(len))];
-            c.read_exact(&mut q).unwrap();
-            let a = reply(&q, &s).unwrap();
-            let mut framed = (a.len() as u16).to_be_bytes().to_vec();
-            framed.extend_from_slice(&a);
-            let _ = c.write_all(&framed);
-        }
-    });
-    (addr, seen)
-}
-
-/// Octets of the (uncompressed) question after the header.
-fn question_len(q: &[u8]) -> usize {
-    let mut i = 12;
-    while q[i] != 0 {
-        i += 1 + usize::from(q[i]);
-    }
-    i + 1 + 4 - 12
-}
-
-/// A UDP socket and a TCP listener on the same free port of `ip`.
-fn pair(ip: &str) -> (UdpSocket, TcpListener) {
-    loop {
-        let udp = UdpSocket::bind((ip, 0)).unwrap();
-        if let Ok(tcp) = TcpListener::bind(udp.local_addr().unwrap()) {
-            return (udp, tcp);
-        }
-    }
-}
-
-/// `dns64d` on a free loopback port in front of `upstreams`.
-fn daemon(upstreams: Vec<SocketAddr>, allow: Option<Dns64Net>) -> SocketAddr {
-    daemon_on(pair("127.0.0.1"), upstreams, allow)
-}
-
-fn daemon_on(
-    (udp, tcp): (UdpSocket, TcpListener),
-    upstreams: Vec<SocketAddr>,
-    allow: Option<Dns64Net>,
-) -> SocketAddr {
-    let addr = udp.local_addr().unwrap();
-    let mut c = Dns64Config::new(vec![Nat64Prefix::WELL_KNOWN], upstreams);
-    if let Some(n) = allow {
-        c.allow_query = Dns64Acl {
-            elements: vec![(true, n)],
-        };
-    }
-    std::thread::spawn(move || dns64d::serve(udp, tcp, c));
-    addr
-}
-
-fn have_dig(test: &str) -> bool {
-    let ok = Command::new("dig").arg("-v").output().is_ok();
-    if !ok {
-        testbed::skip(test, "dig is not installed (Debian package bind9-dnsutils)");
-    }
-    ok
-}
-
-/// dig's whole output.
-fn dig(server: SocketAddr, args: &[&str]) -> String {
-    let out = Command::new("dig")
-        .arg(format!("@{}", server.ip()))
-        .args(["-p", &server.port().to_string(), "+time=3", "+tries=1"])
-        .args(args)
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// The answer section's (TTL, data) lines.
-fn answers(out: &str) -> Vec<(u32, String)> {
-    let mut lines = out
-        .lines()
-        .skip_while(|l| !l.starts_with(";; ANSWER SECTION"));
-    lines.next();
-    lines
-        .take_while(|l| !l.is_empty())
-        .map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            (f[1].parse().unwrap(), f[4].to_string())
-        })
-        .collect()
-}
-
-fn flags(out: &str) -> String {
-    out.lines()
-        .find_map(|l| l.strip_prefix(";; flags: "))
-        .unwrap_or_default()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string()
-}
-
-#[test]
-fn second_answer_from_the_cache_with_the_ttl_counted_down() {
+#[tokio::test]
+async fn second_answer_from_the_cache_with_the_ttl_counted_down() {
     if !have_dig("second_answer_from_the_cache_with_the_ttl_counted_down") {
         return;
     }
     let (up, seen) = stub();
-    let d = daemon(vec![up], None);
-    let first = answers(&dig(d, &["a.example", "A"]));
+    let d = driver(vec![up], None, Dns64DriverConfig::default()).await;
+    let first = answers(&dig(addr(&d), &["a.example", "A"]).await);
     assert_eq!(first, vec![(60, "192.0.2.1".to_string())]);
-    std::thread::sleep(Duration::from_millis(2100));
-    let second = answers(&dig(d, &["a.example", "A"]));
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let second = answers(&dig(addr(&d), &["a.example", "A"]).await);
     assert_eq!(second.len(), 1);
     assert!((55..=58).contains(&second[0].0), "{second:?}");
     assert_eq!(seen.lock().unwrap()["a.example"], 1, "one upstream query");
+    let stats = d.stats().await.unwrap();
+    assert_eq!(stats.machine.cache_hits, 1, "{stats:?}");
 }
 
-#[test]
-fn failover_past_a_silent_first_upstream() {
+#[tokio::test]
+async fn failover_past_a_silent_first_upstream() {
     if !have_dig("failover_past_a_silent_first_upstream") {
         return;
     }
     let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
     let (up, seen) = stub();
-    let d = daemon(vec![silent.local_addr().unwrap(), up], None);
+    let d = driver(
+        vec![silent.local_addr().unwrap(), up],
+        None,
+        Dns64DriverConfig::default(),
+    )
+    .await;
     let t = Instant::now();
-    let out = dig(d, &["a.example", "A"]);
+    let out = dig(addr(&d), &["a.example", "A"]).await;
     let took = t.elapsed();
     assert_eq!(answers(&out), vec![(60, "192.0.2.1".to_string())], "{out}");
     assert!(
@@ -206,82 +75,218 @@ fn failover_past_a_silent_first_upstream() {
     assert_eq!(seen.lock().unwrap()["a.example"], 1);
     let mut buf = [0u8; 512];
     silent.set_nonblocking(true).unwrap();
-    assert!(
-        silent.recv_from(&mut buf).is_ok(),
-        "asked the first one first"
-    );
+    let stats = d.stats().await.unwrap();
+    let (_, from) = silent
+        .recv_from(&mut buf)
+        .unwrap_or_else(|e| panic!("asked the first one first: {e} {stats:?}"));
+    // From a port of its own, not the listening one (RFC 5452 §9.2).
+    assert_ne!(from.port(), addr(&d).port());
 }
 
-#[test]
-fn large_answer_tc_over_udp_whole_over_tcp() {
+#[tokio::test]
+async fn large_answer_tc_over_udp_whole_over_tcp() {
     if !have_dig("large_answer_tc_over_udp_whole_over_tcp") {
         return;
     }
     let (up, seen) = stub();
-    let d = daemon(vec![up], None);
+    let d = driver(vec![up], None, Dns64DriverConfig::default()).await;
     // No EDNS: 512 octets over UDP. dig +ignore keeps the TC answer.
-    let out = dig(d, &["+noedns", "+ignore", "big.example", "A"]);
+    let out = dig(addr(&d), &["+noedns", "+ignore", "big.example", "A"]).await;
     assert!(flags(&out).split(' ').any(|f| f == "tc"), "{out}");
     assert!(answers(&out).is_empty(), "{out}");
     // dig without +ignore retries over TCP.
-    let out = dig(d, &["+noedns", "big.example", "A"]);
+    let out = dig(addr(&d), &["+noedns", "big.example", "A"]).await;
     assert!(out.contains("Truncated, retrying in TCP mode"), "{out}");
     assert_eq!(answers(&out).len(), 39, "{out}");
     // And straight over TCP.
-    let out = dig(d, &["+tcp", "+noedns", "big.example", "A"]);
+    let out = dig(addr(&d), &["+tcp", "+noedns", "big.example", "A"]).await;
     assert!(!flags(&out).split(' ').any(|f| f == "tc"), "{out}");
     assert_eq!(answers(&out).len(), 39, "{out}");
     // The upstream truncated too: its UDP answer, then over TCP once;
     // the rest came from the cache.
     assert_eq!(seen.lock().unwrap()["big.example"], 2);
+    assert_eq!(d.stats().await.unwrap().machine.tcp_retries, 1);
 }
 
-#[test]
-fn source_outside_allow_query_refused() {
+#[tokio::test]
+async fn source_outside_allow_query_refused() {
     if !have_dig("source_outside_allow_query_refused") {
         return;
     }
     let (up, seen) = stub();
-    let d = daemon(
-        vec![up],
-        Some(Dns64Net::new("127.0.0.1".parse().unwrap(), 32)),
-    );
-    let out = dig(d, &["-b", "127.0.0.2", "a.example", "A"]);
+    let lo = Dns64Net::new("127.0.0.1".parse().unwrap(), 32);
+    let d = driver(vec![up], Some(lo), Dns64DriverConfig::default()).await;
+    let out = dig(addr(&d), &["-b", "127.0.0.2", "a.example", "A"]).await;
     assert!(out.contains("status: REFUSED"), "{out}");
-    let out = dig(d, &["-b", "127.0.0.2", "+tcp", "a.example", "A"]);
+    let out = dig(addr(&d), &["-b", "127.0.0.2", "+tcp", "a.example", "A"]).await;
     assert!(out.contains("status: REFUSED"), "{out}");
     assert!(seen.lock().unwrap().is_empty());
-    let out = dig(d, &["-b", "127.0.0.1", "a.example", "A"]);
+    let out = dig(addr(&d), &["-b", "127.0.0.1", "a.example", "A"]).await;
     assert!(out.contains("status: NOERROR"), "{out}");
 }
 
-#[test]
-fn tcp_client_gets_an_answer_from_upstream() {
+/// A query over an open connection (RFC 7766 §8 framing); the answer's id
+/// and answer count.
+async fn ask_tcp(c: &mut TcpStream, id: u16, name: &str) -> std::io::Result<(u16, usize)> {
+    let q = common::query(id, name, Rtype::A, false, None);
+    let mut framed = (q.len() as u16).to_be_bytes().to_vec();
+    framed.extend_from_slice(&q);
+    c.write_all(&framed).await?;
+    read_answer(c).await
+}
+
+async fn read_answer(c: &mut TcpStream) -> std::io::Result<(u16, usize)> {
+    let mut len = [0u8; 2];
+    tokio::time::timeout(Duration::from_secs(3), c.read_exact(&mut len)).await??;
+    let mut a = vec![0u8; usize::from(u16::from_be_bytes(len))];
+    c.read_exact(&mut a).await?;
+    let a = common::decode(&a);
+    Ok((a.id, a.answer.len()))
+}
+
+#[tokio::test]
+async fn tcp_client_gets_an_answer_from_upstream() {
     if !have_dig("tcp_client_gets_an_answer_from_upstream") {
         return;
     }
     let (up, seen) = stub();
-    let d = daemon(vec![up], None);
-    let out = dig(d, &["+tcp", "a.example", "A"]);
+    let d = driver(vec![up], None, Dns64DriverConfig::default()).await;
+    let out = dig(addr(&d), &["+tcp", "a.example", "A"]).await;
     assert_eq!(answers(&out), vec![(60, "192.0.2.1".to_string())], "{out}");
     assert_eq!(seen.lock().unwrap()["a.example"], 1);
-    // Two queries on one connection (RFC 7766 §6.2.1.1: pipelined).
-    let mut c = TcpStream::connect(d).unwrap();
+    // Two queries on one connection, the second sent before the first is
+    // answered (RFC 7766 §6.2.1.1: pipelined).
+    let mut c = TcpStream::connect(addr(&d)).await.unwrap();
     for id in [1u16, 2] {
-        let q = common::query(id, "a.example", Rtype::A, false, None);
+        let q = common::query(id, "b.example", Rtype::A, false, None);
         let mut framed = (q.len() as u16).to_be_bytes().to_vec();
         framed.extend_from_slice(&q);
-        c.write_all(&framed).unwrap();
+        c.write_all(&framed).await.unwrap();
     }
-    c.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
-    for id in [1u16, 2] {
-        let mut len = [0u8; 2];
-        c.read_exact(&mut len).unwrap();
-        let mut a = vec![0u8; usize::from(u16::from_be_bytes(len))];
-        c.read_exact(&mut a).unwrap();
-        let a = decode(&a);
-        assert_eq!((a.id, a.answer.len()), (id, 1));
+    let mut got = vec![
+        read_answer(&mut c).await.unwrap(),
+        read_answer(&mut c).await.unwrap(),
+    ];
+    got.sort();
+    assert_eq!(got, vec![(1, 1), (2, 1)]);
+}
+
+#[tokio::test]
+async fn upstreams_and_local_names_changed_while_running() {
+    if !have_dig("upstreams_and_local_names_changed_while_running") {
+        return;
     }
+    let (first, seen_first) = stub();
+    let (second, seen_second) = stub();
+    let d = driver(vec![first], None, Dns64DriverConfig::default()).await;
+    let out = dig(addr(&d), &["a.example", "A"]).await;
+    assert_eq!(answers(&out), vec![(60, "192.0.2.1".to_string())], "{out}");
+    // None for a while (the WAN went down): SERVFAIL at once.
+    d.set_upstreams(vec![]).await.unwrap();
+    let out = dig(addr(&d), &["b.example", "A"]).await;
+    assert!(out.contains("status: SERVFAIL"), "{out}");
+    // The WAN's DNS servers change.
+    d.set_upstreams(vec![second]).await.unwrap();
+    let out = dig(addr(&d), &["b.example", "A"]).await;
+    assert_eq!(answers(&out), vec![(60, "192.0.2.2".to_string())], "{out}");
+    assert!(!seen_first.lock().unwrap().contains_key("b.example"));
+    assert_eq!(seen_second.lock().unwrap()["b.example"], 1);
+    // A lease appears: its name and address answered locally.
+    let lease = vec![(
+        "laptop.lan".to_string(),
+        vec!["198.51.100.20".parse().unwrap()],
+    )];
+    d.set_local_names(lease).await.unwrap();
+    let out = dig(addr(&d), &["laptop.lan", "A"]).await;
+    assert_eq!(
+        answers(&out),
+        vec![(60, "198.51.100.20".to_string())],
+        "{out}"
+    );
+    assert!(flags(&out).split(' ').any(|f| f == "aa"), "{out}");
+    let out = dig(addr(&d), &["-x", "198.51.100.20"]).await;
+    assert_eq!(
+        answers(&out),
+        vec![(60, "laptop.lan.".to_string())],
+        "{out}"
+    );
+    assert!(!seen_second.lock().unwrap().contains_key("laptop.lan"));
+    // A bad table is refused whole; the old one stays.
+    let bad = vec![("x".repeat(64), vec![])];
+    assert_eq!(
+        d.set_local_names(bad).await,
+        Err(Dns64DriverError::LocalNames(Dns64LocalNameError::BadName))
+    );
+    let out = dig(addr(&d), &["laptop.lan", "A"]).await;
+    assert_eq!(answers(&out).len(), 1, "{out}");
+    // The lease ends: the name goes upstream again.
+    d.set_local_names(vec![]).await.unwrap();
+    let out = dig(addr(&d), &["laptop.lan", "A"]).await;
+    assert!(answers(&out).is_empty(), "{out}");
+    assert_eq!(seen_second.lock().unwrap()["laptop.lan"], 1);
+}
+
+#[tokio::test]
+async fn tcp_connections_bounded_and_closed_when_idle() {
+    if !have_dig("tcp_connections_bounded_and_closed_when_idle") {
+        return;
+    }
+    let (up, _) = stub();
+    let config = Dns64DriverConfig {
+        max_tcp_connections: 2,
+        tcp_idle: Duration::from_millis(600),
+        ..Dns64DriverConfig::default()
+    };
+    let d = driver(vec![up], None, config).await;
+    let mut open = Vec::new();
+    for id in [1, 2] {
+        let mut c = TcpStream::connect(addr(&d)).await.unwrap();
+        assert_eq!(ask_tcp(&mut c, id, "a.example").await.unwrap(), (id, 1));
+        open.push(c);
+    }
+    // The third is closed at once.
+    let mut third = TcpStream::connect(addr(&d)).await.unwrap();
+    let r = ask_tcp(&mut third, 3, "a.example").await;
+    assert!(r.is_err(), "{r:?}");
+    // Idle past 600 ms: both closed by the driver (EOF).
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    for c in &mut open {
+        let mut b = [0u8; 1];
+        let n = tokio::time::timeout(Duration::from_secs(1), c.read(&mut b)).await;
+        assert!(matches!(n, Ok(Ok(0)) | Ok(Err(_))), "{n:?}");
+    }
+    // Room again.
+    let mut c = TcpStream::connect(addr(&d)).await.unwrap();
+    assert_eq!(ask_tcp(&mut c, 4, "a.example").await.unwrap(), (4, 1));
+    let s = d.stats().await.unwrap();
+    assert_eq!(
+        (s.driver.tcp_accepted, s.driver.tcp_over_limit),
+        (3, 1),
+        "{s:?}"
+    );
+    assert_eq!(s.driver.tcp_idle_closed, 2, "{s:?}");
+    assert_eq!(s.tcp_connections, 1, "{s:?}");
+}
+
+#[tokio::test]
+async fn shutdown_answers_the_query_in_flight_then_closes() {
+    if !have_dig("shutdown_answers_the_query_in_flight_then_closes") {
+        return;
+    }
+    let (up, _) = stub();
+    let d = driver(vec![up], None, Dns64DriverConfig::default()).await;
+    let a = addr(&d);
+    // The stub takes 400 ms; the shutdown starts 100 ms in.
+    let asking = tokio::spawn(dig(a, &["slow.example", "A"]));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let t = Instant::now();
+    d.shutdown().await;
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    let out = asking.await.unwrap();
+    assert_eq!(answers(&out), vec![(60, "192.0.2.3".to_string())], "{out}");
+    // The sockets are closed: the address is free again.
+    UdpSocket::bind(a).unwrap();
+    std::net::TcpListener::bind(a).unwrap();
 }
 
 /// Where the namespace's unbound serves local-data.
@@ -338,8 +343,7 @@ remote-control:
         .unwrap();
     tb.wait_listening(&ns, UNBOUND, Duration::from_secs(10))
         .unwrap();
-    let sockets = ns.enter(|| pair("127.0.0.1")).unwrap();
-    let d = daemon_on(sockets, vec![UNBOUND.parse().unwrap()], None);
+    let d = driver_thread(ns.name(), vec![UNBOUND.parse().unwrap()]);
     let port = d.port().to_string();
     let ask = || {
         let argv = ["dig", "@127.0.0.1", "-p", &port, "+time=3", "+tries=1"];

@@ -13,6 +13,7 @@ pub mod aio;
 pub mod bng;
 pub mod config_file;
 pub mod control;
+pub mod dns64d;
 pub mod instance;
 pub mod netconf;
 pub mod router;

@@ -1,8 +1,8 @@
 //! The home router (CPE) behind the `router` binary: dials PPPoE on the WAN
 //! interface, runs the session's IP traffic through a TUN device (`ppp0`)
 //! with TCP MSS clamping, configures addresses and routes through netlink,
-//! NAT44 and a forward firewall through nftables, and serves DHCPv4 on the
-//! LAN.
+//! NAT44 and a forward firewall through nftables, and serves DHCPv4 and
+//! (optionally) a caching DNS forwarder on the LAN.
 //!
 //! [`Config::load`] reads the config (every key is documented in
 //! `router-bin/examples/router.toml`); [`run`] drives the router until
@@ -12,6 +12,7 @@
 mod config;
 mod datapath;
 mod dhcp;
+pub mod dns;
 mod firewall;
 mod run;
 mod state;

@@ -236,6 +236,9 @@ struct Query {
     stage: Stage,
     upstream: Question,
     index: usize,
+    /// Where the current upstream query went (the upstreams may change
+    /// while it is in flight, [`Dns64::set_upstreams`]).
+    server: SocketAddr,
     sends: u32,
     deadline: Instant,
     bytes: Vec<u8>,
@@ -320,6 +323,30 @@ impl Dns64 {
     /// Stops answering `name` locally; whether it was there.
     pub fn remove_local_name(&mut self, _now: Instant, name: &str) -> bool {
         self.local.remove(name)
+    }
+
+    /// Replaces the whole local names table with `names` (each as
+    /// [`Dns64::set_local_name`]); on an error (a bad name, more than
+    /// `max_local_names`) the table is left as it was.
+    pub fn set_local_names<'a>(
+        &mut self,
+        _now: Instant,
+        names: impl IntoIterator<Item = (&'a str, Vec<IpAddr>)>,
+    ) -> Result<(), Dns64LocalNameError> {
+        let mut table = LocalNames::default();
+        for (name, addrs) in names {
+            table.set(name, addrs, self.config.max_local_names)?;
+        }
+        self.local = table;
+        Ok(())
+    }
+
+    /// Replaces the upstream resolvers (say when the WAN's DNS servers
+    /// change). Queries in flight keep waiting for the server they were
+    /// sent to; their next send goes to the new list. With an empty list
+    /// forwarded queries get SERVFAIL at once.
+    pub fn set_upstreams(&mut self, _now: Instant, upstreams: Vec<SocketAddr>) {
+        self.config.upstreams = upstreams;
     }
 
     /// Local names in the table.
@@ -449,6 +476,8 @@ impl Dns64 {
             stage,
             upstream,
             index: 0,
+            // Set by send_upstream.
+            server: SocketAddr::from(([0, 0, 0, 0], 0)),
             sends: 0,
             deadline: now,
             bytes: Vec::new(),
@@ -470,6 +499,13 @@ impl Dns64 {
 
     /// Sends `q.upstream` to upstream `index` with a fresh id and port.
     fn send_upstream(&mut self, now: Instant, mut q: Query, index: usize) {
+        if self.config.upstreams.is_empty() {
+            // None known yet (the WAN is not up): no point waiting.
+            self.give_up(now, q);
+            return;
+        }
+        // The list may have shrunk since `index` was chosen.
+        let index = index % self.config.upstreams.len();
         let (lo, hi) = self.config.source_ports;
         let key = loop {
             let id = self.rng.below(1 << 16) as u16;
@@ -488,6 +524,7 @@ impl Dns64 {
         let edns = q.reply.edns;
         q.bytes = wire::query(key.0, &q.upstream, q.reply.rd, q.reply.cd, edns);
         let server = self.config.upstreams[index];
+        q.server = server;
         let destination = if q.tcp {
             Dns64Destination::UpstreamTcp { index, server }
         } else {
@@ -541,7 +578,7 @@ impl Dns64 {
         }
         let key = (msg.header().id(), port);
         let q = self.inflight.get(&key).ok_or(Dns64Dropped::NotOurs)?;
-        if self.config.upstreams[q.index] != from {
+        if q.server != from {
             return Err(Dns64Dropped::NotOurs);
         }
         if !q.upstream.matches(&question) {
@@ -640,21 +677,27 @@ impl Dns64 {
             self.events
                 .push_back(Dns64Event::UpstreamSilent { index: q.index });
             if q.sends < self.config.attempts {
-                let next = (q.index + 1) % self.config.upstreams.len();
+                let next = q.index + 1;
                 self.send_upstream(now, q, next);
                 continue;
             }
-            match &q.stage {
-                Stage::A { aaaa } => {
-                    let aaaa = aaaa.clone();
-                    self.pass_on(now, &q, &aaaa);
-                }
-                _ => {
-                    self.counters.servfail += 1;
-                    let b = wire::reply_builder(q.reply, &q.question, Rcode::SERVFAIL, true);
-                    let bytes = wire::finish(b.additional(), q.reply.edns);
-                    self.send_client(q.client, bytes);
-                }
+            self.give_up(now, q);
+        }
+    }
+
+    /// No answer to come: the client gets the AAAA answer kept (waiting for
+    /// the A answer) or SERVFAIL.
+    fn give_up(&mut self, now: Instant, q: Query) {
+        match &q.stage {
+            Stage::A { aaaa } => {
+                let aaaa = aaaa.clone();
+                self.pass_on(now, &q, &aaaa);
+            }
+            _ => {
+                self.counters.servfail += 1;
+                let b = wire::reply_builder(q.reply, &q.question, Rcode::SERVFAIL, true);
+                let bytes = wire::finish(b.additional(), q.reply.edns);
+                self.send_client(q.client, bytes);
             }
         }
     }

@@ -1,7 +1,9 @@
 //! `router.toml`: what the router is told. Every key is documented in
 //! `router-bin/examples/router.toml`; unknown keys are errors.
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
+
+use dns64::Nat64Prefix;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -23,6 +25,9 @@ pub struct Config {
     pub lan: Lan,
     /// The DHCPv4 server on the LAN.
     pub dhcp: Dhcp,
+    /// The DNS forwarder on the LAN.
+    #[serde(default)]
+    pub dns: Dns,
 }
 
 /// `[wan]` (its `Debug` hides the password).
@@ -101,10 +106,53 @@ pub struct Dhcp {
     /// Lease time, seconds.
     #[serde(default = "lease_time")]
     pub lease_time: u64,
-    /// DNS servers handed out; empty = the ones IPCP gave (the router is no
-    /// resolver). Until IPCP gave some, DHCP requests wait unanswered.
+    /// DNS servers handed out; empty = the router when its forwarder runs
+    /// (`[dns] enabled`), else the ones IPCP gave (see [`Config::dhcp_dns`]).
     #[serde(default)]
     pub dns: Vec<Ipv4Addr>,
+}
+
+/// `[dns]`: the caching DNS forwarder on the LAN (`router::dns`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dns {
+    /// Run it (UDP and TCP port 53 on the LAN addresses); DHCP then hands
+    /// out the router as the DNS server unless `dhcp.dns` names others.
+    #[serde(default)]
+    pub enabled: bool,
+    /// Upstream resolvers; empty = the ones IPCP (and DHCPv6) gave.
+    #[serde(default)]
+    pub upstreams: Vec<IpAddr>,
+    /// The domain the DHCP clients' host names are answered under
+    /// (`laptop` → `laptop.lan`).
+    #[serde(default = "lan_domain")]
+    pub local_domain: String,
+    /// DNS64 (RFC 6147): synthesize AAAA under this NAT64 prefix, e.g.
+    /// `64:ff9b::/96`; absent = off.
+    #[serde(default)]
+    pub dns64_prefix: Option<String>,
+    /// Answers cached at most.
+    #[serde(default = "cache_entries")]
+    pub cache_entries: usize,
+}
+
+impl Default for Dns {
+    fn default() -> Self {
+        Dns {
+            enabled: false,
+            upstreams: Vec::new(),
+            local_domain: lan_domain(),
+            dns64_prefix: None,
+            cache_entries: cache_entries(),
+        }
+    }
+}
+
+fn lan_domain() -> String {
+    "lan".into()
+}
+fn cache_entries() -> usize {
+    4096
 }
 
 fn yes() -> bool {
@@ -240,7 +288,54 @@ impl Config {
         if self.dhcp.dns.len() > 8 {
             return Err("dhcp.dns: at most 8 servers".into());
         }
+        if self.dns.upstreams.len() > 8 {
+            return Err("dns.upstreams: at most 8 servers".into());
+        }
+        if !(1..=1_000_000).contains(&self.dns.cache_entries) {
+            return Err("dns.cache_entries: 1 to 1000000".into());
+        }
+        let domain_ok = |d: &str| {
+            !d.is_empty()
+                && d.len() <= 200
+                && d.split('.').all(|l| {
+                    !l.is_empty()
+                        && l.len() <= 63
+                        && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                })
+        };
+        if !domain_ok(&self.dns.local_domain) {
+            return Err(format!(
+                "dns.local_domain `{}`: a domain name such as `lan` or `home.arpa`",
+                self.dns.local_domain
+            ));
+        }
+        self.dns64_prefix()?;
         Ok(())
+    }
+
+    /// `dns.dns64_prefix` parsed (RFC 6052 lengths, u octet zero).
+    pub fn dns64_prefix(&self) -> Result<Option<Nat64Prefix>, String> {
+        let Some(text) = &self.dns.dns64_prefix else {
+            return Ok(None);
+        };
+        let bad = |why: String| format!("dns.dns64_prefix `{text}`: {why}");
+        let (a, l) = text
+            .split_once('/')
+            .ok_or_else(|| bad("expected PREFIX/LENGTH, e.g. 64:ff9b::/96".into()))?;
+        let addr = a.parse().map_err(|e| bad(format!("{e}")))?;
+        let len = l.parse().map_err(|e| bad(format!("{e}")))?;
+        Nat64Prefix::new(addr, len)
+            .map(Some)
+            .map_err(|e| bad(format!("{e} (lengths 32, 40, 48, 56, 64, 96)")))
+    }
+
+    /// The DNS servers DHCP hands out: `dhcp.dns`, or the router itself
+    /// when its forwarder runs, or (empty) the ones IPCP gives.
+    pub fn dhcp_dns(&self) -> Vec<Ipv4Addr> {
+        match (self.dhcp.dns.is_empty(), self.dns.enabled, self.lan_addr()) {
+            (true, true, Ok(lan)) => vec![lan.address],
+            _ => self.dhcp.dns.clone(),
+        }
     }
 
     /// The LAN address and prefix.
@@ -301,6 +396,37 @@ range = ["198.51.100.100", "198.51.100.199"]
         assert!(e.contains("ADDRESS/PREFIX"), "{e}");
         let e = Config::parse(&GOOD.replace("198.51.100.199", "203.0.113.9")).unwrap_err();
         assert!(e.contains("inside lan.address"), "{e}");
+    }
+
+    #[test]
+    fn dns_keys() {
+        let c = Config::parse(GOOD).unwrap();
+        assert!(!c.dns.enabled && c.dns.upstreams.is_empty());
+        assert_eq!(c.dns.local_domain, "lan");
+        assert_eq!(c.dns64_prefix().unwrap(), None);
+        assert!(c.dhcp_dns().is_empty(), "IPCP's servers until told");
+        let on = Config::parse(&format!(
+            "{GOOD}[dns]\nenabled = true\ndns64_prefix = \"64:ff9b::/96\"\n"
+        ))
+        .unwrap();
+        assert_eq!(on.dhcp_dns(), vec![Ipv4Addr::new(198, 51, 100, 1)]);
+        assert_eq!(on.dns64_prefix().unwrap(), Some(Nat64Prefix::WELL_KNOWN));
+        // dhcp.dns wins over the router's own forwarder.
+        let named = GOOD.replace(
+            "[dhcp]",
+            "[dns]\nenabled = true\n[dhcp]\ndns = [\"192.0.2.53\"]",
+        );
+        let named = Config::parse(&named).unwrap();
+        assert_eq!(named.dhcp_dns(), vec![Ipv4Addr::new(192, 0, 2, 53)]);
+        for (bad, says) in [
+            ("dns64_prefix = \"64:ff9b::/95\"", "dns.dns64_prefix"),
+            ("dns64_prefix = \"64:ff9b::\"", "PREFIX/LENGTH"),
+            ("local_domain = \"bad domain\"", "dns.local_domain"),
+            ("cache_entries = 0", "dns.cache_entries"),
+        ] {
+            let e = Config::parse(&format!("{GOOD}[dns]\n{bad}\n")).unwrap_err();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -63,7 +63,7 @@ impl LanDhcp {
         // Lease times are wall-clock: they are stored and outlive restarts.
         let clock = StdClock::since_unix_epoch();
         let lease_time = Duration::from_secs(cfg.dhcp.lease_time);
-        let dns = cfg.dhcp.dns.clone();
+        let dns = cfg.dhcp_dns();
         // Serve at once, even before the WAN has given DNS servers: the LAN
         // must reach the router while the ISP is down. Until then leases
         // are short, so hosts come back for the DNS servers soon.
@@ -81,7 +81,7 @@ impl LanDhcp {
             lan,
             range: cfg.dhcp.range,
             lease_time,
-            configured_dns: cfg.dhcp.dns.clone(),
+            configured_dns: cfg.dhcp_dns(),
             dns,
         })
     }
@@ -137,6 +137,18 @@ impl LanDhcp {
         }
     }
 
+    /// The bound leases' host names (DHCP option 12, as the client sent
+    /// them) and addresses, for the DNS forwarder's local names.
+    pub fn named_leases(&self) -> Vec<(Vec<u8>, Ipv4Addr)> {
+        let now = self.driver.clock().now();
+        self.driver
+            .server()
+            .leases()
+            .filter(|l| l.state == LeaseState::Bound && l.is_held(now))
+            .filter_map(|l| Some((l.hostname.clone()?, l.address)))
+            .collect()
+    }
+
     /// The bound leases, one line each, for `router status`.
     pub fn leases_text(&self) -> String {
         let server = self.driver.server();
@@ -186,7 +198,8 @@ fn build(
         Some(lan.address),
     );
     pool.dns = dns.to_vec();
-    // The router runs no resolver: no DNS option until IPCP gave some.
+    // `dns` already names the router when its forwarder runs
+    // (Config::dhcp_dns); otherwise no DNS option until IPCP gave some.
     pool.dns_defaults_to_router = false;
     let mut sc = Dhcpv4ServerConfig::new(lan.address, vec![pool]);
     sc.lease_time = if dns.is_empty() {

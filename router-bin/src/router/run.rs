@@ -17,6 +17,7 @@ use tracing::{debug, info, warn};
 use crate::router::config::Config;
 use crate::router::datapath::{self, Counters};
 use crate::router::dhcp::LanDhcp;
+use crate::router::dns::LanDns;
 use crate::router::firewall;
 use crate::router::wan::{Action, Wan};
 
@@ -223,6 +224,10 @@ async fn serve(
         true => Some(LanDhcp::open(cfg)?),
         false => None,
     };
+    let mut forwarder = match cfg.dns.enabled {
+        true => Some(LanDns::start(cfg).await?),
+        false => None,
+    };
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<Request>(16);
     spawn_control(listener, ctl_tx);
     let mut sigterm = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
@@ -249,7 +254,7 @@ async fn serve(
             }
         }
         while let Some(a) = wan.poll_action() {
-            apply(net, ppp, a, dhcp.as_mut()).await;
+            apply(net, ppp, a, dhcp.as_mut(), forwarder.as_mut()).await;
         }
         if let Some(deadline) = shutdown
             && (wan.idle() || Instant::now() >= deadline)
@@ -324,10 +329,20 @@ async fn serve(
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             },
-            () = dhcp_wait => {}
+            () = dhcp_wait => {
+                if let (Some(d), Some(f)) = (&dhcp, &mut forwarder) {
+                    f.set_hosts("dhcpv4", crate::router::dns::dhcpv4_hosts(d.named_leases())).await;
+                }
+            }
             Some((cmd, reply)) = ctl_rx.recv() => {
                 let text = match cmd.as_str() {
-                    "status" => status(&wan, &counters, dhcp.as_ref()),
+                    "status" => {
+                        let mut s = status(&wan, &counters, dhcp.as_ref());
+                        if let Some(f) = &forwarder {
+                            s += &f.status_text().await;
+                        }
+                        s
+                    }
                     other => format!("unknown command `{other}` (known: status)\n"),
                 };
                 let _ = reply.send(text);
@@ -364,12 +379,22 @@ fn begin_shutdown(wan: &mut Wan, shutdown: &mut Option<Instant>, why: &str) {
 }
 
 /// Tells the kernel what the WAN link did.
-async fn apply(net: &Netconf, ppp: &str, action: Action, dhcp: Option<&mut LanDhcp>) {
+async fn apply(
+    net: &Netconf,
+    ppp: &str,
+    action: Action,
+    dhcp: Option<&mut LanDhcp>,
+    forwarder: Option<&mut LanDns>,
+) {
     let result = match &action {
         Action::LinkUp(mtu) => net.link_up(ppp, Some(u32::from(*mtu))).await,
         Action::Ipv4Up { local, dns } => {
             if let Some(d) = dhcp {
                 d.set_wan_dns(dns.clone());
+            }
+            if let Some(f) = forwarder {
+                f.set_upstreams("ipcp", dns.iter().map(|a| IpAddr::V4(*a)).collect())
+                    .await;
             }
             match net.add_address(ppp, IpAddr::V4(*local), 32).await {
                 Ok(()) => {

@@ -187,6 +187,12 @@ pub fn nft_tables(ns: &Netns) -> String {
 /// Runs dhclient once on `ifname` in `ns`; the script sets the address and
 /// the default route. Returns the dhclient events log (one line each).
 pub fn dhclient(tb: &Testbed, ns: &Netns, ifname: &str) -> String {
+    dhclient_with(tb, ns, ifname, "")
+}
+
+/// [`dhclient`] with `extra` appended to its dhclient.conf (e.g.
+/// `send host-name "laptop";`).
+pub fn dhclient_with(tb: &Testbed, ns: &Netns, ifname: &str, extra: &str) -> String {
     let dir = tb.dir();
     let events = dir.join("dhclient.events");
     let script = dir.join("dhclient-script");
@@ -211,7 +217,7 @@ exit 0
     let conf = dir.join("dhclient.conf");
     std::fs::write(
         &conf,
-        "timeout 40;\nrequest subnet-mask, routers, domain-name-servers;\n",
+        format!("timeout 40;\nrequest subnet-mask, routers, domain-name-servers;\n{extra}"),
     )
     .unwrap();
     let (lf, pf) = (dir.join("dhclient.leases"), dir.join("dhclient.pid"));

@@ -1,0 +1,228 @@
+//! The router's DNS forwarder (`[dns] enabled = true`) end to end: the
+//! `router` dials our `bng`, whose IPCP hands out a DNS server in a third
+//! namespace (unbound with local data); a LAN host's DHCP lease names the
+//! router as its DNS server, and its `dig` gets answers through the router
+//! from that server, over IPv4 and the LAN's IPv6 address; the host's own
+//! name (sent in its DHCP request) resolves, forward and reverse; a query
+//! from outside the LAN is refused; `router status` shows the forwarder.
+//!
+//! ```text
+//!  lan [eth0] ── [lan0] cpe: router [wan0] ── [acc0] isp: bng [isp0] ── [net0] net: unbound
+//! ```
+//!
+//! Needs root, dig, dhclient and unbound (skips through `testbed::skip`).
+
+mod router_support;
+
+use std::process::Command;
+use std::time::Duration;
+
+use router_support::{Router, dhclient_with, write_config};
+use testbed::{Netns, Testbed};
+
+/// The upstream resolver in `net`.
+const UPSTREAM: &str = "203.0.113.2";
+/// Its data.
+const WWW: &str = "203.0.113.80";
+/// The router's LAN IPv6 address.
+const LAN6: &str = "2001:db8:1::1";
+
+fn have(test: &str, tool: &str, package: &str) -> bool {
+    let ok = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        testbed::skip(
+            test,
+            &format!("{tool} is not installed (Debian package {package})"),
+        );
+    }
+    ok
+}
+
+/// unbound on UPSTREAM:53 in `net`, serving `www.example`.
+fn upstream(tb: &Testbed, net: &Netns) -> testbed::Process {
+    let dir = tb.dir();
+    let conf = format!(
+        r#"server:
+    interface: {UPSTREAM}
+    port: 53
+    access-control: 0.0.0.0/0 allow
+    username: ""
+    chroot: ""
+    directory: "{}"
+    pidfile: ""
+    use-syslog: no
+    logfile: ""
+    verbosity: 1
+    log-queries: yes
+    do-daemonize: no
+    num-threads: 1
+    module-config: "iterator"
+    local-zone: "example." static
+    local-data: "example. 3600 IN SOA ns.example. host.example. 1 3600 600 86400 300"
+    local-data: "www.example. 300 IN A {WWW}"
+remote-control:
+    control-enable: no
+"#,
+        dir.display()
+    );
+    let path = dir.join("unbound.conf");
+    std::fs::write(&path, conf).unwrap();
+    let p = tb
+        .spawn(net, &["unbound", "-d", "-c", path.to_str().unwrap()])
+        .unwrap();
+    tb.wait_listening(net, &format!("{UPSTREAM}:53"), Duration::from_secs(10))
+        .unwrap();
+    p
+}
+
+/// The bng on `acc0` in `isp`: alice's session gets 192.0.2.10, IPCP hands
+/// out the upstream as DNS server; `ready` when it logged so.
+fn bng(tb: &Testbed, isp: &Netns) -> testbed::Process {
+    let dir = tb.dir();
+    let text = format!(
+        "interface = \"acc0\"\nac_name = \"test-bng\"\n\
+         control_socket = \"{}/bng.sock\"\n\
+         [pool]\nfirst = \"192.0.2.10\"\nlast = \"192.0.2.20\"\nlocal = \"192.0.2.1\"\n\
+         dns = [\"{UPSTREAM}\"]\n\
+         [[users]]\nname = \"alice\"\npassword = \"s3cret\"\n",
+        dir.display()
+    );
+    let path = dir.join("bng.toml");
+    std::fs::write(&path, text).unwrap();
+    let bin = env!("CARGO_BIN_EXE_bng");
+    let mut p = tb
+        .spawn(isp, &[bin, "--config", path.to_str().unwrap()])
+        .unwrap();
+    let end = std::time::Instant::now() + Duration::from_secs(10);
+    while !p.output().1.contains("bng ready") {
+        if let Ok(Some(s)) = p.try_wait() {
+            panic!("bng exited ({s}):\n{}", p.output().1);
+        }
+        assert!(std::time::Instant::now() < end, "{}", p.output().1);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    p
+}
+
+/// `dig ARGS` in `ns`; its output (dig exits non-zero on no answer).
+fn dig(tb: &Testbed, ns: &Netns, args: &[&str]) -> String {
+    let argv = [&["dig", "+time=3", "+tries=2"][..], args].concat();
+    tb.exec(ns, &argv, Duration::from_secs(15))
+        .unwrap_or_else(|e| e.to_string())
+}
+
+/// The answer section's data fields.
+fn answers(out: &str) -> Vec<String> {
+    let mut lines = out
+        .lines()
+        .skip_while(|l| !l.starts_with(";; ANSWER SECTION"));
+    lines.next();
+    lines
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_whitespace().nth(4).map(String::from))
+        .collect()
+}
+
+#[test]
+fn lan_host_resolves_through_the_router_and_by_its_lease_name() {
+    let label = "router-dns";
+    for (tool, package) in [
+        ("dig", "bind9-dnsutils"),
+        ("unbound", "unbound"),
+        ("dhclient", "isc-dhcp-client"),
+    ] {
+        if !have(label, tool, package) {
+            return;
+        }
+    }
+    let Some(mut tb) = Testbed::new(label) else {
+        return;
+    };
+    let lan = tb.namespace("lan").unwrap();
+    let cpe = tb.namespace("cpe").unwrap();
+    let isp = tb.namespace("isp").unwrap();
+    let net = tb.namespace("net").unwrap();
+    tb.veth((&cpe, "lan0"), (&lan, "eth0")).unwrap();
+    tb.veth((&cpe, "wan0"), (&isp, "acc0")).unwrap();
+    tb.veth((&isp, "isp0"), (&net, "net0")).unwrap();
+    tb.addr(&isp, "isp0", "203.0.113.1/24").unwrap();
+    tb.addr(&net, "net0", &format!("{UPSTREAM}/24")).unwrap();
+    tb.ip(
+        &net,
+        &["route", "add", "192.0.2.0/24", "via", "203.0.113.1"],
+    )
+    .unwrap();
+    tb.exec(
+        &isp,
+        &["sysctl", "-qw", "net.ipv4.ip_forward=1"],
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    // The LAN's IPv6 prefix (as an RA/PD module would set it up).
+    tb.ip(&cpe, &["link", "set", "lan0", "up"]).unwrap();
+    tb.addr(&cpe, "lan0", &format!("{LAN6}/64")).unwrap();
+    tb.addr(&lan, "eth0", "2001:db8:1::100/64").unwrap();
+    tb.ip(&lan, &["link", "set", "eth0", "up"]).unwrap();
+
+    let _unbound = upstream(&tb, &net);
+    let _bng = bng(&tb, &isp);
+    let config = write_config(tb.dir(), "wan0", "lan0", "");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("[dns]\nenabled = true\n");
+    std::fs::write(&config, text).unwrap();
+    let mut router = Router::start(&tb, &cpe, &config);
+    let status = router.wait_status(Duration::from_secs(30), |s| {
+        s.contains("ipv4: 192.0.2.10") && s.contains("upstreams [203.0.113.2:53]")
+    });
+    assert!(
+        status.contains(&format!("dns: on 198.51.100.1 {LAN6},")),
+        "{status}"
+    );
+
+    // The lease offers the router as DNS server; the host says its name.
+    let events = dhclient_with(&tb, &lan, "eth0", "send host-name \"laptop\";\n");
+    let ip = events
+        .split("BOUND ip=")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no lease: {events}"))
+        .to_string();
+    assert!(ip.starts_with("198.51.100."), "{events}");
+    assert!(events.contains("dns=198.51.100.1\n"), "{events}");
+
+    // Through the router to the ISP's resolver, then from the cache over
+    // the LAN's IPv6 address.
+    let out = dig(&tb, &lan, &["@198.51.100.1", "www.example", "A"]);
+    assert_eq!(answers(&out), vec![WWW], "{out}\n{}", router.log());
+    let out = dig(&tb, &lan, &[&format!("@{LAN6}"), "www.example", "A"]);
+    assert_eq!(answers(&out), vec![WWW], "{out}");
+    // DNS64 is off: no AAAA made up.
+    let out = dig(&tb, &lan, &["@198.51.100.1", "www.example", "AAAA"]);
+    assert!(
+        out.contains("status: NOERROR") && answers(&out).is_empty(),
+        "{out}"
+    );
+
+    // The lease's name, forward and reverse, answered by the router.
+    let out = dig(&tb, &lan, &["@198.51.100.1", "laptop.lan", "A"]);
+    assert_eq!(answers(&out), vec![ip.clone()], "{out}\n{}", router.log());
+    let out = dig(&tb, &lan, &["@198.51.100.1", "-x", &ip]);
+    assert_eq!(answers(&out), vec!["laptop.lan."], "{out}");
+
+    // From outside the LAN (the router's WAN address as source): refused.
+    let out = dig(
+        &tb,
+        &cpe,
+        &["@198.51.100.1", "-b", "192.0.2.10", "www.example"],
+    );
+    assert!(out.contains("status: REFUSED"), "{out}");
+
+    let status = router.status().unwrap();
+    eprintln!("{status}");
+    assert!(status.contains("1 local names"), "{status}");
+    assert!(status.contains(" 1 refused"), "{status}");
+    router.stop_cleanly(Duration::from_secs(8));
+}
