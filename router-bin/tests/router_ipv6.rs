@@ -1,0 +1,481 @@
+//! The `router`'s IPv6 against real peers, over its real WAN path (PPPoE,
+//! PPP, the TUN `ppp0`), in network namespaces:
+//!
+//! ```text
+//!  isp: our AC on [ac0], the session's IPv6 bridged to the TUN [sess0]
+//!       (fe80::1, 2001:db8:ffff::1/64), kea-dhcp6 and radvd on sess0
+//!    ── [wan0] cpe: router (ppp0) [lan0] ── [eth0] lan: a Linux host (SLAAC)
+//! ```
+//!
+//! The ISP side is the kernel of the `isp` namespace with `kea-dhcp6`
+//! delegating /56s from 2001:db8:100::/48 and `radvd` advertising
+//! 2001:db8:ffff::/64 on the session: the router's DHCPv6-PD client, the
+//! kernel's RA handling on ppp0, the LAN's RAs and the firewall are all
+//! exercised the way they run in production, with a real server as the
+//! delegating router (bng's own delegating server is other work).
+//!
+//! Needs root, `kea-dhcp6` (kea-dhcp6-server), `radvd` and `tshark`.
+
+mod common;
+mod router_support;
+
+use std::io::Write;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use common::concentrator::{AcSeen, AcSettings, serve_bridged};
+use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
+use router_bin::tun::Tun;
+use router_support::{Router, ip_out, isp_cpe_lan};
+use testbed::{Netns, Process, Testbed};
+
+/// The ISP's address beyond the router.
+const SERVER: &str = "2001:db8:ffff::1";
+
+/// The ISP side: our AC bridged to `sess0`, kea and radvd on it.
+struct Isp {
+    ns: Netns,
+    tun: Arc<Tun>,
+    stop: Arc<AtomicBool>,
+    ac: Option<JoinHandle<Vec<AcSeen>>>,
+    kea: Option<Process>,
+    /// Kept: dropping a `Process` stops it.
+    radvd: Option<Process>,
+}
+
+impl Isp {
+    /// Sets up `sess0` and starts the AC, kea (pool `pool`/48) and radvd.
+    fn start(tb: &Testbed, ns: &Netns, pool: &str) -> Isp {
+        let tun = testbed::in_namespace(ns.name(), || Tun::open("sess0"))
+            .unwrap()
+            .unwrap();
+        sh(
+            tb,
+            ns,
+            "sysctl -qw net.ipv6.conf.all.forwarding=1 net.ipv6.conf.sess0.addr_gen_mode=1 && \
+             ip link set sess0 up && \
+             ip addr add fe80::1/64 dev sess0 nodad && \
+             ip addr add 2001:db8:ffff::1/64 dev sess0 nodad && \
+             ip -6 route add 2001:db8:100::/48 dev sess0 && \
+             ip -6 route add 2001:db8:200::/48 dev sess0",
+        );
+        let mut isp = Isp {
+            ns: ns.clone(),
+            tun: Arc::new(tun),
+            stop: Arc::new(AtomicBool::new(false)),
+            ac: None,
+            kea: None,
+            radvd: None,
+        };
+        isp.start_ac();
+        isp.start_kea(tb, pool);
+        let radvd = tb.dir().join("radvd.conf");
+        std::fs::write(
+            &radvd,
+            "interface sess0 {\n  AdvSendAdvert on;\n  MinRtrAdvInterval 3;\n  MaxRtrAdvInterval 4;\n  \
+             prefix 2001:db8:ffff::/64 { AdvOnLink on; AdvAutonomous on; };\n};\n",
+        )
+        .unwrap();
+        let pid = tb.dir().join("radvd.pid");
+        isp.radvd = Some(
+            tb.spawn(
+                ns,
+                &[
+                    "radvd",
+                    "-n",
+                    "-m",
+                    "stderr",
+                    "-C",
+                    radvd.to_str().unwrap(),
+                    "-p",
+                    pid.to_str().unwrap(),
+                ],
+            )
+            .unwrap(),
+        );
+        isp
+    }
+
+    fn start_ac(&mut self) {
+        let sock = testbed::in_namespace(self.ns.name(), || PacketSocket::open("ac0", ETH_P_ALL))
+            .unwrap()
+            .unwrap();
+        self.stop = Arc::new(AtomicBool::new(false));
+        let (stop, tun) = (Arc::clone(&self.stop), Arc::clone(&self.tun));
+        self.ac = Some(std::thread::spawn(move || {
+            let settings = AcSettings {
+                ac_name: b"test-ac",
+                users: vec![(b"alice", b"s3cret")],
+                local: Ipv4Addr::new(192, 0, 2, 1),
+                pool_start: Ipv4Addr::new(192, 0, 2, 10),
+                dns: [Ipv4Addr::new(192, 0, 2, 53), Ipv4Addr::new(192, 0, 2, 54)],
+            };
+            serve_bridged(sock, settings, tun, stop)
+        }));
+    }
+
+    fn stop_ac(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(ac) = self.ac.take() {
+            ac.join().unwrap();
+        }
+    }
+
+    /// (Re)starts kea delegating /56s of `pool`/48; a restart forgets the
+    /// leases (a renumbered ISP).
+    fn start_kea(&mut self, tb: &Testbed, pool: &str) {
+        if let Some(mut k) = self.kea.take() {
+            k.stop().unwrap();
+        }
+        let dir = tb.dir();
+        let _ = std::fs::remove_file(dir.join("leases6.csv"));
+        let conf = dir.join("kea-dhcp6.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                r#"{{ "Dhcp6": {{
+  "interfaces-config": {{ "interfaces": [ "sess0" ] }},
+  "server-id": {{ "type": "EN", "enterprise-id": 2495, "identifier": "0102", "persist": false }},
+  "lease-database": {{ "type": "memfile", "persist": true, "name": "{}/leases6.csv", "lfc-interval": 0 }},
+  "renew-timer": 10, "rebind-timer": 16, "preferred-lifetime": 300, "valid-lifetime": 600,
+  "subnet6": [ {{
+    "id": 1, "subnet": "2001:db8:ffff::/64", "interface": "sess0",
+    "pd-pools": [ {{ "prefix": "{pool}", "prefix-len": 48, "delegated-len": 56 }} ],
+    "option-data": [ {{ "name": "dns-servers", "data": "2001:db8::53" }} ]
+  }} ],
+  "loggers": [ {{ "name": "kea-dhcp6", "output_options": [ {{ "output": "stdout" }} ], "severity": "INFO" }} ]
+}} }}"#,
+                dir.display()
+            ),
+        )
+        .unwrap();
+        let cmd = format!(
+            "exec env KEA_PIDFILE_DIR={0} KEA_LOCKFILE_DIR={0} kea-dhcp6 -c {1}",
+            dir.display(),
+            conf.display()
+        );
+        let kea = tb.spawn(&self.ns, &["sh", "-c", &cmd]).unwrap();
+        wait(Duration::from_secs(10), "kea started", || {
+            kea.output().0.contains("DHCP6_STARTED")
+        });
+        self.kea = Some(kea);
+    }
+
+    fn kea_log(&self) -> String {
+        self.kea.as_ref().map(|k| k.output().0).unwrap_or_default()
+    }
+}
+
+impl Drop for Isp {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn require(tool: &str, package: &str) -> bool {
+    let found = std::process::Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        testbed::skip(
+            "router_ipv6",
+            &format!("`{tool}` missing (apt-get install {package})"),
+        );
+    }
+    found
+}
+
+/// The lab, the router's config with `[ipv6]` (`lan_subnet = 1`, RAs every
+/// 3–4 s) and the ISP started; `None` when skipped.
+fn lab(label: &str) -> Option<(Testbed, [Netns; 3], PathBuf, Isp)> {
+    if !require("kea-dhcp6", "kea-dhcp6-server") || !require("radvd", "radvd") {
+        return None;
+    }
+    let (tb, [isp, cpe, lan], config) = isp_cpe_lan(label)?;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&config)
+        .unwrap()
+        .write_all(b"[ipv6]\nlan_subnet = 1\nra_interval = 4\n")
+        .unwrap();
+    let isp_side = Isp::start(&tb, &isp, "2001:db8:100::");
+    Some((tb, [isp, cpe, lan], config, isp_side))
+}
+
+fn sh(tb: &Testbed, ns: &Netns, cmd: &str) -> String {
+    tb.exec(ns, &["sh", "-c", cmd], Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("{cmd}: {e}"))
+}
+
+fn wait(limit: Duration, what: &str, mut f: impl FnMut() -> bool) {
+    let end = Instant::now() + limit;
+    while Instant::now() < end {
+        if f() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// The delegated prefix and the LAN /64 from `router status`.
+fn prefixes(status: &str) -> Option<(Ipv6Addr, Ipv6Addr)> {
+    let field = |key: &str| {
+        let rest = status.lines().find_map(|l| l.strip_prefix(key))?;
+        let (p, _) = rest.split_once('/')?;
+        p.parse::<Ipv6Addr>().ok()
+    };
+    Some((field("ipv6 prefix: ")?, field("ipv6 lan: ")?))
+}
+
+/// Whether `a` is inside the /64 `lan`.
+fn in_64(a: Ipv6Addr, lan: Ipv6Addr) -> bool {
+    u128::from(a) >> 64 == u128::from(lan) >> 64
+}
+
+/// The global addresses of `eth0` in `ns`, with their `ip -o` lines.
+fn host_addresses(ns: &Netns) -> Vec<(Ipv6Addr, String)> {
+    ip_out(
+        ns,
+        &["-6", "-o", "addr", "show", "dev", "eth0", "scope", "global"],
+    )
+    .lines()
+    .filter_map(|l| {
+        let a = l.split_whitespace().skip_while(|w| *w != "inet6").nth(1)?;
+        let a = a.split('/').next()?.parse().ok()?;
+        Some((a, l.to_owned()))
+    })
+    .collect()
+}
+
+/// Waits until the LAN host has a SLAAC address in `lan` that is not
+/// deprecated; returns it.
+fn wait_slaac(router: &Router, ns: &Netns, lan: Ipv6Addr) -> Ipv6Addr {
+    let end = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < end {
+        if let Some((a, _)) = host_addresses(ns)
+            .into_iter()
+            .find(|(a, l)| in_64(*a, lan) && !l.contains("deprecated") && !l.contains("tentative"))
+        {
+            return a;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    panic!(
+        "no SLAAC address in {lan}/64:\n{}\n{}",
+        ip_out(ns, &["-6", "addr"]),
+        router.log()
+    );
+}
+
+fn connect(ns: &Netns, addr: SocketAddr) -> std::io::Result<TcpStream> {
+    ns.enter(move || TcpStream::connect_timeout(&addr, Duration::from_secs(2)))
+        .unwrap()
+}
+
+/// IPv6CP up, kea delegates a /56, the LAN gets its second /64 (`::1` on
+/// lan0, an unreachable route for the rest), the kernel takes radvd's RA on
+/// ppp0 (a WAN address although forwarding is on); a Linux host on the LAN
+/// forms a SLAAC address in the /64, gets the default route and RDNSS from
+/// the router's RAs, and pings the ISP's server; the firewall drops a new
+/// inbound connection and passes the replies to the host's own; an address
+/// of the delegated prefix outside the LAN is unreachable (no loop). After a
+/// restart the saved prefix is hinted and comes back.
+#[test]
+fn router_gets_a_prefix_from_kea_and_the_lan_host_uses_slaac() {
+    let Some((tb, [isp, cpe, lan], config, isp_side)) = lab("r6-kea-slaac") else {
+        return;
+    };
+    let capture = tb.capture(&isp, "sess0").unwrap();
+    let mut router = Router::start(&tb, &cpe, &config);
+    let status = router.wait_status(Duration::from_secs(40), |s| {
+        s.contains("ipv6 prefix: 2001:db8:100:") && s.contains("(router ")
+    });
+    eprintln!("{status}");
+    let (prefix, lan64) = prefixes(&status).unwrap();
+    assert_eq!(u128::from(lan64), u128::from(prefix) | 1 << 64, "{status}");
+    assert!(status.contains("ipv6 dns: 2001:db8::53"), "{status}");
+    assert!(status.contains("/56 preferred "), "{status}");
+    assert!(status.contains("nat64 prefix:\n"), "{status}");
+    assert!(
+        isp_side.kea_log().contains("DHCP6_PD_LEASE_ALLOC"),
+        "{}",
+        isp_side.kea_log()
+    );
+
+    let lan_addr = format!("{}/64", Ipv6Addr::from(u128::from(lan64) | 1));
+    let wait_cpe = |what: &str, args: &[&str], want: &str| {
+        wait(Duration::from_secs(20), what, || {
+            ip_out(&cpe, args).contains(want)
+        });
+    };
+    wait_cpe(
+        "the LAN address",
+        &["-6", "addr", "show", "dev", "lan0"],
+        &lan_addr,
+    );
+    wait_cpe(
+        "the unreachable route",
+        &["-6", "route", "show", "type", "unreachable"],
+        &format!("unreachable {prefix}/56"),
+    );
+    // radvd's prefix: the kernel formed a WAN address although it forwards.
+    wait_cpe(
+        "a WAN address from the ISP's RA",
+        &["-6", "addr", "show", "dev", "ppp0"],
+        "inet6 2001:db8:ffff:",
+    );
+    let routes = ip_out(&cpe, &["-6", "route", "show", "default"]);
+    assert!(routes.contains("default dev ppp0"), "{routes}");
+
+    // The LAN host: SLAAC in the /64, the router as default router.
+    let host = wait_slaac(&router, &lan, lan64);
+    wait(Duration::from_secs(10), "the host's default route", || {
+        ip_out(&lan, &["-6", "route", "show", "default"]).contains("via fe80::")
+    });
+    let out = sh(&tb, &lan, &format!("ping -6 -c 3 -W 2 -i 0.3 {SERVER}"));
+    assert!(out.contains(&format!("bytes from {SERVER}")), "{out}");
+    // rdisc6 (an independent decoder) reads the RA: the prefix, RDNSS.
+    if require("rdisc6", "ndisc6") {
+        let out = sh(&tb, &lan, "rdisc6 -1 -n -w 3000 -r 3 eth0");
+        assert!(
+            out.contains(&format!("Prefix                   : {lan64}/64")),
+            "{out}"
+        );
+        assert!(out.contains("Recursive DNS server     : fe80::"), "{out}");
+    }
+
+    // The firewall: a new connection in is dropped, the host's own out
+    // gets its replies.
+    let listener = lan.enter(|| TcpListener::bind("[::]:0")).unwrap().unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let err = connect(&isp, SocketAddr::new(host.into(), port))
+        .expect_err("a new inbound connection is dropped");
+    assert_eq!(err.kind(), std::io::ErrorKind::TimedOut, "{err}");
+    let outside = isp.enter(|| TcpListener::bind("[::]:0")).unwrap().unwrap();
+    let port = outside.local_addr().unwrap().port();
+    let server: Ipv6Addr = SERVER.parse().unwrap();
+    connect(&lan, SocketAddr::new(server.into(), port)).expect("replies pass");
+
+    // The rest of the /56 is unreachable, not looped back to the ISP.
+    let other = Ipv6Addr::from(u128::from(prefix) | 0xff << 64 | 1);
+    let out = sh(&tb, &isp, &format!("ping -6 -c 1 -W 2 {other} 2>&1; true"));
+    assert!(out.contains("No route"), "{out}");
+    assert!(!out.contains("Time exceeded"), "{out}");
+
+    // Restart: the prefix is saved, the LAN address goes with the router,
+    // and the new router hints the saved prefix and gets it back.
+    router.stop_cleanly(Duration::from_secs(8));
+    let saved = std::fs::read_to_string(tb.dir().join("state/ipv6.toml")).unwrap();
+    assert!(
+        saved.contains(&format!("delegated_prefix = \"{prefix}/56\"")),
+        "{saved}"
+    );
+    assert!(!ip_out(&cpe, &["-6", "addr", "show", "dev", "lan0"]).contains(&lan_addr));
+    let mut router = Router::start(&tb, &cpe, &config);
+    let status = router.wait_status(Duration::from_secs(40), |s| s.contains("(router "));
+    assert_eq!(prefixes(&status), Some((prefix, lan64)), "{status}");
+    assert!(
+        router.log().contains(&format!(
+            "last delegated prefix {prefix}/56: asking for it again"
+        )),
+        "{}",
+        router.log()
+    );
+    router.stop_cleanly(Duration::from_secs(8));
+    let pcap = capture.stop().unwrap();
+    // The second Solicit carries the saved prefix as its hint.
+    let hinted = pcap
+        .count(&format!(
+            "dhcpv6.msgtype == 1 && dhcpv6.iaprefix.pref_addr == {prefix}"
+        ))
+        .unwrap();
+    assert!(hinted >= 1, "{}", pcap.decode(&["-Y", "dhcpv6"]).unwrap());
+    assert_eq!(pcap.problems().unwrap(), Vec::<String>::new());
+    drop(isp_side);
+}
+
+/// A PPP reconnect keeps the prefix (the client Rebinds; the LAN host's
+/// address stays); then the ISP renumbers (kea restarted with another pool
+/// and no leases): at the next Renew the router gets a new prefix, the LAN
+/// host forms a new address and the old one is deprecated (preferred
+/// lifetime 0, RFC 9096), and the host reaches the server again.
+#[test]
+fn reconnect_keeps_the_prefix_and_renumbering_deprecates_the_old() {
+    let Some((tb, [isp, cpe, lan], config, mut isp_side)) = lab("r6-renumber") else {
+        return;
+    };
+    let capture = tb.capture(&isp, "sess0").unwrap();
+    let mut router = Router::start(&tb, &cpe, &config);
+    let status = router.wait_status(Duration::from_secs(40), |s| s.contains("(router "));
+    let (prefix, lan64) = prefixes(&status).unwrap();
+    let host = wait_slaac(&router, &lan, lan64);
+
+    // The AC vanishes and comes back: a new PPP session.
+    isp_side.stop_ac();
+    router.wait_status(Duration::from_secs(20), |s| s.contains("dials: 2"));
+    isp_side.start_ac();
+    let status = router.wait_status(Duration::from_secs(30), |s| {
+        s.contains("wan: up") && s.contains("ipv6: fe80::") && s.contains("(dhcpv6 bound)")
+    });
+    eprintln!("{status}");
+    assert_eq!(prefixes(&status), Some((prefix, lan64)), "{status}");
+    assert!(host_addresses(&lan).iter().any(|(a, _)| *a == host));
+    // The router was withdrawn as default router while the WAN was down
+    // (RFC 7084 G-4) and advertises itself again.
+    wait(
+        Duration::from_secs(10),
+        "the host's default route back",
+        || ip_out(&lan, &["-6", "route", "show", "default"]).contains("via fe80::"),
+    );
+    let out = sh(&tb, &lan, &format!("ping -6 -c 2 -W 2 -i 0.3 {SERVER}"));
+    assert!(out.contains(&format!("bytes from {SERVER}")), "{out}");
+
+    // Renumbered: another pool, the old lease forgotten.
+    isp_side.start_kea(&tb, "2001:db8:200::");
+    let status = router.wait_status(Duration::from_secs(40), |s| {
+        s.contains("ipv6 prefix: 2001:db8:200:") && s.contains("(router ")
+    });
+    eprintln!("{status}");
+    let (new_prefix, new_lan) = prefixes(&status).unwrap();
+    assert!(
+        status.contains(&format!("{lan64}/64 deprecated")),
+        "{status}"
+    );
+    let new_host = wait_slaac(&router, &lan, new_lan);
+    wait(
+        Duration::from_secs(15),
+        "the old address deprecated",
+        || {
+            host_addresses(&lan).iter().any(|(a, l)| {
+                *a == host && l.contains("deprecated") && l.contains("preferred_lft 0sec")
+            })
+        },
+    );
+    let cpe_lan = ip_out(&cpe, &["-6", "addr", "show", "dev", "lan0"]);
+    assert!(
+        !cpe_lan.contains(&format!("{}/64", Ipv6Addr::from(u128::from(lan64) | 1))),
+        "{cpe_lan}"
+    );
+    let routes = ip_out(&cpe, &["-6", "route", "show", "type", "unreachable"]);
+    assert!(
+        routes.contains(&format!("{new_prefix}/56")) && !routes.contains(&format!("{prefix}/56")),
+        "{routes}"
+    );
+    let out = sh(
+        &tb,
+        &lan,
+        &format!("ping -6 -c 2 -W 2 -i 0.3 -I {new_host} {SERVER}"),
+    );
+    assert!(out.contains(&format!("bytes from {SERVER}")), "{out}");
+    router.stop_cleanly(Duration::from_secs(8));
+    let pcap = capture.stop().unwrap();
+    // The reconnect's first message was a Rebind (RFC 8415 §18.2.5).
+    assert!(pcap.count("dhcpv6.msgtype == 6").unwrap() >= 1);
+    assert_eq!(pcap.problems().unwrap(), Vec::<String>::new());
+}
