@@ -15,6 +15,7 @@ use std::net::Ipv6Addr;
 use dhcpv6_proto::client::Dhcpv6ClientDestination;
 use dhcpv6_proto::wire::Duid;
 use dhcpv6_proto::{Dhcpv6Client, Dhcpv6ClientConfig, Dhcpv6ClientEvent};
+use ndp_proto::router::ND_VALID_LIMIT;
 use ndp_proto::wire::{Pref64, Pref64Length};
 use ndp_proto::{NdpRouter, NdpRouterConfig, NdpRouterEvent, carve_lan_prefix};
 use sansio_primitives::{Duration, Instant, SeededRng, Transmit};
@@ -36,6 +37,9 @@ pub enum NetChange {
     DeleteUnreachable(Ipv6Addr, u8),
 }
 
+/// Deprecated /64s kept (the advertising router's `max_stale_prefixes`).
+const MAX_DEPRECATED: usize = 4;
+
 /// The router's own address in a LAN /64: `prefix::1`.
 pub fn router_address(lan: Ipv6Addr) -> Ipv6Addr {
     Ipv6Addr::from(u128::from(lan) | 1)
@@ -56,6 +60,11 @@ pub struct Delegation {
     pub valid_until: Instant,
 }
 
+/// The first `len` bits of `a`.
+fn mask(a: Ipv6Addr, len: u8) -> u128 {
+    u128::from(a) & !(u128::MAX.checked_shr(u32::from(len)).unwrap_or(0))
+}
+
 /// Lifetime seconds from DHCPv6 (`0xffff_ffff` = infinity) as a duration.
 fn lifetime(secs: u32) -> Duration {
     // Infinity: a century is as good, and adds to an Instant safely.
@@ -73,8 +82,9 @@ pub struct Ipv6Core {
     wan_up: bool,
     delegated: Option<Delegation>,
     /// LAN /64s of earlier delegations still advertised as deprecated
-    /// (RFC 9096), until their valid lifetime runs out.
-    deprecated: Vec<Ipv6Addr>,
+    /// (RFC 9096), and when they run out at the latest; as many as the
+    /// advertising router keeps.
+    deprecated: VecDeque<(Ipv6Addr, Instant)>,
     dns: Vec<Ipv6Addr>,
     nat64: Option<(Ipv6Addr, u8)>,
     net: VecDeque<NetChange>,
@@ -100,7 +110,7 @@ impl Ipv6Core {
             ra: None,
             wan_up: false,
             delegated: None,
-            deprecated: Vec::new(),
+            deprecated: VecDeque::new(),
             dns: Vec::new(),
             nat64: None,
             net: VecDeque::new(),
@@ -148,6 +158,7 @@ impl Ipv6Core {
         let mut c = NdpRouterConfig::new(source);
         c.link_layer_address = mac;
         c.lan_index = self.cfg.lan_subnet;
+        c.max_stale_prefixes = MAX_DEPRECATED;
         c.max_interval = Duration::from_secs(self.cfg.ra_interval);
         c.min_interval = Duration::from_secs((self.cfg.ra_interval / 3).max(3));
         c.router_lifetime = Duration::from_secs((self.cfg.ra_interval * 3).clamp(1800, 9000));
@@ -268,8 +279,27 @@ impl Ipv6Core {
         }
     }
 
+    /// `d`'s /64 is advertised with preferred lifetime 0 until it runs
+    /// out: at the latest its delegation's end or ND_VALID_LIMIT from now
+    /// (RFC 9096 caps what hosts were told). Nothing to show when no RA
+    /// ever carried it.
+    fn deprecate(&mut self, now: Instant, d: &Delegation) {
+        self.deprecated.retain(|p| p.0 != d.lan);
+        if self.ra.is_none() {
+            return;
+        }
+        let until = d.valid_until.min(now + ND_VALID_LIMIT);
+        if until > now {
+            if self.deprecated.len() >= MAX_DEPRECATED {
+                self.deprecated.pop_front();
+            }
+            self.deprecated.push_back((d.lan, until));
+        }
+    }
+
     /// Handles the machines' events.
     fn pump(&mut self, now: Instant) {
+        self.deprecated.retain(|p| p.1 > now);
         while let Some(e) = self.client.as_mut().and_then(Dhcpv6Client::poll_event) {
             self.on_client(now, e);
         }
@@ -277,7 +307,7 @@ impl Ipv6Core {
             match e {
                 NdpRouterEvent::StalePrefixRemoved { prefix } => {
                     info!("{prefix}/64 is no longer advertised on the LAN");
-                    self.deprecated.retain(|p| *p != prefix);
+                    self.deprecated.retain(|p| p.0 != prefix);
                 }
                 NdpRouterEvent::DelegatedPrefixExpired { prefix } => {
                     info!("{prefix}/64: the delegation's valid lifetime ran out");
@@ -296,9 +326,21 @@ impl Ipv6Core {
                 prefix_len,
                 preferred,
                 valid,
-                ..
+                exclude,
+            } => {
+                if let Ok(lan) = carve_lan_prefix(prefix, prefix_len, self.cfg.lan_subnet)
+                    && exclude.is_some_and(|(x, l)| l <= 64 && mask(lan, l) == mask(x, l))
+                {
+                    // RFC 6603: the ISP uses that part on its side.
+                    warn!(
+                        "delegated prefix {prefix}/{prefix_len} not used: the LAN's /64 (ipv6.lan_subnet) is inside its excluded prefix {:?}",
+                        exclude
+                    );
+                    return;
+                }
+                self.delegate(now, prefix, prefix_len, preferred, valid);
             }
-            | Dhcpv6ClientEvent::PrefixRenewed {
+            Dhcpv6ClientEvent::PrefixRenewed {
                 prefix,
                 prefix_len,
                 preferred,
@@ -319,8 +361,7 @@ impl Ipv6Core {
                     if let Some(ra) = &mut self.ra {
                         let _ = ra.withdraw_delegated_prefix(now);
                     }
-                    self.deprecated.retain(|p| *p != d.lan);
-                    self.deprecated.push(d.lan);
+                    self.deprecate(now, &d);
                 }
             }
             Dhcpv6ClientEvent::DnsServers(d) => {
@@ -366,11 +407,10 @@ impl Ipv6Core {
                 // deprecated, while hosts may still hold addresses in it.
                 self.unnumber(&o);
                 if o.lan != lan {
-                    self.deprecated.retain(|p| *p != o.lan);
-                    self.deprecated.push(o.lan);
+                    self.deprecate(now, &o);
                 }
             }
-            self.deprecated.retain(|p| *p != lan);
+            self.deprecated.retain(|p| p.0 != lan);
             if prefix_len < 64 {
                 self.net
                     .push_back(NetChange::AddUnreachable(prefix, prefix_len));
@@ -439,7 +479,10 @@ impl Ipv6Core {
             .iter()
             .map(|d| format!("{}/64 (router {})", d.lan, router_address(d.lan)))
             .collect();
-        lan.extend(self.deprecated.iter().map(|p| format!("{p}/64 deprecated")));
+        lan.extend(self.deprecated.iter().map(|(p, until)| {
+            let left = until.saturating_duration_since(now).as_secs();
+            format!("{p}/64 deprecated (valid at most {left}s)")
+        }));
         if lan.is_empty() {
             lan.push("-".into());
         }
@@ -452,6 +495,28 @@ impl Ipv6Core {
         if !self.dns.is_empty() {
             let dns: Vec<String> = self.dns.iter().map(Ipv6Addr::to_string).collect();
             s += &format!("ipv6 dns: {}\n", dns.join(" "));
+        }
+        if let Some(c) = &self.client {
+            let c = c.counters();
+            let dropped = c.malformed
+                + c.not_ours
+                + c.unexpected
+                + c.invalid
+                + c.server_failure
+                + c.unauthenticated;
+            s += &format!(
+                "ipv6 counters: dhcpv6 rx {} tx {} dropped {}",
+                c.received, c.transmitted, dropped
+            );
+            if let Some(ra) = &self.ra {
+                let r = ra.counters();
+                let dropped = r.malformed + r.hop_limit + r.invalid + r.unexpected + r.shut_down;
+                s += &format!(
+                    ", ra tx {} rs {} dropped {}",
+                    r.transmitted, r.solicitations, dropped
+                );
+            }
+            s += "\n";
         }
         match self.nat64 {
             Some((p, l)) => s += &format!("nat64 prefix: {p}/{l}\n"),

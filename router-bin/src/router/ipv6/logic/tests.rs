@@ -340,3 +340,66 @@ fn shutdown_withdraws_the_router_and_the_lan_address() {
         ]
     );
 }
+
+fn delegated(prefix: &str, exclude: Option<(Ipv6Addr, u8)>) -> Dhcpv6ClientEvent {
+    Dhcpv6ClientEvent::PrefixDelegated {
+        prefix: addr(prefix),
+        prefix_len: 56,
+        preferred: 3600,
+        valid: 7200,
+        exclude,
+    }
+}
+
+/// The ISP renumbers again and again: at most four old /64s are kept
+/// deprecated (as many as the advertising router keeps), each dropped when
+/// its lifetime is over.
+#[test]
+fn deprecated_prefixes_are_bounded_and_run_out() {
+    let mut core = Ipv6Core::new(config(), [2, 0, 0, 0, 0, 2], None, SeededRng::from_u64(7));
+    let mut now = Instant::ZERO;
+    core.lan_ready(now, LAN_LL, None);
+    core.wan_up(now);
+    for i in 1..=7 {
+        core.on_client(now, delegated(&format!("2001:db8:{i}00::"), None));
+        core.handle_timeout(now);
+        while core.poll_ra(now).is_some() {}
+        now += secs(10);
+    }
+    let status = core.status_text(now, "lan0");
+    assert_eq!(status.matches("deprecated").count(), 4, "{status}");
+    assert!(
+        !status.contains("2001:db8:200:1::/64"),
+        "the oldest went first: {status}"
+    );
+    assert!(
+        status.contains("2001:db8:600:1::/64 deprecated"),
+        "{status}"
+    );
+    // ND_VALID_LIMIT (5400 s) later they have all run out.
+    let later = now + secs(5400);
+    core.handle_timeout(later);
+    let status = core.status_text(later, "lan0");
+    assert!(!status.contains("deprecated"), "{status}");
+}
+
+/// RFC 6603: a delegation whose excluded prefix covers the LAN's /64 is
+/// not used (the ISP numbers its side of the link from it).
+#[test]
+fn an_excluded_lan_subnet_is_not_used() {
+    let mut core = Ipv6Core::new(config(), [2, 0, 0, 0, 0, 2], None, SeededRng::from_u64(8));
+    let now = Instant::ZERO;
+    core.wan_up(now);
+    // lan_subnet = 1: 2001:db8:100:1::/64.
+    core.on_client(
+        now,
+        delegated("2001:db8:100::", Some((addr("2001:db8:100:1::"), 64))),
+    );
+    assert_eq!(core.delegation(), None);
+    assert!(drain_net(&mut core).is_empty());
+    core.on_client(
+        now,
+        delegated("2001:db8:100::", Some((addr("2001:db8:100:ff::"), 64))),
+    );
+    assert_eq!(core.delegation().unwrap().lan, addr("2001:db8:100:1::"));
+}
