@@ -14,7 +14,8 @@
 //! exercised the way they run in production, with a real server as the
 //! delegating router (bng's own delegating server is other work).
 //!
-//! Needs root, `kea-dhcp6` (kea-dhcp6-server), `radvd` and `tshark`.
+//! Needs root, `kea-dhcp6` (kea-dhcp6-server), `radvd`, `rdisc6` (ndisc6)
+//! and `tshark`.
 
 mod common;
 mod router_support;
@@ -192,7 +193,7 @@ fn require(tool: &str, package: &str) -> bool {
 
 /// The lab, the router's config with `[ipv6]` (`lan_subnet = 1`, RAs every
 /// 3–4 s) and the ISP started; `None` when skipped.
-fn lab(label: &str) -> Option<(Testbed, [Netns; 3], PathBuf, Isp)> {
+fn lab(label: &str, extra: &str) -> Option<(Testbed, [Netns; 3], PathBuf, Isp)> {
     if !require("kea-dhcp6", "kea-dhcp6-server") || !require("radvd", "radvd") {
         return None;
     }
@@ -201,7 +202,7 @@ fn lab(label: &str) -> Option<(Testbed, [Netns; 3], PathBuf, Isp)> {
         .append(true)
         .open(&config)
         .unwrap()
-        .write_all(b"[ipv6]\nlan_subnet = 1\nra_interval = 4\n")
+        .write_all(format!("[ipv6]\nlan_subnet = 1\nra_interval = 4\n{extra}").as_bytes())
         .unwrap();
     let isp_side = Isp::start(&tb, &isp, "2001:db8:100::");
     Some((tb, [isp, cpe, lan], config, isp_side))
@@ -288,10 +289,13 @@ fn connect(ns: &Netns, addr: SocketAddr) -> std::io::Result<TcpStream> {
 /// restart the saved prefix is hinted and comes back.
 #[test]
 fn router_gets_a_prefix_from_kea_and_the_lan_host_uses_slaac() {
-    let Some((tb, [isp, cpe, lan], config, isp_side)) = lab("r6-kea-slaac") else {
+    let Some((tb, [isp, cpe, lan], config, isp_side)) =
+        lab("r6-kea-slaac", "nat64_prefix = \"64:ff9b::/96\"\n")
+    else {
         return;
     };
     let capture = tb.capture(&isp, "sess0").unwrap();
+    let lan_capture = tb.capture(&lan, "eth0").unwrap();
     let mut router = Router::start(&tb, &cpe, &config);
     let status = router.wait_status(Duration::from_secs(40), |s| {
         s.contains("ipv6 prefix: 2001:db8:100:") && s.contains("(router ")
@@ -301,7 +305,7 @@ fn router_gets_a_prefix_from_kea_and_the_lan_host_uses_slaac() {
     assert_eq!(u128::from(lan64), u128::from(prefix) | 1 << 64, "{status}");
     assert!(status.contains("ipv6 dns: 2001:db8::53"), "{status}");
     assert!(status.contains("/56 preferred "), "{status}");
-    assert!(status.contains("nat64 prefix:\n"), "{status}");
+    assert!(status.contains("nat64 prefix: 64:ff9b::/96\n"), "{status}");
     assert!(
         isp_side.kea_log().contains("DHCP6_PD_LEASE_ALLOC"),
         "{}",
@@ -349,6 +353,21 @@ fn router_gets_a_prefix_from_kea_and_the_lan_host_uses_slaac() {
         );
         assert!(out.contains("Recursive DNS server     : fe80::"), "{out}");
     }
+
+    // tshark reads the PREF64 of the configured NAT64 prefix in the RAs.
+    let pcap = lan_capture.stop().unwrap();
+    let pref64 = pcap
+        .decode(&[
+            "-Y",
+            "icmpv6.type == 134",
+            "-T",
+            "fields",
+            "-e",
+            "icmpv6.opt.pref64.prefix",
+        ])
+        .unwrap();
+    assert!(pref64.lines().any(|l| l == "64:ff9b::"), "{pref64}");
+    assert_eq!(pcap.problems().unwrap(), Vec::<String>::new());
 
     // The firewall: a new connection in is dropped, the host's own out
     // gets its replies.
@@ -407,7 +426,7 @@ fn router_gets_a_prefix_from_kea_and_the_lan_host_uses_slaac() {
 /// lifetime 0, RFC 9096), and the host reaches the server again.
 #[test]
 fn reconnect_keeps_the_prefix_and_renumbering_deprecates_the_old() {
-    let Some((tb, [isp, cpe, lan], config, mut isp_side)) = lab("r6-renumber") else {
+    let Some((tb, [isp, cpe, lan], config, mut isp_side)) = lab("r6-renumber", "") else {
         return;
     };
     let capture = tb.capture(&isp, "sess0").unwrap();
