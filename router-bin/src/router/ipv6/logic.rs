@@ -14,10 +14,9 @@ use std::net::Ipv6Addr;
 
 use dhcpv6_proto::client::Dhcpv6ClientDestination;
 use dhcpv6_proto::wire::Duid;
-use dhcpv6_proto::{Dhcpv6Client, Dhcpv6ClientConfig, Dhcpv6ClientEvent};
-use ndp_proto::router::ND_VALID_LIMIT;
+use dhcpv6_proto::{Dhcpv6Client, Dhcpv6ClientConfig};
 use ndp_proto::wire::{Pref64, Pref64Length};
-use ndp_proto::{NdpRouter, NdpRouterConfig, NdpRouterEvent, carve_lan_prefix};
+use ndp_proto::{NdpRouter, NdpRouterConfig};
 use sansio_primitives::{Duration, Instant, SeededRng, Transmit};
 use tracing::{info, warn};
 
@@ -271,159 +270,6 @@ impl Ipv6Core {
         }
     }
 
-    fn unnumber(&mut self, d: &Delegation) {
-        self.net.push_back(NetChange::DeleteLanAddress(d.lan));
-        if d.prefix_len < 64 {
-            self.net
-                .push_back(NetChange::DeleteUnreachable(d.prefix, d.prefix_len));
-        }
-    }
-
-    /// `d`'s /64 is advertised with preferred lifetime 0 until it runs
-    /// out: at the latest its delegation's end or ND_VALID_LIMIT from now
-    /// (RFC 9096 caps what hosts were told). Nothing to show when no RA
-    /// ever carried it.
-    fn deprecate(&mut self, now: Instant, d: &Delegation) {
-        self.deprecated.retain(|p| p.0 != d.lan);
-        if self.ra.is_none() {
-            return;
-        }
-        let until = d.valid_until.min(now + ND_VALID_LIMIT);
-        if until > now {
-            if self.deprecated.len() >= MAX_DEPRECATED {
-                self.deprecated.pop_front();
-            }
-            self.deprecated.push_back((d.lan, until));
-        }
-    }
-
-    /// Handles the machines' events.
-    fn pump(&mut self, now: Instant) {
-        self.deprecated.retain(|p| p.1 > now);
-        while let Some(e) = self.client.as_mut().and_then(Dhcpv6Client::poll_event) {
-            self.on_client(now, e);
-        }
-        while let Some(e) = self.ra.as_mut().and_then(NdpRouter::poll_event) {
-            match e {
-                NdpRouterEvent::StalePrefixRemoved { prefix } => {
-                    info!("{prefix}/64 is no longer advertised on the LAN");
-                    self.deprecated.retain(|p| p.0 != prefix);
-                }
-                NdpRouterEvent::DelegatedPrefixExpired { prefix } => {
-                    info!("{prefix}/64: the delegation's valid lifetime ran out");
-                }
-                NdpRouterEvent::InconsistentAdvertisement { router } => {
-                    warn!("another router on the LAN ({router}) advertises other values");
-                }
-            }
-        }
-    }
-
-    fn on_client(&mut self, now: Instant, e: Dhcpv6ClientEvent) {
-        match e {
-            Dhcpv6ClientEvent::PrefixDelegated {
-                prefix,
-                prefix_len,
-                preferred,
-                valid,
-                exclude,
-            } => {
-                if let Ok(lan) = carve_lan_prefix(prefix, prefix_len, self.cfg.lan_subnet)
-                    && exclude.is_some_and(|(x, l)| l <= 64 && mask(lan, l) == mask(x, l))
-                {
-                    // RFC 6603: the ISP uses that part on its side.
-                    warn!(
-                        "delegated prefix {prefix}/{prefix_len} not used: the LAN's /64 (ipv6.lan_subnet) is inside its excluded prefix {:?}",
-                        exclude
-                    );
-                    return;
-                }
-                self.delegate(now, prefix, prefix_len, preferred, valid);
-            }
-            Dhcpv6ClientEvent::PrefixRenewed {
-                prefix,
-                prefix_len,
-                preferred,
-                valid,
-            } => self.delegate(now, prefix, prefix_len, preferred, valid),
-            Dhcpv6ClientEvent::PrefixLost {
-                prefix,
-                prefix_len,
-                reason,
-            } => {
-                info!("delegated prefix {prefix}/{prefix_len} lost: {reason:?}");
-                if let Some(d) = self
-                    .delegated
-                    .filter(|d| (d.prefix, d.prefix_len) == (prefix, prefix_len))
-                {
-                    self.delegated = None;
-                    self.unnumber(&d);
-                    if let Some(ra) = &mut self.ra {
-                        let _ = ra.withdraw_delegated_prefix(now);
-                    }
-                    self.deprecate(now, &d);
-                }
-            }
-            Dhcpv6ClientEvent::DnsServers(d) => {
-                info!("DHCPv6 DNS servers: {d:?}");
-                self.dns = d;
-            }
-            _ => {}
-        }
-    }
-
-    fn delegate(
-        &mut self,
-        now: Instant,
-        prefix: Ipv6Addr,
-        prefix_len: u8,
-        preferred: u32,
-        valid: u32,
-    ) {
-        let lan = match carve_lan_prefix(prefix, prefix_len, self.cfg.lan_subnet) {
-            Ok(l) => l,
-            Err(e) => {
-                warn!("delegated prefix {prefix}/{prefix_len} not used (ipv6.lan_subnet): {e}");
-                return;
-            }
-        };
-        let (valid, preferred) = (lifetime(valid), lifetime(preferred));
-        let d = Delegation {
-            prefix,
-            prefix_len,
-            lan,
-            preferred_until: now + preferred.min(valid),
-            valid_until: now + valid,
-        };
-        let old = self.delegated.replace(d);
-        if old.is_none_or(|o| (o.prefix, o.prefix_len) != (prefix, prefix_len)) {
-            info!(
-                "delegated prefix {prefix}/{prefix_len} (preferred {}s, valid {}s): LAN {lan}/64",
-                preferred.as_secs(),
-                valid.as_secs()
-            );
-            if let Some(o) = old {
-                // Renumbered (RFC 9096): the old /64 stays advertised,
-                // deprecated, while hosts may still hold addresses in it.
-                self.unnumber(&o);
-                if o.lan != lan {
-                    self.deprecate(now, &o);
-                }
-            }
-            self.deprecated.retain(|p| p.0 != lan);
-            if prefix_len < 64 {
-                self.net
-                    .push_back(NetChange::AddUnreachable(prefix, prefix_len));
-            }
-            self.net.push_back(NetChange::AddLanAddress(lan));
-            self.save = Some((prefix, prefix_len));
-            self.hint = Some((prefix, prefix_len));
-        }
-        if let Some(ra) = &mut self.ra {
-            let _ = ra.set_delegated_prefix(now, prefix, prefix_len, valid, preferred);
-        }
-    }
-
     /// The next DHCPv6 datagram for the WAN.
     pub fn poll_dhcp(&mut self, now: Instant) -> Option<Transmit<Dhcpv6ClientDestination>> {
         self.client.as_mut()?.poll_transmit(now)
@@ -456,75 +302,9 @@ impl Ipv6Core {
     pub fn delegation(&self) -> Option<Delegation> {
         self.delegated
     }
-
-    /// The IPv6 lines of `router status`.
-    pub fn status_text(&self, now: Instant, lan_if: &str) -> String {
-        let state = match &self.client {
-            None if !self.wan_up => "waiting for IPv6CP".to_owned(),
-            None => "not running".to_owned(),
-            Some(c) => format!("dhcpv6 {:?}", c.state()).to_lowercase(),
-        };
-        let mut s = match &self.delegated {
-            Some(d) => format!(
-                "ipv6 prefix: {}/{} preferred {}s valid {}s ({state})\n",
-                d.prefix,
-                d.prefix_len,
-                d.preferred_until.saturating_duration_since(now).as_secs(),
-                d.valid_until.saturating_duration_since(now).as_secs()
-            ),
-            None => format!("ipv6 prefix: - ({state})\n"),
-        };
-        let mut lan: Vec<String> = self
-            .delegated
-            .iter()
-            .map(|d| format!("{}/64 (router {})", d.lan, router_address(d.lan)))
-            .collect();
-        lan.extend(self.deprecated.iter().map(|(p, until)| {
-            let left = until.saturating_duration_since(now).as_secs();
-            format!("{p}/64 deprecated (valid at most {left}s)")
-        }));
-        if lan.is_empty() {
-            lan.push("-".into());
-        }
-        let ra = if self.ra.is_some() {
-            ""
-        } else {
-            ", no RAs yet"
-        };
-        s += &format!("ipv6 lan: {} on {lan_if}{ra}\n", lan.join(", "));
-        if !self.dns.is_empty() {
-            let dns: Vec<String> = self.dns.iter().map(Ipv6Addr::to_string).collect();
-            s += &format!("ipv6 dns: {}\n", dns.join(" "));
-        }
-        if let Some(c) = &self.client {
-            let c = c.counters();
-            let dropped = c.malformed
-                + c.not_ours
-                + c.unexpected
-                + c.invalid
-                + c.server_failure
-                + c.unauthenticated;
-            s += &format!(
-                "ipv6 counters: dhcpv6 rx {} tx {} dropped {}",
-                c.received, c.transmitted, dropped
-            );
-            if let Some(ra) = &self.ra {
-                let r = ra.counters();
-                let dropped = r.malformed + r.hop_limit + r.invalid + r.unexpected + r.shut_down;
-                s += &format!(
-                    ", ra tx {} rs {} dropped {}",
-                    r.transmitted, r.solicitations, dropped
-                );
-            }
-            s += "\n";
-        }
-        match self.nat64 {
-            Some((p, l)) => s += &format!("nat64 prefix: {p}/{l}\n"),
-            None => s += "nat64 prefix:\n",
-        }
-        s
-    }
 }
 
+mod prefix;
+mod status;
 #[cfg(test)]
 mod tests;

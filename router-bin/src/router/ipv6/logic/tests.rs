@@ -2,10 +2,10 @@
 //! a simulated clock; the RAs it queues parsed back with `ndp-proto`.
 
 use super::*;
-use dhcpv6_proto::Dhcpv6Server;
 use dhcpv6_proto::server::{Dhcpv6PrefixPool, Dhcpv6ServerConfig, Dhcpv6ServerSource};
 use dhcpv6_proto::store::MemoryBindingStore;
 use dhcpv6_proto::wire::{ClientMessage, MessageType};
+use dhcpv6_proto::{Dhcpv6ClientEvent, Dhcpv6Server};
 use ndp_proto::router::ALL_NODES;
 use ndp_proto::wire::{NdpMessage, NdpOption, RouterAdvertisement};
 
