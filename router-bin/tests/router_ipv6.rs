@@ -191,6 +191,16 @@ fn router_gets_a_prefix_from_kea_and_the_lan_host_uses_slaac() {
             "{out}"
         );
         assert!(out.contains("Recursive DNS server     : fe80::"), "{out}");
+        // The router counted rdisc6's solicitations.
+        let status = router.status().unwrap();
+        let counters = status
+            .lines()
+            .find(|l| l.starts_with("ipv6 counters: "))
+            .unwrap();
+        assert!(
+            !counters.contains(" rs 0 ") && !counters.contains("ra tx 0 "),
+            "{counters}"
+        );
     }
 
     // tshark reads the PREF64 of the configured NAT64 prefix in the RAs.

@@ -63,9 +63,15 @@ pub fn dhcp_socket(ppp: &str, ppp_index: u32) -> io::Result<UdpSocket> {
 }
 
 /// The non-tentative link-local address of `ifname`, from
-/// `/proc/net/if_inet6` (address, index, prefix length, scope, flags, name).
+/// `/proc/net/if_inet6`.
 pub fn link_local(ifname: &str) -> Option<Ipv6Addr> {
     let text = std::fs::read_to_string("/proc/net/if_inet6").ok()?;
+    link_local_in(&text, ifname)
+}
+
+/// [`link_local`] from the text of `/proc/net/if_inet6` (address, index,
+/// prefix length, scope, flags, name per line).
+fn link_local_in(text: &str, ifname: &str) -> Option<Ipv6Addr> {
     text.lines().find_map(|l| {
         let f: Vec<&str> = l.split_whitespace().collect();
         let [addr, _, _, scope, flags, name] = f[..] else {
@@ -73,7 +79,7 @@ pub fn link_local(ifname: &str) -> Option<Ipv6Addr> {
         };
         let flags = u32::from_str_radix(flags, 16).ok()?;
         // IFA_F_TENTATIVE 0x40, IFA_F_DADFAILED 0x08; scope 0x20 = link.
-        if name != ifname || scope != "20" || flags & 0x48 != 0 {
+        if name != ifname || scope != "20" || flags & 0x48 != 0 || addr.len() != 32 {
             return None;
         }
         u128::from_str_radix(addr, 16).ok().map(Ipv6Addr::from)
@@ -176,4 +182,30 @@ fn read_one(sock: &Socket, buf: &mut [u8]) -> io::Result<Option<Received>> {
         Some(&ROUTER_SOLICITATION | &ROUTER_ADVERTISEMENT)
     );
     Ok(wanted.then_some((n, src, dst, hops)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Only a link-local address of that interface that passed DAD.
+    #[test]
+    fn link_local_skips_tentative_global_and_other_interfaces() {
+        let text = "\
+20010db8000000000000000000000001 03 40 00 80     lan0
+fe800000000000000000000000000001 03 40 20 c0     lan0
+fe8000000000000000000000000000aa 04 40 20 80     lan1
+fe8000000000000000000000000000bb 03 40 20 80     lan0
+garbage
+";
+        assert_eq!(
+            link_local_in(text, "lan0"),
+            Some("fe80::bb".parse().unwrap())
+        );
+        assert_eq!(
+            link_local_in(text, "lan1"),
+            Some("fe80::aa".parse().unwrap())
+        );
+        assert_eq!(link_local_in(text, "lan2"), None);
+    }
 }
