@@ -89,3 +89,12 @@ impl AsyncTun {
         self.inner.get_ref().name()
     }
 }
+
+/// A socket2 socket (already nonblocking) registered with the runtime for
+/// reading; needs a tokio runtime.
+pub fn register_socket(socket: socket2::Socket) -> io::Result<AsyncFd<socket2::Socket>> {
+    // SAFETY: the socket owns its descriptor and the `AsyncFd` owns the
+    // socket, so the descriptor stays open and the same for as long as it
+    // is registered.
+    unsafe { AsyncFd::register_with_interest(socket, Interest::READABLE) }.map_err(io::Error::from)
+}
