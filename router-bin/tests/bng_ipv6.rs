@@ -1,0 +1,313 @@
+//! IPv6 on the bng's sessions (`[ipv6]`), against our own subscriber side
+//! (the `ClientLink` dialer, ndp-proto's codec for RS/RA and dhcpv6-proto's
+//! requesting router, all inside the PPP session): the RA answering an RS
+//! (flags, lifetime, MTU, from the bng's link-local, hop limit 255), the
+//! /56 delegated from the pool and routed (a ping from the internet
+//! namespace to an address inside it reaches the session and is answered),
+//! the same /56 after a reconnect with a new DUID, spoofed sources dropped
+//! and counted, a user's static prefix, Router Lifetime 0 when the bng
+//! ends the session; with FreeRADIUS, the Delegated-IPv6-Prefix and
+//! Framed-IPv6-Prefix of the Access-Accept and an accounting Stop carrying
+//! them and the IPv6 octets.
+
+mod bng_support;
+mod common;
+
+use std::net::Ipv6Addr;
+use std::time::Duration;
+
+use bng_support::v6::{PPP_IPV6, Pd, ll, solicit, udp6};
+use bng_support::{Bed, config_text, dial_up};
+use common::dialer::{Dialer, Seen, ppp};
+use common::icmp::echo_reply;
+use ndp_proto::wire::{NdpOption, RouterAdvertisement};
+use ppp_proto::PppEvent;
+
+/// Our namespace-side IPv6 addresses: the bng's on its uplink, and a host
+/// on the internet side.
+const ISP6: &str = "2001:db8:ffff::1";
+const NET6: &str = "2001:db8:ffff::2";
+
+fn ipv6_section(extra: &str) -> String {
+    format!(
+        "[ipv6]\npools = [\"2001:db8:100::/40\"]\ndns = [\"2001:db8:53::1\"]\nra_interval = 30\n{extra}"
+    )
+}
+
+/// Starts a bed whose bng has `[ipv6]` (`section`) and its state under the
+/// bed's directory, and gives the uplink IPv6 (the internet namespace
+/// routes the delegated prefixes to the bng).
+fn start(label: &str, users: bool, section: String) -> Option<Bed> {
+    start_with(label, users, section, |_, _| ()).map(|(b, ())| b)
+}
+
+fn start_with<T>(
+    label: &str,
+    users: bool,
+    section: String,
+    prepare: impl FnOnce(&testbed::Testbed, &testbed::Netns) -> T,
+) -> Option<(Bed, T)> {
+    let (bed, t) = Bed::start_prepared(
+        label,
+        |dir| {
+            format!(
+                "state_dir = \"{}/state\"\n{}",
+                dir.display(),
+                config_text(dir, users, &section)
+            )
+        },
+        prepare,
+    )?;
+    bed.tb
+        .ip(
+            &bed.isp,
+            &[
+                "-6",
+                "addr",
+                "add",
+                &format!("{ISP6}/64"),
+                "dev",
+                "isp0",
+                "nodad",
+            ],
+        )
+        .unwrap();
+    bed.tb
+        .ip(
+            &bed.internet,
+            &[
+                "-6",
+                "addr",
+                "add",
+                &format!("{NET6}/64"),
+                "dev",
+                "net0",
+                "nodad",
+            ],
+        )
+        .unwrap();
+    for net in [
+        "2001:db8:100::/40",
+        "2001:db8:200::/40",
+        "2001:db8:300::/40",
+        "2001:db8:400::/40",
+    ] {
+        bed.tb
+            .ip(&bed.internet, &["-6", "route", "add", net, "via", ISP6])
+            .unwrap();
+    }
+    Some((bed, t))
+}
+
+/// Dials until both IPCP and IPv6CP are up; the (local, peer) interface
+/// identifiers.
+fn dial(bed: &Bed, d: &mut Dialer) -> (u64, u64) {
+    dial_up(d, || bed.log());
+    let v6 = d.ipv6().is_some()
+        || d.run_until(Duration::from_secs(10), |s| {
+            ppp(s, |e| matches!(e, PppEvent::Ipv6Up { .. }))
+        });
+    assert!(v6, "no IPv6CP: {:?}\n{}", d.log, bed.log());
+    d.ipv6().unwrap()
+}
+
+/// Pings `to` from the internet namespace while the dialer answers every
+/// IPv6 Echo Request; whether ping succeeded, and the bytes answered.
+fn ping_into_session(bed: &Bed, d: &mut Dialer, to: Ipv6Addr) -> (bool, usize) {
+    let to = to.to_string();
+    let mut p = bed
+        .tb
+        .spawn(
+            &bed.internet,
+            &["ping", "-6", "-c", "5", "-i", "0.2", "-W", "2", &to],
+        )
+        .unwrap();
+    let mut read = d.log.len();
+    let mut answered = 0;
+    let end = std::time::Instant::now() + Duration::from_secs(8);
+    while std::time::Instant::now() < end {
+        d.run_until(Duration::from_millis(100), |_| false);
+        let replies: Vec<Vec<u8>> = d.log[read..]
+            .iter()
+            .filter_map(|s| match s {
+                Seen::Data(PPP_IPV6, p) => echo_reply(PPP_IPV6, p),
+                _ => None,
+            })
+            .collect();
+        read = d.log.len();
+        for r in replies {
+            answered += r.len();
+            d.send_data(PPP_IPV6, &r);
+        }
+        if let Ok(Some(_)) = p.try_wait() {
+            break;
+        }
+    }
+    let ok = p
+        .wait_timeout(Duration::from_secs(3))
+        .unwrap()
+        .is_some_and(|s| s.success());
+    (ok, answered)
+}
+
+fn mtu(ra: &RouterAdvertisement) -> Option<u32> {
+    ra.options.iter().find_map(|o| match o {
+        NdpOption::Mtu(m) => Some(m.mtu),
+        _ => None,
+    })
+}
+
+fn stat(bed: &Bed, name: &str) -> u64 {
+    let s = bed.ctl("stats");
+    s.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in:\n{s}"))
+}
+
+fn routes(bed: &Bed) -> String {
+    bed.tb
+        .exec(
+            &bed.isp,
+            &["ip", "-6", "route", "show"],
+            Duration::from_secs(5),
+        )
+        .unwrap()
+}
+
+#[test]
+fn ra_delegation_routing_reconnect_and_anti_spoofing() {
+    let section = ipv6_section(
+        "[[users]]\nname = \"carol\"\npassword = \"pw\"\nipv6_prefix = \"2001:db8:200:4400::/56\"\n",
+    );
+    let Some(mut bed) = start("b6-pd", true, section) else {
+        return;
+    };
+    let mut d = bed.dialer(b"alice", b"wonderland", 61);
+    let (local, peer) = dial(&bed, &mut d);
+
+    // An RS is answered by an RA from the bng's link-local address.
+    let ra = solicit(&mut d, local, Duration::from_secs(10), |_| true)
+        .unwrap_or_else(|| panic!("no RA: {:?}\n{}", d.log, bed.log()));
+    assert_eq!(ra.src, ll(peer), "{ra:?}");
+    assert_eq!(ra.dst, "ff02::1".parse::<Ipv6Addr>().unwrap());
+    assert_eq!(ra.hop_limit, 255);
+    assert_eq!(
+        ra.ra.flags & (RouterAdvertisement::MANAGED | RouterAdvertisement::OTHER),
+        RouterAdvertisement::MANAGED | RouterAdvertisement::OTHER,
+        "{ra:?}"
+    );
+    assert_eq!(ra.ra.router_lifetime, 90, "3 × ra_interval: {ra:?}");
+    assert_eq!(mtu(&ra.ra), Some(1492), "{ra:?}");
+    assert!(
+        !ra.ra
+            .options
+            .iter()
+            .any(|o| matches!(o, NdpOption::PrefixInformation(_))),
+        "no on-link prefix without a Framed-IPv6-Prefix: {ra:?}"
+    );
+
+    // DHCPv6-PD: a /56 from the pool, shown by `bng sessions`, routed.
+    let mut pd = Pd::new([2, 0, 0, 0, 0, 0x61], local, 1, &d);
+    let (prefix, len) = pd
+        .delegate(&mut d, Duration::from_secs(15))
+        .unwrap_or_else(|| panic!("no prefix: {:?}\n{}", pd.events, bed.log()));
+    assert_eq!(len, 56);
+    assert_eq!(
+        u128::from(prefix) >> 88,
+        u128::from("2001:db8:100::".parse::<Ipv6Addr>().unwrap()) >> 88
+    );
+    let text = format!("{prefix}/56");
+    let table = bed.ctl("sessions");
+    assert!(table.contains(&text), "{table}");
+    assert!(
+        routes(&bed).contains(&format!("{text} dev bng0")),
+        "{}",
+        routes(&bed)
+    );
+
+    // A ping from the internet to an address inside the /56 reaches the
+    // session; the answers (from inside the /56) get back.
+    let inside = Ipv6Addr::from(u128::from(prefix) | 0x1_0000_0000_0000_0001);
+    let (ok, _) = ping_into_session(&bed, &mut d, inside);
+    assert!(ok, "ping into the delegated prefix failed:\n{}", bed.log());
+    assert!(stat(&bed, "no_session") == 0, "{}", bed.ctl("stats"));
+
+    // Spoofed sources (outside the /56 and not link-local) are dropped and
+    // counted.
+    let before = stat(&bed, "spoofed6");
+    for i in 0..3u16 {
+        let src: Ipv6Addr = format!("2001:db8:dead::{i}").parse().unwrap();
+        d.send_data(
+            PPP_IPV6,
+            &udp6(src, NET6.parse().unwrap(), 4000, 4000, b"spoof"),
+        );
+    }
+    d.run_until(Duration::from_millis(300), |_| false);
+    assert_eq!(stat(&bed, "spoofed6"), before + 3, "{}", bed.ctl("stats"));
+
+    // Hang up: the route goes. Redial with a new DUID: the same /56.
+    d.hang_up();
+    d.run_until(Duration::from_secs(3), |s| {
+        matches!(
+            s,
+            Seen::Link(pppoe_link::ClientLinkEvent::Pppoe(
+                pppoe_proto::PppoeClientEvent::SessionDown { .. }
+            ))
+        )
+    });
+    let gone = (0..40).any(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        !routes(&bed).contains(&text)
+    });
+    assert!(
+        gone,
+        "route left after the session ended:\n{}",
+        routes(&bed)
+    );
+    drop(d);
+    let mut d = bed.dialer(b"alice", b"wonderland", 62);
+    let (local, _) = dial(&bed, &mut d);
+    let mut pd = Pd::new([2, 0, 0, 0, 0, 0x62], local, 2, &d);
+    let again = pd.delegate(&mut d, Duration::from_secs(15));
+    assert_eq!(again, Some((prefix, 56)), "{:?}\n{}", pd.events, bed.log());
+    let (ok, _) = ping_into_session(&bed, &mut d, inside);
+    assert!(ok, "ping after the reconnect failed:\n{}", bed.log());
+    d.hang_up();
+    d.run_until(Duration::from_secs(2), |_| false);
+    drop(d);
+
+    // A user's static prefix.
+    let mut d = bed.dialer(b"carol", b"pw", 63);
+    let (local, _) = dial(&bed, &mut d);
+    let mut pd = Pd::new([2, 0, 0, 0, 0, 0x63], local, 3, &d);
+    let got = pd.delegate(&mut d, Duration::from_secs(15));
+    assert_eq!(
+        got,
+        Some(("2001:db8:200:4400::".parse().unwrap(), 56)),
+        "{}",
+        bed.log()
+    );
+
+    // The delegations are durable under state_dir.
+    let file = std::fs::read_to_string(bed.tb.dir().join("state/dhcpv6-bindings")).unwrap();
+    assert!(file.contains(&prefix.to_string()), "{file}");
+
+    // The bng ends the session (SIGTERM): a last RA with Router Lifetime 0.
+    let from = d.log.len();
+    bed.bng.signal(nix::sys::signal::Signal::SIGTERM).unwrap();
+    d.run_until(Duration::from_secs(5), |s| {
+        ppp(s, |e| matches!(e, PppEvent::Down { .. }))
+    });
+    let last = bng_support::v6::ras(&d.log, from);
+    assert!(
+        last.iter().any(|r| r.ra.router_lifetime == 0),
+        "no final RA: {:?}",
+        &d.log[from..]
+    );
+    bed.bng.wait_timeout(Duration::from_secs(10)).unwrap();
+    assert!(
+        !routes(&bed).contains("2001:db8:200:4400::/56"),
+        "{}",
+        routes(&bed)
+    );
+}
