@@ -311,3 +311,105 @@ fn ra_delegation_routing_reconnect_and_anti_spoofing() {
         routes(&bed)
     );
 }
+
+const RADIUS_USERS: &str = r#"
+dave	Cleartext-Password := "s3cret"
+	Delegated-IPv6-Prefix = 2001:db8:300:1200::/56,
+	Framed-IPv6-Prefix = 2001:db8:400:7::/64,
+	Message-Authenticator = 0x00
+
+DEFAULT	Auth-Type := Reject
+	Message-Authenticator = 0x00
+"#;
+
+#[test]
+fn radius_prefixes_and_accounting_of_ipv6() {
+    use bng_support::radiusd::{self, Radiusd, records, value};
+    if !radiusd::available("radius_prefixes_and_accounting_of_ipv6") {
+        return;
+    }
+    let section = format!("{}{}", radiusd::bng_sections(), ipv6_section(""));
+    let Some((bed, radius)) = start_with("b6-radius", false, section, |tb, ns| {
+        Radiusd::start(tb, ns, RADIUS_USERS)
+    }) else {
+        return;
+    };
+    let mut d = bed.dialer(b"dave", b"s3cret", 71);
+    let (local, _) = dial(&bed, &mut d);
+
+    // The Framed-IPv6-Prefix is advertised for SLAAC.
+    let ra = solicit(&mut d, local, Duration::from_secs(10), |r| {
+        r.ra.options
+            .iter()
+            .any(|o| matches!(o, NdpOption::PrefixInformation(_)))
+    })
+    .unwrap_or_else(|| panic!("no RA with a prefix: {:?}\n{}", d.log, bed.log()));
+    let pio = ra
+        .ra
+        .options
+        .iter()
+        .find_map(|o| match o {
+            NdpOption::PrefixInformation(p) => Some(p.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        (pio.prefix, pio.prefix_length),
+        ("2001:db8:400:7::".parse().unwrap(), 64)
+    );
+
+    // The Delegated-IPv6-Prefix is what DHCPv6 delegates (not the pool).
+    let mut pd = Pd::new([2, 0, 0, 0, 0, 0x71], local, 7, &d);
+    let got = pd.delegate(&mut d, Duration::from_secs(15));
+    assert_eq!(
+        got,
+        Some(("2001:db8:300:1200::".parse().unwrap(), 56)),
+        "{}\n{}",
+        bed.log(),
+        radius.log()
+    );
+
+    // IPv6 traffic only: the answers to pings into the /56 and into the
+    // framed /64 are the session's input octets.
+    let mut answered = 0;
+    for to in ["2001:db8:300:1234::1", "2001:db8:400:7::1"] {
+        let (ok, bytes) = ping_into_session(&bed, &mut d, to.parse().unwrap());
+        assert!(ok, "ping {to} failed:\n{}", bed.log());
+        answered += bytes;
+    }
+    d.hang_up();
+    d.run_until(Duration::from_secs(2), |_| false);
+    let detail = radius
+        .wait_detail(Duration::from_secs(10), |d| {
+            d.contains("Acct-Status-Type = Stop")
+        })
+        .unwrap_or_else(|| panic!("no Stop:\n{}\n{}", radius.detail(), bed.log()));
+    let recs = records(&detail);
+    let stop = recs
+        .iter()
+        .find(|r| r.contains("Acct-Status-Type = Stop"))
+        .unwrap();
+    assert!(
+        stop.contains("Delegated-IPv6-Prefix = 2001:db8:300:1200::/56"),
+        "{stop}"
+    );
+    assert!(
+        stop.contains("Framed-IPv6-Prefix = 2001:db8:400:7::/64"),
+        "{stop}"
+    );
+    assert!(stop.contains("Framed-Interface-Id = "), "{stop}");
+    let octets = value(stop, "Acct-Input-Octets").unwrap();
+    let packets = value(stop, "Acct-Input-Packets").unwrap();
+    assert!(
+        octets >= answered as u64 && packets >= 10,
+        "{octets} octets, {packets} packets for {answered} bytes of IPv6 answers:\n{stop}"
+    );
+    let start = recs
+        .iter()
+        .find(|r| r.contains("Acct-Status-Type = Start"))
+        .unwrap();
+    assert!(
+        start.contains("Delegated-IPv6-Prefix = 2001:db8:300:1200::/56"),
+        "{start}"
+    );
+}

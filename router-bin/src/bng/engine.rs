@@ -251,6 +251,8 @@ impl Bng {
             }
             PppEvent::Ipv6Down => {
                 s.local_ifid = None;
+                // Accounting goes on reporting what the session had.
+                s.v6_acct = crate::bng::ipv6::V6Grant::of_session(s);
                 let v = s.v6.take();
                 self.ipv6_forget(id, v);
             }

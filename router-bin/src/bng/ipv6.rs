@@ -62,7 +62,15 @@ impl V6Grant {
     /// the prefix delegated (or to be), the framed prefix, and the peer's
     /// interface identifier once IPv6CP chose it.
     pub fn of_session(s: &Session) -> V6Grant {
-        let v = s.v6.as_deref();
+        let Some(v) = s.v6.as_deref() else {
+            // IPv6CP closed (it does before the session ends): what it had.
+            return V6Grant {
+                delegated: s.v6_acct.delegated.or(s.v6grant.delegated),
+                framed: s.v6_acct.framed.or(s.v6grant.framed),
+                ifid: s.v6_acct.ifid.or(s.v6grant.ifid),
+            };
+        };
+        let v = Some(v);
         V6Grant {
             delegated: s.delegated().or(s.v6grant.delegated),
             framed: v.and_then(|v| v.framed).or(s.v6grant.framed),

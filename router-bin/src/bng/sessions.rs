@@ -149,6 +149,8 @@ pub struct Session {
     pub close_cause: Option<u32>,
     /// The IPv6 prefixes granted (RADIUS or the users table).
     pub v6grant: crate::bng::ipv6::V6Grant,
+    /// What accounting reported of IPv6 when IPv6CP last closed.
+    pub v6_acct: crate::bng::ipv6::V6Grant,
     /// IPv6 state while IPv6CP is open, with `[ipv6]`.
     pub v6: Option<Box<crate::bng::ipv6::SessionV6>>,
 }
@@ -178,6 +180,7 @@ impl Session {
             deadline: None,
             close_cause: None,
             v6grant: Default::default(),
+            v6_acct: Default::default(),
             v6: None,
         }
     }
