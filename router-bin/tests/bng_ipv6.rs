@@ -349,7 +349,7 @@ fn radius_prefixes_and_accounting_of_ipv6() {
         .options
         .iter()
         .find_map(|o| match o {
-            NdpOption::PrefixInformation(p) => Some(p.clone()),
+            NdpOption::PrefixInformation(p) => Some(*p),
             _ => None,
         })
         .unwrap();
