@@ -45,7 +45,7 @@ fn the_example_parses() {
         (v6.delegated_length, v6.managed, v6.ra_interval),
         (56, true, 600)
     );
-    assert_eq!(c.state_dir, std::path::PathBuf::from("/var/lib/bng"));
+    assert_eq!(c.state_dir, PathBuf::from("/var/lib/bng"));
 }
 
 #[test]
