@@ -310,6 +310,33 @@ fn ra_delegation_routing_reconnect_and_anti_spoofing() {
         "{}",
         routes(&bed)
     );
+    drop(d);
+
+    // A new bng on the same state_dir: alice (yet another DUID) gets her
+    // /56 back from the stored bindings.
+    bed.bng = bed
+        .tb
+        .spawn(
+            &bed.isp,
+            &[
+                env!("CARGO_BIN_EXE_bng"),
+                "--config",
+                bed.config.to_str().unwrap(),
+            ],
+        )
+        .unwrap();
+    bed.wait_log("bng ready", Duration::from_secs(10));
+    let mut d = bed.dialer(b"alice", b"wonderland", 64);
+    let (local, _) = dial(&bed, &mut d);
+    let mut pd = Pd::new([2, 0, 0, 0, 0, 0x64], local, 4, &d);
+    let after_restart = pd.delegate(&mut d, Duration::from_secs(15));
+    assert_eq!(
+        after_restart,
+        Some((prefix, 56)),
+        "{:?}\n{}",
+        pd.events,
+        bed.log()
+    );
 }
 
 const RADIUS_USERS: &str = r#"
