@@ -245,6 +245,27 @@ fn ra_delegation_routing_reconnect_and_anti_spoofing() {
     d.run_until(Duration::from_millis(300), |_| false);
     assert_eq!(stat(&bed, "spoofed6"), before + 3, "{}", bed.ctl("stats"));
 
+    // A flood of DHCPv6 messages is cut at the session's rate limit (each
+    // binding change costs the bng an fsync).
+    let solicit =
+        dhcpv6_proto::wire::ClientMessage::new(dhcpv6_proto::wire::MessageType::Solicit, 0x01_0203);
+    let mut solicit = solicit;
+    solicit
+        .options
+        .push(dhcpv6_proto::wire::Dhcpv6Option::ClientId(
+            dhcpv6_proto::wire::Duid::ethernet([2, 0, 0, 0, 0, 0x99]),
+        ));
+    let bytes = dhcpv6_proto::wire::Message::Client(solicit).to_vec();
+    for _ in 0..40 {
+        d.send_data(
+            PPP_IPV6,
+            &udp6(ll(local), bng_support::v6::ALL_DHCP, 546, 547, &bytes),
+        );
+    }
+    d.run_until(Duration::from_millis(300), |_| false);
+    let limited = stat(&bed, "dhcpv6_rate_limited");
+    assert!((25..=40).contains(&limited), "{}", bed.ctl("stats"));
+
     // Hang up: the route goes. Redial with a new DUID: the same /56.
     d.hang_up();
     d.run_until(Duration::from_secs(3), |s| {

@@ -91,15 +91,13 @@ fn stats(bng: &Bng) -> String {
         let c = d.server.counters();
         let _ = write!(
             out,
-            "ipv6_routes {}
-dhcpv6_bindings {}
-dhcpv6_replies {}
-dhcpv6_dropped {}
-",
+            "ipv6_routes {}\ndhcpv6_bindings {}\ndhcpv6_replies {}\ndhcpv6_dropped {}\n\
+             dhcpv6_rate_limited {}\n",
             bng.v6_routes.len(),
             d.server.bindings().count(),
             c.replies,
-            c.malformed + c.not_request + c.not_ours + c.invalid + c.table_full + c.backlogged
+            c.malformed + c.not_request + c.not_ours + c.invalid + c.table_full + c.backlogged,
+            s.dhcpv6_rate_limited
         );
     }
     out

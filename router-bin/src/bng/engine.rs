@@ -88,6 +88,8 @@ pub struct Stats {
     pub frag_needed_sent: u64,
     /// ICMP Fragmentation Needed messages the rate limit held back.
     pub icmp_rate_limited: u64,
+    /// DHCPv6 messages over a session's rate limit, dropped.
+    pub dhcpv6_rate_limited: u64,
     /// The drop counters of the sessions that ended.
     pub ended: Traffic,
 }

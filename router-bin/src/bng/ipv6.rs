@@ -19,6 +19,7 @@ use ndp_proto::{NdpDnsServers, NdpRouter, NdpRouterConfig};
 use pppoe_link::PPP_IPV6;
 use radius_proto::dict::AccessReply;
 use radius_proto::wire::{Attribute, Ipv6Prefix, Value, attr};
+use sansio_primitives::{RateLimit, RateLimiter};
 
 pub use packet::{Header, link_local, udp};
 pub use routes::Routes6;
@@ -116,7 +117,17 @@ pub struct SessionV6 {
     pub delegated: Option<Prefix6>,
     /// The Framed-IPv6-Prefix routed to the session.
     pub framed: Option<Prefix6>,
+    /// Bounds the DHCPv6 messages the session may send (each binding
+    /// change costs an fsync).
+    pub dhcpv6_limit: RateLimiter,
 }
+
+/// DHCPv6 messages a session may send: a whole exchange with its
+/// retransmissions fits in the burst.
+pub const DHCPV6_LIMIT: RateLimit = RateLimit {
+    per_second: 2,
+    burst: 10,
+};
 
 impl SessionV6 {
     /// Whether `src` may be the source of a packet from this session to
@@ -176,6 +187,7 @@ impl Bng {
             peer_ifid,
             delegated: None,
             framed,
+            dhcpv6_limit: RateLimiter::new(DHCPV6_LIMIT, now),
         }));
         if let Some(p) = framed {
             self.route_add(p, id);

@@ -50,6 +50,10 @@ impl Bng {
             } else if (h.dst == ALL_DHCP_AGENTS || h.dst == v.local)
                 && let Some(d) = packet::udp_to(p, &h, packet::DHCPV6_SERVER)
             {
+                if !v.dhcpv6_limit.allow(now) {
+                    self.stats.dhcpv6_rate_limited += 1;
+                    return;
+                }
                 let d = d.to_vec();
                 self.dhcpv6_input(id, &h, &d);
             } else if let Some(r) = (h.dst == v.local)
