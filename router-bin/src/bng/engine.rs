@@ -80,7 +80,8 @@ pub struct Stats {
     pub tx_dropped: u64,
     /// Packets from the TUN device for no session.
     pub no_session: u64,
-    /// IPv6 packets from the TUN device (no global IPv6 yet).
+    /// IPv6 packets from the TUN device dropped: without `[ipv6]` all, with
+    /// it the malformed and link-scoped ones.
     pub tun_ipv6_dropped: u64,
     /// Packets the TUN device refused.
     pub tun_errors: u64,

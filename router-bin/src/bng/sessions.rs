@@ -24,7 +24,9 @@ pub struct Traffic {
     /// Upstream IPv6 packets with a source outside the session's link-local,
     /// delegated and framed prefixes.
     pub spoofed6: u64,
-    /// Upstream IPv6 packets dropped (no global IPv6 yet).
+    /// Upstream IPv6 packets dropped: malformed, or link-scoped and for
+    /// nothing the bng answers (without `[ipv6]`: all but pings to our
+    /// link-local address).
     pub ipv6_dropped: u64,
     /// Packets dropped by the speed limit, upstream.
     pub policed_up: u64,
