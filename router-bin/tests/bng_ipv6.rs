@@ -230,6 +230,32 @@ fn ra_delegation_routing_reconnect_and_anti_spoofing() {
     let inside = Ipv6Addr::from(u128::from(prefix) | 0x1_0000_0000_0000_0001);
     let (ok, _) = ping_into_session(&bed, &mut d, inside);
     assert!(ok, "ping into the delegated prefix failed:\n{}", bed.log());
+
+    // The peer renegotiates LCP (so IPv6CP again): the prefix it still
+    // holds stays routed to it, without a new DHCPv6 exchange.
+    let mac = bed
+        .client
+        .enter(|| router_bin::afpacket::PacketSocket::open("wan0", 0x8864))
+        .unwrap()
+        .unwrap()
+        .mac();
+    let ups = d
+        .ppp_events()
+        .filter(|e| matches!(e, PppEvent::Ipv6Up { .. }))
+        .count();
+    bng_support::inject_lcp_configure_request(&bed, &d, mac);
+    let again = d.run_until(Duration::from_secs(15), |s| {
+        ppp(s, |e| matches!(e, PppEvent::Ipv6Up { .. }))
+    });
+    assert!(again, "IPv6CP not up again: {:?}\n{}", d.log, bed.log());
+    assert_eq!(
+        d.ppp_events()
+            .filter(|e| matches!(e, PppEvent::Ipv6Up { .. }))
+            .count(),
+        ups + 1
+    );
+    let (ok, _) = ping_into_session(&bed, &mut d, inside);
+    assert!(ok, "ping after IPv6CP renegotiated failed:\n{}", bed.log());
     assert!(stat(&bed, "no_session") == 0, "{}", bed.ctl("stats"));
 
     // Spoofed sources (outside the /56 and not link-local) are dropped and

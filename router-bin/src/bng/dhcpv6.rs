@@ -249,6 +249,30 @@ impl Bng {
         }
     }
 
+    /// IPv6CP opened on session `id`: a prefix its subscriber still holds
+    /// (IPv6CP renegotiated, or a reconnect within the valid lifetime) is
+    /// routed to it at once: the CPE keeps using it and asks again only at
+    /// T1.
+    pub(crate) fn dhcpv6_reroute(&mut self, id: u16) {
+        let (Some(d), Some(s)) = (self.dhcpv6.as_ref(), self.table.by_id.get(&id)) else {
+            return;
+        };
+        let link = Some(subscriber(s));
+        let now = d.wall.now();
+        let held = d
+            .server
+            .bindings()
+            .filter(|r| r.link == link && r.is_held(now))
+            .max_by_key(|r| r.expires)
+            .map(|r| Prefix6 {
+                addr: r.prefix,
+                len: r.prefix_len,
+            });
+        if let Some(p) = held {
+            self.delegated(id, p);
+        }
+    }
+
     /// Expires Advertises and delegations.
     pub(crate) fn dhcpv6_timeout(&mut self) {
         let Some(d) = self.dhcpv6.as_mut() else {

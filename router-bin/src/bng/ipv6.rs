@@ -192,6 +192,7 @@ impl Bng {
         if let Some(p) = framed {
             self.route_add(p, id);
         }
+        self.dhcpv6_reroute(id);
         self.ra_timeout(id);
     }
 
