@@ -428,8 +428,11 @@ fn source_socket(bind: SocketAddr) -> io::Result<UdpSocket> {
 }
 
 /// Attributes of an Access-Accept the bng acts on ([`from_accept`]).
-const ACTED_ON: [u8; 5] = [
+const ACTED_ON: [u8; 8] = [
     attr::FRAMED_IP_ADDRESS,
+    attr::DELEGATED_IPV6_PREFIX,
+    attr::FRAMED_IPV6_PREFIX,
+    attr::FRAMED_INTERFACE_ID,
     attr::SESSION_TIMEOUT,
     attr::ACCT_INTERIM_INTERVAL,
     attr::CLASS,

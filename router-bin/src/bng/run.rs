@@ -232,6 +232,14 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         "bng ready"
     );
 
+    let dhcpv6 = crate::bng::dhcpv6::Dhcpv6::open(&cfg, out.mac())?;
+    if cfg.ipv6.is_some() {
+        // The sessions' prefixes are routed through the TUN device.
+        let forwarding = "/proc/sys/net/ipv6/conf/all/forwarding";
+        if let Err(e) = std::fs::write(forwarding, "1\n") {
+            tracing::warn!("cannot turn on IPv6 forwarding ({forwarding}: {e})");
+        }
+    }
     let mut bng = Bng {
         pool: Pool::new(cfg.pool.first, cfg.pool.last, cfg.pool.local),
         cfg,
@@ -247,6 +255,11 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         shutting_down: false,
         backlog: Default::default(),
         icmp_limit: sansio_primitives::RateLimiter::new(crate::bng::mtu::ICMP_LIMIT, clock.now()),
+        rng: rng.fork(),
+        dhcpv6,
+        v6_routes: Default::default(),
+        v6_dirty: true,
+        v6_next: None,
     };
     let connections = Arc::new(Semaphore::new(MAX_CONTROL_CONNECTIONS));
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<(String, oneshot::Sender<String>)>(16);
@@ -270,6 +283,8 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             let r = match op {
                 RouteOp::Add(a) => nc.replace_route(IpAddr::V4(a), 32, &bng.cfg.tun).await,
                 RouteOp::Del(a) => nc.delete_route(IpAddr::V4(a), 32, &bng.cfg.tun).await,
+                RouteOp::Add6(p, l) => nc.replace_route(IpAddr::V6(p), l, &bng.cfg.tun).await,
+                RouteOp::Del6(p, l) => nc.delete_route(IpAddr::V6(p), l, &bng.cfg.tun).await,
             };
             if let Err(e) = r {
                 tracing::warn!("{op:?}: {e}");
@@ -307,6 +322,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         .and_then(|t| bng.clock.to_std(t))
         .into_iter()
         .chain(bng.next_release())
+        .chain(bng.v6_deadline())
         .min()
         .map_or_else(
             || tokio::time::Instant::now() + Duration::from_secs(3600),
@@ -382,6 +398,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                 if let Some(r) = &mut bng.radius {
                     r.handle_timeout(now);
                 }
+                bng.v6_timeout();
             }
             Input::Tick => bng.housekeeping(),
             Input::Signal(name) => {
@@ -411,6 +428,14 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     for s in bng.table.by_id.values().filter(|s| s.own_route) {
         if let Some(a) = s.addr {
             let _ = nc.delete_route(IpAddr::V4(a), 32, &bng.cfg.tun).await;
+        }
+    }
+    for s in bng.table.by_id.values() {
+        let Some(v) = &s.v6 else { continue };
+        for p in [v.delegated, v.framed].into_iter().flatten() {
+            let _ = nc
+                .delete_route(IpAddr::V6(p.addr), p.len, &bng.cfg.tun)
+                .await;
         }
     }
     let _ = std::fs::remove_file(&bng.cfg.control_socket);

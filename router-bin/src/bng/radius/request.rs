@@ -41,6 +41,8 @@ pub(super) struct AcctSession {
     pub(super) session_time: Option<u32>,
     pub(super) counters: Option<Counters>,
     pub(super) cause: Option<u32>,
+    /// Delegated-IPv6-Prefix, Framed-IPv6-Prefix, Framed-Interface-Id.
+    pub(super) v6: crate::bng::ipv6::V6Grant,
 }
 
 /// An Accounting-Request waiting to be sent: taken when the event
@@ -105,6 +107,7 @@ impl AcctJob {
                     output_packets: t.out_packets as u32,
                 }),
                 cause,
+                v6: crate::bng::ipv6::V6Grant::of_session(s),
             }),
             timestamp: unix_now(),
         })
@@ -200,6 +203,7 @@ impl Job {
                 for c in &s.class {
                     extra.push(Attribute::bytes(attr::CLASS, c));
                 }
+                s.v6.attributes(&mut extra);
                 extra.push(Attribute::integer(attr::ACCT_AUTHENTIC, 1));
                 // Event-Timestamp says when it happened, however long the
                 // request waited in the queue.
