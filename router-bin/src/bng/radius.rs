@@ -66,8 +66,11 @@ pub struct Radius {
     /// The task awaiting each Access-Request, by session id and serial:
     /// aborting it withdraws a request still waiting for an Identifier.
     auth: HashMap<(u16, u64), AbortHandle>,
-    outcomes_tx: mpsc::UnboundedSender<AuthOutcome>,
-    outcomes: mpsc::UnboundedReceiver<AuthOutcome>,
+    /// Verdicts from the Access-Requests' tasks; `None` from an
+    /// Accounting-Request's task when it is over, to wake the loop (a
+    /// shutdown waits for the last answer).
+    outcomes_tx: mpsc::UnboundedSender<Option<AuthOutcome>>,
+    outcomes: mpsc::UnboundedReceiver<Option<AuthOutcome>>,
     /// Verdicts taken off the channel by [`Radius::decided`], not yet
     /// handed out by [`Radius::flush`].
     decided: Vec<AuthOutcome>,
@@ -162,11 +165,11 @@ impl Radius {
                     Verdict::Reject("Authentication failed")
                 }
             };
-            let _ = tx.send(AuthOutcome {
+            let _ = tx.send(Some(AuthOutcome {
                 id,
                 serial,
                 verdict,
-            });
+            }));
         });
         if let Some(old) = self.auth.insert((id, serial), task.abort_handle()) {
             old.abort();
@@ -244,7 +247,7 @@ impl Radius {
                 return;
             }
         };
-        let errors = self.errors.clone();
+        let (tx, errors) = (self.outcomes_tx.clone(), self.errors.clone());
         // Awaited (dropping the answer would withdraw the request).
         tokio::spawn(async move {
             match answer.await {
@@ -257,6 +260,7 @@ impl Radius {
                     tracing::warn!("accounting {status:?} not sent: {e}");
                 }
             }
+            let _ = tx.send(None);
         });
     }
 
@@ -268,10 +272,10 @@ impl Radius {
             .try_request(move |c, now| job.submit(c, now, &nas_id, nas_ip))
     }
 
-    /// Resolves when an Access-Request is decided (the loop then runs
-    /// [`Radius::flush`]).
+    /// Resolves when an Access-Request is decided or an
+    /// Accounting-Request is over (the loop then runs [`Radius::flush`]).
     pub async fn decided(&mut self) {
-        if let Some(o) = self.outcomes.recv().await {
+        if let Some(Some(o)) = self.outcomes.recv().await {
             self.decided.push(o);
         }
     }
@@ -309,7 +313,7 @@ impl Radius {
         }
         let mut out = std::mem::take(&mut self.decided);
         while let Ok(o) = self.outcomes.try_recv() {
-            out.push(o);
+            out.extend(o);
         }
         for o in &out {
             self.auth.remove(&(o.id, o.serial));

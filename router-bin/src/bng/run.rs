@@ -34,7 +34,8 @@ enum Input {
     Discovery(io::Result<usize>),
     Session(io::Result<usize>),
     Tun(io::Result<usize>),
-    /// An Access-Request was decided (the loop's `pump` hands it on).
+    /// An Access-Request was decided (the loop's `pump` hands it on), or an
+    /// Accounting-Request is over.
     RadiusDecided,
     /// A verified Disconnect/CoA request (`None`: the listener stopped).
     Coa(Option<radius_proto::dynauth::DynAuthRequest>),
@@ -68,7 +69,8 @@ fn seed() -> SeededRng {
     }
 }
 
-/// Resolves when an Access-Request is decided (never without `[radius]`).
+/// Resolves when an Access-Request is decided or an Accounting-Request is
+/// over (never without `[radius]`).
 async fn radius_decided(radius: Option<&mut Radius>) {
     match radius {
         Some(r) => r.decided().await,
