@@ -5,7 +5,9 @@ use std::time::Duration;
 use radius_proto::client::{AccountingRecord, AcctStatusType};
 use radius_proto::driver::{RadiusClientDriver, RadiusDriverError};
 use radius_proto::wire::{Attribute, Code, Packet, attr};
-use radius_proto::{RadiusClient, RadiusClientConfig, RadiusServerConfig, Secret, crypto};
+use radius_proto::{
+    RadiusClient, RadiusClientConfig, RadiusClientEvent, RadiusServerConfig, Secret, crypto,
+};
 use sansio_primitives::SeededRng;
 
 /// With every Identifier of the one source in flight, one request waits in
@@ -216,7 +218,7 @@ fn the_accounting_on_gate_opens_on_the_answer() {
             .await
             .unwrap();
         assert!(nas.accounting_on_done(), "open before any Accounting-On");
-        let on = nas.accounting_on(&[]).unwrap();
+        let on = nas.accounting_on(&[], None).unwrap();
         assert!(!nas.accounting_on_done());
         drop(on);
         let start = nas
@@ -246,11 +248,56 @@ fn the_accounting_on_gate_opens_when_no_server_answers() {
         let nas = RadiusClientDriver::bind(client, "127.0.0.1:0".parse().unwrap(), 16)
             .await
             .unwrap();
-        let on = nas.accounting_on(&[]).unwrap();
+        let on = nas.accounting_on(&[], None).unwrap();
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert!(!nas.accounting_on_done(), "closed while it may be answered");
         assert_eq!(on.await.unwrap_err(), RadiusDriverError::Timeout);
         assert!(nas.accounting_on_done());
         assert_eq!(nas.counters().timeouts, 1);
+    });
+}
+
+/// A server that fails its requests is reported once through
+/// `server_events` (for the application's log), and the request fails over
+/// to the next server.
+#[test]
+fn a_dead_server_is_reported() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let silent = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let dead = silent.local_addr().unwrap();
+        let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let live = sock.local_addr().unwrap();
+        let (tx, _seen) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(accounting_server(sock, tx));
+        let secret = || Secret::new(&b"s3cret"[..]);
+        let mut cfg = RadiusClientConfig::new(vec![
+            RadiusServerConfig::new(dead, dead, secret()),
+            RadiusServerConfig::new(live, live, secret()),
+        ]);
+        cfg.nas_identifier = Some(b"nas".to_vec());
+        cfg.timeout = Duration::from_millis(200);
+        cfg.max_tries = 1;
+        let client = RadiusClient::new(cfg, SeededRng::from_u64(5)).unwrap();
+        let nas = RadiusClientDriver::bind(client, "127.0.0.1:0".parse().unwrap(), 16)
+            .await
+            .unwrap();
+        assert!(nas.server_events().is_empty());
+        // Smooth weighted round-robin: the first request goes to server 0.
+        let start = AccountingRecord::new(AcctStatusType::Start, b"s1");
+        let answer = nas.account(&start).await.unwrap();
+        assert_eq!((answer.server, answer.code), (1, Code::AccountingResponse));
+        let events = nas.server_events();
+        assert!(
+            matches!(
+                events[..],
+                [RadiusClientEvent::ServerDead { server: 0, .. }]
+            ),
+            "{events:?}"
+        );
+        assert!(nas.server_events().is_empty(), "each reported once");
     });
 }

@@ -11,6 +11,7 @@
 //! followed by the await.
 
 use std::boxed::Box;
+use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
@@ -27,7 +28,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::task::{Command, read_loop, run};
 use crate::client::{
     AccountingRecord, AcctStatusType, RadiusClient, RadiusClientCommandError, RadiusClientCounters,
-    RequestHandle, Response,
+    RadiusClientEvent, RequestHandle, Response,
 };
 use crate::wire::{Attribute, raw_attributes};
 
@@ -66,7 +67,13 @@ pub(super) struct Shared {
     accounting_on: AtomicUsize,
     /// The machine's counters, as the task last saw them.
     pub(super) counters: Mutex<RadiusClientCounters>,
+    /// Servers marked dead or alive again, oldest first, at most
+    /// [`MAX_SERVER_EVENTS`] (the oldest go first).
+    pub(super) server_events: Mutex<VecDeque<RadiusClientEvent>>,
 }
+
+/// Server events kept for [`RadiusClientDriver::server_events`], at most.
+pub(super) const MAX_SERVER_EVENTS: usize = 64;
 
 impl Shared {
     /// Takes a place for one more request, or refuses it: at most
@@ -156,6 +163,7 @@ impl RadiusClientDriver {
             max_queued,
             accounting_on: AtomicUsize::new(0),
             counters: Mutex::new(*client.counters()),
+            server_events: Mutex::new(VecDeque::new()),
         });
         let (commands, rx) = mpsc::unbounded_channel();
         let sockets: Vec<Arc<UdpSocket>> = sockets.into_iter().map(Arc::new).collect();
@@ -243,7 +251,8 @@ impl RadiusClientDriver {
     }
 
     /// Sends Accounting-On (RFC 2866 §5.1: the NAS (re)starts, sessions a
-    /// previous run left open are over) with `extra` attributes, and
+    /// previous run left open are over) with `extra` attributes and the
+    /// Event-Timestamp (seconds since 1970) when given, and
     /// closes the gate [`Self::accounting_on_done`] until it is answered
     /// or its retries are over. A NAS accepts no session while the gate is
     /// closed, so the server sees the Accounting-On before any session's
@@ -254,9 +263,11 @@ impl RadiusClientDriver {
     pub fn accounting_on(
         &self,
         extra: &[Attribute<'_>],
+        event_timestamp: Option<u32>,
     ) -> Result<RadiusAnswer, RadiusDriverError> {
         let mut record = AccountingRecord::new(AcctStatusType::AccountingOn, b"");
         record.extra = extra;
+        record.event_timestamp = event_timestamp;
         let answer = self.try_account(&record)?;
         let shared = self.shared.clone();
         shared.accounting_on.fetch_add(1, Ordering::SeqCst);
@@ -294,6 +305,17 @@ impl RadiusClientDriver {
             .counters
             .lock()
             .map_or_else(|e| *e.into_inner(), |c| *c)
+    }
+
+    /// The servers marked dead ([`RadiusClientEvent::ServerDead`]) or
+    /// answering again ([`RadiusClientEvent::ServerAlive`]) since the last
+    /// call, oldest first (at most the last 64), for the log.
+    pub fn server_events(&self) -> Vec<RadiusClientEvent> {
+        self.shared
+            .server_events
+            .lock()
+            .map(|mut q| q.drain(..).collect())
+            .unwrap_or_default()
     }
 
     /// Submits any request built by `submit` on the machine and awaits its

@@ -14,7 +14,7 @@ use sansio_primitives::{Instant, StdClock};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 
-use super::client::{RadiusDriverError, Shared};
+use super::client::{MAX_SERVER_EVENTS, RadiusDriverError, Shared};
 use crate::client::{
     RadiusClient, RadiusClientCommandError, RadiusClientEvent, RequestHandle, Response,
 };
@@ -93,7 +93,14 @@ pub(super) async fn run(
             let (handle, outcome) = match e {
                 RadiusClientEvent::Response(r) => (r.handle, Ok(r)),
                 RadiusClientEvent::Timeout { handle } => (handle, Err(RadiusDriverError::Timeout)),
-                RadiusClientEvent::ServerDead { .. } | RadiusClientEvent::ServerAlive { .. } => {
+                e @ (RadiusClientEvent::ServerDead { .. }
+                | RadiusClientEvent::ServerAlive { .. }) => {
+                    if let Ok(mut q) = shared.server_events.lock() {
+                        if q.len() >= MAX_SERVER_EVENTS {
+                            q.pop_front();
+                        }
+                        q.push_back(e);
+                    }
                     continue;
                 }
             };
