@@ -7,9 +7,10 @@
 //! 192.0.2.2      2001:db8:1::1  2001:db8:1::2      198.51.100.2
 //! ```
 //!
-//! (a) our SIIT as the CLAT (one EAM for the LAN) in front of tayga as the
-//! PLAT (NAT64, dynamic pool); (b) tayga as the CLAT (a static map) in
-//! front of our NAT64. Each runs ping, UDP echo, 2 MB each way over TCP,
+//! (a) our SIIT as the CLAT (one EAM for the LAN, one packet per read) in
+//! front of tayga as the PLAT (NAT64, dynamic pool); (b) tayga as the CLAT
+//! (a static map) in front of our NAT64 (TUN offloads on: GSO segments and
+//! partial checksums). Each runs ping, UDP echo, 2 MB each way over TCP,
 //! and checks the path-MTU case the translator under test owns: in (a)
 //! the kernel's ICMPv6 Packet Too Big to the client's IPv6 form must come
 //! out of our CLAT as ICMP Fragmentation Needed (the client's route cache
@@ -240,6 +241,7 @@ fn our_clat_in_front_of_tayga_plat() {
         &lab.clat,
         r#"mode = "siit"
 tun = "clat0"
+offload = false
 pool6 = "2001:db8:64::/96"
 routes4 = ["198.51.100.0/24"]
 routes6 = ["2001:db8:c1a7::/120"]
