@@ -14,6 +14,7 @@ pub mod bng;
 pub mod config_file;
 pub mod control;
 pub mod dns64d;
+pub mod gso;
 pub mod instance;
 pub mod netconf;
 pub mod router;

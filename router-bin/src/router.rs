@@ -17,6 +17,7 @@ mod dhcp;
 pub mod dns;
 mod firewall;
 mod ipv6;
+mod offload;
 mod run;
 mod state;
 mod wan;

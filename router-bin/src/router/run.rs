@@ -20,6 +20,7 @@ use crate::router::dhcp::LanDhcp;
 use crate::router::dns::LanDns;
 use crate::router::firewall;
 use crate::router::ipv6::{self, Ipv6};
+use crate::router::offload;
 use crate::router::wan::{Action, Wan};
 
 /// How long a hang-up may take at exit.
@@ -76,7 +77,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     // What only one process can hold comes next, before any change to the
     // system: a PPP interface or control socket in use ends the start here.
     let ppp = cfg.wan.ppp_interface.clone();
-    let tun = AsyncTun::open(&ppp).map_err(|e| format!("TUN {ppp}: {e}"))?;
+    let tun = open_tun(&ppp)?;
     let path = cfg.control_path();
     let listener = crate::control::bind(&path)
         .map_err(|e| format!("control socket {}: {e}", path.display()))?;
@@ -112,6 +113,19 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     }
     let _ = std::fs::remove_file(cfg.control_path());
     result
+}
+
+/// The TUN `ppp0` with offloads (TCP super-packets out, see
+/// [`offload`]); without them where the kernel refuses.
+fn open_tun(ppp: &str) -> Result<(AsyncTun, bool), String> {
+    match AsyncTun::open_offload(ppp) {
+        Ok(tun) => Ok((tun, true)),
+        Err(e) => {
+            warn!("TUN {ppp}: no offloads ({e}): one packet per read");
+            let tun = AsyncTun::open(ppp).map_err(|e| format!("TUN {ppp}: {e}"))?;
+            Ok((tun, false))
+        }
+    }
 }
 
 /// The AF_PACKET socket on the WAN interface. It is bound to the
@@ -208,7 +222,7 @@ impl WanSocket {
 async fn serve(
     cfg: &Config,
     net: &Netconf,
-    tun: AsyncTun,
+    (tun, vnet): (AsyncTun, bool),
     listener: UnixListener,
 ) -> Result<(), String> {
     let wan_if = cfg.wan.interface.as_str();
@@ -245,8 +259,9 @@ async fn serve(
 
     let mut counters = Counters::default();
     let mut frame = vec![0u8; 2048];
-    let mut packet = vec![0u8; 2048];
+    let mut packet = vec![0u8; offload::TUN_READ_MAX];
     let mut out = vec![0u8; 2048];
+    let mut segment = vec![0u8; 2048];
     let mut shutdown: Option<Instant> = None;
     // When to look for a failed WAN interface again: fixed once set, so
     // steady LAN or DHCP traffic cannot keep pushing it back.
@@ -302,16 +317,17 @@ async fn serve(
             r = ws.sock.recv(&mut frame) => match r {
                 Ok(n) => {
                     if let Some(range) = wan.handle_frame(&frame[..n]) {
-                        let ppp_frame = &mut frame[range];
+                        let ppp_frame = &mut frame[range.clone()];
                         if datapath::clamp_ppp(ppp_frame, wan.mtu()) {
                             counters.mss_clamped += 1;
                         }
-                        match tun.send(&ppp_frame[2..]) {
-                            Ok(()) => {
+                        let ip_len = ppp_frame.len() - 2;
+                        match offload::inbound(vnet, &mut frame, range).map(|p| tun.send(p)) {
+                            Some(Ok(())) => {
                                 counters.rx_packets += 1;
-                                counters.rx_bytes += (ppp_frame.len() - 2) as u64;
+                                counters.rx_bytes += ip_len as u64;
                             }
-                            Err(_) => counters.dropped += 1,
+                            _ => counters.dropped += 1,
                         }
                     }
                 }
@@ -331,17 +347,12 @@ async fn serve(
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             },
-            r = tun.recv(&mut packet[2..]) => match r {
+            r = tun.recv(&mut packet[offload::read_at(vnet)..]) => match r {
                 Ok(n) => {
-                    let sent = datapath::outbound(&mut packet, n, wan.mtu(), &mut counters)
-                        .and_then(|proto| wan.encapsulate(proto, &packet[2..2 + n], &mut out))
-                        .is_some_and(|len| ws.sock.send(&out[..len]).is_ok());
-                    if sent {
-                        counters.tx_packets += 1;
-                        counters.tx_bytes += n as u64;
-                    } else {
-                        counters.dropped += 1;
-                    }
+                    offload::outbound(vnet, &mut packet, n, wan.mtu(), &mut segment, &mut counters, |proto, ip| {
+                        wan.encapsulate(proto, ip, &mut out)
+                            .is_some_and(|len| ws.sock.send(&out[..len]).is_ok())
+                    });
                 }
                 Err(e) => {
                     warn!("{ppp} receive: {e}");

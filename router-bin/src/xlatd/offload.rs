@@ -13,56 +13,9 @@
 
 use tracing::debug;
 
-/// `VIRTIO_NET_HDR_F_NEEDS_CSUM`.
-const NEEDS_CSUM: u8 = 1;
-const GSO_NONE: u8 = 0;
-const GSO_TCPV4: u8 = 1;
-const GSO_TCPV6: u8 = 4;
-const GSO_ECN: u8 = 0x80;
-
-/// A `virtio_net_hdr` (native byte order, as the TUN uses by default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct VnetHdr {
-    flags: u8,
-    gso_type: u8,
-    hdr_len: u16,
-    gso_size: u16,
-    csum_start: u16,
-    csum_offset: u16,
-}
-
-fn rd(b: &[u8], at: usize) -> u16 {
-    u16::from_ne_bytes([b[at], b[at + 1]])
-}
-
-impl VnetHdr {
-    pub(crate) fn parse(b: &[u8]) -> VnetHdr {
-        VnetHdr {
-            flags: b[0],
-            gso_type: b[1],
-            hdr_len: rd(b, 2),
-            gso_size: rd(b, 4),
-            csum_start: rd(b, 6),
-            csum_offset: rd(b, 8),
-        }
-    }
-
-    pub(crate) fn write(&self, b: &mut [u8]) {
-        b[0] = self.flags;
-        b[1] = self.gso_type;
-        b[2..4].copy_from_slice(&self.hdr_len.to_ne_bytes());
-        b[4..6].copy_from_slice(&self.gso_size.to_ne_bytes());
-        b[6..8].copy_from_slice(&self.csum_start.to_ne_bytes());
-        b[8..10].copy_from_slice(&self.csum_offset.to_ne_bytes());
-    }
-
-    /// Where a partial checksum field lies in the packet, if there is one
-    /// inside it.
-    fn csum_at(&self, len: usize) -> Option<usize> {
-        let at = usize::from(self.csum_start) + usize::from(self.csum_offset);
-        (self.flags & NEEDS_CSUM != 0 && at + 2 <= len).then_some(at)
-    }
-}
+#[cfg(test)]
+use crate::gso::NEEDS_CSUM;
+use crate::gso::{GSO_ECN, GSO_NONE, GSO_TCPV4, GSO_TCPV6, VnetHdr};
 
 fn complement(pkt: &mut [u8], at: usize) {
     let c = !u16::from_be_bytes([pkt[at], pkt[at + 1]]);

@@ -14,11 +14,12 @@ use xlat::nat64::Nat64;
 use xlat::{HEADROOM, Siit, XlatDropped, XlatOutput};
 
 use crate::aio::AsyncTun;
+use crate::gso::VnetHdr;
 use crate::instance::InstanceLock;
 use crate::netconf::{Netconf, disable_ipv6_autoconf};
 use crate::tun::VNET_HDR_LEN;
 use crate::xlatd::config::{Checked, Config, Translator};
-use crate::xlatd::offload::{self, VnetHdr};
+use crate::xlatd::offload;
 
 /// Packets read in one go before the loop looks at anything else.
 const BATCH: usize = 64;
@@ -266,7 +267,9 @@ fn handle_offload(
     let Some(len) = len.checked_sub(VNET_HDR_LEN) else {
         return;
     };
-    let hdr = VnetHdr::parse(&buf[HEADROOM..HEADROOM + VNET_HDR_LEN]);
+    let Some(hdr) = VnetHdr::parse(&buf[HEADROOM..]) else {
+        return;
+    };
     let start = HEADROOM + VNET_HDR_LEN;
     let csum = offload::prepare(&hdr, &mut buf[start..start + len]);
     let now = clock.now();
