@@ -9,6 +9,8 @@ use std::mem;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::time::Duration;
 
+use crate::batch::{BATCH_FRAMES, FrameBatch};
+
 /// `ETH_P_ALL`: every protocol (for a socket that demultiplexes itself).
 pub const ETH_P_ALL: u16 = 0x0003;
 
@@ -185,6 +187,129 @@ impl PacketSocket {
             }
             return Ok(n as usize);
         }
+    }
+}
+
+impl PacketSocket {
+    /// Receives the queued frames, up to the batch's capacity (at most
+    /// [`BATCH_FRAMES`]), with one `recvmmsg`; the batch is cleared first.
+    /// How many slots were filled (our own outgoing frames keep an empty
+    /// slot); `WouldBlock` when nothing is queued. A frame longer than a
+    /// slot is truncated to it.
+    pub fn try_recv_batch(&self, batch: &mut FrameBatch) -> io::Result<usize> {
+        batch.clear();
+        let (data, slot, lens) = batch.raw();
+        let slots = (data.len() / slot).min(BATCH_FRAMES);
+        let mut from = [sockaddr_ll(0, 0); BATCH_FRAMES];
+        // SAFETY: iovec and mmsghdr are plain old data; all-zero (null
+        // pointers, zero lengths) is a valid value.
+        let mut iov: [libc::iovec; BATCH_FRAMES] = unsafe { mem::zeroed() };
+        // SAFETY: as above.
+        let mut msgs: [libc::mmsghdr; BATCH_FRAMES] = unsafe { mem::zeroed() };
+        for (i, chunk) in data.chunks_mut(slot).take(slots).enumerate() {
+            iov[i].iov_base = chunk.as_mut_ptr().cast();
+            iov[i].iov_len = chunk.len();
+            let h = &mut msgs[i].msg_hdr;
+            h.msg_name = (&raw mut from[i]).cast();
+            h.msg_namelen = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+            h.msg_iov = &raw mut iov[i];
+            h.msg_iovlen = 1;
+        }
+        let n = loop {
+            // SAFETY: the first `slots` entries of `msgs` each point at
+            // one iovec describing a disjoint `slot`-byte chunk of `data`
+            // and at one sockaddr_ll with its size; `data`, `iov`, `from`
+            // and `msgs` all outlive the call, which writes only there.
+            let n = unsafe {
+                libc::recvmmsg(
+                    self.fd.as_raw_fd(),
+                    msgs.as_mut_ptr(),
+                    slots as libc::c_uint,
+                    libc::MSG_DONTWAIT as _,
+                    std::ptr::null_mut(),
+                )
+            };
+            if n >= 0 {
+                break n as usize;
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        };
+        for (m, f) in msgs.iter().zip(&from).take(n) {
+            let ours = f.sll_pkttype == libc::PACKET_OUTGOING;
+            lens.push(if ours { 0 } else { m.msg_len as usize });
+        }
+        Ok(n)
+    }
+
+    /// Sends every frame of `batch` with `sendmmsg` (one call unless the
+    /// queue fills up); how many went out, or the error when none did. A
+    /// full interface queue sends fewer (the caller counts the rest as
+    /// drops, as a NIC would).
+    pub fn try_send_batch(&self, batch: &FrameBatch) -> io::Result<usize> {
+        let mut sent = 0;
+        let frames: Vec<&[u8]> = batch.frames().collect();
+        for chunk in frames.chunks(BATCH_FRAMES) {
+            match self.send_chunk(chunk) {
+                Ok(k) => {
+                    sent += k;
+                    if k < chunk.len() {
+                        break;
+                    }
+                }
+                Err(e) if sent == 0 => return Err(e),
+                Err(_) => break,
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Up to [`BATCH_FRAMES`] frames through `sendmmsg`, again after a
+    /// partial send while the kernel takes more.
+    fn send_chunk(&self, frames: &[&[u8]]) -> io::Result<usize> {
+        // SAFETY: iovec and mmsghdr are plain old data; all-zero is valid.
+        let mut iov: [libc::iovec; BATCH_FRAMES] = unsafe { mem::zeroed() };
+        // SAFETY: as above.
+        let mut msgs: [libc::mmsghdr; BATCH_FRAMES] = unsafe { mem::zeroed() };
+        let n = frames.len().min(BATCH_FRAMES);
+        for (i, f) in frames.iter().take(n).enumerate() {
+            // The kernel only reads through iov_base (sendmmsg).
+            iov[i].iov_base = f.as_ptr().cast_mut().cast();
+            iov[i].iov_len = f.len();
+            msgs[i].msg_hdr.msg_iov = &raw mut iov[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+        }
+        let mut done = 0;
+        while done < n {
+            // SAFETY: entries `done..n` of `msgs` each point at one iovec
+            // describing a frame that outlives the call; no address (the
+            // socket is bound); the kernel reads them and writes msg_len.
+            let k = unsafe {
+                libc::sendmmsg(
+                    self.fd.as_raw_fd(),
+                    msgs[done..].as_mut_ptr(),
+                    (n - done) as libc::c_uint,
+                    0 as _,
+                )
+            };
+            if k < 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                if done == 0 {
+                    return Err(e);
+                }
+                break;
+            }
+            if k == 0 {
+                break;
+            }
+            done += k as usize;
+        }
+        Ok(done)
     }
 }
 

@@ -10,6 +10,7 @@ use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 
 use crate::afpacket::PacketSocket;
+use crate::batch::FrameBatch;
 use crate::tun::Tun;
 
 /// An AF_PACKET socket bound to one interface and ethertype.
@@ -44,6 +45,20 @@ impl AsyncPacketSocket {
     /// queue is full (the caller counts a drop, as a NIC would).
     pub fn send(&self, frame: &[u8]) -> io::Result<()> {
         self.inner.get_ref().send(frame)
+    }
+
+    /// Waits for frames, then takes every queued one up to the batch's
+    /// capacity with one syscall (see [`PacketSocket::try_recv_batch`]).
+    pub async fn recv_batch(&self, batch: &mut FrameBatch) -> io::Result<usize> {
+        self.inner
+            .async_io(Interest::READABLE, |s| s.try_recv_batch(batch))
+            .await
+    }
+
+    /// Sends a batch of frames without waiting (see
+    /// [`PacketSocket::try_send_batch`]); how many went out.
+    pub fn send_batch(&self, batch: &FrameBatch) -> io::Result<usize> {
+        self.inner.get_ref().try_send_batch(batch)
     }
 
     /// The interface's MAC address.

@@ -10,6 +10,7 @@
 
 pub mod afpacket;
 pub mod aio;
+pub mod batch;
 pub mod bng;
 pub mod config_file;
 pub mod control;

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::aio::{AsyncPacketSocket, AsyncTun};
+use crate::batch::FrameBatch;
 use crate::control;
 use crate::instance::InstanceLock;
 use crate::netconf::{Netconf, disable_ipv6_autoconf};
@@ -255,7 +256,9 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut stop_at: Option<tokio::time::Instant> = None;
-    let (mut disc_buf, mut ses_buf) = (vec![0u8; 2048], vec![0u8; 2048]);
+    let mut disc_buf = vec![0u8; 2048];
+    // Session frames come in batches: one recvmmsg takes up to 64.
+    let mut ses_batch = FrameBatch::standard();
     let (mut tun_buf, mut out_buf) = (vec![0u8; HEADROOM + 65536], vec![0u8; 2048]);
     if let Some(r) = &mut bng.radius {
         r.accounting_on_off(true);
@@ -311,7 +314,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             );
         let input = tokio::select! {
             r = disc.recv(&mut disc_buf) => Input::Discovery(r),
-            r = bng.out.recv(&mut ses_buf) => Input::Session(r),
+            r = bng.out.recv_batch(&mut ses_batch) => Input::Session(r),
             r = bng.tun.recv(&mut tun_buf[HEADROOM..]) => Input::Tun(r),
             () = radius_decided(bng.radius.as_mut()) => Input::RadiusDecided,
             r = recv_coa(bng.coa.as_mut()) => Input::Coa(r),
@@ -334,7 +337,13 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             }
             // The loop's `pump` hands the verdict to the session.
             Input::RadiusDecided => link_dirty = false,
-            Input::Session(Ok(n)) => link_dirty = !bng.on_session_frame(&mut ses_buf[..n]),
+            Input::Session(Ok(_)) => {
+                let mut dirty = false;
+                for f in ses_batch.frames_mut() {
+                    dirty |= !bng.on_session_frame(f);
+                }
+                link_dirty = dirty;
+            }
             Input::Tun(Ok(n)) => {
                 bng.on_tun_packet(&mut tun_buf, n, &mut out_buf);
                 link_dirty = false;

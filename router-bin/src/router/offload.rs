@@ -13,8 +13,11 @@
 
 use tracing::debug;
 
+use crate::aio::{AsyncPacketSocket, AsyncTun};
+use crate::batch::FrameBatch;
 use crate::gso::{self, GSO_NONE, VnetHdr};
 use crate::router::datapath::{self, Counters};
+use crate::router::wan::Wan;
 use crate::tun::VNET_HDR_LEN;
 
 /// The largest read from the TUN: a 64 KiB super-packet behind its header.
@@ -115,4 +118,112 @@ pub(crate) fn inbound(
     let out = frame.get_mut(at..range.end)?;
     VnetHdr::default().write(out);
     Some(out)
+}
+
+/// One frame from the WAN: the link machine takes it, and a session data
+/// frame's IP packet (MSS clamped) goes to the TUN.
+pub(crate) fn from_wan(
+    vnet: bool,
+    wan: &mut Wan,
+    tun: &AsyncTun,
+    frame: &mut [u8],
+    counters: &mut Counters,
+) {
+    let Some(range) = wan.handle_frame(frame) else {
+        return;
+    };
+    if datapath::clamp_ppp(&mut frame[range.clone()], wan.mtu()) {
+        counters.mss_clamped += 1;
+    }
+    let ip_len = range.len() - 2;
+    match inbound(vnet, frame, range).map(|p| tun.send(p)) {
+        Some(Ok(())) => {
+            counters.rx_packets += 1;
+            counters.rx_bytes += ip_len as u64;
+        }
+        _ => counters.dropped += 1,
+    }
+}
+
+/// What a batch send left behind: counted as sent when queued, these
+/// become drops.
+#[derive(Debug, Default)]
+pub(crate) struct Unsent {
+    packets: u64,
+    bytes: u64,
+    error: Option<std::io::Error>,
+}
+
+impl Unsent {
+    /// Moves the unsent frames from the transmit counters to the drops;
+    /// the send error, if there was one.
+    pub(crate) fn settle(self, counters: &mut Counters) -> Option<std::io::Error> {
+        counters.tx_packets = counters.tx_packets.saturating_sub(self.packets);
+        counters.tx_bytes = counters.tx_bytes.saturating_sub(self.bytes);
+        counters.dropped += self.packets;
+        self.error
+    }
+}
+
+/// The IP bytes of a PPPoE session frame we built (its PPPoE length less
+/// the PPP protocol field; a VLAN tag moves it 4 bytes).
+fn ip_len(frame: &[u8]) -> u64 {
+    let at = if frame.get(12..14) == Some(&[0x81, 0x00]) {
+        22
+    } else {
+        18
+    };
+    frame.get(at..at + 2).map_or(0, |l| {
+        u64::from(u16::from_be_bytes([l[0], l[1]])).saturating_sub(2)
+    })
+}
+
+/// Sends the queued frames with one `sendmmsg` and empties the batch;
+/// what did not go out is noted in `unsent`.
+pub(crate) fn flush(sock: &AsyncPacketSocket, tx: &mut FrameBatch, unsent: &mut Unsent) {
+    if tx.is_empty() {
+        return;
+    }
+    let sent = match sock.send_batch(tx) {
+        Ok(k) => k,
+        Err(e) => {
+            unsent.error = Some(e);
+            0
+        }
+    };
+    for f in tx.frames().skip(sent) {
+        unsent.packets += 1;
+        unsent.bytes += ip_len(f);
+    }
+    tx.clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsent_frames_move_from_tx_to_drops() {
+        let mut f = vec![0u8; 22 + 100];
+        f[12..14].copy_from_slice(&[0x88, 0x64]);
+        f[18..20].copy_from_slice(&102u16.to_be_bytes());
+        assert_eq!(ip_len(&f), 100);
+        let mut tagged = vec![0u8; 26 + 40];
+        tagged[12..14].copy_from_slice(&[0x81, 0x00]);
+        tagged[22..24].copy_from_slice(&42u16.to_be_bytes());
+        assert_eq!(ip_len(&tagged), 40);
+        assert_eq!(ip_len(&f[..19]), 0);
+        let mut c = Counters {
+            tx_packets: 5,
+            tx_bytes: 1000,
+            ..Counters::default()
+        };
+        let u = Unsent {
+            packets: 2,
+            bytes: 140,
+            error: None,
+        };
+        assert!(u.settle(&mut c).is_none());
+        assert_eq!((c.tx_packets, c.tx_bytes, c.dropped), (3, 860, 2));
+    }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::afpacket::ETH_P_ALL;
 use crate::aio::{AsyncPacketSocket, AsyncTun};
+use crate::batch::FrameBatch;
 use crate::instance::InstanceLock;
 use crate::netconf::{Netconf, disable_ipv6_autoconf};
 use tokio::net::UnixListener;
@@ -15,7 +16,7 @@ use tokio::time::{Instant, sleep_until};
 use tracing::{debug, info, warn};
 
 use crate::router::config::Config;
-use crate::router::datapath::{self, Counters};
+use crate::router::datapath::Counters;
 use crate::router::dhcp::LanDhcp;
 use crate::router::dns::LanDns;
 use crate::router::firewall;
@@ -258,9 +259,9 @@ async fn serve(
     );
 
     let mut counters = Counters::default();
-    let mut frame = vec![0u8; 2048];
+    let mut rx = FrameBatch::standard();
+    let mut tx = FrameBatch::standard();
     let mut packet = vec![0u8; offload::TUN_READ_MAX];
-    let mut out = vec![0u8; 2048];
     let mut segment = vec![0u8; 2048];
     let mut shutdown: Option<Instant> = None;
     // When to look for a failed WAN interface again: fixed once set, so
@@ -314,21 +315,10 @@ async fn serve(
             }
         };
         tokio::select! {
-            r = ws.sock.recv(&mut frame) => match r {
-                Ok(n) => {
-                    if let Some(range) = wan.handle_frame(&frame[..n]) {
-                        let ppp_frame = &mut frame[range.clone()];
-                        if datapath::clamp_ppp(ppp_frame, wan.mtu()) {
-                            counters.mss_clamped += 1;
-                        }
-                        let ip_len = ppp_frame.len() - 2;
-                        match offload::inbound(vnet, &mut frame, range).map(|p| tun.send(p)) {
-                            Some(Ok(())) => {
-                                counters.rx_packets += 1;
-                                counters.rx_bytes += ip_len as u64;
-                            }
-                            _ => counters.dropped += 1,
-                        }
+            r = ws.sock.recv_batch(&mut rx) => match r {
+                Ok(_) => {
+                    for f in rx.frames_mut() {
+                        offload::from_wan(vnet, &mut wan, &tun, f, &mut counters);
                     }
                 }
                 Err(e) => {
@@ -349,10 +339,20 @@ async fn serve(
             },
             r = tun.recv(&mut packet[offload::read_at(vnet)..]) => match r {
                 Ok(n) => {
+                    let mut unsent = offload::Unsent::default();
                     offload::outbound(vnet, &mut packet, n, wan.mtu(), &mut segment, &mut counters, |proto, ip| {
-                        wan.encapsulate(proto, ip, &mut out)
-                            .is_some_and(|len| ws.sock.send(&out[..len]).is_ok())
+                        if tx.is_full() {
+                            offload::flush(&ws.sock, &mut tx, &mut unsent);
+                        }
+                        tx.push_with(|slot| wan.encapsulate(proto, ip, slot))
                     });
+                    // One sendmmsg per TUN read (a batch of 64 frames holds
+                    // a super-packet's 45 segments at MTU 1492).
+                    offload::flush(&ws.sock, &mut tx, &mut unsent);
+                    if let Some(e) = unsent.settle(&mut counters) {
+                        debug!("WAN send: {e}");
+                        ws.send_failed(&e);
+                    }
                 }
                 Err(e) => {
                     warn!("{ppp} receive: {e}");
