@@ -9,14 +9,14 @@ const SRC6: [u8; 16] = [
 const DST6: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
 const SEQ: u32 = 0xffff_f000; // wraps inside the super-packet
 
-fn payload(n: usize) -> Vec<u8> {
+pub(crate) fn payload(n: usize) -> Vec<u8> {
     (0..n).map(|i| (i * 7 + 3) as u8).collect()
 }
 
 /// A TCP super-packet as an offloading TUN hands it over: the TCP checksum
 /// field holds the pseudo-header sum (`NEEDS_CSUM`), the IP length is the
 /// whole packet's; a 12-byte timestamp option makes the TCP header 32.
-fn super_packet(v6: bool, data: &[u8], flags: u8) -> (VnetHdr, Vec<u8>) {
+pub(crate) fn super_packet(v6: bool, data: &[u8], flags: u8) -> (VnetHdr, Vec<u8>) {
     let l4 = if v6 { 40 } else { 20 };
     let hdr = l4 + 32;
     let mut p = vec![0u8; hdr + data.len()];

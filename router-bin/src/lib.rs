@@ -15,6 +15,7 @@ pub mod bng;
 pub mod config_file;
 pub mod control;
 pub mod dns64d;
+pub mod gro;
 pub mod gso;
 pub mod instance;
 pub mod netconf;

@@ -15,6 +15,7 @@ use tracing::debug;
 
 use crate::aio::{AsyncPacketSocket, AsyncTun};
 use crate::batch::FrameBatch;
+use crate::gro::Gro;
 use crate::gso::{self, GSO_NONE, VnetHdr};
 use crate::router::datapath::{self, Counters};
 use crate::router::wan::Wan;
@@ -121,11 +122,14 @@ pub(crate) fn inbound(
 }
 
 /// One frame from the WAN: the link machine takes it, and a session data
-/// frame's IP packet (MSS clamped) goes to the TUN.
+/// frame's IP packet (MSS clamped) goes to the TUN; with offloads through
+/// `gro`, which holds TCP segments until [`flush_gro`] (at the end of each
+/// receive batch) or a segment that does not continue them.
 pub(crate) fn from_wan(
     vnet: bool,
     wan: &mut Wan,
     tun: &AsyncTun,
+    gro: &mut Gro,
     frame: &mut [u8],
     counters: &mut Counters,
 ) {
@@ -136,12 +140,30 @@ pub(crate) fn from_wan(
         counters.mss_clamped += 1;
     }
     let ip_len = range.len() - 2;
-    match inbound(vnet, frame, range).map(|p| tun.send(p)) {
-        Some(Ok(())) => {
-            counters.rx_packets += 1;
-            counters.rx_bytes += ip_len as u64;
-        }
-        _ => counters.dropped += 1,
+    counters.rx_packets += 1;
+    counters.rx_bytes += ip_len as u64;
+    if vnet
+        && gro.offer(&frame[range.start + 2..range.end], |b| {
+            to_tun(tun, b, counters)
+        })
+    {
+        return;
+    }
+    match inbound(vnet, frame, range) {
+        Some(p) => to_tun(tun, p, counters),
+        None => counters.dropped += 1,
+    }
+}
+
+/// Writes what `gro` holds to the TUN.
+pub(crate) fn flush_gro(tun: &AsyncTun, gro: &mut Gro, counters: &mut Counters) {
+    gro.flush(|b| to_tun(tun, b, counters));
+}
+
+fn to_tun(tun: &AsyncTun, packet: &[u8], counters: &mut Counters) {
+    if let Err(e) = tun.send(packet) {
+        debug!("TUN write: {e}");
+        counters.dropped += 1;
     }
 }
 

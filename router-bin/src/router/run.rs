@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::afpacket::ETH_P_ALL;
 use crate::aio::{AsyncPacketSocket, AsyncTun};
 use crate::batch::FrameBatch;
+use crate::gro::Gro;
 use crate::instance::InstanceLock;
 use crate::netconf::{Netconf, disable_ipv6_autoconf};
 use tokio::net::UnixListener;
@@ -261,6 +262,7 @@ async fn serve(
     let mut counters = Counters::default();
     let mut rx = FrameBatch::standard();
     let mut tx = FrameBatch::standard();
+    let mut gro = Gro::new();
     let mut packet = vec![0u8; offload::TUN_READ_MAX];
     let mut segment = vec![0u8; 2048];
     let mut shutdown: Option<Instant> = None;
@@ -318,8 +320,9 @@ async fn serve(
             r = ws.sock.recv_batch(&mut rx) => match r {
                 Ok(_) => {
                     for f in rx.frames_mut() {
-                        offload::from_wan(vnet, &mut wan, &tun, f, &mut counters);
+                        offload::from_wan(vnet, &mut wan, &tun, &mut gro, f, &mut counters);
                     }
+                    offload::flush_gro(&tun, &mut gro, &mut counters);
                 }
                 Err(e) => {
                     // ENETDOWN when the port goes down or the interface is
