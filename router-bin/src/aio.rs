@@ -108,6 +108,18 @@ impl AsyncTun {
         self.inner.get_ref().send(packet)
     }
 
+    /// Hands one bare IP packet to the kernel without waiting, behind an
+    /// empty `virtio_net_hdr` when the device has offloads (see
+    /// [`Tun::send_bare`]).
+    pub fn send_bare(&self, packet: &[u8]) -> io::Result<()> {
+        self.inner.get_ref().send_bare(packet)
+    }
+
+    /// Whether packets go behind a `virtio_net_hdr`.
+    pub fn vnet(&self) -> bool {
+        self.inner.get_ref().vnet()
+    }
+
     /// The interface name.
     pub fn name(&self) -> &str {
         self.inner.get_ref().name()

@@ -19,6 +19,7 @@ mod dhcpv6;
 mod engine;
 mod ipv6;
 mod mtu;
+mod offload;
 mod pool;
 mod radius;
 mod run;

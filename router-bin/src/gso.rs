@@ -219,12 +219,25 @@ pub fn segment(
     scratch: &mut [u8],
     mut emit: impl FnMut(&[u8]) -> bool,
 ) -> Result<Segmented, GsoError> {
+    segment_at(hdr, pkt, mtu, scratch, 0, |s| emit(&s[..]))
+}
+
+/// Like [`segment`], each segment built at `scratch[headroom..]`: `emit`
+/// gets `scratch[..headroom + len]`, to write headers in front in place.
+pub fn segment_at(
+    hdr: &VnetHdr,
+    pkt: &[u8],
+    mtu: u16,
+    scratch: &mut [u8],
+    headroom: usize,
+    mut emit: impl FnMut(&mut [u8]) -> bool,
+) -> Result<Segmented, GsoError> {
     let l = layout(pkt)?;
     match (hdr.gso(), l.v6) {
         (GSO_TCPV4, false) | (GSO_TCPV6, true) => {}
         (t, _) => return Err(GsoError::GsoType(t)),
     }
-    let room = usize::from(mtu).min(scratch.len());
+    let room = usize::from(mtu).min(scratch.len().saturating_sub(headroom));
     let mss = room.saturating_sub(l.hdr);
     let mss = if hdr.gso_size == 0 {
         mss
@@ -247,7 +260,7 @@ pub fn segment(
     for i in 0..chunks {
         let data = &payload[(i * mss).min(payload.len())..((i + 1) * mss).min(payload.len())];
         let len = l.hdr + data.len();
-        let seg = &mut scratch[..len];
+        let seg = &mut scratch[headroom..headroom + len];
         seg[..l.hdr].copy_from_slice(head);
         seg[l.hdr..].copy_from_slice(data);
         let last = i + 1 == chunks;
@@ -282,7 +295,7 @@ pub fn segment(
         seg[tcp + 16..tcp + 18].copy_from_slice(&[0, 0]);
         let c = checksum::finish(checksum::add(ph, checksum::sum(&seg[tcp..])));
         seg[tcp + 16..tcp + 18].copy_from_slice(&c.to_be_bytes());
-        if !emit(seg) {
+        if !emit(&mut scratch[..headroom + len]) {
             break;
         }
         done.segments += 1;

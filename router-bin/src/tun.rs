@@ -30,6 +30,8 @@ pub const VNET_HDR_LEN: usize = 10;
 pub struct Tun {
     file: File,
     name: String,
+    /// Opened with `IFF_VNET_HDR`: every packet behind a `virtio_net_hdr`.
+    vnet: bool,
 }
 
 impl Tun {
@@ -97,6 +99,7 @@ impl Tun {
         Ok(Tun {
             file,
             name: name.to_owned(),
+            vnet: flags & IFF_VNET_HDR != 0,
         })
     }
 
@@ -112,6 +115,30 @@ impl Tun {
             return Err(io::Error::other(format!(
                 "short TUN write: {n} of {}",
                 packet.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether packets go behind a `virtio_net_hdr` ([`Tun::open_offload`]).
+    pub fn vnet(&self) -> bool {
+        self.vnet
+    }
+
+    /// Hands one bare IP packet to the kernel: behind an empty
+    /// `virtio_net_hdr` (one `writev`, no copy) when the device has
+    /// offloads, as it is otherwise.
+    pub fn send_bare(&self, packet: &[u8]) -> io::Result<()> {
+        if !self.vnet {
+            return self.send(packet);
+        }
+        let hdr = [0u8; VNET_HDR_LEN];
+        let parts = [io::IoSlice::new(&hdr), io::IoSlice::new(packet)];
+        let n = (&self.file).write_vectored(&parts)?;
+        if n != VNET_HDR_LEN + packet.len() {
+            return Err(io::Error::other(format!(
+                "short TUN write: {n} of {}",
+                VNET_HDR_LEN + packet.len()
             )));
         }
         Ok(())

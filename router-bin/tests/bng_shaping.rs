@@ -155,6 +155,14 @@ fn tcp_reaches_the_speed_limits_within_15_percent() {
         let kbps = receiver_kbps(&out);
         results.push((reverse, limit, kbps, out));
     }
+    // Downstream, the kernel handed bng TCP super-packets (TUN offloads)
+    // and bng cut them; the shaper still held the rate (below).
+    let stats = bed.ctl("stats");
+    let cut: u64 = stats
+        .lines()
+        .find_map(|l| l.strip_prefix("tun_gso_cut ")?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no tun_gso_cut in:\n{stats}"));
+    assert!(cut > 0, "no super-packet from the TUN:\n{stats}");
     stop.store(true, Ordering::Relaxed);
     runner.join().unwrap();
     server.stop().unwrap();

@@ -134,7 +134,7 @@ impl Bng {
             let up = set_limit(&mut s.up, r.rp_upstream_kbps, now);
             let down = set_limit(&mut s.down, r.rp_downstream_kbps, now);
             for (packet, n) in up {
-                if self.tun.send(&packet).is_ok() {
+                if self.tun.send_bare(&packet).is_ok() {
                     Dir::Up.bill(&mut s.traffic, n);
                 } else {
                     self.stats.tun_errors += 1;

@@ -74,7 +74,7 @@ impl Bng {
             return;
         }
         // Billed only once the TUN device took it.
-        if self.tun.send(&ppp[2..]).is_ok() {
+        if self.tun.send_bare(&ppp[2..]).is_ok() {
             Dir::Up.bill(&mut s.traffic, len);
         } else {
             self.stats.tun_errors += 1;
@@ -116,7 +116,7 @@ impl Bng {
                 if let Some(icmp) = answer {
                     if !self.icmp_limit.allow(self.clock.now()) {
                         self.stats.icmp_rate_limited += 1;
-                    } else if self.tun.send(&icmp).is_ok() {
+                    } else if self.tun.send_bare(&icmp).is_ok() {
                         self.stats.frag_needed_sent += 1;
                     } else {
                         self.stats.tun_errors += 1;
@@ -177,7 +177,7 @@ impl Bng {
         self.backlog
             .release(&mut self.table.by_id, Instant::now(), |dir, packet| {
                 let sent = match dir {
-                    Dir::Up => tun.send(packet),
+                    Dir::Up => tun.send_bare(packet),
                     Dir::Down => out.send(packet),
                 }
                 .is_ok();

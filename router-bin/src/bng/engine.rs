@@ -85,6 +85,8 @@ pub struct Stats {
     pub tun_ipv6_dropped: u64,
     /// Packets the TUN device refused.
     pub tun_errors: u64,
+    /// TCP super-packets from the TUN device (offloads) cut into segments.
+    pub tun_gso_cut: u64,
     /// ICMP Fragmentation Needed messages sent.
     pub frag_needed_sent: u64,
     /// ICMP Fragmentation Needed messages the rate limit held back.

@@ -23,6 +23,7 @@ use crate::bng::config::Config;
 use crate::bng::ctl::{answer, serve_connection};
 use crate::bng::datapath::HEADROOM;
 use crate::bng::engine::{Bng, RouteOp, Stats};
+use crate::bng::offload;
 use crate::bng::pool::{Pool, cidr_blocks};
 use crate::bng::radius::Radius;
 use crate::bng::sessions::Table;
@@ -132,7 +133,15 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         .map_err(|e| hint(&format!("access interface {}", cfg.interface), e))?;
     let out = AsyncPacketSocket::open(&cfg.interface, ETH_P_PPP_SES)
         .map_err(|e| hint(&format!("access interface {}", cfg.interface), e))?;
-    let tun = AsyncTun::open(&cfg.tun).map_err(|e| hint(&format!("TUN device {}", cfg.tun), e))?;
+    // With offloads (TCP super-packets in one read) where the kernel has
+    // them; one packet per read otherwise.
+    let tun = match AsyncTun::open_offload(&cfg.tun) {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::warn!("TUN device {}: no offloads ({e})", cfg.tun);
+            AsyncTun::open(&cfg.tun).map_err(|e| hint(&format!("TUN device {}", cfg.tun), e))?
+        }
+    };
     let nc = Netconf::new().await.map_err(|e| hint("netlink", e))?;
     if let Err(e) = disable_ipv6_autoconf(&cfg.tun) {
         tracing::warn!("{e}");
@@ -260,6 +269,8 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     // Session frames come in batches: one recvmmsg takes up to 64.
     let mut ses_batch = FrameBatch::standard();
     let (mut tun_buf, mut out_buf) = (vec![0u8; HEADROOM + 65536], vec![0u8; 2048]);
+    let mut seg_buf = vec![0u8; 2048];
+    let vnet = bng.tun.vnet();
     if let Some(r) = &mut bng.radius {
         r.accounting_on_off(true);
         tracing::info!("Accounting-On sent: sessions are accepted once it is answered");
@@ -315,7 +326,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         let input = tokio::select! {
             r = disc.recv(&mut disc_buf) => Input::Discovery(r),
             r = bng.out.recv_batch(&mut ses_batch) => Input::Session(r),
-            r = bng.tun.recv(&mut tun_buf[HEADROOM..]) => Input::Tun(r),
+            r = bng.tun.recv(&mut tun_buf[offload::read_at(vnet)..]) => Input::Tun(r),
             () = radius_decided(bng.radius.as_mut()) => Input::RadiusDecided,
             r = recv_coa(bng.coa.as_mut()) => Input::Coa(r),
             r = listener.accept() => Input::Connection(r.map(|(s, _)| s)),
@@ -345,7 +356,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                 link_dirty = dirty;
             }
             Input::Tun(Ok(n)) => {
-                bng.on_tun_packet(&mut tun_buf, n, &mut out_buf);
+                bng.on_tun_read(vnet, &mut tun_buf, n, &mut seg_buf, &mut out_buf);
                 link_dirty = false;
             }
             Input::Coa(Some(req)) => bng.on_dynauth(req),

@@ -83,7 +83,7 @@ impl Bng {
             }
             return;
         }
-        if self.tun.send(&ppp[2..2 + len]).is_ok() {
+        if self.tun.send_bare(&ppp[2..2 + len]).is_ok() {
             Dir::Up.bill(&mut s.traffic, len);
         } else {
             self.stats.tun_errors += 1;
