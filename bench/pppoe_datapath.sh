@@ -99,8 +99,8 @@ iperf_pid=$(cat "$work/iperf3.pid")
 cpu_ticks() { # pid: utime + stime
     awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
-router_pid=$(cat $LAB/pids/router)
-bng_pid=$(cat $LAB/pids/bng)
+router_pid=$(awk '{ print $1 }' $LAB/pids/router)
+bng_pid=$(awk '{ print $1 }' $LAB/pids/bng)
 hz=$(getconf CLK_TCK)
 
 # One iperf3 measurement: prints "bits_per_second bytes router_ticks bng_ticks".
