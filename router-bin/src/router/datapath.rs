@@ -7,11 +7,13 @@ use pppoe_proto::mss::{clamp_mss, mss_for_mtu_v4, mss_for_mtu_v6};
 /// Data path counters (shown by `router status`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Counters {
-    /// IP packets from the ISP written to the TUN device.
+    /// IP packets from the ISP for the TUN device (with offloads several
+    /// may go in one write; a failed write counts in `dropped`).
     pub rx_packets: u64,
     /// Their bytes (IP).
     pub rx_bytes: u64,
-    /// IP packets from the TUN device sent in the session.
+    /// IP packets sent in the session (each segment of a TCP
+    /// super-packet from the TUN counts).
     pub tx_packets: u64,
     /// Their bytes (IP).
     pub tx_bytes: u64,
