@@ -149,9 +149,10 @@ pub enum Nat64Dropped {
     /// Neither TCP, UDP nor ICMP (§3.1: NAT64 keeps no state for it).
     #[error("protocol not handled by NAT64")]
     UnsupportedProtocol,
-    /// A fragment: reassembly (§3.4) is not done, so a fragment's ports
-    /// are unknown.
-    #[error("fragment (no reassembly)")]
+    /// A fragment whose first fragment was not seen (before it, or too
+    /// long ago, or the fragment table was full): without reassembly its
+    /// ports are unknown.
+    #[error("fragment without its first fragment")]
     Fragment,
     /// An IPv4 packet not addressed to pool4.
     #[error("IPv4 destination not in pool4")]
