@@ -53,6 +53,8 @@
 mod fragments;
 mod packet;
 pub mod tables;
+mod tcp;
+mod types;
 
 pub use tables::{
     Nat64ConfigError, Nat64Counters, Nat64Dropped, Nat64Protocol, Nat64Tables, Nat64TablesConfig,
