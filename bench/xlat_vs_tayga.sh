@@ -104,8 +104,13 @@ stop_xlatd() {
 
 # One measure: prints "TCP_MBITS UDP_PPS UDP_LOSS%".
 measure() {
-    ip netns exec "$cli" ping -6 -c 1 -W 2 2001:db8:64::198.51.100.2 >/dev/null \
-        || { echo "no path through the translator"; exit 1; }
+    # The translator may still be starting: a few tries.
+    local ok=
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        ip netns exec "$cli" ping -6 -c 1 -W 1 2001:db8:64::198.51.100.2 >/dev/null 2>&1 && { ok=1; break; }
+        sleep 0.3
+    done
+    [ -n "$ok" ] || { echo "no path through the translator" >&2; exit 1; }
     local tcp udp
     tcp=$(ip netns exec "$cli" iperf3 -J -c 2001:db8:64::198.51.100.2 -t "$secs")
     udp=$(ip netns exec "$cli" iperf3 -J -u -l 64 -b 0 -c 2001:db8:64::198.51.100.2 -t "$secs")
