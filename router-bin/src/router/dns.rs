@@ -20,9 +20,14 @@ use socket2::{Domain, Protocol, Socket, Type};
 use tracing::{info, warn};
 
 use crate::router::config::{Config, LanAddr};
+use crate::router::dhcp::LanDhcp;
 
 /// DNS.
 const PORT: u16 = 53;
+
+/// How often the DHCP leases' names are read again: a lease ends without a
+/// DHCP message.
+pub const NAMES_REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Where upstreams or local hosts come from.
 pub type Source = &'static str;
@@ -94,6 +99,12 @@ impl LanDns {
         }
         self.hosts.insert(source, hosts);
         self.push_hosts().await;
+    }
+
+    /// The DHCPv4 server's bound leases with a host name, now.
+    pub async fn refresh_dhcpv4(&mut self, dhcp: &LanDhcp) {
+        self.set_hosts("dhcpv4", dhcpv4_hosts(dhcp.named_leases()))
+            .await;
     }
 
     /// The LAN's IPv6 address appeared, changed or went (`None`): the
