@@ -248,7 +248,7 @@ fn restored_lease_named_at_start_and_dropped_when_expired() {
     std::fs::write(&config, text).unwrap();
     // A lease from before a restart, ending 8 s from now.
     let expires = StdClock::since_unix_epoch().now() + Duration::from_secs(8);
-    let (mut store, _) = FileStore::open(&tb.dir().join("state/dhcp-leases")).unwrap();
+    let (mut store, _) = FileStore::open(tb.dir().join("state/dhcp-leases")).unwrap();
     store
         .persist(&[Lease {
             address: "198.51.100.120".parse().unwrap(),
