@@ -2,7 +2,8 @@
 //! `router` dials our `bng`, whose IPCP hands out a DNS server in a third
 //! namespace (unbound with local data); a LAN host's DHCP lease names the
 //! router as its DNS server, and its `dig` gets answers through the router
-//! from that server, over IPv4 and the LAN's IPv6 address; the host's own
+//! from that server, over IPv4 and the LAN's IPv6 addresses (global and
+//! link-local); the host's own
 //! name (sent in its DHCP request) resolves, forward and reverse; a query
 //! from outside the LAN is refused; `router status` shows the forwarder.
 //! A second test: a lease restored from the state dir is named at start
@@ -183,7 +184,7 @@ fn lan_host_resolves_through_the_router_and_by_its_lease_name() {
         s.contains("ipv4: 192.0.2.10") && s.contains("upstreams [203.0.113.2:53]")
     });
     assert!(
-        status.contains(&format!("dns: on 198.51.100.1 {LAN6},")),
+        status.contains("dns: on 198.51.100.1 [::]%lan0,"),
         "{status}"
     );
 
@@ -203,6 +204,20 @@ fn lan_host_resolves_through_the_router_and_by_its_lease_name() {
     let out = dig(&tb, &lan, &["@198.51.100.1", "www.example", "A"]);
     assert_eq!(answers(&out), vec![WWW], "{out}\n{}", router.log());
     let out = dig(&tb, &lan, &[&format!("@{LAN6}"), "www.example", "A"]);
+    assert_eq!(answers(&out), vec![WWW], "{out}");
+    // And its link-local address, the one RAs name in RDNSS.
+    let ll = router_support::ip_out(
+        &cpe,
+        &["-6", "-o", "addr", "show", "dev", "lan0", "scope", "link"],
+    );
+    let ll = ll
+        .split_whitespace()
+        .skip_while(|w| *w != "inet6")
+        .nth(1)
+        .and_then(|a| a.split('/').next())
+        .unwrap_or_else(|| panic!("no link-local on lan0: {ll}"))
+        .to_string();
+    let out = dig(&tb, &lan, &[&format!("@{ll}%eth0"), "www.example", "A"]);
     assert_eq!(answers(&out), vec![WWW], "{out}");
     // DNS64 is off: no AAAA made up.
     let out = dig(&tb, &lan, &["@198.51.100.1", "www.example", "AAAA"]);
