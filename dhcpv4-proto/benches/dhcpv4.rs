@@ -8,7 +8,7 @@ use std::net::Ipv4Addr;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dhcpv4_proto::lease::MemoryStore;
-use dhcpv4_proto::server::{PoolConfig, Server, ServerConfig};
+use dhcpv4_proto::server::{Dhcpv4PoolConfig, Dhcpv4Server, Dhcpv4ServerConfig};
 use dhcpv4_proto::wire::{DhcpOption, Message, MessageType, Op};
 use sansio_primitives::{Duration, Instant};
 
@@ -33,8 +33,8 @@ fn discover(n: u32) -> Message {
     m
 }
 
-fn server() -> Server {
-    let mut p = PoolConfig::new(
+fn server() -> Dhcpv4Server {
+    let mut p = Dhcpv4PoolConfig::new(
         1,
         Ipv4Addr::new(192, 0, 2, 0),
         16,
@@ -45,35 +45,33 @@ fn server() -> Server {
     p.max_leases = 1 << 20;
     p.domain = Some(b"lan.example".to_vec());
     p.mtu = Some(1492);
-    let mut c = ServerConfig::new(SID, vec![p]);
+    let mut c = Dhcpv4ServerConfig::new(SID, vec![p]);
     c.max_offers = 1 << 20;
-    Server::new(c, Instant::ZERO).unwrap()
+    Dhcpv4Server::new(c, Instant::ZERO).unwrap()
 }
 
 fn codec(c: &mut Criterion) {
-    let d = discover(7).to_bytes();
+    let d = discover(7).to_vec();
     let mut s = server();
     s.handle_input(Instant::ZERO, 1, &d).unwrap();
-    let offer = s.poll_transmit().unwrap().payload;
+    let offer = s.poll_transmit(Instant::ZERO).unwrap().payload;
     let mut req = Message::parse(&d).unwrap();
     req.message_type = MessageType::Request;
     req.options.push(DhcpOption::ServerIdentifier(SID));
     req.options.push(DhcpOption::RequestedIpAddress(
         Message::parse(&offer).unwrap().yiaddr,
     ));
-    s.handle_input(Instant::ZERO, 1, &req.to_bytes()).unwrap();
+    s.handle_input(Instant::ZERO, 1, &req.to_vec()).unwrap();
     s.commit();
-    let ack = s.poll_transmit().unwrap().payload;
+    let ack = s.poll_transmit(Instant::ZERO).unwrap().payload;
     let mut g = c.benchmark_group("codec");
     g.throughput(Throughput::Elements(1));
-    let mut out = Vec::with_capacity(600);
+    let mut out = [0u8; 1500];
     for (name, bytes) in [("discover", d), ("ack", ack)] {
         g.bench_function(format!("parse+emit {name}"), |b| {
             b.iter(|| {
                 let m = Message::parse(black_box(&bytes)).unwrap();
-                out.clear();
-                m.emit(&mut out);
-                black_box(out.len())
+                black_box(m.emit(&mut out).unwrap())
             })
         });
     }
@@ -93,15 +91,15 @@ fn exchange(c: &mut Criterion) {
             // A new client every time; time moves so rate limits never bite.
             now += Duration::from_millis(1);
             let d = discover(n);
-            s.handle_input(now, 1, &d.to_bytes()).unwrap();
-            let offer = Message::parse(&s.poll_transmit().unwrap().payload).unwrap();
+            s.handle_input(now, 1, &d.to_vec()).unwrap();
+            let offer = Message::parse(&s.poll_transmit(now).unwrap().payload).unwrap();
             let mut r = d;
             r.message_type = MessageType::Request;
             r.options.push(DhcpOption::ServerIdentifier(SID));
             r.options.push(DhcpOption::RequestedIpAddress(offer.yiaddr));
-            s.handle_input(now, 1, &r.to_bytes()).unwrap();
+            s.handle_input(now, 1, &r.to_vec()).unwrap();
             s.commit_to(&mut store).unwrap();
-            let ack = s.poll_transmit().unwrap();
+            let ack = s.poll_transmit(now).unwrap();
             while s.poll_event().is_some() {}
             black_box(ack.payload.len())
         })

@@ -6,15 +6,17 @@
 
 use std::net::Ipv4Addr;
 
-use dhcpv4_proto::client::{Client, ClientConfig, ClientEvent};
 use dhcpv4_proto::lease::MemoryStore;
-use dhcpv4_proto::server::{PoolConfig, Server, ServerConfig};
 use dhcpv4_proto::wire::Message;
+use dhcpv4_proto::{
+    Dhcpv4Client, Dhcpv4ClientConfig, Dhcpv4ClientEvent, Dhcpv4PoolConfig, Dhcpv4Server,
+    Dhcpv4ServerConfig,
+};
 use sansio_primitives::{Instant, SeededRng};
 
 fn main() {
     let server_id = Ipv4Addr::new(192, 0, 2, 1);
-    let mut pool = PoolConfig::new(
+    let mut pool = Dhcpv4PoolConfig::new(
         1, // the interface the pool serves
         Ipv4Addr::new(192, 0, 2, 0),
         24,
@@ -24,10 +26,12 @@ fn main() {
     );
     pool.dns = vec![Ipv4Addr::new(198, 51, 100, 53)];
     let mut now = Instant::ZERO;
-    let mut server = Server::new(ServerConfig::new(server_id, vec![pool]), now).expect("config");
+    let mut server =
+        Dhcpv4Server::new(Dhcpv4ServerConfig::new(server_id, vec![pool]), now).expect("config");
     let mut store = MemoryStore::default();
     let mac = [0x02, 0, 0, 0, 0, 0x01];
-    let mut client = Client::new(ClientConfig::new(mac), SeededRng::from_u64(1), now);
+    let mut client = Dhcpv4Client::new(Dhcpv4ClientConfig::new(mac), SeededRng::from_u64(1), now)
+        .expect("config");
 
     let mut binding = None;
     for phase in ["bind", "renew"] {
@@ -39,7 +43,7 @@ fn main() {
         }
         // Two round trips per exchange; four rounds bound a stuck one.
         for _ in 0..4 {
-            while let Some(t) = client.poll_transmit() {
+            while let Some(t) = client.poll_transmit(now) {
                 show("client -> server", &t.payload);
                 // Interface 1: where the datagram arrived.
                 server.handle_input(now, 1, &t.payload).expect("accepted");
@@ -49,14 +53,16 @@ fn main() {
                 .commit_to(&mut store)
                 .expect("the memory store cannot fail");
             while let Some(_e) = server.poll_event() {}
-            while let Some(t) = server.poll_transmit() {
+            while let Some(t) = server.poll_transmit(now) {
                 show("server -> client", &t.payload);
                 client.handle_input(now, &t.payload).expect("accepted");
             }
             while let Some(e) = client.poll_event() {
                 match e {
-                    ClientEvent::Bound(b) | ClientEvent::Renewed(b) => binding = Some(b),
-                    ClientEvent::Lost { reason } => panic!("lease lost: {reason:?}"),
+                    Dhcpv4ClientEvent::Bound(b) | Dhcpv4ClientEvent::Renewed(b) => {
+                        binding = Some(b)
+                    }
+                    Dhcpv4ClientEvent::Lost { reason } => panic!("lease lost: {reason:?}"),
                 }
             }
         }

@@ -42,7 +42,8 @@ use dhcpv4_proto::driver::Dhcpv4ServerDriver;
 use dhcpv4_proto::file_store::FileStore;
 use dhcpv4_proto::lease::LeaseStore;
 use dhcpv4_proto::server::{
-    PoolConfig, Reservation, ReservationKey, Server, ServerConfig, ServerEvent,
+    Dhcpv4PoolConfig, Dhcpv4Reservation, Dhcpv4ReservationKey, Dhcpv4Server, Dhcpv4ServerConfig,
+    Dhcpv4ServerEvent,
 };
 use dhcpv4_proto::wire::{DomainName, Route};
 use sansio_primitives::{Duration, StdClock};
@@ -96,9 +97,10 @@ fn parse_mac(s: &str) -> Result<Vec<u8>, String> {
     v.map_err(|e| format!("bad MAC `{s}`: {e}"))
 }
 
-fn server_config(cfg: &Config) -> Result<ServerConfig, String> {
+fn server_config(cfg: &Config) -> Result<Dhcpv4ServerConfig, String> {
     let p = &cfg.pool;
-    let mut pool = PoolConfig::new(1, p.network, p.prefix_len, p.range[0], p.range[1], p.router);
+    let mut pool =
+        Dhcpv4PoolConfig::new(1, p.network, p.prefix_len, p.range[0], p.range[1], p.router);
     pool.dns = p.dns.clone().unwrap_or_default();
     pool.domain = p.domain.clone().map(String::into_bytes);
     pool.mtu = p.mtu;
@@ -118,12 +120,12 @@ fn server_config(cfg: &Config) -> Result<ServerConfig, String> {
         });
     }
     for r in p.reservations.iter().flatten() {
-        pool.reservations.push(Reservation {
-            key: ReservationKey::Hardware(parse_mac(&r.mac)?),
+        pool.reservations.push(Dhcpv4Reservation {
+            key: Dhcpv4ReservationKey::Hardware(parse_mac(&r.mac)?),
             address: r.address,
         });
     }
-    let mut sc = ServerConfig::new(cfg.server_id, vec![pool]);
+    let mut sc = Dhcpv4ServerConfig::new(cfg.server_id, vec![pool]);
     if let Some(t) = cfg.lease_time {
         sc.lease_time = Duration::from_secs(t);
     }
@@ -141,7 +143,8 @@ async fn run() -> Result<(), String> {
     let cfg: Config = toml::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
     // Leases are stored and outlive restarts: wall-clock instants.
     let clock = StdClock::since_unix_epoch();
-    let mut server = Server::new(server_config(&cfg)?, clock.now()).map_err(|e| e.to_string())?;
+    let mut server =
+        Dhcpv4Server::new(server_config(&cfg)?, clock.now()).map_err(|e| e.to_string())?;
     let (mut store, report) = FileStore::open(&cfg.lease_file)
         .map_err(|e| format!("{}: {e}", cfg.lease_file.display()))?;
     if report.bad_count > 0 {
@@ -170,16 +173,16 @@ async fn run() -> Result<(), String> {
         while let Some(e) = driver.poll_event() {
             wrote = true;
             let _ = match e {
-                ServerEvent::Leased(l) => writeln!(
+                Dhcpv4ServerEvent::Leased(l) => writeln!(
                     out,
                     "leased {} to {} host {}",
                     l.address,
                     hex(&l.client),
                     String::from_utf8_lossy(l.hostname.as_deref().unwrap_or(b"-"))
                 ),
-                ServerEvent::Released(a) => writeln!(out, "released {a}"),
-                ServerEvent::Declined(a) => writeln!(out, "declined {a}"),
-                ServerEvent::Refused { reason, .. } => writeln!(out, "refused: {reason:?}"),
+                Dhcpv4ServerEvent::Released(a) => writeln!(out, "released {a}"),
+                Dhcpv4ServerEvent::Declined(a) => writeln!(out, "declined {a}"),
+                Dhcpv4ServerEvent::Refused { reason, .. } => writeln!(out, "refused: {reason:?}"),
             };
         }
         if wrote {

@@ -13,9 +13,9 @@
 //!
 //! # Drain order
 //!
-//! After each `handle_*` call or command, drain [`Client::poll_transmit`]
-//! then [`Client::poll_event`] until each returns `None`, and read
-//! [`Client::poll_timeout`] last.
+//! After each `handle_*` call or command, drain [`Dhcpv4Client::poll_transmit`]
+//! then [`Dhcpv4Client::poll_event`] until each returns `None`, and read
+//! [`Dhcpv4Client::poll_timeout`] last.
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
@@ -28,7 +28,7 @@ use crate::wire::{self, BROADCAST_FLAG, DhcpOption, Message, MessageType, Op, Ro
 
 /// The client's configuration.
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub struct ClientConfig {
+pub struct Dhcpv4ClientConfig {
     /// Our Ethernet address (`chaddr`).
     pub hardware: [u8; 6],
     /// Option 61 to send; `None` sends none.
@@ -50,13 +50,13 @@ pub struct ClientConfig {
     pub init_reboot_attempts: u32,
 }
 
-impl ClientConfig {
+impl Dhcpv4ClientConfig {
     /// Defaults as documented; client id `01:` + MAC; asks for mask, router,
     /// DNS, domain, MTU, domain search and classless routes.
-    pub fn new(hardware: [u8; 6]) -> ClientConfig {
+    pub fn new(hardware: [u8; 6]) -> Dhcpv4ClientConfig {
         let mut id = alloc::vec![1];
         id.extend_from_slice(&hardware);
-        ClientConfig {
+        Dhcpv4ClientConfig {
             hardware,
             client_id: Some(id),
             hostname: None,
@@ -72,7 +72,7 @@ impl ClientConfig {
 
 /// Where a client message goes (UDP port 67).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub enum ClientDestination {
+pub enum Dhcpv4ClientDestination {
     /// 255.255.255.255.
     Broadcast,
     /// The server, unicast (RENEWING, RELEASE).
@@ -81,7 +81,7 @@ pub enum ClientDestination {
 
 /// The configuration a lease gives.
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub struct Binding {
+pub struct Dhcpv4Binding {
     /// Our address.
     pub address: Ipv4Addr,
     /// The subnet mask (option 1).
@@ -104,7 +104,7 @@ pub struct Binding {
 
 /// Why a lease ended.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum LostReason {
+pub enum Dhcpv4LostReason {
     /// It expired without renewal.
     Expired,
     /// A server NAKed it.
@@ -117,21 +117,21 @@ pub enum LostReason {
 
 /// What the application must act on.
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub enum ClientEvent {
+pub enum Dhcpv4ClientEvent {
     /// A new lease: configure the interface.
-    Bound(Binding),
+    Bound(Dhcpv4Binding),
     /// The lease was extended (in RENEWING or REBINDING).
-    Renewed(Binding),
+    Renewed(Dhcpv4Binding),
     /// The lease is gone: deconfigure the address.
     Lost {
         /// Why.
-        reason: LostReason,
+        reason: Dhcpv4LostReason,
     },
 }
 
 /// Why an input was dropped (counted; state unchanged).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
-pub enum ClientDropped {
+pub enum Dhcpv4ClientDropped {
     /// Did not parse.
     #[error("malformed: {0}")]
     Malformed(wire::Error),
@@ -144,14 +144,67 @@ pub enum ClientDropped {
     Unexpected,
 }
 
+/// Counters: one per [`Dhcpv4ClientDropped`] reason, plus datagrams in
+/// and out.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Dhcpv4ClientCounters {
+    /// Datagrams handed to `handle_input`.
+    pub received: u64,
+    /// Datagrams handed out by `poll_transmit`.
+    pub transmitted: u64,
+    /// Dropped: did not parse.
+    pub malformed: u64,
+    /// Dropped: not for our transaction and hardware address.
+    pub not_ours: u64,
+    /// Dropped: unexpected in this state.
+    pub unexpected: u64,
+}
+
+impl Dhcpv4ClientCounters {
+    fn count(&mut self, d: Dhcpv4ClientDropped) {
+        use Dhcpv4ClientDropped as D;
+        *match d {
+            D::Malformed(_) => &mut self.malformed,
+            D::NotOurs => &mut self.not_ours,
+            D::Unexpected => &mut self.unexpected,
+        } += 1;
+    }
+
+    /// Inputs dropped, all reasons together.
+    pub fn total_dropped(&self) -> u64 {
+        self.malformed + self.not_ours + self.unexpected
+    }
+}
+
+/// A configuration the client refuses.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
+pub enum Dhcpv4ClientConfigError {
+    /// `requesting_attempts` or `init_reboot_attempts` is zero.
+    #[error("an attempt limit is zero")]
+    ZeroAttempts,
+    /// The client identifier (option 61) is shorter than the 2 octets
+    /// RFC 2132 §9.14 requires.
+    #[error("client identifier shorter than 2 octets")]
+    BadClientId,
+    /// The host name (option 12) is empty (RFC 2132 §3.14: at least 1).
+    #[error("empty host name")]
+    BadHostName,
+    /// The maximum message size (option 57) is below 576 (RFC 2132 §9.10).
+    #[error("maximum message size below 576")]
+    BadMaxMessageSize,
+}
+
 /// A command given in a state where it means nothing.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
-#[error("no lease to act on")]
-pub struct NoLease;
+pub enum Dhcpv4ClientCommandError {
+    /// There is no lease to decline or release.
+    #[error("no lease to act on")]
+    NoLease,
+}
 
 /// The RFC 2131 client states.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum ClientState {
+pub enum Dhcpv4ClientState {
     /// Waiting to send a DISCOVER.
     Init,
     /// DISCOVER sent, waiting for an OFFER.
@@ -179,33 +232,51 @@ struct Times {
 
 /// The DHCP client machine. See the [module docs](self).
 #[derive(Debug)]
-pub struct Client {
-    cfg: ClientConfig,
+pub struct Dhcpv4Client {
+    cfg: Dhcpv4ClientConfig,
     rng: SeededRng,
-    state: ClientState,
+    state: Dhcpv4ClientState,
     xid: u32,
     started: Instant,
     lease_base: Instant,
     attempts: u32,
     deadline: Option<Instant>,
     offered: Option<(Ipv4Addr, Ipv4Addr)>,
-    binding: Option<Binding>,
+    binding: Option<Dhcpv4Binding>,
     times: Option<Times>,
-    transmits: VecDeque<Transmit<ClientDestination>>,
-    events: VecDeque<ClientEvent>,
-    dropped: u64,
+    transmits: VecDeque<Transmit<Dhcpv4ClientDestination>>,
+    events: VecDeque<Dhcpv4ClientEvent>,
+    counters: Dhcpv4ClientCounters,
 }
 
 const MAX_QUEUE: usize = 16;
 
-impl Client {
+impl Dhcpv4Client {
     /// A client that starts at once: a DISCOVER (or, with a last address,
-    /// an INIT-REBOOT REQUEST) is ready in `poll_transmit`.
-    pub fn new(cfg: ClientConfig, rng: SeededRng, now: Instant) -> Client {
-        let mut c = Client {
+    /// an INIT-REBOOT REQUEST) is ready in `poll_transmit`. The client owns
+    /// `rng` (transaction ids, backoff jitter); `now` starts the first
+    /// retransmission timer.
+    pub fn new(
+        cfg: Dhcpv4ClientConfig,
+        rng: SeededRng,
+        now: Instant,
+    ) -> Result<Dhcpv4Client, Dhcpv4ClientConfigError> {
+        if cfg.requesting_attempts == 0 || cfg.init_reboot_attempts == 0 {
+            return Err(Dhcpv4ClientConfigError::ZeroAttempts);
+        }
+        if cfg.client_id.as_ref().is_some_and(|id| id.len() < 2) {
+            return Err(Dhcpv4ClientConfigError::BadClientId);
+        }
+        if cfg.hostname.as_ref().is_some_and(Vec::is_empty) {
+            return Err(Dhcpv4ClientConfigError::BadHostName);
+        }
+        if cfg.max_message_size.is_some_and(|m| m < 576) {
+            return Err(Dhcpv4ClientConfigError::BadMaxMessageSize);
+        }
+        let mut c = Dhcpv4Client {
             cfg,
             rng,
-            state: ClientState::Init,
+            state: Dhcpv4ClientState::Init,
             xid: 0,
             started: now,
             lease_base: now,
@@ -216,33 +287,33 @@ impl Client {
             times: None,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
-            dropped: 0,
+            counters: Dhcpv4ClientCounters::default(),
         };
         match c.cfg.last_address {
             Some(a) => {
                 c.new_xid(now);
-                c.state = ClientState::InitReboot;
+                c.state = Dhcpv4ClientState::InitReboot;
                 c.offered = Some((a, Ipv4Addr::UNSPECIFIED));
                 c.send_request(now);
             }
             None => c.discover(now),
         }
-        c
+        Ok(c)
     }
 
     /// The current state.
-    pub fn state(&self) -> ClientState {
+    pub fn state(&self) -> Dhcpv4ClientState {
         self.state
     }
 
     /// The current lease, if bound (or renewing/rebinding).
-    pub fn binding(&self) -> Option<&Binding> {
+    pub fn binding(&self) -> Option<&Dhcpv4Binding> {
         self.binding.as_ref()
     }
 
-    /// Inputs dropped so far.
-    pub fn dropped(&self) -> u64 {
-        self.dropped
+    /// The counters.
+    pub fn counters(&self) -> &Dhcpv4ClientCounters {
+        &self.counters
     }
 
     fn new_xid(&mut self, now: Instant) {
@@ -284,16 +355,16 @@ impl Client {
         m
     }
 
-    fn push(&mut self, destination: ClientDestination, m: &Message) {
+    fn push(&mut self, destination: Dhcpv4ClientDestination, m: &Message) {
         if self.transmits.len() < MAX_QUEUE {
             self.transmits.push_back(Transmit {
                 destination,
-                payload: m.to_bytes(),
+                payload: m.to_vec(),
             });
         }
     }
 
-    fn event(&mut self, e: ClientEvent) {
+    fn event(&mut self, e: Dhcpv4ClientEvent) {
         if self.events.len() >= MAX_QUEUE {
             self.events.pop_front();
         }
@@ -302,7 +373,7 @@ impl Client {
 
     fn discover(&mut self, now: Instant) {
         self.new_xid(now);
-        self.state = ClientState::Selecting;
+        self.state = Dhcpv4ClientState::Selecting;
         self.offered = None;
         self.send_discover(now);
     }
@@ -310,7 +381,7 @@ impl Client {
     fn send_discover(&mut self, now: Instant) {
         self.attempts += 1;
         let m = self.message(now, MessageType::Discover);
-        self.push(ClientDestination::Broadcast, &m);
+        self.push(Dhcpv4ClientDestination::Broadcast, &m);
         self.deadline = Some(self.backoff(now));
     }
 
@@ -323,29 +394,29 @@ impl Client {
             self.lease_base = now;
         }
         let mut m = self.message(now, MessageType::Request);
-        let mut dest = ClientDestination::Broadcast;
+        let mut dest = Dhcpv4ClientDestination::Broadcast;
         match self.state {
-            ClientState::Requesting => {
+            Dhcpv4ClientState::Requesting => {
                 if let Some((a, s)) = self.offered {
                     m.options.push(DhcpOption::RequestedIpAddress(a));
                     m.options.push(DhcpOption::ServerIdentifier(s));
                 }
                 self.deadline = Some(self.backoff(now));
             }
-            ClientState::InitReboot => {
+            Dhcpv4ClientState::InitReboot => {
                 if let Some((a, _)) = self.offered {
                     m.options.push(DhcpOption::RequestedIpAddress(a));
                 }
                 self.deadline = Some(self.backoff(now));
             }
-            ClientState::Renewing | ClientState::Rebinding => {
+            Dhcpv4ClientState::Renewing | Dhcpv4ClientState::Rebinding => {
                 let (Some(b), Some(t)) = (&self.binding, self.times) else {
                     return;
                 };
                 m.ciaddr = b.address;
                 m.flags = 0;
-                let until = if self.state == ClientState::Renewing {
-                    dest = ClientDestination::Unicast(b.server);
+                let until = if self.state == Dhcpv4ClientState::Renewing {
+                    dest = Dhcpv4ClientDestination::Unicast(b.server);
                     t.t2
                 } else {
                     t.expiry
@@ -359,25 +430,30 @@ impl Client {
     }
 
     /// Handles one datagram received on port 68.
-    pub fn handle_input(&mut self, now: Instant, datagram: &[u8]) -> Result<(), ClientDropped> {
+    pub fn handle_input(
+        &mut self,
+        now: Instant,
+        datagram: &[u8],
+    ) -> Result<(), Dhcpv4ClientDropped> {
+        self.counters.received += 1;
         let r = self.input(now, datagram);
-        if r.is_err() {
-            self.dropped += 1;
+        if let Err(d) = r {
+            self.counters.count(d);
         }
         r
     }
 
-    fn input(&mut self, now: Instant, datagram: &[u8]) -> Result<(), ClientDropped> {
-        let m = Message::parse(datagram).map_err(ClientDropped::Malformed)?;
+    fn input(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Dhcpv4ClientDropped> {
+        let m = Message::parse(datagram).map_err(Dhcpv4ClientDropped::Malformed)?;
         if m.op != Op::BootReply || m.xid != self.xid || m.chaddr[..6] != self.cfg.hardware {
-            return Err(ClientDropped::NotOurs);
+            return Err(Dhcpv4ClientDropped::NotOurs);
         }
-        use ClientState::*;
+        use Dhcpv4ClientState::*;
         match (self.state, m.message_type) {
             (Selecting, MessageType::Offer) => {
-                let sid = m.server_id().ok_or(ClientDropped::Unexpected)?;
+                let sid = m.server_id().ok_or(Dhcpv4ClientDropped::Unexpected)?;
                 if m.yiaddr.is_unspecified() {
-                    return Err(ClientDropped::Unexpected);
+                    return Err(Dhcpv4ClientDropped::Unexpected);
                 }
                 self.offered = Some((m.yiaddr, sid));
                 self.state = Requesting;
@@ -393,33 +469,34 @@ impl Client {
                     && let (Some((_, s)), Some(n)) = (self.offered, m.server_id())
                     && s != n
                 {
-                    return Err(ClientDropped::Unexpected);
+                    return Err(Dhcpv4ClientDropped::Unexpected);
                 }
                 if self.binding.take().is_some() || self.state == InitReboot {
-                    self.event(ClientEvent::Lost {
-                        reason: LostReason::Nak,
+                    self.event(Dhcpv4ClientEvent::Lost {
+                        reason: Dhcpv4LostReason::Nak,
                     });
                 }
                 self.times = None;
                 self.discover(now);
                 Ok(())
             }
-            _ => Err(ClientDropped::Unexpected),
+            _ => Err(Dhcpv4ClientDropped::Unexpected),
         }
     }
 
-    fn on_ack(&mut self, now: Instant, m: &Message) -> Result<(), ClientDropped> {
-        let secs = m.lease_time().ok_or(ClientDropped::Unexpected)?;
+    fn on_ack(&mut self, now: Instant, m: &Message) -> Result<(), Dhcpv4ClientDropped> {
+        let secs = m.lease_time().ok_or(Dhcpv4ClientDropped::Unexpected)?;
         let server = m
             .server_id()
             .or(self.offered.map(|o| o.1))
-            .ok_or(ClientDropped::Unexpected)?;
+            .ok_or(Dhcpv4ClientDropped::Unexpected)?;
         if m.yiaddr.is_unspecified() {
-            return Err(ClientDropped::Unexpected);
+            return Err(Dhcpv4ClientDropped::Unexpected);
         }
-        if self.state == ClientState::Requesting && self.offered.is_some_and(|(a, _)| a != m.yiaddr)
+        if self.state == Dhcpv4ClientState::Requesting
+            && self.offered.is_some_and(|(a, _)| a != m.yiaddr)
         {
-            return Err(ClientDropped::Unexpected);
+            return Err(Dhcpv4ClientDropped::Unexpected);
         }
         let lease = Duration::from_secs(u64::from(secs));
         let mut t1 = m
@@ -440,7 +517,7 @@ impl Client {
             t2: base + t2,
             expiry: base + lease,
         };
-        let b = Binding {
+        let b = Dhcpv4Binding {
             address: m.yiaddr,
             mask: m.subnet_mask(),
             router: m.routers().to_vec(),
@@ -451,19 +528,21 @@ impl Client {
             lease,
             server,
         };
-        let renewed = matches!(self.state, ClientState::Renewing | ClientState::Rebinding)
-            && self
-                .binding
-                .as_ref()
-                .is_some_and(|old| old.address == b.address);
+        let renewed = matches!(
+            self.state,
+            Dhcpv4ClientState::Renewing | Dhcpv4ClientState::Rebinding
+        ) && self
+            .binding
+            .as_ref()
+            .is_some_and(|old| old.address == b.address);
         self.binding = Some(b.clone());
         self.times = Some(times);
-        self.state = ClientState::Bound;
+        self.state = Dhcpv4ClientState::Bound;
         self.deadline = Some(times.t1.max(now));
         self.event(if renewed {
-            ClientEvent::Renewed(b)
+            Dhcpv4ClientEvent::Renewed(b)
         } else {
-            ClientEvent::Bound(b)
+            Dhcpv4ClientEvent::Bound(b)
         });
         Ok(())
     }
@@ -474,7 +553,7 @@ impl Client {
         if now < d {
             return;
         }
-        use ClientState::*;
+        use Dhcpv4ClientState::*;
         match self.state {
             Init => self.discover(now),
             Selecting => self.send_discover(now),
@@ -498,8 +577,8 @@ impl Client {
                 if now >= t.expiry {
                     self.binding = None;
                     self.times = None;
-                    self.event(ClientEvent::Lost {
-                        reason: LostReason::Expired,
+                    self.event(Dhcpv4ClientEvent::Lost {
+                        reason: Dhcpv4LostReason::Expired,
                     });
                     self.discover(now);
                     return;
@@ -518,34 +597,40 @@ impl Client {
 
     /// The application found the address in use (ARP): send a DECLINE and
     /// start over after 10 s (RFC 2131 §3.1 step 5).
-    pub fn decline(&mut self, now: Instant) -> Result<(), NoLease> {
-        let b = self.binding.take().ok_or(NoLease)?;
+    pub fn decline(&mut self, now: Instant) -> Result<(), Dhcpv4ClientCommandError> {
+        let b = self
+            .binding
+            .take()
+            .ok_or(Dhcpv4ClientCommandError::NoLease)?;
         let mut m = self.message(now, MessageType::Decline);
         m.options.push(DhcpOption::RequestedIpAddress(b.address));
         m.options.push(DhcpOption::ServerIdentifier(b.server));
-        self.push(ClientDestination::Broadcast, &m);
-        self.event(ClientEvent::Lost {
-            reason: LostReason::Declined,
+        self.push(Dhcpv4ClientDestination::Broadcast, &m);
+        self.event(Dhcpv4ClientEvent::Lost {
+            reason: Dhcpv4LostReason::Declined,
         });
         self.times = None;
-        self.state = ClientState::Init;
+        self.state = Dhcpv4ClientState::Init;
         self.deadline = Some(now + Duration::from_secs(10));
         Ok(())
     }
 
     /// Gives the lease back (unicast RELEASE) and stays idle.
-    pub fn release(&mut self, now: Instant) -> Result<(), NoLease> {
-        let b = self.binding.take().ok_or(NoLease)?;
+    pub fn release(&mut self, now: Instant) -> Result<(), Dhcpv4ClientCommandError> {
+        let b = self
+            .binding
+            .take()
+            .ok_or(Dhcpv4ClientCommandError::NoLease)?;
         self.new_xid(now);
         let mut m = self.message(now, MessageType::Release);
         m.ciaddr = b.address;
         m.options.push(DhcpOption::ServerIdentifier(b.server));
-        self.push(ClientDestination::Unicast(b.server), &m);
-        self.event(ClientEvent::Lost {
-            reason: LostReason::Released,
+        self.push(Dhcpv4ClientDestination::Unicast(b.server), &m);
+        self.event(Dhcpv4ClientEvent::Lost {
+            reason: Dhcpv4LostReason::Released,
         });
         self.times = None;
-        self.state = ClientState::Released;
+        self.state = Dhcpv4ClientState::Released;
         self.deadline = None;
         Ok(())
     }
@@ -553,8 +638,8 @@ impl Client {
     /// Starts over from INIT (after a release, or a link change).
     pub fn restart(&mut self, now: Instant) {
         if self.binding.take().is_some() {
-            self.event(ClientEvent::Lost {
-                reason: LostReason::Released,
+            self.event(Dhcpv4ClientEvent::Lost {
+                reason: Dhcpv4LostReason::Released,
             });
         }
         self.times = None;
@@ -563,17 +648,19 @@ impl Client {
 
     /// The next datagram to send.
     #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit<ClientDestination>> {
-        self.transmits.pop_front()
+    pub fn poll_transmit(&mut self, _now: Instant) -> Option<Transmit<Dhcpv4ClientDestination>> {
+        let t = self.transmits.pop_front()?;
+        self.counters.transmitted += 1;
+        Some(t)
     }
 
     /// The next event.
     #[must_use]
-    pub fn poll_event(&mut self) -> Option<ClientEvent> {
+    pub fn poll_event(&mut self) -> Option<Dhcpv4ClientEvent> {
         self.events.pop_front()
     }
 
-    /// When to call [`Client::handle_timeout`].
+    /// When to call [`Dhcpv4Client::handle_timeout`].
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.deadline

@@ -1,5 +1,5 @@
 //! The DHCPv4 server on tokio (feature `tokio`): [`Dhcpv4ServerDriver`]
-//! owns the [`Server`] machine, a UDP socket bound to one interface
+//! owns the [`Dhcpv4Server`] machine, a UDP socket bound to one interface
 //! (`SO_BINDTODEVICE`, port 67, broadcast allowed) and the lease store.
 //!
 //! The lease commit discipline is kept: no ACK leaves before its lease is
@@ -26,7 +26,7 @@ use tokio::net::UdpSocket;
 use tokio::task::JoinHandle;
 
 use crate::lease::LeaseStore;
-use crate::server::{Destination, Server, ServerEvent};
+use crate::server::{Dhcpv4Server, Dhcpv4ServerDestination, Dhcpv4ServerEvent};
 
 /// Datagrams handled together after a write completes, at most (the rest
 /// wait for the next round).
@@ -62,7 +62,7 @@ pub struct Dhcpv4ServerDriver<S> {
     sock: UdpSocket,
     clock: StdClock,
     interface: u32,
-    server: Server,
+    server: Dhcpv4Server,
     /// `None` while a write has it (or after the writer died).
     store: Option<S>,
     writing: Option<Write<S>>,
@@ -107,7 +107,7 @@ where
     pub fn bind(
         interface: &str,
         pool_interface: u32,
-        server: Server,
+        server: Dhcpv4Server,
         store: S,
         clock: StdClock,
     ) -> io::Result<Self> {
@@ -124,7 +124,7 @@ where
     pub fn new(
         sock: UdpSocket,
         pool_interface: u32,
-        server: Server,
+        server: Dhcpv4Server,
         store: S,
         clock: StdClock,
     ) -> Self {
@@ -141,14 +141,14 @@ where
     }
 
     /// The machine, to read its leases and counters.
-    pub fn server(&self) -> &Server {
+    pub fn server(&self) -> &Dhcpv4Server {
         &self.server
     }
 
     /// The machine, to change it (rebuild it with another configuration,
     /// keeping its leases); `None` while a lease write is in flight, whose
     /// pending changes belong to the machine that made them.
-    pub fn server_mut(&mut self) -> Option<&mut Server> {
+    pub fn server_mut(&mut self) -> Option<&mut Dhcpv4Server> {
         match self.writing {
             Some(_) => None,
             None => Some(&mut self.server),
@@ -168,7 +168,7 @@ where
     /// The machine's next event (a lease bound, released, declined, a
     /// request refused). Drain after each [`Self::step`].
     #[must_use]
-    pub fn poll_event(&mut self) -> Option<ServerEvent> {
+    pub fn poll_event(&mut self) -> Option<Dhcpv4ServerEvent> {
         self.server.poll_event()
     }
 
@@ -268,10 +268,11 @@ where
 
     /// Sends the replies whose leases are durable.
     fn send_ready(&mut self) {
-        while let Some(t) = self.server.poll_transmit() {
+        while let Some(t) = self.server.poll_transmit(self.clock.now()) {
             let to = match t.destination {
-                Destination::Unicast { address, .. } => address,
-                Destination::Broadcast { .. } | Destination::Link { .. } => {
+                Dhcpv4ServerDestination::Unicast { address, .. } => address,
+                Dhcpv4ServerDestination::Broadcast { .. }
+                | Dhcpv4ServerDestination::Link { .. } => {
                     SocketAddrV4::new(Ipv4Addr::BROADCAST, 68)
                 }
             };

@@ -2,11 +2,11 @@
 //!
 //! The server never sends a DHCPACK for a lease change before the change is
 //! durable: every change it makes is queued in
-//! [`Server::pending_leases`](crate::server::Server::pending_leases) and the
+//! [`Dhcpv4Server::pending_leases`](crate::server::Dhcpv4Server::pending_leases) and the
 //! ACKs that depend on it are held until the driver has written the batch to
 //! a [`LeaseStore`] and called
-//! [`Server::commit`](crate::server::Server::commit) (or in one call,
-//! [`Server::commit_to`](crate::server::Server::commit_to)). Several
+//! [`Dhcpv4Server::commit`](crate::server::Dhcpv4Server::commit) (or in one call,
+//! [`Dhcpv4Server::commit_to`](crate::server::Dhcpv4Server::commit_to)). Several
 //! exchanges may share one write (group commit).
 
 use alloc::collections::BTreeMap;

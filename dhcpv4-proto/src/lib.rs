@@ -24,29 +24,52 @@
 //! refused), the server's use of option overload on output, DHCP
 //! authentication (RFC 3118), lease query (RFC 4388), failover, the
 //! client's ARP check of an offered address (the application reports a
-//! conflict with [`client::Client::decline`]), and the client's initial
+//! conflict with [`Dhcpv4Client::decline`]), and the client's initial
 //! 1–10 s random wait (left to the driver).
 //!
-//! # The machines
+//! # The machine shape
 //!
-//! [`server::Server`] and [`client::Client`] never read a clock, a random
-//! source or a socket. Time is passed in as [`sansio_primitives::Instant`], the
-//! client's randomness (transaction ids, backoff jitter) comes from an
-//! injected [`sansio_primitives::SeededRng`]. Each follows one shape:
+//! [`Dhcpv4Server`] and [`Dhcpv4Client`] never read a clock, a random
+//! source or a socket; they have the shape every machine of the workspace
+//! shares (`sansio_primitives`'s crate docs hold the reference text):
 //!
+//! - `new(config, .., now)` checks the configuration once
+//!   ([`Dhcpv4ClientConfigError`], [`Dhcpv4ServerConfigError`]). The client
+//!   owns its [`sansio_primitives::SeededRng`] (transaction ids, backoff
+//!   jitter). The server draws nothing random (its address choice is a hash
+//!   of the client, stable by design), so [`Dhcpv4Server::new`] takes no
+//!   RNG, as `dhcpv6-proto`'s server.
 //! - `handle_input(now, ..)` for a received datagram; peer garbage is an
-//!   `Err` saying why, counted, with the state unchanged;
+//!   `Err` ([`Dhcpv4ClientDropped`], [`Dhcpv4ServerDropped`]: small `Copy`
+//!   enums, one variant per reason), counted per reason in the one
+//!   `counters()` ([`Dhcpv4ClientCounters`], [`Dhcpv4ServerCounters`]),
+//!   with the state unchanged;
 //! - `handle_timeout(now)` when `poll_timeout()` has passed (harmless when
 //!   early or repeated);
-//! - commands (`decline`, `release`, ...);
-//! - outputs: after each `handle_*` call or command, drain `poll_transmit`
-//!   then `poll_event` until each returns `None`, and read `poll_timeout`
-//!   last. The `poll_*` methods are `#[must_use]`.
+//! - commands (`decline`, `release`, ...) take `now`; misuse is an `Err`
+//!   at once ([`client::Dhcpv4ClientCommandError`]);
+//! - outputs: after each `handle_*` call or command, drain
+//!   `poll_transmit(now)` (a [`sansio_primitives::Transmit`]) then
+//!   `poll_event` until each returns `None`, and read `poll_timeout` last.
+//!   The `poll_*` methods are `#[must_use]`.
+//! - codec ([`wire`]): [`wire::Message`] has `parse`, `buffer_len`, `emit`
+//!   into a caller buffer (a short one is
+//!   [`Dhcpv4WireError::BufferTooShort`]) and `to_vec`. Options have no
+//!   codec of their own: an option is only meaningful inside a message,
+//!   where several instances are joined (RFC 3396) before
+//!   [`wire::DhcpOption::decode`] reads it.
+//! - names carry the protocol prefix (`Dhcpv4Client`, `Dhcpv4ServerEvent`,
+//!   `Dhcpv4WireError`…) so they do not clash with a neighbour crate's.
+//!
+//! Departures from the shape: [`Dhcpv4Server::new`] takes no RNG (above);
+//! `poll_transmit(now)` ignores `now` (replies are queued by `handle_*`
+//! and commands; the parameter is the shape's); options have no codec of
+//! their own (above).
 //!
 //! The server adds one step before draining: its lease changes are
-//! [`server::Server::pending_leases`], and the ACKs that depend on them are
+//! [`Dhcpv4Server::pending_leases`], and the ACKs that depend on them are
 //! held until the driver has made them durable and called
-//! [`server::Server::commit`] (or [`server::Server::commit_to`] with a
+//! [`Dhcpv4Server::commit`] (or [`Dhcpv4Server::commit_to`] with a
 //! [`lease::LeaseStore`]). No ACK leaves before its lease is stored. Behind
 //! the `std` feature, [`file_store::FileStore`] is a journal on disk,
 //! fsynced per commit and compacted atomically.
@@ -65,35 +88,38 @@
 //!
 //! ```
 //! use std::net::Ipv4Addr;
-//! use dhcpv4_proto::client::{Client, ClientConfig, ClientEvent};
 //! use dhcpv4_proto::lease::MemoryStore;
-//! use dhcpv4_proto::server::{PoolConfig, Server, ServerConfig};
+//! use dhcpv4_proto::{
+//!     Dhcpv4Client, Dhcpv4ClientConfig, Dhcpv4ClientEvent, Dhcpv4PoolConfig, Dhcpv4Server,
+//!     Dhcpv4ServerConfig,
+//! };
 //! use sansio_primitives::{Instant, SeededRng};
 //!
 //! let sid = Ipv4Addr::new(192, 0, 2, 1);
-//! let pool = PoolConfig::new(
+//! let pool = Dhcpv4PoolConfig::new(
 //!     1, Ipv4Addr::new(192, 0, 2, 0), 24,
 //!     Ipv4Addr::new(192, 0, 2, 100), Ipv4Addr::new(192, 0, 2, 199), Some(sid),
 //! );
 //! let now = Instant::ZERO;
-//! let mut server = Server::new(ServerConfig::new(sid, vec![pool]), now).unwrap();
+//! let mut server = Dhcpv4Server::new(Dhcpv4ServerConfig::new(sid, vec![pool]), now).unwrap();
 //! let mut store = MemoryStore::default();
-//! let mut client = Client::new(ClientConfig::new([2, 0, 0, 0, 0, 1]), SeededRng::from_u64(1), now);
+//! let config = Dhcpv4ClientConfig::new([2, 0, 0, 0, 0, 1]);
+//! let mut client = Dhcpv4Client::new(config, SeededRng::from_u64(1), now).unwrap();
 //!
 //! let mut bound = None;
 //! for _ in 0..4 {
 //!     // Client -> server.
-//!     while let Some(t) = client.poll_transmit() {
+//!     while let Some(t) = client.poll_transmit(now) {
 //!         let _ = server.handle_input(now, 1, &t.payload);
 //!     }
 //!     // The server's lease changes become durable before its ACKs leave.
 //!     server.commit_to(&mut store).unwrap();
-//!     while let Some(t) = server.poll_transmit() {
+//!     while let Some(t) = server.poll_transmit(now) {
 //!         let _ = client.handle_input(now, &t.payload);
 //!     }
 //!     while let Some(_e) = server.poll_event() {}
 //!     while let Some(e) = client.poll_event() {
-//!         if let ClientEvent::Bound(b) = e {
+//!         if let Dhcpv4ClientEvent::Bound(b) = e {
 //!             bound = Some(b);
 //!         }
 //!     }
@@ -101,6 +127,9 @@
 //! let b = bound.expect("bound");
 //! assert_eq!(b.router, vec![sid]);
 //! assert!(store.leases.contains_key(&b.address));
+//! // DISCOVER and REQUEST out, OFFER and ACK in, nothing dropped.
+//! let c = client.counters();
+//! assert_eq!((c.transmitted, c.received, c.total_dropped()), (2, 2, 0));
 //! ```
 #![no_std]
 #![forbid(unsafe_code)]
@@ -117,3 +146,14 @@ pub mod file_store;
 pub mod lease;
 pub mod server;
 pub mod wire;
+
+pub use client::{
+    Dhcpv4Client, Dhcpv4ClientConfig, Dhcpv4ClientConfigError, Dhcpv4ClientCounters,
+    Dhcpv4ClientDropped, Dhcpv4ClientEvent,
+};
+pub use server::{
+    Dhcpv4PoolConfig, Dhcpv4Server, Dhcpv4ServerConfig, Dhcpv4ServerConfigError,
+    Dhcpv4ServerCounters, Dhcpv4ServerDropped, Dhcpv4ServerEvent,
+};
+/// The codec's error, under a name that does not clash with other crates'.
+pub use wire::Error as Dhcpv4WireError;

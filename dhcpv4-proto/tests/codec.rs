@@ -16,7 +16,7 @@ fn header() -> Vec<u8> {
         [2, 0, 0, 0, 0, 1],
     );
     m.options.clear();
-    let mut v = m.to_bytes();
+    let mut v = m.to_vec();
     v.truncate(240);
     v
 }
@@ -38,7 +38,7 @@ fn rfc3396_split_domain_search_is_reassembled() {
         .collect();
     assert_eq!(names, ["eng.apple.com", "marketing.apple.com"]);
     // Emitted again as one instance of 27 octets, compressed the same way.
-    let out = m.to_bytes();
+    let out = m.to_vec();
     let at = 243;
     assert_eq!(out[at], 119);
     assert_eq!(out[at + 1], 27);
@@ -66,7 +66,7 @@ fn rfc3442_routes_in_a_message() {
     let mut m = Message::new(Op::BootReply, MessageType::Ack, 1, [2, 0, 0, 0, 0, 1]);
     m.options
         .push(DhcpOption::ClasslessStaticRoute(routes.clone()));
-    let b = m.to_bytes();
+    let b = m.to_vec();
     assert_eq!(
         &b[243..243 + 2 + 5 + 9],
         &[121, 14, 0, 192, 0, 2, 1, 25, 10, 229, 0, 128, 192, 0, 2, 2]
@@ -82,7 +82,7 @@ fn long_option_is_split_on_emit_and_joined_on_parse() {
         code: 224,
         data: data.clone(),
     });
-    let b = m.to_bytes();
+    let b = m.to_vec();
     assert_eq!(b.len(), m.buffer_len());
     assert_eq!((b[243], b[244]), (224, 255));
     assert_eq!((b[243 + 257], b[243 + 258]), (224, 255));
@@ -133,7 +133,7 @@ fn unknown_options_and_pad_round_trip() {
         ]
     );
     assert_eq!(m.message_type, MessageType::Inform);
-    let out = m.to_bytes();
+    let out = m.to_vec();
     assert_eq!(out.len(), MIN_BOOTP_LEN);
     assert_eq!(Message::parse(&out).unwrap(), m);
 }
@@ -326,11 +326,22 @@ proptest! {
     })]
     #[test]
     fn parse_emit_round_trip(m in arb_message()) {
-        let b = m.to_bytes();
+        let b = m.to_vec();
         prop_assert_eq!(b.len(), m.buffer_len());
         let p = Message::parse(&b).unwrap();
         prop_assert_eq!(&p, &m);
-        prop_assert_eq!(p.to_bytes(), b);
+        prop_assert_eq!(p.to_vec(), b.clone());
+        // emit into a caller buffer writes exactly buffer_len() octets, the
+        // same as to_vec, and leaves a longer buffer's tail alone.
+        let mut buf = vec![0xa5; b.len() + 7];
+        prop_assert_eq!(m.emit(&mut buf), Ok(b.len()));
+        prop_assert_eq!(&buf[..b.len()], &b[..]);
+        prop_assert!(buf[b.len()..].iter().all(|&x| x == 0xa5));
+        // One octet short is an error.
+        prop_assert_eq!(
+            m.emit(&mut buf[..b.len() - 1]),
+            Err(dhcpv4_proto::Dhcpv4WireError::BufferTooShort)
+        );
     }
 
     #[test]
@@ -340,14 +351,14 @@ proptest! {
 
     #[test]
     fn mutated_messages_never_panic(m in arb_message(), flips in prop::collection::vec((any::<usize>(), any::<u8>()), 1..8)) {
-        let mut b = m.to_bytes();
+        let mut b = m.to_vec();
         for (at, v) in flips {
             let n = b.len();
             b[at % n] = v;
         }
         if let Ok(p) = Message::parse(&b) {
             // Whatever parses re-emits and parses to the same value.
-            prop_assert_eq!(Message::parse(&p.to_bytes()).unwrap(), p);
+            prop_assert_eq!(Message::parse(&p.to_vec()).unwrap(), p);
         }
     }
 }

@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use dhcpv4_proto::client::{
-    Client, ClientConfig, ClientDestination, ClientEvent, ClientState, LostReason,
+    Dhcpv4Client, Dhcpv4ClientConfig, Dhcpv4ClientDestination, Dhcpv4ClientDropped,
+    Dhcpv4ClientEvent, Dhcpv4ClientState, Dhcpv4LostReason,
 };
 use dhcpv4_proto::lease::MemoryStore;
-use dhcpv4_proto::server::{PoolConfig, Server, ServerConfig};
+use dhcpv4_proto::server::{Dhcpv4PoolConfig, Dhcpv4Server, Dhcpv4ServerConfig};
 use dhcpv4_proto::wire::{Message, MessageType, Route};
 use proptest::prelude::*;
 use rand_core::Rng;
@@ -16,8 +17,8 @@ use sansio_primitives::{Duration, Instant, SeededRng};
 
 const SID: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
 
-fn server(lease: u64, max_leases: usize) -> Server {
-    let mut p = PoolConfig::new(
+fn server(lease: u64, max_leases: usize) -> Dhcpv4Server {
+    let mut p = Dhcpv4PoolConfig::new(
         1,
         Ipv4Addr::new(192, 0, 2, 0),
         24,
@@ -33,17 +34,18 @@ fn server(lease: u64, max_leases: usize) -> Server {
         router: Ipv4Addr::new(192, 0, 2, 254),
     });
     p.max_leases = max_leases;
-    let mut c = ServerConfig::new(SID, vec![p]);
+    let mut c = Dhcpv4ServerConfig::new(SID, vec![p]);
     c.lease_time = Duration::from_secs(lease);
-    Server::new(c, Instant::ZERO).unwrap()
+    Dhcpv4Server::new(c, Instant::ZERO).unwrap()
 }
 
-fn client(n: u8, seed: u64) -> Client {
-    Client::new(
-        ClientConfig::new([2, 0, 0, 0, 1, n]),
+fn client(n: u8, seed: u64) -> Dhcpv4Client {
+    Dhcpv4Client::new(
+        Dhcpv4ClientConfig::new([2, 0, 0, 0, 1, n]),
         SeededRng::from_u64(seed),
         Instant::ZERO,
     )
+    .unwrap()
 }
 
 #[derive(Clone, Copy)]
@@ -55,27 +57,27 @@ struct Link {
 
 #[derive(Clone, Copy)]
 enum To {
-    Server,
+    Dhcpv4Server,
     Clients,
 }
 
 /// Runs until `until`; returns every client event with its time.
 struct Sim {
     now: Instant,
-    server: Server,
+    server: Dhcpv4Server,
     store: MemoryStore,
-    clients: Vec<Client>,
+    clients: Vec<Dhcpv4Client>,
     queue: Vec<(Instant, u64, To, Vec<u8>)>,
     seq: u64,
     rng: SeededRng,
     link: Link,
-    events: Vec<(Instant, usize, ClientEvent)>,
+    events: Vec<(Instant, usize, Dhcpv4ClientEvent)>,
     server_up: bool,
     steps: usize,
 }
 
 impl Sim {
-    fn new(server: Server, clients: Vec<Client>, link: Link, seed: u64) -> Sim {
+    fn new(server: Dhcpv4Server, clients: Vec<Dhcpv4Client>, link: Link, seed: u64) -> Sim {
         let mut s = Sim {
             now: Instant::ZERO,
             server,
@@ -115,11 +117,11 @@ impl Sim {
     }
 
     fn drain_client(&mut self, i: usize) {
-        while let Some(t) = self.clients[i].poll_transmit() {
-            if let ClientDestination::Unicast(a) = t.destination {
+        while let Some(t) = self.clients[i].poll_transmit(self.now) {
+            if let Dhcpv4ClientDestination::Unicast(a) = t.destination {
                 assert_eq!(a, SID);
             }
-            self.send(To::Server, t.payload);
+            self.send(To::Dhcpv4Server, t.payload);
         }
         while let Some(e) = self.clients[i].poll_event() {
             self.events.push((self.now, i, e));
@@ -128,7 +130,7 @@ impl Sim {
 
     fn drain_server(&mut self) {
         self.server.commit_to(&mut self.store).unwrap();
-        while let Some(t) = self.server.poll_transmit() {
+        while let Some(t) = self.server.poll_transmit(self.now) {
             self.send(To::Clients, t.payload);
         }
         while self.server.poll_event().is_some() {}
@@ -142,7 +144,7 @@ impl Sim {
             let next_timer = self
                 .clients
                 .iter()
-                .filter_map(Client::poll_timeout)
+                .filter_map(Dhcpv4Client::poll_timeout)
                 .chain(self.server.poll_timeout())
                 .min();
             let t = match (next_pkt, next_timer) {
@@ -162,11 +164,11 @@ impl Sim {
                 let idx = self.queue.iter().position(|q| q.1 == seq).unwrap();
                 let (_, _, to, payload) = self.queue.swap_remove(idx);
                 match to {
-                    To::Server if self.server_up => {
+                    To::Dhcpv4Server if self.server_up => {
                         let _ = self.server.handle_input(self.now, 1, &payload);
                         self.drain_server();
                     }
-                    To::Server => {}
+                    To::Dhcpv4Server => {}
                     To::Clients => {
                         for i in 0..self.clients.len() {
                             let _ = self.clients[i].handle_input(self.now, &payload);
@@ -195,12 +197,12 @@ impl Sim {
 }
 
 /// No two clients hold the same address at any moment.
-fn assert_unique(events: &[(Instant, usize, ClientEvent)]) {
+fn assert_unique(events: &[(Instant, usize, Dhcpv4ClientEvent)]) {
     let mut holder: BTreeMap<Ipv4Addr, usize> = BTreeMap::new();
     let mut held: BTreeMap<usize, Ipv4Addr> = BTreeMap::new();
     for (_, i, e) in events {
         match e {
-            ClientEvent::Bound(b) | ClientEvent::Renewed(b) => {
+            Dhcpv4ClientEvent::Bound(b) | Dhcpv4ClientEvent::Renewed(b) => {
                 if let Some(old) = held.insert(*i, b.address) {
                     holder.remove(&old);
                 }
@@ -208,7 +210,7 @@ fn assert_unique(events: &[(Instant, usize, ClientEvent)]) {
                     assert_eq!(other, *i, "{} held by two clients", b.address);
                 }
             }
-            ClientEvent::Lost { .. } => {
+            Dhcpv4ClientEvent::Lost { .. } => {
                 if let Some(old) = held.remove(i) {
                     holder.remove(&old);
                 }
@@ -230,7 +232,7 @@ fn clean_link_binds_with_options_and_renews_at_t1() {
         1,
     );
     sim.run(Instant::from_secs(1));
-    let (t, _, ClientEvent::Bound(b)) = sim.events[0].clone() else {
+    let (t, _, Dhcpv4ClientEvent::Bound(b)) = sim.events[0].clone() else {
         panic!("{:?}", sim.events)
     };
     assert!(t < Instant::from_millis(10));
@@ -251,7 +253,7 @@ fn clean_link_binds_with_options_and_renews_at_t1() {
     let renewals: Vec<Instant> = sim
         .events
         .iter()
-        .filter(|(_, _, e)| matches!(e, ClientEvent::Renewed(r) if r.address == b.address))
+        .filter(|(_, _, e)| matches!(e, Dhcpv4ClientEvent::Renewed(r) if r.address == b.address))
         .map(|(t, _, _)| *t)
         .collect();
     // T1 = 500 s after each renewal request.
@@ -268,8 +270,8 @@ fn discover_backoff_is_exact() {
     let mut c = client(1, seed);
     let mut mirror = SeededRng::from_u64(seed);
     let _xid = mirror.next_u32();
-    let first = c.poll_transmit().unwrap();
-    assert_eq!(first.destination, ClientDestination::Broadcast);
+    let first = c.poll_transmit(Instant::ZERO).unwrap();
+    assert_eq!(first.destination, Dhcpv4ClientDestination::Broadcast);
     let mut t = Instant::ZERO;
     for base in [4u64, 8, 16, 32, 64, 64, 64] {
         let j = u64::from(mirror.below(2001));
@@ -277,9 +279,9 @@ fn discover_backoff_is_exact() {
         assert_eq!(c.poll_timeout(), Some(expect));
         // Early and repeated calls do nothing.
         c.handle_timeout(expect - Duration::from_millis(1));
-        assert!(c.poll_transmit().is_none());
+        assert!(c.poll_transmit(expect).is_none());
         c.handle_timeout(expect);
-        let m = Message::parse(&c.poll_transmit().unwrap().payload).unwrap();
+        let m = Message::parse(&c.poll_transmit(expect).unwrap().payload).unwrap();
         assert_eq!(m.message_type, MessageType::Discover);
         assert_eq!(u64::from(m.secs), expect.since_origin().as_secs());
         t = expect;
@@ -302,7 +304,7 @@ fn renewing_and_rebinding_schedule_is_exact_then_lost() {
     let start = sim
         .events
         .iter()
-        .find_map(|(t, _, e)| matches!(e, ClientEvent::Bound(_)).then_some(*t))
+        .find_map(|(t, _, e)| matches!(e, Dhcpv4ClientEvent::Bound(_)).then_some(*t))
         .unwrap();
     let _ = start;
     // The lease counts from the DISCOVER at time 0.
@@ -314,18 +316,18 @@ fn renewing_and_rebinding_schedule_is_exact_then_lost() {
             break;
         }
         c.handle_timeout(t);
-        while let Some(x) = c.poll_transmit() {
+        while let Some(x) = c.poll_transmit(t) {
             sends.push((t, x.destination));
         }
         while let Some(e) = c.poll_event() {
-            if let ClientEvent::Lost { reason } = e {
-                assert_eq!(reason, LostReason::Expired);
+            if let Dhcpv4ClientEvent::Lost { reason } = e {
+                assert_eq!(reason, Dhcpv4LostReason::Expired);
                 assert_eq!(t, Instant::from_millis(1_000_002));
-                assert_eq!(c.state(), ClientState::Selecting);
-                sends.push((t, ClientDestination::Unicast(Ipv4Addr::UNSPECIFIED)));
+                assert_eq!(c.state(), Dhcpv4ClientState::Selecting);
+                sends.push((t, Dhcpv4ClientDestination::Unicast(Ipv4Addr::UNSPECIFIED)));
             }
         }
-        if c.state() == ClientState::Selecting {
+        if c.state() == Dhcpv4ClientState::Selecting {
             break;
         }
     }
@@ -335,7 +337,7 @@ fn renewing_and_rebinding_schedule_is_exact_then_lost() {
         .map(|(t, d)| {
             (
                 ms(*t),
-                matches!(d, ClientDestination::Unicast(a) if *a == SID),
+                matches!(d, Dhcpv4ClientDestination::Unicast(a) if *a == SID),
             )
         })
         .collect();
@@ -403,27 +405,27 @@ fn init_reboot_gets_last_address_or_nak_leads_to_discover() {
     sim.run(Instant::from_secs(1));
     let a = sim.addresses()[0].unwrap();
     // Reboot with the last address: ACKed at once.
-    let mut cfg = ClientConfig::new([2, 0, 0, 0, 1, 1]);
+    let mut cfg = Dhcpv4ClientConfig::new([2, 0, 0, 0, 1, 1]);
     cfg.last_address = Some(a);
-    sim.clients[0] = Client::new(cfg.clone(), SeededRng::from_u64(8), sim.now);
-    assert_eq!(sim.clients[0].state(), ClientState::InitReboot);
+    sim.clients[0] = Dhcpv4Client::new(cfg.clone(), SeededRng::from_u64(8), sim.now).unwrap();
+    assert_eq!(sim.clients[0].state(), Dhcpv4ClientState::InitReboot);
     sim.drain_client(0);
     sim.run(Instant::from_secs(2));
     assert_eq!(sim.addresses()[0], Some(a));
     // A wrong-network address: NAK, Lost, then a normal DISCOVER binds.
     cfg.last_address = Some(Ipv4Addr::new(198, 51, 100, 7));
-    sim.clients[0] = Client::new(cfg, SeededRng::from_u64(9), sim.now);
+    sim.clients[0] = Dhcpv4Client::new(cfg, SeededRng::from_u64(9), sim.now).unwrap();
     sim.drain_client(0);
     let before = sim.events.len();
     sim.run(Instant::from_secs(3));
     let evs: Vec<_> = sim.events[before..].iter().map(|e| e.2.clone()).collect();
     assert!(matches!(
         evs[0],
-        ClientEvent::Lost {
-            reason: LostReason::Nak
+        Dhcpv4ClientEvent::Lost {
+            reason: Dhcpv4LostReason::Nak
         }
     ));
-    assert!(matches!(&evs[1], ClientEvent::Bound(b) if b.address == a));
+    assert!(matches!(&evs[1], Dhcpv4ClientEvent::Bound(b) if b.address == a));
 }
 
 proptest! {
@@ -469,11 +471,11 @@ proptest! {
 
 /// Drives a lone client through its timeouts; returns the message types it
 /// sent, with their instants.
-fn lone(c: &mut Client, until: Instant) -> Vec<(Instant, MessageType)> {
+fn lone(c: &mut Dhcpv4Client, until: Instant) -> Vec<(Instant, MessageType)> {
     let mut sent = Vec::new();
     let mut now = Instant::ZERO;
     loop {
-        while let Some(t) = c.poll_transmit() {
+        while let Some(t) = c.poll_transmit(now) {
             sent.push((now, Message::parse(&t.payload).unwrap().message_type));
         }
         while c.poll_event().is_some() {}
@@ -489,9 +491,9 @@ fn lone(c: &mut Client, until: Instant) -> Vec<(Instant, MessageType)> {
 
 #[test]
 fn init_reboot_gives_up_after_two_requests_then_discovers() {
-    let mut cfg = ClientConfig::new([2, 0, 0, 0, 1, 1]);
+    let mut cfg = Dhcpv4ClientConfig::new([2, 0, 0, 0, 1, 1]);
     cfg.last_address = Some(Ipv4Addr::new(192, 0, 2, 77));
-    let mut c = Client::new(cfg, SeededRng::from_u64(4), Instant::ZERO);
+    let mut c = Dhcpv4Client::new(cfg, SeededRng::from_u64(4), Instant::ZERO).unwrap();
     let sent = lone(&mut c, Instant::from_secs(20));
     let kinds: Vec<MessageType> = sent.iter().map(|s| s.1).collect();
     assert_eq!(
@@ -517,9 +519,32 @@ fn init_reboot_gives_up_after_two_requests_then_discovers() {
 }
 
 #[test]
+fn invalid_configurations_are_refused_at_construction() {
+    use dhcpv4_proto::Dhcpv4ClientConfigError as E;
+    let new = |cfg| Dhcpv4Client::new(cfg, SeededRng::from_u64(1), Instant::ZERO).err();
+    let base = Dhcpv4ClientConfig::new([2, 0, 0, 0, 1, 1]);
+    assert_eq!(new(base.clone()), None);
+    let mut c = base.clone();
+    c.requesting_attempts = 0;
+    assert_eq!(new(c), Some(E::ZeroAttempts));
+    let mut c = base.clone();
+    c.init_reboot_attempts = 0;
+    assert_eq!(new(c), Some(E::ZeroAttempts));
+    let mut c = base.clone();
+    c.client_id = Some(vec![1]);
+    assert_eq!(new(c), Some(E::BadClientId));
+    let mut c = base.clone();
+    c.hostname = Some(Vec::new());
+    assert_eq!(new(c), Some(E::BadHostName));
+    let mut c = base;
+    c.max_message_size = Some(575);
+    assert_eq!(new(c), Some(E::BadMaxMessageSize));
+}
+
+#[test]
 fn requesting_gives_up_after_four_requests_then_discovers() {
     let mut c = client(1, 6);
-    let d = Message::parse(&c.poll_transmit().unwrap().payload).unwrap();
+    let d = Message::parse(&c.poll_transmit(Instant::ZERO).unwrap().payload).unwrap();
     let mut offer = Message::new(
         dhcpv4_proto::wire::Op::BootReply,
         MessageType::Offer,
@@ -530,10 +555,36 @@ fn requesting_gives_up_after_four_requests_then_discovers() {
     offer
         .options
         .push(dhcpv4_proto::wire::DhcpOption::ServerIdentifier(SID));
-    c.handle_input(Instant::ZERO, &offer.to_bytes()).unwrap();
-    assert_eq!(c.state(), ClientState::Requesting);
-    // A second OFFER is not expected any more: dropped, state unchanged.
-    assert!(c.handle_input(Instant::ZERO, &offer.to_bytes()).is_err());
+    c.handle_input(Instant::ZERO, &offer.to_vec()).unwrap();
+    assert_eq!(c.state(), Dhcpv4ClientState::Requesting);
+    // A second OFFER is not expected any more: dropped, state unchanged,
+    // counted under its reason.
+    assert_eq!(
+        c.handle_input(Instant::ZERO, &offer.to_vec()),
+        Err(Dhcpv4ClientDropped::Unexpected)
+    );
+    assert!(matches!(
+        c.handle_input(Instant::ZERO, &[1, 2, 3]),
+        Err(Dhcpv4ClientDropped::Malformed(_))
+    ));
+    let mut other = offer.clone();
+    other.xid ^= 1;
+    assert_eq!(
+        c.handle_input(Instant::ZERO, &other.to_vec()),
+        Err(Dhcpv4ClientDropped::NotOurs)
+    );
+    let n = c.counters();
+    assert_eq!(
+        (
+            n.received,
+            n.transmitted,
+            n.malformed,
+            n.not_ours,
+            n.unexpected
+        ),
+        (4, 1, 1, 1, 1)
+    );
+    assert_eq!(n.total_dropped(), 3);
     let sent = lone(&mut c, Instant::from_secs(70));
     let kinds: Vec<MessageType> = sent.iter().map(|s| s.1).collect();
     assert_eq!(
@@ -548,9 +599,9 @@ fn requesting_gives_up_after_four_requests_then_discovers() {
     );
     let req = Message::parse(&{
         let mut c2 = client(1, 6);
-        let _ = c2.poll_transmit();
-        c2.handle_input(Instant::ZERO, &offer.to_bytes()).unwrap();
-        c2.poll_transmit().unwrap().payload
+        let _ = c2.poll_transmit(Instant::ZERO);
+        c2.handle_input(Instant::ZERO, &offer.to_vec()).unwrap();
+        c2.poll_transmit(Instant::ZERO).unwrap().payload
     })
     .unwrap();
     assert_eq!(req.requested_ip(), Some(offer.yiaddr));

@@ -9,7 +9,7 @@
 //! order of reply and write: an ACK sent before its lease reaches the file
 //! (a deliberately broken daemon that persists 50 ms after replying fails
 //! here at once). It cannot show fsync itself, since the page cache survives
-//! SIGKILL; that ordering is the `Server::commit` contract, tested in
+//! SIGKILL; that ordering is the `Dhcpv4Server::commit` contract, tested in
 //! `tests/server.rs`.
 //!
 //! Needs root; without it the test prints `SKIP` (and fails under CI).
@@ -19,7 +19,9 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::time::{Duration as StdDuration, Instant as StdInstant};
 
-use dhcpv4_proto::client::{Client, ClientConfig, ClientDestination, ClientEvent};
+use dhcpv4_proto::client::{
+    Dhcpv4Client, Dhcpv4ClientConfig, Dhcpv4ClientDestination, Dhcpv4ClientEvent,
+};
 use dhcpv4_proto::file_store::FileStore;
 use dhcpv4_proto::lease::{LeaseState, LeaseStore};
 use dhcpv4_proto::wire::{Message, MessageType};
@@ -65,7 +67,7 @@ fn mac(n: u16) -> [u8; 6] {
 /// the daemon's lease clock).
 struct Slot {
     n: u16,
-    c: Client,
+    c: Dhcpv4Client,
     started: StdInstant,
     again_at: Option<StdInstant>,
     requested_at: sansio_primitives::Instant,
@@ -85,7 +87,12 @@ impl Load {
         let seed = u64::from(self.rng.below(u32::MAX));
         Slot {
             n,
-            c: Client::new(ClientConfig::new(mac(n)), SeededRng::from_u64(seed), now),
+            c: Dhcpv4Client::new(
+                Dhcpv4ClientConfig::new(mac(n)),
+                SeededRng::from_u64(seed),
+                now,
+            )
+            .unwrap(),
             started: StdInstant::now(),
             again_at: None,
             requested_at: sansio_primitives::Instant::MAX,
@@ -100,20 +107,22 @@ impl Load {
                 let Slot {
                     n, c, requested_at, ..
                 } = &mut self.clients[i];
-                while let Some(t) = c.poll_transmit() {
+                while let Some(t) = c.poll_transmit(clock.now()) {
                     if Message::parse(&t.payload)
                         .is_ok_and(|m| m.message_type == MessageType::Request)
                     {
                         *requested_at = wall_now();
                     }
                     let to = match t.destination {
-                        ClientDestination::Broadcast => SocketAddrV4::new(Ipv4Addr::BROADCAST, 67),
-                        ClientDestination::Unicast(a) => SocketAddrV4::new(a, 67),
+                        Dhcpv4ClientDestination::Broadcast => {
+                            SocketAddrV4::new(Ipv4Addr::BROADCAST, 67)
+                        }
+                        Dhcpv4ClientDestination::Unicast(a) => SocketAddrV4::new(a, 67),
                     };
                     let _ = sock.send_to(&t.payload, to);
                 }
                 while let Some(e) = c.poll_event() {
-                    if let ClientEvent::Bound(b) | ClientEvent::Renewed(b) = e {
+                    if let Dhcpv4ClientEvent::Bound(b) | Dhcpv4ClientEvent::Renewed(b) = e {
                         self.acks.push((*n, b.address, *requested_at));
                         rebirth = Some(*n);
                     }

@@ -46,7 +46,7 @@ fn real_client_messages_parse_and_round_trip() {
                 }
                 _ => assert!(!m.ciaddr.is_unspecified(), "{name}"),
             }
-            let emitted = m.to_bytes();
+            let emitted = m.to_vec();
             assert_eq!(Message::parse(&emitted).unwrap(), m, "{name}");
             assert_eq!(emitted, b, "{name}: emit(parse(b)) != b");
         }

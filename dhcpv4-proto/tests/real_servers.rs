@@ -12,7 +12,9 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::time::Duration as StdDuration;
 
-use dhcpv4_proto::client::{Binding, Client, ClientConfig, ClientDestination, ClientEvent};
+use dhcpv4_proto::client::{
+    Dhcpv4Binding, Dhcpv4Client, Dhcpv4ClientConfig, Dhcpv4ClientDestination, Dhcpv4ClientEvent,
+};
 use sansio_primitives::{Duration, Instant, SeededRng, StdClock};
 use socket2::{Domain, Protocol, Socket, Type};
 use testbed::{Netns, Process, Testbed};
@@ -65,28 +67,29 @@ fn drive(
     lab: &Lab,
     server: &Process,
     limit: StdDuration,
-    until: impl Fn(&[(Instant, ClientEvent)]) -> bool,
-) -> Vec<(Instant, ClientEvent)> {
+    until: impl Fn(&[(Instant, Dhcpv4ClientEvent)]) -> bool,
+) -> Vec<(Instant, Dhcpv4ClientEvent)> {
     let sock = client_socket(&lab.cli).unwrap();
     let clock = StdClock::new();
-    let mut c = Client::new(
-        ClientConfig::new(MAC),
+    let mut c = Dhcpv4Client::new(
+        Dhcpv4ClientConfig::new(MAC),
         SeededRng::from_u64(0x5eed),
         clock.now(),
-    );
+    )
+    .unwrap();
     let mut events = Vec::new();
     let end = std::time::Instant::now() + limit;
     let mut buf = [0u8; 1500];
     loop {
-        while let Some(t) = c.poll_transmit() {
+        while let Some(t) = c.poll_transmit(clock.now()) {
             let to = match t.destination {
-                ClientDestination::Broadcast => SocketAddrV4::new(Ipv4Addr::BROADCAST, 67),
-                ClientDestination::Unicast(a) => SocketAddrV4::new(a, 67),
+                Dhcpv4ClientDestination::Broadcast => SocketAddrV4::new(Ipv4Addr::BROADCAST, 67),
+                Dhcpv4ClientDestination::Unicast(a) => SocketAddrV4::new(a, 67),
             };
             sock.send_to(&t.payload, to).unwrap();
         }
         while let Some(e) = c.poll_event() {
-            if let ClientEvent::Bound(b) = &e {
+            if let Dhcpv4ClientEvent::Bound(b) = &e {
                 lab.tb
                     .ip(
                         &lab.cli,
@@ -133,29 +136,32 @@ fn drive(
     }
 }
 
-fn bound_then_renewed(events: &[(Instant, ClientEvent)]) -> (Instant, Binding, Instant, Binding) {
+fn bound_then_renewed(
+    events: &[(Instant, Dhcpv4ClientEvent)],
+) -> (Instant, Dhcpv4Binding, Instant, Dhcpv4Binding) {
     let (t0, b) = events
         .iter()
         .find_map(|(t, e)| match e {
-            ClientEvent::Bound(b) => Some((*t, b.clone())),
+            Dhcpv4ClientEvent::Bound(b) => Some((*t, b.clone())),
             _ => None,
         })
         .expect("bound");
     let (t1, r) = events
         .iter()
         .find_map(|(t, e)| match e {
-            ClientEvent::Renewed(b) => Some((*t, b.clone())),
+            Dhcpv4ClientEvent::Renewed(b) => Some((*t, b.clone())),
             _ => None,
         })
         .expect("renewed");
     (t0, b, t1, r)
 }
 
-fn renewed(ev: &[(Instant, ClientEvent)]) -> bool {
-    ev.iter().any(|(_, e)| matches!(e, ClientEvent::Renewed(_)))
+fn renewed(ev: &[(Instant, Dhcpv4ClientEvent)]) -> bool {
+    ev.iter()
+        .any(|(_, e)| matches!(e, Dhcpv4ClientEvent::Renewed(_)))
 }
 
-fn check(events: &[(Instant, ClientEvent)], dns: Ipv4Addr, domain: &str, t1_secs: u64) {
+fn check(events: &[(Instant, Dhcpv4ClientEvent)], dns: Ipv4Addr, domain: &str, t1_secs: u64) {
     let (t0, b, t1, r) = bound_then_renewed(events);
     eprintln!("bound at {t0:?}: {b:?}\nrenewed at {t1:?}");
     let a = b.address;

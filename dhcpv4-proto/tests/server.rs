@@ -4,8 +4,8 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 
 use dhcpv4_proto::lease::{LeaseState, LeaseStore, MemoryStore};
 use dhcpv4_proto::server::{
-    Destination, Dropped, PoolConfig, Refusal, Reservation, ReservationKey, Server, ServerConfig,
-    ServerEvent,
+    Dhcpv4PoolConfig, Dhcpv4Refusal, Dhcpv4Reservation, Dhcpv4ReservationKey, Dhcpv4Server,
+    Dhcpv4ServerConfig, Dhcpv4ServerDestination, Dhcpv4ServerDropped, Dhcpv4ServerEvent,
 };
 use dhcpv4_proto::wire::{BROADCAST_FLAG, DhcpOption, Message, MessageType, Op, code};
 use sansio_primitives::{Duration, Instant};
@@ -16,15 +16,15 @@ fn ip(d: u8) -> Ipv4Addr {
     Ipv4Addr::new(192, 0, 2, d)
 }
 
-fn pool() -> PoolConfig {
-    let mut p = PoolConfig::new(1, ip(0), 24, ip(100), ip(199), Some(SID));
+fn pool() -> Dhcpv4PoolConfig {
+    let mut p = Dhcpv4PoolConfig::new(1, ip(0), 24, ip(100), ip(199), Some(SID));
     p.domain = Some(b"lan.example".to_vec());
     p.mtu = Some(1492);
     p
 }
 
-fn server() -> Server {
-    Server::new(ServerConfig::new(SID, vec![pool()]), Instant::ZERO).unwrap()
+fn server() -> Dhcpv4Server {
+    Dhcpv4Server::new(Dhcpv4ServerConfig::new(SID, vec![pool()]), Instant::ZERO).unwrap()
 }
 
 fn mac(n: u8) -> [u8; 6] {
@@ -47,22 +47,22 @@ fn request(n: u8, addr: Ipv4Addr) -> Message {
 
 /// Feeds a message, commits to `store`, returns the replies.
 fn feed(
-    s: &mut Server,
+    s: &mut Dhcpv4Server,
     store: &mut MemoryStore,
     now: Instant,
     m: &Message,
-) -> Vec<(Destination, Message)> {
-    s.handle_input(now, 1, &m.to_bytes()).unwrap();
+) -> Vec<(Dhcpv4ServerDestination, Message)> {
+    s.handle_input(now, 1, &m.to_vec()).unwrap();
     s.commit_to(store).unwrap();
     let mut out = Vec::new();
-    while let Some(t) = s.poll_transmit() {
+    while let Some(t) = s.poll_transmit(now) {
         out.push((t.destination, Message::parse(&t.payload).unwrap()));
     }
     while s.poll_event().is_some() {}
     out
 }
 
-fn lease(s: &mut Server, store: &mut MemoryStore, now: Instant, n: u8) -> Ipv4Addr {
+fn lease(s: &mut Dhcpv4Server, store: &mut MemoryStore, now: Instant, n: u8) -> Ipv4Addr {
     let offer = feed(s, store, now, &msg(MessageType::Discover, n))
         .remove(0)
         .1;
@@ -79,7 +79,10 @@ fn full_exchange_with_options_and_ack_held_until_commit() {
     let t0 = Instant::from_secs(100);
     let replies = feed(&mut s, &mut store, t0, &msg(MessageType::Discover, 1));
     let (dst, offer) = &replies[0];
-    assert!(matches!(dst, Destination::Link { interface: 1, .. }));
+    assert!(matches!(
+        dst,
+        Dhcpv4ServerDestination::Link { interface: 1, .. }
+    ));
     assert_eq!(offer.server_id(), Some(SID));
     assert_eq!(offer.lease_time(), Some(12 * 3600));
     assert_eq!(offer.renewal_time(), Some(6 * 3600));
@@ -97,24 +100,27 @@ fn full_exchange_with_options_and_ack_held_until_commit() {
     b.flags = BROADCAST_FLAG;
     b.xid += 1;
     let r = feed(&mut s, &mut store, t0, &b);
-    assert_eq!(r[0].0, Destination::Broadcast { interface: 1 });
+    assert_eq!(r[0].0, Dhcpv4ServerDestination::Broadcast { interface: 1 });
     assert_eq!(r[0].1.yiaddr, a, "the same address offered again");
 
     // The ACK waits for the commit.
-    s.handle_input(t0, 1, &request(1, a).to_bytes()).unwrap();
-    assert!(s.poll_transmit().is_none());
+    s.handle_input(t0, 1, &request(1, a).to_vec()).unwrap();
+    assert!(s.poll_transmit(t0).is_none());
     assert_eq!(s.pending_leases().len(), 1);
     store.fail_next = true;
     assert!(s.commit_to(&mut store).is_err());
-    assert!(s.poll_transmit().is_none(), "no ACK when the write failed");
+    assert!(
+        s.poll_transmit(t0).is_none(),
+        "no ACK when the write failed"
+    );
     assert!(store.leases.is_empty());
     // The client retries; this time it is durable first.
-    s.handle_input(t0, 1, &request(1, a).to_bytes()).unwrap();
+    s.handle_input(t0, 1, &request(1, a).to_vec()).unwrap();
     s.commit_to(&mut store).unwrap();
-    let ack = Message::parse(&s.poll_transmit().unwrap().payload).unwrap();
+    let ack = Message::parse(&s.poll_transmit(t0).unwrap().payload).unwrap();
     assert_eq!((ack.message_type, ack.yiaddr), (MessageType::Ack, a));
     assert_eq!(store.leases[&a].state, LeaseState::Bound);
-    assert!(matches!(s.poll_event(), Some(ServerEvent::Leased(_))));
+    assert!(matches!(s.poll_event(), Some(Dhcpv4ServerEvent::Leased(_))));
 }
 
 #[test]
@@ -145,15 +151,15 @@ fn reservations_and_exclusions() {
     p.range_start = ip(100);
     p.range_end = ip(102);
     p.exclusions.push((ip(101), ip(101)));
-    p.reservations.push(Reservation {
-        key: ReservationKey::Hardware(mac(9).to_vec()),
+    p.reservations.push(Dhcpv4Reservation {
+        key: Dhcpv4ReservationKey::Hardware(mac(9).to_vec()),
         address: ip(50),
     });
-    p.reservations.push(Reservation {
-        key: ReservationKey::ClientId(vec![0, b'x']),
+    p.reservations.push(Dhcpv4Reservation {
+        key: Dhcpv4ReservationKey::ClientId(vec![0, b'x']),
         address: ip(51),
     });
-    let mut s = Server::new(ServerConfig::new(SID, vec![p]), Instant::ZERO).unwrap();
+    let mut s = Dhcpv4Server::new(Dhcpv4ServerConfig::new(SID, vec![p]), Instant::ZERO).unwrap();
     let mut st = MemoryStore::default();
     assert_eq!(lease(&mut s, &mut st, Instant::ZERO, 9), ip(50));
     let mut m = msg(MessageType::Discover, 10);
@@ -165,13 +171,13 @@ fn reservations_and_exclusions() {
     got.sort();
     assert_eq!(got, [ip(100), ip(102)]);
     // Exhausted: no offer, an event.
-    s.handle_input(Instant::ZERO, 1, &msg(MessageType::Discover, 3).to_bytes())
+    s.handle_input(Instant::ZERO, 1, &msg(MessageType::Discover, 3).to_vec())
         .unwrap();
-    assert!(s.poll_transmit().is_none());
+    assert!(s.poll_transmit(Instant::ZERO).is_none());
     assert!(matches!(
         s.poll_event(),
-        Some(ServerEvent::Refused {
-            reason: Refusal::PoolExhausted,
+        Some(Dhcpv4ServerEvent::Refused {
+            reason: Dhcpv4Refusal::PoolExhausted,
             ..
         })
     ));
@@ -188,7 +194,7 @@ fn naks_wrong_network_and_taken_address_and_handles_init_reboot() {
     )));
     let r = feed(&mut s, &mut st, Instant::ZERO, &m);
     assert_eq!(r[0].1.message_type, MessageType::Nak);
-    assert_eq!(r[0].0, Destination::Broadcast { interface: 1 });
+    assert_eq!(r[0].0, Dhcpv4ServerDestination::Broadcast { interface: 1 });
     let mut m = msg(MessageType::Request, 2);
     m.options.push(DhcpOption::RequestedIpAddress(a));
     assert_eq!(
@@ -209,7 +215,7 @@ fn naks_wrong_network_and_taken_address_and_handles_init_reboot() {
     assert_eq!(r[0].1.message_type, MessageType::Ack);
     assert_eq!(
         r[0].0,
-        Destination::Unicast {
+        Dhcpv4ServerDestination::Unicast {
             interface: 1,
             address: SocketAddrV4::new(a, 68)
         }
@@ -245,8 +251,8 @@ fn decline_quarantines_and_release_keeps_address_for_the_client() {
     let mut r = msg(MessageType::Release, 2);
     r.ciaddr = b;
     assert_eq!(
-        s.handle_input(Instant::ZERO, 1, &r.to_bytes()),
-        Err(Dropped::NotOurs)
+        s.handle_input(Instant::ZERO, 1, &r.to_vec()),
+        Err(Dhcpv4ServerDropped::NotOurs)
     );
     let mut r = msg(MessageType::Release, 1);
     r.ciaddr = b;
@@ -265,7 +271,7 @@ fn inform_relay_and_max_message_size() {
     let r = feed(&mut s, &mut st, Instant::ZERO, &m);
     assert_eq!(
         r[0].0,
-        Destination::Unicast {
+        Dhcpv4ServerDestination::Unicast {
             interface: 1,
             address: SocketAddrV4::new(ip(20), 68)
         }
@@ -282,7 +288,7 @@ fn inform_relay_and_max_message_size() {
     let r = feed(&mut s, &mut st, Instant::ZERO, &m);
     assert_eq!(
         r[0].0,
-        Destination::Unicast {
+        Dhcpv4ServerDestination::Unicast {
             interface: 1,
             address: SocketAddrV4::new(ip(2), 67)
         }
@@ -295,12 +301,12 @@ fn inform_relay_and_max_message_size() {
     // A huge option list within a 576-octet limit.
     let mut p = pool();
     p.dns = (0..80).map(|i| Ipv4Addr::new(192, 0, 2, i)).collect();
-    let mut s = Server::new(ServerConfig::new(SID, vec![p]), Instant::ZERO).unwrap();
+    let mut s = Dhcpv4Server::new(Dhcpv4ServerConfig::new(SID, vec![p]), Instant::ZERO).unwrap();
     let mut m = msg(MessageType::Discover, 3);
     m.options.push(DhcpOption::MaxMessageSize(576));
     m.options[0] = DhcpOption::ParameterRequestList(vec![6, 3, 15]);
-    s.handle_input(Instant::ZERO, 1, &m.to_bytes()).unwrap();
-    let t = s.poll_transmit().unwrap();
+    s.handle_input(Instant::ZERO, 1, &m.to_vec()).unwrap();
+    let t = s.poll_transmit(Instant::ZERO).unwrap();
     assert!(t.payload.len() <= 576 - 28);
     let offer = Message::parse(&t.payload).unwrap();
     assert!(
@@ -312,19 +318,19 @@ fn inform_relay_and_max_message_size() {
     m.options.pop();
     m.options.push(DhcpOption::MaxMessageSize(1500));
     m.xid += 1;
-    s.handle_input(Instant::from_secs(2), 1, &m.to_bytes())
+    s.handle_input(Instant::from_secs(2), 1, &m.to_vec())
         .unwrap();
-    let offer = Message::parse(&s.poll_transmit().unwrap().payload).unwrap();
+    let offer = Message::parse(&s.poll_transmit(Instant::from_secs(2)).unwrap().payload).unwrap();
     assert_eq!(offer.dns_servers().len(), 80);
 }
 
 #[test]
 fn bounds_hold_and_garbage_is_counted() {
-    let mut cfg = ServerConfig::new(SID, vec![pool()]);
+    let mut cfg = Dhcpv4ServerConfig::new(SID, vec![pool()]);
     cfg.max_offers = 3;
     cfg.max_requests_per_second = 2;
     cfg.pools[0].max_leases = 2;
-    let mut s = Server::new(cfg, Instant::ZERO).unwrap();
+    let mut s = Dhcpv4Server::new(cfg, Instant::ZERO).unwrap();
     let mut st = MemoryStore::default();
     for n in 1..=5 {
         feed(
@@ -346,18 +352,21 @@ fn bounds_hold_and_garbage_is_counted() {
     assert_eq!(s.leases().count(), 2);
     // Rate limit: 2 per second per client.
     let t = Instant::from_secs(40);
-    let d = msg(MessageType::Discover, 1).to_bytes();
+    let d = msg(MessageType::Discover, 1).to_vec();
     assert!(s.handle_input(t, 1, &d).is_ok());
     assert!(s.handle_input(t, 1, &d).is_ok());
-    assert_eq!(s.handle_input(t, 1, &d), Err(Dropped::RateLimited));
+    assert_eq!(
+        s.handle_input(t, 1, &d),
+        Err(Dhcpv4ServerDropped::RateLimited)
+    );
     assert!(s.handle_input(t + Duration::from_secs(1), 1, &d).is_ok());
     // Garbage.
     assert!(matches!(
         s.handle_input(t, 1, &[1, 2, 3]),
-        Err(Dropped::Malformed(_))
+        Err(Dhcpv4ServerDropped::Malformed(_))
     ));
-    assert_eq!(s.handle_input(t, 9, &d), Err(Dropped::NoPool));
-    let stats = s.stats();
+    assert_eq!(s.handle_input(t, 9, &d), Err(Dhcpv4ServerDropped::NoPool));
+    let stats = s.counters();
     assert_eq!(
         (stats.malformed, stats.no_pool, stats.rate_limited),
         (1, 1, 1)
@@ -375,7 +384,7 @@ fn classless_routes_carry_the_default_route_and_search_list() {
     });
     p.domain_search
         .push(DomainName::from_dotted("lan.example").unwrap());
-    let mut s = Server::new(ServerConfig::new(SID, vec![p]), Instant::ZERO).unwrap();
+    let mut s = Dhcpv4Server::new(Dhcpv4ServerConfig::new(SID, vec![p]), Instant::ZERO).unwrap();
     let mut m = msg(MessageType::Discover, 1);
     m.options[0] = DhcpOption::ParameterRequestList(vec![1, 3, 121, 119]);
     let offer = feed(&mut s, &mut MemoryStore::default(), Instant::ZERO, &m)
@@ -409,44 +418,44 @@ fn classless_routes_carry_the_default_route_and_search_list() {
 
 #[test]
 fn bad_configs_are_refused_and_uncommitted_work_is_bounded() {
-    use dhcpv4_proto::server::ConfigError;
+    use dhcpv4_proto::server::Dhcpv4ServerConfigError;
     let mut p = pool();
     p.network = Ipv4Addr::new(0, 0, 0, 0);
     p.prefix_len = 0;
     p.range_start = Ipv4Addr::new(1, 0, 0, 0);
     p.range_end = Ipv4Addr::new(200, 0, 0, 0);
     assert_eq!(
-        Server::new(ServerConfig::new(SID, vec![p]), Instant::ZERO).err(),
-        Some(ConfigError::BadPool { index: 0 })
+        Dhcpv4Server::new(Dhcpv4ServerConfig::new(SID, vec![p]), Instant::ZERO).err(),
+        Some(Dhcpv4ServerConfigError::BadPool { index: 0 })
     );
     let mut p = pool();
     p.range_end = ip(50);
-    assert!(Server::new(ServerConfig::new(SID, vec![p]), Instant::ZERO).is_err());
-    let mut c = ServerConfig::new(SID, vec![pool()]);
+    assert!(Dhcpv4Server::new(Dhcpv4ServerConfig::new(SID, vec![p]), Instant::ZERO).is_err());
+    let mut c = Dhcpv4ServerConfig::new(SID, vec![pool()]);
     c.max_offers = 0;
     assert_eq!(
-        Server::new(c, Instant::ZERO).err(),
-        Some(ConfigError::ZeroBound)
+        Dhcpv4Server::new(c, Instant::ZERO).err(),
+        Some(Dhcpv4ServerConfigError::ZeroBound)
     );
 
     // A driver that never commits: ACKs and lease changes pile up to the bound.
-    let mut c = ServerConfig::new(SID, vec![pool()]);
+    let mut c = Dhcpv4ServerConfig::new(SID, vec![pool()]);
     c.max_uncommitted = 3;
-    let mut s = Server::new(c, Instant::ZERO).unwrap();
+    let mut s = Dhcpv4Server::new(c, Instant::ZERO).unwrap();
     let mut refused = 0;
     for n in 1..=10u8 {
-        if s.handle_input(Instant::ZERO, 1, &request(n, ip(100 + n)).to_bytes())
-            == Err(Dropped::Backlogged)
+        if s.handle_input(Instant::ZERO, 1, &request(n, ip(100 + n)).to_vec())
+            == Err(Dhcpv4ServerDropped::Backlogged)
         {
             refused += 1;
         }
     }
     assert_eq!(refused, 7);
     assert_eq!(s.pending_leases().len(), 3);
-    assert!(s.poll_transmit().is_none());
+    assert!(s.poll_transmit(Instant::ZERO).is_none());
     s.commit();
     let mut acks = 0;
-    while s.poll_transmit().is_some() {
+    while s.poll_transmit(Instant::ZERO).is_some() {
         acks += 1;
     }
     assert_eq!(acks, 3);
@@ -460,4 +469,22 @@ fn empty_dns_announces_the_router_unless_told_not_to() {
     assert!(p.dns_servers().is_empty());
     p.dns = vec![ip(53)];
     assert_eq!(p.dns_servers(), vec![ip(53)]);
+}
+
+#[test]
+fn counters_count_datagrams_in_and_out_and_each_drop_reason() {
+    let mut s = server();
+    let mut st = MemoryStore::default();
+    lease(&mut s, &mut st, Instant::ZERO, 1);
+    assert_eq!(
+        s.handle_input(Instant::ZERO, 9, &msg(MessageType::Discover, 2).to_vec()),
+        Err(Dhcpv4ServerDropped::NoPool)
+    );
+    let c = s.counters();
+    // DISCOVER and REQUEST in, OFFER and ACK out, one DISCOVER dropped.
+    assert_eq!(
+        (c.received, c.transmitted, c.offers, c.acks, c.no_pool),
+        (3, 2, 1, 1, 1)
+    );
+    assert_eq!(c.total_dropped(), 1);
 }

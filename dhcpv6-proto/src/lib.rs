@@ -64,7 +64,9 @@
 //! - commands taking `now` (`release`, `decline`, `link_up`, `restart`);
 //! - outputs: after each `handle_*` call or command, drain
 //!   `poll_transmit(now)` then `poll_event()` until each returns `None`,
-//!   and read `poll_timeout()` last. The server adds one step first: its
+//!   and read `poll_timeout()` last (`poll_transmit` ignores `now`: messages
+//!   are queued by `handle_*` and commands; the parameter is the shape's,
+//!   for pacing later). The server adds one step first: its
 //!   binding changes are [`server::Dhcpv6Server::pending_bindings`] and the
 //!   Replies that depend on them are held until the driver has made them
 //!   durable and called [`server::Dhcpv6Server::commit`] (or

@@ -6,8 +6,9 @@
 //! - [`rfc6052`]: [`Nat64Prefix`] (lengths 32, 40, 48, 56, 64, 96; u octet
 //!   zero), embedding and extraction for all six lengths, the Well-Known
 //!   Prefix refused for non-global IPv4 (§3.1, the RFC 6890 list in
-//!   [`rfc6052::NON_GLOBAL_IPV4`]). This module needs only `core`: it does
-//!   not touch the DNS codec, so the translator can share it.
+//!   [`rfc6052::NON_GLOBAL_IPV4`]). It is the `rfc6052` crate (only
+//!   `core`, no DNS codec), re-exported here; the translator `xlat`
+//!   shares it.
 //! - [`server::Dns64`], the DNS64 machine in front of recursive resolvers:
 //!   AAAA synthesis from A when the AAAA answer is empty, all excluded
 //!   (`::ffff:0:0/96` always, plus configured ranges) or (optionally) an
@@ -132,10 +133,11 @@ pub mod discovery;
 pub mod driver;
 mod local;
 pub mod names;
-pub mod rfc6052;
 pub mod server;
 pub mod wire;
 
+/// RFC 6052 addresses: the shared `rfc6052` crate, at its old path.
+pub use ::rfc6052;
 pub use config::{Dns64Acl, Dns64Config, Dns64ConfigError, Dns64Net};
 pub use discovery::{
     Nat64Discovery, Nat64DiscoveryConfig, Nat64DiscoveryConfigError, Nat64DiscoveryCounters,

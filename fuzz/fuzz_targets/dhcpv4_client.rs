@@ -8,7 +8,7 @@
 
 use std::net::Ipv4Addr;
 
-use dhcpv4_proto::client::{Client, ClientConfig};
+use dhcpv4_proto::client::{Dhcpv4Client, Dhcpv4ClientConfig};
 use dhcpv4_proto::wire::{DhcpOption, Message, MessageType, Op};
 use libfuzzer_sys::fuzz_target;
 use sansio_primitives::{Duration, Instant, SeededRng};
@@ -21,7 +21,7 @@ fn reply(xid: u32, t: MessageType) -> Vec<u8> {
     m.yiaddr = Ipv4Addr::new(192, 0, 2, 10);
     m.options.push(DhcpOption::ServerIdentifier(SID));
     m.options.push(DhcpOption::IpAddressLeaseTime(120));
-    m.to_bytes()
+    m.to_vec()
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -29,27 +29,28 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let mut now = Instant::ZERO;
-    let mut c = Client::new(
-        ClientConfig::new(MAC),
+    let mut c = Dhcpv4Client::new(
+        Dhcpv4ClientConfig::new(MAC),
         SeededRng::from_u64(u64::from(mode)),
         now,
-    );
+    )
+    .expect("the default configuration is valid");
     let mut xid = 0;
-    let drain = |c: &mut Client, xid: &mut u32| {
-        while let Some(t) = c.poll_transmit() {
+    let drain = |c: &mut Dhcpv4Client, xid: &mut u32, now: Instant| {
+        while let Some(t) = c.poll_transmit(now) {
             *xid = Message::parse(&t.payload)
                 .expect("client emits valid messages")
                 .xid;
         }
         while c.poll_event().is_some() {}
     };
-    drain(&mut c, &mut xid);
+    drain(&mut c, &mut xid, now);
     if mode & 1 == 1 {
         let _ = c.handle_input(now, &reply(xid, MessageType::Offer));
-        drain(&mut c, &mut xid);
+        drain(&mut c, &mut xid, now);
         if mode & 2 == 2 {
             let _ = c.handle_input(now, &reply(xid, MessageType::Ack));
-            drain(&mut c, &mut xid);
+            drain(&mut c, &mut xid, now);
         }
     }
     while rest.len() >= 2 {
@@ -58,7 +59,7 @@ fuzz_target!(|data: &[u8]| {
         if len == 0 {
             now += Duration::from_secs(13);
             c.handle_timeout(now);
-            drain(&mut c, &mut xid);
+            drain(&mut c, &mut xid, now);
             continue;
         }
         let mut frame = rest[..len.min(rest.len())].to_vec();
@@ -71,6 +72,6 @@ fuzz_target!(|data: &[u8]| {
         if c.handle_input(now, &frame).is_err() {
             assert_eq!((c.state(), c.binding().cloned(), c.poll_timeout()), before);
         }
-        drain(&mut c, &mut xid);
+        drain(&mut c, &mut xid, now);
     }
 });

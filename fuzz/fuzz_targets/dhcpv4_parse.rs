@@ -8,10 +8,10 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(m) = Message::parse(data) {
-        let bytes = m.to_bytes();
+        let bytes = m.to_vec();
         assert_eq!(bytes.len(), m.buffer_len());
         let again = Message::parse(&bytes).expect("emitted message must parse");
         assert_eq!(again, m);
-        assert_eq!(again.to_bytes(), bytes);
+        assert_eq!(again.to_vec(), bytes);
     }
 });

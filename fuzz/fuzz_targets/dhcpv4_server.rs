@@ -7,14 +7,14 @@
 use std::net::Ipv4Addr;
 
 use dhcpv4_proto::lease::MemoryStore;
-use dhcpv4_proto::server::{PoolConfig, Server, ServerConfig};
+use dhcpv4_proto::server::{Dhcpv4PoolConfig, Dhcpv4Server, Dhcpv4ServerConfig};
 use dhcpv4_proto::wire::{DhcpOption, Message, MessageType, Op};
 use libfuzzer_sys::fuzz_target;
 use sansio_primitives::{Duration, Instant};
 
 const SID: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
 
-fn snapshot(s: &Server) -> (Vec<String>, usize, usize) {
+fn snapshot(s: &Dhcpv4Server) -> (Vec<String>, usize, usize) {
     (
         s.leases().map(|l| format!("{l:?}")).collect(),
         s.offer_count(),
@@ -23,7 +23,7 @@ fn snapshot(s: &Server) -> (Vec<String>, usize, usize) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let mut pool = PoolConfig::new(
+    let mut pool = Dhcpv4PoolConfig::new(
         1,
         Ipv4Addr::new(192, 0, 2, 0),
         28,
@@ -33,9 +33,9 @@ fuzz_target!(|data: &[u8]| {
     );
     pool.max_leases = 8;
     pool.domain = Some(b"example".to_vec());
-    let mut cfg = ServerConfig::new(SID, vec![pool]);
+    let mut cfg = Dhcpv4ServerConfig::new(SID, vec![pool]);
     cfg.max_offers = 4;
-    let mut s = Server::new(cfg, Instant::ZERO).unwrap();
+    let mut s = Dhcpv4Server::new(cfg, Instant::ZERO).unwrap();
     let mut store = MemoryStore::default();
     let mut now = Instant::ZERO;
     for n in 0..3u8 {
@@ -45,17 +45,17 @@ fuzz_target!(|data: &[u8]| {
             u32::from(n),
             [2, 0, 0, 0, 0, n],
         );
-        let _ = s.handle_input(now, 1, &d.to_bytes());
+        let _ = s.handle_input(now, 1, &d.to_vec());
         s.commit_to(&mut store).unwrap();
-        if let Some(t) = s.poll_transmit() {
+        if let Some(t) = s.poll_transmit(now) {
             let offer = Message::parse(&t.payload).unwrap();
             d.message_type = MessageType::Request;
             d.options.push(DhcpOption::ServerIdentifier(SID));
             d.options.push(DhcpOption::RequestedIpAddress(offer.yiaddr));
-            let _ = s.handle_input(now, 1, &d.to_bytes());
+            let _ = s.handle_input(now, 1, &d.to_vec());
             s.commit_to(&mut store).unwrap();
         }
-        while s.poll_transmit().is_some() {}
+        while s.poll_transmit(now).is_some() {}
         while s.poll_event().is_some() {}
     }
     let mut rest = data;
@@ -76,7 +76,7 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(snapshot(&s), before, "a dropped datagram changed the state");
         }
         s.commit_to(&mut store).unwrap();
-        while s.poll_transmit().is_some() {}
+        while s.poll_transmit(now).is_some() {}
         while s.poll_event().is_some() {}
         assert!(s.offer_count() <= 4);
         assert!(s.leases().count() <= 8);

@@ -8,14 +8,15 @@
 
 use libfuzzer_sys::fuzz_target;
 use sansio_primitives::SeededRng;
-use xlat::{Eam, HEADROOM, Pool6, Siit, SiitConfig};
+use xlat::{Eam, HEADROOM, Nat64Prefix, Siit, SiitConfig};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&flags, packet)) = data.split_first() else {
         return;
     };
     let mut config = SiitConfig::new(Some(
-        Pool6::new(
+        // `containing`: 2001:db8:64:: has bits beyond /32 and /40.
+        Nat64Prefix::containing(
             "2001:db8:64::".parse().unwrap(),
             [32, 40, 48, 56, 64, 96][usize::from(flags % 6)],
         )

@@ -83,7 +83,9 @@
 //!   `poll_transmit(now)` then `poll_event()` until `None`, and read
 //!   `poll_timeout()` last. A [`sansio_primitives::Transmit`] carries the ICMPv6
 //!   message (checksum filled for the configured source) and its IPv6
-//!   destination; send it with hop limit 255.
+//!   destination; send it with hop limit 255. It ignores `now` (messages
+//!   are queued by `handle_*` and commands; the parameter is the shape's,
+//!   for pacing later): the one departure from the shape.
 //!
 //! # Example
 //!

@@ -57,6 +57,24 @@
 //!   a neighbour crate's (`PppSession`, `PppConfig`, `PppEvent`,
 //!   `PppDropped`, `PppWireError`…).
 //!
+//! Departures from the shape, and why:
+//!
+//! - **[`PppSession::new`] cannot fail and does not use `now`**: the
+//!   session starts in the Dead phase with no timer running (its first
+//!   deadline is set by [`PppSession::open`]`(now)`), and a [`PppConfig`]
+//!   holds negotiation parameters (MRU, authentication methods, the RFC
+//!   1661 timers and counters) that LCP negotiates or bounds at run time,
+//!   so there is no `PppConfigError`. `now` stays in the signature so that
+//!   every machine is built alike.
+//! - **`poll_transmit(now)` ignores `now`**: frames are queued by
+//!   `handle_*` and commands; the parameter is the shape's, for pacing
+//!   later.
+//! - **The codec keeps a public `put`** beside `emit`/`to_vec`: it appends
+//!   to any [`bytes::BufMut`] (a `Vec` that grows), which is how option
+//!   lists are built option by option into one Configure-Request/-Nak/
+//!   -Reject without a buffer per option; the [`wire::cp::ConfigOption`]
+//!   trait exposes it for the same reason.
+//!
 //! **Drain order**: after each `handle_*` call or command, drain
 //! `poll_transmit` and then `poll_event` until each returns `None`, and read
 //! `poll_timeout` last; call `handle_timeout` once that instant has passed.

@@ -61,6 +61,23 @@
 //! `encapsulate_data` frames an IP packet of an established session for
 //! sending.
 //!
+//! Departures from the shape, and why:
+//!
+//! - **Unprefixed names** ([`ClientLink`], [`AcLink`], [`LinkDropped`],
+//!   [`LinkCounters`], [`LinkError`]): `Link` is already this crate's
+//!   prefix, and no neighbour crate defines these names, so they clash with
+//!   nothing imported beside them.
+//! - **`handle_input` returns `Result<Option<..>, LinkDropped>`**: a
+//!   session's IP packet is handed back to the caller's data path.
+//! - **`poll_transmit(now)` returns a whole Ethernet frame** (`Vec<u8>`,
+//!   not a `Transmit`): its destination MAC is in the frame, and the
+//!   caller writes it to the one interface as it is. It ignores `now`, as
+//!   every machine so far.
+//! - **[`LinkError`]** serves the constructors, the commands and
+//!   `encapsulate_data` together (one small `Copy` enum, rather than a
+//!   `…ConfigError` and a `…CommandError`): its variants wrap the PPPoE
+//!   and PPP machines' own errors.
+//!
 //! # Example
 //!
 //! A home router's link dials an access concentrator in memory until IPCP

@@ -62,6 +62,19 @@
 //! - Names carry the protocol prefix where a bare name would clash with a
 //!   neighbour crate's (`PppoeClient`, `PppoeAcEvent`, …).
 //!
+//! Departures from the shape, and why:
+//!
+//! - **One [`PppoeDropped`] for both machines** (not a `PppoeClientDropped`
+//!   and a `PppoeAcDropped`), and one [`PppoeCounters`]: most reasons are
+//!   shared (malformed, not for us, wrong peer, wrong session id,
+//!   unexpected code, missing tag, VLAN), and one enum lets a composition
+//!   such as `pppoe-link` report either machine's drops as one type. Each variant's doc says which
+//!   machine reports it where only one does; the other machine's counter
+//!   for it stays zero.
+//! - **`poll_transmit(now)` ignores `now`**: frames are queued by
+//!   `handle_*` and commands; the parameter is the shape's, for pacing
+//!   later.
+//!
 //! **Drain order:** after each `handle_*` call or command, drain
 //! `poll_transmit` until `None`, then `poll_event` until `None`, and read
 //! `poll_timeout` last. The `poll_*` methods are `#[must_use]`. Time must

@@ -4,7 +4,8 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use radius_proto::client::{
-    AccountingRecord, AcctStatusType, Client, ClientConfig, Counters, ServerConfig,
+    AccountingRecord, AcctStatusType, Counters, RadiusClient, RadiusClientConfig,
+    RadiusServerConfig,
 };
 use radius_proto::wire::{Attribute, Packet, Value, attr};
 use radius_proto::{Secret, crypto};
@@ -25,16 +26,16 @@ fn access_attrs() -> Vec<Attribute<'static>> {
     ]
 }
 
-fn client() -> Client {
+fn client() -> RadiusClient {
     let a = "127.0.0.1:1812".parse().unwrap();
     let b = "127.0.0.1:1813".parse().unwrap();
-    let mut cfg = ClientConfig::new(vec![ServerConfig::new(
+    let mut cfg = RadiusClientConfig::new(vec![RadiusServerConfig::new(
         a,
         b,
         Secret::new(&b"testing123"[..]),
     )]);
     cfg.nas_identifier = Some(b"nas".to_vec());
-    Client::new(cfg, SeededRng::from_u64(1)).unwrap()
+    RadiusClient::new(cfg, SeededRng::from_u64(1)).unwrap()
 }
 
 fn benches(c: &mut Criterion) {
@@ -43,7 +44,7 @@ fn benches(c: &mut Criterion) {
     let h = cl
         .authenticate(Instant::ZERO, &attrs, Some(b"secret-password"))
         .unwrap();
-    let access = cl.poll_transmit().unwrap().payload;
+    let access = cl.poll_transmit(Instant::ZERO).unwrap().payload;
     cl.cancel(h).unwrap();
     let rec = AccountingRecord {
         user_name: Some(b"customer-000123@isp.example"),
@@ -59,7 +60,7 @@ fn benches(c: &mut Criterion) {
         ..AccountingRecord::new(AcctStatusType::InterimUpdate, b"0000a1b2c3d4")
     };
     let h = cl.account(Instant::ZERO, &rec).unwrap();
-    let acct = cl.poll_transmit().unwrap().payload;
+    let acct = cl.poll_transmit(Instant::ZERO).unwrap().payload;
     cl.cancel(h).unwrap();
 
     c.bench_function(
@@ -70,7 +71,7 @@ fn benches(c: &mut Criterion) {
                 let h = cl
                     .authenticate(Instant::ZERO, black_box(&attrs), Some(b"secret-password"))
                     .unwrap();
-                let t = cl.poll_transmit().unwrap();
+                let t = cl.poll_transmit(Instant::ZERO).unwrap();
                 cl.cancel(h).unwrap();
                 black_box(t)
             })
@@ -80,7 +81,7 @@ fn benches(c: &mut Criterion) {
         let mut cl = client();
         b.iter(|| {
             let h = cl.account(Instant::ZERO, black_box(&rec)).unwrap();
-            let t = cl.poll_transmit().unwrap();
+            let t = cl.poll_transmit(Instant::ZERO).unwrap();
             cl.cancel(h).unwrap();
             black_box(t)
         })

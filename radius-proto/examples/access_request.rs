@@ -8,10 +8,11 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 
-use radius_proto::client::{Client, ClientConfig, Event, ServerConfig};
 use radius_proto::dict::AccessReply;
 use radius_proto::wire::{Attribute, Code, Packet, Value, attr};
-use radius_proto::{Secret, crypto};
+use radius_proto::{
+    RadiusClient, RadiusClientConfig, RadiusClientEvent, RadiusServerConfig, Secret, crypto,
+};
 use sansio_primitives::{Instant, SeededRng};
 
 const SECRET: &[u8] = b"s3cret";
@@ -19,12 +20,12 @@ const SECRET: &[u8] = b"s3cret";
 fn main() {
     let server: SocketAddr = "192.0.2.2:1812".parse().unwrap();
     let accounting: SocketAddr = "192.0.2.2:1813".parse().unwrap();
-    let config = ClientConfig::new(vec![ServerConfig::new(
+    let config = RadiusClientConfig::new(vec![RadiusServerConfig::new(
         server,
         accounting,
         Secret::new(SECRET),
     )]);
-    let mut nas = Client::new(config, SeededRng::from_u64(7)).expect("config");
+    let mut nas = RadiusClient::new(config, SeededRng::from_u64(7)).expect("config");
     let now = Instant::ZERO;
 
     let attributes = [
@@ -38,8 +39,8 @@ fn main() {
     let handle = nas
         .authenticate(now, &attributes, Some(b"wonderland"))
         .expect("an Identifier");
-    let request = nas.poll_transmit().expect("the Access-Request");
-    assert_eq!(request.destination, server);
+    let request = nas.poll_transmit(now).expect("the Access-Request");
+    assert_eq!(request.destination.address, server);
     let req = Packet::parse(&request.payload).expect("we emit valid packets");
     println!(
         "NAS -> {server}: {:?} id {}, {} bytes",
@@ -95,7 +96,7 @@ fn main() {
     nas.handle_input(now, server, &answer(SECRET))
         .expect("the genuine answer");
     match nas.poll_event() {
-        Some(Event::Response(r)) => {
+        Some(RadiusClientEvent::Response(r)) => {
             assert_eq!((r.handle, r.code), (handle, Code::AccessAccept));
             let reply = AccessReply::from_packet(&r.packet().expect("verified"));
             println!(

@@ -11,11 +11,10 @@
 use std::io::Read;
 use std::net::SocketAddr;
 
-use radius_proto::Secret;
-use radius_proto::client::{Client, ClientConfig, ServerConfig};
 use radius_proto::dict::AccessReply;
 use radius_proto::driver::RadiusClientDriver;
 use radius_proto::wire::{Attribute, attr};
+use radius_proto::{RadiusClient, RadiusClientConfig, RadiusServerConfig, Secret};
 use sansio_primitives::SeededRng;
 
 #[tokio::main(flavor = "current_thread")]
@@ -27,14 +26,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let password = args.next().unwrap_or_else(|| "wonderland".into());
     let acct = SocketAddr::new(auth.ip(), auth.port() + 1);
 
-    let server = ServerConfig::new(auth, acct, Secret::new(secret.as_bytes()));
-    let mut config = ClientConfig::new(vec![server]);
+    let server = RadiusServerConfig::new(auth, acct, Secret::new(secret.as_bytes()));
+    let mut config = RadiusClientConfig::new(vec![server]);
     config.nas_identifier = Some(b"example-nas".to_vec());
     config.max_tries = 2;
     // Request Authenticators must be unpredictable (RFC 2865 §3).
     let mut seed = [0u8; 32];
     std::fs::File::open("/dev/urandom")?.read_exact(&mut seed)?;
-    let client = Client::new(config, SeededRng::from_seed(seed))?;
+    let client = RadiusClient::new(config, SeededRng::from_seed(seed))?;
     let nas = RadiusClientDriver::bind(client, "127.0.0.1:0".parse()?, 1024).await?;
 
     let attributes = [Attribute::bytes(attr::USER_NAME, user.as_bytes())];

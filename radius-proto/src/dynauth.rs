@@ -5,7 +5,7 @@
 //! - The requester must be a configured client (by source IP); its Request
 //!   Authenticator (MD5 over the packet with a zero authenticator and the
 //!   shared secret, RFC 5176 §3.5) and any Message-Authenticator must verify,
-//!   else the request is dropped silently ([`Dropped`], counted in [`Stats`]).
+//!   else the request is dropped silently ([`DynAuthDropped`], counted in [`DynAuthCounters`]).
 //! - The session is identified by User-Name, Acct-Session-Id,
 //!   Framed-IP-Address, NAS-Port, Calling-Station-Id, and the presence of the
 //!   other RFC 5176 §3 identification attributes ([`SessionSelector`]). A
@@ -13,7 +13,7 @@
 //!   (Missing-Attribute); one naming another NAS (NAS-IP-Address or
 //!   NAS-Identifier other than configured) with Error-Cause 403. Otherwise
 //!   the application gets
-//!   [`Event::Request`] and answers with [`DynAuthServer::respond`]: ACK, or
+//!   [`DynAuthEvent::Request`] and answers with [`DynAuthServer::respond`]: ACK, or
 //!   NAK with an [`ErrorCause`] such as 503 (Session-Context-Not-Found).
 //! - A request carrying an invalid attribute (RFC 6929 §2.8: a known
 //!   attribute whose value does not fit its type, such as an empty
@@ -213,7 +213,7 @@ pub struct DynAuthRequest {
 
 /// What the listener tells the application.
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub enum Event {
+pub enum DynAuthEvent {
     /// A verified request to act on and answer.
     Request(DynAuthRequest),
 }
@@ -229,7 +229,7 @@ pub enum Answer {
 
 /// Why a datagram was dropped.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
-pub enum Dropped {
+pub enum DynAuthDropped {
     /// Not a well-formed packet.
     #[error("malformed: {0}")]
     Malformed(Error),
@@ -254,9 +254,14 @@ pub enum Dropped {
     TooManyPending,
 }
 
-/// Counters.
+/// Counters: one per [`DynAuthDropped`] reason, plus what the listener
+/// did.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub struct Stats {
+pub struct DynAuthCounters {
+    /// Datagrams handed to `handle_input`.
+    pub received: u64,
+    /// Datagrams handed out by `poll_transmit`.
+    pub transmitted: u64,
     /// Requests handed to the application.
     pub requests: u64,
     /// ACKs sent.
@@ -281,6 +286,15 @@ pub struct Stats {
     pub expired: u64,
     /// Requests refused (NAK, Error-Cause 407) for an invalid attribute.
     pub invalid_attributes: u64,
+}
+
+/// A command the listener refuses.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
+pub enum DynAuthCommandError {
+    /// A handle that names no request awaiting an answer (answered
+    /// already, or expired after `answer_timeout`).
+    #[error("unknown request handle")]
+    UnknownHandle,
 }
 
 #[derive(Debug)]
@@ -309,12 +323,16 @@ pub struct DynAuthServer {
     cache: VecDeque<Cached>,
     next_handle: u64,
     transmits: VecDeque<Transmit<SocketAddr>>,
-    events: VecDeque<Event>,
-    stats: Stats,
+    events: VecDeque<DynAuthEvent>,
+    counters: DynAuthCounters,
 }
 
 impl DynAuthServer {
-    /// A listener.
+    /// A listener. Unlike the shape's `new(config, rng, now)`, it takes
+    /// neither: it draws nothing random (answers are determined by the
+    /// request) and no timer runs before the first request. Its
+    /// configuration cannot be invalid (a zero bound refuses every request,
+    /// counted).
     pub fn new(config: DynAuthConfig) -> Self {
         DynAuthServer {
             config,
@@ -323,25 +341,25 @@ impl DynAuthServer {
             next_handle: 1,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
-            stats: Stats::default(),
+            counters: DynAuthCounters::default(),
         }
     }
 
     /// The counters.
-    pub fn stats(&self) -> &Stats {
-        &self.stats
+    pub fn counters(&self) -> &DynAuthCounters {
+        &self.counters
     }
 
-    fn drop_with(&mut self, why: Dropped) -> Result<(), Dropped> {
-        let s = &mut self.stats;
+    fn drop_with(&mut self, why: DynAuthDropped) -> Result<(), DynAuthDropped> {
+        let s = &mut self.counters;
         match why {
-            Dropped::Malformed(_) => s.malformed += 1,
-            Dropped::UnknownClient => s.unknown_client += 1,
-            Dropped::UnexpectedCode => s.unexpected_code += 1,
-            Dropped::BadAuthenticator => s.bad_authenticator += 1,
-            Dropped::BadMessageAuthenticator => s.bad_message_authenticator += 1,
-            Dropped::Duplicate => s.duplicates += 1,
-            Dropped::TooManyPending => s.too_many_pending += 1,
+            DynAuthDropped::Malformed(_) => s.malformed += 1,
+            DynAuthDropped::UnknownClient => s.unknown_client += 1,
+            DynAuthDropped::UnexpectedCode => s.unexpected_code += 1,
+            DynAuthDropped::BadAuthenticator => s.bad_authenticator += 1,
+            DynAuthDropped::BadMessageAuthenticator => s.bad_message_authenticator += 1,
+            DynAuthDropped::Duplicate => s.duplicates += 1,
+            DynAuthDropped::TooManyPending => s.too_many_pending += 1,
         }
         Err(why)
     }
@@ -352,35 +370,36 @@ impl DynAuthServer {
         now: Instant,
         from: SocketAddr,
         datagram: &[u8],
-    ) -> Result<(), Dropped> {
+    ) -> Result<(), DynAuthDropped> {
+        self.counters.received += 1;
         self.expire(now);
         let h = match Header::parse(datagram) {
             Ok(h) => h,
-            Err(e) => return self.drop_with(Dropped::Malformed(e)),
+            Err(e) => return self.drop_with(DynAuthDropped::Malformed(e)),
         };
         let bytes = &datagram[..usize::from(h.length)];
         let kind = match h.code {
             Code::DisconnectRequest => RequestKind::Disconnect,
             Code::CoaRequest => RequestKind::Coa,
-            _ => return self.drop_with(Dropped::UnexpectedCode),
+            _ => return self.drop_with(DynAuthDropped::UnexpectedCode),
         };
         let Some(client) = self.config.clients.iter().position(|c| c.addr == from.ip()) else {
-            return self.drop_with(Dropped::UnknownClient);
+            return self.drop_with(DynAuthDropped::UnknownClient);
         };
         let secret = self.config.clients[client].secret.expose();
         if !crypto::verify_request_zero(bytes, secret) {
-            return self.drop_with(Dropped::BadAuthenticator);
+            return self.drop_with(DynAuthDropped::BadAuthenticator);
         }
         match crypto::verify_message_authenticator(bytes, &[0; 16], secret) {
-            MessageAuth::Invalid => return self.drop_with(Dropped::BadMessageAuthenticator),
+            MessageAuth::Invalid => return self.drop_with(DynAuthDropped::BadMessageAuthenticator),
             MessageAuth::Absent if self.config.require_message_authenticator => {
-                return self.drop_with(Dropped::BadMessageAuthenticator);
+                return self.drop_with(DynAuthDropped::BadMessageAuthenticator);
             }
             _ => {}
         }
         let packet = match Packet::parse(bytes) {
             Ok(p) => p,
-            Err(e) => return self.drop_with(Dropped::Malformed(e)),
+            Err(e) => return self.drop_with(DynAuthDropped::Malformed(e)),
         };
         if let Some(c) = self.cache.iter().find(|c| {
             c.from == from && c.identifier == h.identifier && c.authenticator == h.authenticator
@@ -391,11 +410,11 @@ impl DynAuthServer {
                     payload: a.clone(),
                 });
             }
-            return self.drop_with(Dropped::Duplicate);
+            return self.drop_with(DynAuthDropped::Duplicate);
         }
         let selector = SessionSelector::from_packet(&packet);
         if !selector.is_empty() && self.pending.len() >= self.config.max_pending {
-            return self.drop_with(Dropped::TooManyPending);
+            return self.drop_with(DynAuthDropped::TooManyPending);
         }
         if self.cache.len() >= self.config.cache_size.max(1) {
             self.cache.pop_front();
@@ -413,7 +432,7 @@ impl DynAuthServer {
         // than meant, so the request is refused whole (Error-Cause 407,
         // Invalid-Attribute-Value, RFC 5176 §3.5).
         if packet.invalid_attributes().next().is_some() {
-            self.stats.invalid_attributes += 1;
+            self.counters.invalid_attributes += 1;
             self.answer(
                 client,
                 from,
@@ -461,8 +480,8 @@ impl DynAuthServer {
             bytes: bytes.to_vec(),
             deadline: now + self.config.answer_timeout,
         });
-        self.stats.requests += 1;
-        self.events.push_back(Event::Request(DynAuthRequest {
+        self.counters.requests += 1;
+        self.events.push_back(DynAuthEvent::Request(DynAuthRequest {
             handle,
             kind,
             from,
@@ -473,13 +492,18 @@ impl DynAuthServer {
     }
 
     /// The application's answer to request `handle`.
-    pub fn respond(&mut self, now: Instant, handle: u64, answer: Answer) -> Result<(), Error> {
+    pub fn respond(
+        &mut self,
+        now: Instant,
+        handle: u64,
+        answer: Answer,
+    ) -> Result<(), DynAuthCommandError> {
         self.expire(now);
         let i = self
             .pending
             .iter()
             .position(|p| p.handle == handle)
-            .ok_or(Error::UnknownHandle)?;
+            .ok_or(DynAuthCommandError::UnknownHandle)?;
         let p = self.pending.swap_remove(i);
         self.answer(p.client, p.from, &p.bytes, answer);
         Ok(())
@@ -524,8 +548,8 @@ impl DynAuthServer {
         crypto::sign_response(&mut b, &req_auth, secret);
         debug_assert!(b.len() >= HEADER_LEN);
         match answer {
-            Answer::Ack => self.stats.acks += 1,
-            Answer::Nak(_) => self.stats.naks += 1,
+            Answer::Ack => self.counters.acks += 1,
+            Answer::Nak(_) => self.counters.naks += 1,
         }
         if let Some(c) = self
             .cache
@@ -543,7 +567,7 @@ impl DynAuthServer {
     fn expire(&mut self, now: Instant) {
         let before = self.pending.len();
         self.pending.retain(|p| p.deadline > now);
-        self.stats.expired += (before - self.pending.len()) as u64;
+        self.counters.expired += (before - self.pending.len()) as u64;
         self.cache.retain(|c| c.until > now);
     }
 
@@ -555,13 +579,15 @@ impl DynAuthServer {
 
     /// The next datagram to send.
     #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit<SocketAddr>> {
-        self.transmits.pop_front()
+    pub fn poll_transmit(&mut self, _now: Instant) -> Option<Transmit<SocketAddr>> {
+        let t = self.transmits.pop_front()?;
+        self.counters.transmitted += 1;
+        Some(t)
     }
 
     /// The next event.
     #[must_use]
-    pub fn poll_event(&mut self) -> Option<Event> {
+    pub fn poll_event(&mut self) -> Option<DynAuthEvent> {
         self.events.pop_front()
     }
 

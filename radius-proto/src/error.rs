@@ -1,4 +1,4 @@
-//! The crate's one error type.
+//! The codec's error type, [`crate::RadiusWireError`].
 
 use core::fmt;
 
@@ -34,9 +34,10 @@ impl fmt::Display for AttrName {
     }
 }
 
-/// Everything that can go wrong in this crate: malformed input, values that
-/// cannot be encoded, and caller misuse. Small and `Copy`; it names what and
-/// where.
+/// Why a packet could not be parsed, or a value not encoded: the codec's
+/// (and the crypto's) one error, exported as [`crate::RadiusWireError`].
+/// Small and `Copy`; it names what and where. The machines' drop reasons
+/// and command errors are their own types.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
 pub enum Error {
     /// The input ended inside the named field.
@@ -76,22 +77,10 @@ pub enum Error {
     /// The packet would exceed 4096 bytes.
     #[error("packet would exceed 4096 bytes")]
     TooBig,
-    /// The caller's buffer is smaller than `buffer_len()`.
-    #[error("buffer too small")]
-    BufferTooSmall,
+    /// The caller's buffer is shorter than `buffer_len()`.
+    #[error("buffer shorter than buffer_len()")]
+    BufferTooShort,
     /// A User-Password longer than 128 bytes.
     #[error("password longer than 128 bytes")]
     PasswordTooLong,
-    /// All 256 Identifiers of every source socket are in use: back-pressure.
-    #[error("all 256 identifiers of every source are outstanding")]
-    IdentifiersExhausted,
-    /// A configuration that cannot work (no servers, zero weight...).
-    #[error("invalid configuration: {what}")]
-    Config {
-        /// What is wrong.
-        what: &'static str,
-    },
-    /// A handle that does not name a pending request.
-    #[error("unknown request handle")]
-    UnknownHandle,
 }

@@ -19,7 +19,7 @@
 //!   Message-Authenticator.
 //! - **RFC 3579 §3.2**: Message-Authenticator (HMAC-MD5) on every
 //!   Access-Request we send, and *required* on every Access-Accept/Reject/
-//!   Challenge we accept unless [`client::ClientConfig::require_message_authenticator`]
+//!   Challenge we accept unless [`RadiusClientConfig::require_message_authenticator`]
 //!   is explicitly turned off (the Blast-RADIUS mitigation, CVE-2024-3596).
 //! - **RFC 3162, RFC 6911, RFC 4818**: Framed-IPv6-Prefix,
 //!   Framed-Interface-Id, Framed-IPv6-Address, DNS-Server-IPv6-Address,
@@ -42,35 +42,77 @@
 //! tagged tunnel attributes (RFC 2868: kept as octets/integers), EAP itself
 //! (EAP-Message is passed through).
 //!
-//! # The machines' shape
+//! # The machine shape
 //!
-//! [`client::Client`] and [`dynauth::DynAuthServer`] follow the workspace's
-//! one shape: `handle_input(now, from, datagram)` returns `Err(Dropped)` for
-//! peer garbage (counted, state unchanged), `handle_timeout(now)`, commands
-//! such as `authenticate`/`account`/`respond`, and `#[must_use]` outputs.
-//! **Drain order:** after each `handle_*` call or command, drain
-//! `poll_transmit` and then `poll_event` until each returns `None`, and read
-//! `poll_timeout` last. Randomness (Request Authenticators, Identifiers) comes
-//! from the [`sansio_primitives::SeededRng`] passed in. Every table a peer can grow
-//! is bounded: 256 outstanding Identifiers per source socket, and
-//! [`client::ClientConfig::sources`] (1..=64) sources per client (then
-//! [`Error::IdentifiersExhausted`]), `max_pending` and `cache_size` in the
-//! listener. The client's [`client::Transmit`] names the source socket each
-//! datagram goes from; answers come back through
-//! [`client::Client::handle_input_on`] with the socket they arrived on. Secrets are [`Secret`]s, whose `Debug` prints `<redacted>`.
+//! [`RadiusClient`] and [`DynAuthServer`] have the shape every machine of
+//! the workspace shares (`sansio_primitives`'s crate docs hold the
+//! reference text):
+//!
+//! - **constructors**: [`RadiusClient::new`]`(config, rng)` owns its
+//!   [`sansio_primitives::SeededRng`] (Request Authenticators, Identifiers)
+//!   and checks the configuration once ([`RadiusClientConfigError`]);
+//!   [`DynAuthServer::new`]`(config)` draws nothing random and cannot be
+//!   misconfigured. Neither takes `now`: no timer runs before the first
+//!   request, and every command and input takes `now`.
+//! - **input**: `handle_input(now, from, datagram)` returns a small `Copy`
+//!   drop reason for peer garbage ([`RadiusClientDropped`],
+//!   [`DynAuthDropped`]), counted per reason in the one `counters()`
+//!   ([`RadiusClientCounters`], [`DynAuthCounters`]), the state unchanged.
+//! - **timers**: `handle_timeout(now)` (harmless early or twice),
+//!   `poll_timeout()`.
+//! - **commands** (`authenticate`, `account`, `cancel`, `respond`) take
+//!   `now` and refuse misuse at once ([`RadiusClientCommandError`],
+//!   [`DynAuthCommandError`]).
+//! - **outputs**: `poll_transmit(now)` (a [`sansio_primitives::Transmit`])
+//!   and `poll_event()`, `#[must_use]`. **Drain order:** after each
+//!   `handle_*` call or command, drain `poll_transmit` and then
+//!   `poll_event` until each returns `None`, and read `poll_timeout` last.
+//! - **codec** ([`wire`]): [`Packet`] and [`Attribute`] have `parse`,
+//!   `buffer_len`, `emit` into a caller buffer (a short one is
+//!   [`RadiusWireError::BufferTooShort`]) and `to_vec`; errors are
+//!   [`RadiusWireError`] (`wire::Error`), naming the attribute at fault.
+//! - **names** carry the protocol prefix (`RadiusClient`,
+//!   `RadiusClientEvent`, `DynAuthServer`…); the codec's types keep their
+//!   short names in [`wire`] (re-exported here as the common currency of
+//!   every RADIUS user).
+//!
+//! Where this crate extends or departs from the shape, and why:
+//!
+//! - **The source socket**: RFC 2865 §3 makes the Identifier space per
+//!   source address and port, so a client that needs more than 256
+//!   requests in flight sends from several sockets
+//!   ([`RadiusClientConfig::sources`]). The shared `Transmit` carries it
+//!   in its destination, [`RadiusClientDestination`] (`source` index plus
+//!   server `address`), and answers come back through
+//!   [`RadiusClient::handle_input_on`] with the socket they arrived on
+//!   (`handle_input` is source 0).
+//! - **`poll_transmit(now)` ignores `now`**: datagrams are queued by
+//!   `handle_*` and commands; the parameter is the shape's.
+//! - **`to_vec` is a `Result`**: a packet built by hand can hold an
+//!   attribute whose value its type does not allow, or exceed 4096 octets;
+//!   `emit`/`to_vec` check, rather than emit what the peer would reject.
+//!
+//! Every table a peer can grow is bounded: 256 outstanding Identifiers per
+//! source socket and [`RadiusClientConfig::sources`] (1..=64) sources per
+//! client (then [`RadiusClientCommandError::IdentifiersExhausted`]),
+//! `max_pending` and `cache_size` in the listener. Secrets are
+//! [`Secret`]s, whose `Debug` prints `<redacted>`.
 //!
 //! # The `tokio` feature
 //!
 //! With the optional `tokio` feature, `driver` runs the machines for an
 //! async application: `RadiusClientDriver` owns the client and its source
 //! sockets (send a request, `await` the verified answer; retransmission,
-//! failover and a FIFO for requests beyond the free Identifiers inside), and
+//! failover and a bounded FIFO for requests beyond the free Identifiers
+//! inside; `try_*` admit or refuse a request at once and hand back a
+//! `RadiusAnswer` to await elsewhere; an Accounting-On gate for a NAS that
+//! accepts sessions only once its Accounting-On is answered), and
 //! `DynAuthDriver` owns the CoA/Disconnect listener's socket. An
 //! Access-Request answered by FreeRADIUS through the driver is
 //! `examples/tokio_access_request.rs`:
 //!
 //! ```text
-//! let client = Client::new(config, rng)?;
+//! let client = RadiusClient::new(config, rng)?;
 //! let nas = RadiusClientDriver::bind(client, "127.0.0.1:0".parse()?, 1024).await?;
 //! let answer = nas.authenticate(&[Attribute::bytes(attr::USER_NAME, b"alice")],
 //!                               Some(b"wonderland")).await?;
@@ -81,23 +123,25 @@
 //!
 //! ```
 //! use sansio_primitives::{Instant, SeededRng};
-//! use radius_proto::client::{Client, ClientConfig, Event, ServerConfig};
 //! use radius_proto::wire::{Attribute, Code, Packet, attr};
-//! use radius_proto::{Secret, crypto};
+//! use radius_proto::{
+//!     RadiusClient, RadiusClientConfig, RadiusClientEvent, RadiusServerConfig, Secret, crypto,
+//! };
 //!
 //! let server = "127.0.0.1:1812".parse().unwrap();
 //! let acct = "127.0.0.1:1813".parse().unwrap();
-//! let mut cfg = ClientConfig::new(vec![ServerConfig::new(server, acct, Secret::new(&b"s3cret"[..]))]);
+//! let secret = Secret::new(&b"s3cret"[..]);
+//! let mut cfg = RadiusClientConfig::new(vec![RadiusServerConfig::new(server, acct, secret)]);
 //! // RFC 2865 §4.1: every Access-Request names its NAS; the machine adds
 //! // this NAS-Identifier when the caller's attributes do not.
 //! cfg.nas_identifier = Some(b"nas-1".to_vec());
-//! let mut nas = Client::new(cfg, SeededRng::from_u64(7)).unwrap();
+//! let mut nas = RadiusClient::new(cfg, SeededRng::from_u64(7)).unwrap();
 //!
 //! let now = Instant::ZERO;
 //! let user = [Attribute::bytes(attr::USER_NAME, b"alice")];
 //! let handle = nas.authenticate(now, &user, Some(b"wonderland")).unwrap();
-//! let request = nas.poll_transmit().unwrap();
-//! assert_eq!(request.destination, server);
+//! let request = nas.poll_transmit(now).unwrap();
+//! assert_eq!(request.destination.address, server);
 //! assert!(nas.poll_event().is_none());
 //! assert_eq!(nas.poll_timeout(), Some(now + sansio_primitives::Duration::from_secs(3)));
 //!
@@ -111,16 +155,18 @@
 //! crypto::sign_response(&mut bytes, &req.authenticator, b"s3cret");
 //!
 //! nas.handle_input(now, server, &bytes).unwrap();
-//! while let Some(t) = nas.poll_transmit() { let _ = t; }
+//! while let Some(t) = nas.poll_transmit(now) { let _ = t; }
 //! match nas.poll_event() {
-//!     Some(Event::Response(r)) => {
+//!     Some(RadiusClientEvent::Response(r)) => {
 //!         assert_eq!((r.handle, r.code), (handle, Code::AccessAccept));
 //!     }
 //!     other => panic!("{other:?}"),
 //! }
 //! // A duplicate of the answer is dropped and counted.
 //! assert!(nas.handle_input(now, server, &bytes).is_err());
-//! assert_eq!(nas.stats().late_or_duplicate, 1);
+//! let c = nas.counters();
+//! assert_eq!((c.late_or_duplicate, c.total_dropped()), (1, 1));
+//! assert_eq!((c.transmitted, c.received), (1, 2));
 //! assert_eq!(nas.poll_timeout(), None);
 //! ```
 #![no_std]
@@ -139,6 +185,17 @@ pub mod dynauth;
 mod error;
 pub mod wire;
 
+pub use client::{
+    RadiusClient, RadiusClientCommandError, RadiusClientConfig, RadiusClientConfigError,
+    RadiusClientCounters, RadiusClientDestination, RadiusClientDropped, RadiusClientEvent,
+    RadiusServerConfig,
+};
 pub use crypto::Secret;
-pub use error::{AttrName, Error};
+pub use dynauth::{
+    DynAuthCommandError, DynAuthConfig, DynAuthCounters, DynAuthDropped, DynAuthEvent,
+    DynAuthServer,
+};
+pub use error::AttrName;
+/// The codec's error, under a name that does not clash with other crates'.
+pub use error::Error as RadiusWireError;
 pub use wire::{Attribute, Code, Packet, Value};

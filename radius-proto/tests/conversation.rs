@@ -8,30 +8,32 @@ use std::net::SocketAddr;
 
 use common::{MemServer, addr};
 use radius_proto::client::{
-    AccountingRecord, AcctStatusType, Client, ClientConfig, Counters, Dropped, Event,
-    RequestHandle, ServerConfig,
+    AccountingRecord, AcctStatusType, Counters, RadiusClient, RadiusClientConfig,
+    RadiusClientDropped, RadiusClientEvent, RadiusServerConfig, RequestHandle,
 };
 use radius_proto::dict::AccessReply;
 use radius_proto::wire::{Attribute, Code, Header, Packet, Value, attr};
-use radius_proto::{Error, Secret, crypto};
+use radius_proto::{
+    RadiusClientCommandError, RadiusClientConfigError, RadiusWireError, Secret, crypto,
+};
 use sansio_primitives::{Duration, Instant, SeededRng};
 
 const SECRET: &[u8] = b"s3cret";
 
-fn server(i: u16) -> ServerConfig {
-    ServerConfig::new(
+fn server(i: u16) -> RadiusServerConfig {
+    RadiusServerConfig::new(
         addr(1812 + 10 * i),
         addr(1813 + 10 * i),
         Secret::new(SECRET),
     )
 }
 
-fn client(n: u16) -> Client {
-    let mut cfg = ClientConfig::new((0..n).map(server).collect());
+fn client(n: u16) -> RadiusClient {
+    let mut cfg = RadiusClientConfig::new((0..n).map(server).collect());
     cfg.nas_identifier = Some(b"nas".to_vec());
     cfg.timeout = Duration::from_secs(3);
     cfg.max_tries = 3;
-    Client::new(cfg, SeededRng::from_u64(1)).unwrap()
+    RadiusClient::new(cfg, SeededRng::from_u64(1)).unwrap()
 }
 
 fn server_index(a: SocketAddr) -> usize {
@@ -50,21 +52,24 @@ fn user() -> [Attribute<'static>; 2] {
 /// (time, server, bytes) and the events (time, event).
 #[allow(clippy::type_complexity)]
 fn drive(
-    c: &mut Client,
+    c: &mut RadiusClient,
     servers: &mut [Option<MemServer>],
     mut now: Instant,
     end: Instant,
-) -> (Vec<(Instant, usize, Vec<u8>)>, Vec<(Instant, Event)>) {
+) -> (
+    Vec<(Instant, usize, Vec<u8>)>,
+    Vec<(Instant, RadiusClientEvent)>,
+) {
     let mut sent = Vec::new();
     let mut events = Vec::new();
     for _ in 0..10_000 {
-        while let Some(t) = c.poll_transmit() {
-            let i = server_index(t.destination);
+        while let Some(t) = c.poll_transmit(now) {
+            let i = server_index(t.destination.address);
             sent.push((now, i, t.payload.clone()));
             if let Some(Some(s)) = servers.get_mut(i)
                 && let Some(a) = s.answer(&t.payload)
             {
-                let _ = c.handle_input(now, t.destination, &a);
+                let _ = c.handle_input(now, t.destination.address, &a);
             }
         }
         while let Some(e) = c.poll_event() {
@@ -94,7 +99,7 @@ fn pap_accept_reply_is_typed_and_reject_is_reported() {
         )
         .unwrap();
     let (_, ev) = drive(&mut c, &mut servers, t0, Instant::from_secs(100));
-    let Event::Response(r) = &ev[0].1 else {
+    let RadiusClientEvent::Response(r) = &ev[0].1 else {
         panic!("{ev:?}")
     };
     assert_eq!((r.handle, r.code), (h, Code::AccessAccept));
@@ -113,7 +118,7 @@ fn pap_accept_reply_is_typed_and_reject_is_reported() {
     )
     .unwrap();
     let (_, ev) = drive(&mut c, &mut servers, t0, Instant::from_secs(100));
-    assert!(matches!(&ev[0].1, Event::Response(r) if r.code == Code::AccessReject));
+    assert!(matches!(&ev[0].1, RadiusClientEvent::Response(r) if r.code == Code::AccessReject));
     assert_eq!(c.outstanding(), 0);
 }
 
@@ -135,7 +140,7 @@ fn chap_accept_and_reject() {
         c.authenticate(Instant::ZERO, &attrs, None).unwrap();
         let (_, ev) = drive(&mut c, &mut servers, Instant::ZERO, Instant::from_secs(100));
         assert!(
-            matches!(&ev[0].1, Event::Response(r) if r.code == code),
+            matches!(&ev[0].1, RadiusClientEvent::Response(r) if r.code == code),
             "{ev:?}"
         );
     }
@@ -157,16 +162,22 @@ fn retransmits_at_exact_instants_then_times_out() {
     assert!(sent.iter().all(|s| s.2 == sent[0].2));
     assert_eq!(ev.len(), 2);
     assert!(
-        matches!(ev[0], (t, Event::ServerDead { server: 0, .. }) if t == Instant::from_secs(9))
+        matches!(ev[0], (t, RadiusClientEvent::ServerDead { server: 0, .. }) if t == Instant::from_secs(9))
     );
-    assert_eq!(ev[1], (Instant::from_secs(9), Event::Timeout { handle: h }));
-    assert_eq!(c.stats().retransmissions, 2);
-    assert_eq!(c.stats().timeouts, 1);
+    assert_eq!(
+        ev[1],
+        (
+            Instant::from_secs(9),
+            RadiusClientEvent::Timeout { handle: h }
+        )
+    );
+    assert_eq!(c.counters().retransmissions, 2);
+    assert_eq!(c.counters().timeouts, 1);
     assert_eq!(c.poll_timeout(), None);
     // Early and repeated timeouts are harmless.
     c.handle_timeout(Instant::from_secs(1));
     c.handle_timeout(Instant::from_secs(1));
-    assert!(c.poll_transmit().is_none());
+    assert!(c.poll_transmit(Instant::from_secs(1)).is_none());
 }
 
 #[test]
@@ -188,12 +199,12 @@ fn failover_to_the_live_server_and_dead_server_comes_back() {
         ]
     );
     assert!(
-        matches!(ev[0].1, Event::ServerDead { server: 0, until } if until == Instant::from_secs(69))
+        matches!(ev[0].1, RadiusClientEvent::ServerDead { server: 0, until } if until == Instant::from_secs(69))
     );
     assert!(
-        matches!(&ev[1].1, Event::Response(r) if r.handle == h && r.server == 1 && r.code == Code::AccessAccept)
+        matches!(&ev[1].1, RadiusClientEvent::Response(r) if r.handle == h && r.server == 1 && r.code == Code::AccessAccept)
     );
-    assert_eq!(c.stats().failovers, 1);
+    assert_eq!(c.counters().failovers, 1);
     // While 0 is dead, new requests go straight to 1.
     for k in 0..4 {
         let t = Instant::from_secs(10 + k);
@@ -209,8 +220,8 @@ fn failover_to_the_live_server_and_dead_server_comes_back() {
     for k in 0..4 {
         let t = Instant::from_secs(70 + k);
         c.authenticate(t, &user(), Some(b"wonderland")).unwrap();
-        let first = c.poll_transmit().unwrap();
-        chosen.push(server_index(first.destination));
+        let first = c.poll_transmit(t).unwrap();
+        chosen.push(server_index(first.destination.address));
         let _ = c.cancel(RequestHandle(u64::MAX)); // unknown: error, no effect
         drive(&mut c, &mut servers, t, t);
     }
@@ -219,14 +230,14 @@ fn failover_to_the_live_server_and_dead_server_comes_back() {
 
 #[test]
 fn weights_share_new_requests() {
-    let mut cfg = ClientConfig::new(vec![server(0), server(1)]);
+    let mut cfg = RadiusClientConfig::new(vec![server(0), server(1)]);
     cfg.nas_identifier = Some(b"nas".to_vec());
     cfg.servers[0].weight = 3;
-    let mut c = Client::new(cfg, SeededRng::from_u64(2)).unwrap();
+    let mut c = RadiusClient::new(cfg, SeededRng::from_u64(2)).unwrap();
     let mut count = [0usize; 2];
     for _ in 0..40 {
         c.authenticate(Instant::ZERO, &user(), None).unwrap();
-        count[server_index(c.poll_transmit().unwrap().destination)] += 1;
+        count[server_index(c.poll_transmit(Instant::ZERO).unwrap().destination.address)] += 1;
     }
     assert_eq!(count, [30, 10]);
 }
@@ -241,15 +252,15 @@ fn identifier_exhaustion_is_back_pressure() {
     assert_eq!(c.outstanding(), 256);
     assert_eq!(
         c.authenticate(Instant::ZERO, &user(), None),
-        Err(Error::IdentifiersExhausted)
+        Err(RadiusClientCommandError::IdentifiersExhausted)
     );
     let rec = AccountingRecord::new(AcctStatusType::Start, b"s1");
     assert_eq!(
         c.account(Instant::ZERO, &rec),
-        Err(Error::IdentifiersExhausted)
+        Err(RadiusClientCommandError::IdentifiersExhausted)
     );
     // Every Identifier is distinct.
-    let mut ids: Vec<u8> = std::iter::from_fn(|| c.poll_transmit())
+    let mut ids: Vec<u8> = std::iter::from_fn(|| c.poll_transmit(Instant::ZERO))
         .map(|t| t.payload[1])
         .collect();
     ids.sort();
@@ -260,7 +271,7 @@ fn identifier_exhaustion_is_back_pressure() {
     assert!(c.authenticate(Instant::ZERO, &user(), None).is_ok());
     assert_eq!(
         c.authenticate(Instant::ZERO, &user(), None),
-        Err(Error::IdentifiersExhausted)
+        Err(RadiusClientCommandError::IdentifiersExhausted)
     );
 }
 
@@ -280,12 +291,12 @@ fn accounting_delay_time_grows_and_identifier_changes() {
         ..AccountingRecord::new(AcctStatusType::InterimUpdate, b"sess-1")
     };
     c.account(Instant::ZERO, &rec).unwrap();
-    let mut sent = vec![c.poll_transmit().unwrap().payload];
+    let mut sent = vec![c.poll_transmit(Instant::ZERO).unwrap().payload];
     let mut now = Instant::ZERO;
     for _ in 0..2 {
         now = c.poll_timeout().unwrap();
         c.handle_timeout(now);
-        sent.push(c.poll_transmit().unwrap().payload);
+        sent.push(c.poll_transmit(now).unwrap().payload);
     }
     let delays: Vec<u32> = sent
         .iter()
@@ -318,18 +329,18 @@ fn accounting_delay_time_grows_and_identifier_changes() {
     let late = srv.answer(&sent[0]).unwrap();
     assert_eq!(
         c.handle_input(now, addr(1813), &late),
-        Err(Dropped::UnknownIdentifier)
+        Err(RadiusClientDropped::UnknownIdentifier)
     );
     // The answer to the latest one is accepted, once; its duplicate is dropped.
     let a = srv.answer(&sent[2]).unwrap();
     assert_eq!(c.handle_input(now, addr(1813), &a), Ok(()));
     assert_eq!(
         c.handle_input(now, addr(1813), &a),
-        Err(Dropped::UnknownIdentifier)
+        Err(RadiusClientDropped::UnknownIdentifier)
     );
-    assert_eq!(c.stats().late_or_duplicate, 2);
+    assert_eq!(c.counters().late_or_duplicate, 2);
     assert!(
-        matches!(c.poll_event(), Some(Event::Response(r)) if r.code == Code::AccountingResponse)
+        matches!(c.poll_event(), Some(RadiusClientEvent::Response(r)) if r.code == Code::AccountingResponse)
     );
 }
 
@@ -338,7 +349,7 @@ fn forged_or_unsigned_answers_are_dropped_and_counted() {
     let mut c = client(1);
     c.authenticate(Instant::ZERO, &user(), Some(b"wonderland"))
         .unwrap();
-    let req = c.poll_transmit().unwrap().payload;
+    let req = c.poll_transmit(Instant::ZERO).unwrap().payload;
     // A server with the wrong secret.
     let mut wrong = MemServer::new(b"other");
     wrong.secret = b"other".to_vec();
@@ -349,7 +360,7 @@ fn forged_or_unsigned_answers_are_dropped_and_counted() {
     crypto::sign_response(&mut r, &req[4..20].try_into().unwrap(), b"other");
     assert_eq!(
         c.handle_input(Instant::ZERO, addr(1812), &r),
-        Err(Dropped::BadAuthenticator)
+        Err(RadiusClientDropped::BadAuthenticator)
     );
     // Right secret but no Message-Authenticator: refused (Blast-RADIUS).
     let mut r = Packet::new(Code::AccessAccept, req[1], [0; 16])
@@ -358,24 +369,24 @@ fn forged_or_unsigned_answers_are_dropped_and_counted() {
     crypto::sign_response(&mut r, &req[4..20].try_into().unwrap(), SECRET);
     assert_eq!(
         c.handle_input(Instant::ZERO, addr(1812), &r),
-        Err(Dropped::MissingMessageAuthenticator)
+        Err(RadiusClientDropped::MissingMessageAuthenticator)
     );
     // From the wrong port, with a wrong code, garbage.
     assert_eq!(
         c.handle_input(Instant::ZERO, addr(9), &r),
-        Err(Dropped::WrongSource)
+        Err(RadiusClientDropped::WrongSource)
     );
     let mut wrong_code = r.clone();
     wrong_code[0] = 5;
     assert_eq!(
         c.handle_input(Instant::ZERO, addr(1812), &wrong_code),
-        Err(Dropped::UnexpectedCode)
+        Err(RadiusClientDropped::UnexpectedCode)
     );
     assert!(matches!(
         c.handle_input(Instant::ZERO, addr(1812), &[1, 2, 3]),
-        Err(Dropped::Malformed(_))
+        Err(RadiusClientDropped::Malformed(_))
     ));
-    let s = *c.stats();
+    let s = *c.counters();
     assert_eq!(
         (
             s.bad_authenticator,
@@ -386,6 +397,8 @@ fn forged_or_unsigned_answers_are_dropped_and_counted() {
         ),
         (1, 1, 1, 1, 1)
     );
+    // One request out, five datagrams in, all five dropped.
+    assert_eq!((s.transmitted, s.received, s.total_dropped()), (1, 5, 5));
     assert_eq!(c.outstanding(), 1);
     assert!(c.poll_event().is_none());
     // A bad Message-Authenticator with a correct Response Authenticator.
@@ -396,17 +409,17 @@ fn forged_or_unsigned_answers_are_dropped_and_counted() {
     crypto::sign_response(&mut good, &req[4..20].try_into().unwrap(), SECRET);
     assert_eq!(
         c.handle_input(Instant::ZERO, addr(1812), &good),
-        Err(Dropped::BadMessageAuthenticator)
+        Err(RadiusClientDropped::BadMessageAuthenticator)
     );
 
     // Only an explicit opt-out accepts an answer without Message-Authenticator.
-    let mut cfg = ClientConfig::new(vec![server(0)]);
+    let mut cfg = RadiusClientConfig::new(vec![server(0)]);
     cfg.nas_identifier = Some(b"nas".to_vec());
     cfg.require_message_authenticator = false;
-    let mut c = Client::new(cfg, SeededRng::from_u64(3)).unwrap();
+    let mut c = RadiusClient::new(cfg, SeededRng::from_u64(3)).unwrap();
     c.authenticate(Instant::ZERO, &user(), Some(b"wonderland"))
         .unwrap();
-    let req = c.poll_transmit().unwrap().payload;
+    let req = c.poll_transmit(Instant::ZERO).unwrap().payload;
     let mut srv = MemServer::new(SECRET);
     srv.add_ma = false;
     let a = srv.answer(&req).unwrap();
@@ -434,25 +447,25 @@ fn lossy_duplicating_link_converges_and_bounds_hold() {
         }
         let mut done = std::collections::HashSet::new();
         for _ in 0..1000 {
-            while let Some(t) = c.poll_transmit() {
+            while let Some(t) = c.poll_transmit(now) {
                 if rng.next_u32() % 10 < 3 {
                     continue; // request lost
                 }
-                let i = server_index(t.destination);
+                let i = server_index(t.destination.address);
                 if let Some(a) = servers[i].answer(&t.payload) {
                     let copies = if rng.next_u32() % 10 < 2 { 2 } else { 1 };
                     for _ in 0..copies {
                         if rng.next_u32() % 10 < 3 {
                             continue; // answer lost
                         }
-                        let _ = c.handle_input(now, t.destination, &a);
+                        let _ = c.handle_input(now, t.destination.address, &a);
                     }
                 }
             }
             while let Some(e) = c.poll_event() {
                 let h = match e {
-                    Event::Response(r) => r.handle,
-                    Event::Timeout { handle } => handle,
+                    RadiusClientEvent::Response(r) => r.handle,
+                    RadiusClientEvent::Timeout { handle } => handle,
                     _ => continue,
                 };
                 assert!(done.insert(h), "answered twice: {h:?}");
@@ -476,7 +489,7 @@ fn lossy_duplicating_link_converges_and_bounds_hold() {
 fn every_access_request_carries_a_valid_message_authenticator() {
     let mut c = client(1);
     c.authenticate(Instant::ZERO, &user(), None).unwrap();
-    let b = c.poll_transmit().unwrap().payload;
+    let b = c.poll_transmit(Instant::ZERO).unwrap().payload;
     let h = Header::parse(&b).unwrap();
     assert_eq!(
         crypto::verify_message_authenticator(&b, &h.authenticator, SECRET),
@@ -488,19 +501,33 @@ fn every_access_request_carries_a_valid_message_authenticator() {
 fn configuration_errors_are_refused_up_front() {
     let rng = || SeededRng::from_u64(0);
     assert!(matches!(
-        Client::new(ClientConfig::new(vec![]), rng()),
-        Err(Error::Config { .. })
+        RadiusClient::new(RadiusClientConfig::new(vec![]), rng()),
+        Err(RadiusClientConfigError::ServerCount)
     ));
-    let mut cfg = ClientConfig::new(vec![server(0)]);
+    let mut cfg = RadiusClientConfig::new(vec![server(0)]);
     cfg.servers[0].weight = 0;
-    assert!(matches!(Client::new(cfg, rng()), Err(Error::Config { .. })));
-    let mut cfg = ClientConfig::new(vec![server(0)]);
+    assert!(matches!(
+        RadiusClient::new(cfg, rng()),
+        Err(RadiusClientConfigError::ZeroWeightOrMaxFail)
+    ));
+    let mut cfg = RadiusClientConfig::new(vec![server(0)]);
     cfg.max_tries = 0;
-    assert!(matches!(Client::new(cfg, rng()), Err(Error::Config { .. })));
+    assert!(matches!(
+        RadiusClient::new(cfg, rng()),
+        Err(RadiusClientConfigError::ZeroTriesOrTimeout)
+    ));
+    let mut cfg = RadiusClientConfig::new(vec![server(0)]);
+    cfg.sources = 65;
+    assert!(matches!(
+        RadiusClient::new(cfg, rng()),
+        Err(RadiusClientConfigError::SourceCount)
+    ));
     let mut c = client(1);
     assert_eq!(
         c.authenticate(Instant::ZERO, &user(), Some(&[b'x'; 129])),
-        Err(Error::PasswordTooLong)
+        Err(RadiusClientCommandError::Encode(
+            RadiusWireError::PasswordTooLong
+        ))
     );
     let delay = [Attribute::integer(attr::ACCT_DELAY_TIME, 5)];
     let rec = AccountingRecord {
@@ -509,7 +536,7 @@ fn configuration_errors_are_refused_up_front() {
     };
     assert!(matches!(
         c.account(Instant::ZERO, &rec),
-        Err(Error::Config { .. })
+        Err(RadiusClientCommandError::AcctDelayTimeGiven)
     ));
     let big = [b'a'; 253];
     let many: Vec<Attribute<'_>> = (0..17)
@@ -517,11 +544,11 @@ fn configuration_errors_are_refused_up_front() {
         .collect();
     assert_eq!(
         c.authenticate(Instant::ZERO, &many, None),
-        Err(Error::TooBig)
+        Err(RadiusClientCommandError::Encode(RadiusWireError::TooBig))
     );
     assert_eq!(c.outstanding(), 0);
     // Nothing was sent for any of these.
-    assert!(c.poll_transmit().is_none());
+    assert!(c.poll_transmit(Instant::ZERO).is_none());
     assert!(format!("{:?}", server(0)).contains("<redacted>"));
     assert!(!format!("{c:?}").contains("s3cret"));
 }
@@ -554,21 +581,21 @@ fn reordering_late_link_converges() {
         let mut wire: Vec<(Instant, SocketAddr, Vec<u8>)> = Vec::new();
         let mut done = std::collections::HashSet::new();
         for _ in 0..100_000 {
-            while let Some(t) = c.poll_transmit() {
+            while let Some(t) = c.poll_transmit(now) {
                 if rng.next_u32() % 10 < 2 {
                     continue;
                 }
-                if let Some(a) = servers[server_index(t.destination)].answer(&t.payload) {
+                if let Some(a) = servers[server_index(t.destination.address)].answer(&t.payload) {
                     for _ in 0..(1 + u32::from(rng.next_u32().is_multiple_of(4))) {
                         let delay = Duration::from_millis(u64::from(rng.below(5000)));
-                        wire.push((now + delay, t.destination, a.clone()));
+                        wire.push((now + delay, t.destination.address, a.clone()));
                     }
                 }
             }
             while let Some(e) = c.poll_event() {
                 let h = match e {
-                    Event::Response(r) => r.handle,
-                    Event::Timeout { handle } => handle,
+                    RadiusClientEvent::Response(r) => r.handle,
+                    RadiusClientEvent::Timeout { handle } => handle,
                     _ => continue,
                 };
                 assert!(done.insert(h), "seed {seed}: {h:?} ended twice");
@@ -593,7 +620,7 @@ fn reordering_late_link_converges() {
         assert_eq!(c.outstanding(), 0);
         // 3 tries × 3 s on each of 2 servers, plus the last answer's latency.
         assert!(now <= Instant::from_secs(18 + 5), "seed {seed}: {now:?}");
-        let s = c.stats();
+        let s = c.counters();
         assert_eq!(
             s.bad_authenticator + s.malformed + s.unexpected_code,
             0,
@@ -608,7 +635,7 @@ fn reordering_late_link_converges() {
 /// caller's own, and refuses when it has none to add.
 #[test]
 fn requests_always_name_the_nas() {
-    let sent = |c: &mut Client| c.poll_transmit().unwrap().payload;
+    let sent = |c: &mut RadiusClient| c.poll_transmit(Instant::ZERO).unwrap().payload;
     let nas = |b: &[u8]| {
         let p = Packet::parse(b).unwrap();
         (
@@ -638,26 +665,30 @@ fn requests_always_name_the_nas() {
     assert_eq!(nas(&sent(&mut c)), (vec![], vec![ip]));
 
     // Only an address configured: NAS-IP-Address.
-    let mut cfg = ClientConfig::new(vec![server(0)]);
+    let mut cfg = RadiusClientConfig::new(vec![server(0)]);
     cfg.nas_ip_address = Some(ip);
-    let mut c = Client::new(cfg, SeededRng::from_u64(1)).unwrap();
+    let mut c = RadiusClient::new(cfg, SeededRng::from_u64(1)).unwrap();
     c.authenticate(Instant::ZERO, &user(), None).unwrap();
     assert_eq!(nas(&sent(&mut c)), (vec![], vec![ip]));
 
     // Nothing to add: refused, nothing sent.
-    let mut c = Client::new(ClientConfig::new(vec![server(0)]), SeededRng::from_u64(1)).unwrap();
+    let mut c = RadiusClient::new(
+        RadiusClientConfig::new(vec![server(0)]),
+        SeededRng::from_u64(1),
+    )
+    .unwrap();
     assert!(matches!(
         c.authenticate(Instant::ZERO, &user(), None),
-        Err(Error::Config { .. })
+        Err(RadiusClientCommandError::NoNas)
     ));
     assert!(matches!(
         c.account(
             Instant::ZERO,
             &AccountingRecord::new(AcctStatusType::Start, b"s1")
         ),
-        Err(Error::Config { .. })
+        Err(RadiusClientCommandError::NoNas)
     ));
-    assert!(c.poll_transmit().is_none());
+    assert!(c.poll_transmit(Instant::ZERO).is_none());
     assert_eq!(c.outstanding(), 0);
 }
 
@@ -668,10 +699,10 @@ fn requests_always_name_the_nas() {
 /// its request.
 #[test]
 fn several_sources_carry_more_than_256_requests() {
-    let mut cfg = ClientConfig::new(vec![server(0)]);
+    let mut cfg = RadiusClientConfig::new(vec![server(0)]);
     cfg.nas_identifier = Some(b"nas".to_vec());
     cfg.sources = 4;
-    let mut c = Client::new(cfg, SeededRng::from_u64(9)).unwrap();
+    let mut c = RadiusClient::new(cfg, SeededRng::from_u64(9)).unwrap();
     assert_eq!(c.capacity(), 1024);
     let mut handles = std::collections::HashSet::new();
     for i in 0..1024u32 {
@@ -689,9 +720,9 @@ fn several_sources_carry_more_than_256_requests() {
     assert_eq!(c.outstanding(), 1024);
     assert_eq!(
         c.authenticate(Instant::ZERO, &user(), None),
-        Err(Error::IdentifiersExhausted)
+        Err(RadiusClientCommandError::IdentifiersExhausted)
     );
-    let sent: Vec<_> = std::iter::from_fn(|| c.poll_transmit()).collect();
+    let sent: Vec<_> = std::iter::from_fn(|| c.poll_transmit(Instant::ZERO)).collect();
     assert_eq!(sent.len(), 1024);
     let mut per_source = [
         std::collections::HashSet::new(),
@@ -701,9 +732,9 @@ fn several_sources_carry_more_than_256_requests() {
     ];
     for t in &sent {
         assert!(
-            per_source[t.source].insert(t.payload[1]),
+            per_source[t.destination.source].insert(t.payload[1]),
             "Identifier reused on source {}",
-            t.source
+            t.destination.source
         );
     }
     assert!(per_source.iter().all(|s| s.len() == 256));
@@ -712,28 +743,33 @@ fn several_sources_carry_more_than_256_requests() {
     // On the wrong source: not this request (another one's Identifier, its
     // authenticator does not verify) or none.
     let a = srv.answer(&sent[0].payload).unwrap();
-    let wrong = (sent[0].source + 1) % 4;
+    let wrong = (sent[0].destination.source + 1) % 4;
     assert!(
-        c.handle_input_on(Instant::ZERO, wrong, sent[0].destination, &a)
+        c.handle_input_on(Instant::ZERO, wrong, sent[0].destination.address, &a)
             .is_err()
     );
     assert!(
-        c.handle_input_on(Instant::ZERO, 4, sent[0].destination, &a)
+        c.handle_input_on(Instant::ZERO, 4, sent[0].destination.address, &a)
             .is_err()
     );
     assert_eq!(c.outstanding(), 1024);
     for t in &sent {
         let a = srv.answer(&t.payload).unwrap();
-        c.handle_input_on(Instant::ZERO, t.source, t.destination, &a)
-            .unwrap();
+        c.handle_input_on(
+            Instant::ZERO,
+            t.destination.source,
+            t.destination.address,
+            &a,
+        )
+        .unwrap();
     }
     assert_eq!(c.outstanding(), 0);
     while let Some(e) = c.poll_event() {
-        let Event::Response(r) = e else {
+        let RadiusClientEvent::Response(r) = e else {
             panic!("{e:?}")
         };
         assert!(handles.remove(&r.handle));
     }
     assert!(handles.is_empty(), "every request answered once");
-    assert_eq!(c.stats().responses, 1024);
+    assert_eq!(c.counters().responses, 1024);
 }

@@ -5,10 +5,11 @@ use std::net::SocketAddr;
 
 use radius_proto::crypto;
 use radius_proto::dynauth::{
-    Answer, Dropped, DynAuthClient, DynAuthConfig, DynAuthServer, ErrorCause, Event, RequestKind,
+    Answer, DynAuthClient, DynAuthConfig, DynAuthDropped, DynAuthEvent, DynAuthServer, ErrorCause,
+    RequestKind,
 };
 use radius_proto::wire::{Attribute, Code, Packet, Value, attr};
-use radius_proto::{Error, Secret};
+use radius_proto::{DynAuthCommandError, Secret};
 use sansio_primitives::{Duration, Instant};
 
 const SECRET: &[u8] = b"coa-secret";
@@ -40,7 +41,7 @@ fn request(code: Code, id: u8, attrs: &[Attribute<'_>], with_ma: bool) -> Vec<u8
 }
 
 fn answer_of(l: &mut DynAuthServer, req: &[u8]) -> Vec<u8> {
-    let t = l.poll_transmit().expect("an answer");
+    let t = l.poll_transmit(Instant::ZERO).expect("an answer");
     assert_eq!(t.destination, from());
     let ra: [u8; 16] = req[4..20].try_into().unwrap();
     assert!(crypto::verify_response(&t.payload, &ra, SECRET));
@@ -64,7 +65,7 @@ fn disconnect_known_session_ack_unknown_nak_503() {
             with_ma,
         );
         l.handle_input(Instant::ZERO, from(), &req).unwrap();
-        let Some(Event::Request(r)) = l.poll_event() else {
+        let Some(DynAuthEvent::Request(r)) = l.poll_event() else {
             panic!()
         };
         assert_eq!(r.kind, RequestKind::Disconnect);
@@ -87,10 +88,10 @@ fn disconnect_known_session_ack_unknown_nak_503() {
         }
         assert_eq!(
             l.respond(Instant::ZERO, r.handle, Answer::Ack),
-            Err(Error::UnknownHandle)
+            Err(DynAuthCommandError::UnknownHandle)
         );
     }
-    assert_eq!((l.stats().acks, l.stats().naks), (1, 1));
+    assert_eq!((l.counters().acks, l.counters().naks), (1, 1));
 }
 
 #[test]
@@ -108,7 +109,7 @@ fn coa_with_framed_ip_and_retransmission_answered_from_cache() {
         false,
     );
     l.handle_input(Instant::ZERO, from(), &req).unwrap();
-    let Some(Event::Request(r)) = l.poll_event() else {
+    let Some(DynAuthEvent::Request(r)) = l.poll_event() else {
         panic!()
     };
     assert_eq!(r.kind, RequestKind::Coa);
@@ -116,9 +117,9 @@ fn coa_with_framed_ip_and_retransmission_answered_from_cache() {
     assert_eq!(r.selector.nas_port, Some(3));
     assert_eq!(
         l.handle_input(Instant::ZERO, from(), &req),
-        Err(Dropped::Duplicate)
+        Err(DynAuthDropped::Duplicate)
     );
-    assert!(l.poll_transmit().is_none()); // no answer yet to repeat
+    assert!(l.poll_transmit(Instant::ZERO).is_none()); // no answer yet to repeat
     l.respond(Instant::ZERO, r.handle, Answer::Ack).unwrap();
     let a = answer_of(&mut l, &req);
     assert_eq!(
@@ -131,7 +132,7 @@ fn coa_with_framed_ip_and_retransmission_answered_from_cache() {
     );
     assert_eq!(
         l.handle_input(Instant::from_secs(1), from(), &req),
-        Err(Dropped::Duplicate)
+        Err(DynAuthDropped::Duplicate)
     );
     assert_eq!(answer_of(&mut l, &req), a);
     assert!(l.poll_event().is_none());
@@ -150,13 +151,13 @@ fn bad_authenticator_unknown_client_and_missing_selector() {
     req[10] ^= 0xff;
     assert_eq!(
         l.handle_input(Instant::ZERO, from(), &req),
-        Err(Dropped::BadAuthenticator)
+        Err(DynAuthDropped::BadAuthenticator)
     );
     req[10] ^= 0xff;
     let stranger = SocketAddr::from(([127, 0, 0, 2], 1));
     assert_eq!(
         l.handle_input(Instant::ZERO, stranger, &req),
-        Err(Dropped::UnknownClient)
+        Err(DynAuthDropped::UnknownClient)
     );
     // Signed with another secret.
     let mut other = Packet::new(Code::DisconnectRequest, 1, [0; 16]);
@@ -167,9 +168,9 @@ fn bad_authenticator_unknown_client_and_missing_selector() {
     crypto::sign_request_zero(&mut other, b"wrong");
     assert_eq!(
         l.handle_input(Instant::ZERO, from(), &other),
-        Err(Dropped::BadAuthenticator)
+        Err(DynAuthDropped::BadAuthenticator)
     );
-    assert!(l.poll_event().is_none() && l.poll_transmit().is_none());
+    assert!(l.poll_event().is_none() && l.poll_transmit(Instant::ZERO).is_none());
     // No session identification: NAK 402 without bothering the application.
     let req = request(
         Code::DisconnectRequest,
@@ -196,7 +197,7 @@ fn bad_authenticator_unknown_client_and_missing_selector() {
         let typ = a.typ;
         let req = request(Code::DisconnectRequest, id, &[a], false);
         l.handle_input(Instant::ZERO, from(), &req).unwrap();
-        let Some(Event::Request(r)) = l.poll_event() else {
+        let Some(DynAuthEvent::Request(r)) = l.poll_event() else {
             panic!("attribute {typ} did not reach the application");
         };
         assert!(!r.selector.is_empty());
@@ -214,16 +215,16 @@ fn bad_authenticator_unknown_client_and_missing_selector() {
             Answer::Nak(ErrorCause::SESSION_CONTEXT_NOT_FOUND),
         )
         .unwrap();
-        while l.poll_transmit().is_some() {}
+        while l.poll_transmit(Instant::ZERO).is_some() {}
     }
     assert!(matches!(
         l.handle_input(Instant::ZERO, from(), &[0; 5]),
-        Err(Dropped::Malformed(_))
+        Err(DynAuthDropped::Malformed(_))
     ));
     let acct = request(Code::AccountingRequest, 1, &[], false);
     assert_eq!(
         l.handle_input(Instant::ZERO, from(), &acct),
-        Err(Dropped::UnexpectedCode)
+        Err(DynAuthDropped::UnexpectedCode)
     );
 }
 
@@ -241,12 +242,12 @@ fn pending_requests_are_bounded_and_expire() {
         if id < 4 {
             r.unwrap();
         } else {
-            assert_eq!(r, Err(Dropped::TooManyPending));
+            assert_eq!(r, Err(DynAuthDropped::TooManyPending));
         }
     }
     assert_eq!(l.poll_timeout(), Some(Instant::from_secs(10)));
     l.handle_timeout(Instant::ZERO + Duration::from_secs(10));
-    assert_eq!(l.stats().expired, 4);
+    assert_eq!(l.counters().expired, 4);
 }
 
 #[test]
@@ -290,7 +291,7 @@ fn request_for_another_nas_is_naked_403() {
         false,
     );
     l.handle_input(Instant::ZERO, from(), &req).unwrap();
-    assert!(matches!(l.poll_event(), Some(Event::Request(_))));
+    assert!(matches!(l.poll_event(), Some(DynAuthEvent::Request(_))));
 }
 
 /// RFC 6929 §2.8: a CoA-Request with one empty text attribute (an invalid
@@ -319,11 +320,11 @@ fn coa_with_an_empty_text_attribute_is_answered_not_dropped() {
     let p = Packet::parse(&a).unwrap();
     assert_eq!(p.code, Code::CoaNak);
     assert_eq!(p.get(attr::ERROR_CAUSE), Some(&Value::Integer(407)));
-    assert_eq!(l.stats().malformed, 0);
-    assert_eq!((l.stats().naks, l.stats().invalid_attributes), (1, 1));
+    assert_eq!(l.counters().malformed, 0);
+    assert_eq!((l.counters().naks, l.counters().invalid_attributes), (1, 1));
     assert_eq!(
         l.handle_input(Instant::from_secs(1), from(), &req),
-        Err(Dropped::Duplicate)
+        Err(DynAuthDropped::Duplicate)
     );
     assert_eq!(answer_of(&mut l, &req), a);
 }

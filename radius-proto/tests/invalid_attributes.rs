@@ -8,10 +8,12 @@
 
 use std::net::{Ipv6Addr, SocketAddr};
 
-use radius_proto::client::{Client, ClientConfig, Event, ServerConfig};
+use radius_proto::client::{
+    RadiusClient, RadiusClientConfig, RadiusClientEvent, RadiusServerConfig,
+};
 use radius_proto::dict::AccessReply;
 use radius_proto::wire::{Attribute, Code, Packet, Value, attr};
-use radius_proto::{Error, Secret, crypto};
+use radius_proto::{RadiusWireError as Error, Secret, crypto};
 use sansio_primitives::{Instant, SeededRng};
 
 /// tcpdump `tests/RADIUS-RFC3162.pcap`, packet 1 (FreeRADIUS
@@ -120,12 +122,16 @@ fn access_accept_with_invalid_attributes_is_processed() {
     let secret = b"s3cret";
     let server: SocketAddr = "127.0.0.1:1812".parse().unwrap();
     let acct: SocketAddr = "127.0.0.1:1813".parse().unwrap();
-    let mut cfg = ClientConfig::new(vec![ServerConfig::new(server, acct, Secret::new(secret))]);
+    let mut cfg = RadiusClientConfig::new(vec![RadiusServerConfig::new(
+        server,
+        acct,
+        Secret::new(secret),
+    )]);
     cfg.nas_identifier = Some(b"nas".to_vec());
-    let mut c = Client::new(cfg, SeededRng::from_u64(3)).unwrap();
+    let mut c = RadiusClient::new(cfg, SeededRng::from_u64(3)).unwrap();
     let user = [Attribute::bytes(attr::USER_NAME, b"alice")];
     let h = c.authenticate(Instant::ZERO, &user, Some(b"pw")).unwrap();
-    let req_bytes = c.poll_transmit().unwrap().payload;
+    let req_bytes = c.poll_transmit(Instant::ZERO).unwrap().payload;
     let req = Packet::parse(&req_bytes).unwrap();
 
     let mut acc = Packet::new(Code::AccessAccept, req.identifier, req.authenticator);
@@ -145,8 +151,8 @@ fn access_accept_with_invalid_attributes_is_processed() {
     crypto::sign_response(&mut bytes, &req.authenticator, secret);
 
     c.handle_input(Instant::ZERO, server, &bytes).unwrap();
-    assert!(c.poll_transmit().is_none());
-    let Some(Event::Response(r)) = c.poll_event() else {
+    assert!(c.poll_transmit(Instant::ZERO).is_none());
+    let Some(RadiusClientEvent::Response(r)) = c.poll_event() else {
         panic!("no response event")
     };
     assert_eq!((r.handle, r.code), (h, Code::AccessAccept));
@@ -155,8 +161,8 @@ fn access_accept_with_invalid_attributes_is_processed() {
     let typed = AccessReply::from_packet(&p);
     assert_eq!(typed.framed_ip, Some([192, 0, 2, 9].into()));
     assert_eq!((typed.session_timeout, typed.reply_message), (None, None));
-    assert_eq!(c.stats().responses, 1);
-    assert_eq!(c.stats().with_invalid_attributes, 1);
-    assert_eq!(c.stats().malformed, 0);
+    assert_eq!(c.counters().responses, 1);
+    assert_eq!(c.counters().with_invalid_attributes, 1);
+    assert_eq!(c.counters().malformed, 0);
     assert_eq!(c.poll_timeout(), None, "nothing left to retransmit");
 }

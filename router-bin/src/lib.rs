@@ -1,8 +1,8 @@
 //! The glue between the Sans-IO protocol machines and a Linux host: raw
 //! sockets, the TUN device, netlink and the control socket the `router` and
 //! `bng` binaries drive (their link machines are the `pppoe-link` crate),
-//! and the two daemons themselves as library modules, [`router`] and
-//! [`bng`]: each binary's `main` only parses its command line and calls
+//! and the daemons themselves as library modules, [`router`], [`bng`] and
+//! [`xlatd`] (the IP/ICMP translator): each binary's `main` only parses its command line and calls
 //! them.
 //!
 //! This is the only crate of the workspace with `unsafe` code, confined to
@@ -18,3 +18,4 @@ pub mod instance;
 pub mod netconf;
 pub mod router;
 pub mod tun;
+pub mod xlatd;

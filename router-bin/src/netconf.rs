@@ -186,6 +186,43 @@ impl Netconf {
     }
 }
 
+impl Netconf {
+    /// Adds or replaces an unreachable route for `dest/prefix_len` (what
+    /// no more specific route covers is answered with ICMP unreachable
+    /// instead of following the default route).
+    pub async fn replace_unreachable(&self, dest: IpAddr, prefix_len: u8) -> io::Result<()> {
+        let route = unreachable(dest, prefix_len)?;
+        self.handle
+            .route()
+            .add(route)
+            .replace()
+            .execute()
+            .await
+            .map_err(|e| context(e, &format!("route unreachable {dest}/{prefix_len}")))
+    }
+
+    /// Deletes the unreachable route for `dest/prefix_len`; one already
+    /// gone is fine.
+    pub async fn delete_unreachable(&self, dest: IpAddr, prefix_len: u8) -> io::Result<()> {
+        let route = unreachable(dest, prefix_len)?;
+        match self.handle.route().del(route).execute().await {
+            Err(rtnetlink::Error::NetlinkError(e)) if e.raw_code() == ESRCH => Ok(()),
+            r => r.map_err(|e| context(e, &format!("deleting unreachable {dest}/{prefix_len}"))),
+        }
+    }
+}
+
+fn unreachable(
+    dest: IpAddr,
+    prefix_len: u8,
+) -> io::Result<rtnetlink::packet_route::route::RouteMessage> {
+    Ok(RouteMessageBuilder::<IpAddr>::new()
+        .destination_prefix(dest, prefix_len)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?
+        .kind(rtnetlink::packet_route::route::RouteType::Unreachable)
+        .build())
+}
+
 /// Stops the kernel from giving `ifname` an IPv6 link-local address of its
 /// own (`addr_gen_mode` none): a PPP interface's link-local address comes
 /// from the IPv6CP interface identifier. Call before the link goes up.

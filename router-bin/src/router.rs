@@ -2,7 +2,9 @@
 //! interface, runs the session's IP traffic through a TUN device (`ppp0`)
 //! with TCP MSS clamping, configures addresses and routes through netlink,
 //! NAT44 and a forward firewall through nftables, and serves DHCPv4 and
-//! (optionally) a caching DNS forwarder on the LAN.
+//! (optionally) a caching DNS forwarder on the LAN; with IPv6, it asks the
+//! ISP for a prefix (DHCPv6-PD) and numbers the LAN from it with router
+//! advertisements (SLAAC).
 //!
 //! [`Config::load`] reads the config (every key is documented in
 //! `router-bin/examples/router.toml`); [`run`] drives the router until
@@ -14,6 +16,7 @@ mod datapath;
 mod dhcp;
 pub mod dns;
 mod firewall;
+mod ipv6;
 mod run;
 mod state;
 mod wan;

@@ -74,10 +74,15 @@ fn rfc_4638_sessions_and_fragmentation_needed() {
     let addr = dial_up(&mut d, || bed.log());
     assert_eq!(link_mtu(&d), Some(1500), "{:?}", d.log);
     let table = bed.ctl("sessions");
+    let mtu_at = table
+        .lines()
+        .next()
+        .and_then(|h| h.split_whitespace().position(|c| c == "MTU"))
+        .unwrap();
     let mtu_column = table
         .lines()
         .find(|l| l.starts_with("alice"))
-        .and_then(|l| l.split_whitespace().last());
+        .and_then(|l| l.split_whitespace().nth(mtu_at));
     assert_eq!(mtu_column, Some("1500"), "{table}");
     let target = addr.to_string();
     let mut p = bed

@@ -47,10 +47,13 @@
 //!   accessors.
 //! - **Timers**: `handle_timeout(&mut self, now)`, harmless when called
 //!   early or twice; `poll_timeout(&self) -> Option<Instant>`.
-//! - **Outputs**: `poll_transmit` (a [`Transmit`]) and `poll_event`, both
-//!   `#[must_use]`. Drain order: after each `handle_*` or command, drain
-//!   `poll_transmit` then `poll_event` until `None`, and read
-//!   `poll_timeout` last.
+//! - **Outputs**: `poll_transmit(now)` (a [`Transmit`]) and `poll_event`,
+//!   both `#[must_use]`. Drain order: after each `handle_*` or command,
+//!   drain `poll_transmit` then `poll_event` until `None`, and read
+//!   `poll_timeout` last. `poll_transmit` takes `now` so that a machine
+//!   may pace or time-stamp what it sends without a signature change; no
+//!   machine of the workspace does yet (each hands out a queue filled by
+//!   `handle_*` and commands), so today every one ignores it.
 //! - **Commands** are methods taking `now`; misuse returns a small `Copy`
 //!   error at once.
 //! - **Codec contract** (every message/option type): `parse(&[u8]) ->
@@ -64,6 +67,9 @@
 //!   bound, an explicit drop reason or event.
 //! - **Secrets** are [`Secret`]s: never in `Debug`/`Display`, zeroized on
 //!   drop, compared with [`ct_eq`].
+//!
+//! A crate that departs from this shape says where and why in its own
+//! crate docs ("Departures from the shape").
 //!
 //! # Example
 //!

@@ -2,11 +2,11 @@
 //! well-known prefix) and back again in the same buffer.
 
 use sansio_primitives::{SeededRng, checksum};
-use xlat::{HEADROOM, Siit, SiitConfig, XlatOutput, pool6::WELL_KNOWN_PREFIX};
+use xlat::{HEADROOM, Nat64Prefix, Siit, SiitConfig, XlatOutput};
 
 fn main() {
     let mut siit = Siit::new(
-        SiitConfig::new(Some(WELL_KNOWN_PREFIX)),
+        SiitConfig::new(Some(Nat64Prefix::WELL_KNOWN)),
         SeededRng::from_u64(1),
     )
     .unwrap();

@@ -11,8 +11,8 @@
 use core::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::eamt::{Eam, EamtError};
-use crate::pool6::Pool6;
 use crate::siit::SiitConfig;
+use rfc6052::Nat64Prefix;
 
 /// Why a CLAT plan cannot be made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -40,9 +40,9 @@ pub enum ClatError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Clat {
     /// The CLAT's dedicated /96 (its LAN hosts' IPv6 forms live here).
-    pub prefix: Pool6,
+    pub prefix: Nat64Prefix,
     /// The PLAT's NAT64 prefix (destinations are embedded in it).
-    pub plat: Pool6,
+    pub plat: Nat64Prefix,
     /// The IPv4 LAN translated, as network and length.
     pub lan: (Ipv4Addr, u8),
 }
@@ -56,7 +56,7 @@ impl Clat {
         delegated: Ipv6Addr,
         len: u8,
         subnet: u64,
-        plat: Pool6,
+        plat: Nat64Prefix,
         lan: Ipv4Addr,
         lan_len: u8,
     ) -> Result<Clat, ClatError> {
@@ -78,7 +78,7 @@ impl Clat {
         let base = u128::from(delegated) & mask;
         let prefix = base | u128::from(subnet) << 64;
         let prefix =
-            Pool6::new(Ipv6Addr::from(prefix), 96).map_err(|_| ClatError::LanLength(96))?;
+            Nat64Prefix::new(Ipv6Addr::from(prefix), 96).map_err(|_| ClatError::LanLength(96))?;
         let lan_mask = if lan_len == 0 {
             0
         } else {
@@ -99,13 +99,13 @@ impl Clat {
         } else {
             u32::MAX << (32 - u32::from(len))
         };
-        (u32::from(host) & mask == u32::from(net)).then(|| self.prefix.embed(host))
+        (u32::from(host) & mask == u32::from(net)).then(|| self.prefix.embed_unrestricted(host))
     }
 
     /// The EAM that maps the LAN into the CLAT /96.
     pub fn eam(&self) -> Result<Eam, ClatError> {
         let (net, len) = self.lan;
-        Eam::new(net, len, self.prefix.embed(net), 96 + len).map_err(ClatError::Eam)
+        Eam::new(net, len, self.prefix.embed_unrestricted(net), 96 + len).map_err(ClatError::Eam)
     }
 
     /// A translator configuration doing this plan (Jool's defaults
@@ -120,15 +120,14 @@ impl Clat {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pool6::WELL_KNOWN_PREFIX;
 
     #[test]
     fn the_clat_96_comes_from_the_delegation() {
         let d: Ipv6Addr = "2001:db8:1200::".parse().unwrap();
         let lan = Ipv4Addr::new(192, 168, 1, 0);
-        let c = Clat::from_delegation(d, 56, 0xff, WELL_KNOWN_PREFIX, lan, 24).unwrap();
+        let c = Clat::from_delegation(d, 56, 0xff, Nat64Prefix::WELL_KNOWN, lan, 24).unwrap();
         assert_eq!(
-            c.prefix.prefix(),
+            c.prefix.addr(),
             "2001:db8:1200:ff::".parse::<Ipv6Addr>().unwrap()
         );
         assert_eq!(
@@ -137,14 +136,14 @@ mod tests {
         );
         assert_eq!(c.source_v6(Ipv4Addr::new(192, 168, 2, 10)), None);
         assert_eq!(
-            Clat::from_delegation(d, 56, 0x100, WELL_KNOWN_PREFIX, lan, 24),
+            Clat::from_delegation(d, 56, 0x100, Nat64Prefix::WELL_KNOWN, lan, 24),
             Err(ClatError::SubnetOutOfRange {
                 subnet: 0x100,
                 len: 56
             })
         );
         assert_eq!(
-            Clat::from_delegation(d, 80, 0, WELL_KNOWN_PREFIX, lan, 24),
+            Clat::from_delegation(d, 80, 0, Nat64Prefix::WELL_KNOWN, lan, 24),
             Err(ClatError::DelegationTooLong(80))
         );
     }

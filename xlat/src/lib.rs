@@ -36,7 +36,7 @@
 //! - **Addresses** as Jool's SIIT: the EAMT first ([`eamt`], RFC 7757:
 //!   IPv4 ↔ IPv6 prefixes, longest match on the looked-up side, the §3.2
 //!   suffix rule, Appendix A's examples as tests), then RFC 6052 prefixes
-//!   of every length ([`pool6`]) with Jool's implicit denylist (0/8,
+//!   of every length (pool6, a [`Nat64Prefix`] of the shared `rfc6052` crate) with Jool's implicit denylist (0/8,
 //!   127/8, 169.254/16, 224/3). Hairpinning (RFC 7757 §4.2, Jool's
 //!   "intrinsic" mode): an IPv6 packet sent to the pool6 form of an
 //!   address that has an EAM goes back out as IPv6 at once, its source
@@ -50,11 +50,14 @@
 //! - **CLAT address plan** (RFC 6877 §6.3, [`clat`]): the CLAT /96 taken
 //!   from a delegated prefix, and the [`SiitConfig`] that maps the IPv4 LAN
 //!   into it (an EAM) and destinations into the PLAT prefix (pool6).
-//! - **The start of stateful NAT64** (RFC 6146, [`nat64`]): BIB and session
-//!   tables for TCP, UDP and ICMP with pool4 port ranges,
-//!   endpoint-independent mapping, address-dependent filtering, the §4
-//!   lifetimes, the §3.5.2.2 TCP session state machine, bounded tables
-//!   with explicit drops. Not wired to the translator yet.
+//! - **Stateful NAT64** (RFC 6146, [`nat64::Nat64`]): BIB and session
+//!   tables for TCP, UDP and ICMP queries with pool4 port ranges, wired
+//!   into the translation: endpoint-independent mapping, address-dependent
+//!   filtering, the §3.5.2.2 TCP state machine driven by the segments, the
+//!   §4 lifetimes through `handle_timeout`/`poll_timeout`, hairpinning
+//!   (§3.8), ICMP errors both ways with the quoted ports restored, the §3.5
+//!   ICMP errors for packets that get no state, bounded tables with
+//!   counted drops, a rate limit on every ICMP error it generates.
 //!
 //! # What is not
 //!
@@ -67,16 +70,16 @@
 //!   second buffer. Packet Too Big / Fragmentation Needed for packets too
 //!   big for the next hop are left to the caller (the translator knows no
 //!   link MTU).
-//! - Rate limiting of the ICMP errors it sends (RFC 4443 §2.4 (f)): the
-//!   caller's (`sansio_primitives::RateLimiter`).
+//! - Rate limiting of the ICMP errors [`Siit`] sends (RFC 4443 §2.4 (f))
+//!   unless called through [`Siit::translate_at`] (which has the time);
+//!   [`nat64::Nat64`] always limits.
 //! - IPv4 header checksum of an ICMP error's inner packet is not verified
 //!   (it is rewritten); AH/ESP are passed through as any other protocol.
 //! - The CLAT's discovery of the PLAT prefix (RFC 7050 / PREF64) and its
-//!   use by `router`; the translator daemon; tests against tayga.
-//! - Of stateful NAT64: storing an unsolicited IPv4 SYN (simultaneous
-//!   open; it is filtered), port parity/range preservation, NAT64
-//!   hairpinning, its ICMP errors, and translating packets with the tables
-//!   (tuples and TCP flags come from the caller).
+//!   use by `router`.
+//! - Of stateful NAT64: fragments (no reassembly: dropped), static BIB
+//!   entries, storing an unsolicited IPv4 SYN (simultaneous open; it is
+//!   filtered), port parity/range preservation.
 //!
 //! # Shape
 //!
@@ -93,10 +96,10 @@
 //! # Example
 //!
 //! ```
-//! use xlat::{HEADROOM, Siit, SiitConfig, XlatOutput, pool6::WELL_KNOWN_PREFIX};
+//! use xlat::{HEADROOM, Siit, SiitConfig, XlatOutput, Nat64Prefix};
 //! use sansio_primitives::{SeededRng, checksum};
 //!
-//! let mut siit = Siit::new(SiitConfig::new(Some(WELL_KNOWN_PREFIX)), SeededRng::from_u64(1)).unwrap();
+//! let mut siit = Siit::new(SiitConfig::new(Some(Nat64Prefix::WELL_KNOWN)), SeededRng::from_u64(1)).unwrap();
 //!
 //! // An IPv4 UDP packet 198.51.100.7:53 -> 192.0.2.1:40000, behind HEADROOM.
 //! let mut v4 = vec![
@@ -135,14 +138,16 @@ pub mod clat;
 pub mod eamt;
 mod mapping;
 pub mod nat64;
-pub mod pool6;
 mod rfc7915;
 pub mod siit;
 
 pub use clat::{Clat, ClatError};
 pub use eamt::{Eam, Eamt, EamtError};
-pub use pool6::{Pool6, Pool6Error};
+/// RFC 6052 prefixes (pool6): the shared `rfc6052` crate.
+pub use rfc6052;
+pub use rfc6052::{Nat64Prefix, Nat64PrefixError};
 pub use siit::{
-    HEADROOM, ICMPV4_ERROR_MAX, IPV4_DUMMY_ADDRESS, IPV6_MIN_MTU, Siit, SiitConfig,
-    SiitConfigError, XlatCounters, XlatDropped, XlatFragments, XlatOutput, XlatWireError,
+    HEADROOM, ICMP_ERROR_RATE, ICMPV4_ERROR_MAX, IPV4_DUMMY_ADDRESS, IPV6_MIN_MTU, Siit,
+    SiitConfig, SiitConfigError, XlatCounters, XlatDropped, XlatFragments, XlatOutput,
+    XlatWireError,
 };

@@ -3,7 +3,7 @@
 //! must not translate refused on the pool6 path.
 
 use crate::eamt::Eamt;
-use crate::pool6::Pool6;
+use rfc6052::Nat64Prefix;
 
 /// The IPv4 addresses an RFC 6052 mapping never translates (Jool's
 /// implicit denylist): "this network" 0/8, loopback 127/8, link-local
@@ -16,8 +16,14 @@ pub(crate) fn is_reserved_v4(a: [u8; 4]) -> bool {
 /// The mapping tables of one translator.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct AddressMapping {
-    pub(crate) pool6: Option<Pool6>,
+    pub(crate) pool6: Option<Nat64Prefix>,
     pub(crate) eamt: Eamt,
+    /// Stateful NAT64's mapping of the one packet being translated (its
+    /// IPv6 host ↔ the pool4 address of its BIB entry), set by
+    /// `nat64::Nat64` around each call and looked up first, as a
+    /// one-entry EAMT: skipped where an EAM would be (a hairpinned source,
+    /// which goes by pool6, RFC 6146 §3.8).
+    pub(crate) pin: Option<([u8; 16], [u8; 4])>,
 }
 
 impl AddressMapping {
@@ -25,6 +31,12 @@ impl AddressMapping {
     /// `use_eam` is off (a hairpinned source, RFC 7757 §4.2), else RFC 6052.
     #[inline(always)]
     pub(crate) fn v4_to_v6(&self, a: [u8; 4], use_eam: bool) -> Option<[u8; 16]> {
+        if use_eam
+            && let Some((v6, v4)) = self.pin
+            && v4 == a
+        {
+            return Some(v6);
+        }
         if use_eam
             && !self.eamt.is_empty()
             && let Some(v6) = self.eamt.v4_to_v6_octets(a)
@@ -42,6 +54,11 @@ impl AddressMapping {
     /// RFC 6052.
     #[inline(always)]
     pub(crate) fn v6_to_v4(&self, a: &[u8; 16]) -> Option<[u8; 4]> {
+        if let Some((v6, v4)) = self.pin
+            && v6 == *a
+        {
+            return Some(v4);
+        }
         if !self.eamt.is_empty()
             && let Some(v4) = self.eamt.v6_to_v4_octets(a)
         {

@@ -9,9 +9,9 @@ use core::ops::Range;
 
 use crate::eamt::Eamt;
 use crate::mapping::AddressMapping;
-use crate::pool6::Pool6;
 use crate::rfc7915;
-use sansio_primitives::SeededRng;
+use rfc6052::Nat64Prefix;
+use sansio_primitives::{Instant, RateLimit, RateLimiter, SeededRng};
 
 /// Bytes the caller keeps free in front of every packet: the most a
 /// translation grows. 4 → 6 adds 20 (IPv6 header 40 − IPv4 header 20),
@@ -35,7 +35,7 @@ pub const IPV4_DUMMY_ADDRESS: Ipv4Addr = Ipv4Addr::new(192, 0, 0, 8);
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SiitConfig {
     /// The RFC 6052 prefix (Jool's pool6); `None` for EAMT only.
-    pub pool6: Option<Pool6>,
+    pub pool6: Option<Nat64Prefix>,
     /// Explicit Address Mappings (RFC 7757), tried before pool6.
     pub eamt: Eamt,
     /// RFC 6791: IPv4 addresses for the sources of ICMPv6 errors (routers)
@@ -68,14 +68,18 @@ pub struct SiitConfig {
     /// exceeded, Parameter Problem for a Routing header); `None`: drop
     /// without an error.
     pub icmp_error_source_v6: Option<Ipv6Addr>,
+    /// The limit on the ICMP errors the translator generates (RFC 4443
+    /// §2.4 (f), RFC 1812 §4.3.2.8), applied by [`Siit::translate_at`]
+    /// and by `nat64::Nat64`.
+    pub icmp_error_rate: RateLimit,
 }
 
 impl SiitConfig {
     /// A translator for `pool6` with Jool's defaults: empty EAMT,
     /// 192.0.0.8 for unmappable ICMP error sources, `lowest_ipv6_mtu` 1280,
     /// zero UDP checksums dropped, TOS and Traffic Class copied, no ICMP
-    /// errors of its own.
-    pub fn new(pool6: Option<Pool6>) -> SiitConfig {
+    /// errors of its own (and [`ICMP_ERROR_RATE`] once they are on).
+    pub fn new(pool6: Option<Nat64Prefix>) -> SiitConfig {
         SiitConfig {
             pool6,
             eamt: Eamt::new(),
@@ -88,9 +92,17 @@ impl SiitConfig {
             new_tos: 0,
             icmp_error_source_v4: None,
             icmp_error_source_v6: None,
+            icmp_error_rate: ICMP_ERROR_RATE,
         }
     }
 }
+
+/// The default limit on generated ICMP errors: 100 a second after a burst
+/// of 50.
+pub const ICMP_ERROR_RATE: RateLimit = RateLimit {
+    per_second: 100,
+    burst: 50,
+};
 
 /// Why a [`SiitConfig`] cannot be used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -178,6 +190,10 @@ pub enum XlatDropped {
     /// error sent.
     #[error("IPv6 routing header with segments left")]
     SegmentsLeft,
+    /// An ICMP error the translator would send, held back by
+    /// `icmp_error_rate` ([`Siit::translate_at`]).
+    #[error("ICMP error rate limited")]
+    IcmpErrorRateLimited,
 }
 
 /// The translator's counters: one per [`XlatDropped`] reason and per
@@ -220,6 +236,8 @@ pub struct XlatCounters {
     pub source_route: u64,
     /// [`XlatDropped::SegmentsLeft`].
     pub segments_left: u64,
+    /// [`XlatDropped::IcmpErrorRateLimited`].
+    pub icmp_error_rate_limited: u64,
 }
 
 impl XlatCounters {
@@ -237,6 +255,7 @@ impl XlatCounters {
             XlatDropped::HopLimitExceeded => &mut self.hop_limit_exceeded,
             XlatDropped::SourceRoute => &mut self.source_route,
             XlatDropped::SegmentsLeft => &mut self.segments_left,
+            XlatDropped::IcmpErrorRateLimited => &mut self.icmp_error_rate_limited,
         };
         *c += 1;
     }
@@ -311,6 +330,34 @@ pub(crate) struct Core {
 }
 
 impl Core {
+    /// The configuration validated; `rng` seeds the IPv4 Identification.
+    pub(crate) fn new(config: SiitConfig, mut rng: SeededRng) -> Result<Core, SiitConfigError> {
+        if config.pool6.is_none() && config.eamt.is_empty() {
+            return Err(SiitConfigError::NoMapping);
+        }
+        if config.lowest_ipv6_mtu < IPV6_MIN_MTU {
+            return Err(SiitConfigError::LowestIpv6MtuTooSmall(
+                config.lowest_ipv6_mtu,
+            ));
+        }
+        if let Some((_, len)) = config.pool6791v4
+            && len > 32
+        {
+            return Err(SiitConfigError::Pool6791v4Length(len));
+        }
+        let mapping = AddressMapping {
+            pool6: config.pool6,
+            eamt: config.eamt.clone(),
+            pin: None,
+        };
+        let next_ipv4_id = rng.below(1 << 16) as u16;
+        Ok(Core {
+            config,
+            mapping,
+            next_ipv4_id,
+        })
+    }
+
     pub(crate) fn ipv4_id(&mut self) -> u16 {
         let id = self.next_ipv4_id;
         self.next_ipv4_id = id.wrapping_add(1);
@@ -329,37 +376,18 @@ impl Core {
 pub struct Siit {
     core: Core,
     counters: XlatCounters,
+    /// Started by the first [`Siit::translate_at`] (`new` has no time).
+    icmp_limit: Option<RateLimiter>,
 }
 
 impl Siit {
     /// A translator; `rng` seeds the IPv4 Identification counter. There is
     /// no `now`: the translator has no timers and keeps no time.
-    pub fn new(config: SiitConfig, mut rng: SeededRng) -> Result<Siit, SiitConfigError> {
-        if config.pool6.is_none() && config.eamt.is_empty() {
-            return Err(SiitConfigError::NoMapping);
-        }
-        if config.lowest_ipv6_mtu < IPV6_MIN_MTU {
-            return Err(SiitConfigError::LowestIpv6MtuTooSmall(
-                config.lowest_ipv6_mtu,
-            ));
-        }
-        if let Some((_, len)) = config.pool6791v4
-            && len > 32
-        {
-            return Err(SiitConfigError::Pool6791v4Length(len));
-        }
-        let mapping = AddressMapping {
-            pool6: config.pool6,
-            eamt: config.eamt.clone(),
-        };
-        let next_ipv4_id = rng.below(1 << 16) as u16;
+    pub fn new(config: SiitConfig, rng: SeededRng) -> Result<Siit, SiitConfigError> {
         Ok(Siit {
-            core: Core {
-                config,
-                mapping,
-                next_ipv4_id,
-            },
+            core: Core::new(config, rng)?,
             counters: XlatCounters::default(),
+            icmp_limit: None,
         })
     }
 
@@ -388,6 +416,32 @@ impl Siit {
         } else {
             self.translate_4to6(buf, start, len)
         }
+    }
+
+    /// [`Siit::translate`] at `now`, with the ICMP errors it generates
+    /// held to `icmp_error_rate`: one over the limit is dropped and
+    /// counted ([`XlatDropped::IcmpErrorRateLimited`]).
+    pub fn translate_at(
+        &mut self,
+        now: Instant,
+        buf: &mut [u8],
+        start: usize,
+        len: usize,
+    ) -> Result<XlatOutput, XlatDropped> {
+        let r = self.translate(buf, start, len)?;
+        if let XlatOutput::IcmpError { .. } = r {
+            let rate = self.core.config.icmp_error_rate;
+            let limit = self
+                .icmp_limit
+                .get_or_insert_with(|| RateLimiter::new(rate, now));
+            if !limit.allow(now) {
+                // Counted once, as a drop rather than an error sent.
+                self.counters.icmp_errors_sent -= 1;
+                self.counters.count(XlatDropped::IcmpErrorRateLimited);
+                return Err(XlatDropped::IcmpErrorRateLimited);
+            }
+        }
+        Ok(r)
     }
 
     /// Translates an IPv4 packet to IPv6 (RFC 7915 §4).
@@ -517,7 +571,7 @@ impl Siit {
     }
 }
 
-fn check_span(buf: &[u8], start: usize, len: usize) -> Result<(), XlatDropped> {
+pub(crate) fn check_span(buf: &[u8], start: usize, len: usize) -> Result<(), XlatDropped> {
     match start.checked_add(len) {
         Some(end) if start >= HEADROOM && end <= buf.len() => Ok(()),
         _ => Err(XlatDropped::NoHeadroom),

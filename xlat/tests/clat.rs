@@ -6,7 +6,7 @@ mod common;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use common::*;
-use xlat::{Clat, Siit, pool6::WELL_KNOWN_PREFIX};
+use xlat::{Clat, Nat64Prefix, Siit};
 
 #[test]
 fn lan_host_through_the_clat() {
@@ -14,7 +14,7 @@ fn lan_host_through_the_clat() {
         "2001:db8:1200::".parse().unwrap(),
         56,
         0xff,
-        WELL_KNOWN_PREFIX,
+        Nat64Prefix::WELL_KNOWN,
         Ipv4Addr::new(192, 168, 1, 0),
         24,
     )

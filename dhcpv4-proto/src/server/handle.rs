@@ -9,7 +9,10 @@ use crate::lease::{Lease, LeaseState};
 use crate::wire::{DHCP_CLIENT_PORT, DHCP_SERVER_PORT, Message, MessageType, Op};
 
 use super::reply::{fill, nak, skeleton};
-use super::{Destination, Dropped, Offer, Refusal, Server, ServerEvent};
+use super::{
+    Dhcpv4Refusal, Dhcpv4Server, Dhcpv4ServerDestination, Dhcpv4ServerDropped, Dhcpv4ServerEvent,
+    Offer,
+};
 
 /// The shortest lease granted when a client asks for less.
 const MIN_LEASE_SECS: u32 = 10;
@@ -27,19 +30,25 @@ fn client_key(m: &Message) -> Vec<u8> {
     }
 }
 
-impl Server {
-    pub(super) fn dispatch(&mut self, interface: u32, datagram: &[u8]) -> Result<(), Dropped> {
-        let req = Message::parse(datagram).map_err(Dropped::Malformed)?;
+impl Dhcpv4Server {
+    pub(super) fn dispatch(
+        &mut self,
+        interface: u32,
+        datagram: &[u8],
+    ) -> Result<(), Dhcpv4ServerDropped> {
+        let req = Message::parse(datagram).map_err(Dhcpv4ServerDropped::Malformed)?;
         if req.op != Op::BootRequest {
-            return Err(Dropped::NotRequest);
+            return Err(Dhcpv4ServerDropped::NotRequest);
         }
-        let pool = self.pool_for(interface, &req).ok_or(Dropped::NoPool)?;
+        let pool = self
+            .pool_for(interface, &req)
+            .ok_or(Dhcpv4ServerDropped::NoPool)?;
         let key = client_key(&req);
         self.rate_check(&key)?;
         if self.held.len() + self.ready.len() >= self.cfg.max_uncommitted
             || self.pending.len() >= self.cfg.max_uncommitted
         {
-            return Err(Dropped::Backlogged);
+            return Err(Dhcpv4ServerDropped::Backlogged);
         }
         match req.message_type {
             MessageType::Discover => self.on_discover(interface, pool, &req, key),
@@ -47,7 +56,7 @@ impl Server {
             MessageType::Decline => self.on_decline(pool, &req, key),
             MessageType::Release => self.on_release(pool, &req, key),
             MessageType::Inform => self.on_inform(interface, pool, &req),
-            _ => Err(Dropped::NotRequest),
+            _ => Err(Dhcpv4ServerDropped::NotRequest),
         }
     }
 
@@ -71,14 +80,14 @@ impl Server {
         on_if().next().map(|(i, _)| i)
     }
 
-    fn rate_check(&mut self, key: &[u8]) -> Result<(), Dropped> {
+    fn rate_check(&mut self, key: &[u8]) -> Result<(), Dhcpv4ServerDropped> {
         let now = self.now;
         let second = Duration::from_secs(1);
         if !self.rate.contains_key(key) && self.rate.len() >= self.cfg.max_tracked_clients {
             self.rate
                 .retain(|_, (s, _)| now.saturating_duration_since(*s) < second);
             if self.rate.len() >= self.cfg.max_tracked_clients {
-                return Err(Dropped::RateLimited);
+                return Err(Dhcpv4ServerDropped::RateLimited);
             }
         }
         let e = self.rate.entry(key.to_vec()).or_insert((now, 0));
@@ -86,7 +95,7 @@ impl Server {
             *e = (now, 0);
         }
         if e.1 >= self.cfg.max_requests_per_second {
-            return Err(Dropped::RateLimited);
+            return Err(Dhcpv4ServerDropped::RateLimited);
         }
         e.1 += 1;
         Ok(())
@@ -102,21 +111,26 @@ impl Server {
 
     /// RFC 2131 §4.1: relay, then `ciaddr`, then the broadcast bit, then
     /// the hardware address.
-    fn destination(&self, interface: u32, req: &Message, reply: &Message) -> Destination {
+    fn destination(
+        &self,
+        interface: u32,
+        req: &Message,
+        reply: &Message,
+    ) -> Dhcpv4ServerDestination {
         if !req.giaddr.is_unspecified() {
-            Destination::Unicast {
+            Dhcpv4ServerDestination::Unicast {
                 interface,
                 address: SocketAddrV4::new(req.giaddr, DHCP_SERVER_PORT),
             }
         } else if reply.message_type == MessageType::Nak || req.broadcast() {
-            Destination::Broadcast { interface }
+            Dhcpv4ServerDestination::Broadcast { interface }
         } else if !req.ciaddr.is_unspecified() {
-            Destination::Unicast {
+            Dhcpv4ServerDestination::Unicast {
                 interface,
                 address: SocketAddrV4::new(req.ciaddr, DHCP_CLIENT_PORT),
             }
         } else {
-            Destination::Link {
+            Dhcpv4ServerDestination::Link {
                 interface,
                 address: reply.yiaddr,
                 hardware: req.chaddr,
@@ -127,7 +141,7 @@ impl Server {
     fn send(&mut self, interface: u32, req: &Message, reply: Message, durable: bool) {
         let t = Transmit {
             destination: self.destination(interface, req, &reply),
-            payload: reply.to_bytes(),
+            payload: reply.to_vec(),
         };
         if durable || !self.held.is_empty() {
             self.held.push_back(t);
@@ -136,8 +150,8 @@ impl Server {
         }
     }
 
-    fn refuse(&mut self, interface: u32, reason: Refusal) {
-        self.event(ServerEvent::Refused { interface, reason });
+    fn refuse(&mut self, interface: u32, reason: Dhcpv4Refusal) {
+        self.event(Dhcpv4ServerEvent::Refused { interface, reason });
     }
 
     fn on_discover(
@@ -146,7 +160,7 @@ impl Server {
         pool: usize,
         req: &Message,
         key: Vec<u8>,
-    ) -> Result<(), Dropped> {
+    ) -> Result<(), Dhcpv4ServerDropped> {
         let now = self.now;
         let p = &self.pools[pool];
         let Some(addr) = p.choose(
@@ -157,7 +171,7 @@ impl Server {
             self.cfg.server_id,
             &self.offers,
         ) else {
-            self.refuse(interface, Refusal::PoolExhausted);
+            self.refuse(interface, Dhcpv4Refusal::PoolExhausted);
             return Ok(());
         };
         let is_new = !p.leases.contains_key(&addr);
@@ -165,7 +179,7 @@ impl Server {
             && p.leases.len() >= p.cfg.max_leases
             && !p.leases.values().any(|l| !l.is_held(now))
         {
-            self.refuse(interface, Refusal::LeaseLimit);
+            self.refuse(interface, Dhcpv4Refusal::LeaseLimit);
             return Ok(());
         }
         // Drop this client's older offers, then the expired ones when full.
@@ -173,7 +187,7 @@ impl Server {
         if !self.offers.contains_key(&addr) && self.offers.len() >= self.cfg.max_offers {
             self.offers.retain(|_, o| o.expires > now);
             if self.offers.len() >= self.cfg.max_offers {
-                self.refuse(interface, Refusal::OfferLimit);
+                self.refuse(interface, Dhcpv4Refusal::OfferLimit);
                 return Ok(());
             }
         }
@@ -192,7 +206,7 @@ impl Server {
             &self.pools[pool].cfg,
             Some(self.lease_secs(req)),
         );
-        self.stats.offers += 1;
+        self.counters.offers += 1;
         self.send(interface, req, m, false);
         Ok(())
     }
@@ -203,7 +217,7 @@ impl Server {
         pool: usize,
         req: &Message,
         key: Vec<u8>,
-    ) -> Result<(), Dropped> {
+    ) -> Result<(), Dhcpv4ServerDropped> {
         let now = self.now;
         let selecting = req.server_id();
         if let Some(sid) = selecting
@@ -217,12 +231,12 @@ impl Server {
             // SELECTING: must name the address we offered (RFC 2131 §4.3.2).
             (Some(_), Some(a), _) => (a, false),
             (Some(_), None, c) if !c.is_unspecified() => (c, false),
-            (Some(_), None, _) => return Err(Dropped::Incomplete),
+            (Some(_), None, _) => return Err(Dhcpv4ServerDropped::Incomplete),
             // INIT-REBOOT.
             (None, Some(a), c) if c.is_unspecified() => (a, true),
             // RENEWING / REBINDING.
             (None, _, c) if !c.is_unspecified() => (c, true),
-            (None, _, _) => return Err(Dropped::Incomplete),
+            (None, _, _) => return Err(Dhcpv4ServerDropped::Incomplete),
         };
         let p = &self.pools[pool];
         if !p.cfg.contains(addr) {
@@ -246,7 +260,7 @@ impl Server {
         let is_new = !p.leases.contains_key(&addr);
         let p = &mut self.pools[pool];
         if is_new && !p.make_room(now) {
-            self.refuse(interface, Refusal::LeaseLimit);
+            self.refuse(interface, Dhcpv4Refusal::LeaseLimit);
             return self.nak(interface, req, b"no lease available");
         }
         let lease = Lease {
@@ -266,30 +280,40 @@ impl Server {
         m.yiaddr = addr;
         m.ciaddr = req.ciaddr;
         fill(req, &mut m, &self.pools[pool].cfg, Some(secs));
-        self.stats.acks += 1;
+        self.counters.acks += 1;
         self.send(interface, req, m, true);
-        self.event(ServerEvent::Leased(lease));
+        self.event(Dhcpv4ServerEvent::Leased(lease));
         Ok(())
     }
 
-    fn nak(&mut self, interface: u32, req: &Message, why: &[u8]) -> Result<(), Dropped> {
+    fn nak(
+        &mut self,
+        interface: u32,
+        req: &Message,
+        why: &[u8],
+    ) -> Result<(), Dhcpv4ServerDropped> {
         let m = nak(req, self.cfg.server_id, why);
-        self.stats.naks += 1;
+        self.counters.naks += 1;
         self.send(interface, req, m, false);
         Ok(())
     }
 
-    fn on_decline(&mut self, pool: usize, req: &Message, key: Vec<u8>) -> Result<(), Dropped> {
+    fn on_decline(
+        &mut self,
+        pool: usize,
+        req: &Message,
+        key: Vec<u8>,
+    ) -> Result<(), Dhcpv4ServerDropped> {
         if req.server_id() != Some(self.cfg.server_id) {
-            return Err(Dropped::NotOurs);
+            return Err(Dhcpv4ServerDropped::NotOurs);
         }
-        let addr = req.requested_ip().ok_or(Dropped::Incomplete)?;
+        let addr = req.requested_ip().ok_or(Dhcpv4ServerDropped::Incomplete)?;
         let now = self.now;
         let p = &mut self.pools[pool];
         let offered = self.offers.get(&addr).is_some_and(|o| o.client == key);
         let leased = p.leases.get(&addr).is_some_and(|l| l.client == key);
         if !offered && !leased {
-            return Err(Dropped::NotOurs);
+            return Err(Dhcpv4ServerDropped::NotOurs);
         }
         self.offers.remove(&addr);
         p.remove(addr);
@@ -303,13 +327,18 @@ impl Server {
         };
         p.insert(q.clone(), now);
         self.pending.push(q);
-        self.event(ServerEvent::Declined(addr));
+        self.event(Dhcpv4ServerEvent::Declined(addr));
         Ok(())
     }
 
-    fn on_release(&mut self, pool: usize, req: &Message, key: Vec<u8>) -> Result<(), Dropped> {
+    fn on_release(
+        &mut self,
+        pool: usize,
+        req: &Message,
+        key: Vec<u8>,
+    ) -> Result<(), Dhcpv4ServerDropped> {
         if req.server_id().is_some_and(|s| s != self.cfg.server_id) {
-            return Err(Dropped::NotOurs);
+            return Err(Dhcpv4ServerDropped::NotOurs);
         }
         let now = self.now;
         let addr = req.ciaddr;
@@ -319,19 +348,24 @@ impl Server {
             .get_mut(&addr)
             .filter(|l| l.client == key && l.state == LeaseState::Bound)
         else {
-            return Err(Dropped::NotOurs);
+            return Err(Dhcpv4ServerDropped::NotOurs);
         };
         l.state = LeaseState::Released;
         l.expires = l.expires.min(now);
         let l = l.clone();
         self.pending.push(l);
-        self.event(ServerEvent::Released(addr));
+        self.event(Dhcpv4ServerEvent::Released(addr));
         Ok(())
     }
 
-    fn on_inform(&mut self, interface: u32, pool: usize, req: &Message) -> Result<(), Dropped> {
+    fn on_inform(
+        &mut self,
+        interface: u32,
+        pool: usize,
+        req: &Message,
+    ) -> Result<(), Dhcpv4ServerDropped> {
         if req.ciaddr.is_unspecified() {
-            return Err(Dropped::Incomplete);
+            return Err(Dhcpv4ServerDropped::Incomplete);
         }
         let mut m = skeleton(req, MessageType::Ack, self.cfg.server_id);
         m.ciaddr = req.ciaddr;

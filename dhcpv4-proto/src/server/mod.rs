@@ -1,21 +1,21 @@
 //! The DHCP server machine (RFC 2131 §4.3).
 //!
-//! Pools per subnet ([`PoolConfig`]), reservations, exclusions; an address
+//! Pools per subnet ([`Dhcpv4PoolConfig`]), reservations, exclusions; an address
 //! choice stable per client; the whole DISCOVER/OFFER/REQUEST/ACK/NAK,
 //! DECLINE, RELEASE and INFORM lifecycle; bounded tables.
 //!
 //! # Drain order and durability
 //!
-//! After each [`Server::handle_input`] or [`Server::handle_timeout`]:
+//! After each [`Dhcpv4Server::handle_input`] or [`Dhcpv4Server::handle_timeout`]:
 //!
-//! 1. write [`Server::pending_leases`] to the [`LeaseStore`] and call
-//!    [`Server::commit`] (or [`Server::commit_to`], which does both, and
-//!    [`Server::abort`]s when the write fails): until then the DHCPACKs
+//! 1. write [`Dhcpv4Server::pending_leases`] to the [`LeaseStore`] and call
+//!    [`Dhcpv4Server::commit`] (or [`Dhcpv4Server::commit_to`], which does both, and
+//!    [`Dhcpv4Server::abort`]s when the write fails): until then the DHCPACKs
 //!    that depend on those leases are held back, so no ACK leaves before
 //!    its lease is durable;
-//! 2. drain [`Server::poll_transmit`], then [`Server::poll_event`], until
+//! 2. drain [`Dhcpv4Server::poll_transmit`], then [`Dhcpv4Server::poll_event`], until
 //!    each returns `None`;
-//! 3. read [`Server::poll_timeout`] last.
+//! 3. read [`Dhcpv4Server::poll_timeout`] last.
 //!
 //! Several inputs may be handled before one commit (group commit).
 
@@ -34,16 +34,16 @@ use crate::wire;
 
 #[cfg(feature = "std")]
 pub(crate) use pool::fnv1a;
+pub use pool::{Dhcpv4PoolConfig, Dhcpv4Reservation, Dhcpv4ReservationKey};
 pub(crate) use pool::{Offer, Pool};
-pub use pool::{PoolConfig, Reservation, ReservationKey};
 
 /// The server's configuration.
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub struct ServerConfig {
+pub struct Dhcpv4ServerConfig {
     /// Our address: the server identifier (option 54).
     pub server_id: Ipv4Addr,
     /// The pools, one per subnet.
-    pub pools: Vec<PoolConfig>,
+    pub pools: Vec<Dhcpv4PoolConfig>,
     /// Lease time granted (a client may ask for less). Default 12 h.
     pub lease_time: Duration,
     /// How long an offered address stays reserved for the client. Default 30 s.
@@ -64,10 +64,10 @@ pub struct ServerConfig {
     pub authoritative: bool,
 }
 
-impl ServerConfig {
+impl Dhcpv4ServerConfig {
     /// Defaults as documented on each field.
-    pub fn new(server_id: Ipv4Addr, pools: Vec<PoolConfig>) -> ServerConfig {
-        ServerConfig {
+    pub fn new(server_id: Ipv4Addr, pools: Vec<Dhcpv4PoolConfig>) -> Dhcpv4ServerConfig {
+        Dhcpv4ServerConfig {
             server_id,
             pools,
             lease_time: Duration::from_secs(12 * 3600),
@@ -84,7 +84,7 @@ impl ServerConfig {
 
 /// A configuration the server refuses.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
-pub enum ConfigError {
+pub enum Dhcpv4ServerConfigError {
     /// A pool's prefix is longer than 32, its range is reversed, not inside
     /// its subnet or larger than [`MAX_RANGE`], or it allows no lease.
     #[error("pool {index} is invalid")]
@@ -99,7 +99,7 @@ pub enum ConfigError {
 
 /// Where a reply goes (RFC 2131 §4.1).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub enum Destination {
+pub enum Dhcpv4ServerDestination {
     /// 255.255.255.255 port 68 on this interface.
     Broadcast {
         /// The interface.
@@ -125,9 +125,9 @@ pub enum Destination {
     },
 }
 
-/// Why an input was dropped (counted in [`ServerStats`]; state unchanged).
+/// Why an input was dropped (counted in [`Dhcpv4ServerCounters`]; state unchanged).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
-pub enum Dropped {
+pub enum Dhcpv4ServerDropped {
     /// The datagram did not parse.
     #[error("malformed: {0}")]
     Malformed(wire::Error),
@@ -155,7 +155,7 @@ pub enum Dropped {
 
 /// Why a client got no address (an event, not an error).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Refusal {
+pub enum Dhcpv4Refusal {
     /// No free address in the pool.
     PoolExhausted,
     /// The pool's lease table is at `max_leases` and every record is held.
@@ -166,7 +166,7 @@ pub enum Refusal {
 
 /// What happened, for the application (logs, DNS updates).
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub enum ServerEvent {
+pub enum Dhcpv4ServerEvent {
     /// A lease was granted or extended (its ACK is released on commit).
     Leased(Lease),
     /// A client released its lease.
@@ -178,13 +178,18 @@ pub enum ServerEvent {
         /// The pool's interface.
         interface: u32,
         /// Why.
-        reason: Refusal,
+        reason: Dhcpv4Refusal,
     },
 }
 
-/// Counters.
+/// Counters: one per [`Dhcpv4ServerDropped`] reason, plus datagrams in
+/// and out and the replies by kind.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub struct ServerStats {
+pub struct Dhcpv4ServerCounters {
+    /// Datagrams handed to `handle_input`.
+    pub received: u64,
+    /// Datagrams handed out by `poll_transmit`.
+    pub transmitted: u64,
     /// Inputs dropped as malformed.
     pub malformed: u64,
     /// Inputs dropped as not client messages.
@@ -207,18 +212,29 @@ pub struct ServerStats {
     pub naks: u64,
 }
 
-impl ServerStats {
-    fn count(&mut self, d: Dropped) {
+impl Dhcpv4ServerCounters {
+    fn count(&mut self, d: Dhcpv4ServerDropped) {
         let c = match d {
-            Dropped::Malformed(_) => &mut self.malformed,
-            Dropped::NotRequest => &mut self.not_request,
-            Dropped::NoPool => &mut self.no_pool,
-            Dropped::RateLimited => &mut self.rate_limited,
-            Dropped::Incomplete => &mut self.incomplete,
-            Dropped::NotOurs => &mut self.not_ours,
-            Dropped::Backlogged => &mut self.backlogged,
+            Dhcpv4ServerDropped::Malformed(_) => &mut self.malformed,
+            Dhcpv4ServerDropped::NotRequest => &mut self.not_request,
+            Dhcpv4ServerDropped::NoPool => &mut self.no_pool,
+            Dhcpv4ServerDropped::RateLimited => &mut self.rate_limited,
+            Dhcpv4ServerDropped::Incomplete => &mut self.incomplete,
+            Dhcpv4ServerDropped::NotOurs => &mut self.not_ours,
+            Dhcpv4ServerDropped::Backlogged => &mut self.backlogged,
         };
         *c += 1;
+    }
+
+    /// Inputs dropped, all reasons together.
+    pub fn total_dropped(&self) -> u64 {
+        self.malformed
+            + self.not_request
+            + self.no_pool
+            + self.rate_limited
+            + self.incomplete
+            + self.not_ours
+            + self.backlogged
     }
 }
 
@@ -231,28 +247,31 @@ const MAX_EVENTS: usize = 1024;
 
 /// The DHCP server machine. See the [module docs](self) for the drain order.
 #[derive(Debug)]
-pub struct Server {
-    cfg: ServerConfig,
+pub struct Dhcpv4Server {
+    cfg: Dhcpv4ServerConfig,
     pools: Vec<Pool>,
     offers: BTreeMap<Ipv4Addr, Offer>,
     rate: BTreeMap<Vec<u8>, (Instant, u32)>,
     pending: Vec<Lease>,
-    held: VecDeque<Transmit<Destination>>,
-    ready: VecDeque<Transmit<Destination>>,
-    events: VecDeque<ServerEvent>,
-    stats: ServerStats,
+    held: VecDeque<Transmit<Dhcpv4ServerDestination>>,
+    ready: VecDeque<Transmit<Dhcpv4ServerDestination>>,
+    events: VecDeque<Dhcpv4ServerEvent>,
+    counters: Dhcpv4ServerCounters,
     now: Instant,
 }
 
-impl Server {
-    /// A server with no leases. Restore stored ones with [`Server::restore`].
-    pub fn new(cfg: ServerConfig, now: Instant) -> Result<Server, ConfigError> {
+impl Dhcpv4Server {
+    /// A server with no leases. Restore stored ones with [`Dhcpv4Server::restore`].
+    pub fn new(
+        cfg: Dhcpv4ServerConfig,
+        now: Instant,
+    ) -> Result<Dhcpv4Server, Dhcpv4ServerConfigError> {
         if cfg.max_offers == 0
             || cfg.max_tracked_clients == 0
             || cfg.max_uncommitted == 0
             || cfg.max_requests_per_second == 0
         {
-            return Err(ConfigError::ZeroBound);
+            return Err(Dhcpv4ServerConfigError::ZeroBound);
         }
         for (index, p) in cfg.pools.iter().enumerate() {
             if p.prefix_len > 32
@@ -262,10 +281,10 @@ impl Server {
                 || p.max_leases == 0
                 || u32::from(p.range_end) - u32::from(p.range_start) >= MAX_RANGE
             {
-                return Err(ConfigError::BadPool { index });
+                return Err(Dhcpv4ServerConfigError::BadPool { index });
             }
         }
-        Ok(Server {
+        Ok(Dhcpv4Server {
             pools: cfg.pools.iter().cloned().map(Pool::new).collect(),
             cfg,
             offers: BTreeMap::new(),
@@ -274,7 +293,7 @@ impl Server {
             held: VecDeque::new(),
             ready: VecDeque::new(),
             events: VecDeque::new(),
-            stats: ServerStats::default(),
+            counters: Dhcpv4ServerCounters::default(),
             now,
         })
     }
@@ -297,13 +316,13 @@ impl Server {
     }
 
     /// The configuration.
-    pub fn config(&self) -> &ServerConfig {
+    pub fn config(&self) -> &Dhcpv4ServerConfig {
         &self.cfg
     }
 
-    /// Counters.
-    pub fn stats(&self) -> ServerStats {
-        self.stats
+    /// The counters.
+    pub fn counters(&self) -> &Dhcpv4ServerCounters {
+        &self.counters
     }
 
     /// The lease record of an address, if any.
@@ -326,7 +345,7 @@ impl Server {
         &self.pending
     }
 
-    /// Declares [`Server::pending_leases`] durable and releases the replies
+    /// Declares [`Dhcpv4Server::pending_leases`] durable and releases the replies
     /// held for them.
     pub fn commit(&mut self) {
         self.pending.clear();
@@ -366,11 +385,12 @@ impl Server {
         now: Instant,
         interface: u32,
         datagram: &[u8],
-    ) -> Result<(), Dropped> {
+    ) -> Result<(), Dhcpv4ServerDropped> {
         self.now = self.now.max(now);
+        self.counters.received += 1;
         let r = self.dispatch(interface, datagram);
         if let Err(d) = r {
-            self.stats.count(d);
+            self.counters.count(d);
         }
         r
     }
@@ -386,24 +406,26 @@ impl Server {
 
     /// The next datagram to send, once committed.
     #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit<Destination>> {
-        self.ready.pop_front()
+    pub fn poll_transmit(&mut self, _now: Instant) -> Option<Transmit<Dhcpv4ServerDestination>> {
+        let t = self.ready.pop_front()?;
+        self.counters.transmitted += 1;
+        Some(t)
     }
 
     /// The next event.
     #[must_use]
-    pub fn poll_event(&mut self) -> Option<ServerEvent> {
+    pub fn poll_event(&mut self) -> Option<Dhcpv4ServerEvent> {
         self.events.pop_front()
     }
 
-    /// When [`Server::handle_timeout`] should next be called (the earliest
+    /// When [`Dhcpv4Server::handle_timeout`] should next be called (the earliest
     /// offer expiry).
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.offers.values().map(|o| o.expires).min()
     }
 
-    fn event(&mut self, e: ServerEvent) {
+    fn event(&mut self, e: Dhcpv4ServerEvent) {
         if self.events.len() >= MAX_EVENTS {
             self.events.pop_front();
         }

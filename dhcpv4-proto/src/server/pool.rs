@@ -12,7 +12,7 @@ use crate::wire::{DomainName, Route};
 
 /// Who a reservation is for.
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub enum ReservationKey {
+pub enum Dhcpv4ReservationKey {
     /// A client identifier (option 61 value, type octet included).
     ClientId(Vec<u8>),
     /// A hardware address (`chaddr`, `hlen` octets).
@@ -21,16 +21,16 @@ pub enum ReservationKey {
 
 /// A fixed address for one client.
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub struct Reservation {
+pub struct Dhcpv4Reservation {
     /// The client.
-    pub key: ReservationKey,
+    pub key: Dhcpv4ReservationKey,
     /// Its address (inside the pool's subnet, in or out of the range).
     pub address: Ipv4Addr,
 }
 
 /// One subnet served on one interface (or behind a relay).
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub struct PoolConfig {
+pub struct Dhcpv4PoolConfig {
     /// The driver's identifier of the interface this pool serves (messages
     /// with `giaddr` 0 arriving there use it).
     pub interface: u32,
@@ -45,7 +45,7 @@ pub struct PoolConfig {
     /// Inclusive ranges inside the range that are never handed out.
     pub exclusions: Vec<(Ipv4Addr, Ipv4Addr)>,
     /// Fixed addresses by client id or hardware address.
-    pub reservations: Vec<Reservation>,
+    pub reservations: Vec<Dhcpv4Reservation>,
     /// Option 3.
     pub router: Option<Ipv4Addr>,
     /// Option 6; when empty, the router itself if
@@ -68,7 +68,7 @@ pub struct PoolConfig {
     pub max_leases: usize,
 }
 
-impl PoolConfig {
+impl Dhcpv4PoolConfig {
     /// A pool for `network/prefix_len` handing out `start..=end`, with the
     /// given router and everything else empty; at most 4096 leases.
     pub fn new(
@@ -78,8 +78,8 @@ impl PoolConfig {
         start: Ipv4Addr,
         end: Ipv4Addr,
         router: Option<Ipv4Addr>,
-    ) -> PoolConfig {
-        PoolConfig {
+    ) -> Dhcpv4PoolConfig {
+        Dhcpv4PoolConfig {
             interface,
             network,
             prefix_len,
@@ -147,13 +147,13 @@ pub(crate) struct Offer {
 /// A pool and its leases.
 #[derive(Debug)]
 pub(crate) struct Pool {
-    pub cfg: PoolConfig,
+    pub cfg: Dhcpv4PoolConfig,
     pub leases: BTreeMap<Ipv4Addr, Lease>,
     pub by_client: BTreeMap<Vec<u8>, Ipv4Addr>,
 }
 
 impl Pool {
-    pub fn new(cfg: PoolConfig) -> Pool {
+    pub fn new(cfg: Dhcpv4PoolConfig) -> Pool {
         Pool {
             cfg,
             leases: BTreeMap::new(),
@@ -177,8 +177,8 @@ impl Pool {
     /// The reservation for this client, if any.
     pub fn reservation_for(&self, client: &[u8], hardware: &[u8]) -> Option<Ipv4Addr> {
         self.cfg.reservations.iter().find_map(|r| match &r.key {
-            ReservationKey::ClientId(id) if id == client => Some(r.address),
-            ReservationKey::Hardware(hw) if hw == hardware => Some(r.address),
+            Dhcpv4ReservationKey::ClientId(id) if id == client => Some(r.address),
+            Dhcpv4ReservationKey::Hardware(hw) if hw == hardware => Some(r.address),
             _ => None,
         })
     }
@@ -187,8 +187,8 @@ impl Pool {
         self.cfg.reservations.iter().any(|r| {
             r.address == a
                 && match &r.key {
-                    ReservationKey::ClientId(id) => id != client,
-                    ReservationKey::Hardware(hw) => hw != hardware,
+                    Dhcpv4ReservationKey::ClientId(id) => id != client,
+                    Dhcpv4ReservationKey::Hardware(hw) => hw != hardware,
                 }
         })
     }

@@ -7,7 +7,7 @@ use core::net::Ipv4Addr;
 
 use crate::wire::{BROADCAST_FLAG, DhcpOption, Message, MessageType, Op, Route, code};
 
-use super::pool::PoolConfig;
+use super::pool::Dhcpv4PoolConfig;
 
 /// IPv4 (20) + UDP (8) headers, counted in option 57's size.
 const IP_UDP_HEADERS: usize = 28;
@@ -51,7 +51,7 @@ pub(crate) fn nak(req: &Message, server_id: Ipv4Addr, why: &[u8]) -> Message {
     m
 }
 
-fn pool_option(pool: &PoolConfig, c: u8) -> Option<DhcpOption> {
+fn pool_option(pool: &Dhcpv4PoolConfig, c: u8) -> Option<DhcpOption> {
     match c {
         code::ROUTER => pool.router.map(|r| DhcpOption::Router(alloc::vec![r])),
         code::DOMAIN_NAME_SERVER => {
@@ -88,7 +88,12 @@ fn pool_option(pool: &PoolConfig, c: u8) -> Option<DhcpOption> {
 /// options the client asked for (in its order; the router, DNS and domain
 /// when it sent no list), as long as they fit its maximum message size, and
 /// the echoed options.
-pub(crate) fn fill(req: &Message, m: &mut Message, pool: &PoolConfig, lease_secs: Option<u32>) {
+pub(crate) fn fill(
+    req: &Message,
+    m: &mut Message,
+    pool: &Dhcpv4PoolConfig,
+    lease_secs: Option<u32>,
+) {
     if let Some(secs) = lease_secs {
         m.options.push(DhcpOption::IpAddressLeaseTime(secs));
         if secs != u32::MAX {

@@ -299,60 +299,62 @@ impl Message {
         (HEADER_LEN + 4 + 3 + opts + 1).max(MIN_BOOTP_LEN)
     }
 
-    /// Appends the message to `out` (`buffer_len()` octets). Options in
+    /// Writes the message into the start of `buf`: exactly
+    /// [`Message::buffer_len`] octets, returned. Options in
     /// [`Message::options`] with code 0, 52, 53 or 255 are not written
-    /// (the codec owns those).
-    pub fn emit(&self, out: &mut Vec<u8>) {
-        let start = out.len();
-        out.reserve(self.buffer_len());
-        out.extend_from_slice(&[u8::from(self.op), self.htype, self.hlen, self.hops]);
-        out.extend_from_slice(&self.xid.to_be_bytes());
-        out.extend_from_slice(&self.secs.to_be_bytes());
-        out.extend_from_slice(&self.flags.to_be_bytes());
+    /// (the codec owns those). A `buf` shorter than `buffer_len()` is
+    /// [`Error::BufferTooShort`], with nothing written.
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Error> {
+        let len = self.buffer_len();
+        let buf = buf.get_mut(..len).ok_or(Error::BufferTooShort)?;
+        let mut w = Writer { buf, pos: 0 };
+        w.put(&[u8::from(self.op), self.htype, self.hlen, self.hops]);
+        w.put(&self.xid.to_be_bytes());
+        w.put(&self.secs.to_be_bytes());
+        w.put(&self.flags.to_be_bytes());
         for a in [self.ciaddr, self.yiaddr, self.siaddr, self.giaddr] {
-            out.extend_from_slice(&a.octets());
+            w.put(&a.octets());
         }
-        out.extend_from_slice(&self.chaddr);
-        out.extend_from_slice(&self.sname);
-        out.extend_from_slice(&self.file);
-        out.extend_from_slice(&MAGIC_COOKIE);
+        w.put(&self.chaddr);
+        w.put(&self.sname);
+        w.put(&self.file);
+        w.put(&MAGIC_COOKIE);
         let mt = [code::MESSAGE_TYPE, 1, u8::from(self.message_type)];
+        // Option data is encoded into one reused scratch buffer, then split
+        // into instances of at most 255 octets (RFC 3396 §5).
         let mut scratch = Vec::new();
         let mut written_mt = false;
         for (i, o) in self.emitted_options().enumerate() {
             if i == self.message_type_position {
-                out.extend_from_slice(&mt);
+                w.put(&mt);
                 written_mt = true;
             }
-            let n = o.data_len();
-            if n <= 255 {
-                out.push(o.code());
-                out.push(n as u8);
-                o.encode_data(out);
-            } else {
-                scratch.clear();
-                o.encode_data(&mut scratch);
-                for chunk in scratch.chunks(255) {
-                    out.push(o.code());
-                    out.push(chunk.len() as u8);
-                    out.extend_from_slice(chunk);
-                }
+            scratch.clear();
+            o.encode_data(&mut scratch);
+            if scratch.is_empty() {
+                w.put(&[o.code(), 0]);
+            }
+            for chunk in scratch.chunks(255) {
+                w.put(&[o.code(), chunk.len() as u8]);
+                w.put(chunk);
             }
         }
         if !written_mt {
-            out.extend_from_slice(&mt);
+            w.put(&mt);
         }
-        out.push(code::END);
-        let min_end = start + MIN_BOOTP_LEN;
-        if out.len() < min_end {
-            out.resize(min_end, 0);
-        }
+        w.put(&[code::END]);
+        // Zero padding up to the BOOTP minimum (RFC 1542 §2.1).
+        let pos = w.pos;
+        w.buf[pos..].fill(0);
+        Ok(len)
     }
 
-    /// The message as a new byte vector.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut v = Vec::with_capacity(self.buffer_len());
-        self.emit(&mut v);
+    /// The message as a new byte vector (`buffer_len()` octets).
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut v = alloc::vec![0; self.buffer_len()];
+        // Cannot fail: the buffer has exactly `buffer_len()` octets.
+        let n = self.emit(&mut v).unwrap_or(0);
+        v.truncate(n);
         v
     }
 
@@ -517,5 +519,22 @@ impl Message {
             DhcpOption::RelayAgentInformation(v) => Some(&v[..]),
             _ => None,
         })
+    }
+}
+
+/// A cursor over the caller's buffer, sized by `buffer_len()` beforehand.
+struct Writer<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+}
+
+impl Writer<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        // `buffer_len()` counted every octet `emit` writes; a miscount would
+        // be a bug here, so it truncates rather than panics.
+        let end = (self.pos + bytes.len()).min(self.buf.len());
+        let n = end - self.pos;
+        self.buf[self.pos..end].copy_from_slice(&bytes[..n]);
+        self.pos = end;
     }
 }

@@ -89,6 +89,6 @@ pub enum Error {
         code: u8,
     },
     /// The buffer given to `emit` is smaller than `buffer_len()`.
-    #[error("emit buffer too small")]
-    BufferTooSmall,
+    #[error("emit buffer shorter than buffer_len()")]
+    BufferTooShort,
 }

@@ -4,9 +4,11 @@
 //! Every type here is a validated *Repr*: `parse` borrows the input and checks
 //! every length field against the buffer (it never panics, and every
 //! malformed input is an [`Error`] naming the field); `buffer_len` gives the
-//! exact size; `emit` writes exactly that many bytes into any
-//! [`bytes::BufMut`] (a `Vec<u8>`, or a `&mut [u8]` of `buffer_len()` bytes)
-//! and is the exact inverse of `parse` for every value `parse` accepts.
+//! exact size; `emit` writes exactly that many bytes into the caller's
+//! `&mut [u8]` (a shorter one is [`Error::BufferTooShort`]) and is the
+//! exact inverse of `parse` for every value `parse` accepts; `to_vec` is the
+//! same into a new `Vec`, and `put` appends to any [`bytes::BufMut`] (how
+//! option lists are built, see the crate docs).
 //! Unknown codes and options are kept as raw bytes and round-trip unchanged.
 //! Bytes after a packet's Length field (PPPoE/Ethernet padding, RFC 1661
 //! §5) are not part of the value and are not re-emitted.

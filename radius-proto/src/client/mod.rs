@@ -2,21 +2,21 @@
 //! more RADIUS servers and matches their answers.
 //!
 //! - **Identifiers** (RFC 2865 §3): the Identifier space is per source
-//!   address and port. The machine stands for [`ClientConfig::sources`] UDP
+//!   address and port. The machine stands for [`RadiusClientConfig::sources`] UDP
 //!   sockets of the caller, each with 256 Identifiers; each request is
-//!   tagged with the source it uses ([`Transmit::source`]), and its answer
-//!   is matched on that source ([`Client::handle_input_on`]). The request
+//!   tagged with the source it uses ([`RadiusClientDestination::source`]), and its answer
+//!   is matched on that source ([`RadiusClient::handle_input_on`]). The request
 //!   after `256 × sources` in flight is refused with
-//!   [`Error::IdentifiersExhausted`]: back-pressure the caller must respect
+//!   [`RadiusClientCommandError::IdentifiersExhausted`]: back-pressure the caller must respect
 //!   (queue, or wait for an answer).
 //! - **The NAS is named** (RFC 2865 §4.1, RFC 2866 §4.1): every request
 //!   must carry NAS-IP-Address or NAS-Identifier; the machine adds
-//!   [`ClientConfig::nas_identifier`] (else
-//!   [`ClientConfig::nas_ip_address`]) when the caller's attributes carry
+//!   [`RadiusClientConfig::nas_identifier`] (else
+//!   [`RadiusClientConfig::nas_ip_address`]) when the caller's attributes carry
 //!   neither, and refuses the request when it has neither to add.
 //! - **Retransmission** (RFC 2865 §2.5, RFC 5080 §2.2.1): an unanswered
-//!   request is sent again after [`ClientConfig::timeout`], up to
-//!   [`ClientConfig::max_tries`] times per server. An Access-Request is
+//!   request is sent again after [`RadiusClientConfig::timeout`], up to
+//!   [`RadiusClientConfig::max_tries`] times per server. An Access-Request is
 //!   repeated byte for byte (same Identifier and Request Authenticator);
 //!   an Accounting-Request carries an updated Acct-Delay-Time (RFC 2866 §5.2)
 //!   and, since its attributes changed, a new Identifier when one is free.
@@ -29,22 +29,22 @@
 //!   with the expected Code, a correct Response Authenticator, and (by
 //!   default, the Blast-RADIUS mitigation) a correct Message-Authenticator on
 //!   every Access-Accept/Reject/Challenge. Anything else is dropped:
-//!   [`Client::handle_input`] returns [`Dropped`] and counts it in [`Stats`].
+//!   [`RadiusClient::handle_input`] returns [`RadiusClientDropped`] and counts it in [`RadiusClientCounters`].
 //!   An answer whose framing is sound but which carries invalid attributes
 //!   (RFC 6929 §2.8) is accepted: the caller reads it with the typed
 //!   accessors, which skip them (see [`crate::wire`]).
 //!   Late and duplicate answers find no request and are dropped too.
 //!
 //! Drain order: after every `handle_*` call or command, drain
-//! [`Client::poll_transmit`], then [`Client::poll_event`], until `None`; read
-//! [`Client::poll_timeout`] last.
+//! [`RadiusClient::poll_transmit`], then [`RadiusClient::poll_event`], until `None`; read
+//! [`RadiusClient::poll_timeout`] last.
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::net::SocketAddr;
 
 use rand_core::Rng;
-use sansio_primitives::{Instant, SeededRng};
+use sansio_primitives::{Instant, SeededRng, Transmit};
 
 use crate::crypto::{self, MessageAuth, Secret};
 use crate::error::Error;
@@ -85,8 +85,8 @@ struct ServerState {
 
 /// The RADIUS client machine. See the [module docs](self).
 #[derive(Debug)]
-pub struct Client {
-    config: ClientConfig,
+pub struct RadiusClient {
+    config: RadiusClientConfig,
     rng: SeededRng,
     servers: Vec<ServerState>,
     /// Requests in flight by `source × 256 + Identifier`.
@@ -95,51 +95,54 @@ pub struct Client {
     /// Where the search for a free slot starts.
     next_slot: usize,
     next_handle: u64,
-    transmits: VecDeque<Transmit>,
-    events: VecDeque<Event>,
-    stats: Stats,
+    transmits: VecDeque<Transmit<RadiusClientDestination>>,
+    events: VecDeque<RadiusClientEvent>,
+    counters: RadiusClientCounters,
 }
 
-fn encode_attrs(attrs: &[Attribute<'_>], out: &mut Vec<u8>) -> Result<(), Error> {
+fn encode_attrs(
+    attrs: &[Attribute<'_>],
+    out: &mut Vec<u8>,
+) -> Result<(), RadiusClientCommandError> {
     for a in attrs {
-        a.check()?;
         let at = out.len();
         out.resize(at + a.buffer_len(), 0);
-        a.emit(&mut out[at..]);
+        if let Err(e) = a.emit(&mut out[at..]) {
+            out.truncate(at);
+            return Err(e.into());
+        }
     }
     Ok(())
 }
 
-impl Client {
-    /// A client; `rng` supplies Request Authenticators and Identifiers.
-    pub fn new(config: ClientConfig, mut rng: SeededRng) -> Result<Self, Error> {
+impl RadiusClient {
+    /// A client; it owns `rng` (Request Authenticators, Identifiers).
+    ///
+    /// Unlike the shape's `new(config, rng, now)`, it takes no `now`: no
+    /// timer runs before the first request, and every command takes `now`.
+    pub fn new(
+        config: RadiusClientConfig,
+        mut rng: SeededRng,
+    ) -> Result<Self, RadiusClientConfigError> {
         if config.servers.is_empty() || config.servers.len() > MAX_SERVERS {
-            return Err(Error::Config {
-                what: "need 1..=32 servers",
-            });
+            return Err(RadiusClientConfigError::ServerCount);
         }
         if config
             .servers
             .iter()
             .any(|s| s.weight == 0 || s.max_fail == 0)
         {
-            return Err(Error::Config {
-                what: "weight and max_fail must be at least 1",
-            });
+            return Err(RadiusClientConfigError::ZeroWeightOrMaxFail);
         }
         if config.max_tries == 0 || config.timeout.is_zero() {
-            return Err(Error::Config {
-                what: "max_tries and timeout must be positive",
-            });
+            return Err(RadiusClientConfigError::ZeroTriesOrTimeout);
         }
         if config.sources == 0 || config.sources > MAX_SOURCES {
-            return Err(Error::Config {
-                what: "need 1..=64 sources",
-            });
+            return Err(RadiusClientConfigError::SourceCount);
         }
         let slots = 256 * config.sources;
         let next_slot = rng.next_u32() as usize % slots;
-        Ok(Client {
+        Ok(RadiusClient {
             servers: alloc::vec![ServerState::default(); config.servers.len()],
             config,
             rng,
@@ -149,13 +152,13 @@ impl Client {
             next_handle: 1,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
-            stats: Stats::default(),
+            counters: RadiusClientCounters::default(),
         })
     }
 
     /// The counters.
-    pub fn stats(&self) -> &Stats {
-        &self.stats
+    pub fn counters(&self) -> &RadiusClientCounters {
+        &self.counters
     }
 
     /// Requests in flight (at most `256 × sources`).
@@ -163,7 +166,7 @@ impl Client {
         self.outstanding
     }
 
-    /// Requests in flight at most: `256 ×` [`ClientConfig::sources`].
+    /// Requests in flight at most: `256 ×` [`RadiusClientConfig::sources`].
     pub fn capacity(&self) -> usize {
         self.slots.len()
     }
@@ -183,31 +186,33 @@ impl Client {
     ///
     /// RFC 2865 §4.1: an Access-Request MUST carry NAS-IP-Address or
     /// NAS-Identifier (or, RFC 3162, NAS-IPv6-Address). When `attributes`
-    /// has none, the machine adds [`ClientConfig::nas_identifier`], else
-    /// [`ClientConfig::nas_ip_address`]; with neither configured the request
-    /// is refused with [`Error::Config`].
+    /// has none, the machine adds [`RadiusClientConfig::nas_identifier`], else
+    /// [`RadiusClientConfig::nas_ip_address`]; with neither configured the request
+    /// is refused with [`RadiusClientCommandError::NoNas`].
     pub fn authenticate(
         &mut self,
         now: Instant,
         attributes: &[Attribute<'_>],
         password: Option<&[u8]>,
-    ) -> Result<RequestHandle, Error> {
+    ) -> Result<RequestHandle, RadiusClientCommandError> {
         if password.is_some_and(|p| p.len() > crypto::MAX_PASSWORD_LEN) {
-            return Err(Error::PasswordTooLong);
+            return Err(Error::PasswordTooLong.into());
         }
         let mut attrs = Vec::new();
         encode_attrs(attributes, &mut attrs)?;
         if !self.add_nas(attributes, &mut attrs)? {
-            return Err(Error::Config {
-                what: "an Access-Request needs NAS-IP-Address or NAS-Identifier (RFC 2865 §4.1): set ClientConfig::nas_identifier",
-            });
+            return Err(RadiusClientCommandError::NoNas);
         }
         self.submit(now, Kind::Access, attrs, password.map(Secret::new))
     }
 
     /// Appends the configured NAS-Identifier or NAS-IP-Address to `out`
     /// when `given` names no NAS; whether the request then names one.
-    fn add_nas(&self, given: &[Attribute<'_>], out: &mut Vec<u8>) -> Result<bool, Error> {
+    fn add_nas(
+        &self,
+        given: &[Attribute<'_>],
+        out: &mut Vec<u8>,
+    ) -> Result<bool, RadiusClientCommandError> {
         let names_nas = given.iter().any(|a| {
             matches!(
                 a.typ,
@@ -227,14 +232,14 @@ impl Client {
     }
 
     /// Sends an Accounting-Request for `record`. Like
-    /// [`Client::authenticate`], it adds the configured NAS-Identifier or
+    /// [`RadiusClient::authenticate`], it adds the configured NAS-Identifier or
     /// NAS-IP-Address when `record.extra` names no NAS (RFC 2866 §4.1), and
     /// refuses the request when neither is configured.
     pub fn account(
         &mut self,
         now: Instant,
         record: &AccountingRecord<'_>,
-    ) -> Result<RequestHandle, Error> {
+    ) -> Result<RequestHandle, RadiusClientCommandError> {
         let mut list: Vec<Attribute<'_>> = Vec::new();
         list.push(Attribute::integer(
             attr::ACCT_STATUS_TYPE,
@@ -286,25 +291,21 @@ impl Client {
         encode_attrs(record.extra, &mut attrs)?;
         // RFC 2866 §4.1 asks the same of an Accounting-Request.
         if !self.add_nas(record.extra, &mut attrs)? {
-            return Err(Error::Config {
-                what: "an Accounting-Request needs NAS-IP-Address or NAS-Identifier (RFC 2866 §4.1): set ClientConfig::nas_identifier",
-            });
+            return Err(RadiusClientCommandError::NoNas);
         }
         if record.extra.iter().any(|a| a.typ == attr::ACCT_DELAY_TIME) {
-            return Err(Error::Config {
-                what: "Acct-Delay-Time is the machine's to set",
-            });
+            return Err(RadiusClientCommandError::AcctDelayTimeGiven);
         }
         self.submit(now, Kind::Accounting, attrs, None)
     }
 
     /// Forgets a request in flight (its answer will be dropped as late).
-    pub fn cancel(&mut self, handle: RequestHandle) -> Result<(), Error> {
+    pub fn cancel(&mut self, handle: RequestHandle) -> Result<(), RadiusClientCommandError> {
         let id = self
             .slots
             .iter()
             .position(|s| s.as_ref().is_some_and(|p| p.handle == handle))
-            .ok_or(Error::UnknownHandle)?;
+            .ok_or(RadiusClientCommandError::UnknownHandle)?;
         self.slots[id] = None;
         self.outstanding -= 1;
         Ok(())
@@ -339,22 +340,24 @@ impl Client {
         kind: Kind,
         attrs: Vec<u8>,
         password: Option<Secret>,
-    ) -> Result<RequestHandle, Error> {
+    ) -> Result<RequestHandle, RadiusClientCommandError> {
         // Size check up front: header, attributes, User-Password (≤130),
         // Message-Authenticator (18), Acct-Delay-Time (6).
         let extra = password
             .as_ref()
             .map_or(0, |p| 2 + p.expose().len().div_ceil(16).max(1) * 16);
         if HEADER_LEN + attrs.len() + extra + 18 + 6 > MAX_PACKET_LEN {
-            return Err(Error::TooBig);
+            return Err(Error::TooBig.into());
         }
         if self.outstanding >= self.slots.len() {
-            return Err(Error::IdentifiersExhausted);
+            return Err(RadiusClientCommandError::IdentifiersExhausted);
         }
-        let slot = self.alloc_slot().ok_or(Error::IdentifiersExhausted)?;
-        let server = self
-            .select(now, 0)
-            .ok_or(Error::Config { what: "no server" })?;
+        let slot = self
+            .alloc_slot()
+            .ok_or(RadiusClientCommandError::IdentifiersExhausted)?;
+        // With nothing tried yet, `select` finds a server (the config has
+        // at least one).
+        let server = self.select(now, 0).unwrap_or(0);
         let handle = RequestHandle(self.next_handle);
         self.next_handle += 1;
         let mut p = Pending {
@@ -374,7 +377,7 @@ impl Client {
         self.send(&p, slot);
         self.slots[slot] = Some(p);
         self.outstanding += 1;
-        self.stats.requests += 1;
+        self.counters.requests += 1;
         Ok(handle)
     }
 
@@ -461,58 +464,63 @@ impl Client {
             Kind::Accounting => s.acct_addr,
         };
         self.transmits.push_back(Transmit {
-            source: slot / 256,
-            destination,
+            destination: RadiusClientDestination {
+                source: slot / 256,
+                address: destination,
+            },
             payload: p.bytes.clone(),
         });
     }
 
-    fn drop_with(&mut self, why: Dropped) -> Result<(), Dropped> {
-        let c = &mut self.stats;
+    fn drop_with(&mut self, why: RadiusClientDropped) -> Result<(), RadiusClientDropped> {
+        let c = &mut self.counters;
         match why {
-            Dropped::Malformed(_) => c.malformed += 1,
-            Dropped::UnknownIdentifier => c.late_or_duplicate += 1,
-            Dropped::WrongSource => c.wrong_source += 1,
-            Dropped::UnexpectedCode => c.unexpected_code += 1,
-            Dropped::BadAuthenticator => c.bad_authenticator += 1,
-            Dropped::MissingMessageAuthenticator => c.missing_message_authenticator += 1,
-            Dropped::BadMessageAuthenticator => c.bad_message_authenticator += 1,
+            RadiusClientDropped::Malformed(_) => c.malformed += 1,
+            RadiusClientDropped::UnknownIdentifier => c.late_or_duplicate += 1,
+            RadiusClientDropped::WrongSource => c.wrong_source += 1,
+            RadiusClientDropped::UnexpectedCode => c.unexpected_code += 1,
+            RadiusClientDropped::BadAuthenticator => c.bad_authenticator += 1,
+            RadiusClientDropped::MissingMessageAuthenticator => {
+                c.missing_message_authenticator += 1
+            }
+            RadiusClientDropped::BadMessageAuthenticator => c.bad_message_authenticator += 1,
         }
         Err(why)
     }
 
     /// One datagram received from `from` on source socket 0: for a client
-    /// with one source (see [`Client::handle_input_on`]).
+    /// with one source (see [`RadiusClient::handle_input_on`]).
     pub fn handle_input(
         &mut self,
         now: Instant,
         from: SocketAddr,
         datagram: &[u8],
-    ) -> Result<(), Dropped> {
+    ) -> Result<(), RadiusClientDropped> {
         self.handle_input_on(now, 0, from, datagram)
     }
 
     /// One datagram received from `from` on source socket `source` (the
-    /// socket [`Transmit::source`] named); a source out of range is
-    /// [`Dropped::UnknownIdentifier`].
+    /// socket [`RadiusClientDestination::source`] named); a source out of range is
+    /// [`RadiusClientDropped::UnknownIdentifier`].
     pub fn handle_input_on(
         &mut self,
         _now: Instant,
         source: usize,
         from: SocketAddr,
         datagram: &[u8],
-    ) -> Result<(), Dropped> {
+    ) -> Result<(), RadiusClientDropped> {
+        self.counters.received += 1;
         let h = match Header::parse(datagram) {
             Ok(h) => h,
-            Err(e) => return self.drop_with(Dropped::Malformed(e)),
+            Err(e) => return self.drop_with(RadiusClientDropped::Malformed(e)),
         };
         let bytes = &datagram[..usize::from(h.length)];
         if source >= self.config.sources {
-            return self.drop_with(Dropped::UnknownIdentifier);
+            return self.drop_with(RadiusClientDropped::UnknownIdentifier);
         }
         let id = source * 256 + usize::from(h.identifier);
         let Some(p) = &self.slots[id] else {
-            return self.drop_with(Dropped::UnknownIdentifier);
+            return self.drop_with(RadiusClientDropped::UnknownIdentifier);
         };
         let s = &self.config.servers[p.server];
         let (expected_from, code_ok) = match p.kind {
@@ -526,22 +534,24 @@ impl Client {
             Kind::Accounting => (s.acct_addr, h.code == Code::AccountingResponse),
         };
         if from != expected_from {
-            return self.drop_with(Dropped::WrongSource);
+            return self.drop_with(RadiusClientDropped::WrongSource);
         }
         if !code_ok {
-            return self.drop_with(Dropped::UnexpectedCode);
+            return self.drop_with(RadiusClientDropped::UnexpectedCode);
         }
         let secret = s.secret.expose();
         if !crypto::verify_response(bytes, &p.authenticator, secret) {
-            return self.drop_with(Dropped::BadAuthenticator);
+            return self.drop_with(RadiusClientDropped::BadAuthenticator);
         }
         let ma = crypto::verify_message_authenticator(bytes, &p.authenticator, secret);
         match ma {
-            MessageAuth::Invalid => return self.drop_with(Dropped::BadMessageAuthenticator),
+            MessageAuth::Invalid => {
+                return self.drop_with(RadiusClientDropped::BadMessageAuthenticator);
+            }
             MessageAuth::Absent
                 if p.kind == Kind::Access && self.config.require_message_authenticator =>
             {
-                return self.drop_with(Dropped::MissingMessageAuthenticator);
+                return self.drop_with(RadiusClientDropped::MissingMessageAuthenticator);
             }
             _ => {}
         }
@@ -549,21 +559,21 @@ impl Client {
         // §2.8) leave the answer valid, to be processed.
         let invalid = match Packet::parse(bytes) {
             Ok(p) => p.invalid_attributes().next().is_some(),
-            Err(e) => return self.drop_with(Dropped::Malformed(e)),
+            Err(e) => return self.drop_with(RadiusClientDropped::Malformed(e)),
         };
         let Some(p) = self.slots[id].take() else {
-            return self.drop_with(Dropped::UnknownIdentifier);
+            return self.drop_with(RadiusClientDropped::UnknownIdentifier);
         };
         self.outstanding -= 1;
-        self.stats.responses += 1;
-        self.stats.with_invalid_attributes += u64::from(invalid);
+        self.counters.responses += 1;
+        self.counters.with_invalid_attributes += u64::from(invalid);
         let st = &mut self.servers[p.server];
         st.fail_count = 0;
         if st.dead_until.take().is_some() {
             self.events
-                .push_back(Event::ServerAlive { server: p.server });
+                .push_back(RadiusClientEvent::ServerAlive { server: p.server });
         }
-        self.events.push_back(Event::Response(Response {
+        self.events.push_back(RadiusClientEvent::Response(Response {
             handle: p.handle,
             server: p.server,
             code: h.code,
@@ -586,7 +596,7 @@ impl Client {
             if p.tries < self.config.max_tries {
                 p.tries += 1;
                 p.deadline = now + self.config.timeout;
-                self.stats.retransmissions += 1;
+                self.counters.retransmissions += 1;
                 let new_slot = match p.kind {
                     Kind::Access => id,
                     Kind::Accounting => {
@@ -607,7 +617,7 @@ impl Client {
             if st.fail_count >= self.config.servers[p.server].max_fail && st.dead_until.is_none() {
                 let until = now + self.config.servers[p.server].fail_timeout;
                 st.dead_until = Some(until);
-                self.events.push_back(Event::ServerDead {
+                self.events.push_back(RadiusClientEvent::ServerDead {
                     server: p.server,
                     until,
                 });
@@ -618,15 +628,16 @@ impl Client {
                     p.tried |= 1 << next;
                     p.tries = 1;
                     p.deadline = now + self.config.timeout;
-                    self.stats.failovers += 1;
+                    self.counters.failovers += 1;
                     self.encode(&mut p, id as u8, now);
                     self.send(&p, id);
                     self.slots[id] = Some(p);
                 }
                 None => {
                     self.outstanding -= 1;
-                    self.stats.timeouts += 1;
-                    self.events.push_back(Event::Timeout { handle: p.handle });
+                    self.counters.timeouts += 1;
+                    self.events
+                        .push_back(RadiusClientEvent::Timeout { handle: p.handle });
                 }
             }
         }
@@ -634,17 +645,19 @@ impl Client {
 
     /// The next datagram to send.
     #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
+    pub fn poll_transmit(&mut self, _now: Instant) -> Option<Transmit<RadiusClientDestination>> {
+        let t = self.transmits.pop_front()?;
+        self.counters.transmitted += 1;
+        Some(t)
     }
 
     /// The next event.
     #[must_use]
-    pub fn poll_event(&mut self) -> Option<Event> {
+    pub fn poll_event(&mut self) -> Option<RadiusClientEvent> {
         self.events.pop_front()
     }
 
-    /// When [`Client::handle_timeout`] must next be called.
+    /// When [`RadiusClient::handle_timeout`] must next be called.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.slots.iter().flatten().map(|p| p.deadline).min()

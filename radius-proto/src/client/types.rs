@@ -13,26 +13,71 @@ use crate::wire::{Attribute, Code, Packet};
 pub const MAX_SERVERS: usize = 32;
 
 /// The most source sockets a client may be configured with
-/// ([`ClientConfig::sources`]): 256 × 64 = 16,384 requests in flight.
+/// ([`RadiusClientConfig::sources`]): 256 × 64 = 16,384 requests in flight.
 pub const MAX_SOURCES: usize = 64;
 
-/// A datagram to send, and from which of the caller's source sockets
-/// ([`ClientConfig::sources`]): each source is its own Identifier space
-/// (RFC 2865 §3), so its answer must be read from that same socket and
-/// handed to [`crate::client::Client::handle_input_on`] with that index.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct Transmit {
+/// Where a request goes: the server's address, and which of the caller's
+/// source sockets ([`RadiusClientConfig::sources`]) it leaves from. Each
+/// source is its own Identifier space (RFC 2865 §3), so the answer must be
+/// read from that same socket and handed to
+/// [`crate::client::RadiusClient::handle_input_on`] with that index. This is
+/// the destination type of the shared [`sansio_primitives::Transmit`]: the
+/// source index is part of where a datagram goes, so it needs no transmit
+/// type of its own.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct RadiusClientDestination {
     /// The source socket, `0..sources`.
     pub source: usize,
-    /// Where the datagram goes.
-    pub destination: SocketAddr,
-    /// The datagram.
-    pub payload: Vec<u8>,
+    /// The server's address (its auth or acct port).
+    pub address: SocketAddr,
+}
+
+/// A configuration the client refuses.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
+pub enum RadiusClientConfigError {
+    /// No servers, or more than [`MAX_SERVERS`].
+    #[error("need 1..=32 servers")]
+    ServerCount,
+    /// A server's `weight` or `max_fail` is zero.
+    #[error("weight and max_fail must be at least 1")]
+    ZeroWeightOrMaxFail,
+    /// `max_tries` or `timeout` is zero.
+    #[error("max_tries and timeout must be positive")]
+    ZeroTriesOrTimeout,
+    /// `sources` is zero or above [`MAX_SOURCES`].
+    #[error("need 1..=64 sources")]
+    SourceCount,
+}
+
+/// A request or command the client refuses at once (nothing is sent).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
+pub enum RadiusClientCommandError {
+    /// The request cannot be encoded: an attribute whose value its type
+    /// does not allow, a password longer than 128 octets, or a packet
+    /// over 4096 octets.
+    #[error("cannot encode the request: {0}")]
+    Encode(#[from] Error),
+    /// The request names no NAS (RFC 2865 §4.1, RFC 2866 §4.1: it MUST
+    /// carry NAS-IP-Address or NAS-Identifier) and the configuration has
+    /// neither to add: set [`RadiusClientConfig::nas_identifier`].
+    #[error("the request names no NAS and none is configured (RFC 2865 §4.1)")]
+    NoNas,
+    /// The accounting record's `extra` attributes hold an Acct-Delay-Time:
+    /// the machine sets it (RFC 2866 §5.2).
+    #[error("Acct-Delay-Time is the machine's to set")]
+    AcctDelayTimeGiven,
+    /// All 256 Identifiers of every source socket are in use:
+    /// back-pressure (queue the request, or wait for an answer).
+    #[error("all 256 identifiers of every source are outstanding")]
+    IdentifiersExhausted,
+    /// A handle that does not name a request in flight.
+    #[error("unknown request handle")]
+    UnknownHandle,
 }
 
 /// One RADIUS server.
 #[derive(Clone, Debug)]
-pub struct ServerConfig {
+pub struct RadiusServerConfig {
     /// Where Access-Requests go (port 1812).
     pub auth_addr: SocketAddr,
     /// Where Accounting-Requests go (port 1813).
@@ -47,10 +92,10 @@ pub struct ServerConfig {
     pub fail_timeout: Duration,
 }
 
-impl ServerConfig {
+impl RadiusServerConfig {
     /// A server with weight 1, `max_fail` 1 and a 60 s `fail_timeout`.
     pub fn new(auth_addr: SocketAddr, acct_addr: SocketAddr, secret: Secret) -> Self {
-        ServerConfig {
+        RadiusServerConfig {
             auth_addr,
             acct_addr,
             secret,
@@ -63,9 +108,9 @@ impl ServerConfig {
 
 /// The client's configuration.
 #[derive(Clone, Debug)]
-pub struct ClientConfig {
+pub struct RadiusClientConfig {
     /// The servers, 1..=[`MAX_SERVERS`].
-    pub servers: Vec<ServerConfig>,
+    pub servers: Vec<RadiusServerConfig>,
     /// Time to wait for an answer before sending again (default 3 s).
     pub timeout: Duration,
     /// Transmissions per server, at least 1 (default 3).
@@ -87,10 +132,10 @@ pub struct ClientConfig {
     pub nas_ip_address: Option<Ipv4Addr>,
 }
 
-impl ClientConfig {
+impl RadiusClientConfig {
     /// Defaults around the given servers.
-    pub fn new(servers: Vec<ServerConfig>) -> Self {
-        ClientConfig {
+    pub fn new(servers: Vec<RadiusServerConfig>) -> Self {
+        RadiusClientConfig {
             servers,
             timeout: Duration::from_secs(3),
             max_tries: 3,
@@ -166,7 +211,7 @@ pub struct AccountingRecord<'a> {
     pub counters: Option<Counters>,
     /// Acct-Terminate-Cause (RFC 2866 §5.10), for Stop.
     pub terminate_cause: Option<u32>,
-    /// Event-Timestamp, seconds since 1970 (the caller knows the wall clock).
+    /// RadiusClientEvent-Timestamp, seconds since 1970 (the caller knows the wall clock).
     pub event_timestamp: Option<u32>,
     /// Any further attributes.
     pub extra: &'a [Attribute<'a>],
@@ -190,7 +235,7 @@ impl<'a> AccountingRecord<'a> {
 
 /// Why an incoming datagram was dropped. The machine's state is unchanged.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
-pub enum Dropped {
+pub enum RadiusClientDropped {
     /// Not a well-formed RADIUS packet.
     #[error("malformed: {0}")]
     Malformed(Error),
@@ -214,9 +259,15 @@ pub enum Dropped {
     BadMessageAuthenticator,
 }
 
-/// Counters of what the machine did and dropped.
+/// Counters of what the machine did, and one per [`RadiusClientDropped`]
+/// reason.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub struct Stats {
+pub struct RadiusClientCounters {
+    /// Datagrams handed to `handle_input`/`handle_input_on`.
+    pub received: u64,
+    /// Datagrams handed out by `poll_transmit` (first sends,
+    /// retransmissions and failovers).
+    pub transmitted: u64,
     /// Requests sent for the first time.
     pub requests: u64,
     /// Retransmissions (same server).
@@ -246,9 +297,22 @@ pub struct Stats {
     pub bad_message_authenticator: u64,
 }
 
+impl RadiusClientCounters {
+    /// Inputs dropped, all reasons together.
+    pub fn total_dropped(&self) -> u64 {
+        self.malformed
+            + self.late_or_duplicate
+            + self.wrong_source
+            + self.unexpected_code
+            + self.bad_authenticator
+            + self.missing_message_authenticator
+            + self.bad_message_authenticator
+    }
+}
+
 /// What the machine tells the application.
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub enum Event {
+pub enum RadiusClientEvent {
     /// A verified answer: Access-Accept/Reject/Challenge or
     /// Accounting-Response. `packet` holds its bytes; read it with
     /// [`Response::packet`].
@@ -261,14 +325,14 @@ pub enum Event {
     /// A server failed `max_fail` requests in a row and is skipped until
     /// `until`.
     ServerDead {
-        /// Index in [`ClientConfig::servers`].
+        /// Index in [`RadiusClientConfig::servers`].
         server: usize,
         /// When it is tried again.
         until: Instant,
     },
     /// A server that was dead answered again.
     ServerAlive {
-        /// Index in [`ClientConfig::servers`].
+        /// Index in [`RadiusClientConfig::servers`].
         server: usize,
     },
 }

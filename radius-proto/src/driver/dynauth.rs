@@ -10,7 +10,7 @@ use sansio_primitives::StdClock;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
-use crate::dynauth::{Answer, DynAuthRequest, DynAuthServer, Event};
+use crate::dynauth::{Answer, DynAuthEvent, DynAuthRequest, DynAuthServer};
 
 /// A handle to the task driving a [`DynAuthServer`]: answer the requests
 /// it hands out with [`DynAuthDriver::respond`]. The task ends when every
@@ -71,11 +71,11 @@ async fn run(
     let clock = StdClock::new();
     let mut buf = vec![0u8; 4096];
     loop {
-        while let Some(t) = server.poll_transmit() {
+        while let Some(t) = server.poll_transmit(clock.now()) {
             // A lost answer is what the requester's retransmission covers.
             let _ = sock.send_to(&t.payload, t.destination).await;
         }
-        while let Some(Event::Request(r)) = server.poll_event() {
+        while let Some(DynAuthEvent::Request(r)) = server.poll_event() {
             if requests.send(r).await.is_err() {
                 return;
             }
@@ -95,7 +95,7 @@ async fn run(
             },
             r = sock.recv_from(&mut buf) => {
                 if let Ok((n, from)) = r {
-                    // Drops are counted by the machine (DynAuthServer::stats).
+                    // Drops are counted by the machine (DynAuthServer::counters).
                     let _ = server.handle_input(clock.now(), from, &buf[..n]);
                 }
             }

@@ -2,6 +2,7 @@
 //! (RFC 2865 §5, RFC 2866 §5, RFC 2869 §5, RFC 3162, RFC 4818, RFC 5176 §3.5,
 //! RFC 6911), and the typed [`Value`] of one attribute.
 
+use alloc::vec::Vec;
 use core::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::error::{AttrName, Error};
@@ -345,8 +346,12 @@ impl<'a> Value<'a> {
         }
     }
 
-    /// Writes the value into `out` (exactly `buffer_len()` bytes).
-    pub fn emit(&self, out: &mut [u8]) {
+    /// Writes the value into the start of `out`: exactly `buffer_len()`
+    /// octets, returned. A shorter `out` is [`Error::BufferTooShort`],
+    /// with nothing written.
+    pub fn emit(&self, out: &mut [u8]) -> Result<usize, Error> {
+        let n = self.buffer_len();
+        let out = out.get_mut(..n).ok_or(Error::BufferTooShort)?;
         match self {
             Value::Text(b) | Value::Octets(b) | Value::Invalid(b) => out.copy_from_slice(b),
             Value::Ipv4(a) => out.copy_from_slice(&a.octets()),
@@ -363,6 +368,7 @@ impl<'a> Value<'a> {
                 out[4..].copy_from_slice(v.data);
             }
         }
+        Ok(n)
     }
 
     /// The value as text, if it is text or octets in valid UTF-8.
@@ -467,10 +473,26 @@ impl<'a> Attribute<'a> {
         Ok(())
     }
 
-    /// Writes type, length and value into `out` (exactly `buffer_len()`).
-    pub fn emit(&self, out: &mut [u8]) {
+    /// Writes type, length and value into the start of `out`: exactly
+    /// `buffer_len()` octets, returned. An attribute that does not pass
+    /// [`Attribute::check`] is that error, a shorter `out` is
+    /// [`Error::BufferTooShort`]; nothing is written then.
+    pub fn emit(&self, out: &mut [u8]) -> Result<usize, Error> {
+        self.check()?;
+        let n = self.buffer_len();
+        let out = out.get_mut(..n).ok_or(Error::BufferTooShort)?;
         out[0] = self.typ;
-        out[1] = self.buffer_len() as u8;
-        self.value.emit(&mut out[2..]);
+        out[1] = n as u8;
+        self.value.emit(&mut out[2..])?;
+        Ok(n)
+    }
+
+    /// [`Attribute::emit`] into a new vector. A `Result`, unlike the other
+    /// crates' `to_vec`: an attribute built by hand can hold a value its
+    /// type does not allow.
+    pub fn to_vec(&self) -> Result<Vec<u8>, Error> {
+        let mut v = alloc::vec![0u8; self.buffer_len()];
+        self.emit(&mut v)?;
+        Ok(v)
     }
 }

@@ -23,7 +23,7 @@ use nom::Parser;
 use nom::bytes::complete::take;
 use nom::number::complete::{be_u8, be_u16};
 
-use crate::error::{AttrName, Error};
+pub use crate::error::{AttrName, Error};
 pub use attr::{Attribute, DataType, Ipv6Prefix, Value};
 pub use vsa::{SubAttribute, Vsa};
 
@@ -225,7 +225,7 @@ impl<'a> Packet<'a> {
             return Err(Error::TooBig);
         }
         if out.len() < n {
-            return Err(Error::BufferTooSmall);
+            return Err(Error::BufferTooShort);
         }
         out[0] = self.code.into();
         out[1] = self.identifier;
@@ -233,15 +233,14 @@ impl<'a> Packet<'a> {
         out[4..20].copy_from_slice(&self.authenticator);
         let mut at = HEADER_LEN;
         for a in &self.attributes {
-            a.check()?;
-            let l = a.buffer_len();
-            a.emit(&mut out[at..at + l]);
-            at += l;
+            at += a.emit(&mut out[at..])?;
         }
         Ok(n)
     }
 
-    /// [`Packet::emit`] into a new vector.
+    /// [`Packet::emit`] into a new vector. A `Result`, unlike the other
+    /// crates' `to_vec`: a packet built by hand can hold an attribute its
+    /// type does not allow, or exceed 4096 octets.
     pub fn to_vec(&self) -> Result<Vec<u8>, Error> {
         let mut v = alloc::vec![0u8; self.buffer_len()];
         self.emit(&mut v)?;

@@ -238,7 +238,7 @@ fn emit_refuses_bad_values_and_oversize() {
     let mut buf = [0u8; 10];
     assert_eq!(
         Packet::new(Code::AccessRequest, 0, [0; 16]).emit(&mut buf),
-        Err(Error::BufferTooSmall)
+        Err(Error::BufferTooShort)
     );
 }
 
@@ -248,7 +248,8 @@ fn ipv6_prefix_forms() {
     assert_eq!(p.wire_octets().len(), 8);
     let v = Value::Ipv6Prefix(p);
     let mut out = [0u8; 10];
-    v.emit(&mut out);
+    assert_eq!(v.emit(&mut out), Ok(10));
+    assert_eq!(v.emit(&mut out[..9]), Err(Error::BufferTooShort));
     assert_eq!(out, [0, 64, 0x20, 1, 0x0d, 0xb8, 0, 1, 0, 2]);
     assert_eq!(Value::parse(attr::DELEGATED_IPV6_PREFIX, &out), Ok(v));
     // Bits past the length are cleared; lengths over 128 refused.
@@ -278,6 +279,24 @@ fn ipv6_prefix_bits_past_the_length_are_cleared_by_parse_as_by_new() {
     // The octets stay as received, so the attribute is re-emitted unchanged.
     assert_eq!(parsed.wire_octets(), &wire[2..]);
     let mut out = [0u8; 8];
-    Value::Ipv6Prefix(parsed).emit(&mut out);
+    assert_eq!(Value::Ipv6Prefix(parsed).emit(&mut out), Ok(8));
     assert_eq!(out, wire);
+}
+
+#[test]
+fn attribute_emit_checks_the_value_and_the_buffer() {
+    let a = Attribute::bytes(attr::USER_NAME, b"alice");
+    let mut out = [0xa5u8; 10];
+    assert_eq!(a.emit(&mut out), Ok(7));
+    assert_eq!(&out[..7], b"\x01\x07alice");
+    assert_eq!(out[7..], [0xa5; 3], "nothing past buffer_len() is written");
+    assert_eq!(a.to_vec(), Ok(out[..7].to_vec()));
+    assert_eq!(a.emit(&mut out[..6]), Err(Error::BufferTooShort));
+    // A value its type does not allow is refused, not emitted.
+    let long = [b'a'; 254];
+    let bad = Attribute::bytes(attr::USER_NAME, &long);
+    assert!(matches!(
+        bad.emit(&mut [0u8; 300]),
+        Err(Error::BadLength { .. })
+    ));
 }

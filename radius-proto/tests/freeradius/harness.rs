@@ -5,7 +5,9 @@ use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::time::Duration as StdDuration;
 
 use radius_proto::Secret;
-use radius_proto::client::{Client, ClientConfig, Event, RequestHandle, ServerConfig};
+use radius_proto::client::{
+    RadiusClient, RadiusClientConfig, RadiusClientEvent, RadiusServerConfig, RequestHandle,
+};
 use radius_proto::wire::{Attribute, Code, Value, attr};
 use sansio_primitives::{Duration, SeededRng, StdClock};
 use testbed::freeradius;
@@ -112,30 +114,32 @@ impl Radiusd {
 pub struct Nas {
     pub sock: UdpSocket,
     pub clock: StdClock,
-    pub client: Client,
-    pub events: Vec<Event>,
+    pub client: RadiusClient,
+    pub events: Vec<RadiusClientEvent>,
     /// The last datagram sent.
     pub last_sent: Vec<u8>,
 }
 
 impl Nas {
-    pub fn new(servers: Vec<ServerConfig>, timeout: StdDuration, tries: u32) -> Nas {
-        let mut cfg = ClientConfig::new(servers);
+    pub fn new(servers: Vec<RadiusServerConfig>, timeout: StdDuration, tries: u32) -> Nas {
+        let mut cfg = RadiusClientConfig::new(servers);
         cfg.nas_identifier = Some(b"nas".to_vec());
         cfg.timeout = timeout;
         cfg.max_tries = tries;
         Nas {
             sock: UdpSocket::bind("127.0.0.1:0").unwrap(),
             clock: StdClock::new(),
-            client: Client::new(cfg, SeededRng::from_u64(0x5eed)).unwrap(),
+            client: RadiusClient::new(cfg, SeededRng::from_u64(0x5eed)).unwrap(),
             events: Vec::new(),
             last_sent: Vec::new(),
         }
     }
 
     pub fn pump(&mut self) {
-        while let Some(t) = self.client.poll_transmit() {
-            self.sock.send_to(&t.payload, t.destination).unwrap();
+        while let Some(t) = self.client.poll_transmit(self.clock.now()) {
+            self.sock
+                .send_to(&t.payload, t.destination.address)
+                .unwrap();
             self.last_sent = t.payload;
         }
         while let Some(e) = self.client.poll_event() {
@@ -144,14 +148,14 @@ impl Nas {
     }
 
     /// Runs until `h` is answered or timed out; at most `limit` wall time.
-    pub fn wait(&mut self, h: RequestHandle, limit: StdDuration) -> Event {
+    pub fn wait(&mut self, h: RequestHandle, limit: StdDuration) -> RadiusClientEvent {
         let end = std::time::Instant::now() + limit;
         let mut buf = [0u8; 4096];
         loop {
             self.pump();
             if let Some(i) = self.events.iter().position(|e| match e {
-                Event::Response(r) => r.handle == h,
-                Event::Timeout { handle } => *handle == h,
+                RadiusClientEvent::Response(r) => r.handle == h,
+                RadiusClientEvent::Timeout { handle } => *handle == h,
                 _ => false,
             }) {
                 return self.events.remove(i);
@@ -179,7 +183,7 @@ impl Nas {
         }
     }
 
-    pub fn auth(&mut self, attrs: &[Attribute<'_>], pw: Option<&[u8]>) -> Event {
+    pub fn auth(&mut self, attrs: &[Attribute<'_>], pw: Option<&[u8]>) -> RadiusClientEvent {
         let h = self
             .client
             .authenticate(self.clock.now(), attrs, pw)
@@ -188,16 +192,16 @@ impl Nas {
     }
 }
 
-pub fn code_of(e: &Event) -> Option<Code> {
+pub fn code_of(e: &RadiusClientEvent) -> Option<Code> {
     match e {
-        Event::Response(r) => Some(r.code),
+        RadiusClientEvent::Response(r) => Some(r.code),
         _ => None,
     }
 }
 
 pub fn nas_for(r: &Radiusd, secret: &str) -> Nas {
     Nas::new(
-        vec![ServerConfig::new(
+        vec![RadiusServerConfig::new(
             r.auth,
             r.acct,
             Secret::new(secret.as_bytes()),

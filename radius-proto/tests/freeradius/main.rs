@@ -21,7 +21,8 @@ use std::time::Duration as StdDuration;
 
 use harness::*;
 use radius_proto::client::{
-    AccountingRecord, AcctStatusType, Client, ClientConfig, Counters, Event, ServerConfig,
+    AccountingRecord, AcctStatusType, Counters, RadiusClient, RadiusClientConfig,
+    RadiusClientEvent, RadiusServerConfig,
 };
 use radius_proto::dict::AccessReply;
 use radius_proto::dynauth::{
@@ -41,7 +42,7 @@ fn freeradius_pap_chap_reply_and_accounting() {
 
     // PAP accept, with the reply decoded into typed values.
     let e = nas.auth(&user(b"alice"), Some(b"wonderland"));
-    let Event::Response(resp) = &e else {
+    let RadiusClientEvent::Response(resp) = &e else {
         panic!("{e:?}\n{}", r.log())
     };
     assert_eq!(resp.code, Code::AccessAccept, "{}", r.log());
@@ -85,16 +86,16 @@ fn freeradius_pap_chap_reply_and_accounting() {
         a.push(Attribute::bytes(attr::CHAP_CHALLENGE, &challenge));
         assert_eq!(code_of(&nas.auth(&a, None)), Some(code), "{}", r.log());
     }
-    assert_eq!(nas.client.stats().bad_authenticator, 0);
+    assert_eq!(nas.client.counters().bad_authenticator, 0);
 
     // FreeRADIUS 3.2.1 adds no Message-Authenticator to an Access-Accept
     // unless configured to (bob's entry does not): by default we drop it
     // (Blast-RADIUS mitigation) and the request times out...
     let e = nas.auth(&user(b"bob"), Some(b"builder"));
-    assert!(matches!(e, Event::Timeout { .. }), "{e:?}");
-    assert!(nas.client.stats().missing_message_authenticator >= 1);
+    assert!(matches!(e, RadiusClientEvent::Timeout { .. }), "{e:?}");
+    assert!(nas.client.counters().missing_message_authenticator >= 1);
     // ...and only an explicit opt-out accepts it.
-    let mut cfg = ClientConfig::new(vec![ServerConfig::new(
+    let mut cfg = RadiusClientConfig::new(vec![RadiusServerConfig::new(
         r.auth,
         r.acct,
         Secret::new(SECRET.as_bytes()),
@@ -102,7 +103,7 @@ fn freeradius_pap_chap_reply_and_accounting() {
     cfg.nas_identifier = Some(b"nas".to_vec());
     cfg.require_message_authenticator = false;
     let mut lax = Nas::new(cfg.servers.clone(), StdDuration::from_millis(500), 2);
-    lax.client = Client::new(cfg, SeededRng::from_u64(1)).unwrap();
+    lax.client = RadiusClient::new(cfg, SeededRng::from_u64(1)).unwrap();
     assert_eq!(
         code_of(&lax.auth(&user(b"bob"), Some(b"builder"))),
         Some(Code::AccessAccept)
@@ -201,7 +202,7 @@ fn freeradius_wrong_secret_is_never_accepted() {
     //    (bad Message-Authenticator), we time out.
     let mut nas = nas_for(&r, "not-the-secret");
     let e = nas.auth(&user(b"alice"), Some(b"wonderland"));
-    assert!(matches!(e, Event::Timeout { .. }), "{e:?}");
+    assert!(matches!(e, RadiusClientEvent::Timeout { .. }), "{e:?}");
 
     // 2. A relay that re-signs our request with the real secret, so that
     //    FreeRADIUS answers, signed with a secret our client does not share:
@@ -251,7 +252,7 @@ fn freeradius_wrong_secret_is_never_accepted() {
         answered
     });
     let mut nas = Nas::new(
-        vec![ServerConfig::new(
+        vec![RadiusServerConfig::new(
             relay_addr,
             relay_addr,
             Secret::new(&b"other-secret"[..]),
@@ -262,10 +263,10 @@ fn freeradius_wrong_secret_is_never_accepted() {
     let e = nas.auth(&user(b"alice"), Some(b"wonderland"));
     stop.store(true, Ordering::Relaxed);
     let answered = t.join().unwrap();
-    assert!(matches!(e, Event::Timeout { .. }), "{e:?}");
+    assert!(matches!(e, RadiusClientEvent::Timeout { .. }), "{e:?}");
     assert!(answered >= 1, "FreeRADIUS answered the relayed request");
-    assert_eq!(nas.client.stats().bad_authenticator, answered as u64);
-    assert_eq!(nas.client.stats().responses, 0);
+    assert_eq!(nas.client.counters().bad_authenticator, answered as u64);
+    assert_eq!(nas.client.counters().responses, 0);
 }
 
 #[test]
@@ -276,16 +277,16 @@ fn freeradius_failover_from_a_silent_server() {
     let r = Radiusd::start();
     let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
     let s = silent.local_addr().unwrap();
-    let mut dead = ServerConfig::new(s, s, Secret::new(SECRET.as_bytes()));
+    let mut dead = RadiusServerConfig::new(s, s, Secret::new(SECRET.as_bytes()));
     dead.fail_timeout = StdDuration::from_secs(30);
-    let live = ServerConfig::new(r.auth, r.acct, Secret::new(SECRET.as_bytes()));
+    let live = RadiusServerConfig::new(r.auth, r.acct, Secret::new(SECRET.as_bytes()));
     // timeout 300 ms × 2 tries: the failover happens after 600 ms.
     let mut nas = Nas::new(vec![dead, live], StdDuration::from_millis(300), 2);
     let t0 = std::time::Instant::now();
     let e = nas.auth(&user(b"alice"), Some(b"wonderland"));
     let took = t0.elapsed();
     assert!(
-        matches!(&e, Event::Response(x) if x.code == Code::AccessAccept && x.server == 1),
+        matches!(&e, RadiusClientEvent::Response(x) if x.code == Code::AccessAccept && x.server == 1),
         "{e:?}"
     );
     assert!(
@@ -295,13 +296,16 @@ fn freeradius_failover_from_a_silent_server() {
     assert!(
         nas.events
             .iter()
-            .any(|e| matches!(e, Event::ServerDead { server: 0, .. }))
+            .any(|e| matches!(e, RadiusClientEvent::ServerDead { server: 0, .. }))
     );
     // The silent server is now dead: the next requests go straight to the live one.
     for _ in 0..3 {
         let t0 = std::time::Instant::now();
         let e = nas.auth(&user(b"alice"), Some(b"wonderland"));
-        assert!(matches!(&e, Event::Response(x) if x.server == 1), "{e:?}");
+        assert!(
+            matches!(&e, RadiusClientEvent::Response(x) if x.server == 1),
+            "{e:?}"
+        );
         assert!(t0.elapsed() < StdDuration::from_millis(300));
     }
     let mut buf = [0u8; 4096];
@@ -322,7 +326,7 @@ fn spawn_listener(
 ) -> (
     SocketAddr,
     Arc<AtomicBool>,
-    std::thread::JoinHandle<dynauth::Stats>,
+    std::thread::JoinHandle<dynauth::DynAuthCounters>,
 ) {
     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
     let addr = sock.local_addr().unwrap();
@@ -341,7 +345,7 @@ fn spawn_listener(
             if let Ok((n, from)) = sock.recv_from(&mut buf) {
                 let _ = l.handle_input(clock.now(), from, &buf[..n]);
             }
-            while let Some(dynauth::Event::Request(r)) = l.poll_event() {
+            while let Some(dynauth::DynAuthEvent::Request(r)) = l.poll_event() {
                 let known = r.selector.acct_session_id.as_deref() == Some(&b"sess-1"[..])
                     || r.selector.user_name.as_deref() == Some(&b"alice"[..]);
                 let a = if known {
@@ -351,12 +355,12 @@ fn spawn_listener(
                 };
                 l.respond(clock.now(), r.handle, a).unwrap();
             }
-            while let Some(t) = l.poll_transmit() {
+            while let Some(t) = l.poll_transmit(clock.now()) {
                 sock.send_to(&t.payload, t.destination).unwrap();
             }
             l.handle_timeout(clock.now());
         }
-        *l.stats()
+        *l.counters()
     });
     (addr, stop, t)
 }
@@ -487,9 +491,9 @@ fn throughput_vs_radclient() {
 
     // Ours: the same requests, `par` in flight, one socket.
     let mut nas = nas_for(&r, SECRET);
-    nas.client = Client::new(
+    nas.client = RadiusClient::new(
         {
-            let mut c = ClientConfig::new(vec![ServerConfig::new(
+            let mut c = RadiusClientConfig::new(vec![RadiusServerConfig::new(
                 r.auth,
                 r.acct,
                 Secret::new(SECRET.as_bytes()),
@@ -518,7 +522,7 @@ fn throughput_vs_radclient() {
         nas.pump();
         for e in nas.events.drain(..) {
             match e {
-                Event::Response(x) if x.code == Code::AccessAccept => accepted += 1,
+                RadiusClientEvent::Response(x) if x.code == Code::AccessAccept => accepted += 1,
                 other => panic!("{other:?}"),
             }
         }
@@ -551,7 +555,7 @@ fn freeradius_answers_a_thousand_concurrent_requests_over_four_sources() {
         return;
     }
     let r = Radiusd::start();
-    let mut cfg = ClientConfig::new(vec![ServerConfig::new(
+    let mut cfg = RadiusClientConfig::new(vec![RadiusServerConfig::new(
         r.auth,
         r.acct,
         Secret::new(SECRET.as_bytes()),
@@ -559,7 +563,7 @@ fn freeradius_answers_a_thousand_concurrent_requests_over_four_sources() {
     cfg.nas_identifier = Some(b"nas".to_vec());
     cfg.sources = 4;
     cfg.timeout = StdDuration::from_secs(3);
-    let mut c = Client::new(cfg, SeededRng::from_u64(4)).unwrap();
+    let mut c = RadiusClient::new(cfg, SeededRng::from_u64(4)).unwrap();
     let socks: Vec<UdpSocket> = (0..4)
         .map(|_| {
             let s = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -584,13 +588,17 @@ fn freeradius_answers_a_thousand_concurrent_requests_over_four_sources() {
     let (mut accepted, mut accounted) = (0, 0);
     let mut buf = [0u8; 4096];
     while accepted + accounted < 1000 {
-        while let Some(t) = c.poll_transmit() {
-            socks[t.source].send_to(&t.payload, t.destination).unwrap();
+        while let Some(t) = c.poll_transmit(clock.now()) {
+            socks[t.destination.source]
+                .send_to(&t.payload, t.destination.address)
+                .unwrap();
         }
         while let Some(e) = c.poll_event() {
             match e {
-                Event::Response(x) if x.code == Code::AccessAccept => accepted += 1,
-                Event::Response(x) if x.code == Code::AccountingResponse => accounted += 1,
+                RadiusClientEvent::Response(x) if x.code == Code::AccessAccept => accepted += 1,
+                RadiusClientEvent::Response(x) if x.code == Code::AccountingResponse => {
+                    accounted += 1
+                }
                 other => panic!("{other:?}\n{}", r.log()),
             }
         }
@@ -611,7 +619,7 @@ fn freeradius_answers_a_thousand_concurrent_requests_over_four_sources() {
         assert!(
             t0.elapsed() < StdDuration::from_secs(60),
             "{accepted} + {accounted} of 1000: {:?}",
-            c.stats()
+            c.counters()
         );
     }
     assert_eq!((accepted, accounted), (500, 500));
@@ -619,7 +627,7 @@ fn freeradius_answers_a_thousand_concurrent_requests_over_four_sources() {
     println!(
         "1000 concurrent requests over 4 sources: {:?}, {:?}",
         t0.elapsed(),
-        c.stats()
+        c.counters()
     );
 }
 
@@ -640,13 +648,13 @@ fn freeradius_through_the_tokio_driver() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let mut cfg = ClientConfig::new(vec![ServerConfig::new(
+        let mut cfg = RadiusClientConfig::new(vec![RadiusServerConfig::new(
             r.auth,
             r.acct,
             Secret::new(SECRET.as_bytes()),
         )]);
         cfg.nas_identifier = Some(b"nas".to_vec());
-        let client = Client::new(cfg, SeededRng::from_u64(11)).unwrap();
+        let client = RadiusClient::new(cfg, SeededRng::from_u64(11)).unwrap();
         let nas = RadiusClientDriver::bind(client, "127.0.0.1:0".parse().unwrap(), 1024)
             .await
             .unwrap();
@@ -686,7 +694,7 @@ fn freeradius_through_the_tokio_driver() {
         }
 
         // A request the machine refuses comes back at once as Refused.
-        let mut no_nas = ClientConfig::new(vec![ServerConfig::new(
+        let mut no_nas = RadiusClientConfig::new(vec![RadiusServerConfig::new(
             r.auth,
             r.acct,
             Secret::new(SECRET.as_bytes()),
@@ -694,7 +702,7 @@ fn freeradius_through_the_tokio_driver() {
         no_nas.max_tries = 1;
         no_nas.timeout = StdDuration::from_millis(200);
         let bare = RadiusClientDriver::bind(
-            Client::new(no_nas, SeededRng::from_u64(12)).unwrap(),
+            RadiusClient::new(no_nas, SeededRng::from_u64(12)).unwrap(),
             "127.0.0.1:0".parse().unwrap(),
             1024,
         )
@@ -710,7 +718,7 @@ fn freeradius_through_the_tokio_driver() {
     let (auth, acct) = (r.auth, r.acct);
     drop(r);
     rt.block_on(async {
-        let mut cfg = ClientConfig::new(vec![ServerConfig::new(
+        let mut cfg = RadiusClientConfig::new(vec![RadiusServerConfig::new(
             auth,
             acct,
             Secret::new(SECRET.as_bytes()),
@@ -719,7 +727,7 @@ fn freeradius_through_the_tokio_driver() {
         cfg.max_tries = 2;
         cfg.timeout = StdDuration::from_millis(100);
         let nas = RadiusClientDriver::bind(
-            Client::new(cfg, SeededRng::from_u64(13)).unwrap(),
+            RadiusClient::new(cfg, SeededRng::from_u64(13)).unwrap(),
             "127.0.0.1:0".parse().unwrap(),
             1024,
         )

@@ -1,7 +1,8 @@
 //! `router`: the home router (CPE). Dials PPPoE on the WAN interface, runs
 //! the session's IP traffic through a TUN device (`ppp0`) with TCP MSS
 //! clamping, configures addresses and routes through netlink, NAT44 and a
-//! forward firewall through nftables, and serves DHCPv4 on the LAN.
+//! forward firewall through nftables, serves DHCPv4 on the LAN, and numbers
+//! the LAN from the prefix the ISP delegates (DHCPv6-PD, RAs for SLAAC).
 //!
 //! ```text
 //! router --config router.toml            # run (until SIGTERM/SIGINT)
@@ -37,8 +38,8 @@ struct Cli {
 enum Command {
     /// Run the router (the default).
     Run,
-    /// Show WAN state, addresses, uptime, counters and DHCP leases of the
-    /// running router.
+    /// Show WAN state, addresses, uptime, the delegated IPv6 prefix and the
+    /// LAN's prefixes, counters and DHCP leases of the running router.
     Status,
 }
 

@@ -8,6 +8,7 @@ use radius_proto::Packet;
 use radius_proto::dict::AccessReply;
 
 use crate::bng::config::User;
+use crate::bng::ipv6::V6Grant;
 
 /// What an accepted session gets.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,6 +25,8 @@ pub struct Grant {
     pub session_timeout: Option<u32>,
     /// Class attributes to echo in accounting.
     pub class: Vec<Vec<u8>>,
+    /// The IPv6 prefixes given (RADIUS, or the user's `ipv6_prefix`).
+    pub v6: V6Grant,
 }
 
 /// The verdict on an `AuthRequest`.
@@ -42,6 +45,7 @@ pub fn local(users: &[User], user: &[u8], credential: &Credential) -> Verdict {
             ip: u.ip,
             up_kbps: u.upstream_kbps,
             down_kbps: u.downstream_kbps,
+            v6: V6Grant::of_user(u),
             ..Grant::default()
         }),
         _ => Verdict::Reject("Authentication failed"),
@@ -73,6 +77,7 @@ pub fn from_accept(packet: &Packet<'_>) -> Grant {
             i.max(MIN_RADIUS_INTERIM)
         }),
         session_timeout: r.session_timeout.filter(|t| *t > 0),
+        v6: V6Grant::of_reply(&r),
         class: r.class,
     }
 }
@@ -91,6 +96,7 @@ mod tests {
             ip: Some(Ipv4Addr::new(192, 0, 2, 5)),
             upstream_kbps: Some(100),
             downstream_kbps: None,
+            ipv6_prefix: None,
         }];
         let good = Credential::Pap {
             password: Secret::from("pw"),

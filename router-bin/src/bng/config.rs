@@ -9,6 +9,9 @@ use std::time::Duration;
 use crate::config_file;
 use serde::Deserialize;
 
+mod ipv6;
+pub use ipv6::{Ipv6, Prefix6, mask};
+
 /// The whole file. See `router-bin/examples/bng.toml` for every key.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -58,6 +61,12 @@ pub struct Config {
     pub radius: Option<Radius>,
     /// The RFC 5176 Dynamic Authorization (CoA/Disconnect) listener.
     pub coa: Option<Coa>,
+    /// Where state that outlives the process is kept (the DHCPv6
+    /// delegations, so a subscriber gets its prefix back after a restart).
+    #[serde(default = "default_state_dir")]
+    pub state_dir: PathBuf,
+    /// RAs and DHCPv6 prefix delegation on the sessions.
+    pub ipv6: Option<Ipv6>,
 }
 
 /// `at_mac_limit`: what a PADR from a MAC at its session limit gets.
@@ -131,6 +140,8 @@ pub struct User {
     pub upstream_kbps: Option<u32>,
     /// Downstream (network to user) limit, kbit/s.
     pub downstream_kbps: Option<u32>,
+    /// A prefix always delegated to this user (DHCPv6-PD), with `[ipv6]`.
+    pub ipv6_prefix: Option<Prefix6>,
 }
 
 /// RADIUS client settings.
@@ -187,6 +198,9 @@ pub struct Coa {
     pub clients: Vec<IpAddr>,
 }
 
+fn default_state_dir() -> PathBuf {
+    "/var/lib/bng".into()
+}
 fn default_tun() -> String {
     "bng0".into()
 }
@@ -299,6 +313,9 @@ impl Config {
             }
         } else if self.users.is_empty() {
             return Err("no authentication backend: add [[users]] or [radius]".into());
+        }
+        if let Some(v6) = &self.ipv6 {
+            v6.check()?;
         }
         if let Some(c) = &self.coa
             && c.secret.is_empty()

@@ -87,6 +87,19 @@ fn stats(bng: &Bng) -> String {
         s.tun_ipv6_dropped,
         s.tun_errors
     );
+    if let Some(d) = &bng.dhcpv6 {
+        let c = d.server.counters();
+        let _ = write!(
+            out,
+            "ipv6_routes {}\ndhcpv6_bindings {}\ndhcpv6_replies {}\ndhcpv6_dropped {}\n\
+             dhcpv6_rate_limited {}\n",
+            bng.v6_routes.len(),
+            d.server.bindings().count(),
+            c.replies,
+            c.malformed + c.not_request + c.not_ours + c.invalid + c.table_full + c.backlogged,
+            s.dhcpv6_rate_limited
+        );
+    }
     out
 }
 

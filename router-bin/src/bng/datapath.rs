@@ -38,33 +38,16 @@ impl Bng {
 
     /// An IP packet (`ppp` = PPP protocol + packet) from session `id`.
     fn upstream(&mut self, id: u16, ppp: &mut [u8]) {
-        let Some(s) = self.table.by_id.get_mut(&id) else {
-            return;
-        };
         let protocol = u16::from_be_bytes([ppp[0], ppp[1]]);
         if protocol == PPP_IPV6 {
-            // No global IPv6 in this project yet: IPv6CP gives link-local
-            // addresses only, so IPv6 packets have nowhere to go, except
-            // pings to our own link-local address, answered here.
-            let reply = s
-                .local_ifid
-                .and_then(|ifid| icmpv6_echo_reply(&ppp[2..], ifid));
-            let Some(reply) = reply else {
-                tracing::debug!(session = id, ifid = ?s.local_ifid, "IPv6 packet dropped");
-                s.traffic.ipv6_dropped += 1;
-                return;
-            };
-            let mut out = [0u8; 1600];
-            if let Ok(m) = self.link.encapsulate_data(id, PPP_IPV6, &reply, &mut out)
-                && self.out.send(&out[..m]).is_err()
-            {
-                self.stats.tx_dropped += 1;
-            }
-            return;
+            return self.upstream_v6(id, ppp);
         }
         if protocol != PPP_IPV4 {
             return;
         }
+        let Some(s) = self.table.by_id.get_mut(&id) else {
+            return;
+        };
         let packet = &ppp[2..];
         let src = packet
             .get(12..16)
@@ -106,8 +89,9 @@ impl Bng {
         };
         match packet.first().map(|b| b >> 4) {
             Some(4) if n >= 20 => {}
+            Some(6) if self.dhcpv6.is_some() => return self.downstream_v6(buf, n, out),
             Some(6) => {
-                // No global IPv6 yet (see on_session_frame).
+                // Without [ipv6] sessions have link-local addresses only.
                 self.stats.tun_ipv6_dropped += 1;
                 return;
             }
@@ -216,15 +200,12 @@ impl Bng {
 
 /// `fe80::ifid`.
 fn link_local(ifid: u64) -> [u8; 16] {
-    let mut a = [0u8; 16];
-    a[..2].copy_from_slice(&[0xfe, 0x80]);
-    a[8..].copy_from_slice(&ifid.to_be_bytes());
-    a
+    crate::bng::ipv6::link_local(ifid).octets()
 }
 
 /// The Echo Reply to an ICMPv6 Echo Request for `fe80::ifid` (no
 /// extension headers); `None` for anything else.
-fn icmpv6_echo_reply(packet: &[u8], ifid: u64) -> Option<Vec<u8>> {
+pub(crate) fn icmpv6_echo_reply(packet: &[u8], ifid: u64) -> Option<Vec<u8>> {
     let payload_len = usize::from(u16::from_be_bytes([*packet.get(4)?, *packet.get(5)?]));
     let total = 40 + payload_len;
     if payload_len < 8 || packet.len() < total || packet[0] >> 4 != 6 || packet[6] != 58 {

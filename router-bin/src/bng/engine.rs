@@ -6,7 +6,7 @@
 
 mod authorize;
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::time::Instant;
 
 use crate::aio::{AsyncPacketSocket, AsyncTun};
@@ -60,13 +60,17 @@ pub mod cause {
     }
 }
 
-/// A route change for an address outside the pool.
+/// A route change for an address outside the pool, or an IPv6 prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RouteOp {
     /// Add `addr/32` via the TUN device.
     Add(Ipv4Addr),
     /// Remove it.
     Del(Ipv4Addr),
+    /// Add `prefix/len` via the TUN device (a session's IPv6 prefix).
+    Add6(Ipv6Addr, u8),
+    /// Remove it.
+    Del6(Ipv6Addr, u8),
 }
 
 /// Counters not tied to one session.
@@ -76,7 +80,8 @@ pub struct Stats {
     pub tx_dropped: u64,
     /// Packets from the TUN device for no session.
     pub no_session: u64,
-    /// IPv6 packets from the TUN device (no global IPv6 yet).
+    /// IPv6 packets from the TUN device dropped: without `[ipv6]` all, with
+    /// it the malformed and link-scoped ones.
     pub tun_ipv6_dropped: u64,
     /// Packets the TUN device refused.
     pub tun_errors: u64,
@@ -84,6 +89,8 @@ pub struct Stats {
     pub frag_needed_sent: u64,
     /// ICMP Fragmentation Needed messages the rate limit held back.
     pub icmp_rate_limited: u64,
+    /// DHCPv6 messages over a session's rate limit, dropped.
+    pub dhcpv6_rate_limited: u64,
     /// The drop counters of the sessions that ended.
     pub ended: Traffic,
 }
@@ -118,6 +125,17 @@ pub struct Bng {
     pub backlog: crate::bng::datapath::Backlog,
     /// The rate limit of the ICMP errors we send.
     pub icmp_limit: sansio_primitives::RateLimiter,
+    /// Seeds the sessions' machines (RA timing).
+    pub rng: sansio_primitives::SeededRng,
+    /// The DHCPv6 delegating server, with `[ipv6]`.
+    pub dhcpv6: Option<crate::bng::dhcpv6::Dhcpv6>,
+    /// IPv6 prefixes routed to sessions.
+    pub v6_routes: crate::bng::ipv6::Routes6,
+    /// A session router or the DHCPv6 server was touched: their next
+    /// deadline is recomputed.
+    pub v6_dirty: bool,
+    /// Their next deadline, as last computed.
+    pub v6_next: Option<Instant>,
 }
 
 impl Bng {
@@ -215,17 +233,7 @@ impl Bng {
                 } else {
                     tracing::info!(session = id, address = %peer, "IPCP up again");
                 }
-                // One Start per session, even if IPCP renegotiates.
-                if let Some(a) = &mut s.acct
-                    && !a.started
-                    && !a.stopped
-                {
-                    a.started = true;
-                    a.next_interim = a.interim.map(|i| Instant::now() + i);
-                    if let Some(r) = &mut self.radius {
-                        r.account(s, AcctStatusType::Start, None);
-                    }
-                }
+                self.start_accounting(id);
             }
             PppEvent::Ipv4Down => s.ipv4_up = false,
             PppEvent::Ipv6Up {
@@ -237,8 +245,20 @@ impl Bng {
                     session = id,
                     "IPv6CP up, peer interface id {peer_ifid:016x}"
                 );
+                self.ipv6_up(id, local_ifid, peer_ifid);
+                // With [ipv6], a session may be IPv6 only: it is accounted
+                // from whichever NCP opens first.
+                if self.cfg.ipv6.is_some() {
+                    self.start_accounting(id);
+                }
             }
-            PppEvent::Ipv6Down => s.local_ifid = None,
+            PppEvent::Ipv6Down => {
+                s.local_ifid = None;
+                // Accounting goes on reporting what the session had.
+                s.v6_acct = crate::bng::ipv6::V6Grant::of_session(s);
+                let v = s.v6.take();
+                self.ipv6_forget(id, v);
+            }
             PppEvent::Down { reason } => {
                 let c = match reason {
                     PppDownReason::PeerTerminated { .. } | PppDownReason::LowerDown => {
@@ -251,6 +271,24 @@ impl Bng {
                 self.finish(id, c, &format!("{reason:?}"));
             }
             _ => {}
+        }
+    }
+
+    /// The accounting Start of session `id` when IPCP or IPv6CP first
+    /// opens: one per session, even if either renegotiates.
+    fn start_accounting(&mut self, id: u16) {
+        let Some(s) = self.table.by_id.get_mut(&id) else {
+            return;
+        };
+        if let Some(a) = &mut s.acct
+            && !a.started
+            && !a.stopped
+        {
+            a.started = true;
+            a.next_interim = a.interim.map(|i| Instant::now() + i);
+            if let Some(r) = &mut self.radius {
+                r.account(s, AcctStatusType::Start, None);
+            }
         }
     }
 
@@ -276,6 +314,7 @@ impl Bng {
                 a.stopped = true;
             }
         }
+        self.ipv6_forget(id, s.v6.take());
         let t = &s.traffic;
         self.stats.ended.add_drops(t);
         tracing::info!(
@@ -290,6 +329,7 @@ impl Bng {
     pub fn close(&mut self, id: u16, cause: u32) {
         if let Some(s) = self.table.by_id.get_mut(&id) {
             s.close_cause.get_or_insert(cause);
+            self.ipv6_goodbye(id);
             let why = cause::terminate_text(cause);
             let _ = self.link.close_because(self.clock.now(), id, why);
         }

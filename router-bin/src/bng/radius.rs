@@ -1,27 +1,36 @@
 //! The RADIUS client glue: Access-Requests for `AuthRequest`s and
-//! Accounting-Requests for sessions, over `[radius] sources` UDP sockets,
-//! with the `radius-proto` machine doing retransmission and failover.
+//! Accounting-Requests for sessions, through `radius-proto`'s tokio driver
+//! ([`RadiusClientDriver`]: the machine, retransmission, failover and the
+//! `[radius] sources` UDP sockets live in its task).
 //!
 //! Each socket (source port) has its own 256 Identifiers (RFC 2865 §3), so
-//! at most `256 × sources` requests are in flight; the machine says which
-//! socket each request goes from, and an answer is handed back with the
-//! index of the socket it arrived on. The rest wait in a bounded FIFO
-//! ([`MAX_QUEUED`]) and go out, in order, as answers and final timeouts
-//! free Identifiers. Beyond the bound an Accounting-Request is dropped (and
-//! counted) and an Access-Request refused (the session is rejected).
+//! at most `256 × sources` requests are in flight; the rest wait in the
+//! driver's FIFO, in order, as answers and final timeouts free Identifiers.
+//! The engine loop never waits: a request is admitted or refused at once
+//! (at most [`MAX_QUEUED`] beyond the free Identifiers), and beyond the
+//! bound an Accounting-Request is dropped (and counted) and an
+//! Access-Request refused (the session is rejected). Each admitted request
+//! is awaited by a task of its own; an Access-Request's verdict comes back
+//! to the loop through a channel ([`Radius::decided`], then
+//! [`Radius::flush`]).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ppp_proto::Credential;
-use radius_proto::client::{
-    AcctStatusType, Client, ClientConfig, Event, RequestHandle, ServerConfig, Transmit,
+use radius_proto::client::AcctStatusType;
+use radius_proto::driver::{RadiusAnswer, RadiusClientDriver, RadiusDriverError};
+use radius_proto::wire::{Attribute, Code, Packet, Value, attr};
+use radius_proto::{
+    RadiusClient, RadiusClientConfig, RadiusClientEvent, RadiusServerConfig, Secret,
 };
-use radius_proto::wire::{Code, Packet, attr};
-use radius_proto::{Error, Secret};
-use sansio_primitives::{Instant, SeededRng};
+use sansio_primitives::{Duration, Instant, SeededRng};
 use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
 
 use crate::bng::auth::{Verdict, from_accept};
 use crate::bng::config;
@@ -34,9 +43,9 @@ use request::{AcctJob, AuthJob, Job};
 /// Requests waiting for a free Identifier, at most.
 pub const MAX_QUEUED: usize = 16_384;
 
-/// Datagrams waiting for a writable socket, at most (beyond, they are left
-/// to the machine's retransmission).
-const MAX_UNSENT: usize = 4 * 16_384;
+/// How often, at most, Access-Requests of sessions that stopped waiting are
+/// withdrawn while requests wait for an Identifier.
+const SWEEP_INTERVAL: Duration = Duration::from_millis(100);
 
 /// What an answered Access-Request decided, for which session.
 #[derive(Debug)]
@@ -49,57 +58,46 @@ pub struct AuthOutcome {
     pub verdict: Verdict,
 }
 
-/// The start-up Accounting-On: sessions are accepted only once it is
-/// answered or given up on (accel-ppp does the same), so the server sees it
-/// before any session's Start — a server that closes a NAS's sessions on
-/// Accounting-On would otherwise close the new ones.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum AcctOn {
-    /// Queued, not yet handed to the machine.
-    Queued,
-    /// In flight.
-    Sent(RequestHandle),
-    /// Answered, unanswered after every retry, or never asked for.
-    Done,
-}
-
-/// The client machine, its sockets and the requests in flight.
+/// The driver, the NAS's names and the Access-Requests awaited.
 pub struct Radius {
-    client: Client,
-    /// The source sockets (each bound to an ephemeral port), by the
-    /// machine's source index.
-    pub socks: Vec<UdpSocket>,
+    driver: RadiusClientDriver,
     nas_identifier: String,
     nas_ip: Option<Ipv4Addr>,
-    auth: HashMap<RequestHandle, (u16, u64)>,
-    /// Requests waiting for an Identifier, oldest first.
-    queue: VecDeque<Job>,
-    /// Datagrams the machine gave that wait for their socket to be
-    /// writable (never dropped on EWOULDBLOCK), oldest first.
-    unsent: VecDeque<Transmit>,
-    /// Where the start-up Accounting-On is.
-    acct_on: AcctOn,
-    /// Send errors and refused requests, for the log.
-    pub errors: u64,
+    /// The task awaiting each Access-Request, by session id and serial:
+    /// aborting it withdraws a request still waiting for an Identifier.
+    auth: HashMap<(u16, u64), AbortHandle>,
+    /// Verdicts from the Access-Requests' tasks; `None` from an
+    /// Accounting-Request's task when it is over, to wake the loop (a
+    /// shutdown waits for the last answer).
+    outcomes_tx: mpsc::UnboundedSender<Option<AuthOutcome>>,
+    outcomes: mpsc::UnboundedReceiver<Option<AuthOutcome>>,
+    /// Verdicts taken off the channel by [`Radius::decided`], not yet
+    /// handed out by [`Radius::flush`].
+    decided: Vec<AuthOutcome>,
+    /// When Access-Requests of sessions gone were last withdrawn.
+    last_sweep: Option<Instant>,
+    /// Refused requests, for the log.
+    errors: Arc<AtomicU64>,
     /// Accounting-Requests dropped because the queue was full.
     pub acct_dropped: u64,
 }
 
 impl Radius {
-    /// The client for `cfg`, with a socket bound to an ephemeral port.
+    /// The client for `cfg`, with its source sockets bound to ephemeral
+    /// ports, driven by a task on the current runtime.
     pub async fn new(cfg: &config::Radius, rng: SeededRng) -> io::Result<Radius> {
         let servers = cfg
             .servers
             .iter()
-            .map(|s| ServerConfig::new(s.auth, s.acct, Secret::new(s.secret.as_bytes())))
+            .map(|s| RadiusServerConfig::new(s.auth, s.acct, Secret::new(s.secret.as_bytes())))
             .collect();
-        let mut cc = ClientConfig::new(servers);
-        cc.timeout = std::time::Duration::from_millis(cfg.timeout_ms);
+        let mut cc = RadiusClientConfig::new(servers);
+        cc.timeout = Duration::from_millis(cfg.timeout_ms);
         cc.max_tries = cfg.retries;
         cc.nas_identifier = Some(cfg.nas_identifier.as_bytes().to_vec());
         cc.nas_ip_address = cfg.nas_ip;
         cc.sources = cfg.sources;
-        let client = Client::new(cc, rng)
+        let client = RadiusClient::new(cc, rng)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("radius: {e}")))?;
         let bind: SocketAddr = match cfg.servers[0].auth {
             SocketAddr::V4(_) => "0.0.0.0:0".parse().expect("literal"),
@@ -109,16 +107,17 @@ impl Radius {
         for _ in 0..cfg.sources {
             socks.push(source_socket(bind)?);
         }
+        let (outcomes_tx, outcomes) = mpsc::unbounded_channel();
         Ok(Radius {
-            client,
-            socks,
+            driver: RadiusClientDriver::spawn(client, socks, MAX_QUEUED),
             nas_identifier: cfg.nas_identifier.clone(),
             nas_ip: cfg.nas_ip,
             auth: HashMap::new(),
-            queue: VecDeque::new(),
-            unsent: VecDeque::new(),
-            acct_on: AcctOn::Done,
-            errors: 0,
+            outcomes_tx,
+            outcomes,
+            decided: Vec::new(),
+            last_sweep: None,
+            errors: Arc::new(AtomicU64::new(0)),
             acct_dropped: 0,
         })
     }
@@ -141,13 +140,40 @@ impl Radius {
         {
             return Err("CHAP response of a bad length".into());
         }
-        if self.queue.len() >= MAX_QUEUED {
-            return Err(format!(
-                "{MAX_QUEUED} RADIUS requests already wait for an answer slot"
-            ));
+        let job = AuthJob::new(s, user.to_vec(), credential);
+        let (id, serial) = (job.id, job.serial);
+        let answer = self.submit(Job::Auth(job)).map_err(|e| match e {
+            RadiusDriverError::QueueFull => {
+                format!("{MAX_QUEUED} RADIUS requests already wait for an answer slot")
+            }
+            e => e.to_string(),
+        })?;
+        let (tx, errors) = (self.outcomes_tx.clone(), self.errors.clone());
+        let task = tokio::spawn(async move {
+            let verdict = match answer.await {
+                Ok(r) => match r.packet() {
+                    Ok(p) => verdict_of(r.code, &p, id),
+                    Err(_) => Verdict::Reject("Authentication failed"),
+                },
+                Err(RadiusDriverError::Timeout) => {
+                    tracing::warn!(session = id, "no RADIUS server answered the Access-Request");
+                    Verdict::Reject("Authentication server unreachable")
+                }
+                Err(e) => {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(session = id, "Access-Request not sent: {e}");
+                    Verdict::Reject("Authentication failed")
+                }
+            };
+            let _ = tx.send(Some(AuthOutcome {
+                id,
+                serial,
+                verdict,
+            }));
+        });
+        if let Some(old) = self.auth.insert((id, serial), task.abort_handle()) {
+            old.abort();
         }
-        self.queue
-            .push_back(Job::Auth(AuthJob::new(s, user.to_vec(), credential)));
         Ok(())
     }
 
@@ -160,245 +186,151 @@ impl Radius {
     }
 
     /// Queues Accounting-On (at start: sessions a previous run left open
-    /// are over) or Accounting-Off (at shutdown, after every Stop).
+    /// are over; sessions are accepted once it is answered or given up
+    /// on, see [`Radius::ready`]) or Accounting-Off (at shutdown, after
+    /// every Stop).
     pub fn accounting_on_off(&mut self, on: bool) {
-        if on {
-            self.acct_on = AcctOn::Queued;
+        let job = AcctJob::on_off(on);
+        if !on {
+            self.enqueue_acct(job);
+            return;
         }
-        self.enqueue_acct(AcctJob::on_off(on));
+        let mut extra = vec![Attribute::bytes(
+            attr::NAS_IDENTIFIER,
+            self.nas_identifier.as_bytes(),
+        )];
+        if let Some(ip) = self.nas_ip {
+            extra.push(Attribute::new(attr::NAS_IP_ADDRESS, Value::Ipv4(ip)));
+        }
+        match self.driver.accounting_on(&extra, Some(job.timestamp)) {
+            Ok(answer) => {
+                tokio::spawn(async move {
+                    match answer.await {
+                        Ok(_) => tracing::info!("Accounting-On answered: accepting sessions"),
+                        Err(e) => {
+                            tracing::warn!("Accounting-On: {e}; accepting sessions without it")
+                        }
+                    }
+                });
+            }
+            Err(e) => {
+                self.errors.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!("Accounting-On not sent: {e}");
+            }
+        }
     }
 
     /// Whether sessions may be accepted: the start-up Accounting-On (if
     /// any) was answered or its retries are over.
     pub fn ready(&self) -> bool {
-        self.acct_on == AcctOn::Done
-    }
-
-    /// The start-up Accounting-On ended (answered or not).
-    fn acct_on_done(&mut self, handle: RequestHandle, answered: bool) {
-        if self.acct_on == AcctOn::Sent(handle) {
-            self.acct_on = AcctOn::Done;
-            if answered {
-                tracing::info!("Accounting-On answered: accepting sessions");
-            } else {
-                tracing::warn!("no RADIUS server answered the Accounting-On: accepting sessions");
-            }
-        }
+        self.driver.accounting_on_done()
     }
 
     fn enqueue_acct(&mut self, job: AcctJob) {
-        if self.queue.len() >= MAX_QUEUED {
-            self.acct_dropped += 1;
-            // Bounded logging: the 1st, 2nd, 4th, 8th... drop.
-            if self.acct_dropped.is_power_of_two() {
-                tracing::warn!(
-                    dropped = self.acct_dropped,
-                    "accounting {:?} dropped: {MAX_QUEUED} RADIUS requests already wait",
-                    job.status
-                );
-            }
-            return;
-        }
-        self.queue.push_back(Job::Acct(job));
-    }
-
-    /// Hands `job` to the machine.
-    fn submit(&mut self, now: Instant, job: &Job) -> Result<RequestHandle, Error> {
-        job.submit(&mut self.client, now, &self.nas_identifier, self.nas_ip)
-    }
-
-    /// Sends queued requests while Identifiers are free. An Access-Request
-    /// whose session no longer waits for it (`waiting` says no) is skipped.
-    fn drain(
-        &mut self,
-        now: Instant,
-        waiting: &dyn Fn(u16, u64) -> bool,
-        out: &mut Vec<AuthOutcome>,
-    ) {
-        while self.client.outstanding() < self.client.capacity() {
-            let Some(job) = self.queue.pop_front() else {
+        let status = job.status;
+        let answer = match self.submit(Job::Acct(job)) {
+            Ok(a) => a,
+            Err(RadiusDriverError::QueueFull) => {
+                self.acct_dropped += 1;
+                // Bounded logging: the 1st, 2nd, 4th, 8th... drop.
+                if self.acct_dropped.is_power_of_two() {
+                    tracing::warn!(
+                        dropped = self.acct_dropped,
+                        "accounting {status:?} dropped: {MAX_QUEUED} RADIUS requests already wait"
+                    );
+                }
                 return;
-            };
-            if let Job::Auth(a) = &job
-                && !waiting(a.id, a.serial)
-            {
-                continue;
             }
-            match (self.submit(now, &job), job) {
-                (Ok(handle), Job::Auth(a)) => {
-                    self.auth.insert(handle, (a.id, a.serial));
+            Err(e) => {
+                self.errors.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!("accounting {status:?} not sent: {e}");
+                return;
+            }
+        };
+        let (tx, errors) = (self.outcomes_tx.clone(), self.errors.clone());
+        // Awaited (dropping the answer would withdraw the request).
+        tokio::spawn(async move {
+            match answer.await {
+                Ok(_) => {}
+                Err(RadiusDriverError::Timeout) => {
+                    tracing::warn!("no RADIUS server answered an Accounting-Request");
                 }
-                (Ok(handle), Job::Acct(j)) => {
-                    if j.status == AcctStatusType::AccountingOn && self.acct_on == AcctOn::Queued {
-                        self.acct_on = AcctOn::Sent(handle);
-                    }
-                }
-                (Err(Error::IdentifiersExhausted), job) => {
-                    self.queue.push_front(job);
-                    return;
-                }
-                (Err(e), Job::Auth(a)) => {
-                    self.errors += 1;
-                    tracing::warn!(session = a.id, "Access-Request not sent: {e}");
-                    out.push(AuthOutcome {
-                        id: a.id,
-                        serial: a.serial,
-                        verdict: Verdict::Reject("Authentication failed"),
-                    });
-                }
-                (Err(e), Job::Acct(j)) => {
-                    self.errors += 1;
-                    if j.status == AcctStatusType::AccountingOn && self.acct_on == AcctOn::Queued {
-                        self.acct_on = AcctOn::Done;
-                    }
-                    let session = j.session.as_ref().map(|s| s.port);
-                    tracing::warn!(?session, "accounting {:?} not sent: {e}", j.status);
+                Err(e) => {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!("accounting {status:?} not sent: {e}");
                 }
             }
+            let _ = tx.send(None);
+        });
+    }
+
+    /// Hands `job` to the driver: admitted (the answer to await) or
+    /// refused at once.
+    fn submit(&self, job: Job) -> Result<RadiusAnswer, RadiusDriverError> {
+        let (nas_id, nas_ip) = (self.nas_identifier.clone(), self.nas_ip);
+        self.driver
+            .try_request(move |c, now| job.submit(c, now, &nas_id, nas_ip))
+    }
+
+    /// Resolves when an Access-Request is decided or an
+    /// Accounting-Request is over (the loop then runs [`Radius::flush`]).
+    pub async fn decided(&mut self) {
+        if let Some(Some(o)) = self.outcomes.recv().await {
+            self.decided.push(o);
         }
-    }
-
-    /// One datagram from source socket `source`.
-    pub fn handle_datagram(&mut self, now: Instant, source: usize, from: SocketAddr, data: &[u8]) {
-        if let Err(e) = self.client.handle_input_on(now, source, from, data) {
-            tracing::debug!(%from, source, "RADIUS datagram dropped: {e}");
-        }
-    }
-
-    /// The next datagram on any source socket, with the socket's index.
-    pub async fn recv(&self, buf: &mut [u8]) -> (usize, io::Result<(usize, SocketAddr)>) {
-        let mut start = 0;
-        std::future::poll_fn(|cx| {
-            let n = self.socks.len();
-            // Round-robin, so one busy socket cannot starve the others.
-            for k in 0..n {
-                let i = (start + k) % n;
-                let mut rb = tokio::io::ReadBuf::new(buf);
-                if let std::task::Poll::Ready(r) = self.socks[i].poll_recv_from(cx, &mut rb) {
-                    start = (i + 1) % n;
-                    return std::task::Poll::Ready((i, r.map(|from| (rb.filled().len(), from))));
-                }
-            }
-            std::task::Poll::Pending
-        })
-        .await
-    }
-
-    /// Runs the machine's timers.
-    pub fn handle_timeout(&mut self, now: Instant) {
-        self.client.handle_timeout(now);
-    }
-
-    /// When to call [`Radius::handle_timeout`].
-    pub fn poll_timeout(&self) -> Option<Instant> {
-        self.client.poll_timeout()
     }
 
     /// Requests in flight or waiting for an Identifier.
     pub fn outstanding(&self) -> usize {
-        self.client.outstanding() + self.queue.len()
+        self.driver.in_flight() + self.driver.queued()
     }
 
     /// Requests waiting for an Identifier.
     pub fn queued(&self) -> usize {
-        self.queue.len()
+        self.driver.queued()
     }
 
-    /// Sends what the machine queued, in order, as far as the sockets take
-    /// it; a datagram whose socket would block waits in `unsent` (see
-    /// [`Radius::writable`]). A tokio socket reports "would block" until
-    /// the reactor has seen it writable once, so the very first datagram
-    /// (the Accounting-On) used to be lost here and go out only on
-    /// retransmission.
-    fn send_all(&mut self) {
-        while let Some(t) = self.client.poll_transmit() {
-            if self.unsent.len() >= MAX_UNSENT {
-                // The sockets are stuck; the machine retransmits it.
-                self.errors += 1;
-                continue;
-            }
-            self.unsent.push_back(t);
-        }
-        while let Some(t) = self.unsent.front() {
-            match self.socks[t.source].try_send_to(&t.payload, t.destination) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e) => {
-                    self.errors += 1;
-                    tracing::warn!(to = %t.destination, "RADIUS send failed: {e}");
-                }
-                Ok(_) => {}
-            }
-            self.unsent.pop_front();
-        }
-    }
-
-    /// Resolves when the socket of the oldest unsent datagram is writable
-    /// (never, when nothing waits); then [`Radius::flush`] sends.
-    pub async fn writable(&self) -> io::Result<()> {
-        match self.unsent.front() {
-            Some(t) => self.socks[t.source].writable().await,
-            None => std::future::pending().await,
-        }
-    }
-
-    /// Datagrams waiting for a writable socket.
+    /// Requests refused (by the machine, or not sent).
     #[cfg(test)]
-    pub fn unsent(&self) -> usize {
-        self.unsent.len()
+    fn errors(&self) -> u64 {
+        self.errors.load(Ordering::Relaxed)
     }
 
-    /// Sends what the machine queued, then queued requests as far as
-    /// Identifiers are free (after answers and final timeouts freed some);
-    /// returns the decided Access-Requests. `waiting(id, serial)`: whether
-    /// that session still waits for its queued Access-Request.
+    /// The decided Access-Requests. `waiting(id, serial)`: whether that
+    /// session still waits for its Access-Request; while requests wait for
+    /// an Identifier, those of sessions gone are withdrawn (never sent).
     pub fn flush(&mut self, now: Instant, waiting: &dyn Fn(u16, u64) -> bool) -> Vec<AuthOutcome> {
-        self.send_all();
-        let mut out = Vec::new();
-        while let Some(e) = self.client.poll_event() {
+        for e in self.driver.server_events() {
             match e {
-                Event::Response(r) => {
-                    let Some((id, serial)) = self.auth.remove(&r.handle) else {
-                        // An Accounting-Response.
-                        self.acct_on_done(r.handle, true);
-                        continue;
-                    };
-                    let verdict = match r.packet() {
-                        Ok(p) => verdict_of(r.code, &p, id),
-                        Err(_) => Verdict::Reject("Authentication failed"),
-                    };
-                    out.push(AuthOutcome {
-                        id,
-                        serial,
-                        verdict,
-                    });
-                }
-                Event::Timeout { handle } => match self.auth.remove(&handle) {
-                    Some((id, serial)) => {
-                        tracing::warn!(
-                            session = id,
-                            "no RADIUS server answered the Access-Request"
-                        );
-                        out.push(AuthOutcome {
-                            id,
-                            serial,
-                            verdict: Verdict::Reject("Authentication server unreachable"),
-                        });
-                    }
-                    None => {
-                        tracing::warn!("no RADIUS server answered an Accounting-Request");
-                        self.acct_on_done(handle, false);
-                    }
-                },
-                Event::ServerDead { server, .. } => {
+                RadiusClientEvent::ServerDead { server, .. } => {
                     tracing::warn!(server, "RADIUS server marked dead, failing over");
                 }
-                Event::ServerAlive { server } => {
-                    tracing::info!(server, "RADIUS server answers again")
+                RadiusClientEvent::ServerAlive { server } => {
+                    tracing::info!(server, "RADIUS server answers again");
                 }
+                RadiusClientEvent::Response(_) | RadiusClientEvent::Timeout { .. } => {}
             }
         }
-        self.drain(now, waiting, &mut out);
-        self.send_all();
+        let mut out = std::mem::take(&mut self.decided);
+        while let Ok(o) = self.outcomes.try_recv() {
+            out.extend(o);
+        }
+        for o in &out {
+            self.auth.remove(&(o.id, o.serial));
+        }
+        let due = self
+            .last_sweep
+            .is_none_or(|t| now.saturating_duration_since(t) >= SWEEP_INTERVAL);
+        if self.driver.queued() > 0 && due {
+            self.last_sweep = Some(now);
+            self.auth.retain(|&(id, serial), task| {
+                let keep = waiting(id, serial);
+                if !keep {
+                    task.abort();
+                }
+                keep
+            });
+        }
         out
     }
 }
@@ -423,8 +355,11 @@ fn source_socket(bind: SocketAddr) -> io::Result<UdpSocket> {
 }
 
 /// Attributes of an Access-Accept the bng acts on ([`from_accept`]).
-const ACTED_ON: [u8; 5] = [
+const ACTED_ON: [u8; 8] = [
     attr::FRAMED_IP_ADDRESS,
+    attr::DELEGATED_IPV6_PREFIX,
+    attr::FRAMED_IPV6_PREFIX,
+    attr::FRAMED_INTERFACE_ID,
     attr::SESSION_TIMEOUT,
     attr::ACCT_INTERIM_INTERVAL,
     attr::CLASS,

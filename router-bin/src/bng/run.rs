@@ -34,12 +34,11 @@ enum Input {
     Discovery(io::Result<usize>),
     Session(io::Result<usize>),
     Tun(io::Result<usize>),
-    /// A datagram on RADIUS source socket `.0`.
-    Radius(usize, io::Result<(usize, std::net::SocketAddr)>),
+    /// An Access-Request was decided (the loop's `pump` hands it on), or an
+    /// Accounting-Request is over.
+    RadiusDecided,
     /// A verified Disconnect/CoA request (`None`: the listener stopped).
     Coa(Option<radius_proto::dynauth::DynAuthRequest>),
-    /// A RADIUS socket with datagrams waiting became writable.
-    RadiusWritable(io::Result<()>),
     Connection(io::Result<tokio::net::UnixStream>),
     Command(Option<(String, oneshot::Sender<String>)>),
     Timer,
@@ -70,22 +69,11 @@ fn seed() -> SeededRng {
     }
 }
 
-/// The next RADIUS datagram, on whichever source socket (never without
-/// `[radius]`).
-async fn recv_radius(
-    radius: Option<&Radius>,
-    buf: &mut [u8],
-) -> (usize, io::Result<(usize, std::net::SocketAddr)>) {
+/// Resolves when an Access-Request is decided or an Accounting-Request is
+/// over (never without `[radius]`).
+async fn radius_decided(radius: Option<&mut Radius>) {
     match radius {
-        Some(r) => r.recv(buf).await,
-        None => std::future::pending().await,
-    }
-}
-
-/// Resolves when a RADIUS socket with waiting datagrams is writable.
-async fn radius_writable(radius: Option<&Radius>) -> io::Result<()> {
-    match radius {
-        Some(r) => r.writable().await,
+        Some(r) => r.decided().await,
         None => std::future::pending().await,
     }
 }
@@ -232,6 +220,14 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         "bng ready"
     );
 
+    let dhcpv6 = crate::bng::dhcpv6::Dhcpv6::open(&cfg, out.mac())?;
+    if cfg.ipv6.is_some() {
+        // The sessions' prefixes are routed through the TUN device.
+        let forwarding = "/proc/sys/net/ipv6/conf/all/forwarding";
+        if let Err(e) = std::fs::write(forwarding, "1\n") {
+            tracing::warn!("cannot turn on IPv6 forwarding ({forwarding}: {e})");
+        }
+    }
     let mut bng = Bng {
         pool: Pool::new(cfg.pool.first, cfg.pool.last, cfg.pool.local),
         cfg,
@@ -247,6 +243,11 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         shutting_down: false,
         backlog: Default::default(),
         icmp_limit: sansio_primitives::RateLimiter::new(crate::bng::mtu::ICMP_LIMIT, clock.now()),
+        rng: rng.fork(),
+        dhcpv6,
+        v6_routes: Default::default(),
+        v6_dirty: true,
+        v6_next: None,
     };
     let connections = Arc::new(Semaphore::new(MAX_CONTROL_CONNECTIONS));
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<(String, oneshot::Sender<String>)>(16);
@@ -256,10 +257,9 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     let mut stop_at: Option<tokio::time::Instant> = None;
     let (mut disc_buf, mut ses_buf) = (vec![0u8; 2048], vec![0u8; 2048]);
     let (mut tun_buf, mut out_buf) = (vec![0u8; HEADROOM + 65536], vec![0u8; 2048]);
-    let mut radius_buf = vec![0u8; 4096];
     if let Some(r) = &mut bng.radius {
         r.accounting_on_off(true);
-        tracing::info!("Accounting-On queued: sessions are accepted once it is answered");
+        tracing::info!("Accounting-On sent: sessions are accepted once it is answered");
     }
     // The link's next timer costs a pass over every session: recomputed
     // only after inputs that can change it (not after IP packets).
@@ -270,6 +270,8 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             let r = match op {
                 RouteOp::Add(a) => nc.replace_route(IpAddr::V4(a), 32, &bng.cfg.tun).await,
                 RouteOp::Del(a) => nc.delete_route(IpAddr::V4(a), 32, &bng.cfg.tun).await,
+                RouteOp::Add6(p, l) => nc.replace_route(IpAddr::V6(p), l, &bng.cfg.tun).await,
+                RouteOp::Del6(p, l) => nc.delete_route(IpAddr::V6(p), l, &bng.cfg.tun).await,
             };
             if let Err(e) = r {
                 tracing::warn!("{op:?}: {e}");
@@ -297,28 +299,22 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             link_deadline = bng.link.poll_timeout();
         }
         link_dirty = true;
-        let next = [
-            link_deadline,
-            bng.radius.as_ref().and_then(Radius::poll_timeout),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
-        .and_then(|t| bng.clock.to_std(t))
-        .into_iter()
-        .chain(bng.next_release())
-        .min()
-        .map_or_else(
-            || tokio::time::Instant::now() + Duration::from_secs(3600),
-            tokio::time::Instant::from_std,
-        );
+        let next = link_deadline
+            .and_then(|t| bng.clock.to_std(t))
+            .into_iter()
+            .chain(bng.next_release())
+            .chain(bng.v6_deadline())
+            .min()
+            .map_or_else(
+                || tokio::time::Instant::now() + Duration::from_secs(3600),
+                tokio::time::Instant::from_std,
+            );
         let input = tokio::select! {
             r = disc.recv(&mut disc_buf) => Input::Discovery(r),
             r = bng.out.recv(&mut ses_buf) => Input::Session(r),
             r = bng.tun.recv(&mut tun_buf[HEADROOM..]) => Input::Tun(r),
-            (i, r) = recv_radius(bng.radius.as_ref(), &mut radius_buf) => Input::Radius(i, r),
+            () = radius_decided(bng.radius.as_mut()) => Input::RadiusDecided,
             r = recv_coa(bng.coa.as_mut()) => Input::Coa(r),
-            r = radius_writable(bng.radius.as_ref()) => Input::RadiusWritable(r),
             r = listener.accept() => Input::Connection(r.map(|(s, _)| s)),
             c = ctl_rx.recv() => Input::Command(c),
             _ = tokio::time::sleep_until(next) => Input::Timer,
@@ -336,17 +332,12 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                     let _ = bng.link.handle_input(now, &disc_buf[..n]);
                 }
             }
-            // The loop's `pump` sends what waited.
-            Input::RadiusWritable(Ok(())) => link_dirty = false,
+            // The loop's `pump` hands the verdict to the session.
+            Input::RadiusDecided => link_dirty = false,
             Input::Session(Ok(n)) => link_dirty = !bng.on_session_frame(&mut ses_buf[..n]),
             Input::Tun(Ok(n)) => {
                 bng.on_tun_packet(&mut tun_buf, n, &mut out_buf);
                 link_dirty = false;
-            }
-            Input::Radius(source, Ok((n, from))) => {
-                if let Some(r) = &mut bng.radius {
-                    r.handle_datagram(now, source, from, &radius_buf[..n]);
-                }
             }
             Input::Coa(Some(req)) => bng.on_dynauth(req),
             Input::Coa(None) => {
@@ -356,8 +347,6 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             Input::Discovery(Err(e))
             | Input::Session(Err(e))
             | Input::Tun(Err(e))
-            | Input::Radius(_, Err(e))
-            | Input::RadiusWritable(Err(e))
             | Input::Connection(Err(e)) => {
                 tracing::warn!("receive failed: {e}");
                 tokio::time::sleep(Duration::from_millis(100)).await;
@@ -379,9 +368,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             Input::Timer => {
                 bng.release_queues();
                 bng.link.handle_timeout(now);
-                if let Some(r) = &mut bng.radius {
-                    r.handle_timeout(now);
-                }
+                bng.v6_timeout();
             }
             Input::Tick => bng.housekeeping(),
             Input::Signal(name) => {
@@ -411,6 +398,14 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     for s in bng.table.by_id.values().filter(|s| s.own_route) {
         if let Some(a) = s.addr {
             let _ = nc.delete_route(IpAddr::V4(a), 32, &bng.cfg.tun).await;
+        }
+    }
+    for s in bng.table.by_id.values() {
+        let Some(v) = &s.v6 else { continue };
+        for p in [v.delegated, v.framed].into_iter().flatten() {
+            let _ = nc
+                .delete_route(IpAddr::V6(p.addr), p.len, &bng.cfg.tun)
+                .await;
         }
     }
     let _ = std::fs::remove_file(&bng.cfg.control_socket);

@@ -21,7 +21,12 @@ pub struct Traffic {
     pub out_packets: u64,
     /// Upstream packets with a source address not the session's.
     pub spoofed: u64,
-    /// Upstream IPv6 packets dropped (no global IPv6 yet).
+    /// Upstream IPv6 packets with a source outside the session's link-local,
+    /// delegated and framed prefixes.
+    pub spoofed6: u64,
+    /// Upstream IPv6 packets dropped: malformed, or link-scoped and for
+    /// nothing the bng answers (without `[ipv6]`: all but pings to our
+    /// link-local address).
     pub ipv6_dropped: u64,
     /// Packets dropped by the speed limit, upstream.
     pub policed_up: u64,
@@ -33,9 +38,10 @@ pub struct Traffic {
 
 impl Traffic {
     /// The drop counters by name (as `bng stats` prints them).
-    pub fn drops(&self) -> [(&'static str, u64); 5] {
+    pub fn drops(&self) -> [(&'static str, u64); 6] {
         [
             ("spoofed", self.spoofed),
+            ("spoofed6", self.spoofed6),
             ("policed_up", self.policed_up),
             ("policed_down", self.policed_down),
             ("too_big", self.too_big),
@@ -46,6 +52,7 @@ impl Traffic {
     /// Adds `other`'s drop counters to these (the totals of ended sessions).
     pub fn add_drops(&mut self, other: &Traffic) {
         self.spoofed += other.spoofed;
+        self.spoofed6 += other.spoofed6;
         self.policed_up += other.policed_up;
         self.policed_down += other.policed_down;
         self.too_big += other.too_big;
@@ -142,6 +149,12 @@ pub struct Session {
     pub deadline: Option<Instant>,
     /// Acct-Terminate-Cause to report when we closed the session.
     pub close_cause: Option<u32>,
+    /// The IPv6 prefixes granted (RADIUS or the users table).
+    pub v6grant: crate::bng::ipv6::V6Grant,
+    /// What accounting reported of IPv6 when IPv6CP last closed.
+    pub v6_acct: crate::bng::ipv6::V6Grant,
+    /// IPv6 state while IPv6CP is open, with `[ipv6]`.
+    pub v6: Option<Box<crate::bng::ipv6::SessionV6>>,
 }
 
 impl Session {
@@ -168,6 +181,9 @@ impl Session {
             acct: None,
             deadline: None,
             close_cause: None,
+            v6grant: Default::default(),
+            v6_acct: Default::default(),
+            v6: None,
         }
     }
 
@@ -188,6 +204,11 @@ impl Session {
                 AuthStep::Refuse
             }
         }
+    }
+
+    /// The prefix delegated to the session (by DHCPv6, routed).
+    pub fn delegated(&self) -> Option<crate::bng::config::Prefix6> {
+        self.v6.as_ref().and_then(|v| v.delegated)
     }
 
     /// The user name as text.
@@ -250,7 +271,7 @@ impl Table {
         let mut rows: Vec<&Session> = self.by_id.values().collect();
         rows.sort_by_key(|s| s.id);
         let mut out = format!(
-            "{:<20} {:<17} {:>6} {:<15} {:>9} {:>14} {:>14} {:>8} {:<13} {:>11} {:>7} {:>7} {:>5}\n",
+            "{:<20} {:<17} {:>6} {:<15} {:>9} {:>14} {:>14} {:>8} {:<13} {:>11} {:>7} {:>7} {:>5} {}\n",
             "USER",
             "MAC",
             "ID",
@@ -263,7 +284,8 @@ impl Table {
             "POLICED",
             "TOO-BIG",
             "V6-DROP",
-            "MTU"
+            "MTU",
+            "DELEGATED"
         );
         for s in rows {
             let addr = match (s.addr, s.ipv4_up) {
@@ -274,7 +296,7 @@ impl Table {
             let t = &s.traffic;
             let _ = writeln!(
                 out,
-                "{:<20} {:<17} {:>6} {:<15} {:>9} {:>14} {:>14} {:>8} {:<13} {:>11} {:>7} {:>7} {:>5}",
+                "{:<20} {:<17} {:>6} {:<15} {:>9} {:>14} {:>14} {:>8} {:<13} {:>11} {:>7} {:>7} {:>5} {}",
                 s.user_text(),
                 mac_text(&s.mac),
                 s.id,
@@ -288,6 +310,7 @@ impl Table {
                 t.too_big,
                 t.ipv6_dropped,
                 s.mtu,
+                s.delegated().map_or_else(|| "-".into(), |p| p.to_string()),
             );
         }
         let _ = writeln!(out, "{} session(s)", self.by_id.len());
@@ -337,11 +360,15 @@ mod tests {
         let text = t.render(now + Duration::from_secs(3725));
         // The drop counters, after the limits.
         let row: Vec<&str> = text.lines().nth(1).unwrap().split_whitespace().collect();
-        assert_eq!(row[7..], ["0", "-/-", "0/5", "2", "0", "1492"], "{text}");
+        assert_eq!(
+            row[7..],
+            ["0", "-/-", "0/5", "2", "0", "1492", "-"],
+            "{text}"
+        );
         let mut ended = Traffic::default();
         ended.add_drops(&t.by_id[&7].traffic);
         ended.add_drops(&t.by_id[&7].traffic);
-        assert_eq!(ended.drops()[2], ("policed_down", 10));
+        assert_eq!(ended.drops()[3], ("policed_down", 10));
         assert_eq!(ended.in_octets, 0);
         assert!(text.contains("alice"), "{text}");
         assert!(text.contains("02:00:00:00:00:01"), "{text}");

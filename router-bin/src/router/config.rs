@@ -28,6 +28,9 @@ pub struct Config {
     /// The DNS forwarder on the LAN.
     #[serde(default)]
     pub dns: Dns,
+    /// Prefix delegation from the ISP and router advertisements on the LAN.
+    #[serde(default)]
+    pub ipv6: crate::router::ipv6::Ipv6Config,
 }
 
 /// `[wan]` (its `Debug` hides the password).
@@ -310,7 +313,7 @@ impl Config {
             ));
         }
         self.dns64_prefix()?;
-        Ok(())
+        self.ipv6.check()
     }
 
     /// `dns.dns64_prefix` parsed (RFC 6052 lengths, u octet zero).
@@ -426,6 +429,29 @@ range = ["198.51.100.100", "198.51.100.199"]
         ] {
             let e = Config::parse(&format!("{GOOD}[dns]\n{bad}\n")).unwrap_err();
             assert!(e.contains(says), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn ipv6_keys_are_checked() {
+        let c = Config::parse(GOOD).unwrap();
+        assert!(c.ipv6.enabled && c.ipv6.lan_subnet == 0 && c.ipv6.prefix_hint == 56);
+        let with = |v: &str| format!("{GOOD}[ipv6]\n{v}\n");
+        let c = Config::parse(&with("lan_subnet = 255\nnat64_prefix = \"64:ff9b::/96\"")).unwrap();
+        assert_eq!(
+            c.ipv6.nat64().unwrap(),
+            Some(("64:ff9b::".parse().unwrap(), 96))
+        );
+        for (bad, why) in [
+            ("lan_subnet = 256", "does not fit in a /56"),
+            ("prefix_hint = 40", "48 to 64"),
+            ("ra_interval = 2", "4 to 1800"),
+            ("nat64_prefix = \"64:ff9b::/80\"", "LEN 32, 40"),
+            ("nat64_prefix = \"64:ff9b::1/96\"", "host bits zero"),
+            ("pd = true", "pd"),
+        ] {
+            let e = Config::parse(&with(bad)).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
         }
     }
 

@@ -13,7 +13,7 @@ use std::net::Ipv4Addr;
 use dhcpv4_proto::driver::Dhcpv4ServerDriver;
 use dhcpv4_proto::file_store::FileStore;
 use dhcpv4_proto::lease::{Lease, LeaseState, LeaseStore};
-use dhcpv4_proto::server::{PoolConfig, Server, ServerConfig, ServerEvent};
+use dhcpv4_proto::server::{Dhcpv4PoolConfig, Dhcpv4Server, Dhcpv4ServerConfig, Dhcpv4ServerEvent};
 use sansio_primitives::{Duration, StdClock};
 use tracing::{info, warn};
 
@@ -117,15 +117,17 @@ impl LanDhcp {
         }
         while let Some(e) = self.driver.poll_event() {
             match e {
-                ServerEvent::Leased(l) => info!(
+                Dhcpv4ServerEvent::Leased(l) => info!(
                     "DHCP lease {} to {} ({})",
                     l.address,
                     mac(&l.hardware),
                     String::from_utf8_lossy(l.hostname.as_deref().unwrap_or(b"-"))
                 ),
-                ServerEvent::Released(a) => info!("DHCP lease {a} released"),
-                ServerEvent::Declined(a) => warn!("DHCP address {a} declined by a client"),
-                ServerEvent::Refused { reason, .. } => warn!("DHCP request refused: {reason:?}"),
+                Dhcpv4ServerEvent::Released(a) => info!("DHCP lease {a} released"),
+                Dhcpv4ServerEvent::Declined(a) => warn!("DHCP address {a} declined by a client"),
+                Dhcpv4ServerEvent::Refused { reason, .. } => {
+                    warn!("DHCP request refused: {reason:?}")
+                }
             }
         }
         if !self.driver.is_writing()
@@ -186,8 +188,8 @@ fn build(
     lease_time: Duration,
     dns: &[Ipv4Addr],
     leases: Vec<Lease>,
-) -> Result<Server, String> {
-    let mut pool = PoolConfig::new(
+) -> Result<Dhcpv4Server, String> {
+    let mut pool = Dhcpv4PoolConfig::new(
         LAN,
         lan.network(),
         lan.prefix_len,
@@ -199,13 +201,13 @@ fn build(
     // `dns` already names the router when its forwarder runs
     // (Config::dhcp_dns); otherwise no DNS option until IPCP gave some.
     pool.dns_defaults_to_router = false;
-    let mut sc = ServerConfig::new(lan.address, vec![pool]);
+    let mut sc = Dhcpv4ServerConfig::new(lan.address, vec![pool]);
     sc.lease_time = if dns.is_empty() {
         lease_time.min(LEASE_WITHOUT_DNS)
     } else {
         lease_time
     };
-    let mut server = Server::new(sc, clock.now()).map_err(|e| e.to_string())?;
+    let mut server = Dhcpv4Server::new(sc, clock.now()).map_err(|e| e.to_string())?;
     let ignored = server.restore(leases);
     if ignored > 0 {
         warn!("{ignored} stored lease(s) outside the DHCP range ignored");

@@ -6,10 +6,14 @@ use std::io::{self, Write};
 use std::process::{Command, Stdio};
 
 /// The ruleset: masquerade IPv4 from the LAN out of the PPP interface;
-/// forward LAN → WAN and established/related replies; drop new WAN → LAN.
-/// To the router itself from the PPP interface: replies and ICMP/ICMPv6
-/// (PMTU discovery, neighbour discovery, echo) only, every new connection
-/// dropped; the LAN and loopback are left alone.
+/// forward LAN → WAN and established/related replies; drop new WAN → LAN,
+/// except the ICMPv6 a LAN host must get for IPv6 to work (RFC 4890
+/// §4.3.1 and the error codes of §4.3.2: destination unreachable, packet
+/// too big, time exceeded, parameter problem, echo request and reply).
+/// To the router itself from the PPP interface: replies, ICMP/ICMPv6
+/// (PMTU discovery, neighbour discovery, echo) and the DHCPv6 server's
+/// answers to the PD client (link-local source, port 547 to 546) only,
+/// every new connection dropped; the LAN and loopback are left alone.
 pub fn ruleset(lan: &str, ppp: &str) -> String {
     format!(
         r#"table inet router
@@ -20,6 +24,7 @@ table inet router {{
         iifname != "{ppp}" accept
         ct state established,related accept
         meta l4proto {{ icmp, ipv6-icmp }} accept
+        ip6 saddr fe80::/10 udp sport 547 udp dport 546 accept
         drop
     }}
     chain forward {{
@@ -27,6 +32,7 @@ table inet router {{
         ct state established,related accept
         ct state invalid drop
         iifname "{lan}" oifname "{ppp}" accept
+        iifname "{ppp}" icmpv6 type {{ destination-unreachable, packet-too-big, time-exceeded, parameter-problem, echo-request, echo-reply }} accept
         iifname "{ppp}" drop
     }}
     chain postrouting {{
@@ -123,6 +129,7 @@ mod tests {
                 r#"iifname != "ppp0" accept"#,
                 "ct state established,related accept",
                 "meta l4proto { icmp, ipv6-icmp } accept",
+                "ip6 saddr fe80::/10 udp sport 547 udp dport 546 accept",
                 "drop",
                 "}",
             ],
@@ -182,5 +189,97 @@ mod tests {
             .unwrap();
         let port = outside.local_addr().unwrap().port();
         connect(&cpe, &format!("192.0.2.1:{port}")).expect("replies to the router pass");
+    }
+
+    /// The IPv6 rules in the kernel, a veth named like the PPP interface
+    /// standing in for it: a new TCP connection from the ISP side to a LAN
+    /// host is dropped, its own connection out gets its replies, an echo
+    /// request from outside reaches it (RFC 4890), and the DHCPv6 server's
+    /// answer from a link-local address reaches the router's port 546.
+    #[test]
+    fn ipv6_forward_and_dhcpv6_in_a_namespace() {
+        use std::net::{SocketAddr, SocketAddrV6, TcpListener, TcpStream, UdpSocket};
+        use std::time::Duration;
+
+        let Some(mut tb) = testbed::Testbed::new("r6-fw6") else {
+            return;
+        };
+        let isp = tb.namespace("isp").unwrap();
+        let cpe = tb.namespace("cpe").unwrap();
+        let lan = tb.namespace("lan").unwrap();
+        tb.veth((&isp, "up0"), (&cpe, "ppp0")).unwrap();
+        tb.veth((&cpe, "lan0"), (&lan, "eth0")).unwrap();
+        tb.addr(&isp, "up0", "fe80::1/64").unwrap();
+        tb.addr(&isp, "up0", "2001:db8:ffff::1/64").unwrap();
+        tb.addr(&cpe, "ppp0", "fe80::2/64").unwrap();
+        tb.addr(&cpe, "ppp0", "2001:db8:ffff::2/64").unwrap();
+        tb.addr(&cpe, "lan0", "2001:db8:100::1/64").unwrap();
+        tb.addr(&lan, "eth0", "2001:db8:100::2/64").unwrap();
+        tb.ip(
+            &isp,
+            &[
+                "-6",
+                "route",
+                "add",
+                "2001:db8:100::/64",
+                "via",
+                "2001:db8:ffff::2",
+            ],
+        )
+        .unwrap();
+        tb.ip(
+            &lan,
+            &["-6", "route", "add", "default", "via", "2001:db8:100::1"],
+        )
+        .unwrap();
+        tb.exec(
+            &cpe,
+            &["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"],
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        cpe.enter(|| install("lan0", "ppp0")).unwrap().unwrap();
+
+        let connect = |ns: &testbed::Netns, addr: &str| {
+            let addr: SocketAddr = addr.parse().unwrap();
+            ns.enter(move || TcpStream::connect_timeout(&addr, Duration::from_secs(2)))
+                .unwrap()
+        };
+        let host = lan.enter(|| TcpListener::bind("[::]:0")).unwrap().unwrap();
+        let port = host.local_addr().unwrap().port();
+        let err = connect(&isp, &format!("[2001:db8:100::2]:{port}"))
+            .expect_err("a new inbound connection is dropped");
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+        let server = isp.enter(|| TcpListener::bind("[::]:0")).unwrap().unwrap();
+        let port = server.local_addr().unwrap().port();
+        connect(&lan, &format!("[2001:db8:ffff::1]:{port}")).expect("replies pass");
+        tb.exec(
+            &isp,
+            &["ping", "-6", "-c", "1", "-W", "2", "2001:db8:100::2"],
+            Duration::from_secs(5),
+        )
+        .expect("an echo request from outside reaches the LAN host (RFC 4890)");
+
+        // The server's Advertise/Reply: fe80::1 port 547 -> fe80::2 port 546.
+        let client = cpe.enter(|| UdpSocket::bind("[::]:546")).unwrap().unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
+        isp.enter(|| {
+            let index = nix::net::if_::if_nametoindex("up0").unwrap();
+            let s = UdpSocket::bind(SocketAddrV6::new("fe80::1".parse().unwrap(), 547, 0, index))
+                .unwrap();
+            s.send_to(
+                b"reply",
+                SocketAddrV6::new("fe80::2".parse().unwrap(), 546, 0, index),
+            )
+            .unwrap();
+        })
+        .unwrap();
+        let mut buf = [0u8; 16];
+        let (n, from) = client
+            .recv_from(&mut buf)
+            .expect("the DHCPv6 reply is let in");
+        assert_eq!((&buf[..n], from.port()), (&b"reply"[..], 547));
     }
 }

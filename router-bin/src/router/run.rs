@@ -19,6 +19,7 @@ use crate::router::datapath::{self, Counters};
 use crate::router::dhcp::LanDhcp;
 use crate::router::dns::{LanDns, NAMES_REFRESH};
 use crate::router::firewall;
+use crate::router::ipv6::{self, Ipv6};
 use crate::router::wan::{Action, Wan};
 
 /// How long a hang-up may take at exit.
@@ -235,6 +236,10 @@ async fn serve(
     let mut sigterm = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut sigint = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
     let mut wan = Wan::new(cfg.clone(), ws.sock.mac(), os_seed()?);
+    let mut ipv6 = Ipv6::open(cfg, ws.sock.mac(), os_seed()?).unwrap_or_else(|e| {
+        warn!("no IPv6 on the LAN: {e}");
+        None
+    });
     info!(
         "router running: WAN {wan_if}, LAN {} {}",
         cfg.lan.interface, cfg.lan.address
@@ -256,14 +261,22 @@ async fn serve(
             }
         }
         while let Some(a) = wan.poll_action() {
+            if let Some(v6) = &mut ipv6 {
+                v6.on_wan(&a);
+            }
             apply(net, ppp, a, dhcp.as_mut(), forwarder.as_mut()).await;
         }
         if let Some(deadline) = shutdown
             && (wan.idle() || Instant::now() >= deadline)
         {
+            if let Some(v6) = &mut ipv6 {
+                v6.shutdown();
+            }
+            apply_ipv6(net, &cfg.lan.interface, ipv6.as_mut()).await;
             info!("stopped");
             return Ok(());
         }
+        apply_ipv6(net, &cfg.lan.interface, ipv6.as_mut()).await;
         let far = Instant::now() + Duration::from_secs(3600);
         let mut next = wan.deadline().map_or(far, Instant::from_std);
         if let Some(t) = shutdown {
@@ -287,6 +300,12 @@ async fn serve(
         let dhcp_wait = async {
             match &mut dhcp {
                 Some(d) => d.step().await,
+                None => std::future::pending().await,
+            }
+        };
+        let ipv6_wait = async {
+            match &mut ipv6 {
+                Some(v6) => v6.step().await,
                 None => std::future::pending().await,
             }
         };
@@ -345,10 +364,11 @@ async fn serve(
                     f.refresh_dhcpv4(d).await;
                 }
             }
+            () = ipv6_wait => {}
             Some((cmd, reply)) = ctl_rx.recv() => {
                 let text = match cmd.as_str() {
                     "status" => {
-                        let mut s = status(&wan, &counters, dhcp.as_ref());
+                        let mut s = status(&wan, &counters, dhcp.as_ref(), ipv6.as_ref());
                         if let Some(f) = &forwarder {
                             s += &f.status_text().await;
                         }
@@ -459,8 +479,21 @@ async fn apply(
     }
 }
 
-fn status(wan: &Wan, c: &Counters, dhcp: Option<&LanDhcp>) -> String {
+/// Applies the IPv6 service's kernel changes.
+async fn apply_ipv6(net: &Netconf, lan_if: &str, ipv6: Option<&mut Ipv6>) {
+    if let Some(v6) = ipv6 {
+        while let Some(c) = v6.poll_net() {
+            ipv6::apply(net, lan_if, c).await;
+        }
+    }
+}
+
+fn status(wan: &Wan, c: &Counters, dhcp: Option<&LanDhcp>, ipv6: Option<&Ipv6>) -> String {
     let mut s = wan.status_text();
+    match ipv6 {
+        Some(v6) => s += &v6.status_text(),
+        None => s += "ipv6 prefix: - (off)\n",
+    }
     s += &format!(
         "counters: rx {} packets {} bytes, tx {} packets {} bytes, mss clamped {}, dropped {}\n",
         c.rx_packets, c.rx_bytes, c.tx_packets, c.tx_bytes, c.mss_clamped, c.dropped

@@ -91,11 +91,22 @@ pub fn save(dir: &Path, state: &WanState) -> io::Result<()> {
         ipv6_ifid: state.ipv6_ifid.map(ifid_text),
     };
     let text = toml::to_string(&d).map_err(io::Error::other)?;
-    let p = path(dir);
-    let tmp = dir.join("wan.toml.tmp");
+    write_atomic(
+        dir,
+        "wan.toml",
+        "# Written by the router: the last WAN address and IPv6 interface id.\n",
+        &text,
+    )
+}
+
+/// Writes `header` and `text` to `dir/name` atomically: a temporary file,
+/// fsync, rename, fsync of the directory.
+pub fn write_atomic(dir: &Path, name: &str, header: &str, text: &str) -> io::Result<()> {
+    let p = dir.join(name);
+    let tmp = dir.join(format!("{name}.tmp"));
     {
         let mut f = File::create(&tmp)?;
-        f.write_all(b"# Written by the router: the last WAN address and IPv6 interface id.\n")?;
+        f.write_all(header.as_bytes())?;
         f.write_all(text.as_bytes())?;
         f.sync_all()?;
     }
@@ -103,20 +114,30 @@ pub fn save(dir: &Path, state: &WanState) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-/// Saves [`WanState`]s in order on a thread of its own: the last one given
-/// is the one on disk (states queued behind a newer one are skipped).
-/// Dropping it waits for the last write.
-pub struct Writer {
-    tx: Option<mpsc::Sender<WanState>>,
+/// Saves states (a [`WanState`] by default) in order on a thread of its
+/// own: the last one given is the one on disk (states queued behind a newer
+/// one are skipped). Dropping it waits for the last write.
+pub struct Writer<T: Send + 'static = WanState> {
+    tx: Option<mpsc::Sender<T>>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl Writer {
-    /// A writer for the state file in `dir`; failures are logged.
+impl Writer<WanState> {
+    /// A writer for the WAN state file in `dir`; failures are logged.
     pub fn new(dir: PathBuf) -> Writer {
-        let (tx, rx) = mpsc::channel::<WanState>();
+        Writer::with(dir, "wan-state", |dir, s: &WanState| {
+            save(dir, s).map_err(|e| format!("cannot write {}: {e}", path(dir).display()))
+        })
+    }
+}
+
+impl<T: Send + 'static> Writer<T> {
+    /// A writer that saves with `save` into `dir` on the thread `name`;
+    /// `save`'s errors are logged.
+    pub fn with(dir: PathBuf, name: &str, save: fn(&Path, &T) -> Result<(), String>) -> Writer<T> {
+        let (tx, rx) = mpsc::channel::<T>();
         let thread = std::thread::Builder::new()
-            .name("wan-state".into())
+            .name(name.into())
             .spawn(move || {
                 while let Ok(mut state) = rx.recv() {
                     // Last write wins: skip to the newest queued state.
@@ -124,7 +145,7 @@ impl Writer {
                         state = newer;
                     }
                     if let Err(e) = save(&dir, &state) {
-                        tracing::warn!("cannot write {}: {e}", path(&dir).display());
+                        tracing::warn!("{e}");
                     }
                 }
             });
@@ -134,7 +155,7 @@ impl Writer {
                 thread: Some(t),
             },
             Err(e) => {
-                tracing::warn!("no state writer thread ({e}): the WAN state is not kept");
+                tracing::warn!("no {name} writer thread ({e}): that state is not kept");
                 Writer {
                     tx: None,
                     thread: None,
@@ -144,14 +165,14 @@ impl Writer {
     }
 
     /// Queues `state` to be written.
-    pub fn save(&self, state: WanState) {
+    pub fn save(&self, state: T) {
         if let Some(tx) = &self.tx {
             let _ = tx.send(state);
         }
     }
 }
 
-impl Drop for Writer {
+impl<T: Send + 'static> Drop for Writer<T> {
     fn drop(&mut self) {
         self.tx = None;
         if let Some(t) = self.thread.take() {

@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod radiusd;
+pub mod v6;
 
 use std::net::Ipv4Addr;
 use std::path::PathBuf;

@@ -1,7 +1,10 @@
 //! A blocking PPPoE access concentrator for tests: our `pppoe-proto` AC and
 //! one `ppp-proto` authenticator session per PPPoE session, over one
 //! AF_PACKET socket, with a local user table, a fixed address pool, and an
-//! echo responder standing in for the IP stack behind the sessions.
+//! echo responder standing in for the IP stack behind the sessions; or,
+//! with [`serve_bridged`], the sessions' IPv6 traffic bridged to a TUN
+//! device so the kernel (and real servers such as kea) of the AC's
+//! namespace are the ISP behind them.
 
 use std::net::Ipv4Addr;
 use std::sync::Arc;
@@ -14,8 +17,9 @@ use pppoe_proto::wire::EthernetAddress;
 use sansio_primitives::{SeededRng, StdClock};
 
 use super::icmp::echo_reply;
-use pppoe_link::{AcLink, AcLinkEvent};
+use pppoe_link::{AcLink, AcLinkEvent, PPP_IPV6};
 use router_bin::afpacket::PacketSocket;
+use router_bin::tun::Tun;
 
 /// What the AC saw, in order.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,7 +50,22 @@ pub struct AcSettings {
 /// from `settings.users` and numbering addresses from `pool_start`; returns
 /// everything it saw.
 pub fn serve(sock: PacketSocket, settings: AcSettings, stop: Arc<AtomicBool>) -> Vec<AcSeen> {
-    serve_until(sock, settings, |_| stop.load(Ordering::Relaxed))
+    serve_until(sock, settings, None, |_| stop.load(Ordering::Relaxed))
+}
+
+/// [`serve`], with the IPv6 packets of the session whose IPv6CP came up
+/// last written to `tun` (made nonblocking) and what the kernel routes
+/// into `tun` sent into that session: the AC's IPv6CP link-local address
+/// is fe80::1, give it to the TUN. The caller keeps a clone of `tun`, so
+/// the device outlives this AC (a new AC can bridge it again).
+pub fn serve_bridged(
+    sock: PacketSocket,
+    settings: AcSettings,
+    tun: Arc<Tun>,
+    stop: Arc<AtomicBool>,
+) -> Vec<AcSeen> {
+    tun.set_nonblocking().expect("nonblocking TUN");
+    serve_until(sock, settings, Some(tun), |_| stop.load(Ordering::Relaxed))
 }
 
 /// [`serve`] until the client is done (`client_done` set) and our AC holds
@@ -58,7 +77,7 @@ pub fn serve_until_idle(
     limit: Duration,
 ) -> Vec<AcSeen> {
     let mut deadline = None;
-    serve_until(sock, settings, move |link| {
+    serve_until(sock, settings, None, move |link| {
         if !client_done.load(Ordering::Relaxed) {
             return false;
         }
@@ -72,6 +91,7 @@ pub fn serve_until_idle(
 fn serve_until(
     sock: PacketSocket,
     settings: AcSettings,
+    bridge: Option<Arc<Tun>>,
     mut done: impl FnMut(&AcLink) -> bool,
 ) -> Vec<AcSeen> {
     let clock = StdClock::new();
@@ -86,6 +106,8 @@ fn serve_until(
     let mut buf = [0u8; 1600];
     let mut out = [0u8; 1600];
     let mut pads_at = std::collections::HashMap::new();
+    // The session the bridge sends into.
+    let mut ipv6_session = None;
     loop {
         while let Some(frame) = link.poll_transmit(clock.now()) {
             sock.send(&frame).expect("send");
@@ -108,6 +130,13 @@ fn serve_until(
                 } else {
                     let _ = link.reject(clock.now(), *session_id, b"Access denied");
                 }
+            }
+            if let AcLinkEvent::Ppp {
+                session_id,
+                event: PppEvent::Ipv6Up { .. },
+            } = &e
+            {
+                ipv6_session = Some(*session_id);
             }
             let dial = match &e {
                 AcLinkEvent::Pppoe(pppoe_proto::PppoeAcEvent::SessionUp { session_id, .. }) => {
@@ -147,14 +176,29 @@ fn serve_until(
             .map_or(Duration::from_millis(100), |t| {
                 t.saturating_duration_since(now)
             })
-            .min(Duration::from_millis(100));
+            .min(Duration::from_millis(if bridge.is_some() {
+                5
+            } else {
+                100
+            }));
+        if let Some(tun) = &bridge {
+            while let Ok(n) = tun.try_recv(&mut buf) {
+                if let Some(id) = ipv6_session
+                    && let Ok(len) = link.encapsulate_data(id, PPP_IPV6, &buf[..n], &mut out)
+                {
+                    let _ = sock.send(&out[..len]);
+                }
+            }
+        }
         match sock.recv(&mut buf, Some(wait)).expect("recv") {
             Some(n) => {
                 let frame = &buf[..n];
                 if let Ok(Some((id, range))) = link.handle_input(clock.now(), frame) {
                     let p = &frame[range];
                     let protocol = u16::from_be_bytes([p[0], p[1]]);
-                    if let Some(reply) = echo_reply(protocol, &p[2..]) {
+                    if let Some(tun) = bridge.as_ref().filter(|_| protocol == PPP_IPV6) {
+                        let _ = tun.send(&p[2..]);
+                    } else if let Some(reply) = echo_reply(protocol, &p[2..]) {
                         let n = link
                             .encapsulate_data(id, protocol, &reply, &mut out)
                             .expect("encapsulate");

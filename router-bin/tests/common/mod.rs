@@ -6,4 +6,5 @@
 pub mod concentrator;
 pub mod dialer;
 pub mod icmp;
+pub mod isp6;
 pub mod pppoe_vm;

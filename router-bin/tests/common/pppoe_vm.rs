@@ -31,15 +31,45 @@ fn lab_out() -> PathBuf {
 }
 
 fn script(name: &str) -> Command {
-    lab_command(Command::new("bash"), name)
+    lab_command(Command::new("bash"), name, &lab_out())
 }
 
-/// `cmd` (a shell, possibly behind a wrapper) running lab script `name`.
-fn lab_command(mut cmd: Command, name: &str) -> Command {
+/// `cmd` (a shell, possibly behind a wrapper) running lab script `name`
+/// with the image and run folders under `out`.
+fn lab_command(mut cmd: Command, name: &str, out: &Path) -> Command {
     cmd.arg(lab_dir().join(name))
-        .env("LAB_OUT", lab_out())
+        .env("LAB_OUT", out)
         .env("NO_PROBE", "1");
     cmd
+}
+
+/// An image folder beside the built one whose initrd also holds the files
+/// under `extra` (a directory tree, packed as a second cpio archive, which
+/// the kernel unpacks over the first): the same kernel, symlinked.
+fn extended_image(label: &str, extra: &Path) -> PathBuf {
+    let out = lab_out().join(format!("ext-{label}"));
+    std::fs::create_dir_all(&out).unwrap();
+    for f in ["vmlinux", "vmlinuz", "accel"] {
+        let (from, to) = (lab_out().join(f), out.join(f));
+        if from.exists() && !to.exists() {
+            std::os::unix::fs::symlink(&from, &to).unwrap();
+        }
+    }
+    let mut initrd = std::fs::read(lab_out().join("initrd.cpio")).unwrap();
+    let cpio = Command::new("sh")
+        .arg("-c")
+        .arg("find . -mindepth 1 | cpio -o -H newc -R 0:0 --quiet")
+        .current_dir(extra)
+        .output()
+        .expect("cpio");
+    assert!(
+        cpio.status.success(),
+        "cpio: {}",
+        String::from_utf8_lossy(&cpio.stderr)
+    );
+    initrd.extend_from_slice(&cpio.stdout);
+    std::fs::write(out.join("initrd.cpio"), initrd).unwrap();
+    out
 }
 
 /// Takes the exclusive lock of the lab's run folder (`run/.lock`, with
@@ -115,6 +145,8 @@ pub enum Role<'a> {
 /// deletes the namespace.
 pub struct Lab {
     tb: testbed::Testbed,
+    /// The image and run folders (`LAB_OUT`).
+    out: PathBuf,
     netns: String,
     vm_name: &'static str,
     // Dropped after `Drop::drop` has stopped the VM, in this order.
@@ -126,6 +158,12 @@ impl Lab {
     /// Starts the lab; `None` (after a SKIP line, or a panic under CI) when
     /// not root. Returns when the AC's pppoe-server listens.
     pub fn start(label: &str, role: Role<'_>) -> Option<Lab> {
+        Lab::start_extended(label, role, None)
+    }
+
+    /// As [`Lab::start`], the VM's initrd also holding the files under
+    /// `extra` (see `extended_image`).
+    pub fn start_extended(label: &str, role: Role<'_>, extra: Option<&Path>) -> Option<Lab> {
         // Both locks before the testbed, whose watchdog deadline runs from
         // its creation.
         let serial = ONE_VM.lock().unwrap_or_else(|e| e.into_inner());
@@ -133,22 +171,24 @@ impl Lab {
         // The testbed's root check and CI policy, and its captures.
         let tb = testbed::Testbed::new(label)?;
         ensure_built();
+        let out = extra.map_or_else(lab_out, |e| extended_image(label, e));
         let netns = format!("pvm{}", std::process::id());
         let lab = Lab {
             tb,
+            out,
             netns,
             vm_name: "ac",
             _folder: folder,
             _serial: serial,
         };
-        let mut up = script("lab-net.sh");
+        let mut up = lab.script("lab-net.sh");
         up.args([
             "up", "--netns", &lab.netns, "--bridge", "br-pppoe", "--veth", "host0",
         ]);
         run(up, "lab-net.sh up");
         match role {
             Role::AccessConcentrator(args) => {
-                let mut ac = script("run-ac.sh");
+                let mut ac = lab.script("run-ac.sh");
                 ac.args([
                     "--netns", &lab.netns, "--bridge", "br-pppoe", "--accel", "tcg",
                 ])
@@ -158,6 +198,10 @@ impl Lab {
             Role::Client => {}
         }
         Some(lab)
+    }
+
+    fn script(&self, name: &str) -> Command {
+        lab_command(Command::new("bash"), name, &self.out)
     }
 
     /// The namespace our side runs in (interface `host0`).
@@ -174,7 +218,7 @@ impl Lab {
 
     /// Runs a shell command inside the VM; its output.
     pub fn vm_exec(&self, command: &str) -> String {
-        let mut cmd = script("vm-exec.sh");
+        let mut cmd = self.script("vm-exec.sh");
         cmd.args([self.vm_name, command]);
         run(cmd, "vm-exec.sh")
     }
@@ -186,7 +230,7 @@ impl Lab {
         let secs = limit.as_secs().max(1);
         let mut timeout = Command::new("timeout");
         timeout.args(["-k", "5", &(secs + 10).to_string(), "bash"]);
-        let mut cmd = lab_command(timeout, "vm-exec.sh");
+        let mut cmd = lab_command(timeout, "vm-exec.sh", &self.out);
         cmd.args([self.vm_name, command, &secs.to_string()]);
         let out = cmd.output().map_err(|e| format!("vm-exec.sh: {e}"))?;
         let text = String::from_utf8_lossy(&out.stdout).into_owned()
@@ -207,7 +251,7 @@ impl Lab {
     /// console.
     pub fn run_client(&mut self, args: &[&str]) -> (bool, String) {
         self.vm_name = "client";
-        let mut cmd = script("run-client.sh");
+        let mut cmd = self.script("run-client.sh");
         cmd.args([
             "--netns",
             &self.netns,
@@ -223,7 +267,7 @@ impl Lab {
 
     /// The VM's console so far (pppd's debug log goes there).
     pub fn console(&self) -> String {
-        let path = lab_out().join("run").join(self.vm_name).join("console.log");
+        let path = self.out.join("run").join(self.vm_name).join("console.log");
         String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned()
     }
 
@@ -243,11 +287,11 @@ impl Lab {
 impl Drop for Lab {
     fn drop(&mut self) {
         for (script_name, vm) in [("run-ac.sh", "ac"), ("run-client.sh", "client")] {
-            let mut stop = script(script_name);
+            let mut stop = self.script(script_name);
             stop.args(["--stop", "--name", vm]);
             let _ = stop.output();
         }
-        let mut down = script("lab-net.sh");
+        let mut down = self.script("lab-net.sh");
         down.args(["down", "--netns", &self.netns]);
         let _ = down.output();
     }

@@ -28,7 +28,7 @@ pub(crate) struct Ipv4Header {
 }
 
 impl Ipv4Header {
-    fn is_fragment(&self) -> bool {
+    pub(crate) fn is_fragment(&self) -> bool {
         self.mf || self.fragment_offset != 0
     }
 }

@@ -30,8 +30,8 @@ pub const fn wkp(a: [u8; 4]) -> [u8; 16] {
     ]
 }
 
-pub fn pool6() -> xlat::Pool6 {
-    xlat::Pool6::new(std::net::Ipv6Addr::from(wkp([0; 4])), 96).unwrap()
+pub fn pool6() -> xlat::Nat64Prefix {
+    xlat::Nat64Prefix::new(std::net::Ipv6Addr::from(wkp([0; 4])), 96).unwrap()
 }
 
 pub fn siit() -> Siit {

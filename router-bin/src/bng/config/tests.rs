@@ -40,6 +40,30 @@ fn the_example_parses() {
     let c = Config::parse(&uncommented).unwrap();
     assert!(c.radius.is_some() && c.coa.is_some());
     assert_eq!(c.coa_clients(), vec![IpAddr::from([127, 0, 0, 1])]);
+    let v6 = c.ipv6.as_ref().expect("the [ipv6] example");
+    assert_eq!(
+        (v6.delegated_length, v6.managed, v6.ra_interval),
+        (56, true, 600)
+    );
+    assert_eq!(c.state_dir, PathBuf::from("/var/lib/bng"));
+}
+
+#[test]
+fn ipv6_section_is_checked() {
+    let v6 = |body: &str| Config::parse(&format!("{MIN}\n[ipv6]\n{body}\n"));
+    let c = v6("pools = [\"2001:db8:100::/40\"]").unwrap();
+    assert_eq!(c.ipv6.unwrap().pools[0].len, 40);
+    for bad in [
+        "pools = [\"2001:db8:100::/40\"]\ndelegated_length = 72",
+        "pools = [\"2001:db8:100::/20\"]",
+        "pools = [\"2001:db8:100::1/40\"]",
+        "preferred_lifetime = 9000",
+        "ra_interval = 2",
+        "max_bindings = 0",
+        "no_such_key = 1",
+    ] {
+        assert!(v6(bad).is_err(), "{bad}");
+    }
 }
 
 #[test]

@@ -134,6 +134,7 @@ impl Bng {
             return;
         };
         s.authz = Authz::Granted;
+        s.v6grant = grant.v6;
         s.addr = Some(addr);
         s.from_pool = from_pool;
         s.own_route = own_route;

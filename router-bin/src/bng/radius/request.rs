@@ -4,8 +4,10 @@
 use std::net::Ipv4Addr;
 
 use ppp_proto::Credential;
-use radius_proto::Error;
-use radius_proto::client::{AccountingRecord, AcctStatusType, Client, Counters, RequestHandle};
+use radius_proto::RadiusClientCommandError;
+use radius_proto::client::{
+    AccountingRecord, AcctStatusType, Counters, RadiusClient, RequestHandle,
+};
 use radius_proto::wire::{Attribute, Value, attr};
 use sansio_primitives::Instant;
 
@@ -39,6 +41,8 @@ pub(super) struct AcctSession {
     pub(super) session_time: Option<u32>,
     pub(super) counters: Option<Counters>,
     pub(super) cause: Option<u32>,
+    /// Delegated-IPv6-Prefix, Framed-IPv6-Prefix, Framed-Interface-Id.
+    pub(super) v6: crate::bng::ipv6::V6Grant,
 }
 
 /// An Accounting-Request waiting to be sent: taken when the event
@@ -103,6 +107,7 @@ impl AcctJob {
                     output_packets: t.out_packets as u32,
                 }),
                 cause,
+                v6: crate::bng::ipv6::V6Grant::of_session(s),
             }),
             timestamp: unix_now(),
         })
@@ -146,11 +151,11 @@ impl Job {
     /// Hands the request to the machine.
     pub(super) fn submit(
         &self,
-        client: &mut Client,
+        client: &mut RadiusClient,
         now: Instant,
         nas_id: &str,
         nas_ip: Option<Ipv4Addr>,
-    ) -> Result<RequestHandle, Error> {
+    ) -> Result<RequestHandle, RadiusClientCommandError> {
         match self {
             Job::Auth(a) => {
                 let mac = mac_text(&a.mac);
@@ -198,6 +203,7 @@ impl Job {
                 for c in &s.class {
                     extra.push(Attribute::bytes(attr::CLASS, c));
                 }
+                s.v6.attributes(&mut extra);
                 extra.push(Attribute::integer(attr::ACCT_AUTHENTIC, 1));
                 // Event-Timestamp says when it happened, however long the
                 // request waited in the queue.

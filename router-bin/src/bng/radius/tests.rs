@@ -4,10 +4,9 @@ use super::*;
 use crate::bng::sessions::Acct;
 use std::time::Duration;
 
-/// A client whose server (a socket of ours) never answers.
-async fn client(sink: &std::net::UdpSocket) -> Radius {
-    let addr = sink.local_addr().unwrap();
-    let cfg = config::Radius {
+/// The `[radius]` section for one server at `addr`.
+fn config(addr: SocketAddr, timeout_ms: u64, retries: u32, sources: usize) -> config::Radius {
+    config::Radius {
         servers: vec![config::RadiusServer {
             auth: addr,
             acct: addr,
@@ -15,13 +14,10 @@ async fn client(sink: &std::net::UdpSocket) -> Radius {
         }],
         nas_identifier: "test".into(),
         nas_ip: None,
-        timeout_ms: 1000,
-        retries: 1,
-        sources: 1,
-    };
-    let r = Radius::new(&cfg, SeededRng::from_u64(1)).await.unwrap();
-    r.socks[0].writable().await.unwrap();
-    r
+        timeout_ms,
+        retries,
+        sources,
+    }
 }
 
 fn session(id: u16) -> Session {
@@ -43,61 +39,114 @@ fn pap() -> Credential {
     }
 }
 
+/// A silent server: a thread reading what arrives (as it comes, so the
+/// socket buffer never overflows) until idle for `idle_ms`; the Codes in
+/// order.
+fn silent_server(idle_ms: u64) -> (SocketAddr, std::thread::JoinHandle<Vec<Code>>) {
+    let sink = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    sink.set_read_timeout(Some(Duration::from_millis(idle_ms)))
+        .unwrap();
+    let addr = sink.local_addr().unwrap();
+    let t = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        let mut codes = Vec::new();
+        while let Ok((n, _)) = sink.recv_from(&mut buf) {
+            codes.push(Packet::parse(&buf[..n]).unwrap().code);
+        }
+        codes
+    });
+    (addr, t)
+}
+
+/// Waits (at most 3 s) until `done` holds.
+async fn until(mut done: impl FnMut() -> bool) {
+    let end = std::time::Instant::now() + Duration::from_secs(3);
+    while !done() {
+        assert!(std::time::Instant::now() < end, "timed out");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 #[tokio::test]
 async fn requests_beyond_the_identifiers_wait_and_go_out_in_order() {
-    let sink = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    let mut r = client(&sink).await;
-    let t0 = Instant::from_secs(100);
+    let (server, sink) = silent_server(1000);
+    let cfg = config(server, 300, 1, 1);
+    let mut r = Radius::new(&cfg, SeededRng::from_u64(1)).await.unwrap();
     let always = |_: u16, _: u64| true;
     for i in 0..300 {
         r.account(&session(i), AcctStatusType::Start, None);
     }
     r.authenticate(&session(1000), b"alice", pap()).unwrap();
-    assert!(r.flush(t0, &always).is_empty());
+    assert_eq!(r.outstanding(), 301);
     // 256 in flight (every Identifier), the rest waits: nothing lost.
-    assert_eq!(r.client.outstanding(), 256);
-    assert_eq!((r.queued(), r.outstanding()), (45, 301));
-    assert_eq!((r.errors, r.acct_dropped), (0, 0));
-    // The 256 time out (one try, one server): the queue goes out.
-    r.handle_timeout(t0 + Duration::from_millis(1100));
-    assert!(
-        r.flush(t0 + Duration::from_millis(1100), &always)
-            .is_empty()
-    );
-    assert_eq!((r.queued(), r.outstanding()), (0, 45));
-    // The Access-Request went out last and times out last: rejected.
-    r.handle_timeout(t0 + Duration::from_millis(2200));
-    let out = r.flush(t0 + Duration::from_millis(2200), &always);
+    until(|| r.queued() == 45).await;
+    assert_eq!(r.outstanding(), 301);
+    assert_eq!((r.errors(), r.acct_dropped), (0, 0));
+    // The 256 time out (one try, one server): the queue goes out, the
+    // Access-Request last, and it times out last: rejected. Each
+    // Accounting-Request's end wakes the loop too (`decided`).
+    let mut out = Vec::new();
+    while out.is_empty() {
+        tokio::time::timeout(Duration::from_secs(3), r.decided())
+            .await
+            .expect("decided");
+        out = r.flush(Instant::ZERO, &always);
+    }
     assert_eq!(out.len(), 1);
     assert_eq!((out[0].id, out[0].serial), (1000, 1000));
     assert!(matches!(out[0].verdict, Verdict::Reject(_)));
-    assert_eq!(r.outstanding(), 0);
+    until(|| r.outstanding() == 0).await;
+    let codes = tokio::task::spawn_blocking(move || sink.join().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(codes.len(), 301);
+    assert!(codes[..300].iter().all(|c| *c == Code::AccountingRequest));
+    assert_eq!(codes[300], Code::AccessRequest);
 }
 
 #[tokio::test]
-async fn the_queue_is_bounded_and_skips_sessions_gone() {
+async fn the_queue_is_bounded() {
     let sink = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    let mut r = client(&sink).await;
-    let t0 = Instant::from_secs(100);
+    let cfg = config(sink.local_addr().unwrap(), 60_000, 1, 1);
+    let mut r = Radius::new(&cfg, SeededRng::from_u64(1)).await.unwrap();
     let s = session(1);
+    // Admitted at once: every Identifier's worth, and the queue.
     for _ in 0..256 + MAX_QUEUED {
         r.account(&s, AcctStatusType::InterimUpdate, None);
     }
-    // Not sent yet (flush sends): the queue is full.
-    assert_eq!(r.queued(), MAX_QUEUED);
-    assert_eq!(r.acct_dropped, 256);
-    assert!(r.authenticate(&session(2), b"alice", pap()).is_err());
-    assert!(r.flush(t0, &|_, _| true).is_empty());
-    assert_eq!(r.queued(), MAX_QUEUED - 256);
-    // An Access-Request of a session that stopped waiting is not sent.
-    r.authenticate(&session(3), b"alice", pap()).unwrap();
-    let mut t = t0;
-    while r.queued() > 0 {
-        t += Duration::from_millis(1100);
-        r.handle_timeout(t);
-        assert!(r.flush(t, &|_, _| false).is_empty());
+    assert_eq!(r.acct_dropped, 0);
+    // Beyond: an Accounting-Request is dropped, an Access-Request refused.
+    for _ in 0..10 {
+        r.account(&s, AcctStatusType::InterimUpdate, None);
     }
+    assert_eq!(r.acct_dropped, 10);
+    assert!(r.authenticate(&session(2), b"alice", pap()).is_err());
+    until(|| r.queued() == MAX_QUEUED).await;
+    assert!(r.authenticate(&session(2), b"alice", pap()).is_err());
+    assert_eq!(r.outstanding(), 256 + MAX_QUEUED);
+}
+
+#[tokio::test]
+async fn an_access_request_of_a_session_gone_is_withdrawn() {
+    let (server, sink) = silent_server(1000);
+    let cfg = config(server, 300, 1, 1);
+    let mut r = Radius::new(&cfg, SeededRng::from_u64(1)).await.unwrap();
+    for i in 0..256 {
+        r.account(&session(i), AcctStatusType::Start, None);
+    }
+    r.authenticate(&session(1000), b"alice", pap()).unwrap();
+    until(|| r.queued() == 1).await;
+    // The session stopped waiting while its request waits for an
+    // Identifier: withdrawn, never sent, never decided.
+    assert!(r.flush(Instant::ZERO, &|_, _| false).is_empty());
     assert!(r.auth.is_empty());
+    until(|| r.outstanding() == 0).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(r.flush(Instant::ZERO, &|_, _| true).is_empty());
+    let codes = tokio::task::spawn_blocking(move || sink.join().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(codes.len(), 256, "the 256 Starts, not the Access-Request");
 }
 
 /// RFC 6929 §2.8: an Access-Accept with an invalid attribute the bng does
@@ -182,23 +231,8 @@ fn loopback_server(secret: &'static [u8]) -> (SocketAddr, std::thread::JoinHandl
 #[tokio::test]
 async fn a_thousand_concurrent_requests_complete_over_several_sources() {
     let (server, thread) = loopback_server(b"s");
-    let cfg = config::Radius {
-        servers: vec![config::RadiusServer {
-            auth: server,
-            acct: server,
-            secret: "s".into(),
-        }],
-        nas_identifier: "test".into(),
-        nas_ip: None,
-        timeout_ms: 1000,
-        retries: 3,
-        sources: 4,
-    };
+    let cfg = config(server, 1000, 3, 4);
     let mut r = Radius::new(&cfg, SeededRng::from_u64(1)).await.unwrap();
-    for s in &r.socks {
-        s.writable().await.unwrap();
-    }
-    let clock = sansio_primitives::StdClock::new();
     let always = |_: u16, _: u64| true;
     for i in 0..1000u16 {
         if i % 2 == 0 {
@@ -207,124 +241,78 @@ async fn a_thousand_concurrent_requests_complete_over_several_sources() {
             r.account(&session(i), AcctStatusType::Start, None);
         }
     }
+    // None waits for an Identifier: 4 × 256 of them.
+    until(|| r.queued() == 0).await;
     let mut accepted = 0;
-    accepted += r.flush(clock.now(), &always).len();
-    assert_eq!((r.client.outstanding(), r.queued()), (1000, 0));
-    let mut buf = vec![0u8; 4096];
     let end = std::time::Instant::now() + Duration::from_secs(20);
-    while r.outstanding() > 0 {
-        assert!(std::time::Instant::now() < end, "{} left", r.outstanding());
-        match tokio::time::timeout(Duration::from_millis(200), r.recv(&mut buf)).await {
-            Ok((source, Ok((n, from)))) => r.handle_datagram(clock.now(), source, from, &buf[..n]),
-            Ok((_, Err(e))) => panic!("{e}"),
-            Err(_) => r.handle_timeout(clock.now()),
-        }
-        for o in r.flush(clock.now(), &always) {
+    while accepted < 500 {
+        assert!(std::time::Instant::now() < end, "{accepted} accepted");
+        let _ = tokio::time::timeout(Duration::from_millis(200), r.decided()).await;
+        for o in r.flush(Instant::ZERO, &always) {
             assert!(matches!(o.verdict, Verdict::Accept(_)), "{o:?}");
             accepted += 1;
         }
     }
-    assert_eq!(accepted, 500);
-    assert_eq!(r.client.stats().responses, 1000);
-    assert_eq!(r.errors, 0);
+    until(|| r.outstanding() == 0).await;
+    until(|| r.driver.counters().responses == 1000).await;
+    assert_eq!(r.errors(), 0);
     let answered = tokio::task::spawn_blocking(move || thread.join().unwrap())
         .await
         .unwrap();
     assert!(answered >= 1000);
 }
 
-/// The first datagram after start-up goes out as soon as its socket is
-/// writable: a tokio socket reports EWOULDBLOCK until the reactor has seen
-/// it writable, and the Accounting-On used to be dropped there (sent only on
-/// retransmission, after the first session's Start).
+/// The first datagram after start-up goes out at once: the Accounting-On
+/// must reach the server before any session's Start (it used to be
+/// dropped on a socket the reactor had not yet seen writable, and sent
+/// only on retransmission).
 #[tokio::test]
-async fn the_first_datagram_waits_for_a_writable_socket_and_is_not_lost() {
+async fn the_first_datagram_is_not_lost() {
     let sink = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    sink.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
-    let addr = sink.local_addr().unwrap();
-    let cfg = config::Radius {
-        servers: vec![config::RadiusServer {
-            auth: addr,
-            acct: addr,
-            secret: "s".into(),
-        }],
-        nas_identifier: "test".into(),
-        nas_ip: None,
-        timeout_ms: 1000,
-        retries: 1,
-        sources: 2,
-    };
-    // No `writable().await` here: as at the bng's start.
+    let cfg = config(sink.local_addr().unwrap(), 1000, 1, 2);
     let mut r = Radius::new(&cfg, SeededRng::from_u64(1)).await.unwrap();
-    let t0 = Instant::from_secs(100);
     r.accounting_on_off(true);
     assert!(!r.ready());
-    assert!(r.flush(t0, &|_, _| true).is_empty());
-    assert_eq!(r.errors, 0, "nothing dropped");
-    if r.unsent() > 0 {
-        tokio::time::timeout(Duration::from_secs(1), r.writable())
-            .await
-            .expect("the socket becomes writable")
+    // Its one try is within the first second: no retransmission.
+    let first = tokio::task::spawn_blocking(move || {
+        sink.set_read_timeout(Some(Duration::from_millis(900)))
             .unwrap();
-        assert!(r.flush(t0, &|_, _| true).is_empty());
-    }
-    assert_eq!((r.unsent(), r.errors), (0, 0));
-    // Already in the sink's buffer (sent synchronously), or never.
-    let mut buf = [0u8; 4096];
-    let (n, _) = sink
-        .recv_from(&mut buf)
-        .expect("the Accounting-On arrives without a retransmission");
-    let p = Packet::parse(&buf[..n]).unwrap();
+        let mut buf = [0u8; 4096];
+        sink.recv_from(&mut buf).map(|(n, _)| buf[..n].to_vec())
+    })
+    .await
+    .unwrap()
+    .expect("the Accounting-On arrives without a retransmission");
+    let p = Packet::parse(&first).unwrap();
     assert_eq!(p.code, Code::AccountingRequest);
     assert_eq!(
         p.get(attr::ACCT_STATUS_TYPE).and_then(|v| v.as_u32()),
         Some(7)
     );
-    // Unanswered: after its one try, sessions are accepted anyway.
-    r.handle_timeout(t0 + Duration::from_millis(1100));
-    assert!(
-        r.flush(t0 + Duration::from_millis(1100), &|_, _| true)
-            .is_empty()
+    assert_eq!(
+        p.get(attr::NAS_IDENTIFIER).and_then(|v| v.as_str()),
+        Some("test")
     );
-    assert!(r.ready());
+    assert!(p.get(attr::EVENT_TIMESTAMP).is_some());
+    // Unanswered: after its one try, sessions are accepted anyway.
+    until(|| r.ready()).await;
+    assert!(r.flush(Instant::ZERO, &|_, _| true).is_empty());
+    assert_eq!(r.errors(), 0);
 }
 
 /// Sessions wait for the Accounting-On's answer.
 #[tokio::test]
 async fn ready_once_accounting_on_is_answered() {
     let (server, thread) = loopback_server(b"s");
-    let cfg = config::Radius {
-        servers: vec![config::RadiusServer {
-            auth: server,
-            acct: server,
-            secret: "s".into(),
-        }],
-        nas_identifier: "test".into(),
-        nas_ip: None,
-        timeout_ms: 1000,
-        retries: 3,
-        sources: 1,
-    };
+    let cfg = config(server, 1000, 3, 1);
     let mut r = Radius::new(&cfg, SeededRng::from_u64(1)).await.unwrap();
-    let t0 = Instant::from_secs(100);
     r.accounting_on_off(true);
     r.account(&session(1), AcctStatusType::Start, None);
-    let mut buf = vec![0u8; 4096];
-    assert!(r.flush(t0, &|_, _| true).is_empty());
     assert!(!r.ready());
-    while r.outstanding() > 0 {
-        tokio::select! {
-            w = r.writable() => w.unwrap(),
-            (i, got) = r.recv(&mut buf) => {
-                let (n, from) = got.unwrap();
-                r.handle_datagram(t0, i, from, &buf[..n]);
-            }
-            _ = tokio::time::sleep(Duration::from_secs(2)) => panic!("no answer"),
-        }
-        assert!(r.flush(t0, &|_, _| true).is_empty());
-    }
-    assert!(r.ready());
-    assert_eq!(r.client.stats().retransmissions, 0);
+    until(|| r.ready()).await;
+    until(|| r.outstanding() == 0).await;
+    until(|| r.driver.counters().responses == 2).await;
+    assert_eq!(r.driver.counters().retransmissions, 0);
     drop(r);
     let _ = tokio::task::spawn_blocking(move || thread.join()).await;
 }

@@ -1,4 +1,5 @@
-//! IPv4-embedded IPv6 addresses (RFC 6052).
+//! IPv4-embedded IPv6 addresses (RFC 6052), shared by the DNS64 (which
+//! synthesizes them) and the translator (which maps packets through them).
 //!
 //! A [`Nat64Prefix`] is a validated prefix of length 32, 40, 48, 56, 64 or
 //! 96 (§2.2). The IPv4 address is written into the 32 bits after the prefix,
@@ -9,10 +10,28 @@
 //! addresses (§3.1): [`Nat64Prefix::embed`] and [`Nat64Prefix::extract`]
 //! refuse them for it, the `_unrestricted` variants do not (for the
 //! arithmetic alone, as in §2.4's own example with 192.0.2.33). A
-//! network-specific prefix may carry any IPv4 address.
+//! network-specific prefix may carry any IPv4 address. The `_octets`
+//! variants are the unrestricted arithmetic on byte arrays, for a
+//! translator's per-packet path (no policy, no `Ipv6Addr` conversions, the
+//! /96 case without per-byte positions).
 //!
-//! This module has no dependency beyond `core` (no DNS codec), so that a
-//! translator can share it.
+//! `#![no_std]`, no allocation, nothing beyond `core` (and `thiserror` for
+//! the errors' `Display`).
+//!
+//! # Example
+//!
+//! ```
+//! use core::net::{Ipv4Addr, Ipv6Addr};
+//! use rfc6052::Nat64Prefix;
+//!
+//! // RFC 6052 §2.4: 192.0.2.33 under 2001:db8:122:344::/64.
+//! let prefix = Nat64Prefix::new("2001:db8:122:344::".parse().unwrap(), 64).unwrap();
+//! let v6 = prefix.embed(Ipv4Addr::new(192, 0, 2, 33)).unwrap();
+//! assert_eq!(v6, "2001:db8:122:344:c0:2:2100:0".parse::<Ipv6Addr>().unwrap());
+//! assert_eq!(prefix.extract(v6), Ok(Ipv4Addr::new(192, 0, 2, 33)));
+//! ```
+#![no_std]
+#![forbid(unsafe_code)]
 
 use core::fmt;
 use core::net::{Ipv4Addr, Ipv6Addr};
@@ -115,6 +134,49 @@ impl Nat64Prefix {
     pub fn contains(&self, addr: Ipv6Addr) -> bool {
         let n = usize::from(self.len / 8);
         addr.octets()[..n] == self.octets[..n]
+    }
+
+    /// `v4` embedded under this prefix (§2.2's arithmetic alone, as
+    /// [`Nat64Prefix::embed_unrestricted`]) on byte arrays.
+    #[inline(always)]
+    pub fn embed_octets(&self, v4: [u8; 4]) -> [u8; 16] {
+        let mut out = self.octets;
+        if self.len == 96 {
+            // The common case, without the per-byte positions.
+            out[12..].copy_from_slice(&v4);
+            return out;
+        }
+        for (pos, b) in self.positions().into_iter().zip(v4) {
+            out[pos] = b;
+        }
+        out
+    }
+
+    /// Whether `v6` lies under this prefix, on a byte array.
+    #[inline(always)]
+    pub fn contains_octets(&self, v6: &[u8; 16]) -> bool {
+        // One 128-bit compare under the mask instead of a memcmp call.
+        let mask = u128::MAX << (128 - u32::from(self.len));
+        u128::from_be_bytes(*v6) & mask == u128::from_be_bytes(self.octets)
+    }
+
+    /// The IPv4 address embedded in `v6` (as
+    /// [`Nat64Prefix::extract_unrestricted`]: under the prefix, u octet
+    /// zero, suffix ignored) on byte arrays; `None` otherwise.
+    #[inline(always)]
+    pub fn extract_octets(&self, v6: &[u8; 16]) -> Option<[u8; 4]> {
+        if !self.contains_octets(v6) {
+            return None;
+        }
+        if self.len == 96 {
+            // The u octet is part of a /96 prefix, already compared.
+            return Some([v6[12], v6[13], v6[14], v6[15]]);
+        }
+        if v6[8] != 0 {
+            return None;
+        }
+        let p = self.positions();
+        Some([v6[p[0]], v6[p[1]], v6[p[2]], v6[p[3]]])
     }
 
     /// The octet positions the IPv4 address occupies (§2.2's figure 1).
@@ -381,5 +443,30 @@ mod tests {
         assert_eq!(Nat64Prefix::containing(b, 96), None);
         assert_eq!(Nat64Prefix::containing(b, 64), Some(p("2001:db8::", 64)));
         assert_eq!(Nat64Prefix::containing(a, 33), None);
+    }
+
+    #[test]
+    fn octets_variants_agree_with_the_address_ones() {
+        let v4 = Ipv4Addr::new(192, 0, 2, 33);
+        for len in PREFIX_LENGTHS {
+            let pre = Nat64Prefix::containing("2001:db8:122:344::".parse().unwrap(), len).unwrap();
+            let v6 = pre.embed_unrestricted(v4);
+            assert_eq!(pre.embed_octets(v4.octets()), v6.octets(), "{pre}");
+            assert!(pre.contains_octets(&v6.octets()));
+            assert_eq!(pre.extract_octets(&v6.octets()), Some(v4.octets()));
+            let mut other = v6.octets();
+            other[0] ^= 0x80;
+            assert!(!pre.contains_octets(&other));
+            assert_eq!(pre.extract_octets(&other), None);
+            if len < 96 {
+                let mut u = v6.octets();
+                u[8] = 1;
+                assert_eq!(pre.extract_octets(&u), None, "{pre}: u octet");
+                assert_eq!(
+                    pre.extract_unrestricted(Ipv6Addr::from(u)),
+                    Err(Nat64AddressError::UOctetNotZero)
+                );
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
-//! The start of stateful NAT64 (RFC 6146): the Binding Information Base
-//! and the session table, bounded, with the RFC's lifetimes. Not yet wired
-//! to the packet translator.
+//! RFC 6146's Binding Information Base and session table, bounded, with
+//! the RFC's lifetimes; [`super::Nat64`] drives them with the tuples of
+//! the packets it translates (they can also be driven alone).
 //!
 //! - **BIB** (§3.1): per protocol, an IPv6 transport address (address and
 //!   port, or ICMP identifier) ↔ an IPv4 one from pool4. Endpoint-independent
@@ -9,24 +9,22 @@
 //! - **Sessions** (§3.2): one per (IPv6 source, IPv4 destination) transport
 //!   address pair, with an expiry. Address-dependent filtering (§3.5.2.2,
 //!   RFC 4787 REQ-8): an IPv4 packet to a BIB entry is let in only when a
-//!   session with that remote *address* exists.
+//!   session with that remote *address* exists. ICMP query sessions key
+//!   the remote with identifier 0 (the identifier is the BIB's).
 //! - **Lifetimes** (§4): UDP 5 min, TCP established 2 h 4 min, TCP
 //!   transitory 4 min, ICMP query 60 s ([`Nat64Timeouts::RFC6146`]). A BIB
 //!   entry goes with its last session.
 //! - **Bounds**: `max_bib_entries` and `max_sessions`; at the bound the
 //!   packet is dropped ([`Nat64Dropped::BibFull`] /
 //!   [`Nat64Dropped::SessionTableFull`]) and nothing changes.
-//!
 //! - **TCP** (§3.5.2.2): the session state machine (CLOSED, V4/V6 INIT,
 //!   ESTABLISHED, V4/V6 FIN RCV, V4 FIN + V6 FIN RCV, TRANS) from the
 //!   segment's SYN/FIN/RST, choosing TCP_TRANS or TCP_EST; a segment other
 //!   than a SYN without a session is dropped.
 //!
 //! Not yet: storing an unsolicited IPv4 SYN for 6 s (simultaneous open,
-//! §3.5.2.2: it is filtered instead), the §3.5.1.1 port
-//! parity/range preservation (ports are taken from pool4 from a random
-//! start), hairpinning, the ICMP errors for untranslatable packets, and the
-//! translation itself (the tuples come from the caller).
+//! §3.5.2.2: it is filtered instead), the §3.5.1.1 port parity/range
+//! preservation (ports are taken from pool4 from a random start).
 //!
 //! Drain order: after `outbound`/`inbound`/`handle_timeout`, read
 //! `poll_timeout` for the next expiry.
@@ -36,6 +34,8 @@ use alloc::vec::Vec;
 use core::net::{Ipv4Addr, Ipv6Addr};
 
 use sansio_primitives::{Duration, Instant, SeededRng};
+
+use crate::siit::{SiitConfigError, XlatDropped};
 
 /// A transport protocol NAT64 keeps state for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -89,7 +89,7 @@ pub struct Pool4Range {
 
 /// The tables' configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Nat64Config {
+pub struct Nat64TablesConfig {
     /// pool4 (RFC 6146 §3.1's IPv4 transport addresses).
     pub pool4: Vec<Pool4Range>,
     /// At most this many BIB entries (all protocols).
@@ -100,7 +100,7 @@ pub struct Nat64Config {
     pub timeouts: Nat64Timeouts,
 }
 
-/// Why a [`Nat64Config`] cannot be used.
+/// Why a [`Nat64TablesConfig`] or [`super::Nat64Config`] cannot be used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Nat64ConfigError {
     /// pool4 is empty or a range has first > last.
@@ -109,6 +109,15 @@ pub enum Nat64ConfigError {
     /// A zero bound.
     #[error("max_bib_entries and max_sessions must be at least 1")]
     ZeroBound,
+    /// The translator's settings are refused.
+    #[error("translator: {0}")]
+    Siit(#[from] SiitConfigError),
+    /// NAT64 needs a pool6 prefix (the IPv4 internet's IPv6 form).
+    #[error("NAT64 needs a pool6 prefix")]
+    NoPool6,
+    /// NAT64 maps addresses by pool6 and its tables, not by EAMs.
+    #[error("NAT64 takes no EAMT")]
+    EamtNotEmpty,
 }
 
 /// Why a packet gets no state (each counted in [`Nat64Counters`]).
@@ -134,6 +143,23 @@ pub enum Nat64Dropped {
     /// (§3.5.2.2, CLOSED state).
     #[error("TCP segment without a session is not a SYN")]
     TcpNotSyn,
+    /// The stateless translation refused the packet.
+    #[error("translation: {0}")]
+    Xlat(XlatDropped),
+    /// Neither TCP, UDP nor ICMP (§3.1: NAT64 keeps no state for it).
+    #[error("protocol not handled by NAT64")]
+    UnsupportedProtocol,
+    /// A fragment: reassembly (§3.4) is not done, so a fragment's ports
+    /// are unknown.
+    #[error("fragment (no reassembly)")]
+    Fragment,
+    /// An IPv4 packet not addressed to pool4.
+    #[error("IPv4 destination not in pool4")]
+    NotPool4,
+    /// An ICMP error the rate limit held back (RFC 4443 §2.4 (f), RFC
+    /// 1812 §4.3.2.8).
+    #[error("ICMP error rate limited")]
+    IcmpErrorRateLimited,
 }
 
 /// The tables' counters.
@@ -157,6 +183,26 @@ pub struct Nat64Counters {
     pub filtered: u64,
     /// [`Nat64Dropped::TcpNotSyn`].
     pub tcp_not_syn: u64,
+    /// IPv6 packets translated to IPv4.
+    pub translated_6to4: u64,
+    /// IPv4 packets translated to IPv6 (hairpinned ones included).
+    pub translated_4to6: u64,
+    /// IPv6 packets hairpinned (§3.8): to a pool4 address, back out as
+    /// IPv6.
+    pub hairpinned: u64,
+    /// ICMP/ICMPv6 errors generated (translator errors and the §3.5 ones
+    /// about packets that get no state).
+    pub icmp_errors_sent: u64,
+    /// [`Nat64Dropped::Xlat`].
+    pub xlat_dropped: u64,
+    /// [`Nat64Dropped::UnsupportedProtocol`].
+    pub unsupported_protocol: u64,
+    /// [`Nat64Dropped::Fragment`].
+    pub fragment: u64,
+    /// [`Nat64Dropped::NotPool4`].
+    pub not_pool4: u64,
+    /// [`Nat64Dropped::IcmpErrorRateLimited`].
+    pub icmp_error_rate_limited: u64,
 }
 
 type SessionKey = (Nat64Protocol, TransportAddr6, TransportAddr4);
@@ -216,10 +262,33 @@ pub enum TcpState {
 }
 
 /// Which side a packet came from.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Side {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Side {
     V6,
     V4,
+}
+
+/// What a packet will do to the tables once it is translated (see
+/// `Nat64Tables::plan_outbound`).
+#[derive(Clone, Debug)]
+pub(crate) struct Plan {
+    pub(crate) protocol: Nat64Protocol,
+    /// The IPv6 host's transport address.
+    pub(crate) v6: TransportAddr6,
+    /// Its pool4 transport address.
+    pub(crate) v4: TransportAddr4,
+    /// The IPv4 remote's.
+    pub(crate) remote: TransportAddr4,
+    side: Side,
+    new_session: bool,
+    /// A new BIB entry, with the generator as its port draw left it.
+    new_bib: Option<SeededRng>,
+}
+
+impl Plan {
+    fn key(&self) -> SessionKey {
+        (self.protocol, self.v6, self.remote)
+    }
 }
 
 /// §3.5.2.2: the next state and whether the lifetime becomes TCP_EST
@@ -245,7 +314,7 @@ fn tcp_step(state: TcpState, side: Side, f: TcpFlags) -> (TcpState, Option<bool>
 /// The BIB and session tables.
 #[derive(Debug)]
 pub struct Nat64Tables {
-    config: Nat64Config,
+    config: Nat64TablesConfig,
     rng: SeededRng,
     bib6: BTreeMap<(Nat64Protocol, TransportAddr6), TransportAddr4>,
     bib4: BTreeMap<(Nat64Protocol, TransportAddr4), TransportAddr6>,
@@ -260,7 +329,7 @@ impl Nat64Tables {
     /// Empty tables; `rng` picks where port allocation starts. No timer
     /// runs until the first session (`now` only anchors the clock).
     pub fn new(
-        config: Nat64Config,
+        config: Nat64TablesConfig,
         rng: SeededRng,
         _now: Instant,
     ) -> Result<Nat64Tables, Nat64ConfigError> {
@@ -285,6 +354,10 @@ impl Nat64Tables {
     /// The counters.
     pub fn counters(&self) -> &Nat64Counters {
         &self.counters
+    }
+
+    pub(crate) fn counters_mut(&mut self) -> &mut Nat64Counters {
+        &mut self.counters
     }
 
     /// BIB entries (all protocols).
@@ -333,61 +406,59 @@ impl Nat64Tables {
         dst: TransportAddr4,
         tcp: TcpFlags,
     ) -> Result<TransportAddr4, Nat64Dropped> {
-        let r = self.outbound_inner(now, protocol, src, dst, tcp);
-        if let Err(d) = r {
-            self.count(d);
+        match self.plan_outbound(protocol, src, dst, tcp) {
+            Ok(plan) => Ok(self.commit(now, plan, tcp).v4),
+            Err(d) => {
+                self.count(d);
+                Err(d)
+            }
         }
-        r
     }
 
-    fn outbound_inner(
-        &mut self,
-        now: Instant,
+    /// What [`Nat64Tables::outbound`] would do, changing nothing: the
+    /// packet is translated first and the plan committed only when that
+    /// succeeds, so a drop leaves the tables as they were.
+    pub(crate) fn plan_outbound(
+        &self,
         protocol: Nat64Protocol,
         src: TransportAddr6,
         dst: TransportAddr4,
         tcp: TcpFlags,
-    ) -> Result<TransportAddr4, Nat64Dropped> {
-        let key = (protocol, src, dst);
-        if let Some(&v4) = self.bib6.get(&(protocol, src))
-            && self.sessions.contains_key(&key)
-        {
-            self.refresh(now, key, Side::V6, tcp);
-            return Ok(v4);
+    ) -> Result<Plan, Nat64Dropped> {
+        let existing = self.bib6.get(&(protocol, src)).copied();
+        let mut plan = Plan {
+            protocol,
+            v6: src,
+            v4: (Ipv4Addr::UNSPECIFIED, 0),
+            remote: dst,
+            side: Side::V6,
+            new_session: false,
+            new_bib: None,
+        };
+        if let Some(v4) = existing {
+            plan.v4 = v4;
+            if self.sessions.contains_key(&plan.key()) {
+                return Ok(plan);
+            }
         }
         if protocol == Nat64Protocol::Tcp && !tcp.syn {
             return Err(Nat64Dropped::TcpNotSyn);
         }
-        // Validate everything before the first insert.
-        let existing = self.bib6.get(&(protocol, src)).copied();
         if existing.is_none() && self.bib6.len() >= self.config.max_bib_entries {
             return Err(Nat64Dropped::BibFull);
         }
         if self.sessions.len() >= self.config.max_sessions {
             return Err(Nat64Dropped::SessionTableFull);
         }
-        let v4 = match existing {
-            Some(v4) => v4,
-            None => {
-                let v4 = self
-                    .free_port(protocol)
-                    .ok_or(Nat64Dropped::Pool4Exhausted)?;
-                self.bib6.insert((protocol, src), v4);
-                self.bib4.insert((protocol, v4), src);
-                self.counters.bib_created += 1;
-                v4
-            }
-        };
-        let session = Session {
-            expires: now,
-            tcp: TcpState::Closed,
-        };
-        self.sessions.insert(key, session);
-        self.sessions4.insert((protocol, v4, dst), src);
-        self.expiries.insert((now, key));
-        self.counters.sessions_created += 1;
-        self.refresh(now, key, Side::V6, tcp);
-        Ok(v4)
+        if existing.is_none() {
+            let (v4, rng) = self
+                .free_port(protocol)
+                .ok_or(Nat64Dropped::Pool4Exhausted)?;
+            plan.v4 = v4;
+            plan.new_bib = Some(rng);
+        }
+        plan.new_session = true;
+        Ok(plan)
     }
 
     /// RFC 6146 §3.5.1.2 / §3.5.2.2: an IPv4 packet from `src` to pool4's
@@ -402,29 +473,38 @@ impl Nat64Tables {
         dst: TransportAddr4,
         tcp: TcpFlags,
     ) -> Result<TransportAddr6, Nat64Dropped> {
-        let r = self.inbound_inner(now, protocol, src, dst, tcp);
-        if let Err(d) = r {
-            self.count(d);
+        match self.plan_inbound(protocol, src, dst, tcp) {
+            Ok(plan) => Ok(self.commit(now, plan, tcp).v6),
+            Err(d) => {
+                self.count(d);
+                Err(d)
+            }
         }
-        r
     }
 
-    fn inbound_inner(
-        &mut self,
-        now: Instant,
+    /// What [`Nat64Tables::inbound`] would do, changing nothing.
+    pub(crate) fn plan_inbound(
+        &self,
         protocol: Nat64Protocol,
         src: TransportAddr4,
         dst: TransportAddr4,
         tcp: TcpFlags,
-    ) -> Result<TransportAddr6, Nat64Dropped> {
+    ) -> Result<Plan, Nat64Dropped> {
         let v6 = *self
             .bib4
             .get(&(protocol, dst))
             .ok_or(Nat64Dropped::NoBinding)?;
-        let key = (protocol, v6, src);
-        if self.sessions.contains_key(&key) {
-            self.refresh(now, key, Side::V4, tcp);
-            return Ok(v6);
+        let mut plan = Plan {
+            protocol,
+            v6,
+            v4: dst,
+            remote: src,
+            side: Side::V4,
+            new_session: false,
+            new_bib: None,
+        };
+        if self.sessions.contains_key(&plan.key()) {
+            return Ok(plan);
         }
         if protocol == Nat64Protocol::Tcp && !tcp.syn {
             return Err(Nat64Dropped::TcpNotSyn);
@@ -437,16 +517,69 @@ impl Nat64Tables {
         if self.sessions.len() >= self.config.max_sessions {
             return Err(Nat64Dropped::SessionTableFull);
         }
-        let session = Session {
-            expires: now,
-            tcp: TcpState::Closed,
-        };
-        self.sessions.insert(key, session);
-        self.sessions4.insert((protocol, dst, src), v6);
-        self.expiries.insert((now, key));
-        self.counters.sessions_created += 1;
-        self.refresh(now, key, Side::V4, tcp);
-        Ok(v6)
+        plan.new_session = true;
+        Ok(plan)
+    }
+
+    /// Carries out a plan made by `plan_outbound`/`plan_inbound` on the
+    /// tables as they still are: the BIB entry and session made, the
+    /// session refreshed by the packet (`tcp`: its flags).
+    pub(crate) fn commit(&mut self, now: Instant, plan: Plan, tcp: TcpFlags) -> Plan {
+        let key = plan.key();
+        if let Some(rng) = plan.new_bib.clone() {
+            self.rng = rng;
+            self.bib6.insert((plan.protocol, plan.v6), plan.v4);
+            self.bib4.insert((plan.protocol, plan.v4), plan.v6);
+            self.counters.bib_created += 1;
+        }
+        if plan.new_session {
+            let session = Session {
+                expires: now,
+                tcp: TcpState::Closed,
+            };
+            self.sessions.insert(key, session);
+            self.sessions4
+                .insert((plan.protocol, plan.v4, plan.remote), plan.v6);
+            self.expiries.insert((now, key));
+            self.counters.sessions_created += 1;
+        }
+        self.refresh(now, key, plan.side, tcp);
+        plan
+    }
+
+    /// The IPv6 transport address bound to pool4's `v4`, if any.
+    pub fn binding4(&self, protocol: Nat64Protocol, v4: TransportAddr4) -> Option<TransportAddr6> {
+        self.bib4.get(&(protocol, v4)).copied()
+    }
+
+    /// Whether `a` is one of pool4's addresses.
+    pub fn is_pool4(&self, a: Ipv4Addr) -> bool {
+        self.config.pool4.iter().any(|r| r.address == a)
+    }
+
+    /// The BIB: (protocol, IPv6 transport address, IPv4 one), in order.
+    pub fn bib(
+        &self,
+    ) -> impl Iterator<Item = (Nat64Protocol, TransportAddr6, TransportAddr4)> + '_ {
+        self.bib6.iter().map(|(&(p, v6), &v4)| (p, v6, v4))
+    }
+
+    /// The sessions: (protocol, IPv6 host, remote IPv4, TCP state,
+    /// expiry), in order.
+    pub fn sessions(
+        &self,
+    ) -> impl Iterator<
+        Item = (
+            Nat64Protocol,
+            TransportAddr6,
+            TransportAddr4,
+            TcpState,
+            Instant,
+        ),
+    > + '_ {
+        self.sessions
+            .iter()
+            .map(|(&(p, v6, v4), s)| (p, v6, v4, s.tcp, s.expires))
     }
 
     /// §4: a session's lifetime restarts with each packet; TCP's per the
@@ -501,7 +634,7 @@ impl Nat64Tables {
 
     /// A free pool4 transport address for `protocol`, probing from a
     /// random start (bounded by the pool's size).
-    fn free_port(&mut self, protocol: Nat64Protocol) -> Option<TransportAddr4> {
+    fn free_port(&self, protocol: Nat64Protocol) -> Option<(TransportAddr4, SeededRng)> {
         let sizes: Vec<u32> = self
             .config
             .pool4
@@ -519,8 +652,7 @@ impl Nat64Tables {
                 if n < size {
                     let ta = (range.address, range.first_port + n as u16);
                     if !self.bib4.contains_key(&(protocol, ta)) {
-                        self.rng = rng;
-                        return Some(ta);
+                        return Some((ta, rng));
                     }
                     break;
                 }
@@ -530,15 +662,24 @@ impl Nat64Tables {
         None
     }
 
-    fn count(&mut self, d: Nat64Dropped) {
-        let c = match d {
-            Nat64Dropped::BibFull => &mut self.counters.bib_full,
-            Nat64Dropped::SessionTableFull => &mut self.counters.session_table_full,
-            Nat64Dropped::Pool4Exhausted => &mut self.counters.pool4_exhausted,
-            Nat64Dropped::NoBinding => &mut self.counters.no_binding,
-            Nat64Dropped::Filtered => &mut self.counters.filtered,
-            Nat64Dropped::TcpNotSyn => &mut self.counters.tcp_not_syn,
-        };
-        *c += 1;
+    pub(crate) fn count(&mut self, d: Nat64Dropped) {
+        *self.counter(d) += 1;
+    }
+
+    fn counter(&mut self, d: Nat64Dropped) -> &mut u64 {
+        let c = &mut self.counters;
+        match d {
+            Nat64Dropped::BibFull => &mut c.bib_full,
+            Nat64Dropped::SessionTableFull => &mut c.session_table_full,
+            Nat64Dropped::Pool4Exhausted => &mut c.pool4_exhausted,
+            Nat64Dropped::NoBinding => &mut c.no_binding,
+            Nat64Dropped::Filtered => &mut c.filtered,
+            Nat64Dropped::TcpNotSyn => &mut c.tcp_not_syn,
+            Nat64Dropped::Xlat(_) => &mut c.xlat_dropped,
+            Nat64Dropped::UnsupportedProtocol => &mut c.unsupported_protocol,
+            Nat64Dropped::Fragment => &mut c.fragment,
+            Nat64Dropped::NotPool4 => &mut c.not_pool4,
+            Nat64Dropped::IcmpErrorRateLimited => &mut c.icmp_error_rate_limited,
+        }
     }
 }

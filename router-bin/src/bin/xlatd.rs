@@ -1,0 +1,85 @@
+//! `xlatd`: the IP/ICMP translator daemon. SIIT (with EAMs: a CLAT) or
+//! stateful NAT64 on a TUN device, what a tayga or Jool user switches to.
+//!
+//! ```text
+//! xlatd --config xlatd.toml            # run (until SIGTERM/SIGINT)
+//! xlatd status --config xlatd.toml     # counters and tables of the running one
+//! ```
+//!
+//! Every key of the config is documented in `router-bin/examples/xlatd.toml`.
+#![forbid(unsafe_code)]
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use router_bin::xlatd::{self, Config};
+
+/// The IP/ICMP translator: SIIT or NAT64 on a TUN device.
+#[derive(Parser)]
+#[command(name = "xlatd", version)]
+struct Cli {
+    /// The config file (see examples/xlatd.toml).
+    #[arg(long, short, global = true, default_value = "/etc/xlatd/xlatd.toml")]
+    config: PathBuf,
+    /// Log at debug level (every dropped packet).
+    #[arg(long, short, global = true)]
+    verbose: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the translator (the default).
+    Run,
+    /// Show the running translator's counters and tables.
+    Status,
+    /// Check the config file and exit.
+    Check,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let level = if cli.verbose {
+        "debug"
+    } else {
+        "info,netlink_packet_route=error"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    let (cfg, checked) = match Config::load(&cli.config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("xlatd: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Run) {
+        Command::Check => Ok(()),
+        Command::Status => {
+            router_bin::control::request(&cfg.control_path(), "status", Duration::from_secs(5))
+                .map(|reply| print!("{reply}"))
+                .map_err(|e| e.to_string())
+        }
+        Command::Run => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("tokio runtime: {e}"))
+            .and_then(|rt| rt.block_on(xlatd::run(cfg, checked))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xlatd: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

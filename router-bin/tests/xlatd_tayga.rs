@@ -1,0 +1,304 @@
+//! `xlatd` against tayga, a real translator, in a real 464XLAT: an
+//! IPv4-only client reaches an IPv4-only server across an IPv6-only link
+//! whose MTU (1400) is below the IPv4 side's (1500).
+//!
+//! ```text
+//! client ── [clat] ══ IPv6 only, MTU 1400 ══ [plat] ── server
+//! 192.0.2.2      2001:db8:1::1  2001:db8:1::2      198.51.100.2
+//! ```
+//!
+//! (a) our SIIT as the CLAT (one EAM for the LAN, one packet per read) in
+//! front of tayga as the PLAT (NAT64, dynamic pool); (b) tayga as the CLAT
+//! (a static map) in front of our NAT64 (TUN offloads on: GSO segments and
+//! partial checksums). Each runs ping, UDP echo, 2 MB each way over TCP,
+//! and checks the path-MTU case the translator under test owns: in (a)
+//! the kernel's ICMPv6 Packet Too Big to the client's IPv6 form must come
+//! out of our CLAT as ICMP Fragmentation Needed (the client's route cache
+//! then says MTU 1380), in (b) the one to the server's IPv6 form out of
+//! our NAT64 likewise (the server's). The upload/download would stall
+//! without it (DF is set, the 1500-byte packets do not fit).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use testbed::{Netns, Process, Testbed};
+
+const PEER: &str = include_str!("xlatd_support/peer.py");
+const XLATD: &str = env!("CARGO_BIN_EXE_xlatd");
+
+/// The four namespaces, linked and addressed; the translators not started.
+struct Lab {
+    tb: Testbed,
+    client: Netns,
+    clat: Netns,
+    plat: Netns,
+    server: Netns,
+}
+
+fn tayga_installed() -> bool {
+    std::process::Command::new("tayga")
+        .arg("--help")
+        .output()
+        .is_ok()
+}
+
+fn lab(label: &str) -> Option<Lab> {
+    if !tayga_installed() {
+        testbed::skip(label, "tayga is not installed (.ci/install-packages)");
+        return None;
+    }
+    let mut tb = Testbed::new(label)?;
+    let client = tb.namespace("client").unwrap();
+    let clat = tb.namespace("clat").unwrap();
+    let plat = tb.namespace("plat").unwrap();
+    let server = tb.namespace("server").unwrap();
+    tb.veth((&client, "eth0"), (&clat, "lan")).unwrap();
+    tb.veth((&clat, "wan"), (&plat, "wan")).unwrap();
+    tb.veth((&plat, "srv"), (&server, "eth0")).unwrap();
+    tb.addr(&client, "eth0", "192.0.2.2/24").unwrap();
+    tb.ip(&client, &["route", "add", "default", "via", "192.0.2.1"])
+        .unwrap();
+    tb.addr(&clat, "lan", "192.0.2.1/24").unwrap();
+    for (ns, a) in [(&clat, "2001:db8:1::1/64"), (&plat, "2001:db8:1::2/64")] {
+        tb.addr(ns, "wan", a).unwrap();
+        tb.ip(ns, &["link", "set", "wan", "mtu", "1400"]).unwrap();
+    }
+    tb.ip(
+        &clat,
+        &["route", "add", "2001:db8:64::/96", "via", "2001:db8:1::2"],
+    )
+    .unwrap();
+    tb.ip(
+        &plat,
+        &[
+            "route",
+            "add",
+            "2001:db8:c1a7::/120",
+            "via",
+            "2001:db8:1::1",
+        ],
+    )
+    .unwrap();
+    tb.addr(&plat, "srv", "198.51.100.1/24").unwrap();
+    tb.addr(&server, "eth0", "198.51.100.2/24").unwrap();
+    tb.ip(&server, &["route", "add", "default", "via", "198.51.100.1"])
+        .unwrap();
+    std::fs::write(tb.dir().join("peer.py"), PEER).unwrap();
+    Some(Lab {
+        tb,
+        client,
+        clat,
+        plat,
+        server,
+    })
+}
+
+impl Lab {
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.tb.dir().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    fn sysctl_forwarding(&self, ns: &Netns) {
+        self.tb
+            .exec(
+                ns,
+                &[
+                    "sysctl",
+                    "-qw",
+                    "net.ipv4.ip_forward=1",
+                    "net.ipv6.conf.all.forwarding=1",
+                ],
+                Duration::from_secs(5),
+            )
+            .unwrap();
+    }
+
+    /// tayga in `ns` on TUN `dev`, its routes added.
+    fn tayga(&self, ns: &Netns, dev: &str, conf: &str, routes: &[&str]) -> Process {
+        let data = self.tb.dir().join(format!("tayga-{dev}"));
+        std::fs::create_dir_all(&data).unwrap();
+        let conf = format!("tun-device {dev}\n{conf}data-dir {}\n", data.display());
+        let path = self.write(&format!("tayga-{dev}.conf"), &conf);
+        let path = path.to_str().unwrap();
+        let t = Duration::from_secs(10);
+        self.tb
+            .exec(ns, &["tayga", "--mktun", "-c", path], t)
+            .unwrap();
+        self.tb.link_up(ns, dev).unwrap();
+        for r in routes {
+            self.tb.ip(ns, &["route", "add", r, "dev", dev]).unwrap();
+        }
+        self.sysctl_forwarding(ns);
+        self.tb
+            .spawn(ns, &["tayga", "--nodetach", "-c", path])
+            .unwrap()
+    }
+
+    /// Our xlatd in `ns` with `toml`; returns once `xlatd status` answers
+    /// (its routes are in place by then).
+    fn xlatd(&self, ns: &Netns, toml: &str) -> (Process, PathBuf) {
+        let state = self.tb.dir().join("xlatd-state");
+        let text = format!("state_dir = \"{}\"\n{toml}", state.display());
+        let path = self.write("xlatd.toml", &text);
+        let mut p = self
+            .tb
+            .spawn(ns, &[XLATD, "--config", path.to_str().unwrap()])
+            .unwrap();
+        let end = Instant::now() + Duration::from_secs(10);
+        while self.status(ns, &path).is_err() {
+            if let Some(s) = p.try_wait().unwrap() {
+                panic!("xlatd exited with {s}: {:?}", p.output());
+            }
+            assert!(Instant::now() < end, "xlatd never answered status");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        (p, path)
+    }
+
+    fn status(&self, ns: &Netns, config: &Path) -> std::io::Result<String> {
+        self.tb.exec(
+            ns,
+            &[XLATD, "status", "--config", config.to_str().unwrap()],
+            Duration::from_secs(5),
+        )
+    }
+
+    /// ping, UDP echo and 2 MB each way over TCP, client → server.
+    fn traffic(&self) {
+        let t = Duration::from_secs(60);
+        let peer = self.tb.dir().join("peer.py");
+        let peer = peer.to_str().unwrap();
+        let _server = self
+            .tb
+            .spawn(
+                &self.server,
+                &["/usr/bin/python3", peer, "serve", "198.51.100.2", "7000"],
+            )
+            .unwrap();
+        self.tb
+            .wait_listening(&self.server, "198.51.100.2:7000", Duration::from_secs(10))
+            .unwrap();
+        let ping = self
+            .tb
+            .exec(
+                &self.client,
+                &["ping", "-c", "3", "-i", "0.2", "-W", "2", "198.51.100.2"],
+                t,
+            )
+            .unwrap();
+        assert!(ping.contains("3 received"), "{ping}");
+        let udp = self
+            .tb
+            .exec(
+                &self.client,
+                &["/usr/bin/python3", peer, "udp", "198.51.100.2", "7000", "5"],
+                t,
+            )
+            .unwrap();
+        assert!(udp.contains("udp ok"), "{udp}");
+        let tcp = self
+            .tb
+            .exec(
+                &self.client,
+                &[
+                    "/usr/bin/python3",
+                    peer,
+                    "tcp",
+                    "198.51.100.2",
+                    "7000",
+                    "2000000",
+                    "2000000",
+                ],
+                t,
+            )
+            .unwrap();
+        assert!(tcp.contains("tcp ok"), "{tcp}");
+    }
+
+    /// The path MTU `ns` has learnt towards `dst`.
+    fn learnt_mtu(&self, ns: &Netns, dst: &str) -> String {
+        self.tb
+            .exec(ns, &["ip", "route", "get", dst], Duration::from_secs(5))
+            .unwrap()
+    }
+}
+
+/// (a) our SIIT as the CLAT, tayga as the PLAT.
+#[test]
+fn our_clat_in_front_of_tayga_plat() {
+    let Some(lab) = lab("xlatd-clat") else {
+        return;
+    };
+    let _tayga = lab.tayga(
+        &lab.plat,
+        "nat64",
+        "ipv4-addr 203.0.113.1\nprefix 2001:db8:64::/96\ndynamic-pool 203.0.113.0/24\n",
+        &["203.0.113.0/24", "2001:db8:64::/96"],
+    );
+    let (_xlatd, config) = lab.xlatd(
+        &lab.clat,
+        r#"mode = "siit"
+tun = "clat0"
+offload = false
+pool6 = "2001:db8:64::/96"
+routes4 = ["198.51.100.0/24"]
+routes6 = ["2001:db8:c1a7::/120"]
+[[eamt]]
+ipv4 = "192.0.2.0/24"
+ipv6 = "2001:db8:c1a7::/120"
+"#,
+    );
+    lab.traffic();
+    let mtu = lab.learnt_mtu(&lab.client, "198.51.100.2");
+    assert!(
+        mtu.contains("mtu 1380"),
+        "our CLAT's Fragmentation Needed: {mtu}"
+    );
+    let status = lab.status(&lab.clat, &config).unwrap();
+    assert!(
+        status.contains("eam 192.0.2.0/24 2001:db8:c1a7::/120"),
+        "{status}"
+    );
+    assert!(!status.contains("translated_4to6: 0,"), "{status}");
+}
+
+/// (b) tayga as the CLAT, our NAT64 as the PLAT.
+#[test]
+fn tayga_clat_in_front_of_our_nat64() {
+    let Some(lab) = lab("xlatd-nat64") else {
+        return;
+    };
+    let _tayga = lab.tayga(
+        &lab.clat,
+        "clat",
+        "ipv4-addr 192.0.0.2\nprefix 2001:db8:64::/96\nmap 192.0.2.2 2001:db8:c1a7::2\n",
+        &["198.51.100.0/24", "2001:db8:c1a7::2/128"],
+    );
+    let (_xlatd, config) = lab.xlatd(
+        &lab.plat,
+        r#"mode = "nat64"
+tun = "nat64"
+pool6 = "2001:db8:64::/96"
+[nat64]
+pool4 = [{ address = "203.0.113.1", ports = [61000, 65535] }]
+"#,
+    );
+    lab.traffic();
+    let mtu = lab.learnt_mtu(&lab.server, "203.0.113.1");
+    assert!(
+        mtu.contains("mtu 1380"),
+        "our NAT64's Fragmentation Needed: {mtu}"
+    );
+    let status = lab.status(&lab.plat, &config).unwrap();
+    // One binding per protocol, the client's IPv6 form behind pool4.
+    for p in ["Tcp", "Udp", "Icmp"] {
+        let line = format!("  {p} [2001:db8:c1a7::2]:");
+        assert!(status.contains(&line), "{p}: {status}");
+    }
+    assert!(
+        status.contains("V4FinV6FinRcv"),
+        "TCP closed both ways: {status}"
+    );
+}
