@@ -130,6 +130,11 @@ impl Ipv6 {
         self.core.poll_net()
     }
 
+    /// The DNS servers DHCPv6 gave.
+    pub fn dns_servers(&self) -> &[Ipv6Addr] {
+        self.core.dns_servers()
+    }
+
     /// The IPv6 lines of `router status`.
     pub fn status_text(&self) -> String {
         self.core.status_text(self.clock.now(), &self.lan_if)
