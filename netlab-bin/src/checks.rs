@@ -85,7 +85,7 @@ pub fn run(lab: &Lab) -> io::Result<()> {
     let radius = lab.radius();
     let mut r = Report::default();
     if lab.ipv6_only() {
-        crate::checks6::ipv6_only(lab, &mut r);
+        crate::checks_v6only::run(lab, &mut r);
         return r.finish();
     }
     println!("{}", r.check("DHCPv4 lease on the LAN", lease(LAN)));

@@ -3,15 +3,15 @@
 //! the same prefix after a reconnect, RADIUS's prefix and IPv6 octets in
 //! the accounting Stop, renumbering. The IPv6-only lab: IPCP refused,
 //! SLAAC, DNS64 + NAT64 for a dual-stack host, the CLAT for an IPv4-only
-//! one.
+//! one (in `checks_v6only`).
 
 use std::net::Ipv6Addr;
 
-use crate::checks::{Report, SECS, Verdict, field, ipv4_on, lease, octets_out, records, sh};
+use crate::checks::{Report, SECS, Verdict, field, ipv4_on, octets_out, records, sh};
 use crate::host::{exec, wait_for};
 use crate::topology::{
-    BIG_FILE_BYTES, COA, COA_SECRET, CPE, DOMAIN, INTERNET_HOST6, ISP, LAN, LAN4, Lab,
-    NAT64_PREFIX, PD_POOL, POOL4, RADIUS_PREFIX, USER, V4ONLY_HOST,
+    BIG_FILE_BYTES, COA, COA_SECRET, CPE, INTERNET_HOST6, ISP, LAN, Lab, PD_POOL, RADIUS_PREFIX,
+    USER,
 };
 
 /// A prefix and its length.
@@ -19,7 +19,7 @@ type Prefix = (Ipv6Addr, u8);
 
 /// What one check leaves for the next.
 #[derive(Debug, Default)]
-struct State {
+pub(crate) struct State {
     /// The delegated prefix and the LAN host's address in it.
     delegated: Option<(Prefix, Ipv6Addr)>,
     /// The accounting session and its output octets before the IPv6
@@ -63,28 +63,8 @@ pub fn dual_stack(lab: &Lab, r: &mut Report) {
     );
 }
 
-/// The IPv6-only lab's checks.
-pub fn ipv6_only(lab: &Lab, r: &mut Report) {
-    println!("{}", r.check("DHCPv4 lease on the LAN", lease(LAN)));
-    println!("{}", r.check("IPv6-only PPP session", v6_session(lab)));
-    let mut st = State::default();
-    let v = slaac(lab, &mut st, lab.radius(), false);
-    println!(
-        "{}",
-        r.check("IPv6: SLAAC in the delegated /56, IPv6 server", v)
-    );
-    println!(
-        "{}",
-        r.check("DNS64 + NAT64 for a dual-stack host", nat64(lab))
-    );
-    match lab.no_clat() {
-        Some(why) => println!("{}", r.skip("CLAT for an IPv4-only host", &why)),
-        None => println!("{}", r.check("CLAT for an IPv4-only host", clat(lab))),
-    }
-}
-
 /// The prefix delegated to the lab user, from `bng sessions`.
-fn delegated(lab: &Lab) -> Option<Prefix> {
+pub(crate) fn delegated(lab: &Lab) -> Option<Prefix> {
     let bng = Lab::binary("bng").ok()?.display().to_string();
     let out = sh(
         ISP,
@@ -97,12 +77,12 @@ fn delegated(lab: &Lab) -> Option<Prefix> {
         .find_map(|l| parse_prefix(l.split_whitespace().last()?))
 }
 
-fn parse_prefix(text: &str) -> Option<Prefix> {
+pub(crate) fn parse_prefix(text: &str) -> Option<Prefix> {
     let (a, len) = text.split_once('/')?;
     Some((a.parse().ok()?, len.parse().ok()?))
 }
 
-fn inside(a: Ipv6Addr, (p, len): Prefix) -> bool {
+pub(crate) fn inside(a: Ipv6Addr, (p, len): Prefix) -> bool {
     let mask = u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
     u128::from(a) & mask == u128::from(p) & mask
 }
@@ -149,7 +129,7 @@ fn slaac_address(lab: &Lab, limit: u64) -> Option<(Prefix, Ipv6Addr)> {
     })
 }
 
-fn ping6(ns: &str, from: Option<Ipv6Addr>) -> Result<(), String> {
+pub(crate) fn ping6(ns: &str, from: Option<Ipv6Addr>) -> Result<(), String> {
     let from = from.map(|a| a.to_string());
     let mut argv = vec!["ping", "-6", "-c", "3", "-i", "0.3", "-W", "2"];
     if let Some(f) = &from {
@@ -164,7 +144,7 @@ fn ping6(ns: &str, from: Option<Ipv6Addr>) -> Result<(), String> {
     }
 }
 
-fn get6(ns: &str, from: Ipv6Addr) -> Result<(), String> {
+pub(crate) fn get6(ns: &str, from: Ipv6Addr) -> Result<(), String> {
     let url = format!("http://[{INTERNET_HOST6}]/");
     let from = from.to_string();
     let page = sh(
@@ -182,7 +162,7 @@ fn get6(ns: &str, from: Ipv6Addr) -> Result<(), String> {
 /// (1) SLAAC inside the delegated /56; ping and HTTP to the IPv6 server;
 /// with `download`, 10 MiB over IPv6 too (after a fresh Interim-Update
 /// with RADIUS, so the Stop can be compared with it).
-fn slaac(lab: &Lab, st: &mut State, radius: bool, download: bool) -> Verdict {
+pub(crate) fn slaac(lab: &Lab, st: &mut State, radius: bool, download: bool) -> Verdict {
     let (p, a) = slaac_address(lab, 60).ok_or_else(|| {
         format!(
             "no delegated prefix in `bng sessions` with a SLAAC address of the LAN host inside it after 60 s (LAN host: {:?})",
@@ -369,140 +349,6 @@ fn renumber(lab: &Lab, st: &State) -> Verdict {
     get6(LAN, fresh)?;
     Ok(format!(
         "ISP now delegates {new}: {old} deprecated (preferred_lft 0), {fresh} pings and fetches"
-    ))
-}
-
-/// The IPv6-only session: IPCP refused (no IPv4 on ppp0), a prefix
-/// delegated over IPv6CP alone.
-fn v6_session(lab: &Lab) -> Verdict {
-    let p = wait_for(SECS(60), || delegated(lab)).ok_or("no prefix delegated after 60 s")?;
-    if let Some((a, _)) = ipv4_on(CPE, "ppp0") {
-        return Err(format!("ppp0 has IPv4 {a}: IPCP was not refused"));
-    }
-    let log = std::fs::read_to_string(lab.path("logs/router.log")).unwrap_or_default();
-    let rejected =
-        log.contains("ProtocolRejected") || log.to_lowercase().contains("protocol-reject");
-    Ok(format!(
-        "no IPv4 on ppp0{}; {}/{} delegated over IPv6CP",
-        if rejected {
-            " (IPCP Protocol-Rejected)"
-        } else {
-            ""
-        },
-        p.0,
-        p.1
-    ))
-}
-
-/// Whether the IPv4-only server's log shows a request from the PLAT's
-/// pool4 address since it had `seen` lines.
-fn served_through_nat64(lab: &Lab, seen: usize) -> bool {
-    let log = std::fs::read_to_string(lab.path("logs/http4only.log")).unwrap_or_default();
-    log.lines()
-        .skip(seen)
-        .any(|l| l.starts_with(POOL4) && l.contains("\"GET /"))
-}
-
-fn http4only_lines(lab: &Lab) -> usize {
-    std::fs::read_to_string(lab.path("logs/http4only.log"))
-        .unwrap_or_default()
-        .lines()
-        .count()
-}
-
-/// (2) The LAN host asks the router's DNS forwarder (which forwards to the
-/// ISP's dns64d) for the IPv4-only server: a synthesized AAAA under the
-/// NAT64 prefix; the page comes over IPv6 through the PLAT.
-fn nat64(lab: &Lab) -> Verdict {
-    let name = format!("v4only.{DOMAIN}");
-    let nat64 = parse_prefix(NAT64_PREFIX).ok_or("bad NAT64_PREFIX")?;
-    let dig = |name: &str| {
-        sh(
-            LAN,
-            &[
-                "dig",
-                "+short",
-                "+time=2",
-                "+tries=2",
-                "AAAA",
-                name,
-                "@203.0.113.1",
-            ],
-            SECS(15),
-        )
-    };
-    let aaaa = wait_for(SECS(20), || {
-        dig(&name)
-            .ok()?
-            .lines()
-            .find_map(|l| l.trim().parse::<Ipv6Addr>().ok())
-    })
-    .ok_or(format!(
-        "no AAAA for {name} from the router's forwarder: {:?}",
-        dig(&name)
-    ))?;
-    let v4: std::net::Ipv4Addr = V4ONLY_HOST.parse().map_err(|_| "bad V4ONLY_HOST")?;
-    let expected = Ipv6Addr::from(u128::from(nat64.0) | u128::from(u32::from(v4)));
-    if aaaa != expected {
-        return Err(format!(
-            "AAAA {aaaa} for {name}, expected {expected} ({V4ONLY_HOST} in {NAT64_PREFIX})"
-        ));
-    }
-    let real = dig(&format!("www.{DOMAIN}"))?;
-    if real.trim() != INTERNET_HOST6 {
-        return Err(format!(
-            "www.{DOMAIN} AAAA {real:?}: want the real {INTERNET_HOST6}, not synthesized"
-        ));
-    }
-    let seen = http4only_lines(lab);
-    let resolve = format!("{name}:80:[{aaaa}]");
-    let url = format!("http://{name}/");
-    let page = sh(
-        LAN,
-        &["curl", "-sS", "-6", "-m", "10", "--resolve", &resolve, &url],
-        SECS(15),
-    )?;
-    if !page.contains("netlab IPv4-only host") {
-        return Err(format!("GET {url} at [{aaaa}]: unexpected body {page:?}"));
-    }
-    if wait_for(SECS(3), || served_through_nat64(lab, seen).then_some(())).is_none() {
-        return Err(format!(
-            "the IPv4-only server did not log the GET from {POOL4}"
-        ));
-    }
-    Ok(format!(
-        "{name} AAAA {aaaa} (synthesized; www AAAA is the real one); GET over IPv6, served to the PLAT's {POOL4}"
-    ))
-}
-
-/// (3) The IPv4-only LAN host (DHCPv4, no IPv6) fetches the IPv4-only
-/// server's page: CLAT in the router, NAT64 at the ISP, no IPv4 on the WAN.
-fn clat(lab: &Lab) -> Verdict {
-    lease(LAN4)?;
-    if let Some((a, _)) = ipv4_on(CPE, "ppp0") {
-        return Err(format!("ppp0 has IPv4 {a}"));
-    }
-    let seen = http4only_lines(lab);
-    let url = format!("http://{V4ONLY_HOST}/");
-    let page = wait_for(SECS(30), || {
-        sh(LAN4, &["curl", "-sS", "-m", "5", &url], SECS(10)).ok()
-    })
-    .ok_or_else(|| {
-        format!(
-            "GET {url} from the IPv4-only host failed for 30 s: {:?}",
-            sh(LAN4, &["curl", "-sS", "-m", "5", &url], SECS(10))
-        )
-    })?;
-    if !page.contains("netlab IPv4-only host") {
-        return Err(format!("GET {url}: unexpected body {page:?}"));
-    }
-    if wait_for(SECS(3), || served_through_nat64(lab, seen).then_some(())).is_none() {
-        return Err(format!(
-            "the IPv4-only server did not log the GET from {POOL4}"
-        ));
-    }
-    Ok(format!(
-        "{LAN4} GET {url}: CLAT -> IPv6 over PPPoE (no IPv4 on ppp0) -> NAT64, served to {POOL4}"
     ))
 }
 

@@ -17,6 +17,7 @@
 
 mod checks;
 mod checks6;
+mod checks_v6only;
 mod configs;
 mod host;
 mod radius;
