@@ -11,6 +11,7 @@
 //! SIGTERM/SIGINT. `src/bin/router.rs` only parses the command line.
 #![forbid(unsafe_code)]
 
+mod clat;
 mod config;
 mod datapath;
 mod dhcp;
