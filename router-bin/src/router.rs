@@ -18,8 +18,10 @@ mod dhcp;
 pub mod dns;
 mod firewall;
 mod ipv6;
+mod nat64;
 mod run;
 mod state;
+mod v6only;
 mod wan;
 
 pub use config::Config;
