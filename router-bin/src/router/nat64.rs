@@ -235,14 +235,15 @@ impl Nat64Learner {
         flush(d, &self.clock);
     }
 
-    /// The NAT64 line of `router status`.
+    /// Where the NAT64 prefix came from, for `router status` (the
+    /// prefix itself is on the IPv6 service's `nat64 prefix:` line).
     pub fn status_text(&self) -> String {
         match self.current() {
-            Some((p, src)) => format!("nat64 prefix: {p} (from {})\n", src.text()),
+            Some((p, src)) => format!("nat64 source: {} ({p})\n", src.text()),
             None if self.discovery.is_some() => {
-                "nat64 prefix: - (asking the ISP's DNS for ipv4only.arpa)\n".into()
+                "nat64 source: - (asking the ISP's DNS for ipv4only.arpa)\n".into()
             }
-            None => "nat64 prefix: - (no PREF64 from the ISP, no DNS server to ask)\n".into(),
+            None => "nat64 source: - (no PREF64 from the ISP, no DNS server to ask)\n".into(),
         }
     }
 }

@@ -168,6 +168,8 @@ impl ClatService {
         let name = self.cfg.interface.as_str();
         let tun = AsyncTun::open(name).map_err(|e| format!("TUN {name}: {e}"))?;
         disable_ipv6_autoconf(name).map_err(|e| format!("{name}: {e}"))?;
+        // A namespace may create interfaces with IPv6 off.
+        crate::router::firewall::enable_ipv6(name).map_err(|e| format!("{name}: {e}"))?;
         let mtu = inputs.wan_mtu.saturating_sub(20).max(1280);
         net.link_up(name, Some(u32::from(mtu)))
             .await

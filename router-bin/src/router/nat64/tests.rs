@@ -73,7 +73,7 @@ fn the_configured_prefix_wins_then_pref64() {
     assert_eq!(l.current(), Some((isp, Nat64Source::Pref64)));
     assert_eq!(
         l.status_text(),
-        "nat64 prefix: 2001:db8:64::/96 (from PREF64 in the ISP's RA)\n"
+        "nat64 source: PREF64 in the ISP's RA (2001:db8:64::/96)\n"
     );
     // Lifetime 0 withdraws it.
     l.on_pref64(isp, StdDuration::ZERO);
