@@ -33,6 +33,9 @@ pub struct LanDns {
     driver: Option<Dns64Driver>,
     lan: LanAddr,
     lan6: Option<Ipv6Addr>,
+    /// The LAN's link-local address and interface index: the RDNSS the
+    /// LAN's RAs announce.
+    lan_ll: Option<(Ipv6Addr, u32)>,
     configured: Vec<IpAddr>,
     prefix: Option<Nat64Prefix>,
     cache_entries: usize,
@@ -51,6 +54,7 @@ impl LanDns {
             driver: None,
             lan,
             lan6: None,
+            lan_ll: None,
             configured: cfg.dns.upstreams.clone(),
             prefix,
             cache_entries: cfg.dns.cache_entries,
@@ -59,7 +63,7 @@ impl LanDns {
             hosts: BTreeMap::new(),
         };
         me.lan6 = global_ipv6(&cfg.lan.interface);
-        me.driver = Some(me.spawn(me.lan6)?);
+        me.driver = Some(me.spawn()?);
         me.push_upstreams().await;
         info!(
             "DNS forwarder on {}{}:{PORT} (UDP, TCP), upstreams {}, DNS64 {}",
@@ -96,26 +100,45 @@ impl LanDns {
         self.push_hosts().await;
     }
 
-    /// The LAN's IPv6 address appeared, changed or went (`None`): the
-    /// forwarder is restarted on the new addresses (its cache starts
-    /// empty), queries from that /64 allowed.
-    pub async fn set_lan_ipv6(&mut self, lan6: Option<Ipv6Addr>) {
-        if lan6 == self.lan6 {
+    /// The LAN's global IPv6 address (`lan6`) or its link-local address
+    /// with the interface index (`ll`) appeared, changed or went: the
+    /// forwarder is restarted listening on them (its cache starts empty),
+    /// queries from that /64 and from link-local sources allowed.
+    pub async fn set_lan_ipv6(&mut self, lan6: Option<Ipv6Addr>, ll: Option<(Ipv6Addr, u32)>) {
+        if (lan6, ll) == (self.lan6, self.lan_ll) {
             return;
         }
+        self.lan6 = lan6;
+        self.lan_ll = ll;
+        self.restart().await;
+    }
+
+    /// `dns.dns64_prefix = "auto"`: the NAT64 prefix learned (or lost);
+    /// the forwarder restarts with it.
+    pub async fn set_dns64_prefix(&mut self, prefix: Option<Nat64Prefix>) {
+        if prefix == self.prefix {
+            return;
+        }
+        info!("DNS64 prefix {prefix:?}");
+        self.prefix = prefix;
+        self.restart().await;
+    }
+
+    async fn restart(&mut self) {
         // The old one lets go of port 53 first.
         if let Some(old) = self.driver.take() {
             old.shutdown().await;
         }
-        self.driver = match self.spawn(lan6) {
-            Ok(d) => {
-                self.lan6 = lan6;
-                Some(d)
-            }
+        self.driver = match self.spawn() {
+            Ok(d) => Some(d),
             Err(e) => {
-                warn!("DNS forwarder with {lan6:?}: {e}; on IPv4 only");
+                warn!(
+                    "DNS forwarder on IPv6 {:?} {:?}: {e}; on IPv4 only",
+                    self.lan6, self.lan_ll
+                );
                 self.lan6 = None;
-                self.spawn(None)
+                self.lan_ll = None;
+                self.spawn()
                     .inspect_err(|e| warn!("DNS forwarder not restarted: {e}"))
                     .ok()
             }
@@ -149,9 +172,15 @@ impl LanDns {
         }
     }
 
-    fn spawn(&self, lan6: Option<Ipv6Addr>) -> Result<Dns64Driver, String> {
-        let l = listeners(self.lan, lan6)?;
-        let (m, clock) = machine(self.lan, lan6, self.prefix, self.cache_entries)?;
+    fn spawn(&self) -> Result<Dns64Driver, String> {
+        let l = listeners(self.lan, self.lan6, self.lan_ll)?;
+        let (m, clock) = machine(
+            self.lan,
+            self.lan6,
+            self.lan_ll.is_some(),
+            self.prefix,
+            self.cache_entries,
+        )?;
         Ok(Dns64Driver::spawn(
             m,
             clock,
@@ -242,6 +271,7 @@ fn label(name: &str) -> Option<String> {
 fn machine(
     lan: LanAddr,
     lan6: Option<Ipv6Addr>,
+    link_local: bool,
     prefix: Option<Nat64Prefix>,
     cache_entries: usize,
 ) -> Result<(Dns64, StdClock), String> {
@@ -258,6 +288,13 @@ fn machine(
     ];
     if let Some(a) = lan6 {
         allow.push((true, Dns64Net::new(IpAddr::V6(a), 64)));
+    }
+    if link_local {
+        // Only the LAN reaches the link-local listener (its scope).
+        allow.push((
+            true,
+            Dns64Net::new(IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0)), 10),
+        ));
     }
     c.allow_query = Dns64Acl { elements: allow };
     if prefix.is_none() {
@@ -276,7 +313,7 @@ fn machine(
 
 /// A socket on `addr` port 53 (IPv6: FREEBIND, so an address still in
 /// duplicate address detection can be bound).
-fn bind(addr: IpAddr, ty: Type) -> std::io::Result<Socket> {
+fn bind(addr: IpAddr, scope: u32, ty: Type) -> std::io::Result<Socket> {
     let (domain, proto) = match (addr, ty == Type::DGRAM) {
         (IpAddr::V4(_), true) => (Domain::IPV4, Protocol::UDP),
         (IpAddr::V4(_), false) => (Domain::IPV4, Protocol::TCP),
@@ -290,22 +327,32 @@ fn bind(addr: IpAddr, ty: Type) -> std::io::Result<Socket> {
         s.set_freebind_v6(true)?;
     }
     s.set_nonblocking(true)?;
-    s.bind(&SocketAddr::new(addr, PORT).into())?;
+    let to = match addr {
+        IpAddr::V6(a) => SocketAddr::V6(std::net::SocketAddrV6::new(a, PORT, 0, scope)),
+        v4 => SocketAddr::new(v4, PORT),
+    };
+    s.bind(&to.into())?;
     if ty == Type::STREAM {
         s.listen(64)?;
     }
     Ok(s)
 }
 
-fn listeners(lan: LanAddr, lan6: Option<Ipv6Addr>) -> Result<Dns64Listeners, String> {
+fn listeners(
+    lan: LanAddr,
+    lan6: Option<Ipv6Addr>,
+    ll: Option<(Ipv6Addr, u32)>,
+) -> Result<Dns64Listeners, String> {
     let mut l = Dns64Listeners::default();
-    let addrs = std::iter::once(IpAddr::V4(lan.address)).chain(lan6.map(IpAddr::V6));
-    for a in addrs {
+    let addrs = std::iter::once((IpAddr::V4(lan.address), 0))
+        .chain(lan6.map(|a| (IpAddr::V6(a), 0)))
+        .chain(ll.map(|(a, i)| (IpAddr::V6(a), i)));
+    for (a, scope) in addrs {
         let err = |e: std::io::Error| {
             format!("DNS on {a} port {PORT}: {e} (another DNS server running?)")
         };
-        let udp = bind(a, Type::DGRAM).map_err(err)?;
-        let tcp = bind(a, Type::STREAM).map_err(err)?;
+        let udp = bind(a, scope, Type::DGRAM).map_err(err)?;
+        let tcp = bind(a, scope, Type::STREAM).map_err(err)?;
         l.udp
             .push(tokio::net::UdpSocket::from_std(udp.into()).map_err(err)?);
         l.tcp

@@ -298,9 +298,13 @@ impl Ipv6Core {
     }
 
     /// The current delegation.
-    #[cfg(test)]
     pub fn delegation(&self) -> Option<Delegation> {
         self.delegated
+    }
+
+    /// The DNS servers DHCPv6 gave.
+    pub fn dns_servers(&self) -> &[Ipv6Addr] {
+        &self.dns
     }
 }
 
