@@ -112,6 +112,10 @@ fn parse_addrs6(out: &str) -> Vec<Addr6> {
         .filter_map(|l| {
             let cidr = l.split_whitespace().skip_while(|w| *w != "inet6").nth(1)?;
             let addr = cidr.split_once('/')?.0.parse().ok()?;
+            // Not usable yet (duplicate address detection running).
+            if l.contains(" tentative") {
+                return None;
+            }
             let deprecated = l.contains(" deprecated") || l.contains("preferred_lft 0sec");
             Some(Addr6 { addr, deprecated })
         })
@@ -186,7 +190,9 @@ pub(crate) fn slaac(lab: &Lab, st: &mut State, radius: bool, download: bool) -> 
         "the bng's pool"
     };
     st.delegated = Some((p, a));
-    ping6(LAN, None)?;
+    // The address may be fresh: the first tries can beat the host's
+    // default route or the router's neighbour entry.
+    wait_for(SECS(10), || ping6(LAN, None).ok()).map_or_else(|| ping6(LAN, None), Ok)?;
     get6(LAN, a)?;
     let mut detail = format!(
         "{}/{} from {from}; LAN host {a}; ping -6 3/3 and HTTP GET [{INTERNET_HOST6}]",
@@ -362,7 +368,8 @@ mod tests {
         assert!(inside("2001:db8:100:ff01::1".parse().unwrap(), p));
         assert!(!inside("2001:db8:100:fe00::1".parse().unwrap(), p));
         let out = "2: eth0    inet6 2001:db8:200:4400:1::2/64 scope global dynamic mngtmpaddr \\       valid_lft 7199sec preferred_lft 3599sec\n\
-                   2: eth0    inet6 2001:db8:100:ff00:1::2/64 scope global deprecated dynamic mngtmpaddr \\       valid_lft 7000sec preferred_lft 0sec\n";
+                   2: eth0    inet6 2001:db8:100:ff00:1::2/64 scope global deprecated dynamic mngtmpaddr \\       valid_lft 7000sec preferred_lft 0sec\n\
+                   2: eth0    inet6 2001:db8:200:4400::9/64 scope global tentative \\       valid_lft forever preferred_lft forever\n";
         assert_eq!(
             parse_addrs6(out),
             [

@@ -38,18 +38,29 @@ fn v6_session(lab: &Lab) -> Verdict {
         return Err(format!("ppp0 has IPv4 {a}: IPCP was not refused"));
     }
     let log = std::fs::read_to_string(lab.path("logs/router.log")).unwrap_or_default();
-    let rejected =
-        log.contains("ProtocolRejected") || log.to_lowercase().contains("protocol-reject");
+    if !log.contains("rejected protocol 0x8021") {
+        return Err("the router's log has no LCP Protocol-Reject of IPCP (0x8021)".into());
+    }
+    let status = router_status(lab).unwrap_or_default();
+    let wan = status
+        .lines()
+        .find(|l| l.contains("IPv6-only WAN"))
+        .map_or(String::new(), |l| format!("; router status: {}", l.trim()));
     Ok(format!(
-        "no IPv4 on ppp0{}; {}/{} delegated over IPv6CP",
-        if rejected {
-            " (IPCP Protocol-Rejected)"
-        } else {
-            ""
-        },
-        p.0,
-        p.1
+        "IPCP Protocol-Rejected, no IPv4 on ppp0; {}/{} delegated over IPv6CP{wan}",
+        p.0, p.1
     ))
+}
+
+/// `router status`.
+fn router_status(lab: &Lab) -> Result<String, String> {
+    let router = Lab::binary("router").map_err(|e| e.to_string())?;
+    let router = router.display().to_string();
+    sh(
+        CPE,
+        &[&router, "status", "--config", &lab.s("router.toml")],
+        SECS(10),
+    )
 }
 
 /// Whether the IPv4-only server's log shows a request from the PLAT's
@@ -159,7 +170,12 @@ fn clat(lab: &Lab) -> Verdict {
             "the IPv4-only server did not log the GET from {POOL4}"
         ));
     }
+    let status = router_status(lab)?;
+    let learned = status
+        .lines()
+        .find(|l| l.contains("nat64 source"))
+        .map_or(String::new(), |l| format!("; router status: {}", l.trim()));
     Ok(format!(
-        "{LAN4} GET {url}: CLAT -> IPv6 over PPPoE (no IPv4 on ppp0) -> NAT64, served to {POOL4}"
+        "{LAN4} GET {url}: CLAT -> IPv6 over PPPoE (no IPv4 on ppp0) -> NAT64, served to {POOL4}{learned}"
     ))
 }

@@ -71,9 +71,8 @@ pub fn radius_users(prefix: &str) -> String {
 }
 
 /// `router.toml`: PPPoE with IPv6CP, a /56 asked for by DHCPv6-PD and the
-/// LAN's /64 advertised. The IPv6-only lab adds the NAT64 prefix (PREF64 on
-/// the LAN), the DNS forwarder toward the ISP's DNS64 and, when `clat`, the
-/// CLAT (the `[clat]` keys of branch cpe6).
+/// LAN's /64 advertised. The IPv6-only lab adds the DNS forwarder and, when
+/// `clat`, the CLAT.
 pub fn router(state_dir: &str, ipv6_only: bool, clat: bool) -> String {
     let mut c = format!(
         "state_dir = \"{state_dir}\"\nnat = true\n\n\
@@ -84,12 +83,10 @@ pub fn router(state_dir: &str, ipv6_only: bool, clat: bool) -> String {
          [ipv6]\nenabled = true\nprefix_hint = 56\nlan_subnet = 0\nra_interval = 30\n"
     );
     if ipv6_only {
-        // The ISP's resolver is also offered by DHCPv6 (option 23) and the
-        // RA's RDNSS; it is named here since the forwarder of main takes
-        // its upstreams from IPCP only.
-        c += &format!(
-            "nat64_prefix = \"{NAT64_PREFIX}\"\n\n[dns]\nenabled = true\nupstreams = [\"{DNS64}\"]\n"
-        );
+        // No NAT64 prefix nor upstreams configured: the router learns the
+        // prefix (RFC 7050, asking the ISP's DNS64 for ipv4only.arpa) and
+        // forwards to the resolver DHCPv6 gave (the bng's [ipv6] dns).
+        c += "\n[dns]\nenabled = true\n";
         if clat {
             c += "\n[clat]\nenabled = true\ninterface = \"clat0\"\n";
         }
@@ -171,6 +168,6 @@ mod tests {
         assert!(!router("/s", false, true).contains("[clat]"));
         assert!(!router("/s", true, false).contains("[clat]"));
         let c = router("/s", true, true);
-        assert!(c.contains("[clat]") && c.contains("nat64_prefix"), "{c}");
+        assert!(c.contains("[clat]") && c.contains("[dns]"), "{c}");
     }
 }
