@@ -131,7 +131,7 @@ impl Lab {
         fs::read_to_string(self.path("no-clat")).ok()
     }
 
-    /// The built `router`/`bng` binary beside this one.
+    /// The built `router`/`bng`/`xlatd`/`dns64d` binary beside this one.
     pub fn binary(name: &str) -> io::Result<PathBuf> {
         let me = std::env::current_exe()?;
         let p = me.with_file_name(name);
@@ -141,7 +141,7 @@ impl Lab {
             Err(io::Error::new(
                 io::ErrorKind::NotFound,
                 format!(
-                    "{} not found: build all three with `cargo build --release -p router-bin -p netlab-bin` (or run `./netlab`)",
+                    "{} not found: build router, bng, xlatd, dns64d and netlab with `cargo build --release -p router-bin -p netlab-bin --bins` (or run `./netlab`)",
                     p.display()
                 ),
             ))
