@@ -11,14 +11,17 @@
 //! SIGTERM/SIGINT. `src/bin/router.rs` only parses the command line.
 #![forbid(unsafe_code)]
 
+mod clat;
 mod config;
 mod datapath;
 mod dhcp;
 pub mod dns;
 mod firewall;
 mod ipv6;
+mod nat64;
 mod run;
 mod state;
+mod v6only;
 mod wan;
 
 pub use config::Config;

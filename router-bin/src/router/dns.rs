@@ -38,9 +38,13 @@ pub type Source = &'static str;
 
 /// The forwarder and what it was told.
 pub struct LanDns {
-    driver: Dns64Driver,
+    /// `None` only when a restart failed (logged).
+    driver: Option<Dns64Driver>,
     /// The LAN interface (its IPv6 socket is bound to it).
     lan_if: String,
+    lan: LanAddr,
+    prefix: Option<Nat64Prefix>,
+    cache_entries: usize,
     configured: Vec<IpAddr>,
     domain: String,
     upstreams: BTreeMap<Source, Vec<IpAddr>>,
@@ -53,16 +57,18 @@ impl LanDns {
     pub async fn start(cfg: &Config) -> Result<LanDns, String> {
         let lan = cfg.lan_addr()?;
         let prefix = cfg.dns64_prefix()?;
-        let listeners = listeners(lan, &cfg.lan.interface)?;
-        let (m, clock) = machine(lan, prefix, cfg.dns.cache_entries)?;
         let mut me = LanDns {
-            driver: Dns64Driver::spawn(m, clock, listeners, Dns64DriverConfig::default()),
+            driver: None,
             lan_if: cfg.lan.interface.clone(),
+            lan,
+            prefix,
+            cache_entries: cfg.dns.cache_entries,
             configured: cfg.dns.upstreams.clone(),
             domain: cfg.dns.local_domain.to_ascii_lowercase(),
             upstreams: BTreeMap::new(),
             hosts: BTreeMap::new(),
         };
+        me.driver = Some(me.spawn()?);
         me.push_upstreams().await;
         info!(
             "DNS forwarder on {}:{PORT} and [::]:{PORT}%{} (UDP, TCP), upstreams {}, DNS64 {}",
@@ -100,6 +106,38 @@ impl LanDns {
         self.push_hosts().await;
     }
 
+    /// `dns.dns64_prefix = "auto"`: the NAT64 prefix learned (or lost);
+    /// the forwarder restarts with it (its cache starts empty: answers
+    /// synthesized under the old prefix must go).
+    pub async fn set_dns64_prefix(&mut self, prefix: Option<Nat64Prefix>) {
+        if prefix == self.prefix {
+            return;
+        }
+        info!("DNS64 prefix {prefix:?}");
+        self.prefix = prefix;
+        // The old one lets go of port 53 first.
+        if let Some(old) = self.driver.take() {
+            old.shutdown().await;
+        }
+        self.driver = self
+            .spawn()
+            .inspect_err(|e| warn!("DNS forwarder not restarted: {e}"))
+            .ok();
+        self.push_upstreams().await;
+        self.push_hosts().await;
+    }
+
+    fn spawn(&self) -> Result<Dns64Driver, String> {
+        let l = listeners(self.lan, &self.lan_if)?;
+        let (m, clock) = machine(self.lan, self.prefix, self.cache_entries)?;
+        Ok(Dns64Driver::spawn(
+            m,
+            clock,
+            l,
+            Dns64DriverConfig::default(),
+        ))
+    }
+
     /// The DHCPv4 server's bound leases with a host name, now.
     pub async fn refresh_dhcpv4(&mut self, dhcp: &LanDhcp) {
         self.set_hosts("dhcpv4", dhcpv4_hosts(dhcp.named_leases()))
@@ -108,7 +146,9 @@ impl LanDns {
 
     /// One line for `router status`.
     pub async fn status_text(&self) -> String {
-        let d = &self.driver;
+        let Some(d) = &self.driver else {
+            return "dns: not running (restart failed, see the log)\n".into();
+        };
         match d.stats().await {
             Ok(s) => format!(
                 "dns: on {}, upstreams {:?}, {} queries, {} from cache, {} local, {} refused, {} servfail, {} local names\n",
@@ -149,7 +189,8 @@ impl LanDns {
 
     async fn push_upstreams(&mut self) {
         let list = self.upstream_list();
-        if self.driver.set_upstreams(list.clone()).await.is_ok() {
+        let Some(d) = &self.driver else { return };
+        if d.set_upstreams(list.clone()).await.is_ok() {
             info!("DNS upstreams {list:?}");
         }
     }
@@ -165,11 +206,8 @@ impl LanDns {
             }
         }
         let count = names.len();
-        match self
-            .driver
-            .set_local_names(names.into_iter().collect())
-            .await
-        {
+        let Some(d) = &self.driver else { return };
+        match d.set_local_names(names.into_iter().collect()).await {
             Ok(()) => info!("DNS local names: {count}"),
             Err(e) => warn!("DNS local names not updated: {e}"),
         }

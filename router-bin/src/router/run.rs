@@ -20,6 +20,7 @@ use crate::router::dhcp::LanDhcp;
 use crate::router::dns::{LanDns, NAMES_REFRESH};
 use crate::router::firewall;
 use crate::router::ipv6::{self, Ipv6};
+use crate::router::v6only::V6Only;
 use crate::router::wan::{Action, Wan};
 
 /// How long a hang-up may take at exit.
@@ -240,6 +241,7 @@ async fn serve(
         warn!("no IPv6 on the LAN: {e}");
         None
     });
+    let mut v6only = V6Only::new(cfg, os_seed()?)?;
     info!(
         "router running: WAN {wan_if}, LAN {} {}",
         cfg.lan.interface, cfg.lan.address
@@ -261,6 +263,7 @@ async fn serve(
             }
         }
         while let Some(a) = wan.poll_action() {
+            v6only.touch();
             if let Some(v6) = &mut ipv6 {
                 v6.on_wan(&a);
             }
@@ -275,6 +278,11 @@ async fn serve(
             apply_ipv6(net, &cfg.lan.interface, ipv6.as_mut()).await;
             info!("stopped");
             return Ok(());
+        }
+        if v6only.due() {
+            v6only
+                .sync(net, &wan, ipv6.as_mut(), forwarder.as_mut())
+                .await;
         }
         apply_ipv6(net, &cfg.lan.interface, ipv6.as_mut()).await;
         let far = Instant::now() + Duration::from_secs(3600);
@@ -309,6 +317,7 @@ async fn serve(
                 None => std::future::pending().await,
             }
         };
+        let v6only_wait = v6only.step();
         tokio::select! {
             r = ws.sock.recv(&mut frame) => match r {
                 Ok(n) => {
@@ -316,6 +325,9 @@ async fn serve(
                         let ppp_frame = &mut frame[range];
                         if datapath::clamp_ppp(ppp_frame, wan.mtu()) {
                             counters.mss_clamped += 1;
+                        }
+                        if ppp_frame[..2] == pppoe_link::PPP_IPV6.to_be_bytes() {
+                            v6only.on_session_ipv6(&ppp_frame[2..]);
                         }
                         match tun.send(&ppp_frame[2..]) {
                             Ok(()) => {
@@ -369,11 +381,14 @@ async fn serve(
                     let dns = v6.dns_servers().iter().map(|a| IpAddr::V6(*a)).collect();
                     f.set_upstreams("dhcpv6", dns).await;
                 }
+                v6only.touch();
             }
+            () = v6only_wait => {}
             Some((cmd, reply)) = ctl_rx.recv() => {
                 let text = match cmd.as_str() {
                     "status" => {
                         let mut s = status(&wan, &counters, dhcp.as_ref(), ipv6.as_ref());
+                        s += &v6only.status_text();
                         if let Some(f) = &forwarder {
                             s += &f.status_text().await;
                         }

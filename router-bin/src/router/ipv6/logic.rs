@@ -303,7 +303,6 @@ impl Ipv6Core {
     }
 
     /// The current delegation.
-    #[cfg(test)]
     pub fn delegation(&self) -> Option<Delegation> {
         self.delegated
     }

@@ -34,6 +34,7 @@ use crate::router::config::Config;
 use crate::router::state::Writer;
 use crate::router::wan::Action;
 pub use config::Ipv6Config;
+
 pub use logic::{Ipv6Core, NetChange, router_address};
 use sockets::LanIcmp;
 
@@ -116,11 +117,19 @@ impl Ipv6 {
         }
     }
 
+    /// The delegated prefix and its length, and the LAN's /64.
+    pub fn delegation(&self) -> Option<((Ipv6Addr, u8), Ipv6Addr)> {
+        self.core
+            .delegation()
+            .map(|d| ((d.prefix, d.prefix_len), d.lan))
+    }
+
+    /// The DNS servers DHCPv6 gave.
+    pub fn dns_servers(&self) -> &[Ipv6Addr] {
+        self.core.dns_servers()
+    }
+
     /// Sets or clears the NAT64 prefix (PREF64 on the LAN, `router status`).
-    #[allow(
-        dead_code,
-        reason = "the API for NAT64 prefix discovery (CLAT: RFC 7050, PREF64 from the WAN)"
-    )]
     pub fn set_nat64_prefix(&mut self, prefix: Option<(Ipv6Addr, u8)>) -> Result<(), String> {
         self.core.set_nat64_prefix(self.clock.now(), prefix)
     }
@@ -128,11 +137,6 @@ impl Ipv6 {
     /// The next kernel change to apply with [`apply`].
     pub fn poll_net(&mut self) -> Option<NetChange> {
         self.core.poll_net()
-    }
-
-    /// The DNS servers DHCPv6 gave.
-    pub fn dns_servers(&self) -> &[Ipv6Addr] {
-        self.core.dns_servers()
     }
 
     /// The IPv6 lines of `router status`.
