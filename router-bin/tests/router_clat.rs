@@ -403,6 +403,28 @@ fn ipv4_only_host_reaches_ipv4_server_through_clat_with_rfc7050() {
         "{status}"
     );
     assert!(status.contains("ipv4: none, IPv6-only WAN"), "{status}");
+    // The forwarder answers on the LAN's link-local address (the RDNSS of
+    // its RAs), forwarding to the DNS server DHCPv6 gave.
+    let status = router.wait_status(Duration::from_secs(10), |s| {
+        s.lines().any(|l| {
+            l.starts_with("dns: on ")
+                && l.contains(" fe80::")
+                && l.contains("upstreams [[2001:db8::53]:53]")
+        })
+    });
+    let ll = status
+        .lines()
+        .find(|l| l.starts_with("dns: on "))
+        .and_then(|l| l.split_whitespace().find(|w| w.starts_with("fe80::")))
+        .unwrap()
+        .trim_end_matches(',')
+        .to_owned();
+    let out = sh(
+        &lab.tb,
+        &lab.cpe,
+        &format!("dig +time=3 +tries=2 +short @{ll}%lan0 ipv4only.arpa AAAA"),
+    );
+    assert!(out.contains("2001:db8:64::c000:aa"), "{out}\n{status}");
     lan_reaches_the_server(&lab, &router);
     router.stop_cleanly(Duration::from_secs(10));
 }
