@@ -62,8 +62,8 @@ struct Lab {
 }
 
 /// The lab with the ISP's NAT64 running; `extra` is appended to
-/// router.toml after `[dhcp]`.
-fn lab(label: &str, extra: &str) -> Option<Lab> {
+/// router.toml after `[dhcp]`, `dns_extra` to its `[dns]`.
+fn lab(label: &str, extra: &str, dns_extra: &str) -> Option<Lab> {
     if !require("kea-dhcp6", "kea-dhcp6-server")
         || !require("radvd", "radvd")
         || !require("busybox", "busybox")
@@ -92,8 +92,10 @@ fn lab(label: &str, extra: &str) -> Option<Lab> {
         .open(&config)
         .unwrap()
         .write_all(
-            format!("{extra}[ipv6]\nlan_subnet = 1\nra_interval = 4\n[dns]\nenabled = true\n")
-                .as_bytes(),
+            format!(
+                "{extra}[ipv6]\nlan_subnet = 1\nra_interval = 4\n[dns]\nenabled = true\n{dns_extra}"
+            )
+            .as_bytes(),
         )
         .unwrap();
     let isp_side = Isp::start_with(&tb, &isp, "2001:db8:100::", false, "");
@@ -227,7 +229,7 @@ fn lan_reaches_the_server(lab: &Lab, router: &Router) {
 /// is given to a client that asks (udhcpc -O 108).
 #[test]
 fn ipv4_only_host_reaches_ipv4_server_through_clat_with_pref64() {
-    let Some(lab) = lab("c6-clat-pref64", "ipv6_only_preferred = 1800\n") else {
+    let Some(lab) = lab("c6-clat-pref64", "ipv6_only_preferred = 1800\n", "") else {
         return;
     };
     let stop = Arc::new(AtomicBool::new(false));
@@ -381,13 +383,15 @@ forward-zone:
 /// No PREF64: the router finds the NAT64 prefix by RFC 7050, asking the
 /// DNS server DHCPv6 gave (the WAN has no IPv4, so no IPCP DNS) for
 /// `ipv4only.arpa` AAAA, answered by unbound's DNS64; the CLAT then runs
-/// and the IPv4-only host reaches the IPv4-only server.
+/// and the IPv4-only host reaches the IPv4-only server. The LAN's DNS
+/// forwarder answers on its link-local address and, with `dns64_prefix =
+/// "auto"`, does DNS64 under the learned prefix.
 #[test]
 fn ipv4_only_host_reaches_ipv4_server_through_clat_with_rfc7050() {
     if !require("unbound", "unbound") {
         return;
     }
-    let Some(lab) = lab("c6-clat-rfc7050", "") else {
+    let Some(lab) = lab("c6-clat-rfc7050", "", "dns64_prefix = \"auto\"\n") else {
         return;
     };
     let _unbound = unbound_dns64(&lab.tb, &lab.isp);
@@ -404,12 +408,14 @@ fn ipv4_only_host_reaches_ipv4_server_through_clat_with_rfc7050() {
     );
     assert!(status.contains("ipv4: none, IPv6-only WAN"), "{status}");
     // The forwarder answers on the LAN's link-local address (the RDNSS of
-    // its RAs), forwarding to the DNS server DHCPv6 gave.
+    // its RAs), forwarding to the DNS server DHCPv6 gave, with DNS64 under
+    // the learned prefix (dns64_prefix = "auto").
     let status = router.wait_status(Duration::from_secs(10), |s| {
         s.lines().any(|l| {
             l.starts_with("dns: on ")
                 && l.contains(" fe80::")
                 && l.contains("upstreams [[2001:db8::53]:53]")
+                && l.ends_with(&format!("dns64 {PLAT}"))
         })
     });
     let ll = status

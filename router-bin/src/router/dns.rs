@@ -154,7 +154,7 @@ impl LanDns {
         };
         match d.stats().await {
             Ok(s) => format!(
-                "dns: on {}, upstreams {:?}, {} queries, {} from cache, {} local, {} refused, {} servfail, {} local names\n",
+                "dns: on {}, upstreams {:?}, {} queries, {} from cache, {} local, {} refused, {} servfail, {} local names, dns64 {}\n",
                 d.udp_addrs()
                     .iter()
                     .map(|a| a.ip().to_string())
@@ -166,7 +166,8 @@ impl LanDns {
                 s.machine.local_answers,
                 s.machine.refused,
                 s.machine.servfail,
-                s.local_names
+                s.local_names,
+                self.prefix.map_or("off".to_string(), |p| p.to_string())
             ),
             Err(e) => format!("dns: {e}\n"),
         }
