@@ -62,7 +62,16 @@ impl AsyncTun {
     /// Creates or attaches to the TUN device `name` (its link is still
     /// down); needs a tokio runtime.
     pub fn open(name: &str) -> io::Result<Self> {
-        let tun = Tun::open(name)?;
+        Self::register(Tun::open(name)?)
+    }
+
+    /// Like [`AsyncTun::open`] with GSO and checksum offload (see
+    /// [`Tun::open_offload`]): each packet behind a `virtio_net_hdr`.
+    pub fn open_offload(name: &str) -> io::Result<Self> {
+        Self::register(Tun::open_offload(name)?)
+    }
+
+    fn register(tun: Tun) -> io::Result<Self> {
         tun.set_nonblocking()?;
         // SAFETY: the device owns its descriptor (a `File`) and the
         // `AsyncFd` owns the device, so the descriptor stays open and the

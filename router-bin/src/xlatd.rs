@@ -12,10 +12,14 @@
 //! each packet read is translated in place (the `xlat` crate) and written
 //! back into the TUN, where the kernel routes it on as the other family.
 //! Packets are read in batches of up to 64 before the loop looks at
-//! timers and the control socket.
+//! timers and the control socket. With `offload` (the default) the TUN
+//! hands over TCP segments of up to 64 KiB and partial checksums
+//! (`IFF_VNET_HDR`), translated as one packet each and cut by the kernel
+//! on the way out.
 #![forbid(unsafe_code)]
 
 mod config;
+mod offload;
 mod run;
 
 pub use config::{Checked, Config, EamEntry, Mode, Nat64Section, Pool4Entry, Translator};

@@ -413,17 +413,21 @@ fn ipv4_only_host_reaches_ipv4_server_through_clat_with_rfc7050() {
     let status = router.wait_status(Duration::from_secs(10), |s| {
         s.lines().any(|l| {
             l.starts_with("dns: on ")
-                && l.contains(" fe80::")
+                && l.contains("[::]%lan0")
                 && l.contains("upstreams [[2001:db8::53]:53]")
                 && l.ends_with(&format!("dns64 {PLAT}"))
         })
     });
-    let ll = status
-        .lines()
-        .find(|l| l.starts_with("dns: on "))
-        .and_then(|l| l.split_whitespace().find(|w| w.starts_with("fe80::")))
+    let addrs = ip_out(
+        &lab.cpe,
+        &["-6", "-o", "addr", "show", "dev", "lan0", "scope", "link"],
+    );
+    let ll = addrs
+        .split_whitespace()
+        .skip_while(|w| *w != "inet6")
+        .nth(1)
+        .and_then(|a| a.split('/').next())
         .unwrap()
-        .trim_end_matches(',')
         .to_owned();
     let out = sh(
         &lab.tb,

@@ -7,9 +7,13 @@
 //! 192.0.2.2      2001:db8:1::1  2001:db8:1::2      198.51.100.2
 //! ```
 //!
-//! (a) our SIIT as the CLAT (one EAM for the LAN) in front of tayga as the
-//! PLAT (NAT64, dynamic pool); (b) tayga as the CLAT (a static map) in
-//! front of our NAT64. Each runs ping, UDP echo, 2 MB each way over TCP,
+//! (a) our SIIT as the CLAT (one EAM for the LAN), with and without the
+//! TUN's offloads (GSO segments, partial checksums), in front of tayga as
+//! the PLAT (NAT64, dynamic pool); (b) tayga as the CLAT (a static map) in
+//! front of our NAT64 (offloads on). Each runs ping, UDP echo, a 1400-byte
+//! DF-less datagram (IPv6 fragments on the way: made by our CLAT in (a),
+//! by tayga and translated one by one by our NAT64 in (b)), 2 MB each way
+//! over TCP,
 //! and checks the path-MTU case the translator under test owns: in (a)
 //! the kernel's ICMPv6 Packet Too Big to the client's IPv6 form must come
 //! out of our CLAT as ICMP Fragmentation Needed (the client's route cache
@@ -164,7 +168,8 @@ impl Lab {
         )
     }
 
-    /// ping, UDP echo and 2 MB each way over TCP, client → server.
+    /// ping, UDP echo, a DF-less datagram to be fragmented, and 2 MB each
+    /// way over TCP, client → server.
     fn traffic(&self) {
         let t = Duration::from_secs(60);
         let peer = self.tb.dir().join("peer.py");
@@ -197,6 +202,19 @@ impl Lab {
             )
             .unwrap();
         assert!(udp.contains("udp ok"), "{udp}");
+        // 1400 bytes without DF: the CLAT's IPv6 form is 1420, over
+        // lowest-ipv6-mtu (1280), so it is sent as IPv6 fragments (RFC
+        // 7915 §4) and must arrive whole.
+        let argv = [
+            "/usr/bin/python3",
+            peer,
+            "bigudp",
+            "198.51.100.2",
+            "7000",
+            "1400",
+        ];
+        let out = self.tb.exec(&self.client, &argv, t).unwrap();
+        assert!(out.contains("bigudp ok"), "{out}");
         let tcp = self
             .tb
             .exec(
@@ -224,10 +242,20 @@ impl Lab {
     }
 }
 
-/// (a) our SIIT as the CLAT, tayga as the PLAT.
+/// (a) our SIIT as the CLAT, tayga as the PLAT, one packet per read.
 #[test]
 fn our_clat_in_front_of_tayga_plat() {
-    let Some(lab) = lab("xlatd-clat") else {
+    clat_in_front_of_tayga("xlatd-clat", false);
+}
+
+/// (a) with the TUN's offloads (GSO segments, partial checksums).
+#[test]
+fn our_clat_with_offloads_in_front_of_tayga_plat() {
+    clat_in_front_of_tayga("xlatd-clat-gso", true);
+}
+
+fn clat_in_front_of_tayga(label: &str, offload: bool) {
+    let Some(lab) = lab(label) else {
         return;
     };
     let _tayga = lab.tayga(
@@ -236,18 +264,19 @@ fn our_clat_in_front_of_tayga_plat() {
         "ipv4-addr 203.0.113.1\nprefix 2001:db8:64::/96\ndynamic-pool 203.0.113.0/24\n",
         &["203.0.113.0/24", "2001:db8:64::/96"],
     );
-    let (_xlatd, config) = lab.xlatd(
-        &lab.clat,
+    let toml = format!(
         r#"mode = "siit"
 tun = "clat0"
+offload = {offload}
 pool6 = "2001:db8:64::/96"
 routes4 = ["198.51.100.0/24"]
 routes6 = ["2001:db8:c1a7::/120"]
 [[eamt]]
 ipv4 = "192.0.2.0/24"
 ipv6 = "2001:db8:c1a7::/120"
-"#,
+"#
     );
+    let (_xlatd, config) = lab.xlatd(&lab.clat, &toml);
     lab.traffic();
     let mtu = lab.learnt_mtu(&lab.client, "198.51.100.2");
     assert!(
@@ -260,6 +289,7 @@ ipv6 = "2001:db8:c1a7::/120"
         "{status}"
     );
     assert!(!status.contains("translated_4to6: 0,"), "{status}");
+    assert!(!status.contains("fragmented_4to6: 0,"), "{status}");
 }
 
 /// (b) tayga as the CLAT, our NAT64 as the PLAT.
@@ -283,6 +313,8 @@ pool6 = "2001:db8:64::/96"
 pool4 = [{ address = "203.0.113.1", ports = [61000, 65535] }]
 "#,
     );
+    // The big DF-less datagram reaches our NAT64 as IPv6 fragments (from
+    // tayga): the first through the tables, the rest after it.
     lab.traffic();
     let mtu = lab.learnt_mtu(&lab.server, "203.0.113.1");
     assert!(

@@ -17,7 +17,7 @@ use tracing::{debug, info, warn};
 use crate::router::config::Config;
 use crate::router::datapath::{self, Counters};
 use crate::router::dhcp::LanDhcp;
-use crate::router::dns::LanDns;
+use crate::router::dns::{LanDns, NAMES_REFRESH};
 use crate::router::firewall;
 use crate::router::ipv6::{self, Ipv6};
 use crate::router::v6only::V6Only;
@@ -230,6 +230,8 @@ async fn serve(
         true => Some(LanDns::start(cfg).await?),
         false => None,
     };
+    // The names of the leases restored from the state dir, at once.
+    let mut names_at = Instant::now();
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<Request>(16);
     spawn_control(listener, ctl_tx);
     let mut sigterm = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
@@ -287,6 +289,15 @@ async fn serve(
         let mut next = wan.deadline().map_or(far, Instant::from_std);
         if let Some(t) = shutdown {
             next = next.min(t);
+        }
+        if let (Some(d), Some(f)) = (&dhcp, &mut forwarder)
+            && Instant::now() >= names_at
+        {
+            f.refresh_dhcpv4(d).await;
+            names_at = Instant::now() + NAMES_REFRESH;
+        }
+        if forwarder.is_some() && dhcp.is_some() {
+            next = next.min(names_at);
         }
         if ws.failed && shutdown.is_none() {
             // Look for the WAN interface again each second.
@@ -362,7 +373,7 @@ async fn serve(
             },
             () = dhcp_wait => {
                 if let (Some(d), Some(f)) = (&dhcp, &mut forwarder) {
-                    f.set_hosts("dhcpv4", crate::router::dns::dhcpv4_hosts(d.named_leases())).await;
+                    f.refresh_dhcpv4(d).await;
                 }
             }
             () = ipv6_wait => v6only.touch(),

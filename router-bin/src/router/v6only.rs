@@ -2,8 +2,9 @@
 //! 16): learns the NAT64 prefix ([`Nat64Learner`]), hands it to the LAN's
 //! RAs (PREF64), to the DNS forwarder (`dns.dns64_prefix = "auto"`) and to
 //! the CLAT ([`ClatService`]), runs the CLAT while the WAN has no IPv4,
-//! and keeps the forwarder's IPv6 side (the LAN's link-local address, the
-//! RDNSS; the DHCPv6 DNS servers as upstreams) current.
+//! and gives the forwarder the DHCPv6 DNS servers as upstreams (it listens
+//! on the LAN interface's IPv6 addresses, the link-local RDNSS included,
+//! by itself).
 //!
 //! The event loop calls [`V6Only::sync`] when [`V6Only::due`] says so
 //! (something changed, or a second passed), [`V6Only::on_session_ipv6`] on
@@ -32,7 +33,6 @@ pub struct V6Only {
     learner: Nat64Learner,
     clat: ClatService,
     clock: StdClock,
-    lan_if: String,
     dns64_auto: bool,
     /// Something changed since the last sync.
     dirty: bool,
@@ -50,7 +50,6 @@ impl V6Only {
             learner: Nat64Learner::new(cfg.ipv6.nat64()?, seed),
             clat: ClatService::new(&cfg.clat, cfg.lan_addr()?, clat_seed),
             clock: StdClock::new(),
-            lan_if: cfg.lan.interface.clone(),
             dns64_auto: cfg.dns64_auto(),
             dirty: true,
             last_sync: Instant::now(),
@@ -111,9 +110,6 @@ impl V6Only {
             if self.dns64_auto {
                 f.set_dns64_prefix(nat64).await;
             }
-            let ll = crate::router::ipv6::lan_link_local(&self.lan_if);
-            let lan6 = crate::router::dns::global_ipv6(&self.lan_if);
-            f.set_lan_ipv6(lan6, ll).await;
         }
         let delegated = ipv6.as_deref().and_then(|v| v.delegation()).map(|(d, _)| d);
         let (want, why) = match (wan.ipv4_absent(), delegated, nat64) {

@@ -78,6 +78,10 @@ pub struct Config {
     /// TUN and the other interfaces).
     #[serde(default = "yes")]
     pub forwarding: bool,
+    /// GSO/checksum offload on the TUN (`IFF_VNET_HDR`): TCP segments of
+    /// up to 64 KiB per read and write instead of one packet per MTU.
+    #[serde(default = "yes")]
+    pub offload: bool,
     /// `[nat64]`: required in NAT64 mode, refused in SIIT mode.
     #[serde(default)]
     pub nat64: Option<Nat64Section>,

@@ -16,7 +16,9 @@ use xlat::{HEADROOM, Siit, XlatDropped, XlatOutput};
 use crate::aio::AsyncTun;
 use crate::instance::InstanceLock;
 use crate::netconf::{Netconf, disable_ipv6_autoconf};
+use crate::tun::VNET_HDR_LEN;
 use crate::xlatd::config::{Checked, Config, Translator};
+use crate::xlatd::offload::{self, VnetHdr};
 
 /// Packets read in one go before the loop looks at anything else.
 const BATCH: usize = 64;
@@ -74,7 +76,12 @@ pub async fn run(cfg: Config, checked: Checked) -> Result<(), String> {
         "xlatd",
         &format!("state dir {}", cfg.state_dir.display()),
     )?;
-    let tun = AsyncTun::open(&cfg.tun).map_err(|e| format!("TUN {}: {e}", cfg.tun))?;
+    let tun = if cfg.offload {
+        AsyncTun::open_offload(&cfg.tun)
+    } else {
+        AsyncTun::open(&cfg.tun)
+    }
+    .map_err(|e| format!("TUN {}: {e}", cfg.tun))?;
     let path = cfg.control_path();
     let listener = crate::control::bind(&path)
         .map_err(|e| format!("control socket {}: {e}", path.display()))?;
@@ -130,8 +137,15 @@ async fn serve(
     spawn_control(listener, tx);
     let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
-    // HEADROOM in front of each packet; room for the largest TUN packet.
-    let size = HEADROOM + cfg.mtu as usize + 64;
+    // HEADROOM in front of each packet (and the virtio_net_hdr with
+    // offloads); room for the largest TUN packet (64 KiB with GSO).
+    let vnet = if cfg.offload { VNET_HDR_LEN } else { 0 };
+    let max = if cfg.offload {
+        65_536
+    } else {
+        cfg.mtu as usize
+    };
+    let size = HEADROOM + vnet + max + 64;
     let mut buf = vec![0u8; size];
     // Fragments of one IPv4 packet (SIIT's §4 fragmentation).
     let mut frags = vec![0u8; 2 * size + 2048];
@@ -154,6 +168,7 @@ async fn serve(
                 // Then whatever else is queued, without waiting.
                 while let Some(r) = next {
                     match r {
+                        Ok(len) if vnet > 0 => handle_offload(&mut engine, clock, &tun, &mut buf, len, &mut frags, &mut io),
                         Ok(len) => handle(&mut engine, clock, &tun, &mut buf, len, &mut frags, &mut io),
                         Err(e) => {
                             warn!("TUN read: {e}");
@@ -234,6 +249,68 @@ fn handle(
             }
             Err(d) => debug!("dropped: {d}"),
         },
+    }
+}
+
+/// One packet of an offloading TUN read into `buf[HEADROOM..HEADROOM +
+/// len]`: a `virtio_net_hdr`, then the packet (see [`offload`]).
+fn handle_offload(
+    engine: &mut Engine,
+    clock: &StdClock,
+    tun: &AsyncTun,
+    buf: &mut [u8],
+    len: usize,
+    frags: &mut [u8],
+    io: &mut IoCounters,
+) {
+    io.read += 1;
+    let Some(len) = len.checked_sub(VNET_HDR_LEN) else {
+        return;
+    };
+    let hdr = VnetHdr::parse(&buf[HEADROOM..HEADROOM + VNET_HDR_LEN]);
+    let start = HEADROOM + VNET_HDR_LEN;
+    let csum = offload::prepare(&hdr, &mut buf[start..start + len]);
+    let now = clock.now();
+    let r = match engine {
+        Engine::Siit(s) => match s.translate_at(now, buf, start, len) {
+            Err(XlatDropped::NeedsFragmentation) => {
+                // A DF-less IPv4 packet too big for the IPv6 side (never a
+                // GSO one: TCP sets DF). Its fragments cannot carry a
+                // partial checksum: the whole one is computed first.
+                if csum.is_some() {
+                    offload::complete(&hdr, &mut buf[start..start + len]);
+                }
+                if let Ok(f) = s.translate_4to6_fragmented(buf, start, len, frags) {
+                    for i in 0..f.count {
+                        // A rare path: one small allocation per fragment.
+                        let piece = &frags[f.range(i)];
+                        let mut one = vec![0u8; VNET_HDR_LEN + piece.len()];
+                        one[VNET_HDR_LEN..].copy_from_slice(piece);
+                        send(tun, &one, io);
+                    }
+                }
+                return;
+            }
+            r => r.map_err(|d| d.to_string()),
+        },
+        Engine::Nat64(n) => n.translate(now, buf, start, len).map_err(|d| d.to_string()),
+    };
+    match r {
+        Ok(out) => {
+            let range = out.range();
+            let h = match out {
+                XlatOutput::Translated { .. } => {
+                    offload::finish(&hdr, csum, &mut buf[range.clone()])
+                }
+                XlatOutput::IcmpError { .. } => VnetHdr::default(),
+            };
+            // The translator's output starts at least VNET_HDR_LEN into
+            // `buf`: its header goes right in front.
+            let at = range.start - VNET_HDR_LEN;
+            h.write(&mut buf[at..range.start]);
+            send(tun, &buf[at..range.end], io);
+        }
+        Err(d) => debug!("dropped: {d}"),
     }
 }
 

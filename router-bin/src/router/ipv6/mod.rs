@@ -34,12 +34,6 @@ use crate::router::config::Config;
 use crate::router::state::Writer;
 use crate::router::wan::Action;
 pub use config::Ipv6Config;
-
-/// The LAN interface's link-local address (the RDNSS of its RAs) and its
-/// index, once the address is there (after DAD).
-pub fn lan_link_local(ifname: &str) -> Option<(Ipv6Addr, u32)> {
-    Some((sockets::link_local(ifname)?, sockets::index(ifname).ok()?))
-}
 pub use logic::{Ipv6Core, NetChange, router_address};
 use sockets::LanIcmp;
 
