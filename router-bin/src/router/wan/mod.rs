@@ -19,6 +19,8 @@ use crate::router::state::{self, WanState};
 
 mod status;
 use status::{down_text, fail_text};
+#[cfg(test)]
+mod tests;
 
 /// What the kernel must be told.
 #[derive(Debug, Clone, PartialEq, Eq)]
