@@ -7,7 +7,9 @@
 //! name (sent in its DHCP request) resolves, forward and reverse; a query
 //! from outside the LAN is refused; `router status` shows the forwarder.
 //! A second test: a lease restored from the state dir is named at start
-//! (before any DHCP message) and its name goes when it expires.
+//! (before any DHCP message) and its name goes when it expires. A third:
+//! the DNS servers DHCPv6 (kea, with the prefix delegation) gives become
+//! upstreams beside IPCP's.
 //!
 //! ```text
 //!  lan [eth0] ── [lan0] cpe: router [wan0] ── [acc0] isp: bng [isp0] ── [net0] net: unbound
@@ -15,6 +17,7 @@
 //!
 //! Needs root, dig, dhclient and unbound (skips through `testbed::skip`).
 
+mod common;
 mod router_support;
 
 use std::process::Command;
@@ -292,5 +295,30 @@ fn restored_lease_named_at_start_and_dropped_when_expired() {
     std::thread::sleep(Duration::from_secs(15));
     let out = dig(&tb, &lan, &["@198.51.100.1", "printer.lan", "A"]);
     assert!(answers(&out).is_empty(), "{out}\n{}", router.log());
+    router.stop_cleanly(Duration::from_secs(8));
+}
+
+#[test]
+fn dhcpv6_dns_servers_become_upstreams() {
+    let label = "router-dns-v6";
+    if !have(label, "kea-dhcp6", "kea-dhcp6-server") || !have(label, "radvd", "radvd") {
+        return;
+    }
+    let Some((tb, [isp, cpe, _lan], config)) = isp_cpe_lan(label) else {
+        return;
+    };
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("[dns]\nenabled = true\n[ipv6]\nlan_subnet = 1\nra_interval = 4\n");
+    std::fs::write(&config, text).unwrap();
+    // Our AC (IPCP DNS 192.0.2.53, .54) and kea-dhcp6 (DNS 2001:db8::53).
+    let _isp_side = common::isp6::Isp::start(&tb, &isp, "2001:db8:100::");
+    let mut router = Router::start(&tb, &cpe, &config);
+    let status = router.wait_status(Duration::from_secs(40), |s| {
+        s.contains("ipv6 dns: 2001:db8::53") && s.contains("[2001:db8::53]:53")
+    });
+    assert!(
+        status.contains("upstreams [[2001:db8::53]:53, 192.0.2.53:53, 192.0.2.54:53]"),
+        "{status}"
+    );
     router.stop_cleanly(Duration::from_secs(8));
 }

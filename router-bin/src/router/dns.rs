@@ -93,7 +93,8 @@ impl LanDns {
     }
 
     /// The DNS servers `source` (`"ipcp"`, `"dhcpv6"`) gave; all sources'
-    /// together are the upstreams unless `dns.upstreams` is configured.
+    /// together, in the order of the sources' names (DHCPv6's first), are
+    /// the upstreams unless `dns.upstreams` is configured.
     pub async fn set_upstreams(&mut self, source: Source, servers: Vec<IpAddr>) {
         if self.upstreams.get(source) == Some(&servers) {
             return;

@@ -376,7 +376,13 @@ async fn serve(
                     f.refresh_dhcpv4(d).await;
                 }
             }
-            () = ipv6_wait => v6only.touch(),
+            () = ipv6_wait => {
+                v6only.touch();
+                if let (Some(v6), Some(f)) = (&ipv6, &mut forwarder) {
+                    let dns = v6.dns_servers().iter().map(|a| IpAddr::V6(*a)).collect();
+                    f.set_upstreams("dhcpv6", dns).await;
+                }
+            }
             () = v6only_wait => {}
             Some((cmd, reply)) = ctl_rx.recv() => {
                 let text = match cmd.as_str() {
