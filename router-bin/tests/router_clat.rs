@@ -62,8 +62,8 @@ struct Lab {
 }
 
 /// The lab with the ISP's NAT64 running; `extra` is appended to
-/// router.toml after `[dhcp]`.
-fn lab(label: &str, extra: &str) -> Option<Lab> {
+/// router.toml after `[dhcp]`, `dns_extra` to its `[dns]`.
+fn lab(label: &str, extra: &str, dns_extra: &str) -> Option<Lab> {
     if !require("kea-dhcp6", "kea-dhcp6-server")
         || !require("radvd", "radvd")
         || !require("busybox", "busybox")
@@ -92,8 +92,10 @@ fn lab(label: &str, extra: &str) -> Option<Lab> {
         .open(&config)
         .unwrap()
         .write_all(
-            format!("{extra}[ipv6]\nlan_subnet = 1\nra_interval = 4\n[dns]\nenabled = true\n")
-                .as_bytes(),
+            format!(
+                "{extra}[ipv6]\nlan_subnet = 1\nra_interval = 4\n[dns]\nenabled = true\n{dns_extra}"
+            )
+            .as_bytes(),
         )
         .unwrap();
     let isp_side = Isp::start_with(&tb, &isp, "2001:db8:100::", false, "");
@@ -227,7 +229,7 @@ fn lan_reaches_the_server(lab: &Lab, router: &Router) {
 /// is given to a client that asks (udhcpc -O 108).
 #[test]
 fn ipv4_only_host_reaches_ipv4_server_through_clat_with_pref64() {
-    let Some(lab) = lab("c6-clat-pref64", "ipv6_only_preferred = 1800\n") else {
+    let Some(lab) = lab("c6-clat-pref64", "ipv6_only_preferred = 1800\n", "") else {
         return;
     };
     let stop = Arc::new(AtomicBool::new(false));
@@ -308,4 +310,131 @@ fn ipv4_only_host_reaches_ipv4_server_through_clat_with_pref64() {
     assert!(seen.contains("bound opt108=00000708"), "{seen}");
     router.stop_cleanly(Duration::from_secs(10));
     stop.store(true, Ordering::Relaxed);
+}
+
+/// Two unbounds in `isp`: one holding `ipv4only.arpa` (A 192.0.0.170 and
+/// .171, as the real zone) on 127.0.0.1@5301, and a DNS64 (`PLAT`) in front
+/// of it on 2001:db8::53, the DNS server kea hands out.
+fn unbound_dns64(tb: &Testbed, ns: &Netns) -> [Process; 2] {
+    sh(
+        tb,
+        ns,
+        "ip link set lo up && ip addr add 2001:db8::53/128 dev lo nodad",
+    );
+    let dir = tb.dir();
+    let common = |listen: &str, extra: &str| {
+        format!(
+            r#"server:
+    interface: {listen}
+    access-control: 0.0.0.0/0 allow
+    access-control: ::/0 allow
+    username: ""
+    chroot: ""
+    directory: "{0}"
+    pidfile: ""
+    use-syslog: no
+    logfile: ""
+    do-daemonize: no
+    num-threads: 1
+    do-not-query-localhost: no
+{extra}
+remote-control:
+    control-enable: no
+"#,
+            dir.display()
+        )
+    };
+    let data = common(
+        "127.0.0.1@5301",
+        r#"    module-config: "iterator"
+    local-zone: "ipv4only.arpa." static
+    local-data: "ipv4only.arpa. 3600 IN SOA ns.ipv4only.arpa. host.ipv4only.arpa. 1 3600 600 86400 300"
+    local-data: "ipv4only.arpa. 3600 IN A 192.0.0.170"
+    local-data: "ipv4only.arpa. 3600 IN A 192.0.0.171""#,
+    );
+    let dns64 = common(
+        "2001:db8::53@53",
+        &format!(
+            r#"    module-config: "dns64 iterator"
+    dns64-prefix: {PLAT}
+forward-zone:
+    name: "."
+    forward-addr: 127.0.0.1@5301"#
+        ),
+    );
+    let mut out = Vec::new();
+    for (name, text, addr) in [
+        ("unbound-data.conf", data, "127.0.0.1:5301"),
+        ("unbound-dns64.conf", dns64, "[2001:db8::53]:53"),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        out.push(
+            tb.spawn(ns, &["unbound", "-d", "-c", path.to_str().unwrap()])
+                .unwrap(),
+        );
+        tb.wait_listening(ns, addr, Duration::from_secs(10))
+            .unwrap_or_else(|e| panic!("unbound on {addr}: {e}"));
+    }
+    let [a, b] = <[Process; 2]>::try_from(out).ok().unwrap();
+    [a, b]
+}
+
+/// No PREF64: the router finds the NAT64 prefix by RFC 7050, asking the
+/// DNS server DHCPv6 gave (the WAN has no IPv4, so no IPCP DNS) for
+/// `ipv4only.arpa` AAAA, answered by unbound's DNS64; the CLAT then runs
+/// and the IPv4-only host reaches the IPv4-only server. The LAN's DNS
+/// forwarder answers on its link-local address and, with `dns64_prefix =
+/// "auto"`, does DNS64 under the learned prefix.
+#[test]
+fn ipv4_only_host_reaches_ipv4_server_through_clat_with_rfc7050() {
+    if !require("unbound", "unbound") {
+        return;
+    }
+    let Some(lab) = lab("c6-clat-rfc7050", "", "dns64_prefix = \"auto\"\n") else {
+        return;
+    };
+    let _unbound = unbound_dns64(&lab.tb, &lab.isp);
+    let mut router = Router::start(&lab.tb, &lab.cpe, &lab.config);
+    let status = router.wait_status(Duration::from_secs(60), |s| s.contains("clat: on clat0"));
+    eprintln!("{status}");
+    assert!(
+        status.contains(&format!("nat64 source: RFC 7050 (ipv4only.arpa) ({PLAT})")),
+        "{status}"
+    );
+    assert!(
+        status.contains(&format!("nat64 prefix: {PLAT}\n")),
+        "{status}"
+    );
+    assert!(status.contains("ipv4: none, IPv6-only WAN"), "{status}");
+    // The forwarder answers on the LAN's link-local address (the RDNSS of
+    // its RAs), forwarding to the DNS server DHCPv6 gave, with DNS64 under
+    // the learned prefix (dns64_prefix = "auto").
+    let status = router.wait_status(Duration::from_secs(10), |s| {
+        s.lines().any(|l| {
+            l.starts_with("dns: on ")
+                && l.contains("[::]%lan0")
+                && l.contains("upstreams [[2001:db8::53]:53]")
+                && l.ends_with(&format!("dns64 {PLAT}"))
+        })
+    });
+    let addrs = ip_out(
+        &lab.cpe,
+        &["-6", "-o", "addr", "show", "dev", "lan0", "scope", "link"],
+    );
+    let ll = addrs
+        .split_whitespace()
+        .skip_while(|w| *w != "inet6")
+        .nth(1)
+        .and_then(|a| a.split('/').next())
+        .unwrap()
+        .to_owned();
+    let out = sh(
+        &lab.tb,
+        &lab.cpe,
+        &format!("dig +time=3 +tries=2 +short @{ll}%lan0 ipv4only.arpa AAAA"),
+    );
+    assert!(out.contains("2001:db8:64::c000:aa"), "{out}\n{status}");
+    lan_reaches_the_server(&lab, &router);
+    router.stop_cleanly(Duration::from_secs(10));
 }

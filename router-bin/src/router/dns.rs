@@ -43,6 +43,8 @@ pub struct LanDns {
     /// The LAN interface (its IPv6 socket is bound to it).
     lan_if: String,
     lan: LanAddr,
+    /// The DNS64 prefix (`dns.dns64_prefix`, or the learned one with
+    /// `auto`).
     prefix: Option<Nat64Prefix>,
     cache_entries: usize,
     configured: Vec<IpAddr>,
@@ -57,8 +59,15 @@ impl LanDns {
     pub async fn start(cfg: &Config) -> Result<LanDns, String> {
         let lan = cfg.lan_addr()?;
         let prefix = cfg.dns64_prefix()?;
+        let listeners = listeners(lan, &cfg.lan.interface)?;
+        let (m, clock) = machine(lan, prefix, cfg.dns.cache_entries)?;
         let mut me = LanDns {
-            driver: None,
+            driver: Some(Dns64Driver::spawn(
+                m,
+                clock,
+                listeners,
+                Dns64DriverConfig::default(),
+            )),
             lan_if: cfg.lan.interface.clone(),
             lan,
             prefix,
@@ -68,7 +77,6 @@ impl LanDns {
             upstreams: BTreeMap::new(),
             hosts: BTreeMap::new(),
         };
-        me.driver = Some(me.spawn()?);
         me.push_upstreams().await;
         info!(
             "DNS forwarder on {}:{PORT} and [::]:{PORT}%{} (UDP, TCP), upstreams {}, DNS64 {}",
@@ -106,42 +114,43 @@ impl LanDns {
         self.push_hosts().await;
     }
 
-    /// `dns.dns64_prefix = "auto"`: the NAT64 prefix learned (or lost);
-    /// the forwarder restarts with it (its cache starts empty: answers
-    /// synthesized under the old prefix must go).
+    /// The DHCPv4 server's bound leases with a host name, now.
+    pub async fn refresh_dhcpv4(&mut self, dhcp: &LanDhcp) {
+        self.set_hosts("dhcpv4", dhcpv4_hosts(dhcp.named_leases()))
+            .await;
+    }
+
+    /// `dns.dns64_prefix = "auto"`: the NAT64 prefix learned (or lost).
+    /// The machine takes its prefixes at creation, so the forwarder is
+    /// restarted with it (its cache starts empty); a prefix changes rarely.
     pub async fn set_dns64_prefix(&mut self, prefix: Option<Nat64Prefix>) {
         if prefix == self.prefix {
             return;
         }
-        info!("DNS64 prefix {prefix:?}");
+        info!(
+            "DNS64 {}",
+            prefix.map_or("off".to_string(), |p| p.to_string())
+        );
         self.prefix = prefix;
         // The old one lets go of port 53 first.
         if let Some(old) = self.driver.take() {
             old.shutdown().await;
         }
-        self.driver = self
-            .spawn()
-            .inspect_err(|e| warn!("DNS forwarder not restarted: {e}"))
-            .ok();
+        let spawned = listeners(self.lan, &self.lan_if).and_then(|l| {
+            let (m, clock) = machine(self.lan, prefix, self.cache_entries)?;
+            Ok(Dns64Driver::spawn(
+                m,
+                clock,
+                l,
+                Dns64DriverConfig::default(),
+            ))
+        });
+        match spawned {
+            Ok(d) => self.driver = Some(d),
+            Err(e) => warn!("DNS forwarder not restarted: {e}"),
+        }
         self.push_upstreams().await;
         self.push_hosts().await;
-    }
-
-    fn spawn(&self) -> Result<Dns64Driver, String> {
-        let l = listeners(self.lan, &self.lan_if)?;
-        let (m, clock) = machine(self.lan, self.prefix, self.cache_entries)?;
-        Ok(Dns64Driver::spawn(
-            m,
-            clock,
-            l,
-            Dns64DriverConfig::default(),
-        ))
-    }
-
-    /// The DHCPv4 server's bound leases with a host name, now.
-    pub async fn refresh_dhcpv4(&mut self, dhcp: &LanDhcp) {
-        self.set_hosts("dhcpv4", dhcpv4_hosts(dhcp.named_leases()))
-            .await;
     }
 
     /// One line for `router status`.
@@ -151,7 +160,7 @@ impl LanDns {
         };
         match d.stats().await {
             Ok(s) => format!(
-                "dns: on {}, upstreams {:?}, {} queries, {} from cache, {} local, {} refused, {} servfail, {} local names\n",
+                "dns: on {}, upstreams {:?}, {} queries, {} from cache, {} local, {} refused, {} servfail, {} local names, dns64 {}\n",
                 d.udp_addrs()
                     .iter()
                     .map(|a| match a.ip().is_unspecified() {
@@ -166,7 +175,8 @@ impl LanDns {
                 s.machine.local_answers,
                 s.machine.refused,
                 s.machine.servfail,
-                s.local_names
+                s.local_names,
+                self.prefix.map_or("off".to_string(), |p| p.to_string())
             ),
             Err(e) => format!("dns: {e}\n"),
         }
@@ -189,8 +199,9 @@ impl LanDns {
 
     async fn push_upstreams(&mut self) {
         let list = self.upstream_list();
-        let Some(d) = &self.driver else { return };
-        if d.set_upstreams(list.clone()).await.is_ok() {
+        if let Some(d) = &self.driver
+            && d.set_upstreams(list.clone()).await.is_ok()
+        {
             info!("DNS upstreams {list:?}");
         }
     }

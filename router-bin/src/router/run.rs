@@ -377,6 +377,7 @@ async fn serve(
                 }
             }
             () = ipv6_wait => {
+                v6only.touch();
                 if let (Some(v6), Some(f)) = (&ipv6, &mut forwarder) {
                     let dns = v6.dns_servers().iter().map(|a| IpAddr::V6(*a)).collect();
                     f.set_upstreams("dhcpv6", dns).await;

@@ -2,8 +2,9 @@
 //! 16): learns the NAT64 prefix ([`Nat64Learner`]), hands it to the LAN's
 //! RAs (PREF64), to the DNS forwarder (`dns.dns64_prefix = "auto"`) and to
 //! the CLAT ([`ClatService`]), runs the CLAT while the WAN has no IPv4,
-//! and keeps the forwarder's IPv6 side (the LAN's link-local address, the
-//! RDNSS; the DHCPv6 DNS servers as upstreams) current.
+//! and the forwarder the learned prefix with `dns.dns64_prefix = "auto"`
+//! (it listens on the LAN interface's IPv6 addresses, the link-local RDNSS
+//! included, and takes DHCPv6's DNS servers as upstreams by itself).
 //!
 //! The event loop calls [`V6Only::sync`] when [`V6Only::due`] says so
 //! (something changed, or a second passed), [`V6Only::on_session_ipv6`] on
@@ -103,12 +104,10 @@ impl V6Only {
                 warn!("PREF64 on the LAN: {e}");
             }
         }
-        if let Some(f) = forwarder {
-            f.set_upstreams("dhcpv6", dhcp6_dns.iter().map(|a| IpAddr::V6(*a)).collect())
-                .await;
-            if self.dns64_auto {
-                f.set_dns64_prefix(nat64).await;
-            }
+        if let Some(f) = forwarder
+            && self.dns64_auto
+        {
+            f.set_dns64_prefix(nat64).await;
         }
         let delegated = ipv6.as_deref().and_then(|v| v.delegation()).map(|(d, _)| d);
         let (want, why) = match (wan.ipv4_absent(), delegated, nat64) {

@@ -34,7 +34,6 @@ use crate::router::config::Config;
 use crate::router::state::Writer;
 use crate::router::wan::Action;
 pub use config::Ipv6Config;
-
 pub use logic::{Ipv6Core, NetChange, router_address};
 use sockets::LanIcmp;
 

@@ -19,6 +19,8 @@ use crate::router::state::{self, WanState};
 
 mod status;
 use status::{down_text, fail_text};
+#[cfg(test)]
+mod tests;
 
 /// What the kernel must be told.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -421,9 +423,9 @@ impl Wan {
     }
 
     /// Why the WAN has no IPv4 while IPv6CP carries the session: the ISP
-    /// Protocol-Rejected IPCP, or IPCP ended without opening (the ISP
-    /// rejected the IP-Address option, or never answered: Max-Configure
-    /// and the restarts ran out). `None` while IPv4 is up or IPCP is still
+    /// Protocol-Rejected IPCP, or IPCP is closed or stopped (the ISP
+    /// rejected the IP-Address option, never answered so Max-Configure and
+    /// the restarts ran out, or terminated IPCP). `None` while IPv4 is up or IPCP is still
     /// negotiating, and without IPv6.
     pub fn ipv4_absent(&self) -> Option<&'static str> {
         if self.ipv4.is_some() || self.ipv6.is_none() {
@@ -437,7 +439,7 @@ impl Wan {
         match session.ipcp_state() {
             None => Some("the ISP refused IPCP"),
             Some(State::Closed | State::Stopped | State::Initial | State::Starting) => {
-                Some("IPCP did not open (no address agreed)")
+                Some("IPCP is closed: no address agreed, or the ISP ended it")
             }
             Some(_) => None,
         }
