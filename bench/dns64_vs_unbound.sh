@@ -6,7 +6,9 @@
 # upstream, one after the other, DNS64_BENCH_RUNS times (the order
 # alternating), in a namespace of their own on loopback. The load average
 # is printed before and after: on a shared machine the spread between runs
-# says how far to trust a ratio. Prints dnsperf's queries/s and
+# says how far to trust a ratio; each daemon's CPU time per answered query
+# (user + system from /proc/PID/stat) is printed too: other processes'
+# load steals wall-clock time from both, but not CPU time charged to one. Prints dnsperf's queries/s and
 # latencies for each and the ratio ours/unbound, then p99 latency for each
 # from a second pass with dnsperf -v (2.10 prints no percentiles; -v prints
 # each answer's latency, which costs dnsperf time, so queries/s come from
@@ -82,8 +84,11 @@ for c in data dns64 resolver; do
     ip netns exec "$ns" unbound -d -c "$dir/$c.conf" > "$dir/$c.log" 2>&1 &
     pids+=($!)
 done
+# `ip netns exec` execs the daemon: these are the daemons' own pids.
+unbound_pid=${pids[1]}
 ip netns exec "$ns" "$bin" 127.0.0.1:5304 127.0.0.1:5303 2001:db8:64::/96 > "$dir/dns64d.log" 2>&1 &
 pids+=($!)
+ours_pid=$!
 sleep 1
 
 run() { # port seconds [dnsperf options]
@@ -114,32 +119,47 @@ want = bytes.fromhex("20010db800640000000000001400" "0001")
 sys.exit(0 if a[:2] == q[:2] and want in a else "no synthesized AAAA from port " + sys.argv[1])
 '
 for port in 5302 5304; do ip netns exec "$ns" python3 -c "$check" "$port"; done
-report() { # label output
-    local qps lat
-    qps=$(echo "$2" | awk '/Queries per second/ {print $4}')
-    lat=$(echo "$2" | awk '/Average Latency/ {print $4, "s avg (min", $6, "max", $8}')
-    lost=$(echo "$2" | awk '/Queries lost/ {print $3}')
-    echo "$1: $qps queries/s, latency $lat, lost $lost" >&2
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+measure() { # label port pid: queries/s to stdout; the line, with the
+    # daemon's CPU time per answered query (user + system, from
+    # /proc/PID/stat: what the load on a shared machine distorts least),
+    # to stderr and to $dir/cpu.$port
+    local c0 c1 out qps lat lost done us
+    c0=$(cpu_ticks "$3")
+    out=$(run "$2" "$secs")
+    c1=$(cpu_ticks "$3")
+    qps=$(echo "$out" | awk '/Queries per second/ {print $4}')
+    lat=$(echo "$out" | awk '/Average Latency/ {print $4, "s avg (min", $6, "max", $8}')
+    lost=$(echo "$out" | awk '/Queries lost/ {print $3}')
+    done=$(echo "$out" | awk '/Queries completed/ {print $3}')
+    us=$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$done" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }')
+    echo "$1: $qps queries/s, CPU $us us/query, latency $lat, lost $lost" >&2
+    echo "$us" > "$dir/cpu.$2"
     echo "$qps"
 }
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 ratios=()
+cpus=()
 for r in $(seq 1 "$runs"); do
     echo "--- run $r" >&2
     if [ $((r % 2)) -eq 1 ]; then
-        theirs=$(report "unbound dns64" "$(run 5302 "$secs")")
-        ours=$(report "dns64d       " "$(run 5304 "$secs")")
+        theirs=$(measure "unbound dns64" 5302 "$unbound_pid")
+        ours=$(measure "dns64d       " 5304 "$ours_pid")
     else
-        ours=$(report "dns64d       " "$(run 5304 "$secs")")
-        theirs=$(report "unbound dns64" "$(run 5302 "$secs")")
+        ours=$(measure "dns64d       " 5304 "$ours_pid")
+        theirs=$(measure "unbound dns64" 5302 "$unbound_pid")
     fi
     p99 "unbound dns64" 5302 "$secs"
     p99 "dns64d       " 5304 "$secs"
     ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", a / b }')
-    echo "run $r: ours/unbound = $ratio" >&2
+    cpu=$(awk -v a="$(cat "$dir/cpu.5304")" -v b="$(cat "$dir/cpu.5302")" 'BEGIN { printf "%.2f", a / b }')
+    echo "run $r: ours/unbound = $ratio queries/s, $cpu CPU per query" >&2
     ratios+=("$ratio")
+    cpus+=("$cpu")
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 echo "DNS64 cached AAAA (synthesized), $names names, dnsperf -c $clients, ${secs}s each, single-threaded both, $runs runs:"
-printf '%s\n' "${ratios[@]}" | sort -g | awk '{ r[NR] = $1 } END {
-    printf "ours/unbound: min %.2f, median %.2f, max %.2f\n", r[1], r[int((NR + 1) / 2)], r[NR] }'
+spread() { sort -g | awk -v what="$1" '{ r[NR] = $1 } END {
+    printf "ours/unbound %s: min %.2f, median %.2f, max %.2f\n", what, r[1], r[int((NR + 1) / 2)], r[NR] }'; }
+printf '%s\n' "${ratios[@]}" | spread "queries/s"
+printf '%s\n' "${cpus[@]}" | spread "CPU per query (lower is better)"

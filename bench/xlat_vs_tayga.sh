@@ -10,14 +10,18 @@
 # (one stream, 1500-byte MTU both sides) and UDP 64-byte datagrams
 # (iperf3 -u -l 64 -b 0: what arrives per second, and the loss). Prints
 # every round, then per measure the median of ours/tayga with min and max.
-# Both translators run one thread, read one packet per syscall (tayga) or
-# up to 64 per wake-up (ours), and use a plain TUN (no IFF_VNET_HDR/GSO).
+# Both translators run one thread. tayga reads one packet per syscall from
+# a plain TUN; ours reads up to 64 per wake-up with the TUN's offloads on
+# (IFF_VNET_HDR: TCP segments of up to 64 KiB, partial checksums), its
+# default; XLAT_BENCH_OFFLOAD=false measures it without them.
 # Needs root, tayga and iperf3 (Debian). Namespaces are named xl-b*.
 #   XLAT_BENCH_ROUNDS (default 3)  XLAT_BENCH_SECS (default 5)
+#   XLAT_BENCH_OFFLOAD (default true)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${XLAT_BENCH_ROUNDS:-3}
 secs=${XLAT_BENCH_SECS:-5}
+offload=${XLAT_BENCH_OFFLOAD:-true}
 for tool in tayga iperf3 python3; do
     command -v "$tool" >/dev/null || { echo "needs $tool (Debian: apt-get install tayga iperf3)"; exit 1; }
 done
@@ -65,6 +69,7 @@ CONF
 cat > "$dir/xlatd.toml" <<CONF
 mode = "nat64"
 tun = "xlat0"
+offload = $offload
 state_dir = "$dir/xlatd"
 pool6 = "2001:db8:64::/96"
 [nat64]
@@ -99,8 +104,13 @@ stop_xlatd() {
 
 # One measure: prints "TCP_MBITS UDP_PPS UDP_LOSS%".
 measure() {
-    ip netns exec "$cli" ping -6 -c 1 -W 2 2001:db8:64::198.51.100.2 >/dev/null \
-        || { echo "no path through the translator"; exit 1; }
+    # The translator may still be starting: a few tries.
+    local ok=
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        ip netns exec "$cli" ping -6 -c 1 -W 1 2001:db8:64::198.51.100.2 >/dev/null 2>&1 && { ok=1; break; }
+        sleep 0.3
+    done
+    [ -n "$ok" ] || { echo "no path through the translator" >&2; exit 1; }
     local tcp udp
     tcp=$(ip netns exec "$cli" iperf3 -J -c 2001:db8:64::198.51.100.2 -t "$secs")
     udp=$(ip netns exec "$cli" iperf3 -J -u -l 64 -b 0 -c 2001:db8:64::198.51.100.2 -t "$secs")

@@ -14,7 +14,9 @@
 //! - RFC 3396 (long options split across instances, joined on parse, split
 //!   on emit), RFC 3397 (domain search with compression), RFC 3442
 //!   (classless static routes), RFC 3046 (relay agent information, echoed
-//!   untouched), RFC 6842 (client identifier echoed).
+//!   untouched), RFC 6842 (client identifier echoed), RFC 8925 (option
+//!   108, IPv6-Only Preferred: the server gives it to the clients that ask
+//!   for it when the pool has a V6ONLY_WAIT; the client does not ask).
 //!
 //! The codec parses into an owned value ([`wire::Message`]); there is no
 //! zero-copy view layer, since options must be reassembled (RFC 3396) and

@@ -1,16 +1,24 @@
-//! Throughput of the `dhcpv4d` example against `kea-dhcp4` (memfile
-//! backend, persist on), both driven by `perfdhcp` (Debian `kea-admin`) with
-//! the same rate, client count and duration, one after the other in one
-//! run, each in a fresh pair of namespaces across a veth (192.0.2.0/24).
-//! Prints completed 4-way exchanges per second, drops and the request-ack
-//! delay of each, and the ratio ours/Kea. Ours fsyncs its lease journal
-//! before each batch of ACKs; Kea's memfile appends to its CSV file.
+//! DHCPv4 server benchmark: the `dhcpv4d` example against `kea-dhcp4`
+//! (memfile backend, persist on), both driven by `perfdhcp` (Debian
+//! `kea-admin`) at the same offered rates, client count and duration, each
+//! run in a fresh pair of namespaces across a veth (192.0.2.0/24). Ours
+//! fsyncs its lease journal before each batch of ACKs; Kea's memfile appends
+//! to its CSV file.
 //!
-//! Ignored by default (it takes a minute); run through
-//! `bench/dhcpv4_vs_kea.sh` or
+//! For each server it sweeps the offered rates upwards and reports the
+//! highest one with < 1 % REQUEST-ACK drops (the lossless rate), and at each
+//! offered rate the server's CPU per completed exchange (utime + stime from
+//! `/proc/PID/stat`) and perfdhcp's own CPU (when it is near 100 % of a core,
+//! perfdhcp, not the server, is the limit and the run says so). Rounds
+//! alternate which server runs first; the median and spread over the rounds
+//! and the load average are printed.
+//!
+//! Ignored by default; run through `bench/dhcpv4_vs_kea.sh` or
 //! `cargo test --release -p dhcpv4-proto --test perf_kea -- --ignored --nocapture`.
-//! Knobs: `DHCPV4_BENCH_RATE` (offered exchanges/s, default 10000),
-//! `DHCPV4_BENCH_CLIENTS` (default 200), `DHCPV4_BENCH_SECS` (default 10).
+//! Knobs: `DHCPV4_BENCH_RATES` (offered exchanges/s, comma list, default
+//! 2000,5000,10000,15000,20000,30000), `DHCPV4_BENCH_CLIENTS` (default 200),
+//! `DHCPV4_BENCH_SECS` (per point, default 5), `DHCPV4_BENCH_REPEAT`
+//! (rounds, default 3).
 
 mod common;
 
@@ -19,6 +27,13 @@ use std::time::Duration;
 use common::daemon;
 use testbed::{Netns, Testbed};
 
+/// Drops at or above this fraction make an offered rate lossy.
+const LOSSLESS_DROPS: f64 = 0.01;
+/// perfdhcp's CPU share of one core from which it counts as the limit.
+const PERFDHCP_LIMIT: f64 = 0.9;
+/// `/proc/PID/stat` times are in USER_HZ, 100 on every Linux target.
+const USER_HZ: f64 = 100.0;
+
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
@@ -26,63 +41,127 @@ fn env(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-struct Result {
+fn rates() -> Vec<u64> {
+    let s = std::env::var("DHCPV4_BENCH_RATES")
+        .unwrap_or_else(|_| "2000,5000,10000,15000,20000,30000".into());
+    let mut v: Vec<u64> = s.split(',').filter_map(|r| r.trim().parse().ok()).collect();
+    v.sort_unstable();
+    v
+}
+
+/// One perfdhcp run against one server.
+struct Point {
+    offered: u64,
     rate: f64,
     sent: u64,
     received: u64,
-    avg_delay_ms: f64,
-    text: String,
+    /// Server CPU seconds during the run.
+    server_cpu: f64,
+    /// perfdhcp's CPU seconds and wall seconds.
+    client_cpu: f64,
+    client_wall: f64,
 }
 
-/// Pulls the 4-way exchange rate, the DISCOVER/REQUEST counts and the
-/// request-ack average delay out of perfdhcp's report.
-fn parse(text: &str) -> Result {
+impl Point {
+    fn drops(&self) -> f64 {
+        if self.sent == 0 {
+            return 1.0;
+        }
+        (self.sent - self.received.min(self.sent)) as f64 / self.sent as f64
+    }
+    fn cpu_us_per_exchange(&self) -> f64 {
+        1e6 * self.server_cpu / (self.received.max(1) as f64)
+    }
+    fn client_share(&self) -> f64 {
+        self.client_cpu / self.client_wall.max(1e-9)
+    }
+}
+
+/// Pulls the 4-way exchange rate and the REQUEST-ACK counts out of
+/// perfdhcp's report, and the `PERFDHCP_CPU user sys wall` line of
+/// `/usr/bin/time`.
+fn parse(offered: u64, out: &str, err: &str, server_cpu: f64) -> Point {
     let num = |line: &str| -> f64 {
         line.split(|c: char| !(c.is_ascii_digit() || c == '.'))
             .find(|s| !s.is_empty() && s.parse::<f64>().is_ok())
             .and_then(|s| s.parse().ok())
             .unwrap_or(0.0)
     };
-    let mut r = Result {
+    let mut p = Point {
+        offered,
         rate: 0.0,
         sent: 0,
         received: 0,
-        avg_delay_ms: 0.0,
-        text: text.to_owned(),
+        server_cpu,
+        client_cpu: 0.0,
+        client_wall: 0.0,
     };
     let mut section = "";
-    for line in text.lines() {
+    for line in out.lines() {
         let l = line.trim();
         if l.starts_with("***") {
             section = l;
         }
         if l.starts_with("Rate:") {
-            r.rate = num(l);
+            p.rate = num(l);
         }
         if section.contains("REQUEST-ACK") {
             if l.starts_with("sent packets:") {
-                r.sent = num(l) as u64;
+                p.sent = num(l) as u64;
             }
             if l.starts_with("received packets:") {
-                r.received = num(l) as u64;
-            }
-            if l.starts_with("avg delay:") {
-                r.avg_delay_ms = num(l);
+                p.received = num(l) as u64;
             }
         }
     }
-    r
+    if let Some(l) = err.lines().find(|l| l.starts_with("PERFDHCP_CPU ")) {
+        let f: Vec<f64> = l
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|x| x.parse().ok())
+            .collect();
+        if f.len() == 3 {
+            p.client_cpu = f[0] + f[1];
+            p.client_wall = f[2];
+        }
+    }
+    p
 }
 
-fn perfdhcp(tb: &Testbed, cli: &Netns) -> Result {
-    let rate = env("DHCPV4_BENCH_RATE", 10000).to_string();
+/// utime + stime of a process, in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name's closing parenthesis: state is field 3,
+    // utime 14 and stime 15 of the whole line.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(11) + tick(12)) / USER_HZ
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn perfdhcp(tb: &Testbed, cli: &Netns, offered: u64, server_pid: u32) -> Point {
+    let rate = offered.to_string();
     let clients = env("DHCPV4_BENCH_CLIENTS", 200).to_string();
-    let secs = env("DHCPV4_BENCH_SECS", 10);
-    // perfdhcp exits non-zero when it saw drops; its report is on stdout.
+    let secs = env("DHCPV4_BENCH_SECS", 5);
+    let before = cpu_seconds(server_pid);
+    // perfdhcp exits non-zero when it saw drops; its report is on stdout,
+    // /usr/bin/time's line on stderr.
     let mut p = tb
         .spawn(
             cli,
             &[
+                "/usr/bin/time",
+                "-f",
+                "PERFDHCP_CPU %U %S %e",
                 "perfdhcp",
                 "-4",
                 "-l",
@@ -98,12 +177,13 @@ fn perfdhcp(tb: &Testbed, cli: &Netns) -> Result {
         )
         .unwrap();
     let status = p.wait_timeout(Duration::from_secs(secs + 30)).unwrap();
+    let server_cpu = cpu_seconds(server_pid) - before;
     let (out, err) = p.output();
     assert!(
         status.is_some() && out.contains("Rate:"),
         "perfdhcp: {status:?}\n{out}\n{err}"
     );
-    parse(&out)
+    parse(offered, &out, &err, server_cpu)
 }
 
 fn lab(label: &str) -> Option<(Testbed, Netns, Netns)> {
@@ -116,7 +196,7 @@ fn lab(label: &str) -> Option<(Testbed, Netns, Netns)> {
     Some((tb, srv, cli))
 }
 
-fn ours() -> Option<Result> {
+fn ours(offered: u64) -> Option<Point> {
     let (tb, srv, cli) = lab("dhcpv4-perf-ours")?;
     let dir = tb.dir().to_path_buf();
     let conf = dir.join("dhcpv4d.toml");
@@ -140,10 +220,10 @@ fn ours() -> Option<Result> {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
-    Some(perfdhcp(&tb, &cli))
+    Some(perfdhcp(&tb, &cli, offered, server.pid()))
 }
 
-fn kea() -> Option<Result> {
+fn kea(offered: u64) -> Option<Point> {
     let (tb, srv, cli) = lab("dhcpv4-perf-kea")?;
     let dir = tb.dir().to_path_buf();
     let conf = dir.join("kea-dhcp4.json");
@@ -164,7 +244,8 @@ fn kea() -> Option<Result> {
     )
     .unwrap();
     let d = dir.display().to_string();
-    let _server = tb
+    // `env` execs kea-dhcp4, so the PID is Kea's own.
+    let server = tb
         .spawn(
             &srv,
             &[
@@ -178,34 +259,144 @@ fn kea() -> Option<Result> {
         )
         .unwrap();
     std::thread::sleep(Duration::from_secs(2));
-    Some(perfdhcp(&tb, &cli))
+    Some(perfdhcp(&tb, &cli, offered, server.pid()))
+}
+
+/// Sweeps the offered rates upwards, stopping after the first lossy one.
+fn sweep(name: &str, run: fn(u64) -> Option<Point>) -> Option<Vec<Point>> {
+    let mut points = Vec::new();
+    for offered in rates() {
+        let p = run(offered)?;
+        println!(
+            "DHCPv4 {name} offered {offered}/s: {:.0} exchanges/s, drops {:.2} %, server CPU {:.1} us/exchange, perfdhcp CPU {:.0} % of a core{}",
+            p.rate,
+            100.0 * p.drops(),
+            p.cpu_us_per_exchange(),
+            100.0 * p.client_share(),
+            if p.client_share() >= PERFDHCP_LIMIT {
+                " (perfdhcp is the limit here)"
+            } else {
+                ""
+            }
+        );
+        let lossy = p.drops() >= LOSSLESS_DROPS;
+        points.push(p);
+        if lossy {
+            break;
+        }
+    }
+    Some(points)
+}
+
+/// The highest offered rate with < 1 % drops (0 if none), and whether
+/// perfdhcp was the limit at the first lossy point or the sweep's top.
+fn lossless(points: &[Point]) -> (u64, bool) {
+    let best = points
+        .iter()
+        .filter(|p| p.drops() < LOSSLESS_DROPS)
+        .map(|p| p.offered)
+        .max()
+        .unwrap_or(0);
+    let limit = points
+        .last()
+        .is_some_and(|p| p.client_share() >= PERFDHCP_LIMIT);
+    (best, limit)
+}
+
+fn median_spread(mut v: Vec<f64>) -> String {
+    if v.is_empty() {
+        return "n/a".into();
+    }
+    v.sort_by(f64::total_cmp);
+    format!(
+        "median {:.2} (min {:.2}, max {:.2}, n = {})",
+        v[v.len() / 2],
+        v[0],
+        v[v.len() - 1],
+        v.len()
+    )
 }
 
 #[test]
-#[ignore = "benchmark: a minute of perfdhcp load against dhcpv4d and Kea"]
+#[ignore = "benchmark: minutes of perfdhcp load against dhcpv4d and Kea"]
 fn throughput_vs_kea() {
-    let Some(o) = ours() else { return };
-    let Some(k) = kea() else { return };
-    for (name, r) in [("dhcpv4d", &o), ("kea-dhcp4", &k)] {
-        eprintln!("--- perfdhcp against {name}:\n{}", r.text);
-        println!(
-            "DHCPv4 {name}: {:.0} 4-way exchanges/s, REQUEST-ACK sent {} received {} (drops {:.1} %), avg request-ack delay {:.3} ms",
-            r.rate,
-            r.sent,
-            r.received,
-            if r.sent > 0 {
-                100.0 * (r.sent - r.received.min(r.sent)) as f64 / r.sent as f64
+    let rounds = env("DHCPV4_BENCH_REPEAT", 3);
+    let top = rates().last().copied().unwrap_or(0);
+    let mut lossless_ratio = Vec::new();
+    let mut cpu_ratio = Vec::new();
+    for round in 0..rounds {
+        let load_before = loadavg();
+        // Alternate the order: odd rounds run Kea first.
+        let (o, k) = if round % 2 == 0 {
+            let Some(o) = sweep("dhcpv4d", ours) else {
+                return;
+            };
+            let Some(k) = sweep("kea-dhcp4", kea) else {
+                return;
+            };
+            (o, k)
+        } else {
+            let Some(k) = sweep("kea-dhcp4", kea) else {
+                return;
+            };
+            let Some(o) = sweep("dhcpv4d", ours) else {
+                return;
+            };
+            (o, k)
+        };
+        let (ol, olim) = lossless(&o);
+        let (kl, klim) = lossless(&k);
+        let note = |l: u64, lim: bool| {
+            if lim {
+                " (perfdhcp at its limit: a lower bound)"
+            } else if l == top {
+                " (lossless at the sweep's top: a lower bound)"
             } else {
-                0.0
+                ""
+            }
+        };
+        println!(
+            "DHCPv4 round {}/{rounds} ({} first; load average before {load_before}, after {}): lossless dhcpv4d {ol}/s{}, kea-dhcp4 {kl}/s{}",
+            round + 1,
+            if round % 2 == 0 {
+                "dhcpv4d"
+            } else {
+                "kea-dhcp4"
             },
-            r.avg_delay_ms
+            loadavg(),
+            note(ol, olim),
+            note(kl, klim)
         );
+        if kl > 0 {
+            lossless_ratio.push(ol as f64 / kl as f64);
+        }
+        // CPU per exchange at the same offered rates, where both were lossless.
+        for po in o.iter().filter(|p| p.drops() < LOSSLESS_DROPS) {
+            if let Some(pk) = k
+                .iter()
+                .find(|p| p.offered == po.offered && p.drops() < LOSSLESS_DROPS)
+            {
+                let r = po.cpu_us_per_exchange() / pk.cpu_us_per_exchange().max(1e-9);
+                println!(
+                    "DHCPv4 round {} at {}/s: server CPU per exchange dhcpv4d {:.1} us, kea-dhcp4 {:.1} us, ratio {r:.2}",
+                    round + 1,
+                    po.offered,
+                    po.cpu_us_per_exchange(),
+                    pk.cpu_us_per_exchange()
+                );
+                cpu_ratio.push(r);
+            }
+        }
     }
     println!(
-        "DHCPv4 throughput ratio dhcpv4d/kea-dhcp4: {:.2} (same rate {}, clients {}, {} s; leases persisted by both)",
-        o.rate / k.rate.max(1e-9),
-        env("DHCPV4_BENCH_RATE", 10000),
+        "DHCPv4 lossless-rate ratio dhcpv4d/kea-dhcp4: {} (rates {:?}, clients {}, {} s per point; leases persisted by both)",
+        median_spread(lossless_ratio),
+        rates(),
         env("DHCPV4_BENCH_CLIENTS", 200),
-        env("DHCPV4_BENCH_SECS", 10)
+        env("DHCPV4_BENCH_SECS", 5)
+    );
+    println!(
+        "DHCPv4 server CPU per exchange ratio dhcpv4d/kea-dhcp4 (same offered rate, both lossless): {}",
+        median_spread(cpu_ratio)
     );
 }

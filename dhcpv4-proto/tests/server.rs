@@ -416,6 +416,55 @@ fn classless_routes_carry_the_default_route_and_search_list() {
     assert!(offer.domain_search().is_empty());
 }
 
+/// RFC 8925 §3.3.2: option 108 in OFFER and ACK to a client that lists it,
+/// never to one that does not (nor from a pool without it).
+#[test]
+fn ipv6_only_preferred_only_to_who_asks() {
+    let mut p = pool();
+    p.ipv6_only_preferred = Some(1800);
+    let mut s = Dhcpv4Server::new(Dhcpv4ServerConfig::new(SID, vec![p]), Instant::ZERO).unwrap();
+    let mut store = MemoryStore::default();
+    let v6only = |m: &Message| {
+        m.options.iter().find_map(|o| match o {
+            DhcpOption::Ipv6OnlyPreferred(w) => Some(*w),
+            _ => None,
+        })
+    };
+    let mut m = msg(MessageType::Discover, 1);
+    m.options[0] = DhcpOption::ParameterRequestList(vec![1, 3, 108, 6]);
+    let offer = feed(&mut s, &mut store, Instant::ZERO, &m).remove(0).1;
+    assert_eq!(v6only(&offer), Some(1800));
+    let raw = offer.to_vec();
+    assert!(raw.windows(6).any(|w| w == [108, 4, 0, 0, 0x07, 0x08]));
+    let mut r = request(1, offer.yiaddr);
+    r.options[0] = DhcpOption::ParameterRequestList(vec![108]);
+    let ack = feed(&mut s, &mut store, Instant::ZERO, &r).remove(0).1;
+    assert_eq!(ack.message_type, MessageType::Ack);
+    assert_eq!(v6only(&ack), Some(1800));
+    // A legacy client (no 108 in its list) gets none.
+    let offer = feed(
+        &mut s,
+        &mut store,
+        Instant::ZERO,
+        &msg(MessageType::Discover, 2),
+    )
+    .remove(0)
+    .1;
+    assert_eq!(v6only(&offer), None);
+    // A pool that is not IPv6-mostly gives none even when asked.
+    let mut s = server();
+    let offer = feed(&mut s, &mut MemoryStore::default(), Instant::ZERO, &m)
+        .remove(0)
+        .1;
+    assert_eq!(v6only(&offer), None);
+    // Parsing: 4 octets or a precise error.
+    assert_eq!(
+        DhcpOption::decode(108, &[0, 0, 1, 44]),
+        Ok(DhcpOption::Ipv6OnlyPreferred(300))
+    );
+    assert!(DhcpOption::decode(108, &[0, 1]).is_err());
+}
+
 #[test]
 fn bad_configs_are_refused_and_uncommitted_work_is_bounded() {
     use dhcpv4_proto::server::Dhcpv4ServerConfigError;

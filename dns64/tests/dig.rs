@@ -4,8 +4,10 @@
 //! gets: cached answers, TTLs counting down, failover past a silent first
 //! upstream, TC over UDP and the whole answer over TCP (RFC 7766), REFUSED
 //! for a source outside `allow_query`, upstreams and local names changed
-//! while it runs, the TCP connection limit and idle timeout, and a graceful
-//! shutdown answering the query in flight.
+//! while it runs, the TCP connection limit and idle timeout, answers to a
+//! TCP client that closed its side, answers from the address asked (two
+//! sockets of one family), and a graceful shutdown answering the query in
+//! flight.
 //!
 //! Then one with a real upstream: unbound serving local-data in a network
 //! namespace, its query log showing the second answer came from our cache.
@@ -366,4 +368,56 @@ remote-control:
             .count()
     };
     assert_eq!((count("AAAA"), count("A")), (1, 1), "{log}");
+}
+
+#[tokio::test]
+async fn answers_leave_from_the_address_asked() {
+    if !have_dig("answers_leave_from_the_address_asked") {
+        return;
+    }
+    // Two IPv4 sockets: each answer must come from the one its query went
+    // to (dig drops a reply from another address), also when the answer
+    // comes later from upstream.
+    let (up, _) = stub();
+    let (m, clock) = dig_support::machine(vec![up], None);
+    let addrs = [
+        "127.0.0.1:0".parse().unwrap(),
+        "127.0.0.2:0".parse().unwrap(),
+    ];
+    let listeners = dns64::driver::Dns64Listeners::bind(&addrs).await.unwrap();
+    let d = dns64::driver::Dns64Driver::spawn(m, clock, listeners, Dns64DriverConfig::default());
+    for (i, name) in [(1, "a.example"), (0, "b.example"), (1, "b.example")] {
+        let out = dig(d.udp_addrs()[i], &[name, "A"]).await;
+        assert_eq!(answers(&out).len(), 1, "{out}");
+    }
+    let s = d.stats().await.unwrap();
+    assert_eq!(s.driver.client_send_errors, 0, "{s:?}");
+}
+
+#[tokio::test]
+async fn tcp_client_closing_its_side_still_gets_its_answers() {
+    if !have_dig("tcp_client_closing_its_side_still_gets_its_answers") {
+        return;
+    }
+    let (up, _) = stub();
+    let d = driver(vec![up], None, Dns64DriverConfig::default()).await;
+    let mut c = TcpStream::connect(addr(&d)).await.unwrap();
+    // Two queries (one slow upstream), then the write side closed.
+    for (id, name) in [(1u16, "slow.example"), (2, "a.example")] {
+        let q = common::query(id, name, Rtype::A, false, None);
+        let mut framed = (q.len() as u16).to_be_bytes().to_vec();
+        framed.extend_from_slice(&q);
+        c.write_all(&framed).await.unwrap();
+    }
+    c.shutdown().await.unwrap();
+    let mut got = vec![
+        read_answer(&mut c).await.unwrap(),
+        read_answer(&mut c).await.unwrap(),
+    ];
+    got.sort();
+    assert_eq!(got, vec![(1, 1), (2, 1)]);
+    // Then the driver closes.
+    let mut b = [0u8; 1];
+    let n = tokio::time::timeout(Duration::from_secs(2), c.read(&mut b)).await;
+    assert!(matches!(n, Ok(Ok(0))), "{n:?}");
 }

@@ -12,25 +12,25 @@ use crate::topology::{
 };
 
 /// The verdict of one check: a detail line either way.
-type Verdict = Result<String, String>;
+pub(crate) type Verdict = Result<String, String>;
 
-const SECS: fn(u64) -> Duration = Duration::from_secs;
+pub(crate) const SECS: fn(u64) -> Duration = Duration::from_secs;
 
 /// The checks' tally; it numbers them, so no number repeats.
 #[derive(Debug, Default)]
-struct Report {
+pub(crate) struct Report {
     passed: usize,
     failed: usize,
     skipped: usize,
 }
 
 impl Report {
-    fn next(&self) -> usize {
+    pub(crate) fn next(&self) -> usize {
         self.passed + self.failed + self.skipped + 1
     }
 
     /// The line for a check that ran.
-    fn check(&mut self, name: &str, v: Verdict) -> String {
+    pub(crate) fn check(&mut self, name: &str, v: Verdict) -> String {
         let n = self.next();
         match v {
             Ok(detail) => {
@@ -45,14 +45,24 @@ impl Report {
     }
 
     /// The line for a check that did not run.
-    fn skip(&mut self, name: &str, why: &str) -> String {
+    pub(crate) fn skip(&mut self, name: &str, why: &str) -> String {
         let n = self.next();
         self.skipped += 1;
         format!("skip {n} {name}: {why}")
     }
 
+    /// Prints the summary; an error when any check failed.
+    pub(crate) fn finish(&self) -> io::Result<()> {
+        println!("{}", self.summary());
+        if self.failed == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::other(format!("{} check(s) failed", self.failed)))
+        }
+    }
+
     /// `N passed, N failed, N skipped` (CI reads the first two).
-    fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         format!(
             "{} passed, {} failed, {} skipped",
             self.passed, self.failed, self.skipped
@@ -74,7 +84,11 @@ pub fn run(lab: &Lab) -> io::Result<()> {
     }
     let radius = lab.radius();
     let mut r = Report::default();
-    println!("{}", r.check("DHCPv4 lease on the LAN", lease()));
+    if lab.ipv6_only() {
+        crate::checks_v6only::run(lab, &mut r);
+        return r.finish();
+    }
+    println!("{}", r.check("DHCPv4 lease on the LAN", lease(LAN)));
     println!("{}", r.check("LAN reaches the internet", internet()));
     let wan = wan_address();
     println!(
@@ -95,32 +109,28 @@ pub fn run(lab: &Lab) -> io::Result<()> {
         r.check("Disconnect-Request and reconnect", disconnect(wan))
     );
     println!("{}", r.check("speed limit", speed_limit()));
-    println!("{}", r.summary());
-    if r.failed == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::other(format!("{} check(s) failed", r.failed)))
-    }
+    crate::checks6::dual_stack(lab, &mut r);
+    r.finish()
 }
 
-fn sh(ns: &str, argv: &[&str], timeout: Duration) -> Result<String, String> {
+pub(crate) fn sh(ns: &str, argv: &[&str], timeout: Duration) -> Result<String, String> {
     exec_ok(ns, argv, timeout).map_err(|e| e.to_string())
 }
 
 /// The IPv4 address on `dev` in `ns` whose text starts with `prefix`.
-fn ipv4_on(ns: &str, dev: &str) -> Option<(Ipv4Addr, u8)> {
+pub(crate) fn ipv4_on(ns: &str, dev: &str) -> Option<(Ipv4Addr, u8)> {
     let out = exec_ok(ns, &["ip", "-4", "-o", "addr", "show", "dev", dev], SECS(5)).ok()?;
     let cidr = out.split_whitespace().skip_while(|w| *w != "inet").nth(1)?;
     let (a, len) = cidr.split_once('/')?;
     Some((a.parse().ok()?, len.parse().ok()?))
 }
 
-fn lease() -> Verdict {
+pub(crate) fn lease(ns: &str) -> Verdict {
     let (addr, len) = wait_for(SECS(60), || {
-        ipv4_on(LAN, "eth0").filter(|(a, _)| a.octets()[..3] == [203, 0, 113])
+        ipv4_on(ns, "eth0").filter(|(a, _)| a.octets()[..3] == [203, 0, 113])
     })
-    .ok_or("no 203.0.113.x address on the LAN host's eth0 after 60 s")?;
-    let route = sh(LAN, &["ip", "-4", "route", "show", "default"], SECS(5))?;
+    .ok_or(format!("no 203.0.113.x address on {ns}'s eth0 after 60 s"))?;
+    let route = sh(ns, &["ip", "-4", "route", "show", "default"], SECS(5))?;
     if !route.contains("via 203.0.113.1") {
         return Err(format!(
             "leased {addr}/{len} but no default route via the router: {route}"
@@ -256,7 +266,7 @@ fn status(lab: &Lab, wan: Option<Ipv4Addr>) -> Verdict {
 }
 
 /// One accounting record of the detail file, as attribute lines.
-fn records(detail: &str) -> Vec<Vec<(String, String)>> {
+pub(crate) fn records(detail: &str) -> Vec<Vec<(String, String)>> {
     detail
         .split("\n\n")
         .map(|block| {
@@ -269,11 +279,11 @@ fn records(detail: &str) -> Vec<Vec<(String, String)>> {
         .collect()
 }
 
-fn field<'a>(r: &'a [(String, String)], key: &str) -> Option<&'a str> {
+pub(crate) fn field<'a>(r: &'a [(String, String)], key: &str) -> Option<&'a str> {
     r.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
-fn octets_out(r: &[(String, String)]) -> u64 {
+pub(crate) fn octets_out(r: &[(String, String)]) -> u64 {
     let n = |k| field(r, k).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
     n("Acct-Output-Gigawords") << 32 | n("Acct-Output-Octets")
 }

@@ -16,6 +16,8 @@ const PACKAGES: &[&str] = &[
     "python3",
     "freeradius",
     "freeradius-utils",
+    "unbound",
+    "bind9-dnsutils",
 ];
 
 /// Fails with an actionable message unless the effective user is root.

@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use std::os::unix::process::CommandExt;
 
-use crate::host::{exec_ok, ip, wait_for};
+use crate::host::{ip, wait_for};
+
+mod net;
 
 /// The four namespaces.
 pub const INTERNET: &str = "netlab-internet";
@@ -17,8 +19,10 @@ pub const INTERNET: &str = "netlab-internet";
 pub const ISP: &str = "netlab-isp";
 /// The home router.
 pub const CPE: &str = "netlab-cpe";
-/// A LAN host.
+/// A LAN host (dual-stack: DHCPv4 and SLAAC).
 pub const LAN: &str = "netlab-lan";
+/// The IPv6-only lab's second LAN host: IPv4 only (DHCPv4), IPv6 disabled.
+pub const LAN4: &str = "netlab-lan4";
 
 /// The internet host's address (web and iperf3 server).
 pub const INTERNET_HOST: &str = "198.51.100.2";
@@ -34,7 +38,6 @@ pub const RADIUS_ADDRESS: &str = "192.0.2.77";
 pub const LAN_ROUTER: &str = "203.0.113.1";
 /// The lab's PPPoE user.
 pub const USER: &str = "alice";
-const PASSWORD: &str = "wonderland";
 /// The user's speed limit each way, kbit/s.
 pub const SPEED_LIMIT_KBPS: u64 = 20_000;
 /// The bng's Interim-Update interval in the lab, seconds.
@@ -43,12 +46,49 @@ pub const INTERIM_SECS: u64 = 5;
 pub const COA: &str = "127.0.0.1:3799";
 /// Its shared secret.
 pub const COA_SECRET: &str = "netlab-coa";
-const RADIUS_SECRET: &str = "netlab-radius";
 /// Size of the file the checks download.
 pub const BIG_FILE_BYTES: u64 = 10 * 1024 * 1024;
 
+/// The ISP's IPv6 address toward the internet host.
+pub const ISP_UPLINK6: &str = "2001:db8:ffff::1";
+/// The internet host's IPv6 address (the dual-stack web server, unbound).
+pub const INTERNET_HOST6: &str = "2001:db8:ffff::2";
+/// The bng's pool of delegated prefixes (/56 each).
+pub const PD_POOL: &str = "2001:db8:100::/40";
+/// The prefix the ISP delegates after it "renumbered" the lab user (a
+/// user's ipv6_prefix in the bng's table).
+pub const RENUMBERED: &str = "2001:db8:200:4400::/56";
+/// The Delegated-IPv6-Prefix FreeRADIUS gives the lab user.
+pub const RADIUS_PREFIX: &str = "2001:db8:300:1200::/56";
+/// The one FreeRADIUS gives after the ISP "renumbered" the user.
+pub const RADIUS_RENUMBERED: &str = "2001:db8:300:3400::/56";
+/// The IPv6-only lab: the IPv4-only web server (an A record, no AAAA).
+pub const V4ONLY_HOST: &str = "198.51.100.3";
+/// The NAT64 prefix (network-specific: RFC 6052 §3.1 keeps the well-known
+/// 64:ff9b::/96 away from documentation addresses such as the servers').
+pub const NAT64_PREFIX: &str = "2001:db8:64::/96";
+/// The PLAT's IPv4 pool4 address toward the internet.
+pub const POOL4: &str = "203.0.113.254";
+/// The ISP's resolver (dns64d) in the IPv6-only lab.
+pub const DNS64: &str = "2001:db8:53::53";
+/// The lab's DNS zone (unbound in the internet namespace).
+pub const DOMAIN: &str = "netlab.example";
+
 /// The daemons, in start order (stopped in reverse).
-const DAEMONS: &[&str] = &["http", "iperf3", "radius", "bng", "router", "dhclient"];
+const DAEMONS: &[&str] = &[
+    "http",
+    "http6",
+    "http4only",
+    "iperf3",
+    "unbound",
+    "radius",
+    "xlatd",
+    "dns64d",
+    "bng",
+    "router",
+    "dhclient",
+    "dhclient4",
+];
 
 /// A lab rooted at a state directory.
 #[derive(Debug)]
@@ -80,7 +120,18 @@ impl Lab {
         self.path("radius-mode").exists()
     }
 
-    /// The built `router`/`bng` binary beside this one.
+    /// Whether `up` was given `--ipv6-only`.
+    pub fn ipv6_only(&self) -> bool {
+        self.path("ipv6only-mode").exists()
+    }
+
+    /// Why the router runs without a CLAT, when it does (its build has no
+    /// `[clat]` section).
+    pub fn no_clat(&self) -> Option<String> {
+        fs::read_to_string(self.path("no-clat")).ok()
+    }
+
+    /// The built `router`/`bng`/`xlatd`/`dns64d` binary beside this one.
     pub fn binary(name: &str) -> io::Result<PathBuf> {
         let me = std::env::current_exe()?;
         let p = me.with_file_name(name);
@@ -90,42 +141,95 @@ impl Lab {
             Err(io::Error::new(
                 io::ErrorKind::NotFound,
                 format!(
-                    "{} not found: build all three with `cargo build --release -p router-bin -p netlab-bin` (or run `./netlab`)",
+                    "{} not found: build router, bng, xlatd, dns64d and netlab with `cargo build --release -p router-bin -p netlab-bin --bins` (or run `./netlab`)",
                     p.display()
                 ),
             ))
         }
     }
 
-    /// Builds the namespaces and starts the daemons.
-    pub fn up(&self, radius: bool) -> io::Result<()> {
+    /// Builds the namespaces and starts the daemons: the dual-stack lab,
+    /// or with `ipv6_only` the IPv6-only one (IPCP refused, NAT64 + DNS64
+    /// at the ISP, an IPv4-only LAN host behind the router's CLAT).
+    pub fn up(&self, radius: bool, ipv6_only: bool) -> io::Result<()> {
         if Path::new("/run/netns").join(ISP).exists() {
             return Err(io::Error::new(
                 io::ErrorKind::AlreadyExists,
                 "the lab is already up: run `netlab down` first",
             ));
         }
-        let (router, bng) = (Self::binary("router")?, Self::binary("bng")?);
-        for sub in ["logs", "pids", "www", "cpe-state"] {
+        // Both found before anything is built.
+        let router = Self::binary("router")?;
+        Self::binary("bng")?;
+        for sub in ["logs", "pids", "www", "www4"] {
             fs::create_dir_all(self.dir.join(sub))?;
         }
-        let _ = fs::remove_file(self.path("radius-mode"));
-        if radius {
-            fs::write(self.path("radius-mode"), "")?;
+        // A new lab starts without the delegations of the last one.
+        let _ = fs::remove_dir_all(self.path("bng-state"));
+        fs::create_dir_all(self.path("bng-state"))?;
+        let _ = fs::remove_dir_all(self.path("cpe-state"));
+        fs::create_dir_all(self.path("cpe-state"))?;
+        for (flag, on) in [("radius-mode", radius), ("ipv6only-mode", ipv6_only)] {
+            let _ = fs::remove_file(self.path(flag));
+            if on {
+                fs::write(self.path(flag), "")?;
+            }
         }
-        self.links()?;
-        self.internet()?;
+        let _ = fs::remove_file(self.path("no-clat"));
+        self.links(ipv6_only)?;
+        self.internet(ipv6_only)?;
         if radius {
-            crate::radius::configure(&self.path("raddb"), RADIUS_SECRET, &self.radius_users())?;
-            let raddb = self.s("raddb");
-            self.spawn(
-                "radius",
-                ISP,
-                &["freeradius", "-f", "-l", "stdout", "-d", &raddb],
+            crate::radius::configure(
+                &self.path("raddb"),
+                crate::configs::RADIUS_SECRET,
+                &crate::configs::radius_users(RADIUS_PREFIX),
             )?;
-            crate::radius::wait_ready(&self.path("logs/radius.log"))?;
+            self.start_radius()?;
         }
-        fs::write(self.path("bng.toml"), self.bng_config(radius))?;
+        if ipv6_only {
+            self.plat()?;
+        }
+        self.start_bng(None)?;
+        self.start_router(&router, ipv6_only)?;
+        self.dhclient("dhclient", LAN)?;
+        if ipv6_only {
+            self.dhclient("dhclient4", LAN4)?;
+        }
+        println!(
+            "netlab: up ({}, {}); logs in {}",
+            if ipv6_only { "IPv6-only" } else { "dual-stack" },
+            if radius { "RADIUS" } else { "local users" },
+            self.s("logs")
+        );
+        Ok(())
+    }
+
+    /// FreeRADIUS (its config written), until its log says it is ready.
+    fn start_radius(&self) -> io::Result<()> {
+        let raddb = self.s("raddb");
+        self.spawn(
+            "radius",
+            ISP,
+            &["freeradius", "-f", "-l", "stdout", "-d", &raddb],
+        )?;
+        crate::radius::wait_ready(&self.path("logs/radius.log"))
+    }
+
+    /// Writes `bng.toml` (with `user_prefix`: the ISP renumbered the local
+    /// user) and starts the bng, until its control socket is there.
+    fn start_bng(&self, user_prefix: Option<&str>) -> io::Result<()> {
+        let bng = Self::binary("bng")?;
+        let options = crate::configs::BngOptions {
+            radius: self.radius(),
+            ipv6_only: self.ipv6_only(),
+            user_prefix,
+        };
+        fs::write(
+            self.path("bng.toml"),
+            crate::configs::bng(&self.s("bng.sock"), &self.s("bng-state"), options),
+        )?;
+        let sock = self.path("bng.sock");
+        let _ = fs::remove_file(&sock);
         self.spawn(
             "bng",
             ISP,
@@ -135,26 +239,61 @@ impl Lab {
                 &self.s("bng.toml"),
             ],
         )?;
-        let sock = self.path("bng.sock");
         wait_for(Duration::from_secs(10), || sock.exists().then_some(())).ok_or_else(|| {
             io::Error::other(format!("bng did not start: see {}", self.s("logs/bng.log")))
-        })?;
-        fs::write(self.path("router.toml"), self.router_config())?;
-        self.spawn(
-            "router",
-            CPE,
-            &[
-                router.to_str().unwrap_or("router"),
-                "--config",
-                &self.s("router.toml"),
-            ],
-        )?;
-        self.dhclient()?;
-        println!(
-            "netlab: up ({}); logs in {}",
-            if radius { "RADIUS" } else { "local users" },
-            self.s("logs")
-        );
+        })
+    }
+
+    /// The ISP reconfigured: it delegates the lab user another prefix
+    /// (FreeRADIUS's users file, or the bng's users table), and the bng is
+    /// restarted (its sessions end; the router dials again). The prefix now
+    /// delegated.
+    pub fn renumber(&self) -> io::Result<&'static str> {
+        self.stop_daemon("bng");
+        if self.radius() {
+            self.stop_daemon("radius");
+            fs::write(
+                self.path("raddb/mods-config/files/authorize"),
+                crate::configs::radius_users(RADIUS_RENUMBERED),
+            )?;
+            self.start_radius()?;
+            self.start_bng(None)?;
+            Ok(RADIUS_RENUMBERED)
+        } else {
+            self.start_bng(Some(RENUMBERED))?;
+            Ok(RENUMBERED)
+        }
+    }
+
+    /// Starts the router; in the IPv6-only lab with its CLAT, unless this
+    /// build of the router does not know the `[clat]` section yet (then
+    /// without, and `no-clat` says why).
+    fn start_router(&self, router: &Path, ipv6_only: bool) -> io::Result<()> {
+        let argv = [
+            router.to_str().unwrap_or("router"),
+            "--config",
+            &self.s("router.toml"),
+        ];
+        let config = |clat| crate::configs::router(&self.s("cpe-state"), ipv6_only, clat);
+        fs::write(self.path("router.toml"), config(ipv6_only))?;
+        self.spawn("router", CPE, &argv)?;
+        if !ipv6_only {
+            return Ok(());
+        }
+        let log = self.path("logs/router.log");
+        let refused = wait_for(Duration::from_secs(2), || {
+            let text = fs::read_to_string(&log).unwrap_or_default();
+            text.contains("unknown field `clat`").then_some(())
+        });
+        if refused.is_some() {
+            self.stop_daemon("router");
+            fs::write(
+                self.path("no-clat"),
+                "this router build has no CLAT (its config refuses the [clat] section)",
+            )?;
+            fs::write(self.path("router.toml"), config(false))?;
+            self.spawn("router", CPE, &argv)?;
+        }
         Ok(())
     }
 
@@ -163,148 +302,9 @@ impl Lab {
         self.path(name).display().to_string()
     }
 
-    /// Namespaces, veth pairs, addresses, forwarding.
-    fn links(&self) -> io::Result<()> {
-        for ns in [INTERNET, ISP, CPE, LAN] {
-            ip(&["netns", "add", ns])?;
-            ip(&["-n", ns, "link", "set", "lo", "up"])?;
-        }
-        let pairs = [
-            (INTERNET, "eth0", ISP, "up0"),
-            (ISP, "acc0", CPE, "wan0"),
-            (CPE, "lan0", LAN, "eth0"),
-        ];
-        for (a, an, b, bn) in pairs {
-            ip(&[
-                "link", "add", "name", an, "netns", a, "type", "veth", "peer", "name", bn, "netns",
-                b,
-            ])?;
-            ip(&["-n", a, "link", "set", an, "up"])?;
-            ip(&["-n", b, "link", "set", bn, "up"])?;
-        }
-        ip(&[
-            "-n",
-            INTERNET,
-            "addr",
-            "add",
-            &format!("{INTERNET_HOST}/24"),
-            "dev",
-            "eth0",
-        ])?;
-        ip(&[
-            "-n",
-            INTERNET,
-            "route",
-            "add",
-            "192.0.2.0/24",
-            "via",
-            ISP_UPLINK,
-        ])?;
-        ip(&[
-            "-n",
-            ISP,
-            "addr",
-            "add",
-            &format!("{ISP_UPLINK}/24"),
-            "dev",
-            "up0",
-        ])?;
-        exec_ok(
-            ISP,
-            &["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"],
-            Duration::from_secs(5),
-        )?;
-        // The ISP drops ICMP fragmentation-needed, as many networks do: the
-        // 10 MiB transfer then works only because the router clamps the
-        // TCP MSS to the 1492-byte PPPoE path (no PMTUD to fall back on).
-        exec_ok(
-            ISP,
-            &[
-                "nft",
-                "add table ip netlab; add chain ip netlab forward { type filter hook forward priority 0; }; \
-               add rule ip netlab forward icmp type destination-unreachable icmp code frag-needed drop",
-            ],
-            Duration::from_secs(5),
-        )?;
-        Ok(())
-    }
-
-    /// The internet host: a web server with a 10 MiB file, an iperf3 server.
-    fn internet(&self) -> io::Result<()> {
-        let www = self.path("www");
-        fs::write(www.join("index.html"), "<h1>netlab internet host</h1>\n")?;
-        // Not compressible, so no layer can shortcut the transfer.
-        let mut big = vec![0u8; BIG_FILE_BYTES as usize];
-        pseudo_random(&mut big);
-        fs::write(www.join("10M.bin"), big)?;
-        self.spawn(
-            "http",
-            INTERNET,
-            &[
-                "python3",
-                "-m",
-                "http.server",
-                "80",
-                "--bind",
-                INTERNET_HOST,
-                "--directory",
-                &www.display().to_string(),
-            ],
-        )?;
-        self.spawn("iperf3", INTERNET, &["iperf3", "-s", "-B", INTERNET_HOST])?;
-        Ok(())
-    }
-
-    fn bng_config(&self, radius: bool) -> String {
-        let mut c = format!(
-            "interface = \"acc0\"\ntun = \"bng0\"\nac_name = \"netlab-bng\"\nmax_sessions = 64\n\
-             ipv6cp = true\ninterim_interval = {INTERIM_SECS}\ncontrol_socket = \"{}\"\n\n\
-             [lcp]\necho_interval = 5\necho_failure = 3\n\n\
-             [pool]\nfirst = \"{}\"\nlast = \"{}\"\nlocal = \"{BNG_LOCAL}\"\ndns = [\"198.51.100.53\", \"198.51.100.54\"]\n\n\
-             [coa]\nlisten = \"{COA}\"\nsecret = \"{COA_SECRET}\"\nclients = [\"127.0.0.1\"]\n",
-            self.s("bng.sock"),
-            POOL.0,
-            POOL.1,
-        );
-        if radius {
-            c += &format!(
-                "\n[radius]\nnas_identifier = \"netlab-bng\"\nnas_ip = \"127.0.0.1\"\ntimeout_ms = 1000\nretries = 3\n\n\
-                 [[radius.servers]]\nauth = \"127.0.0.1:1812\"\nacct = \"127.0.0.1:1813\"\nsecret = \"{RADIUS_SECRET}\"\n"
-            );
-        } else {
-            c += &format!(
-                "\n[[users]]\nname = \"{USER}\"\npassword = \"{PASSWORD}\"\n\
-                 upstream_kbps = {SPEED_LIMIT_KBPS}\ndownstream_kbps = {SPEED_LIMIT_KBPS}\n"
-            );
-        }
-        c
-    }
-
-    /// The FreeRADIUS users file: the lab user with a fixed address and
-    /// the speed limits; everyone else rejected.
-    fn radius_users(&self) -> String {
-        format!(
-            "{USER}\tCleartext-Password := \"{PASSWORD}\"\n\tFramed-IP-Address = {RADIUS_ADDRESS},\n\
-             \tRP-Upstream-Speed-Limit = {SPEED_LIMIT_KBPS},\n\tRP-Downstream-Speed-Limit = {SPEED_LIMIT_KBPS},\n\
-             \tMessage-Authenticator = 0x00\n\n\
-             DEFAULT\tAuth-Type := Reject\n\tReply-Message = \"unknown user\",\n\tMessage-Authenticator = 0x00\n"
-        )
-    }
-
-    fn router_config(&self) -> String {
-        format!(
-            "state_dir = \"{}\"\nnat = true\n\n\
-             [wan]\ninterface = \"wan0\"\nuser = \"{USER}\"\npassword = \"{PASSWORD}\"\nppp_interface = \"ppp0\"\n\
-             ipv6 = true\nlcp_echo_interval = 5\nlcp_echo_failure = 3\nreconnect_min = 1\nreconnect_max = 10\n\n\
-             [lan]\ninterface = \"lan0\"\naddress = \"{LAN_ROUTER}/24\"\n\n\
-             [dhcp]\nenabled = true\nrange = [\"203.0.113.100\", \"203.0.113.199\"]\nlease_time = 600\n",
-            self.s("cpe-state")
-        )
-    }
-
     /// dhclient on the LAN host, with a script that sets only the address
     /// and default route (never the machine's resolv.conf).
-    fn dhclient(&self) -> io::Result<()> {
+    fn dhclient(&self, name: &str, ns: &str) -> io::Result<()> {
         let script = self.path("dhclient-script");
         fs::write(
             &script,
@@ -324,8 +324,8 @@ impl Lab {
             "request subnet-mask, routers, domain-name-servers;\n",
         )?;
         self.spawn(
-            "dhclient",
-            LAN,
+            name,
+            ns,
             &[
                 "dhclient",
                 "-4",
@@ -336,9 +336,9 @@ impl Lab {
                 "-sf",
                 &self.s("dhclient-script"),
                 "-lf",
-                &self.s("dhclient.leases"),
+                &self.s(&format!("{name}.leases")),
                 "-pf",
-                &self.s("dhclient.pid"),
+                &self.s(&format!("{name}.pid")),
                 "eth0",
             ],
         )
@@ -367,7 +367,7 @@ impl Lab {
     /// (none: nothing was up).
     pub fn down(&self) -> io::Result<Vec<String>> {
         let mut done = self.stop_daemons();
-        for ns in [LAN, CPE, ISP, INTERNET] {
+        for ns in [LAN4, LAN, CPE, ISP, INTERNET] {
             if Path::new("/run/netns").join(ns).exists() {
                 ip(&["netns", "del", ns])?;
                 done.push(format!("removed namespace {ns}"));
@@ -378,22 +378,24 @@ impl Lab {
 
     /// Stops the daemons whose pid files are in `pids/`; what it did.
     fn stop_daemons(&self) -> Vec<String> {
-        let mut done = Vec::new();
-        for name in DAEMONS.iter().rev() {
-            let pid_file = self.path(&format!("pids/{name}"));
-            let Ok(text) = fs::read_to_string(&pid_file) else {
-                continue;
-            };
-            if let Some((pid, program)) = text.trim().split_once(' ') {
-                done.push(if stop(pid, program) {
-                    format!("stopped {name} (pid {pid})")
-                } else {
-                    format!("{name} (pid {pid}) had already exited")
-                });
-            }
-            let _ = fs::remove_file(pid_file);
-        }
-        done
+        DAEMONS
+            .iter()
+            .rev()
+            .filter_map(|name| self.stop_daemon(name))
+            .collect()
+    }
+
+    /// Stops daemon `name` if its pid file is there; what it did.
+    fn stop_daemon(&self, name: &str) -> Option<String> {
+        let pid_file = self.path(&format!("pids/{name}"));
+        let text = fs::read_to_string(&pid_file).ok()?;
+        let _ = fs::remove_file(pid_file);
+        let (pid, program) = text.trim().split_once(' ')?;
+        Some(if stop(pid, program) {
+            format!("stopped {name} (pid {pid})")
+        } else {
+            format!("{name} (pid {pid}) had already exited")
+        })
     }
 
     /// Prints the tail of every daemon log (after a failure).
@@ -443,18 +445,6 @@ fn stop(pid: &str, program: &str) -> bool {
         let _ = Command::new("kill").args(["-KILL", pid]).status();
     }
     true
-}
-
-/// Fills `buf` with a xorshift64 stream: incompressible enough that no
-/// layer can shortcut the transfer, and the same on every run.
-fn pseudo_random(buf: &mut [u8]) {
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    for chunk in buf.chunks_mut(8) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
-    }
 }
 
 #[cfg(test)]

@@ -4,22 +4,29 @@
 //! NAT44 and a forward firewall through nftables, and serves DHCPv4 and
 //! (optionally) a caching DNS forwarder on the LAN; with IPv6, it asks the
 //! ISP for a prefix (DHCPv6-PD) and numbers the LAN from it with router
-//! advertisements (SLAAC).
+//! advertisements (SLAAC). When the ISP gives no IPv4 (IPCP refused),
+//! IPv6CP alone carries the session: the router learns the ISP's NAT64
+//! prefix (PREF64 in its RAs, else RFC 7050) and runs a 464XLAT CLAT
+//! (`clat0`) for the LAN's IPv4, which keeps DHCPv4 (with option 108 for
+//! IPv6-capable hosts when configured).
 //!
 //! [`Config::load`] reads the config (every key is documented in
 //! `router-bin/examples/router.toml`); [`run`] drives the router until
 //! SIGTERM/SIGINT. `src/bin/router.rs` only parses the command line.
 #![forbid(unsafe_code)]
 
+mod clat;
 mod config;
 mod datapath;
 mod dhcp;
 pub mod dns;
 mod firewall;
 mod ipv6;
+mod nat64;
 mod offload;
 mod run;
 mod state;
+mod v6only;
 mod wan;
 
 pub use config::Config;

@@ -487,3 +487,54 @@ fn radius_prefixes_and_accounting_of_ipv6() {
         "{start}"
     );
 }
+
+/// `ipv4 = false`: the client's IPCP is answered with an LCP
+/// Protocol-Reject (RFC 1661 §5.7), IPv6CP and the delegation work alone.
+#[test]
+fn ipv4_off_protocol_rejects_ipcp() {
+    let Some(bed) = Bed::start_text("b6-nov4", |dir| {
+        format!(
+            "ipv4 = false\nstate_dir = \"{}/state\"\n{}",
+            dir.display(),
+            config_text(dir, true, &ipv6_section(""))
+        )
+    }) else {
+        return;
+    };
+    let mut d = bed.dialer(b"alice", b"wonderland", 81);
+    let rejected = d.run_until(Duration::from_secs(15), |s| {
+        ppp(
+            s,
+            |e| matches!(e, PppEvent::ProtocolRejected { protocol } if *protocol == 0x8021),
+        )
+    });
+    assert!(
+        rejected,
+        "IPCP not Protocol-Rejected: {:?}\n{}",
+        d.log,
+        bed.log()
+    );
+    assert!(
+        d.log
+            .iter()
+            .any(|s| matches!(s, Seen::Control(true, 0xc021, 8))),
+        "no LCP Protocol-Reject received: {:?}",
+        d.log
+    );
+    let v6 = d.ipv6().is_some()
+        || d.run_until(Duration::from_secs(10), |s| {
+            ppp(s, |e| matches!(e, PppEvent::Ipv6Up { .. }))
+        });
+    assert!(v6, "no IPv6CP: {:?}\n{}", d.log, bed.log());
+    let (local, _) = d.ipv6().unwrap();
+    let mut pd = Pd::new([2, 0, 0, 0, 0, 0x81], local, 8, &d);
+    let got = pd.delegate(&mut d, Duration::from_secs(15));
+    assert!(got.is_some(), "no prefix: {:?}\n{}", pd.events, bed.log());
+    d.run_until(Duration::from_secs(1), |_| false);
+    assert!(d.ipv4().is_none(), "IPCP opened: {:?}", d.log);
+    assert!(
+        !d.ppp_events().any(|e| matches!(e, PppEvent::Ipv4Up { .. })),
+        "{:?}",
+        d.log
+    );
+}

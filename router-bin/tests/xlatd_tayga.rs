@@ -7,10 +7,14 @@
 //! 192.0.2.2      2001:db8:1::1  2001:db8:1::2      198.51.100.2
 //! ```
 //!
-//! (a) our SIIT as the CLAT (one EAM for the LAN, one packet per read) in
-//! front of tayga as the PLAT (NAT64, dynamic pool); (b) tayga as the CLAT
-//! (a static map) in front of our NAT64 (TUN offloads on: GSO segments and
-//! partial checksums). Each runs ping, UDP echo, 2 MB each way over TCP,
+//! (a) our SIIT as the CLAT (one EAM for the LAN), with and without the
+//! TUN's offloads (GSO segments, partial checksums), in front of tayga as
+//! the PLAT (NAT64, dynamic pool); (b) tayga as the CLAT (a static map) in
+//! front of our NAT64 (offloads on). Each runs ping, a traceroute (ping with
+//! a growing TTL), UDP echo, a 1400-byte
+//! DF-less datagram (IPv6 fragments on the way: made by our CLAT in (a),
+//! by tayga and translated one by one by our NAT64 in (b)), 2 MB each way
+//! over TCP,
 //! and checks the path-MTU case the translator under test owns: in (a)
 //! the kernel's ICMPv6 Packet Too Big to the client's IPv6 form must come
 //! out of our CLAT as ICMP Fragmentation Needed (the client's route cache
@@ -165,8 +169,9 @@ impl Lab {
         )
     }
 
-    /// ping, UDP echo and 2 MB each way over TCP, client → server.
-    fn traffic(&self) {
+    /// ping, UDP echo, a DF-less datagram to be fragmented, and 2 MB each
+    /// way over TCP, client → server.
+    fn traffic(&self, clat_is_ours: bool) {
         let t = Duration::from_secs(60);
         let peer = self.tb.dir().join("peer.py");
         let peer = peer.to_str().unwrap();
@@ -189,6 +194,35 @@ impl Lab {
             )
             .unwrap();
         assert!(ping.contains("3 received"), "{ping}");
+        // traceroute by hand (ping with a growing TTL; no traceroute
+        // package needed): every hop before the server answers Time
+        // Exceeded, the translators' hops included (an expired IPv6 hop
+        // limit comes back as ICMPv6 Time Exceeded, translated to ICMPv4).
+        let hops = self.traceroute("198.51.100.2");
+        eprintln!("traceroute 198.51.100.2: {hops:?}");
+        assert!(
+            hops.last().is_some_and(|h| h == "198.51.100.2"),
+            "traceroute: {hops:?}"
+        );
+        match clat_is_ours {
+            // Every hop answers: our CLAT's own Time Exceeded and the IPv6
+            // routers' ICMPv6 ones, translated, come from 192.0.0.8 (RFC
+            // 7600's dummy address; the IPv6 routers' addresses have no
+            // IPv4 form), then tayga and the IPv4 router.
+            true => {
+                assert!(!hops.iter().any(|h| h == "*"), "traceroute: {hops:?}");
+                let dummy = hops.iter().filter(|h| *h == "192.0.0.8").count();
+                assert!(dummy >= 3, "traceroute: {hops:?}");
+            }
+            // tayga drops ICMPv6 errors from sources outside its prefix
+            // (it has no RFC 6791 pool), so the IPv6 hops are silent; the
+            // IPv4 router's Time Exceeded must come back through our NAT64
+            // (the error's quoted packet mapped back to the client).
+            false => assert!(
+                hops.iter().any(|h| h == "198.51.100.1"),
+                "traceroute: {hops:?}"
+            ),
+        }
         let udp = self
             .tb
             .exec(
@@ -198,6 +232,19 @@ impl Lab {
             )
             .unwrap();
         assert!(udp.contains("udp ok"), "{udp}");
+        // 1400 bytes without DF: the CLAT's IPv6 form is 1420, over
+        // lowest-ipv6-mtu (1280), so it is sent as IPv6 fragments (RFC
+        // 7915 §4) and must arrive whole.
+        let argv = [
+            "/usr/bin/python3",
+            peer,
+            "bigudp",
+            "198.51.100.2",
+            "7000",
+            "1400",
+        ];
+        let out = self.tb.exec(&self.client, &argv, t).unwrap();
+        assert!(out.contains("bigudp ok"), "{out}");
         let tcp = self
             .tb
             .exec(
@@ -217,6 +264,33 @@ impl Lab {
         assert!(tcp.contains("tcp ok"), "{tcp}");
     }
 
+    /// The hops from the client to `dst`: ping with TTL 1, 2, … until
+    /// `dst` answers; each hop's source address (Time Exceeded from a
+    /// router or translator, then `dst` itself). Panics if a hop is silent
+    /// or `dst` is not reached within 10 hops.
+    fn traceroute(&self, dst: &str) -> Vec<String> {
+        let mut hops = Vec::new();
+        for ttl in 1..=10 {
+            // ping exits 1 on Time Exceeded: its output is what counts.
+            let cmd = format!("ping -n -c 1 -W 2 -t {ttl} {dst}; true");
+            let out = self
+                .tb
+                .exec(&self.client, &["sh", "-c", &cmd], Duration::from_secs(10))
+                .unwrap();
+            if out.contains(" bytes from ") && out.contains("icmp_seq=1 ttl=") {
+                hops.push(dst.to_string());
+                return hops;
+            }
+            let from = out
+                .lines()
+                .find(|l| l.contains("Time to live exceeded"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .unwrap_or("*");
+            hops.push(from.trim_end_matches(':').to_string());
+        }
+        panic!("{dst} not reached in 10 hops: {hops:?}");
+    }
+
     /// The path MTU `ns` has learnt towards `dst`.
     fn learnt_mtu(&self, ns: &Netns, dst: &str) -> String {
         self.tb
@@ -225,10 +299,20 @@ impl Lab {
     }
 }
 
-/// (a) our SIIT as the CLAT, tayga as the PLAT.
+/// (a) our SIIT as the CLAT, tayga as the PLAT, one packet per read.
 #[test]
 fn our_clat_in_front_of_tayga_plat() {
-    let Some(lab) = lab("xlatd-clat") else {
+    clat_in_front_of_tayga("xlatd-clat", false);
+}
+
+/// (a) with the TUN's offloads (GSO segments, partial checksums).
+#[test]
+fn our_clat_with_offloads_in_front_of_tayga_plat() {
+    clat_in_front_of_tayga("xlatd-clat-gso", true);
+}
+
+fn clat_in_front_of_tayga(label: &str, offload: bool) {
+    let Some(lab) = lab(label) else {
         return;
     };
     let _tayga = lab.tayga(
@@ -237,20 +321,21 @@ fn our_clat_in_front_of_tayga_plat() {
         "ipv4-addr 203.0.113.1\nprefix 2001:db8:64::/96\ndynamic-pool 203.0.113.0/24\n",
         &["203.0.113.0/24", "2001:db8:64::/96"],
     );
-    let (_xlatd, config) = lab.xlatd(
-        &lab.clat,
+    let toml = format!(
         r#"mode = "siit"
 tun = "clat0"
-offload = false
+offload = {offload}
 pool6 = "2001:db8:64::/96"
+icmp_error_source_v4 = "192.0.0.8"
 routes4 = ["198.51.100.0/24"]
 routes6 = ["2001:db8:c1a7::/120"]
 [[eamt]]
 ipv4 = "192.0.2.0/24"
 ipv6 = "2001:db8:c1a7::/120"
-"#,
+"#
     );
-    lab.traffic();
+    let (_xlatd, config) = lab.xlatd(&lab.clat, &toml);
+    lab.traffic(true);
     let mtu = lab.learnt_mtu(&lab.client, "198.51.100.2");
     assert!(
         mtu.contains("mtu 1380"),
@@ -262,6 +347,7 @@ ipv6 = "2001:db8:c1a7::/120"
         "{status}"
     );
     assert!(!status.contains("translated_4to6: 0,"), "{status}");
+    assert!(!status.contains("fragmented_4to6: 0,"), "{status}");
 }
 
 /// (b) tayga as the CLAT, our NAT64 as the PLAT.
@@ -281,11 +367,14 @@ fn tayga_clat_in_front_of_our_nat64() {
         r#"mode = "nat64"
 tun = "nat64"
 pool6 = "2001:db8:64::/96"
+icmp_error_source_v6 = "2001:db8:1::2"
 [nat64]
 pool4 = [{ address = "203.0.113.1", ports = [61000, 65535] }]
 "#,
     );
-    lab.traffic();
+    // The big DF-less datagram reaches our NAT64 as IPv6 fragments (from
+    // tayga): the first through the tables, the rest after it.
+    lab.traffic(false);
     let mtu = lab.learnt_mtu(&lab.server, "203.0.113.1");
     assert!(
         mtu.contains("mtu 1380"),

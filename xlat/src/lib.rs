@@ -77,7 +77,8 @@
 //!   (it is rewritten); AH/ESP are passed through as any other protocol.
 //! - The CLAT's discovery of the PLAT prefix (RFC 7050 / PREF64) and its
 //!   use by `router`.
-//! - Of stateful NAT64: fragments (no reassembly: dropped), static BIB
+//! - Of stateful NAT64: reassembly (fragments are translated one by one
+//!   after their first; one before its first is dropped), static BIB
 //!   entries, storing an unsolicited IPv4 SYN (simultaneous open; it is
 //!   filtered), port parity/range preservation.
 //!

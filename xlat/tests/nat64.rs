@@ -412,15 +412,51 @@ fn generated_icmp_errors_are_rate_limited() {
     ));
 }
 
-/// Fragments and other protocols are refused with their own reasons.
+/// Fragments without reassembly (§3.4): the first carries the ports and
+/// goes through the tables; the later ones take its addresses for 2 s; a
+/// later fragment without its first is dropped. Other protocols are
+/// refused.
 #[test]
-fn fragments_and_other_protocols_are_refused() {
+fn fragments_follow_their_first_and_other_protocols_are_refused() {
     let mut n = nat64();
-    let frag = [44, 0, 0, 1, 0, 0, 0, 7];
-    let l4 = udp(Pseudo::V6(H1, S4_V6), 5000, 53, &data(12));
-    let mut pkt = ipv6(0, 44, 64, H1, S4_V6, &frag, &l4);
-    pkt[40] = UDP;
-    assert_eq!(run(&mut n, T0, &pkt), Err(Nat64Dropped::Fragment));
+    // A 24-byte UDP datagram in two fragments: 16 bytes, then 8.
+    let l4 = udp(Pseudo::V6(H1, S4_V6), 5000, 53, &data(16));
+    let frag = |offset: u16, more: bool, id: u8| {
+        [UDP, 0, 0, (offset << 3) as u8 | u8::from(more), 0, 0, 0, id]
+    };
+    let first = ipv6(0, 44, 64, H1, S4_V6, &frag(0, true, 7), &l4[..16]);
+    let out = translated(&mut n, T0, &first);
+    let p = port_of(&out, 20);
+    assert!((61000..=61001).contains(&p));
+    assert_eq!(&out[12..20], &[X, S4].concat()[..]);
+    assert_eq!((port_of(&out, 4), out[6] & 0x20), (7, 0x20), "id 7, MF");
+    let later = ipv6(0, 44, 64, H1, S4_V6, &frag(2, false, 7), &l4[16..]);
+    let out = translated(&mut n, T0, &later);
+    assert_eq!(&out[12..20], &[X, S4].concat()[..]);
+    assert_eq!((port_of(&out, 6) & 0x1fff, &out[20..]), (2, &l4[16..]));
+    // The datagram's checksum, updated in the first fragment, is right.
+    let stray = ipv6(0, 44, 64, H1, S4_V6, &frag(2, false, 8), &l4[16..]);
+    assert_eq!(run(&mut n, T0, &stray), Err(Nat64Dropped::Fragment));
+    assert_eq!(n.fragmented_datagrams(), 1);
+    n.handle_timeout(T0 + Duration::from_secs(2));
+    assert_eq!(n.fragmented_datagrams(), 0);
+    assert_eq!(run(&mut n, T0, &later), Err(Nat64Dropped::Fragment));
+    // Inbound: an IPv4 reply in two fragments.
+    let reply = udp(Pseudo::V4(S4, X), 53, p, &data(16));
+    let f1 = ipv4(0, 9, 0x2000, 64, UDP, S4, X, &[], &reply[..16]);
+    let f2 = ipv4(0, 9, 2, 64, UDP, S4, X, &[], &reply[16..]);
+    let o1 = translated(&mut n, T0, &f1);
+    assert_eq!(&o1[24..40], &H1);
+    assert_eq!(port_of(&o1, 50), 5000, "destination port restored");
+    let o2 = translated(&mut n, T0, &f2);
+    assert_eq!(&o2[24..40], &H1);
+    assert_eq!(&o2[48..], &reply[16..]);
+    // Reassembled, the IPv6 datagram's UDP checksum verifies.
+    let mut whole = o1[48..].to_vec();
+    whole.extend_from_slice(&o2[48..]);
+    let ph = checksum::pseudo_header_v6(S4_V6, H1, UDP, whole.len() as u32);
+    assert_eq!(checksum::add(ph, checksum::sum(&whole)), 0xffff);
+
     let gre = ipv6(0, 47, 64, H1, S4_V6, &[], &data(8));
     assert_eq!(
         run(&mut n, T0, &gre),
@@ -428,6 +464,6 @@ fn fragments_and_other_protocols_are_refused() {
     );
     assert_eq!(
         (n.counters().fragment, n.counters().unsupported_protocol),
-        (1, 1)
+        (2, 1)
     );
 }

@@ -64,6 +64,11 @@ pub struct Dhcpv4PoolConfig {
     pub mtu: Option<u16>,
     /// Option 121 (a default route via `router` is added when it is missing).
     pub routes: Vec<Route>,
+    /// Option 108 (RFC 8925): V6ONLY_WAIT in seconds, given only to the
+    /// clients that list 108 in their parameter request list (§3.3.2); `None`
+    /// = this subnet is not IPv6-mostly. RFC 8925 clients wait at least
+    /// MIN_V6ONLY_WAIT (300 s) whatever this says.
+    pub ipv6_only_preferred: Option<u32>,
     /// At most this many lease records in this pool.
     pub max_leases: usize,
 }
@@ -93,6 +98,7 @@ impl Dhcpv4PoolConfig {
             domain: None,
             domain_search: Vec::new(),
             mtu: None,
+            ipv6_only_preferred: None,
             routes: Vec::new(),
             max_leases: 4096,
         }

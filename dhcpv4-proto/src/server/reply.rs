@@ -62,6 +62,9 @@ fn pool_option(pool: &Dhcpv4PoolConfig, c: u8) -> Option<DhcpOption> {
         code::DOMAIN_SEARCH => (!pool.domain_search.is_empty())
             .then(|| DhcpOption::DomainSearch(pool.domain_search.clone())),
         code::INTERFACE_MTU => pool.mtu.map(DhcpOption::InterfaceMtu),
+        // Only ever through the request list: RFC 8925 §3.3.2 forbids it to
+        // a client that did not ask.
+        code::IPV6_ONLY_PREFERRED => pool.ipv6_only_preferred.map(DhcpOption::Ipv6OnlyPreferred),
         code::CLASSLESS_STATIC_ROUTE => {
             if pool.routes.is_empty() {
                 return None;

@@ -50,6 +50,8 @@ pub mod code {
     pub const CLIENT_IDENTIFIER: u8 = 61;
     /// Relay agent information (RFC 3046).
     pub const RELAY_AGENT_INFORMATION: u8 = 82;
+    /// IPv6-Only Preferred (RFC 8925).
+    pub const IPV6_ONLY_PREFERRED: u8 = 108;
     /// Domain search (RFC 3397).
     pub const DOMAIN_SEARCH: u8 = 119;
     /// Classless static route (RFC 3442).
@@ -151,6 +153,10 @@ pub enum DhcpOption {
     ClientIdentifier(Vec<u8>),
     /// 82: relay agent information, passed through untouched (RFC 3046).
     RelayAgentInformation(Vec<u8>),
+    /// 108: IPv6-Only Preferred (RFC 8925): V6ONLY_WAIT, seconds the
+    /// client leaves IPv4 alone. A client asks with an empty value, which
+    /// is not this variant but a 108 in its parameter request list.
+    Ipv6OnlyPreferred(u32),
     /// 119: the domain search list (RFC 3397).
     DomainSearch(Vec<DomainName>),
     /// 121: classless static routes (RFC 3442).
@@ -196,6 +202,7 @@ impl DhcpOption {
             VendorClass(_) => code::VENDOR_CLASS,
             ClientIdentifier(_) => code::CLIENT_IDENTIFIER,
             RelayAgentInformation(_) => code::RELAY_AGENT_INFORMATION,
+            Ipv6OnlyPreferred(_) => code::IPV6_ONLY_PREFERRED,
             DomainSearch(_) => code::DOMAIN_SEARCH,
             ClasslessStaticRoute(_) => code::CLASSLESS_STATIC_ROUTE,
             Unknown { code, .. } => *code,
@@ -229,7 +236,10 @@ impl DhcpOption {
                     DomainNameServer(addrs(data))
                 }
             }
-            code::IP_ADDRESS_LEASE_TIME | code::RENEWAL_TIME | code::REBINDING_TIME => {
+            code::IP_ADDRESS_LEASE_TIME
+            | code::RENEWAL_TIME
+            | code::REBINDING_TIME
+            | code::IPV6_ONLY_PREFERRED => {
                 if len != 4 {
                     return bad_len;
                 }
@@ -237,6 +247,7 @@ impl DhcpOption {
                 match option {
                     code::IP_ADDRESS_LEASE_TIME => IpAddressLeaseTime(v),
                     code::RENEWAL_TIME => RenewalTime(v),
+                    code::IPV6_ONLY_PREFERRED => Ipv6OnlyPreferred(v),
                     _ => RebindingTime(v),
                 }
             }
@@ -300,7 +311,7 @@ impl DhcpOption {
         use DhcpOption::*;
         match self {
             SubnetMask(_) | RequestedIpAddress(_) | ServerIdentifier(_) => 4,
-            IpAddressLeaseTime(_) | RenewalTime(_) | RebindingTime(_) => 4,
+            IpAddressLeaseTime(_) | RenewalTime(_) | RebindingTime(_) | Ipv6OnlyPreferred(_) => 4,
             InterfaceMtu(_) | MaxMessageSize(_) => 2,
             Router(v) | DomainNameServer(v) => 4 * v.len(),
             HostName(v)
@@ -323,7 +334,7 @@ impl DhcpOption {
             SubnetMask(a) | RequestedIpAddress(a) | ServerIdentifier(a) => {
                 out.extend_from_slice(&a.octets())
             }
-            IpAddressLeaseTime(v) | RenewalTime(v) | RebindingTime(v) => {
+            IpAddressLeaseTime(v) | RenewalTime(v) | RebindingTime(v) | Ipv6OnlyPreferred(v) => {
                 out.extend_from_slice(&v.to_be_bytes())
             }
             InterfaceMtu(v) | MaxMessageSize(v) => out.extend_from_slice(&v.to_be_bytes()),

@@ -11,30 +11,32 @@ pub fn daemon() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT
         .get_or_init(|| {
-            let status = Command::new(env!("CARGO"))
-                .args([
-                    "build",
-                    "--quiet",
-                    "-p",
-                    "dhcpv4-proto",
-                    "--example",
-                    "dhcpv4d",
-                    "--features",
-                    "tokio",
-                ])
+            // target/PROFILE/deps/TEST-HASH -> target/PROFILE/examples/dhcpv4d;
+            // build the example in the profile this test was built in, so a
+            // release benchmark runs a release binary built from this tree.
+            let exe = std::env::current_exe().unwrap();
+            let profile_dir = exe.parent().unwrap().parent().unwrap();
+            let release = profile_dir.file_name().is_some_and(|n| n == "release");
+            let mut cmd = Command::new(env!("CARGO"));
+            cmd.args([
+                "build",
+                "--quiet",
+                "-p",
+                "dhcpv4-proto",
+                "--example",
+                "dhcpv4d",
+                "--features",
+                "tokio",
+            ]);
+            if release {
+                cmd.arg("--release");
+            }
+            let status = cmd
                 .current_dir(env!("CARGO_MANIFEST_DIR"))
                 .status()
                 .expect("cannot run cargo to build the dhcpv4d example");
             assert!(status.success(), "building the dhcpv4d example failed");
-            // target/PROFILE/deps/TEST-HASH -> target/PROFILE/examples/dhcpv4d
-            let exe = std::env::current_exe().unwrap();
-            let p = exe
-                .parent()
-                .unwrap()
-                .parent()
-                .unwrap()
-                .join("examples")
-                .join("dhcpv4d");
+            let p = profile_dir.join("examples").join("dhcpv4d");
             assert!(p.exists(), "{} missing after the build", p.display());
             p
         })

@@ -440,56 +440,92 @@ fn radclient_coa_and_disconnect_against_our_listener() {
     assert!(stats.bad_authenticator >= 1, "{stats:?}");
 }
 
-/// Requests per second from `radclient` and from our client against the same
-/// FreeRADIUS, with the same parallelism, in one run. Run by
-/// `bench/radius_throughput.sh` (release build); prints the ratio.
+/// utime + stime of the calling thread, in seconds (USER_HZ is 100).
+fn thread_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(11) + tick(12)) / 100.0
+}
+
+/// Runs radclient under `/usr/bin/time` on `file` with `count` copies of each
+/// request and `par` in flight: (wall seconds, radclient's CPU seconds).
+fn radclient_run(r: &Radiusd, file: &Path, count: usize, par: usize) -> (f64, f64) {
+    let t0 = std::time::Instant::now();
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "RADCLIENT_CPU %U %S", "/usr/bin/radclient", "-q"])
+        .args(["-c", &count.to_string(), "-r", "3", "-t", "3"])
+        .args(["-p", &par.to_string(), "-f"])
+        .arg(file)
+        .arg(r.auth.to_string())
+        .args(["auth", SECRET])
+        .output()
+        .unwrap();
+    let wall = t0.elapsed().as_secs_f64();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let cpu = err
+        .lines()
+        .find_map(|l| l.strip_prefix("RADCLIENT_CPU "))
+        .map(|l| {
+            l.split_whitespace()
+                .filter_map(|x| x.parse::<f64>().ok())
+                .sum()
+        })
+        .unwrap_or(0.0);
+    (wall, cpu)
+}
+
+/// Requests per second and client CPU per request from `radclient` and from
+/// our client against the same FreeRADIUS, the same N requests, the same
+/// parallelism, in one run. radclient runs as an operator would: a file of
+/// `RADIUS_BENCH_DISTINCT` distinct requests (NAS-Port differs), each sent
+/// `-c` times, `-p` in flight. It also prints, once, the cost of the old way
+/// (one file of N requests), whose time per request grows with N. Run by
+/// `bench/radius_throughput.sh` (release build).
 #[test]
 #[ignore = "benchmark: run with --ignored (bench/radius_throughput.sh)"]
 fn throughput_vs_radclient() {
     if skip("throughput_vs_radclient") {
         return;
     }
-    let n: usize = std::env::var("RADIUS_BENCH_REQUESTS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5000);
-    let par: usize = std::env::var("RADIUS_BENCH_PARALLEL")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(32);
+    let knob = |name: &str, default: usize| -> usize {
+        std::env::var(name)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .filter(|&v| v > 0)
+            .unwrap_or(default)
+    };
+    let par = knob("RADIUS_BENCH_PARALLEL", 32);
+    let distinct = knob("RADIUS_BENCH_DISTINCT", 100);
+    // The same N for both: a whole number of copies of the distinct requests.
+    let count = knob("RADIUS_BENCH_REQUESTS", 5000).div_ceil(distinct);
+    let n = count * distinct;
     let r = Radiusd::start_with(&["-f", "-l", "stdout"]);
 
-    // radclient: n Access-Requests from a file, `par` in flight.
+    let request = |port: usize| {
+        format!(
+            "User-Name = \"alice\", User-Password = \"wonderland\", NAS-IP-Address = 127.0.0.1, NAS-Port = {port}\n\n"
+        )
+    };
     let file = r.dir.path().join("requests");
-    let one = "User-Name = \"alice\", User-Password = \"wonderland\", NAS-IP-Address = 127.0.0.1, NAS-Port = 1\n\n";
-    std::fs::write(&file, one.repeat(n)).unwrap();
-    let t0 = std::time::Instant::now();
-    let out = Command::new("/usr/bin/radclient")
-        .args([
-            "-q",
-            "-c",
-            "1",
-            "-r",
-            "3",
-            "-t",
-            "3",
-            "-p",
-            &par.to_string(),
-            "-f",
-        ])
-        .arg(&file)
-        .arg(r.auth.to_string())
-        .args(["auth", SECRET])
-        .output()
-        .unwrap();
-    let radclient = t0.elapsed();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    std::fs::write(&file, (0..distinct).map(request).collect::<String>()).unwrap();
+    let (rc_wall, rc_cpu) = radclient_run(&r, &file, count, par);
 
-    // Ours: the same requests, `par` in flight, one socket.
+    // The old way, once: one file of M requests, at M = N/4 and N.
+    for m in [n / 4, n] {
+        let old = r.dir.path().join("requests-old");
+        std::fs::write(&old, (0..m).map(|i| request(i % 65536)).collect::<String>()).unwrap();
+        let (wall, cpu) = radclient_run(&r, &old, 1, par);
+        println!(
+            "RADIUS radclient old way (one file of {m} requests, -c 1, -p {par}): {:.0} req/s, {:.1} us CPU/request",
+            m as f64 / wall,
+            1e6 * cpu / m as f64
+        );
+    }
+
+    // Ours: the same N requests, `par` in flight, one socket.
     let mut nas = nas_for(&r, SECRET);
     nas.client = RadiusClient::new(
         {
@@ -506,6 +542,7 @@ fn throughput_vs_radclient() {
     )
     .unwrap();
     let attrs = user(b"alice");
+    let cpu0 = thread_cpu_seconds();
     let t0 = std::time::Instant::now();
     let (mut sent, mut accepted) = (0usize, 0usize);
     let mut buf = [0u8; 4096];
@@ -535,13 +572,18 @@ fn throughput_vs_radclient() {
         }
         assert!(t0.elapsed() < StdDuration::from_secs(120));
     }
-    let ours = t0.elapsed();
-    let rps = |d: StdDuration| n as f64 / d.as_secs_f64();
+    let ours = t0.elapsed().as_secs_f64();
+    let ours_cpu = thread_cpu_seconds() - cpu0;
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
     println!(
-        "RADIUS throughput, {n} Access-Requests, {par} in flight: radclient {:.0} req/s, radius-proto {:.0} req/s, ratio {:.2}",
-        rps(radclient),
-        rps(ours),
-        rps(ours) / rps(radclient)
+        "RADIUS throughput, {n} Access-Requests ({distinct} distinct x -c {count}), {par} in flight: radclient {:.0} req/s {:.1} us CPU/request, radius-proto {:.0} req/s {:.1} us CPU/request, ratio {:.2} (load average {})",
+        n as f64 / rc_wall,
+        1e6 * rc_cpu / n as f64,
+        n as f64 / ours,
+        1e6 * ours_cpu / n as f64,
+        rc_wall / ours,
+        load.join(" ")
     );
 }
 

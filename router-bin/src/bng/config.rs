@@ -36,6 +36,11 @@ pub struct Config {
     /// What a PADR from a MAC at `max_sessions_per_mac` gets.
     #[serde(default)]
     pub at_mac_limit: AtMacLimit,
+    /// Negotiate IPCP; `false` makes an IPv6-only access network: the
+    /// client's IPCP is answered with an LCP Protocol-Reject (RFC 1661
+    /// §5.7). Needs `ipv6cp` and `[ipv6]`.
+    #[serde(default = "yes")]
+    pub ipv4: bool,
     /// Negotiate IPv6CP.
     #[serde(default = "yes")]
     pub ipv6cp: bool,
@@ -316,6 +321,9 @@ impl Config {
         }
         if let Some(v6) = &self.ipv6 {
             v6.check()?;
+        }
+        if !self.ipv4 && (!self.ipv6cp || self.ipv6.is_none()) {
+            return Err("ipv4 = false needs ipv6cp = true and an [ipv6] section".into());
         }
         if let Some(c) = &self.coa
             && c.secret.is_empty()

@@ -203,6 +203,10 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     ac.ppp_max_payload = cfg.ppp_max_payload;
     let mut ppp = PppConfig::authenticator(cfg.ac_name.as_bytes(), cfg.pool.local);
     ppp.ipv6 = cfg.ipv6cp;
+    // IPv6-only access: IPCP is Protocol-Rejected, and a session whose
+    // IPv6CP goes away has nothing left to carry.
+    ppp.ipv4 = cfg.ipv4;
+    ppp.ipv6_required = !cfg.ipv4;
     ppp.lcp.echo_interval =
         (cfg.lcp.echo_interval > 0).then(|| Duration::from_secs(cfg.lcp.echo_interval.into()));
     ppp.lcp.echo_failure = cfg.lcp.echo_failure;

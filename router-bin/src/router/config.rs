@@ -31,6 +31,9 @@ pub struct Config {
     /// Prefix delegation from the ISP and router advertisements on the LAN.
     #[serde(default)]
     pub ipv6: crate::router::ipv6::Ipv6Config,
+    /// The 464XLAT CLAT used when the WAN has no IPv4.
+    #[serde(default)]
+    pub clat: crate::router::clat::ClatConfig,
 }
 
 /// `[wan]` (its `Debug` hides the password).
@@ -113,6 +116,10 @@ pub struct Dhcp {
     /// (`[dns] enabled`), else the ones IPCP gave (see [`Config::dhcp_dns`]).
     #[serde(default)]
     pub dns: Vec<Ipv4Addr>,
+    /// RFC 8925: option 108 (IPv6-Only Preferred) with this V6ONLY_WAIT in
+    /// seconds (at least 300), to the clients that ask for it.
+    #[serde(default)]
+    pub ipv6_only_preferred: Option<u32>,
 }
 
 /// `[dns]`: the caching DNS forwarder on the LAN (`router::dns`).
@@ -131,7 +138,8 @@ pub struct Dns {
     #[serde(default = "lan_domain")]
     pub local_domain: String,
     /// DNS64 (RFC 6147): synthesize AAAA under this NAT64 prefix, e.g.
-    /// `64:ff9b::/96`; absent = off.
+    /// `64:ff9b::/96`, or `auto`: the NAT64 prefix the router learned
+    /// (PREF64, RFC 7050 or `ipv6.nat64_prefix`); absent = off.
     #[serde(default)]
     pub dns64_prefix: Option<String>,
     /// Answers cached at most.
@@ -150,6 +158,9 @@ impl Default for Dns {
         }
     }
 }
+
+/// RFC 8925 §4: the shortest V6ONLY_WAIT a client honours.
+pub const MIN_V6ONLY_WAIT: u32 = 300;
 
 fn lan_domain() -> String {
     "lan".into()
@@ -288,6 +299,15 @@ impl Config {
         if !(60..=31_536_000).contains(&self.dhcp.lease_time) {
             return Err("dhcp.lease_time: 60 seconds to 1 year (31536000)".into());
         }
+        if self
+            .dhcp
+            .ipv6_only_preferred
+            .is_some_and(|w| w < MIN_V6ONLY_WAIT)
+        {
+            return Err(format!(
+                "dhcp.ipv6_only_preferred: at least {MIN_V6ONLY_WAIT} seconds (RFC 8925 MIN_V6ONLY_WAIT)"
+            ));
+        }
         if self.dhcp.dns.len() > 8 {
             return Err("dhcp.dns: at most 8 servers".into());
         }
@@ -313,12 +333,21 @@ impl Config {
             ));
         }
         self.dns64_prefix()?;
+        self.clat.check()?;
+        if self.clat.subnet == Some(u64::from(self.ipv6.lan_subnet)) {
+            return Err("clat.subnet must differ from ipv6.lan_subnet (the LAN's /64)".into());
+        }
         self.ipv6.check()
+    }
+
+    /// `dns.dns64_prefix = "auto"`: DNS64 under the learned NAT64 prefix.
+    pub fn dns64_auto(&self) -> bool {
+        self.dns.dns64_prefix.as_deref() == Some("auto")
     }
 
     /// `dns.dns64_prefix` parsed (RFC 6052 lengths, u octet zero).
     pub fn dns64_prefix(&self) -> Result<Option<Nat64Prefix>, String> {
-        let Some(text) = &self.dns.dns64_prefix else {
+        let Some(text) = self.dns.dns64_prefix.as_ref().filter(|t| *t != "auto") else {
             return Ok(None);
         };
         let bad = |why: String| format!("dns.dns64_prefix `{text}`: {why}");
@@ -399,6 +428,26 @@ range = ["198.51.100.100", "198.51.100.199"]
         assert!(e.contains("ADDRESS/PREFIX"), "{e}");
         let e = Config::parse(&GOOD.replace("198.51.100.199", "203.0.113.9")).unwrap_err();
         assert!(e.contains("inside lan.address"), "{e}");
+    }
+
+    #[test]
+    fn ipv6_only_keys() {
+        let c = Config::parse(GOOD).unwrap();
+        assert_eq!(c.dhcp.ipv6_only_preferred, None);
+        assert!(c.clat.enabled && c.clat.interface == "clat0" && !c.dns64_auto());
+        let on = Config::parse(&format!(
+            "{}ipv6_only_preferred = 1800\n[dns]\ndns64_prefix = \"auto\"\n[clat]\nsubnet = 7\n",
+            GOOD
+        ))
+        .unwrap();
+        assert_eq!(on.dhcp.ipv6_only_preferred, Some(1800));
+        assert!(on.dns64_auto());
+        assert_eq!(on.dns64_prefix().unwrap(), None);
+        assert_eq!(on.clat.subnet_in(56), 7);
+        let e = Config::parse(&format!("{GOOD}ipv6_only_preferred = 299\n")).unwrap_err();
+        assert!(e.contains("at least 300"), "{e}");
+        let e = Config::parse(&format!("{GOOD}[clat]\nsubnet = 0\n")).unwrap_err();
+        assert!(e.contains("ipv6.lan_subnet"), "{e}");
     }
 
     #[test]

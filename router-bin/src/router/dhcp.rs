@@ -35,6 +35,8 @@ pub struct LanDhcp {
     lan: LanAddr,
     range: [Ipv4Addr; 2],
     lease_time: Duration,
+    /// `dhcp.ipv6_only_preferred` (RFC 8925 option 108).
+    v6only: Option<u32>,
     configured_dns: Vec<Ipv4Addr>,
     dns: Vec<Ipv4Addr>,
 }
@@ -67,7 +69,15 @@ impl LanDhcp {
         // Serve at once, even before the WAN has given DNS servers: the LAN
         // must reach the router while the ISP is down. Until then leases
         // are short, so hosts come back for the DNS servers soon.
-        let server = build(&clock, lan, cfg.dhcp.range, lease_time, &dns, restored)?;
+        let server = build(
+            &clock,
+            lan,
+            cfg.dhcp.range,
+            lease_time,
+            &dns,
+            cfg.dhcp.ipv6_only_preferred,
+            restored,
+        )?;
         let driver = Dhcpv4ServerDriver::bind(&cfg.lan.interface, LAN, server, store, clock)
             .map_err(|e| {
                 format!(
@@ -81,6 +91,7 @@ impl LanDhcp {
             lan,
             range: cfg.dhcp.range,
             lease_time,
+            v6only: cfg.dhcp.ipv6_only_preferred,
             configured_dns: cfg.dhcp_dns(),
             dns,
         })
@@ -99,7 +110,15 @@ impl LanDhcp {
             return;
         };
         let leases = server.leases().cloned().collect();
-        match build(&clock, self.lan, self.range, self.lease_time, &dns, leases) {
+        match build(
+            &clock,
+            self.lan,
+            self.range,
+            self.lease_time,
+            &dns,
+            self.v6only,
+            leases,
+        ) {
             Ok(new) => {
                 *server = new;
                 self.dns = dns;
@@ -187,6 +206,7 @@ fn build(
     range: [Ipv4Addr; 2],
     lease_time: Duration,
     dns: &[Ipv4Addr],
+    v6only: Option<u32>,
     leases: Vec<Lease>,
 ) -> Result<Dhcpv4Server, String> {
     let mut pool = Dhcpv4PoolConfig::new(
@@ -201,6 +221,7 @@ fn build(
     // `dns` already names the router when its forwarder runs
     // (Config::dhcp_dns); otherwise no DNS option until IPCP gave some.
     pool.dns_defaults_to_router = false;
+    pool.ipv6_only_preferred = v6only;
     let mut sc = Dhcpv4ServerConfig::new(lan.address, vec![pool]);
     sc.lease_time = if dns.is_empty() {
         lease_time.min(LEASE_WITHOUT_DNS)

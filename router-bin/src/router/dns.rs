@@ -1,9 +1,13 @@
 //! The LAN's caching DNS forwarder: the `dns64` machine on its tokio driver
-//! (`dns64::driver`), UDP and TCP port 53 on the router's LAN addresses
-//! (IPv4 always, the LAN's IPv6 address once there is one), queries from
-//! outside the LAN's prefixes REFUSED, the DHCP clients' host names
-//! answered locally (A and PTR from the DHCPv4 leases, AAAA when a source
-//! of IPv6 addresses gives them), DNS64 only when `dns.dns64_prefix` is set.
+//! (`dns64::driver`), UDP and TCP port 53 on the router's LAN IPv4 address
+//! and on every IPv6 address of the LAN interface (one `[::]:53` socket
+//! bound to the interface: the link-local address RAs name in RDNSS and the
+//! global `prefix::1` after a renumbering alike, nothing to rebind), queries
+//! from outside the LAN REFUSED (IPv4: not from the LAN prefix; IPv6: only
+//! what arrives on the LAN interface reaches the socket), the DHCP clients'
+//! host names answered locally (A and PTR from the DHCPv4 leases, AAAA when
+//! a source of IPv6 addresses gives them), DNS64 only when
+//! `dns.dns64_prefix` is set.
 //!
 //! Upstreams: `dns.upstreams` when configured, else what the WAN gave
 //! ([`LanDns::set_upstreams`] per source: IPCP today, DHCPv6 later); none
@@ -20,9 +24,14 @@ use socket2::{Domain, Protocol, Socket, Type};
 use tracing::{info, warn};
 
 use crate::router::config::{Config, LanAddr};
+use crate::router::dhcp::LanDhcp;
 
 /// DNS.
 const PORT: u16 = 53;
+
+/// How often the DHCP leases' names are read again: a lease ends without a
+/// DHCP message.
+pub const NAMES_REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Where upstreams or local hosts come from.
 pub type Source = &'static str;
@@ -31,11 +40,14 @@ pub type Source = &'static str;
 pub struct LanDns {
     /// `None` only when a restart failed (logged).
     driver: Option<Dns64Driver>,
+    /// The LAN interface (its IPv6 socket is bound to it).
+    lan_if: String,
     lan: LanAddr,
-    lan6: Option<Ipv6Addr>,
-    configured: Vec<IpAddr>,
+    /// The DNS64 prefix (`dns.dns64_prefix`, or the learned one with
+    /// `auto`).
     prefix: Option<Nat64Prefix>,
     cache_entries: usize,
+    configured: Vec<IpAddr>,
     domain: String,
     upstreams: BTreeMap<Source, Vec<IpAddr>>,
     hosts: BTreeMap<Source, Vec<(String, IpAddr)>>,
@@ -43,28 +55,33 @@ pub struct LanDns {
 
 impl LanDns {
     /// Starts serving on the LAN's IPv4 address (already configured) and
-    /// its first global IPv6 address if it has one.
+    /// on the LAN interface's IPv6 addresses.
     pub async fn start(cfg: &Config) -> Result<LanDns, String> {
         let lan = cfg.lan_addr()?;
         let prefix = cfg.dns64_prefix()?;
+        let listeners = listeners(lan, &cfg.lan.interface)?;
+        let (m, clock) = machine(lan, prefix, cfg.dns.cache_entries)?;
         let mut me = LanDns {
-            driver: None,
+            driver: Some(Dns64Driver::spawn(
+                m,
+                clock,
+                listeners,
+                Dns64DriverConfig::default(),
+            )),
+            lan_if: cfg.lan.interface.clone(),
             lan,
-            lan6: None,
-            configured: cfg.dns.upstreams.clone(),
             prefix,
             cache_entries: cfg.dns.cache_entries,
+            configured: cfg.dns.upstreams.clone(),
             domain: cfg.dns.local_domain.to_ascii_lowercase(),
             upstreams: BTreeMap::new(),
             hosts: BTreeMap::new(),
         };
-        me.lan6 = global_ipv6(&cfg.lan.interface);
-        me.driver = Some(me.spawn(me.lan6)?);
         me.push_upstreams().await;
         info!(
-            "DNS forwarder on {}{}:{PORT} (UDP, TCP), upstreams {}, DNS64 {}",
+            "DNS forwarder on {}:{PORT} and [::]:{PORT}%{} (UDP, TCP), upstreams {}, DNS64 {}",
             lan.address,
-            me.lan6.map_or(String::new(), |a| format!(" and [{a}]")),
+            cfg.lan.interface,
             if me.configured.is_empty() {
                 "from the WAN".to_string()
             } else {
@@ -76,7 +93,8 @@ impl LanDns {
     }
 
     /// The DNS servers `source` (`"ipcp"`, `"dhcpv6"`) gave; all sources'
-    /// together are the upstreams unless `dns.upstreams` is configured.
+    /// together, in the order of the sources' names (DHCPv6's first), are
+    /// the upstreams unless `dns.upstreams` is configured.
     pub async fn set_upstreams(&mut self, source: Source, servers: Vec<IpAddr>) {
         if self.upstreams.get(source) == Some(&servers) {
             return;
@@ -96,30 +114,41 @@ impl LanDns {
         self.push_hosts().await;
     }
 
-    /// The LAN's IPv6 address appeared, changed or went (`None`): the
-    /// forwarder is restarted on the new addresses (its cache starts
-    /// empty), queries from that /64 allowed.
-    pub async fn set_lan_ipv6(&mut self, lan6: Option<Ipv6Addr>) {
-        if lan6 == self.lan6 {
+    /// The DHCPv4 server's bound leases with a host name, now.
+    pub async fn refresh_dhcpv4(&mut self, dhcp: &LanDhcp) {
+        self.set_hosts("dhcpv4", dhcpv4_hosts(dhcp.named_leases()))
+            .await;
+    }
+
+    /// `dns.dns64_prefix = "auto"`: the NAT64 prefix learned (or lost).
+    /// The machine takes its prefixes at creation, so the forwarder is
+    /// restarted with it (its cache starts empty); a prefix changes rarely.
+    pub async fn set_dns64_prefix(&mut self, prefix: Option<Nat64Prefix>) {
+        if prefix == self.prefix {
             return;
         }
+        info!(
+            "DNS64 {}",
+            prefix.map_or("off".to_string(), |p| p.to_string())
+        );
+        self.prefix = prefix;
         // The old one lets go of port 53 first.
         if let Some(old) = self.driver.take() {
             old.shutdown().await;
         }
-        self.driver = match self.spawn(lan6) {
-            Ok(d) => {
-                self.lan6 = lan6;
-                Some(d)
-            }
-            Err(e) => {
-                warn!("DNS forwarder with {lan6:?}: {e}; on IPv4 only");
-                self.lan6 = None;
-                self.spawn(None)
-                    .inspect_err(|e| warn!("DNS forwarder not restarted: {e}"))
-                    .ok()
-            }
-        };
+        let spawned = listeners(self.lan, &self.lan_if).and_then(|l| {
+            let (m, clock) = machine(self.lan, prefix, self.cache_entries)?;
+            Ok(Dns64Driver::spawn(
+                m,
+                clock,
+                l,
+                Dns64DriverConfig::default(),
+            ))
+        });
+        match spawned {
+            Ok(d) => self.driver = Some(d),
+            Err(e) => warn!("DNS forwarder not restarted: {e}"),
+        }
         self.push_upstreams().await;
         self.push_hosts().await;
     }
@@ -131,10 +160,13 @@ impl LanDns {
         };
         match d.stats().await {
             Ok(s) => format!(
-                "dns: on {}, upstreams {:?}, {} queries, {} from cache, {} local, {} refused, {} servfail, {} local names\n",
+                "dns: on {}, upstreams {:?}, {} queries, {} from cache, {} local, {} refused, {} servfail, {} local names, dns64 {}\n",
                 d.udp_addrs()
                     .iter()
-                    .map(|a| a.ip().to_string())
+                    .map(|a| match a.ip().is_unspecified() {
+                        true => format!("[{}]%{}", a.ip(), self.lan_if),
+                        false => a.ip().to_string(),
+                    })
                     .collect::<Vec<_>>()
                     .join(" "),
                 self.upstream_list(),
@@ -143,21 +175,11 @@ impl LanDns {
                 s.machine.local_answers,
                 s.machine.refused,
                 s.machine.servfail,
-                s.local_names
+                s.local_names,
+                self.prefix.map_or("off".to_string(), |p| p.to_string())
             ),
             Err(e) => format!("dns: {e}\n"),
         }
-    }
-
-    fn spawn(&self, lan6: Option<Ipv6Addr>) -> Result<Dns64Driver, String> {
-        let l = listeners(self.lan, lan6)?;
-        let (m, clock) = machine(self.lan, lan6, self.prefix, self.cache_entries)?;
-        Ok(Dns64Driver::spawn(
-            m,
-            clock,
-            l,
-            Dns64DriverConfig::default(),
-        ))
     }
 
     fn upstream_list(&self) -> Vec<SocketAddr> {
@@ -212,18 +234,6 @@ pub fn dhcpv4_hosts(leases: Vec<(Vec<u8>, Ipv4Addr)>) -> Vec<(String, IpAddr)> {
         .collect()
 }
 
-/// The first global IPv6 address of `ifname` (from `/proc/net/if_inet6`:
-/// address, index, prefix length, scope, flags, name), if any.
-pub fn global_ipv6(ifname: &str) -> Option<Ipv6Addr> {
-    let text = std::fs::read_to_string("/proc/net/if_inet6").ok()?;
-    text.lines().find_map(|l| {
-        let f: Vec<&str> = l.split_whitespace().collect();
-        let global = f.get(3) == Some(&"00") && f.get(5) == Some(&ifname);
-        let bits = u128::from_str_radix(f.first()?, 16).ok()?;
-        global.then(|| Ipv6Addr::from(bits))
-    })
-}
-
 /// A host name as a DNS label (lowercase; letters, digits, hyphens, not at
 /// the ends; at most 63), or `None`.
 fn label(name: &str) -> Option<String> {
@@ -241,25 +251,25 @@ fn label(name: &str) -> Option<String> {
 /// itself; DNS64 for every client when a prefix is set, else for none.
 fn machine(
     lan: LanAddr,
-    lan6: Option<Ipv6Addr>,
     prefix: Option<Nat64Prefix>,
     cache_entries: usize,
 ) -> Result<(Dns64, StdClock), String> {
     // The machine wants a prefix even when no client gets DNS64; it is
     // never used then (`clients` is empty, ipv4only.arpa goes upstream).
     let mut c = Dns64Config::new(vec![prefix.unwrap_or(Nat64Prefix::WELL_KNOWN)], Vec::new());
-    let mut allow = vec![
-        (
-            true,
-            Dns64Net::new(IpAddr::V4(lan.network()), lan.prefix_len),
-        ),
-        (true, Dns64Net::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8)),
-        (true, Dns64Net::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 128)),
-    ];
-    if let Some(a) = lan6 {
-        allow.push((true, Dns64Net::new(IpAddr::V6(a), 64)));
-    }
-    c.allow_query = Dns64Acl { elements: allow };
+    // IPv4: the LAN's prefix (the socket is on the LAN address, which the
+    // WAN can reach too). IPv6: any source, as the only IPv6 socket is
+    // bound to the LAN interface and hears nothing from elsewhere.
+    c.allow_query = Dns64Acl {
+        elements: vec![
+            (
+                true,
+                Dns64Net::new(IpAddr::V4(lan.network()), lan.prefix_len),
+            ),
+            (true, Dns64Net::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8)),
+            (true, Dns64Net::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0)),
+        ],
+    };
     if prefix.is_none() {
         c.clients = Dns64Acl::none();
         c.answer_ipv4only_arpa = false;
@@ -274,9 +284,8 @@ fn machine(
     Ok((m, clock))
 }
 
-/// A socket on `addr` port 53 (IPv6: FREEBIND, so an address still in
-/// duplicate address detection can be bound).
-fn bind(addr: IpAddr, ty: Type) -> std::io::Result<Socket> {
+/// A socket on `addr` port 53; IPv6 only on `device` (SO_BINDTODEVICE).
+fn bind(addr: IpAddr, ty: Type, device: Option<&str>) -> std::io::Result<Socket> {
     let (domain, proto) = match (addr, ty == Type::DGRAM) {
         (IpAddr::V4(_), true) => (Domain::IPV4, Protocol::UDP),
         (IpAddr::V4(_), false) => (Domain::IPV4, Protocol::TCP),
@@ -287,7 +296,9 @@ fn bind(addr: IpAddr, ty: Type) -> std::io::Result<Socket> {
     s.set_reuse_address(true)?;
     if addr.is_ipv6() {
         s.set_only_v6(true)?;
-        s.set_freebind_v6(true)?;
+    }
+    if let Some(d) = device {
+        s.bind_device(Some(d.as_bytes()))?;
     }
     s.set_nonblocking(true)?;
     s.bind(&SocketAddr::new(addr, PORT).into())?;
@@ -297,19 +308,30 @@ fn bind(addr: IpAddr, ty: Type) -> std::io::Result<Socket> {
     Ok(s)
 }
 
-fn listeners(lan: LanAddr, lan6: Option<Ipv6Addr>) -> Result<Dns64Listeners, String> {
+/// UDP and TCP on the LAN's IPv4 address, and on `[::]` of the LAN
+/// interface (left out, with a warning, where IPv6 is off).
+fn listeners(lan: LanAddr, lan_if: &str) -> Result<Dns64Listeners, String> {
     let mut l = Dns64Listeners::default();
-    let addrs = std::iter::once(IpAddr::V4(lan.address)).chain(lan6.map(IpAddr::V6));
-    for a in addrs {
+    let v6 = IpAddr::V6(Ipv6Addr::UNSPECIFIED);
+    for (a, device) in [(IpAddr::V4(lan.address), None), (v6, Some(lan_if))] {
         let err = |e: std::io::Error| {
             format!("DNS on {a} port {PORT}: {e} (another DNS server running?)")
         };
-        let udp = bind(a, Type::DGRAM).map_err(err)?;
-        let tcp = bind(a, Type::STREAM).map_err(err)?;
-        l.udp
-            .push(tokio::net::UdpSocket::from_std(udp.into()).map_err(err)?);
-        l.tcp
-            .push(tokio::net::TcpListener::from_std(tcp.into()).map_err(err)?);
+        let pair = bind(a, Type::DGRAM, device).and_then(|u| {
+            let t = bind(a, Type::STREAM, device)?;
+            Ok((
+                tokio::net::UdpSocket::from_std(u.into())?,
+                tokio::net::TcpListener::from_std(t.into())?,
+            ))
+        });
+        match pair {
+            Ok((u, t)) => {
+                l.udp.push(u);
+                l.tcp.push(t);
+            }
+            Err(e) if a.is_ipv6() => warn!("{}; IPv4 only", err(e)),
+            Err(e) => return Err(err(e)),
+        }
     }
     Ok(l)
 }

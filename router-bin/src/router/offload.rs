@@ -122,7 +122,8 @@ pub(crate) fn inbound(
 }
 
 /// One frame from the WAN: the link machine takes it, and a session data
-/// frame's IP packet (MSS clamped) goes to the TUN; with offloads through
+/// frame's IP packet (MSS clamped; an IPv6 one shown to `on_ipv6` first)
+/// goes to the TUN; with offloads through
 /// `gro`, which holds TCP segments until [`flush_gro`] (at the end of each
 /// receive batch) or a segment that does not continue them.
 pub(crate) fn from_wan(
@@ -132,12 +133,17 @@ pub(crate) fn from_wan(
     gro: &mut Gro,
     frame: &mut [u8],
     counters: &mut Counters,
+    mut on_ipv6: impl FnMut(&[u8]),
 ) {
     let Some(range) = wan.handle_frame(frame) else {
         return;
     };
     if datapath::clamp_ppp(&mut frame[range.clone()], wan.mtu()) {
         counters.mss_clamped += 1;
+    }
+    // The IPv6-only service looks at the session's IPv6 packets.
+    if frame[range.start..range.start + 2] == pppoe_link::PPP_IPV6.to_be_bytes() {
+        on_ipv6(&frame[range.start + 2..range.end]);
     }
     let ip_len = range.len() - 2;
     counters.rx_packets += 1;

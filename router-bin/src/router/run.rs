@@ -19,10 +19,11 @@ use tracing::{debug, info, warn};
 use crate::router::config::Config;
 use crate::router::datapath::Counters;
 use crate::router::dhcp::LanDhcp;
-use crate::router::dns::LanDns;
+use crate::router::dns::{LanDns, NAMES_REFRESH};
 use crate::router::firewall;
 use crate::router::ipv6::{self, Ipv6};
 use crate::router::offload;
+use crate::router::v6only::V6Only;
 use crate::router::wan::{Action, Wan};
 
 /// How long a hang-up may take at exit.
@@ -245,6 +246,8 @@ async fn serve(
         true => Some(LanDns::start(cfg).await?),
         false => None,
     };
+    // The names of the leases restored from the state dir, at once.
+    let mut names_at = Instant::now();
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<Request>(16);
     spawn_control(listener, ctl_tx);
     let mut sigterm = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
@@ -254,6 +257,7 @@ async fn serve(
         warn!("no IPv6 on the LAN: {e}");
         None
     });
+    let mut v6only = V6Only::new(cfg, os_seed()?)?;
     info!(
         "router running: WAN {wan_if}, LAN {} {}",
         cfg.lan.interface, cfg.lan.address
@@ -277,6 +281,7 @@ async fn serve(
             }
         }
         while let Some(a) = wan.poll_action() {
+            v6only.touch();
             if let Some(v6) = &mut ipv6 {
                 v6.on_wan(&a);
             }
@@ -292,11 +297,25 @@ async fn serve(
             info!("stopped");
             return Ok(());
         }
+        if v6only.due() {
+            v6only
+                .sync(net, &wan, ipv6.as_mut(), forwarder.as_mut())
+                .await;
+        }
         apply_ipv6(net, &cfg.lan.interface, ipv6.as_mut()).await;
         let far = Instant::now() + Duration::from_secs(3600);
         let mut next = wan.deadline().map_or(far, Instant::from_std);
         if let Some(t) = shutdown {
             next = next.min(t);
+        }
+        if let (Some(d), Some(f)) = (&dhcp, &mut forwarder)
+            && Instant::now() >= names_at
+        {
+            f.refresh_dhcpv4(d).await;
+            names_at = Instant::now() + NAMES_REFRESH;
+        }
+        if forwarder.is_some() && dhcp.is_some() {
+            next = next.min(names_at);
         }
         if ws.failed && shutdown.is_none() {
             // Look for the WAN interface again each second.
@@ -316,11 +335,14 @@ async fn serve(
                 None => std::future::pending().await,
             }
         };
+        let v6only_wait = v6only.step();
         tokio::select! {
             r = ws.sock.recv_batch(&mut rx) => match r {
                 Ok(_) => {
                     for f in rx.frames_mut() {
-                        offload::from_wan(vnet, &mut wan, &tun, &mut gro, f, &mut counters);
+                        offload::from_wan(vnet, &mut wan, &tun, &mut gro, f, &mut counters, |p| {
+                            v6only.on_session_ipv6(p)
+                        });
                     }
                     offload::flush_gro(&tun, &mut gro, &mut counters);
                 }
@@ -364,14 +386,23 @@ async fn serve(
             },
             () = dhcp_wait => {
                 if let (Some(d), Some(f)) = (&dhcp, &mut forwarder) {
-                    f.set_hosts("dhcpv4", crate::router::dns::dhcpv4_hosts(d.named_leases())).await;
+                    f.refresh_dhcpv4(d).await;
                 }
             }
-            () = ipv6_wait => {}
+            () = ipv6_wait => {
+                v6only.touch();
+                if let (Some(v6), Some(f)) = (&ipv6, &mut forwarder) {
+                    let dns = v6.dns_servers().iter().map(|a| IpAddr::V6(*a)).collect();
+                    f.set_upstreams("dhcpv6", dns).await;
+                }
+                v6only.touch();
+            }
+            () = v6only_wait => {}
             Some((cmd, reply)) = ctl_rx.recv() => {
                 let text = match cmd.as_str() {
                     "status" => {
                         let mut s = status(&wan, &counters, dhcp.as_ref(), ipv6.as_ref());
+                        s += &v6only.status_text();
                         if let Some(f) = &forwarder {
                             s += &f.status_text().await;
                         }

@@ -52,6 +52,25 @@ pub(crate) fn prepare(hdr: &VnetHdr, pkt: &mut [u8]) -> Option<Partial> {
     })
 }
 
+/// A packet [`prepare`]d that is not translated as one after all (SIIT
+/// cuts it into IPv6 fragments): its checksum field made the whole
+/// checksum, which fragments need.
+pub(crate) fn complete(hdr: &VnetHdr, pkt: &mut [u8]) {
+    let Some(at) = hdr.csum_at(pkt.len()) else {
+        return;
+    };
+    // Back to the pseudo-header sum the kernel left there, then summed
+    // with the rest of the transport segment.
+    complement(pkt, at);
+    let l4 = usize::from(hdr.csum_start);
+    let mut c = !sansio_primitives::checksum::sum(&pkt[l4..]);
+    if c == 0 && hdr.csum_offset == 6 {
+        // UDP: zero means "no checksum" (RFC 768).
+        c = 0xffff;
+    }
+    pkt[at..at + 2].copy_from_slice(&c.to_be_bytes());
+}
+
 /// The transport header's offset in a translated packet (the translator
 /// writes no extension header but a Fragment header).
 fn l4_offset(pkt: &[u8]) -> Option<usize> {

@@ -169,7 +169,7 @@ async fn serve(
                 // Then whatever else is queued, without waiting.
                 while let Some(r) = next {
                     match r {
-                        Ok(len) if vnet > 0 => handle_offload(&mut engine, clock, &tun, &mut buf, len, &mut io),
+                        Ok(len) if vnet > 0 => handle_offload(&mut engine, clock, &tun, &mut buf, len, &mut frags, &mut io),
                         Ok(len) => handle(&mut engine, clock, &tun, &mut buf, len, &mut frags, &mut io),
                         Err(e) => {
                             warn!("TUN read: {e}");
@@ -261,6 +261,7 @@ fn handle_offload(
     tun: &AsyncTun,
     buf: &mut [u8],
     len: usize,
+    frags: &mut [u8],
     io: &mut IoCounters,
 ) {
     io.read += 1;
@@ -274,9 +275,27 @@ fn handle_offload(
     let csum = offload::prepare(&hdr, &mut buf[start..start + len]);
     let now = clock.now();
     let r = match engine {
-        Engine::Siit(s) => s
-            .translate_at(now, buf, start, len)
-            .map_err(|d| d.to_string()),
+        Engine::Siit(s) => match s.translate_at(now, buf, start, len) {
+            Err(XlatDropped::NeedsFragmentation) => {
+                // A DF-less IPv4 packet too big for the IPv6 side (never a
+                // GSO one: TCP sets DF). Its fragments cannot carry a
+                // partial checksum: the whole one is computed first.
+                if csum.is_some() {
+                    offload::complete(&hdr, &mut buf[start..start + len]);
+                }
+                if let Ok(f) = s.translate_4to6_fragmented(buf, start, len, frags) {
+                    for i in 0..f.count {
+                        // A rare path: one small allocation per fragment.
+                        let piece = &frags[f.range(i)];
+                        let mut one = vec![0u8; VNET_HDR_LEN + piece.len()];
+                        one[VNET_HDR_LEN..].copy_from_slice(piece);
+                        send(tun, &one, io);
+                    }
+                }
+                return;
+            }
+            r => r.map_err(|d| d.to_string()),
+        },
         Engine::Nat64(n) => n.translate(now, buf, start, len).map_err(|d| d.to_string()),
     };
     match r {
@@ -294,8 +313,6 @@ fn handle_offload(
             h.write(&mut buf[at..range.start]);
             send(tun, &buf[at..range.end], io);
         }
-        // DF-less IPv4 too big for the IPv6 side never comes with GSO (TCP
-        // sets DF); without a Fragment-header path here it is dropped.
         Err(d) => debug!("dropped: {d}"),
     }
 }

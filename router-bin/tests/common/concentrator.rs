@@ -50,22 +50,27 @@ pub struct AcSettings {
 /// from `settings.users` and numbering addresses from `pool_start`; returns
 /// everything it saw.
 pub fn serve(sock: PacketSocket, settings: AcSettings, stop: Arc<AtomicBool>) -> Vec<AcSeen> {
-    serve_until(sock, settings, None, |_| stop.load(Ordering::Relaxed))
+    serve_until(sock, settings, None, true, |_| stop.load(Ordering::Relaxed))
 }
 
 /// [`serve`], with the IPv6 packets of the session whose IPv6CP came up
 /// last written to `tun` (made nonblocking) and what the kernel routes
 /// into `tun` sent into that session: the AC's IPv6CP link-local address
 /// is fe80::1, give it to the TUN. The caller keeps a clone of `tun`, so
-/// the device outlives this AC (a new AC can bridge it again).
+/// the device outlives this AC (a new AC can bridge it again). With
+/// `ipv4` false the sessions get no IPv4 (IPCP is Protocol-Rejected, as an
+/// IPv6-only ISP does).
 pub fn serve_bridged(
     sock: PacketSocket,
     settings: AcSettings,
     tun: Arc<Tun>,
+    ipv4: bool,
     stop: Arc<AtomicBool>,
 ) -> Vec<AcSeen> {
     tun.set_nonblocking().expect("nonblocking TUN");
-    serve_until(sock, settings, Some(tun), |_| stop.load(Ordering::Relaxed))
+    serve_until(sock, settings, Some(tun), ipv4, |_| {
+        stop.load(Ordering::Relaxed)
+    })
 }
 
 /// [`serve`] until the client is done (`client_done` set) and our AC holds
@@ -77,7 +82,7 @@ pub fn serve_until_idle(
     limit: Duration,
 ) -> Vec<AcSeen> {
     let mut deadline = None;
-    serve_until(sock, settings, None, move |link| {
+    serve_until(sock, settings, None, true, move |link| {
         if !client_done.load(Ordering::Relaxed) {
             return false;
         }
@@ -92,6 +97,7 @@ fn serve_until(
     sock: PacketSocket,
     settings: AcSettings,
     bridge: Option<Arc<Tun>>,
+    give_ipv4: bool,
     mut done: impl FnMut(&AcLink) -> bool,
 ) -> Vec<AcSeen> {
     let clock = StdClock::new();
@@ -126,7 +132,8 @@ fn serve_until(
                         dns2: Some(settings.dns[1]),
                     };
                     next_host += 1;
-                    let _ = link.accept(clock.now(), *session_id, Some(ipv4), b"Welcome");
+                    let ipv4 = give_ipv4.then_some(ipv4);
+                    let _ = link.accept(clock.now(), *session_id, ipv4, b"Welcome");
                 } else {
                     let _ = link.reject(clock.now(), *session_id, b"Access denied");
                 }

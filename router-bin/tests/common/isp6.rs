@@ -25,11 +25,19 @@ pub struct Isp {
     kea: Option<Process>,
     /// Kept: dropping a `Process` stops it.
     pub radvd: Option<Process>,
+    /// Whether the AC gives the sessions IPv4 (IPCP).
+    ipv4: bool,
 }
 
 impl Isp {
     /// Sets up `sess0` and starts the AC, kea (pool `pool`/48) and radvd.
     pub fn start(tb: &Testbed, ns: &Netns, pool: &str) -> Isp {
+        Isp::start_with(tb, ns, pool, true, "")
+    }
+
+    /// [`Isp::start`], the sessions with IPv4 or not (`ipv4`), `radvd_extra`
+    /// added to radvd's `interface sess0` block (e.g. a `nat64prefix`).
+    pub fn start_with(tb: &Testbed, ns: &Netns, pool: &str, ipv4: bool, radvd_extra: &str) -> Isp {
         let tun = testbed::in_namespace(ns.name(), || Tun::open("sess0"))
             .unwrap()
             .unwrap();
@@ -50,6 +58,7 @@ impl Isp {
             ac: None,
             kea: None,
             radvd: None,
+            ipv4,
         };
         isp.start_ac();
         isp.start_kea(tb, pool);
@@ -57,7 +66,10 @@ impl Isp {
         std::fs::write(
             &radvd,
             "interface sess0 {\n  AdvSendAdvert on;\n  MinRtrAdvInterval 3;\n  MaxRtrAdvInterval 4;\n  \
-             prefix 2001:db8:ffff::/64 { AdvOnLink on; AdvAutonomous on; };\n};\n",
+             prefix 2001:db8:ffff::/64 { AdvOnLink on; AdvAutonomous on; };\n"
+                .to_owned()
+                + radvd_extra
+                + "\n};\n",
         )
         .unwrap();
         let pid = tb.dir().join("radvd.pid");
@@ -86,6 +98,7 @@ impl Isp {
             .unwrap();
         self.stop = Arc::new(AtomicBool::new(false));
         let (stop, tun) = (Arc::clone(&self.stop), Arc::clone(&self.tun));
+        let ipv4 = self.ipv4;
         self.ac = Some(std::thread::spawn(move || {
             let settings = AcSettings {
                 ac_name: b"test-ac",
@@ -94,7 +107,7 @@ impl Isp {
                 pool_start: Ipv4Addr::new(192, 0, 2, 10),
                 dns: [Ipv4Addr::new(192, 0, 2, 53), Ipv4Addr::new(192, 0, 2, 54)],
             };
-            serve_bridged(sock, settings, tun, stop)
+            serve_bridged(sock, settings, tun, ipv4, stop)
         }));
     }
 

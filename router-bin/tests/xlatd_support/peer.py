@@ -1,7 +1,9 @@
 """Test peer for the translator tests: `serve ADDR PORT` runs a TCP server
 (reads until EOF, answers with the byte count and SHA-256, then sends back
 N bytes if asked) and a UDP echo server; `tcp ADDR PORT UP DOWN` and
-`udp ADDR PORT COUNT` are the clients, exiting 0 only when all checks pass."""
+`udp ADDR PORT COUNT` are the clients, `bigudp ADDR PORT SIZE` sends one
+DF-less datagram that must be fragmented on the way; each exits 0 only
+when all its checks pass."""
 import hashlib, socket, sys, threading
 
 def pattern(n):
@@ -14,6 +16,9 @@ def serve(addr, port):
     def udp():
         while True:
             data, peer = u.recvfrom(65535)
+            if data.startswith(b"BIG"):
+                # A big datagram is answered with its size and checksum.
+                data = f"got {len(data)} {hashlib.sha256(data).hexdigest()}".encode()
             u.sendto(data, peer)
     threading.Thread(target=udp, daemon=True).start()
     t = socket.socket(fam, socket.SOCK_STREAM)
@@ -72,9 +77,29 @@ def udp(addr, port, count):
     assert ok == count, (ok, count)
     print(f"udp ok: {count} echoed")
 
+def bigudp(addr, port, size):
+    """One DF-less datagram of `size` bytes (the translators fragment it)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IP, 10, 0)  # IP_MTU_DISCOVER: IP_PMTUDISC_DONT
+    s.settimeout(2)
+    msg = b"BIG" + pattern(size - 3)
+    want = f"got {size} {hashlib.sha256(msg).hexdigest()}".encode()
+    for _ in range(3):
+        s.sendto(msg, (addr, port))
+        try:
+            data, _ = s.recvfrom(65535)
+        except socket.timeout:
+            continue
+        assert data == want, (data, want)
+        print(f"bigudp ok: {size} bytes")
+        return
+    raise SystemExit(f"bigudp: no answer for {size} bytes")
+
 cmd = sys.argv[1]
 if cmd == "serve":
     serve(sys.argv[2], int(sys.argv[3]))
+elif cmd == "bigudp":
+    bigudp(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
 elif cmd == "tcp":
     tcp(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
 else:

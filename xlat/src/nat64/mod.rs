@@ -38,15 +38,23 @@
 //! in keeps the session its way out made (without it two hosts behind the
 //! NAT64 could never let each other's packets in).
 //!
-//! Not done: fragments (no reassembly, §3.4: dropped with
-//! [`Nat64Dropped::Fragment`]), static BIB entries, storing an
+//! Fragments are translated without reassembly (§3.4): the first one
+//! goes through the tables, the ones after it take its addresses (kept 2
+//! s, bounded by `max_fragmented_datagrams`); one that comes before its
+//! first, or of a hairpinned datagram, is dropped
+//! ([`Nat64Dropped::Fragment`]).
+//!
+//! Not done: static BIB entries, storing an
 //! unsolicited IPv4 SYN (§3.5.2.2), port parity/range preservation.
 //!
 //! Drain order: after each `translate` or `handle_timeout`, read
 //! `poll_timeout` for the next session expiry.
 
+mod fragments;
 mod packet;
 pub mod tables;
+mod tcp;
+mod types;
 
 pub use tables::{
     Nat64ConfigError, Nat64Counters, Nat64Dropped, Nat64Protocol, Nat64Tables, Nat64TablesConfig,
@@ -60,6 +68,7 @@ use sansio_primitives::{Instant, RateLimiter, SeededRng};
 use crate::rfc7915::icmp_error::{self, Offender};
 use crate::rfc7915::{v4_to_v6, v6_to_v4};
 use crate::siit::{Core, SiitConfig, XlatDropped, XlatOutput, check_span};
+use fragments::Fragments;
 use packet::{Flow, flow4, flow6, set_port, set_quoted_port};
 
 /// A NAT64's configuration.
@@ -70,6 +79,9 @@ pub struct Nat64Config {
     /// The translator: `pool6` (required), no EAMs; its MTU, ToS and ICMP
     /// error settings (`icmp_error_rate` included) apply as for SIIT.
     pub siit: SiitConfig,
+    /// At most this many fragmented datagrams remembered at once (their
+    /// first fragment's mapping, for the fragments after it).
+    pub max_fragmented_datagrams: usize,
 }
 
 impl Nat64Config {
@@ -84,6 +96,7 @@ impl Nat64Config {
                 timeouts: Nat64Timeouts::RFC6146,
             },
             siit: SiitConfig::new(Some(pool6)),
+            max_fragmented_datagrams: 1024,
         }
     }
 }
@@ -94,6 +107,7 @@ pub struct Nat64 {
     core: Core,
     tables: Nat64Tables,
     icmp_limit: RateLimiter,
+    fragments: Fragments,
 }
 
 /// Which ICMP error a refused packet earns (§3.5), if any.
@@ -126,10 +140,12 @@ impl Nat64 {
         let icmp_limit = RateLimiter::new(config.siit.icmp_error_rate, now);
         let core = Core::new(config.siit, rng.fork())?;
         let tables = Nat64Tables::new(config.tables, rng, now)?;
+        let fragments = Fragments::new(config.max_fragmented_datagrams);
         Ok(Nat64 {
             core,
             tables,
             icmp_limit,
+            fragments,
         })
     }
 
@@ -146,13 +162,22 @@ impl Nat64 {
     /// The next session expiry.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.tables.poll_timeout()
+        match (self.tables.poll_timeout(), self.fragments.poll_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Fragmented datagrams whose first fragment's mapping is remembered.
+    pub fn fragmented_datagrams(&self) -> usize {
+        self.fragments.len()
     }
 
     /// Expires the sessions due at `now` (and BIB entries left without
     /// one). Harmless when early or repeated.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.tables.handle_timeout(now);
+        self.fragments.handle_timeout(now);
     }
 
     /// Translates the packet at `buf[start..start + len]`, IPv6 or IPv4 by
@@ -202,11 +227,17 @@ impl Nat64 {
     ) -> Result<XlatOutput, Nat64Dropped> {
         let pool6 = self.core.mapping.pool6.ok_or(Nat64Dropped::NotPool4)?;
         match flow6(buf, start, len)? {
+            Flow::LaterFragment(key) => {
+                let (v6, v4) = self.fragments.get(&key).ok_or(Nat64Dropped::Fragment)?;
+                self.with_pin(v6, v4, |core| v6_to_v4::translate(core, buf, start, len))
+                    .map_err(Nat64Dropped::Xlat)
+            }
             Flow::Query {
                 protocol,
                 src,
                 dst,
                 tcp,
+                first_fragment,
             } => {
                 let dst4 = pool6
                     .extract_octets(&dst.0)
@@ -231,7 +262,13 @@ impl Nat64 {
                 };
                 set_port(buf, s, protocol, 0, v4.1);
                 self.tables.commit(now, plan, tcp);
-                if self.tables.is_pool4(remote.0) {
+                let hairpin = self.tables.is_pool4(remote.0);
+                if let Some(key) = first_fragment
+                    && !hairpin
+                {
+                    self.fragments.insert(now, key, (src.0, v4.0.octets()));
+                }
+                if hairpin {
                     // §3.8: to one of our own transport addresses. The way
                     // out stays committed even when the way in is refused:
                     // as for a packet that really left, its session is what
@@ -280,11 +317,19 @@ impl Nat64 {
         hairpin: bool,
     ) -> Result<XlatOutput, Nat64Dropped> {
         match flow4(buf, start, len)? {
+            Flow::LaterFragment(key) => {
+                let (v6, v4) = self.fragments.get(&key).ok_or(Nat64Dropped::Fragment)?;
+                self.with_pin(v6, v4, |core| {
+                    v4_to_v6::translate(core, buf, start, len, hairpin, false)
+                })
+                .map_err(Nat64Dropped::Xlat)
+            }
             Flow::Query {
                 protocol,
                 src,
                 dst,
                 tcp,
+                first_fragment,
             } => {
                 let dst4 = Ipv4Addr::from(dst.0);
                 if !self.tables.is_pool4(dst4) {
@@ -322,6 +367,11 @@ impl Nat64 {
                     v6.1,
                 );
                 self.tables.commit(now, plan, tcp);
+                if let Some(key) = first_fragment
+                    && !hairpin
+                {
+                    self.fragments.insert(now, key, (v6.0.octets(), dst.0));
+                }
                 Ok(out)
             }
             Flow::Error {

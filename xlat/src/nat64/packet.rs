@@ -4,6 +4,7 @@
 
 use sansio_primitives::checksum;
 
+use super::fragments::FragKey;
 use super::tables::{Nat64Dropped, Nat64Protocol, TcpFlags};
 use crate::rfc7915::common::*;
 use crate::rfc7915::v4_to_v6::parse_ipv4;
@@ -20,7 +21,11 @@ pub(crate) enum Flow<A> {
         src: (A, u16),
         dst: (A, u16),
         tcp: TcpFlags,
+        /// The datagram's key when this is its first fragment.
+        first_fragment: Option<FragKey>,
     },
+    /// A fragment after the first: no transport header.
+    LaterFragment(FragKey),
     /// An ICMP error: the tuple of the packet it quotes, which went the
     /// other way; `host` is the quoted packet's end on our side (its
     /// destination when from IPv6, its source when from IPv4), `port_at`
@@ -105,9 +110,17 @@ fn quoted(
 /// The flow of the IPv6 packet `buf[start..start + len]`.
 pub(crate) fn flow6(buf: &[u8], start: usize, len: usize) -> Result<Flow<[u8; 16]>, Nat64Dropped> {
     let (h, chain) = parse_ipv6(&buf[start..start + len], true).map_err(Nat64Dropped::Xlat)?;
-    if chain.fragment.is_some() {
-        return Err(Nat64Dropped::Fragment);
-    }
+    let first_fragment = match chain.fragment {
+        Some(f) if f.offset != 0 => {
+            return Ok(Flow::LaterFragment(FragKey::V6(
+                h.src,
+                h.dst,
+                f.identification,
+            )));
+        }
+        Some(f) => Some(FragKey::V6(h.src, h.dst, f.identification)),
+        None => None,
+    };
     let end = start + IPV6_HEADER_LEN + h.payload_length;
     let l4 = start + chain.l4_at;
     let protocol = protocol_of(chain.protocol, PROTO_ICMPV6)?;
@@ -144,15 +157,18 @@ pub(crate) fn flow6(buf: &[u8], start: usize, len: usize) -> Result<Flow<[u8; 16
         src: (h.src, sport),
         dst: (h.dst, dport),
         tcp,
+        first_fragment,
     })
 }
 
 /// The flow of the IPv4 packet `buf[start..start + len]`.
 pub(crate) fn flow4(buf: &[u8], start: usize, len: usize) -> Result<Flow<[u8; 4]>, Nat64Dropped> {
     let h = parse_ipv4(&buf[start..start + len], true).map_err(Nat64Dropped::Xlat)?;
-    if h.is_fragment() {
-        return Err(Nat64Dropped::Fragment);
+    let key = FragKey::V4(h.src, h.dst, h.protocol, h.identification);
+    if h.fragment_offset != 0 {
+        return Ok(Flow::LaterFragment(key));
     }
+    let first_fragment = h.is_fragment().then_some(key);
     let end = start + h.total_length;
     let l4 = start + h.ihl;
     let protocol = protocol_of(h.protocol, PROTO_ICMP)?;
@@ -193,6 +209,7 @@ pub(crate) fn flow4(buf: &[u8], start: usize, len: usize) -> Result<Flow<[u8; 4]
         src: (h.src, sport),
         dst: (h.dst, dport),
         tcp,
+        first_fragment,
     })
 }
 

@@ -153,3 +153,23 @@ fn the_per_mac_limit_is_checked() {
         "{e}"
     );
 }
+
+#[test]
+fn ipv4_off_needs_ipv6() {
+    assert!(Config::parse(MIN).unwrap().ipv4, "IPCP on by default");
+    let no_v4 = MIN.replace("interface = \"eth1\"", "interface = \"eth1\"\nipv4 = false");
+    let err = Config::parse(&no_v4).unwrap_err();
+    assert!(err.contains("ipv4 = false needs"), "{err}");
+    let c = Config::parse(&format!(
+        "{no_v4}\n[ipv6]\npools = [\"2001:db8:100::/40\"]\n"
+    ))
+    .unwrap();
+    assert!(!c.ipv4);
+    let no_v6cp = no_v4.replace("ipv4 = false", "ipv4 = false\nipv6cp = false");
+    assert!(
+        Config::parse(&format!(
+            "{no_v6cp}\n[ipv6]\npools = [\"2001:db8:100::/40\"]\n"
+        ))
+        .is_err()
+    );
+}

@@ -117,6 +117,11 @@ impl Ipv6Core {
         }
     }
 
+    /// The DNS servers DHCPv6 gave (for the router's DNS forwarder).
+    pub fn dns_servers(&self) -> &[Ipv6Addr] {
+        &self.dns
+    }
+
     /// IPv6CP is up (the link-local address is on the PPP interface): the
     /// first time, Solicit with the hint; after a reconnect, Rebind what
     /// is held (RFC 8415 §18.2.12). The LAN gets a default router again.
@@ -298,7 +303,6 @@ impl Ipv6Core {
     }
 
     /// The current delegation.
-    #[cfg(test)]
     pub fn delegation(&self) -> Option<Delegation> {
         self.delegated
     }

@@ -116,11 +116,19 @@ impl Ipv6 {
         }
     }
 
+    /// The delegated prefix and its length, and the LAN's /64.
+    pub fn delegation(&self) -> Option<((Ipv6Addr, u8), Ipv6Addr)> {
+        self.core
+            .delegation()
+            .map(|d| ((d.prefix, d.prefix_len), d.lan))
+    }
+
+    /// The DNS servers DHCPv6 gave.
+    pub fn dns_servers(&self) -> &[Ipv6Addr] {
+        self.core.dns_servers()
+    }
+
     /// Sets or clears the NAT64 prefix (PREF64 on the LAN, `router status`).
-    #[allow(
-        dead_code,
-        reason = "the API for NAT64 prefix discovery (CLAT: RFC 7050, PREF64 from the WAN)"
-    )]
     pub fn set_nat64_prefix(&mut self, prefix: Option<(Ipv6Addr, u8)>) -> Result<(), String> {
         self.core.set_nat64_prefix(self.clock.now(), prefix)
     }

@@ -19,6 +19,8 @@ use crate::router::state::{self, WanState};
 
 mod status;
 use status::{down_text, fail_text};
+#[cfg(test)]
+mod tests;
 
 /// What the kernel must be told.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +69,8 @@ pub struct Wan {
     mtu: u16,
     ipv4: Option<(Ipv4Addr, Ipv4Addr, Vec<Ipv4Addr>)>,
     ipv6: Option<(u64, u64)>,
+    /// The ISP Protocol-Rejected IPCP in this session.
+    ipcp_rejected: bool,
     up_since: Option<StdInstant>,
     dials: u64,
     last_down: Option<String>,
@@ -103,6 +107,7 @@ impl Wan {
             mtu: 1492,
             ipv4: None,
             ipv6: None,
+            ipcp_rejected: false,
             up_since: None,
             dials: 0,
             last_down: None,
@@ -233,6 +238,7 @@ impl Wan {
             self.session = None;
             self.ipv4 = None;
             self.ipv6 = None;
+            self.ipcp_rejected = false;
             self.up_since = None;
             self.actions.push_back(Action::Down);
             self.last_down = Some(why.to_owned());
@@ -291,6 +297,7 @@ impl Wan {
             self.session = None;
             self.ipv4 = None;
             self.ipv6 = None;
+            self.ipcp_rejected = false;
             self.up_since = None;
             self.actions.push_back(Action::Down);
             self.schedule_retry(why);
@@ -396,6 +403,9 @@ impl Wan {
             }
             PppEvent::ProtocolRejected { protocol } => {
                 info!("the AC rejected protocol {protocol:#06x}");
+                if protocol == ppp_proto::wire::protocol::IPCP {
+                    self.ipcp_rejected = true;
+                }
             }
             PppEvent::Down { reason } => {
                 let why = down_text(&reason);
@@ -405,6 +415,34 @@ impl Wan {
             PppEvent::AuthRequest { .. } => {}
         }
         None
+    }
+
+    /// The DNS servers IPCP gave (none without IPv4).
+    pub fn ipcp_dns(&self) -> &[Ipv4Addr] {
+        self.ipv4.as_ref().map_or(&[], |(_, _, dns)| dns.as_slice())
+    }
+
+    /// Why the WAN has no IPv4 while IPv6CP carries the session: the ISP
+    /// Protocol-Rejected IPCP, or IPCP is closed or stopped (the ISP
+    /// rejected the IP-Address option, never answered so Max-Configure and
+    /// the restarts ran out, or terminated IPCP). `None` while IPv4 is up or IPCP is still
+    /// negotiating, and without IPv6.
+    pub fn ipv4_absent(&self) -> Option<&'static str> {
+        if self.ipv4.is_some() || self.ipv6.is_none() {
+            return None;
+        }
+        if self.ipcp_rejected {
+            return Some("the ISP refused IPCP (Protocol-Reject)");
+        }
+        let session = self.link.as_ref()?.session()?;
+        use ppp_proto::fsm::State;
+        match session.ipcp_state() {
+            None => Some("the ISP refused IPCP"),
+            Some(State::Closed | State::Stopped | State::Initial | State::Starting) => {
+                Some("IPCP is closed: no address agreed, or the ISP ended it")
+            }
+            Some(_) => None,
+        }
     }
 
     /// Queues the state for the writer thread (the loop never waits on

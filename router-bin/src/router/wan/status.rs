@@ -75,7 +75,10 @@ impl Wan {
                 let dns: Vec<String> = dns.iter().map(Ipv4Addr::to_string).collect();
                 s += &format!("ipv4: {l} peer {p} dns {}\n", dns.join(" "));
             }
-            None => s += "ipv4: -\n",
+            None => match self.ipv4_absent() {
+                Some(why) => s += &format!("ipv4: none, IPv6-only WAN ({why})\n"),
+                None => s += "ipv4: -\n",
+            },
         }
         match self.ipv6 {
             Some((l, p)) => {
