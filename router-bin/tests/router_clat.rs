@@ -175,7 +175,11 @@ fn index_of(ifname: &str) -> u32 {
     nix::net::if_::if_nametoindex(ifname).unwrap()
 }
 
-/// A TCP server in `srv` answering "hello" once; its address.
+/// What the TCP server sends after its greeting.
+const DOWNLOAD: usize = 1 << 20;
+
+/// A TCP server in `srv` answering "hello" and a download once; its
+/// address.
 fn tcp_hello(ns: &Netns) -> SocketAddr {
     let l = ns
         .enter(|| TcpListener::bind("203.0.113.130:8080"))
@@ -184,7 +188,10 @@ fn tcp_hello(ns: &Netns) -> SocketAddr {
     let addr = l.local_addr().unwrap();
     std::thread::spawn(move || {
         if let Ok((mut s, _)) = l.accept() {
+            // Then 1 MiB: full-size segments downstream (1472-byte IPv4 at
+            // the clamped MSS, 1492-byte IPv6 on the session).
             let _ = s.write_all(b"hello over 464XLAT");
+            let _ = s.write_all(&vec![b'x'; DOWNLOAD]);
         }
     });
     addr
@@ -212,14 +219,40 @@ fn lan_reaches_the_server(lab: &Lab, router: &Router) {
         .lan
         .enter(move || {
             let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(3))?;
-            s.set_read_timeout(Some(Duration::from_secs(3)))?;
+            s.set_read_timeout(Some(Duration::from_secs(10)))?;
             let mut text = String::new();
             s.read_to_string(&mut text)?;
             Ok::<_, std::io::Error>(text)
         })
         .unwrap()
-        .unwrap();
-    assert_eq!(got, "hello over 464XLAT");
+        .unwrap_or_else(|e| {
+            panic!(
+                "download through the CLAT: {e}\n{}",
+                sh(
+                    &lab.tb,
+                    &lab.cpe,
+                    "grep -E 'Icmp6OutPktTooBigs' /proc/net/snmp6"
+                )
+            )
+        });
+    assert!(
+        got.starts_with("hello over 464XLAT"),
+        "{}",
+        &got[..got.len().min(64)]
+    );
+    assert_eq!(got.len(), "hello over 464XLAT".len() + DOWNLOAD);
+    // A full-size IPv6 packet from the session fits the CLAT's TUN: the
+    // router never answers one with Packet Too Big (which the NAT64 would
+    // turn into Fragmentation Needed, lost wherever ICMP is filtered).
+    let snmp6 = sh(
+        &lab.tb,
+        &lab.cpe,
+        "grep -E '^Icmp6OutPktTooBigs' /proc/net/snmp6",
+    );
+    assert!(
+        snmp6.split_whitespace().nth(1) == Some("0"),
+        "the router sent Packet Too Big: {snmp6}"
+    );
 }
 
 /// PREF64 from the ISP's RA: IPCP refused, the router says so, learns the

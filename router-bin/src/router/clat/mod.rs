@@ -170,17 +170,27 @@ impl ClatService {
         disable_ipv6_autoconf(name).map_err(|e| format!("{name}: {e}"))?;
         // A namespace may create interfaces with IPv6 off.
         crate::router::firewall::enable_ipv6(name).map_err(|e| format!("{name}: {e}"))?;
-        let mtu = inputs.wan_mtu.saturating_sub(20).max(1280);
-        net.link_up(name, Some(u32::from(mtu)))
+        // The TUN carries both forms: IPv6 packets from the session up to
+        // the WAN MTU (a 1492-byte one must fit, or the kernel answers it
+        // with Packet Too Big), IPv4 ones 20 bytes shorter; so the link
+        // takes the WAN MTU and the IPv4 route the 20 less.
+        let wan_mtu = inputs.wan_mtu.max(1280);
+        let mtu = wan_mtu.saturating_sub(20).max(1260);
+        net.link_up(name, Some(u32::from(wan_mtu)))
             .await
             .map_err(|e| format!("{name}: {e}"))?;
-        net.replace_route(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0, name)
-            .await
-            .map_err(|e| format!("IPv4 default route dev {name}: {e}"))?;
+        net.replace_route_mtu(
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            0,
+            name,
+            Some(u32::from(mtu)),
+        )
+        .await
+        .map_err(|e| format!("IPv4 default route dev {name}: {e}"))?;
         net.replace_route(IpAddr::V6(plan.prefix.addr()), 96, name)
             .await
             .map_err(|e| format!("route {}/96 dev {name}: {e}", plan.prefix.addr()))?;
-        let size = HEADROOM + usize::from(mtu) + 64;
+        let size = HEADROOM + usize::from(wan_mtu) + 64;
         self.buf = vec![0u8; size];
         self.frags = vec![0u8; 2 * size + 2048];
         Ok(Running {
