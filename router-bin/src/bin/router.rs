@@ -12,7 +12,6 @@
 //! Every key of the config is documented in `router-bin/examples/router.toml`.
 #![forbid(unsafe_code)]
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -45,20 +44,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // netlink-packet-route warns about every newer-kernel attribute it
-    // does not know; that is noise for a person reading the router's log.
-    let level = if cli.verbose {
-        "debug"
-    } else {
-        "info,netlink_packet_route=error"
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    router_bin::logging::init(cli.verbose);
     let cfg = match Config::load(&cli.config) {
         Ok(c) => c,
         Err(e) => {
