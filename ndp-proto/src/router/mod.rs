@@ -538,6 +538,23 @@ impl NdpRouter {
         Ok(())
     }
 
+    /// Sets what the RDNSS option names (RFC 8106): the router itself, a
+    /// list (the upstream's servers, when the router runs no resolver), or
+    /// nothing. A change goes out in the next RAs, sent soon as for any
+    /// content change.
+    pub fn set_dns_servers(
+        &mut self,
+        now: Instant,
+        servers: NdpDnsServers,
+    ) -> Result<(), NdpRouterCommandError> {
+        self.ensure_running()?;
+        if self.cfg.dns_servers != servers {
+            self.cfg.dns_servers = servers;
+            self.content_changed(now);
+        }
+        Ok(())
+    }
+
     /// Stops advertising: one final RA with Router Lifetime 0 (RFC 4861
     /// §6.2.5), then nothing. Idempotent.
     pub fn shutdown(&mut self, now: Instant) {

@@ -16,7 +16,7 @@ use dhcpv6_proto::client::Dhcpv6ClientDestination;
 use dhcpv6_proto::wire::Duid;
 use dhcpv6_proto::{Dhcpv6Client, Dhcpv6ClientConfig};
 use ndp_proto::wire::{Pref64, Pref64Length};
-use ndp_proto::{NdpRouter, NdpRouterConfig};
+use ndp_proto::{NdpDnsServers, NdpRouter, NdpRouterConfig};
 use sansio_primitives::{Duration, Instant, SeededRng, Transmit};
 use tracing::{info, warn};
 
@@ -85,6 +85,9 @@ pub struct Ipv6Core {
     /// advertising router keeps.
     deprecated: VecDeque<(Ipv6Addr, Instant)>,
     dns: Vec<Ipv6Addr>,
+    /// The LAN's RDNSS names the router (its DNS forwarder runs) rather
+    /// than the servers DHCPv6 gave.
+    rdnss_is_router: bool,
     nat64: Option<(Ipv6Addr, u8)>,
     net: VecDeque<NetChange>,
     save: Option<(Ipv6Addr, u8)>,
@@ -111,9 +114,26 @@ impl Ipv6Core {
             delegated: None,
             deprecated: VecDeque::new(),
             dns: Vec::new(),
+            rdnss_is_router: true,
             nat64: None,
             net: VecDeque::new(),
             save: None,
+        }
+    }
+
+    /// Whether the router answers DNS on the LAN (its forwarder runs): then
+    /// the RAs' RDNSS is the router's link-local address, else the servers
+    /// DHCPv6 gave (none until it gave some), so that hosts are never told
+    /// of a resolver nobody runs. Call before the LAN is ready.
+    pub fn set_rdnss_is_router(&mut self, yes: bool) {
+        self.rdnss_is_router = yes;
+    }
+
+    /// What the RAs' RDNSS names now.
+    fn rdnss(&self) -> NdpDnsServers {
+        match self.rdnss_is_router {
+            true => NdpDnsServers::Router,
+            false => NdpDnsServers::List(self.dns.clone()),
         }
     }
 
@@ -167,6 +187,7 @@ impl Ipv6Core {
         c.min_interval = Duration::from_secs((self.cfg.ra_interval / 3).max(3));
         c.router_lifetime = Duration::from_secs((self.cfg.ra_interval * 3).clamp(1800, 9000));
         c.dns_lifetime = Duration::from_secs(self.cfg.ra_interval * 3);
+        c.dns_servers = self.rdnss();
         c.pref64 = self.nat64.and_then(|p| self.pref64(p));
         let mut ra = match NdpRouter::new(c, self.rng.fork(), now) {
             Ok(r) => r,

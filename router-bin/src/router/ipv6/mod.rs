@@ -91,6 +91,7 @@ impl Ipv6 {
         let clock = StdClock::new();
         let mut core = Ipv6Core::new(cfg.ipv6.clone(), wan_mac, hint, SeededRng::from_seed(seed));
         core.set_nat64_prefix(clock.now(), cfg.ipv6.nat64()?)?;
+        core.set_rdnss_is_router(cfg.dns.enabled);
         Ok(Some(Ipv6 {
             core,
             clock,

@@ -108,6 +108,10 @@ impl Ipv6Core {
             Dhcpv6ClientEvent::DnsServers(d) => {
                 info!("DHCPv6 DNS servers: {d:?}");
                 self.dns = d;
+                let rdnss = self.rdnss();
+                if let Some(ra) = &mut self.ra {
+                    let _ = ra.set_dns_servers(now, rdnss);
+                }
             }
             _ => {}
         }

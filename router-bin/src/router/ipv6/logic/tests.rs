@@ -403,3 +403,48 @@ fn an_excluded_lan_subnet_is_not_used() {
     );
     assert_eq!(core.delegation().unwrap().lan, addr("2001:db8:100:1::"));
 }
+
+/// The servers the LAN's RAs name in RDNSS.
+fn rdnss(ra: &RouterAdvertisement) -> Vec<Ipv6Addr> {
+    ra.options
+        .iter()
+        .filter_map(|o| match o {
+            NdpOption::Rdnss(r) => Some(r.servers.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// RDNSS names a resolver that runs: the router itself when its forwarder
+/// does, else the ISP's servers from DHCPv6 (none before DHCPv6 gave
+/// them, rather than the router's address, where nothing would answer).
+#[test]
+fn rdnss_names_the_router_only_when_it_answers_dns() {
+    for forwarder in [true, false] {
+        let mut core = Ipv6Core::new(config(), [2, 0, 0, 0, 0, 2], None, SeededRng::from_u64(5));
+        core.set_rdnss_is_router(forwarder);
+        let t0 = Instant::ZERO;
+        core.lan_ready(t0, LAN_LL, Some([2, 0, 0, 0, 0, 0xa]));
+        let first = core.poll_ra(t0).expect("the first RA at once");
+        let NdpMessage::RouterAdvertisement(first) =
+            NdpMessage::parse(&first.payload, LAN_LL, ALL_NODES).unwrap()
+        else {
+            panic!("not an RA")
+        };
+        core.wan_up(t0);
+        let mut isp = Isp::new("2001:db8:100::");
+        let (ras, _) = run(&mut core, &mut isp, t0, t0 + secs(60));
+        let last = ras.last().expect("RAs");
+        match forwarder {
+            true => {
+                assert_eq!(rdnss(&first), [LAN_LL]);
+                assert_eq!(rdnss(last), [LAN_LL]);
+            }
+            false => {
+                assert_eq!(rdnss(&first), Vec::<Ipv6Addr>::new());
+                assert_eq!(rdnss(last), [addr("2001:db8::53")]);
+            }
+        }
+    }
+}
