@@ -190,7 +190,12 @@ fn router_gets_a_prefix_from_kea_and_the_lan_host_uses_slaac() {
             out.contains(&format!("Prefix                   : {lan64}/64")),
             "{out}"
         );
-        assert!(out.contains("Recursive DNS server     : fe80::"), "{out}");
+        // The router runs no DNS forwarder here ([dns] off): RDNSS names
+        // the ISP's server from DHCPv6, not the router.
+        assert!(
+            out.contains("Recursive DNS server     : 2001:db8::53"),
+            "{out}"
+        );
         // The router counted rdisc6's solicitations.
         let status = router.status().unwrap();
         let counters = status
