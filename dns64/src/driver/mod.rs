@@ -3,9 +3,16 @@
 //! any number, say one of each per LAN address and family) and the clock;
 //! [`Dns64Driver`] is the handle to it.
 //!
-//! - Client UDP sockets are read by the task itself (a burst is read in one
-//!   go, then the answers sent), answers go back on the socket the query
-//!   came in on.
+//! - Client UDP sockets are read by the task itself in bursts: on Linux one
+//!   `recvmmsg` reads up to 32 datagrams, and the answers ready after the
+//!   burst (cached, synthesized, local) leave with one `sendmmsg` per
+//!   socket (elsewhere a system call per datagram); answers from upstream
+//!   leave when they come. Answers go back on the socket the query came in
+//!   on; those a full socket buffer refuses wait, in order, for the socket
+//!   to be writable, at most 1024 per socket (more are dropped and counted
+//!   in [`Dns64DriverCounters::client_send_errors`]). A query longer than
+//!   4096 octets is dropped and counted in
+//!   [`Dns64DriverCounters::receive_errors`].
 //! - Each upstream UDP query leaves from a socket of its own bound to the
 //!   source port the machine drew from its RNG (RFC 5452 §9.2: id and port
 //!   unpredictable); the socket lives until the answer from that server came
@@ -28,6 +35,7 @@
 
 mod run;
 mod tasks;
+mod udp;
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -82,14 +90,17 @@ pub struct Dns64DriverCounters {
     /// Client TCP connections closed because the client did not read its
     /// answers (the queue to it was full).
     pub tcp_slow_closed: u64,
-    /// Datagrams to clients that could not be sent (a full socket buffer).
+    /// Answers to UDP clients dropped: their socket's queue was full (its
+    /// buffer full for long), sending failed, or they still waited when the
+    /// shutdown grace period ended.
     pub client_send_errors: u64,
     /// Upstream UDP queries that could not be sent (the drawn source port
     /// in use, no route): the machine's timer moves them on.
     pub upstream_send_errors: u64,
     /// Upstream TCP queries without an answer (refused, timed out).
     pub upstream_tcp_failures: u64,
-    /// Receive errors on the client sockets.
+    /// Receive errors on the client sockets, and client queries dropped for
+    /// being longer than 4096 octets.
     pub receive_errors: u64,
 }
 

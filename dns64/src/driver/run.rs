@@ -10,20 +10,18 @@ use std::vec;
 use std::vec::Vec;
 
 use sansio_primitives::{Instant, StdClock};
-use tokio::io::ReadBuf;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::mpsc;
 use tokio::time::Instant as TokioInstant;
 
 use super::tasks::{self, Inbox};
+use super::udp::{self, BATCH, QUEUE, Received, SLOT, SendQueue};
 use super::{
     Command, Dns64DriverConfig, Dns64DriverCounters, Dns64DriverError, Dns64DriverStats,
     Dns64Listeners,
 };
 use crate::{Dns64, Dns64Destination, Dns64Source};
 
-/// Datagrams read from a client socket in one go before the answers go out.
-const BATCH: usize = 32;
 /// Messages from the helper tasks waiting for the main task, at most
 /// (back-pressure on them beyond).
 const INBOX: usize = 1024;
@@ -42,6 +40,8 @@ struct State {
     clock: StdClock,
     config: Dns64DriverConfig,
     udp: Vec<UdpSocket>,
+    /// For each client socket the answers waiting for it to be writable.
+    sendq: Vec<SendQueue>,
     /// For each client socket whether it is IPv4 (asked once: a syscall).
     udp_v4: Vec<bool>,
     /// For each client socket whether another socket has its family.
@@ -75,6 +75,7 @@ pub(super) async fn run(
     let mut st = State {
         clock,
         config,
+        sendq: udp.iter().map(|_| SendQueue::default()).collect(),
         udp,
         udp_v4,
         shared_family,
@@ -85,7 +86,8 @@ pub(super) async fn run(
         counters: Dns64DriverCounters::default(),
     };
     let mut tcp = Some(tcp);
-    let mut buf = vec![0u8; 65535];
+    let mut buf = vec![0u8; BATCH * SLOT];
+    let mut got = Vec::with_capacity(BATCH);
     let mut next_udp = 0usize;
     let mut accept_paused_until: Option<TokioInstant> = None;
     // Set when shutting down: the end of the grace period.
@@ -95,7 +97,7 @@ pub(super) async fn run(
     loop {
         st.flush(&mut m);
         if let Some(end) = stopping
-            && (m.outstanding() == 0 || TokioInstant::now() >= end)
+            && ((m.outstanding() == 0 && st.queued() == 0) || TokioInstant::now() >= end)
         {
             break;
         }
@@ -115,23 +117,17 @@ pub(super) async fn run(
             sleep.as_mut().reset(at);
         }
         let accepting = stopping.is_none() && accept_paused_until.is_none();
+        let sending = st.queued() > 0;
         tokio::select! {
-            (i, r) = recv_any(&st.udp, &mut buf, next_udp), if stopping.is_none() => {
+            (i, r) = recv_ready_any(&st.udp, next_udp), if stopping.is_none() => {
                 next_udp = i + 1;
                 match r {
-                    Ok((n, from)) => {
-                        st.client_datagram(&mut m, i, from, &buf[..n]);
-                        // The rest of a burst before the answers go out.
-                        for _ in 1..BATCH {
-                            let Ok((n, from)) = st.udp[i].try_recv_from(&mut buf) else {
-                                break;
-                            };
-                            st.client_datagram(&mut m, i, from, &buf[..n]);
-                        }
-                    }
+                    Ok(()) => st.receive(&mut m, i, &mut buf, &mut got),
                     Err(_) => st.counters.receive_errors += 1,
                 }
             }
+            // Writable again: the loop's flush sends what waits.
+            () = send_ready_any(&st.udp, &st.sendq), if sending => {}
             Some(msg) = inbox.recv() => st.inbox(&mut m, msg),
             r = accept_any(tcp.as_deref().unwrap_or(&[])), if accepting => match r {
                 Ok((stream, from)) => st.accept(stream, from),
@@ -164,23 +160,36 @@ pub(super) async fn run(
             }
         }
     }
+    // Answers the grace period left unsent.
+    for q in &mut st.sendq {
+        st.counters.client_send_errors += q.clear();
+    }
     // Dropping the senders ends each connection after its queued answers.
     st.conns.clear();
 }
 
-/// The next datagram on any of `socks`, starting the search at `start` (so
-/// one busy socket does not starve the others); the socket's index.
-async fn recv_any(
-    socks: &[UdpSocket],
-    buf: &mut [u8],
-    start: usize,
-) -> (usize, io::Result<(usize, SocketAddr)>) {
+/// The next of `socks` with datagrams waiting, starting the search at
+/// `start` (so one busy socket does not starve the others); its index.
+async fn recv_ready_any(socks: &[UdpSocket], start: usize) -> (usize, io::Result<()>) {
     poll_fn(|cx| {
         for k in 0..socks.len() {
             let i = (start + k) % socks.len();
-            let mut rb = ReadBuf::new(buf);
-            if let Poll::Ready(r) = socks[i].poll_recv_from(cx, &mut rb) {
-                return Poll::Ready((i, r.map(|from| (rb.filled().len(), from))));
+            if let Poll::Ready(r) = socks[i].poll_recv_ready(cx) {
+                return Poll::Ready((i, r));
+            }
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+/// Until one of `socks` with answers waiting in `queues` is writable.
+async fn send_ready_any(socks: &[UdpSocket], queues: &[SendQueue]) {
+    poll_fn(|cx| {
+        let waiting = socks.iter().zip(queues).filter(|(_, q)| !q.is_empty());
+        for (s, _) in waiting {
+            if s.poll_send_ready(cx).is_ready() {
+                return Poll::Ready(());
             }
         }
         Poll::Pending
@@ -202,6 +211,40 @@ async fn accept_any(listeners: &[TcpListener]) -> io::Result<(TcpStream, SocketA
 }
 
 impl State {
+    /// Reads a burst from client socket `i` into `buf` and hands each
+    /// query to the machine (the answers go out at the loop's flush).
+    fn receive(&mut self, m: &mut Dns64, i: usize, buf: &mut [u8], got: &mut Vec<Received>) {
+        match udp::recv_burst(&self.udp[i], buf, got) {
+            Ok(()) => {}
+            // Readiness without a datagram (tokio forgets it now).
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+            Err(_) => {
+                self.counters.receive_errors += 1;
+                return;
+            }
+        }
+        for (k, r) in got.iter().enumerate() {
+            match r.from {
+                Some(from) if !r.cut => {
+                    self.client_datagram(m, i, from, &buf[k * SLOT..][..r.len]);
+                }
+                _ => self.counters.receive_errors += 1,
+            }
+        }
+    }
+
+    /// Answers waiting in the client sockets' queues.
+    fn queued(&self) -> usize {
+        self.sendq.iter().map(SendQueue::len).sum()
+    }
+
+    /// Sends what waits for client socket `i`, as far as it takes it.
+    fn send_queued(&mut self, i: usize) {
+        let sock = &self.udp[i];
+        let d = self.sendq[i].drain(|batch| udp::send_batch(sock, batch));
+        self.counters.client_send_errors += d.failed;
+    }
+
     fn client_datagram(&mut self, m: &mut Dns64, socket: usize, from: SocketAddr, msg: &[u8]) {
         if self.shared_family[socket] {
             if self.reply_via.len() >= REPLY_VIA && !self.reply_via.contains_key(&from) {
@@ -299,7 +342,7 @@ impl State {
         let life = m.config().upstream_timeout;
         while let Some(t) = m.poll_transmit(now) {
             match t.destination {
-                Dns64Destination::Client(to) => self.send_client(to, &t.payload),
+                Dns64Destination::Client(to) => self.queue_client(to, t.payload),
                 Dns64Destination::ClientTcp { conn } => {
                     let Some(tx) = self.conns.get(&conn) else {
                         continue;
@@ -337,16 +380,30 @@ impl State {
             }
         }
         while m.poll_event().is_some() {}
+        // The answers this round made, a sendmmsg per socket (per BATCH).
+        for i in 0..self.sendq.len() {
+            if !self.sendq[i].is_empty() {
+                self.send_queued(i);
+            }
+        }
     }
 
-    fn send_client(&mut self, to: SocketAddr, payload: &[u8]) {
+    /// Queues an answer on the socket its query came in on (the family's
+    /// only one, or the one remembered for the client).
+    fn queue_client(&mut self, to: SocketAddr, payload: Vec<u8>) {
         let via = match self.reply_via.is_empty() {
             true => None,
             false => self.reply_via.get(&to).copied(),
         };
-        let socket = via.or_else(|| self.udp_v4.iter().position(|v4| *v4 == to.is_ipv4()));
-        let sent = socket.is_some_and(|i| self.udp[i].try_send_to(payload, to).is_ok());
-        if !sent {
+        let Some(i) = via.or_else(|| self.udp_v4.iter().position(|v4| *v4 == to.is_ipv4())) else {
+            self.counters.client_send_errors += 1;
+            return;
+        };
+        if self.sendq[i].len() >= QUEUE {
+            // Full: make room by sending, as far as the socket takes it.
+            self.send_queued(i);
+        }
+        if !self.sendq[i].push(to, payload) {
             self.counters.client_send_errors += 1;
         }
     }
