@@ -8,20 +8,41 @@
 # is printed before and after: on a shared machine the spread between runs
 # says how far to trust a ratio; each daemon's CPU time per answered query
 # (user + system from /proc/PID/stat) is printed too: other processes'
-# load steals wall-clock time from both, but not CPU time charged to one. Prints dnsperf's queries/s and
-# latencies for each and the ratio ours/unbound, then p99 latency for each
-# from a second pass with dnsperf -v (2.10 prints no percentiles; -v prints
-# each answer's latency, which costs dnsperf time, so queries/s come from
-# the first pass; a lost query counts as slower than any answer). Needs root
-# and Debian unbound + dnsperf.
+# load steals wall-clock time from both, but not CPU time charged to one.
+# Each run has three passes per daemon:
+# 1. saturation (dnsperf -q 200 outstanding, as fast as it goes):
+#    queries/s and CPU per query. At ~140k/s each daemon uses most of a
+#    core and dnsperf the other: dnsperf is near its limit too, and the
+#    latency here is mostly the queueing of its 200 outstanding queries;
+# 2. latency at saturation, a second pass with dnsperf -v (2.10 prints no
+#    percentiles; -v prints each answer's latency, which costs dnsperf
+#    time, so queries/s come from pass 1);
+# 3. latency at a FIXED offered rate (dnsperf -Q) both sustain: by default
+#    60 % of the lower of the two saturation rates of this run
+#    (DNS64_BENCH_RATE sets it), p50/p99 and loss, -v as in 2. This is the
+#    fair latency comparison: neither daemon nor dnsperf is saturated.
+# A lost query counts as slower than any answer. With 2 or more CPUs the
+# daemons (both, and the upstream) run pinned to CPU 0 and dnsperf to CPU 1
+# (taskset; DNS64_BENCH_PIN=0 to not pin), the same for both: what happens
+# anyway at saturation, without the scheduler moving them around. Needs
+# root and Debian unbound + dnsperf.
 #   DNS64_BENCH_SECS (default 10)  DNS64_BENCH_NAMES (default 1000)
 #   DNS64_BENCH_CLIENTS (default 4, dnsperf -c)  DNS64_BENCH_RUNS (default 3)
+#   DNS64_BENCH_RATE (queries/s of pass 3, default 60 % as above)
+#   DNS64_BENCH_PIN (default 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${DNS64_BENCH_SECS:-10}
 names=${DNS64_BENCH_NAMES:-1000}
 clients=${DNS64_BENCH_CLIENTS:-4}
 runs=${DNS64_BENCH_RUNS:-3}
+rate=${DNS64_BENCH_RATE:-}
+srv_pin=()
+perf_pin=()
+if [ "${DNS64_BENCH_PIN:-1}" != 0 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+    srv_pin=(taskset -c 0)
+    perf_pin=(taskset -c 1)
+fi
 for tool in unbound dnsperf; do
     command -v "$tool" >/dev/null || { echo "needs $tool (Debian: apt-get install unbound dnsperf)"; exit 1; }
 done
@@ -81,30 +102,35 @@ remote-control:
 for i in $(seq 0 $((names - 1))); do echo "n$i.example AAAA"; done > "$dir/queries"
 
 for c in data dns64 resolver; do
-    ip netns exec "$ns" unbound -d -c "$dir/$c.conf" > "$dir/$c.log" 2>&1 &
+    ip netns exec "$ns" "${srv_pin[@]}" unbound -d -c "$dir/$c.conf" > "$dir/$c.log" 2>&1 &
     pids+=($!)
 done
-# `ip netns exec` execs the daemon: these are the daemons' own pids.
+# `ip netns exec` and taskset exec the daemon: these are the daemons' own
+# pids.
 unbound_pid=${pids[1]}
-ip netns exec "$ns" "$bin" 127.0.0.1:5304 127.0.0.1:5303 2001:db8:64::/96 > "$dir/dns64d.log" 2>&1 &
+ip netns exec "$ns" "${srv_pin[@]}" "$bin" 127.0.0.1:5304 127.0.0.1:5303 2001:db8:64::/96 > "$dir/dns64d.log" 2>&1 &
 pids+=($!)
 ours_pid=$!
 sleep 1
 
 run() { # port seconds [dnsperf options]
-    ip netns exec "$ns" dnsperf -s 127.0.0.1 -p "$1" -d "$dir/queries" -l "$2" -c "$clients" -T 1 -q 200 "${@:3}" 2>&1
+    ip netns exec "$ns" "${perf_pin[@]}" dnsperf -s 127.0.0.1 -p "$1" -d "$dir/queries" -l "$2" -c "$clients" -T 1 -q 200 "${@:3}" 2>&1
 }
-p99() { # label port seconds: p99 of the answers' latencies from dnsperf -v
-    run "$2" "$3" -v > "$dir/v.out"
-    local lost
+latency() { # label port seconds [dnsperf options]: p50/p99 of the
+    # answers' latencies from dnsperf -v to stderr, the p99 in ms (inf: more
+    # than 1 % lost) to stdout
+    run "$2" "$3" -v "${@:4}" > "$dir/v.out"
+    local lost qps
     lost=$(awk '/Queries lost/ {print $3}' "$dir/v.out")
-    awk '/^> / {print $NF}' "$dir/v.out" | sort -g | awk -v lost="$lost" -v label="$1" '
+    qps=$(awk '/Queries per second/ {printf "%.0f", $4}' "$dir/v.out")
+    awk '/^> / {print $NF}' "$dir/v.out" | sort -g | awk -v lost="$lost" -v label="$1" -v qps="$qps" '
         { l[NR] = $1 }
         END {
             total = NR + lost; i = int(total * 0.99); if (i < total * 0.99) i++
             p = (i > NR) ? "lost (more than 1% lost)" : sprintf("%.3f ms", l[i] * 1000)
-            printf "%s: p99 %s, p50 %.3f ms over %d answers, %d lost\n", label, p, l[int((NR + 1) / 2)] * 1000, NR, lost
-        }' >&2
+            printf "%s: p99 %s, p50 %.3f ms over %d answers (%s/s), %d lost (%.3f %%)\n", label, p, l[int((NR + 1) / 2)] * 1000, NR, qps, lost, 100 * lost / total > "/dev/stderr"
+            print (i > NR) ? "inf" : l[i] * 1000
+        }'
 }
 # Warm both caches (every name once, then some), check one answer each.
 for port in 5302 5304; do run "$port" 2 > /dev/null; done
@@ -138,8 +164,13 @@ measure() { # label port pid: queries/s to stdout; the line, with the
     echo "$qps"
 }
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+[ ${#srv_pin[@]} -gt 0 ] && echo "daemons pinned to CPU 0, dnsperf to CPU 1" >&2
 ratios=()
 cpus=()
+p99sat=()
+p99fixed=()
+p99ratio() { awk -v a="$1" -v b="$2" 'BEGIN {
+    if (a == "inf" || b == "inf") print (a == b) ? "nan" : (a == "inf" ? "inf" : 0); else printf "%.2f", a / b }'; }
 for r in $(seq 1 "$runs"); do
     echo "--- run $r" >&2
     if [ $((r % 2)) -eq 1 ]; then
@@ -149,17 +180,33 @@ for r in $(seq 1 "$runs"); do
         ours=$(measure "dns64d       " 5304 "$ours_pid")
         theirs=$(measure "unbound dns64" 5302 "$unbound_pid")
     fi
-    p99 "unbound dns64" 5302 "$secs"
-    p99 "dns64d       " 5304 "$secs"
+    echo "latency at saturation (dnsperf -q 200):" >&2
+    theirs_sat=$(latency "unbound dns64" 5302 "$secs")
+    ours_sat=$(latency "dns64d       " 5304 "$secs")
+    q=${rate:-$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%d", 0.6 * (a < b ? a : b) }')}
+    echo "latency at a fixed $q queries/s (dnsperf -Q $q):" >&2
+    if [ $((r % 2)) -eq 1 ]; then
+        theirs_fixed=$(latency "unbound dns64" 5302 "$secs" -Q "$q")
+        ours_fixed=$(latency "dns64d       " 5304 "$secs" -Q "$q")
+    else
+        ours_fixed=$(latency "dns64d       " 5304 "$secs" -Q "$q")
+        theirs_fixed=$(latency "unbound dns64" 5302 "$secs" -Q "$q")
+    fi
     ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", a / b }')
     cpu=$(awk -v a="$(cat "$dir/cpu.5304")" -v b="$(cat "$dir/cpu.5302")" 'BEGIN { printf "%.2f", a / b }')
-    echo "run $r: ours/unbound = $ratio queries/s, $cpu CPU per query" >&2
+    sat=$(p99ratio "$ours_sat" "$theirs_sat")
+    fixed=$(p99ratio "$ours_fixed" "$theirs_fixed")
+    echo "run $r: ours/unbound = $ratio queries/s, $cpu CPU per query, p99 $sat at saturation, $fixed at $q/s" >&2
     ratios+=("$ratio")
     cpus+=("$cpu")
+    p99sat+=("$sat")
+    p99fixed+=("$fixed")
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-echo "DNS64 cached AAAA (synthesized), $names names, dnsperf -c $clients, ${secs}s each, single-threaded both, $runs runs:"
+echo "DNS64 cached AAAA (synthesized), $names names, dnsperf -c $clients, ${secs}s each, single-threaded both, $runs runs$([ ${#srv_pin[@]} -gt 0 ] && echo ", pinned"):"
 spread() { sort -g | awk -v what="$1" '{ r[NR] = $1 } END {
     printf "ours/unbound %s: min %.2f, median %.2f, max %.2f\n", what, r[1], r[int((NR + 1) / 2)], r[NR] }'; }
 printf '%s\n' "${ratios[@]}" | spread "queries/s"
 printf '%s\n' "${cpus[@]}" | spread "CPU per query (lower is better)"
+printf '%s\n' "${p99sat[@]}" | spread "p99 at saturation (lower is better)"
+printf '%s\n' "${p99fixed[@]}" | spread "p99 at the fixed rate (lower is better)"
