@@ -36,9 +36,11 @@
 //! # What is not
 //!
 //! - Sockets only behind the `tokio` feature: `driver::Dns64Driver`, one
-//!   task owning the machine, client UDP/TCP listeners, an upstream socket
-//!   per query on the machine's source port, bounded TCP connections with
-//!   an idle timeout, the upstreams and local names changed at runtime,
+//!   task owning the machine, client UDP/TCP listeners (client UDP in
+//!   bursts: one `recvmmsg`/`sendmmsg` per burst on Linux, through `nix`),
+//!   an upstream socket per query on the machine's source port, bounded
+//!   TCP connections with an idle timeout, the upstreams and local names
+//!   changed at runtime,
 //!   graceful shutdown; `tests/dig.rs` drives it with `dig`, the `dns64d`
 //!   example daemon is a command line around it.
 //! - No DNSSEC validation of its own: with DO and without CD it
