@@ -29,7 +29,8 @@
 #   DNS64_BENCH_SECS (default 10)  DNS64_BENCH_NAMES (default 1000)
 #   DNS64_BENCH_CLIENTS (default 4, dnsperf -c)  DNS64_BENCH_RUNS (default 3)
 #   DNS64_BENCH_RATE (queries/s of pass 3, default 60 % as above)
-#   DNS64_BENCH_PIN (default 1)
+#   DNS64_BENCH_PIN (default 1)  DNS64_BENCH_BIN (a dns64d binary, default
+#   the example built here)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${DNS64_BENCH_SECS:-10}
@@ -46,8 +47,12 @@ fi
 for tool in unbound dnsperf; do
     command -v "$tool" >/dev/null || { echo "needs $tool (Debian: apt-get install unbound dnsperf)"; exit 1; }
 done
-cargo build --release -q -p dns64 --features tokio --example dns64d
-bin=${CARGO_TARGET_DIR:-target}/release/examples/dns64d
+# DNS64_BENCH_BIN: another dns64d binary (an older build, to compare).
+bin=${DNS64_BENCH_BIN:-}
+if [ -z "$bin" ]; then
+    cargo build --release -q -p dns64 --features tokio --example dns64d
+    bin=${CARGO_TARGET_DIR:-target}/release/examples/dns64d
+fi
 
 ns=dns64bench$$
 dir=$(mktemp -d)
