@@ -3,6 +3,7 @@
 //! [`backlog`].
 
 mod backlog;
+mod upgro;
 
 use std::net::Ipv4Addr;
 use std::time::Instant;
@@ -12,6 +13,7 @@ use pppoe_proto::mss::{clamp_mss, mss_for_mtu_v4};
 use sansio_primitives::checksum;
 
 pub use backlog::{Backlog, Dir};
+pub use upgro::UpGro;
 
 use crate::bng::engine::Bng;
 use crate::bng::mtu::{Fit, fit, frag_needed, fragment};
@@ -48,17 +50,12 @@ impl Bng {
         let Some(s) = self.table.by_id.get_mut(&id) else {
             return;
         };
-        let packet = &ppp[2..];
-        let src = packet
-            .get(12..16)
-            .filter(|_| packet[0] >> 4 == 4)
-            .map(|b| Ipv4Addr::new(b[0], b[1], b[2], b[3]));
-        if !s.ipv4_up || src.is_none() || src != s.addr {
+        if !source_ok_v4(s, &ppp[2..]) {
             s.traffic.spoofed += 1;
-            tracing::debug!(session = id, source = ?src, "spoofed or early packet dropped");
+            tracing::debug!(session = id, "spoofed or early packet dropped");
             return;
         }
-        let len = packet.len();
+        let len = ppp.len() - 2;
         // The session's MTU is what both ends agreed to carry (our MRU is
         // raised to the RFC 4638 payload when one was agreed).
         clamp_mss(ppp, mss_for_mtu_v4(s.mtu));
@@ -73,12 +70,27 @@ impl Bng {
             }
             return;
         }
-        // Billed only once the TUN device took it.
-        if self.tun.send_bare(&ppp[2..]).is_ok() {
-            Dir::Up.bill(&mut s.traffic, len);
-        } else {
-            self.stats.tun_errors += 1;
-        }
+        self.up_to_tun(id, &ppp[2..]);
+    }
+
+    /// An upstream IP packet of session `id` that passed every check: to
+    /// the TUN device, coalesced with the rest of its TCP run when it can
+    /// be ([`UpGro`]); billed once the TUN device took it.
+    pub(crate) fn up_to_tun(&mut self, id: u16, packet: &[u8]) {
+        self.up_gro.send(
+            &self.tun,
+            &mut self.table.by_id,
+            &mut self.stats,
+            id,
+            packet,
+        );
+    }
+
+    /// Writes the upstream packets held for coalescing (at the end of
+    /// each receive batch: nothing is held between wake-ups).
+    pub fn flush_upstream(&mut self) {
+        self.up_gro
+            .flush(&self.tun, &mut self.table.by_id, &mut self.stats);
     }
 
     /// A packet from the TUN device at `buf[HEADROOM..HEADROOM + n]`: to
@@ -196,6 +208,16 @@ impl Bng {
     pub fn next_release(&self) -> Option<Instant> {
         self.backlog.next()
     }
+}
+
+/// Whether the IPv4 packet `packet` may come from session `s`: IPCP is up
+/// and the source is the session's address (anti-spoofing).
+pub(crate) fn source_ok_v4(s: &crate::bng::sessions::Session, packet: &[u8]) -> bool {
+    let src = packet
+        .get(12..16)
+        .filter(|_| packet[0] >> 4 == 4)
+        .map(|b| Ipv4Addr::new(b[0], b[1], b[2], b[3]));
+    s.ipv4_up && src.is_some() && src == s.addr
 }
 
 /// `fe80::ifid`.

@@ -242,6 +242,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             tracing::warn!("cannot turn on IPv6 forwarding ({forwarding}: {e})");
         }
     }
+    let tun_vnet = tun.vnet();
     let mut bng = Bng {
         pool: Pool::new(cfg.pool.first, cfg.pool.last, cfg.pool.local),
         cfg,
@@ -256,6 +257,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         stats: Stats::default(),
         shutting_down: false,
         backlog: Default::default(),
+        up_gro: crate::bng::datapath::UpGro::new(tun_vnet),
         icmp_limit: sansio_primitives::RateLimiter::new(crate::bng::mtu::ICMP_LIMIT, clock.now()),
         rng: rng.fork(),
         dhcpv6,
@@ -357,6 +359,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                 for f in ses_batch.frames_mut() {
                     dirty |= !bng.on_session_frame(f);
                 }
+                bng.flush_upstream();
                 link_dirty = dirty;
             }
             Input::Tun(Ok(n)) => {

@@ -83,11 +83,7 @@ impl Bng {
             }
             return;
         }
-        if self.tun.send_bare(&ppp[2..2 + len]).is_ok() {
-            Dir::Up.bill(&mut s.traffic, len);
-        } else {
-            self.stats.tun_errors += 1;
-        }
+        self.up_to_tun(id, &ppp[2..2 + len]);
     }
 
     /// An IPv6 packet from the TUN device at `buf[HEADROOM..HEADROOM + n]`:
