@@ -3,6 +3,7 @@
 //! [`backlog`].
 
 mod backlog;
+mod tx;
 mod upgro;
 
 use std::net::Ipv4Addr;
@@ -13,6 +14,7 @@ use pppoe_proto::mss::{clamp_mss, mss_for_mtu_v4};
 use sansio_primitives::checksum;
 
 pub use backlog::{Backlog, Dir};
+pub use tx::TxQueue;
 pub use upgro::UpGro;
 
 use crate::bng::engine::Bng;
@@ -94,14 +96,18 @@ impl Bng {
     }
 
     /// A packet from the TUN device at `buf[HEADROOM..HEADROOM + n]`: to
-    /// the session owning its destination.
-    pub fn on_tun_packet(&mut self, buf: &mut [u8], n: usize, out: &mut [u8]) {
+    /// the session owning its destination, queued for the next batch send
+    /// ([`Bng::flush_tx`]).
+    pub fn on_tun_packet(&mut self, buf: &mut [u8], n: usize) {
+        if self.tx.is_full() {
+            self.flush_tx();
+        }
         let Some(packet) = buf.get(HEADROOM..HEADROOM + n) else {
             return;
         };
         match packet.first().map(|b| b >> 4) {
             Some(4) if n >= 20 => {}
-            Some(6) if self.dhcpv6.is_some() => return self.downstream_v6(buf, n, out),
+            Some(6) if self.dhcpv6.is_some() => return self.downstream_v6(buf, n),
             Some(6) => {
                 // Without [ipv6] sessions have link-local addresses only.
                 self.stats.tun_ipv6_dropped += 1;
@@ -147,7 +153,7 @@ impl Bng {
                     // Each fits now, so this takes the Fits path once.
                     let mut b = vec![0u8; HEADROOM + f.len()];
                     b[HEADROOM..].copy_from_slice(&f);
-                    self.on_tun_packet(&mut b, f.len(), out);
+                    self.on_tun_packet(&mut b, f.len());
                 }
                 return;
             }
@@ -155,6 +161,8 @@ impl Bng {
         buf[..2].copy_from_slice(&PPP_IPV4.to_be_bytes());
         let ppp = &mut buf[..HEADROOM + n];
         clamp_mss(ppp, mss_for_mtu_v4(s.mtu));
+        // Built in the send batch's next slot.
+        let out = self.tx.slot();
         let m = match self.link.encapsulate_data(s.id, PPP_IPV4, &ppp[2..], out) {
             Ok(m) => m,
             Err(e) => {
@@ -173,11 +181,20 @@ impl Bng {
             return;
         }
         // Billed only once the packet socket took it.
-        if self.out.send(&out[..m]).is_ok() {
-            Dir::Down.bill(&mut s.traffic, n);
-        } else {
+        if !self.tx.commit(m, s.id, n) {
             self.stats.tx_dropped += 1;
         }
+    }
+
+    /// Sends the queued session frames with one `sendmmsg`: billed as
+    /// far as the socket took them, the rest counted in `tx_dropped`.
+    pub fn flush_tx(&mut self) {
+        let out = &self.out;
+        self.tx.flush(
+            |b| out.send_batch(b),
+            &mut self.table.by_id,
+            &mut self.stats,
+        );
     }
 
     /// Sends what the speed limits now allow out of the sessions' queues

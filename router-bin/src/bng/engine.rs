@@ -129,6 +129,8 @@ pub struct Bng {
     pub backlog: crate::bng::datapath::Backlog,
     /// Upstream TCP segments coalesced toward the TUN device.
     pub up_gro: crate::bng::datapath::UpGro,
+    /// Downstream session frames waiting for one batch send.
+    pub tx: crate::bng::datapath::TxQueue,
     /// The rate limit of the ICMP errors we send.
     pub icmp_limit: sansio_primitives::RateLimiter,
     /// Seeds the sessions' machines (RA timing).
