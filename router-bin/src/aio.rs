@@ -108,6 +108,12 @@ impl AsyncTun {
         self.inner.get_ref().send(packet)
     }
 
+    /// Takes the next packet if one is queued, without waiting:
+    /// `WouldBlock` when none is (the rest of a burst after [`recv`](Self::recv)).
+    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.get_ref().try_recv(buf)
+    }
+
     /// Hands one bare IP packet to the kernel without waiting, behind an
     /// empty `virtio_net_hdr` when the device has offloads (see
     /// [`Tun::send_bare`]).

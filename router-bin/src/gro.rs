@@ -137,8 +137,15 @@ impl Gro {
     /// the TUN). True when `pkt` was taken; false when the caller writes
     /// it itself, as it is (it is not TCP, say), after the flush.
     pub fn offer(&mut self, pkt: &[u8], mut write: impl FnMut(&[u8])) -> bool {
+        self.offer_counted(pkt, |b, _| write(b))
+    }
+
+    /// Like [`offer`](Self::offer); `write` also gets how many segments
+    /// the written packet holds (1: a lone segment as it came), for a
+    /// caller that counts the packets it was given (accounting).
+    pub fn offer_counted(&mut self, pkt: &[u8], mut write: impl FnMut(&[u8], usize)) -> bool {
         let Some(s) = candidate(pkt) else {
-            self.flush(&mut write);
+            self.flush_counted(&mut write);
             return false;
         };
         if self.fits(pkt, &s) {
@@ -154,18 +161,18 @@ impl Gro {
                 // the super-packet's header.
                 let f = self.first.map_or(0, |f| f.l4 + 13);
                 self.buf[VNET_HDR_LEN + f] |= pkt[s.l4 + 13] & PSH;
-                self.flush(&mut write);
+                self.flush_counted(&mut write);
             }
             return true;
         }
-        self.flush(&mut write);
+        self.flush_counted(&mut write);
         self.buf[VNET_HDR_LEN..VNET_HDR_LEN + pkt.len()].copy_from_slice(pkt);
         self.len = pkt.len();
         self.first = Some(s);
         self.segs = 1;
         self.next_seq = s.seq.wrapping_add(s.payload as u32);
         if s.psh {
-            self.flush(&mut write);
+            self.flush_counted(&mut write);
         }
         true
     }
@@ -208,6 +215,12 @@ impl Gro {
     /// Writes what is held: a lone segment as it came (empty header), a
     /// run as one super-packet.
     pub fn flush(&mut self, mut write: impl FnMut(&[u8])) {
+        self.flush_counted(|b, _| write(b));
+    }
+
+    /// Like [`flush`](Self::flush); `write` also gets how many segments
+    /// the written packet holds.
+    pub fn flush_counted(&mut self, mut write: impl FnMut(&[u8], usize)) {
         let (len, Some(f)) = (self.len, self.first) else {
             return;
         };
@@ -220,7 +233,7 @@ impl Gro {
         let pkt = &mut pkt[..len];
         if self.segs == 1 {
             VnetHdr::default().write(hdr);
-            write(&self.buf[..VNET_HDR_LEN + len]);
+            write(&self.buf[..VNET_HDR_LEN + len], 1);
             return;
         }
         let l4 = f.l4;
@@ -252,7 +265,7 @@ impl Gro {
         }
         .write(hdr);
         self.counters.super_packets += 1;
-        write(&self.buf[..VNET_HDR_LEN + len]);
+        write(&self.buf[..VNET_HDR_LEN + len], self.segs);
     }
 }
 

@@ -78,7 +78,7 @@ fn stats(bng: &Bng) -> String {
     let _ = write!(
         out,
         "policed {}\nfrag_needed_sent {}\nicmp_rate_limited {}\ntx_dropped {}\n\
-         no_session {}\ntun_ipv6_dropped {}\ntun_errors {}\ntun_gso_cut {}\n",
+         no_session {}\ntun_ipv6_dropped {}\ntun_errors {}\ntun_gso_cut {}\ntun_gro {}\n",
         total.policed_up + total.policed_down,
         s.frag_needed_sent,
         s.icmp_rate_limited,
@@ -86,7 +86,8 @@ fn stats(bng: &Bng) -> String {
         s.no_session,
         s.tun_ipv6_dropped,
         s.tun_errors,
-        s.tun_gso_cut
+        s.tun_gso_cut,
+        s.tun_gro
     );
     if let Some(d) = &bng.dhcpv6 {
         let c = d.server.counters();

@@ -3,6 +3,8 @@
 //! [`backlog`].
 
 mod backlog;
+mod tx;
+mod upgro;
 
 use std::net::Ipv4Addr;
 use std::time::Instant;
@@ -12,6 +14,8 @@ use pppoe_proto::mss::{clamp_mss, mss_for_mtu_v4};
 use sansio_primitives::checksum;
 
 pub use backlog::{Backlog, Dir};
+pub use tx::TxQueue;
+pub use upgro::UpGro;
 
 use crate::bng::engine::Bng;
 use crate::bng::mtu::{Fit, fit, frag_needed, fragment};
@@ -48,17 +52,12 @@ impl Bng {
         let Some(s) = self.table.by_id.get_mut(&id) else {
             return;
         };
-        let packet = &ppp[2..];
-        let src = packet
-            .get(12..16)
-            .filter(|_| packet[0] >> 4 == 4)
-            .map(|b| Ipv4Addr::new(b[0], b[1], b[2], b[3]));
-        if !s.ipv4_up || src.is_none() || src != s.addr {
+        if !source_ok_v4(s, &ppp[2..]) {
             s.traffic.spoofed += 1;
-            tracing::debug!(session = id, source = ?src, "spoofed or early packet dropped");
+            tracing::debug!(session = id, "spoofed or early packet dropped");
             return;
         }
-        let len = packet.len();
+        let len = ppp.len() - 2;
         // The session's MTU is what both ends agreed to carry (our MRU is
         // raised to the RFC 4638 payload when one was agreed).
         clamp_mss(ppp, mss_for_mtu_v4(s.mtu));
@@ -73,23 +72,42 @@ impl Bng {
             }
             return;
         }
-        // Billed only once the TUN device took it.
-        if self.tun.send_bare(&ppp[2..]).is_ok() {
-            Dir::Up.bill(&mut s.traffic, len);
-        } else {
-            self.stats.tun_errors += 1;
-        }
+        self.up_to_tun(id, &ppp[2..]);
+    }
+
+    /// An upstream IP packet of session `id` that passed every check: to
+    /// the TUN device, coalesced with the rest of its TCP run when it can
+    /// be ([`UpGro`]); billed once the TUN device took it.
+    pub(crate) fn up_to_tun(&mut self, id: u16, packet: &[u8]) {
+        self.up_gro.send(
+            &self.tun,
+            &mut self.table.by_id,
+            &mut self.stats,
+            id,
+            packet,
+        );
+    }
+
+    /// Writes the upstream packets held for coalescing (at the end of
+    /// each receive batch: nothing is held between wake-ups).
+    pub fn flush_upstream(&mut self) {
+        self.up_gro
+            .flush(&self.tun, &mut self.table.by_id, &mut self.stats);
     }
 
     /// A packet from the TUN device at `buf[HEADROOM..HEADROOM + n]`: to
-    /// the session owning its destination.
-    pub fn on_tun_packet(&mut self, buf: &mut [u8], n: usize, out: &mut [u8]) {
+    /// the session owning its destination, queued for the next batch send
+    /// ([`Bng::flush_tx`]).
+    pub fn on_tun_packet(&mut self, buf: &mut [u8], n: usize) {
+        if self.tx.is_full() {
+            self.flush_tx();
+        }
         let Some(packet) = buf.get(HEADROOM..HEADROOM + n) else {
             return;
         };
         match packet.first().map(|b| b >> 4) {
             Some(4) if n >= 20 => {}
-            Some(6) if self.dhcpv6.is_some() => return self.downstream_v6(buf, n, out),
+            Some(6) if self.dhcpv6.is_some() => return self.downstream_v6(buf, n),
             Some(6) => {
                 // Without [ipv6] sessions have link-local addresses only.
                 self.stats.tun_ipv6_dropped += 1;
@@ -135,7 +153,7 @@ impl Bng {
                     // Each fits now, so this takes the Fits path once.
                     let mut b = vec![0u8; HEADROOM + f.len()];
                     b[HEADROOM..].copy_from_slice(&f);
-                    self.on_tun_packet(&mut b, f.len(), out);
+                    self.on_tun_packet(&mut b, f.len());
                 }
                 return;
             }
@@ -143,6 +161,8 @@ impl Bng {
         buf[..2].copy_from_slice(&PPP_IPV4.to_be_bytes());
         let ppp = &mut buf[..HEADROOM + n];
         clamp_mss(ppp, mss_for_mtu_v4(s.mtu));
+        // Built in the send batch's next slot.
+        let out = self.tx.slot();
         let m = match self.link.encapsulate_data(s.id, PPP_IPV4, &ppp[2..], out) {
             Ok(m) => m,
             Err(e) => {
@@ -161,11 +181,20 @@ impl Bng {
             return;
         }
         // Billed only once the packet socket took it.
-        if self.out.send(&out[..m]).is_ok() {
-            Dir::Down.bill(&mut s.traffic, n);
-        } else {
+        if !self.tx.commit(m, s.id, n) {
             self.stats.tx_dropped += 1;
         }
+    }
+
+    /// Sends the queued session frames with one `sendmmsg`: billed as
+    /// far as the socket took them, the rest counted in `tx_dropped`.
+    pub fn flush_tx(&mut self) {
+        let out = &self.out;
+        self.tx.flush(
+            |b| out.send_batch(b),
+            &mut self.table.by_id,
+            &mut self.stats,
+        );
     }
 
     /// Sends what the speed limits now allow out of the sessions' queues
@@ -196,6 +225,16 @@ impl Bng {
     pub fn next_release(&self) -> Option<Instant> {
         self.backlog.next()
     }
+}
+
+/// Whether the IPv4 packet `packet` may come from session `s`: IPCP is up
+/// and the source is the session's address (anti-spoofing).
+pub(crate) fn source_ok_v4(s: &crate::bng::sessions::Session, packet: &[u8]) -> bool {
+    let src = packet
+        .get(12..16)
+        .filter(|_| packet[0] >> 4 == 4)
+        .map(|b| Ipv4Addr::new(b[0], b[1], b[2], b[3]));
+    s.ipv4_up && src.is_some() && src == s.addr
 }
 
 /// `fe80::ifid`.

@@ -87,6 +87,8 @@ pub struct Stats {
     pub tun_errors: u64,
     /// TCP super-packets from the TUN device (offloads) cut into segments.
     pub tun_gso_cut: u64,
+    /// TCP super-packets written to the TUN device (GRO, upstream).
+    pub tun_gro: u64,
     /// ICMP Fragmentation Needed messages sent.
     pub frag_needed_sent: u64,
     /// ICMP Fragmentation Needed messages the rate limit held back.
@@ -125,6 +127,10 @@ pub struct Bng {
     pub shutting_down: bool,
     /// Sessions with packets in a shaper queue, by when they may go.
     pub backlog: crate::bng::datapath::Backlog,
+    /// Upstream TCP segments coalesced toward the TUN device.
+    pub up_gro: crate::bng::datapath::UpGro,
+    /// Downstream session frames waiting for one batch send.
+    pub tx: crate::bng::datapath::TxQueue,
     /// The rate limit of the ICMP errors we send.
     pub icmp_limit: sansio_primitives::RateLimiter,
     /// Seeds the sessions' machines (RA timing).

@@ -30,10 +30,9 @@ impl Bng {
         tun_buf: &mut [u8],
         n: usize,
         seg_buf: &mut [u8],
-        out: &mut [u8],
     ) {
         if !vnet {
-            return self.on_tun_packet(tun_buf, n, out);
+            return self.on_tun_packet(tun_buf, n);
         }
         let Some(hdr) = VnetHdr::parse(&tun_buf[..n]) else {
             return;
@@ -49,13 +48,13 @@ impl Bng {
             }
             // The header's room becomes the PPP protocol's headroom.
             tun_buf.copy_within(VNET_HDR_LEN..n, HEADROOM);
-            return self.on_tun_packet(tun_buf, len, out);
+            return self.on_tun_packet(tun_buf, len);
         }
         let pkt = &tun_buf[VNET_HDR_LEN..n];
         let mtu = u16::try_from(seg_buf.len() - HEADROOM).unwrap_or(u16::MAX);
         let cut = gso::segment_at(&hdr, pkt, mtu, seg_buf, HEADROOM, |s| {
             let len = s.len() - HEADROOM;
-            self.on_tun_packet(s, len, out);
+            self.on_tun_packet(s, len);
             true
         });
         self.stats.tun_gso_cut += u64::from(cut.is_ok());

@@ -28,6 +28,10 @@ use crate::bng::pool::{Pool, cidr_blocks};
 use crate::bng::radius::Radius;
 use crate::bng::sessions::Table;
 
+/// TUN reads per wake-up at most (the first waits, the rest take what is
+/// queued), so the other inputs get their turn.
+const TUN_BURST: usize = 16;
+
 /// Control connections served at once.
 const MAX_CONTROL_CONNECTIONS: usize = 8;
 
@@ -242,6 +246,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             tracing::warn!("cannot turn on IPv6 forwarding ({forwarding}: {e})");
         }
     }
+    let tun_vnet = tun.vnet();
     let mut bng = Bng {
         pool: Pool::new(cfg.pool.first, cfg.pool.last, cfg.pool.local),
         cfg,
@@ -256,6 +261,8 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         stats: Stats::default(),
         shutting_down: false,
         backlog: Default::default(),
+        up_gro: crate::bng::datapath::UpGro::new(tun_vnet),
+        tx: Default::default(),
         icmp_limit: sansio_primitives::RateLimiter::new(crate::bng::mtu::ICMP_LIMIT, clock.now()),
         rng: rng.fork(),
         dhcpv6,
@@ -272,7 +279,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     let mut disc_buf = vec![0u8; 2048];
     // Session frames come in batches: one recvmmsg takes up to 64.
     let mut ses_batch = FrameBatch::standard();
-    let (mut tun_buf, mut out_buf) = (vec![0u8; HEADROOM + 65536], vec![0u8; 2048]);
+    let mut tun_buf = vec![0u8; HEADROOM + 65536];
     let mut seg_buf = vec![0u8; 2048];
     let vnet = bng.tun.vnet();
     if let Some(r) = &mut bng.radius {
@@ -357,10 +364,20 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                 for f in ses_batch.frames_mut() {
                     dirty |= !bng.on_session_frame(f);
                 }
+                bng.flush_upstream();
                 link_dirty = dirty;
             }
             Input::Tun(Ok(n)) => {
-                bng.on_tun_read(vnet, &mut tun_buf, n, &mut seg_buf, &mut out_buf);
+                bng.on_tun_read(vnet, &mut tun_buf, n, &mut seg_buf);
+                // The rest of the burst the kernel has queued, then its
+                // session frames leave together (one sendmmsg per batch).
+                for _ in 1..TUN_BURST {
+                    match bng.tun.try_recv(&mut tun_buf[offload::read_at(vnet)..]) {
+                        Ok(n) => bng.on_tun_read(vnet, &mut tun_buf, n, &mut seg_buf),
+                        Err(_) => break,
+                    }
+                }
+                bng.flush_tx();
                 link_dirty = false;
             }
             Input::Coa(Some(req)) => bng.on_dynauth(req),

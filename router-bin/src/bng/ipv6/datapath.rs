@@ -10,7 +10,7 @@ use pppoe_proto::mss::{clamp_mss, mss_for_mtu_v6};
 
 use super::ifid;
 use super::packet::{self, ALL_DHCP_AGENTS, header};
-use crate::bng::datapath::{Dir, HEADROOM, icmpv6_echo_reply};
+use crate::bng::datapath::{HEADROOM, icmpv6_echo_reply};
 use crate::bng::engine::Bng;
 
 impl Bng {
@@ -83,16 +83,12 @@ impl Bng {
             }
             return;
         }
-        if self.tun.send_bare(&ppp[2..2 + len]).is_ok() {
-            Dir::Up.bill(&mut s.traffic, len);
-        } else {
-            self.stats.tun_errors += 1;
-        }
+        self.up_to_tun(id, &ppp[2..2 + len]);
     }
 
     /// An IPv6 packet from the TUN device at `buf[HEADROOM..HEADROOM + n]`:
     /// to the session whose prefix holds its destination.
-    pub(crate) fn downstream_v6(&mut self, buf: &mut [u8], n: usize, out: &mut [u8]) {
+    pub(crate) fn downstream_v6(&mut self, buf: &mut [u8], n: usize) {
         // The kernel's own multicast (MLD...) on the TUN device is no
         // session's.
         let Some(h) = header(&buf[HEADROOM..HEADROOM + n])
@@ -119,6 +115,8 @@ impl Bng {
         buf[..2].copy_from_slice(&PPP_IPV6.to_be_bytes());
         let ppp = &mut buf[..HEADROOM + len];
         clamp_mss(ppp, mss_for_mtu_v6(s.mtu));
+        // Built in the send batch's next slot (room made by the caller).
+        let out = self.tx.slot();
         let m = match self.link.encapsulate_data(s.id, PPP_IPV6, &ppp[2..], out) {
             Ok(m) => m,
             Err(e) => {
@@ -136,9 +134,8 @@ impl Bng {
             }
             return;
         }
-        if self.out.send(&out[..m]).is_ok() {
-            Dir::Down.bill(&mut s.traffic, len);
-        } else {
+        // Billed only once the packet socket took it (`Bng::flush_tx`).
+        if !self.tx.commit(m, s.id, len) {
             self.stats.tx_dropped += 1;
         }
     }
