@@ -28,6 +28,8 @@ mod run;
 mod state;
 mod v6only;
 mod wan;
+mod wan_socket;
+mod workers;
 
 pub use config::Config;
 pub use run::run;
