@@ -330,8 +330,9 @@ async fn serve(
                     }
                 }
                 ToControl::RouterAdvertisement(p) => v6only.on_session_ipv6(&p),
-                ToControl::SocketFailed(e) => {
-                    warn!("WAN receive on {wan_if}: {e}");
+                // Each worker of the group reports it: the first reopens.
+                ToControl::SocketFailed { group, error } if workers.as_ref().is_some_and(|w| w.is_current(group)) => {
+                    warn!("WAN receive on {wan_if}: {error}");
                     ws.failed = true;
                     if let Some((mac, moved)) =
                         ws.refresh(net, wan_if, wan_mtu, "receive error", workers.as_ref()).await
@@ -342,6 +343,7 @@ async fn serve(
                         }
                     }
                 }
+                ToControl::SocketFailed { .. } => {}
             },
             r = tun_recv(tun.as_ref(), &mut packet[offload::read_at(vnet)..]) => match r {
                 Ok(n) => {

@@ -16,7 +16,7 @@
 //! [`Workers::publish`] returned `None` no worker sends a data frame.
 
 use std::io;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 
@@ -92,7 +92,13 @@ pub enum ToControl {
     RouterAdvertisement(Vec<u8>),
     /// The worker's packet socket failed (the WAN interface went away):
     /// it waits for a new one from [`Workers::attach`].
-    SocketFailed(String),
+    SocketFailed {
+        /// The [`Workers::attach`] that socket came from: one failure of
+        /// the group is acted on, not one per worker.
+        group: u64,
+        /// What the socket said.
+        error: String,
+    },
 }
 
 /// One worker's counters: its data path and what it handed over.
@@ -115,8 +121,9 @@ struct Shared {
 /// One worker's mailbox and counters.
 #[derive(Default)]
 struct Slot {
-    /// A new packet socket (after the WAN interface came back).
-    socket: Mutex<Option<PacketSocket>>,
+    /// A new packet socket (after the WAN interface came back) and the
+    /// group it is of.
+    socket: Mutex<Option<(u64, PacketSocket)>>,
     /// Set when `socket` holds one: checked on every wake-up.
     new_socket: AtomicBool,
     counters: Mutex<WorkerCounters>,
@@ -129,6 +136,8 @@ pub struct Workers {
     threads: Vec<JoinHandle<()>>,
     published: Option<DataSession>,
     rx: mpsc::Receiver<ToControl>,
+    /// How many fanout groups [`Workers::attach`] opened.
+    groups: AtomicU64,
 }
 
 impl Workers {
@@ -147,6 +156,7 @@ impl Workers {
             threads: Vec::new(),
             published: None,
             rx,
+            groups: AtomicU64::new(0),
         };
         for (i, tun) in queues.into_iter().enumerate() {
             // The worker reads until `WouldBlock`.
@@ -177,9 +187,12 @@ impl Workers {
     /// and hands them over (replacing the ones they had).
     pub fn attach(&self, wan_if: &str) -> io::Result<()> {
         let socks = PacketSocket::open_fanout(wan_if, crate::afpacket::ETH_P_ALL, self.len())?;
+        for s in &socks {
+            s.set_nonblocking()?;
+        }
+        let group = self.groups.fetch_add(1, Ordering::Relaxed) + 1;
         for (slot, sock) in self.slots.iter().zip(socks) {
-            sock.set_nonblocking()?;
-            *lock(&slot.socket) = Some(sock);
+            *lock(&slot.socket) = Some((group, sock));
             slot.new_socket.store(true, Ordering::Release);
         }
         Ok(())
@@ -197,6 +210,12 @@ impl Workers {
             .session
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = session;
+    }
+
+    /// Whether a failure of a socket of `group` is news: that group is
+    /// the current one (not replaced since).
+    pub fn is_current(&self, group: u64) -> bool {
+        self.groups.load(Ordering::Relaxed) == group
     }
 
     /// Waits for what a worker hands over (cancel-safe).

@@ -32,6 +32,8 @@ pub(super) struct Worker {
     tun: Tun,
     vnet: bool,
     sock: Option<PacketSocket>,
+    /// The fanout group `sock` is of.
+    group: u64,
     shared: Arc<Shared>,
     slot: Arc<Slot>,
     to_control: mpsc::Sender<ToControl>,
@@ -55,6 +57,7 @@ impl Worker {
             tun,
             vnet,
             sock: None,
+            group: 0,
             shared,
             slot,
             to_control,
@@ -70,8 +73,11 @@ impl Worker {
     /// Runs until the stop flag is set.
     pub(super) fn run(mut self) {
         while !self.shared.stop.load(Ordering::Acquire) {
-            if self.slot.new_socket.swap(false, Ordering::AcqRel) {
-                self.sock = lock(&self.slot.socket).take();
+            if self.slot.new_socket.swap(false, Ordering::AcqRel)
+                && let Some((group, sock)) = lock(&self.slot.socket).take()
+            {
+                self.group = group;
+                self.sock = Some(sock);
             }
             let sock_fd = self.sock.as_ref().map_or(-1, |s| s.as_raw_fd());
             let ready = match poll_any(&[self.tun.as_raw_fd(), sock_fd], TICK_MS) {
@@ -108,7 +114,10 @@ impl Worker {
     fn socket_failed(&mut self, e: &io::Error) {
         warn!("data path worker: WAN socket: {e}");
         self.sock = None;
-        let m = ToControl::SocketFailed(e.to_string());
+        let m = ToControl::SocketFailed {
+            group: self.group,
+            error: e.to_string(),
+        };
         Self::hand_over(&self.to_control, &mut self.counters, m);
     }
 
@@ -131,11 +140,11 @@ impl Worker {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             let c = &mut self.counters;
             for f in self.rx.frames_mut() {
-                let Some(range) = session.and_then(|s| s.data_range(f)) else {
+                let data = session.and_then(|s| Some((s.mtu(), s.data_range(f)?)));
+                let Some((mtu, range)) = data else {
                     Self::hand_over(&self.to_control, c, ToControl::Frame(f.to_vec()));
                     continue;
                 };
-                let mtu = session.map_or(1492, |s| s.mtu());
                 let to_control = &self.to_control;
                 let mut handed = (0u64, 0u64);
                 offload::session_packet(
