@@ -17,16 +17,24 @@
 # ratios within each run. The machine's load average is printed: on a
 # shared machine the figures are indicative only.
 #
+# FLOWS lists the parallel TCP streams of each measurement (iperf3 -P N;
+# default "1 8"); ROUTER_WORKERS sets the router's data path threads
+# (wan.workers through netlab's NETLAB_ROUTER_WORKERS; default: the
+# router's own, one per CPU). bng runs one data path thread either way.
+#
 # It never tears down a lab it did not start: when a netlab lab is up
 # already (someone else's), it stops without touching it.
 #
 #   RUNS=3 SECONDS_EACH=5 bench/pppoe_datapath.sh
+#   ROUTER_WORKERS=1 FLOWS="1 8" bench/pppoe_datapath.sh
 #   NETLAB=/path/to/netlab bench/pppoe_datapath.sh   # prebuilt binaries
 #                                                    # (router, bng beside it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${SECONDS_EACH:-5}
 RUNS=${RUNS:-3}
+FLOWS=${FLOWS:-1 8}
+if [ -n "${ROUTER_WORKERS:-}" ]; then export NETLAB_ROUTER_WORKERS=$ROUTER_WORKERS; fi
 LAB=/run/netlab
 NS_LAN=netlab-lan NS_CPE=netlab-cpe NS_ISP=netlab-isp NS_NET=netlab-internet
 
@@ -113,7 +121,8 @@ measure() {
     echo "$((r1 - r0)) $((b1 - b0))"
 }
 
-echo "pppoe_datapath: $RUNS runs of ${SECONDS_EACH}s per path and direction; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "pppoe_datapath: $RUNS runs of ${SECONDS_EACH}s per path, direction and flow count ($FLOWS); router workers: ${ROUTER_WORKERS:-default}, $(nproc) CPUs; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+grep -o '[0-9]* data path workers' $LAB/logs/router.log || echo "router: data path in its event loop (workers = 1)"
 results="$work/results"
 : >"$results"
 paths=(ours kernel_on kernel_off)
@@ -125,12 +134,14 @@ for run in $(seq 1 "$RUNS"); do
             kernel_on) offloads on; target=fd00:d3::2 ;;
             kernel_off) offloads off; target=fd00:d3::2 ;;
         esac
-        for dir in down up; do
-            flag=""; [ "$dir" = down ] && flag="-R"
-            # shellcheck disable=SC2086
-            m=$(measure -c "$target" $flag)
-            echo "$run $path $dir $m" >>"$results"
-            echo "  run $run $path $dir: $m (bit/s bytes router-ticks bng-ticks)"
+        for flows in $FLOWS; do
+            for dir in down up; do
+                flag=""; [ "$dir" = down ] && flag="-R"
+                # shellcheck disable=SC2086
+                m=$(measure -c "$target" -P "$flows" $flag)
+                echo "$run $path $dir $flows $m" >>"$results"
+                echo "  run $run $path $dir x$flows: $m (bit/s bytes router-ticks bng-ticks)"
+            done
         done
     done
 done
@@ -141,20 +152,22 @@ import sys, statistics
 rows = [l.split() for l in open(sys.argv[1])]
 hz = int(sys.argv[2])
 d = {}
-for run, path, dr, bps, nbytes, rt, bt in rows:
-    d[(int(run), path, dr)] = (int(bps), int(nbytes), int(rt) / hz, int(bt) / hz)
+for run, path, dr, fl, bps, nbytes, rt, bt in rows:
+    d[(int(run), path, dr, int(fl))] = (int(bps), int(nbytes), int(rt) / hz, int(bt) / hz)
 runs = sorted({k[0] for k in d})
+flows = sorted({k[3] for k in d})
 def spread(xs):
     xs = sorted(xs)
     return f"{xs[0]:.3g} / {statistics.median(xs):.3g} / {xs[-1]:.3g}"
 print("min / median / max over", len(runs), "runs")
-for dr in ("down", "up"):
-    print(f"{dr}stream:")
+for fl in flows:
+  for dr in ("down", "up"):
+    print(f"{dr}stream, {fl} flow(s):")
     for path in ("ours", "kernel_on", "kernel_off"):
-        print(f"  {path:10} Mbit/s {spread([d[(r, path, dr)][0] / 1e6 for r in runs])}")
+        print(f"  {path:10} Mbit/s {spread([d[(r, path, dr, fl)][0] / 1e6 for r in runs])}")
     for ref in ("kernel_off", "kernel_on"):
-        print(f"  ours/{ref:10} {spread([d[(r, 'ours', dr)][0] / d[(r, ref, dr)][0] for r in runs])}")
-    gb = lambda r: d[(r, "ours", dr)][1] / 1e9
-    print(f"  router CPU-s/GB {spread([d[(r, 'ours', dr)][2] / gb(r) for r in runs])}")
-    print(f"  bng    CPU-s/GB {spread([d[(r, 'ours', dr)][3] / gb(r) for r in runs])}")
+        print(f"  ours/{ref:10} {spread([d[(r, 'ours', dr, fl)][0] / d[(r, ref, dr, fl)][0] for r in runs])}")
+    gb = lambda r: d[(r, "ours", dr, fl)][1] / 1e9
+    print(f"  router CPU-s/GB {spread([d[(r, 'ours', dr, fl)][2] / gb(r) for r in runs])}")
+    print(f"  bng    CPU-s/GB {spread([d[(r, 'ours', dr, fl)][3] / gb(r) for r in runs])}")
 PY

@@ -72,12 +72,14 @@ pub fn radius_users(prefix: &str) -> String {
 
 /// `router.toml`: PPPoE with IPv6CP, a /56 asked for by DHCPv6-PD and the
 /// LAN's /64 advertised. The IPv6-only lab adds the DNS forwarder and, when
-/// `clat`, the CLAT.
-pub fn router(state_dir: &str, ipv6_only: bool, clat: bool) -> String {
+/// `clat`, the CLAT. `workers`: the data path's `wan.workers` (`None`: the
+/// router's default, one per CPU).
+pub fn router(state_dir: &str, ipv6_only: bool, clat: bool, workers: Option<usize>) -> String {
+    let workers = workers.map_or(String::new(), |w| format!("workers = {w}\n"));
     let mut c = format!(
         "state_dir = \"{state_dir}\"\nnat = true\n\n\
          [wan]\ninterface = \"wan0\"\nuser = \"{USER}\"\npassword = \"{PASSWORD}\"\nppp_interface = \"ppp0\"\n\
-         ipv6 = true\nlcp_echo_interval = 5\nlcp_echo_failure = 3\nreconnect_min = 1\nreconnect_max = 10\n\n\
+         ipv6 = true\nlcp_echo_interval = 5\nlcp_echo_failure = 3\nreconnect_min = 1\nreconnect_max = 10\n{workers}\n\
          [lan]\ninterface = \"lan0\"\naddress = \"{LAN_ROUTER}/24\"\n\n\
          [dhcp]\nenabled = true\nrange = [\"203.0.113.100\", \"203.0.113.199\"]\nlease_time = 600\n\n\
          [ipv6]\nenabled = true\nprefix_hint = 56\nlan_subnet = 0\nra_interval = 30\n"
@@ -165,9 +167,19 @@ mod tests {
 
     #[test]
     fn the_clat_section_only_when_asked() {
-        assert!(!router("/s", false, true).contains("[clat]"));
-        assert!(!router("/s", true, false).contains("[clat]"));
-        let c = router("/s", true, true);
+        assert!(!router("/s", false, true, None).contains("[clat]"));
+        assert!(!router("/s", true, false, None).contains("[clat]"));
+        let c = router("/s", true, true, None);
         assert!(c.contains("[clat]") && c.contains("[dns]"), "{c}");
+    }
+
+    #[test]
+    fn router_workers_only_when_given() {
+        assert!(!router("/s", false, false, None).contains("workers"));
+        let c = router("/s", false, false, Some(2));
+        assert!(
+            c.contains("reconnect_max = 10\nworkers = 2\n\n[lan]"),
+            "{c}"
+        );
     }
 }

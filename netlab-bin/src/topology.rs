@@ -274,7 +274,17 @@ impl Lab {
             "--config",
             &self.s("router.toml"),
         ];
-        let config = |clat| crate::configs::router(&self.s("cpe-state"), ipv6_only, clat);
+        // The data path's threads, for benchmarks (bench/pppoe_datapath.sh).
+        let workers = match std::env::var("NETLAB_ROUTER_WORKERS") {
+            Ok(w) => Some(w.parse().map_err(|_| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("NETLAB_ROUTER_WORKERS=`{w}`: a number of threads"),
+                )
+            })?),
+            Err(_) => None,
+        };
+        let config = |clat| crate::configs::router(&self.s("cpe-state"), ipv6_only, clat, workers);
         fs::write(self.path("router.toml"), config(ipv6_only))?;
         self.spawn("router", CPE, &argv)?;
         if !ipv6_only {

@@ -168,6 +168,13 @@ impl ClientLink {
         [self.pppoe.poll_timeout(), ppp].into_iter().flatten().min()
     }
 
+    /// The session's framing (ids, MACs, the MTU LCP agreed), once
+    /// discovery has succeeded: what a data path running beside this
+    /// machine (another thread) needs to frame and check data frames.
+    pub fn session_framer(&self) -> Option<SessionFramer> {
+        self.ppp.as_ref().map(|(_, f)| *f)
+    }
+
     /// The PPP session, once discovery has succeeded.
     pub fn session(&self) -> Option<&PppSession> {
         self.ppp.as_ref().map(|(s, _)| s)

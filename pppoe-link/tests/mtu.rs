@@ -181,3 +181,39 @@ fn renegotiated_larger_mru_raises_the_mtu_again() {
         .encapsulate_data(id.unwrap(), PPP_IPV4, &[0; 1492], &mut buf);
     assert!(n.is_ok());
 }
+
+#[test]
+fn the_session_framer_carries_the_agreed_mtu_for_a_data_path_beside_the_link() {
+    let (home_pppoe, mut home_ppp, ac, ac_ppp) = Pair::configs();
+    let mut pair = Pair::new(
+        home_pppoe.clone(),
+        home_ppp.clone(),
+        ac.clone(),
+        ac_ppp.clone(),
+    );
+    assert!(
+        pair.home.session_framer().is_none(),
+        "no session before discovery"
+    );
+    assert!(pair.dial());
+    let framer = pair.home.session_framer().expect("a session");
+    assert_eq!(framer.mtu(), 1492);
+    assert_eq!(framer.local(), home_pppoe.mac);
+    // It frames exactly what the link does.
+    let (mut a, mut b) = ([0u8; 2048], [0u8; 2048]);
+    let n = pair
+        .home
+        .encapsulate_data(PPP_IPV4, &[0x45; 100], &mut a)
+        .unwrap();
+    b[framer.header_len()..framer.header_len() + 2].copy_from_slice(&PPP_IPV4.to_be_bytes());
+    b[framer.header_len() + 2..framer.header_len() + 102].copy_from_slice(&[0x45; 100]);
+    assert_eq!(framer.encapsulate(&mut b, 102), Ok(n));
+    assert_eq!(a[..n], b[..n]);
+
+    // A smaller MRU of ours is the AC's limit, not ours: the framer keeps
+    // what the AC's MRU allows us to send.
+    home_ppp.lcp.mru = 1400;
+    let mut pair = Pair::new(home_pppoe, home_ppp, ac, ac_ppp);
+    assert!(pair.dial());
+    assert_eq!(pair.home.session_framer().unwrap().mtu(), 1492);
+}

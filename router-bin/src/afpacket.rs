@@ -150,6 +150,121 @@ impl PacketSocket {
     }
 }
 
+/// `PACKET_FANOUT` from `<linux/if_packet.h>` (`SOL_PACKET` option).
+const PACKET_FANOUT: libc::c_int = 18;
+/// Spread by the flow hash of each frame (the kernel's flow dissector,
+/// which looks into PPPoE session frames: the inner IP flow).
+const PACKET_FANOUT_HASH: u32 = 0;
+/// Let the kernel pick a group id no one uses (Linux 4.4); only for the
+/// first socket, the others join with the id it got.
+const PACKET_FANOUT_FLAG_UNIQUEID: u32 = 0x2000;
+/// The group does not see the frames sent on the interface (Linux 5.12);
+/// without it, ours come back to be skipped.
+const PACKET_FANOUT_FLAG_IGNORE_OUTGOING: u32 = 0x4000;
+
+impl PacketSocket {
+    /// Opens `n` sockets like [`PacketSocket::open`] (at least one) in one
+    /// new `PACKET_FANOUT_HASH` group: each frame goes to one of them by
+    /// its flow hash, so one flow's frames always reach the same socket.
+    pub fn open_fanout(ifname: &str, ethertype: u16, n: usize) -> io::Result<Vec<PacketSocket>> {
+        let first = PacketSocket::open(ifname, ethertype)?;
+        let with_ignore = PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_IGNORE_OUTGOING;
+        let flags = match first.join_fanout(0, with_ignore | PACKET_FANOUT_FLAG_UNIQUEID) {
+            Ok(()) => with_ignore,
+            // An older kernel without IGNORE_OUTGOING: our own frames are
+            // skipped by their packet type instead.
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+                first.join_fanout(0, PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_UNIQUEID)?;
+                PACKET_FANOUT_HASH
+            }
+            Err(e) => return Err(e),
+        };
+        let id = first.fanout_id()?;
+        let mut all = vec![first];
+        for _ in 1..n.max(1) {
+            let s = PacketSocket::open(ifname, ethertype)?;
+            s.join_fanout(id, flags)?;
+            all.push(s);
+        }
+        Ok(all)
+    }
+
+    /// `setsockopt(PACKET_FANOUT)`: joins group `id` (0 with
+    /// `PACKET_FANOUT_FLAG_UNIQUEID`: a new one) of mode and flags `mode`.
+    fn join_fanout(&self, id: u16, mode: u32) -> io::Result<()> {
+        let arg: u32 = u32::from(id) | (mode << 16);
+        // SAFETY: PACKET_FANOUT reads one u32, which `arg` is and which
+        // outlives the call; the length passed is its size; the fd is open.
+        let rc = unsafe {
+            libc::setsockopt(
+                self.fd.as_raw_fd(),
+                libc::SOL_PACKET,
+                PACKET_FANOUT,
+                (&raw const arg).cast(),
+                size_of::<u32>() as libc::socklen_t,
+            )
+        };
+        if rc < 0 {
+            let e = io::Error::last_os_error();
+            return Err(io::Error::new(e.kind(), format!("PACKET_FANOUT: {e}")));
+        }
+        Ok(())
+    }
+
+    /// The fanout group id this socket is in (`getsockopt(PACKET_FANOUT)`).
+    fn fanout_id(&self) -> io::Result<u16> {
+        let mut arg: u32 = 0;
+        let mut len = size_of::<u32>() as libc::socklen_t;
+        // SAFETY: PACKET_FANOUT writes at most `len` bytes (one u32) into
+        // `arg`, which outlives the call; the fd is open.
+        let rc = unsafe {
+            libc::getsockopt(
+                self.fd.as_raw_fd(),
+                libc::SOL_PACKET,
+                PACKET_FANOUT,
+                (&raw mut arg).cast(),
+                &mut len,
+            )
+        };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok((arg & 0xffff) as u16)
+    }
+}
+
+/// Waits up to `timeout_ms` (-1: forever) until one of `fds` is readable
+/// (a negative fd is left out); which ones are, bit `i` for `fds[i]`
+/// (at most 8 descriptors). Interrupted waits return no bits.
+pub fn poll_any(fds: &[RawFd], timeout_ms: i32) -> io::Result<u8> {
+    let mut pfds = [libc::pollfd {
+        fd: -1,
+        events: libc::POLLIN,
+        revents: 0,
+    }; 8];
+    let n = fds.len().min(8);
+    for (p, fd) in pfds.iter_mut().zip(fds) {
+        p.fd = *fd;
+    }
+    // SAFETY: `pfds` holds at least `n` valid pollfds and outlives the call.
+    let rc = unsafe { libc::poll(pfds.as_mut_ptr(), n as libc::nfds_t, timeout_ms) };
+    if rc < 0 {
+        let e = io::Error::last_os_error();
+        if e.kind() == io::ErrorKind::Interrupted {
+            return Ok(0);
+        }
+        return Err(e);
+    }
+    let mut bits = 0u8;
+    for (i, p) in pfds.iter().take(n).enumerate() {
+        // An error or hang-up counts as readable: the read reports it.
+        if p.revents & (libc::POLLIN | libc::POLLERR | libc::POLLHUP) != 0 {
+            bits |= 1 << i;
+        }
+    }
+    Ok(bits)
+}
+
 impl PacketSocket {
     /// Makes sends and receives return `WouldBlock` instead of waiting (for
     /// an event loop such as [`crate::aio`]).

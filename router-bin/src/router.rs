@@ -10,6 +10,13 @@
 //! (`clat0`) for the LAN's IPv4, which keeps DHCPv4 (with option 108 for
 //! IPv6-capable hosts when configured).
 //!
+//! The session's data path runs on `wan.workers` threads (one per CPU by
+//! default): each owns a queue of the multiqueue `ppp0` and a packet socket
+//! of one `PACKET_FANOUT_HASH` group, so the kernel spreads flows over them;
+//! PPPoE/PPP control, DHCP and the rest stay in the one event loop (see
+//! `router/workers`). With `workers = 1` the event loop carries the data
+//! too.
+//!
 //! [`Config::load`] reads the config (every key is documented in
 //! `router-bin/examples/router.toml`); [`run`] drives the router until
 //! SIGTERM/SIGINT. `src/bin/router.rs` only parses the command line.
@@ -28,6 +35,8 @@ mod run;
 mod state;
 mod v6only;
 mod wan;
+mod wan_socket;
+mod workers;
 
 pub use config::Config;
 pub use run::run;

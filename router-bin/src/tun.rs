@@ -15,6 +15,9 @@ const IFF_NO_PI: libc::c_short = 0x1000;
 /// Each read and write starts with a `virtio_net_hdr` (GSO and checksum
 /// offload metadata).
 const IFF_VNET_HDR: libc::c_short = 0x4000;
+/// One queue of a multiqueue device: each open descriptor is a queue, the
+/// kernel spreads the packets routed out by flow.
+const IFF_MULTI_QUEUE: libc::c_short = 0x0100;
 /// `TUNSETOFFLOAD`: `_IOW('T', 208, unsigned int)`.
 const TUNSETOFFLOAD: libc::c_ulong = 0x4004_54d0;
 /// Offloads the reader takes: partial checksums, TCP segmentation of both
@@ -49,6 +52,46 @@ impl Tun {
     /// `TUNSETOFFLOAD` with `TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6`).
     pub fn open_offload(name: &str) -> io::Result<Tun> {
         let tun = Tun::open_flags(name, IFF_TUN | IFF_NO_PI | IFF_VNET_HDR)?;
+        tun.set_offload()?;
+        Ok(tun)
+    }
+
+    /// Creates the TUN interface `name` with `queues` queues
+    /// (`IFF_MULTI_QUEUE`), one descriptor each, with offloads as
+    /// [`Tun::open_offload`] when `offload`. The kernel hands each flow's
+    /// packets to one queue (the one that last wrote that flow's packets).
+    ///
+    /// Any process may attach more queues to a multiqueue device, so an
+    /// interface that exists already is refused as in use.
+    pub fn open_queues(name: &str, queues: usize, offload: bool) -> io::Result<Vec<Tun>> {
+        if let Ok(c) = std::ffi::CString::new(name) {
+            // SAFETY: `c` is a valid NUL-terminated string that outlives
+            // the call.
+            if unsafe { libc::if_nametoindex(c.as_ptr()) } != 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::ResourceBusy,
+                    "in use by another process (the interface exists already)",
+                ));
+            }
+        }
+        let mut flags = IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE;
+        if offload {
+            flags |= IFF_VNET_HDR;
+        }
+        (0..queues.max(1))
+            .map(|_| {
+                let tun = Tun::open_flags(name, flags)?;
+                if offload {
+                    tun.set_offload()?;
+                }
+                Ok(tun)
+            })
+            .collect()
+    }
+
+    /// `TUNSETOFFLOAD` with TSO and checksum offload.
+    fn set_offload(&self) -> io::Result<()> {
+        let tun = self;
         // SAFETY: TUNSETOFFLOAD takes its argument by value; the fd is open.
         let rc = unsafe { libc::ioctl(tun.file.as_raw_fd(), TUNSETOFFLOAD, TUN_F_CSUM_TSO) };
         if rc < 0 {
@@ -58,7 +101,7 @@ impl Tun {
                 format!("TUNSETOFFLOAD failed ({e})"),
             ));
         }
-        Ok(tun)
+        Ok(())
     }
 
     fn open_flags(name: &str, flags: libc::c_short) -> io::Result<Tun> {

@@ -75,6 +75,12 @@ pub struct Wan {
     /// interface's MTU is raised to payload + 8 (a "baby jumbo" frame).
     #[serde(default)]
     pub ppp_max_payload: Option<u16>,
+    /// Threads carrying the session's data (1 to 8): each owns a queue of
+    /// the multiqueue TUN and a packet socket of one fanout group, the
+    /// kernel spreading flows over them; 1 runs the data path in the event
+    /// loop. Default: one per CPU, at most 8.
+    #[serde(default)]
+    pub workers: Option<usize>,
 }
 
 impl std::fmt::Debug for Wan {
@@ -86,6 +92,7 @@ impl std::fmt::Debug for Wan {
             .field("service", &self.service)
             .field("ac_name", &self.ac_name)
             .field("ppp_interface", &self.ppp_interface)
+            .field("workers", &self.workers)
             .finish_non_exhaustive()
     }
 }
@@ -282,6 +289,16 @@ impl Config {
         {
             return Err("wan.ppp_max_payload: 1493 to 1500 (leave it out for 1492)".into());
         }
+        if self
+            .wan
+            .workers
+            .is_some_and(|w| !(1..=crate::router::workers::MAX_WORKERS).contains(&w))
+        {
+            return Err(format!(
+                "wan.workers: 1 to {} (leave it out for one per CPU)",
+                crate::router::workers::MAX_WORKERS
+            ));
+        }
         if self.wan.lcp_echo_interval > 3600 {
             return Err("wan.lcp_echo_interval: at most 3600 seconds".into());
         }
@@ -373,6 +390,14 @@ impl Config {
     /// The LAN address and prefix.
     pub fn lan_addr(&self) -> Result<LanAddr, String> {
         parse_cidr(&self.lan.address)
+    }
+
+    /// How many data path workers run (`wan.workers`, else one per CPU up
+    /// to 8).
+    pub fn workers(&self) -> usize {
+        self.wan
+            .workers
+            .unwrap_or_else(crate::router::workers::default_workers)
     }
 
     /// The LCP keepalive interval, if on.
@@ -520,6 +545,24 @@ range = ["198.51.100.100", "198.51.100.199"]
         for bad in ["1492", "1501", "9000"] {
             let e = Config::parse(&with(bad)).unwrap_err();
             assert!(e.contains("1493 to 1500"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn workers_are_1_to_8_and_default_to_the_cpus() {
+        let with = |v: &str| {
+            GOOD.replace(
+                "password = \"s3cret\"",
+                &format!("password = \"s3cret\"\nworkers = {v}"),
+            )
+        };
+        assert_eq!(Config::parse(&with("1")).unwrap().workers(), 1);
+        assert_eq!(Config::parse(&with("8")).unwrap().workers(), 8);
+        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+        assert_eq!(Config::parse(GOOD).unwrap().workers(), cpus.min(8));
+        for bad in ["0", "9"] {
+            let e = Config::parse(&with(bad)).unwrap_err();
+            assert!(e.contains("wan.workers: 1 to 8"), "{bad}: {e}");
         }
     }
 }

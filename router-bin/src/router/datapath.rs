@@ -23,6 +23,18 @@ pub struct Counters {
     pub dropped: u64,
 }
 
+impl Counters {
+    /// Adds `other`'s counts (a worker's, for the total).
+    pub fn add(&mut self, other: &Counters) {
+        self.rx_packets += other.rx_packets;
+        self.rx_bytes += other.rx_bytes;
+        self.tx_packets += other.tx_packets;
+        self.tx_bytes += other.tx_bytes;
+        self.mss_clamped += other.mss_clamped;
+        self.dropped += other.dropped;
+    }
+}
+
 /// The MSS limit for a PPP frame's protocol at this MTU.
 fn max_mss(protocol: u16, mtu: u16) -> u16 {
     if protocol == PPP_IPV6 {

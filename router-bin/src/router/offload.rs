@@ -13,13 +13,53 @@
 
 use tracing::debug;
 
+use crate::afpacket::PacketSocket;
 use crate::aio::{AsyncPacketSocket, AsyncTun};
 use crate::batch::FrameBatch;
 use crate::gro::Gro;
 use crate::gso::{self, GSO_NONE, VnetHdr};
 use crate::router::datapath::{self, Counters};
 use crate::router::wan::Wan;
-use crate::tun::VNET_HDR_LEN;
+use crate::tun::{Tun, VNET_HDR_LEN};
+
+/// Where the session's IP packets go into the kernel: the one TUN of the
+/// event loop, or a worker's queue of it.
+pub(crate) trait TunWrite {
+    /// Hands one packet (behind its `virtio_net_hdr` with offloads) over.
+    fn write_packet(&self, packet: &[u8]) -> std::io::Result<()>;
+}
+
+impl TunWrite for AsyncTun {
+    fn write_packet(&self, packet: &[u8]) -> std::io::Result<()> {
+        self.send(packet)
+    }
+}
+
+impl TunWrite for Tun {
+    fn write_packet(&self, packet: &[u8]) -> std::io::Result<()> {
+        self.send(packet)
+    }
+}
+
+/// Where the session's frames go out: the event loop's packet socket or a
+/// worker's.
+pub(crate) trait FrameSend {
+    /// Sends the batch (see [`PacketSocket::try_send_batch`]); how many
+    /// frames went out.
+    fn send_frames(&self, batch: &FrameBatch) -> std::io::Result<usize>;
+}
+
+impl FrameSend for AsyncPacketSocket {
+    fn send_frames(&self, batch: &FrameBatch) -> std::io::Result<usize> {
+        self.send_batch(batch)
+    }
+}
+
+impl FrameSend for PacketSocket {
+    fn send_frames(&self, batch: &FrameBatch) -> std::io::Result<usize> {
+        self.try_send_batch(batch)
+    }
+}
 
 /// The largest read from the TUN: a 64 KiB super-packet behind its header.
 pub(crate) const TUN_READ_MAX: usize = VNET_HDR_LEN + gso::MAX_GSO_PACKET;
@@ -122,23 +162,39 @@ pub(crate) fn inbound(
 }
 
 /// One frame from the WAN: the link machine takes it, and a session data
-/// frame's IP packet (MSS clamped; an IPv6 one shown to `on_ipv6` first)
-/// goes to the TUN; with offloads through
-/// `gro`, which holds TCP segments until [`flush_gro`] (at the end of each
-/// receive batch) or a segment that does not continue them.
+/// frame's IP packet goes on as in [`session_packet`].
 pub(crate) fn from_wan(
     vnet: bool,
     wan: &mut Wan,
-    tun: &AsyncTun,
+    tun: &impl TunWrite,
     gro: &mut Gro,
     frame: &mut [u8],
     counters: &mut Counters,
-    mut on_ipv6: impl FnMut(&[u8]),
+    on_ipv6: impl FnMut(&[u8]),
 ) {
     let Some(range) = wan.handle_frame(frame) else {
         return;
     };
-    if datapath::clamp_ppp(&mut frame[range.clone()], wan.mtu()) {
+    session_packet(vnet, wan.mtu(), tun, gro, frame, range, counters, on_ipv6);
+}
+
+/// A session data frame (`frame[range]`: PPP protocol + IP packet): its
+/// IP packet, MSS clamped (an IPv6 one shown to `on_ipv6` first), goes to
+/// the TUN; with offloads through `gro`, which holds TCP segments until
+/// [`flush_gro`] (at the end of each receive batch) or a segment that does
+/// not continue them.
+#[allow(clippy::too_many_arguments)] // the data path's parts, each once
+pub(crate) fn session_packet(
+    vnet: bool,
+    mtu: u16,
+    tun: &impl TunWrite,
+    gro: &mut Gro,
+    frame: &mut [u8],
+    range: std::ops::Range<usize>,
+    counters: &mut Counters,
+    mut on_ipv6: impl FnMut(&[u8]),
+) {
+    if datapath::clamp_ppp(&mut frame[range.clone()], mtu) {
         counters.mss_clamped += 1;
     }
     // The IPv6-only service looks at the session's IPv6 packets.
@@ -162,12 +218,12 @@ pub(crate) fn from_wan(
 }
 
 /// Writes what `gro` holds to the TUN.
-pub(crate) fn flush_gro(tun: &AsyncTun, gro: &mut Gro, counters: &mut Counters) {
+pub(crate) fn flush_gro(tun: &impl TunWrite, gro: &mut Gro, counters: &mut Counters) {
     gro.flush(|b| to_tun(tun, b, counters));
 }
 
-fn to_tun(tun: &AsyncTun, packet: &[u8], counters: &mut Counters) {
-    if let Err(e) = tun.send(packet) {
+fn to_tun(tun: &impl TunWrite, packet: &[u8], counters: &mut Counters) {
+    if let Err(e) = tun.write_packet(packet) {
         debug!("TUN write: {e}");
         counters.dropped += 1;
     }
@@ -208,11 +264,11 @@ fn ip_len(frame: &[u8]) -> u64 {
 
 /// Sends the queued frames with one `sendmmsg` and empties the batch;
 /// what did not go out is noted in `unsent`.
-pub(crate) fn flush(sock: &AsyncPacketSocket, tx: &mut FrameBatch, unsent: &mut Unsent) {
+pub(crate) fn flush(sock: &impl FrameSend, tx: &mut FrameBatch, unsent: &mut Unsent) {
     if tx.is_empty() {
         return;
     }
-    let sent = match sock.send_batch(tx) {
+    let sent = match sock.send_frames(tx) {
         Ok(k) => k,
         Err(e) => {
             unsent.error = Some(e);

@@ -4,8 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
-use crate::afpacket::ETH_P_ALL;
-use crate::aio::{AsyncPacketSocket, AsyncTun};
+use crate::aio::AsyncTun;
 use crate::batch::FrameBatch;
 use crate::gro::Gro;
 use crate::instance::InstanceLock;
@@ -25,6 +24,8 @@ use crate::router::ipv6::{self, Ipv6};
 use crate::router::offload;
 use crate::router::v6only::V6Only;
 use crate::router::wan::{Action, Wan};
+use crate::router::wan_socket::WanSocket;
+use crate::router::workers::{ToControl, Workers};
 
 /// How long a hang-up may take at exit.
 const HANGUP_WAIT: Duration = Duration::from_secs(4);
@@ -80,7 +81,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     // What only one process can hold comes next, before any change to the
     // system: a PPP interface or control socket in use ends the start here.
     let ppp = cfg.wan.ppp_interface.clone();
-    let tun = open_tun(&ppp)?;
+    let tun = open_tun(&ppp, cfg.workers())?;
     let path = cfg.control_path();
     let listener = crate::control::bind(&path)
         .map_err(|e| format!("control socket {}: {e}", path.display()))?;
@@ -118,120 +119,72 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     result
 }
 
+/// Where the session's IP packets cross into the kernel.
+enum PppTun {
+    /// One TUN in the event loop (`wan.workers = 1`); with offloads?
+    Single(AsyncTun, bool),
+    /// A multiqueue TUN, a worker thread per queue.
+    Workers(Workers),
+}
+
 /// The TUN `ppp0` with offloads (TCP super-packets out, see
-/// [`offload`]); without them where the kernel refuses.
-fn open_tun(ppp: &str) -> Result<(AsyncTun, bool), String> {
+/// [`offload`]); without them where the kernel refuses. With more than one
+/// worker, a multiqueue TUN whose queues the workers take.
+fn open_tun(ppp: &str, workers: usize) -> Result<PppTun, String> {
+    if workers > 1 {
+        let queues = match crate::tun::Tun::open_queues(ppp, workers, true) {
+            Ok(q) => Ok((q, true)),
+            Err(e) if e.kind() != std::io::ErrorKind::ResourceBusy => {
+                warn!("TUN {ppp}: no offloads ({e}): one packet per read");
+                crate::tun::Tun::open_queues(ppp, workers, false).map(|q| (q, false))
+            }
+            Err(e) => Err(e),
+        };
+        let (queues, vnet) = queues.map_err(|e| format!("TUN {ppp}: {e}"))?;
+        let w = Workers::start(queues, vnet).map_err(|e| format!("data path workers: {e}"))?;
+        info!("{workers} data path workers (multiqueue {ppp}, PACKET_FANOUT_HASH)");
+        return Ok(PppTun::Workers(w));
+    }
     match AsyncTun::open_offload(ppp) {
-        Ok(tun) => Ok((tun, true)),
+        Ok(tun) => Ok(PppTun::Single(tun, true)),
         Err(e) => {
             warn!("TUN {ppp}: no offloads ({e}): one packet per read");
             let tun = AsyncTun::open(ppp).map_err(|e| format!("TUN {ppp}: {e}"))?;
-            Ok((tun, false))
+            Ok(PppTun::Single(tun, false))
         }
     }
 }
 
-/// The AF_PACKET socket on the WAN interface. It is bound to the
-/// interface's index, so when the interface is deleted and re-created
-/// (a USB NIC replugged, a VLAN interface re-added) it hears nothing any
-/// more: [`WanSocket::refresh`] opens a new one.
-struct WanSocket {
-    sock: AsyncPacketSocket,
-    /// The index the socket is bound to (`None`: unknown).
-    ifindex: Option<u32>,
-    /// A send or receive error says the socket is dead: reopen it.
-    failed: bool,
-    /// The interface is missing (logged once).
-    gone: bool,
+/// Waits for a packet of the event loop's TUN; never without one.
+async fn tun_recv(tun: Option<&AsyncTun>, buf: &mut [u8]) -> std::io::Result<usize> {
+    match tun {
+        Some(t) => t.recv(buf).await,
+        None => std::future::pending().await,
+    }
 }
 
-impl WanSocket {
-    async fn open(net: &Netconf, wan_if: &str) -> Result<WanSocket, String> {
-        let sock = AsyncPacketSocket::open(wan_if, ETH_P_ALL)
-            .map_err(|e| format!("WAN interface {wan_if}: {e} (does it exist? run as root)"))?;
-        let ifindex = net.index(wan_if).await.ok();
-        Ok(WanSocket {
-            sock,
-            ifindex,
-            failed: false,
-            gone: false,
-        })
-    }
-
-    /// Notes a send error: a missing device means a dead socket.
-    fn send_failed(&mut self, e: &std::io::Error) {
-        if matches!(e.raw_os_error(), Some(libc::ENXIO | libc::ENODEV)) {
-            self.failed = true;
-        }
-    }
-
-    /// Checks the interface's current index; reopens the socket (the
-    /// interface set up again first) when it changed or the socket failed.
-    /// When it was reopened: the MAC address and whether the interface is
-    /// a new one (another index).
-    async fn refresh(
-        &mut self,
-        net: &Netconf,
-        wan_if: &str,
-        mtu: Option<u32>,
-        why: &str,
-    ) -> Option<([u8; 6], bool)> {
-        let index = match net.index(wan_if).await {
-            Ok(i) => i,
-            Err(e) => {
-                if !self.gone {
-                    warn!(
-                        "WAN interface {wan_if} is gone ({e}; {why}): waiting for it to come back"
-                    );
-                }
-                self.gone = true;
-                self.failed = true;
-                return None;
-            }
-        };
-        self.gone = false;
-        if self.ifindex == Some(index) && !self.failed {
-            return None;
-        }
-        if let Err(e) = net.link_up(wan_if, mtu).await {
-            warn!("WAN interface {wan_if}: cannot set it up: {e}");
-        }
-        match AsyncPacketSocket::open(wan_if, ETH_P_ALL) {
-            Ok(sock) => {
-                let mac = sock.mac();
-                info!(
-                    "WAN interface {wan_if} reopened ({why}): index {} -> {index}, MAC {}",
-                    self.ifindex.map_or("?".into(), |i| i.to_string()),
-                    mac.iter()
-                        .map(|b| format!("{b:02x}"))
-                        .collect::<Vec<_>>()
-                        .join(":")
-                );
-                let moved = self.ifindex != Some(index);
-                self.sock = sock;
-                self.ifindex = Some(index);
-                self.failed = false;
-                Some((mac, moved))
-            }
-            Err(e) => {
-                warn!("WAN interface {wan_if}: cannot reopen the packet socket: {e}");
-                self.failed = true;
-                None
-            }
-        }
+/// Waits for what a worker hands over; never without workers.
+async fn from_workers(workers: Option<&mut Workers>) -> Option<ToControl> {
+    match workers {
+        Some(w) => w.recv().await,
+        None => std::future::pending().await,
     }
 }
 
 async fn serve(
     cfg: &Config,
     net: &Netconf,
-    (tun, vnet): (AsyncTun, bool),
+    ppp_tun: PppTun,
     listener: UnixListener,
 ) -> Result<(), String> {
+    let (tun, vnet, mut workers) = match ppp_tun {
+        PppTun::Single(t, vnet) => (Some(t), vnet, None),
+        PppTun::Workers(w) => (None, false, Some(w)),
+    };
     let wan_if = cfg.wan.interface.as_str();
     let ppp = cfg.wan.ppp_interface.as_str();
     let wan_mtu = cfg.wan.ppp_max_payload.map(|p| u32::from(p) + 8);
-    let mut ws = WanSocket::open(net, wan_if).await?;
+    let mut ws = WanSocket::open(net, wan_if, workers.as_ref()).await?;
     disable_ipv6_autoconf(ppp).map_err(|e| format!("{ppp}: {e}"))?;
     if cfg.wan.ipv6
         && let Err(e) = firewall::enable_ipv6(ppp)
@@ -274,6 +227,11 @@ async fn serve(
     // steady LAN or DHCP traffic cannot keep pushing it back.
     let mut wan_check_at: Option<Instant> = None;
     loop {
+        // First: a session that went down stops the workers' data before
+        // anything else goes out.
+        if let Some(w) = &mut workers {
+            w.publish(wan.data_session());
+        }
         while let Some(f) = wan.poll_transmit() {
             if let Err(e) = ws.sock.send(&f) {
                 debug!("WAN send: {e}");
@@ -337,14 +295,15 @@ async fn serve(
         };
         let v6only_wait = v6only.step();
         tokio::select! {
-            r = ws.sock.recv_batch(&mut rx) => match r {
+            r = ws.sock.recv_batch(&mut rx), if tun.is_some() => match r {
                 Ok(_) => {
+                    let Some(tun) = &tun else { continue };
                     for f in rx.frames_mut() {
-                        offload::from_wan(vnet, &mut wan, &tun, &mut gro, f, &mut counters, |p| {
+                        offload::from_wan(vnet, &mut wan, tun, &mut gro, f, &mut counters, |p| {
                             v6only.on_session_ipv6(p)
                         });
                     }
-                    offload::flush_gro(&tun, &mut gro, &mut counters);
+                    offload::flush_gro(tun, &mut gro, &mut counters);
                 }
                 Err(e) => {
                     // ENETDOWN when the port goes down or the interface is
@@ -352,7 +311,7 @@ async fn serve(
                     // interface gets a new socket.
                     warn!("WAN receive on {wan_if}: {e}");
                     if let Some((mac, moved)) =
-                        ws.refresh(net, wan_if, wan_mtu, "receive error").await
+                        ws.refresh(net, wan_if, wan_mtu, "receive error", None).await
                     {
                         wan.set_mac(mac);
                         if moved {
@@ -362,7 +321,31 @@ async fn serve(
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             },
-            r = tun.recv(&mut packet[offload::read_at(vnet)..]) => match r {
+            Some(m) = from_workers(workers.as_mut()) => match m {
+                ToControl::Frame(f) => {
+                    // Data of a session the workers were not told of yet
+                    // (or no more): nowhere to go.
+                    if wan.handle_frame(&f).is_some() {
+                        counters.dropped += 1;
+                    }
+                }
+                ToControl::RouterAdvertisement(p) => v6only.on_session_ipv6(&p),
+                // Each worker of the group reports it: the first reopens.
+                ToControl::SocketFailed { group, error } if workers.as_ref().is_some_and(|w| w.is_current(group)) => {
+                    warn!("WAN receive on {wan_if}: {error}");
+                    ws.failed = true;
+                    if let Some((mac, moved)) =
+                        ws.refresh(net, wan_if, wan_mtu, "receive error", workers.as_ref()).await
+                    {
+                        wan.set_mac(mac);
+                        if moved {
+                            wan.restart("WAN interface re-created");
+                        }
+                    }
+                }
+                ToControl::SocketFailed { .. } => {}
+            },
+            r = tun_recv(tun.as_ref(), &mut packet[offload::read_at(vnet)..]) => match r {
                 Ok(n) => {
                     let mut unsent = offload::Unsent::default();
                     offload::outbound(vnet, &mut packet, n, wan.mtu(), &mut segment, &mut counters, |proto, ip| {
@@ -401,7 +384,7 @@ async fn serve(
             Some((cmd, reply)) = ctl_rx.recv() => {
                 let text = match cmd.as_str() {
                     "status" => {
-                        let mut s = status(&wan, &counters, dhcp.as_ref(), ipv6.as_ref());
+                        let mut s = status(&wan, &counters, workers.as_ref(), dhcp.as_ref(), ipv6.as_ref());
                         s += &v6only.status_text();
                         if let Some(f) = &forwarder {
                             s += &f.status_text().await;
@@ -414,13 +397,15 @@ async fn serve(
             },
             _ = sleep_until(next) => {
                 if wan.redial_due() {
-                    if let Some((mac, _)) = ws.refresh(net, wan_if, wan_mtu, "redial").await {
+                    if let Some((mac, _)) =
+                        ws.refresh(net, wan_if, wan_mtu, "redial", workers.as_ref()).await
+                    {
                         wan.set_mac(mac);
                     }
                 } else if ws.failed
                     && wan_check_at.take().is_some()
                     && let Some((mac, moved)) =
-                        ws.refresh(net, wan_if, wan_mtu, "interface check").await
+                        ws.refresh(net, wan_if, wan_mtu, "interface check", workers.as_ref()).await
                 {
                     wan.set_mac(mac);
                     if moved {
@@ -522,16 +507,42 @@ async fn apply_ipv6(net: &Netconf, lan_if: &str, ipv6: Option<&mut Ipv6>) {
     }
 }
 
-fn status(wan: &Wan, c: &Counters, dhcp: Option<&LanDhcp>, ipv6: Option<&Ipv6>) -> String {
+fn status(
+    wan: &Wan,
+    own: &Counters,
+    workers: Option<&Workers>,
+    dhcp: Option<&LanDhcp>,
+    ipv6: Option<&Ipv6>,
+) -> String {
     let mut s = wan.status_text();
     match ipv6 {
         Some(v6) => s += &v6.status_text(),
         None => s += "ipv6 prefix: - (off)\n",
     }
+    // The event loop's own counts, plus the workers' (summed).
+    let per_worker = workers.map(Workers::counters).unwrap_or_default();
+    let mut total = *own;
+    for w in &per_worker {
+        total.add(&w.data);
+    }
+    let c = &total;
     s += &format!(
         "counters: rx {} packets {} bytes, tx {} packets {} bytes, mss clamped {}, dropped {}\n",
         c.rx_packets, c.rx_bytes, c.tx_packets, c.tx_bytes, c.mss_clamped, c.dropped
     );
+    for (i, w) in per_worker.iter().enumerate() {
+        let d = &w.data;
+        s += &format!(
+            "worker {i}: rx {} packets {} bytes, tx {} packets {} bytes, dropped {}, to control {} (dropped {})\n",
+            d.rx_packets,
+            d.rx_bytes,
+            d.tx_packets,
+            d.tx_bytes,
+            d.dropped,
+            w.to_control,
+            w.to_control_dropped
+        );
+    }
     s += "dhcp leases:\n";
     match dhcp {
         Some(d) => s += &d.leases_text(),

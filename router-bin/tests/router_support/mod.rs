@@ -12,8 +12,16 @@ use testbed::{Netns, Process, Testbed};
 pub const LAN_CIDR: &str = "198.51.100.1/24";
 
 /// Writes a router.toml into `dir`; its path. `extra_wan` is appended to
-/// the `[wan]` table.
+/// the `[wan]` table; unless it sets `workers`, `ROUTER_TEST_WORKERS` in
+/// the environment does (to run every router test with `workers = 1`, say;
+/// left out, the router runs its default, one per CPU).
 pub fn write_config(dir: &Path, wan_if: &str, lan_if: &str, extra_wan: &str) -> PathBuf {
+    let mut extra_wan = extra_wan.to_owned();
+    if let Ok(w) = std::env::var("ROUTER_TEST_WORKERS")
+        && !extra_wan.contains("workers")
+    {
+        extra_wan += &format!("\nworkers = {w}\n");
+    }
     let state = dir.join("state");
     std::fs::create_dir_all(&state).unwrap();
     let text = format!(

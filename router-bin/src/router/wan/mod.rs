@@ -16,6 +16,7 @@ use tracing::{info, warn};
 
 use crate::router::config::Config;
 use crate::router::state::{self, WanState};
+use crate::router::workers::DataSession;
 
 mod status;
 use status::{down_text, fail_text};
@@ -270,6 +271,17 @@ impl Wan {
     /// The next kernel action.
     pub fn poll_action(&mut self) -> Option<Action> {
         self.actions.pop_front()
+    }
+
+    /// What the data path workers need of the session: `None` until an
+    /// NCP is open, and again once the session is gone.
+    pub fn data_session(&self) -> Option<DataSession> {
+        let framer = self.link.as_ref()?.session_framer()?;
+        (self.ipv4.is_some() || self.ipv6.is_some()).then_some(DataSession {
+            framer,
+            ipv4: self.ipv4.is_some(),
+            ipv6: self.ipv6.is_some(),
+        })
     }
 
     /// The PPP MTU (the peer's MRU).

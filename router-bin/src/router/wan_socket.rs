@@ -1,0 +1,120 @@
+//! The event loop's packet socket on the WAN interface, reopened when the
+//! interface is re-created; with data path workers, their fanout group is
+//! reopened with it.
+
+use tracing::{info, warn};
+
+use crate::afpacket::ETH_P_ALL;
+use crate::aio::AsyncPacketSocket;
+use crate::netconf::Netconf;
+use crate::router::workers::Workers;
+
+/// The AF_PACKET socket on the WAN interface. It is bound to the
+/// interface's index, so when the interface is deleted and re-created
+/// (a USB NIC replugged, a VLAN interface re-added) it hears nothing any
+/// more: [`WanSocket::refresh`] opens a new one.
+pub(super) struct WanSocket {
+    /// With workers it only sends (bound to no ethertype): the fanout
+    /// group hears the interface.
+    pub(super) sock: AsyncPacketSocket,
+    /// The index the socket is bound to (`None`: unknown).
+    ifindex: Option<u32>,
+    /// A send or receive error says the socket is dead: reopen it.
+    pub(super) failed: bool,
+    /// The interface is missing (logged once).
+    gone: bool,
+}
+
+impl WanSocket {
+    pub(super) async fn open(
+        net: &Netconf,
+        wan_if: &str,
+        workers: Option<&Workers>,
+    ) -> Result<WanSocket, String> {
+        let sock = open_socket(wan_if, workers)
+            .map_err(|e| format!("WAN interface {wan_if}: {e} (does it exist? run as root)"))?;
+        let ifindex = net.index(wan_if).await.ok();
+        Ok(WanSocket {
+            sock,
+            ifindex,
+            failed: false,
+            gone: false,
+        })
+    }
+
+    /// Notes a send error: a missing device means a dead socket.
+    pub(super) fn send_failed(&mut self, e: &std::io::Error) {
+        if matches!(e.raw_os_error(), Some(libc::ENXIO | libc::ENODEV)) {
+            self.failed = true;
+        }
+    }
+
+    /// Checks the interface's current index; reopens the socket (the
+    /// interface set up again first) when it changed or the socket failed.
+    /// When it was reopened: the MAC address and whether the interface is
+    /// a new one (another index).
+    pub(super) async fn refresh(
+        &mut self,
+        net: &Netconf,
+        wan_if: &str,
+        mtu: Option<u32>,
+        why: &str,
+        workers: Option<&Workers>,
+    ) -> Option<([u8; 6], bool)> {
+        let index = match net.index(wan_if).await {
+            Ok(i) => i,
+            Err(e) => {
+                if !self.gone {
+                    warn!(
+                        "WAN interface {wan_if} is gone ({e}; {why}): waiting for it to come back"
+                    );
+                }
+                self.gone = true;
+                self.failed = true;
+                return None;
+            }
+        };
+        self.gone = false;
+        if self.ifindex == Some(index) && !self.failed {
+            return None;
+        }
+        if let Err(e) = net.link_up(wan_if, mtu).await {
+            warn!("WAN interface {wan_if}: cannot set it up: {e}");
+        }
+        match open_socket(wan_if, workers) {
+            Ok(sock) => {
+                let mac = sock.mac();
+                info!(
+                    "WAN interface {wan_if} reopened ({why}): index {} -> {index}, MAC {}",
+                    self.ifindex.map_or("?".into(), |i| i.to_string()),
+                    mac.iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect::<Vec<_>>()
+                        .join(":")
+                );
+                let moved = self.ifindex != Some(index);
+                self.sock = sock;
+                self.ifindex = Some(index);
+                self.failed = false;
+                Some((mac, moved))
+            }
+            Err(e) => {
+                warn!("WAN interface {wan_if}: cannot reopen the packet socket: {e}");
+                self.failed = true;
+                None
+            }
+        }
+    }
+}
+
+/// The event loop's socket: it hears the interface itself, or with
+/// workers only sends while their new fanout group hears it.
+fn open_socket(wan_if: &str, workers: Option<&Workers>) -> std::io::Result<AsyncPacketSocket> {
+    let Some(w) = workers else {
+        return AsyncPacketSocket::open(wan_if, ETH_P_ALL);
+    };
+    // Bound to no ethertype: it receives nothing (the group does).
+    let sock = AsyncPacketSocket::open(wan_if, 0)?;
+    w.attach(wan_if)?;
+    Ok(sock)
+}

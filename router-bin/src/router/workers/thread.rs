@@ -1,0 +1,255 @@
+//! One worker: a TUN queue and a packet socket of the fanout group, in a
+//! `poll` loop on its own thread (no async runtime: two descriptors and a
+//! stop flag).
+
+use std::io;
+use std::os::fd::AsRawFd;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use tokio::sync::mpsc;
+use tracing::{debug, warn};
+
+use super::{Shared, Slot, ToControl, WorkerCounters, lock};
+use crate::afpacket::{PacketSocket, poll_any};
+use crate::batch::FrameBatch;
+use crate::gro::Gro;
+use crate::router::offload;
+use crate::tun::Tun;
+
+/// How long a worker sleeps in `poll` before it looks at the stop flag
+/// and its mailbox again.
+const TICK_MS: i32 = 100;
+
+/// TUN reads per wake-up before the WAN side gets its turn.
+const TUN_BUDGET: usize = 32;
+
+/// WAN batches per wake-up before the TUN side gets its turn.
+const WAN_BUDGET: usize = 8;
+
+/// A worker, moved onto its thread by [`Worker::run`].
+pub(super) struct Worker {
+    tun: Tun,
+    vnet: bool,
+    sock: Option<PacketSocket>,
+    /// The fanout group `sock` is of.
+    group: u64,
+    shared: Arc<Shared>,
+    slot: Arc<Slot>,
+    to_control: mpsc::Sender<ToControl>,
+    counters: WorkerCounters,
+    rx: FrameBatch,
+    tx: FrameBatch,
+    gro: Gro,
+    packet: Vec<u8>,
+    segment: Vec<u8>,
+}
+
+impl Worker {
+    pub(super) fn new(
+        tun: Tun,
+        vnet: bool,
+        shared: Arc<Shared>,
+        slot: Arc<Slot>,
+        to_control: mpsc::Sender<ToControl>,
+    ) -> Worker {
+        Worker {
+            tun,
+            vnet,
+            sock: None,
+            group: 0,
+            shared,
+            slot,
+            to_control,
+            counters: WorkerCounters::default(),
+            rx: FrameBatch::standard(),
+            tx: FrameBatch::standard(),
+            gro: Gro::new(),
+            packet: vec![0u8; offload::TUN_READ_MAX],
+            segment: vec![0u8; 2048],
+        }
+    }
+
+    /// Runs until the stop flag is set.
+    pub(super) fn run(mut self) {
+        while !self.shared.stop.load(Ordering::Acquire) {
+            if self.slot.new_socket.swap(false, Ordering::AcqRel)
+                && let Some((group, sock)) = lock(&self.slot.socket).take()
+            {
+                self.group = group;
+                self.sock = Some(sock);
+            }
+            let sock_fd = self.sock.as_ref().map_or(-1, |s| s.as_raw_fd());
+            let ready = match poll_any(&[self.tun.as_raw_fd(), sock_fd], TICK_MS) {
+                Ok(r) => r,
+                Err(e) => {
+                    warn!("data path worker: poll: {e}");
+                    std::thread::sleep(std::time::Duration::from_millis(TICK_MS as u64));
+                    continue;
+                }
+            };
+            if ready & 2 != 0 {
+                self.wan_side();
+            }
+            if ready & 1 != 0 {
+                self.tun_side();
+            }
+            *lock(&self.slot.counters) = self.counters;
+        }
+    }
+
+    /// Hands `m` to the control plane; a full channel drops it (counted).
+    fn hand_over(
+        to_control: &mpsc::Sender<ToControl>,
+        counters: &mut WorkerCounters,
+        m: ToControl,
+    ) {
+        match to_control.try_send(m) {
+            Ok(()) => counters.to_control += 1,
+            Err(_) => counters.to_control_dropped += 1,
+        }
+    }
+
+    /// The socket failed: the control plane reopens the group.
+    fn socket_failed(&mut self, e: &io::Error) {
+        warn!("data path worker: WAN socket: {e}");
+        self.sock = None;
+        let m = ToControl::SocketFailed {
+            group: self.group,
+            error: e.to_string(),
+        };
+        Self::hand_over(&self.to_control, &mut self.counters, m);
+    }
+
+    /// Receive batches from the WAN: the session's data to the TUN, the
+    /// rest to the control plane.
+    fn wan_side(&mut self) {
+        for _ in 0..WAN_BUDGET {
+            let Some(sock) = &self.sock else {
+                return;
+            };
+            let got = match sock.try_recv_batch(&mut self.rx) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) => return self.socket_failed(&e),
+            };
+            let session = *self
+                .shared
+                .session
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let c = &mut self.counters;
+            for f in self.rx.frames_mut() {
+                let data = session.and_then(|s| Some((s.mtu(), s.data_range(f)?)));
+                let Some((mtu, range)) = data else {
+                    Self::hand_over(&self.to_control, c, ToControl::Frame(f.to_vec()));
+                    continue;
+                };
+                let to_control = &self.to_control;
+                let mut handed = (0u64, 0u64);
+                offload::session_packet(
+                    self.vnet,
+                    mtu,
+                    &self.tun,
+                    &mut self.gro,
+                    f,
+                    range,
+                    &mut c.data,
+                    |p| {
+                        if is_router_advertisement(p) {
+                            match to_control.try_send(ToControl::RouterAdvertisement(p.to_vec())) {
+                                Ok(()) => handed.0 += 1,
+                                Err(_) => handed.1 += 1,
+                            }
+                        }
+                    },
+                );
+                c.to_control += handed.0;
+                c.to_control_dropped += handed.1;
+            }
+            offload::flush_gro(&self.tun, &mut self.gro, &mut c.data);
+            if got < self.rx.capacity() {
+                return;
+            }
+        }
+    }
+
+    /// Reads from the TUN queue: each packet (or super-packet, cut at the
+    /// MTU) out in the session, while there is one.
+    fn tun_side(&mut self) {
+        let at = offload::read_at(self.vnet);
+        for _ in 0..TUN_BUDGET {
+            let n = match self.tun.try_recv(&mut self.packet[at..]) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) => {
+                    debug!("data path worker: TUN read: {e}");
+                    return;
+                }
+            };
+            // Held while sending: a session published down waits for this
+            // send to end, and no frame of it goes out after.
+            let guard = self
+                .shared
+                .session
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let (Some(session), Some(sock)) = (*guard, &self.sock) else {
+                self.counters.data.dropped += 1;
+                continue;
+            };
+            let c = &mut self.counters.data;
+            let tx = &mut self.tx;
+            let mut unsent = offload::Unsent::default();
+            offload::outbound(
+                self.vnet,
+                &mut self.packet,
+                n,
+                session.mtu(),
+                &mut self.segment,
+                c,
+                |proto, ip| {
+                    if tx.is_full() {
+                        offload::flush(sock, tx, &mut unsent);
+                    }
+                    tx.push_with(|slot| session.encapsulate(proto, ip, slot))
+                },
+            );
+            offload::flush(sock, tx, &mut unsent);
+            drop(guard);
+            if let Some(e) = unsent.settle(c) {
+                debug!("data path worker: WAN send: {e}");
+                if matches!(e.raw_os_error(), Some(libc::ENXIO | libc::ENODEV)) {
+                    self.socket_failed(&e);
+                }
+            }
+        }
+    }
+}
+
+/// Whether an IPv6 packet is a Router Advertisement (ICMPv6 type 134 right
+/// behind the fixed header, as RFC 4861 sends it): the control plane
+/// reads its PREF64.
+fn is_router_advertisement(p: &[u8]) -> bool {
+    p.len() > 40 && p[6] == 58 && p[40] == 134
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn router_advertisements_are_told_apart() {
+        let mut p = [0u8; 56];
+        p[0] = 0x60;
+        p[6] = 58;
+        p[40] = 134;
+        assert!(is_router_advertisement(&p));
+        p[40] = 128; // echo request
+        assert!(!is_router_advertisement(&p));
+        p[40] = 134;
+        p[6] = 17;
+        assert!(!is_router_advertisement(&p));
+        assert!(!is_router_advertisement(&p[..40]));
+    }
+}
