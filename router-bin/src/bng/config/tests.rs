@@ -173,3 +173,18 @@ fn ipv4_off_needs_ipv6() {
         .is_err()
     );
 }
+
+#[test]
+fn the_padi_rate_over_all_hosts_is_configurable() {
+    let c = Config::parse(MIN).unwrap();
+    assert_eq!((c.discovery.padi_rate, c.discovery.padi_burst), (200, 400));
+    let text = format!("{MIN}\n[discovery]\npadi_rate = 5000\npadi_burst = 10000\n");
+    let c = Config::parse(&text).unwrap();
+    let l = c.discovery.padi_rate_total();
+    assert_eq!((l.per_second, l.burst), (5000, 10000));
+    let zero = format!("{MIN}\n[discovery]\npadi_rate = 0\n");
+    let err = Config::parse(&zero).unwrap_err();
+    assert!(err.contains("padi_rate and padi_burst"), "{err}");
+    let unknown = format!("{MIN}\n[discovery]\npadr_rate = 1\n");
+    assert!(Config::parse(&unknown).is_err());
+}
