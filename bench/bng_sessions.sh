@@ -14,9 +14,12 @@
 #   BNG_BENCH_IN_FLIGHT (default 64)         BNG_BENCH_PD (1: DHCPv6-PD too)
 #   BNG_BENCH_PADI_RATE (default 100000: the bng's [discovery] padi_rate/burst,
 #   raised; its default 200/s would bound the setup rate)
+#   BNG_BENCH_MAC_SLOTS (default 65536: [discovery] mac_rate_slots; its default
+#   1024 makes the per-host PADI limit ~1024/s over all hosts)
+#   BNG_BENCH_PERF (1: perf record of the bng during each run, top symbols)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 cargo test --release -p router-bin --test bng_sessions_bench -- --ignored --nocapture 2>&1 \
-    | grep -E '^(BENCH|SUMMARY|    |SKIP|test result|thread .* panicked)'
+    | grep --line-buffered -E '^(BENCH|SUMMARY|    |SKIP|test result|thread .* panicked)'
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

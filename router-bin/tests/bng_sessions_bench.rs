@@ -14,10 +14,13 @@
 //! Environment: BNG_BENCH_SESSIONS (default "1000,10000"), BNG_BENCH_RUNS
 //! (default 3), BNG_BENCH_MODES (default "local,radius"), BNG_BENCH_DUAL
 //! (default 250; 0 skips), BNG_BENCH_IN_FLIGHT (default 64),
-//! BNG_BENCH_PD (1: DHCPv6-PD too), BNG_BENCH_PADI_RATE (the bng's
+//! BNG_BENCH_PD (1: DHCPv6-PD too), BNG_BENCH_PERF (1: `perf record` of
+//! the bng during each run, its top symbols printed), BNG_BENCH_PADI_RATE (the bng's
 //! `[discovery]` padi_rate and padi_burst; default 100000: raised so the
 //! bng itself is measured, not its PADI limit, whose default of 200/s,
-//! burst 400, would bound the rate).
+//! burst 400, would bound the rate), BNG_BENCH_MAC_SLOTS (`mac_rate_slots`,
+//! default 65536: with the default 1024 the per-host PADI limit acts as
+//! ~1024 PADIs/s over all hosts and stalls dials for 1–8 s).
 
 mod bng_support;
 mod common;
@@ -40,9 +43,10 @@ fn config(dir: &std::path::Path, ipv4: bool, radius: bool) -> String {
          control_socket = \"{d}/bng.sock\"\nstate_dir = \"{d}/state\"\nipv4 = {ipv4}\n\
          [pool]\nfirst = \"198.51.100.2\"\nlast = \"198.51.100.254\"\nlocal = \"198.51.100.1\"\n\
          [ipv6]\npools = [\"2001:db8:100::/40\"]\nmax_bindings = 65536\n\
-         [discovery]\npadi_rate = {padi}\npadi_burst = {padi}\n",
+         [discovery]\npadi_rate = {padi}\npadi_burst = {padi}\nmac_rate_slots = {slots}\n",
         d = dir.display(),
         padi = env_or("BNG_BENCH_PADI_RATE", "100000"),
+        slots = env_or("BNG_BENCH_MAC_SLOTS", "65536"),
     );
     if radius {
         c.push_str(&format!(
@@ -86,8 +90,12 @@ fn one_run(mode: &str, n: usize, ipv4: bool, run: usize) -> Option<String> {
             radius.then(|| {
                 let dir = tb.dir().join("raddb");
                 freeradius::Config::new(
+                    // Message-Authenticator in every answer: our client
+                    // drops answers without it (BlastRADIUS).
                     "bench\tCleartext-Password := \"bench\"\n\
-                     DEFAULT\tAuth-Type := Reject\n",
+                     \tMessage-Authenticator = 0x00\n\
+                     DEFAULT\tAuth-Type := Reject\n\
+                     \tMessage-Authenticator = 0x00\n",
                 )
                 .client("nas", std::net::Ipv4Addr::LOCALHOST.into(), SECRET)
                 .reject_delay(0)
@@ -136,8 +144,43 @@ fn finish_run(
     if env_or("BNG_BENCH_PD", "0") == "1" {
         argv.push("--pd");
     }
+    // BNG_BENCH_PERF=1: where the bng's time goes during the run.
+    let perf_data = bed.tb.dir().join("perf.data");
+    let perf = (env_or("BNG_BENCH_PERF", "0") == "1").then(|| {
+        let out = perf_data.to_str().unwrap();
+        let mut c = std::process::Command::new("perf");
+        c.args(["record", "-q", "-F", "499", "-g", "-p", &pid_s, "-o", out]);
+        c.stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        c.spawn().expect("perf")
+    });
     let mut p = bed.tb.spawn(&bed.client, &argv).unwrap();
     let status = p.wait_timeout(Duration::from_secs(280)).unwrap();
+    if let Some(mut perf) = perf {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(perf.id() as i32),
+            nix::sys::signal::Signal::SIGINT,
+        );
+        let _ = perf.wait();
+        let report = std::process::Command::new("perf")
+            .args([
+                "report",
+                "--stdio",
+                "--no-children",
+                "--sort",
+                "symbol",
+                "-g",
+                "none",
+            ])
+            .arg("-i")
+            .arg(&perf_data)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        for l in report.lines().filter(|l| l.contains('%')).take(25) {
+            println!("    perf {l}");
+        }
+    }
     let (out, err) = p.output();
     let cpu = cpu_secs(pid) - cpu0;
     let Some(result) = out.lines().find(|l| l.starts_with("RESULT ")) else {

@@ -185,6 +185,18 @@ fn the_padi_rate_over_all_hosts_is_configurable() {
     let zero = format!("{MIN}\n[discovery]\npadi_rate = 0\n");
     let err = Config::parse(&zero).unwrap_err();
     assert!(err.contains("padi_rate and padi_burst"), "{err}");
+    assert_eq!(c.discovery.mac_rate_slots, 1024);
+    let slots = format!("{MIN}\n[discovery]\nmac_rate_slots = 65536\n");
+    assert_eq!(
+        Config::parse(&slots).unwrap().discovery.mac_rate_slots,
+        65536
+    );
+    let too_many = format!("{MIN}\n[discovery]\nmac_rate_slots = 65537\n");
+    assert!(
+        Config::parse(&too_many)
+            .unwrap_err()
+            .contains("mac_rate_slots")
+    );
     let unknown = format!("{MIN}\n[discovery]\npadr_rate = 1\n");
     assert!(Config::parse(&unknown).is_err());
 }
