@@ -10,6 +10,10 @@
 //! clients retry), then the datagrams that came meanwhile are handled as
 //! one batch made durable by the next write.
 //!
+//! Datagrams are read and replies sent in bursts ([`batch`]: one
+//! `recvmmsg`/`sendmmsg` per up to 32), and every datagram waiting when the
+//! socket becomes readable (up to 256) is handled before one lease write.
+//!
 //! Use: loop on [`Dhcpv4ServerDriver::step`] (cancel-safe, so it can sit in
 //! a `select!` with the application's other work) and drain
 //! [`Dhcpv4ServerDriver::poll_event`] after each step.
@@ -25,11 +29,13 @@ use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
 use tokio::task::JoinHandle;
 
+mod batch;
+
 use crate::lease::LeaseStore;
 use crate::server::{Dhcpv4Server, Dhcpv4ServerDestination, Dhcpv4ServerEvent};
 
-/// Datagrams handled together after a write completes, at most (the rest
-/// wait for the next round).
+/// Datagrams handled together (when the socket becomes readable, or after
+/// a write completes), at most: the rest wait for the next round.
 const BATCH: usize = 256;
 
 /// A lease write on the blocking pool; it hands the store back.
@@ -66,7 +72,12 @@ pub struct Dhcpv4ServerDriver<S> {
     /// `None` while a write has it (or after the writer died).
     store: Option<S>,
     writing: Option<Write<S>>,
+    /// [`batch::BURST`] receive slots of [`batch::SLOT`] octets.
     buf: Vec<u8>,
+    /// The lengths of the datagrams in `buf` (`None`: cut, dropped).
+    lens: Vec<Option<usize>>,
+    /// Replies being sent.
+    out: Vec<(SocketAddrV4, Vec<u8>)>,
     /// Send errors of the last flush, reported by the next `step`.
     send_errors: Vec<Dhcpv4DriverError>,
 }
@@ -135,7 +146,9 @@ where
             server,
             store: Some(store),
             writing: None,
-            buf: vec![0; 1600],
+            buf: vec![0; batch::BURST * batch::SLOT],
+            lens: Vec::with_capacity(batch::BURST),
+            out: Vec::new(),
             send_errors: Vec::new(),
         }
     }
@@ -172,10 +185,10 @@ where
         self.server.poll_event()
     }
 
-    /// Waits for and handles one thing: a datagram (with the timers due),
-    /// the end of a lease write (its held replies sent, then the datagrams
-    /// that waited handled as a batch), or a timer. Cancel-safe: all work
-    /// happens after the one await.
+    /// Waits for and handles one thing: datagrams (every one waiting, up to
+    /// 256, as one batch), the end of a lease write (its held replies sent,
+    /// then the datagrams that waited handled as a batch), or a timer.
+    /// Cancel-safe: all work happens after the one await.
     pub async fn step(&mut self) -> Result<(), Dhcpv4DriverError> {
         if let Some(e) = self.send_errors.pop() {
             return Err(e);
@@ -191,12 +204,11 @@ where
                 d.saturating_duration_since(self.clock.now())
             }));
         tokio::select! {
-            r = self.sock.recv_from(&mut self.buf) => {
-                let (n, _) = r.map_err(Dhcpv4DriverError::Recv)?;
-                let now = self.clock.now();
-                // Drops are counted by the machine.
-                let _ = self.server.handle_input(now, self.interface, &self.buf[..n]);
+            r = self.sock.readable() => {
+                r.map_err(Dhcpv4DriverError::Recv)?;
+                let r = self.receive();
                 self.flush();
+                r.map_err(Dhcpv4DriverError::Recv)?;
             }
             () = sleep, if deadline.is_some() => {
                 self.server.handle_timeout(self.clock.now());
@@ -230,19 +242,35 @@ where
             }
         };
         self.send_ready();
-        for _ in 0..BATCH {
-            match self.sock.try_recv_from(&mut self.buf) {
-                Ok((n, _)) => {
-                    let now = self.clock.now();
-                    let _ = self
-                        .server
-                        .handle_input(now, self.interface, &self.buf[..n]);
-                }
-                Err(_) => break,
-            }
-        }
+        let r = self.receive();
         self.flush();
-        outcome
+        match (outcome, r) {
+            (Err(e), _) => Err(e),
+            (Ok(()), r) => r.map_err(Dhcpv4DriverError::Recv),
+        }
+    }
+
+    /// Hands the machine what waits on the socket, up to [`BATCH`]
+    /// datagrams, a burst per system call.
+    fn receive(&mut self) -> io::Result<()> {
+        let mut handled = 0;
+        while handled < BATCH {
+            match batch::recv_burst(&self.sock, &mut self.buf, &mut self.lens) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) => return Err(e),
+            }
+            let now = self.clock.now();
+            for (slot, len) in self.buf.chunks(batch::SLOT).zip(&self.lens) {
+                // A cut datagram is not handed over; the rest's drops are
+                // counted by the machine.
+                if let Some(n) = *len {
+                    let _ = self.server.handle_input(now, self.interface, &slot[..n]);
+                }
+            }
+            handled += self.lens.len();
+        }
+        Ok(())
     }
 
     /// Starts writing the pending lease changes on the blocking pool, or,
@@ -267,8 +295,11 @@ where
     }
 
     /// Sends the replies whose leases are durable.
+    /// Sends the replies whose leases are durable, a burst per system call.
     fn send_ready(&mut self) {
-        while let Some(t) = self.server.poll_transmit(self.clock.now()) {
+        let now = self.clock.now();
+        self.out.clear();
+        while let Some(t) = self.server.poll_transmit(now) {
             let to = match t.destination {
                 Dhcpv4ServerDestination::Unicast { address, .. } => address,
                 Dhcpv4ServerDestination::Broadcast { .. }
@@ -276,9 +307,22 @@ where
                     SocketAddrV4::new(Ipv4Addr::BROADCAST, 68)
                 }
             };
-            if let Err(error) = self.sock.try_send_to(&t.payload, to.into()) {
-                self.send_errors.push(Dhcpv4DriverError::Send { to, error });
+            self.out.push((to, t.payload));
+        }
+        let mut i = 0;
+        while i < self.out.len() {
+            match batch::send_batch(&self.sock, &self.out[i..]) {
+                Ok(n) if n > 0 => i += n,
+                // The first reply of the burst was refused: it is dropped
+                // (the client retransmits), the rest are tried.
+                r => {
+                    let error = r.err().unwrap_or_else(|| io::ErrorKind::WriteZero.into());
+                    let to = self.out[i].0;
+                    self.send_errors.push(Dhcpv4DriverError::Send { to, error });
+                    i += 1;
+                }
             }
         }
+        self.out.clear();
     }
 }
