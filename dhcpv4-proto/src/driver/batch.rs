@@ -30,11 +30,9 @@ pub(super) fn recv_burst(
     lens.clear();
     let r = sock.try_io(Interest::READABLE, || {
         let mut headers = MultiHeaders::<SockaddrIn>::preallocate(BURST, None);
-        let mut iovs: Vec<[IoSliceMut<'_>; 1]> = buf
-            .chunks_mut(SLOT)
-            .take(BURST)
-            .map(|c| [IoSliceMut::new(c)])
-            .collect();
+        let mut slots = buf.chunks_mut(SLOT);
+        let mut iovs: [[IoSliceMut<'_>; 1]; BURST] =
+            core::array::from_fn(|_| [IoSliceMut::new(slots.next().unwrap_or_default())]);
         let read = recvmmsg(
             sock.as_raw_fd(),
             &mut headers,
@@ -62,18 +60,17 @@ pub(super) fn recv_burst(
 pub(super) fn send_batch(sock: &UdpSocket, batch: &[(SocketAddrV4, Vec<u8>)]) -> io::Result<usize> {
     let batch = &batch[..batch.len().min(BURST)];
     sock.try_io(Interest::WRITABLE, || {
-        let iovs: Vec<[IoSlice<'_>; 1]> = batch.iter().map(|(_, p)| [IoSlice::new(p)]).collect();
-        let addrs: Vec<Option<SockaddrIn>> = batch
-            .iter()
-            .map(|(to, _)| Some(SockaddrIn::from(*to)))
-            .collect();
+        let iovs: [[IoSlice<'_>; 1]; BURST] =
+            core::array::from_fn(|i| [IoSlice::new(batch.get(i).map_or(&[], |(_, p)| p))]);
+        let addrs: [Option<SockaddrIn>; BURST] =
+            core::array::from_fn(|i| batch.get(i).map(|(to, _)| SockaddrIn::from(*to)));
         let mut headers = MultiHeaders::<SockaddrIn>::preallocate(batch.len(), None);
         let cmsgs: [ControlMessage<'_>; 0] = [];
         let sent = sendmmsg(
             sock.as_raw_fd(),
             &mut headers,
-            &iovs,
-            &addrs,
+            &iovs[..batch.len()],
+            &addrs[..batch.len()],
             cmsgs,
             MsgFlags::MSG_DONTWAIT,
         )?;
