@@ -32,7 +32,8 @@
 //! are broadcast to 255.255.255.255:68 on the interface (`SO_BINDTODEVICE`,
 //! `SO_BROADCAST`); a reply for `ciaddr` or a relay is unicast. Leases are
 //! appended to the journal and fsynced before any ACK leaves (the requests
-//! received during one write share the next fsync). Lease times are kept on a clock counted from
+//! received during one write share the next fsync), on the event loop
+//! ([`Dhcpv4ServerDriver::set_inline_writes`]: this runtime runs nothing else). Lease times are kept on a clock counted from
 //! the UNIX epoch, so they survive a restart.
 
 use std::io::{self, Write};
@@ -162,6 +163,8 @@ async fn run() -> Result<(), String> {
     let ignored = server.restore(leases);
     let mut driver = Dhcpv4ServerDriver::bind(&cfg.interface, 1, server, store, clock)
         .map_err(|e| format!("socket on {}: {e}", cfg.interface))?;
+    // The runtime runs nothing else: the writes need no thread of their own.
+    driver.set_inline_writes(true);
     println!(
         "ready on {} ({} leases restored, {ignored} outside the pool)",
         cfg.interface, report.records

@@ -43,7 +43,7 @@ fn request(t: MessageType, i: u8) -> Vec<u8> {
 
 /// Queues `CLIENTS` messages of type `t` on the server's socket, runs the
 /// driver `steps` steps, and returns the replies of type `reply` the relay got.
-fn burst(t: MessageType, steps: usize, reply: MessageType) -> Option<usize> {
+fn burst(t: MessageType, steps: usize, inline: bool, reply: MessageType) -> Option<usize> {
     let mut tb = Testbed::new("dhcpv4-driver-burst")?;
     let ns = tb.namespace("driver").unwrap();
     let got = ns
@@ -81,6 +81,7 @@ fn burst(t: MessageType, steps: usize, reply: MessageType) -> Option<usize> {
                         .unwrap();
                 let sock = tokio::net::UdpSocket::from_std(s.into()).unwrap();
                 let mut d = Dhcpv4ServerDriver::new(sock, 1, server, MemoryStore::default(), clock);
+                d.set_inline_writes(inline);
                 for _ in 0..steps {
                     d.step().await.unwrap();
                 }
@@ -102,7 +103,7 @@ fn burst(t: MessageType, steps: usize, reply: MessageType) -> Option<usize> {
 #[test]
 fn one_step_answers_every_waiting_discover() {
     // One step handled one datagram before the driver read in bursts.
-    if let Some(offers) = burst(MessageType::Discover, 1, MessageType::Offer) {
+    if let Some(offers) = burst(MessageType::Discover, 1, false, MessageType::Offer) {
         assert_eq!(offers, usize::from(CLIENTS));
     }
 }
@@ -111,7 +112,15 @@ fn one_step_answers_every_waiting_discover() {
 fn the_requests_of_one_burst_share_one_lease_write() {
     // Step 1 handles the burst and starts one write, step 2 ends it and
     // sends every ACK (before: one ACK, the other 99 in a second write).
-    if let Some(acks) = burst(MessageType::Request, 2, MessageType::Ack) {
+    if let Some(acks) = burst(MessageType::Request, 2, false, MessageType::Ack) {
+        assert_eq!(acks, usize::from(CLIENTS));
+    }
+}
+
+#[test]
+fn inline_writes_ack_a_burst_in_the_step_that_read_it() {
+    // On the blocking pool the ACKs wait for a second step.
+    if let Some(acks) = burst(MessageType::Request, 1, true, MessageType::Ack) {
         assert_eq!(acks, usize::from(CLIENTS));
     }
 }

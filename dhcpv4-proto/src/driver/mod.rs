@@ -4,7 +4,9 @@
 //!
 //! The lease commit discipline is kept: no ACK leaves before its lease is
 //! durable. The store's write (and its fsync) runs on tokio's blocking
-//! pool, never on the event loop; while it runs the machine is left alone
+//! pool, not on the event loop (unless
+//! [`Dhcpv4ServerDriver::set_inline_writes`] asks for it, for a runtime
+//! that serves DHCP alone); while it runs the machine is left alone
 //! (datagrams wait in the socket buffer, timers wait), the replies it held
 //! go out when the write succeeds (and are dropped when it fails: the
 //! clients retry), then the datagrams that came meanwhile are handled as
@@ -78,8 +80,11 @@ pub struct Dhcpv4ServerDriver<S> {
     lens: Vec<Option<usize>>,
     /// Replies being sent.
     out: Vec<(SocketAddrV4, Vec<u8>)>,
-    /// Send errors of the last flush, reported by the next `step`.
+    /// Errors of the last flush (sends, an inline write), reported by the
+    /// next `step`.
     send_errors: Vec<Dhcpv4DriverError>,
+    /// Lease writes on the event loop rather than the blocking pool.
+    inline_writes: bool,
 }
 
 impl<S> core::fmt::Debug for Dhcpv4ServerDriver<S> {
@@ -150,6 +155,7 @@ where
             lens: Vec::with_capacity(batch::BURST),
             out: Vec::new(),
             send_errors: Vec::new(),
+            inline_writes: false,
         }
     }
 
@@ -166,6 +172,16 @@ where
             Some(_) => None,
             None => Some(&mut self.server),
         }
+    }
+
+    /// Runs the lease writes (and their fsync) on the event loop itself
+    /// rather than on tokio's blocking pool, when `inline` (default false).
+    /// For a runtime that serves DHCP alone (the `dhcpv4d` example): the
+    /// machine waits for each write either way, and this saves the two
+    /// thread hand-offs of each write; the runtime's other tasks would
+    /// wait too, so leave it off when there are any.
+    pub fn set_inline_writes(&mut self, inline: bool) {
+        self.inline_writes = inline;
     }
 
     /// The clock the machine runs on.
@@ -281,6 +297,13 @@ where
         }
         if self.server.pending_leases().is_empty() {
             self.server.commit();
+        } else if self.inline_writes
+            && let Some(store) = &mut self.store
+        {
+            if let Err(e) = self.server.commit_to(store) {
+                self.send_errors
+                    .push(Dhcpv4DriverError::Store(e.to_string()));
+            }
         } else if let Some(mut store) = self.store.take() {
             let changes = self.server.pending_leases().to_vec();
             self.writing = Some(tokio::task::spawn_blocking(move || {
@@ -294,7 +317,6 @@ where
         self.send_ready();
     }
 
-    /// Sends the replies whose leases are durable.
     /// Sends the replies whose leases are durable, a burst per system call.
     fn send_ready(&mut self) {
         let now = self.clock.now();
