@@ -101,6 +101,36 @@ fn burst(t: MessageType, steps: usize, inline: bool, reply: MessageType) -> Opti
 }
 
 #[test]
+fn the_bound_socket_has_a_large_receive_buffer() {
+    let Some(mut tb) = Testbed::new("dhcpv4-driver-rcvbuf") else {
+        return;
+    };
+    let ns = tb.namespace("driver").unwrap();
+    let size = ns
+        .enter(|| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let s = dhcpv4_proto::driver::bind_interface("lo").unwrap();
+                socket2::SockRef::from(&s).recv_buffer_size().unwrap()
+            })
+        })
+        .unwrap();
+    // Linux caps the size asked for at net.core.rmem_max and reports twice
+    // that; a socket left alone has net.core.rmem_default, not doubled.
+    let max = std::fs::read_to_string("/proc/sys/net/core/rmem_max")
+        .ok()
+        .and_then(|s| s.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    assert!(
+        size >= 2 * dhcpv4_proto::driver::RECV_BUFFER.min(max),
+        "receive buffer {size} (rmem_max {max})"
+    );
+}
+
+#[test]
 fn one_step_answers_every_waiting_discover() {
     // One step handled one datagram before the driver read in bursts.
     if let Some(offers) = burst(MessageType::Discover, 1, false, MessageType::Offer) {

@@ -97,11 +97,19 @@ impl<S> core::fmt::Debug for Dhcpv4ServerDriver<S> {
     }
 }
 
+/// The receive buffer asked for (the kernel caps it at
+/// `net.core.rmem_max`): the datagrams arriving while a lease write runs
+/// wait there, and the default (~200 KiB, ~270 requests) overflows within
+/// a few milliseconds of a burst.
+pub const RECV_BUFFER: usize = 2 << 20;
+
 /// A UDP socket on port 67 of `interface` only (`SO_BINDTODEVICE`), with
-/// `SO_BROADCAST` for replies to clients without an address. Needs
-/// `CAP_NET_RAW` (bind to device) and `CAP_NET_BIND_SERVICE`.
+/// `SO_BROADCAST` for replies to clients without an address and a
+/// [`RECV_BUFFER`] receive buffer. Needs `CAP_NET_RAW` (bind to device)
+/// and `CAP_NET_BIND_SERVICE`.
 pub fn bind_interface(interface: &str) -> io::Result<UdpSocket> {
     let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+    s.set_recv_buffer_size(RECV_BUFFER)?;
     s.set_reuse_address(true)?;
     s.set_broadcast(true)?;
     s.bind_device(Some(interface.as_bytes()))?;
