@@ -14,9 +14,11 @@
 //! the last lossless and the first lossy rate down to 1/10 of the rate. At
 //! every point it prints the server's CPU per completed exchange and its
 //! share of a core (utime + stime from `/proc/PID/stat`) and each perfdhcp's
-//! share of a core (`/usr/bin/time`), and names the limit there: a perfdhcp
-//! at >= 90 % of a core, else the server at >= 90 %, else neither (latency,
-//! the fsync, or the shared machine). The doubling rates are the same for
+//! share of a core (`/usr/bin/time`), the UDP receive-buffer overflows in
+//! the server's and the generators' namespaces (RcvbufErrors), and names the
+//! limit there: a perfdhcp at >= 90 % of a core, else the server at >= 90 %,
+//! else neither, with whose receive buffer overflowed (latency: a process
+//! waiting for a CPU on a shared machine, or for its disk). The doubling rates are the same for
 //! both servers, so their CPU per exchange is compared at equal offered
 //! rates where both were lossless. Rounds alternate which server runs
 //! first; the median and spread over the rounds and the load average are
@@ -68,6 +70,10 @@ struct Point {
     gens: Vec<Generator>,
     /// Server CPU seconds during the run.
     server_cpu: f64,
+    /// UDP datagrams dropped for a full receive buffer (RcvbufErrors) in
+    /// the server's namespace and in the generators' during the run.
+    server_overflows: u64,
+    client_overflows: u64,
 }
 
 impl Point {
@@ -107,6 +113,10 @@ impl Point {
             "perfdhcp"
         } else if self.server_share() >= CPU_LIMIT {
             "the server"
+        } else if self.server_overflows > 0 {
+            "neither at a full core; the server's receive buffer overflowed while it waited (for a CPU or its disk)"
+        } else if self.client_overflows > 0 {
+            "neither at a full core; perfdhcp's receive buffer overflowed while it waited for a CPU"
         } else {
             "neither at a full core"
         }
@@ -176,8 +186,30 @@ fn loadavg() -> String {
         .join(" ")
 }
 
+/// RcvbufErrors of a namespace's UDP (`/proc/net/snmp` is per namespace).
+fn rcvbuf_errors(tb: &Testbed, ns: &Netns) -> u64 {
+    let snmp = tb
+        .exec(ns, &["cat", "/proc/net/snmp"], Duration::from_secs(5))
+        .unwrap_or_default();
+    let mut udp = snmp.lines().filter(|l| l.starts_with("Udp: "));
+    let (Some(names), Some(values)) = (udp.next(), udp.next()) else {
+        return 0;
+    };
+    names
+        .split_whitespace()
+        .zip(values.split_whitespace())
+        .find(|(n, _)| *n == "RcvbufErrors")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0)
+}
+
 /// Runs every generator at its share of `offered` at once.
-fn perfdhcp(tb: &Testbed, clis: &[Netns], offered: u64, server_pid: u32) -> Point {
+fn perfdhcp(tb: &Testbed, srv: &Netns, clis: &[Netns], offered: u64, server_pid: u32) -> Point {
+    let overflows = || {
+        let c: u64 = clis.iter().map(|c| rcvbuf_errors(tb, c)).sum();
+        (rcvbuf_errors(tb, srv), c)
+    };
+    let (srv_before, cli_before) = overflows();
     let n = clis.len() as u64;
     let rate = (offered / n).max(1).to_string();
     let clients = (env("DHCPV4_BENCH_CLIENTS", 200) / n).max(1).to_string();
@@ -223,10 +255,14 @@ fn perfdhcp(tb: &Testbed, clis: &[Netns], offered: u64, server_pid: u32) -> Poin
         );
         gens.push(parse(&out, &err));
     }
+    let server_cpu = cpu_seconds(server_pid) - before;
+    let (srv_after, cli_after) = overflows();
     Point {
         offered,
         gens,
-        server_cpu: cpu_seconds(server_pid) - before,
+        server_cpu,
+        server_overflows: srv_after.saturating_sub(srv_before),
+        client_overflows: cli_after.saturating_sub(cli_before),
     }
 }
 
@@ -277,7 +313,7 @@ fn ours(offered: u64) -> Option<Point> {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
-    Some(perfdhcp(&tb, &clis, offered, server.pid()))
+    Some(perfdhcp(&tb, &srv, &clis, offered, server.pid()))
 }
 
 fn kea(offered: u64) -> Option<Point> {
@@ -316,7 +352,7 @@ fn kea(offered: u64) -> Option<Point> {
         )
         .unwrap();
     std::thread::sleep(Duration::from_secs(2));
-    Some(perfdhcp(&tb, &clis, offered, server.pid()))
+    Some(perfdhcp(&tb, &srv, &clis, offered, server.pid()))
 }
 
 fn report(name: &str, p: &Point) {
@@ -326,13 +362,15 @@ fn report(name: &str, p: &Point) {
         .map(|s| format!("{:.0} %", 100.0 * s))
         .collect();
     println!(
-        "DHCPv4 {name} offered {}/s: {:.0} exchanges/s, drops {:.2} %, server CPU {:.1} us/exchange ({:.0} % of a core), perfdhcp CPU {} of a core; limit: {}",
+        "DHCPv4 {name} offered {}/s: {:.0} exchanges/s, drops {:.2} %, server CPU {:.1} us/exchange ({:.0} % of a core), perfdhcp CPU {} of a core; receive-buffer overflows: server {}, perfdhcp {}; limit: {}",
         p.offered,
         p.rate(),
         100.0 * p.drops(),
         p.cpu_us_per_exchange(),
         100.0 * p.server_share(),
         gens.join(" + "),
+        p.server_overflows,
+        p.client_overflows,
         p.limit()
     );
 }
