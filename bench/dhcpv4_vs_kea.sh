@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # DHCPv4 server benchmark: dhcpv4-proto's `dhcpv4d` example vs kea-dhcp4
 # (memfile, persist on), both driven by perfdhcp at the same offered rates,
-# client count and duration, each run in fresh namespaces. For each server
-# it sweeps the offered rate upwards and reports the lossless rate (highest
-# offered rate with < 1 % REQUEST-ACK drops), and at each offered rate the
-# server's CPU per completed exchange (/proc/PID/stat) and perfdhcp's own
-# CPU (flagged when perfdhcp itself is the limit). Rounds alternate which
-# server goes first; prints the median and spread of both ratios and the
-# load average. dhcpv4d fsyncs its lease journal before each batch of ACKs.
-# Builds the release dhcpv4d it runs from this tree. Needs root and Debian
+# client count and duration, each run in fresh namespaces (the server on a
+# bridge, each perfdhcp in a namespace of its own with its own client MAC
+# range, the rate and the clients split between them). For each server it
+# finds the lossless rate (highest offered rate with < 1 % REQUEST-ACK
+# drops): rates doubling until the first lossy one, then a bisection down
+# to 1/10 of the rate. At every point it prints the server's CPU per
+# completed exchange and share of a core (/proc/PID/stat), each perfdhcp's
+# share of a core, and which was the limit (a process at >= 90 % of a
+# core, or neither). CPU per exchange is compared at the doubling rates
+# where both were lossless. Rounds alternate which server goes first;
+# prints the median and spread of both ratios and the load average.
+# dhcpv4d fsyncs its lease journal before each batch of ACKs. Builds the
+# release dhcpv4d it runs from this tree. Needs root and Debian
 # kea-dhcp4-server + kea-admin (perfdhcp).
-#   DHCPV4_BENCH_RATES (default 2000,5000,10000,15000,20000,30000)
-#   DHCPV4_BENCH_CLIENTS (default 200)  DHCPV4_BENCH_SECS (per point, default 5)
+#   DHCPV4_BENCH_START (first rate, default 1000)  DHCPV4_BENCH_MAX (default 64000)
+#   DHCPV4_BENCH_GENERATORS (perfdhcp processes, default 2)
+#   DHCPV4_BENCH_CLIENTS (all generators, default 200)  DHCPV4_BENCH_SECS (per point, default 5)
 #   DHCPV4_BENCH_REPEAT (rounds, default 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -11,6 +11,7 @@
 //! lease_file = "/var/lib/dhcpv4d/leases"
 //! lease_time = 43200          # seconds, optional
 //! max_requests_per_second = 8 # per client, optional
+//! log_leases = true           # a line per lease event on stdout, optional
 //!
 //! [pool]
 //! network = "192.0.2.0"
@@ -31,7 +32,8 @@
 //! are broadcast to 255.255.255.255:68 on the interface (`SO_BINDTODEVICE`,
 //! `SO_BROADCAST`); a reply for `ciaddr` or a relay is unicast. Leases are
 //! appended to the journal and fsynced before any ACK leaves (the requests
-//! received during one write share the next fsync). Lease times are kept on a clock counted from
+//! received during one write share the next fsync), on the event loop
+//! ([`Dhcpv4ServerDriver::set_inline_writes`]: this runtime runs nothing else). Lease times are kept on a clock counted from
 //! the UNIX epoch, so they survive a restart.
 
 use std::io::{self, Write};
@@ -57,6 +59,7 @@ struct Config {
     lease_file: PathBuf,
     lease_time: Option<u64>,
     max_requests_per_second: Option<u32>,
+    log_leases: Option<bool>,
     pool: PoolToml,
 }
 
@@ -160,10 +163,13 @@ async fn run() -> Result<(), String> {
     let ignored = server.restore(leases);
     let mut driver = Dhcpv4ServerDriver::bind(&cfg.interface, 1, server, store, clock)
         .map_err(|e| format!("socket on {}: {e}", cfg.interface))?;
+    // The runtime runs nothing else: the writes need no thread of their own.
+    driver.set_inline_writes(true);
     println!(
         "ready on {} ({} leases restored, {ignored} outside the pool)",
         cfg.interface, report.records
     );
+    let log = cfg.log_leases.unwrap_or(true);
     let mut out = io::BufWriter::new(io::stdout().lock());
     loop {
         if let Err(e) = driver.step().await {
@@ -171,15 +177,20 @@ async fn run() -> Result<(), String> {
         }
         let mut wrote = false;
         while let Some(e) = driver.poll_event() {
+            if !log {
+                continue;
+            }
             wrote = true;
             let _ = match e {
-                Dhcpv4ServerEvent::Leased(l) => writeln!(
-                    out,
-                    "leased {} to {} host {}",
-                    l.address,
-                    hex(&l.client),
-                    String::from_utf8_lossy(l.hostname.as_deref().unwrap_or(b"-"))
-                ),
+                Dhcpv4ServerEvent::Leased(l) => write!(out, "leased {} to ", l.address)
+                    .and_then(|()| hex(&mut out, &l.client))
+                    .and_then(|()| {
+                        writeln!(
+                            out,
+                            " host {}",
+                            String::from_utf8_lossy(l.hostname.as_deref().unwrap_or(b"-"))
+                        )
+                    }),
                 Dhcpv4ServerEvent::Released(a) => writeln!(out, "released {a}"),
                 Dhcpv4ServerEvent::Declined(a) => writeln!(out, "declined {a}"),
                 Dhcpv4ServerEvent::Refused { reason, .. } => writeln!(out, "refused: {reason:?}"),
@@ -191,11 +202,15 @@ async fn run() -> Result<(), String> {
     }
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter()
-        .map(|x| format!("{x:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
+/// `b` as colon-separated hex, straight into `out`.
+fn hex(out: &mut impl Write, b: &[u8]) -> io::Result<()> {
+    for (i, x) in b.iter().enumerate() {
+        match i {
+            0 => write!(out, "{x:02x}")?,
+            _ => write!(out, ":{x:02x}")?,
+        }
+    }
+    Ok(())
 }
 
 #[tokio::main(flavor = "current_thread")]

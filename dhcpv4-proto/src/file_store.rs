@@ -46,9 +46,12 @@ fn hex(out: &mut String, data: Option<&[u8]>) {
     match data {
         None => out.push('-'),
         Some(d) => {
+            const DIGITS: &[u8; 16] = b"0123456789abcdef";
+            out.reserve(1 + 2 * d.len());
             out.push('x');
-            for b in d {
-                let _ = write!(out, "{b:02x}");
+            for &b in d {
+                out.push(char::from(DIGITS[usize::from(b >> 4)]));
+                out.push(char::from(DIGITS[usize::from(b & 0xf)]));
             }
         }
     }

@@ -83,7 +83,9 @@
 //! With the optional `tokio` feature, `driver::Dhcpv4ServerDriver` runs
 //! the server on a UDP socket bound to one interface (`SO_BINDTODEVICE`,
 //! port 67) with a [`lease::LeaseStore`], keeping the commit discipline (no
-//! ACK before its lease is durable; the write on tokio's blocking pool).
+//! ACK before its lease is durable; the write on tokio's blocking pool or,
+//! for a runtime serving DHCP alone, on the event loop), reading and
+//! sending datagrams in `recvmmsg`/`sendmmsg` bursts.
 //! `examples/dhcpv4d.rs` is a whole server on it.
 //!
 //! # Example

@@ -1,24 +1,36 @@
 //! DHCPv4 server benchmark: the `dhcpv4d` example against `kea-dhcp4`
 //! (memfile backend, persist on), both driven by `perfdhcp` (Debian
 //! `kea-admin`) at the same offered rates, client count and duration, each
-//! run in a fresh pair of namespaces across a veth (192.0.2.0/24). Ours
-//! fsyncs its lease journal before each batch of ACKs; Kea's memfile appends
-//! to its CSV file.
+//! run in fresh namespaces: the server on a bridge (192.0.2.1/24), one or
+//! more perfdhcp load generators in namespaces of their own behind it
+//! (192.0.2.2, .3, ...; each relays, so replies come back to it alone), each
+//! with its share of the rate and of the clients and its own client MAC
+//! range (`-b mac=00:0c:0N:00:00:00`). Ours fsyncs its lease journal before
+//! each batch of ACKs; Kea's memfile appends to its CSV file.
 //!
-//! For each server it sweeps the offered rates upwards and reports the
-//! highest one with < 1 % REQUEST-ACK drops (the lossless rate), and at each
-//! offered rate the server's CPU per completed exchange (utime + stime from
-//! `/proc/PID/stat`) and perfdhcp's own CPU (when it is near 100 % of a core,
-//! perfdhcp, not the server, is the limit and the run says so). Rounds
-//! alternate which server runs first; the median and spread over the rounds
-//! and the load average are printed.
+//! For each server it finds the lossless rate (the highest offered rate with
+//! < 1 % REQUEST-ACK drops): offered rates doubling from
+//! `DHCPV4_BENCH_START` until the first lossy one, then a bisection between
+//! the last lossless and the first lossy rate down to 1/10 of the rate. At
+//! every point it prints the server's CPU per completed exchange and its
+//! share of a core (utime + stime from `/proc/PID/stat`) and each perfdhcp's
+//! share of a core (`/usr/bin/time`), the UDP receive-buffer overflows in
+//! the server's and the generators' namespaces (RcvbufErrors), and names the
+//! limit there: a perfdhcp at >= 90 % of a core, else the server at >= 90 %,
+//! else neither, with whose receive buffer overflowed (latency: a process
+//! waiting for a CPU on a shared machine, or for its disk). The doubling rates are the same for
+//! both servers, so their CPU per exchange is compared at equal offered
+//! rates where both were lossless. Rounds alternate which server runs
+//! first; the median and spread over the rounds and the load average are
+//! printed.
 //!
 //! Ignored by default; run through `bench/dhcpv4_vs_kea.sh` or
 //! `cargo test --release -p dhcpv4-proto --test perf_kea -- --ignored --nocapture`.
-//! Knobs: `DHCPV4_BENCH_RATES` (offered exchanges/s, comma list, default
-//! 2000,5000,10000,15000,20000,30000), `DHCPV4_BENCH_CLIENTS` (default 200),
-//! `DHCPV4_BENCH_SECS` (per point, default 5), `DHCPV4_BENCH_REPEAT`
-//! (rounds, default 3).
+//! Knobs: `DHCPV4_BENCH_START` (first offered rate, exchanges/s, default
+//! 1000), `DHCPV4_BENCH_MAX` (highest, default 64000), `DHCPV4_BENCH_GENERATORS`
+//! (perfdhcp processes, default 2), `DHCPV4_BENCH_CLIENTS` (all generators
+//! together, default 200), `DHCPV4_BENCH_SECS` (per point, default 5),
+//! `DHCPV4_BENCH_REPEAT` (rounds, default 3).
 
 mod common;
 
@@ -29,8 +41,8 @@ use testbed::{Netns, Testbed};
 
 /// Drops at or above this fraction make an offered rate lossy.
 const LOSSLESS_DROPS: f64 = 0.01;
-/// perfdhcp's CPU share of one core from which it counts as the limit.
-const PERFDHCP_LIMIT: f64 = 0.9;
+/// A process's CPU share of one core from which it counts as the limit.
+const CPU_LIMIT: f64 = 0.9;
 /// `/proc/PID/stat` times are in USER_HZ, 100 on every Linux target.
 const USER_HZ: f64 = 100.0;
 
@@ -41,61 +53,87 @@ fn env(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-fn rates() -> Vec<u64> {
-    let s = std::env::var("DHCPV4_BENCH_RATES")
-        .unwrap_or_else(|_| "2000,5000,10000,15000,20000,30000".into());
-    let mut v: Vec<u64> = s.split(',').filter_map(|r| r.trim().parse().ok()).collect();
-    v.sort_unstable();
-    v
-}
-
-/// One perfdhcp run against one server.
-struct Point {
-    offered: u64,
+/// One perfdhcp process's run.
+#[derive(Default)]
+struct Generator {
     rate: f64,
     sent: u64,
     received: u64,
+    /// CPU seconds and wall seconds.
+    cpu: f64,
+    wall: f64,
+}
+
+/// One point: every generator against one server at one offered rate.
+struct Point {
+    offered: u64,
+    gens: Vec<Generator>,
     /// Server CPU seconds during the run.
     server_cpu: f64,
-    /// perfdhcp's CPU seconds and wall seconds.
-    client_cpu: f64,
-    client_wall: f64,
+    /// UDP datagrams dropped for a full receive buffer (RcvbufErrors) in
+    /// the server's namespace and in the generators' during the run.
+    server_overflows: u64,
+    client_overflows: u64,
 }
 
 impl Point {
+    fn sent(&self) -> u64 {
+        self.gens.iter().map(|g| g.sent).sum()
+    }
+    fn received(&self) -> u64 {
+        self.gens.iter().map(|g| g.received.min(g.sent)).sum()
+    }
+    fn rate(&self) -> f64 {
+        self.gens.iter().map(|g| g.rate).sum()
+    }
+    fn wall(&self) -> f64 {
+        self.gens.iter().map(|g| g.wall).fold(1e-9, f64::max)
+    }
     fn drops(&self) -> f64 {
-        if self.sent == 0 {
+        if self.sent() == 0 {
             return 1.0;
         }
-        (self.sent - self.received.min(self.sent)) as f64 / self.sent as f64
+        (self.sent() - self.received()) as f64 / self.sent() as f64
+    }
+    fn lossy(&self) -> bool {
+        self.drops() >= LOSSLESS_DROPS
     }
     fn cpu_us_per_exchange(&self) -> f64 {
-        1e6 * self.server_cpu / (self.received.max(1) as f64)
+        1e6 * self.server_cpu / (self.received().max(1) as f64)
     }
-    fn client_share(&self) -> f64 {
-        self.client_cpu / self.client_wall.max(1e-9)
+    fn server_share(&self) -> f64 {
+        self.server_cpu / self.wall()
+    }
+    fn generator_shares(&self) -> Vec<f64> {
+        self.gens.iter().map(|g| g.cpu / g.wall.max(1e-9)).collect()
+    }
+    /// What held the rate here.
+    fn limit(&self) -> &'static str {
+        if self.generator_shares().iter().any(|&s| s >= CPU_LIMIT) {
+            "perfdhcp"
+        } else if self.server_share() >= CPU_LIMIT {
+            "the server"
+        } else if self.server_overflows > 0 {
+            "neither at a full core; the server's receive buffer overflowed while it waited (for a CPU or its disk)"
+        } else if self.client_overflows > 0 {
+            "neither at a full core; perfdhcp's receive buffer overflowed while it waited for a CPU"
+        } else {
+            "neither at a full core"
+        }
     }
 }
 
 /// Pulls the 4-way exchange rate and the REQUEST-ACK counts out of
 /// perfdhcp's report, and the `PERFDHCP_CPU user sys wall` line of
 /// `/usr/bin/time`.
-fn parse(offered: u64, out: &str, err: &str, server_cpu: f64) -> Point {
+fn parse(out: &str, err: &str) -> Generator {
     let num = |line: &str| -> f64 {
         line.split(|c: char| !(c.is_ascii_digit() || c == '.'))
             .find(|s| !s.is_empty() && s.parse::<f64>().is_ok())
             .and_then(|s| s.parse().ok())
             .unwrap_or(0.0)
     };
-    let mut p = Point {
-        offered,
-        rate: 0.0,
-        sent: 0,
-        received: 0,
-        server_cpu,
-        client_cpu: 0.0,
-        client_wall: 0.0,
-    };
+    let mut g = Generator::default();
     let mut section = "";
     for line in out.lines() {
         let l = line.trim();
@@ -103,14 +141,14 @@ fn parse(offered: u64, out: &str, err: &str, server_cpu: f64) -> Point {
             section = l;
         }
         if l.starts_with("Rate:") {
-            p.rate = num(l);
+            g.rate = num(l);
         }
         if section.contains("REQUEST-ACK") {
             if l.starts_with("sent packets:") {
-                p.sent = num(l) as u64;
+                g.sent = num(l) as u64;
             }
             if l.starts_with("received packets:") {
-                p.received = num(l) as u64;
+                g.received = num(l) as u64;
             }
         }
     }
@@ -121,11 +159,11 @@ fn parse(offered: u64, out: &str, err: &str, server_cpu: f64) -> Point {
             .filter_map(|x| x.parse().ok())
             .collect();
         if f.len() == 3 {
-            p.client_cpu = f[0] + f[1];
-            p.client_wall = f[2];
+            g.cpu = f[0] + f[1];
+            g.wall = f[2];
         }
     }
-    p
+    g
 }
 
 /// utime + stime of a process, in seconds.
@@ -148,62 +186,117 @@ fn loadavg() -> String {
         .join(" ")
 }
 
-fn perfdhcp(tb: &Testbed, cli: &Netns, offered: u64, server_pid: u32) -> Point {
-    let rate = offered.to_string();
-    let clients = env("DHCPV4_BENCH_CLIENTS", 200).to_string();
-    let secs = env("DHCPV4_BENCH_SECS", 5);
-    let before = cpu_seconds(server_pid);
-    // perfdhcp exits non-zero when it saw drops; its report is on stdout,
-    // /usr/bin/time's line on stderr.
-    let mut p = tb
-        .spawn(
-            cli,
-            &[
-                "/usr/bin/time",
-                "-f",
-                "PERFDHCP_CPU %U %S %e",
-                "perfdhcp",
-                "-4",
-                "-l",
-                "cli0",
-                "-r",
-                &rate,
-                "-R",
-                &clients,
-                "-p",
-                &secs.to_string(),
-                "192.0.2.1",
-            ],
-        )
-        .unwrap();
-    let status = p.wait_timeout(Duration::from_secs(secs + 30)).unwrap();
-    let server_cpu = cpu_seconds(server_pid) - before;
-    let (out, err) = p.output();
-    assert!(
-        status.is_some() && out.contains("Rate:"),
-        "perfdhcp: {status:?}\n{out}\n{err}"
-    );
-    parse(offered, &out, &err, server_cpu)
+/// RcvbufErrors of a namespace's UDP (`/proc/net/snmp` is per namespace).
+fn rcvbuf_errors(tb: &Testbed, ns: &Netns) -> u64 {
+    let snmp = tb
+        .exec(ns, &["cat", "/proc/net/snmp"], Duration::from_secs(5))
+        .unwrap_or_default();
+    let mut udp = snmp.lines().filter(|l| l.starts_with("Udp: "));
+    let (Some(names), Some(values)) = (udp.next(), udp.next()) else {
+        return 0;
+    };
+    names
+        .split_whitespace()
+        .zip(values.split_whitespace())
+        .find(|(n, _)| *n == "RcvbufErrors")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0)
 }
 
-fn lab(label: &str) -> Option<(Testbed, Netns, Netns)> {
+/// Runs every generator at its share of `offered` at once.
+fn perfdhcp(tb: &Testbed, srv: &Netns, clis: &[Netns], offered: u64, server_pid: u32) -> Point {
+    let overflows = || {
+        let c: u64 = clis.iter().map(|c| rcvbuf_errors(tb, c)).sum();
+        (rcvbuf_errors(tb, srv), c)
+    };
+    let (srv_before, cli_before) = overflows();
+    let n = clis.len() as u64;
+    let rate = (offered / n).max(1).to_string();
+    let clients = (env("DHCPV4_BENCH_CLIENTS", 200) / n).max(1).to_string();
+    let secs = env("DHCPV4_BENCH_SECS", 5);
+    let before = cpu_seconds(server_pid);
+    let procs: Vec<_> = clis
+        .iter()
+        .enumerate()
+        .map(|(i, cli)| {
+            // perfdhcp exits non-zero when it saw drops; its report is on
+            // stdout, /usr/bin/time's line on stderr.
+            tb.spawn(
+                cli,
+                &[
+                    "/usr/bin/time",
+                    "-f",
+                    "PERFDHCP_CPU %U %S %e",
+                    "perfdhcp",
+                    "-4",
+                    "-l",
+                    "cli0",
+                    "-r",
+                    &rate,
+                    "-R",
+                    &clients,
+                    "-b",
+                    &format!("mac=00:0c:{:02x}:00:00:00", i + 1),
+                    "-p",
+                    &secs.to_string(),
+                    "192.0.2.1",
+                ],
+            )
+            .unwrap()
+        })
+        .collect();
+    let mut gens = Vec::new();
+    for mut p in procs {
+        let status = p.wait_timeout(Duration::from_secs(secs + 30)).unwrap();
+        let (out, err) = p.output();
+        assert!(
+            status.is_some() && out.contains("Rate:"),
+            "perfdhcp: {status:?}\n{out}\n{err}"
+        );
+        gens.push(parse(&out, &err));
+    }
+    let server_cpu = cpu_seconds(server_pid) - before;
+    let (srv_after, cli_after) = overflows();
+    Point {
+        offered,
+        gens,
+        server_cpu,
+        server_overflows: srv_after.saturating_sub(srv_before),
+        client_overflows: cli_after.saturating_sub(cli_before),
+    }
+}
+
+/// The server's namespace with 192.0.2.1/24 on the bridge `br0`, and one
+/// namespace per generator on a port of it (192.0.2.2, .3, ...).
+fn lab(label: &str) -> Option<(Testbed, Netns, Vec<Netns>)> {
     let mut tb = Testbed::with_deadline(label, Duration::from_secs(600))?;
     let srv = tb.namespace("server").unwrap();
-    let cli = tb.namespace("client").unwrap();
-    tb.veth((&srv, "srv0"), (&cli, "cli0")).unwrap();
-    tb.addr(&srv, "srv0", "192.0.2.1/24").unwrap();
-    tb.addr(&cli, "cli0", "192.0.2.2/24").unwrap();
-    Some((tb, srv, cli))
+    tb.ip(&srv, &["link", "add", "br0", "type", "bridge"])
+        .unwrap();
+    tb.link_up(&srv, "br0").unwrap();
+    tb.addr(&srv, "br0", "192.0.2.1/24").unwrap();
+    let mut clis = Vec::new();
+    for i in 0..env("DHCPV4_BENCH_GENERATORS", 2).clamp(1, 8) {
+        let cli = tb.namespace("client").unwrap();
+        let port = format!("srv{i}");
+        tb.veth((&srv, &port), (&cli, "cli0")).unwrap();
+        tb.ip(&srv, &["link", "set", &port, "master", "br0"])
+            .unwrap();
+        tb.addr(&cli, "cli0", &format!("192.0.2.{}/24", i + 2))
+            .unwrap();
+        clis.push(cli);
+    }
+    Some((tb, srv, clis))
 }
 
 fn ours(offered: u64) -> Option<Point> {
-    let (tb, srv, cli) = lab("dhcpv4-perf-ours")?;
+    let (tb, srv, clis) = lab("dhcpv4-perf-ours")?;
     let dir = tb.dir().to_path_buf();
     let conf = dir.join("dhcpv4d.toml");
     std::fs::write(
         &conf,
         format!(
-            "interface = \"srv0\"\nserver_id = \"192.0.2.1\"\nlease_file = \"{}\"\nlease_time = 3600\nmax_requests_per_second = 1000000\n\n[pool]\nnetwork = \"192.0.2.0\"\nprefix_len = 24\nrange = [\"192.0.2.10\", \"192.0.2.250\"]\nrouter = \"192.0.2.1\"\n",
+            "interface = \"br0\"\nserver_id = \"192.0.2.1\"\nlease_file = \"{}\"\nlease_time = 3600\nmax_requests_per_second = 1000000\nlog_leases = false\n\n[pool]\nnetwork = \"192.0.2.0\"\nprefix_len = 24\nrange = [\"192.0.2.10\", \"192.0.2.250\"]\nrouter = \"192.0.2.1\"\n",
             dir.join("leases").display()
         ),
     )
@@ -220,18 +313,18 @@ fn ours(offered: u64) -> Option<Point> {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
-    Some(perfdhcp(&tb, &cli, offered, server.pid()))
+    Some(perfdhcp(&tb, &srv, &clis, offered, server.pid()))
 }
 
 fn kea(offered: u64) -> Option<Point> {
-    let (tb, srv, cli) = lab("dhcpv4-perf-kea")?;
+    let (tb, srv, clis) = lab("dhcpv4-perf-kea")?;
     let dir = tb.dir().to_path_buf();
     let conf = dir.join("kea-dhcp4.json");
     std::fs::write(
         &conf,
         format!(
             r#"{{ "Dhcp4": {{
-  "interfaces-config": {{ "interfaces": [ "srv0" ] }},
+  "interfaces-config": {{ "interfaces": [ "br0" ] }},
   "lease-database": {{ "type": "memfile", "persist": true, "name": "{}", "lfc-interval": 0 }},
   "valid-lifetime": 3600,
   "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24",
@@ -259,47 +352,79 @@ fn kea(offered: u64) -> Option<Point> {
         )
         .unwrap();
     std::thread::sleep(Duration::from_secs(2));
-    Some(perfdhcp(&tb, &cli, offered, server.pid()))
+    Some(perfdhcp(&tb, &srv, &clis, offered, server.pid()))
 }
 
-/// Sweeps the offered rates upwards, stopping after the first lossy one.
+fn report(name: &str, p: &Point) {
+    let gens: Vec<String> = p
+        .generator_shares()
+        .iter()
+        .map(|s| format!("{:.0} %", 100.0 * s))
+        .collect();
+    println!(
+        "DHCPv4 {name} offered {}/s: {:.0} exchanges/s, drops {:.2} %, server CPU {:.1} us/exchange ({:.0} % of a core), perfdhcp CPU {} of a core; receive-buffer overflows: server {}, perfdhcp {}; limit: {}",
+        p.offered,
+        p.rate(),
+        100.0 * p.drops(),
+        p.cpu_us_per_exchange(),
+        100.0 * p.server_share(),
+        gens.join(" + "),
+        p.server_overflows,
+        p.client_overflows,
+        p.limit()
+    );
+}
+
+/// Doubles the offered rate from `DHCPV4_BENCH_START` until the first
+/// lossy one (or `DHCPV4_BENCH_MAX`), then bisects between the last
+/// lossless and the first lossy rate down to a tenth of the rate.
 fn sweep(name: &str, run: fn(u64) -> Option<Point>) -> Option<Vec<Point>> {
+    let max = env("DHCPV4_BENCH_MAX", 64_000);
+    let mut offered = env("DHCPV4_BENCH_START", 1000).clamp(1, max);
     let mut points = Vec::new();
-    for offered in rates() {
+    let mut lossless = 0;
+    let lossy = loop {
         let p = run(offered)?;
-        println!(
-            "DHCPv4 {name} offered {offered}/s: {:.0} exchanges/s, drops {:.2} %, server CPU {:.1} us/exchange, perfdhcp CPU {:.0} % of a core{}",
-            p.rate,
-            100.0 * p.drops(),
-            p.cpu_us_per_exchange(),
-            100.0 * p.client_share(),
-            if p.client_share() >= PERFDHCP_LIMIT {
-                " (perfdhcp is the limit here)"
-            } else {
-                ""
-            }
-        );
-        let lossy = p.drops() >= LOSSLESS_DROPS;
+        report(name, &p);
+        let lossy = p.lossy();
         points.push(p);
         if lossy {
-            break;
+            break offered;
         }
+        lossless = offered;
+        if offered >= max {
+            return Some(points);
+        }
+        offered = (offered * 2).min(max);
+    };
+    let mut hi = lossy;
+    while hi - lossless > (lossless / 10).max(50) {
+        let mid = lossless + (hi - lossless) / 2;
+        let p = run(mid)?;
+        report(name, &p);
+        match p.lossy() {
+            true => hi = mid,
+            false => lossless = mid,
+        }
+        points.push(p);
     }
     Some(points)
 }
 
-/// The highest offered rate with < 1 % drops (0 if none), and whether
-/// perfdhcp was the limit at the first lossy point or the sweep's top.
-fn lossless(points: &[Point]) -> (u64, bool) {
+/// The highest offered rate with < 1 % drops (0 if none), and what held the
+/// lowest lossy rate (`None`: no lossy rate up to `DHCPV4_BENCH_MAX`).
+fn lossless(points: &[Point]) -> (u64, Option<&'static str>) {
     let best = points
         .iter()
-        .filter(|p| p.drops() < LOSSLESS_DROPS)
+        .filter(|p| !p.lossy())
         .map(|p| p.offered)
         .max()
         .unwrap_or(0);
     let limit = points
-        .last()
-        .is_some_and(|p| p.client_share() >= PERFDHCP_LIMIT);
+        .iter()
+        .filter(|p| p.lossy())
+        .min_by_key(|p| p.offered)
+        .map(Point::limit);
     (best, limit)
 }
 
@@ -321,7 +446,6 @@ fn median_spread(mut v: Vec<f64>) -> String {
 #[ignore = "benchmark: minutes of perfdhcp load against dhcpv4d and Kea"]
 fn throughput_vs_kea() {
     let rounds = env("DHCPV4_BENCH_REPEAT", 3);
-    let top = rates().last().copied().unwrap_or(0);
     let mut lossless_ratio = Vec::new();
     let mut cpu_ratio = Vec::new();
     for round in 0..rounds {
@@ -346,14 +470,10 @@ fn throughput_vs_kea() {
         };
         let (ol, olim) = lossless(&o);
         let (kl, klim) = lossless(&k);
-        let note = |l: u64, lim: bool| {
-            if lim {
-                " (perfdhcp at its limit: a lower bound)"
-            } else if l == top {
-                " (lossless at the sweep's top: a lower bound)"
-            } else {
-                ""
-            }
+        let note = |lim: Option<&str>| match lim {
+            None => " (lossless at DHCPV4_BENCH_MAX: a lower bound)".to_string(),
+            Some("perfdhcp") => " (perfdhcp was the limit: a lower bound)".to_string(),
+            Some(l) => format!(" (limit: {l})"),
         };
         println!(
             "DHCPv4 round {}/{rounds} ({} first; load average before {load_before}, after {}): lossless dhcpv4d {ol}/s{}, kea-dhcp4 {kl}/s{}",
@@ -364,18 +484,15 @@ fn throughput_vs_kea() {
                 "kea-dhcp4"
             },
             loadavg(),
-            note(ol, olim),
-            note(kl, klim)
+            note(olim),
+            note(klim)
         );
         if kl > 0 {
             lossless_ratio.push(ol as f64 / kl as f64);
         }
         // CPU per exchange at the same offered rates, where both were lossless.
-        for po in o.iter().filter(|p| p.drops() < LOSSLESS_DROPS) {
-            if let Some(pk) = k
-                .iter()
-                .find(|p| p.offered == po.offered && p.drops() < LOSSLESS_DROPS)
-            {
+        for po in o.iter().filter(|p| !p.lossy()) {
+            if let Some(pk) = k.iter().find(|p| p.offered == po.offered && !p.lossy()) {
                 let r = po.cpu_us_per_exchange() / pk.cpu_us_per_exchange().max(1e-9);
                 println!(
                     "DHCPv4 round {} at {}/s: server CPU per exchange dhcpv4d {:.1} us, kea-dhcp4 {:.1} us, ratio {r:.2}",
@@ -389,9 +506,10 @@ fn throughput_vs_kea() {
         }
     }
     println!(
-        "DHCPv4 lossless-rate ratio dhcpv4d/kea-dhcp4: {} (rates {:?}, clients {}, {} s per point; leases persisted by both)",
+        "DHCPv4 lossless-rate ratio dhcpv4d/kea-dhcp4: {} (doubling from {}/s then bisection, {} perfdhcp, clients {}, {} s per point; leases persisted by both)",
         median_spread(lossless_ratio),
-        rates(),
+        env("DHCPV4_BENCH_START", 1000),
+        env("DHCPV4_BENCH_GENERATORS", 2),
         env("DHCPV4_BENCH_CLIENTS", 200),
         env("DHCPV4_BENCH_SECS", 5)
     );

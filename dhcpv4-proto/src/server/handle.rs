@@ -90,7 +90,11 @@ impl Dhcpv4Server {
                 return Err(Dhcpv4ServerDropped::RateLimited);
             }
         }
-        let e = self.rate.entry(key.to_vec()).or_insert((now, 0));
+        // The key is copied only for a client not tracked yet.
+        let e = match self.rate.get_mut(key) {
+            Some(e) => e,
+            None => self.rate.entry(key.to_vec()).or_insert((now, 0)),
+        };
         if now.saturating_duration_since(e.0) >= second {
             *e = (now, 0);
         }

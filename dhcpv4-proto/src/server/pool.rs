@@ -336,7 +336,13 @@ impl Pool {
             self.by_client.remove(&c);
         }
         if lease.state != LeaseState::Declined && !lease.client.is_empty() {
-            self.by_client.insert(lease.client.clone(), lease.address);
+            // A renewal finds its entry right: no copy of the key.
+            match self.by_client.get_mut(&lease.client) {
+                Some(a) => *a = lease.address,
+                None => {
+                    self.by_client.insert(lease.client.clone(), lease.address);
+                }
+            }
         }
         self.leases.insert(lease.address, lease);
         moved

@@ -2,7 +2,6 @@
 //! the mandatory ones, within its maximum message size (RFC 2131 §4.3.1,
 //! RFC 2132 §9.8 and §9.10, RFC 3046 §2.2, RFC 6842).
 
-use alloc::vec::Vec;
 use core::net::Ipv4Addr;
 
 use crate::wire::{BROADCAST_FLAG, DhcpOption, Message, MessageType, Op, Route, code};
@@ -113,18 +112,17 @@ pub(crate) fn fill(
         })
         .min(ETHERNET_MAX_MESSAGE)
         - IP_UDP_HEADERS;
-    let mut echoed = m.clone();
-    echoed.options.clear();
+    // The echoed options go last but their room is kept from the start.
+    let mut echoed = Message::new(Op::BootReply, m.message_type, m.xid, [0; 6]);
     echo(req, &mut echoed);
     let echo_len: usize = echoed.options.iter().map(DhcpOption::wire_len).sum();
     let default_list = [code::ROUTER, code::DOMAIN_NAME_SERVER, code::DOMAIN_NAME];
     let list = req.parameter_request_list().unwrap_or(&default_list);
-    let mut seen: Vec<u8> = Vec::new();
+    let mut seen = [false; 256];
     for &c in list {
-        if seen.contains(&c) {
+        if core::mem::replace(&mut seen[usize::from(c)], true) {
             continue;
         }
-        seen.push(c);
         if let Some(o) = pool_option(pool, c)
             && m.buffer_len() + o.wire_len() + echo_len <= max
         {

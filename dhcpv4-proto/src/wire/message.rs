@@ -1,5 +1,6 @@
 //! The BOOTP header (RFC 2131 §2, figure 1) and the option areas.
 
+use alloc::borrow::Cow;
 use alloc::vec::Vec;
 use core::net::Ipv4Addr;
 
@@ -194,7 +195,7 @@ impl Message {
             return Err(Error::BadMagicCookie);
         }
 
-        let mut raw = Vec::new();
+        let mut raw = Vec::with_capacity(16);
         read_area(i, "options", true, &mut raw)?;
         let mut overload = 0u8;
         if let Some(&(_, data)) = raw.iter().find(|(c, _)| *c == code::OVERLOAD) {
@@ -234,8 +235,9 @@ impl Message {
             }
         };
 
-        // RFC 3396 §6: concatenate every instance of a code, in order.
-        let mut joined: Vec<(u8, Vec<u8>)> = Vec::new();
+        // RFC 3396 §6: concatenate every instance of a code, in order (a
+        // code seen once, the usual case, is decoded in place, not copied).
+        let mut joined: Vec<(u8, Cow<'_, [u8]>)> = Vec::with_capacity(raw.len());
         let mut message_type_position = 0;
         for &(c, data) in &raw {
             if c == code::MESSAGE_TYPE {
@@ -246,8 +248,8 @@ impl Message {
                 continue;
             }
             match joined.iter_mut().find(|(jc, _)| *jc == c) {
-                Some((_, d)) => d.extend_from_slice(data),
-                None => joined.push((c, data.to_vec())),
+                Some((_, d)) => d.to_mut().extend_from_slice(data),
+                None => joined.push((c, Cow::Borrowed(data))),
             }
         }
         let options = joined
@@ -322,7 +324,7 @@ impl Message {
         let mt = [code::MESSAGE_TYPE, 1, u8::from(self.message_type)];
         // Option data is encoded into one reused scratch buffer, then split
         // into instances of at most 255 octets (RFC 3396 §5).
-        let mut scratch = Vec::new();
+        let mut scratch = Vec::with_capacity(256);
         let mut written_mt = false;
         for (i, o) in self.emitted_options().enumerate() {
             if i == self.message_type_position {

@@ -4,11 +4,17 @@
 //!
 //! The lease commit discipline is kept: no ACK leaves before its lease is
 //! durable. The store's write (and its fsync) runs on tokio's blocking
-//! pool, never on the event loop; while it runs the machine is left alone
+//! pool, not on the event loop (unless
+//! [`Dhcpv4ServerDriver::set_inline_writes`] asks for it, for a runtime
+//! that serves DHCP alone); while it runs the machine is left alone
 //! (datagrams wait in the socket buffer, timers wait), the replies it held
 //! go out when the write succeeds (and are dropped when it fails: the
 //! clients retry), then the datagrams that came meanwhile are handled as
 //! one batch made durable by the next write.
+//!
+//! Datagrams are read and replies sent in bursts ([`batch`]: one
+//! `recvmmsg`/`sendmmsg` per up to 32), and every datagram waiting when the
+//! socket becomes readable (up to 256) is handled before one lease write.
 //!
 //! Use: loop on [`Dhcpv4ServerDriver::step`] (cancel-safe, so it can sit in
 //! a `select!` with the application's other work) and drain
@@ -25,11 +31,13 @@ use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
 use tokio::task::JoinHandle;
 
+mod batch;
+
 use crate::lease::LeaseStore;
 use crate::server::{Dhcpv4Server, Dhcpv4ServerDestination, Dhcpv4ServerEvent};
 
-/// Datagrams handled together after a write completes, at most (the rest
-/// wait for the next round).
+/// Datagrams handled together (when the socket becomes readable, or after
+/// a write completes), at most: the rest wait for the next round.
 const BATCH: usize = 256;
 
 /// A lease write on the blocking pool; it hands the store back.
@@ -66,9 +74,17 @@ pub struct Dhcpv4ServerDriver<S> {
     /// `None` while a write has it (or after the writer died).
     store: Option<S>,
     writing: Option<Write<S>>,
+    /// [`batch::BURST`] receive slots of [`batch::SLOT`] octets.
     buf: Vec<u8>,
-    /// Send errors of the last flush, reported by the next `step`.
+    /// The lengths of the datagrams in `buf` (`None`: cut, dropped).
+    lens: Vec<Option<usize>>,
+    /// Replies being sent.
+    out: Vec<(SocketAddrV4, Vec<u8>)>,
+    /// Errors of the last flush (sends, an inline write), reported by the
+    /// next `step`.
     send_errors: Vec<Dhcpv4DriverError>,
+    /// Lease writes on the event loop rather than the blocking pool.
+    inline_writes: bool,
 }
 
 impl<S> core::fmt::Debug for Dhcpv4ServerDriver<S> {
@@ -81,11 +97,19 @@ impl<S> core::fmt::Debug for Dhcpv4ServerDriver<S> {
     }
 }
 
+/// The receive buffer asked for (the kernel caps it at
+/// `net.core.rmem_max`): the datagrams arriving while a lease write runs
+/// wait there, and the default (~200 KiB, ~270 requests) overflows within
+/// a few milliseconds of a burst.
+pub const RECV_BUFFER: usize = 2 << 20;
+
 /// A UDP socket on port 67 of `interface` only (`SO_BINDTODEVICE`), with
-/// `SO_BROADCAST` for replies to clients without an address. Needs
-/// `CAP_NET_RAW` (bind to device) and `CAP_NET_BIND_SERVICE`.
+/// `SO_BROADCAST` for replies to clients without an address and a
+/// [`RECV_BUFFER`] receive buffer. Needs `CAP_NET_RAW` (bind to device)
+/// and `CAP_NET_BIND_SERVICE`.
 pub fn bind_interface(interface: &str) -> io::Result<UdpSocket> {
     let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+    s.set_recv_buffer_size(RECV_BUFFER)?;
     s.set_reuse_address(true)?;
     s.set_broadcast(true)?;
     s.bind_device(Some(interface.as_bytes()))?;
@@ -135,8 +159,11 @@ where
             server,
             store: Some(store),
             writing: None,
-            buf: vec![0; 1600],
+            buf: vec![0; batch::BURST * batch::SLOT],
+            lens: Vec::with_capacity(batch::BURST),
+            out: Vec::new(),
             send_errors: Vec::new(),
+            inline_writes: false,
         }
     }
 
@@ -153,6 +180,16 @@ where
             Some(_) => None,
             None => Some(&mut self.server),
         }
+    }
+
+    /// Runs the lease writes (and their fsync) on the event loop itself
+    /// rather than on tokio's blocking pool, when `inline` (default false).
+    /// For a runtime that serves DHCP alone (the `dhcpv4d` example): the
+    /// machine waits for each write either way, and this saves the two
+    /// thread hand-offs of each write; the runtime's other tasks would
+    /// wait too, so leave it off when there are any.
+    pub fn set_inline_writes(&mut self, inline: bool) {
+        self.inline_writes = inline;
     }
 
     /// The clock the machine runs on.
@@ -172,10 +209,10 @@ where
         self.server.poll_event()
     }
 
-    /// Waits for and handles one thing: a datagram (with the timers due),
-    /// the end of a lease write (its held replies sent, then the datagrams
-    /// that waited handled as a batch), or a timer. Cancel-safe: all work
-    /// happens after the one await.
+    /// Waits for and handles one thing: datagrams (every one waiting, up to
+    /// 256, as one batch), the end of a lease write (its held replies sent,
+    /// then the datagrams that waited handled as a batch), or a timer.
+    /// Cancel-safe: all work happens after the one await.
     pub async fn step(&mut self) -> Result<(), Dhcpv4DriverError> {
         if let Some(e) = self.send_errors.pop() {
             return Err(e);
@@ -191,12 +228,11 @@ where
                 d.saturating_duration_since(self.clock.now())
             }));
         tokio::select! {
-            r = self.sock.recv_from(&mut self.buf) => {
-                let (n, _) = r.map_err(Dhcpv4DriverError::Recv)?;
-                let now = self.clock.now();
-                // Drops are counted by the machine.
-                let _ = self.server.handle_input(now, self.interface, &self.buf[..n]);
+            r = self.sock.readable() => {
+                r.map_err(Dhcpv4DriverError::Recv)?;
+                let r = self.receive();
                 self.flush();
+                r.map_err(Dhcpv4DriverError::Recv)?;
             }
             () = sleep, if deadline.is_some() => {
                 self.server.handle_timeout(self.clock.now());
@@ -230,19 +266,35 @@ where
             }
         };
         self.send_ready();
-        for _ in 0..BATCH {
-            match self.sock.try_recv_from(&mut self.buf) {
-                Ok((n, _)) => {
-                    let now = self.clock.now();
-                    let _ = self
-                        .server
-                        .handle_input(now, self.interface, &self.buf[..n]);
-                }
-                Err(_) => break,
-            }
-        }
+        let r = self.receive();
         self.flush();
-        outcome
+        match (outcome, r) {
+            (Err(e), _) => Err(e),
+            (Ok(()), r) => r.map_err(Dhcpv4DriverError::Recv),
+        }
+    }
+
+    /// Hands the machine what waits on the socket, up to [`BATCH`]
+    /// datagrams, a burst per system call.
+    fn receive(&mut self) -> io::Result<()> {
+        let mut handled = 0;
+        while handled < BATCH {
+            match batch::recv_burst(&self.sock, &mut self.buf, &mut self.lens) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) => return Err(e),
+            }
+            let now = self.clock.now();
+            for (slot, len) in self.buf.chunks(batch::SLOT).zip(&self.lens) {
+                // A cut datagram is not handed over; the rest's drops are
+                // counted by the machine.
+                if let Some(n) = *len {
+                    let _ = self.server.handle_input(now, self.interface, &slot[..n]);
+                }
+            }
+            handled += self.lens.len();
+        }
+        Ok(())
     }
 
     /// Starts writing the pending lease changes on the blocking pool, or,
@@ -253,6 +305,13 @@ where
         }
         if self.server.pending_leases().is_empty() {
             self.server.commit();
+        } else if self.inline_writes
+            && let Some(store) = &mut self.store
+        {
+            if let Err(e) = self.server.commit_to(store) {
+                self.send_errors
+                    .push(Dhcpv4DriverError::Store(e.to_string()));
+            }
         } else if let Some(mut store) = self.store.take() {
             let changes = self.server.pending_leases().to_vec();
             self.writing = Some(tokio::task::spawn_blocking(move || {
@@ -266,9 +325,11 @@ where
         self.send_ready();
     }
 
-    /// Sends the replies whose leases are durable.
+    /// Sends the replies whose leases are durable, a burst per system call.
     fn send_ready(&mut self) {
-        while let Some(t) = self.server.poll_transmit(self.clock.now()) {
+        let now = self.clock.now();
+        self.out.clear();
+        while let Some(t) = self.server.poll_transmit(now) {
             let to = match t.destination {
                 Dhcpv4ServerDestination::Unicast { address, .. } => address,
                 Dhcpv4ServerDestination::Broadcast { .. }
@@ -276,9 +337,22 @@ where
                     SocketAddrV4::new(Ipv4Addr::BROADCAST, 68)
                 }
             };
-            if let Err(error) = self.sock.try_send_to(&t.payload, to.into()) {
-                self.send_errors.push(Dhcpv4DriverError::Send { to, error });
+            self.out.push((to, t.payload));
+        }
+        let mut i = 0;
+        while i < self.out.len() {
+            match batch::send_batch(&self.sock, &self.out[i..]) {
+                Ok(n) if n > 0 => i += n,
+                // The first reply of the burst was refused: it is dropped
+                // (the client retransmits), the rest are tried.
+                r => {
+                    let error = r.err().unwrap_or_else(|| io::ErrorKind::WriteZero.into());
+                    let to = self.out[i].0;
+                    self.send_errors.push(Dhcpv4DriverError::Send { to, error });
+                    i += 1;
+                }
             }
         }
+        self.out.clear();
     }
 }
