@@ -20,6 +20,7 @@ use crate::netconf::{Netconf, disable_ipv6_autoconf};
 use crate::tun::VNET_HDR_LEN;
 use crate::xlatd::config::{Checked, Config, Translator};
 use crate::xlatd::offload;
+use crate::xlatd::siit_io::{self, TunIo};
 
 /// Packets read in one go before the loop looks at anything else.
 const BATCH: usize = 64;
@@ -146,11 +147,8 @@ async fn serve(
     } else {
         cfg.mtu as usize
     };
-    let size = HEADROOM + vnet + max + 64;
-    let mut buf = vec![0u8; size];
-    // Fragments of one IPv4 packet (SIIT's §4 fragmentation).
-    let mut frags = vec![0u8; 2 * size + 2048];
-    let mut io = IoCounters::default();
+    let (mut buf, mut frags) = siit_io::buffers(vnet + max);
+    let mut io = TunIo::default();
     loop {
         let timer = match &engine {
             Engine::Nat64(n) => n.poll_timeout().and_then(|t| clock.to_std(t)),
@@ -201,22 +199,8 @@ async fn serve(
     }
 }
 
-/// What the daemon counts around the translator.
-#[derive(Debug, Default)]
-struct IoCounters {
-    read: u64,
-    written: u64,
-    write_errors: u64,
-}
-
-fn send(tun: &AsyncTun, pkt: &[u8], io: &mut IoCounters) {
-    match tun.send(pkt) {
-        Ok(()) => io.written += 1,
-        Err(e) => {
-            io.write_errors += 1;
-            debug!("TUN write: {e}");
-        }
-    }
+fn send(tun: &AsyncTun, pkt: &[u8], io: &mut TunIo) {
+    io.send(tun, pkt, "TUN");
 }
 
 /// One packet read into `buf[HEADROOM..HEADROOM + len]`.
@@ -227,23 +211,16 @@ fn handle(
     buf: &mut [u8],
     len: usize,
     frags: &mut [u8],
-    io: &mut IoCounters,
+    io: &mut TunIo,
 ) {
     io.read += 1;
     let now = clock.now();
     match engine {
-        Engine::Siit(s) => match s.translate_at(now, buf, HEADROOM, len) {
-            Ok(out) => send(tun, &buf[out.range()], io),
-            Err(XlatDropped::NeedsFragmentation) => {
-                // The packet is unchanged: translated into fragments.
-                if let Ok(f) = s.translate_4to6_fragmented(buf, HEADROOM, len, frags) {
-                    for i in 0..f.count {
-                        send(tun, &frags[f.range(i)], io);
-                    }
-                }
+        Engine::Siit(s) => {
+            if let Err(d) = siit_io::translate(s, now, tun, buf, len, frags, io, "TUN") {
+                debug!("dropped: {d}");
             }
-            Err(d) => debug!("dropped: {d}"),
-        },
+        }
         Engine::Nat64(n) => match n.translate(now, buf, HEADROOM, len) {
             Ok(out @ (XlatOutput::Translated { .. } | XlatOutput::IcmpError { .. })) => {
                 send(tun, &buf[out.range()], io)
@@ -262,7 +239,7 @@ fn handle_offload(
     buf: &mut [u8],
     len: usize,
     frags: &mut [u8],
-    io: &mut IoCounters,
+    io: &mut TunIo,
 ) {
     io.read += 1;
     let Some(len) = len.checked_sub(VNET_HDR_LEN) else {
@@ -318,7 +295,7 @@ fn handle_offload(
 }
 
 /// The `status` reply: counters, then the tables.
-fn status(cfg: &Config, engine: &Engine, io: &IoCounters) -> String {
+fn status(cfg: &Config, engine: &Engine, io: &TunIo) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "tun {} mtu {}", cfg.tun, cfg.mtu);
     let _ = writeln!(
