@@ -2,13 +2,12 @@
 //! session timer and signals in one `tokio::select!`.
 
 use std::fmt::Write as _;
-use std::time::Duration;
 
 use futures::FutureExt;
 use sansio_primitives::{SeededRng, StdClock};
 use tokio::net::UnixListener;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 use xlat::nat64::Nat64;
 use xlat::{HEADROOM, Siit, XlatDropped, XlatOutput};
@@ -25,43 +24,10 @@ use crate::xlatd::siit_io::{self, TunIo};
 /// Packets read in one go before the loop looks at anything else.
 const BATCH: usize = 64;
 
-/// A control request and where its reply goes.
-type Request = (String, oneshot::Sender<String>);
-
 /// The translator the daemon runs.
 enum Engine {
     Siit(Box<Siit>),
     Nat64(Box<Nat64>),
-}
-
-fn os_seed() -> Result<[u8; 32], String> {
-    let mut seed = [0u8; 32];
-    let mut f = std::fs::File::open("/dev/urandom").map_err(|e| format!("/dev/urandom: {e}"))?;
-    std::io::Read::read_exact(&mut f, &mut seed).map_err(|e| format!("/dev/urandom: {e}"))?;
-    Ok(seed)
-}
-
-/// Accepts control connections; each sends its command to the main loop.
-fn spawn_control(listener: UnixListener, tx: mpsc::Sender<Request>) {
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut stream, _)) = listener.accept().await else {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            };
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let work = async {
-                    let cmd = crate::control::read_command(&mut stream).await.ok()?;
-                    let (reply_tx, reply_rx) = oneshot::channel();
-                    tx.send((cmd, reply_tx)).await.ok()?;
-                    let reply = reply_rx.await.ok()?;
-                    crate::control::write_reply(&mut stream, &reply).await.ok()
-                };
-                let _ = tokio::time::timeout(Duration::from_secs(5), work).await;
-            });
-        }
-    });
 }
 
 fn sysctl(path: &str) -> Result<(), String> {
@@ -105,7 +71,7 @@ pub async fn run(cfg: Config, checked: Checked) -> Result<(), String> {
         info!("route {dest}/{len} dev {}", cfg.tun);
     }
     let clock = StdClock::new();
-    let rng = SeededRng::from_seed(os_seed()?);
+    let rng = SeededRng::from_seed(crate::daemon::os_seed()?);
     let engine = match checked.translator {
         Translator::Siit(c) => {
             Engine::Siit(Box::new(Siit::new(c, rng).map_err(|e| e.to_string())?))
@@ -135,8 +101,8 @@ async fn serve(
     tun: AsyncTun,
     listener: UnixListener,
 ) -> Result<(), String> {
-    let (tx, mut rx) = mpsc::channel::<Request>(8);
-    spawn_control(listener, tx);
+    let (tx, mut rx) = mpsc::channel::<crate::daemon::Request>(8);
+    crate::daemon::spawn_control(listener, tx);
     let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
     // HEADROOM in front of each packet (and the virtio_net_hdr with
