@@ -19,6 +19,7 @@ pub mod dns64d;
 pub mod gro;
 pub mod gso;
 pub mod instance;
+pub mod loadgen;
 pub mod logging;
 pub mod netconf;
 pub mod router;

@@ -9,7 +9,9 @@ use std::time::Duration;
 use crate::config_file;
 use serde::Deserialize;
 
+mod discovery;
 mod ipv6;
+pub use discovery::Discovery;
 pub use ipv6::{Ipv6, Prefix6, mask};
 
 /// The whole file. See `router-bin/examples/bng.toml` for every key.
@@ -57,6 +59,9 @@ pub struct Config {
     /// LCP keepalive.
     #[serde(default)]
     pub lcp: Lcp,
+    /// PPPoE discovery limits over all hosts.
+    #[serde(default)]
+    pub discovery: Discovery,
     /// The IPv4 address pool.
     pub pool: Pool,
     /// The local users table (used when there is no `[radius]`).
@@ -322,6 +327,7 @@ impl Config {
         if let Some(v6) = &self.ipv6 {
             v6.check()?;
         }
+        self.discovery.check()?;
         if !self.ipv4 && (!self.ipv6cp || self.ipv6.is_none()) {
             return Err("ipv4 = false needs ipv6cp = true and an [ipv6] section".into());
         }

@@ -67,8 +67,16 @@ fn stats(bng: &Bng) -> String {
     for x in bng.table.by_id.values() {
         total.add_drops(&x.traffic);
     }
+    let (v4, v6) = bng.table.by_id.values().fold((0, 0), |(v4, v6), x| {
+        (
+            v4 + usize::from(x.ipv4_up),
+            v6 + usize::from(x.local_ifid.is_some()),
+        )
+    });
+    // sessions_ipv4 / sessions_ipv6: IPCP / IPv6CP open (an IPv6-only
+    // session counts in the second only and holds no pool address).
     let mut out = format!(
-        "sessions {}\npool_in_use {}\n",
+        "sessions {}\nsessions_ipv4 {v4}\nsessions_ipv6 {v6}\npool_in_use {}\n",
         bng.table.by_id.len(),
         bng.pool.in_use()
     );

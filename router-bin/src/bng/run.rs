@@ -201,6 +201,8 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     ac.max_sessions = cfg.max_sessions;
     ac.max_sessions_per_mac = cfg.max_sessions_per_mac;
     ac.at_mac_limit = cfg.at_mac_limit.into();
+    ac.padi_rate_total = cfg.discovery.padi_rate_total();
+    ac.rate_table_slots = cfg.discovery.mac_rate_slots;
     // A host that asks for PPP-Max-Payload gets up to this; the link then
     // asks LCP for that MRU (pppoe-link applies RFC 4638) and LinkUp reports the
     // session's MTU.

@@ -173,3 +173,30 @@ fn ipv4_off_needs_ipv6() {
         .is_err()
     );
 }
+
+#[test]
+fn the_padi_rate_over_all_hosts_is_configurable() {
+    let c = Config::parse(MIN).unwrap();
+    assert_eq!((c.discovery.padi_rate, c.discovery.padi_burst), (200, 400));
+    let text = format!("{MIN}\n[discovery]\npadi_rate = 5000\npadi_burst = 10000\n");
+    let c = Config::parse(&text).unwrap();
+    let l = c.discovery.padi_rate_total();
+    assert_eq!((l.per_second, l.burst), (5000, 10000));
+    let zero = format!("{MIN}\n[discovery]\npadi_rate = 0\n");
+    let err = Config::parse(&zero).unwrap_err();
+    assert!(err.contains("padi_rate and padi_burst"), "{err}");
+    assert_eq!(c.discovery.mac_rate_slots, 1024);
+    let slots = format!("{MIN}\n[discovery]\nmac_rate_slots = 65536\n");
+    assert_eq!(
+        Config::parse(&slots).unwrap().discovery.mac_rate_slots,
+        65536
+    );
+    let too_many = format!("{MIN}\n[discovery]\nmac_rate_slots = 65537\n");
+    assert!(
+        Config::parse(&too_many)
+            .unwrap_err()
+            .contains("mac_rate_slots")
+    );
+    let unknown = format!("{MIN}\n[discovery]\npadr_rate = 1\n");
+    assert!(Config::parse(&unknown).is_err());
+}

@@ -87,18 +87,24 @@ impl Bng {
 
     /// Accepts session `id`'s authentication with the assignment it has.
     fn accept_again(&mut self, id: u16) {
-        let Some(addr) = self.table.by_id.get(&id).and_then(|s| s.addr) else {
-            return self.refuse(id, "No address available");
-        };
-        let dns = &self.cfg.pool.dns;
-        let a = Ipv4Assignment {
-            peer: addr,
-            dns1: dns.first().copied(),
-            dns2: dns.get(1).copied(),
+        let addr = self.table.by_id.get(&id).and_then(|s| s.addr);
+        // IPv6-only access (`ipv4 = false`): IPCP is Protocol-Rejected, so
+        // the session has no IPv4 address to assign.
+        let a = match addr {
+            Some(peer) => {
+                let dns = &self.cfg.pool.dns;
+                Some(Ipv4Assignment {
+                    peer,
+                    dns1: dns.first().copied(),
+                    dns2: dns.get(1).copied(),
+                })
+            }
+            None if self.cfg.ipv4 => return self.refuse(id, "No address available"),
+            None => None,
         };
         // Err: not in the authentication phase (LCP renegotiates again);
         // the next AuthRequest is answered the same way.
-        let _ = self.link.accept(self.clock.now(), id, Some(a), b"Welcome");
+        let _ = self.link.accept(self.clock.now(), id, a, b"Welcome");
     }
 
     /// Acts on the verdict of session `id`'s first authentication (if it
@@ -118,15 +124,25 @@ impl Bng {
             Verdict::Accept(g) => g,
             Verdict::Reject(msg) => return self.refuse(id, msg),
         };
-        let Some((addr, from_pool)) = self.address_for(&user, &grant) else {
-            tracing::warn!(user = %user_text, "no address: pool exhausted or address in use");
-            return self.refuse(id, "No address available");
+        // An IPv6-only session takes no IPv4 address: the pool does not
+        // bound how many there are, and accounting reports none (a
+        // Framed-IP-Address from RADIUS or a user's `ip` is ignored).
+        let assigned = if self.cfg.ipv4 {
+            let Some(a) = self.address_for(&user, &grant) else {
+                tracing::warn!(user = %user_text, "no address: pool exhausted or address in use");
+                return self.refuse(id, "No address available");
+            };
+            Some(a)
+        } else {
+            None
         };
-        let own_route = !self.pool.contains(addr);
-        if own_route {
-            self.routes.push(RouteOp::Add(addr));
+        let own_route = assigned.is_some_and(|(addr, _)| !self.pool.contains(addr));
+        if let Some((addr, _)) = assigned {
+            if own_route {
+                self.routes.push(RouteOp::Add(addr));
+            }
+            self.table.by_addr.insert(addr, id);
         }
-        self.table.by_addr.insert(addr, id);
         let interim = grant.interim.unwrap_or(self.cfg.interim_interval);
         let t = Instant::now();
         let radius = self.radius.is_some();
@@ -135,8 +151,8 @@ impl Bng {
         };
         s.authz = Authz::Granted;
         s.v6grant = grant.v6;
-        s.addr = Some(addr);
-        s.from_pool = from_pool;
+        s.addr = assigned.map(|(addr, _)| addr);
+        s.from_pool = assigned.is_some_and(|(_, from_pool)| from_pool);
         s.own_route = own_route;
         s.up = shaper(grant.up_kbps, t);
         s.down = shaper(grant.down_kbps, t);
