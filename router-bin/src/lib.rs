@@ -14,6 +14,7 @@ pub mod batch;
 pub mod bng;
 pub mod config_file;
 pub mod control;
+pub mod daemon;
 pub mod dns64d;
 pub mod gro;
 pub mod gso;

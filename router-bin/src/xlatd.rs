@@ -21,6 +21,7 @@
 mod config;
 mod offload;
 mod run;
+pub(crate) mod siit_io;
 
 pub use config::{Checked, Config, EamEntry, Mode, Nat64Section, Pool4Entry, Translator};
 pub use run::run;

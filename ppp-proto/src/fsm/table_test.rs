@@ -1,5 +1,7 @@
-//! Every cell of the RFC 1661 state table, from an independent transcription
-//! of RFC 1661 §4.1 (`tests/data/rfc1661-state-table.txt`).
+//! The cells of the RFC 1661 state table that tests/fsm_table.rs does not
+//! check end to end, from an independent transcription of RFC 1661 §4.1
+//! (`tests/data/rfc1661-state-table.txt`), on an automaton forced into
+//! each state; and what the table alone does not say.
 
 use super::*;
 use crate::PppDropped;
@@ -9,77 +11,7 @@ use alloc::string::String;
 use alloc::vec;
 use sansio_primitives::Duration;
 
-/// A one-option policy: we request MRU 1500; the peer's MRU 1500 is
-/// acceptable, any other MRU is Nak'd to 1500, other options rejected.
-#[derive(Debug, Default)]
-struct TestPolicy;
-
-impl Policy for TestPolicy {
-    type Opt<'a> = LcpOption<'a>;
-    const PROTOCOL: u16 = 0xc021;
-    const EXTENDED_CODES: bool = true;
-
-    fn reset(&mut self, _rng: &mut SeededRng) {}
-    fn write_request(&self, out: &mut Vec<u8>) {
-        LcpOption::Mru(1500).put(out);
-    }
-    fn peer_option(
-        &mut self,
-        opt: &LcpOption<'_>,
-        _: &mut SeededRng,
-    ) -> Verdict<LcpOption<'static>> {
-        match opt {
-            LcpOption::Mru(1500) => Verdict::Ack,
-            LcpOption::Mru(_) => Verdict::Nak(LcpOption::Mru(1500)),
-            _ => Verdict::Reject,
-        }
-    }
-    fn nak_received(&mut self, _: &LcpOption<'_>, _: &mut SeededRng) {}
-    fn reject_received(&mut self, _: &LcpOption<'_>) {}
-    fn rxr(&mut self, _: &CpPacket<'_>) -> Option<Vec<u8>> {
-        Some(vec![10, 0, 0, 8, 0, 0, 0, 0])
-    }
-}
-
-#[derive(Default)]
-struct Recorder {
-    actions: Vec<Action>,
-    sent: Vec<Vec<u8>>,
-}
-
-impl Sink for Recorder {
-    fn send(&mut self, _p: u16, packet: Vec<u8>) {
-        self.sent.push(packet);
-    }
-    fn action(&mut self, _p: u16, a: Action) {
-        self.actions.push(a);
-    }
-}
-
-const STATES: [State; 10] = [
-    State::Initial,
-    State::Starting,
-    State::Closed,
-    State::Stopped,
-    State::Closing,
-    State::Stopping,
-    State::ReqSent,
-    State::AckRcvd,
-    State::AckSent,
-    State::Opened,
-];
-
-const EVENTS: [&str; 16] = [
-    "Up", "Down", "Open", "Close", "TO+", "TO-", "RCR+", "RCR-", "RCA", "RCN", "RTR", "RTA", "RUC",
-    "RXJ+", "RXJ-", "RXR",
-];
-
-fn timer_runs(s: State) -> bool {
-    matches!(
-        s,
-        State::Closing | State::Stopping | State::ReqSent | State::AckRcvd | State::AckSent
-    )
-}
+include!("../../tests/common/rfc1661_table.rs");
 
 /// The automaton forced into `state` with request Identifier 5 outstanding.
 fn machine(state: State, restart_count: u8) -> Fsm<TestPolicy> {
@@ -123,70 +55,25 @@ fn fire(f: &mut Fsm<TestPolicy>, event: &str, sink: &mut Recorder) {
     }
 }
 
-/// (actions, next state) of one cell such as `irc,scr/6`, `tlf/3p` or `2`.
-fn parse_cell(cell: &str, current: usize) -> (Vec<Action>, usize) {
-    if cell == "-" {
-        return (Vec::new(), current);
-    }
-    let (acts, next) = match cell.split_once('/') {
-        Some((a, n)) => (a, n),
-        None => ("", cell),
-    };
-    let next: String = next.chars().filter(char::is_ascii_digit).collect();
-    let actions = acts
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(|a| match a {
-            "tlu" => Action::Tlu,
-            "tld" => Action::Tld,
-            "tls" => Action::Tls,
-            "tlf" => Action::Tlf,
-            "irc" => Action::Irc,
-            "zrc" => Action::Zrc,
-            "scr" => Action::Scr,
-            "sca" => Action::Sca,
-            "scn" => Action::Scn,
-            "str" => Action::Str,
-            "sta" => Action::Sta,
-            "scj" => Action::Scj,
-            "ser" => Action::Ser,
-            other => panic!("unknown action {other}"),
-        })
-        .collect();
-    (actions, next.parse().unwrap())
-}
-
 /// The RFC's table, transcribed from RFC 1661 §4.1 independently of
 /// `states.txt`: `table[event][state]`.
 fn table() -> Vec<Vec<String>> {
     parse_table(include_str!("../../tests/data/rfc1661-state-table.txt"))
 }
 
-/// `table[event][state]` of a table printed as in RFC 1661 §4.1.
-fn parse_table(text: &str) -> Vec<Vec<String>> {
-    let mut rows: Vec<Vec<String>> = vec![Vec::new(); EVENTS.len()];
-    for line in text.lines() {
-        let Some((ev, cells)) = line.split_once('|') else {
-            continue;
-        };
-        let ev = ev.trim();
-        if let Some(i) = EVENTS.iter().position(|e| *e == ev) {
-            rows[i].extend(cells.split_whitespace().map(String::from));
-        }
-    }
-    for (i, r) in rows.iter().enumerate() {
-        assert_eq!(r.len(), 10, "row {} of states.txt", EVENTS[i]);
-    }
-    rows
-}
-
+/// The cells tests/fsm_table.rs does not check end to end: those without
+/// an action, and the crossed-connection ones for a request not yet
+/// acknowledged (a state only forcing reaches).
 #[test]
-fn every_cell_of_the_rfc1661_state_table() {
+fn every_cell_of_the_rfc1661_state_table_not_checked_end_to_end() {
     let table = table();
     let mut cells = 0;
     for (e, event) in EVENTS.iter().enumerate() {
         for (s, &state) in STATES.iter().enumerate() {
             let (want_actions, want_next) = parse_cell(&table[e][s], s);
+            if checked_end_to_end(&want_actions) && !CROSSED.contains(&(*event, state)) {
+                continue;
+            }
             let restart = if *event == "TO-" { 0 } else { 1 };
             let mut f = machine(state, restart);
             let mut sink = Recorder::default();
@@ -216,7 +103,8 @@ fn every_cell_of_the_rfc1661_state_table() {
             cells += 1;
         }
     }
-    assert_eq!(cells, 160);
+    // 160 cells: 88 without an action, 4 crossed ones (72 end to end).
+    assert_eq!(cells, 92);
 }
 
 /// The table in the docs (`states.txt`, which the code was written from)

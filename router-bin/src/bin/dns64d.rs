@@ -12,9 +12,9 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use router_bin::daemon;
 use router_bin::dns64d::{self, Config};
 
 /// DNS64 in front of recursive resolvers.
@@ -41,32 +41,14 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    router_bin::logging::init(cli.verbose);
-    let cfg = match Config::load(&cli.config) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("dns64d: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let result = match cli.command.unwrap_or(Command::Run) {
-        Command::Stats => {
-            router_bin::control::request(&cfg.control_socket, "stats", Duration::from_secs(5))
-                .map(|reply| print!("{reply}"))
-                .map_err(|e| e.to_string())
-        }
-        // One thread: the machine is one task's.
-        Command::Run => tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("tokio runtime: {e}"))
-            .and_then(|rt| rt.block_on(dns64d::run(cfg))),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("dns64d: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    daemon::main(
+        "dns64d",
+        cli.verbose,
+        || Config::load(&cli.config),
+        |cfg| match cli.command.unwrap_or(Command::Run) {
+            Command::Stats => daemon::ask(&cfg.control_socket, "stats"),
+            // One thread: the machine is one task's.
+            Command::Run => daemon::block_on(dns64d::run(cfg)),
+        },
+    )
 }

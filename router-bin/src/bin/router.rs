@@ -14,9 +14,9 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use router_bin::daemon;
 use router_bin::router::{self, Config};
 
 /// The home router: PPPoE uplink, NAT44, DHCPv4 on the LAN.
@@ -44,31 +44,13 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    router_bin::logging::init(cli.verbose);
-    let cfg = match Config::load(&cli.config) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("router: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let result = match cli.command.unwrap_or(Command::Run) {
-        Command::Status => {
-            router_bin::control::request(&cfg.control_path(), "status", Duration::from_secs(5))
-                .map(|reply| print!("{reply}"))
-                .map_err(|e| e.to_string())
-        }
-        Command::Run => tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("tokio runtime: {e}"))
-            .and_then(|rt| rt.block_on(router::run(cfg))),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("router: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    daemon::main(
+        "router",
+        cli.verbose,
+        || Config::load(&cli.config),
+        |cfg| match cli.command.unwrap_or(Command::Run) {
+            Command::Status => daemon::ask(&cfg.control_path(), "status"),
+            Command::Run => daemon::block_on(router::run(cfg)),
+        },
+    )
 }

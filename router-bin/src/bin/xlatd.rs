@@ -11,9 +11,9 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use router_bin::daemon;
 use router_bin::xlatd::{self, Config};
 
 /// The IP/ICMP translator: SIIT or NAT64 on a TUN device.
@@ -42,32 +42,14 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    router_bin::logging::init(cli.verbose);
-    let (cfg, checked) = match Config::load(&cli.config) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("xlatd: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let result = match cli.command.unwrap_or(Command::Run) {
-        Command::Check => Ok(()),
-        Command::Status => {
-            router_bin::control::request(&cfg.control_path(), "status", Duration::from_secs(5))
-                .map(|reply| print!("{reply}"))
-                .map_err(|e| e.to_string())
-        }
-        Command::Run => tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("tokio runtime: {e}"))
-            .and_then(|rt| rt.block_on(xlatd::run(cfg, checked))),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("xlatd: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    daemon::main(
+        "xlatd",
+        cli.verbose,
+        || Config::load(&cli.config),
+        |(cfg, checked)| match cli.command.unwrap_or(Command::Run) {
+            Command::Check => Ok(()),
+            Command::Status => daemon::ask(&cfg.control_path(), "status"),
+            Command::Run => daemon::block_on(xlatd::run(cfg, checked)),
+        },
+    )
 }

@@ -71,10 +71,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     )?;
     let control = crate::control::bind(socket)
         .map_err(|e| format!("control socket {}: {e}", socket.display()))?;
-    let mut seed = [0u8; 32];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut seed))
-        .map_err(|e| format!("/dev/urandom: {e}"))?;
+    let seed = crate::daemon::os_seed()?;
     let clock = StdClock::new();
     let machine = Dns64::new(machine_cfg, SeededRng::from_seed(seed), clock.now())
         .map_err(|e| e.to_string())?;

@@ -275,10 +275,7 @@ fn machine(
         c.answer_ipv4only_arpa = false;
     }
     c.cache_entries = cache_entries;
-    let mut seed = [0u8; 32];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut seed))
-        .map_err(|e| format!("/dev/urandom: {e}"))?;
+    let seed = crate::daemon::os_seed()?;
     let clock = StdClock::new();
     let m = Dns64::new(c, SeededRng::from_seed(seed), clock.now()).map_err(|e| e.to_string())?;
     Ok((m, clock))

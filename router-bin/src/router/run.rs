@@ -11,7 +11,7 @@ use crate::instance::InstanceLock;
 use crate::netconf::{Netconf, disable_ipv6_autoconf};
 use tokio::net::UnixListener;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 use tracing::{debug, info, warn};
 
@@ -32,40 +32,6 @@ const HANGUP_WAIT: Duration = Duration::from_secs(4);
 
 /// How often a missing or failed WAN interface is looked for.
 const WAN_CHECK: Duration = Duration::from_secs(1);
-
-/// A control request and where its reply goes.
-type Request = (String, oneshot::Sender<String>);
-
-fn os_seed() -> Result<[u8; 32], String> {
-    let mut seed = [0u8; 32];
-    let mut f = std::fs::File::open("/dev/urandom").map_err(|e| format!("/dev/urandom: {e}"))?;
-    std::io::Read::read_exact(&mut f, &mut seed).map_err(|e| format!("/dev/urandom: {e}"))?;
-    Ok(seed)
-}
-
-/// Accepts control connections; each sends its command to the main loop.
-fn spawn_control(listener: UnixListener, tx: mpsc::Sender<Request>) {
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut stream, _)) = listener.accept().await else {
-                // Out of descriptors, say: do not spin.
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            };
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let work = async {
-                    let cmd = crate::control::read_command(&mut stream).await.ok()?;
-                    let (reply_tx, reply_rx) = oneshot::channel();
-                    tx.send((cmd, reply_tx)).await.ok()?;
-                    let reply = reply_rx.await.ok()?;
-                    crate::control::write_reply(&mut stream, &reply).await.ok()
-                };
-                let _ = tokio::time::timeout(Duration::from_secs(5), work).await;
-            });
-        }
-    });
-}
 
 /// Runs until SIGTERM or SIGINT; then hangs up and cleans up.
 pub async fn run(cfg: Config) -> Result<(), String> {
@@ -201,16 +167,16 @@ async fn serve(
     };
     // The names of the leases restored from the state dir, at once.
     let mut names_at = Instant::now();
-    let (ctl_tx, mut ctl_rx) = mpsc::channel::<Request>(16);
-    spawn_control(listener, ctl_tx);
+    let (ctl_tx, mut ctl_rx) = mpsc::channel::<crate::daemon::Request>(16);
+    crate::daemon::spawn_control(listener, ctl_tx);
     let mut sigterm = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut sigint = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
-    let mut wan = Wan::new(cfg.clone(), ws.sock.mac(), os_seed()?);
-    let mut ipv6 = Ipv6::open(cfg, ws.sock.mac(), os_seed()?).unwrap_or_else(|e| {
+    let mut wan = Wan::new(cfg.clone(), ws.sock.mac(), crate::daemon::os_seed()?);
+    let mut ipv6 = Ipv6::open(cfg, ws.sock.mac(), crate::daemon::os_seed()?).unwrap_or_else(|e| {
         warn!("no IPv6 on the LAN: {e}");
         None
     });
-    let mut v6only = V6Only::new(cfg, os_seed()?)?;
+    let mut v6only = V6Only::new(cfg, crate::daemon::os_seed()?)?;
     info!(
         "router running: WAN {wan_if}, LAN {} {}",
         cfg.lan.interface, cfg.lan.address

@@ -2,13 +2,12 @@
 //! session timer and signals in one `tokio::select!`.
 
 use std::fmt::Write as _;
-use std::time::Duration;
 
 use futures::FutureExt;
 use sansio_primitives::{SeededRng, StdClock};
 use tokio::net::UnixListener;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 use xlat::nat64::Nat64;
 use xlat::{HEADROOM, Siit, XlatDropped, XlatOutput};
@@ -20,47 +19,15 @@ use crate::netconf::{Netconf, disable_ipv6_autoconf};
 use crate::tun::VNET_HDR_LEN;
 use crate::xlatd::config::{Checked, Config, Translator};
 use crate::xlatd::offload;
+use crate::xlatd::siit_io::{self, TunIo};
 
 /// Packets read in one go before the loop looks at anything else.
 const BATCH: usize = 64;
-
-/// A control request and where its reply goes.
-type Request = (String, oneshot::Sender<String>);
 
 /// The translator the daemon runs.
 enum Engine {
     Siit(Box<Siit>),
     Nat64(Box<Nat64>),
-}
-
-fn os_seed() -> Result<[u8; 32], String> {
-    let mut seed = [0u8; 32];
-    let mut f = std::fs::File::open("/dev/urandom").map_err(|e| format!("/dev/urandom: {e}"))?;
-    std::io::Read::read_exact(&mut f, &mut seed).map_err(|e| format!("/dev/urandom: {e}"))?;
-    Ok(seed)
-}
-
-/// Accepts control connections; each sends its command to the main loop.
-fn spawn_control(listener: UnixListener, tx: mpsc::Sender<Request>) {
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut stream, _)) = listener.accept().await else {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            };
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let work = async {
-                    let cmd = crate::control::read_command(&mut stream).await.ok()?;
-                    let (reply_tx, reply_rx) = oneshot::channel();
-                    tx.send((cmd, reply_tx)).await.ok()?;
-                    let reply = reply_rx.await.ok()?;
-                    crate::control::write_reply(&mut stream, &reply).await.ok()
-                };
-                let _ = tokio::time::timeout(Duration::from_secs(5), work).await;
-            });
-        }
-    });
 }
 
 fn sysctl(path: &str) -> Result<(), String> {
@@ -104,7 +71,7 @@ pub async fn run(cfg: Config, checked: Checked) -> Result<(), String> {
         info!("route {dest}/{len} dev {}", cfg.tun);
     }
     let clock = StdClock::new();
-    let rng = SeededRng::from_seed(os_seed()?);
+    let rng = SeededRng::from_seed(crate::daemon::os_seed()?);
     let engine = match checked.translator {
         Translator::Siit(c) => {
             Engine::Siit(Box::new(Siit::new(c, rng).map_err(|e| e.to_string())?))
@@ -134,8 +101,8 @@ async fn serve(
     tun: AsyncTun,
     listener: UnixListener,
 ) -> Result<(), String> {
-    let (tx, mut rx) = mpsc::channel::<Request>(8);
-    spawn_control(listener, tx);
+    let (tx, mut rx) = mpsc::channel::<crate::daemon::Request>(8);
+    crate::daemon::spawn_control(listener, tx);
     let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
     // HEADROOM in front of each packet (and the virtio_net_hdr with
@@ -146,11 +113,8 @@ async fn serve(
     } else {
         cfg.mtu as usize
     };
-    let size = HEADROOM + vnet + max + 64;
-    let mut buf = vec![0u8; size];
-    // Fragments of one IPv4 packet (SIIT's §4 fragmentation).
-    let mut frags = vec![0u8; 2 * size + 2048];
-    let mut io = IoCounters::default();
+    let (mut buf, mut frags) = siit_io::buffers(vnet + max);
+    let mut io = TunIo::default();
     loop {
         let timer = match &engine {
             Engine::Nat64(n) => n.poll_timeout().and_then(|t| clock.to_std(t)),
@@ -201,22 +165,8 @@ async fn serve(
     }
 }
 
-/// What the daemon counts around the translator.
-#[derive(Debug, Default)]
-struct IoCounters {
-    read: u64,
-    written: u64,
-    write_errors: u64,
-}
-
-fn send(tun: &AsyncTun, pkt: &[u8], io: &mut IoCounters) {
-    match tun.send(pkt) {
-        Ok(()) => io.written += 1,
-        Err(e) => {
-            io.write_errors += 1;
-            debug!("TUN write: {e}");
-        }
-    }
+fn send(tun: &AsyncTun, pkt: &[u8], io: &mut TunIo) {
+    io.send(tun, pkt, "TUN");
 }
 
 /// One packet read into `buf[HEADROOM..HEADROOM + len]`.
@@ -227,23 +177,16 @@ fn handle(
     buf: &mut [u8],
     len: usize,
     frags: &mut [u8],
-    io: &mut IoCounters,
+    io: &mut TunIo,
 ) {
     io.read += 1;
     let now = clock.now();
     match engine {
-        Engine::Siit(s) => match s.translate_at(now, buf, HEADROOM, len) {
-            Ok(out) => send(tun, &buf[out.range()], io),
-            Err(XlatDropped::NeedsFragmentation) => {
-                // The packet is unchanged: translated into fragments.
-                if let Ok(f) = s.translate_4to6_fragmented(buf, HEADROOM, len, frags) {
-                    for i in 0..f.count {
-                        send(tun, &frags[f.range(i)], io);
-                    }
-                }
+        Engine::Siit(s) => {
+            if let Err(d) = siit_io::translate(s, now, tun, buf, len, frags, io, "TUN") {
+                debug!("dropped: {d}");
             }
-            Err(d) => debug!("dropped: {d}"),
-        },
+        }
         Engine::Nat64(n) => match n.translate(now, buf, HEADROOM, len) {
             Ok(out @ (XlatOutput::Translated { .. } | XlatOutput::IcmpError { .. })) => {
                 send(tun, &buf[out.range()], io)
@@ -262,7 +205,7 @@ fn handle_offload(
     buf: &mut [u8],
     len: usize,
     frags: &mut [u8],
-    io: &mut IoCounters,
+    io: &mut TunIo,
 ) {
     io.read += 1;
     let Some(len) = len.checked_sub(VNET_HDR_LEN) else {
@@ -318,7 +261,7 @@ fn handle_offload(
 }
 
 /// The `status` reply: counters, then the tables.
-fn status(cfg: &Config, engine: &Engine, io: &IoCounters) -> String {
+fn status(cfg: &Config, engine: &Engine, io: &TunIo) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "tun {} mtu {}", cfg.tun, cfg.mtu);
     let _ = writeln!(

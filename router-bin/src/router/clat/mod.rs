@@ -16,8 +16,8 @@
 //! LAN's IPv4, which leaves untranslated on no interface. Changing the
 //! plan (a new delegated or NAT64 prefix) is closing the TUN (its routes
 //! go with it) and opening it again. The loop is xlatd's SIIT branch
-//! (`router_bin::xlatd`, whose loop is not public and owns its process's
-//! signals, lock and control socket), a few lines.
+//! (`xlatd::siit_io`, shared with `router_bin::xlatd`, whose loop owns its
+//! process's signals, lock and control socket).
 
 mod config;
 
@@ -27,11 +27,12 @@ use std::time::Duration;
 use sansio_primitives::{SeededRng, StdClock};
 use tracing::{debug, info, warn};
 use xlat::clat::Clat;
-use xlat::{HEADROOM, Siit, XlatCounters, XlatDropped};
+use xlat::{HEADROOM, Siit, XlatCounters};
 
 use crate::aio::AsyncTun;
 use crate::netconf::{Netconf, disable_ipv6_autoconf};
 use crate::router::config::LanAddr;
+use crate::xlatd::siit_io::{self, TunIo};
 
 pub use config::ClatConfig;
 pub use dns64::Nat64Prefix;
@@ -56,17 +57,6 @@ struct Running {
     mtu: u16,
 }
 
-/// Packets around the translator (what xlat does not count).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct ClatIo {
-    /// Packets read from the TUN.
-    pub read: u64,
-    /// Packets written back.
-    pub written: u64,
-    /// Writes that failed.
-    pub write_errors: u64,
-}
-
 /// The CLAT service in the router's event loop.
 pub struct ClatService {
     cfg: ClatConfig,
@@ -74,7 +64,7 @@ pub struct ClatService {
     running: Option<Running>,
     /// Why it does not run (for `router status`).
     idle: &'static str,
-    io: ClatIo,
+    io: TunIo,
     /// The counters of translators closed before (a rebuild keeps counting).
     earlier: XlatCounters,
     buf: Vec<u8>,
@@ -109,7 +99,7 @@ impl ClatService {
             } else {
                 "off (clat.enabled = false)"
             },
-            io: ClatIo::default(),
+            io: TunIo::default(),
             earlier: XlatCounters::default(),
             buf: Vec::new(),
             frags: Vec::new(),
@@ -190,9 +180,7 @@ impl ClatService {
         net.replace_route(IpAddr::V6(plan.prefix.addr()), 96, name)
             .await
             .map_err(|e| format!("route {}/96 dev {name}: {e}", plan.prefix.addr()))?;
-        let size = HEADROOM + usize::from(wan_mtu) + 64;
-        self.buf = vec![0u8; size];
-        self.frags = vec![0u8; 2 * size + 2048];
+        (self.buf, self.frags) = siit_io::buffers(usize::from(wan_mtu));
         Ok(Running {
             inputs,
             plan,
@@ -218,28 +206,11 @@ impl ClatService {
             }
         };
         self.io.read += 1;
-        let io = &mut self.io;
-        let mut send = |pkt: &[u8]| match r.tun.send(pkt) {
-            Ok(()) => io.written += 1,
-            Err(e) => {
-                io.write_errors += 1;
-                debug!("CLAT write: {e}");
-            }
-        };
-        match r.siit.translate_at(clock.now(), &mut self.buf, HEADROOM, n) {
-            Ok(out) => send(&self.buf[out.range()]),
-            Err(XlatDropped::NeedsFragmentation) => {
-                // The packet is unchanged: translated into fragments.
-                if let Ok(f) =
-                    r.siit
-                        .translate_4to6_fragmented(&mut self.buf, HEADROOM, n, &mut self.frags)
-                {
-                    for i in 0..f.count {
-                        send(&self.frags[f.range(i)]);
-                    }
-                }
-            }
-            Err(d) => debug!("CLAT dropped: {d}"),
+        let (buf, frags, io) = (&mut self.buf, &mut self.frags, &mut self.io);
+        if let Err(d) =
+            siit_io::translate(&mut r.siit, clock.now(), &r.tun, buf, n, frags, io, "CLAT")
+        {
+            debug!("CLAT dropped: {d}");
         }
     }
 
