@@ -21,7 +21,6 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use crate::bng::coa::Coa;
 use crate::bng::config::Config;
 use crate::bng::ctl::{answer, serve_connection};
-use crate::bng::datapath::HEADROOM;
 use crate::bng::engine::{Bng, RouteOp, Stats};
 use crate::bng::offload;
 use crate::bng::pool::{Pool, cidr_blocks};
@@ -279,7 +278,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     let mut disc_buf = vec![0u8; 2048];
     // Session frames come in batches: one recvmmsg takes up to 64.
     let mut ses_batch = FrameBatch::standard();
-    let mut tun_buf = vec![0u8; HEADROOM + 65536];
+    let mut tun_buf = vec![0u8; offload::TUN_BUF_LEN];
     let mut seg_buf = vec![0u8; 2048];
     let vnet = bng.tun.vnet();
     if let Some(r) = &mut bng.radius {
