@@ -125,6 +125,10 @@ fn lock(cfg: &Config) -> Result<InstanceLock, String> {
     )
 }
 
+/// The session socket's receive buffer asked for (capped by
+/// `net.core.rmem_max` without `CAP_NET_ADMIN`).
+const SES_RCVBUF: usize = 4 << 20;
+
 /// Serves until SIGTERM/SIGINT.
 pub async fn run(cfg: Config) -> Result<(), String> {
     // Before anything else: a second bng with this control socket stops
@@ -136,6 +140,12 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         .map_err(|e| hint(&format!("access interface {}", cfg.interface), e))?;
     let out = AsyncPacketSocket::open(&cfg.interface, ETH_P_PPP_SES)
         .map_err(|e| hint(&format!("access interface {}", cfg.interface), e))?;
+    // Room for bursts while the loop is busy (a TCP window's worth of
+    // upstream frames): the default (~200 KiB) drops them.
+    match out.socket().set_recv_buffer(SES_RCVBUF) {
+        Ok(got) => tracing::debug!("session socket receive buffer {got} bytes"),
+        Err(e) => tracing::warn!("session socket receive buffer: {e}"),
+    }
     // With offloads (TCP super-packets in one read) where the kernel has
     // them; one packet per read otherwise.
     let tun = match AsyncTun::open_offload(&cfg.tun) {
