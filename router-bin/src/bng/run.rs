@@ -370,8 +370,9 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             Input::RadiusDecided => link_dirty = false,
             Input::Session(Ok(_)) => {
                 let mut dirty = false;
+                // One clock read for the batch (the frames arrived together).
                 for f in ses_batch.frames_mut() {
-                    dirty |= !bng.on_session_frame(f);
+                    dirty |= !bng.on_session_frame(now, f);
                 }
                 bng.flush_upstream();
                 link_dirty = dirty;
