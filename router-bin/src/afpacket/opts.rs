@@ -1,5 +1,5 @@
 //! Socket options of [`PacketSocket`]: the receive buffer's size and the
-//! kernel's receive counters.
+//! kernel's receive counters, the qdisc bypass.
 
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
@@ -89,6 +89,44 @@ impl PacketSocket {
             return Err(io::Error::last_os_error());
         }
         Ok(usize::try_from(got).unwrap_or(0))
+    }
+}
+
+/// `PACKET_QDISC_BYPASS` (linux/if_packet.h), a `SOL_PACKET` option.
+const PACKET_QDISC_BYPASS: libc::c_int = 20;
+
+impl PacketSocket {
+    /// Sends straight to the driver (`PACKET_QDISC_BYPASS`), past the
+    /// interface's queueing discipline: no qdisc shaping, no `tc` on
+    /// egress, and a full driver queue drops the frame (`ENOBUFS`-like
+    /// errors reach the sender) where a qdisc would have queued it.
+    pub fn set_qdisc_bypass(&self, on: bool) -> io::Result<()> {
+        set_int_opt(
+            self.fd.as_raw_fd(),
+            libc::SOL_PACKET,
+            PACKET_QDISC_BYPASS,
+            libc::c_int::from(on),
+        )
+    }
+
+    /// Whether sends bypass the qdisc (see [`Self::set_qdisc_bypass`]).
+    pub fn qdisc_bypass(&self) -> io::Result<bool> {
+        let mut v: libc::c_int = 0;
+        let mut len = size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: `v` is a writable int of `len` bytes, what the option reads.
+        let rc = unsafe {
+            libc::getsockopt(
+                self.fd.as_raw_fd(),
+                libc::SOL_PACKET,
+                PACKET_QDISC_BYPASS,
+                (&raw mut v).cast(),
+                &mut len,
+            )
+        };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(v != 0)
     }
 }
 

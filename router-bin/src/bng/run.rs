@@ -146,6 +146,11 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         Ok(got) => tracing::debug!("session socket receive buffer {got} bytes"),
         Err(e) => tracing::warn!("session socket receive buffer: {e}"),
     }
+    // Session frames go straight to the driver: bng's own shaper does the
+    // policing, and the qdisc layer was a large share of each send.
+    if let Err(e) = out.socket().set_qdisc_bypass(true) {
+        tracing::warn!("session socket qdisc bypass: {e}");
+    }
     // With offloads (TCP super-packets in one read) where the kernel has
     // them; one packet per read otherwise.
     let tun = match AsyncTun::open_offload(&cfg.tun) {
