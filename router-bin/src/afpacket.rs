@@ -11,6 +11,9 @@ use std::time::Duration;
 
 use crate::batch::{BATCH_FRAMES, FrameBatch};
 
+mod opts;
+pub use opts::PacketStatistics;
+
 /// `ETH_P_ALL`: every protocol (for a socket that demultiplexes itself).
 pub const ETH_P_ALL: u16 = 0x0003;
 

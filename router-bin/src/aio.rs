@@ -55,6 +55,11 @@ impl AsyncPacketSocket {
             .await
     }
 
+    /// The socket itself (for its options and kernel counters).
+    pub fn socket(&self) -> &PacketSocket {
+        self.inner.get_ref()
+    }
+
     /// Sends a batch of frames without waiting (see
     /// [`PacketSocket::try_send_batch`]); how many went out.
     pub fn send_batch(&self, batch: &FrameBatch) -> io::Result<usize> {

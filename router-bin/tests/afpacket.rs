@@ -162,3 +162,74 @@ fn frames_cross_a_veth_in_batches() {
         .count();
     assert_eq!(ours, 0);
 }
+
+#[test]
+fn a_full_receive_buffer_counts_drops_and_a_larger_one_is_granted() {
+    let Some(mut tb) = Testbed::new("bg-afpacket-drops") else {
+        return;
+    };
+    let a = tb.namespace("a").unwrap();
+    let b = tb.namespace("b").unwrap();
+    tb.veth((&a, "eth-a"), (&b, "eth-b")).unwrap();
+    let sa = a
+        .enter(|| PacketSocket::open("eth-a", EXPERIMENTAL))
+        .unwrap()
+        .unwrap();
+    let sb = b
+        .enter(|| PacketSocket::open("eth-b", EXPERIMENTAL))
+        .unwrap()
+        .unwrap();
+    // As root SO_RCVBUFFORCE grants the 4 MiB (the kernel doubles it).
+    assert!(sb.set_recv_buffer(4 << 20).unwrap() >= 4 << 20);
+    // The smallest buffer the kernel allows, then frames nobody reads.
+    assert!(sb.set_recv_buffer(1).unwrap() < 64 << 10);
+    assert_eq!(sb.take_statistics().unwrap().drops, 0);
+    let mut frame = Vec::new();
+    frame.extend_from_slice(&sb.mac());
+    frame.extend_from_slice(&sa.mac());
+    frame.extend_from_slice(&EXPERIMENTAL.to_be_bytes());
+    frame.resize(1500, 0xa5);
+    for _ in 0..200 {
+        sa.send(&frame).unwrap();
+    }
+    let st = sb.take_statistics().unwrap();
+    assert_eq!(st.packets, 200, "{st:?}");
+    assert!(st.drops > 100, "{st:?}");
+    // Reading reset the kernel's counters.
+    assert_eq!(sb.take_statistics().unwrap().packets, 0);
+}
+
+#[test]
+fn frames_cross_with_the_qdisc_bypassed() {
+    let Some(mut tb) = Testbed::new("bg-afpacket-bypass") else {
+        return;
+    };
+    let a = tb.namespace("a").unwrap();
+    let b = tb.namespace("b").unwrap();
+    tb.veth((&a, "eth-a"), (&b, "eth-b")).unwrap();
+    let sa = a
+        .enter(|| PacketSocket::open("eth-a", EXPERIMENTAL))
+        .unwrap()
+        .unwrap();
+    let sb = b
+        .enter(|| PacketSocket::open("eth-b", EXPERIMENTAL))
+        .unwrap()
+        .unwrap();
+    assert!(!sa.qdisc_bypass().unwrap());
+    sa.set_qdisc_bypass(true).unwrap();
+    assert!(sa.qdisc_bypass().unwrap());
+    let mut frame = Vec::new();
+    frame.extend_from_slice(&sb.mac());
+    frame.extend_from_slice(&sa.mac());
+    frame.extend_from_slice(&EXPERIMENTAL.to_be_bytes());
+    frame.extend_from_slice(b"past the qdisc, straight to the veth driver, sixty bytes+");
+    sa.send(&frame).unwrap();
+    let mut buf = [0u8; 1600];
+    let n = sb
+        .recv(&mut buf, Some(Duration::from_secs(2)))
+        .unwrap()
+        .expect("frame arrives");
+    assert_eq!(&buf[..n], &frame[..]);
+    sa.set_qdisc_bypass(false).unwrap();
+    assert!(!sa.qdisc_bypass().unwrap());
+}

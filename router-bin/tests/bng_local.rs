@@ -95,6 +95,8 @@ fn session_up_ping_spoofing_sessions_table_and_sigterm() {
     assert!(table.contains("1 session(s)"), "{table}");
     let stats = bed.ctl("stats");
     assert!(stats.contains("spoofed 1"), "{stats}");
+    // The kernel's drops on the session socket are a stat (none here).
+    assert!(stats.contains("\nrx_dropped 0\n"), "{stats}");
 
     // SIGTERM: LCP Terminate-Request, then (after our Terminate-Ack) PADT.
     bed.bng.signal(Signal::SIGTERM).unwrap();

@@ -85,12 +85,13 @@ fn stats(bng: &Bng) -> String {
     }
     let _ = write!(
         out,
-        "policed {}\nfrag_needed_sent {}\nicmp_rate_limited {}\ntx_dropped {}\n\
+        "policed {}\nfrag_needed_sent {}\nicmp_rate_limited {}\ntx_dropped {}\nrx_dropped {}\n\
          no_session {}\ntun_ipv6_dropped {}\ntun_errors {}\ntun_gso_cut {}\ntun_gro {}\n",
         total.policed_up + total.policed_down,
         s.frag_needed_sent,
         s.icmp_rate_limited,
         s.tx_dropped,
+        s.rx_dropped,
         s.no_session,
         s.tun_ipv6_dropped,
         s.tun_errors,

@@ -27,8 +27,9 @@ impl Bng {
     /// A received session frame (Ethernet). Control frames go to the link;
     /// IP packets of a session go to the TUN device. Returns whether it
     /// was an IP packet (which leaves the link's timers as they were).
-    pub fn on_session_frame(&mut self, frame: &mut [u8]) -> bool {
-        let (id, range) = match self.link.handle_input(self.clock.now(), frame) {
+    /// `now` is read once per received batch, not per frame.
+    pub fn on_session_frame(&mut self, now: sansio_primitives::Instant, frame: &mut [u8]) -> bool {
+        let (id, range) = match self.link.handle_input(now, frame) {
             Ok(Some(x)) => x,
             Ok(None) => return false,
             Err(e) => {

@@ -78,6 +78,9 @@ pub enum RouteOp {
 pub struct Stats {
     /// Frames the packet socket refused (queue full).
     pub tx_dropped: u64,
+    /// Session frames the kernel dropped before bng read them (the packet
+    /// socket's receive buffer was full: `PACKET_STATISTICS` `tp_drops`).
+    pub rx_dropped: u64,
     /// Packets from the TUN device for no session.
     pub no_session: u64,
     /// IPv6 packets from the TUN device dropped: without `[ipv6]` all, with
@@ -345,6 +348,11 @@ impl Bng {
 
     /// Once a second: Interim-Updates and Session-Timeouts.
     pub fn housekeeping(&mut self) {
+        // The kernel's counters reset when read: added up here each second.
+        match self.out.socket().take_statistics() {
+            Ok(st) => self.stats.rx_dropped += st.drops,
+            Err(e) => tracing::debug!("PACKET_STATISTICS: {e}"),
+        }
         let now = Instant::now();
         let mut expired = Vec::new();
         for s in self.table.by_id.values_mut() {

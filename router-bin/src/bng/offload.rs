@@ -12,7 +12,7 @@
 
 use crate::bng::datapath::HEADROOM;
 use crate::bng::engine::Bng;
-use crate::gso::{self, GSO_NONE, VnetHdr};
+use crate::gso::{self, GSO_NONE, MAX_GSO_PACKET, VnetHdr};
 use crate::tun::VNET_HDR_LEN;
 
 /// Where a TUN read goes in `tun_buf`: the packet at [`HEADROOM`] without
@@ -20,6 +20,16 @@ use crate::tun::VNET_HDR_LEN;
 pub(crate) fn read_at(vnet: bool) -> usize {
     if vnet { 0 } else { HEADROOM }
 }
+
+/// The size of `tun_buf`: from [`read_at`], room for the largest read —
+/// a 64 KiB super-packet behind its `virtio_net_hdr` with offloads, a
+/// packet of at most 65535 octets (IPv4 total length) behind the
+/// headroom without. A shorter buffer truncates the read.
+pub(crate) const TUN_BUF_LEN: usize = {
+    let with = VNET_HDR_LEN + MAX_GSO_PACKET;
+    let without = HEADROOM + MAX_GSO_PACKET;
+    if with > without { with } else { without }
+};
 
 impl Bng {
     /// One TUN read of `n` bytes at [`read_at`] in `tun_buf`. `seg_buf`
@@ -62,5 +72,18 @@ impl Bng {
             tracing::debug!("TUN super-packet dropped: {e}");
             self.stats.tun_errors += 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tun_buf_holds_the_largest_read() {
+        // Read at 0 with offloads: header + a maximum-size super-packet.
+        assert!(TUN_BUF_LEN - read_at(true) >= VNET_HDR_LEN + MAX_GSO_PACKET);
+        // Read at HEADROOM without: a maximum-size IP packet.
+        assert!(TUN_BUF_LEN - read_at(false) >= MAX_GSO_PACKET);
     }
 }

@@ -21,7 +21,6 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use crate::bng::coa::Coa;
 use crate::bng::config::Config;
 use crate::bng::ctl::{answer, serve_connection};
-use crate::bng::datapath::HEADROOM;
 use crate::bng::engine::{Bng, RouteOp, Stats};
 use crate::bng::offload;
 use crate::bng::pool::{Pool, cidr_blocks};
@@ -126,6 +125,10 @@ fn lock(cfg: &Config) -> Result<InstanceLock, String> {
     )
 }
 
+/// The session socket's receive buffer asked for (capped by
+/// `net.core.rmem_max` without `CAP_NET_ADMIN`).
+const SES_RCVBUF: usize = 4 << 20;
+
 /// Serves until SIGTERM/SIGINT.
 pub async fn run(cfg: Config) -> Result<(), String> {
     // Before anything else: a second bng with this control socket stops
@@ -137,6 +140,17 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         .map_err(|e| hint(&format!("access interface {}", cfg.interface), e))?;
     let out = AsyncPacketSocket::open(&cfg.interface, ETH_P_PPP_SES)
         .map_err(|e| hint(&format!("access interface {}", cfg.interface), e))?;
+    // Room for bursts while the loop is busy (a TCP window's worth of
+    // upstream frames): the default (~200 KiB) drops them.
+    match out.socket().set_recv_buffer(SES_RCVBUF) {
+        Ok(got) => tracing::debug!("session socket receive buffer {got} bytes"),
+        Err(e) => tracing::warn!("session socket receive buffer: {e}"),
+    }
+    // Session frames go straight to the driver: bng's own shaper does the
+    // policing, and the qdisc layer was a large share of each send.
+    if let Err(e) = out.socket().set_qdisc_bypass(true) {
+        tracing::warn!("session socket qdisc bypass: {e}");
+    }
     // With offloads (TCP super-packets in one read) where the kernel has
     // them; one packet per read otherwise.
     let tun = match AsyncTun::open_offload(&cfg.tun) {
@@ -281,7 +295,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     let mut disc_buf = vec![0u8; 2048];
     // Session frames come in batches: one recvmmsg takes up to 64.
     let mut ses_batch = FrameBatch::standard();
-    let mut tun_buf = vec![0u8; HEADROOM + 65536];
+    let mut tun_buf = vec![0u8; offload::TUN_BUF_LEN];
     let mut seg_buf = vec![0u8; 2048];
     let vnet = bng.tun.vnet();
     if let Some(r) = &mut bng.radius {
@@ -363,8 +377,9 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             Input::RadiusDecided => link_dirty = false,
             Input::Session(Ok(_)) => {
                 let mut dirty = false;
+                // One clock read for the batch (the frames arrived together).
                 for f in ses_batch.frames_mut() {
-                    dirty |= !bng.on_session_frame(f);
+                    dirty |= !bng.on_session_frame(now, f);
                 }
                 bng.flush_upstream();
                 link_dirty = dirty;
