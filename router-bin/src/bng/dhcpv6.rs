@@ -85,6 +85,10 @@ impl Dhcpv6 {
         sc.t2 = v6.preferred_lifetime / 5 * 4;
         sc.dns_servers = v6.dns.clone();
         sc.max_bindings = v6.max_bindings;
+        // One server per PPP link: Preference 255 lets the client take our
+        // Advertise at once instead of collecting for its first Solicit
+        // timeout (RFC 8415 §18.2.1, ~1 s per session).
+        sc.preference = 255;
         let wall = StdClock::since_unix_epoch();
         let server = Dhcpv6Server::new(sc, wall.now()).map_err(|e| format!("ipv6: {e}"))?;
         let records = store
