@@ -173,7 +173,6 @@ impl Bng {
             self.send_v6(id, &p);
         }
         self.dhcpv6_events(Some(id));
-        self.v6_dirty = true;
     }
 
     /// Acts on the server's events: routes for delegated prefixes (to
@@ -289,7 +288,6 @@ impl Bng {
                 tracing::warn!("DHCPv6 bindings not stored: {e}");
             }
             self.dhcpv6_events(None);
-            self.v6_dirty = true;
         }
     }
 
