@@ -16,7 +16,7 @@ mod common;
 use std::net::Ipv6Addr;
 use std::time::Duration;
 
-use bng_support::v6::{PPP_IPV6, Pd, ll, solicit, udp6};
+use bng_support::v6::{PPP_IPV6, Pd, advertise_preferences, ll, solicit, udp6};
 use bng_support::{Bed, config_text, dial_up};
 use common::dialer::{Dialer, Seen, ppp};
 use common::icmp::echo_reply;
@@ -207,11 +207,19 @@ fn ra_delegation_routing_reconnect_and_anti_spoofing() {
     );
 
     // DHCPv6-PD: a /56 from the pool, shown by `bng sessions`, routed.
+    let from = d.log.len();
     let mut pd = Pd::new([2, 0, 0, 0, 0, 0x61], local, 1, &d);
     let (prefix, len) = pd
         .delegate(&mut d, Duration::from_secs(15))
         .unwrap_or_else(|| panic!("no prefix: {:?}\n{}", pd.events, bed.log()));
     assert_eq!(len, 56);
+    // The only server on the link says so: Preference 255, which the
+    // client takes at once (RFC 8415 §18.2.1).
+    let prefs = advertise_preferences(&d.log, from);
+    assert!(
+        !prefs.is_empty() && prefs.iter().all(|&p| p == 255),
+        "{prefs:?}"
+    );
     assert_eq!(
         u128::from(prefix) >> 88,
         u128::from("2001:db8:100::".parse::<Ipv6Addr>().unwrap()) >> 88

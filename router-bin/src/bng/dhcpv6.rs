@@ -85,6 +85,10 @@ impl Dhcpv6 {
         sc.t2 = v6.preferred_lifetime / 5 * 4;
         sc.dns_servers = v6.dns.clone();
         sc.max_bindings = v6.max_bindings;
+        // One server per PPP link: Preference 255 lets the client take our
+        // Advertise at once instead of collecting for its first Solicit
+        // timeout (RFC 8415 §18.2.1, ~1 s per session).
+        sc.preference = 255;
         let wall = StdClock::since_unix_epoch();
         let server = Dhcpv6Server::new(sc, wall.now()).map_err(|e| format!("ipv6: {e}"))?;
         let records = store
@@ -169,7 +173,6 @@ impl Bng {
             self.send_v6(id, &p);
         }
         self.dhcpv6_events(Some(id));
-        self.v6_dirty = true;
     }
 
     /// Acts on the server's events: routes for delegated prefixes (to
@@ -285,7 +288,6 @@ impl Bng {
                 tracing::warn!("DHCPv6 bindings not stored: {e}");
             }
             self.dhcpv6_events(None);
-            self.v6_dirty = true;
         }
     }
 

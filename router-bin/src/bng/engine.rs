@@ -142,11 +142,8 @@ pub struct Bng {
     pub dhcpv6: Option<crate::bng::dhcpv6::Dhcpv6>,
     /// IPv6 prefixes routed to sessions.
     pub v6_routes: crate::bng::ipv6::Routes6,
-    /// A session router or the DHCPv6 server was touched: their next
-    /// deadline is recomputed.
-    pub v6_dirty: bool,
-    /// Their next deadline, as last computed.
-    pub v6_next: Option<Instant>,
+    /// The session routers' deadlines.
+    pub v6_timers: crate::bng::ipv6::V6Timers,
 }
 
 impl Bng {

@@ -10,6 +10,7 @@
 mod datapath;
 mod packet;
 mod routes;
+mod timers;
 
 use std::net::Ipv6Addr;
 use std::time::{Duration, Instant};
@@ -23,6 +24,7 @@ use sansio_primitives::{RateLimit, RateLimiter};
 
 pub use packet::{Header, link_local, udp};
 pub use routes::Routes6;
+pub use timers::V6Timers;
 
 use crate::bng::config::{Prefix6, User};
 use crate::bng::engine::{Bng, RouteOp};
@@ -199,11 +201,11 @@ impl Bng {
     /// IPv6CP closed on session `id`, or the session ended (`v` is its
     /// IPv6 state, taken out): its routes go.
     pub fn ipv6_forget(&mut self, id: u16, v: Option<Box<SessionV6>>) {
+        self.v6_timers.remove(id);
         let Some(v) = v else { return };
         for p in [v.delegated, v.framed].into_iter().flatten() {
             self.route_del(p, id);
         }
-        self.v6_dirty = true;
     }
 
     /// We are ending session `id`: its router says goodbye (Router
@@ -241,8 +243,8 @@ impl Bng {
                 ));
             }
             while v.router.poll_event().is_some() {}
+            self.v6_timers.schedule(id, v.router.poll_timeout());
         }
-        self.v6_dirty = true;
         for p in out {
             self.send_v6(id, &p);
         }
@@ -264,38 +266,16 @@ impl Bng {
     /// Every due router timer (and the DHCPv6 server's).
     pub fn v6_timeout(&mut self) {
         let now = self.clock.now();
-        let due: Vec<u16> = self
-            .table
-            .by_id
-            .values()
-            .filter(|s| {
-                s.v6.as_ref()
-                    .and_then(|v| v.router.poll_timeout())
-                    .is_some_and(|t| t <= now)
-            })
-            .map(|s| s.id)
-            .collect();
-        for id in due {
+        for id in self.v6_timers.take_due(now) {
             self.ra_timeout(id);
         }
         self.dhcpv6_timeout();
     }
 
-    /// When [`Bng::v6_timeout`] should next run (recomputed only after the
-    /// machines were touched: `v6_dirty`).
+    /// When [`Bng::v6_timeout`] should next run.
     pub fn v6_deadline(&mut self) -> Option<Instant> {
-        if !std::mem::take(&mut self.v6_dirty) {
-            return self.v6_next;
-        }
-        let ra = self
-            .table
-            .by_id
-            .values()
-            .filter_map(|s| s.v6.as_ref()?.router.poll_timeout())
-            .min()
-            .and_then(|t| self.clock.to_std(t));
-        self.v6_next = ra.into_iter().chain(self.dhcpv6_deadline()).min();
-        self.v6_next
+        let ra = self.v6_timers.next().and_then(|t| self.clock.to_std(t));
+        ra.into_iter().chain(self.dhcpv6_deadline()).min()
     }
 
     /// Routes `p` to session `id` (the data path's map and the kernel's

@@ -283,8 +283,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         rng: rng.fork(),
         dhcpv6,
         v6_routes: Default::default(),
-        v6_dirty: true,
-        v6_next: None,
+        v6_timers: Default::default(),
     };
     let connections = Arc::new(Semaphore::new(MAX_CONTROL_CONNECTIONS));
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<(String, oneshot::Sender<String>)>(16);

@@ -129,6 +129,31 @@ pub fn solicit(
     None
 }
 
+/// The Preference (RFC 8415 §21.8) of every DHCPv6 Advertise the bng sent
+/// into the session from `log[from..]`.
+pub fn advertise_preferences(log: &[Seen], from: usize) -> Vec<u8> {
+    use dhcpv6_proto::wire::{Message, MessageType};
+    log[from..]
+        .iter()
+        .filter_map(|s| match s {
+            Seen::Data(PPP_IPV6, p)
+                if p.len() >= 48
+                    && p[6] == 17
+                    && p[40..42] == 547u16.to_be_bytes()
+                    && p[42..44] == 546u16.to_be_bytes() =>
+            {
+                match Message::parse(&p[48..]) {
+                    Ok(Message::Client(m)) if m.msg_type == MessageType::Advertise => {
+                        Some(m.preference())
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// A DHCPv6-PD requesting router in the session.
 pub struct Pd {
     pub client: Dhcpv6Client,
