@@ -86,6 +86,8 @@ fn router_dials_our_ac_serves_the_lan_and_hangs_up() {
     assert!(status.contains("dhcp leases:\n  198.51.100.1"), "{status}");
     assert!(!status.contains("tx 0 packets"), "{status}");
     assert!(!status.contains("mss clamped 0,"), "{status}");
+    // The WAN socket's receive buffer held every frame the AC sent.
+    assert!(status.contains(", rx_dropped 0\n"), "{status}");
 
     router.stop_cleanly(Duration::from_secs(8));
     stop.store(true, Ordering::Relaxed);

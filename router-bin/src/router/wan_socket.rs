@@ -2,9 +2,9 @@
 //! interface is re-created; with data path workers, their fanout group is
 //! reopened with it.
 
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
-use crate::afpacket::ETH_P_ALL;
+use crate::afpacket::{ETH_P_ALL, PacketSocket};
 use crate::aio::AsyncPacketSocket;
 use crate::netconf::Netconf;
 use crate::router::workers::Workers;
@@ -23,6 +23,32 @@ pub(super) struct WanSocket {
     pub(super) failed: bool,
     /// The interface is missing (logged once).
     gone: bool,
+    /// Frames the kernel dropped on this socket and the ones it replaced
+    /// (its receive buffer was full), as far as read.
+    rx_dropped: u64,
+}
+
+/// The receive buffer asked for the WAN packet sockets: room for a TCP
+/// window's worth of downstream frames while the reader is busy (the
+/// default, ~200 KiB, dropped them and the senders retransmitted).
+pub(super) const WAN_RCVBUF: usize = 4 << 20;
+
+/// Asks for [`WAN_RCVBUF`] on a WAN packet socket (a smaller buffer only
+/// costs drops, so a refusal is logged, not fatal).
+pub(super) fn set_wan_recv_buffer(sock: &PacketSocket) {
+    match sock.set_recv_buffer(WAN_RCVBUF) {
+        Ok(got) => debug!("WAN packet socket receive buffer {got} bytes"),
+        Err(e) => warn!("WAN packet socket receive buffer: {e}"),
+    }
+}
+
+/// Adds the kernel's receive drops on `sock` since the last read to `into`
+/// (reading resets the kernel's count).
+pub(super) fn collect_drops(sock: &PacketSocket, into: &mut u64) {
+    match sock.take_statistics() {
+        Ok(st) => *into += st.drops,
+        Err(e) => debug!("WAN packet socket PACKET_STATISTICS: {e}"),
+    }
 }
 
 impl WanSocket {
@@ -39,7 +65,15 @@ impl WanSocket {
             ifindex,
             failed: false,
             gone: false,
+            rx_dropped: 0,
         })
+    }
+
+    /// Frames the kernel dropped on the event loop's socket so far (with
+    /// workers it receives nothing: theirs are in their counters).
+    pub(super) fn rx_dropped(&mut self) -> u64 {
+        collect_drops(self.sock.socket(), &mut self.rx_dropped);
+        self.rx_dropped
     }
 
     /// Notes a send error: a missing device means a dead socket.
@@ -93,6 +127,8 @@ impl WanSocket {
                         .join(":")
                 );
                 let moved = self.ifindex != Some(index);
+                // The old socket's last drops, before it is closed.
+                collect_drops(self.sock.socket(), &mut self.rx_dropped);
                 self.sock = sock;
                 self.ifindex = Some(index);
                 self.failed = false;
@@ -111,7 +147,9 @@ impl WanSocket {
 /// workers only sends while their new fanout group hears it.
 fn open_socket(wan_if: &str, workers: Option<&Workers>) -> std::io::Result<AsyncPacketSocket> {
     let Some(w) = workers else {
-        return AsyncPacketSocket::open(wan_if, ETH_P_ALL);
+        let sock = AsyncPacketSocket::open(wan_if, ETH_P_ALL)?;
+        set_wan_recv_buffer(sock.socket());
+        return Ok(sock);
     };
     // Bound to no ethertype: it receives nothing (the group does).
     let sock = AsyncPacketSocket::open(wan_if, 0)?;

@@ -189,6 +189,7 @@ impl Workers {
         let socks = PacketSocket::open_fanout(wan_if, crate::afpacket::ETH_P_ALL, self.len())?;
         for s in &socks {
             s.set_nonblocking()?;
+            crate::router::wan_socket::set_wan_recv_buffer(s);
         }
         let group = self.groups.fetch_add(1, Ordering::Relaxed) + 1;
         for (slot, sock) in self.slots.iter().zip(socks) {
