@@ -150,7 +150,7 @@ async fn serve(
     let wan_if = cfg.wan.interface.as_str();
     let ppp = cfg.wan.ppp_interface.as_str();
     let wan_mtu = cfg.wan.ppp_max_payload.map(|p| u32::from(p) + 8);
-    let mut ws = WanSocket::open(net, wan_if, workers.as_ref()).await?;
+    let mut ws = WanSocket::open(net, wan_if, workers.as_ref(), cfg.wan.qdisc_bypass).await?;
     disable_ipv6_autoconf(ppp).map_err(|e| format!("{ppp}: {e}"))?;
     if cfg.wan.ipv6
         && let Err(e) = firewall::enable_ipv6(ppp)

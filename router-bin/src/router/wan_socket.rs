@@ -26,6 +26,8 @@ pub(super) struct WanSocket {
     /// Frames the kernel dropped on this socket and the ones it replaced
     /// (its receive buffer was full), as far as read.
     rx_dropped: u64,
+    /// `wan.qdisc_bypass`, for the sockets reopened.
+    qdisc_bypass: bool,
 }
 
 /// The receive buffer asked for the WAN packet sockets: room for a TCP
@@ -39,6 +41,14 @@ pub(super) fn set_wan_recv_buffer(sock: &PacketSocket) {
     match sock.set_recv_buffer(WAN_RCVBUF) {
         Ok(got) => debug!("WAN packet socket receive buffer {got} bytes"),
         Err(e) => warn!("WAN packet socket receive buffer: {e}"),
+    }
+}
+
+/// Sets `PACKET_QDISC_BYPASS` on a WAN packet socket when configured
+/// (`wan.qdisc_bypass`); a refusal is logged (frames then take the qdisc).
+pub(super) fn set_wan_qdisc_bypass(sock: &PacketSocket, on: bool) {
+    if on && let Err(e) = sock.set_qdisc_bypass(true) {
+        warn!("WAN packet socket qdisc bypass: {e}");
     }
 }
 
@@ -56,8 +66,9 @@ impl WanSocket {
         net: &Netconf,
         wan_if: &str,
         workers: Option<&Workers>,
+        qdisc_bypass: bool,
     ) -> Result<WanSocket, String> {
-        let sock = open_socket(wan_if, workers)
+        let sock = open_socket(wan_if, workers, qdisc_bypass)
             .map_err(|e| format!("WAN interface {wan_if}: {e} (does it exist? run as root)"))?;
         let ifindex = net.index(wan_if).await.ok();
         Ok(WanSocket {
@@ -66,6 +77,7 @@ impl WanSocket {
             failed: false,
             gone: false,
             rx_dropped: 0,
+            qdisc_bypass,
         })
     }
 
@@ -115,7 +127,7 @@ impl WanSocket {
         if let Err(e) = net.link_up(wan_if, mtu).await {
             warn!("WAN interface {wan_if}: cannot set it up: {e}");
         }
-        match open_socket(wan_if, workers) {
+        match open_socket(wan_if, workers, self.qdisc_bypass) {
             Ok(sock) => {
                 let mac = sock.mac();
                 info!(
@@ -145,14 +157,20 @@ impl WanSocket {
 
 /// The event loop's socket: it hears the interface itself, or with
 /// workers only sends while their new fanout group hears it.
-fn open_socket(wan_if: &str, workers: Option<&Workers>) -> std::io::Result<AsyncPacketSocket> {
+fn open_socket(
+    wan_if: &str,
+    workers: Option<&Workers>,
+    qdisc_bypass: bool,
+) -> std::io::Result<AsyncPacketSocket> {
     let Some(w) = workers else {
         let sock = AsyncPacketSocket::open(wan_if, ETH_P_ALL)?;
         set_wan_recv_buffer(sock.socket());
+        set_wan_qdisc_bypass(sock.socket(), qdisc_bypass);
         return Ok(sock);
     };
     // Bound to no ethertype: it receives nothing (the group does).
     let sock = AsyncPacketSocket::open(wan_if, 0)?;
-    w.attach(wan_if)?;
+    set_wan_qdisc_bypass(sock.socket(), qdisc_bypass);
+    w.attach(wan_if, qdisc_bypass)?;
     Ok(sock)
 }
