@@ -12,7 +12,9 @@
 //! PADT) and removes the nft table. A second test: the AC vanishes, LCP
 //! echoes fail, the router redials until it is back. A third: the WAN
 //! interface is deleted and re-created (a USB NIC replugged); the router
-//! reopens its packet socket on the new interface and comes back up.
+//! reopens its packet socket on the new interface and comes back up. A
+//! fourth: with `wan.qdisc_bypass` the router dials past a WAN qdisc that
+//! drops everything.
 
 mod common;
 mod router_support;
@@ -86,6 +88,8 @@ fn router_dials_our_ac_serves_the_lan_and_hangs_up() {
     assert!(status.contains("dhcp leases:\n  198.51.100.1"), "{status}");
     assert!(!status.contains("tx 0 packets"), "{status}");
     assert!(!status.contains("mss clamped 0,"), "{status}");
+    // The WAN socket's receive buffer held every frame the AC sent.
+    assert!(status.contains(", rx_dropped 0\n"), "{status}");
 
     router.stop_cleanly(Duration::from_secs(8));
     stop.store(true, Ordering::Relaxed);
@@ -191,4 +195,32 @@ fn router_reopens_a_recreated_wan_interface() {
     router.stop_cleanly(Duration::from_secs(8));
     stop.store(true, Ordering::Relaxed);
     ac.join().unwrap();
+}
+
+/// `wan.qdisc_bypass = true`: the WAN frames skip the interface's qdisc,
+/// so a qdisc that drops everything (`pfifo limit 0`) does not stop the
+/// router from dialling and bringing the session up.
+#[test]
+fn qdisc_bypass_skips_the_wan_qdisc() {
+    let Some(mut tb) = testbed::Testbed::new("rq-bypass") else {
+        return;
+    };
+    let isp = tb.namespace("isp").unwrap();
+    let cpe = tb.namespace("cpe").unwrap();
+    let lan = tb.namespace("lan").unwrap();
+    tb.veth((&isp, "ac0"), (&cpe, "wan0")).unwrap();
+    tb.veth((&cpe, "lan0"), (&lan, "eth0")).unwrap();
+    let config = router_support::write_config(tb.dir(), "wan0", "lan0", "qdisc_bypass = true\n");
+    ip_out(&cpe, &["link", "set", "wan0", "up"]);
+    let tc = [
+        "tc", "qdisc", "replace", "dev", "wan0", "root", "pfifo", "limit", "0",
+    ];
+    tb.exec(&cpe, &tc, Duration::from_secs(5)).expect("tc");
+    let (stop, ac) = start_ac(&isp);
+    let mut router = Router::start(&tb, &cpe, &config);
+    let status = router.wait_status(Duration::from_secs(30), |s| s.contains("ipv4: 192.0.2.10"));
+    eprintln!("{status}");
+    router.stop_cleanly(Duration::from_secs(8));
+    stop.store(true, Ordering::Relaxed);
+    let _ = ac.join().unwrap();
 }

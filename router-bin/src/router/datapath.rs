@@ -21,6 +21,9 @@ pub struct Counters {
     pub mss_clamped: u64,
     /// Packets dropped (no session, too big, socket full, not IP).
     pub dropped: u64,
+    /// WAN frames the kernel dropped because the packet socket's receive
+    /// buffer was full (`PACKET_STATISTICS`): the router read too slowly.
+    pub rx_dropped: u64,
 }
 
 impl Counters {
@@ -32,6 +35,7 @@ impl Counters {
         self.tx_bytes += other.tx_bytes;
         self.mss_clamped += other.mss_clamped;
         self.dropped += other.dropped;
+        self.rx_dropped += other.rx_dropped;
     }
 }
 

@@ -150,7 +150,7 @@ async fn serve(
     let wan_if = cfg.wan.interface.as_str();
     let ppp = cfg.wan.ppp_interface.as_str();
     let wan_mtu = cfg.wan.ppp_max_payload.map(|p| u32::from(p) + 8);
-    let mut ws = WanSocket::open(net, wan_if, workers.as_ref()).await?;
+    let mut ws = WanSocket::open(net, wan_if, workers.as_ref(), cfg.wan.qdisc_bypass).await?;
     disable_ipv6_autoconf(ppp).map_err(|e| format!("{ppp}: {e}"))?;
     if cfg.wan.ipv6
         && let Err(e) = firewall::enable_ipv6(ppp)
@@ -350,6 +350,7 @@ async fn serve(
             Some((cmd, reply)) = ctl_rx.recv() => {
                 let text = match cmd.as_str() {
                     "status" => {
+                        counters.rx_dropped = ws.rx_dropped();
                         let mut s = status(&wan, &counters, workers.as_ref(), dhcp.as_ref(), ipv6.as_ref());
                         s += &v6only.status_text();
                         if let Some(f) = &forwarder {
@@ -493,20 +494,21 @@ fn status(
     }
     let c = &total;
     s += &format!(
-        "counters: rx {} packets {} bytes, tx {} packets {} bytes, mss clamped {}, dropped {}\n",
-        c.rx_packets, c.rx_bytes, c.tx_packets, c.tx_bytes, c.mss_clamped, c.dropped
+        "counters: rx {} packets {} bytes, tx {} packets {} bytes, mss clamped {}, dropped {}, rx_dropped {}\n",
+        c.rx_packets, c.rx_bytes, c.tx_packets, c.tx_bytes, c.mss_clamped, c.dropped, c.rx_dropped
     );
     for (i, w) in per_worker.iter().enumerate() {
         let d = &w.data;
         s += &format!(
-            "worker {i}: rx {} packets {} bytes, tx {} packets {} bytes, dropped {}, to control {} (dropped {})\n",
+            "worker {i}: rx {} packets {} bytes, tx {} packets {} bytes, dropped {}, to control {} (dropped {}), rx_dropped {}\n",
             d.rx_packets,
             d.rx_bytes,
             d.tx_packets,
             d.tx_bytes,
             d.dropped,
             w.to_control,
-            w.to_control_dropped
+            w.to_control_dropped,
+            d.rx_dropped
         );
     }
     s += "dhcp leases:\n";

@@ -2,9 +2,9 @@
 //! interface is re-created; with data path workers, their fanout group is
 //! reopened with it.
 
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
-use crate::afpacket::ETH_P_ALL;
+use crate::afpacket::{ETH_P_ALL, PacketSocket};
 use crate::aio::AsyncPacketSocket;
 use crate::netconf::Netconf;
 use crate::router::workers::Workers;
@@ -23,6 +23,42 @@ pub(super) struct WanSocket {
     pub(super) failed: bool,
     /// The interface is missing (logged once).
     gone: bool,
+    /// Frames the kernel dropped on this socket and the ones it replaced
+    /// (its receive buffer was full), as far as read.
+    rx_dropped: u64,
+    /// `wan.qdisc_bypass`, for the sockets reopened.
+    qdisc_bypass: bool,
+}
+
+/// The receive buffer asked for the WAN packet sockets: room for a TCP
+/// window's worth of downstream frames while the reader is busy (the
+/// default, ~200 KiB, dropped them and the senders retransmitted).
+pub(super) const WAN_RCVBUF: usize = 4 << 20;
+
+/// Asks for [`WAN_RCVBUF`] on a WAN packet socket (a smaller buffer only
+/// costs drops, so a refusal is logged, not fatal).
+pub(super) fn set_wan_recv_buffer(sock: &PacketSocket) {
+    match sock.set_recv_buffer(WAN_RCVBUF) {
+        Ok(got) => debug!("WAN packet socket receive buffer {got} bytes"),
+        Err(e) => warn!("WAN packet socket receive buffer: {e}"),
+    }
+}
+
+/// Sets `PACKET_QDISC_BYPASS` on a WAN packet socket when configured
+/// (`wan.qdisc_bypass`); a refusal is logged (frames then take the qdisc).
+pub(super) fn set_wan_qdisc_bypass(sock: &PacketSocket, on: bool) {
+    if on && let Err(e) = sock.set_qdisc_bypass(true) {
+        warn!("WAN packet socket qdisc bypass: {e}");
+    }
+}
+
+/// Adds the kernel's receive drops on `sock` since the last read to `into`
+/// (reading resets the kernel's count).
+pub(super) fn collect_drops(sock: &PacketSocket, into: &mut u64) {
+    match sock.take_statistics() {
+        Ok(st) => *into += st.drops,
+        Err(e) => debug!("WAN packet socket PACKET_STATISTICS: {e}"),
+    }
 }
 
 impl WanSocket {
@@ -30,8 +66,9 @@ impl WanSocket {
         net: &Netconf,
         wan_if: &str,
         workers: Option<&Workers>,
+        qdisc_bypass: bool,
     ) -> Result<WanSocket, String> {
-        let sock = open_socket(wan_if, workers)
+        let sock = open_socket(wan_if, workers, qdisc_bypass)
             .map_err(|e| format!("WAN interface {wan_if}: {e} (does it exist? run as root)"))?;
         let ifindex = net.index(wan_if).await.ok();
         Ok(WanSocket {
@@ -39,7 +76,16 @@ impl WanSocket {
             ifindex,
             failed: false,
             gone: false,
+            rx_dropped: 0,
+            qdisc_bypass,
         })
+    }
+
+    /// Frames the kernel dropped on the event loop's socket so far (with
+    /// workers it receives nothing: theirs are in their counters).
+    pub(super) fn rx_dropped(&mut self) -> u64 {
+        collect_drops(self.sock.socket(), &mut self.rx_dropped);
+        self.rx_dropped
     }
 
     /// Notes a send error: a missing device means a dead socket.
@@ -81,7 +127,7 @@ impl WanSocket {
         if let Err(e) = net.link_up(wan_if, mtu).await {
             warn!("WAN interface {wan_if}: cannot set it up: {e}");
         }
-        match open_socket(wan_if, workers) {
+        match open_socket(wan_if, workers, self.qdisc_bypass) {
             Ok(sock) => {
                 let mac = sock.mac();
                 info!(
@@ -93,6 +139,8 @@ impl WanSocket {
                         .join(":")
                 );
                 let moved = self.ifindex != Some(index);
+                // The old socket's last drops, before it is closed.
+                collect_drops(self.sock.socket(), &mut self.rx_dropped);
                 self.sock = sock;
                 self.ifindex = Some(index);
                 self.failed = false;
@@ -109,12 +157,20 @@ impl WanSocket {
 
 /// The event loop's socket: it hears the interface itself, or with
 /// workers only sends while their new fanout group hears it.
-fn open_socket(wan_if: &str, workers: Option<&Workers>) -> std::io::Result<AsyncPacketSocket> {
+fn open_socket(
+    wan_if: &str,
+    workers: Option<&Workers>,
+    qdisc_bypass: bool,
+) -> std::io::Result<AsyncPacketSocket> {
     let Some(w) = workers else {
-        return AsyncPacketSocket::open(wan_if, ETH_P_ALL);
+        let sock = AsyncPacketSocket::open(wan_if, ETH_P_ALL)?;
+        set_wan_recv_buffer(sock.socket());
+        set_wan_qdisc_bypass(sock.socket(), qdisc_bypass);
+        return Ok(sock);
     };
     // Bound to no ethertype: it receives nothing (the group does).
     let sock = AsyncPacketSocket::open(wan_if, 0)?;
-    w.attach(wan_if)?;
+    set_wan_qdisc_bypass(sock.socket(), qdisc_bypass);
+    w.attach(wan_if, qdisc_bypass)?;
     Ok(sock)
 }

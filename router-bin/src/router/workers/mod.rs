@@ -184,11 +184,14 @@ impl Workers {
     }
 
     /// Opens a fanout group of packet sockets on `wan_if`, one per worker,
-    /// and hands them over (replacing the ones they had).
-    pub fn attach(&self, wan_if: &str) -> io::Result<()> {
+    /// and hands them over (replacing the ones they had); `qdisc_bypass`:
+    /// they send past the interface's qdisc (`wan.qdisc_bypass`).
+    pub fn attach(&self, wan_if: &str, qdisc_bypass: bool) -> io::Result<()> {
         let socks = PacketSocket::open_fanout(wan_if, crate::afpacket::ETH_P_ALL, self.len())?;
         for s in &socks {
             s.set_nonblocking()?;
+            crate::router::wan_socket::set_wan_recv_buffer(s);
+            crate::router::wan_socket::set_wan_qdisc_bypass(s, qdisc_bypass);
         }
         let group = self.groups.fetch_add(1, Ordering::Relaxed) + 1;
         for (slot, sock) in self.slots.iter().zip(socks) {

@@ -6,6 +6,7 @@ use std::io;
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 use tracing::{debug, warn};
@@ -27,6 +28,10 @@ const TUN_BUDGET: usize = 32;
 /// WAN batches per wake-up before the TUN side gets its turn.
 const WAN_BUDGET: usize = 8;
 
+/// How often a worker reads its socket's kernel drop count (a syscall:
+/// not on every wake-up).
+const STATS_EVERY: Duration = Duration::from_secs(1);
+
 /// A worker, moved onto its thread by [`Worker::run`].
 pub(super) struct Worker {
     tun: Tun,
@@ -43,6 +48,8 @@ pub(super) struct Worker {
     gro: Gro,
     packet: Vec<u8>,
     segment: Vec<u8>,
+    /// When to read the socket's kernel drop count next.
+    stats_at: Instant,
 }
 
 impl Worker {
@@ -67,15 +74,20 @@ impl Worker {
             gro: Gro::new(),
             packet: vec![0u8; offload::TUN_READ_MAX],
             segment: vec![0u8; 2048],
+            stats_at: Instant::now(),
         }
     }
 
     /// Runs until the stop flag is set.
     pub(super) fn run(mut self) {
         while !self.shared.stop.load(Ordering::Acquire) {
-            if self.slot.new_socket.swap(false, Ordering::AcqRel)
-                && let Some((group, sock)) = lock(&self.slot.socket).take()
-            {
+            let new = match self.slot.new_socket.swap(false, Ordering::AcqRel) {
+                true => lock(&self.slot.socket).take(),
+                false => None,
+            };
+            if let Some((group, sock)) = new {
+                // The old socket's last drops, before it is closed.
+                self.collect_drops();
                 self.group = group;
                 self.sock = Some(sock);
             }
@@ -84,7 +96,7 @@ impl Worker {
                 Ok(r) => r,
                 Err(e) => {
                     warn!("data path worker: poll: {e}");
-                    std::thread::sleep(std::time::Duration::from_millis(TICK_MS as u64));
+                    std::thread::sleep(Duration::from_millis(TICK_MS as u64));
                     continue;
                 }
             };
@@ -94,7 +106,18 @@ impl Worker {
             if ready & 1 != 0 {
                 self.tun_side();
             }
+            if Instant::now() >= self.stats_at {
+                self.collect_drops();
+                self.stats_at = Instant::now() + STATS_EVERY;
+            }
             *lock(&self.slot.counters) = self.counters;
+        }
+    }
+
+    /// Adds the kernel's receive drops on the socket to the counters.
+    fn collect_drops(&mut self) {
+        if let Some(sock) = &self.sock {
+            crate::router::wan_socket::collect_drops(sock, &mut self.counters.data.rx_dropped);
         }
     }
 
