@@ -12,7 +12,7 @@
 //! clients retry), then the datagrams that came meanwhile are handled as
 //! one batch made durable by the next write.
 //!
-//! Datagrams are read and replies sent in bursts ([`batch`]: one
+//! Datagrams are read and replies sent in bursts (`batch`: one
 //! `recvmmsg`/`sendmmsg` per up to 32), and every datagram waiting when the
 //! socket becomes readable (up to 256) is handled before one lease write.
 //!
