@@ -216,22 +216,7 @@ impl PacketSocket {
 
     /// The fanout group id this socket is in (`getsockopt(PACKET_FANOUT)`).
     fn fanout_id(&self) -> io::Result<u16> {
-        let mut arg: u32 = 0;
-        let mut len = size_of::<u32>() as libc::socklen_t;
-        // SAFETY: PACKET_FANOUT writes at most `len` bytes (one u32) into
-        // `arg`, which outlives the call; the fd is open.
-        let rc = unsafe {
-            libc::getsockopt(
-                self.fd.as_raw_fd(),
-                libc::SOL_PACKET,
-                PACKET_FANOUT,
-                (&raw mut arg).cast(),
-                &mut len,
-            )
-        };
-        if rc < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        let arg = opts::get_int_opt(self.fd.as_raw_fd(), libc::SOL_PACKET, PACKET_FANOUT)?;
         Ok((arg & 0xffff) as u16)
     }
 }

@@ -62,33 +62,11 @@ impl PacketSocket {
     /// `net.core.rmem_max`. The size the socket got (the kernel doubles
     /// the request for its bookkeeping).
     pub fn set_recv_buffer(&self, bytes: usize) -> io::Result<usize> {
-        let want = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
-        if set_int_opt(
-            self.fd.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVBUFFORCE,
-            want,
-        )
-        .is_err()
-        {
-            set_int_opt(self.fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_RCVBUF, want)?;
+        use nix::sys::socket::{getsockopt, setsockopt, sockopt};
+        if setsockopt(self, sockopt::RcvBufForce, &bytes).is_err() {
+            setsockopt(self, sockopt::RcvBuf, &bytes)?;
         }
-        let mut got: libc::c_int = 0;
-        let mut len = size_of::<libc::c_int>() as libc::socklen_t;
-        // SAFETY: `got` is a writable int of `len` bytes, what SO_RCVBUF reads.
-        let rc = unsafe {
-            libc::getsockopt(
-                self.fd.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_RCVBUF,
-                (&raw mut got).cast(),
-                &mut len,
-            )
-        };
-        if rc < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(usize::try_from(got).unwrap_or(0))
+        Ok(getsockopt(self, sockopt::RcvBuf)?)
     }
 }
 
@@ -111,23 +89,25 @@ impl PacketSocket {
 
     /// Whether sends bypass the qdisc (see [`Self::set_qdisc_bypass`]).
     pub fn qdisc_bypass(&self) -> io::Result<bool> {
-        let mut v: libc::c_int = 0;
-        let mut len = size_of::<libc::c_int>() as libc::socklen_t;
-        // SAFETY: `v` is a writable int of `len` bytes, what the option reads.
-        let rc = unsafe {
-            libc::getsockopt(
-                self.fd.as_raw_fd(),
-                libc::SOL_PACKET,
-                PACKET_QDISC_BYPASS,
-                (&raw mut v).cast(),
-                &mut len,
-            )
-        };
-        if rc < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(v != 0)
+        Ok(get_int_opt(self.fd.as_raw_fd(), libc::SOL_PACKET, PACKET_QDISC_BYPASS)? != 0)
     }
+}
+
+/// `getsockopt` of one `int` option.
+pub(super) fn get_int_opt(
+    fd: RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+) -> io::Result<libc::c_int> {
+    let mut v: libc::c_int = 0;
+    let mut len = size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `v` is a writable int of `len` bytes that outlives the call;
+    // the kernel writes at most `len` bytes and updates `len`.
+    let rc = unsafe { libc::getsockopt(fd, level, name, (&raw mut v).cast(), &mut len) };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(v)
 }
 
 /// `setsockopt` of one `int` option.
