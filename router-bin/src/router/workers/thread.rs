@@ -141,7 +141,13 @@ impl Worker {
             group: self.group,
             error: e.to_string(),
         };
-        Self::hand_over(&self.to_control, &mut self.counters, m);
+        // Not droppable like a frame: without it nobody reopens the group
+        // (the event loop's own socket receives nothing with workers). The
+        // worker has nothing else to do meanwhile; it waits for room.
+        match self.to_control.blocking_send(m) {
+            Ok(()) => self.counters.to_control += 1,
+            Err(_) => self.counters.to_control_dropped += 1,
+        }
     }
 
     /// Receive batches from the WAN: the session's data to the TUN, the
@@ -165,7 +171,12 @@ impl Worker {
             for f in self.rx.frames_mut() {
                 let data = session.and_then(|s| Some((s.mtu(), s.data_range(f)?)));
                 let Some((mtu, range)) = data else {
-                    Self::hand_over(&self.to_control, c, ToControl::Frame(f.to_vec()));
+                    // Only PPPoE goes to the control plane: ARP, LLDP and
+                    // other hosts' traffic on the segment would crowd LCP
+                    // out of its bounded channel (it drops them anyway).
+                    if is_pppoe(f) {
+                        Self::hand_over(&self.to_control, c, ToControl::Frame(f.to_vec()));
+                    }
                     continue;
                 };
                 let to_control = &self.to_control;
@@ -257,6 +268,19 @@ fn is_router_advertisement(p: &[u8]) -> bool {
     p.len() > 40 && p[6] == 58 && p[40] == 134
 }
 
+/// Whether `f` is a PPPoE frame (discovery or session), VLAN-tagged or not.
+fn is_pppoe(f: &[u8]) -> bool {
+    let ethertype = |at: usize| f.get(at..at + 2).map(|b| u16::from_be_bytes([b[0], b[1]]));
+    let t = match ethertype(12) {
+        Some(0x8100 | 0x88a8) => ethertype(16),
+        t => t,
+    };
+    matches!(
+        t,
+        Some(pppoe_link::ETH_P_PPP_DISC | pppoe_link::ETH_P_PPP_SES)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,5 +298,26 @@ mod tests {
         p[6] = 17;
         assert!(!is_router_advertisement(&p));
         assert!(!is_router_advertisement(&p[..40]));
+    }
+
+    #[test]
+    fn only_pppoe_frames_are_for_the_control_plane() {
+        let mut f = [0u8; 64];
+        for (t, pppoe) in [
+            (0x8863u16, true),
+            (0x8864, true),
+            (0x0806, false),
+            (0x88cc, false),
+            (0x0800, false),
+        ] {
+            f[12..14].copy_from_slice(&t.to_be_bytes());
+            assert_eq!(is_pppoe(&f), pppoe, "ethertype {t:#06x}");
+            // Behind a VLAN tag.
+            f[12..14].copy_from_slice(&0x8100u16.to_be_bytes());
+            f[16..18].copy_from_slice(&t.to_be_bytes());
+            assert_eq!(is_pppoe(&f), pppoe, "tagged ethertype {t:#06x}");
+        }
+        assert!(!is_pppoe(&f[..13]));
+        assert!(!is_pppoe(&[]));
     }
 }
