@@ -10,9 +10,12 @@
 //! session's packet is offered, and at the end of each receive batch
 //! ([`UpGro::flush`]), so nothing is held between wake-ups.
 //!
-//! When the kernel refuses a super-packet (`EINVAL`: no GSO from this
-//! TUN), it is cut back into its segments, each written bare, and GRO is
-//! off from then on (per-packet writes, as without offloads).
+//! When the kernel refuses a super-packet (`EINVAL`), it is cut back into
+//! its segments, each written bare. A refusal may be one odd run (its
+//! headers are a subscriber's), so GRO stays on for everyone else; only
+//! [`REFUSALS_BEFORE_OFF`] refusals in a row, with no super-packet taken
+//! between, turn it off (a TUN without GSO): per-packet writes from then
+//! on, as without offloads.
 
 use std::collections::HashMap;
 use std::io;
@@ -50,7 +53,12 @@ pub struct UpGro {
     held: Option<u16>,
     /// Room to cut a refused super-packet back into segments.
     scratch: Vec<u8>,
+    /// Super-packets refused since the kernel last took one.
+    refused_in_row: u32,
 }
+
+/// Refusals in a row after which the TUN is taken to have no GSO.
+pub const REFUSALS_BEFORE_OFF: u32 = 8;
 
 impl UpGro {
     /// A coalescer for a TUN device with offloads (`vnet`), else one that
@@ -60,6 +68,7 @@ impl UpGro {
             gro: vnet.then(Gro::new),
             held: None,
             scratch: Vec::new(),
+            refused_in_row: 0,
         }
     }
 
@@ -86,16 +95,15 @@ impl UpGro {
         let Some(gro) = self.gro.as_mut() else {
             return bare(tun, sessions, stats, id, packet);
         };
-        let mut refused = false;
-        let scratch = &mut self.scratch;
+        let (scratch, in_row) = (&mut self.scratch, &mut self.refused_in_row);
         let taken = gro.offer_counted(packet, |b, segs| {
-            refused |= write_run(tun, sessions, stats, scratch, id, b, segs);
+            write_run(tun, sessions, stats, scratch, in_row, id, b, segs);
         });
         self.held = taken.then_some(id);
         if !taken {
             bare(tun, sessions, stats, id, packet);
         }
-        if refused {
+        if self.refused_in_row >= REFUSALS_BEFORE_OFF {
             self.flush(tun, sessions, stats);
             self.gro = None;
         }
@@ -111,12 +119,11 @@ impl UpGro {
         let (Some(id), Some(gro)) = (self.held.take(), self.gro.as_mut()) else {
             return;
         };
-        let mut refused = false;
-        let scratch = &mut self.scratch;
+        let (scratch, in_row) = (&mut self.scratch, &mut self.refused_in_row);
         gro.flush_counted(|b, segs| {
-            refused |= write_run(tun, sessions, stats, scratch, id, b, segs);
+            write_run(tun, sessions, stats, scratch, in_row, id, b, segs);
         });
-        if refused {
+        if self.refused_in_row >= REFUSALS_BEFORE_OFF {
             self.gro = None;
         }
     }
@@ -145,19 +152,21 @@ fn bare(
 }
 
 /// Writes what the coalescer hands over (`b`: header and packet of `segs`
-/// segments); whether the kernel refused the offload (the segments then
-/// went out one by one).
+/// segments); a refused super-packet goes out segment by segment and
+/// counts in `refused_in_row`, one the kernel took resets it.
+#[allow(clippy::too_many_arguments)]
 fn write_run(
     tun: &impl TunWrite,
     sessions: &mut HashMap<u16, Session>,
     stats: &mut Stats,
     scratch: &mut Vec<u8>,
+    refused_in_row: &mut u32,
     id: u16,
     b: &[u8],
     segs: usize,
-) -> bool {
+) {
     let Some(hdr) = VnetHdr::parse(b) else {
-        return false;
+        return;
     };
     let pkt = &b[VNET_HDR_LEN..];
     // The segments' IP bytes: each carried the headers the first has.
@@ -170,11 +179,16 @@ fn write_run(
     match tun.send_hdr(b) {
         Ok(()) => {
             bill(sessions, id, segs, octets);
-            stats.tun_gro += u64::from(segs > 1);
-            false
+            if segs > 1 {
+                stats.tun_gro += 1;
+                *refused_in_row = 0;
+            }
         }
         Err(e) if segs > 1 && e.raw_os_error() == Some(libc::EINVAL) => {
-            tracing::warn!("the TUN device refused a TCP super-packet ({e}): GRO off");
+            *refused_in_row += 1;
+            tracing::debug!(
+                "the TUN device refused a TCP super-packet ({e}): written segment by segment"
+            );
             scratch.resize(hdr_len + usize::from(hdr.gso_size), 0);
             let cut = gso::segment(&hdr, pkt, u16::MAX, scratch, |s| {
                 bare(tun, sessions, stats, id, s);
@@ -183,12 +197,8 @@ fn write_run(
             if cut.is_err() {
                 stats.tun_errors += segs as u64;
             }
-            true
         }
-        Err(_) => {
-            stats.tun_errors += segs as u64;
-            false
-        }
+        Err(_) => stats.tun_errors += segs as u64,
     }
 }
 

@@ -299,24 +299,49 @@ fn ipv6_flows_coalesce_apart() {
     assert_eq!(in_counts(&ss, 1), (7, 7 * (60 + MSS as u64)));
 }
 
-/// The kernel refuses the offload: the refused run goes out segment by
-/// segment, billed per segment, and per-packet writes from then on.
+/// The kernel refuses the offload: each refused run goes out segment by
+/// segment, billed per segment; GRO stays on through fewer than
+/// `REFUSALS_BEFORE_OFF` refusals in a row (one subscriber's odd run must
+/// not turn it off for all), and is off after that many.
 #[test]
 fn a_refused_offload_falls_back_to_per_packet_writes() {
     let (tun, mut ss, mut stats) = (Rec::default(), sessions(), Stats::default());
     tun.refuse_gso.set(true);
     let mut up = UpGro::new(true);
-    let a: Vec<(u16, Vec<u8>)> = (0..4).map(|k| (1, nth(false, A, 40000, k, ACK))).collect();
-    batch(&mut up, &tun, &mut ss, &mut stats, &a[..3]);
+    let runs = REFUSALS_BEFORE_OFF;
+    let a: Vec<(u16, Vec<u8>)> = (0..2 * runs + 1)
+        .map(|k| (1, nth(false, A, 40000, k, ACK)))
+        .collect();
+    for r in 0..runs as usize {
+        assert!(up.active(), "GRO off after {r} refusals");
+        batch(&mut up, &tun, &mut ss, &mut stats, &a[2 * r..2 * r + 2]);
+    }
     assert!(!up.active());
-    batch(&mut up, &tun, &mut ss, &mut stats, &a[3..]);
+    batch(&mut up, &tun, &mut ss, &mut stats, &a[2 * runs as usize..]);
     let w = tun.writes.borrow();
     assert!(w.iter().all(|(h, _)| !h), "bare writes only");
     let got: Vec<Vec<u8>> = w.iter().map(|(_, b)| b.clone()).collect();
     let want: Vec<Vec<u8>> = a.iter().map(|(_, p)| p.clone()).collect();
     assert_eq!(got, want);
-    assert_eq!(in_counts(&ss, 1), (4, 4 * (40 + MSS as u64)));
+    let n = a.len() as u64;
+    assert_eq!(in_counts(&ss, 1), (n, n * (40 + MSS as u64)));
     assert_eq!((stats.tun_gro, stats.tun_errors), (0, 0));
+}
+
+/// A refusal followed by a super-packet the kernel takes: the count starts
+/// over, GRO stays on.
+#[test]
+fn a_taken_super_packet_resets_the_refusals() {
+    let (tun, mut ss, mut stats) = (Rec::default(), sessions(), Stats::default());
+    let mut up = UpGro::new(true);
+    let a: Vec<(u16, Vec<u8>)> = (0..40).map(|k| (1, nth(false, A, 40000, k, ACK))).collect();
+    for r in 0..20 {
+        tun.refuse_gso.set(r % 2 == 0);
+        batch(&mut up, &tun, &mut ss, &mut stats, &a[2 * r..2 * r + 2]);
+    }
+    assert!(up.active());
+    assert_eq!(stats.tun_gro, 10);
+    assert_eq!(in_counts(&ss, 1).0, 40);
 }
 
 /// A write that fails: every segment of it counts as a TUN error and
