@@ -88,8 +88,13 @@ impl SendQueue {
             let (front, _) = self.q.as_slices();
             let batch = &front[..front.len().min(BATCH)];
             match send(batch) {
-                Ok(n) => {
+                Ok(n) if n > 0 => {
                     self.q.drain(..n.min(batch.len()));
+                }
+                // Nothing sent is as good as blocked: looping would spin.
+                Ok(_) => {
+                    d.blocked = true;
+                    break;
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     d.blocked = true;

@@ -51,6 +51,19 @@ fn partial_send_keeps_the_rest_in_order_until_writable() {
 }
 
 #[test]
+fn nothing_sent_counts_as_blocked_and_does_not_spin() {
+    let mut q = queue(3);
+    let mut calls = 0;
+    let d = q.drain(|_| {
+        calls += 1;
+        assert!(calls < 10, "drain spins on a send of nothing");
+        Ok(0)
+    });
+    assert!(d.blocked);
+    assert_eq!((calls, q.len()), (1, 3));
+}
+
+#[test]
 fn an_error_drops_and_counts_only_the_answer_it_was_for() {
     let mut q = queue(3);
     let mut sent = Vec::new();
