@@ -190,7 +190,9 @@ impl Dial {
         if self.stage == Stage::Pd && self.pd.as_ref().is_some_and(|p| p.delegated.is_some()) {
             self.stage = Stage::Up;
         }
-        if self.stage == Stage::Up && !self.reported_up {
+        // A dial given up (expired, or setup stopped) that comes up late
+        // is not counted: it was counted failed and is being closed.
+        if self.stage == Stage::Up && !self.reported_up && !self.ended {
             // Reported once: the caller moves the dial out of flight.
             self.reported_up = true;
             return Outcome::CameUp;

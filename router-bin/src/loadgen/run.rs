@@ -387,9 +387,12 @@ impl Gen<'_> {
             {
                 let stage = d.stage;
                 self.failed(stage);
+                let now = self.clock.now();
                 if let Some(d) = &mut self.dials[n] {
                     d.ended = true;
+                    d.link.close(now);
                 }
+                self.touch(n, now);
             }
         }
         self.next = self.cfg.sessions;
