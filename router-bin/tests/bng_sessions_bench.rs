@@ -76,7 +76,8 @@ fn field(out: &str, key: &str) -> Option<String> {
         .find_map(|kv| Some(kv.strip_prefix(key)?.strip_prefix('=')?.to_string()))
 }
 
-/// One run: the RESULT line plus the bng's CPU seconds during the setup.
+/// One run: the RESULT line plus the bng's CPU seconds over the whole run
+/// (setup, the hold, the teardown), divided per session by the caller.
 fn one_run(mode: &str, n: usize, ipv4: bool, run: usize) -> Option<String> {
     let radius = mode == "radius";
     if radius && !freeradius::installed() {
