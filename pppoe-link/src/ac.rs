@@ -2,16 +2,15 @@
 //! session per PPPoE session, as one Sans-IO machine over Ethernet frames.
 
 use alloc::boxed::Box;
-use alloc::collections::{BTreeMap, BinaryHeap, VecDeque};
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec;
 use alloc::vec::Vec;
-use core::cmp::Reverse;
 use core::ops::Range;
 
 use ppp_proto::{Ipv4Assignment, PppConfig, PppEvent, PppSession};
 use pppoe_proto::ac::RequestId;
 use pppoe_proto::{PppoeAc, PppoeAcConfig, PppoeAcEvent, SessionFramer};
-use sansio_primitives::{Instant, SeededRng};
+use sansio_primitives::{DeadlineHeap, Instant, SeededRng};
 
 use crate::{
     ETH_P_PPP_DISC, ETH_P_PPP_SES, LinkCounters, LinkDropped, LinkError, PPP_IPV4, PPP_IPV6,
@@ -37,7 +36,7 @@ pub enum AcLinkEvent {
 /// `max_sessions`: a PPP session exists only for an admitted PPPoE session.
 ///
 /// Timers cost O(log sessions): each session's next deadline sits in a
-/// min-heap, so neither [`poll_timeout`](Self::poll_timeout) nor
+/// [`DeadlineHeap`], so neither [`poll_timeout`](Self::poll_timeout) nor
 /// [`handle_timeout`](Self::handle_timeout) walks the session table.
 #[derive(Debug)]
 pub struct AcLink {
@@ -45,10 +44,8 @@ pub struct AcLink {
     /// Boxed: B-tree nodes hold up to 11 entries, mostly part-empty; inline
     /// sessions (about 700 bytes each) would waste that space per node.
     sessions: BTreeMap<u16, Box<(PppSession, SessionFramer)>>,
-    /// Each session's current deadline; the heap entry that matches it is
-    /// live, any other entry for the session is stale and skipped.
-    deadlines: BTreeMap<u16, Instant>,
-    timers: BinaryHeap<Reverse<(Instant, u16)>>,
+    /// Each session's next deadline (bounded by `sessions`).
+    timers: DeadlineHeap<u16, Instant>,
     ppp_config: PppConfig,
     rng: SeededRng,
     tx: VecDeque<Vec<u8>>,
@@ -68,8 +65,7 @@ impl AcLink {
         Ok(AcLink {
             ac,
             sessions: BTreeMap::new(),
-            deadlines: BTreeMap::new(),
-            timers: BinaryHeap::new(),
+            timers: DeadlineHeap::new(),
             ppp_config: ppp,
             rng,
             tx: VecDeque::new(),
@@ -148,18 +144,8 @@ impl AcLink {
         self.pump_ac(now);
         // Take every due entry first: a session that reschedules at or
         // before `now` runs on the next call, not in a loop here.
-        let mut due = Vec::new();
-        while let Some(&Reverse((at, id))) = self.timers.peek() {
-            if at > now {
-                break;
-            }
-            self.timers.pop();
-            // An entry that is not the session's current deadline is stale.
-            if self.deadlines.get(&id) == Some(&at) {
-                self.deadlines.remove(&id);
-                due.push(id);
-            }
-        }
+        let due: Vec<u16> =
+            core::iter::from_fn(|| self.timers.pop_due(now).map(|(id, _)| id)).collect();
         for id in due {
             if let Some((s, _)) = self.sessions.get_mut(&id).map(|e| &mut **e) {
                 s.handle_timeout(now);
@@ -292,12 +278,10 @@ impl AcLink {
         self.events.pop_front()
     }
 
-    /// When to call [`handle_timeout`](Self::handle_timeout). May be
-    /// earlier than needed (a stale entry), never later.
+    /// When to call [`handle_timeout`](Self::handle_timeout).
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let sessions = self.timers.peek().map(|Reverse((at, _))| *at);
-        [self.ac.poll_timeout(), sessions]
+        [self.ac.poll_timeout(), self.timers.next()]
             .into_iter()
             .flatten()
             .min()
@@ -313,27 +297,13 @@ impl AcLink {
         self.sessions.get(&session_id).map(|e| &e.0)
     }
 
-    /// Records session `id`'s next deadline in the heap. Stale entries are
-    /// skipped when they come up; the heap is rebuilt when they outnumber
-    /// the live ones, so it stays within 2 × sessions + 64 entries.
+    /// Records session `id`'s next deadline (none once it has ended).
     fn schedule(&mut self, id: u16) {
-        let next = self.sessions.get(&id).and_then(|e| e.0.poll_timeout());
-        match next {
-            Some(at) if self.deadlines.get(&id) != Some(&at) => {
-                self.deadlines.insert(id, at);
-                self.timers.push(Reverse((at, id)));
-            }
-            Some(_) => {}
+        match self.sessions.get(&id).and_then(|e| e.0.poll_timeout()) {
+            Some(at) => self.timers.schedule(id, at),
             None => {
-                self.deadlines.remove(&id);
+                self.timers.remove(&id);
             }
-        }
-        if self.timers.len() > 2 * self.deadlines.len() + 64 {
-            self.timers = self
-                .deadlines
-                .iter()
-                .map(|(&id, &at)| Reverse((at, id)))
-                .collect();
         }
     }
 
@@ -399,7 +369,7 @@ impl AcLink {
         self.events.push_back(AcLinkEvent::Pppoe(e));
         if let Some(entry) = self.sessions.remove(&session_id) {
             let (mut s, mut framer) = *entry;
-            self.deadlines.remove(&session_id);
+            self.timers.remove(&session_id);
             s.lower_down(now);
             while let Some(event) = s.poll_event() {
                 // Every PPP event leaves through `apply_link_up`, so no

@@ -18,6 +18,8 @@
 //!   uses (PADIs, PADTs, ICMP errors), exact on the injected clock.
 //! - [`Secret`] and [`ct_eq`]: passwords and shared secrets, redacted in
 //!   `Debug`, zeroized on drop, compared in constant time.
+//! - [`DeadlineHeap`]: one deadline per key (session, lease), so a machine
+//!   with many timers finds the next and the due ones without a walk.
 //!
 //! # The machine shape
 //!
@@ -101,12 +103,14 @@ extern crate alloc;
 extern crate std;
 
 pub mod checksum;
+mod deadline;
 mod limit;
 mod rng;
 mod secret;
 mod time;
 mod transmit;
 
+pub use deadline::DeadlineHeap;
 pub use limit::{RateLimit, RateLimiter, TokenBucket};
 pub use rand_core;
 pub use rng::SeededRng;

@@ -2,109 +2,53 @@
 //! ones are found without walking every session (at 10,000 sessions the
 //! walks were a third of the bng's CPU).
 //!
-//! A min-heap of `(deadline, session, generation)` with lazy deletion: a
-//! session's live entry is the one whose generation `current` holds;
-//! rescheduling or removing a session only changes `current`, and stale
-//! heap entries are skipped when they surface. The heap is rebuilt from
-//! `current` when stale entries outnumber live ones, so it stays within
-//! about twice one entry per session.
+//! A [`DeadlineHeap`] keyed by session id: lazy deletion with generations
+//! (an entry of an ended session cannot fire for a new one with the same
+//! id), bounded by about twice one entry per session.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
-
-use sansio_primitives::Instant;
+use sansio_primitives::{DeadlineHeap, Instant};
 
 /// One deadline per session, ordered.
 #[derive(Debug, Default)]
 pub struct V6Timers {
-    heap: BinaryHeap<Reverse<(Instant, u16, u64)>>,
-    /// Each scheduled session's live deadline and generation.
-    current: HashMap<u16, (Instant, u64)>,
-    /// The next generation (never reused, so an entry of an ended session
-    /// cannot fire for a new one with the same id).
-    next_gen: u64,
+    heap: DeadlineHeap<u16, Instant>,
 }
 
 impl V6Timers {
     /// Session `id`'s timer is now `at` (`None`: it has none).
     pub fn schedule(&mut self, id: u16, at: Option<Instant>) {
-        let Some(at) = at else {
-            self.remove(id);
-            return;
-        };
-        if self.current.get(&id).is_some_and(|&(t, _)| t == at) {
-            return;
+        match at {
+            Some(at) => self.heap.schedule(id, at),
+            None => self.remove(id),
         }
-        let generation = self.next_gen;
-        self.next_gen += 1;
-        self.current.insert(id, (at, generation));
-        self.heap.push(Reverse((at, id, generation)));
-        self.compact();
     }
 
     /// Session `id` has no timer any more (its IPv6 ended).
     pub fn remove(&mut self, id: u16) {
-        if self.current.remove(&id).is_some() {
-            self.compact();
-        }
+        self.heap.remove(&id);
     }
 
-    /// The earliest live deadline.
+    /// The earliest deadline.
     pub fn next(&mut self) -> Option<Instant> {
-        self.drop_stale();
-        self.heap.peek().map(|Reverse((t, _, _))| *t)
+        self.heap.next()
     }
 
     /// Takes the sessions whose deadline is at or before `now`, earliest
     /// first; each is unscheduled until [`V6Timers::schedule`]d again.
     pub fn take_due(&mut self, now: Instant) -> Vec<u16> {
-        let mut due = Vec::new();
-        while let Some(t) = self.next()
-            && t <= now
-        {
-            let Some(Reverse((_, id, _))) = self.heap.pop() else {
-                break;
-            };
-            self.current.remove(&id);
-            due.push(id);
-        }
-        due
+        core::iter::from_fn(|| self.heap.pop_due(now).map(|(id, _)| id)).collect()
     }
 
     /// Live entries (one per scheduled session).
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.current.len()
+        self.heap.len()
     }
 
     /// Heap entries, live and stale.
     #[cfg(test)]
     fn heap_len(&self) -> usize {
-        self.heap.len()
-    }
-
-    fn is_live(&self, e: &(Instant, u16, u64)) -> bool {
-        self.current.get(&e.1) == Some(&(e.0, e.2))
-    }
-
-    fn drop_stale(&mut self) {
-        while let Some(Reverse(e)) = self.heap.peek() {
-            if self.is_live(e) {
-                break;
-            }
-            self.heap.pop();
-        }
-    }
-
-    /// Rebuilds the heap from the live entries when stale ones dominate.
-    fn compact(&mut self) {
-        if self.heap.len() > 2 * self.current.len() + 64 {
-            self.heap = self
-                .current
-                .iter()
-                .map(|(&id, &(t, g))| Reverse((t, id, g)))
-                .collect();
-        }
+        self.heap.entries()
     }
 }
 
