@@ -37,14 +37,13 @@ mod common;
 use std::time::Duration;
 
 use common::daemon;
+use testbed::procstat::cpu_seconds;
 use testbed::{Netns, Testbed};
 
 /// Drops at or above this fraction make an offered rate lossy.
 const LOSSLESS_DROPS: f64 = 0.01;
 /// A process's CPU share of one core from which it counts as the limit.
 const CPU_LIMIT: f64 = 0.9;
-/// `/proc/PID/stat` times are in USER_HZ, 100 on every Linux target.
-const USER_HZ: f64 = 100.0;
 
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -164,17 +163,6 @@ fn parse(out: &str, err: &str) -> Generator {
         }
     }
     g
-}
-
-/// utime + stime of a process, in seconds.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name's closing parenthesis: state is field 3,
-    // utime 14 and stime 15 of the whole line.
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let tick = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
-    (tick(11) + tick(12)) / USER_HZ
 }
 
 fn loadavg() -> String {

@@ -27,6 +27,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use dial::{Stage, mac_of};
+/// Also the bng tests' UDP-in-IPv6 builder (one checksummed copy).
+pub use pd::udp6;
 pub use run::run;
 
 /// Which authentication the subscribers accept (the bng proposes).

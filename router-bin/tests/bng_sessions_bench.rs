@@ -59,17 +59,6 @@ fn config(dir: &std::path::Path, ipv4: bool, radius: bool) -> String {
     c
 }
 
-/// utime + stime of `pid`, in seconds.
-fn cpu_secs(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command's closing parenthesis: state is the 3rd
-    // field overall, utime the 14th, stime the 15th.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
-}
-
 fn field(out: &str, key: &str) -> Option<String> {
     let line = out.lines().find(|l| l.starts_with("RESULT "))?;
     line.split_whitespace()
@@ -121,7 +110,7 @@ fn finish_run(
     // Accounting-On answered (RADIUS) before the first PADI is served.
     std::thread::sleep(Duration::from_secs(1));
     let pid = bed.bng.pid();
-    let cpu0 = cpu_secs(pid);
+    let cpu0 = testbed::procstat::cpu_seconds(pid);
     let (pid_s, n_s) = (pid.to_string(), n.to_string());
     let in_flight = env_or("BNG_BENCH_IN_FLIGHT", "64");
     let mut argv = vec![
@@ -183,7 +172,7 @@ fn finish_run(
         }
     }
     let (out, err) = p.output();
-    let cpu = cpu_secs(pid) - cpu0;
+    let cpu = testbed::procstat::cpu_seconds(pid) - cpu0;
     let Some(result) = out.lines().find(|l| l.starts_with("RESULT ")) else {
         panic!("no result ({status:?}):\n{out}\n{err}\n{}", bed.log());
     };

@@ -25,7 +25,9 @@ use std::time::Duration;
 
 use dhcpv4_proto::file_store::FileStore;
 use dhcpv4_proto::lease::{Lease, LeaseState, LeaseStore};
-use router_support::{Router, dhclient_with, isp_cpe_lan, write_config};
+use router_support::{
+    Router, bng_for_alice, dhclient_with, isp_cpe_lan, lan_cpe_isp_net, write_config,
+};
 use sansio_primitives::StdClock;
 use testbed::{Netns, Testbed};
 
@@ -87,35 +89,6 @@ remote-control:
     p
 }
 
-/// The bng on `acc0` in `isp`: alice's session gets 192.0.2.10, IPCP hands
-/// out the upstream as DNS server; `ready` when it logged so.
-fn bng(tb: &Testbed, isp: &Netns) -> testbed::Process {
-    let dir = tb.dir();
-    let text = format!(
-        "interface = \"acc0\"\nac_name = \"test-bng\"\n\
-         control_socket = \"{}/bng.sock\"\n\
-         [pool]\nfirst = \"192.0.2.10\"\nlast = \"192.0.2.20\"\nlocal = \"192.0.2.1\"\n\
-         dns = [\"{UPSTREAM}\"]\n\
-         [[users]]\nname = \"alice\"\npassword = \"s3cret\"\n",
-        dir.display()
-    );
-    let path = dir.join("bng.toml");
-    std::fs::write(&path, text).unwrap();
-    let bin = env!("CARGO_BIN_EXE_bng");
-    let mut p = tb
-        .spawn(isp, &[bin, "--config", path.to_str().unwrap()])
-        .unwrap();
-    let end = std::time::Instant::now() + Duration::from_secs(10);
-    while !p.output().1.contains("bng ready") {
-        if let Ok(Some(s)) = p.try_wait() {
-            panic!("bng exited ({s}):\n{}", p.output().1);
-        }
-        assert!(std::time::Instant::now() < end, "{}", p.output().1);
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    p
-}
-
 /// `dig ARGS` in `ns`; its output (dig exits non-zero on no answer).
 fn dig(tb: &Testbed, ns: &Netns, args: &[&str]) -> String {
     let argv = [&["dig", "+time=3", "+tries=2"][..], args].concat();
@@ -147,29 +120,9 @@ fn lan_host_resolves_through_the_router_and_by_its_lease_name() {
             return;
         }
     }
-    let Some(mut tb) = Testbed::new(label) else {
+    let Some((tb, [lan, cpe, isp, net])) = lan_cpe_isp_net(label, UPSTREAM) else {
         return;
     };
-    let lan = tb.namespace("lan").unwrap();
-    let cpe = tb.namespace("cpe").unwrap();
-    let isp = tb.namespace("isp").unwrap();
-    let net = tb.namespace("net").unwrap();
-    tb.veth((&cpe, "lan0"), (&lan, "eth0")).unwrap();
-    tb.veth((&cpe, "wan0"), (&isp, "acc0")).unwrap();
-    tb.veth((&isp, "isp0"), (&net, "net0")).unwrap();
-    tb.addr(&isp, "isp0", "203.0.113.1/24").unwrap();
-    tb.addr(&net, "net0", &format!("{UPSTREAM}/24")).unwrap();
-    tb.ip(
-        &net,
-        &["route", "add", "192.0.2.0/24", "via", "203.0.113.1"],
-    )
-    .unwrap();
-    tb.exec(
-        &isp,
-        &["sysctl", "-qw", "net.ipv4.ip_forward=1"],
-        Duration::from_secs(5),
-    )
-    .unwrap();
     // The LAN's IPv6 prefix (as an RA/PD module would set it up).
     tb.ip(&cpe, &["link", "set", "lan0", "up"]).unwrap();
     tb.addr(&cpe, "lan0", &format!("{LAN6}/64")).unwrap();
@@ -177,7 +130,7 @@ fn lan_host_resolves_through_the_router_and_by_its_lease_name() {
     tb.ip(&lan, &["link", "set", "eth0", "up"]).unwrap();
 
     let _unbound = upstream(&tb, &net);
-    let _bng = bng(&tb, &isp);
+    let _bng = bng_for_alice(&tb, &isp, &format!("dns = [\"{UPSTREAM}\"]\n"));
     let config = write_config(tb.dir(), "wan0", "lan0", "");
     let mut text = std::fs::read_to_string(&config).unwrap();
     text.push_str("[dns]\nenabled = true\n");

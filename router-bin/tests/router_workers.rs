@@ -20,8 +20,8 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::thread;
 use std::time::Duration;
 
-use router_support::{Router, write_config};
-use testbed::{Netns, Testbed};
+use router_support::{Router, bng_for_alice, lan_cpe_isp_net, write_config};
+use testbed::Netns;
 
 /// The server behind the bng.
 const SERVER: &str = "203.0.113.2";
@@ -32,33 +32,6 @@ const HOST: &str = "198.51.100.50";
 const FLOWS: usize = 16;
 /// Bytes each flow moves.
 const BYTES: usize = 1 << 20;
-
-/// The bng on `acc0` in `isp`: alice's session gets 192.0.2.10.
-fn bng(tb: &Testbed, isp: &Netns) -> testbed::Process {
-    let dir = tb.dir();
-    let text = format!(
-        "interface = \"acc0\"\nac_name = \"test-bng\"\n\
-         control_socket = \"{}/bng.sock\"\n\
-         [pool]\nfirst = \"192.0.2.10\"\nlast = \"192.0.2.20\"\nlocal = \"192.0.2.1\"\n\
-         [[users]]\nname = \"alice\"\npassword = \"s3cret\"\n",
-        dir.display()
-    );
-    let path = dir.join("bng.toml");
-    std::fs::write(&path, text).unwrap();
-    let bin = env!("CARGO_BIN_EXE_bng");
-    let mut p = tb
-        .spawn(isp, &[bin, "--config", path.to_str().unwrap()])
-        .unwrap();
-    let end = std::time::Instant::now() + Duration::from_secs(10);
-    while !p.output().1.contains("bng ready") {
-        if let Ok(Some(s)) = p.try_wait() {
-            panic!("bng exited ({s}):\n{}", p.output().1);
-        }
-        assert!(std::time::Instant::now() < end, "{}", p.output().1);
-        thread::sleep(Duration::from_millis(50));
-    }
-    p
-}
 
 /// Flow `i`'s bytes: a pattern that differs per flow and per offset.
 fn pattern(i: usize) -> Vec<u8> {
@@ -161,35 +134,15 @@ fn rx_dropped(status: &str) -> Vec<u64> {
 
 #[test]
 fn two_workers_carry_parallel_flows_and_survive_a_redial() {
-    let Some(mut tb) = Testbed::new("rq-workers") else {
+    let Some((tb, [lan, cpe, isp, net])) = lan_cpe_isp_net("rq-workers", SERVER) else {
         return;
     };
-    let lan = tb.namespace("lan").unwrap();
-    let cpe = tb.namespace("cpe").unwrap();
-    let isp = tb.namespace("isp").unwrap();
-    let net = tb.namespace("net").unwrap();
-    tb.veth((&cpe, "lan0"), (&lan, "eth0")).unwrap();
-    tb.veth((&cpe, "wan0"), (&isp, "acc0")).unwrap();
-    tb.veth((&isp, "isp0"), (&net, "net0")).unwrap();
-    tb.addr(&isp, "isp0", "203.0.113.1/24").unwrap();
-    tb.addr(&net, "net0", &format!("{SERVER}/24")).unwrap();
-    tb.ip(
-        &net,
-        &["route", "add", "192.0.2.0/24", "via", "203.0.113.1"],
-    )
-    .unwrap();
-    tb.exec(
-        &isp,
-        &["sysctl", "-qw", "net.ipv4.ip_forward=1"],
-        Duration::from_secs(5),
-    )
-    .unwrap();
     tb.addr(&lan, "eth0", &format!("{HOST}/24")).unwrap();
     tb.ip(&lan, &["link", "set", "eth0", "up"]).unwrap();
     tb.ip(&lan, &["route", "add", "default", "via", "198.51.100.1"])
         .unwrap();
 
-    let bng = bng(&tb, &isp);
+    let bng = bng_for_alice(&tb, &isp, "");
     let config = write_config(tb.dir(), "wan0", "lan0", "workers = 2\n");
     let mut router = Router::start(&tb, &cpe, &config);
     let status = router.wait_status(Duration::from_secs(30), |s| {

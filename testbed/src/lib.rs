@@ -41,6 +41,11 @@
 //! [`freeradius`] writes a private FreeRADIUS configuration and runs the
 //! server, for tests and labs that need a real RADIUS peer.
 //!
+//! # Processes' CPU time
+//!
+//! [`procstat`] reads `/proc/PID/stat` (state, utime, stime) for the
+//! benchmarks' CPU figures and for "has it ended" checks.
+//!
 //! # Root
 //!
 //! Namespaces need root. Without it [`Testbed::new`] prints a `SKIP` line and
@@ -54,6 +59,7 @@
 mod capture;
 pub mod freeradius;
 mod process;
+pub mod procstat;
 mod registry;
 
 use std::io;

@@ -59,13 +59,7 @@ pub(crate) fn stop_pid(pid: i32) {
 }
 
 fn is_zombie(pid: Pid) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            s.rsplit(')')
-                .next()
-                .is_some_and(|rest| rest.trim_start().starts_with('Z'))
-        })
-        .unwrap_or(true)
+    u32::try_from(pid.as_raw()).is_ok_and(crate::procstat::has_ended)
 }
 
 /// Stops whatever still runs inside `ns` (forked daemons), then deletes it.

@@ -28,13 +28,7 @@ fn our_namespaces() -> Vec<String> {
 }
 
 fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
-        !s.rsplit(')')
-            .next()
-            .unwrap_or("")
-            .trim_start()
-            .starts_with('Z')
-    })
+    !testbed::procstat::has_ended(pid)
 }
 
 #[test]

@@ -440,13 +440,9 @@ fn radclient_coa_and_disconnect_against_our_listener() {
     assert!(stats.bad_authenticator >= 1, "{stats:?}");
 }
 
-/// utime + stime of the calling thread, in seconds (USER_HZ is 100).
+/// utime + stime of the calling thread, in seconds.
 fn thread_cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let tick = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
-    (tick(11) + tick(12)) / 100.0
+    testbed::procstat::ProcStat::this_thread().map_or(0.0, |s| s.cpu_seconds())
 }
 
 /// Runs radclient under `/usr/bin/time` on `file` with `count` copies of each

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant as StdInstant};
 use dhcpv6_proto::client::{Dhcpv6Client, Dhcpv6ClientConfig, Dhcpv6ClientEvent};
 use dhcpv6_proto::wire::Duid;
 use ndp_proto::wire::{NdpMessage, RouterAdvertisement, RouterSolicitation};
-use sansio_primitives::{SeededRng, StdClock, checksum};
+use sansio_primitives::{SeededRng, StdClock};
 
 use crate::common::dialer::{Dialer, Seen};
 
@@ -36,22 +36,8 @@ pub fn ipv6(src: Ipv6Addr, dst: Ipv6Addr, next: u8, hop: u8, payload: &[u8]) -> 
     p
 }
 
-/// A UDP datagram in IPv6, checksummed.
-pub fn udp6(src: Ipv6Addr, dst: Ipv6Addr, sport: u16, dport: u16, data: &[u8]) -> Vec<u8> {
-    let len = 8 + data.len();
-    let mut u = Vec::new();
-    u.extend_from_slice(&sport.to_be_bytes());
-    u.extend_from_slice(&dport.to_be_bytes());
-    u.extend_from_slice(&(len as u16).to_be_bytes());
-    u.extend_from_slice(&[0, 0]);
-    u.extend_from_slice(data);
-    let sum = checksum::add(
-        checksum::pseudo_header_v6(src.octets(), dst.octets(), 17, len as u32),
-        checksum::sum(&u),
-    );
-    u[6..8].copy_from_slice(&checksum::finish(sum).to_be_bytes());
-    ipv6(src, dst, 17, 64, &u)
-}
+/// A UDP datagram in IPv6 (hop limit 64), checksummed.
+pub use router_bin::loadgen::udp6;
 
 /// The (source, destination, next header, hop limit) of an IPv6 packet.
 pub fn fields(p: &[u8]) -> Option<(Ipv6Addr, Ipv6Addr, u8, u8)> {

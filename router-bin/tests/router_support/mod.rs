@@ -1,5 +1,6 @@
-//! Shared by the `router_*` tests: a router.toml writer, the `router`
-//! process with its status command, and a LAN host running `dhclient`.
+//! Shared by the `router_*` tests: a router.toml writer, the namespaces
+//! around a router, a `bng` for it to dial, the `router` process with its
+//! status command, and a LAN host running `dhclient`.
 #![allow(dead_code)] // each test binary uses a different part
 
 use std::os::unix::fs::PermissionsExt;
@@ -59,6 +60,65 @@ pub fn isp_cpe_lan(label: &str) -> Option<(Testbed, [Netns; 3], PathBuf)> {
     tb.veth((&cpe, "lan0"), (&lan, "eth0")).unwrap();
     let config = write_config(tb.dir(), "wan0", "lan0", "");
     Some((tb, [isp, cpe, lan], config))
+}
+
+/// Four namespaces in a row, `lan` [eth0] ── [lan0] `cpe` [wan0] ── [acc0]
+/// `isp` [isp0] ── [net0] `net`: `isp` forwards, with 203.0.113.1/24 on
+/// isp0; `net` has `net_host`/24 on net0 and its route back to the
+/// subscribers' 192.0.2.0/24 through `isp`. `None` when the testbed skips.
+pub fn lan_cpe_isp_net(label: &str, net_host: &str) -> Option<(Testbed, [Netns; 4])> {
+    let mut tb = Testbed::new(label)?;
+    let lan = tb.namespace("lan").unwrap();
+    let cpe = tb.namespace("cpe").unwrap();
+    let isp = tb.namespace("isp").unwrap();
+    let net = tb.namespace("net").unwrap();
+    tb.veth((&cpe, "lan0"), (&lan, "eth0")).unwrap();
+    tb.veth((&cpe, "wan0"), (&isp, "acc0")).unwrap();
+    tb.veth((&isp, "isp0"), (&net, "net0")).unwrap();
+    tb.addr(&isp, "isp0", "203.0.113.1/24").unwrap();
+    tb.addr(&net, "net0", &format!("{net_host}/24")).unwrap();
+    tb.ip(
+        &net,
+        &["route", "add", "192.0.2.0/24", "via", "203.0.113.1"],
+    )
+    .unwrap();
+    tb.exec(
+        &isp,
+        &["sysctl", "-qw", "net.ipv4.ip_forward=1"],
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    Some((tb, [lan, cpe, isp, net]))
+}
+
+/// The `bng` on `acc0` in `isp`, once it logged that it is ready: alice
+/// (password s3cret) gets 192.0.2.10 from its pool; `pool_extra` is
+/// appended to the `[pool]` table (e.g. `dns = [...]`).
+pub fn bng_for_alice(tb: &Testbed, isp: &Netns, pool_extra: &str) -> Process {
+    let dir = tb.dir();
+    let text = format!(
+        "interface = \"acc0\"\nac_name = \"test-bng\"\n\
+         control_socket = \"{}/bng.sock\"\n\
+         [pool]\nfirst = \"192.0.2.10\"\nlast = \"192.0.2.20\"\nlocal = \"192.0.2.1\"\n\
+         {pool_extra}\
+         [[users]]\nname = \"alice\"\npassword = \"s3cret\"\n",
+        dir.display()
+    );
+    let path = dir.join("bng.toml");
+    std::fs::write(&path, text).unwrap();
+    let bin = env!("CARGO_BIN_EXE_bng");
+    let mut p = tb
+        .spawn(isp, &[bin, "--config", path.to_str().unwrap()])
+        .unwrap();
+    let end = Instant::now() + Duration::from_secs(10);
+    while !p.output().1.contains("bng ready") {
+        if let Ok(Some(s)) = p.try_wait() {
+            panic!("bng exited ({s}):\n{}", p.output().1);
+        }
+        assert!(Instant::now() < end, "{}", p.output().1);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    p
 }
 
 /// The `router` process in its namespace.
