@@ -102,18 +102,7 @@ fn pppd_with_dhcp6c_gets_a_routed_prefix_from_bng() {
             ],
         )
         .unwrap();
-    let wait_log = |bng: &mut testbed::Process, text: &str, secs: u64| {
-        let end = Instant::now() + Duration::from_secs(secs);
-        while !bng.output().1.contains(text) {
-            assert!(
-                bng.try_wait().unwrap().is_none() && Instant::now() < end,
-                "no `{text}` in the bng's log:\n{}",
-                bng.output().1
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    };
-    wait_log(&mut bng, "bng ready", 10);
+    bng.expect_log("bng ready", Duration::from_secs(10));
 
     let (ok, console) = lab.run_client(&[
         "--user", "alice", "--pass", "s3cret", "--auth", "any", "--stay",
@@ -133,7 +122,7 @@ fn pppd_with_dhcp6c_gets_a_routed_prefix_from_bng() {
     // it from the prefix, so it needs IPv6.
     run("echo 0 > /proc/sys/net/ipv6/conf/eth0/disable_ipv6");
     run("dhcp6c -c /etc/wide-dhcpv6/dhcp6c.conf -f -D ppp0 > /tmp/dhcp6c.log 2>&1 &");
-    wait_log(&mut bng, "prefix delegated", 60);
+    bng.expect_log("prefix delegated", Duration::from_secs(60));
     let log = bng.output().1;
     let prefix = log
         .lines()

@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::pppoe_vm::{Lab, Role};
 use testbed::{Netns, Testbed};
@@ -59,15 +59,7 @@ fn pppd_killed_and_redialled_is_up_again_in_seconds() {
             ],
         )
         .unwrap();
-    let end = Instant::now() + Duration::from_secs(10);
-    while !bng.output().1.contains("bng ready") {
-        assert!(
-            bng.try_wait().unwrap().is_none() && Instant::now() < end,
-            "bng did not start:\n{}",
-            bng.output().1
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    bng.expect_log("bng ready", Duration::from_secs(10));
     let (ok, console) = lab.run_client(&[
         "--user",
         "alice",

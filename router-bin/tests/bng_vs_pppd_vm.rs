@@ -50,15 +50,7 @@ fn pppd_client_dials_bng_and_pings_it() {
             ],
         )
         .unwrap();
-    let end = Instant::now() + Duration::from_secs(10);
-    while !bng.output().1.contains("bng ready") {
-        assert!(
-            bng.try_wait().unwrap().is_none() && Instant::now() < end,
-            "bng did not start:\n{}",
-            bng.output().1
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    bng.expect_log("bng ready", Duration::from_secs(10));
 
     let (ok, console) = lab.run_client(&["--user", "alice", "--pass", "s3cret", "--auth", "any"]);
     let log = bng.output().1;

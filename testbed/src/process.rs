@@ -120,6 +120,27 @@ impl Process {
         (read(&self.stdout), read(&self.stderr))
     }
 
+    /// Waits until its stderr (a daemon's log) contains `text`; panics
+    /// with that log when the process exits first or `limit` passes.
+    pub fn expect_log(&mut self, text: &str, limit: Duration) {
+        let end = Instant::now() + limit;
+        loop {
+            let (_, log) = self.output();
+            if log.contains(text) {
+                return;
+            }
+            if let Ok(Some(status)) = self.try_wait() {
+                panic!("{} exited ({status}) before `{text}`:\n{log}", self.name);
+            }
+            assert!(
+                Instant::now() < end,
+                "no `{text}` from {} within {limit:?}:\n{log}",
+                self.name
+            );
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// The command line, for messages.
     pub fn name(&self) -> &str {
         &self.name

@@ -8,7 +8,7 @@ pub mod v6;
 
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::common::dialer::{Dialer, Seen};
 use crate::common::icmp::icmpv4_echo;
@@ -123,18 +123,7 @@ impl Bed {
 
     /// Waits until the bng's log contains `text`; panics with the log if not.
     pub fn wait_log(&mut self, text: &str, limit: Duration) {
-        let end = Instant::now() + limit;
-        loop {
-            let (_, err) = self.bng.output();
-            if err.contains(text) {
-                return;
-            }
-            if let Ok(Some(st)) = self.bng.try_wait() {
-                panic!("bng exited ({st}) before `{text}`:\n{err}");
-            }
-            assert!(Instant::now() < end, "no `{text}` in the bng's log:\n{err}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        self.bng.expect_log(text, limit);
     }
 
     /// The bng's log.

@@ -110,14 +110,7 @@ pub fn bng_for_alice(tb: &Testbed, isp: &Netns, pool_extra: &str) -> Process {
     let mut p = tb
         .spawn(isp, &[bin, "--config", path.to_str().unwrap()])
         .unwrap();
-    let end = Instant::now() + Duration::from_secs(10);
-    while !p.output().1.contains("bng ready") {
-        if let Ok(Some(s)) = p.try_wait() {
-            panic!("bng exited ({s}):\n{}", p.output().1);
-        }
-        assert!(Instant::now() < end, "{}", p.output().1);
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    p.expect_log("bng ready", Duration::from_secs(10));
     p
 }
 
