@@ -63,6 +63,13 @@ pub enum Dhcpv4DriverError {
         /// Why it failed.
         error: io::Error,
     },
+    /// The socket's send buffer was full: this many replies of one flush
+    /// were dropped (the clients retransmit), one error for all of them.
+    #[error("send buffer full: {refused} replies dropped")]
+    SendBufferFull {
+        /// Replies dropped.
+        refused: usize,
+    },
 }
 
 /// The DHCPv4 server on one interface. See the [module docs](self).
@@ -339,19 +346,14 @@ where
             };
             self.out.push((to, t.payload));
         }
-        let mut i = 0;
-        while i < self.out.len() {
-            match batch::send_batch(&self.sock, &self.out[i..]) {
-                Ok(n) if n > 0 => i += n,
-                // The first reply of the burst was refused: it is dropped
-                // (the client retransmits), the rest are tried.
-                r => {
-                    let error = r.err().unwrap_or_else(|| io::ErrorKind::WriteZero.into());
-                    let to = self.out[i].0;
-                    self.send_errors.push(Dhcpv4DriverError::Send { to, error });
-                    i += 1;
-                }
-            }
+        let sent = batch::send_all(&self.out, |b| batch::send_batch(&self.sock, b));
+        self.send_errors.extend(
+            (sent.failed.into_iter()).map(|(to, error)| Dhcpv4DriverError::Send { to, error }),
+        );
+        if sent.refused > 0 {
+            let refused = sent.refused;
+            self.send_errors
+                .push(Dhcpv4DriverError::SendBufferFull { refused });
         }
         self.out.clear();
     }
