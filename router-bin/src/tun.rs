@@ -18,6 +18,10 @@ const IFF_VNET_HDR: libc::c_short = 0x4000;
 /// One queue of a multiqueue device: each open descriptor is a queue, the
 /// kernel spreads the packets routed out by flow.
 const IFF_MULTI_QUEUE: libc::c_short = 0x0100;
+/// Create only: TUNSETIFF fails with EBUSY when an interface of that name
+/// exists (the kernel looks up and creates under one lock). In
+/// `<linux/if_tun.h>` since long before multiqueue.
+const IFF_TUN_EXCL: libc::c_short = 0x8000u16 as libc::c_short;
 /// `TUNSETOFFLOAD`: `_IOW('T', 208, unsigned int)`.
 const TUNSETOFFLOAD: libc::c_ulong = 0x4004_54d0;
 /// Offloads the reader takes: partial checksums, TCP segmentation of both
@@ -62,25 +66,19 @@ impl Tun {
     /// packets to one queue (the one that last wrote that flow's packets).
     ///
     /// Any process may attach more queues to a multiqueue device, so an
-    /// interface that exists already is refused as in use.
+    /// interface that exists already is refused as in use: the first queue
+    /// creates the device with `IFF_TUN_EXCL`, atomically (a look-up of
+    /// the name first let two daemons starting together both pass it and
+    /// share one device), and only the others attach to it.
     pub fn open_queues(name: &str, queues: usize, offload: bool) -> io::Result<Vec<Tun>> {
-        if let Ok(c) = std::ffi::CString::new(name) {
-            // SAFETY: `c` is a valid NUL-terminated string that outlives
-            // the call.
-            if unsafe { libc::if_nametoindex(c.as_ptr()) } != 0 {
-                return Err(io::Error::new(
-                    io::ErrorKind::ResourceBusy,
-                    "in use by another process (the interface exists already)",
-                ));
-            }
-        }
         let mut flags = IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE;
         if offload {
             flags |= IFF_VNET_HDR;
         }
         (0..queues.max(1))
-            .map(|_| {
-                let tun = Tun::open_flags(name, flags)?;
+            .map(|i| {
+                let excl = if i == 0 { IFF_TUN_EXCL } else { 0 };
+                let tun = Tun::open_flags(name, flags | excl)?;
                 if offload {
                     tun.set_offload()?;
                 }
@@ -131,8 +129,12 @@ impl Tun {
         if rc < 0 {
             let e = io::Error::last_os_error();
             // EBUSY: another process has the device open (a second daemon
-            // with the same interface name); EPERM: not privileged.
+            // with the same interface name), or, with IFF_TUN_EXCL, an
+            // interface of that name exists; EPERM: not privileged.
             let why = match e.raw_os_error() {
+                Some(libc::EBUSY) if flags & IFF_TUN_EXCL != 0 => {
+                    "in use by another process (the interface exists already)"
+                }
                 Some(libc::EBUSY) => "in use by another process",
                 Some(libc::EPERM | libc::EACCES) => "needs CAP_NET_ADMIN",
                 _ => "TUNSETIFF failed",

@@ -94,3 +94,55 @@ fn a_device_in_use_says_so() {
         "{text}"
     );
 }
+
+/// A multiqueue device is one daemon's: a second `open_queues` of the
+/// same name is refused, also when both start at the same moment. Any
+/// process may attach queues to a multiqueue device, so the first queue is
+/// opened with IFF_TUN_EXCL (the kernel looks the name up and creates the
+/// device under one lock); a look-up of the name before the open left a
+/// window in which both daemons got queues of one device.
+#[test]
+fn two_opens_of_one_multiqueue_device_refuse_the_second() {
+    use std::sync::{Arc, Barrier};
+
+    let Some(mut tb) = Testbed::new("tun-excl") else {
+        return;
+    };
+    let ns = tb.namespace("tun").unwrap();
+    let first = ns
+        .enter(|| Tun::open_queues("mq0", 2, false))
+        .unwrap()
+        .unwrap();
+    let err = ns
+        .enter(|| Tun::open_queues("mq0", 2, false))
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::ResourceBusy, "{err}");
+    assert!(err.to_string().starts_with("in use"), "{err}");
+    // Closed, the device is gone at once: the router's retry without
+    // offloads after a refused TUNSETOFFLOAD creates it anew.
+    drop(first);
+    let again = ns.enter(|| Tun::open_queues("mq0", 2, false)).unwrap();
+    assert!(again.is_ok(), "{again:?}");
+    drop(again);
+
+    for round in 0..300 {
+        let name = format!("mq{round}");
+        let barrier = Arc::new(Barrier::new(2));
+        let opens: Vec<_> = (0..2)
+            .map(|_| {
+                let (ns, name, barrier) = (ns.clone(), name.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    ns.enter(|| {
+                        barrier.wait();
+                        Tun::open_queues(&name, 4, false)
+                    })
+                    .unwrap()
+                })
+            })
+            .collect();
+        let results: Vec<_> = opens.into_iter().map(|h| h.join().unwrap()).collect();
+        let opened = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(opened, 1, "round {round}: {results:?}");
+    }
+}
