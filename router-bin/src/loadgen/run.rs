@@ -1,16 +1,15 @@
 //! The generator's one loop: frames in (demultiplexed by destination MAC),
-//! timers (a heap of each dial's next deadline), new dials while fewer
+//! timers (a [`DeadlineHeap`] of each dial's next deadline), new dials while fewer
 //! than `in_flight` are on their way, frames out in `sendmmsg` batches.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::time::{Duration, Instant as StdInstant};
 
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use pppoe_link::PPP_IPV6;
-use sansio_primitives::{Instant, SeededRng, StdClock};
+use sansio_primitives::{DeadlineHeap, Instant, SeededRng, StdClock};
 
 use crate::afpacket::{ETH_P_ALL, PacketSocket};
 use crate::batch::FrameBatch;
@@ -36,8 +35,8 @@ struct Gen<'a> {
     rng: SeededRng,
     dials: Vec<Option<Dial>>,
     by_mac: HashMap<[u8; 6], usize>,
-    heap: BinaryHeap<Reverse<(Instant, usize)>>,
-    due: Vec<Option<Instant>>,
+    /// Each dial's next deadline.
+    heap: DeadlineHeap<usize, Instant>,
     /// Dial deadlines: (when, dial, attempt).
     deadlines: VecDeque<(StdInstant, usize, u32)>,
     in_flight: usize,
@@ -82,8 +81,7 @@ pub fn run(cfg: &LoadgenConfig, mut progress: impl FnMut(&str)) -> io::Result<Re
         rng: SeededRng::from_u64(u64::from(cfg.mac_seed) << 32 | u64::from(std::process::id())),
         dials: (0..cfg.sessions).map(|_| None).collect(),
         by_mac: HashMap::with_capacity(cfg.sessions),
-        heap: BinaryHeap::new(),
-        due: vec![None; cfg.sessions],
+        heap: DeadlineHeap::new(),
         deadlines: VecDeque::new(),
         in_flight: 0,
         next: 0,
@@ -181,15 +179,7 @@ pub fn run(cfg: &LoadgenConfig, mut progress: impl FnMut(&str)) -> io::Result<Re
 
 impl Gen<'_> {
     fn run_timers(&mut self, now: Instant) {
-        while let Some(&Reverse((t, i))) = self.heap.peek() {
-            if t > now {
-                break;
-            }
-            self.heap.pop();
-            if self.due[i] != Some(t) {
-                continue; // superseded
-            }
-            self.due[i] = None;
+        while let Some((i, _)) = self.heap.pop_due(now) {
             if let Some(d) = &mut self.dials[i] {
                 d.handle_timeout(now);
             }
@@ -199,11 +189,9 @@ impl Gen<'_> {
 
     /// How long until the next timer.
     fn wait(&self, now: Instant) -> Duration {
-        self.heap
-            .peek()
-            .map_or(Duration::from_millis(100), |Reverse((t, _))| {
-                Duration::from_nanos(t.saturating_duration_since(now).as_nanos() as u64)
-            })
+        self.heap.next().map_or(Duration::from_millis(100), |t| {
+            Duration::from_nanos(t.saturating_duration_since(now).as_nanos() as u64)
+        })
     }
 
     fn start_dials(&mut self, now: Instant) {
@@ -336,10 +324,10 @@ impl Gen<'_> {
             }
             Outcome::Ended(stage) => self.failed(stage),
         }
-        if t != self.due[n] {
-            self.due[n] = t;
-            if let Some(t) = t {
-                self.heap.push(Reverse((t, n)));
+        match t {
+            Some(t) => self.heap.schedule(n, t),
+            None => {
+                self.heap.remove(&n);
             }
         }
         if self.tx.len() >= 64 {
