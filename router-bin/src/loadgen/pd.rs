@@ -105,7 +105,13 @@ pub fn udp6(src: Ipv6Addr, dst: Ipv6Addr, sport: u16, dport: u16, data: &[u8]) -
         checksum::pseudo_header_v6(src.octets(), dst.octets(), 17, len as u32),
         checksum::sum(&p[40..]),
     );
-    p[46..48].copy_from_slice(&checksum::finish(sum).to_be_bytes());
+    // RFC 8200 §8.1: a computed 0 is sent as 0xffff (0 would say "no
+    // checksum", which an IPv6 receiver discards).
+    let c = match checksum::finish(sum) {
+        0 => 0xffff,
+        c => c,
+    };
+    p[46..48].copy_from_slice(&c.to_be_bytes());
     p
 }
 
@@ -126,5 +132,26 @@ mod tests {
             checksum::sum(&p[40..]),
         );
         assert_eq!(checksum::finish(sum), 0);
+    }
+
+    #[test]
+    fn a_computed_zero_checksum_is_sent_as_ffff() {
+        let (s, d) = ("fe80::1".parse().unwrap(), "ff02::1:2".parse().unwrap());
+        // The last two data bytes sweep every word: one of them makes the
+        // sum 0xffff, whose checksum computes to 0.
+        let zero = (0..=u16::MAX).find_map(|w| {
+            let p = udp6(s, d, 546, 547, &w.to_be_bytes());
+            (p[46..48] == [0xff, 0xff]).then_some(p)
+        });
+        let p = zero.expect("no word gave a computed checksum of 0");
+        let sum = checksum::add(
+            checksum::pseudo_header_v6(s.octets(), d.octets(), 17, 10),
+            checksum::sum(&p[40..]),
+        );
+        assert_eq!(checksum::finish(sum), 0, "0xffff verifies as well");
+        assert!(
+            (0..=u16::MAX).all(|w| udp6(s, d, 546, 547, &w.to_be_bytes())[46..48] != [0, 0]),
+            "a zero checksum went out"
+        );
     }
 }
