@@ -84,8 +84,7 @@ fn pppd_with_dhcp6c_gets_a_routed_prefix_from_bng() {
     // this) and our source address need it.
     for key in ["lo", "default"] {
         let set = format!("net.ipv6.conf.{key}.disable_ipv6=0");
-        tb.exec(&ns, &["sysctl", "-qw", &set], Duration::from_secs(5))
-            .unwrap();
+        tb.sysctl(&ns, &[&set]).unwrap();
     }
     tb.ip(
         &ns,

@@ -369,13 +369,7 @@ fn forwarding_is_turned_on_at_start() {
             .exec(&bed.isp, &["sysctl", "-n", arg], Duration::from_secs(5))
             .unwrap()
     };
-    bed.tb
-        .exec(
-            &bed.isp,
-            &["sysctl", "-qw", "net.ipv4.ip_forward=0"],
-            Duration::from_secs(5),
-        )
-        .unwrap();
+    bed.tb.sysctl(&bed.isp, &["net.ipv4.ip_forward=0"]).unwrap();
     assert_eq!(sysctl(&bed, "net.ipv4.ip_forward").trim(), "0");
     bed.bng = bed
         .tb

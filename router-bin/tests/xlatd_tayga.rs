@@ -106,15 +106,9 @@ impl Lab {
 
     fn sysctl_forwarding(&self, ns: &Netns) {
         self.tb
-            .exec(
+            .sysctl(
                 ns,
-                &[
-                    "sysctl",
-                    "-qw",
-                    "net.ipv4.ip_forward=1",
-                    "net.ipv6.conf.all.forwarding=1",
-                ],
-                Duration::from_secs(5),
+                &["net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"],
             )
             .unwrap();
     }

@@ -264,6 +264,13 @@ impl Testbed {
         }
     }
 
+    /// Sets kernel parameters inside `ns` (`sysctl -qw`), each
+    /// `"key=value"`, e.g. `"net.ipv4.ip_forward=1"`.
+    pub fn sysctl(&self, ns: &Netns, settings: &[&str]) -> io::Result<()> {
+        let argv = [&["sysctl", "-qw"][..], settings].concat();
+        self.exec(ns, &argv, Duration::from_secs(5)).map(drop)
+    }
+
     /// Starts a long-running command inside `ns`. It is stopped by PID when
     /// the returned [`Process`] or the testbed is dropped, whichever is first.
     pub fn spawn(&self, ns: &Netns, argv: &[&str]) -> io::Result<Process> {

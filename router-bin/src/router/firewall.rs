@@ -232,12 +232,8 @@ mod tests {
             &["-6", "route", "add", "default", "via", "2001:db8:100::1"],
         )
         .unwrap();
-        tb.exec(
-            &cpe,
-            &["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"],
-            Duration::from_secs(5),
-        )
-        .unwrap();
+        tb.sysctl(&cpe, &["net.ipv6.conf.all.forwarding=1"])
+            .unwrap();
         cpe.enter(|| install("lan0", "ppp0")).unwrap().unwrap();
 
         let connect = |ns: &testbed::Netns, addr: &str| {

@@ -90,12 +90,7 @@ impl Bed {
             tb.ip(&internet, &["route", "add", net, "via", "203.0.113.1"])
                 .unwrap();
         }
-        tb.exec(
-            &isp,
-            &["sysctl", "-qw", "net.ipv4.ip_forward=1"],
-            Duration::from_secs(5),
-        )
-        .unwrap();
+        tb.sysctl(&isp, &["net.ipv4.ip_forward=1"]).unwrap();
         let config = tb.dir().join("bng.toml");
         std::fs::write(&config, text(tb.dir())).unwrap();
         let prepared = prepare(&tb, &isp);

@@ -82,12 +82,7 @@ pub fn lan_cpe_isp_net(label: &str, net_host: &str) -> Option<(Testbed, [Netns; 
         &["route", "add", "192.0.2.0/24", "via", "203.0.113.1"],
     )
     .unwrap();
-    tb.exec(
-        &isp,
-        &["sysctl", "-qw", "net.ipv4.ip_forward=1"],
-        Duration::from_secs(5),
-    )
-    .unwrap();
+    tb.sysctl(&isp, &["net.ipv4.ip_forward=1"]).unwrap();
     Some((tb, [lan, cpe, isp, net]))
 }
 
