@@ -53,15 +53,24 @@ impl PacketSocket {
     /// PPPoE session ethertype) in one new `PACKET_FANOUT_CBPF` group that
     /// sends session `id`'s frames to socket [`socket_of`]`(id, n)`. The
     /// group does not see the frames sent on the interface (Linux 5.12;
-    /// earlier kernels refuse the group: `EINVAL`).
+    /// before, the receive skips them).
     pub fn open_fanout_by_session(
         ifname: &str,
         ethertype: u16,
         n: usize,
     ) -> io::Result<Vec<PacketSocket>> {
-        let flags = PACKET_FANOUT_CBPF | PACKET_FANOUT_FLAG_IGNORE_OUTGOING;
         let first = PacketSocket::open(ifname, ethertype)?;
-        first.join_fanout(0, flags | PACKET_FANOUT_FLAG_UNIQUEID)?;
+        let with_ignore = PACKET_FANOUT_CBPF | PACKET_FANOUT_FLAG_IGNORE_OUTGOING;
+        let flags = match first.join_fanout(0, with_ignore | PACKET_FANOUT_FLAG_UNIQUEID) {
+            Ok(()) => with_ignore,
+            // An older kernel without IGNORE_OUTGOING: our own frames are
+            // skipped by their packet type when received.
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+                first.join_fanout(0, PACKET_FANOUT_CBPF | PACKET_FANOUT_FLAG_UNIQUEID)?;
+                PACKET_FANOUT_CBPF
+            }
+            Err(e) => return Err(e),
+        };
         // Until the program is set every frame goes to socket 0; it is
         // set before any other socket joins, so no frame is misplaced.
         first.set_fanout_program()?;
