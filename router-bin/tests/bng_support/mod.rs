@@ -129,6 +129,12 @@ impl Bed {
             config,
         };
         bed.wait_log("bng ready", Duration::from_secs(10));
+        if !datapath_section().is_empty() {
+            bed.wait_log(
+                "upstream data path on worker threads",
+                Duration::from_secs(5),
+            );
+        }
         Some((bed, prepared))
     }
 

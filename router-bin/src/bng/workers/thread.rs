@@ -390,3 +390,7 @@ impl Worker {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "thread_tests.rs"]
+mod tests;
