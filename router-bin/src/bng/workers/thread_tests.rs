@@ -80,9 +80,11 @@ fn the_published_rate_reaches_the_shaper_and_a_session_gone_carries_nothing() {
     let slot = Arc::default();
     let mut w = Worker::new(sock, tun, Arc::clone(&shared), slot, tx);
     let counters = Arc::new(Counters::default());
-    let mut table = Table::default();
     // 8 kbit/s: the bucket (32 KiB) passes 32 packets of 1000 bytes.
-    table.generation = 1;
+    let mut table = Table {
+        generation: 1,
+        ..Table::default()
+    };
     table.sessions.insert(
         7,
         Published {
