@@ -23,11 +23,19 @@
 //! packet of it and every octet it carried is in the counters: the
 //! accounting Stop ([`Workers::remove`]) neither loses nor bills twice.
 //!
-//! Downstream stays in the event loop (one TUN queue, today's path): a
+//! Downstream stays in the event loop (one TUN queue, today's path, and
+//! its sends on the loop's own packet socket, which receives nothing): a
 //! packet routed into the TUN device goes by its destination to a session
-//! whose downstream shaper and counters are there. Moving it to the
-//! workers needs a multiqueue TUN (whose queue is picked by flow hash, not
-//! by session) and a bounded hand-off to the session's worker; not done.
+//! whose downstream shaper, MTU checks and counters are there. Moving it
+//! to the workers needs a multiqueue TUN, whose queue the kernel picks by
+//! flow hash, not by session, so a packet often arrives at a worker that
+//! does not own its session. The way to bring it there is a bounded
+//! hand-off queue per worker (a full one is a counted drop), not a lock
+//! per session around its shaper: the shaper's queue is released on the
+//! owner's timer (the `Backlog`), which a second thread holding the lock
+//! would have to wake, and one session's packets would take its lock on
+//! two cores in turn. Not done yet: the downstream scales with the
+//! event loop only.
 
 mod thread;
 
