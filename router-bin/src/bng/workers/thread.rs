@@ -124,14 +124,17 @@ impl Worker {
             if table.generation != self.generation {
                 self.reconcile(&table);
             }
-            if ready & 1 != 0 {
-                self.wan_side(&table);
-            }
+            let failed = ready & 1 != 0 && self.wan_side(&table);
             if self.backlog.next().is_some_and(|t| t <= Instant::now()) {
                 self.release();
             }
             self.bill();
             drop(table);
+            if failed {
+                // The access interface went down or away: as the event
+                // loop does, wait a little rather than spin (unlocked).
+                std::thread::sleep(TICK);
+            }
             if Instant::now() >= self.stats_at {
                 match self.sock.take_statistics() {
                     Ok(st) => self.counters.rx_dropped += st.drops,
@@ -225,17 +228,19 @@ impl Worker {
     }
 
     /// Receive batches: each published session's IP data up to the TUN
-    /// device, the rest to the control plane.
-    fn wan_side(&mut self, table: &Table) {
+    /// device, the rest to the control plane. Whether the socket failed.
+    fn wan_side(&mut self, table: &Table) -> bool {
         let Some(mut rx) = self.rx.take() else {
-            return;
+            return false;
         };
+        let mut failed = false;
         for _ in 0..BATCHES {
             let got = match self.sock.try_recv_batch(&mut rx) {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) => {
                     tracing::warn!("data path worker: receive: {e}");
+                    failed = true;
                     break;
                 }
             };
@@ -255,6 +260,7 @@ impl Worker {
             }
         }
         self.rx = Some(rx);
+        failed
     }
 
     /// One session frame.
