@@ -20,13 +20,16 @@
 # FLOWS lists the parallel TCP streams of each measurement (iperf3 -P N;
 # default "1 8"); ROUTER_WORKERS sets the router's data path threads
 # (wan.workers through netlab's NETLAB_ROUTER_WORKERS; default: the
-# router's own, one per CPU). bng runs one data path thread either way.
+# router's own, one per CPU). BNG_WORKERS sets bng's upstream data path
+# threads ([datapath] workers through NETLAB_BNG_WORKERS; default: bng's
+# own, 1).
 #
 # It never tears down a lab it did not start: when a netlab lab is up
 # already (someone else's), it stops without touching it.
 #
 #   RUNS=3 SECONDS_EACH=5 bench/pppoe_datapath.sh
 #   ROUTER_WORKERS=1 FLOWS="1 8" bench/pppoe_datapath.sh
+#   BNG_WORKERS=2 FLOWS="1 8" bench/pppoe_datapath.sh
 #   NETLAB=/path/to/netlab bench/pppoe_datapath.sh   # prebuilt binaries
 #                                                    # (router, bng beside it)
 set -euo pipefail
@@ -35,6 +38,7 @@ SECONDS_EACH=${SECONDS_EACH:-5}
 RUNS=${RUNS:-3}
 FLOWS=${FLOWS:-1 8}
 if [ -n "${ROUTER_WORKERS:-}" ]; then export NETLAB_ROUTER_WORKERS=$ROUTER_WORKERS; fi
+if [ -n "${BNG_WORKERS:-}" ]; then export NETLAB_BNG_WORKERS=$BNG_WORKERS; fi
 LAB=/run/netlab
 NS_LAN=netlab-lan NS_CPE=netlab-cpe NS_ISP=netlab-isp NS_NET=netlab-internet
 

@@ -224,10 +224,19 @@ impl Lab {
             ipv6_only: self.ipv6_only(),
             user_prefix,
         };
-        fs::write(
-            self.path("bng.toml"),
-            crate::configs::bng(&self.s("bng.sock"), &self.s("bng-state"), options),
-        )?;
+        let mut config = crate::configs::bng(&self.s("bng.sock"), &self.s("bng-state"), options);
+        // The data path's upstream threads, for benchmarks
+        // (bench/pppoe_datapath.sh); without it, the bng's default.
+        if let Ok(w) = std::env::var("NETLAB_BNG_WORKERS") {
+            let w: usize = w.parse().map_err(|_| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("NETLAB_BNG_WORKERS=`{w}`: a number of threads"),
+                )
+            })?;
+            config += &format!("\n[datapath]\nworkers = {w}\n");
+        }
+        fs::write(self.path("bng.toml"), config)?;
         let sock = self.path("bng.sock");
         let _ = fs::remove_file(&sock);
         self.spawn(

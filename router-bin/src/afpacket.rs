@@ -12,7 +12,9 @@ use std::time::Duration;
 use crate::batch::{BATCH_FRAMES, FrameBatch};
 
 mod opts;
+mod session_fanout;
 pub use opts::PacketStatistics;
+pub use session_fanout::socket_of as fanout_socket_of;
 
 /// `ETH_P_ALL`: every protocol (for a socket that demultiplexes itself).
 pub const ETH_P_ALL: u16 = 0x0003;

@@ -126,6 +126,11 @@ impl AsyncTun {
         self.inner.get_ref().send_bare(packet)
     }
 
+    /// The device itself (to clone a descriptor of it).
+    pub fn tun(&self) -> &Tun {
+        self.inner.get_ref()
+    }
+
     /// Whether packets go behind a `virtio_net_hdr`.
     pub fn vnet(&self) -> bool {
         self.inner.get_ref().vnet()

@@ -25,6 +25,7 @@ mod radius;
 mod run;
 mod sessions;
 mod shaper;
+mod workers;
 
 pub use config::Config;
 pub use run::run;

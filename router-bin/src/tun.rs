@@ -153,6 +153,16 @@ impl Tun {
         &self.name
     }
 
+    /// Another descriptor of the same device (queue), for another thread
+    /// to write packets on.
+    pub fn try_clone(&self) -> io::Result<Tun> {
+        Ok(Tun {
+            file: self.file.try_clone()?,
+            name: self.name.clone(),
+            vnet: self.vnet,
+        })
+    }
+
     /// Hands one IP packet to the kernel, as if it arrived on the interface.
     pub fn send(&self, packet: &[u8]) -> io::Result<()> {
         let n = (&self.file).write(packet)?;

@@ -128,6 +128,7 @@ impl Bng {
         }
         let now = std::time::Instant::now();
         for id in ids {
+            self.touch(*id);
             let Some(s) = self.table.by_id.get_mut(id) else {
                 continue;
             };

@@ -77,6 +77,30 @@ pub struct Config {
     pub state_dir: PathBuf,
     /// RAs and DHCPv6 prefix delegation on the sessions.
     pub ipv6: Option<Ipv6>,
+    /// The data path's threads.
+    #[serde(default)]
+    pub datapath: Datapath,
+}
+
+/// `[datapath]`: how the sessions' packets are carried.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Datapath {
+    /// Upstream worker threads, each carrying the sessions whose id
+    /// modulo `workers` is its number (1..=16). 1: everything in the
+    /// event loop, as without this section.
+    #[serde(default = "one")]
+    pub workers: usize,
+}
+
+impl Default for Datapath {
+    fn default() -> Self {
+        Datapath { workers: 1 }
+    }
+}
+
+fn one() -> usize {
+    1
 }
 
 /// `at_mac_limit`: what a PADR from a MAC at its session limit gets.
@@ -328,6 +352,12 @@ impl Config {
             v6.check()?;
         }
         self.discovery.check()?;
+        if !(1..=16).contains(&self.datapath.workers) {
+            return Err(format!(
+                "datapath.workers: 1 to 16, not {}",
+                self.datapath.workers
+            ));
+        }
         if !self.ipv4 && (!self.ipv6cp || self.ipv6.is_none()) {
             return Err("ipv4 = false needs ipv6cp = true and an [ipv6] section".into());
         }

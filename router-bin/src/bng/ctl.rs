@@ -83,6 +83,29 @@ fn stats(bng: &Bng) -> String {
     for (name, n) in total.drops() {
         let _ = writeln!(out, "{name} {n}");
     }
+    // The workers' own counters, each and summed; their drops and TUN
+    // errors count in the totals below too.
+    let mut sum = crate::bng::workers::WorkerCounters::default();
+    let workers = bng
+        .workers
+        .as_ref()
+        .map(|w| w.counters())
+        .unwrap_or_default();
+    for (i, c) in workers.iter().enumerate() {
+        let _ = write!(out, "worker{i}");
+        for (name, n) in c.fields() {
+            let _ = write!(out, " {name} {n}");
+        }
+        out.push('\n');
+        sum.add(c);
+    }
+    if !workers.is_empty() {
+        let _ = write!(out, "workers {}", workers.len());
+        for (name, n) in sum.fields() {
+            let _ = write!(out, " {name} {n}");
+        }
+        out.push('\n');
+    }
     let _ = write!(
         out,
         "policed {}\nfrag_needed_sent {}\nicmp_rate_limited {}\ntx_dropped {}\nrx_dropped {}\n\
@@ -91,12 +114,12 @@ fn stats(bng: &Bng) -> String {
         s.frag_needed_sent,
         s.icmp_rate_limited,
         s.tx_dropped,
-        s.rx_dropped,
+        s.rx_dropped + sum.rx_dropped,
         s.no_session,
         s.tun_ipv6_dropped,
-        s.tun_errors,
+        s.tun_errors + sum.tun_errors,
         s.tun_gso_cut,
-        s.tun_gro
+        s.tun_gro + sum.tun_gro
     );
     if let Some(d) = &bng.dhcpv6 {
         let c = d.server.counters();

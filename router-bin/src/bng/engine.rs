@@ -144,6 +144,11 @@ pub struct Bng {
     pub v6_routes: crate::bng::ipv6::Routes6,
     /// The session routers' deadlines.
     pub v6_timers: crate::bng::ipv6::V6Timers,
+    /// The upstream worker threads (`[datapath] workers` > 1).
+    pub workers: Option<crate::bng::workers::Workers>,
+    /// Sessions whose data-path parameters may have changed since they
+    /// were last published to the workers.
+    pub dp_dirty: Vec<u16>,
 }
 
 impl Bng {
@@ -222,6 +227,7 @@ impl Bng {
     }
 
     fn on_ppp(&mut self, id: u16, event: PppEvent) {
+        self.touch(id);
         let Some(s) = self.table.by_id.get_mut(&id) else {
             return;
         };
@@ -305,6 +311,11 @@ impl Bng {
         let Some(mut s) = self.table.remove(id) else {
             return;
         };
+        // No worker writes for it from here on, and what they carried is
+        // in its counters before the Stop reports them.
+        if let Some(w) = &mut self.workers {
+            w.remove(id, &mut s.traffic);
+        }
         let user = s.user.clone().unwrap_or_default();
         if let Some(a) = s.addr {
             if s.from_pool {
@@ -350,6 +361,13 @@ impl Bng {
             Ok(st) => self.stats.rx_dropped += st.drops,
             Err(e) => tracing::debug!("PACKET_STATISTICS: {e}"),
         }
+        // What the workers carried, for Interim-Updates and the tables;
+        // and every session published again (a change missed elsewhere
+        // reaches the workers within a second).
+        if let Some(w) = &self.workers {
+            w.absorb_all(&mut self.table.by_id);
+            self.dp_dirty.extend(self.table.by_id.keys());
+        }
         let now = Instant::now();
         let mut expired = Vec::new();
         for s in self.table.by_id.values_mut() {
@@ -378,6 +396,9 @@ impl Bng {
     /// SIGTERM: closes every session, sending its accounting Stop now.
     pub fn shutdown(&mut self) {
         self.shutting_down = true;
+        if let Some(w) = &self.workers {
+            w.absorb_all(&mut self.table.by_id);
+        }
         let ids: Vec<u16> = self.table.by_id.keys().copied().collect();
         for id in ids {
             if let Some(s) = self.table.by_id.get_mut(&id)

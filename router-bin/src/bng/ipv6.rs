@@ -22,7 +22,7 @@ use radius_proto::dict::AccessReply;
 use radius_proto::wire::{Attribute, Ipv6Prefix, Value, attr};
 use sansio_primitives::{RateLimit, RateLimiter};
 
-pub use packet::{Header, link_local, udp};
+pub use packet::{Header, header, link_local, udp};
 pub use routes::Routes6;
 pub use timers::V6Timers;
 
@@ -281,12 +281,14 @@ impl Bng {
     /// Routes `p` to session `id` (the data path's map and the kernel's
     /// route through the TUN device).
     pub(crate) fn route_add(&mut self, p: Prefix6, id: u16) {
+        self.touch(id);
         self.v6_routes.insert(p, id);
         self.routes.push(RouteOp::Add6(p.addr, p.len));
     }
 
     /// Removes the route of `p` if it still leads to session `id`.
     pub(crate) fn route_del(&mut self, p: Prefix6, id: u16) {
+        self.touch(id);
         if self.v6_routes.get(&p) == Some(&id) {
             self.v6_routes.remove(&p);
             self.routes.push(RouteOp::Del6(p.addr, p.len));

@@ -26,6 +26,7 @@ use crate::bng::offload;
 use crate::bng::pool::{Pool, cidr_blocks};
 use crate::bng::radius::Radius;
 use crate::bng::sessions::Table;
+use crate::bng::workers::Workers;
 
 /// TUN reads per wake-up at most (the first waits, the rest take what is
 /// queued), so the other inputs get their turn.
@@ -38,6 +39,8 @@ const MAX_CONTROL_CONNECTIONS: usize = 8;
 enum Input {
     Discovery(io::Result<usize>),
     Session(io::Result<usize>),
+    /// A session frame a worker handed over (`None`: every worker quit).
+    Handed(Option<Vec<u8>>),
     Tun(io::Result<usize>),
     /// An Access-Request was decided (the loop's `pump` hands it on), or an
     /// Accounting-Request is over.
@@ -79,6 +82,15 @@ fn seed() -> SeededRng {
 async fn radius_decided(radius: Option<&mut Radius>) {
     match radius {
         Some(r) => r.decided().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The next frame a worker hands over (never without workers, nor after
+/// they all quit).
+async fn recv_handed(workers: Option<&mut Workers>) -> Option<Vec<u8>> {
+    match workers {
+        Some(w) => w.recv().await,
         None => std::future::pending().await,
     }
 }
@@ -138,13 +150,18 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     let mut rng = seed();
     let disc = AsyncPacketSocket::open(&cfg.interface, ETH_P_PPP_DISC)
         .map_err(|e| hint(&format!("access interface {}", cfg.interface), e))?;
-    let out = AsyncPacketSocket::open(&cfg.interface, ETH_P_PPP_SES)
+    // With workers, their fanout group receives the session frames; the
+    // loop's socket only sends (protocol 0 receives nothing).
+    let with_workers = cfg.datapath.workers > 1;
+    let out = AsyncPacketSocket::open(&cfg.interface, if with_workers { 0 } else { ETH_P_PPP_SES })
         .map_err(|e| hint(&format!("access interface {}", cfg.interface), e))?;
     // Room for bursts while the loop is busy (a TCP window's worth of
     // upstream frames): the default (~200 KiB) drops them.
-    match out.socket().set_recv_buffer(SES_RCVBUF) {
-        Ok(got) => tracing::debug!("session socket receive buffer {got} bytes"),
-        Err(e) => tracing::warn!("session socket receive buffer: {e}"),
+    if !with_workers {
+        match out.socket().set_recv_buffer(SES_RCVBUF) {
+            Ok(got) => tracing::debug!("session socket receive buffer {got} bytes"),
+            Err(e) => tracing::warn!("session socket receive buffer: {e}"),
+        }
     }
     // Session frames go straight to the driver: bng's own shaper does the
     // policing, and the qdisc layer was a large share of each send.
@@ -159,6 +176,13 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             tracing::warn!("TUN device {}: no offloads ({e})", cfg.tun);
             AsyncTun::open(&cfg.tun).map_err(|e| hint(&format!("TUN device {}", cfg.tun), e))?
         }
+    };
+    let workers = match with_workers {
+        true => Some(
+            Workers::start(cfg.datapath.workers, &cfg.interface, tun.tun())
+                .map_err(|e| hint("data path workers", e))?,
+        ),
+        false => None,
     };
     let nc = Netconf::new().await.map_err(|e| hint("netlink", e))?;
     if let Err(e) = disable_ipv6_autoconf(&cfg.tun) {
@@ -284,7 +308,12 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         dhcpv6,
         v6_routes: Default::default(),
         v6_timers: Default::default(),
+        workers,
+        dp_dirty: Vec::new(),
     };
+    if let Some(w) = &bng.workers {
+        tracing::info!(workers = w.len(), "upstream data path on worker threads");
+    }
     let connections = Arc::new(Semaphore::new(MAX_CONTROL_CONNECTIONS));
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<(String, oneshot::Sender<String>)>(16);
     let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
@@ -304,8 +333,10 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     // The link's next timer costs a pass over every session: recomputed
     // only after inputs that can change it (not after IP packets).
     let (mut link_deadline, mut link_dirty) = (None, true);
+    let mut workers_gone = false;
     loop {
         bng.pump();
+        bng.sync_workers();
         for op in std::mem::take(&mut bng.routes) {
             let r = match op {
                 RouteOp::Add(a) => nc.replace_route(IpAddr::V4(a), 32, &bng.cfg.tun).await,
@@ -351,7 +382,8 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             );
         let input = tokio::select! {
             r = disc.recv(&mut disc_buf) => Input::Discovery(r),
-            r = bng.out.recv_batch(&mut ses_batch) => Input::Session(r),
+            r = bng.out.recv_batch(&mut ses_batch), if !with_workers => Input::Session(r),
+            f = recv_handed(bng.workers.as_mut()), if !workers_gone => Input::Handed(f),
             r = bng.tun.recv(&mut tun_buf[offload::read_at(vnet)..]) => Input::Tun(r),
             () = radius_decided(bng.radius.as_mut()) => Input::RadiusDecided,
             r = recv_coa(bng.coa.as_mut()) => Input::Coa(r),
@@ -382,6 +414,22 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                 }
                 bng.flush_upstream();
                 link_dirty = dirty;
+            }
+            Input::Handed(Some(mut f)) => {
+                let mut dirty = !bng.on_session_frame(now, &mut f);
+                // The rest of what waits, up to a batch.
+                for _ in 1..ses_batch.capacity() {
+                    let Some(mut f) = bng.workers.as_mut().and_then(Workers::try_recv) else {
+                        break;
+                    };
+                    dirty |= !bng.on_session_frame(now, &mut f);
+                }
+                bng.flush_upstream();
+                link_dirty = dirty;
+            }
+            Input::Handed(None) => {
+                tracing::error!("every data path worker quit: no session frames reach the bng");
+                workers_gone = true;
             }
             Input::Tun(Ok(n)) => {
                 bng.on_tun_read(vnet, &mut tun_buf, n, &mut seg_buf);
@@ -419,6 +467,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                 Err(_) => tracing::warn!("control socket: too many connections, one refused"),
             },
             Input::Command(Some((command, reply))) => {
+                bng.absorb_workers();
                 let _ = reply.send(answer(&bng, &command));
             }
             Input::Command(None) => {}

@@ -42,11 +42,12 @@ pub struct Bed {
 pub fn config_text(dir: &std::path::Path, users: bool, extra: &str) -> String {
     let mut c = format!(
         "interface = \"acc0\"\nac_name = \"test-bng\"\ninterim_interval = 2\n\
-         control_socket = \"{}/bng.sock\"\n\
+         control_socket = \"{}/bng.sock\"\n{}\
          [lcp]\necho_interval = 5\n\
          [pool]\nfirst = \"{POOL_FIRST}\"\nlast = \"198.51.100.20\"\nlocal = \"{LOCAL}\"\n\
          dns = [\"198.51.100.53\", \"198.51.100.54\"]\n",
-        dir.display()
+        dir.display(),
+        datapath_section()
     );
     if users {
         c.push_str(
@@ -57,6 +58,16 @@ pub fn config_text(dir: &std::path::Path, users: bool, extra: &str) -> String {
     }
     c.push_str(extra);
     c
+}
+
+/// `[datapath] workers = N` when `BNG_TEST_WORKERS=N` is set (every bng
+/// test then runs with upstream workers), else nothing (the event loop's
+/// data path).
+pub fn datapath_section() -> String {
+    std::env::var("BNG_TEST_WORKERS")
+        .ok()
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .map_or_else(String::new, |n| format!("[datapath]\nworkers = {n}\n"))
 }
 
 impl Bed {
@@ -113,6 +124,12 @@ impl Bed {
             config,
         };
         bed.wait_log("bng ready", Duration::from_secs(10));
+        if !datapath_section().is_empty() {
+            bed.wait_log(
+                "upstream data path on worker threads",
+                Duration::from_secs(5),
+            );
+        }
         Some((bed, prepared))
     }
 

@@ -200,3 +200,15 @@ fn the_padi_rate_over_all_hosts_is_configurable() {
     let unknown = format!("{MIN}\n[discovery]\npadr_rate = 1\n");
     assert!(Config::parse(&unknown).is_err());
 }
+
+#[test]
+fn the_worker_count_is_checked() {
+    assert_eq!(Config::parse(MIN).unwrap().datapath.workers, 1);
+    let two = format!("{MIN}\n[datapath]\nworkers = 2\n");
+    assert_eq!(Config::parse(&two).unwrap().datapath.workers, 2);
+    for bad in [0, 17] {
+        let text = format!("{MIN}\n[datapath]\nworkers = {bad}\n");
+        let err = Config::parse(&text).unwrap_err();
+        assert!(err.contains("datapath.workers"), "{err}");
+    }
+}

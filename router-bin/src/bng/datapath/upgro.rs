@@ -44,6 +44,15 @@ impl TunWrite for AsyncTun {
     }
 }
 
+impl TunWrite for crate::tun::Tun {
+    fn send_hdr(&self, b: &[u8]) -> io::Result<()> {
+        self.send(b)
+    }
+    fn send_bare(&self, p: &[u8]) -> io::Result<()> {
+        crate::tun::Tun::send_bare(self, p)
+    }
+}
+
 /// The upstream coalescer (see the module doc).
 #[derive(Debug)]
 pub struct UpGro {

@@ -1,0 +1,402 @@
+//! One worker: a packet socket of the session fanout group in a `poll`
+//! loop on its own thread (no async runtime: one descriptor, a timer for
+//! the shaper queues and a stop flag), writing its sessions' upstream
+//! packets to its own descriptor of the TUN device.
+
+use std::collections::{HashMap, HashSet};
+use std::io;
+use std::os::fd::AsRawFd;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use pppoe_link::{PPP_IPV4, PPP_IPV6};
+use pppoe_proto::mss::{clamp_mss, mss_for_mtu_v4, mss_for_mtu_v6};
+use tokio::sync::mpsc;
+
+use super::{Published, Shared, Table, WorkerCounters};
+use crate::afpacket::{PacketSocket, poll_any};
+use crate::batch::FrameBatch;
+use crate::bng::datapath::{Backlog, Dir, UpGro, source_ok_v4};
+use crate::bng::engine::Stats;
+use crate::bng::sessions::{Session, Traffic};
+use crate::bng::shaper::{Shaper, shaper};
+use crate::tun::Tun;
+
+/// How long a worker sleeps in `poll` before it looks at the stop flag
+/// and the published sessions again.
+const TICK: Duration = Duration::from_millis(100);
+
+/// Receive batches per wake-up before the shaper queues get their turn.
+const BATCHES: usize = 8;
+
+/// How often a worker reads its socket's kernel drop count.
+const STATS_EVERY: Duration = Duration::from_secs(1);
+
+/// What a worker does with a session frame.
+enum Upstream {
+    /// It was the session's: written, queued, or dropped and counted.
+    Done,
+    /// The control plane's (or the worker cannot judge it).
+    ToControl,
+}
+
+/// A worker, moved onto its thread by [`Worker::run`].
+pub(super) struct Worker {
+    sock: PacketSocket,
+    tun: Tun,
+    shared: Arc<Shared>,
+    slot: Arc<Mutex<WorkerCounters>>,
+    to_control: mpsc::Sender<Vec<u8>>,
+    counters: WorkerCounters,
+    /// The upstream state of the sessions whose frames came here.
+    sessions: HashMap<u16, Session>,
+    /// What each of those was built from (its counters included).
+    params: HashMap<u16, Published>,
+    /// The table generation `params` agree with.
+    generation: u64,
+    backlog: Backlog,
+    /// Sessions with packets in their shaper queue.
+    queued: HashSet<u16>,
+    up_gro: UpGro,
+    /// Only `tun_errors` and `tun_gro` are used.
+    stats: Stats,
+    /// The receive batch (taken out while its frames are handled).
+    rx: Option<FrameBatch>,
+    /// Sessions whose counters moved since they were last billed.
+    touched: Vec<u16>,
+    stats_at: Instant,
+}
+
+impl Worker {
+    pub(super) fn new(
+        sock: PacketSocket,
+        tun: Tun,
+        shared: Arc<Shared>,
+        slot: Arc<Mutex<WorkerCounters>>,
+        to_control: mpsc::Sender<Vec<u8>>,
+    ) -> Worker {
+        let vnet = tun.vnet();
+        Worker {
+            sock,
+            tun,
+            shared,
+            slot,
+            to_control,
+            counters: WorkerCounters::default(),
+            sessions: HashMap::new(),
+            params: HashMap::new(),
+            generation: 0,
+            backlog: Backlog::default(),
+            queued: HashSet::new(),
+            up_gro: UpGro::new(vnet),
+            stats: Stats::default(),
+            rx: Some(FrameBatch::standard()),
+            touched: Vec::new(),
+            stats_at: Instant::now(),
+        }
+    }
+
+    /// Runs until the stop flag is set.
+    pub(super) fn run(mut self) {
+        let shared = Arc::clone(&self.shared);
+        while !shared.stop.load(Ordering::Acquire) {
+            let now = Instant::now();
+            let wait = self
+                .backlog
+                .next()
+                .map_or(TICK, |t| t.saturating_duration_since(now).min(TICK));
+            let ms = i32::try_from(wait.as_micros().div_ceil(1000)).unwrap_or(i32::MAX);
+            let ready = match poll_any(&[self.sock.as_raw_fd()], ms) {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!("data path worker: poll: {e}");
+                    std::thread::sleep(TICK);
+                    continue;
+                }
+            };
+            // Held while the batch is handled and billed: a session
+            // published gone waits for it, and sees all it carried.
+            let table = shared
+                .table
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if table.generation != self.generation {
+                self.reconcile(&table);
+            }
+            let failed = ready & 1 != 0 && self.wan_side(&table);
+            if self.backlog.next().is_some_and(|t| t <= Instant::now()) {
+                self.release();
+            }
+            self.bill();
+            drop(table);
+            if failed {
+                // The access interface went down or away: as the event
+                // loop does, wait a little rather than spin (unlocked).
+                std::thread::sleep(TICK);
+            }
+            if Instant::now() >= self.stats_at {
+                match self.sock.take_statistics() {
+                    Ok(st) => self.counters.rx_dropped += st.drops,
+                    Err(e) => tracing::debug!("PACKET_STATISTICS: {e}"),
+                }
+                self.stats_at = Instant::now() + STATS_EVERY;
+            }
+            self.counters.sessions = self.sessions.len() as u64;
+            self.counters.tun_errors = self.stats.tun_errors;
+            self.counters.tun_gro = self.stats.tun_gro;
+            *self
+                .slot
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = self.counters;
+        }
+    }
+
+    /// The published sessions changed: sessions gone (or replaced under
+    /// their id) are forgotten with their queues, never sent nor billed;
+    /// the others take their new parameters.
+    fn reconcile(&mut self, table: &Table) {
+        self.generation = table.generation;
+        let now = Instant::now();
+        let ids: Vec<u16> = self.params.keys().copied().collect();
+        for id in ids {
+            match table.sessions.get(&id) {
+                Some(p) if Arc::ptr_eq(&p.counters, &self.params[&id].counters) => {
+                    if self.params[&id].params != p.params {
+                        self.params.insert(id, p.clone());
+                        self.update(id, now);
+                    }
+                }
+                _ => {
+                    self.params.remove(&id);
+                    self.sessions.remove(&id);
+                    self.queued.remove(&id);
+                }
+            }
+        }
+    }
+
+    /// Session `id`'s local state takes its parameters (a new speed limit
+    /// keeps the queue; a limit removed sends the queue at once).
+    fn update(&mut self, id: u16, now: Instant) {
+        let (Some(p), Some(s)) = (self.params.get(&id), self.sessions.get_mut(&id)) else {
+            return;
+        };
+        let p = p.params;
+        s.addr = p.ipv4;
+        s.ipv4_up = p.ipv4.is_some();
+        s.mtu = p.framer.mtu();
+        match (s.up.as_mut(), p.up_kbps) {
+            (Some(q), Some(k)) => {
+                if q.kbps() != k {
+                    q.set_rate(k, now);
+                    // The head may go earlier now.
+                    self.backlog.note(s);
+                }
+            }
+            (None, k) => s.up = shaper(k, now),
+            (Some(_), None) => {
+                let queue = s.up.take().map(Shaper::into_queue).into_iter().flatten();
+                for (packet, n) in queue {
+                    match self.tun.send_bare(&packet) {
+                        Ok(()) => Dir::Up.bill(&mut s.traffic, n),
+                        Err(_) => self.stats.tun_errors += 1,
+                    }
+                }
+                self.queued.remove(&id);
+                self.touched.push(id);
+            }
+        }
+    }
+
+    /// The local state of published session `p` (made on its first frame).
+    fn local(&mut self, id: u16, p: &Published) {
+        if self
+            .params
+            .get(&id)
+            .is_some_and(|l| Arc::ptr_eq(&l.counters, &p.counters))
+        {
+            return;
+        }
+        let now = Instant::now();
+        let mut s = Session::new(0, id, p.params.mac, now);
+        s.up = shaper(p.params.up_kbps, now);
+        self.sessions.insert(id, s);
+        self.params.insert(id, p.clone());
+        self.queued.remove(&id);
+        self.update(id, now);
+    }
+
+    /// Receive batches: each published session's IP data up to the TUN
+    /// device, the rest to the control plane. Whether the socket failed.
+    fn wan_side(&mut self, table: &Table) -> bool {
+        let Some(mut rx) = self.rx.take() else {
+            return false;
+        };
+        let mut failed = false;
+        for _ in 0..BATCHES {
+            let got = match self.sock.try_recv_batch(&mut rx) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => {
+                    tracing::warn!("data path worker: receive: {e}");
+                    failed = true;
+                    break;
+                }
+            };
+            for f in rx.frames_mut() {
+                self.counters.frames += 1;
+                if let Upstream::ToControl = self.frame(table, f) {
+                    match self.to_control.try_send(f.to_vec()) {
+                        Ok(()) => self.counters.to_control += 1,
+                        Err(_) => self.counters.to_control_dropped += 1,
+                    }
+                }
+            }
+            self.up_gro
+                .flush(&self.tun, &mut self.sessions, &mut self.stats);
+            if got < rx.capacity() {
+                break;
+            }
+        }
+        self.rx = Some(rx);
+        failed
+    }
+
+    /// One session frame.
+    fn frame(&mut self, table: &Table, f: &mut [u8]) -> Upstream {
+        let Ok(h) = pppoe_proto::session::peek(f) else {
+            return Upstream::ToControl;
+        };
+        let id = h.session_id;
+        let Some(p) = table.sessions.get(&id) else {
+            return Upstream::ToControl;
+        };
+        let Ok(range) = p.params.framer.decapsulate(f) else {
+            return Upstream::ToControl;
+        };
+        let ppp = &mut f[range];
+        let protocol = match ppp {
+            [a, b, ..] => u16::from_be_bytes([*a, *b]),
+            _ => return Upstream::ToControl,
+        };
+        let v6 = p.params.v6;
+        match protocol {
+            PPP_IPV4 if p.params.ipv4.is_some() => {
+                self.local(id, p);
+                self.upstream_v4(id, ppp);
+                Upstream::Done
+            }
+            PPP_IPV6 if v6.is_some() => {
+                self.local(id, p);
+                self.upstream_v6(id, v6.unwrap_or_default(), ppp)
+            }
+            _ => Upstream::ToControl,
+        }
+    }
+
+    /// An IPv4 packet (`ppp` = PPP protocol + packet) of session `id`.
+    fn upstream_v4(&mut self, id: u16, ppp: &mut [u8]) {
+        let Some(s) = self.sessions.get_mut(&id) else {
+            return;
+        };
+        self.touched.push(id);
+        if !source_ok_v4(s, &ppp[2..]) {
+            s.traffic.spoofed += 1;
+            return;
+        }
+        let len = ppp.len() - 2;
+        clamp_mss(ppp, mss_for_mtu_v4(s.mtu));
+        self.shape_and_send(id, &ppp[2..2 + len]);
+    }
+
+    /// An IPv6 packet of session `id`, whose prefixes are `prefixes`:
+    /// link-scoped ones are for the session's router or DHCPv6 (the
+    /// control plane's).
+    fn upstream_v6(
+        &mut self,
+        id: u16,
+        prefixes: [Option<crate::bng::config::Prefix6>; 2],
+        ppp: &mut [u8],
+    ) -> Upstream {
+        let Some(s) = self.sessions.get_mut(&id) else {
+            return Upstream::ToControl;
+        };
+        let Some(h) = crate::bng::ipv6::header(&ppp[2..]) else {
+            s.traffic.ipv6_dropped += 1;
+            self.touched.push(id);
+            return Upstream::Done;
+        };
+        if h.dst.is_multicast() || h.dst.is_unicast_link_local() {
+            return Upstream::ToControl;
+        }
+        self.touched.push(id);
+        if !prefixes.iter().flatten().any(|p| p.contains(h.src)) {
+            s.traffic.spoofed6 += 1;
+            return Upstream::Done;
+        }
+        let len = 40 + h.payload_len;
+        clamp_mss(ppp, mss_for_mtu_v6(s.mtu));
+        self.shape_and_send(id, &ppp[2..2 + len]);
+        Upstream::Done
+    }
+
+    /// A packet of session `id` past its checks: through its shaper to the
+    /// TUN device.
+    fn shape_and_send(&mut self, id: u16, packet: &[u8]) {
+        let Some(s) = self.sessions.get_mut(&id) else {
+            return;
+        };
+        let len = packet.len();
+        if let Some(q) = &mut s.up
+            && !q.admit(Instant::now(), len)
+        {
+            if q.enqueue(packet.to_vec(), len) {
+                self.backlog.note(s);
+                self.queued.insert(id);
+            } else {
+                s.traffic.policed_up += 1;
+            }
+            return;
+        }
+        self.up_gro
+            .send(&self.tun, &mut self.sessions, &mut self.stats, id, packet);
+    }
+
+    /// Sends what the speed limits now allow out of the shaper queues.
+    fn release(&mut self) {
+        let (tun, stats) = (&self.tun, &mut self.stats);
+        self.backlog
+            .release(&mut self.sessions, Instant::now(), |dir, packet| {
+                let sent = dir == Dir::Up && tun.send_bare(packet).is_ok();
+                if !sent {
+                    stats.tun_errors += 1;
+                }
+                sent
+            });
+        let sessions = &self.sessions;
+        self.touched.extend(self.queued.iter().copied());
+        self.queued.retain(|id| {
+            sessions
+                .get(id)
+                .and_then(|s| s.up.as_ref())
+                .is_some_and(|q| q.ready_at().is_some())
+        });
+    }
+
+    /// Adds what the touched sessions counted to their shared counters.
+    fn bill(&mut self) {
+        for id in self.touched.drain(..) {
+            let (Some(s), Some(p)) = (self.sessions.get_mut(&id), self.params.get(&id)) else {
+                continue;
+            };
+            self.counters.packets += s.traffic.in_packets;
+            p.counters.add(&s.traffic);
+            s.traffic = Traffic::default();
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "thread_tests.rs"]
+mod tests;
