@@ -26,6 +26,8 @@
 #   DHCPV4_BENCH_CLIENTS (all generators, default 200)  DHCPV4_BENCH_SECS (per point, default 5)
 #   DHCPV4_BENCH_REPEAT (rounds, default 3)
 #   DHCPV4_BENCH_NOFSYNC (0: skip dhcpv4d-nofsync, default 1)
+#   DHCPV4_BENCH_LEASE_DIR (lease files there, e.g. on an ext4 with a journal,
+#     to see jbd2's share; default the lab's temporary directory)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet -p dhcpv4-proto --example dhcpv4d --features tokio

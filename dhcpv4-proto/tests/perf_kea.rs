@@ -43,7 +43,8 @@
 //! (perfdhcp processes, default 2), `DHCPV4_BENCH_CLIENTS` (all generators
 //! together, default 200), `DHCPV4_BENCH_SECS` (per point, default 5),
 //! `DHCPV4_BENCH_REPEAT` (rounds, default 3), `DHCPV4_BENCH_NOFSYNC` (0: skip
-//! `dhcpv4d-nofsync`, default 1).
+//! `dhcpv4d-nofsync`, default 1), `DHCPV4_BENCH_LEASE_DIR` (where the lease
+//! files go, default the lab's temporary directory; left there).
 
 mod common;
 
@@ -322,6 +323,19 @@ fn lab(label: &str) -> Option<(Testbed, Netns, Vec<Netns>)> {
     Some((tb, srv, clis))
 }
 
+/// Where a server's lease file goes: the lab's directory, or
+/// `DHCPV4_BENCH_LEASE_DIR` (another filesystem: with or without an ext4
+/// journal, say), named after the lab so runs do not share one.
+fn lease_file(tb: &Testbed, name: &str) -> std::path::PathBuf {
+    match std::env::var_os("DHCPV4_BENCH_LEASE_DIR") {
+        Some(d) => {
+            let lab = tb.dir().file_name().unwrap_or_default().to_string_lossy();
+            std::path::PathBuf::from(d).join(format!("{lab}-{name}"))
+        }
+        None => tb.dir().join(name),
+    }
+}
+
 fn ours(offered: u64) -> Option<Point> {
     run_ours(offered, true)
 }
@@ -338,7 +352,7 @@ fn run_ours(offered: u64, fsync: bool) -> Option<Point> {
         &conf,
         format!(
             "interface = \"br0\"\nserver_id = \"192.0.2.1\"\nlease_file = \"{}\"\nlease_time = 3600\nmax_requests_per_second = 1000000\nlog_leases = false\nfsync_leases = {fsync}\n\n[pool]\nnetwork = \"192.0.2.0\"\nprefix_len = 24\nrange = [\"192.0.2.10\", \"192.0.2.250\"]\nrouter = \"192.0.2.1\"\n",
-            dir.join("leases").display()
+            lease_file(&tb, "leases").display()
         ),
     )
     .unwrap();
@@ -373,7 +387,7 @@ fn kea(offered: u64) -> Option<Point> {
     "option-data": [ {{ "name": "routers", "data": "192.0.2.1" }} ] }} ],
   "loggers": [ {{ "name": "kea-dhcp4", "severity": "WARN", "output_options": [ {{ "output": "stdout" }} ] }} ]
 }} }}"#,
-            dir.join("kea-leases4.csv").display()
+            lease_file(&tb, "kea-leases4.csv").display()
         ),
     )
     .unwrap();
