@@ -12,13 +12,22 @@
 # core, or neither). CPU per exchange is compared at the doubling rates
 # where both were lossless. Rounds alternate which server goes first;
 # prints the median and spread of both ratios and the load average.
-# dhcpv4d fsyncs its lease journal before each batch of ACKs. Builds the
-# release dhcpv4d it runs from this tree. Needs root and Debian
-# kea-dhcp4-server + kea-admin (perfdhcp).
+# Durability differs: dhcpv4d fdatasyncs its lease journal before each
+# batch of ACKs (survives a power loss); Kea's memfile write(2)s each lease,
+# no fsync (survives Kea's crash, not a power loss). So ours runs twice: as
+# shipped (`dhcpv4d`) and with `fsync_leases = false` (`dhcpv4d-nofsync`,
+# Kea's durability), both compared with Kea and both printed. Server CPU is
+# the process's own: ext4's journal thread (jbd2, printed apart, whole
+# machine) and the kernel's later write-back of unsynced pages are not in
+# it. Builds the release dhcpv4d it runs from this tree. Needs root and
+# Debian kea-dhcp4-server + kea-admin (perfdhcp).
 #   DHCPV4_BENCH_START (first rate, default 1000)  DHCPV4_BENCH_MAX (default 64000)
 #   DHCPV4_BENCH_GENERATORS (perfdhcp processes, default 2)
 #   DHCPV4_BENCH_CLIENTS (all generators, default 200)  DHCPV4_BENCH_SECS (per point, default 5)
 #   DHCPV4_BENCH_REPEAT (rounds, default 3)
+#   DHCPV4_BENCH_NOFSYNC (0: skip dhcpv4d-nofsync, default 1)
+#   DHCPV4_BENCH_LEASE_DIR (lease files there, e.g. on an ext4 with a journal,
+#     to see jbd2's share; default the lab's temporary directory)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet -p dhcpv4-proto --example dhcpv4d --features tokio

@@ -12,6 +12,7 @@
 //! lease_time = 43200          # seconds, optional
 //! max_requests_per_second = 8 # per client, optional
 //! log_leases = true           # a line per lease event on stdout, optional
+//! fsync_leases = true         # optional, see below
 //!
 //! [pool]
 //! network = "192.0.2.0"
@@ -33,8 +34,17 @@
 //! `SO_BROADCAST`); a reply for `ciaddr` or a relay is unicast. Leases are
 //! appended to the journal and fsynced before any ACK leaves (the requests
 //! received during one write share the next fsync), on the event loop
-//! ([`Dhcpv4ServerDriver::set_inline_writes`]: this runtime runs nothing else). Lease times are kept on a clock counted from
-//! the UNIX epoch, so they survive a restart.
+//! ([`Dhcpv4ServerDriver::set_inline_writes`]: this runtime runs nothing
+//! else). Lease times are kept on a clock counted from the UNIX epoch, so
+//! they survive a restart.
+//!
+//! `fsync_leases = false` writes the leases without the fsync
+//! ([`FileStore::set_sync_writes`]): each lease is still in the file (the
+//! kernel's page cache) before its ACK leaves, so a crash or kill of
+//! `dhcpv4d` loses none, but a power loss or kernel crash may forget the
+//! leases ACKed in the seconds before it (until the kernel wrote them
+//! back), and the restarted server may hand one of those addresses to
+//! another client. Kea's memfile backend writes its leases this way.
 
 use std::io::{self, Write};
 use std::net::Ipv4Addr;
@@ -60,6 +70,7 @@ struct Config {
     lease_time: Option<u64>,
     max_requests_per_second: Option<u32>,
     log_leases: Option<bool>,
+    fsync_leases: Option<bool>,
     pool: PoolToml,
 }
 
@@ -159,6 +170,7 @@ async fn run() -> Result<(), String> {
             report.records
         );
     }
+    store.set_sync_writes(cfg.fsync_leases.unwrap_or(true));
     let leases = store.load().map_err(|e| e.to_string())?;
     let ignored = server.restore(leases);
     let mut driver = Dhcpv4ServerDriver::bind(&cfg.interface, 1, server, store, clock)
@@ -166,8 +178,13 @@ async fn run() -> Result<(), String> {
     // The runtime runs nothing else: the writes need no thread of their own.
     driver.set_inline_writes(true);
     println!(
-        "ready on {} ({} leases restored, {ignored} outside the pool)",
-        cfg.interface, report.records
+        "ready on {} ({} leases restored, {ignored} outside the pool; lease writes {})",
+        cfg.interface,
+        report.records,
+        match cfg.fsync_leases.unwrap_or(true) {
+            true => "fsynced",
+            false => "NOT fsynced: a power loss may forget the last ones",
+        }
     );
     let log = cfg.log_leases.unwrap_or(true);
     let mut out = io::BufWriter::new(io::stdout().lock());

@@ -74,7 +74,8 @@
 //! [`Dhcpv4Server::commit`] (or [`Dhcpv4Server::commit_to`] with a
 //! [`lease::LeaseStore`]). No ACK leaves before its lease is stored. Behind
 //! the `std` feature, [`file_store::FileStore`] is a journal on disk,
-//! fsynced per commit and compacted atomically.
+//! grown ahead in zeros (so a commit changes no metadata), fsynced per
+//! commit and compacted atomically.
 //!
 //! The `dhcpv4d` example runs the server on a real socket.
 //!

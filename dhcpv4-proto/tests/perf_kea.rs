@@ -5,8 +5,20 @@
 //! more perfdhcp load generators in namespaces of their own behind it
 //! (192.0.2.2, .3, ...; each relays, so replies come back to it alone), each
 //! with its share of the rate and of the clients and its own client MAC
-//! range (`-b mac=00:0c:0N:00:00:00`). Ours fsyncs its lease journal before
-//! each batch of ACKs; Kea's memfile appends to its CSV file.
+//! range (`-b mac=00:0c:0N:00:00:00`).
+//!
+//! Durability differs, so ours runs twice: as shipped (`dhcpv4d`: the lease
+//! journal `fdatasync`ed before each batch of ACKs, which survives a power
+//! loss) and with `fsync_leases = false` (`dhcpv4d-nofsync`: written, not
+//! fsynced, before the ACK). Kea's memfile (persist on) writes each lease
+//! to its CSV file (`write(2)` per lease, no fsync: `CSVFile::append`), so
+//! the second is the comparison at equal durability (a crash of the
+//! process loses no ACKed lease, a power loss may). A server's CPU is its
+//! own (`/proc/PID/stat`): what the kernel does for it in its context (our
+//! fdatasync submits and waits for its writes there) counts, the write-back
+//! of the unsynced ones by the kernel's flusher threads later does not, nor
+//! does ext4's journal thread (`jbd2/…`, whose CPU during each point is
+//! printed apart: it is the whole machine's, other writers included).
 //!
 //! For each server it finds the lossless rate (the highest offered rate with
 //! < 1 % REQUEST-ACK drops): offered rates doubling from
@@ -30,7 +42,9 @@
 //! 1000), `DHCPV4_BENCH_MAX` (highest, default 64000), `DHCPV4_BENCH_GENERATORS`
 //! (perfdhcp processes, default 2), `DHCPV4_BENCH_CLIENTS` (all generators
 //! together, default 200), `DHCPV4_BENCH_SECS` (per point, default 5),
-//! `DHCPV4_BENCH_REPEAT` (rounds, default 3).
+//! `DHCPV4_BENCH_REPEAT` (rounds, default 3), `DHCPV4_BENCH_NOFSYNC` (0: skip
+//! `dhcpv4d-nofsync`, default 1), `DHCPV4_BENCH_LEASE_DIR` (where the lease
+//! files go, default the lab's temporary directory; left there).
 
 mod common;
 
@@ -73,6 +87,8 @@ struct Point {
     /// the server's namespace and in the generators' during the run.
     server_overflows: u64,
     client_overflows: u64,
+    /// CPU seconds of every ext4 journal thread during the run.
+    jbd2_cpu: f64,
 }
 
 impl Point {
@@ -165,6 +181,21 @@ fn parse(out: &str, err: &str) -> Generator {
     g
 }
 
+/// CPU seconds of the ext4 journal threads (`jbd2/DEVICE`), all of them:
+/// their commits are not billed to the process that asked for them.
+fn jbd2_cpu_seconds() -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.starts_with("jbd2/"))
+        })
+        .map(cpu_seconds)
+        .sum()
+}
+
 fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .unwrap_or_default()
@@ -203,6 +234,7 @@ fn perfdhcp(tb: &Testbed, srv: &Netns, clis: &[Netns], offered: u64, server_pid:
     let clients = (env("DHCPV4_BENCH_CLIENTS", 200) / n).max(1).to_string();
     let secs = env("DHCPV4_BENCH_SECS", 5);
     let before = cpu_seconds(server_pid);
+    let jbd2_before = jbd2_cpu_seconds();
     let procs: Vec<_> = clis
         .iter()
         .enumerate()
@@ -244,6 +276,7 @@ fn perfdhcp(tb: &Testbed, srv: &Netns, clis: &[Netns], offered: u64, server_pid:
         gens.push(parse(&out, &err));
     }
     let server_cpu = cpu_seconds(server_pid) - before;
+    let jbd2_cpu = jbd2_cpu_seconds() - jbd2_before;
     let (srv_after, cli_after) = overflows();
     Point {
         offered,
@@ -251,6 +284,7 @@ fn perfdhcp(tb: &Testbed, srv: &Netns, clis: &[Netns], offered: u64, server_pid:
         server_cpu,
         server_overflows: srv_after.saturating_sub(srv_before),
         client_overflows: cli_after.saturating_sub(cli_before),
+        jbd2_cpu,
     }
 }
 
@@ -277,15 +311,36 @@ fn lab(label: &str) -> Option<(Testbed, Netns, Vec<Netns>)> {
     Some((tb, srv, clis))
 }
 
+/// Where a server's lease file goes: the lab's directory, or
+/// `DHCPV4_BENCH_LEASE_DIR` (another filesystem: with or without an ext4
+/// journal, say), named after the lab so runs do not share one.
+fn lease_file(tb: &Testbed, name: &str) -> std::path::PathBuf {
+    match std::env::var_os("DHCPV4_BENCH_LEASE_DIR") {
+        Some(d) => {
+            let lab = tb.dir().file_name().unwrap_or_default().to_string_lossy();
+            std::path::PathBuf::from(d).join(format!("{lab}-{name}"))
+        }
+        None => tb.dir().join(name),
+    }
+}
+
 fn ours(offered: u64) -> Option<Point> {
+    run_ours(offered, true)
+}
+
+fn ours_nofsync(offered: u64) -> Option<Point> {
+    run_ours(offered, false)
+}
+
+fn run_ours(offered: u64, fsync: bool) -> Option<Point> {
     let (tb, srv, clis) = lab("dhcpv4-perf-ours")?;
     let dir = tb.dir().to_path_buf();
     let conf = dir.join("dhcpv4d.toml");
     std::fs::write(
         &conf,
         format!(
-            "interface = \"br0\"\nserver_id = \"192.0.2.1\"\nlease_file = \"{}\"\nlease_time = 3600\nmax_requests_per_second = 1000000\nlog_leases = false\n\n[pool]\nnetwork = \"192.0.2.0\"\nprefix_len = 24\nrange = [\"192.0.2.10\", \"192.0.2.250\"]\nrouter = \"192.0.2.1\"\n",
-            dir.join("leases").display()
+            "interface = \"br0\"\nserver_id = \"192.0.2.1\"\nlease_file = \"{}\"\nlease_time = 3600\nmax_requests_per_second = 1000000\nlog_leases = false\nfsync_leases = {fsync}\n\n[pool]\nnetwork = \"192.0.2.0\"\nprefix_len = 24\nrange = [\"192.0.2.10\", \"192.0.2.250\"]\nrouter = \"192.0.2.1\"\n",
+            lease_file(&tb, "leases").display()
         ),
     )
     .unwrap();
@@ -320,7 +375,7 @@ fn kea(offered: u64) -> Option<Point> {
     "option-data": [ {{ "name": "routers", "data": "192.0.2.1" }} ] }} ],
   "loggers": [ {{ "name": "kea-dhcp4", "severity": "WARN", "output_options": [ {{ "output": "stdout" }} ] }} ]
 }} }}"#,
-            dir.join("kea-leases4.csv").display()
+            lease_file(&tb, "kea-leases4.csv").display()
         ),
     )
     .unwrap();
@@ -350,13 +405,14 @@ fn report(name: &str, p: &Point) {
         .map(|s| format!("{:.0} %", 100.0 * s))
         .collect();
     println!(
-        "DHCPv4 {name} offered {}/s: {:.0} exchanges/s, drops {:.2} %, server CPU {:.1} us/exchange ({:.0} % of a core), perfdhcp CPU {} of a core; receive-buffer overflows: server {}, perfdhcp {}; limit: {}",
+        "DHCPv4 {name} offered {}/s: {:.0} exchanges/s, drops {:.2} %, server CPU {:.1} us/exchange ({:.0} % of a core), perfdhcp CPU {} of a core; jbd2 (whole machine) {:.1} us/exchange; receive-buffer overflows: server {}, perfdhcp {}; limit: {}",
         p.offered,
         p.rate(),
         100.0 * p.drops(),
         p.cpu_us_per_exchange(),
         100.0 * p.server_share(),
         gens.join(" + "),
+        1e6 * p.jbd2_cpu / (p.received().max(1) as f64),
         p.server_overflows,
         p.client_overflows,
         p.limit()
@@ -430,79 +486,107 @@ fn median_spread(mut v: Vec<f64>) -> String {
     )
 }
 
+/// One of our variants against Kea in one round: the lossless-rate ratio,
+/// and the CPU-per-exchange ratios at the offered rates where both were
+/// lossless (each printed).
+fn compare(
+    round: u64,
+    name: &str,
+    o: &[Point],
+    k: &[Point],
+    lossless_ratio: &mut Vec<f64>,
+    cpu_ratio: &mut Vec<f64>,
+) {
+    let (ol, _) = lossless(o);
+    let (kl, _) = lossless(k);
+    if kl > 0 {
+        lossless_ratio.push(ol as f64 / kl as f64);
+    }
+    for po in o.iter().filter(|p| !p.lossy()) {
+        if let Some(pk) = k.iter().find(|p| p.offered == po.offered && !p.lossy()) {
+            let r = po.cpu_us_per_exchange() / pk.cpu_us_per_exchange().max(1e-9);
+            println!(
+                "DHCPv4 round {round} at {}/s: server CPU per exchange {name} {:.1} us, kea-dhcp4 {:.1} us, ratio {r:.2}",
+                po.offered,
+                po.cpu_us_per_exchange(),
+                pk.cpu_us_per_exchange()
+            );
+            cpu_ratio.push(r);
+        }
+    }
+}
+
+type Server = (&'static str, fn(u64) -> Option<Point>);
+
 #[test]
 #[ignore = "benchmark: minutes of perfdhcp load against dhcpv4d and Kea"]
 fn throughput_vs_kea() {
     let rounds = env("DHCPV4_BENCH_REPEAT", 3);
-    let mut lossless_ratio = Vec::new();
-    let mut cpu_ratio = Vec::new();
+    let nofsync = env("DHCPV4_BENCH_NOFSYNC", 1) != 0;
+    let mut servers: Vec<Server> = vec![("dhcpv4d", ours)];
+    if nofsync {
+        servers.push(("dhcpv4d-nofsync", ours_nofsync));
+    }
+    servers.push(("kea-dhcp4", kea));
+    // Per variant of ours: lossless-rate ratios and CPU ratios to Kea.
+    let mut ratios: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); servers.len() - 1];
     for round in 0..rounds {
         let load_before = loadavg();
-        // Alternate the order: odd rounds run Kea first.
-        let (o, k) = if round % 2 == 0 {
-            let Some(o) = sweep("dhcpv4d", ours) else {
-                return;
-            };
-            let Some(k) = sweep("kea-dhcp4", kea) else {
-                return;
-            };
-            (o, k)
-        } else {
-            let Some(k) = sweep("kea-dhcp4", kea) else {
-                return;
-            };
-            let Some(o) = sweep("dhcpv4d", ours) else {
-                return;
-            };
-            (o, k)
+        // Alternate the order: odd rounds run them backwards (Kea first).
+        let order: Vec<usize> = match round % 2 {
+            0 => (0..servers.len()).collect(),
+            _ => (0..servers.len()).rev().collect(),
         };
-        let (ol, olim) = lossless(&o);
-        let (kl, klim) = lossless(&k);
+        let mut sweeps: Vec<Option<Vec<Point>>> = (0..servers.len()).map(|_| None).collect();
+        for &i in &order {
+            let Some(points) = sweep(servers[i].0, servers[i].1) else {
+                return;
+            };
+            sweeps[i] = Some(points);
+        }
+        let sweeps: Vec<Vec<Point>> = sweeps.into_iter().map(Option::unwrap_or_default).collect();
         let note = |lim: Option<&str>| match lim {
             None => " (lossless at DHCPV4_BENCH_MAX: a lower bound)".to_string(),
             Some("perfdhcp") => " (perfdhcp was the limit: a lower bound)".to_string(),
             Some(l) => format!(" (limit: {l})"),
         };
+        let lossless_rates: Vec<String> = servers
+            .iter()
+            .zip(&sweeps)
+            .map(|((name, _), points)| {
+                let (rate, lim) = lossless(points);
+                format!("{name} {rate}/s{}", note(lim))
+            })
+            .collect();
         println!(
-            "DHCPv4 round {}/{rounds} ({} first; load average before {load_before}, after {}): lossless dhcpv4d {ol}/s{}, kea-dhcp4 {kl}/s{}",
+            "DHCPv4 round {}/{rounds} ({} first; load average before {load_before}, after {}): lossless {}",
             round + 1,
-            if round % 2 == 0 {
-                "dhcpv4d"
-            } else {
-                "kea-dhcp4"
-            },
+            servers[order[0]].0,
             loadavg(),
-            note(olim),
-            note(klim)
+            lossless_rates.join(", ")
         );
-        if kl > 0 {
-            lossless_ratio.push(ol as f64 / kl as f64);
-        }
-        // CPU per exchange at the same offered rates, where both were lossless.
-        for po in o.iter().filter(|p| !p.lossy()) {
-            if let Some(pk) = k.iter().find(|p| p.offered == po.offered && !p.lossy()) {
-                let r = po.cpu_us_per_exchange() / pk.cpu_us_per_exchange().max(1e-9);
-                println!(
-                    "DHCPv4 round {} at {}/s: server CPU per exchange dhcpv4d {:.1} us, kea-dhcp4 {:.1} us, ratio {r:.2}",
-                    round + 1,
-                    po.offered,
-                    po.cpu_us_per_exchange(),
-                    pk.cpu_us_per_exchange()
-                );
-                cpu_ratio.push(r);
-            }
+        let (kea_points, ours_points) = sweeps.split_last().unwrap();
+        for (i, o) in ours_points.iter().enumerate() {
+            let (l, c) = &mut ratios[i];
+            compare(round + 1, servers[i].0, o, kea_points, l, c);
         }
     }
     println!(
-        "DHCPv4 lossless-rate ratio dhcpv4d/kea-dhcp4: {} (doubling from {}/s then bisection, {} perfdhcp, clients {}, {} s per point; leases persisted by both)",
-        median_spread(lossless_ratio),
-        env("DHCPV4_BENCH_START", 1000),
-        env("DHCPV4_BENCH_GENERATORS", 2),
-        env("DHCPV4_BENCH_CLIENTS", 200),
-        env("DHCPV4_BENCH_SECS", 5)
+        "DHCPv4 durability: dhcpv4d fdatasyncs its lease journal before each batch of ACKs (survives a power loss); dhcpv4d-nofsync (fsync_leases = false) and kea-dhcp4 (memfile, persist on: a write(2) per lease, no fsync) write each lease before its ACK without fsync (survive the server's crash, not a power loss)"
     );
-    println!(
-        "DHCPv4 server CPU per exchange ratio dhcpv4d/kea-dhcp4 (same offered rate, both lossless): {}",
-        median_spread(cpu_ratio)
-    );
+    for (i, (lossless_ratio, cpu_ratio)) in ratios.into_iter().enumerate() {
+        let name = servers[i].0;
+        println!(
+            "DHCPv4 lossless-rate ratio {name}/kea-dhcp4: {} (doubling from {}/s then bisection, {} perfdhcp, clients {}, {} s per point)",
+            median_spread(lossless_ratio),
+            env("DHCPV4_BENCH_START", 1000),
+            env("DHCPV4_BENCH_GENERATORS", 2),
+            env("DHCPV4_BENCH_CLIENTS", 200),
+            env("DHCPV4_BENCH_SECS", 5)
+        );
+        println!(
+            "DHCPv4 server CPU per exchange ratio {name}/kea-dhcp4 (same offered rate, both lossless): {}",
+            median_spread(cpu_ratio)
+        );
+    }
 }
