@@ -85,10 +85,11 @@ fn stats(bng: &Bng) -> String {
     }
     let _ = write!(
         out,
-        "policed {}\nfrag_needed_sent {}\nicmp_rate_limited {}\ntx_dropped {}\nrx_dropped {}\n\
+        "policed {}\nfrag_needed_sent {}\npacket_too_big_sent {}\nicmp_rate_limited {}\ntx_dropped {}\nrx_dropped {}\n\
          no_session {}\ntun_ipv6_dropped {}\ntun_errors {}\ntun_gso_cut {}\ntun_gro {}\n",
         total.policed_up + total.policed_down,
         s.frag_needed_sent,
+        s.packet_too_big_sent,
         s.icmp_rate_limited,
         s.tx_dropped,
         s.rx_dropped,

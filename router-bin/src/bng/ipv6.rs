@@ -9,6 +9,7 @@
 
 mod datapath;
 mod packet;
+mod ptb;
 mod routes;
 mod timers;
 
@@ -23,6 +24,7 @@ use radius_proto::wire::{Attribute, Ipv6Prefix, Value, attr};
 use sansio_primitives::{RateLimit, RateLimiter};
 
 pub use packet::{Header, link_local, udp};
+pub use ptb::PacketTooBig;
 pub use routes::Routes6;
 pub use timers::V6Timers;
 

@@ -284,7 +284,13 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         dhcpv6,
         v6_routes: Default::default(),
         v6_timers: Default::default(),
+        ptb: None,
     };
+    bng.ptb = bng
+        .cfg
+        .ipv6
+        .as_ref()
+        .map(|v6| crate::bng::ipv6::PacketTooBig::new(v6.icmp_source, bng.clock.now()));
     let connections = Arc::new(Semaphore::new(MAX_CONTROL_CONNECTIONS));
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<(String, oneshot::Sender<String>)>(16);
     let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
