@@ -546,3 +546,40 @@ fn ipv4_off_protocol_rejects_ipcp() {
         d.log
     );
 }
+
+/// Crash safety of the DHCPv6 group commit: the bng is killed (SIGKILL)
+/// the moment the Reply arrives; its binding is on disk, and a new bng on
+/// the same state_dir gives the subscriber (with a new DUID) that prefix.
+#[test]
+fn a_delegation_survives_sigkill_right_after_its_reply() {
+    let Some(mut bed) = start("b6-kill", true, ipv6_section("")) else {
+        return;
+    };
+    let mut d = bed.dialer(b"alice", b"wonderland", 85);
+    let (local, _) = dial(&bed, &mut d);
+    let mut pd = Pd::new([2, 0, 0, 0, 0, 0x85], local, 85, &d);
+    let got = pd.delegate(&mut d, Duration::from_secs(15));
+    bed.bng.signal(nix::sys::signal::Signal::SIGKILL).unwrap();
+    let (prefix, _) = got.unwrap_or_else(|| panic!("no prefix: {:?}\n{}", pd.events, bed.log()));
+    bed.bng.wait_timeout(Duration::from_secs(5)).unwrap();
+    let file = std::fs::read_to_string(bed.tb.dir().join("state/dhcpv6-bindings")).unwrap();
+    assert!(file.contains(&prefix.to_string()), "{file}");
+    drop(d);
+    bed.bng = bed
+        .tb
+        .spawn(
+            &bed.isp,
+            &[
+                env!("CARGO_BIN_EXE_bng"),
+                "--config",
+                bed.config.to_str().unwrap(),
+            ],
+        )
+        .unwrap();
+    bed.wait_log("bng ready", Duration::from_secs(10));
+    let mut d = bed.dialer(b"alice", b"wonderland", 86);
+    let (local, _) = dial(&bed, &mut d);
+    let mut pd = Pd::new([2, 0, 0, 0, 0, 0x86], local, 86, &d);
+    let again = pd.delegate(&mut d, Duration::from_secs(15));
+    assert_eq!(again, Some((prefix, 56)), "{:?}\n{}", pd.events, bed.log());
+}

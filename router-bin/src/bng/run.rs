@@ -387,6 +387,8 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                     dirty |= !bng.on_session_frame(now, f);
                 }
                 bng.flush_upstream();
+                // The batch's DHCPv6 bindings: one fsync, then the Replies.
+                bng.dhcpv6_flush();
                 link_dirty = dirty;
             }
             Input::Tun(Ok(n)) => {
