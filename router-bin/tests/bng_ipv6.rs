@@ -398,11 +398,25 @@ const RADIUS_USERS: &str = r#"
 dave	Cleartext-Password := "s3cret"
 	Delegated-IPv6-Prefix = 2001:db8:300:1200::/56,
 	Framed-IPv6-Prefix = 2001:db8:400:7::/64,
+	Framed-Interface-Id = 0200:5eff:fe00:5301,
+	Message-Authenticator = 0x00
+
+erin	Cleartext-Password := "s3cret"
 	Message-Authenticator = 0x00
 
 DEFAULT	Auth-Type := Reject
 	Message-Authenticator = 0x00
 "#;
+
+/// dave's Framed-Interface-Id.
+const FRAMED_IFID: u64 = 0x0200_5eff_fe00_5301;
+
+/// Whether the dialer received an IPv6CP Configure-Nak.
+fn nakked_ipv6cp(d: &Dialer) -> bool {
+    d.log
+        .iter()
+        .any(|s| matches!(s, Seen::Control(true, 0x8057, 3)))
+}
 
 #[test]
 fn radius_prefixes_and_accounting_of_ipv6() {
@@ -416,8 +430,22 @@ fn radius_prefixes_and_accounting_of_ipv6() {
     }) else {
         return;
     };
+    // Without Framed-Interface-Id the client's own identifier stands: no
+    // IPv6CP Nak from the bng.
+    let mut e = bed.dialer(b"erin", b"s3cret", 72);
+    let (own, _) = dial(&bed, &mut e);
+    assert_ne!(own, FRAMED_IFID);
+    assert!(!nakked_ipv6cp(&e), "{:?}", e.log);
+    e.hang_up();
+    e.run_until(Duration::from_secs(1), |_| false);
+    drop(e);
+
+    // Framed-Interface-Id (RFC 3162 §2.2) is imposed through IPv6CP: the
+    // client's own identifier is Nak'd with it, and it ends with it.
     let mut d = bed.dialer(b"dave", b"s3cret", 71);
     let (local, _) = dial(&bed, &mut d);
+    assert_eq!(local, FRAMED_IFID, "{:?}\n{}", d.log, bed.log());
+    assert!(nakked_ipv6cp(&d), "{:?}", d.log);
 
     // The Framed-IPv6-Prefix is advertised for SLAAC.
     let ra = solicit(&mut d, local, Duration::from_secs(10), |r| {
@@ -461,14 +489,18 @@ fn radius_prefixes_and_accounting_of_ipv6() {
     }
     d.hang_up();
     d.run_until(Duration::from_secs(2), |_| false);
+    let dave = |r: &&&str| r.contains("User-Name = \"dave\"");
     let detail = radius
         .wait_detail(Duration::from_secs(10), |d| {
-            d.contains("Acct-Status-Type = Stop")
+            records(d)
+                .iter()
+                .any(|r| dave(&r) && r.contains("Acct-Status-Type = Stop"))
         })
         .unwrap_or_else(|| panic!("no Stop:\n{}\n{}", radius.detail(), bed.log()));
     let recs = records(&detail);
     let stop = recs
         .iter()
+        .filter(dave)
         .find(|r| r.contains("Acct-Status-Type = Stop"))
         .unwrap();
     assert!(
@@ -480,6 +512,7 @@ fn radius_prefixes_and_accounting_of_ipv6() {
         "{stop}"
     );
     assert!(stop.contains("Framed-Interface-Id = "), "{stop}");
+    assert!(stop.contains("5eff:fe00:5301"), "{stop}");
     let octets = value(stop, "Acct-Input-Octets").unwrap();
     let packets = value(stop, "Acct-Input-Packets").unwrap();
     assert!(
@@ -488,6 +521,7 @@ fn radius_prefixes_and_accounting_of_ipv6() {
     );
     let start = recs
         .iter()
+        .filter(dave)
         .find(|r| r.contains("Acct-Status-Type = Start"))
         .unwrap();
     assert!(

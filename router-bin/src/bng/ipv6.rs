@@ -41,7 +41,8 @@ pub struct V6Grant {
     /// Framed-IPv6-Prefix: advertised on the session for SLAAC (a /64)
     /// and routed to it.
     pub framed: Option<Prefix6>,
-    /// Framed-Interface-Id: reported in accounting.
+    /// Framed-Interface-Id: imposed on the peer through IPv6CP (RFC 3162
+    /// §2.2) and reported in accounting.
     pub ifid: Option<u64>,
 }
 
