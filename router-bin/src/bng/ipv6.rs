@@ -155,6 +155,15 @@ impl Bng {
         if s.v6.is_some() {
             return;
         }
+        if let Some(w) = s.v6grant.ifid.filter(|&w| w != peer_ifid) {
+            // A client may ignore the Nak (pppd without ipv6cp-accept-local):
+            // after Max-Failure its identifier is Configure-Rejected and
+            // IPv6CP opens on its own choice.
+            tracing::warn!(
+                session = id,
+                "the client did not take Framed-Interface-Id {w:#018x} (IPv6CP peer identifier {peer_ifid:#018x})"
+            );
+        }
         let local = link_local(local_ifid);
         let mut rc = NdpRouterConfig::new(local);
         let max = Duration::from_secs(cfg.ra_interval.into());
