@@ -28,7 +28,13 @@ pub struct Ipv6cpPolicy {
     seen: bool,
     /// The identifier the peer must take, if imposed.
     impose: Option<u64>,
+    /// Naks of the imposed identifier in this negotiation.
+    impose_naks: u8,
 }
+
+/// How many times an imposed identifier is suggested before the peer's own
+/// is taken (below the default Max-Failure of 5).
+pub const IMPOSE_NAKS: u8 = 3;
 
 impl Ipv6cpPolicy {
     /// Requests `ifid` when given and non-zero, else a random identifier.
@@ -40,6 +46,7 @@ impl Ipv6cpPolicy {
             peer: 0,
             seen: false,
             impose: None,
+            impose_naks: 0,
         }
     }
 
@@ -80,6 +87,7 @@ impl Policy for Ipv6cpPolicy {
 
     fn reset(&mut self, rng: &mut SeededRng) {
         self.requesting = true;
+        self.impose_naks = 0;
         self.local = match self.want {
             Some(w) => w,
             None => self.random(rng),
@@ -104,7 +112,9 @@ impl Policy for Ipv6cpPolicy {
         match opt {
             Ipv6cpOption::InterfaceIdentifier(p) => {
                 self.seen = true;
-                if let Some(w) = self.impose.filter(|w| w != p) {
+                let insist = self.impose_naks < IMPOSE_NAKS || *p == 0 || *p == self.local;
+                if let Some(w) = self.impose.filter(|w| w != p && insist) {
+                    self.impose_naks = self.impose_naks.saturating_add(1);
                     Verdict::Nak(Ipv6cpOption::InterfaceIdentifier(w))
                 } else if *p == 0 || *p == self.local {
                     Verdict::Nak(Ipv6cpOption::InterfaceIdentifier(self.random(rng)))
@@ -189,6 +199,25 @@ mod tests {
             Verdict::Ack
         );
         assert_eq!(p.peer(), W);
+        // A peer that keeps its own past IMPOSE_NAKS gets it (once the
+        // Naks of this negotiation are used up), zero still never.
+        p.reset(&mut rng);
+        for _ in 0..IMPOSE_NAKS {
+            assert_eq!(
+                p.peer_option(&Ipv6cpOption::InterfaceIdentifier(7), &mut rng),
+                Verdict::Nak(Ipv6cpOption::InterfaceIdentifier(W))
+            );
+        }
+        assert_eq!(
+            p.peer_option(&Ipv6cpOption::InterfaceIdentifier(7), &mut rng),
+            Verdict::Ack
+        );
+        assert_eq!(p.peer(), 7);
+        assert!(matches!(
+            p.peer_option(&Ipv6cpOption::InterfaceIdentifier(0), &mut rng),
+            Verdict::Nak(_)
+        ));
+        p.reset(&mut rng);
         // A request without the option: the Nak suggests W.
         p.begin_peer_request();
         let mut nak = Vec::new();

@@ -536,6 +536,24 @@ fn an_imposed_interface_identifier_is_what_the_peer_ends_with() {
         assert_eq!((al, ap), (1, IMPOSED));
         assert!(!p.sent(Side::Ac, protocol::IPV6CP, 3).is_empty(), "a Nak");
     }
+    // A peer that never takes the suggestion (pppd without
+    // ipv6cp-accept-local; here the AC's Naks are lost): after IMPOSE_NAKS
+    // its own is taken and IPv6 comes up.
+    let mut p = Pair::new(peer_config(), ac_config(), 22);
+    p.ac.set_ipv6_peer_ifid(Some(IMPOSED));
+    p.drop_if = Some(Box::new(|_, side, f| {
+        side == Side::Ac && f[..3] == [0x80, 0x57, 3]
+    }));
+    p.open();
+    assert!(p.run_until(secs(60), Pair::both_up));
+    let ((pl, _), (_, ap)) = ifids(&p);
+    assert_eq!(pl, ap);
+    assert_ne!(pl, IMPOSED);
+    assert_eq!(
+        p.sent(Side::Ac, protocol::IPV6CP, 3).len(),
+        usize::from(ppp_proto::ipv6cp::IMPOSE_NAKS)
+    );
+
     // Without it the peer's own stands (nothing changes).
     let mut p = Pair::new(peer_config(), ac_config(), 20);
     p.ac.set_ipv6_peer_ifid(None);

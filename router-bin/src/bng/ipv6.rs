@@ -157,8 +157,7 @@ impl Bng {
         }
         if let Some(w) = s.v6grant.ifid.filter(|&w| w != peer_ifid) {
             // A client may ignore the Nak (pppd without ipv6cp-accept-local):
-            // after Max-Failure its identifier is Configure-Rejected and
-            // IPv6CP opens on its own choice.
+            // after ppp-proto's IMPOSE_NAKS its own identifier is taken.
             tracing::warn!(
                 session = id,
                 "the client did not take Framed-Interface-Id {w:#018x} (IPv6CP peer identifier {peer_ifid:#018x})"
