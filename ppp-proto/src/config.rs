@@ -78,6 +78,13 @@ pub struct AuthenticatorConfig {
     pub ipv4: Option<Ipv4Assignment>,
     /// Our interface identifier; `None` draws a random one.
     pub ipv6_ifid: Option<u64>,
+    /// The peer's interface identifier, imposed (RADIUS Framed-Interface-Id,
+    /// RFC 3162 §2.2): IPv6CP Naks any other with it. `None`: the peer's
+    /// choice (non-zero, not ours). Set it per session with
+    /// [`PppSession::set_ipv6_peer_ifid`] before accepting.
+    ///
+    /// [`PppSession::set_ipv6_peer_ifid`]: crate::PppSession::set_ipv6_peer_ifid
+    pub ipv6_peer_ifid: Option<u64>,
 }
 
 /// Which side of the link we are.
@@ -143,6 +150,7 @@ impl PppConfig {
                 local_ipv4,
                 ipv4: None,
                 ipv6_ifid: None,
+                ipv6_peer_ifid: None,
             }),
             lcp: LcpConfig {
                 silent: Some(Duration::from_secs(1)),

@@ -18,7 +18,8 @@
 //!   hands the credential to the application ([`PppEvent::AuthRequest`]) and
 //!   answers with its verdict ([`PppSession::accept`], [`PppSession::reject`]).
 //! - RFC 1332 IPCP with RFC 1877 DNS options; RFC 5072 IPv6CP
-//!   (Interface-Identifier).
+//!   (Interface-Identifier; an authenticator may impose the peer's, as
+//!   RADIUS Framed-Interface-Id asks, RFC 3162 §2.2).
 //!
 //! Not implemented: HDLC-like framing (RFC 1662: not used on PPPoE), the
 //! automaton's passive option and its restart option on Open (the session
@@ -47,8 +48,8 @@
 //!   per reason in the one [`PppSession::counters`] and change nothing;
 //! - **commands** take `now`: [`PppSession::open`], [`PppSession::close`],
 //!   [`PppSession::lower_down`], [`PppSession::accept`],
-//!   [`PppSession::reject`], [`PppSession::set_ipv4_assignment`]; misuse
-//!   returns `Err` at once;
+//!   [`PppSession::reject`], [`PppSession::set_ipv4_assignment`],
+//!   [`PppSession::set_ipv6_peer_ifid`]; misuse returns `Err` at once;
 //! - **outputs**: [`PppSession::poll_transmit`] (PPP frames),
 //!   [`PppSession::poll_event`] ([`PppEvent`]), [`PppSession::poll_timeout`];
 //! - **codec** ([`wire`]): `parse`, `buffer_len`, `emit` into a caller

@@ -515,6 +515,56 @@ fn client_keeps_its_previous_interface_identifier() {
     assert_eq!((al, ap), (1, 0x0211_22ff_fe33_4455));
 }
 
+/// RFC 3162 §2.2 / RFC 5072 §4.1: the authenticator imposes the peer's
+/// identifier (RADIUS Framed-Interface-Id) by Nak'ing the peer's own, a
+/// previous one it asks for included; the peer ends with it. Set per
+/// session after the session exists, as a NAS learns it from RADIUS.
+#[test]
+fn an_imposed_interface_identifier_is_what_the_peer_ends_with() {
+    const IMPOSED: u64 = 0x0200_5eff_fe00_5301;
+    for (seed, previous) in [(20, None), (21, Some(0x0211_22ff_fe33_4455))] {
+        let mut peer = peer_config();
+        if let Role::Peer(c) = &mut peer.role {
+            c.ipv6_ifid = previous;
+        }
+        let mut p = Pair::new(peer, ac_config(), seed);
+        p.ac.set_ipv6_peer_ifid(Some(IMPOSED));
+        p.open();
+        assert!(p.run_until(secs(10), Pair::both_up));
+        let ((pl, pp), (al, ap)) = ifids(&p);
+        assert_eq!((pl, pp), (IMPOSED, 1));
+        assert_eq!((al, ap), (1, IMPOSED));
+        assert!(!p.sent(Side::Ac, protocol::IPV6CP, 3).is_empty(), "a Nak");
+    }
+    // A peer that never takes the suggestion (pppd without
+    // ipv6cp-accept-local; here the AC's Naks are lost): after IMPOSE_NAKS
+    // its own is taken and IPv6 comes up.
+    let mut p = Pair::new(peer_config(), ac_config(), 22);
+    p.ac.set_ipv6_peer_ifid(Some(IMPOSED));
+    p.drop_if = Some(Box::new(|_, side, f| {
+        side == Side::Ac && f[..3] == [0x80, 0x57, 3]
+    }));
+    p.open();
+    assert!(p.run_until(secs(60), Pair::both_up));
+    let ((pl, _), (_, ap)) = ifids(&p);
+    assert_eq!(pl, ap);
+    assert_ne!(pl, IMPOSED);
+    assert_eq!(
+        p.sent(Side::Ac, protocol::IPV6CP, 3).len(),
+        usize::from(ppp_proto::ipv6cp::IMPOSE_NAKS)
+    );
+
+    // Without it the peer's own stands (nothing changes).
+    let mut p = Pair::new(peer_config(), ac_config(), 20);
+    p.ac.set_ipv6_peer_ifid(None);
+    p.open();
+    assert!(p.run_until(secs(10), Pair::both_up));
+    let ((pl, _), (_, ap)) = ifids(&p);
+    assert_eq!(pl, ap);
+    assert_ne!(pl, IMPOSED);
+    assert!(p.sent(Side::Ac, protocol::IPV6CP, 3).is_empty());
+}
+
 #[test]
 fn colliding_interface_identifiers_are_naked_apart() {
     // Both sides want ::1: each Naks the other with a random suggestion.

@@ -202,6 +202,23 @@ impl AcLink {
         r
     }
 
+    /// The interface identifier session `session_id`'s peer must take over
+    /// IPv6CP (RADIUS Framed-Interface-Id, RFC 3162 §2.2), `None` for its
+    /// own choice; call before [`AcLink::accept`].
+    pub fn set_ipv6_peer_ifid(
+        &mut self,
+        session_id: u16,
+        ifid: Option<u64>,
+    ) -> Result<(), LinkError> {
+        let (s, _) = self
+            .sessions
+            .get_mut(&session_id)
+            .map(|e| &mut **e)
+            .ok_or(LinkError::NoSession)?;
+        s.set_ipv6_peer_ifid(ifid);
+        Ok(())
+    }
+
     /// Refuses a session's pending `AuthRequest`; the session then ends.
     pub fn reject(
         &mut self,

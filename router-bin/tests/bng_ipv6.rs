@@ -398,11 +398,25 @@ const RADIUS_USERS: &str = r#"
 dave	Cleartext-Password := "s3cret"
 	Delegated-IPv6-Prefix = 2001:db8:300:1200::/56,
 	Framed-IPv6-Prefix = 2001:db8:400:7::/64,
+	Framed-Interface-Id = 0200:5eff:fe00:5301,
+	Message-Authenticator = 0x00
+
+erin	Cleartext-Password := "s3cret"
 	Message-Authenticator = 0x00
 
 DEFAULT	Auth-Type := Reject
 	Message-Authenticator = 0x00
 "#;
+
+/// dave's Framed-Interface-Id.
+const FRAMED_IFID: u64 = 0x0200_5eff_fe00_5301;
+
+/// Whether the dialer received an IPv6CP Configure-Nak.
+fn nakked_ipv6cp(d: &Dialer) -> bool {
+    d.log
+        .iter()
+        .any(|s| matches!(s, Seen::Control(true, 0x8057, 3)))
+}
 
 #[test]
 fn radius_prefixes_and_accounting_of_ipv6() {
@@ -416,8 +430,22 @@ fn radius_prefixes_and_accounting_of_ipv6() {
     }) else {
         return;
     };
+    // Without Framed-Interface-Id the client's own identifier stands: no
+    // IPv6CP Nak from the bng.
+    let mut e = bed.dialer(b"erin", b"s3cret", 72);
+    let (own, _) = dial(&bed, &mut e);
+    assert_ne!(own, FRAMED_IFID);
+    assert!(!nakked_ipv6cp(&e), "{:?}", e.log);
+    e.hang_up();
+    e.run_until(Duration::from_secs(1), |_| false);
+    drop(e);
+
+    // Framed-Interface-Id (RFC 3162 §2.2) is imposed through IPv6CP: the
+    // client's own identifier is Nak'd with it, and it ends with it.
     let mut d = bed.dialer(b"dave", b"s3cret", 71);
     let (local, _) = dial(&bed, &mut d);
+    assert_eq!(local, FRAMED_IFID, "{:?}\n{}", d.log, bed.log());
+    assert!(nakked_ipv6cp(&d), "{:?}", d.log);
 
     // The Framed-IPv6-Prefix is advertised for SLAAC.
     let ra = solicit(&mut d, local, Duration::from_secs(10), |r| {
@@ -461,14 +489,18 @@ fn radius_prefixes_and_accounting_of_ipv6() {
     }
     d.hang_up();
     d.run_until(Duration::from_secs(2), |_| false);
+    let dave = |r: &&&str| r.contains("User-Name = \"dave\"");
     let detail = radius
         .wait_detail(Duration::from_secs(10), |d| {
-            d.contains("Acct-Status-Type = Stop")
+            records(d)
+                .iter()
+                .any(|r| dave(&r) && r.contains("Acct-Status-Type = Stop"))
         })
         .unwrap_or_else(|| panic!("no Stop:\n{}\n{}", radius.detail(), bed.log()));
     let recs = records(&detail);
     let stop = recs
         .iter()
+        .filter(dave)
         .find(|r| r.contains("Acct-Status-Type = Stop"))
         .unwrap();
     assert!(
@@ -480,6 +512,7 @@ fn radius_prefixes_and_accounting_of_ipv6() {
         "{stop}"
     );
     assert!(stop.contains("Framed-Interface-Id = "), "{stop}");
+    assert!(stop.contains("5eff:fe00:5301"), "{stop}");
     let octets = value(stop, "Acct-Input-Octets").unwrap();
     let packets = value(stop, "Acct-Input-Packets").unwrap();
     assert!(
@@ -488,6 +521,7 @@ fn radius_prefixes_and_accounting_of_ipv6() {
     );
     let start = recs
         .iter()
+        .filter(dave)
         .find(|r| r.contains("Acct-Status-Type = Start"))
         .unwrap();
     assert!(
@@ -545,4 +579,41 @@ fn ipv4_off_protocol_rejects_ipcp() {
         "{:?}",
         d.log
     );
+}
+
+/// Crash safety of the DHCPv6 group commit: the bng is killed (SIGKILL)
+/// the moment the Reply arrives; its binding is on disk, and a new bng on
+/// the same state_dir gives the subscriber (with a new DUID) that prefix.
+#[test]
+fn a_delegation_survives_sigkill_right_after_its_reply() {
+    let Some(mut bed) = start("b6-kill", true, ipv6_section("")) else {
+        return;
+    };
+    let mut d = bed.dialer(b"alice", b"wonderland", 85);
+    let (local, _) = dial(&bed, &mut d);
+    let mut pd = Pd::new([2, 0, 0, 0, 0, 0x85], local, 85, &d);
+    let got = pd.delegate(&mut d, Duration::from_secs(15));
+    bed.bng.signal(nix::sys::signal::Signal::SIGKILL).unwrap();
+    let (prefix, _) = got.unwrap_or_else(|| panic!("no prefix: {:?}\n{}", pd.events, bed.log()));
+    bed.bng.wait_timeout(Duration::from_secs(5)).unwrap();
+    let file = std::fs::read_to_string(bed.tb.dir().join("state/dhcpv6-bindings")).unwrap();
+    assert!(file.contains(&prefix.to_string()), "{file}");
+    drop(d);
+    bed.bng = bed
+        .tb
+        .spawn(
+            &bed.isp,
+            &[
+                env!("CARGO_BIN_EXE_bng"),
+                "--config",
+                bed.config.to_str().unwrap(),
+            ],
+        )
+        .unwrap();
+    bed.wait_log("bng ready", Duration::from_secs(10));
+    let mut d = bed.dialer(b"alice", b"wonderland", 86);
+    let (local, _) = dial(&bed, &mut d);
+    let mut pd = Pd::new([2, 0, 0, 0, 0, 0x86], local, 86, &d);
+    let again = pd.delegate(&mut d, Duration::from_secs(15));
+    assert_eq!(again, Some((prefix, 56)), "{:?}\n{}", pd.events, bed.log());
 }

@@ -173,6 +173,14 @@ fn finish_run(
     }
     let (out, err) = p.output();
     let cpu = testbed::procstat::cpu_seconds(pid) - cpu0;
+    // What the DHCPv6 binding commits (fsync) cost the bng's loop.
+    for l in bed
+        .ctl("stats")
+        .lines()
+        .filter(|l| l.starts_with("dhcpv6_"))
+    {
+        println!("    {l}");
+    }
     let Some(result) = out.lines().find(|l| l.starts_with("RESULT ")) else {
         panic!("no result ({status:?}):\n{out}\n{err}\n{}", bed.log());
     };

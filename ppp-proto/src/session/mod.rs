@@ -270,6 +270,16 @@ impl PppSession {
         }
     }
 
+    /// Authenticator: the interface identifier the peer must use over
+    /// IPv6CP (RADIUS Framed-Interface-Id, RFC 3162 §2.2), or `None` for the
+    /// peer's own choice. Call before [`PppSession::accept`]; it holds for
+    /// every IPv6CP negotiation after that.
+    pub fn set_ipv6_peer_ifid(&mut self, ifid: Option<u64>) {
+        if let Role::Authenticator(a) = &mut self.config.role {
+            a.ipv6_peer_ifid = ifid;
+        }
+    }
+
     /// Authenticator: accept the pending [`PppEvent::AuthRequest`], sending
     /// `message` in the Success/Authenticate-Ack; the Network phase starts.
     pub fn accept(&mut self, now: Instant, message: &[u8]) -> Result<(), PppCommandError> {

@@ -208,14 +208,14 @@ impl PppSession {
     pub(super) fn start_network(&mut self, now: Instant) {
         self.phase = Phase::Network;
         let t = self.config.lcp.timers;
-        let (ipcp, ifid) = match &self.config.role {
+        let (ipcp, ipv6cp) = match &self.config.role {
             Role::Peer(p) => (
                 Some(IpcpPolicy::client(p.ipv4_hint, p.request_dns)),
-                p.ipv6_ifid,
+                Ipv6cpPolicy::new(p.ipv6_ifid),
             ),
             Role::Authenticator(a) => (
                 a.ipv4.map(|asg| IpcpPolicy::server(a.local_ipv4, asg)),
-                a.ipv6_ifid,
+                Ipv6cpPolicy::new(a.ipv6_ifid).imposing(a.ipv6_peer_ifid),
             ),
         };
         let mut out = Out {
@@ -231,7 +231,7 @@ impl PppSession {
             });
         }
         if self.config.ipv6 && !self.ipv6_rejected {
-            let mut f = Fsm::new(Ipv6cpPolicy::new(ifid), t);
+            let mut f = Fsm::new(ipv6cp, t);
             f.open(now, &mut self.rng, &mut out);
             f.up(now, &mut self.rng, &mut out);
             self.ipv6cp = Some(f);

@@ -108,10 +108,11 @@ fn stats(bng: &Bng) -> String {
     }
     let _ = write!(
         out,
-        "policed {}\nfrag_needed_sent {}\nicmp_rate_limited {}\ntx_dropped {}\nrx_dropped {}\n\
+        "policed {}\nfrag_needed_sent {}\npacket_too_big_sent {}\nicmp_rate_limited {}\ntx_dropped {}\nrx_dropped {}\n\
          no_session {}\ntun_ipv6_dropped {}\ntun_errors {}\ntun_gso_cut {}\ntun_gro {}\n",
         total.policed_up + total.policed_down,
         s.frag_needed_sent,
+        s.packet_too_big_sent,
         s.icmp_rate_limited,
         s.tx_dropped,
         s.rx_dropped + sum.rx_dropped,
@@ -126,12 +127,16 @@ fn stats(bng: &Bng) -> String {
         let _ = write!(
             out,
             "ipv6_routes {}\ndhcpv6_bindings {}\ndhcpv6_replies {}\ndhcpv6_dropped {}\n\
-             dhcpv6_rate_limited {}\n",
+             dhcpv6_rate_limited {}\ndhcpv6_commits {}\ndhcpv6_commit_us {}\n\
+             dhcpv6_commit_max_us {}\n",
             bng.v6_routes.len(),
             d.server.bindings().count(),
             c.replies,
             c.malformed + c.not_request + c.not_ours + c.invalid + c.table_full + c.backlogged,
-            s.dhcpv6_rate_limited
+            s.dhcpv6_rate_limited,
+            d.commits,
+            d.commit_time.as_micros(),
+            d.commit_max.as_micros()
         );
     }
     out

@@ -94,7 +94,10 @@ pub struct Stats {
     pub tun_gro: u64,
     /// ICMP Fragmentation Needed messages sent.
     pub frag_needed_sent: u64,
-    /// ICMP Fragmentation Needed messages the rate limit held back.
+    /// ICMPv6 Packet Too Big messages sent.
+    pub packet_too_big_sent: u64,
+    /// ICMP Fragmentation Needed and ICMPv6 Packet Too Big messages the
+    /// rate limits held back.
     pub icmp_rate_limited: u64,
     /// DHCPv6 messages over a session's rate limit, dropped.
     pub dhcpv6_rate_limited: u64,
@@ -149,6 +152,8 @@ pub struct Bng {
     /// Sessions whose data-path parameters may have changed since they
     /// were last published to the workers.
     pub dp_dirty: Vec<u16>,
+    /// Answers IPv6 packets too big for their session, with `[ipv6]`.
+    pub ptb: Option<crate::bng::ipv6::PacketTooBig>,
 }
 
 impl Bng {

@@ -9,6 +9,7 @@
 
 mod datapath;
 mod packet;
+mod ptb;
 mod routes;
 mod timers;
 
@@ -23,6 +24,7 @@ use radius_proto::wire::{Attribute, Ipv6Prefix, Value, attr};
 use sansio_primitives::{RateLimit, RateLimiter};
 
 pub use packet::{Header, header, link_local, udp};
+pub use ptb::PacketTooBig;
 pub use routes::Routes6;
 pub use timers::V6Timers;
 
@@ -39,7 +41,8 @@ pub struct V6Grant {
     /// Framed-IPv6-Prefix: advertised on the session for SLAAC (a /64)
     /// and routed to it.
     pub framed: Option<Prefix6>,
-    /// Framed-Interface-Id: reported in accounting.
+    /// Framed-Interface-Id: imposed on the peer through IPv6CP (RFC 3162
+    /// §2.2) and reported in accounting.
     pub ifid: Option<u64>,
 }
 
@@ -151,6 +154,14 @@ impl Bng {
         };
         if s.v6.is_some() {
             return;
+        }
+        if let Some(w) = s.v6grant.ifid.filter(|&w| w != peer_ifid) {
+            // A client may ignore the Nak (pppd without ipv6cp-accept-local):
+            // after ppp-proto's IMPOSE_NAKS its own identifier is taken.
+            tracing::warn!(
+                session = id,
+                "the client did not take Framed-Interface-Id {w:#018x} (IPv6CP peer identifier {peer_ifid:#018x})"
+            );
         }
         let local = link_local(local_ifid);
         let mut rc = NdpRouterConfig::new(local);

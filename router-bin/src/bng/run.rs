@@ -310,7 +310,13 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         v6_timers: Default::default(),
         workers,
         dp_dirty: Vec::new(),
+        ptb: None,
     };
+    bng.ptb = bng
+        .cfg
+        .ipv6
+        .as_ref()
+        .map(|v6| crate::bng::ipv6::PacketTooBig::new(v6.icmp_source, bng.clock.now()));
     if let Some(w) = &bng.workers {
         tracing::info!(workers = w.len(), "upstream data path on worker threads");
     }
@@ -413,6 +419,8 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                     dirty |= !bng.on_session_frame(now, f);
                 }
                 bng.flush_upstream();
+                // The batch's DHCPv6 bindings: one fsync, then the Replies.
+                bng.dhcpv6_flush();
                 link_dirty = dirty;
             }
             Input::Handed(Some(mut f)) => {
@@ -425,6 +433,8 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                     dirty |= !bng.on_session_frame(now, &mut f);
                 }
                 bng.flush_upstream();
+                // DHCPv6 arrives this way with workers: commit, then reply.
+                bng.dhcpv6_flush();
                 link_dirty = dirty;
             }
             Input::Handed(None) => {

@@ -100,6 +100,11 @@ pub struct Ipv6 {
     /// Most delegation records kept (bound and remembered).
     #[serde(default = "default_max_bindings")]
     pub max_bindings: usize,
+    /// The source of the ICMPv6 Packet Too Big messages the bng sends (an
+    /// address of this host); unset, the address the kernel would choose
+    /// to reach each sender.
+    #[serde(default)]
+    pub icmp_source: Option<Ipv6Addr>,
 }
 
 fn yes() -> bool {
@@ -143,6 +148,20 @@ impl Ipv6 {
         }
         if self.max_bindings == 0 {
             return Err("ipv6.max_bindings must be at least 1".into());
+        }
+        if let Some(a) = self.icmp_source {
+            let segs = a.segments();
+            // Global unicast: no unspecified, loopback, multicast or
+            // link-local source can carry an error off the link.
+            if a.is_unspecified()
+                || a.is_loopback()
+                || a.is_multicast()
+                || segs[0] & 0xffc0 == 0xfe80
+            {
+                return Err(format!(
+                    "ipv6.icmp_source: {a} is not a unicast address beyond the link"
+                ));
+            }
         }
         Ok(())
     }

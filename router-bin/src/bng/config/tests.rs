@@ -52,7 +52,13 @@ fn the_example_parses() {
 fn ipv6_section_is_checked() {
     let v6 = |body: &str| Config::parse(&format!("{MIN}\n[ipv6]\n{body}\n"));
     let c = v6("pools = [\"2001:db8:100::/40\"]").unwrap();
-    assert_eq!(c.ipv6.unwrap().pools[0].len, 40);
+    assert_eq!(c.ipv6.as_ref().unwrap().pools[0].len, 40);
+    assert_eq!(c.ipv6.unwrap().icmp_source, None);
+    let c = v6("icmp_source = \"2001:db8:ffff::1\"").unwrap();
+    assert_eq!(
+        c.ipv6.unwrap().icmp_source,
+        Some("2001:db8:ffff::1".parse().unwrap())
+    );
     for bad in [
         "pools = [\"2001:db8:100::/40\"]\ndelegated_length = 72",
         "pools = [\"2001:db8:100::/20\"]",
@@ -60,6 +66,9 @@ fn ipv6_section_is_checked() {
         "preferred_lifetime = 9000",
         "ra_interval = 2",
         "max_bindings = 0",
+        "icmp_source = \"fe80::1\"",
+        "icmp_source = \"::\"",
+        "icmp_source = \"ff02::1\"",
         "no_such_key = 1",
     ] {
         assert!(v6(bad).is_err(), "{bad}");

@@ -102,6 +102,10 @@ impl Bng {
             None if self.cfg.ipv4 => return self.refuse(id, "No address available"),
             None => None,
         };
+        // RADIUS's Framed-Interface-Id (RFC 3162 §2.2) is imposed on the
+        // peer through IPv6CP (its own is Nak'd); without it, its choice.
+        let ifid = self.table.by_id.get(&id).and_then(|s| s.v6grant.ifid);
+        let _ = self.link.set_ipv6_peer_ifid(id, ifid);
         // Err: not in the authentication phase (LCP renegotiates again);
         // the next AuthRequest is answered the same way.
         let _ = self.link.accept(self.clock.now(), id, a, b"Welcome");

@@ -108,9 +108,10 @@ impl Bng {
         let len = 40 + h.payload_len;
         if len > usize::from(s.mtu) {
             // The TUN device's MTU is the largest session MTU; IPv6 is
-            // never fragmented on the way.
+            // never fragmented on the way: the sender learns the MTU.
             s.traffic.too_big += 1;
-            return;
+            let mtu = s.mtu;
+            return self.too_big_v6(&buf[HEADROOM..HEADROOM + len], mtu);
         }
         buf[..2].copy_from_slice(&PPP_IPV6.to_be_bytes());
         let ppp = &mut buf[..HEADROOM + len];
