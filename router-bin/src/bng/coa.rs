@@ -148,8 +148,7 @@ impl Bng {
                     self.stats.tx_dropped += 1;
                 }
             }
-            // The queues' heads may go earlier now (a later time is found
-            // when the recorded one comes).
+            // The queues' heads go at another time now (or not at all).
             self.backlog.note(s);
             tracing::info!(session = id, up = ?r.rp_upstream_kbps, down = ?r.rp_downstream_kbps, "CoA: new speed limits");
         }

@@ -221,8 +221,7 @@ impl Bng {
             });
     }
 
-    /// When the first queued packet may go (possibly earlier: then
-    /// [`Bng::release_queues`] finds nothing due and the time moves on).
+    /// When the first queued packet may go.
     pub fn next_release(&self) -> Option<Instant> {
         self.backlog.next()
     }

@@ -321,6 +321,8 @@ impl Bng {
         if let Some(w) = &mut self.workers {
             w.remove(id, &mut s.traffic);
         }
+        // Its queued packets went with it: its time wakes nobody.
+        self.backlog.forget(id);
         let user = s.user.clone().unwrap_or_default();
         if let Some(a) = s.addr {
             if s.from_pool {

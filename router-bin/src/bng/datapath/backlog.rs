@@ -1,9 +1,10 @@
 //! The sessions with packets in a shaper queue, in time order: which way
 //! a packet goes, what is billed, and when the next queued packet may go.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::time::Instant;
+
+use sansio_primitives::DeadlineHeap;
 
 use crate::bng::sessions::{Session, Traffic};
 use crate::bng::shaper::Shaper;
@@ -43,53 +44,45 @@ fn ready_at(s: &Session) -> Option<Instant> {
         .min()
 }
 
-/// The sessions with packets in a shaper queue, in a min-heap by when
-/// their first queued packet may go.
+/// The sessions with packets in a shaper queue, keyed by when their first
+/// queued packet may go (a [`DeadlineHeap`]: bounded by about twice one
+/// entry per backlogged session, and its next time is exact).
 ///
-/// A session's entry is live while it equals its time in `due`; any other
-/// entry for it is stale and skipped when it comes up (it is never later
-/// than the live one, so the heap's top is never later than the first
-/// packet that may go). The heap is rebuilt when stale entries outnumber
-/// live ones, so it holds at most 2 × backlogged sessions + 64 entries.
-/// A session that ends takes its queued packets with it (never sent, never
-/// billed); its entry is dropped when it comes up.
+/// Each session's time is its queues' head time as it is now, set on every
+/// [`Backlog::note`] (unchanged by a packet queued behind the head; later
+/// after a CoA slowed the rate; gone with the queue). A session that ends
+/// takes its queued packets with it (never sent, never billed) and is
+/// [`Backlog::forget`]ten, so its time wakes nobody and a new session
+/// under its id starts afresh.
 #[derive(Debug, Default)]
 pub struct Backlog {
-    /// Each backlogged session's time.
-    due: HashMap<u16, Instant>,
-    heap: BinaryHeap<Reverse<(Instant, u16)>>,
+    heap: DeadlineHeap<u16, Instant>,
 }
 
 impl Backlog {
-    /// Session `s` queued a packet: records when its queue's head may go
-    /// (if earlier than recorded; a later time shows up when the
-    /// recorded one comes and the session is looked at again).
+    /// Session `s` queued a packet, or its queues or limits changed:
+    /// records when its queues' head may go (none: it is not backlogged).
     pub fn note(&mut self, s: &Session) {
-        if let Some(at) = ready_at(s)
-            && self.due.get(&s.id).is_none_or(|d| at < *d)
-        {
-            self.due.insert(s.id, at);
-            self.heap.push(Reverse((at, s.id)));
-            if self.heap.len() > 2 * self.due.len() + 64 {
-                self.heap = self
-                    .due
-                    .iter()
-                    .map(|(&id, &at)| Reverse((at, id)))
-                    .collect();
-            }
+        match ready_at(s) {
+            Some(at) => self.heap.schedule(s.id, at),
+            None => self.forget(s.id),
         }
     }
 
+    /// Session `id` ended (or its queues went): it is not backlogged.
+    pub fn forget(&mut self, id: u16) {
+        self.heap.remove(&id);
+    }
+
     /// When the first queued packet may go; `None` when nothing waits.
-    /// May be earlier than needed (a stale entry), never later.
     pub fn next(&self) -> Option<Instant> {
-        self.heap.peek().map(|Reverse((at, _))| *at)
+        self.heap.next()
     }
 
     /// Sessions backlogged (for tests and the bound).
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.due.len()
+        self.heap.len()
     }
 
     /// Releases what the speed limits allow at `now` out of the queues of
@@ -102,21 +95,12 @@ impl Backlog {
         now: Instant,
         mut send: impl FnMut(Dir, &[u8]) -> bool,
     ) {
-        // Take every due entry first: a session rescheduled at or before
+        // Take every due session first: one rescheduled at or before
         // `now` is looked at on the next call, not in a loop here.
-        let mut due = Vec::new();
-        while let Some(&Reverse((at, id))) = self.heap.peek() {
-            if at > now {
-                break;
-            }
-            self.heap.pop();
-            if self.due.get(&id) == Some(&at) {
-                self.due.remove(&id);
-                due.push(id);
-            }
-        }
+        let due: Vec<u16> =
+            std::iter::from_fn(|| self.heap.pop_due(now).map(|(id, _)| id)).collect();
         for id in due {
-            // Gone: its queues went with it.
+            // Gone without being forgotten: its queues went with it.
             let Some(s) = sessions.get_mut(&id) else {
                 continue;
             };
@@ -188,6 +172,7 @@ mod tests {
         // Sessions that end before their packets go: never sent.
         for id in (7..=3000).step_by(7) {
             sessions.remove(&id);
+            backlog.forget(id);
         }
         let mut expected: usize = sessions
             .values()
@@ -197,9 +182,8 @@ mod tests {
         while let Some(t) = backlog.next() {
             passes += 1;
             assert!(passes < 100_000, "no progress");
-            // Never later than the first packet that may go.
-            let first = brute_next(&sessions);
-            assert!(first.is_none_or(|f| t <= f), "{t:?} {first:?}");
+            // Exactly when the first packet may go.
+            assert_eq!(Some(t), brute_next(&sessions));
             // Nothing goes a nanosecond early.
             backlog.release(&mut sessions, t - Duration::from_nanos(1), |_, _| {
                 panic!("released early")
@@ -227,7 +211,7 @@ mod tests {
                 assert!(ready_at(&sessions[id]).is_none_or(|a| a > t));
             }
             expected -= sent.len();
-            assert!(backlog.heap.len() <= 2 * backlog.len() + 64);
+            assert!(backlog.heap.entries() <= 2 * backlog.len() + 64);
         }
         assert_eq!(expected, 0);
         assert_eq!(backlog.len(), 0);
@@ -327,8 +311,70 @@ mod tests {
             q.enqueue(packet(9, Dir::Up, 0), 1000);
             s.up = Some(q);
             backlog.note(&s);
-            assert!(backlog.heap.len() <= 2 * backlog.len() + 64);
+            assert!(backlog.heap.entries() <= 2 * backlog.len() + 64);
         }
         assert_eq!(backlog.next(), ready_at(&s));
+    }
+
+    #[test]
+    fn next_is_exact_after_a_slower_rate_a_limit_gone_and_a_session_ended() {
+        let start = Instant::now();
+        let at = |ms| start + Duration::from_millis(ms);
+        let mut sessions = HashMap::new();
+        let mut backlog = Backlog::default();
+        // 500 bytes wait: 8 kbit/s (1000 bytes/s) lets them go at 0.5 s,
+        // 16 kbit/s at 0.25 s, 24 kbit/s at 1/6 s.
+        for (id, kbps) in [(1u16, 8u32), (2, 16), (3, 24)] {
+            let mut s = drained(id, kbps, start);
+            s.up.as_mut().unwrap().enqueue(packet(id, Dir::Up, 0), 500);
+            backlog.note(&s);
+            sessions.insert(id, s);
+        }
+        assert_eq!(backlog.next(), ready_at(&sessions[&3]));
+        // The limit of 3 goes (a CoA): its queue is sent at once elsewhere.
+        let s = sessions.get_mut(&3).unwrap();
+        s.up = None;
+        backlog.note(s);
+        assert_eq!(backlog.next(), Some(at(250)));
+        // 2 ends: its time wakes nobody.
+        sessions.remove(&2);
+        backlog.forget(2);
+        assert_eq!(backlog.next(), Some(at(500)));
+        // A CoA halves the rate of 1: the head goes at 1 s, not 0.5 s.
+        let s = sessions.get_mut(&1).unwrap();
+        s.up.as_mut().unwrap().set_rate(4, start);
+        backlog.note(s);
+        assert_eq!(backlog.next(), Some(at(1000)));
+        assert_eq!(backlog.next(), ready_at(&sessions[&1]));
+        // A new session under id 2 starts afresh (its head at 2 s).
+        let mut s = drained(2, 2, start);
+        s.up.as_mut().unwrap().enqueue(packet(2, Dir::Up, 1), 500);
+        backlog.note(&s);
+        sessions.insert(2, s);
+        assert_eq!(backlog.len(), 2);
+        let mut sent = Vec::new();
+        while let Some(t) = backlog.next() {
+            backlog.release(&mut sessions, t, |_, p| {
+                sent.push((p[1], p[3], t - start));
+                true
+            });
+        }
+        let ms = Duration::from_millis;
+        assert_eq!(sent, [(1, 0, ms(1000)), (2, 1, ms(2000))]);
+        assert_eq!(backlog.len(), 0);
+    }
+
+    #[test]
+    fn a_session_gone_unforgotten_is_dropped_when_its_time_comes() {
+        let start = Instant::now();
+        let mut sessions = HashMap::new();
+        let mut backlog = Backlog::default();
+        let mut s = drained(4, 8, start);
+        s.up.as_mut().unwrap().enqueue(packet(4, Dir::Up, 0), 500);
+        backlog.note(&s);
+        // Never inserted into `sessions`: as if it ended unseen.
+        let t = backlog.next().unwrap();
+        backlog.release(&mut sessions, t, |_, _| panic!("sent"));
+        assert_eq!((backlog.next(), backlog.len()), (None, 0));
     }
 }

@@ -93,14 +93,16 @@ pub fn udp(src: Ipv6Addr, dst: Ipv6Addr, sport: u16, dport: u16, data: &[u8]) ->
 }
 
 /// The UDP payload of `p` (header `h`) if it goes to `port` and its
-/// checksum verifies.
+/// checksum verifies. A zero checksum ("none") is refused as a bad one
+/// (the caller counts it dropped): RFC 8200 §8.1 has IPv6 receivers
+/// discard it (RFC 6935 allows it for tunnels only).
 pub fn udp_to<'a>(p: &'a [u8], h: &Header, port: u16) -> Option<&'a [u8]> {
     if h.next != UDP || h.payload_len < 8 {
         return None;
     }
     let u = &p[40..40 + h.payload_len];
     let len = usize::from(u16::from_be_bytes([u[4], u[5]]));
-    if u16::from_be_bytes([u[2], u[3]]) != port || len < 8 || len > u.len() {
+    if u16::from_be_bytes([u[2], u[3]]) != port || len < 8 || len > u.len() || u[6..8] == [0, 0] {
         return None;
     }
     let sum = checksum::add(
@@ -132,5 +134,22 @@ mod tests {
         // Shorter than the header says: not a packet.
         assert!(header(&p[..45]).is_none());
         assert!(header(&[0x40; 60]).is_none());
+    }
+
+    #[test]
+    fn a_zero_udp_checksum_is_refused_even_where_0xffff_verifies() {
+        let (a, b) = (link_local(2), ALL_DHCP_AGENTS);
+        // A first data word equal to the checksum of the datagram without
+        // it makes the sum come to zero: sent as 0xffff (RFC 8200 §8.1),
+        // which is also 0 in ones' complement.
+        let c = udp(a, b, 546, DHCPV6_SERVER, b"\0\0hello");
+        let mut p = udp(a, b, 546, DHCPV6_SERVER, &[&c[46..48], b"hello"].concat());
+        assert_eq!(p[46..48], [0xff, 0xff]);
+        let h = header(&p).unwrap();
+        assert!(udp_to(&p, &h, DHCPV6_SERVER).is_some());
+        // Zero means "no checksum", which an IPv6 receiver discards (RFC
+        // 8200 §8.1; RFC 6935's exception is for tunnels, not DHCPv6).
+        p[46..48].copy_from_slice(&[0, 0]);
+        assert_eq!(udp_to(&p, &h, DHCPV6_SERVER), None);
     }
 }

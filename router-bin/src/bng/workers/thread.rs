@@ -171,6 +171,7 @@ impl Worker {
                     self.params.remove(&id);
                     self.sessions.remove(&id);
                     self.queued.remove(&id);
+                    self.backlog.forget(id);
                 }
             }
         }
@@ -190,7 +191,7 @@ impl Worker {
             (Some(q), Some(k)) => {
                 if q.kbps() != k {
                     q.set_rate(k, now);
-                    // The head may go earlier now.
+                    // The head goes at another time now.
                     self.backlog.note(s);
                 }
             }
@@ -204,6 +205,7 @@ impl Worker {
                     }
                 }
                 self.queued.remove(&id);
+                self.backlog.forget(id);
                 self.touched.push(id);
             }
         }
@@ -224,6 +226,7 @@ impl Worker {
         self.sessions.insert(id, s);
         self.params.insert(id, p.clone());
         self.queued.remove(&id);
+        self.backlog.forget(id);
         self.update(id, now);
     }
 

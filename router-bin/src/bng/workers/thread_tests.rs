@@ -131,6 +131,7 @@ fn the_published_rate_reaches_the_shaper_and_a_session_gone_carries_nothing() {
     w.reconcile(&table);
     assert_eq!(billed(&mut w, &counters).in_packets, 40 - passed);
     assert!(w.sessions[&7].up.is_none());
+    assert_eq!(w.backlog.next(), None);
 
     // Gone: its frames are the control plane's (which drops them), its
     // queue and state are forgotten.
@@ -146,6 +147,8 @@ fn the_published_rate_reaches_the_shaper_and_a_session_gone_carries_nothing() {
     table.sessions.clear();
     w.reconcile(&table);
     assert!(w.sessions.is_empty() && w.queued.is_empty());
+    // Its queue's time wakes the worker no more.
+    assert_eq!(w.backlog.next(), None);
     std::thread::sleep(Duration::from_millis(5));
     w.release();
     let mut f = frame(ADDR, 1000);
