@@ -504,3 +504,45 @@ fn a_static_prefix_goes_to_one_ia_only() {
     assert_eq!(got[0], fixed);
     assert_ne!(got[1], fixed);
 }
+
+/// Two clients are advertised the same fixed prefix (one user's two
+/// sessions, before either is bound); the first binds it; the second's
+/// Request (its embedder no longer fixes the prefix, as the bng does when
+/// another session holds it) gets another prefix, never the held one.
+#[test]
+fn an_advertised_prefix_another_client_has_since_bound_is_not_given() {
+    let mut s = server(48, |_| {});
+    let mut store = MemoryBindingStore::default();
+    let fixed: Ipv6Addr = "2001:db8:5555:100::".parse().unwrap();
+    let mut with_fixed = src();
+    with_fixed.link = Some(5);
+    with_fixed.delegated_prefix = Some((fixed, 56));
+    for client in [1, 2] {
+        let m = msg(MessageType::Solicit, client, false, None);
+        s.handle_input(Instant::ZERO, with_fixed, &m.to_vec())
+            .unwrap();
+        let adv = out(&mut s, Instant::ZERO).pop().unwrap();
+        assert_eq!(prefix_of(&adv).unwrap().0, fixed);
+    }
+    let m = msg(MessageType::Request, 1, true, Some(fixed));
+    s.handle_input(Instant::ZERO, with_fixed, &m.to_vec())
+        .unwrap();
+    s.commit_to(&mut store).unwrap();
+    assert_eq!(
+        prefix_of(&out(&mut s, Instant::ZERO).pop().unwrap())
+            .unwrap()
+            .0,
+        fixed
+    );
+    let mut plain = src();
+    plain.link = Some(5);
+    let m = msg(MessageType::Request, 2, true, Some(fixed));
+    s.handle_input(Instant::ZERO, plain, &m.to_vec()).unwrap();
+    s.commit_to(&mut store).unwrap();
+    let got = prefix_of(&out(&mut s, Instant::ZERO).pop().unwrap())
+        .unwrap()
+        .0;
+    assert_ne!(got, fixed, "a held prefix given to a second client");
+    assert_eq!(s.binding(&cid(1), 7).unwrap().prefix, fixed);
+    assert_eq!(s.binding(&cid(2), 7).unwrap().prefix, got);
+}

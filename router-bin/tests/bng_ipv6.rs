@@ -38,12 +38,13 @@ fn ipv6_section(extra: &str) -> String {
 /// bed's directory, and gives the uplink IPv6 (the internet namespace
 /// routes the delegated prefixes to the bng).
 fn start(label: &str, users: bool, section: String) -> Option<Bed> {
-    start_with(label, users, section, |_, _| ()).map(|(b, ())| b)
+    start_with(label, users, "", section, |_, _| ()).map(|(b, ())| b)
 }
 
 fn start_with<T>(
     label: &str,
     users: bool,
+    top: &str,
     section: String,
     prepare: impl FnOnce(&testbed::Testbed, &testbed::Netns) -> T,
 ) -> Option<(Bed, T)> {
@@ -51,7 +52,7 @@ fn start_with<T>(
         label,
         |dir| {
             format!(
-                "state_dir = \"{}/state\"\n{}",
+                "{top}state_dir = \"{}/state\"\n{}",
                 dir.display(),
                 config_text(dir, users, &section)
             )
@@ -425,7 +426,9 @@ fn radius_prefixes_and_accounting_of_ipv6() {
         return;
     }
     let section = format!("{}{}", radiusd::bng_sections(), ipv6_section(""));
-    let Some((bed, radius)) = start_with("b6-radius", false, section, |tb, ns| {
+    // The dialers share the client's MAC: two sessions of dave at once.
+    let top = "max_sessions_per_mac = 2\n";
+    let Some((bed, radius)) = start_with("b6-radius", false, top, section, |tb, ns| {
         Radiusd::start(tb, ns, RADIUS_USERS)
     }) else {
         return;
@@ -479,8 +482,24 @@ fn radius_prefixes_and_accounting_of_ipv6() {
         radius.log()
     );
 
+    // dave up a second time (another CPE): its Delegated-IPv6-Prefix and
+    // Framed-IPv6-Prefix stay with the first session, it gets a /56 from
+    // the pool instead.
+    let mut d2 = bed.dialer(b"dave", b"s3cret", 73);
+    let (local2, _) = dial(&bed, &mut d2);
+    let mut pd2 = Pd::new([2, 0, 0, 0, 0, 0x73], local2, 7, &d2);
+    let got2 = pd2.delegate(&mut d2, Duration::from_secs(15));
+    assert!(
+        got2.is_some_and(|(p, l)| {
+            let pool: Ipv6Addr = "2001:db8:100::".parse().unwrap();
+            l == 56 && u128::from(p) >> 88 == u128::from(pool) >> 88
+        }),
+        "second session: {got2:?}\n{}",
+        bed.log()
+    );
+
     // IPv6 traffic only: the answers to pings into the /56 and into the
-    // framed /64 are the session's input octets.
+    // framed /64 are the (first) session's input octets.
     let mut answered = 0;
     for to in ["2001:db8:300:1234::1", "2001:db8:400:7::1"] {
         let (ok, bytes) = ping_into_session(&bed, &mut d, to.parse().unwrap());

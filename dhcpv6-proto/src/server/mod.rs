@@ -3,7 +3,8 @@
 //!
 //! Prefixes come from, in order: the prefix the embedder passes with the
 //! input (RADIUS Delegated-IPv6-Prefix, RFC 4818), a static delegation by
-//! DUID or by client link, the client's remembered binding (bound or
+//! DUID or by client link, the prefix Advertised to the client while no
+//! other client holds it, the client's remembered binding (bound or
 //! released: the same DUID+IAID gets the same prefix back, across
 //! reconnects and, through the store, restarts), the client's hint when it
 //! is free in a pool, then a slot chosen by a hash of DUID+IAID with linear
@@ -554,7 +555,11 @@ impl Dhcpv6Server {
         if let Some(f) = self.fixed(key, source, first_ia) {
             return Some(f);
         }
-        if let Some(o) = self.offers.get(key) {
+        // An Advertise is honoured while nobody else holds its prefix (a
+        // fixed prefix may have been advertised to two clients).
+        if let Some(o) = self.offers.get(key)
+            && self.free_for(o.prefix, o.len, key)
+        {
             return Some((o.prefix, o.len));
         }
         let in_pool = |p: u128, l: u8| {

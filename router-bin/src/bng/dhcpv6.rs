@@ -14,7 +14,8 @@
 //! comes back with a new DUID still gets the same prefix while nobody
 //! else holds it. Precedence: Delegated-IPv6-Prefix from RADIUS or the
 //! user's `ipv6_prefix`, then the subscriber's remembered prefix, then the
-//! server's own choice from the pools.
+//! server's own choice from the pools; a prefix routed to another session
+//! (one user may have several up at once) is never given.
 
 use std::collections::HashMap;
 use std::net::Ipv6Addr;
@@ -31,7 +32,7 @@ use sansio_primitives::StdClock;
 
 use crate::bng::config::{Config, Prefix6};
 use crate::bng::engine::Bng;
-use crate::bng::ipv6::{Header, udp};
+use crate::bng::ipv6::{Header, Routes6, udp};
 use crate::bng::sessions::Session;
 
 /// The DHCPv6 server and what the bng keeps beside it.
@@ -195,6 +196,8 @@ impl Dhcpv6 {
     }
 
     /// `link`'s remembered prefix, unless another subscriber holds it now.
+    /// Its own held bindings do not count: a CPE that redials with a new
+    /// DUID gets the prefix its last connection did not release.
     fn remembered_free(&self, link: u64) -> Option<Prefix6> {
         let p = *self.remembered.get(&link)?;
         let now = self.wall.now();
@@ -202,6 +205,47 @@ impl Dhcpv6 {
             r.prefix == p.addr && r.prefix_len == p.len && r.is_held(now) && r.link != Some(link)
         });
         (!taken).then_some(p)
+    }
+
+    /// The prefix session `id` (subscriber `link`) must get, if any: its
+    /// `grant` (RADIUS, the user's `ipv6_prefix`), else the prefix already
+    /// routed to it (`current`), else the subscriber's remembered one. A
+    /// prefix routed to another session is never one: that session is up
+    /// (routes go when a session or its IPv6CP ends), and one user may
+    /// have several sessions at once. Those get the server's choice from
+    /// the pools instead, which skips prefixes held by others.
+    fn fixed_for(
+        &self,
+        id: u16,
+        link: u64,
+        grant: Option<Prefix6>,
+        current: Option<Prefix6>,
+        routes: &Routes6,
+    ) -> Option<Prefix6> {
+        let mine = |p: &Prefix6| routes.get(p).is_none_or(|&o| o == id);
+        grant
+            .filter(mine)
+            .or(current)
+            .or_else(|| self.remembered_free(link).filter(mine))
+    }
+
+    /// A prefix subscriber `link` still holds that no other session has:
+    /// routed to session `id` when its IPv6CP opens.
+    fn held(&self, id: u16, link: u64, routes: &Routes6) -> Option<Prefix6> {
+        let now = self.wall.now();
+        self.server
+            .bindings()
+            .filter(|r| r.link == Some(link) && r.is_held(now))
+            .map(|r| {
+                let p = Prefix6 {
+                    addr: r.prefix,
+                    len: r.prefix_len,
+                };
+                (r.expires, p)
+            })
+            .filter(|(_, p)| routes.get(p).is_none_or(|&o| o == id))
+            .max_by_key(|(t, _)| *t)
+            .map(|(_, p)| p)
     }
 }
 
@@ -218,7 +262,13 @@ impl Bng {
             return;
         }
         let link = subscriber(s);
-        let fixed = s.v6grant.delegated.or_else(|| d.remembered_free(link));
+        let fixed = d.fixed_for(
+            id,
+            link,
+            s.v6grant.delegated,
+            s.delegated(),
+            &self.v6_routes,
+        );
         d.input(id, link, fixed, h.src, data);
         self.dhcpv6_send();
         self.dhcpv6_events(Some(id));
@@ -334,25 +384,14 @@ impl Bng {
     }
 
     /// IPv6CP opened on session `id`: a prefix its subscriber still holds
-    /// (IPv6CP renegotiated, or a reconnect within the valid lifetime) is
-    /// routed to it at once: the CPE keeps using it and asks again only at
-    /// T1.
+    /// (IPv6CP renegotiated, or a reconnect within the valid lifetime) and
+    /// no other session of it has is routed to it at once: the CPE keeps
+    /// using it and asks again only at T1.
     pub(crate) fn dhcpv6_reroute(&mut self, id: u16) {
         let (Some(d), Some(s)) = (self.dhcpv6.as_ref(), self.table.by_id.get(&id)) else {
             return;
         };
-        let link = Some(subscriber(s));
-        let now = d.wall.now();
-        let held = d
-            .server
-            .bindings()
-            .filter(|r| r.link == link && r.is_held(now))
-            .max_by_key(|r| r.expires)
-            .map(|r| Prefix6 {
-                addr: r.prefix,
-                len: r.prefix_len,
-            });
-        if let Some(p) = held {
+        if let Some(p) = d.held(id, subscriber(s), &self.v6_routes) {
             self.delegated(id, p);
         }
     }

@@ -78,7 +78,7 @@ impl V6Grant {
         let v = Some(v);
         V6Grant {
             delegated: s.delegated().or(s.v6grant.delegated),
-            framed: v.and_then(|v| v.framed).or(s.v6grant.framed),
+            framed: v.and_then(|v| v.framed),
             ifid: v.map(|v| v.peer_ifid).or(s.v6grant.ifid),
         }
     }
@@ -177,7 +177,15 @@ impl Bng {
         } else {
             NdpDnsServers::List(cfg.dns.clone())
         };
-        let framed = s.v6grant.framed;
+        // A Framed-IPv6-Prefix routed to another session (one RADIUS user
+        // up twice) stays with it: neither advertised nor routed here.
+        let framed = s.v6grant.framed.filter(|p| {
+            let mine = self.v6_routes.get(p).is_none_or(|&o| o == id);
+            if !mine {
+                tracing::warn!(session = id, prefix = %p, "Framed-IPv6-Prefix in use by another session");
+            }
+            mine
+        });
         if let Some(p) = framed.filter(|p| p.len == 64) {
             rc.static_prefixes.push(PrefixInformation::slaac(
                 p.addr,

@@ -1,4 +1,4 @@
-//! Group commit: the Replies of a burst wait for one durable write.
+//! Group commit, and which prefix each session of a subscriber gets.
 
 use dhcpv6_proto::wire::{ClientMessage, Dhcpv6Option, IaPd, Message, MessageType};
 
@@ -63,4 +63,85 @@ fn a_burst_of_requests_is_committed_once_and_answered_after() {
     drop(d);
     let d = server(dir.path());
     assert_eq!(d.server.bindings().count(), 8);
+}
+
+/// Hands `d` session `id`'s Rapid Commit Solicit from DUID `mac` as
+/// [`Bng::dhcpv6_input`] does (subscriber `link`, fixed prefix decided by
+/// [`Dhcpv6::fixed_for`]), commits, and routes what was delegated as
+/// [`Bng::dhcpv6_events`] does. Returns the prefix delegated.
+fn session_solicits(
+    d: &mut Dhcpv6,
+    routes: &mut Routes6,
+    id: u16,
+    link: u64,
+    grant: Option<Prefix6>,
+    mac: u8,
+) -> Option<Prefix6> {
+    let fixed = d.fixed_for(id, link, grant, None, routes);
+    d.input(
+        id,
+        link,
+        fixed,
+        crate::bng::ipv6::link_local(7),
+        &rapid_solicit(mac),
+    );
+    d.commit();
+    let _ = d.transmits();
+    let mut got = None;
+    while let Some(e) = d.server.poll_event() {
+        if let Dhcpv6ServerEvent::Delegated(r) = &e {
+            d.remember(r);
+            let p = Prefix6 {
+                addr: r.prefix,
+                len: r.prefix_len,
+            };
+            routes.insert(p, id);
+            got = Some(p);
+        }
+    }
+    got
+}
+
+#[test]
+fn concurrent_sessions_of_one_user_get_different_prefixes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = server(dir.path());
+    let mut routes = Routes6::default();
+    let user = 0x5eed;
+    let p1 = session_solicits(&mut d, &mut routes, 1, user, None, 1).unwrap();
+    // A second session of the same user, up at the same time, from
+    // another CPE: not the first one's prefix (it remembers it as the
+    // user's), and the first keeps its route.
+    let p2 = session_solicits(&mut d, &mut routes, 2, user, None, 2).unwrap();
+    assert_ne!(p1, p2, "one prefix for two live sessions");
+    assert_eq!(routes.get(&p1), Some(&1));
+    // IPv6CP of a third session opens: neither live session's prefix is
+    // moved to it.
+    assert_eq!(d.held(3, user, &routes), None);
+    // The second session ends (its route goes); a redial of the user from
+    // yet another DUID gets the remembered prefix back, and the first
+    // session still keeps its own.
+    routes.remove(&p2);
+    assert_eq!(d.held(3, user, &routes), Some(p2));
+    let p3 = session_solicits(&mut d, &mut routes, 3, user, None, 3).unwrap();
+    assert_eq!(p3, p2, "the redial lost its remembered prefix");
+    assert_eq!(routes.get(&p1), Some(&1));
+}
+
+#[test]
+fn a_users_fixed_prefix_is_not_taken_from_its_live_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = server(dir.path());
+    let mut routes = Routes6::default();
+    let user = 0x5eed;
+    let fixed: Prefix6 = "2001:db8:ff00::/56".parse().unwrap();
+    let p1 = session_solicits(&mut d, &mut routes, 1, user, Some(fixed), 1).unwrap();
+    assert_eq!(p1, fixed);
+    let p2 = session_solicits(&mut d, &mut routes, 2, user, Some(fixed), 2).unwrap();
+    assert_ne!(p2, fixed, "the user's prefix moved to its second session");
+    assert_eq!(routes.get(&fixed), Some(&1));
+    // Once the first session is gone the next one gets it again.
+    routes.remove(&fixed);
+    let p3 = session_solicits(&mut d, &mut routes, 3, user, Some(fixed), 3).unwrap();
+    assert_eq!(p3, fixed);
 }
