@@ -18,7 +18,6 @@ use ppp_proto::PppConfig;
 use pppoe_proto::PppoeClientConfig;
 use pppoe_proto::wire::EthernetAddress;
 use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
-use sansio_primitives::checksum;
 
 const SESSIONS: u8 = 8;
 
@@ -51,21 +50,7 @@ fn dialer(bed: &Bed, i: u8) -> Dialer {
 
 /// An ICMP Echo Request whose payload is `payload`.
 fn echo(src: Ipv4Addr, dst: Ipv4Addr, id: u16, seq: u16, payload: &[u8]) -> Vec<u8> {
-    let total = 20 + 8 + payload.len();
-    let mut p = vec![0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 1, 0, 0];
-    p[2..4].copy_from_slice(&(total as u16).to_be_bytes());
-    p.extend_from_slice(&src.octets());
-    p.extend_from_slice(&dst.octets());
-    let c = checksum::checksum(&p);
-    p[10..12].copy_from_slice(&c.to_be_bytes());
-    let mut icmp = vec![8, 0, 0, 0];
-    icmp.extend_from_slice(&id.to_be_bytes());
-    icmp.extend_from_slice(&seq.to_be_bytes());
-    icmp.extend_from_slice(payload);
-    let c = checksum::checksum(&icmp);
-    icmp[2..4].copy_from_slice(&c.to_be_bytes());
-    p.extend_from_slice(&icmp);
-    p
+    common::icmp::icmpv4_echo_with(src, dst, id, seq, payload)
 }
 
 /// The payload of echo `seq` of session `i`: every byte says whose it is.

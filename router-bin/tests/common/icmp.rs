@@ -7,7 +7,17 @@ use sansio_primitives::checksum;
 
 /// An ICMP Echo Request from `src` to `dst` (IPv4 header + ICMP).
 pub fn icmpv4_echo(src: Ipv4Addr, dst: Ipv4Addr, id: u16, seq: u16) -> Vec<u8> {
-    let payload = b"our pppoe client says hello";
+    icmpv4_echo_with(src, dst, id, seq, b"our pppoe client says hello")
+}
+
+/// As [`icmpv4_echo`], carrying `payload`.
+pub fn icmpv4_echo_with(
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    id: u16,
+    seq: u16,
+    payload: &[u8],
+) -> Vec<u8> {
     let total = 20 + 8 + payload.len();
     let mut p = vec![0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 1, 0, 0];
     p[2..4].copy_from_slice(&(total as u16).to_be_bytes());
