@@ -28,6 +28,9 @@
 #   DHCPV4_BENCH_NOFSYNC (0: skip dhcpv4d-nofsync, default 1)
 #   DHCPV4_BENCH_LEASE_DIR (lease files there, e.g. on an ext4 with a journal,
 #     to see jbd2's share; default the lab's temporary directory)
+#   DHCPV4_BENCH_WINDOWS (group-commit windows in us, comma-separated, e.g.
+#     0,500,1000: the fsynced dhcpv4d runs once per window as dhcpv4d-wN with
+#     commit_window_us = N; default once, as shipped)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet -p dhcpv4-proto --example dhcpv4d --features tokio

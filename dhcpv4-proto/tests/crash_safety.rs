@@ -13,7 +13,8 @@
 //! `tests/server.rs`.
 //!
 //! The same holds with `fsync_leases = false` (written, not fsynced, before
-//! the ACK): what that option gives up is only the power-loss case.
+//! the ACK): what that option gives up is only the power-loss case; and
+//! with the group-commit window on and off (`commit_window_us`).
 //!
 //! Needs root; without it the test prints `SKIP` (and fails under CI).
 
@@ -240,6 +241,17 @@ fn sigkill_never_loses_an_acked_lease_nor_doubles_an_address() {
 #[test]
 fn sigkill_never_loses_an_acked_lease_without_fsync_either() {
     sigkill_loop("fsync_leases = false\n");
+}
+
+#[test]
+fn sigkill_never_loses_an_acked_lease_with_a_commit_window() {
+    // The group commit holds ACKs longer, never sends one before its write.
+    sigkill_loop("commit_window_us = 1000\n");
+}
+
+#[test]
+fn sigkill_never_loses_an_acked_lease_with_no_commit_window() {
+    sigkill_loop("commit_window_us = 0\n");
 }
 
 /// Kills and restarts the daemon ([`KILLS`] times) under load, with
