@@ -13,7 +13,8 @@
 # where both were lossless. Rounds alternate which server goes first;
 # prints the median and spread of both ratios and the load average.
 # Durability differs: dhcpv4d fdatasyncs its lease journal before each
-# batch of ACKs (survives a power loss); Kea's memfile write(2)s each lease,
+# batch of ACKs, a small batch waiting up to its group-commit window
+# (commit_window_us, default 1 ms) for more (survives a power loss); Kea's memfile write(2)s each lease,
 # no fsync (survives Kea's crash, not a power loss). So ours runs twice: as
 # shipped (`dhcpv4d`) and with `fsync_leases = false` (`dhcpv4d-nofsync`,
 # Kea's durability), both compared with Kea and both printed. Server CPU is

@@ -9,7 +9,7 @@
 //!
 //! Durability differs, so ours runs twice: as shipped (`dhcpv4d`: the lease
 //! journal `fdatasync`ed before each batch of ACKs, which survives a power
-//! loss) and with `fsync_leases = false` (`dhcpv4d-nofsync`: written, not
+//! loss; a small batch waits up to the 1 ms commit window for more) and with `fsync_leases = false` (`dhcpv4d-nofsync`: written, not
 //! fsynced, before the ACK). Kea's memfile (persist on) writes each lease
 //! to its CSV file (`write(2)` per lease, no fsync: `CSVFile::append`), so
 //! the second is the comparison at equal durability (a crash of the
@@ -586,7 +586,7 @@ fn throughput_vs_kea() {
         }
     }
     println!(
-        "DHCPv4 durability: dhcpv4d fdatasyncs its lease journal before each batch of ACKs (survives a power loss); dhcpv4d-nofsync (fsync_leases = false) and kea-dhcp4 (memfile, persist on: a write(2) per lease, no fsync) write each lease before its ACK without fsync (survive the server's crash, not a power loss)"
+        "DHCPv4 durability: dhcpv4d fdatasyncs its lease journal before each batch of ACKs, a small batch waiting up to its commit window (default 1 ms) for more (survives a power loss); dhcpv4d-nofsync (fsync_leases = false) and kea-dhcp4 (memfile, persist on: a write(2) per lease, no fsync) write each lease before its ACK without fsync (survive the server's crash, not a power loss)"
     );
     for (i, (lossless_ratio, cpu_ratio)) in ratios.into_iter().enumerate() {
         let name = &servers[i].0;
