@@ -13,7 +13,8 @@
 # where both were lossless. Rounds alternate which server goes first;
 # prints the median and spread of both ratios and the load average.
 # Durability differs: dhcpv4d fdatasyncs its lease journal before each
-# batch of ACKs (survives a power loss); Kea's memfile write(2)s each lease,
+# batch of ACKs, a small batch waiting up to its group-commit window
+# (commit_window_us, default 1 ms) for more (survives a power loss); Kea's memfile write(2)s each lease,
 # no fsync (survives Kea's crash, not a power loss). So ours runs twice: as
 # shipped (`dhcpv4d`) and with `fsync_leases = false` (`dhcpv4d-nofsync`,
 # Kea's durability), both compared with Kea and both printed. Server CPU is
@@ -28,6 +29,9 @@
 #   DHCPV4_BENCH_NOFSYNC (0: skip dhcpv4d-nofsync, default 1)
 #   DHCPV4_BENCH_LEASE_DIR (lease files there, e.g. on an ext4 with a journal,
 #     to see jbd2's share; default the lab's temporary directory)
+#   DHCPV4_BENCH_WINDOWS (group-commit windows in us, comma-separated, e.g.
+#     0,500,1000: the fsynced dhcpv4d runs once per window as dhcpv4d-wN with
+#     commit_window_us = N; default once, as shipped)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet -p dhcpv4-proto --example dhcpv4d --features tokio

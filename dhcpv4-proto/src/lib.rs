@@ -86,8 +86,10 @@
 //! port 67) with a [`lease::LeaseStore`], keeping the commit discipline (no
 //! ACK before its lease is durable; the write on tokio's blocking pool or,
 //! for a runtime serving DHCP alone, on the event loop), reading and
-//! sending datagrams in `recvmmsg`/`sendmmsg` bursts.
-//! `examples/dhcpv4d.rs` is a whole server on it.
+//! sending datagrams in `recvmmsg`/`sendmmsg` bursts, with an optional
+//! group-commit window (a small batch waits up to it for more requests,
+//! so one fsync makes them all durable). `examples/dhcpv4d.rs` is a whole
+//! server on it.
 //!
 //! # Example
 //!

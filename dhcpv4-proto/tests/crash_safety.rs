@@ -13,7 +13,9 @@
 //! `tests/server.rs`.
 //!
 //! The same holds with `fsync_leases = false` (written, not fsynced, before
-//! the ACK): what that option gives up is only the power-loss case.
+//! the ACK): what that option gives up is only the power-loss case; and
+//! with the group-commit window at its default (1 ms), long (20 ms) and
+//! off (`commit_window_us`).
 //!
 //! Needs root; without it the test prints `SKIP` (and fails under CI).
 
@@ -234,17 +236,31 @@ fn start_server(tb: &Testbed, srv: &Netns, conf: &str) -> Process {
 
 #[test]
 fn sigkill_never_loses_an_acked_lease_nor_doubles_an_address() {
-    sigkill_loop("");
+    // dhcpv4d's default commit window: 1 ms.
+    sigkill_loop("", 1000);
 }
 
 #[test]
 fn sigkill_never_loses_an_acked_lease_without_fsync_either() {
-    sigkill_loop("fsync_leases = false\n");
+    sigkill_loop("fsync_leases = false\n", 1000);
+}
+
+#[test]
+fn sigkill_never_loses_an_acked_lease_with_a_long_commit_window() {
+    // The default window is 1 ms (the tests above); 20 ms groups more
+    // ACKs per write and holds them longer, and still sends none before it.
+    sigkill_loop("commit_window_us = 20000\n", 20_000);
+}
+
+#[test]
+fn sigkill_never_loses_an_acked_lease_with_no_commit_window() {
+    sigkill_loop("commit_window_us = 0\n", 0);
 }
 
 /// Kills and restarts the daemon ([`KILLS`] times) under load, with
-/// `extra` in its configuration, checking the store after each kill.
-fn sigkill_loop(extra: &str) {
+/// `extra` in its configuration (which makes its commit window `window_us`),
+/// checking the store after each kill.
+fn sigkill_loop(extra: &str, window_us: u64) {
     let Some(mut tb) = Testbed::with_deadline("dhcpv4-crash", StdDuration::from_secs(240)) else {
         return;
     };
@@ -280,6 +296,11 @@ fn sigkill_loop(extra: &str) {
     let mut corrupt_reports = 0;
     for _ in 0..KILLS {
         let mut server = start_server(&tb, &srv, &conf);
+        let ready = server.output().0;
+        assert!(
+            ready.contains(&format!("commit window {window_us} us")),
+            "{ready}"
+        );
         let run_for = StdDuration::from_millis(150 + u64::from(load.rng.below(450)));
         let end = StdInstant::now() + run_for;
         while StdInstant::now() < end {

@@ -9,7 +9,7 @@
 //!
 //! Durability differs, so ours runs twice: as shipped (`dhcpv4d`: the lease
 //! journal `fdatasync`ed before each batch of ACKs, which survives a power
-//! loss) and with `fsync_leases = false` (`dhcpv4d-nofsync`: written, not
+//! loss; a small batch waits up to the 1 ms commit window for more) and with `fsync_leases = false` (`dhcpv4d-nofsync`: written, not
 //! fsynced, before the ACK). Kea's memfile (persist on) writes each lease
 //! to its CSV file (`write(2)` per lease, no fsync: `CSVFile::append`), so
 //! the second is the comparison at equal durability (a crash of the
@@ -44,7 +44,10 @@
 //! together, default 200), `DHCPV4_BENCH_SECS` (per point, default 5),
 //! `DHCPV4_BENCH_REPEAT` (rounds, default 3), `DHCPV4_BENCH_NOFSYNC` (0: skip
 //! `dhcpv4d-nofsync`, default 1), `DHCPV4_BENCH_LEASE_DIR` (where the lease
-//! files go, default the lab's temporary directory; left there).
+//! files go, default the lab's temporary directory; left there),
+//! `DHCPV4_BENCH_WINDOWS` (comma-separated group-commit windows in µs, e.g.
+//! `0,500,1000`: the fsynced `dhcpv4d` runs once per window, as
+//! `dhcpv4d-wN`, with `commit_window_us = N`; default: once, as shipped).
 
 mod common;
 
@@ -324,22 +327,16 @@ fn lease_file(tb: &Testbed, name: &str) -> std::path::PathBuf {
     }
 }
 
-fn ours(offered: u64) -> Option<Point> {
-    run_ours(offered, true)
-}
-
-fn ours_nofsync(offered: u64) -> Option<Point> {
-    run_ours(offered, false)
-}
-
-fn run_ours(offered: u64, fsync: bool) -> Option<Point> {
+/// `dhcpv4d` with `fsync_leases = fsync` and, when given, `commit_window_us`.
+fn run_ours(offered: u64, fsync: bool, window_us: Option<u64>) -> Option<Point> {
     let (tb, srv, clis) = lab("dhcpv4-perf-ours")?;
     let dir = tb.dir().to_path_buf();
     let conf = dir.join("dhcpv4d.toml");
+    let window = window_us.map_or(String::new(), |w| format!("commit_window_us = {w}\n"));
     std::fs::write(
         &conf,
         format!(
-            "interface = \"br0\"\nserver_id = \"192.0.2.1\"\nlease_file = \"{}\"\nlease_time = 3600\nmax_requests_per_second = 1000000\nlog_leases = false\nfsync_leases = {fsync}\n\n[pool]\nnetwork = \"192.0.2.0\"\nprefix_len = 24\nrange = [\"192.0.2.10\", \"192.0.2.250\"]\nrouter = \"192.0.2.1\"\n",
+            "interface = \"br0\"\nserver_id = \"192.0.2.1\"\nlease_file = \"{}\"\nlease_time = 3600\nmax_requests_per_second = 1000000\nlog_leases = false\nfsync_leases = {fsync}\n{window}\n[pool]\nnetwork = \"192.0.2.0\"\nprefix_len = 24\nrange = [\"192.0.2.10\", \"192.0.2.250\"]\nrouter = \"192.0.2.1\"\n",
             lease_file(&tb, "leases").display()
         ),
     )
@@ -422,7 +419,7 @@ fn report(name: &str, p: &Point) {
 /// Doubles the offered rate from `DHCPV4_BENCH_START` until the first
 /// lossy one (or `DHCPV4_BENCH_MAX`), then bisects between the last
 /// lossless and the first lossy rate down to a tenth of the rate.
-fn sweep(name: &str, run: fn(u64) -> Option<Point>) -> Option<Vec<Point>> {
+fn sweep(name: &str, run: &dyn Fn(u64) -> Option<Point>) -> Option<Vec<Point>> {
     let max = env("DHCPV4_BENCH_MAX", 64_000);
     let mut offered = env("DHCPV4_BENCH_START", 1000).clamp(1, max);
     let mut points = Vec::new();
@@ -516,18 +513,35 @@ fn compare(
     }
 }
 
-type Server = (&'static str, fn(u64) -> Option<Point>);
+type Server = (String, Box<dyn Fn(u64) -> Option<Point>>);
 
 #[test]
 #[ignore = "benchmark: minutes of perfdhcp load against dhcpv4d and Kea"]
 fn throughput_vs_kea() {
     let rounds = env("DHCPV4_BENCH_REPEAT", 3);
     let nofsync = env("DHCPV4_BENCH_NOFSYNC", 1) != 0;
-    let mut servers: Vec<Server> = vec![("dhcpv4d", ours)];
+    let mut servers: Vec<Server> = match std::env::var("DHCPV4_BENCH_WINDOWS") {
+        Ok(w) if !w.trim().is_empty() => w
+            .split(',')
+            .map(|w| {
+                let w: u64 = w
+                    .trim()
+                    .parse()
+                    .expect("DHCPV4_BENCH_WINDOWS: µs, comma-separated");
+                let run: Box<dyn Fn(u64) -> Option<Point>> =
+                    Box::new(move |r| run_ours(r, true, Some(w)));
+                (format!("dhcpv4d-w{w}"), run)
+            })
+            .collect(),
+        _ => vec![("dhcpv4d".into(), Box::new(|r| run_ours(r, true, None)))],
+    };
     if nofsync {
-        servers.push(("dhcpv4d-nofsync", ours_nofsync));
+        servers.push((
+            "dhcpv4d-nofsync".into(),
+            Box::new(|r| run_ours(r, false, None)),
+        ));
     }
-    servers.push(("kea-dhcp4", kea));
+    servers.push(("kea-dhcp4".into(), Box::new(kea)));
     // Per variant of ours: lossless-rate ratios and CPU ratios to Kea.
     let mut ratios: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); servers.len() - 1];
     for round in 0..rounds {
@@ -539,7 +553,7 @@ fn throughput_vs_kea() {
         };
         let mut sweeps: Vec<Option<Vec<Point>>> = (0..servers.len()).map(|_| None).collect();
         for &i in &order {
-            let Some(points) = sweep(servers[i].0, servers[i].1) else {
+            let Some(points) = sweep(&servers[i].0, &*servers[i].1) else {
                 return;
             };
             sweeps[i] = Some(points);
@@ -568,14 +582,14 @@ fn throughput_vs_kea() {
         let (kea_points, ours_points) = sweeps.split_last().unwrap();
         for (i, o) in ours_points.iter().enumerate() {
             let (l, c) = &mut ratios[i];
-            compare(round + 1, servers[i].0, o, kea_points, l, c);
+            compare(round + 1, &servers[i].0, o, kea_points, l, c);
         }
     }
     println!(
-        "DHCPv4 durability: dhcpv4d fdatasyncs its lease journal before each batch of ACKs (survives a power loss); dhcpv4d-nofsync (fsync_leases = false) and kea-dhcp4 (memfile, persist on: a write(2) per lease, no fsync) write each lease before its ACK without fsync (survive the server's crash, not a power loss)"
+        "DHCPv4 durability: dhcpv4d fdatasyncs its lease journal before each batch of ACKs, a small batch waiting up to its commit window (default 1 ms) for more (survives a power loss); dhcpv4d-nofsync (fsync_leases = false) and kea-dhcp4 (memfile, persist on: a write(2) per lease, no fsync) write each lease before its ACK without fsync (survive the server's crash, not a power loss)"
     );
     for (i, (lossless_ratio, cpu_ratio)) in ratios.into_iter().enumerate() {
-        let name = servers[i].0;
+        let name = &servers[i].0;
         println!(
             "DHCPv4 lossless-rate ratio {name}/kea-dhcp4: {} (doubling from {}/s then bisection, {} perfdhcp, clients {}, {} s per point)",
             median_spread(lossless_ratio),

@@ -16,6 +16,19 @@
 //! `recvmmsg`/`sendmmsg` per up to 32), and every datagram waiting when the
 //! socket becomes readable (up to 256) is handled before one lease write.
 //!
+//! A commit window ([`Dhcpv4ServerDriver::set_commit_window`], off by
+//! default) groups the commits of a lightly loaded server, as PostgreSQL's
+//! `commit_delay` does: when a batch leaves fewer than [`WINDOW_SKIP`]
+//! lease changes to write and the socket had nothing more, the driver
+//! sends the replies that need no write (OFFERs, NAKs), then waits up to
+//! the window without reading, reads everything that arrived meanwhile and
+//! makes it all durable with one write (one fsync) before the ACKs of the
+//! whole group leave. Each ACK waits at most the window more (tokio's timer
+//! rounds it up to its next millisecond); a client retransmits after
+//! about 4 s (RFC 2131 §4.1), so a millisecond is invisible to it. A
+//! larger batch is written at once: under load the batches are large
+//! already and the window would only add latency.
+//!
 //! Use: loop on [`Dhcpv4ServerDriver::step`] (cancel-safe, so it can sit in
 //! a `select!` with the application's other work) and drain
 //! [`Dhcpv4ServerDriver::poll_event`] after each step.
@@ -23,6 +36,7 @@
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::string::{String, ToString};
+use std::time::Duration;
 use std::vec;
 use std::vec::Vec;
 
@@ -32,6 +46,9 @@ use tokio::net::UdpSocket;
 use tokio::task::JoinHandle;
 
 mod batch;
+mod error;
+
+pub use error::Dhcpv4DriverError;
 
 use crate::lease::LeaseStore;
 use crate::server::{Dhcpv4Server, Dhcpv4ServerDestination, Dhcpv4ServerEvent};
@@ -40,37 +57,16 @@ use crate::server::{Dhcpv4Server, Dhcpv4ServerDestination, Dhcpv4ServerEvent};
 /// a write completes), at most: the rest wait for the next round.
 const BATCH: usize = 256;
 
+/// A batch leaving this many lease changes (or more) is written without a
+/// commit window: its fsync is shared enough already.
+pub const WINDOW_SKIP: usize = 32;
+
+/// The longest commit window [`Dhcpv4ServerDriver::set_commit_window`]
+/// takes: far below a client's first retransmission (~4 s).
+pub const MAX_COMMIT_WINDOW: Duration = Duration::from_millis(100);
+
 /// A lease write on the blocking pool; it hands the store back.
 type Write<S> = JoinHandle<(S, Result<(), String>)>;
-
-/// What went wrong in one [`Dhcpv4ServerDriver::step`]. The driver goes on.
-#[derive(Debug, thiserror::Error)]
-pub enum Dhcpv4DriverError {
-    /// Receiving failed.
-    #[error("receive: {0}")]
-    Recv(io::Error),
-    /// The lease write failed: the replies held for it were dropped.
-    #[error("lease store write failed, replies dropped: {0}")]
-    Store(String),
-    /// The writer task died with the store: no reply leaves any more.
-    #[error("lease writer died, the store is lost: {0}")]
-    StoreLost(String),
-    /// A reply could not be sent (the client retransmits).
-    #[error("send to {to}: {error}")]
-    Send {
-        /// Where it was going.
-        to: SocketAddrV4,
-        /// Why it failed.
-        error: io::Error,
-    },
-    /// The socket's send buffer was full: this many replies of one flush
-    /// were dropped (the clients retransmit), one error for all of them.
-    #[error("send buffer full: {refused} replies dropped")]
-    SendBufferFull {
-        /// Replies dropped.
-        refused: usize,
-    },
-}
 
 /// The DHCPv4 server on one interface. See the [module docs](self).
 pub struct Dhcpv4ServerDriver<S> {
@@ -92,6 +88,10 @@ pub struct Dhcpv4ServerDriver<S> {
     send_errors: Vec<Dhcpv4DriverError>,
     /// Lease writes on the event loop rather than the blocking pool.
     inline_writes: bool,
+    /// How long a small batch waits for more before its write.
+    commit_window: Duration,
+    /// When the open commit window ends (pending changes wait for it).
+    commit_at: Option<tokio::time::Instant>,
 }
 
 impl<S> core::fmt::Debug for Dhcpv4ServerDriver<S> {
@@ -100,6 +100,8 @@ impl<S> core::fmt::Debug for Dhcpv4ServerDriver<S> {
             .field("sock", &self.sock)
             .field("interface", &self.interface)
             .field("writing", &self.writing.is_some())
+            .field("commit_window", &self.commit_window)
+            .field("commit_at", &self.commit_at)
             .finish_non_exhaustive()
     }
 }
@@ -171,6 +173,8 @@ where
             out: Vec::new(),
             send_errors: Vec::new(),
             inline_writes: false,
+            commit_window: Duration::ZERO,
+            commit_at: None,
         }
     }
 
@@ -180,12 +184,13 @@ where
     }
 
     /// The machine, to change it (rebuild it with another configuration,
-    /// keeping its leases); `None` while a lease write is in flight, whose
-    /// pending changes belong to the machine that made them.
+    /// keeping its leases); `None` while a lease write is in flight or a
+    /// commit window is open (see [`Self::is_writing`]), whose pending
+    /// changes belong to the machine that made them.
     pub fn server_mut(&mut self) -> Option<&mut Dhcpv4Server> {
-        match self.writing {
-            Some(_) => None,
-            None => Some(&mut self.server),
+        match self.is_writing() {
+            true => None,
+            false => Some(&mut self.server),
         }
     }
 
@@ -199,14 +204,26 @@ where
         self.inline_writes = inline;
     }
 
+    /// Waits up to `window` (0, the default: never; capped at
+    /// [`MAX_COMMIT_WINDOW`]) for more requests before writing a batch of
+    /// fewer than [`WINDOW_SKIP`] lease changes, so that one write and
+    /// one fsync make a group of them durable (see the
+    /// [module docs](self)). Each ACK may leave up to the window (rounded
+    /// up to tokio's millisecond timer) later; none leaves before its lease
+    /// is written. Takes effect at the next batch.
+    pub fn set_commit_window(&mut self, window: Duration) {
+        self.commit_window = window.min(MAX_COMMIT_WINDOW);
+    }
+
     /// The clock the machine runs on.
     pub fn clock(&self) -> &StdClock {
         &self.clock
     }
 
-    /// Whether a lease write is in flight.
+    /// Whether lease changes are on their way to the store: a write is in
+    /// flight, or a commit window is open.
     pub fn is_writing(&self) -> bool {
-        self.writing.is_some()
+        self.writing.is_some() || self.commit_at.is_some()
     }
 
     /// The machine's next event (a lease bound, released, declined, a
@@ -218,8 +235,10 @@ where
 
     /// Waits for and handles one thing: datagrams (every one waiting, up to
     /// 256, as one batch), the end of a lease write (its held replies sent,
-    /// then the datagrams that waited handled as a batch), or a timer.
-    /// Cancel-safe: all work happens after the one await.
+    /// then the datagrams that waited handled as a batch), the end of a
+    /// commit window (the datagrams that came during it handled, the whole
+    /// group written), or a timer. Cancel-safe: all work happens after the
+    /// one await.
     pub async fn step(&mut self) -> Result<(), Dhcpv4DriverError> {
         if let Some(e) = self.send_errors.pop() {
             return Err(e);
@@ -229,16 +248,24 @@ where
             self.writing = None;
             return self.written(r);
         }
+        if let Some(at) = self.commit_at {
+            // The socket is not read meanwhile: what arrives waits in its
+            // buffer and is read in one go, not a read per datagram.
+            tokio::time::sleep_until(at).await;
+            self.commit_at = None;
+            let r = self.receive();
+            self.flush();
+            return r.map(drop).map_err(Dhcpv4DriverError::Recv);
+        }
         let deadline = self.server.poll_timeout();
-        let sleep =
-            tokio::time::sleep(deadline.map_or(std::time::Duration::from_secs(3600), |d| {
-                d.saturating_duration_since(self.clock.now())
-            }));
+        let sleep = tokio::time::sleep(deadline.map_or(Duration::from_secs(3600), |d| {
+            d.saturating_duration_since(self.clock.now())
+        }));
         tokio::select! {
             r = self.sock.readable() => {
                 r.map_err(Dhcpv4DriverError::Recv)?;
                 let r = self.receive();
-                self.flush();
+                self.settle(r.as_ref().is_ok_and(|&more| more));
                 r.map_err(Dhcpv4DriverError::Recv)?;
             }
             () = sleep, if deadline.is_some() => {
@@ -274,21 +301,22 @@ where
         };
         self.send_ready();
         let r = self.receive();
-        self.flush();
+        self.settle(r.as_ref().is_ok_and(|&more| more));
         match (outcome, r) {
             (Err(e), _) => Err(e),
-            (Ok(()), r) => r.map_err(Dhcpv4DriverError::Recv),
+            (Ok(()), r) => r.map(drop).map_err(Dhcpv4DriverError::Recv),
         }
     }
 
     /// Hands the machine what waits on the socket, up to [`BATCH`]
-    /// datagrams, a burst per system call.
-    fn receive(&mut self) -> io::Result<()> {
+    /// datagrams, a burst per system call. `true`: it stopped at
+    /// [`BATCH`], so more may wait.
+    fn receive(&mut self) -> io::Result<bool> {
         let mut handled = 0;
         while handled < BATCH {
             match batch::recv_burst(&self.sock, &mut self.buf, &mut self.lens) {
                 Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
                 Err(e) => return Err(e),
             }
             let now = self.clock.now();
@@ -301,7 +329,25 @@ where
             }
             handled += self.lens.len();
         }
-        Ok(())
+        Ok(true)
+    }
+
+    /// After a batch: opens a commit window when it left a few lease
+    /// changes and nothing more waited (`more`), else writes at once.
+    fn settle(&mut self, more: bool) {
+        let pending = self.server.pending_leases().len();
+        if self.commit_window.is_zero()
+            || self.writing.is_some()
+            || self.commit_at.is_some()
+            || pending == 0
+            || pending >= WINDOW_SKIP
+            || more
+        {
+            return self.flush();
+        }
+        // The replies that need no write (OFFERs, NAKs) go now.
+        self.send_ready();
+        self.commit_at = Some(tokio::time::Instant::now() + self.commit_window);
     }
 
     /// Starts writing the pending lease changes on the blocking pool, or,
