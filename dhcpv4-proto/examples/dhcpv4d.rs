@@ -47,8 +47,9 @@
 //! back), and the restarted server may hand one of those addresses to
 //! another client. Kea's memfile backend writes its leases this way.
 //!
-//! `commit_window_us` (microseconds, default 1000, at most 100,000; 0
-//! turns it off) is the driver's group-commit window
+//! `commit_window_us` (microseconds, default 1000 with `fsync_leases`
+//! and 0 without it, where there is no fsync to share; at most 100,000;
+//! 0 turns it off) is the driver's group-commit window
 //! ([`Dhcpv4ServerDriver::set_commit_window`]): when a receive batch leaves
 //! fewer than 32 leases to write, the server waits that long (rounded up
 //! to the next millisecond of tokio's timer) for more requests and writes
@@ -164,12 +165,17 @@ fn server_config(cfg: &Config) -> Result<Dhcpv4ServerConfig, String> {
     Ok(sc)
 }
 
-/// The group-commit window when the configuration names none.
+/// The group-commit window when the configuration names none and the
+/// leases are fsynced (without the fsync a window only delays the ACKs).
 const DEFAULT_COMMIT_WINDOW_US: u64 = 1000;
 
 /// The group-commit window of the configuration, checked.
 fn commit_window(cfg: &Config) -> Result<Duration, String> {
-    let us = cfg.commit_window_us.unwrap_or(DEFAULT_COMMIT_WINDOW_US);
+    let default = match cfg.fsync_leases.unwrap_or(true) {
+        true => DEFAULT_COMMIT_WINDOW_US,
+        false => 0,
+    };
+    let us = cfg.commit_window_us.unwrap_or(default);
     let max = dhcpv4_proto::driver::MAX_COMMIT_WINDOW;
     match Duration::from_micros(us) {
         w if w > max => Err(format!(

@@ -586,7 +586,7 @@ fn throughput_vs_kea() {
         }
     }
     println!(
-        "DHCPv4 durability: dhcpv4d fdatasyncs its lease journal before each batch of ACKs, a small batch waiting up to its commit window (default 1 ms) for more (survives a power loss); dhcpv4d-nofsync (fsync_leases = false) and kea-dhcp4 (memfile, persist on: a write(2) per lease, no fsync) write each lease before its ACK without fsync (survive the server's crash, not a power loss)"
+        "DHCPv4 durability: dhcpv4d fdatasyncs its lease journal before each batch of ACKs, a small batch waiting up to its commit window (default 1 ms) for more (survives a power loss); dhcpv4d-nofsync (fsync_leases = false, so no commit window) and kea-dhcp4 (memfile, persist on: a write(2) per lease, no fsync) write each lease before its ACK without fsync (survive the server's crash, not a power loss)"
     );
     for (i, (lossless_ratio, cpu_ratio)) in ratios.into_iter().enumerate() {
         let name = &servers[i].0;
