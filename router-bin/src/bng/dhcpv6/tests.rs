@@ -3,6 +3,8 @@
 use dhcpv6_proto::wire::{ClientMessage, Dhcpv6Option, IaPd, Message, MessageType};
 
 use super::*;
+use crate::bng::ipv6::Routes6;
+use dhcpv6_proto::server::Dhcpv6ServerEvent;
 
 /// A Solicit with Rapid Commit for one IA_PD from DUID-LL `mac`.
 fn rapid_solicit(mac: u8) -> Vec<u8> {
