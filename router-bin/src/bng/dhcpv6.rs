@@ -4,9 +4,9 @@
 //! fixes one, the prefix to delegate. Bindings are made durable in a
 //! [`FileBindingStore`] under `state_dir` before their Reply leaves: the
 //! changes of every DHCPv6 message of one receive batch (up to 64 frames)
-//! are written and fsynced once at the batch's end (group commit, in the
-//! event loop: one fsync per burst rather than per message), then the
-//! batch's Replies go. A SIGKILL after a Reply never loses its binding.
+//! are written and fsynced once (group commit) by a writer thread while
+//! the event loop goes on, and the batch's Replies go when it confirmed
+//! them. A SIGKILL after a Reply never loses its binding.
 //!
 //! A reconnecting subscriber gets its prefix back: the server remembers
 //! each DUID+IAID's prefix, and the bng remembers each subscriber's (the
@@ -19,7 +19,7 @@
 //!
 //! Here the server and its store; in `session` the bng's side (messages
 //! in, answers out, delegations routed), in `prefixes` which prefix a
-//! session gets, in `commit` the group commit.
+//! session gets, in `commit` the group commit, in `writer` its thread.
 
 use std::collections::HashMap;
 use std::net::Ipv6Addr;
@@ -41,18 +41,15 @@ use crate::bng::sessions::Session;
 pub struct Dhcpv6 {
     /// The machine.
     pub server: Dhcpv6Server,
-    store: FileBindingStore,
+    /// Makes the bindings durable, off the event loop.
+    writer: writer::Writer,
     /// Its clock: UNIX time, so stored expiries survive a restart.
     wall: StdClock,
     /// Each subscriber's last delegated prefix (bounded by the server's
     /// `max_bindings`).
     remembered: HashMap<u64, Prefix6>,
-    /// Commits that wrote (and fsynced) the store.
-    pub commits: u64,
-    /// The time the loop spent in them, in all and at most once.
-    pub commit_time: std::time::Duration,
-    /// The longest of them.
-    pub commit_max: std::time::Duration,
+    /// The batches in flight to the writer, and what commits cost.
+    pub commits: commit::Commits,
 }
 
 /// The journal's file name under `state_dir`.
@@ -106,14 +103,13 @@ impl Dhcpv6 {
         let records = store
             .load()
             .map_err(|e| format!("{}: {e}", path.display()))?;
+        let writer = writer::Writer::spawn(store).map_err(|e| format!("DHCPv6 writer: {e}"))?;
         let mut d = Dhcpv6 {
             server,
-            store,
+            writer,
             wall,
             remembered: HashMap::new(),
-            commits: 0,
-            commit_time: std::time::Duration::ZERO,
-            commit_max: std::time::Duration::ZERO,
+            commits: commit::Commits::default(),
         };
         for r in &records {
             d.remember(r);
@@ -150,8 +146,8 @@ impl Dhcpv6 {
         }
     }
 
-    /// The answers ready to go: (session, destination, port, message).
-    fn transmits(&mut self) -> Vec<(u16, Ipv6Addr, u16, Vec<u8>)> {
+    /// The answers ready to go.
+    fn transmits(&mut self) -> Vec<commit::Answer> {
         let now = self.wall.now();
         let mut out = Vec::new();
         while let Some(t) = self.server.poll_transmit(now) {
@@ -167,6 +163,10 @@ impl Dhcpv6 {
 mod commit;
 mod prefixes;
 mod session;
+mod writer;
+
+pub use commit::dhcpv6_durable;
+pub use writer::Durable;
 
 #[cfg(test)]
 mod tests;

@@ -53,6 +53,8 @@ enum Input {
     Timer,
     Tick,
     Signal(&'static str),
+    /// The DHCPv6 writer made batches of bindings durable.
+    Dhcpv6Durable(crate::bng::dhcpv6::Durable),
 }
 
 fn hint(what: &str, e: io::Error) -> String {
@@ -382,6 +384,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             _ = tick.tick() => Input::Tick,
             _ = term.recv() => Input::Signal("SIGTERM"),
             _ = int.recv() => Input::Signal("SIGINT"),
+            d = crate::bng::dhcpv6::dhcpv6_durable(bng.dhcpv6.as_mut()) => Input::Dhcpv6Durable(d),
         };
         let now = bng.clock.now();
         match input {
@@ -402,7 +405,8 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                     dirty |= !bng.on_session_frame(now, f);
                 }
                 bng.flush_upstream();
-                // The batch's DHCPv6 bindings: one fsync, then the Replies.
+                // The batch's DHCPv6 bindings to the writer (one fsync);
+                // its Replies go when it confirms.
                 bng.dhcpv6_flush();
                 link_dirty = dirty;
             }
@@ -416,7 +420,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                     dirty |= !bng.on_session_frame(now, &mut f);
                 }
                 bng.flush_upstream();
-                // DHCPv6 arrives this way with workers: commit, then reply.
+                // DHCPv6 arrives this way with workers: to the writer.
                 bng.dhcpv6_flush();
                 link_dirty = dirty;
             }
@@ -468,6 +472,10 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                 bng.release_queues();
                 bng.link.handle_timeout(now);
                 bng.v6_timeout();
+            }
+            Input::Dhcpv6Durable(d) => {
+                bng.dhcpv6_durable(&d);
+                link_dirty = false;
             }
             Input::Tick => {
                 bng.housekeeping();

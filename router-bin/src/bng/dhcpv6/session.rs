@@ -13,7 +13,7 @@ impl Bng {
     /// A DHCPv6 message (UDP payload to port 547) from session `id`.
     /// Answers that need nothing durable (Advertise, ...) go at once;
     /// Replies wait for the receive batch's one commit
-    /// ([`Bng::dhcpv6_flush`]).
+    /// ([`Bng::dhcpv6_flush`], then [`Bng::dhcpv6_durable`]).
     pub(crate) fn dhcpv6_input(&mut self, id: u16, h: &Header, data: &[u8]) {
         let (Some(d), Some(s)) = (self.dhcpv6.as_mut(), self.table.by_id.get(&id)) else {
             return;
@@ -36,12 +36,19 @@ impl Bng {
 
     /// Sends the server's ready answers, each into the session its message
     /// came from (gone sessions' are dropped).
-    pub(super) fn dhcpv6_send(&mut self) {
+    fn dhcpv6_send(&mut self) {
         let Some(d) = self.dhcpv6.as_mut() else {
             return;
         };
+        let answers = d.transmits();
+        self.dhcpv6_send_answers(answers);
+    }
+
+    /// Sends `answers`, each into the session its message came from (gone
+    /// sessions' are dropped).
+    pub(super) fn dhcpv6_send_answers(&mut self, answers: Vec<super::commit::Answer>) {
         let mut out = Vec::new();
-        for (id, dst, port, payload) in d.transmits() {
+        for (id, dst, port, payload) in answers {
             let local = self.table.by_id.get(&id).and_then(|s| s.v6.as_ref());
             if let Some(v) = local {
                 out.push((id, udp(v.local, dst, 547, port, &payload)));
@@ -150,8 +157,9 @@ impl Bng {
         let now = d.wall.now();
         if d.server.poll_timeout().is_some_and(|t| t <= now) {
             d.server.handle_timeout(now);
-            d.commit();
-            self.dhcpv6_send();
+            // Expiries are stored too (a batch without Replies).
+            let answers = d.hand_over();
+            self.dhcpv6_send_answers(answers);
             self.dhcpv6_events(None);
         }
     }
