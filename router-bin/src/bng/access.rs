@@ -9,8 +9,8 @@
 //!
 //! The new interface is given the MAC address bng serves with (the AC's
 //! PADOs and every session are bound to it, and the hosts send to it), so
-//! the sessions whose hosts kept their link continue, and the others end
-//! by LCP echo as for any lost peer. A link that only went down and up
+//! a session whose host kept its link can go on where its LCP echoes
+//! allow, and the others end by LCP echo as for any lost peer. A link that only went down and up
 //! keeps its index: the kernel rebinds the sockets itself.
 
 use std::io;
