@@ -172,18 +172,34 @@ impl PacketSocket {
     /// new `PACKET_FANOUT_HASH` group: each frame goes to one of them by
     /// its flow hash, so one flow's frames always reach the same socket.
     pub fn open_fanout(ifname: &str, ethertype: u16, n: usize) -> io::Result<Vec<PacketSocket>> {
+        PacketSocket::open_fanout_group(ifname, ethertype, n, PACKET_FANOUT_HASH, |_| Ok(()))
+    }
+
+    /// Opens `n` sockets (at least one) on `ifname` for `ethertype` in one
+    /// new fanout group of mode `mode`, which ignores the frames sent on
+    /// the interface where the kernel can (Linux 5.12). `set_up` is done
+    /// on the first socket once it is in the group, before any other
+    /// joins (e.g. the group's BPF program).
+    fn open_fanout_group(
+        ifname: &str,
+        ethertype: u16,
+        n: usize,
+        mode: u32,
+        set_up: impl FnOnce(&PacketSocket) -> io::Result<()>,
+    ) -> io::Result<Vec<PacketSocket>> {
         let first = PacketSocket::open(ifname, ethertype)?;
-        let with_ignore = PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_IGNORE_OUTGOING;
+        let with_ignore = mode | PACKET_FANOUT_FLAG_IGNORE_OUTGOING;
         let flags = match first.join_fanout(0, with_ignore | PACKET_FANOUT_FLAG_UNIQUEID) {
             Ok(()) => with_ignore,
             // An older kernel without IGNORE_OUTGOING: our own frames are
             // skipped by their packet type instead.
             Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
-                first.join_fanout(0, PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_UNIQUEID)?;
-                PACKET_FANOUT_HASH
+                first.join_fanout(0, mode | PACKET_FANOUT_FLAG_UNIQUEID)?;
+                mode
             }
             Err(e) => return Err(e),
         };
+        set_up(&first)?;
         let id = first.fanout_id()?;
         let mut all = vec![first];
         for _ in 1..n.max(1) {

@@ -10,6 +10,7 @@
 //! only parses the command line.
 #![forbid(unsafe_code)]
 
+mod access;
 mod auth;
 mod coa;
 mod config;

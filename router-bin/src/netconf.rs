@@ -48,10 +48,25 @@ impl Netconf {
 
     /// Sets `ifname` up, with `mtu` when given.
     pub async fn link_up(&self, ifname: &str, mtu: Option<u32>) -> io::Result<()> {
+        self.link_up_as(ifname, mtu, None).await
+    }
+
+    /// Sets `ifname` up as [`Netconf::link_up`] does, with the hardware
+    /// address `mac` when given (one request: the kernel sets the address
+    /// before it raises the link, which some drivers need).
+    pub async fn link_up_as(
+        &self,
+        ifname: &str,
+        mtu: Option<u32>,
+        mac: Option<[u8; 6]>,
+    ) -> io::Result<()> {
         let index = self.index(ifname).await?;
         let mut msg = LinkUnspec::new_with_index(index).up();
         if let Some(mtu) = mtu {
             msg = msg.mtu(mtu);
+        }
+        if let Some(mac) = mac {
+            msg = msg.address(mac.to_vec());
         }
         self.handle
             .link()

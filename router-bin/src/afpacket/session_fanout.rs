@@ -8,7 +8,6 @@ use std::io;
 use std::os::fd::AsRawFd;
 
 use super::PacketSocket;
-use super::{PACKET_FANOUT_FLAG_IGNORE_OUTGOING, PACKET_FANOUT_FLAG_UNIQUEID};
 
 /// `PACKET_FANOUT_CBPF` (Linux 4.3): the group's classic BPF program picks
 /// the socket.
@@ -59,29 +58,15 @@ impl PacketSocket {
         ethertype: u16,
         n: usize,
     ) -> io::Result<Vec<PacketSocket>> {
-        let first = PacketSocket::open(ifname, ethertype)?;
-        let with_ignore = PACKET_FANOUT_CBPF | PACKET_FANOUT_FLAG_IGNORE_OUTGOING;
-        let flags = match first.join_fanout(0, with_ignore | PACKET_FANOUT_FLAG_UNIQUEID) {
-            Ok(()) => with_ignore,
-            // An older kernel without IGNORE_OUTGOING: our own frames are
-            // skipped by their packet type when received.
-            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
-                first.join_fanout(0, PACKET_FANOUT_CBPF | PACKET_FANOUT_FLAG_UNIQUEID)?;
-                PACKET_FANOUT_CBPF
-            }
-            Err(e) => return Err(e),
-        };
         // Until the program is set every frame goes to socket 0; it is
         // set before any other socket joins, so no frame is misplaced.
-        first.set_fanout_program()?;
-        let id = first.fanout_id()?;
-        let mut all = vec![first];
-        for _ in 1..n.max(1) {
-            let s = PacketSocket::open(ifname, ethertype)?;
-            s.join_fanout(id, flags)?;
-            all.push(s);
-        }
-        Ok(all)
+        PacketSocket::open_fanout_group(
+            ifname,
+            ethertype,
+            n,
+            PACKET_FANOUT_CBPF,
+            PacketSocket::set_fanout_program,
+        )
     }
 
     /// `setsockopt(PACKET_FANOUT_DATA)` with [`program`] (for the group).

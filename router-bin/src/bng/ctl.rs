@@ -128,15 +128,17 @@ fn stats(bng: &Bng) -> String {
             out,
             "ipv6_routes {}\ndhcpv6_bindings {}\ndhcpv6_replies {}\ndhcpv6_dropped {}\n\
              dhcpv6_rate_limited {}\ndhcpv6_commits {}\ndhcpv6_commit_us {}\n\
-             dhcpv6_commit_max_us {}\n",
+             dhcpv6_commit_max_us {}\ndhcpv6_commit_loop_us {}\ndhcpv6_commit_deferred {}\n",
             bng.v6_routes.len(),
             d.server.bindings().count(),
             c.replies,
             c.malformed + c.not_request + c.not_ours + c.invalid + c.table_full + c.backlogged,
             s.dhcpv6_rate_limited,
-            d.commits,
-            d.commit_time.as_micros(),
-            d.commit_max.as_micros()
+            d.commits.writes,
+            d.commits.write_time.as_micros(),
+            d.commits.write_max.as_micros(),
+            d.commits.loop_time.as_micros(),
+            d.commits.deferred
         );
     }
     out

@@ -4,9 +4,9 @@
 //! fixes one, the prefix to delegate. Bindings are made durable in a
 //! [`FileBindingStore`] under `state_dir` before their Reply leaves: the
 //! changes of every DHCPv6 message of one receive batch (up to 64 frames)
-//! are written and fsynced once at the batch's end (group commit, in the
-//! event loop: one fsync per burst rather than per message), then the
-//! batch's Replies go. A SIGKILL after a Reply never loses its binding.
+//! are written and fsynced once (group commit) by a writer thread while
+//! the event loop goes on, and the batch's Replies go when it confirmed
+//! them. A SIGKILL after a Reply never loses its binding.
 //!
 //! A reconnecting subscriber gets its prefix back: the server remembers
 //! each DUID+IAID's prefix, and the bng remembers each subscriber's (the
@@ -16,6 +16,10 @@
 //! user's `ipv6_prefix`, then the subscriber's remembered prefix, then the
 //! server's own choice from the pools; a prefix routed to another session
 //! (one user may have several up at once) is never given.
+//!
+//! Here the server and its store; in `session` the bng's side (messages
+//! in, answers out, delegations routed), in `prefixes` which prefix a
+//! session gets, in `commit` the group commit, in `writer` its thread.
 
 use std::collections::HashMap;
 use std::net::Ipv6Addr;
@@ -23,16 +27,13 @@ use std::path::PathBuf;
 
 use dhcpv6_proto::file_store::FileBindingStore;
 use dhcpv6_proto::server::{
-    Dhcpv6PrefixPool, Dhcpv6Server, Dhcpv6ServerConfig, Dhcpv6ServerEvent, Dhcpv6ServerSource,
+    Dhcpv6PrefixPool, Dhcpv6Server, Dhcpv6ServerConfig, Dhcpv6ServerSource,
 };
-use dhcpv6_proto::store::{BindingStore, Dhcpv6DelegationRecord};
+use dhcpv6_proto::store::BindingStore;
 use dhcpv6_proto::wire::Duid;
-use radius_proto::client::AcctStatusType;
 use sansio_primitives::StdClock;
 
 use crate::bng::config::{Config, Prefix6};
-use crate::bng::engine::Bng;
-use crate::bng::ipv6::{Header, Routes6, udp};
 use crate::bng::sessions::Session;
 
 /// The DHCPv6 server and what the bng keeps beside it.
@@ -40,18 +41,15 @@ use crate::bng::sessions::Session;
 pub struct Dhcpv6 {
     /// The machine.
     pub server: Dhcpv6Server,
-    store: FileBindingStore,
+    /// Makes the bindings durable, off the event loop.
+    writer: writer::Writer,
     /// Its clock: UNIX time, so stored expiries survive a restart.
     wall: StdClock,
     /// Each subscriber's last delegated prefix (bounded by the server's
     /// `max_bindings`).
     remembered: HashMap<u64, Prefix6>,
-    /// Commits that wrote (and fsynced) the store.
-    pub commits: u64,
-    /// The time the loop spent in them, in all and at most once.
-    pub commit_time: std::time::Duration,
-    /// The longest of them.
-    pub commit_max: std::time::Duration,
+    /// The batches in flight to the writer, and what commits cost.
+    pub commits: commit::Commits,
 }
 
 /// The journal's file name under `state_dir`.
@@ -105,14 +103,13 @@ impl Dhcpv6 {
         let records = store
             .load()
             .map_err(|e| format!("{}: {e}", path.display()))?;
+        let writer = writer::Writer::spawn(store).map_err(|e| format!("DHCPv6 writer: {e}"))?;
         let mut d = Dhcpv6 {
             server,
-            store,
+            writer,
             wall,
             remembered: HashMap::new(),
-            commits: 0,
-            commit_time: std::time::Duration::ZERO,
-            commit_max: std::time::Duration::ZERO,
+            commits: commit::Commits::default(),
         };
         for r in &records {
             d.remember(r);
@@ -125,24 +122,6 @@ impl Dhcpv6 {
             );
         }
         Ok(Some(d))
-    }
-
-    /// Writes the pending binding changes (fsynced) and releases the
-    /// Replies held for them; on failure they are dropped (the clients
-    /// send again). Timed: `bng stats` shows what it costs the loop.
-    fn commit(&mut self) {
-        if self.server.pending_bindings().is_empty() {
-            self.server.commit();
-            return;
-        }
-        let t = std::time::Instant::now();
-        if let Err(e) = self.server.commit_to(&mut self.store) {
-            tracing::warn!("DHCPv6 bindings not stored: {e}");
-        }
-        let took = t.elapsed();
-        self.commits += 1;
-        self.commit_time += took;
-        self.commit_max = self.commit_max.max(took);
     }
 
     /// Hands the server a message from session `session` (subscriber
@@ -167,8 +146,8 @@ impl Dhcpv6 {
         }
     }
 
-    /// The answers ready to go: (session, destination, port, message).
-    fn transmits(&mut self) -> Vec<(u16, Ipv6Addr, u16, Vec<u8>)> {
+    /// The answers ready to go.
+    fn transmits(&mut self) -> Vec<commit::Answer> {
         let now = self.wall.now();
         let mut out = Vec::new();
         while let Some(t) = self.server.poll_transmit(now) {
@@ -179,243 +158,15 @@ impl Dhcpv6 {
         }
         out
     }
-
-    fn remember(&mut self, r: &Dhcpv6DelegationRecord) {
-        let Some(link) = r.link else { return };
-        let full = self.remembered.len() >= self.server.config().max_bindings;
-        if full && !self.remembered.contains_key(&link) {
-            return;
-        }
-        self.remembered.insert(
-            link,
-            Prefix6 {
-                addr: r.prefix,
-                len: r.prefix_len,
-            },
-        );
-    }
-
-    /// `link`'s remembered prefix, unless another subscriber holds it now.
-    /// Its own held bindings do not count: a CPE that redials with a new
-    /// DUID gets the prefix its last connection did not release.
-    fn remembered_free(&self, link: u64) -> Option<Prefix6> {
-        let p = *self.remembered.get(&link)?;
-        let now = self.wall.now();
-        let taken = self.server.bindings().any(|r| {
-            r.prefix == p.addr && r.prefix_len == p.len && r.is_held(now) && r.link != Some(link)
-        });
-        (!taken).then_some(p)
-    }
-
-    /// The prefix session `id` (subscriber `link`) must get, if any: its
-    /// `grant` (RADIUS, the user's `ipv6_prefix`), else the prefix already
-    /// routed to it (`current`), else the subscriber's remembered one. A
-    /// prefix routed to another session is never one: that session is up
-    /// (routes go when a session or its IPv6CP ends), and one user may
-    /// have several sessions at once. Those get the server's choice from
-    /// the pools instead, which skips prefixes held by others.
-    fn fixed_for(
-        &self,
-        id: u16,
-        link: u64,
-        grant: Option<Prefix6>,
-        current: Option<Prefix6>,
-        routes: &Routes6,
-    ) -> Option<Prefix6> {
-        let mine = |p: &Prefix6| routes.get(p).is_none_or(|&o| o == id);
-        grant
-            .filter(mine)
-            .or(current)
-            .or_else(|| self.remembered_free(link).filter(mine))
-    }
-
-    /// A prefix subscriber `link` still holds that no other session has:
-    /// routed to session `id` when its IPv6CP opens.
-    fn held(&self, id: u16, link: u64, routes: &Routes6) -> Option<Prefix6> {
-        let now = self.wall.now();
-        self.server
-            .bindings()
-            .filter(|r| r.link == Some(link) && r.is_held(now))
-            .map(|r| {
-                let p = Prefix6 {
-                    addr: r.prefix,
-                    len: r.prefix_len,
-                };
-                (r.expires, p)
-            })
-            .filter(|(_, p)| routes.get(p).is_none_or(|&o| o == id))
-            .max_by_key(|(t, _)| *t)
-            .map(|(_, p)| p)
-    }
 }
 
-impl Bng {
-    /// A DHCPv6 message (UDP payload to port 547) from session `id`.
-    /// Answers that need nothing durable (Advertise, ...) go at once;
-    /// Replies wait for the receive batch's one commit
-    /// ([`Bng::dhcpv6_flush`]).
-    pub(crate) fn dhcpv6_input(&mut self, id: u16, h: &Header, data: &[u8]) {
-        let (Some(d), Some(s)) = (self.dhcpv6.as_mut(), self.table.by_id.get(&id)) else {
-            return;
-        };
-        if s.v6.is_none() {
-            return;
-        }
-        let link = subscriber(s);
-        let fixed = d.fixed_for(
-            id,
-            link,
-            s.v6grant.delegated,
-            s.delegated(),
-            &self.v6_routes,
-        );
-        d.input(id, link, fixed, h.src, data);
-        self.dhcpv6_send();
-        self.dhcpv6_events(Some(id));
-    }
+mod commit;
+mod prefixes;
+mod session;
+mod writer;
 
-    /// Group commit, at the end of each receive batch: the binding changes
-    /// of every DHCPv6 message in it are written and fsynced once, then
-    /// their Replies go (none before its binding is on disk).
-    pub fn dhcpv6_flush(&mut self) {
-        let Some(d) = self.dhcpv6.as_mut() else {
-            return;
-        };
-        if d.server.pending_bindings().is_empty() {
-            return;
-        }
-        d.commit();
-        self.dhcpv6_send();
-    }
-
-    /// Sends the server's ready answers, each into the session its message
-    /// came from (gone sessions' are dropped).
-    fn dhcpv6_send(&mut self) {
-        let Some(d) = self.dhcpv6.as_mut() else {
-            return;
-        };
-        let mut out = Vec::new();
-        for (id, dst, port, payload) in d.transmits() {
-            let local = self.table.by_id.get(&id).and_then(|s| s.v6.as_ref());
-            if let Some(v) = local {
-                out.push((id, udp(v.local, dst, 547, port, &payload)));
-            }
-        }
-        for (id, p) in out {
-            self.send_v6(id, &p);
-        }
-    }
-
-    /// Acts on the server's events: routes for delegated prefixes (to
-    /// session `id`, whose message caused them), removed when released or
-    /// expired.
-    fn dhcpv6_events(&mut self, id: Option<u16>) {
-        let Some(d) = self.dhcpv6.as_mut() else {
-            return;
-        };
-        let mut events = Vec::new();
-        while let Some(e) = d.server.poll_event() {
-            if let Dhcpv6ServerEvent::Delegated(r) = &e {
-                d.remember(r);
-            }
-            events.push(e);
-        }
-        for e in events {
-            match e {
-                Dhcpv6ServerEvent::Delegated(r) => {
-                    let p = Prefix6 {
-                        addr: r.prefix,
-                        len: r.prefix_len,
-                    };
-                    if let Some(id) = id {
-                        self.delegated(id, p);
-                    }
-                }
-                Dhcpv6ServerEvent::Released(r) | Dhcpv6ServerEvent::Expired(r) => {
-                    let p = Prefix6 {
-                        addr: r.prefix,
-                        len: r.prefix_len,
-                    };
-                    if let Some(&owner) = self.v6_routes.get(&p) {
-                        if let Some(v) =
-                            self.table.by_id.get_mut(&owner).and_then(|s| s.v6.as_mut())
-                            && v.delegated == Some(p)
-                        {
-                            v.delegated = None;
-                        }
-                        self.route_del(p, owner);
-                    }
-                }
-                Dhcpv6ServerEvent::NoPrefixAvail { .. } => {
-                    tracing::warn!(session = ?id, "DHCPv6: no prefix available");
-                }
-            }
-        }
-    }
-
-    /// `p` was delegated to session `id`: routed to it (another prefix it
-    /// had is no longer), and RADIUS hears of it in an Interim-Update.
-    fn delegated(&mut self, id: u16, p: Prefix6) {
-        let Some(old) = self
-            .table
-            .by_id
-            .get_mut(&id)
-            .and_then(|s| s.v6.as_mut())
-            .map(|v| v.delegated.replace(p))
-        else {
-            return;
-        };
-        if old == Some(p) {
-            return;
-        }
-        if let Some(o) = old {
-            self.route_del(o, id);
-        }
-        self.route_add(p, id);
-        let Some(s) = self.table.by_id.get(&id) else {
-            return;
-        };
-        tracing::info!(user = %s.user_text(), session = id, prefix = %p, "prefix delegated");
-        if s.acct.as_ref().is_some_and(|a| a.started && !a.stopped)
-            && let Some(r) = &mut self.radius
-        {
-            r.account(s, AcctStatusType::InterimUpdate, None);
-        }
-    }
-
-    /// IPv6CP opened on session `id`: a prefix its subscriber still holds
-    /// (IPv6CP renegotiated, or a reconnect within the valid lifetime) and
-    /// no other session of it has is routed to it at once: the CPE keeps
-    /// using it and asks again only at T1.
-    pub(crate) fn dhcpv6_reroute(&mut self, id: u16) {
-        let (Some(d), Some(s)) = (self.dhcpv6.as_ref(), self.table.by_id.get(&id)) else {
-            return;
-        };
-        if let Some(p) = d.held(id, subscriber(s), &self.v6_routes) {
-            self.delegated(id, p);
-        }
-    }
-
-    /// Expires Advertises and delegations.
-    pub(crate) fn dhcpv6_timeout(&mut self) {
-        let Some(d) = self.dhcpv6.as_mut() else {
-            return;
-        };
-        let now = d.wall.now();
-        if d.server.poll_timeout().is_some_and(|t| t <= now) {
-            d.server.handle_timeout(now);
-            d.commit();
-            self.dhcpv6_send();
-            self.dhcpv6_events(None);
-        }
-    }
-
-    /// When the server's next timer is due.
-    pub(crate) fn dhcpv6_deadline(&self) -> Option<std::time::Instant> {
-        let d = self.dhcpv6.as_ref()?;
-        d.wall.to_std(d.server.poll_timeout()?)
-    }
-}
+pub use commit::dhcpv6_durable;
+pub use writer::Durable;
 
 #[cfg(test)]
 mod tests;

@@ -10,7 +10,7 @@ use crate::control;
 use crate::instance::InstanceLock;
 use crate::netconf::{Netconf, disable_ipv6_autoconf};
 use ppp_proto::PppConfig;
-use pppoe_link::{AcLink, ETH_P_PPP_DISC, ETH_P_PPP_SES};
+use pppoe_link::{AcLink, ETH_P_PPP_DISC};
 use pppoe_proto::PppoeAcConfig;
 use pppoe_proto::wire::EthernetAddress;
 use sansio_primitives::{SeededRng, StdClock};
@@ -18,6 +18,7 @@ use std::sync::Arc;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
+use crate::bng::access::{self, Access};
 use crate::bng::coa::Coa;
 use crate::bng::config::Config;
 use crate::bng::ctl::{answer, serve_connection};
@@ -52,6 +53,8 @@ enum Input {
     Timer,
     Tick,
     Signal(&'static str),
+    /// The DHCPv6 writer made batches of bindings durable.
+    Dhcpv6Durable(crate::bng::dhcpv6::Durable),
 }
 
 fn hint(what: &str, e: io::Error) -> String {
@@ -115,7 +118,7 @@ fn enable_forwarding(path: &std::path::Path) -> io::Result<bool> {
 }
 
 /// The MTU of interface `name` (from sysfs), if it can be read.
-fn current_mtu(name: &str) -> Option<u32> {
+pub(super) fn current_mtu(name: &str) -> Option<u32> {
     std::fs::read_to_string(format!("/sys/class/net/{name}/mtu"))
         .ok()?
         .trim()
@@ -137,10 +140,6 @@ fn lock(cfg: &Config) -> Result<InstanceLock, String> {
     )
 }
 
-/// The session socket's receive buffer asked for (capped by
-/// `net.core.rmem_max` without `CAP_NET_ADMIN`).
-const SES_RCVBUF: usize = 4 << 20;
-
 /// Serves until SIGTERM/SIGINT.
 pub async fn run(cfg: Config) -> Result<(), String> {
     // Before anything else: a second bng with this control socket stops
@@ -148,26 +147,12 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     let _lock = lock(&cfg)?;
     let clock = StdClock::new();
     let mut rng = seed();
-    let disc = AsyncPacketSocket::open(&cfg.interface, ETH_P_PPP_DISC)
+    let mut disc = AsyncPacketSocket::open(&cfg.interface, ETH_P_PPP_DISC)
         .map_err(|e| hint(&format!("access interface {}", cfg.interface), e))?;
-    // With workers, their fanout group receives the session frames; the
-    // loop's socket only sends (protocol 0 receives nothing).
     let with_workers = cfg.datapath.workers > 1;
-    let out = AsyncPacketSocket::open(&cfg.interface, if with_workers { 0 } else { ETH_P_PPP_SES })
+    let out = access::open_out(&cfg.interface, with_workers)
         .map_err(|e| hint(&format!("access interface {}", cfg.interface), e))?;
-    // Room for bursts while the loop is busy (a TCP window's worth of
-    // upstream frames): the default (~200 KiB) drops them.
-    if !with_workers {
-        match out.socket().set_recv_buffer(SES_RCVBUF) {
-            Ok(got) => tracing::debug!("session socket receive buffer {got} bytes"),
-            Err(e) => tracing::warn!("session socket receive buffer: {e}"),
-        }
-    }
-    // Session frames go straight to the driver: bng's own shaper does the
-    // policing, and the qdisc layer was a large share of each send.
-    if let Err(e) = out.socket().set_qdisc_bypass(true) {
-        tracing::warn!("session socket qdisc bypass: {e}");
-    }
+    let mut access = Access::new(disc.socket().ifindex(), out.mac());
     // With offloads (TCP super-packets in one read) where the kernel has
     // them; one packet per read otherwise.
     let tun = match AsyncTun::open_offload(&cfg.tun) {
@@ -399,6 +384,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             _ = tick.tick() => Input::Tick,
             _ = term.recv() => Input::Signal("SIGTERM"),
             _ = int.recv() => Input::Signal("SIGINT"),
+            d = crate::bng::dhcpv6::dhcpv6_durable(bng.dhcpv6.as_mut()) => Input::Dhcpv6Durable(d),
         };
         let now = bng.clock.now();
         match input {
@@ -419,7 +405,8 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                     dirty |= !bng.on_session_frame(now, f);
                 }
                 bng.flush_upstream();
-                // The batch's DHCPv6 bindings: one fsync, then the Replies.
+                // The batch's DHCPv6 bindings to the writer (one fsync);
+                // its Replies go when it confirms.
                 bng.dhcpv6_flush();
                 link_dirty = dirty;
             }
@@ -433,7 +420,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                     dirty |= !bng.on_session_frame(now, &mut f);
                 }
                 bng.flush_upstream();
-                // DHCPv6 arrives this way with workers: commit, then reply.
+                // DHCPv6 arrives this way with workers: to the writer.
                 bng.dhcpv6_flush();
                 link_dirty = dirty;
             }
@@ -486,7 +473,15 @@ pub async fn run(cfg: Config) -> Result<(), String> {
                 bng.link.handle_timeout(now);
                 bng.v6_timeout();
             }
-            Input::Tick => bng.housekeeping(),
+            Input::Dhcpv6Durable(d) => {
+                bng.dhcpv6_durable(&d);
+                link_dirty = false;
+            }
+            Input::Tick => {
+                bng.housekeeping();
+                let need = bng.cfg.ppp_max_payload.map(|p| u32::from(p) + 8);
+                access.check(&nc, &mut disc, &mut bng, need).await;
+            }
             Input::Signal(name) => {
                 if stop_at.is_some() {
                     tracing::warn!("{name} again: exiting at once");

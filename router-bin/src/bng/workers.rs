@@ -37,6 +37,7 @@
 //! two cores in turn. Not done yet: the downstream scales with the
 //! event loop only.
 
+mod rebind;
 mod thread;
 
 use std::collections::HashMap;
@@ -237,6 +238,8 @@ pub struct Workers {
     /// What was published, by session id, with the session's serial (an
     /// id reused by a new session gets new counters).
     published: HashMap<u16, (u64, Params)>,
+    /// Each worker's next socket ([`Workers::rebind`]).
+    next: Vec<rebind::NextSocket>,
 }
 
 impl Workers {
@@ -260,21 +263,21 @@ impl Workers {
             threads: Vec::new(),
             rx,
             published: HashMap::new(),
+            next: Vec::new(),
         };
         for (i, sock) in socks.into_iter().enumerate() {
-            sock.set_nonblocking()?;
-            // Room for a TCP window's worth of frames while busy.
-            if let Err(e) = sock.set_recv_buffer(RECV_BUFFER) {
-                tracing::warn!("data path worker socket receive buffer: {e}");
-            }
+            rebind::prepare(&sock)?;
             let counters = Arc::new(Mutex::new(WorkerCounters::default()));
+            let next = rebind::NextSocket::default();
             let worker = thread::Worker::new(
                 sock,
                 tun.try_clone()?,
                 Arc::clone(&w.shared),
                 Arc::clone(&counters),
                 tx.clone(),
+                Arc::clone(&next),
             );
+            w.next.push(next);
             let handle = std::thread::Builder::new()
                 .name(format!("bng-datapath-{i}"))
                 .spawn(move || worker.run())?;

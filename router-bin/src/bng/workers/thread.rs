@@ -66,6 +66,8 @@ pub(super) struct Worker {
     /// Sessions whose counters moved since they were last billed.
     touched: Vec<u16>,
     stats_at: Instant,
+    /// A new socket when the access interface was re-created.
+    next: super::rebind::NextSocket,
 }
 
 impl Worker {
@@ -75,6 +77,7 @@ impl Worker {
         shared: Arc<Shared>,
         slot: Arc<Mutex<WorkerCounters>>,
         to_control: mpsc::Sender<Vec<u8>>,
+        next: super::rebind::NextSocket,
     ) -> Worker {
         let vnet = tun.vnet();
         Worker {
@@ -94,6 +97,7 @@ impl Worker {
             rx: Some(FrameBatch::standard()),
             touched: Vec::new(),
             stats_at: Instant::now(),
+            next,
         }
     }
 
@@ -101,6 +105,13 @@ impl Worker {
     pub(super) fn run(mut self) {
         let shared = Arc::clone(&self.shared);
         while !shared.stop.load(Ordering::Acquire) {
+            if let Some(sock) = super::rebind::take(&self.next) {
+                // The old socket's last drops, before it closes.
+                if let Ok(st) = self.sock.take_statistics() {
+                    self.counters.rx_dropped += st.drops;
+                }
+                self.sock = sock;
+            }
             let now = Instant::now();
             let wait = self
                 .backlog

@@ -78,7 +78,7 @@ fn the_published_rate_reaches_the_shaper_and_a_session_gone_carries_nothing() {
     });
     let (tx, mut rx) = mpsc::channel(16);
     let slot = Arc::default();
-    let mut w = Worker::new(sock, tun, Arc::clone(&shared), slot, tx);
+    let mut w = Worker::new(sock, tun, Arc::clone(&shared), slot, tx, Default::default());
     let counters = Arc::new(Counters::default());
     // 8 kbit/s: the bucket (32 KiB) passes 32 packets of 1000 bytes.
     let mut table = Table {
