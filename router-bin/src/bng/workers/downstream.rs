@@ -322,6 +322,10 @@ impl Worker {
 }
 
 #[cfg(test)]
+#[path = "downstream_tests.rs"]
+mod worker_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

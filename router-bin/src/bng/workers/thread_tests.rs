@@ -13,9 +13,9 @@ use std::net::Ipv4Addr;
 use std::sync::RwLock;
 use std::sync::atomic::AtomicBool;
 
-const OURS: [u8; 6] = [2, 0, 0, 0, 0, 1];
-const HOST: [u8; 6] = [2, 0, 0, 0, 0, 2];
-const ADDR: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 10);
+pub(super) const OURS: [u8; 6] = [2, 0, 0, 0, 0, 1];
+pub(super) const HOST: [u8; 6] = [2, 0, 0, 0, 0, 2];
+pub(super) const ADDR: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 10);
 
 /// A session frame of session 7 from `HOST` with an IPv4 packet of
 /// `len` bytes from `src`.
@@ -39,7 +39,7 @@ fn frame(src: Ipv4Addr, len: usize) -> Vec<u8> {
     f
 }
 
-fn params(up_kbps: Option<u32>) -> Params {
+pub(super) fn params(up_kbps: Option<u32>) -> Params {
     Params {
         framer: SessionFramer::new(EthernetAddress(OURS), EthernetAddress(HOST), 7).with_mtu(1492),
         mac: HOST,
@@ -51,7 +51,7 @@ fn params(up_kbps: Option<u32>) -> Params {
 }
 
 /// What the workers share, with no session published.
-fn shared() -> Arc<Shared> {
+pub(super) fn shared() -> Arc<Shared> {
     let clock = sansio_primitives::StdClock::new();
     Arc::new(Shared {
         table: RwLock::new(Table::default()),
