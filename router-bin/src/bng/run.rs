@@ -152,40 +152,6 @@ fn open_tun(cfg: &Config) -> Result<AsyncTun, String> {
     }
 }
 
-/// The multiqueue TUN device (with offloads where the kernel has them)
-/// and a worker per queue; the loop's descriptor of worker 0's queue.
-fn start_workers(cfg: &Config, clock: StdClock) -> Result<(AsyncTun, Workers), String> {
-    let n = cfg
-        .datapath
-        .workers
-        .clamp(1, crate::bng::workers::MAX_WORKERS);
-    let name = &cfg.tun;
-    let queues = match crate::tun::Tun::open_queues(name, n, true) {
-        Err(e) if e.kind() != io::ErrorKind::ResourceBusy => {
-            tracing::warn!("TUN device {name}: no offloads ({e})");
-            crate::tun::Tun::open_queues(name, n, false)
-        }
-        r => r,
-    }
-    .map_err(|e| hint(&format!("TUN device {name}"), e))?;
-    let writer = queues[0]
-        .try_clone()
-        .and_then(AsyncTun::writer)
-        .map_err(|e| hint(&format!("TUN device {name}"), e))?;
-    let down = crate::bng::workers::Downstream {
-        local: cfg.pool.local,
-        ptb: cfg
-            .ipv6
-            .as_ref()
-            .map(|v6| crate::bng::ipv6::PacketTooBig::new(v6.icmp_source, clock.now())),
-        icmp_limit: sansio_primitives::RateLimiter::new(crate::bng::mtu::ICMP_LIMIT, clock.now()),
-        clock,
-    };
-    let w = Workers::start(&cfg.interface, queues, cfg.ipv6.is_some(), down)
-        .map_err(|e| hint("data path workers", e))?;
-    Ok((writer, w))
-}
-
 /// Serves until SIGTERM/SIGINT.
 pub async fn run(cfg: Config) -> Result<(), String> {
     // Before anything else: a second bng with this control socket stops
@@ -218,7 +184,7 @@ pub async fn run(cfg: Config) -> Result<(), String> {
     // device: a queue each, and the loop writes on worker 0's.
     let (tun, workers) = match with_workers {
         true => {
-            let (tun, w) = start_workers(&cfg, clock)?;
+            let (tun, w) = Workers::open(&cfg, clock).map_err(|e| hint("data path workers", e))?;
             (tun, Some(w))
         }
         false => (open_tun(&cfg)?, None),

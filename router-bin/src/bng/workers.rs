@@ -64,7 +64,13 @@ use tokio::sync::mpsc;
 pub use shared::{Downstream, Params, WorkerCounters};
 use shared::{Published, Shared, Table, lock};
 
+use sansio_primitives::{RateLimiter, StdClock};
+
 use crate::afpacket::PacketSocket;
+use crate::aio::AsyncTun;
+use crate::bng::config::Config;
+use crate::bng::ipv6::PacketTooBig;
+use crate::bng::mtu::ICMP_LIMIT;
 use crate::bng::sessions::{Session, Traffic};
 use crate::tun::Tun;
 
@@ -151,6 +157,38 @@ impl Workers {
             w.threads.push(handle);
         }
         Ok(w)
+    }
+
+    /// The multiqueue TUN device `cfg.tun` (with offloads where the
+    /// kernel has them) and a worker per queue (`[datapath] workers`);
+    /// the event loop's descriptor of worker 0's queue, to write on.
+    pub fn open(cfg: &Config, clock: StdClock) -> io::Result<(AsyncTun, Workers)> {
+        let n = cfg.datapath.workers.clamp(1, MAX_WORKERS);
+        let name = &cfg.tun;
+        let context = |e: io::Error| io::Error::new(e.kind(), format!("TUN device {name}: {e}"));
+        let queues = match Tun::open_queues(name, n, true) {
+            Err(e) if e.kind() != io::ErrorKind::ResourceBusy => {
+                tracing::warn!("TUN device {name}: no offloads ({e})");
+                Tun::open_queues(name, n, false)
+            }
+            r => r,
+        }
+        .map_err(context)?;
+        let writer = queues[0]
+            .try_clone()
+            .and_then(AsyncTun::writer)
+            .map_err(context)?;
+        let down = Downstream {
+            local: cfg.pool.local,
+            ptb: cfg
+                .ipv6
+                .as_ref()
+                .map(|v6| PacketTooBig::new(v6.icmp_source, clock.now())),
+            icmp_limit: RateLimiter::new(ICMP_LIMIT, clock.now()),
+            clock,
+        };
+        let w = Workers::start(&cfg.interface, queues, cfg.ipv6.is_some(), down)?;
+        Ok((writer, w))
     }
 
     /// How many workers run.

@@ -2,11 +2,13 @@
 //! its shaper takes the published rate (a CoA), anti-spoofing counts, a
 //! session published gone carries nothing more.
 
+use super::upstream::Upstream;
 use super::*;
 use crate::bng::workers::Params;
 use crate::bng::workers::handoff::mailboxes;
 use crate::bng::workers::shared::Counters;
 use crate::bng::workers::shared::Downstream;
+use pppoe_link::PPP_IPV4;
 use pppoe_proto::SessionFramer;
 use pppoe_proto::wire::EthernetAddress;
 use std::net::Ipv4Addr;
