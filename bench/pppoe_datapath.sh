@@ -20,9 +20,9 @@
 # FLOWS lists the parallel TCP streams of each measurement (iperf3 -P N;
 # default "1 8"); ROUTER_WORKERS sets the router's data path threads
 # (wan.workers through netlab's NETLAB_ROUTER_WORKERS; default: the
-# router's own, one per CPU). BNG_WORKERS sets bng's upstream data path
-# threads ([datapath] workers through NETLAB_BNG_WORKERS; default: bng's
-# own, 1).
+# router's own, one per CPU). BNG_WORKERS sets bng's data path
+# threads, both ways ([datapath] workers through NETLAB_BNG_WORKERS;
+# default: bng's own, 1).
 #
 # It never tears down a lab it did not start: when a netlab lab is up
 # already (someone else's), it stops without touching it.

@@ -91,6 +91,17 @@ impl AsyncTun {
         Self::register(Tun::open_offload(name)?)
     }
 
+    /// A descriptor of a TUN queue another thread reads, to write on:
+    /// registered for writability only, so the packets the kernel queues
+    /// on it wake nobody here. [`recv`](Self::recv) never completes on it.
+    pub fn writer(tun: Tun) -> io::Result<Self> {
+        tun.set_nonblocking()?;
+        // SAFETY: as in `register`.
+        let inner = unsafe { AsyncFd::register_with_interest(tun, Interest::WRITABLE) }
+            .map_err(io::Error::from)?;
+        Ok(AsyncTun { inner })
+    }
+
     fn register(tun: Tun) -> io::Result<Self> {
         tun.set_nonblocking()?;
         // SAFETY: the device owns its descriptor (a `File`) and the

@@ -174,6 +174,8 @@ fn oversize_ipv6_is_answered_with_packet_too_big() {
         bed.log()
     );
     assert!(stat(&bed, "packet_too_big_sent") >= 1);
+    // With BNG_TEST_WORKERS: answered on the workers' downstream.
+    bng_support::workers::assert_downstream_on_workers(&bed);
     assert!(stat(&bed, "too_big") >= 1);
     let cached = internet(&bed, &["ip", "-6", "route", "get", &inside]);
     assert!(cached.contains("mtu 1492"), "{cached}");

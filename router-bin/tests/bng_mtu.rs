@@ -143,6 +143,8 @@ fn rfc_4638_sessions_and_fragmentation_needed() {
         bed.log()
     );
     assert!(stat(&bed, "frag_needed_sent") >= 1);
+    // With BNG_TEST_WORKERS: answered on the workers' downstream.
+    bng_support::workers::assert_downstream_on_workers(&bed);
     // `bng sessions` shows the session's drops (TOO-BIG, the 11th column).
     let table = bed.ctl("sessions");
     let row: Vec<&str> = table

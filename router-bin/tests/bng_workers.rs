@@ -12,41 +12,12 @@ mod common;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use bng_support::{Bed, NET, config_text};
+use bng_support::workers::{dialer, field, row};
+use bng_support::{Bed, NET};
 use common::dialer::{Dialer, Seen};
-use ppp_proto::PppConfig;
-use pppoe_proto::PppoeClientConfig;
-use pppoe_proto::wire::EthernetAddress;
 use router_bin::afpacket::{ETH_P_ALL, PacketSocket};
 
 const SESSIONS: u8 = 8;
-
-/// A bng with two workers and a pool for every session.
-fn start(label: &str) -> Option<Bed> {
-    Bed::start_text(label, |dir| {
-        config_text(dir, true, "")
-            .replace("[lcp]", "[datapath]\nworkers = 2\n[lcp]")
-            .replace("last = \"198.51.100.20\"", "last = \"198.51.100.60\"")
-    })
-}
-
-/// A dialer from MAC `02:00:00:00:77:i` (one session per MAC).
-fn dialer(bed: &Bed, i: u8) -> Dialer {
-    let sock = bed
-        .client
-        .enter(|| PacketSocket::open("wan0", ETH_P_ALL))
-        .unwrap()
-        .unwrap();
-    // Room for every dialer's share of the others' frames between reads.
-    sock.set_recv_buffer(4 << 20).unwrap();
-    let pppoe = PppoeClientConfig::new(EthernetAddress([2, 0, 0, 0, 0x77, i]));
-    Dialer::new(
-        sock,
-        pppoe,
-        PppConfig::peer(b"alice", b"wonderland"),
-        u64::from(i),
-    )
-}
 
 /// An ICMP Echo Request whose payload is `payload`.
 fn echo(src: Ipv4Addr, dst: Ipv4Addr, id: u16, seq: u16, payload: &[u8]) -> Vec<u8> {
@@ -58,24 +29,6 @@ fn payload(i: u8, seq: u16) -> Vec<u8> {
     (0..900u16)
         .map(|k| (k as u8) ^ i ^ (seq as u8).rotate_left(3))
         .collect()
-}
-
-/// The `bng sessions` row whose address is `addr`, as columns.
-fn row(table: &str, addr: Ipv4Addr) -> Vec<String> {
-    table
-        .lines()
-        .find(|l| l.split_whitespace().nth(3) == Some(&addr.to_string()))
-        .unwrap_or_else(|| panic!("{addr} not listed:\n{table}"))
-        .split_whitespace()
-        .map(String::from)
-        .collect()
-}
-
-/// The number after `name` in a `bng stats` worker line.
-fn field(line: &str, name: &str) -> u64 {
-    let w: Vec<&str> = line.split_whitespace().collect();
-    let i = w.iter().position(|x| *x == name).unwrap();
-    w[i + 1].parse().unwrap()
 }
 
 /// `InEchos` of the namespace `internet` (echo requests that reached it).
@@ -155,7 +108,7 @@ fn exchange_round(bed: &Bed, ds: &mut [Dialer], addrs: &[Ipv4Addr], round: u16) 
 
 #[test]
 fn eight_sessions_both_ways_on_two_workers() {
-    let Some(bed) = start("bngworkers-8") else {
+    let Some(bed) = bng_support::workers::start("bngworkers-8", "") else {
         return;
     };
     let mut ds: Vec<Dialer> = (0..SESSIONS).map(|i| dialer(&bed, i)).collect();

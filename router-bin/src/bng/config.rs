@@ -86,8 +86,8 @@ pub struct Config {
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Datapath {
-    /// Upstream worker threads, each carrying the sessions whose id
-    /// modulo `workers` is its number (1..=16). 1: everything in the
+    /// Data path worker threads (both ways), each carrying the sessions
+    /// whose id modulo `workers` is its number (1..=16). 1: everything in the
     /// event loop, as without this section.
     #[serde(default = "one")]
     pub workers: usize,

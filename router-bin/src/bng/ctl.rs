@@ -106,20 +106,21 @@ fn stats(bng: &Bng) -> String {
         }
         out.push('\n');
     }
+    let d = &sum.down;
     let _ = write!(
         out,
         "policed {}\nfrag_needed_sent {}\npacket_too_big_sent {}\nicmp_rate_limited {}\ntx_dropped {}\nrx_dropped {}\n\
          no_session {}\ntun_ipv6_dropped {}\ntun_errors {}\ntun_gso_cut {}\ntun_gro {}\n",
         total.policed_up + total.policed_down,
-        s.frag_needed_sent,
-        s.packet_too_big_sent,
-        s.icmp_rate_limited,
-        s.tx_dropped,
+        s.frag_needed_sent + d.frag_needed_sent,
+        s.packet_too_big_sent + d.packet_too_big_sent,
+        s.icmp_rate_limited + d.icmp_rate_limited,
+        s.tx_dropped + d.tx_dropped,
         s.rx_dropped + sum.rx_dropped,
-        s.no_session,
-        s.tun_ipv6_dropped,
+        s.no_session + d.no_session,
+        s.tun_ipv6_dropped + d.tun_ipv6_dropped,
         s.tun_errors + sum.tun_errors,
-        s.tun_gso_cut,
+        s.tun_gso_cut + d.tun_gso_cut,
         s.tun_gro + sum.tun_gro
     );
     if let Some(d) = &bng.dhcpv6 {

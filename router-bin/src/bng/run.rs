@@ -140,6 +140,17 @@ fn lock(cfg: &Config) -> Result<InstanceLock, String> {
     )
 }
 
+/// The TUN device of the event loop's data path (`workers = 1`).
+fn open_tun(cfg: &Config) -> Result<AsyncTun, String> {
+    match AsyncTun::open_offload(&cfg.tun) {
+        Ok(t) => Ok(t),
+        Err(e) => {
+            tracing::warn!("TUN device {}: no offloads ({e})", cfg.tun);
+            AsyncTun::open(&cfg.tun).map_err(|e| hint(&format!("TUN device {}", cfg.tun), e))
+        }
+    }
+}
+
 /// Serves until SIGTERM/SIGINT.
 pub async fn run(cfg: Config) -> Result<(), String> {
     // Before anything else: a second bng with this control socket stops
@@ -154,20 +165,14 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         .map_err(|e| hint(&format!("access interface {}", cfg.interface), e))?;
     let mut access = Access::new(disc.socket().ifindex(), out.mac());
     // With offloads (TCP super-packets in one read) where the kernel has
-    // them; one packet per read otherwise.
-    let tun = match AsyncTun::open_offload(&cfg.tun) {
-        Ok(t) => t,
-        Err(e) => {
-            tracing::warn!("TUN device {}: no offloads ({e})", cfg.tun);
-            AsyncTun::open(&cfg.tun).map_err(|e| hint(&format!("TUN device {}", cfg.tun), e))?
+    // them; one packet per read otherwise. With workers, a multiqueue
+    // device: a queue each, and the loop writes on worker 0's.
+    let (tun, workers) = match with_workers {
+        true => {
+            let (tun, w) = Workers::open(&cfg, clock).map_err(|e| hint("data path workers", e))?;
+            (tun, Some(w))
         }
-    };
-    let workers = match with_workers {
-        true => Some(
-            Workers::start(cfg.datapath.workers, &cfg.interface, tun.tun())
-                .map_err(|e| hint("data path workers", e))?,
-        ),
-        false => None,
+        false => (open_tun(&cfg)?, None),
     };
     let nc = Netconf::new().await.map_err(|e| hint("netlink", e))?;
     if let Err(e) = disable_ipv6_autoconf(&cfg.tun) {
@@ -303,7 +308,11 @@ pub async fn run(cfg: Config) -> Result<(), String> {
         .as_ref()
         .map(|v6| crate::bng::ipv6::PacketTooBig::new(v6.icmp_source, bng.clock.now()));
     if let Some(w) = &bng.workers {
-        tracing::info!(workers = w.len(), "upstream data path on worker threads");
+        tracing::info!(
+            workers = w.len(),
+            "upstream data path on worker threads, downstream too (multiqueue {})",
+            bng.cfg.tun
+        );
     }
     let connections = Arc::new(Semaphore::new(MAX_CONTROL_CONNECTIONS));
     let (ctl_tx, mut ctl_rx) = mpsc::channel::<(String, oneshot::Sender<String>)>(16);
@@ -375,7 +384,8 @@ pub async fn run(cfg: Config) -> Result<(), String> {
             r = disc.recv(&mut disc_buf) => Input::Discovery(r),
             r = bng.out.recv_batch(&mut ses_batch), if !with_workers => Input::Session(r),
             f = recv_handed(bng.workers.as_mut()), if !workers_gone => Input::Handed(f),
-            r = bng.tun.recv(&mut tun_buf[offload::read_at(vnet)..]) => Input::Tun(r),
+            // With workers they read the TUN device.
+            r = bng.tun.recv(&mut tun_buf[offload::read_at(vnet)..]), if !with_workers => Input::Tun(r),
             () = radius_decided(bng.radius.as_mut()) => Input::RadiusDecided,
             r = recv_coa(bng.coa.as_mut()) => Input::Coa(r),
             r = listener.accept() => Input::Connection(r.map(|(s, _)| s)),

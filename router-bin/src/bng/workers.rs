@@ -1,58 +1,77 @@
-//! The upstream data path on several threads (`[datapath] workers` > 1).
+//! The data path on several threads (`[datapath] workers` > 1), both
+//! ways.
 //!
 //! Each worker owns one packet socket of a `PACKET_FANOUT_CBPF` group on
 //! the access interface whose program returns the PPPoE SESSION_ID, so
 //! the kernel hands session `id`'s frames to worker `id % workers`
-//! ([`crate::afpacket::fanout_socket_of`]). Each session's upstream state
-//! (its shaper's token bucket and queue, its counters) therefore lives in
-//! exactly one worker and needs no lock; a worker checks the source
+//! ([`crate::afpacket::fanout_socket_of`]): that worker owns the session.
+//! Each session's data-path state (its shapers' token buckets and queues
+//! and their `Backlog` timer, its counters) therefore lives in exactly
+//! one worker and needs no lock. Upstream, a worker checks the source
 //! (anti-spoofing), clamps the MSS, shapes and writes the packet to the
-//! TUN device (coalescing TCP runs, [`crate::bng::datapath::UpGro`]), on
-//! its own descriptor of the device.
+//! TUN device (coalescing TCP runs, [`crate::bng::datapath::UpGro`]) on
+//! its own queue of the multiqueue device.
+//!
+//! Downstream, each worker reads its TUN queue. The kernel picks a queue
+//! by flow hash, not by session (a flow's packets go to the queue that
+//! last wrote that flow's packets, so mostly to the owner, whose queue
+//! carried the flow upstream), so a read for a session another worker
+//! owns goes to the owner through its bounded hand-off queue
+//! ([`handoff`]; a full one is a counted drop, `handoff_dropped`), not
+//! under a lock per session: the shaper's queue is released on the
+//! owner's timer, and one session's packets would otherwise take its lock
+//! on two cores in turn. The owner runs the session's downstream shaper,
+//! MTU checks (IPv4 fragmentation or Fragmentation Needed, IPv6 Packet
+//! Too Big, from the shared rate limit: [`Downstream`]), cuts TCP
+//! super-packets at the kernel's segment size, clamps the MSS, frames and
+//! sends on its packet socket in batches (`sendmmsg`). Packets for no
+//! session are counted (`no_session`, `tun_ipv6_dropped`) as the event
+//! loop does; none is the control plane's (it never reads the TUN device).
 //!
 //! The control plane stays in the event loop: discovery has its own
 //! socket, and every session frame a worker does not take as a published
 //! session's IP data (LCP, authentication, IPCP/IPv6CP, frames of an
 //! unknown session, IPv4 before IPCP, link-scoped IPv6 for the session's
 //! router and DHCPv6) reaches it unchanged through a bounded channel (a
-//! full channel is a counted drop, as for the router's workers). What the
-//! workers need of a session ([`Params`]) is published on each change; a
-//! worker holds the table read-locked while it handles a batch, and bills
-//! the batch into the session's shared counters before it lets go, so once
-//! [`Workers::remove`] returned for a session gone, no worker writes a
-//! packet of it and every octet it carried is in the counters: the
-//! accounting Stop ([`Workers::remove`]) neither loses nor bills twice.
+//! full channel is a counted drop, as for the router's workers). The
+//! loop writes what it still writes to the TUN device (the packets of a
+//! session before its workers know it, a CoA's released queue) on a
+//! descriptor of worker 0's queue, which it never reads. What the workers
+//! need of a session ([`Params`]: framing, MTU, address and prefixes,
+//! both speed limits, so a CoA reaches the owner's shapers) is published
+//! on each change; a worker holds the table read-locked while it handles
+//! a batch (either way), and bills the batch into the session's shared
+//! counters before it lets go, so once [`Workers::remove`] returned for a
+//! session gone, no worker sends or writes a packet of it and every octet
+//! it carried either way is in the counters: the accounting Stop neither
+//! loses nor bills twice.
 //!
-//! Downstream stays in the event loop (one TUN queue, today's path, and
-//! its sends on the loop's own packet socket, which receives nothing): a
-//! packet routed into the TUN device goes by its destination to a session
-//! whose downstream shaper, MTU checks and counters are there. Moving it
-//! to the workers needs a multiqueue TUN, whose queue the kernel picks by
-//! flow hash, not by session, so a packet often arrives at a worker that
-//! does not own its session. The way to bring it there is a bounded
-//! hand-off queue per worker (a full one is a counted drop), not a lock
-//! per session around its shaper: the shaper's queue is released on the
-//! owner's timer (the `Backlog`), which a second thread holding the lock
-//! would have to wake, and one session's packets would take its lock on
-//! two cores in turn. Not done yet: the downstream scales with the
-//! event loop only.
+//! With `workers = 1` (the default) none of this runs: the event loop
+//! carries both ways on one TUN queue, as it always did.
 
+mod handoff;
 mod rebind;
+mod shared;
 mod thread;
 
 use std::collections::HashMap;
 use std::io;
-use std::net::Ipv4Addr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 
-use pppoe_proto::SessionFramer;
-use pppoe_proto::wire::EthernetAddress;
 use tokio::sync::mpsc;
 
+pub use shared::{Downstream, Params, WorkerCounters};
+use shared::{Published, Shared, Table, lock};
+
+use sansio_primitives::{RateLimiter, StdClock};
+
 use crate::afpacket::PacketSocket;
-use crate::bng::config::Prefix6;
+use crate::aio::AsyncTun;
+use crate::bng::config::Config;
+use crate::bng::ipv6::PacketTooBig;
+use crate::bng::mtu::ICMP_LIMIT;
 use crate::bng::sessions::{Session, Traffic};
 use crate::tun::Tun;
 
@@ -67,169 +86,6 @@ const TO_CONTROL_BOUND: usize = 1024;
 /// Each worker socket's receive buffer asked for (as the event loop's).
 const RECV_BUFFER: usize = 4 << 20;
 
-/// What the workers need of a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Params {
-    /// Our MAC, the host's, the session id and its MTU.
-    pub framer: SessionFramer,
-    /// The host's MAC.
-    pub mac: [u8; 6],
-    /// The session's address while IPCP is open.
-    pub ipv4: Option<Ipv4Addr>,
-    /// With `[ipv6]`, while IPv6CP is open: the delegated and the framed
-    /// prefix (the sources the session may use beyond the link).
-    pub v6: Option<[Option<Prefix6>; 2]>,
-    /// The upstream speed limit, kbit/s.
-    pub up_kbps: Option<u32>,
-}
-
-impl Params {
-    /// What session `s` needs upstream, behind our MAC `ours`; `None`
-    /// while it carries nothing (no NCP open).
-    pub fn of(s: &Session, ours: [u8; 6]) -> Option<Params> {
-        let ipv4 = s.addr.filter(|_| s.ipv4_up);
-        let v6 = s.v6.as_ref().map(|v| [v.delegated, v.framed]);
-        if ipv4.is_none() && v6.is_none() {
-            return None;
-        }
-        let framer =
-            SessionFramer::new(EthernetAddress(ours), EthernetAddress(s.mac), s.id).with_mtu(s.mtu);
-        Some(Params {
-            framer,
-            mac: s.mac,
-            ipv4,
-            v6,
-            up_kbps: s.up.as_ref().map(crate::bng::shaper::Shaper::kbps),
-        })
-    }
-}
-
-/// A session's upstream counters, added to by its worker and taken by the
-/// control plane (so nothing is counted twice).
-#[derive(Debug, Default)]
-pub struct Counters {
-    in_octets: AtomicU64,
-    in_packets: AtomicU64,
-    spoofed: AtomicU64,
-    spoofed6: AtomicU64,
-    ipv6_dropped: AtomicU64,
-    policed_up: AtomicU64,
-}
-
-impl Counters {
-    /// The fields in the order of [`Counters::add`] and [`Counters::take`].
-    fn fields(&self) -> [&AtomicU64; 6] {
-        [
-            &self.in_octets,
-            &self.in_packets,
-            &self.spoofed,
-            &self.spoofed6,
-            &self.ipv6_dropped,
-            &self.policed_up,
-        ]
-    }
-
-    /// Adds the upstream counters of `t` (a worker's batch).
-    fn add(&self, t: &Traffic) {
-        let v = [
-            t.in_octets,
-            t.in_packets,
-            t.spoofed,
-            t.spoofed6,
-            t.ipv6_dropped,
-            t.policed_up,
-        ];
-        for (c, v) in self.fields().into_iter().zip(v) {
-            if v > 0 {
-                c.fetch_add(v, Ordering::Relaxed);
-            }
-        }
-    }
-
-    /// Moves what was counted into `t`.
-    fn take(&self, t: &mut Traffic) {
-        let [a, b, c, d, e, f] = self.fields().map(|c| c.swap(0, Ordering::Relaxed));
-        t.in_octets += a;
-        t.in_packets += b;
-        t.spoofed += c;
-        t.spoofed6 += d;
-        t.ipv6_dropped += e;
-        t.policed_up += f;
-    }
-}
-
-/// A published session: its parameters and its counters.
-#[derive(Debug, Clone)]
-struct Published {
-    params: Params,
-    counters: Arc<Counters>,
-}
-
-/// The sessions the workers carry.
-#[derive(Debug, Default)]
-struct Table {
-    sessions: HashMap<u16, Published>,
-    /// Bumped on every change: a worker looks over its own sessions only
-    /// when it moved.
-    generation: u64,
-}
-
-/// What the control plane and the workers share.
-struct Shared {
-    table: RwLock<Table>,
-    stop: AtomicBool,
-}
-
-/// One worker's counters (`bng stats`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct WorkerCounters {
-    /// Session frames received.
-    pub frames: u64,
-    /// IP packets written to the TUN device for the sessions.
-    pub packets: u64,
-    /// Sessions it carried traffic of, now.
-    pub sessions: u64,
-    /// Frames handed to the control plane.
-    pub to_control: u64,
-    /// Those dropped because the channel was full.
-    pub to_control_dropped: u64,
-    /// Frames the kernel dropped before the worker read them.
-    pub rx_dropped: u64,
-    /// Packets the TUN device refused.
-    pub tun_errors: u64,
-    /// TCP super-packets written (GRO).
-    pub tun_gro: u64,
-}
-
-impl WorkerCounters {
-    /// Adds `other`'s counts (the sum over workers).
-    pub fn add(&mut self, other: &WorkerCounters) {
-        self.frames += other.frames;
-        self.packets += other.packets;
-        self.sessions += other.sessions;
-        self.to_control += other.to_control;
-        self.to_control_dropped += other.to_control_dropped;
-        self.rx_dropped += other.rx_dropped;
-        self.tun_errors += other.tun_errors;
-        self.tun_gro += other.tun_gro;
-    }
-
-    /// `bng stats`' fields, by name.
-    pub fn fields(&self) -> [(&'static str, u64); 8] {
-        [
-            ("frames", self.frames),
-            ("packets", self.packets),
-            ("sessions", self.sessions),
-            ("to_control", self.to_control),
-            ("to_control_dropped", self.to_control_dropped),
-            ("rx_dropped", self.rx_dropped),
-            ("tun_errors", self.tun_errors),
-            ("tun_gro", self.tun_gro),
-        ]
-    }
-}
-
-/// The worker threads, seen from the event loop.
 pub struct Workers {
     shared: Arc<Shared>,
     counters: Vec<Arc<Mutex<WorkerCounters>>>,
@@ -243,18 +99,23 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Starts `n` workers on the access interface `interface`, each with
-    /// its own descriptor of the TUN device `tun` (`vnet`: it has
-    /// offloads).
-    pub fn start(n: usize, interface: &str, tun: &Tun) -> io::Result<Workers> {
-        let socks = PacketSocket::open_fanout_by_session(
-            interface,
-            pppoe_link::ETH_P_PPP_SES,
-            n.clamp(1, MAX_WORKERS),
-        )?;
+    /// Starts one worker per queue of the multiqueue TUN device `queues`
+    /// (all with offloads or none) on the access interface `interface`;
+    /// `ipv6`: IPv6 goes to sessions (`[ipv6]`); `down`: the downstream's
+    /// ICMP sources and limits.
+    pub fn start(
+        interface: &str,
+        queues: Vec<Tun>,
+        ipv6: bool,
+        down: Downstream,
+    ) -> io::Result<Workers> {
+        let n = queues.len().clamp(1, MAX_WORKERS);
+        let socks = PacketSocket::open_fanout_by_session(interface, pppoe_link::ETH_P_PPP_SES, n)?;
         let shared = Arc::new(Shared {
             table: RwLock::new(Table::default()),
             stop: AtomicBool::new(false),
+            ipv6,
+            down: Mutex::new(down),
         });
         let (tx, rx) = mpsc::channel(TO_CONTROL_BOUND);
         let mut w = Workers {
@@ -265,13 +126,23 @@ impl Workers {
             published: HashMap::new(),
             next: Vec::new(),
         };
-        for (i, sock) in socks.into_iter().enumerate() {
+        let mailboxes = handoff::mailboxes(n, handoff::HANDOFF_BOUND)?;
+        let all = socks.into_iter().zip(queues).zip(mailboxes);
+        for (index, ((sock, tun), (inbox, outboxes))) in all.enumerate() {
             rebind::prepare(&sock)?;
+            tun.set_nonblocking()?;
             let counters = Arc::new(Mutex::new(WorkerCounters::default()));
             let next = rebind::NextSocket::default();
-            let worker = thread::Worker::new(
+            let parts = thread::Parts {
                 sock,
-                tun.try_clone()?,
+                tun,
+                index,
+                workers: n,
+                inbox,
+                outboxes,
+            };
+            let worker = thread::Worker::new(
+                parts,
                 Arc::clone(&w.shared),
                 Arc::clone(&counters),
                 tx.clone(),
@@ -279,12 +150,44 @@ impl Workers {
             );
             w.next.push(next);
             let handle = std::thread::Builder::new()
-                .name(format!("bng-datapath-{i}"))
+                .name(format!("bng-datapath-{index}"))
                 .spawn(move || worker.run())?;
             w.counters.push(counters);
             w.threads.push(handle);
         }
         Ok(w)
+    }
+
+    /// The multiqueue TUN device `cfg.tun` (with offloads where the
+    /// kernel has them) and a worker per queue (`[datapath] workers`);
+    /// the event loop's descriptor of worker 0's queue, to write on.
+    pub fn open(cfg: &Config, clock: StdClock) -> io::Result<(AsyncTun, Workers)> {
+        let n = cfg.datapath.workers.clamp(1, MAX_WORKERS);
+        let name = &cfg.tun;
+        let context = |e: io::Error| io::Error::new(e.kind(), format!("TUN device {name}: {e}"));
+        let queues = match Tun::open_queues(name, n, true) {
+            Err(e) if e.kind() != io::ErrorKind::ResourceBusy => {
+                tracing::warn!("TUN device {name}: no offloads ({e})");
+                Tun::open_queues(name, n, false)
+            }
+            r => r,
+        }
+        .map_err(context)?;
+        let writer = queues[0]
+            .try_clone()
+            .and_then(AsyncTun::writer)
+            .map_err(context)?;
+        let down = Downstream {
+            local: cfg.pool.local,
+            ptb: cfg
+                .ipv6
+                .as_ref()
+                .map(|v6| PacketTooBig::new(v6.icmp_source, clock.now())),
+            icmp_limit: RateLimiter::new(ICMP_LIMIT, clock.now()),
+            clock,
+        };
+        let w = Workers::start(&cfg.interface, queues, cfg.ipv6.is_some(), down)?;
+        Ok((writer, w))
     }
 
     /// How many workers run.
@@ -307,13 +210,12 @@ impl Workers {
             .table
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        t.generation += 1;
         self.published.insert(id, (serial, params));
         let counters = match t.sessions.get(&id) {
             Some(p) if same_session => Arc::clone(&p.counters),
             _ => Arc::default(),
         };
-        t.sessions.insert(id, Published { params, counters });
+        t.set(id, Some(Published { params, counters }));
     }
 
     /// Moves what the workers counted for each session of `sessions` into
@@ -346,8 +248,7 @@ impl Workers {
                 .table
                 .write()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            t.generation += 1;
-            t.sessions.remove(&id)
+            t.set(id, None)
         };
         if let Some(p) = gone {
             p.counters.take(traffic);
@@ -366,10 +267,7 @@ impl Workers {
 
     /// Each worker's counters.
     pub fn counters(&self) -> Vec<WorkerCounters> {
-        self.counters
-            .iter()
-            .map(|c| *c.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
-            .collect()
+        self.counters.iter().map(|c| *lock(c)).collect()
     }
 }
 
@@ -416,44 +314,5 @@ impl crate::bng::engine::Bng {
         if let Some(w) = &self.workers {
             w.absorb_all(&mut self.table.by_id);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counters_are_taken_once() {
-        let c = Counters::default();
-        let mut t = Traffic {
-            in_octets: 5,
-            spoofed: 1,
-            ..Traffic::default()
-        };
-        c.add(&t);
-        c.add(&t);
-        let mut total = Traffic::default();
-        c.take(&mut total);
-        assert_eq!((total.in_octets, total.spoofed), (10, 2));
-        c.take(&mut total);
-        assert_eq!((total.in_octets, total.spoofed), (10, 2));
-        t.out_octets = 7;
-        c.add(&t);
-        c.take(&mut total);
-        assert_eq!((total.in_octets, total.out_octets), (15, 0));
-    }
-
-    #[test]
-    fn a_session_carries_nothing_before_an_ncp_opens() {
-        let mut s = Session::new(1, 9, [2, 0, 0, 0, 0, 9], std::time::Instant::now());
-        s.addr = Some(Ipv4Addr::new(198, 51, 100, 10));
-        assert_eq!(Params::of(&s, [2; 6]), None);
-        s.ipv4_up = true;
-        let p = Params::of(&s, [2; 6]).unwrap();
-        assert_eq!(p.ipv4, s.addr);
-        assert_eq!((p.v6, p.up_kbps), (None, None));
-        s.up = crate::bng::shaper::shaper(Some(1000), std::time::Instant::now());
-        assert_eq!(Params::of(&s, [2; 6]).unwrap().up_kbps, Some(1000));
     }
 }

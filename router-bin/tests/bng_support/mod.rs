@@ -5,6 +5,7 @@
 
 pub mod radiusd;
 pub mod v6;
+pub mod workers;
 
 use std::net::Ipv4Addr;
 use std::path::PathBuf;

@@ -143,32 +143,62 @@ pub fn packet_too_big(original: &[u8], from: Ipv6Addr, mtu: u32) -> Option<Vec<u
     Some(packet::ipv6(from, h.src, ICMPV6, 64, &icmp))
 }
 
+/// What to do about a downstream IPv6 packet too big for its session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PtbAnswer {
+    /// No answer (RFC 4443 §2.4(e), an MTU below 1280, no source).
+    Nothing,
+    /// One was due, but the rate limit holds it back.
+    RateLimited,
+    /// This Packet Too Big goes into the TUN device.
+    Send(Vec<u8>),
+}
+
+impl PacketTooBig {
+    /// The answer to the downstream IPv6 `packet`, larger than its
+    /// session's `mtu`, at `now`.
+    pub fn answer(
+        &mut self,
+        packet: &[u8],
+        mtu: u16,
+        now: sansio_primitives::Instant,
+    ) -> PtbAnswer {
+        // Below the IPv6 minimum no sender goes (RFC 8200 §5): the answer
+        // would not help.
+        if usize::from(mtu) < MIN_MTU {
+            return PtbAnswer::Nothing;
+        }
+        let Some(to) = packet::header(packet).map(|h| h.src) else {
+            return PtbAnswer::Nothing;
+        };
+        let Some(from) = self.source_for(to) else {
+            return PtbAnswer::Nothing;
+        };
+        let Some(answer) = packet_too_big(packet, from, u32::from(mtu)) else {
+            return PtbAnswer::Nothing;
+        };
+        if self.limit.allow(now) {
+            PtbAnswer::Send(answer)
+        } else {
+            PtbAnswer::RateLimited
+        }
+    }
+}
+
 impl Bng {
     /// The downstream IPv6 `packet` is larger than its session's `mtu`:
     /// the sender gets a Packet Too Big (within the rate limit). The
     /// caller drops the packet and counts it (`too_big`).
     pub(crate) fn too_big_v6(&mut self, packet: &[u8], mtu: u16) {
-        // Below the IPv6 minimum no sender goes (RFC 8200 §5): the answer
-        // would not help.
-        if usize::from(mtu) < MIN_MTU {
-            return;
-        }
-        let Some(to) = packet::header(packet).map(|h| h.src) else {
-            return;
-        };
+        let now = self.clock.now();
         let Some(ptb) = self.ptb.as_mut() else { return };
-        let Some(from) = ptb.source_for(to) else {
-            return;
-        };
-        let Some(answer) = packet_too_big(packet, from, u32::from(mtu)) else {
-            return;
-        };
-        if !ptb.limit.allow(self.clock.now()) {
-            self.stats.icmp_rate_limited += 1;
-        } else if self.tun.send_bare(&answer).is_ok() {
-            self.stats.packet_too_big_sent += 1;
-        } else {
-            self.stats.tun_errors += 1;
+        match ptb.answer(packet, mtu, now) {
+            PtbAnswer::Nothing => {}
+            PtbAnswer::RateLimited => self.stats.icmp_rate_limited += 1,
+            PtbAnswer::Send(a) => match self.tun.send_bare(&a) {
+                Ok(()) => self.stats.packet_too_big_sent += 1,
+                Err(_) => self.stats.tun_errors += 1,
+            },
         }
     }
 }

@@ -17,11 +17,15 @@ use crate::afpacket::PacketSocket;
 pub(super) type NextSocket = Arc<Mutex<Option<PacketSocket>>>;
 
 /// Makes a socket of the group ready for a worker: nonblocking, with room
-/// for a TCP window's worth of frames while the worker is busy.
+/// for a TCP window's worth of frames while the worker is busy, and its
+/// sends straight to the driver (bng's own shaper polices, as the loop's).
 pub(super) fn prepare(sock: &PacketSocket) -> io::Result<()> {
     sock.set_nonblocking()?;
     if let Err(e) = sock.set_recv_buffer(RECV_BUFFER) {
         tracing::warn!("data path worker socket receive buffer: {e}");
+    }
+    if let Err(e) = sock.set_qdisc_bypass(true) {
+        tracing::warn!("data path worker socket qdisc bypass: {e}");
     }
     Ok(())
 }

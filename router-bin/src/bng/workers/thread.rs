@@ -1,23 +1,23 @@
-//! One worker: a packet socket of the session fanout group in a `poll`
-//! loop on its own thread (no async runtime: one descriptor, a timer for
-//! the shaper queues and a stop flag), writing its sessions' upstream
-//! packets to its own descriptor of the TUN device.
+//! One worker: a packet socket of the session fanout group and a queue of
+//! the multiqueue TUN device in a `poll` loop on its own thread (no async
+//! runtime: three descriptors — the third wakes it for reads other
+//! workers hand over —, a timer for the shaper queues and a stop flag).
+//! Its sessions' upstream packets go to its TUN queue; their downstream
+//! ([`downstream`]) to its packet socket.
 
 use std::collections::{HashMap, HashSet};
-use std::io;
 use std::os::fd::AsRawFd;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use pppoe_link::{PPP_IPV4, PPP_IPV6};
-use pppoe_proto::mss::{clamp_mss, mss_for_mtu_v4, mss_for_mtu_v6};
 use tokio::sync::mpsc;
 
-use super::{Published, Shared, Table, WorkerCounters};
+use super::handoff::{Inbox, Outboxes};
+use super::shared::{Published, Shared, Table, WorkerCounters, lock};
 use crate::afpacket::{PacketSocket, poll_any};
 use crate::batch::FrameBatch;
-use crate::bng::datapath::{Backlog, Dir, UpGro, source_ok_v4};
+use crate::bng::datapath::{Backlog, Dir, TxQueue, UpGro};
 use crate::bng::engine::Stats;
 use crate::bng::sessions::{Session, Traffic};
 use crate::bng::shaper::{Shaper, shaper};
@@ -27,19 +27,8 @@ use crate::tun::Tun;
 /// and the published sessions again.
 const TICK: Duration = Duration::from_millis(100);
 
-/// Receive batches per wake-up before the shaper queues get their turn.
-const BATCHES: usize = 8;
-
 /// How often a worker reads its socket's kernel drop count.
 const STATS_EVERY: Duration = Duration::from_secs(1);
-
-/// What a worker does with a session frame.
-enum Upstream {
-    /// It was the session's: written, queued, or dropped and counted.
-    Done,
-    /// The control plane's (or the worker cannot judge it).
-    ToControl,
-}
 
 /// A worker, moved onto its thread by [`Worker::run`].
 pub(super) struct Worker {
@@ -66,23 +55,62 @@ pub(super) struct Worker {
     /// Sessions whose counters moved since they were last billed.
     touched: Vec<u16>,
     stats_at: Instant,
+    /// Which worker this is, of how many.
+    index: usize,
+    workers: usize,
+    /// Reads handed here, and the way to the other workers' inboxes.
+    inbox: Inbox,
+    outboxes: Outboxes,
+    /// Reads wait in the inbox beyond the last wake-up's budget.
+    inbox_more: bool,
     /// A new socket when the access interface was re-created.
     next: super::rebind::NextSocket,
+    /// Downstream frames waiting for one batch send.
+    tx: TxQueue,
+    /// A TUN read (behind its headroom or `virtio_net_hdr`).
+    tun_buf: Vec<u8>,
+    /// One segment of a super-packet behind the headroom.
+    seg_buf: Vec<u8>,
+}
+
+/// What a worker is given at start, besides what it shares.
+pub(super) struct Parts {
+    pub(super) sock: PacketSocket,
+    pub(super) tun: Tun,
+    pub(super) index: usize,
+    pub(super) workers: usize,
+    pub(super) inbox: Inbox,
+    pub(super) outboxes: Outboxes,
 }
 
 impl Worker {
     pub(super) fn new(
-        sock: PacketSocket,
-        tun: Tun,
+        parts: Parts,
         shared: Arc<Shared>,
         slot: Arc<Mutex<WorkerCounters>>,
         to_control: mpsc::Sender<Vec<u8>>,
         next: super::rebind::NextSocket,
     ) -> Worker {
+        let Parts {
+            sock,
+            tun,
+            index,
+            workers,
+            inbox,
+            outboxes,
+        } = parts;
         let vnet = tun.vnet();
         Worker {
             sock,
             tun,
+            index,
+            workers,
+            inbox,
+            outboxes,
+            inbox_more: false,
+            tx: TxQueue::default(),
+            tun_buf: vec![0u8; crate::bng::offload::TUN_BUF_LEN],
+            seg_buf: vec![0u8; 2048],
             shared,
             slot,
             to_control,
@@ -117,8 +145,12 @@ impl Worker {
                 .backlog
                 .next()
                 .map_or(TICK, |t| t.saturating_duration_since(now).min(TICK));
-            let ms = i32::try_from(wait.as_micros().div_ceil(1000)).unwrap_or(i32::MAX);
-            let ready = match poll_any(&[self.sock.as_raw_fd()], ms) {
+            let ms = match self.inbox_more {
+                true => 0,
+                false => i32::try_from(wait.as_micros().div_ceil(1000)).unwrap_or(i32::MAX),
+            };
+            let fds = [self.sock.as_raw_fd(), self.tun.as_raw_fd(), self.inbox.fd()];
+            let ready = match poll_any(&fds, ms) {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::warn!("data path worker: poll: {e}");
@@ -136,6 +168,12 @@ impl Worker {
                 self.reconcile(&table);
             }
             let failed = ready & 1 != 0 && self.wan_side(&table);
+            if ready & 2 != 0 {
+                self.tun_side(&table);
+            }
+            if ready & 4 != 0 || self.inbox_more {
+                self.inbox_side(&table);
+            }
             if self.backlog.next().is_some_and(|t| t <= Instant::now()) {
                 self.release();
             }
@@ -156,10 +194,8 @@ impl Worker {
             self.counters.sessions = self.sessions.len() as u64;
             self.counters.tun_errors = self.stats.tun_errors;
             self.counters.tun_gro = self.stats.tun_gro;
-            *self
-                .slot
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = self.counters;
+            self.counters.down = self.stats;
+            *lock(&self.slot) = self.counters;
         }
     }
 
@@ -202,8 +238,6 @@ impl Worker {
             (Some(q), Some(k)) => {
                 if q.kbps() != k {
                     q.set_rate(k, now);
-                    // The head goes at another time now.
-                    self.backlog.note(s);
                 }
             }
             (None, k) => s.up = shaper(k, now),
@@ -215,11 +249,25 @@ impl Worker {
                         Err(_) => self.stats.tun_errors += 1,
                     }
                 }
-                self.queued.remove(&id);
-                self.backlog.forget(id);
                 self.touched.push(id);
             }
         }
+        // Either way's head may go at another time now (or not at all).
+        self.backlog.note(s);
+        self.update_down(id, p.down_kbps, now);
+        if self.backlog_of(id).is_none() {
+            self.queued.remove(&id);
+        }
+    }
+
+    /// When session `id`'s first queued packet (either way) may go.
+    fn backlog_of(&self, id: u16) -> Option<Instant> {
+        let s = self.sessions.get(&id)?;
+        [s.up.as_ref(), s.down.as_ref()]
+            .into_iter()
+            .flatten()
+            .filter_map(Shaper::ready_at)
+            .min()
     }
 
     /// The local state of published session `p` (made on its first frame).
@@ -234,6 +282,7 @@ impl Worker {
         let now = Instant::now();
         let mut s = Session::new(0, id, p.params.mac, now);
         s.up = shaper(p.params.up_kbps, now);
+        s.down = shaper(p.params.down_kbps, now);
         self.sessions.insert(id, s);
         self.params.insert(id, p.clone());
         self.queued.remove(&id);
@@ -241,161 +290,29 @@ impl Worker {
         self.update(id, now);
     }
 
-    /// Receive batches: each published session's IP data up to the TUN
-    /// device, the rest to the control plane. Whether the socket failed.
-    fn wan_side(&mut self, table: &Table) -> bool {
-        let Some(mut rx) = self.rx.take() else {
-            return false;
-        };
-        let mut failed = false;
-        for _ in 0..BATCHES {
-            let got = match self.sock.try_recv_batch(&mut rx) {
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) => {
-                    tracing::warn!("data path worker: receive: {e}");
-                    failed = true;
-                    break;
-                }
-            };
-            for f in rx.frames_mut() {
-                self.counters.frames += 1;
-                if let Upstream::ToControl = self.frame(table, f) {
-                    match self.to_control.try_send(f.to_vec()) {
-                        Ok(()) => self.counters.to_control += 1,
-                        Err(_) => self.counters.to_control_dropped += 1,
-                    }
-                }
-            }
-            self.up_gro
-                .flush(&self.tun, &mut self.sessions, &mut self.stats);
-            if got < rx.capacity() {
-                break;
-            }
-        }
-        self.rx = Some(rx);
-        failed
-    }
-
-    /// One session frame.
-    fn frame(&mut self, table: &Table, f: &mut [u8]) -> Upstream {
-        let Ok(h) = pppoe_proto::session::peek(f) else {
-            return Upstream::ToControl;
-        };
-        let id = h.session_id;
-        let Some(p) = table.sessions.get(&id) else {
-            return Upstream::ToControl;
-        };
-        let Ok(range) = p.params.framer.decapsulate(f) else {
-            return Upstream::ToControl;
-        };
-        let ppp = &mut f[range];
-        let protocol = match ppp {
-            [a, b, ..] => u16::from_be_bytes([*a, *b]),
-            _ => return Upstream::ToControl,
-        };
-        let v6 = p.params.v6;
-        match protocol {
-            PPP_IPV4 if p.params.ipv4.is_some() => {
-                self.local(id, p);
-                self.upstream_v4(id, ppp);
-                Upstream::Done
-            }
-            PPP_IPV6 if v6.is_some() => {
-                self.local(id, p);
-                self.upstream_v6(id, v6.unwrap_or_default(), ppp)
-            }
-            _ => Upstream::ToControl,
-        }
-    }
-
-    /// An IPv4 packet (`ppp` = PPP protocol + packet) of session `id`.
-    fn upstream_v4(&mut self, id: u16, ppp: &mut [u8]) {
-        let Some(s) = self.sessions.get_mut(&id) else {
-            return;
-        };
-        self.touched.push(id);
-        if !source_ok_v4(s, &ppp[2..]) {
-            s.traffic.spoofed += 1;
-            return;
-        }
-        let len = ppp.len() - 2;
-        clamp_mss(ppp, mss_for_mtu_v4(s.mtu));
-        self.shape_and_send(id, &ppp[2..2 + len]);
-    }
-
-    /// An IPv6 packet of session `id`, whose prefixes are `prefixes`:
-    /// link-scoped ones are for the session's router or DHCPv6 (the
-    /// control plane's).
-    fn upstream_v6(
-        &mut self,
-        id: u16,
-        prefixes: [Option<crate::bng::config::Prefix6>; 2],
-        ppp: &mut [u8],
-    ) -> Upstream {
-        let Some(s) = self.sessions.get_mut(&id) else {
-            return Upstream::ToControl;
-        };
-        let Some(h) = crate::bng::ipv6::header(&ppp[2..]) else {
-            s.traffic.ipv6_dropped += 1;
-            self.touched.push(id);
-            return Upstream::Done;
-        };
-        if h.dst.is_multicast() || h.dst.is_unicast_link_local() {
-            return Upstream::ToControl;
-        }
-        self.touched.push(id);
-        if !prefixes.iter().flatten().any(|p| p.contains(h.src)) {
-            s.traffic.spoofed6 += 1;
-            return Upstream::Done;
-        }
-        let len = 40 + h.payload_len;
-        clamp_mss(ppp, mss_for_mtu_v6(s.mtu));
-        self.shape_and_send(id, &ppp[2..2 + len]);
-        Upstream::Done
-    }
-
-    /// A packet of session `id` past its checks: through its shaper to the
-    /// TUN device.
-    fn shape_and_send(&mut self, id: u16, packet: &[u8]) {
-        let Some(s) = self.sessions.get_mut(&id) else {
-            return;
-        };
-        let len = packet.len();
-        if let Some(q) = &mut s.up
-            && !q.admit(Instant::now(), len)
-        {
-            if q.enqueue(packet.to_vec(), len) {
-                self.backlog.note(s);
-                self.queued.insert(id);
-            } else {
-                s.traffic.policed_up += 1;
-            }
-            return;
-        }
-        self.up_gro
-            .send(&self.tun, &mut self.sessions, &mut self.stats, id, packet);
-    }
-
     /// Sends what the speed limits now allow out of the shaper queues.
     fn release(&mut self) {
-        let (tun, stats) = (&self.tun, &mut self.stats);
+        let (tun, sock, stats) = (&self.tun, &self.sock, &mut self.stats);
         self.backlog
             .release(&mut self.sessions, Instant::now(), |dir, packet| {
-                let sent = dir == Dir::Up && tun.send_bare(packet).is_ok();
-                if !sent {
-                    stats.tun_errors += 1;
+                let sent = match dir {
+                    Dir::Up => tun.send_bare(packet).is_ok(),
+                    Dir::Down => sock.send(packet).is_ok(),
+                };
+                match (sent, dir) {
+                    (true, _) => {}
+                    (false, Dir::Up) => stats.tun_errors += 1,
+                    (false, Dir::Down) => stats.tx_dropped += 1,
                 }
                 sent
             });
-        let sessions = &self.sessions;
         self.touched.extend(self.queued.iter().copied());
-        self.queued.retain(|id| {
-            sessions
-                .get(id)
-                .and_then(|s| s.up.as_ref())
-                .is_some_and(|q| q.ready_at().is_some())
-        });
+        let queued: Vec<u16> = self.queued.iter().copied().collect();
+        for id in queued {
+            if self.backlog_of(id).is_none() {
+                self.queued.remove(&id);
+            }
+        }
     }
 
     /// Adds what the touched sessions counted to their shared counters.
@@ -405,11 +322,17 @@ impl Worker {
                 continue;
             };
             self.counters.packets += s.traffic.in_packets;
+            self.counters.down_packets += s.traffic.out_packets;
             p.counters.add(&s.traffic);
             s.traffic = Traffic::default();
         }
     }
 }
+
+#[path = "downstream.rs"]
+mod downstream;
+#[path = "upstream.rs"]
+mod upstream;
 
 #[cfg(test)]
 #[path = "thread_tests.rs"]

@@ -2,17 +2,22 @@
 //! its shaper takes the published rate (a CoA), anti-spoofing counts, a
 //! session published gone carries nothing more.
 
+use super::upstream::Upstream;
 use super::*;
-use crate::bng::workers::{Counters, Params};
+use crate::bng::workers::Params;
+use crate::bng::workers::handoff::mailboxes;
+use crate::bng::workers::shared::Counters;
+use crate::bng::workers::shared::Downstream;
+use pppoe_link::PPP_IPV4;
 use pppoe_proto::SessionFramer;
 use pppoe_proto::wire::EthernetAddress;
 use std::net::Ipv4Addr;
 use std::sync::RwLock;
 use std::sync::atomic::AtomicBool;
 
-const OURS: [u8; 6] = [2, 0, 0, 0, 0, 1];
-const HOST: [u8; 6] = [2, 0, 0, 0, 0, 2];
-const ADDR: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 10);
+pub(super) const OURS: [u8; 6] = [2, 0, 0, 0, 0, 1];
+pub(super) const HOST: [u8; 6] = [2, 0, 0, 0, 0, 2];
+pub(super) const ADDR: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 10);
 
 /// A session frame of session 7 from `HOST` with an IPv4 packet of
 /// `len` bytes from `src`.
@@ -36,14 +41,48 @@ fn frame(src: Ipv4Addr, len: usize) -> Vec<u8> {
     f
 }
 
-fn params(up_kbps: Option<u32>) -> Params {
+pub(super) fn params(up_kbps: Option<u32>) -> Params {
     Params {
         framer: SessionFramer::new(EthernetAddress(OURS), EthernetAddress(HOST), 7).with_mtu(1492),
         mac: HOST,
         ipv4: Some(ADDR),
         v6: None,
         up_kbps,
+        down_kbps: None,
     }
+}
+
+/// What the workers share, with no session published.
+pub(super) fn shared() -> Arc<Shared> {
+    let clock = sansio_primitives::StdClock::new();
+    Arc::new(Shared {
+        table: RwLock::new(Table::default()),
+        stop: AtomicBool::new(false),
+        ipv6: false,
+        down: Mutex::new(Downstream {
+            local: Ipv4Addr::new(198, 51, 100, 1),
+            ptb: None,
+            icmp_limit: sansio_primitives::RateLimiter::new(
+                crate::bng::mtu::ICMP_LIMIT,
+                clock.now(),
+            ),
+            clock,
+        }),
+    })
+}
+
+/// Worker `index` of `workers` on `sock` and `tun`.
+fn worker(sock: PacketSocket, tun: Tun, tx: mpsc::Sender<Vec<u8>>) -> Worker {
+    let (inbox, outboxes) = mailboxes(1, 4).unwrap().pop().unwrap();
+    let parts = Parts {
+        sock,
+        tun,
+        index: 0,
+        workers: 1,
+        inbox,
+        outboxes,
+    };
+    Worker::new(parts, shared(), Arc::default(), tx, Default::default())
 }
 
 /// What the worker billed to `c` so far.
@@ -72,25 +111,17 @@ fn the_published_rate_reaches_the_shaper_and_a_session_gone_carries_nothing() {
         })
         .unwrap();
     tb.ip(&a, &["link", "set", "up0", "up"]).unwrap();
-    let shared = Arc::new(Shared {
-        table: RwLock::new(Table::default()),
-        stop: AtomicBool::new(false),
-    });
     let (tx, mut rx) = mpsc::channel(16);
-    let slot = Arc::default();
-    let mut w = Worker::new(sock, tun, Arc::clone(&shared), slot, tx, Default::default());
+    let mut w = worker(sock, tun, tx);
     let counters = Arc::new(Counters::default());
     // 8 kbit/s: the bucket (32 KiB) passes 32 packets of 1000 bytes.
-    let mut table = Table {
-        generation: 1,
-        ..Table::default()
-    };
-    table.sessions.insert(
+    let mut table = Table::default();
+    table.set(
         7,
-        Published {
+        Some(Published {
             params: params(Some(8)),
             counters: Arc::clone(&counters),
-        },
+        }),
     );
     w.reconcile(&table);
     for _ in 0..40 {
