@@ -15,10 +15,10 @@ use sansio_primitives::checksum;
 
 pub use backlog::{Backlog, Dir};
 pub use tx::TxQueue;
-pub use upgro::UpGro;
+pub use upgro::{TunWrite, UpGro};
 
 use crate::bng::engine::Bng;
-use crate::bng::mtu::{Fit, fit, frag_needed, fragment};
+use crate::bng::mtu::{Fit, answer_frag_needed, fit, fragments_behind};
 
 /// Room in front of a packet read from the TUN device for the PPP
 /// protocol field (MSS clamping works on PPP frames).
@@ -131,30 +131,28 @@ impl Bng {
             Fit::Fits => {}
             Fit::TooBigDf => {
                 s.traffic.too_big += 1;
-                let answer = frag_needed(packet, self.cfg.pool.local, s.mtu);
-                if let Some(icmp) = answer {
-                    if !self.icmp_limit.allow(self.clock.now()) {
-                        self.stats.icmp_rate_limited += 1;
-                    } else if self.tun.send_bare(&icmp).is_ok() {
-                        self.stats.frag_needed_sent += 1;
-                    } else {
-                        self.stats.tun_errors += 1;
-                    }
-                }
-                return;
+                let now = self.clock.now();
+                let (local, limit) = (self.cfg.pool.local, &mut self.icmp_limit);
+                return answer_frag_needed(
+                    packet,
+                    local,
+                    s.mtu,
+                    limit,
+                    now,
+                    &self.tun,
+                    &mut self.stats,
+                );
             }
             Fit::TooBig => {
                 // Larger than this session's MTU (only possible with RFC
                 // 4638, when the TUN device's MTU is above it): fragment.
-                let Some(fragments) = fragment(packet, s.mtu) else {
+                let Some(fragments) = fragments_behind(packet, s.mtu, HEADROOM) else {
                     s.traffic.too_big += 1;
                     return;
                 };
-                for f in fragments {
-                    // Each fits now, so this takes the Fits path once.
-                    let mut b = vec![0u8; HEADROOM + f.len()];
-                    b[HEADROOM..].copy_from_slice(&f);
-                    self.on_tun_packet(&mut b, f.len());
+                // Each fits now, so this takes the Fits path once.
+                for (mut b, n) in fragments {
+                    self.on_tun_packet(&mut b, n);
                 }
                 return;
             }

@@ -24,7 +24,7 @@ use radius_proto::wire::{Attribute, Ipv6Prefix, Value, attr};
 use sansio_primitives::{RateLimit, RateLimiter};
 
 pub use packet::{Header, header, link_local, udp};
-pub use ptb::{PacketTooBig, PtbAnswer};
+pub use ptb::PacketTooBig;
 pub use routes::Routes6;
 pub use timers::V6Timers;
 

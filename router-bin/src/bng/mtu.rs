@@ -5,7 +5,10 @@
 
 use std::net::Ipv4Addr;
 
-use sansio_primitives::{RateLimit, checksum};
+use sansio_primitives::{RateLimit, RateLimiter, checksum};
+
+use crate::bng::datapath::TunWrite;
+use crate::bng::engine::Stats;
 
 /// What to do with a downstream IPv4 packet for a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +30,46 @@ pub fn fit(packet: &[u8], mtu: u16) -> Fit {
     } else {
         Fit::TooBig
     }
+}
+
+/// Answers the downstream IPv4 `packet` (DF set, larger than the
+/// session's `mtu`) with Fragmentation Needed from `local` into the TUN
+/// device, within the bng's ICMP rate limit `limit`, counting it in
+/// `stats` (the event loop's and the workers' alike).
+pub(crate) fn answer_frag_needed(
+    packet: &[u8],
+    local: Ipv4Addr,
+    mtu: u16,
+    limit: &mut RateLimiter,
+    now: sansio_primitives::Instant,
+    tun: &impl TunWrite,
+    stats: &mut Stats,
+) {
+    let Some(icmp) = frag_needed(packet, local, mtu) else {
+        return;
+    };
+    if !limit.allow(now) {
+        stats.icmp_rate_limited += 1;
+    } else if tun.send_bare(&icmp).is_ok() {
+        stats.frag_needed_sent += 1;
+    } else {
+        stats.tun_errors += 1;
+    }
+}
+
+/// [`fragment`], each fragment placed behind `headroom` free octets as a
+/// TUN read is (so it can take the downstream path again): the buffers
+/// and each fragment's length.
+pub(crate) fn fragments_behind(
+    packet: &[u8],
+    mtu: u16,
+    headroom: usize,
+) -> Option<impl Iterator<Item = (Vec<u8>, usize)>> {
+    Some(fragment(packet, mtu)?.into_iter().map(move |f| {
+        let mut b = vec![0u8; headroom + f.len()];
+        b[headroom..].copy_from_slice(&f);
+        (b, f.len())
+    }))
 }
 
 /// The ICMPv4 Destination Unreachable / Fragmentation Needed (type 3,

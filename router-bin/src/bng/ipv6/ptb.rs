@@ -21,7 +21,8 @@ use std::net::{Ipv6Addr, SocketAddrV6, UdpSocket};
 use sansio_primitives::{RateLimiter, checksum};
 
 use super::packet::{self, ICMPV6};
-use crate::bng::engine::Bng;
+use crate::bng::datapath::TunWrite;
+use crate::bng::engine::{Bng, Stats};
 use crate::bng::mtu::ICMP_LIMIT;
 
 /// ICMPv6 Packet Too Big.
@@ -185,6 +186,21 @@ impl PacketTooBig {
     }
 }
 
+impl PtbAnswer {
+    /// Writes the answer (if one is due) into the TUN device, counting it
+    /// in `stats` (the event loop's and the workers' alike).
+    pub(crate) fn deliver(self, tun: &impl TunWrite, stats: &mut Stats) {
+        match self {
+            PtbAnswer::Nothing => {}
+            PtbAnswer::RateLimited => stats.icmp_rate_limited += 1,
+            PtbAnswer::Send(a) => match tun.send_bare(&a) {
+                Ok(()) => stats.packet_too_big_sent += 1,
+                Err(_) => stats.tun_errors += 1,
+            },
+        }
+    }
+}
+
 impl Bng {
     /// The downstream IPv6 `packet` is larger than its session's `mtu`:
     /// the sender gets a Packet Too Big (within the rate limit). The
@@ -192,14 +208,8 @@ impl Bng {
     pub(crate) fn too_big_v6(&mut self, packet: &[u8], mtu: u16) {
         let now = self.clock.now();
         let Some(ptb) = self.ptb.as_mut() else { return };
-        match ptb.answer(packet, mtu, now) {
-            PtbAnswer::Nothing => {}
-            PtbAnswer::RateLimited => self.stats.icmp_rate_limited += 1,
-            PtbAnswer::Send(a) => match self.tun.send_bare(&a) {
-                Ok(()) => self.stats.packet_too_big_sent += 1,
-                Err(_) => self.stats.tun_errors += 1,
-            },
-        }
+        ptb.answer(packet, mtu, now)
+            .deliver(&self.tun, &mut self.stats);
     }
 }
 

@@ -15,9 +15,8 @@ use pppoe_proto::mss::{clamp_mss, mss_for_mtu_v4, mss_for_mtu_v6};
 
 use super::Worker;
 use crate::bng::datapath::{Dir, HEADROOM};
-use crate::bng::ipv6::PtbAnswer;
 use crate::bng::ipv6::header;
-use crate::bng::mtu::{Fit, fit, frag_needed, fragment};
+use crate::bng::mtu::{Fit, answer_frag_needed, fit, fragments_behind};
 use crate::bng::offload::read_at;
 use crate::bng::shaper::{Shaper, shaper};
 use crate::bng::workers::handoff::owner;
@@ -190,14 +189,12 @@ impl Worker {
                 Fit::TooBig => {
                     // Larger than this session's MTU (RFC 4638, the TUN
                     // device's MTU above it): fragment.
-                    let Some(fragments) = fragment(packet, s.mtu) else {
+                    let Some(fragments) = fragments_behind(packet, s.mtu, HEADROOM) else {
                         s.traffic.too_big += 1;
                         return;
                     };
-                    for f in fragments {
-                        let mut b = vec![0u8; HEADROOM + f.len()];
-                        b[HEADROOM..].copy_from_slice(&f);
-                        self.down_packet(id, &mut b, f.len());
+                    for (mut b, n) in fragments {
+                        self.down_packet(id, &mut b, n);
                     }
                     return;
                 }
@@ -257,17 +254,16 @@ impl Worker {
     /// rate limit.
     fn frag_needed(&mut self, packet: &[u8], mtu: u16) {
         let mut d = lock(&self.shared.down);
-        let Some(icmp) = frag_needed(packet, d.local, mtu) else {
-            return;
-        };
-        let now = d.clock.now();
-        if !d.icmp_limit.allow(now) {
-            self.stats.icmp_rate_limited += 1;
-        } else if self.tun.send_bare(&icmp).is_ok() {
-            self.stats.frag_needed_sent += 1;
-        } else {
-            self.stats.tun_errors += 1;
-        }
+        let (local, now) = (d.local, d.clock.now());
+        answer_frag_needed(
+            packet,
+            local,
+            mtu,
+            &mut d.icmp_limit,
+            now,
+            &self.tun,
+            &mut self.stats,
+        );
     }
 
     /// Packet Too Big to the sender of `packet`, within the rate limit.
@@ -275,14 +271,8 @@ impl Worker {
         let mut d = lock(&self.shared.down);
         let now = d.clock.now();
         let Some(ptb) = d.ptb.as_mut() else { return };
-        match ptb.answer(packet, mtu, now) {
-            PtbAnswer::Nothing => {}
-            PtbAnswer::RateLimited => self.stats.icmp_rate_limited += 1,
-            PtbAnswer::Send(a) => match self.tun.send_bare(&a) {
-                Ok(()) => self.stats.packet_too_big_sent += 1,
-                Err(_) => self.stats.tun_errors += 1,
-            },
-        }
+        ptb.answer(packet, mtu, now)
+            .deliver(&self.tun, &mut self.stats);
     }
 
     /// Sends the batch: billed as far as the socket took it.
