@@ -4,7 +4,7 @@ use std::io;
 use std::net::SocketAddrV4;
 use std::string::String;
 
-/// What went wrong in one [`Dhcpv4ServerDriver::step`]. The driver goes on.
+/// What went wrong in one [`Dhcpv4ServerDriver::step`](super::Dhcpv4ServerDriver::step). The driver goes on.
 #[derive(Debug, thiserror::Error)]
 pub enum Dhcpv4DriverError {
     /// Receiving failed.
